@@ -1,0 +1,3 @@
+from tailcall.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""The ``tailcall`` command line: the app shell mounts each subsystem's commands."""
+
+from __future__ import annotations
+
+import typer
+
+from tailcall.settings import Settings
+
+app = typer.Typer(
+    name="tailcall",
+    help="On-premise intelligent outbound calling with live human handoff.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a clean exit naming the bad variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            typer.secho(f"TAILCALL_{field.upper()}: {err['msg']}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision")) -> None:
+    """Create or migrate the database schema."""
+    from tailcall.db import upgrade
+
+    settings = load_settings()
+    upgrade(settings, revision)
+    typer.echo(f"database at {revision}: {_safe_url(settings.resolved_database_url)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    from alembic import command
+
+    from tailcall.db import alembic_config
+
+    command.current(alembic_config(load_settings()))
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default TAILCALL_HOST)"),
+    port: int | None = typer.Option(None, help="Port (default TAILCALL_PORT)"),
+) -> None:
+    """Run API, console, media endpoint and background loops in one process."""
+    import uvicorn
+
+    from tailcall.app import create_app
+    from tailcall.db import upgrade
+
+    settings = load_settings()
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    upgrade(settings)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _mount_subsystems() -> None:
+    from dialer.cli import lists_app, suppress_app
+
+    app.add_typer(lists_app, name="lists")
+    app.add_typer(suppress_app, name="suppress")
+
+
+_mount_subsystems()
+
+
+def main() -> None:
+    app()
