@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -30,9 +30,7 @@ NAMING = {
 }
 
 # Every subsystem that owns tables; imported so Base.metadata is complete for migrations.
-MODEL_MODULES = (
-    "dialer.models",
-)
+MODEL_MODULES = ("dialer.models",)
 
 
 class Base(DeclarativeBase):
@@ -89,6 +87,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk imports touch big indexes
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -110,11 +109,10 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        readonly: Engine = self.engine
         if is_sqlite(self.engine):
-            self._readonly_engine = self.engine.execution_options(sqlite_deferred=True)
-        else:
-            self._readonly_engine = self.engine
-        self.read_sessions = sessionmaker(self._readonly_engine, expire_on_commit=False)
+            readonly = self.engine.execution_options(sqlite_deferred=True)
+        self.read_sessions = sessionmaker(readonly, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -152,3 +150,60 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def bulk_insert(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    same: dict[str, Any] | None = None,
+) -> None:
+    """Inserts many rows through the driver's executemany, with SQLAlchemy's own bind
+    processing looked up once per column: about 5x faster than a Core executemany, which
+    builds parameters row by row. Rows must give every column of the statement, including
+    those that have Python-side defaults (defaults are not applied here); ``same`` gives
+    values shared by every row, processed once."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    same = same or {}
+    stmt = insert(table).compile(dialect=dialect, column_keys=[*rows[0], *same])
+    names = list(stmt.positiontup or stmt.params)
+    fixed = {}
+    for n, v in same.items():
+        proc = table.c[n].type._cached_bind_processor(dialect)
+        fixed[n] = proc(v) if proc else v
+    procs = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    pairs = [(n, p, n in fixed, fixed.get(n)) for n, p in zip(names, procs, strict=True)]
+    params: list[Any]
+    if stmt.positiontup is not None:
+        params = [
+            tuple(f if is_fixed else (p(row[n]) if p else row[n]) for n, p, is_fixed, f in pairs)
+            for row in rows
+        ]
+    else:
+        params = [
+            {n: f if is_fixed else (p(row[n]) if p else row[n]) for n, p, is_fixed, f in pairs}
+            for row in rows
+        ]
+    conn.exec_driver_sql(str(stmt), params)
+
+
+def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """Primary keys for rows about to be bulk-inserted.
+
+    PostgreSQL draws them from the column's sequence. SQLite has no sequence: the caller
+    must hold the write lock (every write transaction here begins IMMEDIATE), so the next
+    ids after the current maximum are free until it commits.
+    """
+    pk = next(iter(table.primary_key.columns))
+    if count <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        seq = conn.scalar(select(func.pg_get_serial_sequence(table.name, pk.name)))
+        rows = conn.execute(
+            select(func.nextval(seq)).select_from(func.generate_series(1, count))
+        ).scalars()
+        return list(rows)
+    top = conn.scalar(select(func.coalesce(func.max(pk), 0))) or 0
+    return list(range(int(top) + 1, int(top) + 1 + count))

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     )
 
     env: Literal["dev", "test", "prod"] = "dev"
-    data_dir: Path = Field(default=Path("var"), description="Where SQLite, reports, recordings live")
+    data_dir: Path = Field(
+        default=Path("var"), description="Where SQLite, reports, recordings live"
+    )
     database_url: str = Field(
         default="",
         description="SQLAlchemy URL; empty means a SQLite file in data_dir",

@@ -36,7 +36,7 @@ def _pg_available() -> str | None:
             c.execute(text("SELECT 1"))
         eng.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    except Exception as exc:
         return f"PostgreSQL not reachable at TAILCALL_TEST_PG_URL ({type(exc).__name__})"
 
 
