@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from dialer.columns import ColumnMap, build_column_map
@@ -32,8 +32,8 @@ from tailcall.errors import InvalidInput
 
 Progress = Callable[[int, int], None]
 
-CUSTOMERS = Customer.__table__
-MEMBERS = ListMember.__table__
+CUSTOMERS = cast(Table, Customer.__table__)
+MEMBERS = cast(Table, ListMember.__table__)
 _EMPTY: dict[str, Any] = {
     "external_id": None,
     "name": None,
@@ -345,8 +345,8 @@ class _ImportRun:
             self._duplicates_merged(p, row.id)
         if new_rows:
             ids = reserve_ids(self.conn, CUSTOMERS, len(new_rows))
-            for cid, row, p in zip(ids, new_rows, new_pending, strict=True):
-                row["id"] = cid
+            for cid, new, p in zip(ids, new_rows, new_pending, strict=True):
+                new["id"] = cid
                 self.seen[int(p.phone[1:])] = cid
                 self._outcome(p.line, "accepted", "", p.phone, cid)
                 members.append({"list_id": self.list_id, "customer_id": cid, "line_no": p.line})
