@@ -95,7 +95,7 @@ def _open_csv(path: Path, size: int, encoding: str | None) -> TableReader:
             codecs.BOM_UTF8
         ):
             encoding = "utf-8-sig"
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+    decoded = _decoded_lines(raw, encoding)
     try:
         sample = head.decode(encoding, errors="ignore")
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
@@ -103,17 +103,15 @@ def _open_csv(path: Path, size: int, encoding: str | None) -> TableReader:
         )
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(text, dialect)
+    reader = csv.reader(decoded, dialect)
     try:
         headers = next(reader)
     except StopIteration as exc:
         raw.close()
         raise InvalidInput("the file is empty", where="file") from exc
-    except UnicodeDecodeError as exc:
+    except _BadBytes as exc:
         raw.close()
-        raise InvalidInput(
-            f"bytes that are not {encoding}; pass --encoding", where="line 1"
-        ) from exc
+        raise InvalidInput(f"bytes that are not {encoding}; pass --encoding", where="line 1") from exc
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
@@ -122,10 +120,9 @@ def _open_csv(path: Path, size: int, encoding: str | None) -> TableReader:
                 cells = next(reader)
             except StopIteration:
                 return
-            except UnicodeDecodeError as exc:
+            except _BadBytes as exc:
                 raise InvalidInput(
-                    f"bytes that are not {encoding}; pass --encoding",
-                    where=f"line {reader.line_num + 1}",
+                    f"bytes that are not {encoding}; pass --encoding", where=f"line {exc.line}"
                 ) from exc
             except csv.Error as exc:
                 raise InvalidInput(f"broken CSV: {exc}", where=f"line {start}") from exc
@@ -133,6 +130,30 @@ def _open_csv(path: Path, size: int, encoding: str | None) -> TableReader:
             start = reader.line_num + 1
 
     return TableReader("csv", encoding, headers, rows(), size, raw)
+
+
+class _BadBytes(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"undecodable bytes on line {line}")
+        self.line = line
+
+
+# Encodings in which a 0x0A byte is always a newline, so lines can be split before decoding
+# and a decoding error is pinned to its exact line.
+_LINE_SAFE = {"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "ascii", "latin-1", "big5"}
+
+
+def _decoded_lines(raw: IO[bytes], encoding: str) -> Iterator[str]:
+    name = codecs.lookup(encoding).name
+    if name not in {codecs.lookup(e).name for e in _LINE_SAFE}:
+        yield from io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+        return
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    for number, line in enumerate(raw, start=1):
+        try:
+            yield decoder.decode(line)
+        except UnicodeDecodeError as exc:
+            raise _BadBytes(number) from exc
 
 
 def _cell_text(value: Any) -> str:

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dialer.cli import SAMPLE_LIST
+from tailcall.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TAILCALL_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_help_lists_the_commands() -> None:
+    out = runner.invoke(app, ["--help"]).output
+    for cmd in ("db", "serve", "lists", "suppress"):
+        assert cmd in out
+
+
+def test_db_upgrade_and_sample_import_twice() -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    first = runner.invoke(app, ["lists", "import", str(SAMPLE_LIST)])
+    assert first.exit_code == 0, first.output
+    assert "200" in first.output and "report.csv" in first.output
+    second = runner.invoke(app, ["lists", "import", str(SAMPLE_LIST)])
+    assert "already imported" in second.output
+    shown = runner.invoke(app, ["lists", "show", "1"])
+    assert shown.exit_code == 0 and "sample_customers" in shown.output
+
+
+def test_errors_exit_non_zero_with_the_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name\nx\n")
+    r = runner.invoke(app, ["lists", "import", str(bad)])
+    assert r.exit_code == 2 and "no phone column" in r.output
+    r = runner.invoke(app, ["suppress", "add", "dnc", "--phone", "12"])
+    assert r.exit_code == 2 and "phone" in r.output
+
+
+def test_bad_setting_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAILCALL_PORT", "x")
+    r = runner.invoke(app, ["db", "upgrade"])
+    assert r.exit_code == 2 and "TAILCALL_PORT" in r.output
