@@ -273,11 +273,10 @@ class Relay:
                 s, DELIVERY_LEASE, (ev.delivery_id for _, ev, _ in outcomes), self.owner
             )
             stats.fenced = len(outcomes) - len(owned)
-            firsts = dict(
-                s.execute(
-                    select(Delivery.id, Delivery.first_attempt_at).where(Delivery.id.in_(owned))
-                ).tuples().all()
-            ) if owned else {}
+            firsts: dict[int, datetime | None] = {}
+            if owned:
+                q = select(Delivery.id, Delivery.first_attempt_at).where(Delivery.id.in_(owned))
+                firsts = {int(i): f for i, f in s.execute(q).all()}
             updates: list[dict[str, Any]] = []
             attempts: list[dict[str, Any]] = []
             dead: list[dict[str, Any]] = []
