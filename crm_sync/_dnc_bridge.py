@@ -2,31 +2,41 @@
 
 Same signature as the dialer's planned service function; it writes the dialer's own
 ``suppressions`` table, skipping entries already on the list. When
-``dialer.suppression`` exists, :func:`add_suppressions` delegates to it.
+``dialer.suppression`` exists, :func:`add_suppressions` delegates to it. Entries are
+:class:`Entry` named tuples: tuples as the agreed signature says, with the attribute
+names of ``dialer.suppression.SuppressionEntry`` (which the lead's version reads).
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-Entry = tuple[str | None, str | None, str | None]  # phone_e164, external_id, reason
+
+class Entry(NamedTuple):
+    phone_e164: str | None
+    external_id: str | None
+    reason: str | None = None
 
 
-def add_suppressions(session: Session, kind: str, entries: list[Entry], source: str) -> int:
+def add_suppressions(
+    session: Session, kind: str, entries: list[tuple[str | None, str | None, str | None]],
+    source: str,
+) -> int:
     """Add entries to a suppression list; returns how many were new."""
+    rows = [Entry(*e) for e in entries]
     try:
         mod = importlib.import_module("dialer.suppression")
     except ModuleNotFoundError:
         mod = None
     if mod is not None and hasattr(mod, "add_suppressions"):
         fn = cast(Callable[[Session, str, list[Entry], str], int], mod.add_suppressions)
-        return fn(session, kind, entries, source)
-    return _add_suppressions(session, kind, entries, source)
+        return fn(session, kind, rows, source)
+    return _add_suppressions(session, kind, rows, source)
 
 
 def _add_suppressions(session: Session, kind: str, entries: list[Entry], source: str) -> int:

@@ -74,7 +74,7 @@ def _concurrent_claims(db: Database, workers: int, rows: int) -> list[list[int]]
                 if not ids:
                     return
                 got[i].extend(ids)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]

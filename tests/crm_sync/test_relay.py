@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crm_sync.backoff import Result
-from crm_sync.connectors import EndpointInfo, OutboundEvent
+from crm_sync.connectors import OutboundEvent
 from crm_sync.fake_crm import FakeCrm, FaultPlan, ServerThread, free_port
 from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, Lead
 from crm_sync.relay import Relay
