@@ -32,7 +32,12 @@ def client(settings: Settings, db: Database, secret: str) -> TestClient:
 
 
 def _post_inbound(
-    client: TestClient, secret: str, msg_id: str, body: dict[str, object], *, sent_at=T0  # type: ignore[no-untyped-def]
+    client: TestClient,
+    secret: str,
+    msg_id: str,
+    body: dict[str, object],
+    *,
+    sent_at=T0,  # type: ignore[no-untyped-def]
 ):
     raw = json.dumps(body).encode()
     h = signing.headers(secret, msg_id, int(sent_at.timestamp()), raw)
@@ -41,7 +46,9 @@ def _post_inbound(
 
 def test_admin_endpoints_need_the_bearer_token(client: TestClient) -> None:
     assert client.get("/api/crm/status").status_code == 401
-    assert client.get("/api/crm/status", headers={"authorization": "Bearer nope"}).status_code == 401
+    assert (
+        client.get("/api/crm/status", headers={"authorization": "Bearer nope"}).status_code == 401
+    )
     r = client.get("/api/crm/status", headers=ADMIN)
     assert r.status_code == 200 and r.json() == {"undispatched": 0, "connectors": []}
 
@@ -54,11 +61,14 @@ def test_without_a_configured_token_admin_is_closed(client: TestClient) -> None:
 
 def test_endpoints_status_and_dead_letter_replay(client: TestClient, db: Database) -> None:
     r = client.post(
-        "/api/crm/endpoints", headers=ADMIN,
+        "/api/crm/endpoints",
+        headers=ADMIN,
         json={"name": "crm", "kind": "webhook", "url": "http://127.0.0.1:9/hook"},
     )
     assert r.status_code == 201 and r.json()["secret"].startswith("whsec_")
-    bad = client.post("/api/crm/endpoints", headers=ADMIN, json={"name": "x", "kind": "webhook", "url": "ftp://a"})
+    bad = client.post(
+        "/api/crm/endpoints", headers=ADMIN, json={"name": "x", "kind": "webhook", "url": "ftp://a"}
+    )
     assert bad.status_code == 422 and bad.json()["where"] == "url"
     assert client.post("/api/crm/endpoints/crm/disable", headers=ADMIN).json()["enabled"] is False
     assert client.post("/api/crm/endpoints/crm/enable", headers=ADMIN).json()["enabled"] is True
@@ -71,7 +81,11 @@ def test_endpoints_status_and_dead_letter_replay(client: TestClient, db: Databas
     with db.session() as s:
         d = s.scalars(select(Delivery)).one()
         d.state = "dead"
-        s.add(DeadLetter(delivery_id=d.id, endpoint_id=d.endpoint_id, reason="HTTP 400", last_status=400))
+        s.add(
+            DeadLetter(
+                delivery_id=d.id, endpoint_id=d.endpoint_id, reason="HTTP 400", last_status=400
+            )
+        )
     st = client.get("/api/crm/status", headers=ADMIN).json()
     assert st["connectors"][0]["dead"] == 1
     [dl] = client.get("/api/crm/dead-letters", headers=ADMIN).json()
@@ -86,10 +100,15 @@ def test_endpoints_status_and_dead_letter_replay(client: TestClient, db: Databas
 def test_inbound_dnc_is_verified_deduped_and_suppressed(
     client: TestClient, db: Database, secret: str
 ) -> None:
-    body = {"type": "dnc.added", "data": {"entries": [
-        {"phone_e164": "+8613800000001", "reason": "asked"},
-        {"external_id": "C-77"},
-    ]}}
+    body = {
+        "type": "dnc.added",
+        "data": {
+            "entries": [
+                {"phone_e164": "+8613800000001", "reason": "asked"},
+                {"external_id": "C-77"},
+            ]
+        },
+    }
     r = _post_inbound(client, secret, "msg_1", body)
     assert r.status_code == 200 and r.json() == {"duplicate": False, "added": 2}
     r = _post_inbound(client, secret, "msg_1", body)
@@ -97,7 +116,8 @@ def test_inbound_dnc_is_verified_deduped_and_suppressed(
     with db.read() as s:
         rows = s.scalars(select(Suppression)).all()
     assert {(x.kind, x.phone_e164, x.external_id, x.source) for x in rows} == {
-        ("dnc", "+8613800000001", None, "crm-webhook"), ("dnc", None, "C-77", "crm-webhook"),
+        ("dnc", "+8613800000001", None, "crm-webhook"),
+        ("dnc", None, "C-77", "crm-webhook"),
     }
 
 
@@ -132,15 +152,27 @@ def test_inbound_bad_bodies_name_the_field_without_echoing_values(
 def test_inbound_won_lost_become_labels(client: TestClient, db: Database, secret: str) -> None:
     with db.session() as s:
         [lead] = record_outcome(s, outcome(1), now=T0)
-    r = _post_inbound(client, secret, "msg_7", {"type": "lead.status", "data": {"lead_id": lead.id, "status": "won"}})
+    r = _post_inbound(
+        client,
+        secret,
+        "msg_7",
+        {"type": "lead.status", "data": {"lead_id": lead.id, "status": "won"}},
+    )
     assert r.json() == {"duplicate": False, "changed": True}
-    r = _post_inbound(client, secret, "msg_8", {"type": "lead.status", "data": {"lead_id": lead.id, "status": "lost"}})
+    r = _post_inbound(
+        client,
+        secret,
+        "msg_8",
+        {"type": "lead.status", "data": {"lead_id": lead.id, "status": "lost"}},
+    )
     assert r.json() == {"duplicate": False, "changed": False}
     with db.read() as s:
         assert s.get(Lead, lead.id).status == "won"  # type: ignore[union-attr]
         [label] = s.scalars(select(Label)).all()
     assert (label.label, label.call_id, label.score) == ("won", 1, 0.91)
-    r = _post_inbound(client, secret, "msg_9", {"type": "lead.status", "data": {"lead_id": 404, "status": "won"}})
+    r = _post_inbound(
+        client, secret, "msg_9", {"type": "lead.status", "data": {"lead_id": 404, "status": "won"}}
+    )
     assert r.status_code == 404
 
 
@@ -148,7 +180,9 @@ def test_the_fallback_dnc_bridge_skips_known_entries(db: Database) -> None:
     from crm_sync._dnc_bridge import Entry, _add_suppressions
 
     with db.session() as s:
-        n = _add_suppressions(s, "dnc", [Entry("+8613800000001", None, "x"), Entry(None, "C-1")], "t")
+        n = _add_suppressions(
+            s, "dnc", [Entry("+8613800000001", None, "x"), Entry(None, "C-1")], "t"
+        )
         assert n == 2
     with db.session() as s:
         entries = [Entry("+8613800000001", None), Entry("+8613800000002", None), Entry(None, None)]

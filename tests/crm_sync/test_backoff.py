@@ -41,13 +41,21 @@ def test_full_jitter_stays_under_an_exponential_ceiling() -> None:
 
 def test_retry_after_is_honoured_and_capped() -> None:
     d = decide(
-        Result(429, retry_after="90"), attempt_no=1, first_attempt_at=NOW, now=NOW,
-        policy=POLICY, rng=random.Random(0),
+        Result(429, retry_after="90"),
+        attempt_no=1,
+        first_attempt_at=NOW,
+        now=NOW,
+        policy=POLICY,
+        rng=random.Random(0),
     )
     assert d.action == "retry" and d.next_attempt_at == NOW + timedelta(seconds=90)
     d = decide(
-        Result(503, retry_after="999999"), attempt_no=1, first_attempt_at=NOW, now=NOW,
-        policy=POLICY, rng=random.Random(0),
+        Result(503, retry_after="999999"),
+        attempt_no=1,
+        first_attempt_at=NOW,
+        now=NOW,
+        policy=POLICY,
+        rng=random.Random(0),
     )
     assert d.next_attempt_at == NOW + timedelta(seconds=POLICY.cap_s)
 
@@ -55,9 +63,12 @@ def test_retry_after_is_honoured_and_capped() -> None:
 def test_permanent_errors_die_after_a_few_tries() -> None:
     rng = random.Random(0)
     for n in (1, 2):
-        assert decide(
-            Result(422), attempt_no=n, first_attempt_at=NOW, now=NOW, policy=POLICY, rng=rng
-        ).action == "retry"
+        assert (
+            decide(
+                Result(422), attempt_no=n, first_attempt_at=NOW, now=NOW, policy=POLICY, rng=rng
+            ).action
+            == "retry"
+        )
     d = decide(Result(422), attempt_no=3, first_attempt_at=NOW, now=NOW, policy=POLICY, rng=rng)
     assert d.action == "dead" and "HTTP 422" in (d.reason or "")
 
@@ -68,15 +79,23 @@ def test_transient_errors_die_only_after_days() -> None:
     d = decide(Result(500), attempt_no=40, first_attempt_at=NOW, now=late, policy=POLICY, rng=rng)
     assert d.action == "dead"
     d = decide(
-        Result(500), attempt_no=40, first_attempt_at=NOW, now=NOW + timedelta(days=1),
-        policy=POLICY, rng=rng,
+        Result(500),
+        attempt_no=40,
+        first_attempt_at=NOW,
+        now=NOW + timedelta(days=1),
+        policy=POLICY,
+        rng=rng,
     )
     assert d.action == "retry"
 
 
 def test_gone_disables() -> None:
     d = decide(
-        Result(410), attempt_no=1, first_attempt_at=NOW, now=NOW, policy=POLICY,
+        Result(410),
+        attempt_no=1,
+        first_attempt_at=NOW,
+        now=NOW,
+        policy=POLICY,
         rng=random.Random(0),
     )
     assert d.action == "disable"

@@ -20,7 +20,12 @@ def _seed(db: Database, n: int) -> None:
         s.execute(
             insert(OutboxEvent),
             [
-                {"event_id": f"evt_{i}", "event_type": "call.outcome", "payload": {}, "created_at": T0}
+                {
+                    "event_id": f"evt_{i}",
+                    "event_type": "call.outcome",
+                    "payload": {},
+                    "created_at": T0,
+                }
                 for i in range(n)
             ],
         )
@@ -28,8 +33,14 @@ def _seed(db: Database, n: int) -> None:
         s.execute(
             insert(Delivery),
             [
-                {"outbox_id": i, "endpoint_id": 1, "state": "pending", "attempts": 0,
-                 "next_attempt_at": T0, "created_at": T0}
+                {
+                    "outbox_id": i,
+                    "endpoint_id": 1,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": T0,
+                    "created_at": T0,
+                }
                 for i in ids
             ],
         )
@@ -42,8 +53,13 @@ def _ready() -> object:
 def _claim(db: Database, owner: str, now=T0, limit: int = 10) -> list[int]:  # type: ignore[no-untyped-def]
     with db.session() as s:
         return claim.claim(
-            s, DELIVERY_LEASE, ready=_ready(), owner=owner, now=now,  # type: ignore[arg-type]
-            lease_seconds=30, limit=limit,
+            s,
+            DELIVERY_LEASE,
+            ready=_ready(),
+            owner=owner,
+            now=now,  # type: ignore[arg-type]
+            lease_seconds=30,
+            limit=limit,
         )
 
 

@@ -18,11 +18,18 @@ def _events(start: int, n: int) -> list[OutboundEvent]:
     out = []
     for i in range(start, start + n):
         payload = {
-            "id": f"evt_{i}", "type": "lead.created", "timestamp": T0.isoformat(),
+            "id": f"evt_{i}",
+            "type": "lead.created",
+            "timestamp": T0.isoformat(),
             "data": {
-                "lead_id": i, "version": 1, "phone_e164": "+8613812345678",
-                "phone_masked": "+86138****5678", "reasons": ["rates", "=cmd()"],
-                "next_action": "call back", "grade": "A", "score": 0.9,
+                "lead_id": i,
+                "version": 1,
+                "phone_e164": "+8613812345678",
+                "phone_masked": "+86138****5678",
+                "reasons": ["rates", "=cmd()"],
+                "next_action": "call back",
+                "grade": "A",
+                "score": 0.9,
             },
         }
         out.append(OutboundEvent(i, f"evt_{i}", "lead.created", i, 1, payload, 1))
@@ -71,7 +78,9 @@ async def test_the_same_batch_replaces_the_same_file(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "2026-01-05").exists()  # 18:00 in Seoul
 
 
-def test_atomic_write_never_shows_a_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_never_shows_a_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "d" / "events.jsonl"
     atomic_write(target, b"old\n")
 

@@ -19,7 +19,10 @@ def test_grade_a_and_b_make_a_remote_center_lead() -> None:
 
 def test_accepted_handoff_wins_over_callback_and_carries_the_agent_result() -> None:
     o = outcome(
-        1, grade="C", handoff_result="accepted", agent_outcome="appointment",
+        1,
+        grade="C",
+        handoff_result="accepted",
+        agent_outcome="appointment",
         callback_at=datetime(2026, 1, 6, 10, tzinfo=UTC),
     )
     [lead] = decide_leads(o)

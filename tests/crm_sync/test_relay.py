@@ -34,7 +34,9 @@ class ScriptedConnector:
         return None
 
 
-def _setup(db: Database, n: int = 1, url: str = "http://127.0.0.1:9/hook", secret: str | None = None) -> int:
+def _setup(
+    db: Database, n: int = 1, url: str = "http://127.0.0.1:9/hook", secret: str | None = None
+) -> int:
     with db.session() as s:
         ep = add_endpoint(s, EndpointIn(name="crm", kind="webhook", url=url, secret=secret))
         for i in range(n):
@@ -42,13 +44,19 @@ def _setup(db: Database, n: int = 1, url: str = "http://127.0.0.1:9/hook", secre
         return ep.id
 
 
-def _relay(db: Database, clock: object, conn: ScriptedConnector | None = None, **kw: object) -> Relay:
+def _relay(
+    db: Database, clock: object, conn: ScriptedConnector | None = None, **kw: object
+) -> Relay:
     settings = fast_settings(
         retry_base_s=10, retry_cap_s=6 * 3600, retry_give_up_s=3 * 86400, lease_s=60, **kw
     )
     factory = (lambda _ep: conn) if conn is not None else None
     return Relay(
-        db, settings, clock, owner="r1", connector_factory=factory,  # type: ignore[arg-type]
+        db,
+        settings,
+        clock,
+        owner="r1",
+        connector_factory=factory,  # type: ignore[arg-type]
         rng=random.Random(3),
     )
 
@@ -162,7 +170,10 @@ async def test_file_and_webhook_endpoints_both_get_every_event(db: Database, tmp
     settings = fast_settings(lease_s=60)
     real = Relay(db, settings, clock, owner="r")
     relay = Relay(
-        db, settings, clock, owner="r",
+        db,
+        settings,
+        clock,
+        owner="r",
         connector_factory=lambda ep: ok if ep.kind == "webhook" else real._default_connector(ep),
     )
     await relay.run_once()
@@ -183,10 +194,17 @@ async def test_every_lead_delivered_through_faults_and_processed_once(
     _setup(db, n=n, url=f"http://127.0.0.1:{port}/hook", secret=secret)
     plan = FaultPlan(
         odds={
-            "error500": 0.12, "html502": 0.05, "processed_then_500": 0.08,
-            "slow_timeout": 0.06, "slow_ok": 0.08, "garbage": 0.1, "retry_after": 0.06,
+            "error500": 0.12,
+            "html502": 0.05,
+            "processed_then_500": 0.08,
+            "slow_timeout": 0.06,
+            "slow_ok": 0.08,
+            "garbage": 0.1,
+            "retry_after": 0.06,
         },
-        seed=11, slow_s=1.2, retry_after="1",
+        seed=11,
+        slow_s=1.2,
+        retry_after="1",
     )
     crm = FakeCrm(secret=secret, plan=plan)
     relay = Relay(db, fast_settings(), SystemClock(), owner="r")

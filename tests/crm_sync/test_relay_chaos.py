@@ -39,7 +39,10 @@ def _relay_proc(db: Database, owner: str, *extra: str) -> subprocess.Popen[bytes
     }
     return subprocess.Popen(
         [sys.executable, "-m", "crm_sync.cli", "relay", "run", "--owner", owner, *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -67,7 +70,7 @@ def test_relay_killed_mid_delivery_loses_nothing(db: Database, secret: str) -> N
             ).all()
         assert held, "the kill should land while deliveries are leased"
         second = _relay_proc(db, "second", "--exit-when-done")
-        out, err = second.communicate(timeout=90)
+        _out, err = second.communicate(timeout=90)
         assert second.returncode == 0, err.decode()[-2000:]
     finally:
         server.stop()

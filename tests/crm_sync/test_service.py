@@ -49,7 +49,8 @@ def test_same_facts_twice_write_nothing_and_a_new_fact_bumps_the_version(db: Dat
     with db.read() as s:
         events = s.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
     assert [(e.event_type, e.lead_version) for e in events] == [
-        ("lead.created", 1), ("lead.updated", 2),
+        ("lead.created", 1),
+        ("lead.updated", 2),
     ]
     assert events[1].payload["data"]["agent_outcome"] == "appointment"
 
@@ -84,7 +85,8 @@ def test_won_and_lost_become_labels_and_stale_updates_are_ignored(db: Database) 
     with db.read() as s:
         labels = labels_since(s)
         assert [(x.lead_id, x.label, x.grade, x.score) for x in labels] == [
-            (a.id, "won", "A", 0.91), (b.id, "lost", "A", 0.91),
+            (a.id, "won", "A", 0.91),
+            (b.id, "lost", "A", 0.91),
         ]
         assert s.get(Lead, a.id).status == "won"  # type: ignore[union-attr]
     assert _count(db, Label) == 2

@@ -15,8 +15,12 @@ from tailcall.clock import SystemClock
 
 
 def _event(i: int = 1) -> OutboundEvent:
-    payload = {"id": f"evt_{i}", "type": "lead.created", "timestamp": "t",
-               "data": {"lead_id": i, "version": 3, "phone_e164": "+8613812345678"}}
+    payload = {
+        "id": f"evt_{i}",
+        "type": "lead.created",
+        "timestamp": "t",
+        "data": {"lead_id": i, "version": 3, "phone_e164": "+8613812345678"},
+    }
     return OutboundEvent(i, f"evt_{i}", "lead.created", i, 3, payload, 2)
 
 
