@@ -1,0 +1,109 @@
+"""Claiming rows with a lease, in one statement, on PostgreSQL and SQLite.
+
+This module depends on SQLAlchemy only (not on tailcall or crm_sync), so any worker that
+claims rows (the CRM relay, the dialer's attempt loop) can use the same mechanism.
+
+A claimable table has an integer primary key ``id`` and two lease columns: the owner
+(a string naming the worker) and the lease end (a timezone-aware datetime). A row is
+claimable when it matches the caller's ``ready`` condition and its lease is free or has
+expired, so a crashed worker's rows come back after the lease runs out.
+
+- PostgreSQL: ``UPDATE t SET owner, lease_until WHERE id IN (SELECT id ... ORDER BY ...
+  LIMIT n FOR UPDATE SKIP LOCKED) RETURNING id``: concurrent workers skip each other's rows.
+- SQLite (no row locks): the same compare-and-set ``UPDATE ... WHERE id IN (SELECT ...)
+  AND <still claimable> RETURNING id``; it must run inside a write transaction begun with
+  ``BEGIN IMMEDIATE`` (as ``tailcall.db`` does), which serialises writers up front.
+
+Results are fenced: :func:`owned_ids` returns the subset of rows the worker still holds,
+so a worker whose lease expired (and whose rows were claimed again) cannot overwrite the
+new owner's work. :func:`release` frees the lease of rows a worker still owns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+
+class LeaseColumns:
+    """Names the lease columns of a table (defaults: ``lease_owner``, ``lease_until``)."""
+
+    def __init__(self, table: Table, owner: str = "lease_owner", until: str = "lease_until"):
+        self.table = table
+        self.id = table.c["id"]
+        self.owner = table.c[owner]
+        self.until = table.c[until]
+
+    def free_at(self, now: datetime) -> ColumnElement[bool]:
+        """The lease is free (never taken, released, or expired)."""
+        return or_(self.until.is_(None), self.until <= now)
+
+
+def claim(
+    session: Session,
+    lease: LeaseColumns,
+    *,
+    ready: ColumnElement[bool],
+    owner: str,
+    now: datetime,
+    lease_seconds: float,
+    limit: int,
+    order_by: Sequence[Any] = (),
+    extra_values: dict[str, Any] | None = None,
+) -> list[int]:
+    """Claim up to ``limit`` ready rows for ``owner`` until ``now + lease_seconds``.
+
+    Runs in the caller's transaction (it does not commit): commit promptly so that other
+    workers see the claim. Returns the claimed ids in ``order_by`` order where the backend
+    keeps it (callers should not rely on order).
+    """
+    if limit <= 0:
+        return []
+    t = lease.table
+    claimable = and_(ready, lease.free_at(now))
+    pick = select(lease.id).where(claimable).order_by(*(order_by or (lease.id,))).limit(limit)
+    dialect = session.get_bind().dialect.name
+    where: ColumnElement[bool]
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+        where = lease.id.in_(pick.scalar_subquery())
+    else:
+        # Compare-and-set: the claim condition is re-checked by the UPDATE itself.
+        where = and_(lease.id.in_(pick.scalar_subquery()), claimable)
+    values: dict[str, Any] = {
+        lease.owner.key: owner,
+        lease.until.key: now + timedelta(seconds=lease_seconds),
+    }
+    if extra_values:
+        values.update(extra_values)
+    stmt = update(t).where(where).values(**values).returning(lease.id)
+    return [int(r) for r in session.execute(stmt).scalars().all()]
+
+
+def owned_ids(session: Session, lease: LeaseColumns, ids: Iterable[int], owner: str) -> set[int]:
+    """The subset of ``ids`` still leased to ``owner`` (locked on PostgreSQL until commit)."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    q = select(lease.id).where(lease.id.in_(wanted), lease.owner == owner)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return {int(r) for r in session.execute(q).scalars().all()}
+
+
+def release(session: Session, lease: LeaseColumns, ids: Iterable[int], owner: str) -> int:
+    """Free the lease on rows ``owner`` still holds; returns how many were released."""
+    wanted = list(ids)
+    if not wanted:
+        return 0
+    stmt = (
+        update(lease.table)
+        .where(lease.id.in_(wanted), lease.owner == owner)
+        .values({lease.owner.key: None, lease.until.key: None})
+    )
+    result = session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,61 @@
+"""The connector interface: a batch of events in, one result per event out.
+
+Real adapters: :mod:`crm_sync.webhook` (signed HTTP) and :mod:`crm_sync.file_export`
+(JSONL/CSV files). Tests may pass any object with this interface to the relay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from crm_sync.backoff import Result
+
+
+@dataclass(frozen=True)
+class EndpointInfo:
+    """A detached copy of an endpoint row (connectors never hold ORM objects)."""
+
+    id: int
+    name: str
+    kind: str
+    url: str | None
+    secret: str | None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> tuple[Any, ...]:
+        return (self.kind, self.url, self.secret, repr(sorted(self.config.items())))
+
+
+@dataclass(frozen=True)
+class OutboundEvent:
+    """One delivery of one outbox event: ``event_id`` is the idempotency key."""
+
+    delivery_id: int
+    event_id: str
+    event_type: str
+    lead_id: int | None
+    lead_version: int | None
+    payload: dict[str, Any]
+    attempt_no: int
+
+
+class Connector(Protocol):
+    async def deliver(self, events: Sequence[OutboundEvent]) -> list[Result]:
+        """Deliver events; results are in the same order. Never raises for delivery errors."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def public_payload(payload: dict[str, Any], include_phone: bool) -> dict[str, Any]:
+    """The event as an endpoint may see it: the full phone number only when allowed."""
+    if include_phone:
+        return payload
+    data = payload.get("data")
+    if not isinstance(data, dict) or "phone_e164" not in data:
+        return payload
+    trimmed = {k: v for k, v in data.items() if k != "phone_e164"}
+    return {**payload, "data": trimmed}

@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from crm_sync.backoff import Result
+from crm_sync.connectors import OutboundEvent
+from crm_sync.fake_crm import FakeCrm, FaultPlan, ServerThread, free_port
+from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, Lead
+from crm_sync.relay import Relay
+from crm_sync.schemas import EndpointIn
+from crm_sync.service import add_endpoint, record_outcome, replay_dead_letters, sync_status
+from tailcall.clock import SystemClock, VirtualClock
+from tailcall.db import Database
+from tests.crm_sync.conftest import T0, fast_settings, outcome
+
+
+class ScriptedConnector:
+    """A connector whose answers come from a function of (event, attempt number)."""
+
+    def __init__(self, answer: Callable[[OutboundEvent], Result]) -> None:
+        self.answer = answer
+        self.seen: list[tuple[str, int]] = []
+
+    async def deliver(self, events: Sequence[OutboundEvent]) -> list[Result]:
+        self.seen.extend((e.event_id, e.attempt_no) for e in events)
+        return [self.answer(e) for e in events]
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _setup(
+    db: Database, n: int = 1, url: str = "http://127.0.0.1:9/hook", secret: str | None = None
+) -> int:
+    with db.session() as s:
+        ep = add_endpoint(s, EndpointIn(name="crm", kind="webhook", url=url, secret=secret))
+        for i in range(n):
+            record_outcome(s, outcome(i + 1), now=T0)
+        return ep.id
+
+
+def _relay(
+    db: Database, clock: object, conn: ScriptedConnector | None = None, **kw: object
+) -> Relay:
+    settings = fast_settings(
+        retry_base_s=10, retry_cap_s=6 * 3600, retry_give_up_s=3 * 86400, lease_s=60, **kw
+    )
+    factory = (lambda _ep: conn) if conn is not None else None
+    return Relay(
+        db,
+        settings,
+        clock,
+        owner="r1",
+        connector_factory=factory,  # type: ignore[arg-type]
+        rng=random.Random(3),
+    )
+
+
+def _delivery(db: Database) -> Delivery:
+    with db.read() as s:
+        return s.scalars(select(Delivery)).one()
+
+
+async def test_backoff_schedule_on_virtual_time_then_dead_after_days(db: Database) -> None:
+    _setup(db)
+    clock = VirtualClock(T0)
+    conn = ScriptedConnector(lambda e: Result(503))
+    relay = _relay(db, clock, conn)
+    waits: list[float] = []
+    while True:
+        await relay.run_once()
+        d = _delivery(db)
+        if d.state == "dead":
+            break
+        assert d.state == "failed"
+        wait = (d.next_attempt_at - clock.now()).total_seconds()
+        ceiling = min(6 * 3600, 10 * 2 ** (d.attempts - 1))
+        assert 0 <= wait <= ceiling + 1e-6
+        waits.append(wait)
+        clock.set(d.next_attempt_at)
+    total = clock.now() - T0
+    assert timedelta(days=2) < total <= timedelta(days=3)
+    assert len(waits) > 10 and max(waits) > 3600  # backoff grew to hours
+    assert [n for _, n in conn.seen] == list(range(1, len(conn.seen) + 1))
+    with db.read() as s:
+        [dl] = s.scalars(select(DeadLetter)).all()
+        assert "gave up" in dl.reason and dl.last_status == 503
+        assert len(s.scalars(select(DeliveryAttempt)).all()) == len(conn.seen)
+
+
+async def test_retry_after_is_honoured(db: Database) -> None:
+    _setup(db)
+    clock = VirtualClock(T0)
+    conn = ScriptedConnector(lambda e: Result(429, retry_after="Mon, 05 Jan 2026 09:10:00 GMT"))
+    await _relay(db, clock, conn).run_once()
+    assert _delivery(db).next_attempt_at == T0 + timedelta(minutes=10)
+
+
+async def test_permanent_4xx_goes_dead_after_three_tries_and_replays(db: Database) -> None:
+    _setup(db)
+    clock = VirtualClock(T0)
+    answers = {"code": 422}
+    conn = ScriptedConnector(lambda e: Result(answers["code"]))
+    relay = _relay(db, clock, conn)
+    for _ in range(3):
+        await relay.run_once()
+        clock.set(_delivery(db).next_attempt_at)
+    assert _delivery(db).state == "dead" and len(conn.seen) == 3
+    with db.read() as s:
+        st = sync_status(s)
+    assert (st.connectors[0].dead, st.connectors[0].pending) == (1, 0)
+    with db.session() as s:
+        assert replay_dead_letters(s, None, now=clock.now()) == 1
+    answers["code"] = 200
+    await relay.run_once()
+    d = _delivery(db)
+    assert d.state == "delivered" and d.attempts == 1
+    with db.read() as s:
+        assert s.scalars(select(Lead)).one().status == "sent"
+
+
+async def test_410_disables_the_endpoint_and_keeps_the_events(db: Database) -> None:
+    _setup(db, n=3)
+    clock = VirtualClock(T0)
+    conn = ScriptedConnector(lambda e: Result(410))
+    relay = _relay(db, clock, conn)
+    await relay.run_once()
+    clock.advance(3600)
+    await relay.run_once()
+    assert len(conn.seen) == 3  # nothing claimed once disabled
+    with db.read() as s:
+        ep = s.scalars(select(Endpoint)).one()
+        assert not ep.enabled and "410" in (ep.disabled_reason or "")
+        assert {d.state for d in s.scalars(select(Delivery))} == {"failed"}
+    assert relay.remaining() == 0  # a disabled endpoint's deliveries wait
+
+
+async def test_a_relay_whose_lease_expired_cannot_overwrite_the_new_owner(db: Database) -> None:
+    _setup(db)
+    clock = VirtualClock(T0)
+    slow = _relay(db, clock, ScriptedConnector(lambda e: Result(500)))
+    slow.fan_out()
+    batch = slow.claim_due()
+    assert len(batch) == 1
+    clock.advance(61)  # slow relay's lease runs out mid-delivery
+    fast = _relay(db, clock, ScriptedConnector(lambda e: Result(200)))
+    fast.owner = "r2"
+    await fast.run_once()
+    from crm_sync.relay import CycleStats
+
+    stats = CycleStats()
+    slow.record([(ep, ev, Result(500)) for ep, ev in batch], stats)
+    assert stats.fenced == 1
+    assert _delivery(db).state == "delivered"
+
+
+async def test_file_and_webhook_endpoints_both_get_every_event(db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _setup(db, n=5)
+    with db.session() as s:
+        add_endpoint(
+            s, EndpointIn(name="files", kind="file", config={"directory": str(tmp_path / "out")})
+        )
+    clock = VirtualClock(T0)
+    ok = ScriptedConnector(lambda e: Result(204))
+    settings = fast_settings(lease_s=60)
+    real = Relay(db, settings, clock, owner="r")
+    relay = Relay(
+        db,
+        settings,
+        clock,
+        owner="r",
+        connector_factory=lambda ep: ok if ep.kind == "webhook" else real._default_connector(ep),
+    )
+    await relay.run_once()
+    with db.read() as s:
+        st = sync_status(s)
+    # events recorded before the file endpoint existed go to both (fan-out is lazy)
+    assert [(c.name, c.delivered) for c in st.connectors] == [("crm", 5), ("files", 5)]
+    files = sorted(p.name for p in (tmp_path / "out" / "2026-01-05").iterdir())
+    assert len(files) == 2 and files[0].endswith(".csv") and files[1].endswith(".jsonl")
+
+
+async def test_every_lead_delivered_through_faults_and_processed_once(
+    db: Database, secret: str
+) -> None:
+    """A real receiver on 127.0.0.1: refused first, then 500s, timeouts, slow, garbage, 429."""
+    n = 60
+    port = free_port()
+    _setup(db, n=n, url=f"http://127.0.0.1:{port}/hook", secret=secret)
+    plan = FaultPlan(
+        odds={
+            "error500": 0.12,
+            "html502": 0.05,
+            "processed_then_500": 0.08,
+            "slow_timeout": 0.06,
+            "slow_ok": 0.08,
+            "garbage": 0.1,
+            "retry_after": 0.06,
+        },
+        seed=11,
+        slow_s=1.2,
+        retry_after="1",
+    )
+    crm = FakeCrm(secret=secret, plan=plan)
+    relay = Relay(db, fast_settings(), SystemClock(), owner="r")
+    # Nothing listens yet: connections are refused and retried.
+    stats = await relay.run_once()
+    assert stats.retried == 50 and stats.delivered == 0  # one batch
+    server = ServerThread(crm.app, port=port).start()
+    try:
+        await asyncio.wait_for(relay.run(exit_when_done=True), timeout=60)
+    finally:
+        server.stop()
+    with db.read() as s:
+        st = sync_status(s)
+        leads = s.scalars(select(Lead)).all()
+        errors = {a.error for a in s.scalars(select(DeliveryAttempt)) if a.error}
+    c = st.connectors[0]
+    assert (c.delivered, c.pending, c.failed, c.dead) == (n, 0, 0, 0)
+    assert len(crm.processed) == n and set(crm.processed.values()) == {1}
+    assert crm.rejected == 0
+    assert crm.duplicates > 0  # timeouts and late 500s were retried and deduped
+    assert {x.status for x in leads} == {"sent"}
+    assert {"connection failed", "timeout"} <= errors
+    for f in ("error500", "slow_timeout", "garbage", "retry_after", "processed_then_500"):
+        assert crm.faults[f] > 0, f
