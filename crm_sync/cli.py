@@ -66,8 +66,14 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON")) -> 
         table.add_column(col)
     for c in st.connectors:
         table.add_row(
-            str(c.endpoint_id), c.name, c.kind, "yes" if c.enabled else "no",
-            str(c.pending), str(c.failed), str(c.delivered), str(c.dead),
+            str(c.endpoint_id),
+            c.name,
+            c.kind,
+            "yes" if c.enabled else "no",
+            str(c.pending),
+            str(c.failed),
+            str(c.delivered),
+            str(c.dead),
         )
     Console().print(table)
 
@@ -94,8 +100,14 @@ def dead_list(
         table.add_column(col)
     for r in rows:
         table.add_row(
-            str(r.id), r.endpoint, r.event_id, r.event_type, str(r.lead_id or ""),
-            str(r.last_status or ""), r.reason, r.created_at.isoformat(timespec="seconds"),
+            str(r.id),
+            r.endpoint,
+            r.event_id,
+            r.event_type,
+            str(r.lead_id or ""),
+            str(r.last_status or ""),
+            r.reason,
+            r.created_at.isoformat(timespec="seconds"),
             r.replayed_at.isoformat(timespec="seconds") if r.replayed_at else "",
         )
     Console().print(table)
@@ -205,7 +217,11 @@ def endpoints_list() -> None:
     for e in rows:
         target = e.url or str(e.config.get("directory", ""))
         table.add_row(
-            str(e.id), e.name, e.kind, target, "yes" if e.enabled else "no",
+            str(e.id),
+            e.name,
+            e.kind,
+            target,
+            "yes" if e.enabled else "no",
             e.disabled_reason or "",
         )
     Console().print(table)

@@ -29,8 +29,15 @@ from starlette.routing import Route
 from crm_sync import signing
 
 Fault = Literal[
-    "ok", "error500", "processed_then_500", "slow_timeout", "slow_ok", "garbage", "html502",
-    "retry_after", "gone",
+    "ok",
+    "error500",
+    "processed_then_500",
+    "slow_timeout",
+    "slow_ok",
+    "garbage",
+    "html502",
+    "retry_after",
+    "gone",
 ]
 
 
@@ -148,7 +155,11 @@ class ServerThread:
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="error", lifespan="off",
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="error",
+            lifespan="off",
             access_log=False,
         )
         self.server = uvicorn.Server(config)

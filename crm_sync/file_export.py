@@ -34,10 +34,31 @@ from crm_sync.connectors import EndpointInfo, OutboundEvent, public_payload
 from tailcall.clock import Clock
 
 CSV_COLUMNS = (
-    "event_id", "event_type", "timestamp", "lead_id", "version", "status", "route", "branch",
-    "customer_id", "phone", "kind", "grade", "score", "reasons", "disposition",
-    "handoff_result", "agent_outcome", "callback_at", "next_action", "transcript_url",
-    "call_id", "attempt_id", "campaign_id", "script_id", "call_ended_at",
+    "event_id",
+    "event_type",
+    "timestamp",
+    "lead_id",
+    "version",
+    "status",
+    "route",
+    "branch",
+    "customer_id",
+    "phone",
+    "kind",
+    "grade",
+    "score",
+    "reasons",
+    "disposition",
+    "handoff_result",
+    "agent_outcome",
+    "callback_at",
+    "next_action",
+    "transcript_url",
+    "call_id",
+    "attempt_id",
+    "campaign_id",
+    "script_id",
+    "call_ended_at",
 )
 # Free-text columns a spreadsheet might read as a formula.
 _TEXT_COLUMNS = frozenset({"branch", "reasons", "disposition", "agent_outcome", "next_action"})

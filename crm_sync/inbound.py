@@ -22,9 +22,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
-from crm_sync._dnc_bridge import add_suppressions
 from crm_sync.models import InboundEvent
 from crm_sync.service import apply_lead_status
+from dialer.suppression import SuppressionEntry, add_suppressions
 from tailcall.errors import InvalidInput
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -83,9 +83,7 @@ def parse(body: bytes) -> tuple[str, DncData | LeadStatusData]:
     return env.type, data
 
 
-def handle(
-    session: Session, webhook_id: str, body: bytes, *, now: datetime
-) -> dict[str, Any]:
+def handle(session: Session, webhook_id: str, body: bytes, *, now: datetime) -> dict[str, Any]:
     """Apply one verified inbound event once; a repeated webhook-id changes nothing."""
     seen = session.get(InboundEvent, webhook_id)
     if seen is not None:
@@ -98,7 +96,7 @@ def handle(
                 raise InvalidInput(
                     "entry needs phone_e164 or external_id", where=f"data.entries.{i}"
                 )
-        entries = [(e.phone_e164, e.external_id, e.reason) for e in data.entries]
+        entries = [SuppressionEntry(e.phone_e164, e.external_id, e.reason) for e in data.entries]
         added = add_suppressions(session, "dnc", entries, SOURCE)
         result = {"added": added}
     else:

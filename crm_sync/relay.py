@@ -140,9 +140,7 @@ class Relay:
             endpoints[ep.id] = ep
             by_endpoint.setdefault(ep.id, []).append(ev)
         groups = list(by_endpoint.items())
-        results = await asyncio.gather(
-            *(self._deliver(endpoints[eid], evs) for eid, evs in groups)
-        )
+        results = await asyncio.gather(*(self._deliver(endpoints[eid], evs) for eid, evs in groups))
         outcomes: list[tuple[EndpointInfo, OutboundEvent, Result]] = []
         for (eid, evs), res in zip(groups, results, strict=True):
             outcomes.extend((endpoints[eid], ev, r) for ev, r in zip(evs, res, strict=True))
@@ -196,8 +194,12 @@ class Relay:
                 return 0
             rows = [
                 {
-                    "outbox_id": oid, "endpoint_id": eid, "state": "pending", "attempts": 0,
-                    "next_attempt_at": now, "created_at": now,
+                    "outbox_id": oid,
+                    "endpoint_id": eid,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
                 }
                 for oid in sorted(ids)
                 for eid in endpoint_ids
@@ -238,8 +240,13 @@ class Relay:
     def _load(self, s: Session, ids: Sequence[int]) -> list[tuple[EndpointInfo, OutboundEvent]]:
         q = (
             select(
-                Delivery.id, Delivery.attempts, Delivery.endpoint_id, OutboxEvent.event_id,
-                OutboxEvent.event_type, OutboxEvent.lead_id, OutboxEvent.lead_version,
+                Delivery.id,
+                Delivery.attempts,
+                Delivery.endpoint_id,
+                OutboxEvent.event_id,
+                OutboxEvent.event_type,
+                OutboxEvent.lead_id,
+                OutboxEvent.lead_version,
                 OutboxEvent.payload,
             )
             .join(OutboxEvent, OutboxEvent.id == Delivery.outbox_id)
@@ -255,8 +262,12 @@ class Relay:
             (
                 eps[r.endpoint_id],
                 OutboundEvent(
-                    delivery_id=r.id, event_id=r.event_id, event_type=r.event_type,
-                    lead_id=r.lead_id, lead_version=r.lead_version, payload=r.payload,
+                    delivery_id=r.id,
+                    event_id=r.event_id,
+                    event_type=r.event_type,
+                    lead_id=r.lead_id,
+                    lead_version=r.lead_version,
+                    payload=r.payload,
                     attempt_no=r.attempts + 1,
                 ),
             )
@@ -287,15 +298,23 @@ class Relay:
                     continue
                 first = firsts.get(ev.delivery_id) or now
                 dec = decide(
-                    res, attempt_no=ev.attempt_no, first_attempt_at=first, now=now,
-                    policy=self.policy, rng=self.rng,
+                    res,
+                    attempt_no=ev.attempt_no,
+                    first_attempt_at=first,
+                    now=now,
+                    policy=self.policy,
+                    rng=self.rng,
                 )
                 updates.append(_delivery_update(ev, res, dec, first, now))
                 attempts.append(
                     {
-                        "delivery_id": ev.delivery_id, "attempt_no": ev.attempt_no, "at": now,
-                        "status_code": res.status, "verdict": dec.verdict,
-                        "error": (res.error or "")[:200] or None, "duration_ms": res.duration_ms,
+                        "delivery_id": ev.delivery_id,
+                        "attempt_no": ev.attempt_no,
+                        "at": now,
+                        "status_code": res.status,
+                        "verdict": dec.verdict,
+                        "error": (res.error or "")[:200] or None,
+                        "duration_ms": res.duration_ms,
                     }
                 )
                 if dec.action == "delivered":
@@ -306,9 +325,11 @@ class Relay:
                     stats.dead += 1
                     dead.append(
                         {
-                            "delivery_id": ev.delivery_id, "endpoint_id": ep.id,
+                            "delivery_id": ev.delivery_id,
+                            "endpoint_id": ep.id,
                             "reason": (dec.reason or "gave up")[:200],
-                            "last_status": res.status, "created_at": now,
+                            "last_status": res.status,
+                            "created_at": now,
                         }
                     )
                 else:

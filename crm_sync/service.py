@@ -29,9 +29,23 @@ from tailcall.errors import Conflict, InvalidInput, NotFound
 
 # Lead fields that an outcome sets; a change in any of them is a new lead version.
 _OUTCOME_FIELDS = (
-    "attempt_id", "campaign_id", "customer_id", "script_id", "branch", "phone_e164", "kind",
-    "grade", "score", "reasons", "disposition", "handoff_result", "agent_outcome",
-    "callback_at", "next_action", "transcript_url", "call_ended_at",
+    "attempt_id",
+    "campaign_id",
+    "customer_id",
+    "script_id",
+    "branch",
+    "phone_e164",
+    "kind",
+    "grade",
+    "score",
+    "reasons",
+    "disposition",
+    "handoff_result",
+    "agent_outcome",
+    "callback_at",
+    "next_action",
+    "transcript_url",
+    "call_ended_at",
 )
 
 
@@ -60,8 +74,13 @@ def record_outcome(
         values = _lead_values(outcome, draft)
         if lead is None:
             lead = Lead(
-                call_id=outcome.call_id, route=draft.route, status="new", version=1,
-                created_at=now, updated_at=now, **values,
+                call_id=outcome.call_id,
+                route=draft.route,
+                status="new",
+                version=1,
+                created_at=now,
+                updated_at=now,
+                **values,
             )
             session.add(lead)
             session.flush()
@@ -84,12 +103,22 @@ def record_outcome(
 
 def _lead_values(o: CallOutcome, d: LeadDraft) -> dict[str, Any]:
     return {
-        "attempt_id": o.attempt_id, "campaign_id": o.campaign_id, "customer_id": o.customer_id,
-        "script_id": o.script_id, "branch": d.branch, "phone_e164": o.phone_e164,
-        "kind": d.kind, "grade": o.grade, "score": o.score, "reasons": list(o.reasons),
-        "disposition": o.disposition, "handoff_result": o.handoff_result,
-        "agent_outcome": o.agent_outcome, "callback_at": o.callback_at,
-        "next_action": d.next_action, "transcript_url": o.transcript_url,
+        "attempt_id": o.attempt_id,
+        "campaign_id": o.campaign_id,
+        "customer_id": o.customer_id,
+        "script_id": o.script_id,
+        "branch": d.branch,
+        "phone_e164": o.phone_e164,
+        "kind": d.kind,
+        "grade": o.grade,
+        "score": o.score,
+        "reasons": list(o.reasons),
+        "disposition": o.disposition,
+        "handoff_result": o.handoff_result,
+        "agent_outcome": o.agent_outcome,
+        "callback_at": o.callback_at,
+        "next_action": d.next_action,
+        "transcript_url": o.transcript_url,
         "call_ended_at": o.ended_at,
     }
 
@@ -101,28 +130,48 @@ def lead_payload(lead: Lead) -> dict[str, Any]:
         return v.isoformat() if v is not None else None
 
     return {
-        "lead_id": lead.id, "version": lead.version, "status": lead.status,
-        "call_id": lead.call_id, "attempt_id": lead.attempt_id,
-        "campaign_id": lead.campaign_id, "customer_id": lead.customer_id,
-        "script_id": lead.script_id, "route": lead.route, "branch": lead.branch,
-        "phone_e164": lead.phone_e164, "phone_masked": mask_phone(lead.phone_e164),
-        "kind": lead.kind, "grade": lead.grade, "score": lead.score,
-        "reasons": list(lead.reasons), "disposition": lead.disposition,
-        "handoff_result": lead.handoff_result, "agent_outcome": lead.agent_outcome,
-        "callback_at": iso(lead.callback_at), "next_action": lead.next_action,
-        "transcript_url": lead.transcript_url, "call_ended_at": iso(lead.call_ended_at),
+        "lead_id": lead.id,
+        "version": lead.version,
+        "status": lead.status,
+        "call_id": lead.call_id,
+        "attempt_id": lead.attempt_id,
+        "campaign_id": lead.campaign_id,
+        "customer_id": lead.customer_id,
+        "script_id": lead.script_id,
+        "route": lead.route,
+        "branch": lead.branch,
+        "phone_e164": lead.phone_e164,
+        "phone_masked": mask_phone(lead.phone_e164),
+        "kind": lead.kind,
+        "grade": lead.grade,
+        "score": lead.score,
+        "reasons": list(lead.reasons),
+        "disposition": lead.disposition,
+        "handoff_result": lead.handoff_result,
+        "agent_outcome": lead.agent_outcome,
+        "callback_at": iso(lead.callback_at),
+        "next_action": lead.next_action,
+        "transcript_url": lead.transcript_url,
+        "call_ended_at": iso(lead.call_ended_at),
     }
 
 
 def _event(
-    event_type: str, lead_id: int | None, version: int | None, data: dict[str, Any],
+    event_type: str,
+    lead_id: int | None,
+    version: int | None,
+    data: dict[str, Any],
     now: datetime,
 ) -> OutboxEvent:
     event_id = new_event_id()
     payload = {"id": event_id, "type": event_type, "timestamp": now.isoformat(), "data": data}
     return OutboxEvent(
-        event_id=event_id, event_type=event_type, lead_id=lead_id, lead_version=version,
-        payload=payload, created_at=now,
+        event_id=event_id,
+        event_type=event_type,
+        lead_id=lead_id,
+        lead_version=version,
+        payload=payload,
+        created_at=now,
     )
 
 
@@ -154,9 +203,16 @@ def apply_lead_status(
     if status in ("won", "lost"):
         session.add(
             Label(
-                lead_id=lead.id, call_id=lead.call_id, customer_id=lead.customer_id,
-                campaign_id=lead.campaign_id, script_id=lead.script_id, label=status,
-                grade=lead.grade, score=lead.score, source=source, labelled_at=now,
+                lead_id=lead.id,
+                call_id=lead.call_id,
+                customer_id=lead.customer_id,
+                campaign_id=lead.campaign_id,
+                script_id=lead.script_id,
+                label=status,
+                grade=lead.grade,
+                score=lead.score,
+                source=source,
+                labelled_at=now,
             )
         )
     session.flush()
@@ -202,7 +258,11 @@ def add_endpoint(session: Session, spec: EndpointIn) -> EndpointCreated:
         if not formats or any(f not in ("jsonl", "csv") for f in formats):
             raise InvalidInput("formats must be jsonl and/or csv", where="config.formats")
     ep = Endpoint(
-        name=spec.name, kind=spec.kind, url=spec.url, secret=secret, config=config,
+        name=spec.name,
+        kind=spec.kind,
+        url=spec.url,
+        secret=secret,
+        config=config,
         enabled=True,
     )
     session.add(ep)
@@ -260,9 +320,14 @@ def sync_status(session: Session) -> SyncStatus:
         c = counts.get(ep.id, {})
         out.append(
             ConnectorStatus(
-                endpoint_id=ep.id, name=ep.name, kind=ep.kind, enabled=ep.enabled,
-                pending=c.get("pending", 0), failed=c.get("failed", 0),
-                delivered=c.get("delivered", 0), dead=c.get("dead", 0),
+                endpoint_id=ep.id,
+                name=ep.name,
+                kind=ep.kind,
+                enabled=ep.enabled,
+                pending=c.get("pending", 0),
+                failed=c.get("failed", 0),
+                delivered=c.get("delivered", 0),
+                dead=c.get("dead", 0),
             )
         )
     return SyncStatus(undispatched=int(undispatched or 0), connectors=out)
@@ -283,17 +348,22 @@ def list_dead_letters(
         q = q.where(DeadLetter.replayed_at.is_(None))
     return [
         DeadLetterView(
-            id=dl.id, delivery_id=dl.delivery_id, endpoint=name, event_id=ev.event_id,
-            event_type=ev.event_type, lead_id=ev.lead_id, reason=dl.reason,
-            last_status=dl.last_status, created_at=dl.created_at, replayed_at=dl.replayed_at,
+            id=dl.id,
+            delivery_id=dl.delivery_id,
+            endpoint=name,
+            event_id=ev.event_id,
+            event_type=ev.event_type,
+            lead_id=ev.lead_id,
+            reason=dl.reason,
+            last_status=dl.last_status,
+            created_at=dl.created_at,
+            replayed_at=dl.replayed_at,
         )
         for dl, name, ev in session.execute(q).all()
     ]
 
 
-def replay_dead_letters(
-    session: Session, ids: Sequence[int] | None, *, now: datetime
-) -> int:
+def replay_dead_letters(session: Session, ids: Sequence[int] | None, *, now: datetime) -> int:
     """Put dead deliveries back to pending (all open dead letters when ``ids`` is None)."""
     q = select(DeadLetter).where(DeadLetter.replayed_at.is_(None))
     if ids is not None:
@@ -312,8 +382,12 @@ def replay_dead_letters(
             update(Delivery)
             .where(Delivery.id.in_(delivery_ids), Delivery.state == "dead")
             .values(
-                state="pending", attempts=0, first_attempt_at=None, next_attempt_at=now,
-                lease_owner=None, lease_until=None,
+                state="pending",
+                attempts=0,
+                first_attempt_at=None,
+                next_attempt_at=now,
+                lease_owner=None,
+                lease_until=None,
             )
         )
     session.flush()

@@ -111,7 +111,9 @@ def _open_csv(path: Path, size: int, encoding: str | None) -> TableReader:
         raise InvalidInput("the file is empty", where="file") from exc
     except _BadBytes as exc:
         raw.close()
-        raise InvalidInput(f"bytes that are not {encoding}; pass --encoding", where="line 1") from exc
+        raise InvalidInput(
+            f"bytes that are not {encoding}; pass --encoding", where="line 1"
+        ) from exc
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1

@@ -45,7 +45,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             s.execute(text("SELECT 1"))
         return {"status": "ok", "version": tailcall.__version__}
 
+    from crm_sync.api import router as crm_router
     from dialer.api import router as dialer_router
 
     app.include_router(dialer_router)
+    app.include_router(crm_router)
     return app

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-import crm_sync.models  # noqa: F401  (until crm_sync.models is in tailcall.db.MODEL_MODULES)
 from crm_sync.fake_crm import FakeCrm, FaultPlan, ServerThread
 from crm_sync.outcomes import CallOutcome
 from crm_sync.settings import CrmSettings

@@ -174,16 +174,3 @@ def test_inbound_won_lost_become_labels(client: TestClient, db: Database, secret
         client, secret, "msg_9", {"type": "lead.status", "data": {"lead_id": 404, "status": "won"}}
     )
     assert r.status_code == 404
-
-
-def test_the_fallback_dnc_bridge_skips_known_entries(db: Database) -> None:
-    from crm_sync._dnc_bridge import Entry, _add_suppressions
-
-    with db.session() as s:
-        n = _add_suppressions(
-            s, "dnc", [Entry("+8613800000001", None, "x"), Entry(None, "C-1")], "t"
-        )
-        assert n == 2
-    with db.session() as s:
-        entries = [Entry("+8613800000001", None), Entry("+8613800000002", None), Entry(None, None)]
-        assert _add_suppressions(s, "dnc", entries, "t") == 1

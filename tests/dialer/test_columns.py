@@ -5,10 +5,18 @@ from tailcall.errors import InvalidInput
 
 
 def test_chinese_and_english_headers() -> None:
-    cmap = build_column_map(["客户号", "客户姓名", "联系电话", "资产", "星级", "所属分行", "标签", "积分", "最近登录"])
+    cmap = build_column_map(
+        ["客户号", "客户姓名", "联系电话", "资产", "星级", "所属分行", "标签", "积分", "最近登录"]
+    )
     assert cmap.fields == {
-        "external_id": 0, "name": 1, "phone": 2, "aum": 3, "star_level": 4, "branch": 5,
-        "tags": 6, "points": 7,
+        "external_id": 0,
+        "name": 1,
+        "phone": 2,
+        "aum": 3,
+        "star_level": 4,
+        "branch": 5,
+        "tags": 6,
+        "points": 7,
     }
     assert cmap.attributes == {"最近登录": 8}
     en = build_column_map(["Customer_ID", "Name", "Mobile", "AUM", "Star", "Branch", " Tags "])

@@ -22,7 +22,9 @@ from tailcall.settings import Settings
 HEADER = ["客户号", "姓名", "手机号", "星级", "资产", "所属分行", "积分", "标签", "最近登录"]
 
 
-def write(path: Path, rows: list[list[str]], encoding: str = "utf-8", header: list[str] = HEADER) -> Path:
+def write(
+    path: Path, rows: list[list[str]], encoding: str = "utf-8", header: list[str] = HEADER
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
@@ -40,10 +42,24 @@ def count(db: Database, model: type) -> int:
 
 
 def test_gbk_file_with_chinese_headers(db: Database, settings: Settings, tmp_path: Path) -> None:
-    path = write(tmp_path / "名单.csv", [
-        ["C1", "王芳", "138 0013 8000", "五星", "12.5万", "上海分行", "12,000", "浏览理财产品|理财未购买", "2026-10-01"],
-        ["C2", "李强", "+86 139-0013-9000", "3", "800000", "北京分行", "0", "", ""],
-    ], encoding="gbk")
+    path = write(
+        tmp_path / "名单.csv",
+        [
+            [
+                "C1",
+                "王芳",
+                "138 0013 8000",
+                "五星",
+                "12.5万",
+                "上海分行",
+                "12,000",
+                "浏览理财产品|理财未购买",
+                "2026-10-01",
+            ],
+            ["C2", "李强", "+86 139-0013-9000", "3", "800000", "北京分行", "0", "", ""],
+        ],
+        encoding="gbk",
+    )
     summary = run(db, settings, path)
     assert summary.encoding == "gb18030"
     assert (summary.total, summary.accepted, summary.invalid) == (2, 2, 0)
@@ -51,14 +67,25 @@ def test_gbk_file_with_chinese_headers(db: Database, settings: Settings, tmp_pat
         wang = s.scalar(select(Customer).where(Customer.phone_e164 == "+8613800138000"))
         assert wang is not None
         assert (wang.name, wang.star_level, wang.aum_band, wang.points, wang.branch) == (
-            "王芳", 5, "5万-50万", 12000, "上海分行")
+            "王芳",
+            5,
+            "5万-50万",
+            12000,
+            "上海分行",
+        )
         assert wang.tags == ["浏览理财产品", "理财未购买"]
         assert wang.attributes == {"aum": 125000.0, "最近登录": "2026-10-01"}
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
-def test_encodings_are_detected(db: Database, settings: Settings, tmp_path: Path, encoding: str) -> None:
-    path = write(tmp_path / "l.csv", [["C1", "赵敏", "13800138000", "1", "1000", "杭州分行", "5", "", ""]], encoding)
+def test_encodings_are_detected(
+    db: Database, settings: Settings, tmp_path: Path, encoding: str
+) -> None:
+    path = write(
+        tmp_path / "l.csv",
+        [["C1", "赵敏", "13800138000", "1", "1000", "杭州分行", "5", "", ""]],
+        encoding,
+    )
     summary = run(db, settings, path)
     assert summary.accepted == 1
     with db.read() as s:
@@ -66,15 +93,18 @@ def test_encodings_are_detected(db: Database, settings: Settings, tmp_path: Path
 
 
 def test_broken_rows_each_get_an_outcome(db: Database, settings: Settings, tmp_path: Path) -> None:
-    path = write(tmp_path / "broken.csv", [
-        ["C1", "甲", "13800138000", "1", "1", "a", "1", "", ""],
-        ["C2", "乙", "12345", "1", "1", "a", "1", "", ""],           # too short
-        ["C3", "丙"],                                                   # cut off
-        ["", "", "", "", "", "", "", "", ""],                           # empty
-        ["C4", "丁", "13900139000", "九十九", "1", "a", "1", "", ""],  # bad star level
-        ["C5", "戊", "13700137000", "1", "1", "a", "-5", "", ""],       # negative points
-        ["C6", "己", "13600136000", "2", "1", "a", "1", "", ""],
-    ])
+    path = write(
+        tmp_path / "broken.csv",
+        [
+            ["C1", "甲", "13800138000", "1", "1", "a", "1", "", ""],
+            ["C2", "乙", "12345", "1", "1", "a", "1", "", ""],  # too short
+            ["C3", "丙"],  # cut off
+            ["", "", "", "", "", "", "", "", ""],  # empty
+            ["C4", "丁", "13900139000", "九十九", "1", "a", "1", "", ""],  # bad star level
+            ["C5", "戊", "13700137000", "1", "1", "a", "-5", "", ""],  # negative points
+            ["C6", "己", "13600136000", "2", "1", "a", "1", "", ""],
+        ],
+    )
     summary = run(db, settings, path)
     assert (summary.total, summary.accepted, summary.invalid) == (7, 2, 5)
     rows = {r["line"]: r for r in read_rows(Path(summary.report_dir), limit=100)}
@@ -104,17 +134,25 @@ def test_same_file_twice_changes_nothing(db: Database, settings: Settings, tmp_p
         assert sorted(s.scalars(select(Customer.updated_at))) == stamps
 
 
-def test_duplicates_merge_in_file_and_against_stored(db: Database, settings: Settings, tmp_path: Path) -> None:
-    a = write(tmp_path / "a.csv", [
-        ["C1", "王芳", "13800138000", "1", "", "上海分行", "100", "", ""],
-        ["C1", "", "+86 138 0013 8000", "", "", "", "200", "", "2026-01-01"],
-    ])
+def test_duplicates_merge_in_file_and_against_stored(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    a = write(
+        tmp_path / "a.csv",
+        [
+            ["C1", "王芳", "13800138000", "1", "", "上海分行", "100", "", ""],
+            ["C1", "", "+86 138 0013 8000", "", "", "", "200", "", "2026-01-01"],
+        ],
+    )
     sa = run(db, settings, a)
     assert (sa.accepted, sa.merged) == (1, 1)
-    b = write(tmp_path / "b.csv", [
-        ["C1", "王芳", "13800138000", "2", "", "上海分行", "200", "", "2026-01-01"],
-        ["C9", "新人", "13900139000", "1", "", "", "", "", ""],
-    ])
+    b = write(
+        tmp_path / "b.csv",
+        [
+            ["C1", "王芳", "13800138000", "2", "", "上海分行", "200", "", "2026-01-01"],
+            ["C9", "新人", "13900139000", "1", "", "", "", "", ""],
+        ],
+    )
     sb = run(db, settings, b)
     assert (sb.accepted, sb.merged) == (1, 1)
     assert count(db, Customer) == 2
@@ -123,21 +161,33 @@ def test_duplicates_merge_in_file_and_against_stored(db: Database, settings: Set
         assert wang is not None and (wang.points, wang.star_level, wang.name) == (200, 2, "王芳")
         assert wang.attributes["最近登录"] == "2026-01-01"
         # both lists include the merged customer
-        assert s.scalar(select(func.count()).select_from(ListMember).where(ListMember.customer_id == wang.id)) == 2
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(ListMember)
+                .where(ListMember.customer_id == wang.id)
+            )
+            == 2
+        )
     merged = next(read_rows(Path(sb.report_dir), "merged"))
     assert merged["reason"] == "existing customer, updated star_level"
 
 
-def test_suppressed_customers_are_excluded(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_suppressed_customers_are_excluded(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
     with db.session() as s:
         add_suppressions(s, "opt_out", [SuppressionEntry("+8613800138000", None, "asked")], "test")
         add_suppressions(s, "staff", [SuppressionEntry(None, "C3", None)], "test")
-    path = write(tmp_path / "x.csv", [
-        ["C1", "甲", "13800138000", "1", "", "", "", "", ""],
-        ["C2", "乙", "13900139000", "1", "", "", "", "", ""],
-        ["C3", "丙", "13700137000", "1", "", "", "", "", ""],
-        ["C1", "甲", "138-0013-8000", "1", "", "", "", "", ""],
-    ])
+    path = write(
+        tmp_path / "x.csv",
+        [
+            ["C1", "甲", "13800138000", "1", "", "", "", "", ""],
+            ["C2", "乙", "13900139000", "1", "", "", "", "", ""],
+            ["C3", "丙", "13700137000", "1", "", "", "", "", ""],
+            ["C1", "甲", "138-0013-8000", "1", "", "", "", "", ""],
+        ],
+    )
     summary = run(db, settings, path)
     assert (summary.accepted, summary.excluded) == (1, 3)
     reasons = {r["line"]: r["reason"] for r in read_rows(Path(summary.report_dir), "excluded")}
@@ -172,7 +222,9 @@ def test_failure_mid_file_leaves_nothing(db: Database, settings: Settings, tmp_p
 def test_mapping_override_and_progress(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = write(tmp_path / "m.csv", [["13800138000", "x"]], header=["号码", "vip"])
     ticks: list[tuple[int, int]] = []
-    summary = run(db, settings, path, overrides={"号码": "phone"}, progress=lambda d, t: ticks.append((d, t)))
+    summary = run(
+        db, settings, path, overrides={"号码": "phone"}, progress=lambda d, t: ticks.append((d, t))
+    )
     assert summary.accepted == 1 and ticks[-1][0] == ticks[-1][1]
     with db.read() as s:
         assert s.scalar(select(Customer.attributes)) == {"vip": "x"}

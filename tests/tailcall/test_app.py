@@ -22,7 +22,9 @@ def test_upload_list_and_read_its_report(db: Database, settings: Settings, tmp_p
     path = tmp_path / "list.csv"
     write_csv(path, 50, seed=2, messy=0.5)
     with path.open("rb") as fh:
-        r = client.post("/api/lists", files={"file": ("客户.csv", fh, "text/csv")}, data={"name": "wave 1"})
+        r = client.post(
+            "/api/lists", files={"file": ("客户.csv", fh, "text/csv")}, data={"name": "wave 1"}
+        )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["list"]["name"] == "wave 1" and body["list"]["accepted"] == 50
@@ -36,8 +38,11 @@ def test_bad_requests_name_the_field(db: Database, settings: Settings) -> None:
     client = TestClient(create_app(settings, db))
     r = client.post("/api/lists", files={"file": ("x.csv", b"name,addr\nA,B\n", "text/csv")})
     assert r.status_code == 422 and r.json()["where"] == "header row"
-    r = client.post("/api/lists", files={"file": ("x.csv", b"phone\n1\n", "text/csv")},
-                    data={"column_map": "oops"})
+    r = client.post(
+        "/api/lists",
+        files={"file": ("x.csv", b"phone\n1\n", "text/csv")},
+        data={"column_map": "oops"},
+    )
     assert r.status_code == 422 and r.json()["where"] == "--map"
     assert client.get("/api/lists/999").status_code == 404
     r = client.post("/api/suppressions/dnc", json=[{"phone": "13800138000"}, {"phone": "12"}])
@@ -49,11 +54,20 @@ def test_bad_requests_name_the_field(db: Database, settings: Settings) -> None:
 
 def test_suppression_api(db: Database, settings: Settings) -> None:
     client = TestClient(create_app(settings, db))
-    r = client.post("/api/suppressions/opt_out", json=[{"phone": "138 0013 8000", "reason": "asked"}])
+    r = client.post(
+        "/api/suppressions/opt_out", json=[{"phone": "138 0013 8000", "reason": "asked"}]
+    )
     assert r.json() == {"received": 1, "added": 1}
     r = client.post("/api/suppressions/opt_out", json=[{"phone": "+8613800138000"}])
     assert r.json() == {"received": 1, "added": 0}
     csv_body = "手机号,原因\n13900139000,投诉\n123,x\n".encode("gbk")
-    r = client.post("/api/suppressions/dnc/import", files={"file": ("dnc.csv", csv_body, "text/csv")})
+    r = client.post(
+        "/api/suppressions/dnc/import", files={"file": ("dnc.csv", csv_body, "text/csv")}
+    )
     assert r.json()["added"] == 1 and r.json()["invalid"][0]["line"] == 3
-    assert client.get("/api/suppressions").json() == {"dnc": 1, "opt_out": 1, "blacklist": 0, "staff": 0}
+    assert client.get("/api/suppressions").json() == {
+        "dnc": 1,
+        "opt_out": 1,
+        "blacklist": 0,
+        "staff": 0,
+    }

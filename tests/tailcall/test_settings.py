@@ -8,7 +8,9 @@ def test_defaults_are_safe_and_local(monkeypatch: pytest.MonkeyPatch, tmp_path) 
     monkeypatch.chdir(tmp_path)
     s = Settings()
     assert s.host == "127.0.0.1"
-    assert s.resolved_database_url.startswith("sqlite:///") and s.resolved_database_url.endswith("tailcall.db")
+    assert s.resolved_database_url.startswith("sqlite:///") and s.resolved_database_url.endswith(
+        "tailcall.db"
+    )
     assert s.resolved_public_base_url == "http://127.0.0.1:8080"
 
 
@@ -27,7 +29,9 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
         ("TAILCALL_PORT", "70000", "less than or equal"),
     ],
 )
-def test_bad_values_name_the_problem(monkeypatch: pytest.MonkeyPatch, var: str, value: str, message: str) -> None:
+def test_bad_values_name_the_problem(
+    monkeypatch: pytest.MonkeyPatch, var: str, value: str, message: str
+) -> None:
     monkeypatch.setenv(var, value)
     with pytest.raises(ValidationError, match=message):
         Settings()

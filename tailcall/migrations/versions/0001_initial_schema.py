@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 23:36:12.517123
+Create Date: 2026-11-23 23:47:33.172750
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,62 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_lists')),
     sa.UniqueConstraint('sha256', name=op.f('uq_call_lists_sha256'))
     )
+    op.create_table('crm_endpoints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('url', sa.Text(), nullable=True),
+    sa.Column('secret', sa.String(length=120), nullable=True),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('disabled_reason', sa.String(length=200), nullable=True),
+    sa.Column('disabled_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_endpoints')),
+    sa.UniqueConstraint('name', name=op.f('uq_crm_endpoints_name'))
+    )
+    op.create_table('crm_inbound_events',
+    sa.Column('webhook_id', sa.String(length=120), nullable=False),
+    sa.Column('event_type', sa.String(length=40), nullable=False),
+    sa.Column('received_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('webhook_id', name=op.f('pk_crm_inbound_events'))
+    )
+    op.create_table('crm_leads',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('call_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('script_id', sa.String(length=100), nullable=True),
+    sa.Column('route', sa.String(length=16), nullable=False),
+    sa.Column('branch', sa.String(length=100), nullable=True),
+    sa.Column('phone_e164', sa.String(length=20), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('grade', sa.String(length=1), nullable=True),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('disposition', sa.String(length=40), nullable=False),
+    sa.Column('handoff_result', sa.String(length=40), nullable=True),
+    sa.Column('agent_outcome', sa.String(length=40), nullable=True),
+    sa.Column('callback_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_action', sa.String(length=200), nullable=False),
+    sa.Column('transcript_url', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('call_ended_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status_changed_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_leads')),
+    sa.UniqueConstraint('call_id', 'route', name='uq_crm_leads_call_route')
+    )
+    with op.batch_alter_table('crm_leads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crm_leads_branch'), ['branch'], unique=False)
+        batch_op.create_index(batch_op.f('ix_crm_leads_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_crm_leads_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_crm_leads_status'), ['status'], unique=False)
+
     op.create_table('customers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('phone_e164', sa.String(length=20), nullable=False),
@@ -76,6 +132,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_suppressions_external_id'), ['external_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_suppressions_phone_e164'), ['phone_e164'], unique=False)
 
+    op.create_table('crm_labels',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('lead_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('call_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('script_id', sa.String(length=100), nullable=True),
+    sa.Column('label', sa.String(length=8), nullable=False),
+    sa.Column('grade', sa.String(length=1), nullable=True),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('source', sa.String(length=100), nullable=False),
+    sa.Column('labelled_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['lead_id'], ['crm_leads.id'], name=op.f('fk_crm_labels_lead_id_crm_leads')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_labels')),
+    sa.UniqueConstraint('lead_id', name=op.f('uq_crm_labels_lead_id'))
+    )
+    with op.batch_alter_table('crm_labels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crm_labels_call_id'), ['call_id'], unique=False)
+
+    op.create_table('crm_outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('event_id', sa.String(length=40), nullable=False),
+    sa.Column('event_type', sa.String(length=40), nullable=False),
+    sa.Column('lead_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('lead_version', sa.Integer(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('dispatched_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_owner', sa.String(length=80), nullable=True),
+    sa.Column('lease_until', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['lead_id'], ['crm_leads.id'], name=op.f('fk_crm_outbox_lead_id_crm_leads')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_outbox')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_crm_outbox_event_id'))
+    )
+    with op.batch_alter_table('crm_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_crm_outbox_undispatched', ['dispatched_at', 'id'], unique=False)
+
     op.create_table('list_members',
     sa.Column('list_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -87,15 +180,91 @@ def upgrade() -> None:
     with op.batch_alter_table('list_members', schema=None) as batch_op:
         batch_op.create_index('ix_list_members_customer', ['customer_id'], unique=False)
 
+    op.create_table('crm_deliveries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('outbox_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('endpoint_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_attempt_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_status', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.String(length=200), nullable=True),
+    sa.Column('delivered_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_owner', sa.String(length=80), nullable=True),
+    sa.Column('lease_until', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['crm_endpoints.id'], name=op.f('fk_crm_deliveries_endpoint_id_crm_endpoints')),
+    sa.ForeignKeyConstraint(['outbox_id'], ['crm_outbox.id'], name=op.f('fk_crm_deliveries_outbox_id_crm_outbox')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_deliveries')),
+    sa.UniqueConstraint('outbox_id', 'endpoint_id', name='uq_crm_deliveries_event_endpoint')
+    )
+    with op.batch_alter_table('crm_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_crm_deliveries_due', ['state', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_crm_deliveries_endpoint_state', ['endpoint_id', 'state'], unique=False)
+
+    op.create_table('crm_dead_letters',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('delivery_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('endpoint_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('last_status', sa.Integer(), nullable=True),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('replayed_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['delivery_id'], ['crm_deliveries.id'], name=op.f('fk_crm_dead_letters_delivery_id_crm_deliveries')),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['crm_endpoints.id'], name=op.f('fk_crm_dead_letters_endpoint_id_crm_endpoints')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_dead_letters'))
+    )
+    with op.batch_alter_table('crm_dead_letters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crm_dead_letters_delivery_id'), ['delivery_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_crm_dead_letters_endpoint_id'), ['endpoint_id'], unique=False)
+
+    op.create_table('crm_delivery_attempts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('delivery_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempt_no', sa.Integer(), nullable=False),
+    sa.Column('at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('verdict', sa.String(length=12), nullable=False),
+    sa.Column('error', sa.String(length=200), nullable=True),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['delivery_id'], ['crm_deliveries.id'], name=op.f('fk_crm_delivery_attempts_delivery_id_crm_deliveries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_delivery_attempts'))
+    )
+    with op.batch_alter_table('crm_delivery_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crm_delivery_attempts_delivery_id'), ['delivery_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('crm_delivery_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crm_delivery_attempts_delivery_id'))
+
+    op.drop_table('crm_delivery_attempts')
+    with op.batch_alter_table('crm_dead_letters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crm_dead_letters_endpoint_id'))
+        batch_op.drop_index(batch_op.f('ix_crm_dead_letters_delivery_id'))
+
+    op.drop_table('crm_dead_letters')
+    with op.batch_alter_table('crm_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_crm_deliveries_endpoint_state')
+        batch_op.drop_index('ix_crm_deliveries_due')
+
+    op.drop_table('crm_deliveries')
     with op.batch_alter_table('list_members', schema=None) as batch_op:
         batch_op.drop_index('ix_list_members_customer')
 
     op.drop_table('list_members')
+    with op.batch_alter_table('crm_outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_crm_outbox_undispatched')
+
+    op.drop_table('crm_outbox')
+    with op.batch_alter_table('crm_labels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crm_labels_call_id'))
+
+    op.drop_table('crm_labels')
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppressions_phone_e164'))
         batch_op.drop_index(batch_op.f('ix_suppressions_external_id'))
@@ -106,5 +275,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customers_branch'))
 
     op.drop_table('customers')
+    with op.batch_alter_table('crm_leads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crm_leads_status'))
+        batch_op.drop_index(batch_op.f('ix_crm_leads_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_crm_leads_campaign_id'))
+        batch_op.drop_index(batch_op.f('ix_crm_leads_branch'))
+
+    op.drop_table('crm_leads')
+    op.drop_table('crm_inbound_events')
+    op.drop_table('crm_endpoints')
     op.drop_table('call_lists')
     # ### end Alembic commands ###
