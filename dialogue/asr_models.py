@@ -225,7 +225,7 @@ def load_vocabulary(model_dir: Path) -> Vocabulary:
 
 # -- vocabulary -------------------------------------------------------------------------
 
-_PUNCT = re.compile(r"[^\w\s'<>/!$%+\-()]", re.UNICODE)
+_PUNCT = re.compile(r"[^\w\s']", re.UNICODE)
 
 
 def normalize_phrase(phrase: str) -> str:

@@ -75,7 +75,7 @@ BYE = "감사합니다 좋은 하루 되세요"
 REPROMPT = "잘 들리지 않았어요 다시 말씀해 주세요"
 
 CONFIRM = ("네 맞습니다", "아니요")
-INTEREST = ("관심 있어요", "관심 없어요")
+INTEREST = ("관심 없어요", "다시 전화 주세요")
 
 
 class FakeBrain:
@@ -124,7 +124,7 @@ class FakeBrain:
                 ]
             if self._state == "offer" and event.text in INTEREST:
                 self._ended = True
-                disp = "interested" if event.text == "관심 있어요" else "not_interested"
+                disp = "callback" if event.text == "다시 전화 주세요" else "not_interested"
                 return [Say(BYE, "bye", True), EndCall(disp)]
             return [Say(REPROMPT, "reprompt", True), ExpectPhrases(self._phrases(), False, self.no_input_s)]
         return []
