@@ -109,7 +109,9 @@ class ModelRegistry:
         configured = self.settings.model_dir_setting(language)
         if configured is not None:
             if is_model_dir(configured):
-                return ModelStatus(language, ModelLocation(language, configured, "setting"), None, None)
+                return ModelStatus(
+                    language, ModelLocation(language, configured, "setting"), None, None
+                )
             return ModelStatus(
                 language,
                 None,
@@ -122,7 +124,9 @@ class ModelRegistry:
             return ModelStatus(language, ModelLocation(language, pkg_dir, "package"), None, None)
         installed = self.settings.resolved_models_dir / language
         if is_model_dir(installed):
-            return ModelStatus(language, ModelLocation(language, installed, "installed"), None, None)
+            return ModelStatus(
+                language, ModelLocation(language, installed, "installed"), None, None
+            )
         return ModelStatus(language, None, "no model found", _fix_for(language))
 
     def locate(self, language: str) -> ModelLocation:

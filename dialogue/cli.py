@@ -33,7 +33,9 @@ def list_models() -> None:
 
 @models_app.command("check")
 def check_models(
-    language: list[str] = typer.Option(["ko-KR"], "--language", "-l", help="Languages that must work"),
+    language: list[str] = typer.Option(
+        ["ko-KR"], "--language", "-l", help="Languages that must work"
+    ),
     load: bool = typer.Option(False, help="Also load each model and decode a second of silence"),
 ) -> None:
     """Exit 1 unless every given language has a usable model (and espeak-ng is installed)."""

@@ -133,7 +133,9 @@ class ScriptDriver(FrameProcessor):
             return
         elif isinstance(frame, InputDTMFFrame):
             await self._cancel_no_input()
-            await self._run_brain(lambda: self.brain.handle(self._events.dtmf(str(frame.button.value))))
+            await self._run_brain(
+                lambda: self.brain.handle(self._events.dtmf(str(frame.button.value)))
+            )
         await self.push_frame(frame, direction)
 
     def _on_bot_started(self) -> None:
@@ -199,7 +201,7 @@ class ScriptDriver(FrameProcessor):
             return
         try:
             actions = list(call())
-        except Exception as exc:  # noqa: BLE001 - a broken script ends the call, cleanly
+        except Exception as exc:
             logger.exception("script engine failed", call_id=self.call_id)
             self.error = type(exc).__name__
             await self._end("error")
@@ -242,9 +244,7 @@ class ScriptDriver(FrameProcessor):
                 await self._end(str(action.disposition))
             else:
                 if isinstance(action, TransitionLike):
-                    logger.debug(
-                        "state transition", call_id=self.call_id, to_state=action.to_state
-                    )
+                    logger.debug("state transition", call_id=self.call_id, to_state=action.to_state)
                 if self._on_action is not None:
                     result = self._on_action(action)
                     if asyncio.iscoroutine(result):
@@ -284,7 +284,7 @@ class ScriptDriver(FrameProcessor):
         await asyncio.sleep(self._max_call_s)
         self._max_task = None
         logger.warning("call reached its maximum duration", call_id=self.call_id)
-        await self.broadcast_interruption()
+        await self.broadcast_interruption()  # type: ignore[no-untyped-call]
         await self._end("max_duration")
 
     async def _cancel_timers(self) -> None:
@@ -301,7 +301,7 @@ class ScriptDriver(FrameProcessor):
         if not self._ending and not self.brain.ended:
             try:
                 self.brain.handle(self._events.customer_hangup())
-            except Exception:  # noqa: BLE001 - the call is over either way
+            except Exception:
                 logger.exception("script engine failed on hang-up", call_id=self.call_id)
         self.finish(self.disposition or default_disposition)
 

@@ -132,7 +132,7 @@ class TakeoverSwitch:
     async def take_over(self, sink: AgentSink, side: SideTranscriber | None = None) -> None:
         self.input.sink, self.input.side = sink, side
         self.input.mode = self.output.mode = "human"
-        await self.output.broadcast_interruption()
+        await self.output.broadcast_interruption()  # type: ignore[no-untyped-call]
 
     async def hand_back(self) -> None:
         if self.input.side is not None:

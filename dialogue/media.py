@@ -12,6 +12,7 @@ the pipeline becomes disposition ``error``, never a hung websocket.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import time
@@ -21,7 +22,13 @@ from fastapi import APIRouter, WebSocket
 from loguru import logger
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from dialogue.pipeline import CallInfo, CallPipeline, SpeechRuntime, build_call_pipeline, new_pipeline_params
+from dialogue.pipeline import (
+    CallInfo,
+    CallPipeline,
+    SpeechRuntime,
+    build_call_pipeline,
+    new_pipeline_params,
+)
 
 START_TIMEOUT_S = 10.0
 
@@ -121,7 +128,7 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             check_dangling_tasks=False,
         )
 
-        @transport.event_handler("on_client_disconnected")
+        @transport.event_handler("on_client_disconnected")  # type: ignore[untyped-decorator]
         async def _gone(_transport: Any, _ws: Any) -> None:
             await worker.cancel(reason="customer_hangup")
 
@@ -129,7 +136,7 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
         await runner.add_workers(worker)
         await runner.run()
         call.driver.finish("customer_hangup")
-    except Exception as exc:  # noqa: BLE001 - the call must end cleanly whatever broke
+    except Exception as exc:
         logger.exception("call pipeline failed", call_sid=info.call_sid)
         if call is not None:
             call.driver.finish("error", error=type(exc).__name__)
@@ -155,7 +162,5 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
 
 async def _close(websocket: WebSocket, code: int) -> None:
     if websocket.application_state != WebSocketState.DISCONNECTED:
-        try:
+        with contextlib.suppress(RuntimeError):
             await websocket.close(code=code)
-        except RuntimeError:
-            pass

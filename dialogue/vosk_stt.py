@@ -156,7 +156,9 @@ class VoskSTTService(STTService):
         """Phrase -> words this model cannot spell, over every grammar seen in this call."""
         return dict(self.stats.unknown_words)
 
-    def expect(self, phrases: Sequence[str], *, free_decoding: bool = False, state: str = "") -> None:
+    def expect(
+        self, phrases: Sequence[str], *, free_decoding: bool = False, state: str = ""
+    ) -> None:
         """Switch grammar; applied now, or at the end of the utterance in progress."""
         self._want = ExpectPhrasesFrame(tuple(phrases), free_decoding, state)
         if not self._speaking:
@@ -258,8 +260,8 @@ class VoskSTTService(STTService):
 
     def _on_speech_start(self, start_secs: float) -> None:
         self._speaking = True
-        self._speech_start = time.monotonic() - start_secs - self._preroll_bytes / (
-            2 * max(self.sample_rate, 1)
+        self._speech_start = (
+            time.monotonic() - start_secs - self._preroll_bytes / (2 * max(self.sample_rate, 1))
         )
         self._chunk = bytearray(b"".join(self._preroll))
         self._preroll.clear()
@@ -342,7 +344,9 @@ class VoskSTTService(STTService):
         return out
 
     @staticmethod
-    def _final_grammar(recs: _Recognizers, data: bytes) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    def _final_grammar(
+        recs: _Recognizers, data: bytes
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         if data:
             recs.nbest.AcceptWaveform(data)
             if recs.mbr is not None:

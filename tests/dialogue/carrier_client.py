@@ -32,7 +32,9 @@ class CarrierCall:
         self._res_in = create_stream_resampler()
         self._res_out = create_stream_resampler()
         self.t0 = time.monotonic()
-        await self.ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+        await self.ws.send(
+            json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        )
         await self.ws.send(
             json.dumps(
                 {
@@ -43,7 +45,11 @@ class CarrierCall:
                         "callSid": self.call_sid,
                         "accountSid": "ACtest",
                         "customParameters": self.params,
-                        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                        "mediaFormat": {
+                            "encoding": "audio/x-mulaw",
+                            "sampleRate": 8000,
+                            "channels": 1,
+                        },
                     },
                 }
             )

@@ -58,7 +58,7 @@ def ko_model(ko_registry: ModelRegistry) -> Any:
         pytest.skip("espeak-ng is not installed")
     try:
         return ko_registry.model("ko-KR")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"Korean model unavailable: {exc}")
 
 
@@ -66,7 +66,7 @@ def ko_model(ko_registry: ModelRegistry) -> Any:
 def ko_vocab(ko_registry: ModelRegistry) -> Vocabulary:
     try:
         return ko_registry.vocabulary("ko-KR")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"Korean model unavailable: {exc}")
 
 

@@ -113,7 +113,10 @@ class FakeBrain:
             if self.no_inputs >= 2:
                 self._ended = True
                 return [Say(BYE, "bye", True), EndCall("no_input")]
-            return [Say(REPROMPT, "reprompt", True), ExpectPhrases(self._phrases(), False, self.no_input_s)]
+            return [
+                Say(REPROMPT, "reprompt", True),
+                ExpectPhrases(self._phrases(), False, self.no_input_s),
+            ]
         if isinstance(event, Utterance):
             if self._state == "greet" and event.text == "네 맞습니다":
                 self._state = "offer"
@@ -126,7 +129,10 @@ class FakeBrain:
                 self._ended = True
                 disp = "callback" if event.text == "다시 전화 주세요" else "not_interested"
                 return [Say(BYE, "bye", True), EndCall(disp)]
-            return [Say(REPROMPT, "reprompt", True), ExpectPhrases(self._phrases(), False, self.no_input_s)]
+            return [
+                Say(REPROMPT, "reprompt", True),
+                ExpectPhrases(self._phrases(), False, self.no_input_s),
+            ]
         return []
 
     def _phrases(self) -> tuple[str, ...]:

@@ -47,7 +47,9 @@ def test_package_model_is_found(tmp_path: Path) -> None:
     assert loc.source == "package"
 
 
-def test_install_from_archive_offline_and_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_install_from_archive_offline_and_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = _fake_model(tmp_path / "src" / "vosk-model-small-cn-0.22")
     archive = tmp_path / "cn.zip"
     with zipfile.ZipFile(archive, "w") as z:

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame, TTSAudioRawFrame
+from pipecat.frames.frames import (
+    InputAudioRawFrame,
+    InterruptionFrame,
+    OutputAudioRawFrame,
+    TTSAudioRawFrame,
+)
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.tests.utils import SleepFrame, run_test
 
@@ -61,7 +66,9 @@ async def test_human_mode_diverts_customer_audio_and_silences_bot() -> None:
                 await sw2.take_over(sink)
                 await sw2.agent_audio(b"\x03\x00" * 160, 8000)
 
-    down, up = await run_test(Pipeline([in_gate2, Kick(), out_gate2]), frames_to_send=[cust, SleepFrame(0.1)])
+    down, up = await run_test(
+        Pipeline([in_gate2, Kick(), out_gate2]), frames_to_send=[cust, SleepFrame(0.1)]
+    )
     assert any(isinstance(f, AgentAudioFrame) for f in down)
     assert any(isinstance(f, InterruptionFrame) for f in down)
     assert any(isinstance(f, InterruptionFrame) for f in up)

@@ -13,7 +13,10 @@ def _nbest(*texts: str) -> dict[str, object]:
 
 
 def _mbr(words: list[tuple[str, float]]) -> dict[str, object]:
-    return {"text": " ".join(w for w, _ in words), "result": [{"word": w, "conf": c} for w, c in words]}
+    return {
+        "text": " ".join(w for w, _ in words),
+        "result": [{"word": w, "conf": c} for w, c in words],
+    }
 
 
 def test_grammar_maps_units_and_reports_unknown_words() -> None:
@@ -26,14 +29,34 @@ def test_grammar_maps_units_and_reports_unknown_words() -> None:
 
 def test_exact_phrase_with_confident_words_is_accepted() -> None:
     g = build_grammar(["네 맞습니다", "아니요"], V)
-    j = judge(_nbest("네 맞 습니다", "아니요"), _mbr([("네", 0.9), ("맞", 0.95), ("습니다", 0.99)]), g, min_confidence=0.7)
-    assert j.accepted and j.text == "네 맞습니다" and j.confidence == 0.9 and j.alternatives == ("아니요",)
+    j = judge(
+        _nbest("네 맞 습니다", "아니요"),
+        _mbr([("네", 0.9), ("맞", 0.95), ("습니다", 0.99)]),
+        g,
+        min_confidence=0.7,
+    )
+    assert (
+        j.accepted
+        and j.text == "네 맞습니다"
+        and j.confidence == 0.9
+        and j.alternatives == ("아니요",)
+    )
 
 
 def test_weak_word_is_no_match() -> None:
     g = build_grammar(["네 맞습니다"], V)
-    j = judge(_nbest("네 맞 습니다"), _mbr([("네", 0.4), ("맞", 0.95), ("습니다", 0.99)]), g, min_confidence=0.7)
-    assert not j.accepted and j.text == "" and j.reason == "low_confidence" and j.candidate == "네 맞습니다"
+    j = judge(
+        _nbest("네 맞 습니다"),
+        _mbr([("네", 0.4), ("맞", 0.95), ("습니다", 0.99)]),
+        g,
+        min_confidence=0.7,
+    )
+    assert (
+        not j.accepted
+        and j.text == ""
+        and j.reason == "low_confidence"
+        and j.candidate == "네 맞습니다"
+    )
 
 
 def test_off_grammar_jump_is_no_match() -> None:

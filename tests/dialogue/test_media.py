@@ -34,11 +34,15 @@ class Harness:
     brain_kwargs: dict[str, Any] = field(default_factory=dict)
 
     def call(self, sid: str, **params: str) -> CarrierCall:
-        return CarrierCall(f"{self.base}/media/{sid}", call_sid=sid, stream_sid="MZ" + sid, params=params)
+        return CarrierCall(
+            f"{self.base}/media/{sid}", call_sid=sid, stream_sid="MZ" + sid, params=params
+        )
 
 
 @pytest.fixture
-async def harness(ko_model: Any, session_speech_settings: SpeechSettings, tmp_path: Path) -> AsyncIterator[Harness]:
+async def harness(
+    ko_model: Any, session_speech_settings: SpeechSettings, tmp_path: Path
+) -> AsyncIterator[Harness]:
     settings = session_speech_settings.model_copy(
         update={"recordings_dir": tmp_path / "rec", "default_no_input_s": 3.0}
     )
@@ -51,7 +55,13 @@ async def harness(ko_model: Any, session_speech_settings: SpeechSettings, tmp_pa
         return CallSetup(brain=brain)
 
     app = FastAPI()
-    h.runtime = SpeechRuntime(settings=settings, recorder=recorder, brain_factory=factory, events=FakeEvents(), media_token="s3cret")
+    h.runtime = SpeechRuntime(
+        settings=settings,
+        recorder=recorder,
+        brain_factory=factory,
+        events=FakeEvents(),
+        media_token="s3cret",
+    )
     app.include_router(media_router(h.runtime))
 
     @app.post("/2010-04-01/Accounts/{account}/Calls/{call}.json")
@@ -61,13 +71,17 @@ async def harness(ko_model: Any, session_speech_settings: SpeechSettings, tmp_pa
             h.hangups.append(call)
         return {"sid": call, "status": "completed"}
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     h.base = f"ws://127.0.0.1:{port}"
-    h.runtime.settings = settings.model_copy(update={"carrier_api_base_url": f"http://127.0.0.1:{port}"})
+    h.runtime.settings = settings.model_copy(
+        update={"carrier_api_base_url": f"http://127.0.0.1:{port}"}
+    )
     yield h
     server.should_exit = True
     await asyncio.wait_for(task, 10)
@@ -114,7 +128,9 @@ async def test_call_runs_script_and_keeps_disclosure_through_barge_in(
     assert np.abs(a[:, 0]).mean() > 50 and np.abs(a[:, 1]).mean() > 50
 
 
-async def test_barge_in_cuts_interruptible_greeting(harness: Harness, speak: Callable[..., bytes]) -> None:
+async def test_barge_in_cuts_interruptible_greeting(
+    harness: Harness, speak: Callable[..., bytes]
+) -> None:
     async with harness.call("CA200", token="s3cret") as call:
         await call.silence(0.8)
         t_speak = call.now()

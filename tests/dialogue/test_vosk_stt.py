@@ -31,14 +31,25 @@ def _utterance(pcm: bytes) -> list[Frame]:
 
 
 def _finals(frames: list[Frame]) -> list[AsrResult]:
-    return [f.result for f in frames if isinstance(f, TranscriptionFrame) and isinstance(f.result, AsrResult)]
+    return [
+        f.result
+        for f in frames
+        if isinstance(f, TranscriptionFrame) and isinstance(f.result, AsrResult)
+    ]
 
 
-async def test_grammar_follows_the_state(ko_model: Any, ko_vocab: Vocabulary, speak: Callable[..., bytes]) -> None:
-    stt = VoskSTTService(model=ko_model, vocabulary=ko_vocab, phrases=("네 맞습니다", "아니요"), sample_rate=8000)
+async def test_grammar_follows_the_state(
+    ko_model: Any, ko_vocab: Vocabulary, speak: Callable[..., bytes]
+) -> None:
+    stt = VoskSTTService(
+        model=ko_model, vocabulary=ko_vocab, phrases=("네 맞습니다", "아니요"), sample_rate=8000
+    )
     frames: list[Frame] = [SleepFrame(0.2), *_utterance(speak("네 맞습니다"))]
     # state "offer": "네 맞습니다" is no longer in the grammar
-    frames += [ExpectPhrasesFrame(("관심 없어요", "다시 전화 주세요"), False, "offer"), SleepFrame(0.2)]
+    frames += [
+        ExpectPhrasesFrame(("관심 없어요", "다시 전화 주세요"), False, "offer"),
+        SleepFrame(0.2),
+    ]
     frames += _utterance(speak("관심 없어요"))
     frames += _utterance(speak("오늘 날씨가 정말 좋네요"))
     down, _ = await run_test(stt, frames_to_send=frames)
@@ -50,6 +61,8 @@ async def test_grammar_follows_the_state(ko_model: Any, ko_vocab: Vocabulary, sp
 
 
 async def test_unknown_words_are_reported(ko_model: Any, ko_vocab: Vocabulary) -> None:
-    stt = VoskSTTService(model=ko_model, vocabulary=ko_vocab, phrases=("네", "qzxv블릭"), sample_rate=8000)
+    stt = VoskSTTService(
+        model=ko_model, vocabulary=ko_vocab, phrases=("네", "qzxv블릭"), sample_rate=8000
+    )
     await run_test(stt, frames_to_send=[SleepFrame(0.3)])
     assert stt.unknown_words == {"qzxv블릭": ("qzxv블릭",)}
