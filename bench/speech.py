@@ -85,7 +85,7 @@ def bench_vosk(calls: int, seconds: float, free: bool) -> dict[str, Any]:
     cpu0, t0 = time.process_time(), time.monotonic()
     lag_max, finals = 0.0, []
     tick = 0
-    while (now := time.monotonic() - t0) < seconds:
+    while time.monotonic() - t0 < seconds:
         for i, (u, period, off) in enumerate(plans):
             pos = (tick * chunk + off) % period
             if pos < len(u):
