@@ -1,0 +1,101 @@
+"""What the speech pipeline needs from the script engine, as protocols.
+
+The pipeline drives any ``CallBrain``: the real ``dialogue.engine.ScriptEngine`` (see
+docs/architecture.md, "The script engine interface") or a test fake. Events are built
+through a ``BrainEvents`` factory so this module never imports the engine; actions are
+recognised by shape (the fields the interface names), so the engine's own dataclasses
+are used as they are.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+
+class CallBrain(Protocol):
+    """The per-call state machine: events in, actions out (``ScriptEngine``'s interface)."""
+
+    def start(self) -> Sequence[object]: ...
+
+    def handle(self, event: Any) -> Sequence[object]: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def ended(self) -> bool: ...
+
+
+class BrainEvents(Protocol):
+    """Builds the engine's event objects."""
+
+    def utterance(self, text: str, confidence: float, alternatives: tuple[str, ...]) -> object: ...
+
+    def no_input(self) -> object: ...
+
+    def dtmf(self, digit: str) -> object: ...
+
+    def customer_hangup(self) -> object: ...
+
+
+@runtime_checkable
+class SayLike(Protocol):
+    @property
+    def text(self) -> str: ...
+    @property
+    def prompt_id(self) -> str: ...
+    @property
+    def interruptible(self) -> bool: ...
+
+
+@runtime_checkable
+class ExpectPhrasesLike(Protocol):
+    @property
+    def phrases(self) -> tuple[str, ...]: ...
+    @property
+    def free_decoding(self) -> bool: ...
+    @property
+    def no_input_timeout_s(self) -> float: ...
+
+
+@runtime_checkable
+class EndCallLike(Protocol):
+    @property
+    def disposition(self) -> str: ...
+
+
+@runtime_checkable
+class TransitionLike(Protocol):
+    @property
+    def from_state(self) -> str: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def intent(self) -> Any: ...
+
+
+class EngineEvents:
+    """``BrainEvents`` for the real engine: its event classes, imported on first use."""
+
+    def __init__(self, module: str = "dialogue.engine") -> None:
+        self._module = module
+        self._mod: Any = None
+
+    def _cls(self, name: str) -> Any:
+        if self._mod is None:
+            self._mod = importlib.import_module(self._module)
+        return getattr(self._mod, name)
+
+    def utterance(self, text: str, confidence: float, alternatives: tuple[str, ...]) -> object:
+        return self._cls("Utterance")(text, confidence, alternatives)
+
+    def no_input(self) -> object:
+        return self._cls("NoInput")()
+
+    def dtmf(self, digit: str) -> object:
+        return self._cls("Dtmf")(digit)
+
+    def customer_hangup(self) -> object:
+        return self._cls("CustomerHangup")()

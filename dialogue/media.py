@@ -1,0 +1,166 @@
+"""The carrier's media websocket: one Twilio Media Streams connection = one call pipeline.
+
+``GET /media/{call_sid}`` (websocket). The carrier sends ``connected``, then ``start``
+(``streamSid``, ``callSid``, ``customParameters``), then 20 ms mu-law ``media`` frames;
+the bot answers with ``media`` and ``clear``. When the runtime has a ``media_token``,
+``customParameters.token`` must equal it, else the socket is closed with 1008. Hang-up
+goes through the carrier's Twilio-compatible REST API (``carrier_api_base_url``).
+Whatever happens, the call ends with a summary and the socket is closed: an error in
+the pipeline becomes disposition ``error``, never a hung websocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import time
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from loguru import logger
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from dialogue.pipeline import (
+    CallInfo,
+    CallPipeline,
+    SpeechRuntime,
+    build_call_pipeline,
+    new_pipeline_params,
+)
+
+START_TIMEOUT_S = 10.0
+
+
+def media_router(runtime: SpeechRuntime) -> APIRouter:
+    router = APIRouter(tags=["media"])
+
+    @router.websocket("/media/{call_sid}")
+    async def media(websocket: WebSocket, call_sid: str) -> None:
+        await run_media_call(websocket, runtime, call_sid)
+
+    return router
+
+
+async def _read_start(websocket: WebSocket) -> dict[str, Any] | None:
+    while True:
+        raw = await websocket.receive_text()
+        try:
+            msg = json.loads(raw)
+        except json.JSONDecodeError:
+            return None
+        if msg.get("event") == "start":
+            start = msg.get("start") or {}
+            return start if isinstance(start, dict) else None
+        if msg.get("event") not in ("connected",):
+            return None
+
+
+async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid: str) -> None:
+    from pipecat.pipeline.worker import PipelineWorker
+    from pipecat.serializers.twilio import TwilioFrameSerializer
+    from pipecat.transports.websocket.fastapi import (
+        FastAPIWebsocketParams,
+        FastAPIWebsocketTransport,
+    )
+    from pipecat.workers.runner import WorkerRunner
+
+    await websocket.accept()
+    answered_at = time.monotonic()
+    try:
+        start = await asyncio.wait_for(_read_start(websocket), START_TIMEOUT_S)
+    except (TimeoutError, WebSocketDisconnect):
+        start = None
+    if not start or not start.get("streamSid"):
+        await _close(websocket, 1008)
+        return
+    params = {str(k): str(v) for k, v in (start.get("customParameters") or {}).items()}
+    if runtime.media_token and not hmac.compare_digest(
+        params.get("token", ""), runtime.media_token
+    ):
+        await _close(websocket, 1008)
+        return
+    info = CallInfo(
+        call_sid=str(start.get("callSid") or call_sid),
+        stream_sid=str(start["streamSid"]),
+        parameters={k: v for k, v in params.items() if k != "token"},
+    )
+    call: CallPipeline | None = None
+    try:
+        setup = runtime.brain_factory(info)
+        settings = runtime.settings
+        serializer = TwilioFrameSerializer(
+            stream_sid=info.stream_sid,
+            call_sid=info.call_sid,
+            account_sid=settings.carrier_account_sid,
+            auth_token=settings.carrier_auth_token.get_secret_value(),
+            base_url=settings.carrier_api_base_url,
+        )
+        transport = FastAPIWebsocketTransport(
+            websocket=websocket,
+            params=FastAPIWebsocketParams(
+                audio_in_enabled=True,
+                audio_out_enabled=True,
+                add_wav_header=False,
+                serializer=serializer,
+                allowed_origins=[],
+            ),
+        )
+        if setup.prerender:
+            await runtime.renderer.prerender(
+                setup.prerender, setup.voice, setup.rate or settings.tts_rate
+            )
+        call = build_call_pipeline(
+            runtime=runtime,
+            info=info,
+            setup=setup,
+            transport_in=transport.input(),
+            transport_out=transport.output(),
+            call_started_at=answered_at,
+        )
+        worker = PipelineWorker(
+            call.pipeline,
+            params=new_pipeline_params(),
+            idle_timeout_secs=None,
+            cancel_on_idle_timeout=False,
+            enable_rtvi=False,
+            check_dangling_tasks=False,
+        )
+
+        @transport.event_handler("on_client_disconnected")  # type: ignore[untyped-decorator]
+        async def _gone(_transport: Any, _ws: Any) -> None:
+            await worker.cancel(reason="customer_hangup")
+
+        runner = WorkerRunner(handle_sigint=False, check_dangling_tasks=False)
+        await runner.add_workers(worker)
+        await runner.run()
+        call.driver.finish("customer_hangup")
+    except Exception as exc:
+        logger.exception("call pipeline failed", call_sid=info.call_sid)
+        if call is not None:
+            call.driver.finish("error", error=type(exc).__name__)
+        else:
+            from dialogue.call_records import CallSummary
+
+            runtime.recorder.ended(
+                info.call_sid,
+                CallSummary(
+                    disposition="error",
+                    duration_s=time.monotonic() - answered_at,
+                    greeting_latency_s=None,
+                    final_state="",
+                    turns=0,
+                    error=type(exc).__name__,
+                ),
+            )
+    finally:
+        if call is not None and call.recording is not None:
+            call.recording.close()
+        await _close(websocket, 1000)
+
+
+async def _close(websocket: WebSocket, code: int) -> None:
+    if websocket.application_state != WebSocketState.DISCONNECTED:
+        with contextlib.suppress(RuntimeError):
+            await websocket.close(code=code)

@@ -1,0 +1,203 @@
+"""The per-call pipeline, and what a process shares between calls.
+
+    transport in -> customer tap -> input gate -> Silero VAD -> Vosk STT -> user turns
+    -> script driver -> pyttsx3 TTS -> output gate -> transport out -> bot tap
+
+User turns start on VAD (an interruption is broadcast: barge-in) and stop on the STT's
+final, which the STT forces the moment VAD reports the stop; there is no smart-turn
+model in the path (about 30 ms and 30-47 MB per call) and no speech-timeout wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipecat.audio.vad.silero import SileroVADAnalyzer
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.frames.frames import Frame, TranscriptionFrame
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.turns.types import ProcessFrameResult
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_stop import BaseUserTurnStopStrategy
+from pipecat.turns.user_turn_processor import UserTurnProcessor
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+from dialogue.asr_models import ModelRegistry
+from dialogue.brain import BrainEvents, CallBrain, EngineEvents
+from dialogue.call_records import CallRecorder
+from dialogue.driver import ActionHook, ScriptDriver
+from dialogue.gates import InputGate, OutputGate, TakeoverSwitch
+from dialogue.pyttsx3_tts import PromptRenderer, Pyttsx3TTSService, RenderCache
+from dialogue.recording import StereoRecording
+from dialogue.speech_settings import SpeechSettings
+from dialogue.vosk_stt import VoskSTTService
+
+CALL_RATE = 8000  # the carrier's rate; the pipeline runs at it end to end
+
+
+class FinalTranscriptTurnStop(BaseUserTurnStopStrategy):  # type: ignore[no-untyped-call]
+    """The user's turn ends with the STT's final (which VAD's stop forces)."""
+
+    async def process_frame(self, frame: Frame) -> ProcessFrameResult:
+        if isinstance(frame, TranscriptionFrame) and frame.finalized:
+            await self.trigger_user_turn_stopped()
+        return ProcessFrameResult.CONTINUE
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What the carrier told us when the media stream started."""
+
+    call_sid: str
+    stream_sid: str
+    parameters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CallSetup:
+    """What the application decides for one call (script engine, language, voice)."""
+
+    brain: CallBrain
+    language: str = "ko-KR"
+    voice: str = "ko"
+    rate: int | None = None
+    on_action: ActionHook | None = None
+    prerender: Sequence[str] = ()
+
+
+BrainFactory = Callable[[CallInfo], CallSetup]
+
+
+@dataclass
+class SpeechRuntime:
+    """Process-wide speech dependencies, shared by every call of the process."""
+
+    settings: SpeechSettings
+    recorder: CallRecorder
+    brain_factory: BrainFactory
+    events: BrainEvents = field(default_factory=EngineEvents)
+    registry: ModelRegistry | None = None
+    prompts: PromptRenderer | None = None
+    media_token: str | None = None
+    record_calls: bool = True
+    interim_results: bool = False
+
+    def __post_init__(self) -> None:
+        if self.registry is None:
+            self.registry = ModelRegistry(self.settings)
+        if self.prompts is None:
+            self.prompts = PromptRenderer(RenderCache(self.settings.resolved_tts_cache_dir))
+
+    @property
+    def models(self) -> ModelRegistry:
+        assert self.registry is not None
+        return self.registry
+
+    @property
+    def renderer(self) -> PromptRenderer:
+        assert self.prompts is not None
+        return self.prompts
+
+
+@dataclass
+class CallPipeline:
+    pipeline: Pipeline
+    driver: ScriptDriver
+    stt: VoskSTTService
+    tts: Pyttsx3TTSService
+    switch: TakeoverSwitch
+    recording: StereoRecording | None
+
+
+def build_call_pipeline(
+    *,
+    runtime: SpeechRuntime,
+    info: CallInfo,
+    setup: CallSetup,
+    transport_in: FrameProcessor,
+    transport_out: FrameProcessor,
+    call_started_at: float | None = None,
+) -> CallPipeline:
+    settings = runtime.settings
+    model = runtime.models.model(setup.language)
+    vocab = runtime.models.vocabulary(setup.language)
+    stt = VoskSTTService(
+        model=model,
+        vocabulary=vocab,
+        min_word_confidence=settings.asr_min_word_confidence,
+        interim_results=runtime.interim_results,
+        sample_rate=CALL_RATE,
+    )
+    tts = Pyttsx3TTSService(
+        prompts=runtime.renderer,
+        voice=setup.voice,
+        rate=setup.rate or settings.tts_rate,
+        sample_rate=CALL_RATE,
+    )
+    recording = None
+    if runtime.record_calls:
+        path = settings.resolved_recordings_dir / f"{_safe_name(info.call_sid)}.wav"
+        recording = StereoRecording(path, CALL_RATE)
+    driver = ScriptDriver(
+        brain=setup.brain,
+        events=runtime.events,
+        recorder=runtime.recorder,
+        call_id=info.call_sid,
+        call_started_at=call_started_at,
+        max_call_s=settings.max_call_s,
+        default_no_input_s=settings.default_no_input_s,
+        tts_timer=lambda: tts.last_render_s,
+        on_action=setup.on_action,
+        recording_path=str(recording.path) if recording else None,
+    )
+    vad = VADProcessor(
+        vad_analyzer=SileroVADAnalyzer(
+            sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
+        )
+    )
+    turns = UserTurnProcessor(
+        user_turn_strategies=UserTurnStrategies(
+            start=[VADUserTurnStartStrategy()], stop=[FinalTranscriptTurnStop()]
+        ),
+        user_turn_stop_timeout=5.0,
+    )
+    in_gate, out_gate = InputGate(), OutputGate()
+    steps: list[FrameProcessor] = [transport_in]
+    if recording:
+        steps.append(recording.customer_tap())
+    steps += [in_gate, vad, stt, turns, driver, tts, out_gate, transport_out]
+    if recording:
+        steps.append(recording.bot_tap())
+    return CallPipeline(
+        pipeline=Pipeline(steps),
+        driver=driver,
+        stt=stt,
+        tts=tts,
+        switch=TakeoverSwitch(in_gate, out_gate),
+        recording=recording,
+    )
+
+
+def _safe_name(call_sid: str) -> str:
+    keep = "".join(c for c in call_sid if c.isalnum() or c in "-_")
+    return keep[:64] or "call"
+
+
+def recording_path_for(settings: SpeechSettings, call_sid: str) -> Path:
+    return settings.resolved_recordings_dir / f"{_safe_name(call_sid)}.wav"
+
+
+def new_pipeline_params() -> Any:
+    from pipecat.pipeline.worker import PipelineParams
+
+    return PipelineParams(
+        audio_in_sample_rate=CALL_RATE,
+        audio_out_sample_rate=CALL_RATE,
+        enable_metrics=False,
+        enable_usage_metrics=False,
+    )

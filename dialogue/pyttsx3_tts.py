@@ -1,0 +1,258 @@
+"""``Pyttsx3TTSService``: pyttsx3 (espeak-ng) speech, one engine thread per process, disk cache.
+
+pyttsx3 is synchronous and crashes when two threads use espeak-ng at once (measured: 7
+of 8 runs with four threads), so a process has exactly one ``Pyttsx3Renderer``: a daemon
+thread that owns the engine and renders requests from a queue. Renders are whole
+utterances (about 11 ms for a sentence) at espeak's 22,050 Hz; the service resamples to
+the call's rate. Rendered audio is cached on disk by (voice, rate, text), so a campaign's
+fixed prompts are rendered once (``prerender``) and the greeting plays the moment the
+customer answers; variable parts (names, amounts) are rendered on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes.util
+import hashlib
+import io
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+import wave
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipecat.frames.frames import ErrorFrame, Frame
+from pipecat.services.settings import TTSSettings
+from pipecat.services.tts_service import TTSService
+
+from tailcall.errors import TailcallError
+
+ESPEAK_RATE = 22_050
+
+
+class TtsUnavailable(TailcallError):
+    status_code = 503
+    code = "tts_unavailable"
+
+
+def check_espeak() -> None:
+    """Raise ``TtsUnavailable`` naming the fix when espeak-ng is not installed."""
+    if ctypes.util.find_library("espeak-ng") is None and shutil.which("espeak-ng") is None:
+        raise TtsUnavailable(
+            "espeak-ng is not installed; pyttsx3 needs it: install it with "
+            "`apt-get install espeak-ng` (Debian/Ubuntu) or your system's package manager"
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pcm: bytes  # 16-bit mono
+    sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.pcm) / (2 * self.sample_rate)
+
+
+def _read_wav(data: bytes) -> Rendered:
+    with wave.open(io.BytesIO(data)) as w:
+        if w.getsampwidth() != 2 or w.getnchannels() != 1:
+            raise TtsUnavailable("espeak-ng produced an unexpected WAV format")
+        return Rendered(w.readframes(w.getnframes()), w.getframerate())
+
+
+class RenderCache:
+    """WAV files under ``root``, named by a hash of (voice, rate, text)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @staticmethod
+    def key(voice: str, rate: int, text: str) -> str:
+        return hashlib.sha256(f"{voice}\x00{rate}\x00{text}".encode()).hexdigest()
+
+    def path(self, voice: str, rate: int, text: str) -> Path:
+        k = self.key(voice, rate, text)
+        return self.root / k[:2] / f"{k}.wav"
+
+    def get(self, voice: str, rate: int, text: str) -> Rendered | None:
+        p = self.path(voice, rate, text)
+        try:
+            return _read_wav(p.read_bytes())
+        except (FileNotFoundError, wave.Error, EOFError):
+            return None
+
+    def put(self, voice: str, rate: int, text: str, audio: Rendered) -> None:
+        p = self.path(voice, rate, text)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(audio.sample_rate)
+            w.writeframes(audio.pcm)
+        os.replace(tmp, p)
+
+
+@dataclass
+class _Job:
+    text: str
+    voice: str
+    rate: int
+    future: Future[Rendered]
+
+
+class Pyttsx3Renderer:
+    """The process's only pyttsx3 engine, owned by one thread; ``render`` is thread-safe."""
+
+    _instance: Pyttsx3Renderer | None = None
+    _instance_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        check_espeak()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="pyttsx3", daemon=True)
+        self._thread.start()
+        self.renders = 0
+        self.render_s = 0.0
+
+    @classmethod
+    def shared(cls) -> Pyttsx3Renderer:
+        """The process-wide renderer (started on first use)."""
+        with cls._instance_lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def submit(self, text: str, voice: str, rate: int) -> Future[Rendered]:
+        fut: Future[Rendered] = Future()
+        self._jobs.put(_Job(text, voice, rate, fut))
+        return fut
+
+    async def render(self, text: str, voice: str, rate: int) -> Rendered:
+        return await asyncio.wrap_future(self.submit(text, voice, rate))
+
+    def _run(self) -> None:
+        import pyttsx3
+
+        engine: Any = None
+        tmpdir = Path(tempfile.mkdtemp(prefix="tailcall-tts-"))
+        out = tmpdir / "out.wav"
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                break
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            try:
+                if engine is None:
+                    engine = pyttsx3.init("espeak")
+                t0 = time.perf_counter()
+                engine.setProperty("voice", job.voice)
+                engine.setProperty("rate", job.rate)
+                out.unlink(missing_ok=True)
+                # pyttsx3's espeak driver prints "Audio saved to ..." on every render.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    engine.save_to_file(job.text, str(out))
+                    engine.runAndWait()
+                audio = _read_wav(out.read_bytes())
+                self.renders += 1
+                self.render_s += time.perf_counter() - t0
+                job.future.set_result(audio)
+            except Exception as exc:
+                job.future.set_exception(exc)
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+class PromptRenderer:
+    """Cache-first rendering; used by the TTS service and to pre-render a campaign."""
+
+    def __init__(self, cache: RenderCache, renderer: Pyttsx3Renderer | None = None) -> None:
+        self.cache = cache
+        self._renderer = renderer
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def renderer(self) -> Pyttsx3Renderer:
+        if self._renderer is None:
+            self._renderer = Pyttsx3Renderer.shared()
+        return self._renderer
+
+    async def get(self, text: str, voice: str, rate: int) -> Rendered:
+        cached = await asyncio.to_thread(self.cache.get, voice, rate, text)
+        if cached is not None:
+            self.hits += 1
+            return cached
+        self.misses += 1
+        audio = await self.renderer.render(text, voice, rate)
+        await asyncio.to_thread(self.cache.put, voice, rate, text, audio)
+        return audio
+
+    async def prerender(self, texts: Iterable[str], voice: str, rate: int) -> int:
+        """Render every text not yet cached; returns how many were rendered."""
+        before = self.misses
+        for text in dict.fromkeys(t for t in texts if t.strip()):
+            await self.get(text, voice, rate)
+        return self.misses - before
+
+
+class Pyttsx3TTSService(TTSService):
+    """pipecat TTS service on the process's pyttsx3 renderer and a disk cache."""
+
+    def __init__(
+        self,
+        *,
+        prompts: PromptRenderer,
+        voice: str = "ko",
+        rate: int = 170,
+        chunk_s: float = 0.04,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("settings", TTSSettings(model=None, voice=voice, language=None))
+        super().__init__(push_start_frame=True, push_stop_frames=True, **kwargs)
+        check_espeak()
+        self._prompts = prompts
+        self._voice = voice
+        self._rate = rate
+        self._chunk_s = chunk_s
+        self.last_render_s = 0.0
+
+    @property
+    def voice(self) -> str:
+        return self._voice
+
+    def can_generate_metrics(self) -> bool:
+        return True
+
+    async def prerender(self, texts: Iterable[str]) -> int:
+        return await self._prompts.prerender(texts, self._voice, self._rate)
+
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame | None, None]:
+        t0 = time.perf_counter()
+        try:
+            audio = await self._prompts.get(text, self._voice, self._rate)
+        except Exception as exc:
+            yield ErrorFrame(error=f"pyttsx3 render failed: {type(exc).__name__}")
+            return
+        self.last_render_s = time.perf_counter() - t0
+        step = max(2, int(self._chunk_s * audio.sample_rate) * 2)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for i in range(0, len(audio.pcm), step):
+                yield audio.pcm[i : i + step]
+
+        await self.start_tts_usage_metrics(text)
+        async for frame in self._stream_audio_frames_from_iterator(
+            chunks(), in_sample_rate=audio.sample_rate, context_id=context_id
+        ):
+            await self.stop_ttfb_metrics()
+            yield frame

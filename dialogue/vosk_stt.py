@@ -1,0 +1,356 @@
+"""``VoskSTTService``: streaming Vosk ASR for one call, grammar mode per script state.
+
+Frames in: ``InputAudioRawFrame`` (decoded only while VAD says the customer speaks, plus
+a short pre-roll), ``VADUserStartedSpeakingFrame`` / ``VADUserStoppedSpeakingFrame``,
+and ``ExpectPhrasesFrame`` (pushed upstream by the script driver on every state change)
+to switch the grammar or turn on free decoding.
+
+Frames out: ``InterimTranscriptionFrame`` while the customer speaks (throttled) and one
+``TranscriptionFrame(finalized=True)`` per utterance, forced the moment VAD reports the
+stop (pushed *before* the VAD stop frame). Its ``result`` is an ``AsrResult``:
+
+- accepted match: ``text`` is the script author's phrase, ``result.accepted`` is True;
+- no-match (weak, not an exact grammar phrase, or low word confidence): ``text`` is ""
+  and ``result.accepted`` is False; ``result.judgement.heard`` / ``candidate`` say what
+  was heard, for transcripts and logs only;
+- nothing decoded (a cough, a click): ``text`` "" and ``result.judgement.reason == "empty"``.
+
+Grammar decoding is cheap (real-time factor about 0.03 with the widened beams, final
+about 10-30 ms), so it runs inline on the event loop in 100 ms chunks; free decoding
+(about 9x the cost) and recognizer builds (about 20 ms with the barrier entry) run in a
+worker thread. Recognizers are per call and never shared; built ones are kept per
+grammar so a state revisited costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InterimTranscriptionFrame,
+    StartFrame,
+    SystemFrame,
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.settings import STTSettings
+from pipecat.services.stt_service import STTService
+from pipecat.utils.time import time_now_iso8601
+
+from dialogue.grammar import Grammar, Judgement, UnitSplitter, build_grammar, judge, judge_free
+
+CHUNK_S = 0.1  # audio handed to Vosk per call
+PREROLL_S = 0.5  # audio kept before VAD start (VAD confirms speech ~0.2 s late)
+
+
+@dataclass
+class ExpectPhrasesFrame(SystemFrame):
+    """Switch the recognizer: this state's phrases, or free decoding."""
+
+    phrases: tuple[str, ...] = ()
+    free_decoding: bool = False
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class AsrResult:
+    """The ``result`` of a final ``TranscriptionFrame`` from ``VoskSTTService``."""
+
+    judgement: Judgement
+    state: str
+    free_decoding: bool
+    speech_start: float  # time.monotonic() of the first speech audio (VAD start - start_secs)
+    speech_end: float  # time.monotonic() of the end of speech (VAD stop - stop_secs)
+    final_at: float  # time.monotonic() when the final was pushed
+    decode_s: float  # CPU-side time spent in the final decode
+
+    @property
+    def accepted(self) -> bool:
+        return self.judgement.accepted
+
+    @property
+    def final_latency_s(self) -> float:
+        """End of speech -> final result (includes the VAD stop delay)."""
+        return self.final_at - self.speech_end
+
+
+@dataclass
+class _Recognizers:
+    grammar: Grammar | None
+    nbest: Any
+    mbr: Any | None
+
+
+@dataclass
+class SttStats:
+    utterances: int = 0
+    accepted: int = 0
+    decode_s: float = 0.0
+    unknown_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class VoskSTTService(STTService):
+    """Vosk recognition of one call; the model is shared, the recognizers are not."""
+
+    def __init__(
+        self,
+        *,
+        model: Any,
+        vocabulary: UnitSplitter,
+        phrases: Sequence[str] = (),
+        free_decoding: bool = False,
+        min_word_confidence: float = 0.7,
+        word_confidence_pass: bool = True,
+        interim_results: bool = True,
+        interim_interval_s: float = 0.3,
+        max_alternatives: int = 10,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("ttfs_p99_latency", 0.15)
+        kwargs.setdefault("settings", STTSettings(model=None, language=None))
+        super().__init__(**kwargs)
+        self._model = model
+        self._vocab = vocabulary
+        self._min_conf = min_word_confidence
+        self._mbr_pass = word_confidence_pass
+        self._interims = interim_results
+        self._interim_interval = interim_interval_s
+        self._max_alts = max_alternatives
+        self._want: ExpectPhrasesFrame = ExpectPhrasesFrame(tuple(phrases), free_decoding, "")
+        self._active: _Recognizers | None = None
+        self._active_key: tuple[bool, tuple[str, ...]] | None = None
+        self._cache: dict[tuple[bool, tuple[str, ...]], _Recognizers] = {}
+        self._building: asyncio.Task[_Recognizers] | None = None
+        self._speaking = False
+        self._preroll: deque[bytes] = deque()
+        self._preroll_bytes = 0
+        self._chunk = bytearray()
+        self._speech_start = 0.0
+        self._last_partial = ""
+        self._last_interim_at = 0.0
+        self.stats = SttStats()
+
+    def can_generate_metrics(self) -> bool:
+        return True
+
+    # -- grammar switching --------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self._want.state
+
+    @property
+    def unknown_words(self) -> dict[str, tuple[str, ...]]:
+        """Phrase -> words this model cannot spell, over every grammar seen in this call."""
+        return dict(self.stats.unknown_words)
+
+    def expect(
+        self, phrases: Sequence[str], *, free_decoding: bool = False, state: str = ""
+    ) -> None:
+        """Switch grammar; applied now, or at the end of the utterance in progress."""
+        self._want = ExpectPhrasesFrame(tuple(phrases), free_decoding, state)
+        if not self._speaking:
+            self._schedule_build()
+
+    def _want_key(self) -> tuple[bool, tuple[str, ...]]:
+        if self._want.free_decoding:
+            return (True, ())
+        return (False, tuple(sorted(set(self._want.phrases))))
+
+    def _schedule_build(self) -> None:
+        key = self._want_key()
+        if key == self._active_key and self._building is None:
+            return
+        if key in self._cache:
+            self._activate(key, self._cache[key])
+            return
+        if self._building is not None:
+            self._building.cancel()
+        self._building = asyncio.get_running_loop().create_task(self._build(key))
+
+    async def _build(self, key: tuple[bool, tuple[str, ...]]) -> _Recognizers:
+        free, phrases = key
+        grammar = None if free else build_grammar(phrases, self._vocab)
+        if grammar is not None and grammar.unknown_words:
+            self.stats.unknown_words.update(grammar.unknown_words)
+            logger.warning(
+                "grammar phrases left out: words unknown to the model",
+                phrases=len(grammar.unknown_words),
+                state=self._want.state,
+            )
+        recs = await asyncio.to_thread(self._make_recognizers, grammar)
+        self._cache[key] = recs
+        if key == self._want_key():
+            self._activate(key, recs)
+        self._building = None
+        return recs
+
+    def _make_recognizers(self, grammar: Grammar | None) -> _Recognizers:
+        from vosk import KaldiRecognizer
+
+        rate = self.sample_rate
+        if grammar is None:
+            rec = KaldiRecognizer(self._model, rate)
+            rec.SetWords(True)
+            return _Recognizers(None, rec, None)
+        nbest = KaldiRecognizer(self._model, rate, grammar.vosk_json())
+        nbest.SetWords(True)
+        nbest.SetMaxAlternatives(self._max_alts)
+        mbr = None
+        if self._mbr_pass:
+            mbr = KaldiRecognizer(self._model, rate, grammar.vosk_json())
+            mbr.SetWords(True)
+        return _Recognizers(grammar, nbest, mbr)
+
+    def _activate(self, key: tuple[bool, tuple[str, ...]], recs: _Recognizers) -> None:
+        self._active, self._active_key = recs, key
+
+    async def _ready(self) -> _Recognizers:
+        if self._active_key != self._want_key():
+            self._schedule_build()
+        if self._building is not None:
+            await asyncio.shield(self._building)
+        assert self._active is not None
+        return self._active
+
+    # -- frames ---------------------------------------------------------------------------
+
+    async def start(self, frame: StartFrame) -> None:
+        await super().start(frame)
+        self._schedule_build()
+
+    async def stop(self, frame: EndFrame) -> None:
+        await self._drop_build()
+        await super().stop(frame)
+
+    async def cancel(self, frame: CancelFrame) -> None:
+        await self._drop_build()
+        await super().cancel(frame)
+
+    async def _drop_build(self) -> None:
+        if self._building is not None:
+            self._building.cancel()
+            self._building = None
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        if isinstance(frame, ExpectPhrasesFrame):
+            await super(STTService, self).process_frame(frame, direction)
+            self.expect(frame.phrases, free_decoding=frame.free_decoding, state=frame.state)
+            return
+        if isinstance(frame, VADUserStartedSpeakingFrame):
+            self._on_speech_start(frame.start_secs)
+        elif isinstance(frame, VADUserStoppedSpeakingFrame):
+            # The final goes out before the stop frame, so turn logic sees it first.
+            await self._finalize(frame.stop_secs)
+            await super().process_frame(frame, direction)
+            return
+        await super().process_frame(frame, direction)
+
+    def _on_speech_start(self, start_secs: float) -> None:
+        self._speaking = True
+        self._speech_start = (
+            time.monotonic() - start_secs - self._preroll_bytes / (2 * max(self.sample_rate, 1))
+        )
+        self._chunk = bytearray(b"".join(self._preroll))
+        self._preroll.clear()
+        self._preroll_bytes = 0
+        self._last_partial = ""
+        self._last_interim_at = time.monotonic()
+
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
+        if not self._speaking:
+            self._preroll.append(audio)
+            self._preroll_bytes += len(audio)
+            limit = int(PREROLL_S * self.sample_rate * 2)
+            while self._preroll_bytes > limit and len(self._preroll) > 1:
+                self._preroll_bytes -= len(self._preroll.popleft())
+            yield None
+            return
+        self._chunk += audio
+        if len(self._chunk) < int(CHUNK_S * self.sample_rate * 2):
+            yield None
+            return
+        recs = await self._ready()
+        data = bytes(self._chunk)
+        self._chunk.clear()
+        if recs.grammar is None:
+            await asyncio.to_thread(recs.nbest.AcceptWaveform, data)
+        else:
+            recs.nbest.AcceptWaveform(data)
+            if recs.mbr is not None:
+                recs.mbr.AcceptWaveform(data)
+        now = time.monotonic()
+        if self._interims and now - self._last_interim_at >= self._interim_interval:
+            self._last_interim_at = now
+            partial = str(json.loads(recs.nbest.PartialResult()).get("partial", ""))
+            if partial and partial != self._last_partial:
+                self._last_partial = partial
+                yield InterimTranscriptionFrame(partial, self._user_id, time_now_iso8601())
+        yield None
+
+    async def _finalize(self, stop_secs: float) -> None:
+        if not self._speaking:
+            return
+        self._speaking = False
+        speech_end = time.monotonic() - stop_secs
+        recs = await self._ready()
+        data = bytes(self._chunk)
+        self._chunk.clear()
+        t0 = time.perf_counter()
+        if recs.grammar is None:
+            result = await asyncio.to_thread(self._final_free, recs, data)
+            judgement = judge_free(result)
+        else:
+            nbest, mbr = self._final_grammar(recs, data)
+            judgement = judge(nbest, mbr, recs.grammar, min_confidence=self._min_conf)
+        decode_s = time.perf_counter() - t0
+        self.stats.utterances += 1
+        self.stats.accepted += int(judgement.accepted)
+        self.stats.decode_s += decode_s
+        res = AsrResult(
+            judgement=judgement,
+            state=self._want.state,
+            free_decoding=recs.grammar is None,
+            speech_start=self._speech_start,
+            speech_end=speech_end,
+            final_at=time.monotonic(),
+            decode_s=decode_s,
+        )
+        frame = TranscriptionFrame(
+            judgement.text, self._user_id, time_now_iso8601(), result=res, finalized=True
+        )
+        await self.push_frame(frame)
+        # A grammar switch asked for mid-utterance applies now.
+        if self._active_key != self._want_key():
+            self._schedule_build()
+
+    @staticmethod
+    def _final_free(recs: _Recognizers, data: bytes) -> dict[str, Any]:
+        if data:
+            recs.nbest.AcceptWaveform(data)
+        out: dict[str, Any] = json.loads(recs.nbest.FinalResult())
+        return out
+
+    @staticmethod
+    def _final_grammar(
+        recs: _Recognizers, data: bytes
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        if data:
+            recs.nbest.AcceptWaveform(data)
+            if recs.mbr is not None:
+                recs.mbr.AcceptWaveform(data)
+        nbest: dict[str, Any] = json.loads(recs.nbest.FinalResult())
+        mbr: dict[str, Any] | None = json.loads(recs.mbr.FinalResult()) if recs.mbr else None
+        return nbest, mbr

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pipecat.frames.frames import TTSAudioRawFrame, TTSSpeakFrame
+from pipecat.tests.utils import run_test
+
+from dialogue.pyttsx3_tts import PromptRenderer, Pyttsx3TTSService, RenderCache, Rendered
+
+pytestmark = pytest.mark.speech
+
+
+def test_cache_roundtrip(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path)
+    assert cache.get("ko", 170, "네") is None
+    cache.put("ko", 170, "네", Rendered(b"\x01\x00" * 100, 22050))
+    assert cache.get("ko", 170, "네") == Rendered(b"\x01\x00" * 100, 22050)
+    assert cache.get("ko", 180, "네") is None
+
+
+async def test_renders_resampled_audio_and_hits_cache_on_second_call(tmp_path: Path) -> None:
+    prompts = PromptRenderer(RenderCache(tmp_path))
+    assert await prompts.prerender(["안녕하세요", "안녕하세요", "감사합니다"], "ko", 170) == 2
+    for expected_hits in (1, 2):
+        tts = Pyttsx3TTSService(prompts=prompts, voice="ko", sample_rate=8000)
+        down, _ = await run_test(tts, frames_to_send=[TTSSpeakFrame("안녕하세요")])
+        audio = [f for f in down if isinstance(f, TTSAudioRawFrame)]
+        assert audio and all(f.sample_rate == 8000 for f in audio)
+        assert sum(len(f.audio) for f in audio) / 16000 > 0.4
+        assert prompts.hits == expected_hits and prompts.misses == 2

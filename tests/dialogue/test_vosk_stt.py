@@ -1,0 +1,68 @@
+"""Real Korean model decoding espeak-ng audio; grammar switching by state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pipecat.frames.frames import (
+    Frame,
+    InputAudioRawFrame,
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.tests.utils import SleepFrame, run_test
+
+from dialogue.asr_models import Vocabulary
+from dialogue.vosk_stt import AsrResult, ExpectPhrasesFrame, VoskSTTService
+from tests.dialogue.conftest import silence
+
+pytestmark = pytest.mark.speech
+
+
+def _utterance(pcm: bytes) -> list[Frame]:
+    pcm = silence(0.2) + pcm + silence(0.2)
+    frames: list[Frame] = [VADUserStartedSpeakingFrame(start_secs=0.2)]
+    frames += [InputAudioRawFrame(pcm[i : i + 320], 8000, 1) for i in range(0, len(pcm), 320)]
+    frames.append(VADUserStoppedSpeakingFrame(stop_secs=0.2))
+    return frames
+
+
+def _finals(frames: list[Frame]) -> list[AsrResult]:
+    return [
+        f.result
+        for f in frames
+        if isinstance(f, TranscriptionFrame) and isinstance(f.result, AsrResult)
+    ]
+
+
+async def test_grammar_follows_the_state(
+    ko_model: Any, ko_vocab: Vocabulary, speak: Callable[..., bytes]
+) -> None:
+    stt = VoskSTTService(
+        model=ko_model, vocabulary=ko_vocab, phrases=("네 맞습니다", "아니요"), sample_rate=8000
+    )
+    frames: list[Frame] = [SleepFrame(0.2), *_utterance(speak("네 맞습니다"))]
+    # state "offer": "네 맞습니다" is no longer in the grammar
+    frames += [
+        ExpectPhrasesFrame(("관심 없어요", "다시 전화 주세요"), False, "offer"),
+        SleepFrame(0.2),
+    ]
+    frames += _utterance(speak("관심 없어요"))
+    frames += _utterance(speak("오늘 날씨가 정말 좋네요"))
+    down, _ = await run_test(stt, frames_to_send=frames)
+    finals = _finals(list(down))
+    assert [r.judgement.text for r in finals[:2]] == ["네 맞습니다", "관심 없어요"]
+    assert finals[1].state == "offer"
+    assert not finals[2].accepted  # off-topic speech is no-match, not a forced intent
+    assert all(r.final_latency_s < 0.6 for r in finals)
+
+
+async def test_unknown_words_are_reported(ko_model: Any, ko_vocab: Vocabulary) -> None:
+    stt = VoskSTTService(
+        model=ko_model, vocabulary=ko_vocab, phrases=("네", "qzxv블릭"), sample_rate=8000
+    )
+    await run_test(stt, frames_to_send=[SleepFrame(0.3)])
+    assert stt.unknown_words == {"qzxv블릭": ("qzxv블릭",)}
