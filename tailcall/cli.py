@@ -78,10 +78,12 @@ def _safe_url(url: str) -> str:
 def _mount_subsystems() -> None:
     from crm_sync.cli import crm_app
     from dialer.cli import lists_app, suppress_app
+    from dialogue.cli import models_app
 
     app.add_typer(lists_app, name="lists")
     app.add_typer(suppress_app, name="suppress")
     app.add_typer(crm_app, name="crm")
+    app.add_typer(models_app, name="models")
 
 
 _mount_subsystems()
