@@ -16,7 +16,9 @@ from pathlib import Path
 from string import Formatter
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 SCHEMA_PATH = Path(__file__).with_name("script.schema.json")
 
@@ -46,9 +48,10 @@ class Metadata(_Model):
     """Who the script is, for which language, and how it sounds."""
 
     id: str = Field(pattern=NAME_PATTERN, description="Stable script id, e.g. points_reminder")
-    version: str = Field(
-        pattern=r"^\d+(\.\d+){0,2}$", description="Version of this script, e.g. 1 or 1.2.0"
-    )
+    version: Annotated[
+        str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v,
+                             json_schema_input_type=str | int | float)
+    ] = Field(pattern=r"^\d+(\.\d+){0,2}$", description="Version of this script, e.g. 1 or 1.2.0")
     language: str = Field(pattern=LANGUAGE_PATTERN, description="BCP 47 tag: zh-CN, ko-KR, en-US")
     title: str = Field(min_length=1)
     purpose: str = Field(min_length=1, description="Why the bank calls; reviewed by compliance")
@@ -59,11 +62,6 @@ class Metadata(_Model):
         default="Asia/Shanghai",
         description="IANA zone used when the customer record has none",
     )
-
-    @field_validator("version", mode="before")
-    @classmethod
-    def _version_as_text(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int | float) else v
 
     @field_validator("timezone")
     @classmethod
@@ -102,16 +100,19 @@ def _signals(v: Any) -> Any:
     return v
 
 
+# A signal is a name or {name, weight}.
+Signals = Annotated[
+    tuple[SignalSpec, ...],
+    BeforeValidator(_signals, json_schema_input_type=list[str | SignalSpec]),
+]
+
+
 class Target(_Model):
     """Where an intent leads, and what it tells the scorer."""
 
     to: str = Field(pattern=NAME_PATTERN, description="Target state id")
-    signals: tuple[SignalSpec, ...] = ()
+    signals: Signals = ()
 
-    @field_validator("signals", mode="before")
-    @classmethod
-    def _norm_signals(cls, v: Any) -> Any:
-        return _signals(v)
 
 
 class Intent(_Model):
@@ -143,16 +144,12 @@ class GlobalIntent(Intent):
 
     to: str | None = Field(default=None, pattern=NAME_PATTERN)
     answer: str | None = Field(default=None, min_length=1)
-    signals: tuple[SignalSpec, ...] = ()
+    signals: Signals = ()
     capture: str | None = Field(
         default=None,
         description="Slot to try to fill from the same utterance (busy: 'call me tomorrow at 3')",
     )
 
-    @field_validator("signals", mode="before")
-    @classmethod
-    def _norm_signals(cls, v: Any) -> Any:
-        return _signals(v)
 
 
 class Retry(_Model):
