@@ -301,7 +301,9 @@ class ScriptEngine:
             from_state, sid, intent = sid, st.next, "next"
         raise RuntimeError(f"script {self.script.id}: more than {MAX_CHAIN} states without input")
 
-    def _go(self, target: str, intent: str, signals: tuple[tuple[str, float], ...] = ()) -> list[Action]:
+    def _go(
+        self, target: str, intent: str, signals: tuple[tuple[str, float], ...] = ()
+    ) -> list[Action]:
         actions: list[Action] = []
         for name, weight in signals:
             self._record.signals.append(name)

@@ -28,7 +28,9 @@ _T2S = str.maketrans(
 _CJK_LANGS = ("zh", "ko", "ja")
 _FILLERS: dict[str, tuple[str, ...]] = {
     # Removed anywhere in the (space-free) text; longest first.
-    "zh": ("那个", "就是", "然后呢", "这个这个", "嗯", "啊", "呃", "额", "唔", "哦", "噢", "呀", "嘛"),
+    "zh": (
+        "那个", "就是", "然后呢", "这个这个", "嗯", "啊", "呃", "额", "唔", "哦", "噢", "呀", "嘛",
+    ),
     # Removed as whole words.
     "ko": ("음", "으음", "어어", "저기"),
     "en": ("um", "umm", "uh", "uhh", "er", "erm", "hmm", "ah", "like", "well"),
@@ -57,7 +59,7 @@ def _collapse_repeats(s: str) -> str:
     while prev != s:
         prev = s
         for n in range(1, _MAX_REPEAT_UNIT + 1):
-            s = re.sub(r"(.{%d})\1+" % n, r"\1", s, flags=re.DOTALL)
+            s = re.sub("(.{" + str(n) + r"})\1+", r"\1", s, flags=re.DOTALL)
     return s
 
 
@@ -71,6 +73,15 @@ def _collapse_word_repeats(words: list[str]) -> list[str]:
 
 def normalize(text: str, language: str = "zh-CN") -> str:
     """Canonical form of ``text`` for matching; idempotent."""
+    for _ in range(8):  # removing spaces can leave combinable marks: repeat to a fixpoint
+        again = _normalize_once(text, language)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _normalize_once(text: str, language: str) -> str:
     lang = base_language(language)
     s = unicodedata.normalize("NFKC", text).lower().translate(_T2S)
     s = _strip_punct(s)

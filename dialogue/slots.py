@@ -101,7 +101,8 @@ def _parse_zh(text: str, today: date) -> _Parts:
 
     m = re.search(r"(\d+|半)个?(小时|钟头)(以后|之后|后)", s)
     if m:
-        p.relative = timedelta(minutes=30) if m.group(1) == "半" else timedelta(hours=int(m.group(1)))
+        half = m.group(1) == "半"
+        p.relative = timedelta(minutes=30) if half else timedelta(hours=int(m.group(1)))
         return p
     m = re.search(r"(\d+)分钟(以后|之后|后)", s)
     if m:

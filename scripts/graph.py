@@ -169,15 +169,17 @@ def svg(script: Script) -> str:
     ]
     for kind, colour in colours.items():
         out.append(
-            f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-            f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+            f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="10" refY="5" '
+            f'markerWidth="7" markerHeight="7" orient="auto">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
         )
     out.append("</defs>")
     out.append(f'<title>{escape(script.id)} {escape(script.language)}</title>')
-    out.append(f'<rect width="100%" height="100%" fill="white"/>')
+    out.append('<rect width="100%" height="100%" fill="white"/>')
     out.append(
         f'<text x="{width - 20:.0f}" y="24" text-anchor="end" font-size="14" font-weight="bold">'
-        f"{escape(script.metadata.title)} ({escape(script.language)} v{escape(script.metadata.version)})</text>"
+        f"{escape(script.metadata.title)} ({escape(script.language)} "
+        f"v{escape(script.metadata.version)})</text>"
     )
     for i, e in enumerate(edges(script)):
         x1, y1, w1 = pos[e.source]

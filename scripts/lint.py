@@ -237,9 +237,7 @@ def disclosure(ctx: _Ctx) -> None:
         if st.disclosure is not None:
             for k in flags:
                 flags[k] = flags[k] or getattr(st.disclosure, k)
-            if not st.barge_in:
-                pass
-            else:
+            if st.barge_in:
                 ctx.add("warning", "disclosure-barge-in", ("states", sid, "barge_in"),
                         "a disclosure should not be interruptible (barge_in: false)")
         text += " " + st.prompt + " " + " ".join(st.variants.values())
@@ -309,7 +307,7 @@ def duplicate_phrases(ctx: _Ctx) -> None:
     from dialogue.matching import normalize
 
     s = ctx.script
-    reported: set[tuple[str, str, str]] = set()
+    reported: set[tuple[str, ...]] = set()
     for sid in s.states:
         owner: dict[str, str] = {}
         for name in s.expected_intents(sid):

@@ -27,7 +27,8 @@ class LoadProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}: {field}{self.message}"
 
 
 class ScriptLoadError(InvalidInput):
@@ -45,33 +46,35 @@ class ScriptLoadError(InvalidInput):
         self.problems = problems
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], dupes: list[tuple[Path_, int, str]]) -> None:
+def _walk(
+    node: yaml.Node, path: Path_, lines: dict[Path_, int], dupes: list[tuple[Path_, int, str]]
+) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
             kline = key_node.start_mark.line + 1
             if key in seen:
-                dupes.append((path + (key,), kline, f"duplicate key {key!r}"))
+                dupes.append(((*path, key), kline, f"duplicate key {key!r}"))
             if key_node.tag == "tag:yaml.org,2002:bool":
                 dupes.append(
-                    (path + (key,), kline,
+                    ((*path, key), kline,
                      f"key {key!r} reads as a yes/no value in YAML: quote it or rename it")
                 )
             seen.add(key)
-            lines[path + (key,)] = kline
-            _walk(value_node, path + (key,), lines, dupes)
+            lines[(*path, key)] = kline
+            _walk(value_node, (*path, key), lines, dupes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            lines[path + (i,)] = item.start_mark.line + 1
-            _walk(item, path + (i,), lines, dupes)
+            lines[(*path, i)] = item.start_mark.line + 1
+            _walk(item, (*path, i), lines, dupes)
 
 
 def _line_for(loc: tuple[Any, ...], lines: dict[Path_, int]) -> tuple[int | None, str]:
     """Map a pydantic error location onto the YAML: skip union-member tags pydantic adds."""
     path: Path_ = ()
     for part in loc:
-        cand = path + (part,)
+        cand = (*path, part)
         if cand in lines:
             path = cand
     return lines.get(path), ".".join(str(p) for p in path)
@@ -140,6 +143,8 @@ def find_script(script_id: str, language: str) -> Path:
         except (OSError, yaml.YAMLError):
             continue
         meta = data.get("metadata", {}) if isinstance(data, dict) else {}
-        if isinstance(meta, dict) and meta.get("id") == script_id and meta.get("language") == language:
+        if not isinstance(meta, dict):
+            continue
+        if (meta.get("id"), meta.get("language")) == (script_id, language):
             return p
     raise NotFound(f"no shipped script {script_id!r} in {language!r}", where="scripts/")

@@ -14,9 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
-from typing import Any, Literal
-
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -55,7 +53,9 @@ class Metadata(_Model):
     language: str = Field(pattern=LANGUAGE_PATTERN, description="BCP 47 tag: zh-CN, ko-KR, en-US")
     title: str = Field(min_length=1)
     purpose: str = Field(min_length=1, description="Why the bank calls; reviewed by compliance")
-    voice: str = Field(min_length=1, description="TTS voice id (espeak-ng voice, e.g. cmn, ko, en-us)")
+    voice: str = Field(
+        min_length=1, description="TTS voice id (espeak-ng voice, e.g. cmn, ko, en-us)"
+    )
     organization: str = Field(min_length=1, description="The calling bank, spoken as {bank}")
     assistant: str = Field(default="", description="The assistant's name, spoken as {assistant}")
     timezone: str = Field(
@@ -337,8 +337,7 @@ class Script(_Model):
                 out.extend(it.phrases_for(self.language))
         if st.capture is not None:
             out.extend(st.capture.phrases)
-        seen: set[str] = set()
-        return tuple(p for p in out if not (p in seen or seen.add(p)))
+        return tuple(dict.fromkeys(out))
 
     def grammar_vocabulary(self) -> tuple[str, ...]:
         """Every phrase any state may put in the recognizer grammar (for vocabulary checks)."""
@@ -456,11 +455,11 @@ class Script(_Model):
                          f"intent {iname!r} is not defined in intents or global_intents")
                     )
                 state_ref(("states", sid, "transitions", iname), t.to)
-            for g in st.disable_globals:
-                if g not in self.global_intents:
+            for name in st.disable_globals:
+                if name not in self.global_intents:
                     probs.append(
                         ("undefined-intent", ("states", sid, "disable_globals"),
-                         f"global intent {g!r} is not defined")
+                         f"global intent {name!r} is not defined")
                     )
             state_ref(("states", sid, "next"), st.next)
             for kind in ("no_input", "no_match"):

@@ -15,6 +15,7 @@ from dialogue.engine import (
     CustomerHangup,
     Dtmf,
     EndCall,
+    Event,
     ExpectPhrases,
     HandoffAccepted,
     HandoffDeclined,
@@ -151,12 +152,13 @@ def test_handoff_accept_bridges_then_ignores_speech_until_hand_back() -> None:
     assert OfferHandoff("wants_guidance", "points") in actions
     (bridge,) = e.handle(HandoffAccepted("agent-9"))
     assert isinstance(bridge, Say) and bridge.bridging and not bridge.interruptible
-    assert e.mode == "human" and e.agent_id == "agent-9" and not e.handoff_allowed
+    assert e.mode == "human"
+    assert e.agent_id == "agent-9" and not e.handoff_allowed
     assert e.handle(Utterance("不要再打了")) == []  # the agent handles it
     assert e.handle(NoInput()) == []
     actions = e.handle(AgentHandBack("points_info"))
     assert actions[0] == Transition("transfer_agent", "points_info", "agent_hand_back")
-    assert e.mode == "bot"
+    assert e.state == "points_info" and not e.ended
 
 
 def test_hand_back_without_target_ends_with_agent_handled_when_no_after_state() -> None:
@@ -249,7 +251,9 @@ def test_next_loop_is_detected() -> None:
 
 
 def test_deterministic() -> None:
-    turns = [Utterance("怎么换"), NoInput(), Utterance("好的"), HandoffDeclined(), Utterance("行")]
+    turns: list[Event] = [
+        Utterance("怎么换"), NoInput(), Utterance("好的"), HandoffDeclined(), Utterance("行")
+    ]
 
     def run() -> list[object]:
         e = engine()
@@ -261,7 +265,7 @@ def test_deterministic() -> None:
     assert run() == run()
 
 
-EVENTS = st.one_of(
+EVENTS: st.SearchStrategy[Event] = st.one_of(
     st.builds(Utterance, st.text(max_size=20), st.floats(0, 1)),
     st.builds(Utterance, st.sampled_from(list(POINTS.grammar_vocabulary()))),
     st.just(NoInput()),
@@ -274,11 +278,11 @@ EVENTS = st.one_of(
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(EVENTS, max_size=25))
-def test_never_crashes_and_always_ends_cleanly(events: list[object]) -> None:
+def test_never_crashes_and_always_ends_cleanly(events: list[Event]) -> None:
     e = engine()
     e.start()
     for ev in events:
-        actions = e.handle(ev)  # type: ignore[arg-type]
+        actions = e.handle(ev)
         if any(isinstance(a, EndCall) for a in actions):
             assert e.ended and isinstance(actions[-1], EndCall)
         if not e.ended and e.mode == "bot" and actions and not isinstance(ev, HandoffDeclined):

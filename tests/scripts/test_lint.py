@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scripts.lint import (
-    LintConfig,
     STANDARD_COLUMNS,
+    LintConfig,
     lint_path,
     read_blocklist,
     speaking_seconds,

@@ -21,7 +21,8 @@ def test_valid_script_loads_with_lines() -> None:
 
 
 def test_pydantic_error_mapped_to_yaml_line() -> None:
-    bad = VALID.replace("  no_match: {max: 1, then: end_no}", "  no_match: {max: lots, then: end_no}")
+    old = "{max: 1, then: end_no}\n  bridging"
+    bad = VALID.replace(old, old.replace("1", "lots"))
     with pytest.raises(ScriptLoadError) as err:
         parse_script(bad, "s.yaml")
     (p,) = err.value.problems
@@ -45,7 +46,8 @@ def test_yaml_syntax_error_has_line() -> None:
 
 
 def test_duplicate_key_is_an_error() -> None:
-    bad = VALID.replace("  agree: {phrases: [好的, 可以]}\n", "  agree: {phrases: [好的]}\n  agree: {phrases: [可以]}\n")
+    twice = "  agree: {phrases: [好的]}\n  agree: {phrases: [可以]}\n"
+    bad = VALID.replace("  agree: {phrases: [好的, 可以]}\n", twice)
     with pytest.raises(ScriptLoadError) as err:
         parse_script(bad, "s.yaml")
     assert err.value.problems[0].line == 20 and "duplicate" in err.value.problems[0].message
