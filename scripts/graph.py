@@ -52,6 +52,19 @@ def edges(script: Script) -> list[Edge]:
     return [e for e in out if e.target in script.states]
 
 
+def merged_edges(script: Script) -> list[Edge]:
+    """Edges with the same ends and style drawn once, their labels joined."""
+    merged: dict[tuple[str, str, str], list[str]] = {}
+    kinds: dict[tuple[str, str, str], str] = {}
+    for e in edges(script):
+        style = "dashed" if e.kind in ("retry", "global", "handoff") else e.kind
+        key = (e.source, e.target, style)
+        merged.setdefault(key, []).append(e.label)
+        kinds.setdefault(key, e.kind)
+    return [Edge(s, t, ", ".join(labels), kinds[(s, t, st)])
+            for (s, t, st), labels in merged.items()]
+
+
 def _label(script: Script, sid: str) -> str:
     st = script.states[sid]
     extra = ""
@@ -102,9 +115,11 @@ def _text_width(text: str) -> float:
 
 
 def layout(script: Script) -> dict[str, tuple[float, float, float]]:
-    """Node -> (x, y, width): layers by longest path from the start (back edges ignored),
-    ordered in each layer by the mean position of their parents."""
+    """Node -> (x, y, width): layers by longest path from the start (back edges ignored;
+    states entered only through a global intent start one layer down; end states share the
+    bottom layer), ordered in each layer by the mean position of their parents."""
     es = [e for e in edges(script) if e.source != _GLOBAL]
+    from_global = {e.target for e in edges(script) if e.source == _GLOBAL}
     succ: dict[str, list[str]] = {s: [] for s in script.states}
     for e in es:
         succ[e.source].append(e.target)
@@ -126,11 +141,17 @@ def layout(script: Script) -> dict[str, tuple[float, float, float]]:
     for root in [script.start, *script.states]:
         if root not in state:
             dfs(root)
-    layer: dict[str, int] = {n: 0 for n in script.states}
+    layer: dict[str, int] = {
+        n: (1 if n in from_global and n != script.start else 0) for n in script.states
+    }
     for n in reversed(order):
         for m in succ[n]:
             if (n, m) not in back:
                 layer[m] = max(layer[m], layer[n] + 1)
+    bottom = max([layer[n] for n, st in script.states.items() if st.end is None] + [0]) + 1
+    for n, st in script.states.items():
+        if st.end is not None:
+            layer[n] = bottom
     layers: dict[int, list[str]] = {}
     for n in reversed(order):
         layers.setdefault(layer[n], []).append(n)
@@ -181,7 +202,7 @@ def svg(script: Script) -> str:
         f"{escape(script.metadata.title)} ({escape(script.language)} "
         f"v{escape(script.metadata.version)})</text>"
     )
-    for i, e in enumerate(edges(script)):
+    for i, e in enumerate(merged_edges(script)):
         x1, y1, w1 = pos[e.source]
         x2, y2, w2 = pos[e.target]
         sx, sy = x1 + w1 / 2, y1 + _BOX_H

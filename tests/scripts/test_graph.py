@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from scripts.graph import edges, mermaid, svg
+from scripts.graph import edges, merged_edges, mermaid, svg
 from scripts.loader import load_script, shipped_scripts
 
 
@@ -21,7 +21,8 @@ def test_mermaid_and_svg_have_every_state(path: object) -> None:
     ids = {g.get("id") for g in root.iter("{http://www.w3.org/2000/svg}g")}
     assert {f"state-{sid}" for sid in s.states} <= ids
     paths = list(root.iter("{http://www.w3.org/2000/svg}path"))
-    assert len([p for p in paths if p.get("marker-end")]) == len(edges(s))
+    assert len([p for p in paths if p.get("marker-end")]) == len(merged_edges(s))
+    assert len(merged_edges(s)) <= len(edges(s))
 
 
 def test_edges_include_globals_handoffs_and_slots() -> None:
