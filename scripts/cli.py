@@ -1,0 +1,152 @@
+"""``tailcall scripts``: lint, chat with and diagram call scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+scripts_app = typer.Typer(help="Call scripts: lint, chat, graph.", no_args_is_help=True)
+
+
+def _load(path: Path) -> Any:
+    from scripts.loader import ScriptLoadError, load_script
+    from tailcall.errors import TailcallError
+
+    try:
+        return load_script(path)
+    except ScriptLoadError as exc:
+        for p in exc.problems:
+            typer.secho(str(p), fg="red", err=True)
+        raise typer.Exit(2) from exc
+    except TailcallError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+@scripts_app.command("lint")
+def lint_cmd(
+    paths: list[Path] = typer.Argument(..., help="Script files or directories"),
+    columns: str = typer.Option(
+        "", help="Extra call-list columns, comma separated (besides the standard ones)"
+    ),
+    blocklist: Path | None = typer.Option(
+        None, help="Compliance blocklist file, one phrase per line (replaces the default)"
+    ),
+    max_seconds: float = typer.Option(20.0, help="Longest comfortable prompt, in seconds"),
+    strict: bool = typer.Option(False, help="Warnings also fail"),
+) -> None:
+    """Check scripts; exit 1 on errors (warnings are listed separately)."""
+    from scripts.lint import STANDARD_COLUMNS, LintConfig, expand, lint_path, read_blocklist
+
+    extra = {c.strip() for c in columns.split(",") if c.strip()}
+    config = LintConfig(
+        columns=STANDARD_COLUMNS | extra,
+        blocklist=read_blocklist(blocklist) if blocklist else LintConfig().blocklist,
+        max_prompt_seconds=max_seconds,
+    )
+    files = expand(paths)
+    if not files:
+        typer.secho("no script files found", fg="red", err=True)
+        raise typer.Exit(2)
+    errors = warnings = 0
+    for f in files:
+        findings = lint_path(f, config)
+        errs = [x for x in findings if x.severity == "error"]
+        warns = [x for x in findings if x.severity == "warning"]
+        for x in errs:
+            typer.secho(str(x), fg="red")
+        for x in warns:
+            typer.secho(str(x), fg="yellow")
+        errors += len(errs)
+        warnings += len(warns)
+        if not findings:
+            typer.echo(f"{f}: ok")
+    typer.echo(f"{len(files)} file(s): {errors} error(s), {warnings} warning(s)")
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@scripts_app.command("chat")
+def chat_cmd(
+    path: Path = typer.Argument(..., help="Script file"),
+    customer: str = typer.Option("{}", help="Customer record as JSON, or @file.json"),
+    variant: str | None = typer.Option(None, help="Prompt variant (e.g. B)"),
+    now: str | None = typer.Option(None, help="Pretend it is this ISO time (with zone)"),
+    timezone: str | None = typer.Option(None, help="Customer time zone (default: script's)"),
+) -> None:
+    """Talk to a script as the customer, one line per turn (the real state machine)."""
+    from scripts.chat import HELP, run_chat
+
+    script = _load(path)
+    raw = Path(customer[1:]).read_text(encoding="utf-8") if customer.startswith("@") else customer
+    try:
+        record = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        typer.secho(f"--customer: not JSON ({exc.msg} at column {exc.colno})", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if not isinstance(record, dict):
+        typer.secho("--customer: must be a JSON object", fg="red", err=True)
+        raise typer.Exit(2)
+    if variant and variant not in script.variant_names():
+        typer.secho(f"note: no state has variant {variant!r}; the default prompts are used",
+                    fg="yellow", err=True)
+    try:
+        when = datetime.fromisoformat(now) if now else datetime.now().astimezone()
+    except ValueError as exc:
+        typer.secho("--now: not an ISO date-time", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if when.tzinfo is None:
+        typer.secho("--now: give a time zone offset, e.g. 2026-01-07T10:00+08:00", fg="red",
+                    err=True)
+        raise typer.Exit(2)
+    if sys.stdin.isatty():
+        typer.echo(HELP.strip().splitlines()[0] + " Type /help for commands.")
+
+    def lines() -> Any:
+        while True:
+            if sys.stdin.isatty():
+                sys.stdout.write("> ")
+                sys.stdout.flush()
+            line = sys.stdin.readline()
+            if not line:
+                return
+            yield line
+
+    disposition = run_chat(script, record, lines(), typer.echo, now=when, timezone=timezone,
+                           variant=variant)
+    typer.echo(f"disposition: {disposition or '(call not finished)'}")
+
+
+@scripts_app.command("graph")
+def graph_cmd(
+    path: Path = typer.Argument(..., help="Script file"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write an SVG (or .mmd) here"),
+) -> None:
+    """Print the state diagram as Mermaid; with --out also write it as SVG."""
+    from scripts.graph import mermaid, svg
+
+    script = _load(path)
+    text = mermaid(script)
+    typer.echo(text, nl=False)
+    if out is not None:
+        out.write_text(text if out.suffix == ".mmd" else svg(script), encoding="utf-8")
+        typer.secho(f"wrote {out}", fg="green", err=True)
+
+
+@scripts_app.command("schema")
+def schema_cmd(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the JSON Schema here"),
+) -> None:
+    """Print the JSON Schema of the script format."""
+    from scripts.schema import json_schema
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,116 @@
+"""`tailcall scripts ...` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from scripts.cli import scripts_app
+from scripts.loader import SCRIPTS_DIR, find_script
+
+FIXTURES = Path(__file__).parent / "fixtures"
+runner = CliRunner()
+
+
+def test_lint_shipped_scripts_ok() -> None:
+    r = runner.invoke(scripts_app, ["lint", str(SCRIPTS_DIR)])
+    assert r.exit_code == 0, r.output
+    assert "5 file(s): 0 error(s), 0 warning(s)" in r.output
+
+
+def test_lint_errors_exit_1_with_file_and_line() -> None:
+    r = runner.invoke(scripts_app, ["lint", str(FIXTURES / "blocklist.yaml")])
+    assert r.exit_code == 1
+    assert "blocklist.yaml:36: error[blocklist] banned phrase '保本'" in r.output
+
+
+def test_lint_warnings_pass_unless_strict() -> None:
+    path = str(FIXTURES / "prompt_too_long.yaml")
+    r = runner.invoke(scripts_app, ["lint", path])
+    assert r.exit_code == 0 and "warning[prompt-too-long]" in r.output
+    assert runner.invoke(scripts_app, ["lint", "--strict", path]).exit_code == 1
+
+
+def test_lint_columns_and_blocklist_options(tmp_path: Path) -> None:
+    path = str(FIXTURES / "unknown_column.yaml")
+    assert runner.invoke(scripts_app, ["lint", path]).exit_code == 1
+    r = runner.invoke(scripts_app, ["lint", path, "--columns", "balance,segment"])
+    assert r.exit_code == 0
+    bl = tmp_path / "bl.txt"
+    bl.write_text("再见\n", encoding="utf-8")
+    valid = str(FIXTURES / "valid.zh-CN.yaml")
+    r = runner.invoke(scripts_app, ["lint", valid, "--blocklist", str(bl)])
+    assert r.exit_code == 1 and "banned phrase '再见'" in r.output
+
+
+def test_lint_schema_error() -> None:
+    r = runner.invoke(scripts_app, ["lint", str(FIXTURES / "schema.yaml")])
+    assert r.exit_code == 1
+    expected = "schema.yaml:36: error[schema] states.ask.promt: Extra inputs are not permitted"
+    assert expected in r.output
+
+
+def test_chat_reads_stdin() -> None:
+    path = str(find_script("points_reminder", "zh-CN"))
+    r = runner.invoke(
+        scripts_app,
+        ["chat", path, "--customer", json.dumps({"name": "王芳", "points": 5000}),
+         "--now", "2026-01-07T10:00+08:00"],
+        input="你是机器人吗\n/state\n我在忙\n明天下午三点\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert "王芳您好" in r.output
+    assert "bot [global.is_robot] (no barge-in):" in r.output
+    assert "state=points_info" in r.output
+    assert "listening (free decoding" in r.output
+    assert "== slot callback_time = 2026-01-08T15:00:00+08:00 (明天下午3点)" in r.output
+    assert r.output.rstrip().endswith("disposition: callback")
+
+
+def test_chat_commands(tmp_path: Path) -> None:
+    cust = tmp_path / "c.json"
+    cust.write_text('{"name": "Alice"}', encoding="utf-8")
+    path = str(find_script("points_reminder", "en-US"))
+    r = runner.invoke(
+        scripts_app, ["chat", path, "--customer", f"@{cust}", "--variant", "B"],
+        input="yes\n\n/dtmf 1\n/accept a7\n/handback\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert "bot [points_info#B]" in r.output
+    assert "bot [explain_redeem.no_input]" in r.output
+    assert ">> offer handoff: reason=wants_guidance skill=points" in r.output
+    assert "(no barge-in, bridging)" in r.output
+    assert "disposition: agent_handled" in r.output
+
+
+def test_chat_unfinished_and_bad_customer() -> None:
+    path = str(find_script("points_reminder", "zh-CN"))
+    r = runner.invoke(scripts_app, ["chat", path], input="/nope\n")
+    assert "unknown command" in r.output and "(call not finished)" in r.output
+    r = runner.invoke(scripts_app, ["chat", path, "--customer", "{bad"])
+    assert r.exit_code == 2
+
+
+def test_graph_prints_mermaid_and_writes_svg(tmp_path: Path) -> None:
+    out = tmp_path / "g.svg"
+    path = str(find_script("wealth_followup", "zh-CN"))
+    r = runner.invoke(scripts_app, ["graph", path, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("flowchart TD")
+    assert "transfer_advisor" in r.output
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_graph_of_broken_file_exits_2() -> None:
+    r = runner.invoke(scripts_app, ["graph", str(FIXTURES / "schema.yaml")])
+    assert r.exit_code == 2
+
+
+def test_schema_command(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    assert runner.invoke(scripts_app, ["schema", "--out", str(out)]).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["title"] == "tailcall call script"
