@@ -62,8 +62,14 @@ class Timeout:
 
 
 Event = (
-    Utterance | NoInput | Dtmf | HandoffAccepted | HandoffDeclined | AgentHandBack
-    | CustomerHangup | Timeout
+    Utterance
+    | NoInput
+    | Dtmf
+    | HandoffAccepted
+    | HandoffDeclined
+    | AgentHandBack
+    | CustomerHangup
+    | Timeout
 )
 
 
@@ -249,7 +255,8 @@ class ScriptEngine:
         for name, value in self._record.slots.items():
             values[name] = (
                 describe_time(value, self._now, self.language)
-                if isinstance(value, datetime) else str(value)
+                if isinstance(value, datetime)
+                else str(value)
             )
         return template.format_map(_Missing(values))
 
@@ -276,9 +283,7 @@ class ScriptEngine:
     def _expect(self, sid: str) -> ExpectPhrases:
         st = self.script.states[sid]
         timeout = st.no_input_timeout_s or self.script.defaults.no_input_timeout_s
-        return ExpectPhrases(
-            self.script.all_phrases(sid), self.script.free_decoding(sid), timeout
-        )
+        return ExpectPhrases(self.script.all_phrases(sid), self.script.free_decoding(sid), timeout)
 
     def _enter(self, sid: str, from_state: str | None, intent: str) -> list[Action]:
         actions: list[Action] = []
@@ -348,19 +353,18 @@ class ScriptEngine:
         if count > rule.max:
             if rule.then is not None:
                 return self._go(rule.then, kind)
-            return self._finish(
-                "no_response" if kind == "no_input" else "not_understood"
-            )
-        lead = (
-            Say(self.render(rule.prompt), f"{self._state}.{kind}", True) if rule.prompt else None
-        )
+            return self._finish("no_response" if kind == "no_input" else "not_understood")
+        lead = Say(self.render(rule.prompt), f"{self._state}.{kind}", True) if rule.prompt else None
         return self._reask(lead)
 
     # ---------------------------------------------------------------- handoff
     def _accepted(self, agent_id: str) -> list[Action]:
         st = self.script.states[self._state]
-        line = (st.handoff.bridging if st.handoff is not None and st.handoff.bridging
-                else self.script.defaults.bridging)
+        line = (
+            st.handoff.bridging
+            if st.handoff is not None and st.handoff.bridging
+            else self.script.defaults.bridging
+        )
         self._mode = "human"
         self.agent_id = agent_id
         return [Say(self.render(line), f"{self._state}.bridging", False, bridging=True)]
@@ -399,9 +403,12 @@ class ScriptEngine:
         m: Match | None = match_any(self._lexicon(self._state), texts)
         if st.capture is not None:
             # A global intent other than "call me later" wins over a time; then the slot.
-            if m is not None and m.intent in self.script.global_intents and (
-                m.intent not in st.transitions
-            ) and self.script.global_intents[m.intent].capture is None:
+            if (
+                m is not None
+                and m.intent in self.script.global_intents
+                and (m.intent not in st.transitions)
+                and self.script.global_intents[m.intent].capture is None
+            ):
                 return self._intent(m.intent, utt.text)
             for t in texts:
                 res = parse_callback_time(t, self._now, self.timezone, self.language)

@@ -29,7 +29,19 @@ _CJK_LANGS = ("zh", "ko", "ja")
 _FILLERS: dict[str, tuple[str, ...]] = {
     # Removed anywhere in the (space-free) text; longest first.
     "zh": (
-        "那个", "就是", "然后呢", "这个这个", "嗯", "啊", "呃", "额", "唔", "哦", "噢", "呀", "嘛",
+        "那个",
+        "就是",
+        "然后呢",
+        "这个这个",
+        "嗯",
+        "啊",
+        "呃",
+        "额",
+        "唔",
+        "哦",
+        "噢",
+        "呀",
+        "嘛",
     ),
     # Removed as whole words.
     "ko": ("음", "으음", "어어", "저기"),
@@ -48,9 +60,7 @@ def _is_cjk_lang(language: str) -> bool:
 
 
 def _strip_punct(text: str) -> str:
-    return "".join(
-        " " if unicodedata.category(ch)[0] in _PUNCT_CATS else ch for ch in text
-    )
+    return "".join(" " if unicodedata.category(ch)[0] in _PUNCT_CATS else ch for ch in text)
 
 
 def _collapse_repeats(s: str) -> str:

@@ -46,8 +46,20 @@ def _fail(reason: str) -> SlotResult:
 
 
 # ---------------------------------------------------------------------------- numerals
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def _zh_number(s: str) -> int:
@@ -66,12 +78,40 @@ def _zh_digits(text: str) -> str:
 
 
 _EN_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "forty-five": 45, "an": 1, "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "an": 1,
+    "a": 1,
 }
-_KO_NATIVE = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8,
-              "아홉": 9, "열": 10, "열한": 11, "열두": 12}
+_KO_NATIVE = {
+    "한": 1,
+    "두": 2,
+    "세": 3,
+    "네": 4,
+    "다섯": 5,
+    "여섯": 6,
+    "일곱": 7,
+    "여덟": 8,
+    "아홉": 9,
+    "열": 10,
+    "열한": 11,
+    "열두": 12,
+}
 _KO_SINO = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
 
 
@@ -109,8 +149,18 @@ def _parse_zh(text: str, today: date) -> _Parts:
         p.relative = timedelta(minutes=int(m.group(1)))
         return p
 
-    for word, off in (("大后天", 3), ("后天", 2), ("今天", 0), ("今晚", 0), ("今早", 0),
-                      ("明天", 1), ("明儿", 1), ("明晚", 1), ("明早", 1), ("明日", 1)):
+    for word, off in (
+        ("大后天", 3),
+        ("后天", 2),
+        ("今天", 0),
+        ("今晚", 0),
+        ("今早", 0),
+        ("明天", 1),
+        ("明儿", 1),
+        ("明晚", 1),
+        ("明早", 1),
+        ("明日", 1),
+    ):
         if word in s:
             p.days.add(off)
             s = s.replace(word, "#" + word[1:] if word in ("今晚", "明晚", "今早", "明早") else "#")
@@ -145,9 +195,14 @@ def _parse_zh(text: str, today: date) -> _Parts:
         if vague in s:
             s = s.replace(vague, "")
             p.vague = True
-    for words, part in ((("凌晨",), "dawn"), (("早上", "早晨", "上午", "早"), "am"),
-                        (("中午",), "noon"), (("下午",), "pm"), (("傍晚",), "dusk"),
-                        (("晚上", "晚", "夜里"), "evening")):
+    for words, part in (
+        (("凌晨",), "dawn"),
+        (("早上", "早晨", "上午", "早"), "am"),
+        (("中午",), "noon"),
+        (("下午",), "pm"),
+        (("傍晚",), "dusk"),
+        (("晚上", "晚", "夜里"), "evening"),
+    ):
         if any(w in s for w in words):
             p.part = part
             break
@@ -216,8 +271,13 @@ def _parse_en(text: str, today: date) -> _Parts:
                 p.days.add((i - today.weekday()) % 7)
     if not p.days and re.search(r"next week", s):
         p.week_only = True
-    for word, part in (("morning", "am"), ("noon", "noon"), ("afternoon", "pm"),
-                       ("evening", "evening"), ("night", "evening")):
+    for word, part in (
+        ("morning", "am"),
+        ("noon", "noon"),
+        ("afternoon", "pm"),
+        ("evening", "evening"),
+        ("night", "evening"),
+    ):
         if re.search(r"\b" + word + r"\b", s):
             p.part = part
             break
@@ -225,9 +285,11 @@ def _parse_en(text: str, today: date) -> _Parts:
     if m:
         p.hour, p.minute = n(m.group(1)), 30
     else:
-        m = re.search(r"\b(\d{1,2}):(\d{2})\s*(am|pm)?\b", s) or re.search(
-            r"\b" + num + r"\s*(am|pm|o'clock|oclock)\b", s
-        ) or re.search(r"\b(?:at|after|around|about|by) " + num + r"\b", s)
+        m = (
+            re.search(r"\b(\d{1,2}):(\d{2})\s*(am|pm)?\b", s)
+            or re.search(r"\b" + num + r"\s*(am|pm|o'clock|oclock)\b", s)
+            or re.search(r"\b(?:at|after|around|about|by) " + num + r"\b", s)
+        )
         if m:
             p.hour = n(m.group(1))
             groups = m.groups()
@@ -273,8 +335,13 @@ def _parse_ko(text: str, today: date) -> _Parts:
             p.days.add((wd - today.weekday()) % 7)
     elif "다음주" in s:
         p.week_only = True
-    for words, part in ((("새벽",), "dawn"), (("아침", "오전"), "am"), (("점심",), "noon"),
-                        (("오후",), "pm"), (("저녁", "밤"), "evening")):
+    for words, part in (
+        (("새벽",), "dawn"),
+        (("아침", "오전"), "am"),
+        (("점심",), "noon"),
+        (("오후",), "pm"),
+        (("저녁", "밤"), "evening"),
+    ):
         if any(w in s for w in words):
             p.part = part
             break
@@ -364,10 +431,22 @@ def describe_time(value: datetime, now: datetime, language: str) -> str:
         if day is None:
             same_week = value.isocalendar()[1] == local_now.isocalendar()[1]
             nxt = "" if same_week else "下"
-            day = (f"{nxt}周{_ZH_WEEKDAY_NAMES[value.weekday()]}" if delta < 14
-                   else f"{value.month}月{value.day}日")
-        part = ("凌晨" if h < 6 else "上午" if h < 12 else "中午" if h < 13
-                else "下午" if h < 18 else "晚上")
+            day = (
+                f"{nxt}周{_ZH_WEEKDAY_NAMES[value.weekday()]}"
+                if delta < 14
+                else f"{value.month}月{value.day}日"
+            )
+        part = (
+            "凌晨"
+            if h < 6
+            else "上午"
+            if h < 12
+            else "中午"
+            if h < 13
+            else "下午"
+            if h < 18
+            else "晚上"
+        )
         h12 = h if h <= 12 else h - 12
         mins = "" if mi == 0 else "半" if mi == 30 else f"{mi}分"
         return f"{day}{part}{h12}点{mins}"

@@ -29,8 +29,10 @@ def format_action(action: object) -> str:
         return f"bot [{action.prompt_id}]{tag}: {action.text}"
     if isinstance(action, e.ExpectPhrases):
         mode = "free decoding" if action.free_decoding else "grammar"
-        return (f"  .. listening ({mode}, {len(action.phrases)} phrases, "
-                f"{action.no_input_timeout_s:g}s)")
+        return (
+            f"  .. listening ({mode}, {len(action.phrases)} phrases, "
+            f"{action.no_input_timeout_s:g}s)"
+        )
     if isinstance(action, e.Transition):
         return f"  -> {action.from_state} => {action.to_state} ({action.intent})"
     if isinstance(action, e.Signal):

@@ -93,16 +93,20 @@ def chat_cmd(
         typer.secho("--customer: must be a JSON object", fg="red", err=True)
         raise typer.Exit(2)
     if variant and variant not in script.variant_names():
-        typer.secho(f"note: no state has variant {variant!r}; the default prompts are used",
-                    fg="yellow", err=True)
+        typer.secho(
+            f"note: no state has variant {variant!r}; the default prompts are used",
+            fg="yellow",
+            err=True,
+        )
     try:
         when = datetime.fromisoformat(now) if now else datetime.now().astimezone()
     except ValueError as exc:
         typer.secho("--now: not an ISO date-time", fg="red", err=True)
         raise typer.Exit(2) from exc
     if when.tzinfo is None:
-        typer.secho("--now: give a time zone offset, e.g. 2026-01-07T10:00+08:00", fg="red",
-                    err=True)
+        typer.secho(
+            "--now: give a time zone offset, e.g. 2026-01-07T10:00+08:00", fg="red", err=True
+        )
         raise typer.Exit(2)
     if sys.stdin.isatty():
         typer.echo(HELP.strip().splitlines()[0] + " Type /help for commands.")
@@ -117,8 +121,9 @@ def chat_cmd(
                 return
             yield line
 
-    disposition = run_chat(script, record, lines(), typer.echo, now=when, timezone=timezone,
-                           variant=variant)
+    disposition = run_chat(
+        script, record, lines(), typer.echo, now=when, timezone=timezone, variant=variant
+    )
     typer.echo(f"disposition: {disposition or '(call not finished)'}")
 
 

@@ -32,7 +32,7 @@ def edges(script: Script) -> list[Edge]:
         if st.next:
             out.append(Edge(sid, st.next, "next", "next"))
         for kind in ("no_input", "no_match"):
-            then = (getattr(st, kind).then if getattr(st, kind) is not None else None)
+            then = getattr(st, kind).then if getattr(st, kind) is not None else None
             if then:
                 out.append(Edge(sid, then, kind, "retry"))
         if st.capture is not None:
@@ -61,8 +61,9 @@ def merged_edges(script: Script) -> list[Edge]:
         key = (e.source, e.target, style)
         merged.setdefault(key, []).append(e.label)
         kinds.setdefault(key, e.kind)
-    return [Edge(s, t, ", ".join(labels), kinds[(s, t, st)])
-            for (s, t, st), labels in merged.items()]
+    return [
+        Edge(s, t, ", ".join(labels), kinds[(s, t, st)]) for (s, t, st), labels in merged.items()
+    ]
 
 
 def _label(script: Script, sid: str) -> str:
@@ -165,8 +166,12 @@ def layout(script: Script) -> dict[str, tuple[float, float, float]]:
     for li in sorted(layers):
         nodes = layers[li]
         if li > 0:
-            nodes.sort(key=lambda n: sum(pos[p][0] for p in parents.get(n, []) if p in pos)
-                       / max(1, len([p for p in parents.get(n, []) if p in pos])))
+            nodes.sort(
+                key=lambda n: (
+                    sum(pos[p][0] for p in parents.get(n, []) if p in pos)
+                    / max(1, len([p for p in parents.get(n, []) if p in pos]))
+                )
+            )
         x = 20.0
         y = 20.0 + (li + 1) * (_BOX_H + _GAP_Y)
         for n in nodes:
@@ -181,8 +186,14 @@ def svg(script: Script) -> str:
     pos = layout(script)
     width = max(x + w for x, _, w in pos.values()) + 40
     height = max(y for _, y, _ in pos.values()) + _BOX_H + 40
-    colours = {"intent": "#37474f", "next": "#37474f", "slot": "#1565c0",
-               "retry": "#9e9e9e", "global": "#c62828", "handoff": "#ef6c00"}
+    colours = {
+        "intent": "#37474f",
+        "next": "#37474f",
+        "slot": "#1565c0",
+        "retry": "#9e9e9e",
+        "global": "#c62828",
+        "handoff": "#ef6c00",
+    }
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" font-size="12">',
@@ -195,7 +206,7 @@ def svg(script: Script) -> str:
             f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
         )
     out.append("</defs>")
-    out.append(f'<title>{escape(script.id)} {escape(script.language)}</title>')
+    out.append(f"<title>{escape(script.id)} {escape(script.language)}</title>")
     out.append('<rect width="100%" height="100%" fill="white"/>')
     out.append(
         f'<text x="{width - 20:.0f}" y="24" text-anchor="end" font-size="14" font-weight="bold">'
@@ -235,9 +246,13 @@ def svg(script: Script) -> str:
             fill, stroke, label, rx = "#ffebee", "#c62828", "any state", _BOX_H / 2
         else:
             st = script.states[n]
-            fill, stroke = (("#e8f5e9", "#2e7d32") if st.end is not None
-                            else ("#fff3e0", "#ef6c00") if st.handoff is not None
-                            else ("#eceff1", "#37474f"))
+            fill, stroke = (
+                ("#e8f5e9", "#2e7d32")
+                if st.end is not None
+                else ("#fff3e0", "#ef6c00")
+                if st.handoff is not None
+                else ("#eceff1", "#37474f")
+            )
             label = _label(script, n)
             rx = _BOX_H / 2 if st.end is not None else 4
             if n == script.start:

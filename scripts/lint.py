@@ -24,8 +24,16 @@ STANDARD_COLUMNS: frozenset[str] = frozenset(
     {"name", "phone", "points", "star_level", "aum_band", "branch", "tags"}
 )
 DEFAULT_BLOCKLIST: tuple[str, ...] = (
-    "保本", "稳赚", "无风险", "保证收益", "零风险", "guaranteed return", "risk-free",
-    "no risk", "원금 보장", "무위험",
+    "保本",
+    "稳赚",
+    "无风险",
+    "保证收益",
+    "零风险",
+    "guaranteed return",
+    "risk-free",
+    "no risk",
+    "원금 보장",
+    "무위험",
 )
 # Words that show the opening says the call is automated / recorded, per base language.
 AUTOMATED_WORDS: dict[str, tuple[str, ...]] = {
@@ -71,9 +79,7 @@ class _Ctx:
     out: list[Finding] = field(default_factory=list)
 
     def add(self, severity: Severity, rule: str, path: tuple[str | int, ...], msg: str) -> None:
-        self.out.append(
-            Finding(severity, rule, self.script.source, self.script.line_of(path), msg)
-        )
+        self.out.append(Finding(severity, rule, self.script.source, self.script.line_of(path), msg))
 
 
 Rule = Callable[[_Ctx], None]
@@ -99,8 +105,7 @@ def references(ctx: _Ctx) -> None:
 
 def _graph(script: Script) -> dict[str, set[str]]:
     return {
-        sid: {t for _, t in script.successors(sid) if t in script.states}
-        for sid in script.states
+        sid: {t for _, t in script.successors(sid) if t in script.states} for sid in script.states
     }
 
 
@@ -136,7 +141,9 @@ def no_way_out(ctx: _Ctx) -> None:
             ctx.add("error", "no-way-out", ("states", sid), f"state {sid!r} has no way out")
         elif not (_reach(graph, [sid]) & ends):
             ctx.add(
-                "error", "no-way-out", ("states", sid),
+                "error",
+                "no-way-out",
+                ("states", sid),
                 f"state {sid!r} never reaches an end state (a loop with no exit)",
             )
 
@@ -149,14 +156,22 @@ def variables(ctx: _Ctx) -> None:
     for ref in s.texts():
         for name in placeholders(ref.text):
             if name not in known:
-                ctx.add("error", "undeclared-variable", ref.path,
-                        f"{{{name}}} is not a declared variable or slot")
+                ctx.add(
+                    "error",
+                    "undeclared-variable",
+                    ref.path,
+                    f"{{{name}}} is not a declared variable or slot",
+                )
     for name, var in s.variables.items():
         col = var.column or name
         if col not in ctx.config.columns:
-            ctx.add("error", "unknown-column", ("variables", name),
-                    f"variable {name!r} reads column {col!r}, which no call-list column provides "
-                    f"(known: {', '.join(sorted(ctx.config.columns))}; add others with --columns)")
+            ctx.add(
+                "error",
+                "unknown-column",
+                ("variables", name),
+                f"variable {name!r} reads column {col!r}, which no call-list column provides "
+                f"(known: {', '.join(sorted(ctx.config.columns))}; add others with --columns)",
+            )
 
 
 def _opted_out_end(script: Script, sid: str) -> bool:
@@ -179,12 +194,20 @@ def opt_out(ctx: _Ctx) -> None:
     s = ctx.script
     g = s.global_intents.get("opt_out")
     if g is None:
-        ctx.add("error", "opt-out-unreachable", ("global_intents",),
-                "no `opt_out` global intent: customers must be able to opt out in every state")
+        ctx.add(
+            "error",
+            "opt-out-unreachable",
+            ("global_intents",),
+            "no `opt_out` global intent: customers must be able to opt out in every state",
+        )
         return
     if g.to is None or g.to not in s.states or not _opted_out_end(s, g.to):
-        ctx.add("error", "opt-out-unreachable", ("global_intents", "opt_out", "to"),
-                "opt_out must lead to an end state with disposition `opted_out`")
+        ctx.add(
+            "error",
+            "opt-out-unreachable",
+            ("global_intents", "opt_out", "to"),
+            "opt_out must lead to an end state with disposition `opted_out`",
+        )
     for sid, st in s.states.items():
         if st.is_end:
             continue
@@ -192,8 +215,12 @@ def opt_out(ctx: _Ctx) -> None:
         if "opt_out" in st.disable_globals or (
             local is not None and not _opted_out_end(s, local.to)
         ):
-            ctx.add("error", "opt-out-unreachable", ("states", sid),
-                    f"the customer cannot opt out in state {sid!r}")
+            ctx.add(
+                "error",
+                "opt-out-unreachable",
+                ("states", sid),
+                f"the customer cannot opt out in state {sid!r}",
+            )
 
 
 @rule
@@ -202,15 +229,23 @@ def required_globals(ctx: _Ctx) -> None:
     s = ctx.script
     for name in REQUIRED_GLOBALS:
         if name != "opt_out" and name not in s.global_intents:
-            ctx.add("warning", "missing-global-intent", ("global_intents",),
-                    f"no `{name}` global intent")
+            ctx.add(
+                "warning",
+                "missing-global-intent",
+                ("global_intents",),
+                f"no `{name}` global intent",
+            )
     robot = s.global_intents.get("is_robot")
     if robot is not None:
         words = AUTOMATED_WORDS.get(_base(s), ())
         text = (robot.answer or "").lower()
         if robot.answer is None or (words and not any(w in text for w in words)):
-            ctx.add("error", "robot-answer", ("global_intents", "is_robot"),
-                    "the answer to 'is this a robot?' must say the call is automated")
+            ctx.add(
+                "error",
+                "robot-answer",
+                ("global_intents", "is_robot"),
+                "the answer to 'is this a robot?' must say the call is automated",
+            )
 
 
 def _opening(s: Script) -> list[str]:
@@ -238,31 +273,53 @@ def disclosure(ctx: _Ctx) -> None:
             for k in flags:
                 flags[k] = flags[k] or getattr(st.disclosure, k)
             if st.barge_in:
-                ctx.add("warning", "disclosure-barge-in", ("states", sid, "barge_in"),
-                        "a disclosure should not be interruptible (barge_in: false)")
+                ctx.add(
+                    "warning",
+                    "disclosure-barge-in",
+                    ("states", sid, "barge_in"),
+                    "a disclosure should not be interruptible (barge_in: false)",
+                )
         text += " " + st.prompt + " " + " ".join(st.variants.values())
     text = text.lower()
     path = ("states", opening[0])
     base = _base(s)
-    for what, label in (("caller", "who is calling"), ("automated", "that the call is automated"),
-                        ("purpose", "why we call")):
+    for what, label in (
+        ("caller", "who is calling"),
+        ("automated", "that the call is automated"),
+        ("purpose", "why we call"),
+    ):
         if not flags[what]:
-            ctx.add("error", "missing-disclosure", path,
-                    f"the opening does not declare `disclosure.{what}` ({label})")
+            ctx.add(
+                "error",
+                "missing-disclosure",
+                path,
+                f"the opening does not declare `disclosure.{what}` ({label})",
+            )
     if flags["caller"] and "{bank}" not in text and s.metadata.organization.lower() not in text:
-        ctx.add("error", "missing-disclosure", path,
-                "the opening does not name the bank ({bank})")
+        ctx.add("error", "missing-disclosure", path, "the opening does not name the bank ({bank})")
     words = AUTOMATED_WORDS.get(base, ())
     if flags["automated"] and words and not any(w in text for w in words):
-        ctx.add("error", "missing-disclosure", path,
-                "the opening text does not say the call is automated")
+        ctx.add(
+            "error",
+            "missing-disclosure",
+            path,
+            "the opening text does not say the call is automated",
+        )
     rec = RECORDING_WORDS.get(base, ())
     if not flags["recording"]:
-        ctx.add("error", "missing-recording-notice", path,
-                "the opening does not declare `disclosure.recording`")
+        ctx.add(
+            "error",
+            "missing-recording-notice",
+            path,
+            "the opening does not declare `disclosure.recording`",
+        )
     elif rec and not any(w in text for w in rec):
-        ctx.add("error", "missing-recording-notice", path,
-                "the opening text does not say the call is recorded")
+        ctx.add(
+            "error",
+            "missing-recording-notice",
+            path,
+            "the opening text does not say the call is recorded",
+        )
 
 
 def _fold(text: str) -> str:
@@ -296,9 +353,13 @@ def prompt_length(ctx: _Ctx) -> None:
     for ref in ctx.script.texts():
         secs = speaking_seconds(ref.text, ctx.script.language)
         if secs > ctx.config.max_prompt_seconds:
-            ctx.add("warning", "prompt-too-long", ref.path,
-                    f"about {secs:.0f} s to say (limit {ctx.config.max_prompt_seconds:.0f} s): "
-                    "split it or shorten it")
+            ctx.add(
+                "warning",
+                "prompt-too-long",
+                ref.path,
+                f"about {secs:.0f} s to say (limit {ctx.config.max_prompt_seconds:.0f} s): "
+                "split it or shorten it",
+            )
 
 
 @rule
@@ -320,8 +381,12 @@ def duplicate_phrases(ctx: _Ctx) -> None:
                 key = (n, *sorted((other, name)))
                 if other != name and key not in reported:
                     reported.add(key)
-                    ctx.add("warning", "duplicate-phrase", ("states", sid),
-                            f"phrase {p!r} belongs to both {other!r} and {name!r}")
+                    ctx.add(
+                        "warning",
+                        "duplicate-phrase",
+                        ("states", sid),
+                        f"phrase {p!r} belongs to both {other!r} and {name!r}",
+                    )
 
 
 # --------------------------------------------------------------------------- running
@@ -337,9 +402,16 @@ def lint_path(path: str | Path, config: LintConfig | None = None) -> list[Findin
     try:
         script = load_script(path)
     except ScriptLoadError as exc:
-        return [Finding("error", "schema", p.file, p.line,
-                        f"{p.field}: {p.message}" if p.field else p.message)
-                for p in exc.problems]
+        return [
+            Finding(
+                "error",
+                "schema",
+                p.file,
+                p.line,
+                f"{p.field}: {p.message}" if p.field else p.message,
+            )
+            for p in exc.problems
+        ]
     except TailcallError as exc:
         return [Finding("error", "schema", str(path), None, exc.message)]
     return lint_script(script, config)

@@ -58,8 +58,11 @@ def _walk(
                 dupes.append(((*path, key), kline, f"duplicate key {key!r}"))
             if key_node.tag == "tag:yaml.org,2002:bool":
                 dupes.append(
-                    ((*path, key), kline,
-                     f"key {key!r} reads as a yes/no value in YAML: quote it or rename it")
+                    (
+                        (*path, key),
+                        kline,
+                        f"key {key!r} reads as a yes/no value in YAML: quote it or rename it",
+                    )
                 )
             seen.add(key)
             lines[(*path, key)] = kline

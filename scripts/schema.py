@@ -47,8 +47,11 @@ class Metadata(_Model):
 
     id: str = Field(pattern=NAME_PATTERN, description="Stable script id, e.g. points_reminder")
     version: Annotated[
-        str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v,
-                             json_schema_input_type=str | int | float)
+        str,
+        BeforeValidator(
+            lambda v: str(v) if isinstance(v, int | float) else v,
+            json_schema_input_type=str | int | float,
+        ),
     ] = Field(pattern=r"^\d+(\.\d+){0,2}$", description="Version of this script, e.g. 1 or 1.2.0")
     language: str = Field(pattern=LANGUAGE_PATTERN, description="BCP 47 tag: zh-CN, ko-KR, en-US")
     title: str = Field(min_length=1)
@@ -114,7 +117,6 @@ class Target(_Model):
     signals: Signals = ()
 
 
-
 class Intent(_Model):
     """A customer intent and its lexicon.
 
@@ -149,7 +151,6 @@ class GlobalIntent(Intent):
         default=None,
         description="Slot to try to fill from the same utterance (busy: 'call me tomorrow at 3')",
     )
-
 
 
 class Retry(_Model):
@@ -439,27 +440,34 @@ class Script(_Model):
         for gid, g in self.global_intents.items():
             state_ref(("global_intents", gid, "to"), g.to)
             if g.to is None and g.answer is None:
-                probs.append(
-                    ("undefined-state", ("global_intents", gid), "needs `to` or `answer`")
-                )
+                probs.append(("undefined-state", ("global_intents", gid), "needs `to` or `answer`"))
             if g.capture is not None and g.capture not in self.slot_names():
                 probs.append(
-                    ("undefined-slot", ("global_intents", gid, "capture"),
-                     f"no state captures slot {g.capture!r}")
+                    (
+                        "undefined-slot",
+                        ("global_intents", gid, "capture"),
+                        f"no state captures slot {g.capture!r}",
+                    )
                 )
         for sid, st in self.states.items():
             for iname, t in st.targets().items():
                 if self.intent(iname) is None:
                     probs.append(
-                        ("undefined-intent", ("states", sid, "transitions", iname),
-                         f"intent {iname!r} is not defined in intents or global_intents")
+                        (
+                            "undefined-intent",
+                            ("states", sid, "transitions", iname),
+                            f"intent {iname!r} is not defined in intents or global_intents",
+                        )
                     )
                 state_ref(("states", sid, "transitions", iname), t.to)
             for name in st.disable_globals:
                 if name not in self.global_intents:
                     probs.append(
-                        ("undefined-intent", ("states", sid, "disable_globals"),
-                         f"global intent {name!r} is not defined")
+                        (
+                            "undefined-intent",
+                            ("states", sid, "disable_globals"),
+                            f"global intent {name!r} is not defined",
+                        )
                     )
             state_ref(("states", sid, "next"), st.next)
             for kind in ("no_input", "no_match"):

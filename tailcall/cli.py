@@ -79,11 +79,13 @@ def _mount_subsystems() -> None:
     from crm_sync.cli import crm_app
     from dialer.cli import lists_app, suppress_app
     from dialogue.cli import models_app
+    from scripts.cli import scripts_app
 
     app.add_typer(lists_app, name="lists")
     app.add_typer(suppress_app, name="suppress")
     app.add_typer(crm_app, name="crm")
     app.add_typer(models_app, name="models")
+    app.add_typer(scripts_app, name="scripts")
 
 
 _mount_subsystems()

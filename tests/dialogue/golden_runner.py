@@ -65,8 +65,13 @@ def trace(actions: list[e.Action]) -> list[str]:
 
 
 def run(script: Any, conv: dict[str, Any]) -> tuple[list[list[str]], e.ScriptEngine]:
-    eng = e.ScriptEngine(script, conv.get("customer", {}), variant=conv.get("variant"),
-                         clock_now=NOW, timezone=conv.get("timezone"))
+    eng = e.ScriptEngine(
+        script,
+        conv.get("customer", {}),
+        variant=conv.get("variant"),
+        clock_now=NOW,
+        timezone=conv.get("timezone"),
+    )
     traces = [trace(eng.start())]
     for turn in conv["turns"]:
         traces.append(trace(eng.handle(event_for(turn))))

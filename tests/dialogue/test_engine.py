@@ -82,8 +82,10 @@ def test_transition_emits_signals_first() -> None:
     e = engine()
     e.start()
     actions = e.handle(Utterance("怎么兑换呢"))
-    assert actions[:2] == [Signal("asked_how_to_redeem", 1.0),
-                           Transition("points_info", "explain_redeem", "how_to")]
+    assert actions[:2] == [
+        Signal("asked_how_to_redeem", 1.0),
+        Transition("points_info", "explain_redeem", "how_to"),
+    ]
     assert e.signals == ("asked_how_to_redeem",)
     assert e.handoff_allowed and e.handoff_skill == "points"
 
@@ -100,7 +102,9 @@ def test_no_input_reprompts_then_falls_back() -> None:
     e.start()
     first = e.handle(NoInput())
     assert [a.prompt_id for a in first if isinstance(a, Say)] == [
-        "points_info.no_input", "points_info.reprompt"]
+        "points_info.no_input",
+        "points_info.reprompt",
+    ]
     assert isinstance(first[-1], ExpectPhrases)
     e.handle(NoInput())
     last = e.handle(NoInput())
@@ -252,7 +256,11 @@ def test_next_loop_is_detected() -> None:
 
 def test_deterministic() -> None:
     turns: list[Event] = [
-        Utterance("怎么换"), NoInput(), Utterance("好的"), HandoffDeclined(), Utterance("行")
+        Utterance("怎么换"),
+        NoInput(),
+        Utterance("好的"),
+        HandoffDeclined(),
+        Utterance("行"),
     ]
 
     def run() -> list[object]:

@@ -64,7 +64,7 @@ def test_golden_coverage(path: Path) -> None:
     ends = {sid for sid, st in script.states.items() if st.is_end}
     assert ends <= reached, f"end states never reached: {sorted(ends - reached)}"
     intents = {t.split("(")[1].rstrip(")") for t in tokens if t.startswith("to:")}
-    answered = {t[len("say:global."):] for t in tokens if t.startswith("say:global.")}
+    answered = {t[len("say:global.") :] for t in tokens if t.startswith("say:global.")}
     assert set(script.global_intents) <= intents | answered
     assert {"no_input", "no_match"} <= intents
     assert any(t.startswith("slot:callback_time=") for t in tokens)

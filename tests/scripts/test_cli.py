@@ -57,8 +57,14 @@ def test_chat_reads_stdin() -> None:
     path = str(find_script("points_reminder", "zh-CN"))
     r = runner.invoke(
         scripts_app,
-        ["chat", path, "--customer", json.dumps({"name": "王芳", "points": 5000}),
-         "--now", "2026-01-07T10:00+08:00"],
+        [
+            "chat",
+            path,
+            "--customer",
+            json.dumps({"name": "王芳", "points": 5000}),
+            "--now",
+            "2026-01-07T10:00+08:00",
+        ],
         input="你是机器人吗\n/state\n我在忙\n明天下午三点\n",
     )
     assert r.exit_code == 0, r.output
@@ -75,7 +81,8 @@ def test_chat_commands(tmp_path: Path) -> None:
     cust.write_text('{"name": "Alice"}', encoding="utf-8")
     path = str(find_script("points_reminder", "en-US"))
     r = runner.invoke(
-        scripts_app, ["chat", path, "--customer", f"@{cust}", "--variant", "B"],
+        scripts_app,
+        ["chat", path, "--customer", f"@{cust}", "--variant", "B"],
         input="yes\n\n/dtmf 1\n/accept a7\n/handback\n",
     )
     assert r.exit_code == 0, r.output

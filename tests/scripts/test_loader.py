@@ -72,8 +72,12 @@ def test_missing_file() -> None:
 
 def test_find_shipped_scripts() -> None:
     assert find_script("points_reminder", "ko-KR").name == "points_reminder.ko-KR.yaml"
-    for sid, lang in [("points_reminder", "zh-CN"), ("points_reminder", "en-US"),
-                      ("wealth_followup", "zh-CN"), ("dormant_reactivation", "zh-CN")]:
+    for sid, lang in [
+        ("points_reminder", "zh-CN"),
+        ("points_reminder", "en-US"),
+        ("wealth_followup", "zh-CN"),
+        ("dormant_reactivation", "zh-CN"),
+    ]:
         s = load_script(find_script(sid, lang))
         assert (s.id, s.language) == (sid, lang)
     with pytest.raises(NotFound):
