@@ -24,7 +24,7 @@ class AppServer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="websockets")
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="websockets-sansio")
         self._server = uvicorn.Server(config)
         self._task: asyncio.Task[None] | None = None
 
