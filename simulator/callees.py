@@ -137,7 +137,7 @@ def barges_in(language: str = "zh-CN") -> ScriptedCallee:
     """Talks over the bot's first prompt, then listens."""
     return ScriptedCallee(
         [BargeIn(BARGE_IN_LINES.get(language, BARGE_IN_LINES["en-US"]), 0.8, language),
-         WaitBotTurn(), Pause(2.0), HangUp()]
+         Pause(4.0), HangUp()]
     )
 
 
