@@ -54,7 +54,8 @@ class SimulatedAgentPool:
 
     def _candidates(self, skill: str | None) -> list[SimAgent]:
         free = [
-            a for a in self.agents
+            a
+            for a in self.agents
             if a.agent_id not in self.busy and (skill is None or skill in a.skills)
         ]
         return sorted(free, key=lambda a: (self._idle_since.get(a.agent_id, -1), a.agent_id))

@@ -136,8 +136,11 @@ BARGE_IN_LINES = {
 def barges_in(language: str = "zh-CN") -> ScriptedCallee:
     """Talks over the bot's first prompt, then listens."""
     return ScriptedCallee(
-        [BargeIn(BARGE_IN_LINES.get(language, BARGE_IN_LINES["en-US"]), 0.8, language),
-         Pause(4.0), HangUp()]
+        [
+            BargeIn(BARGE_IN_LINES.get(language, BARGE_IN_LINES["en-US"]), 0.8, language),
+            Pause(4.0),
+            HangUp(),
+        ]
     )
 
 

@@ -265,9 +265,7 @@ class SimCarrier:
         return call
 
     # -- REST operations ---------------------------------------------------------------
-    async def create_call(
-        self, account_sid: str, form: Mapping[str, Sequence[str]]
-    ) -> SimCall:
+    async def create_call(self, account_sid: str, form: Mapping[str, Sequence[str]]) -> SimCall:
         """``POST /Accounts/{sid}/Calls.json``: validate, queue, start the call's life."""
         to = _first(form, "To")
         from_ = _first(form, "From")
@@ -607,8 +605,9 @@ class SimCarrier:
         url = call.status_callback
         try:
             if call.status_callback_method == "GET":
-                await self._client().get(url, params=params, headers=self._signature_header(
-                    call, url, {}))
+                await self._client().get(
+                    url, params=params, headers=self._signature_header(call, url, {})
+                )
             else:
                 await self._client().post(
                     url, data=params, headers=self._signature_header(call, url, params)

@@ -14,12 +14,16 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Bind address"),
     port: int = typer.Option(8099, help="Port of the carrier API"),
     account_sid: str = typer.Option(None, help="AccountSid to accept (default: the dev one)"),
-    auth_token: str = typer.Option(None, envvar="TAILCALL_SIM_AUTH_TOKEN",
-                                   help="AuthToken for basic auth (default: the dev one)"),
+    auth_token: str = typer.Option(
+        None,
+        envvar="TAILCALL_SIM_AUTH_TOKEN",
+        help="AuthToken for basic auth (default: the dev one)",
+    ),
     language: str = typer.Option("zh-CN", help="Language of voicemail and customers"),
     seed: int = typer.Option(0, help="Seed for timing and customer choices"),
     ws_side_channel: bool = typer.Option(
-        False, help="Send simulator-only x-sim events on media websockets"),
+        False, help="Send simulator-only x-sim events on media websockets"
+    ),
 ) -> None:
     """Serve a Twilio-compatible carrier. Numbers ending 01..10 are test lines
     (01 busy, 02 no answer, 03 powered off, 04 invalid, 05 out of service, 06 voicemail,
@@ -59,8 +63,9 @@ def personas(
 
     table = Table("id", "attitude", "grade", "answers (default)", "description")
     for p in load_personas(directory or PERSONA_DIR).values():
-        table.add_row(p.id, p.attitude, p.grade, f"{p.answer_probability['default']:.0%}",
-                      p.description)
+        table.add_row(
+            p.id, p.attitude, p.grade, f"{p.answer_probability['default']:.0%}", p.description
+        )
     Console().print(table)
 
 

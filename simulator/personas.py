@@ -13,6 +13,7 @@ is reproducible for a seed.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Mapping
@@ -36,8 +37,18 @@ Grade = Literal["A", "B", "C", "D"]
 PromptKind = Literal["identity", "offer", "question", "closing", "bridge"]
 # Intents a persona can express. The first nine are the scripts' intents.
 INTENTS = (
-    "yes", "no", "ask_how", "ask_human", "ask_robot", "opt_out", "wrong_person",
-    "busy_callback", "complaint", "bye", "hello", "repeat",
+    "yes",
+    "no",
+    "ask_how",
+    "ask_human",
+    "ask_robot",
+    "opt_out",
+    "wrong_person",
+    "busy_callback",
+    "complaint",
+    "bye",
+    "hello",
+    "repeat",
 )
 INTENT_ALIASES = {"interested": "yes", "not_interested": "no", "question": "ask_how"}
 
@@ -141,11 +152,14 @@ def _load_yaml(path: Path) -> object:
         raise InvalidInput(f"not valid YAML: {exc}", where=path.name) from None
 
 
+@functools.lru_cache(maxsize=8)
 def load_reply_bank(directory: Path = PERSONA_DIR) -> dict[str, dict[str, list[str]]]:
+    """The shared reply bank (cached: treat it as read-only)."""
     data = _load_yaml(directory / "_replies.yaml")
     if not isinstance(data, dict):
-        raise InvalidInput("expected a mapping of language -> intent -> phrases",
-                           where="_replies.yaml")
+        raise InvalidInput(
+            "expected a mapping of language -> intent -> phrases", where="_replies.yaml"
+        )
     out: dict[str, dict[str, list[str]]] = {}
     for lang, bank in data.items():
         fixed = _bool_keys(bank)
@@ -187,10 +201,29 @@ _ID_HINTS: Mapping[PromptKind, tuple[str, ...]] = {
 _TEXT_HINTS: Mapping[PromptKind, tuple[str, ...]] = {
     "closing": ("再见", "感谢您的接听", "祝您", "안녕히", "감사합니다", "goodbye", "have a nice"),
     "bridge": ("转接", "请稍等", "연결해 드리", "잠시만", "transfer you", "please hold"),
-    "identity": ("本人", "请问是", "是不是", "본인", "맞으세요", "맞습니까", "speaking with",
-                 "am i speaking", "is this"),
-    "offer": ("感兴趣", "了解一下", "活动", "利率", "관심", "상품", "금리", "interested",
-              "offer", "rate"),
+    "identity": (
+        "本人",
+        "请问是",
+        "是不是",
+        "본인",
+        "맞으세요",
+        "맞습니까",
+        "speaking with",
+        "am i speaking",
+        "is this",
+    ),
+    "offer": (
+        "感兴趣",
+        "了解一下",
+        "活动",
+        "利率",
+        "관심",
+        "상품",
+        "금리",
+        "interested",
+        "offer",
+        "rate",
+    ),
 }
 
 
@@ -256,8 +289,10 @@ class PersonaPolicy:
         own = self.persona.replies.get(self.language, {}).get(intent)
         options = own or self.bank.get(self.language, {}).get(intent)
         if not options:
-            raise InvalidInput(f"no {self.language} phrasing for intent {intent!r}",
-                               where=f"persona {self.persona.id}")
+            raise InvalidInput(
+                f"no {self.language} phrasing for intent {intent!r}",
+                where=f"persona {self.persona.id}",
+            )
         return self.rng.choice(options)
 
     def _delay(self) -> float:
@@ -291,9 +326,11 @@ class PersonaPolicy:
         elif kind != "identity" and r_question < b.ask_question:
             intent = "ask_how"
         else:
-            weights = self.persona.intents.get(kind) or self.persona.intents.get("question") or {
-                "yes": 1.0
-            }
+            weights = (
+                self.persona.intents.get(kind)
+                or self.persona.intents.get("question")
+                or {"yes": 1.0}
+            )
             names = sorted(weights)
             intent = self.rng.choices(names, weights=[weights[n] for n in names])[0]
         return Reply(intent, self.phrase(intent), self._delay(), barge_in=r_barge < b.barge_in)

@@ -17,8 +17,15 @@ from rich.console import Console
 from rich.table import Table
 
 GRADES = ("A", "B", "C", "D")
-FUNNEL_STAGES = ("dialed", "answered", "human", "engaged", "qualified", "handoff_offered",
-                 "handed_off")
+FUNNEL_STAGES = (
+    "dialed",
+    "answered",
+    "human",
+    "engaged",
+    "qualified",
+    "handoff_offered",
+    "handed_off",
+)
 
 
 class RecognizedTurn(BaseModel):
@@ -63,8 +70,13 @@ class LatencyStats(BaseModel):
         def pct(p: float) -> float:
             return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 3)
 
-        return cls(count=len(ordered), mean_s=round(statistics.fmean(ordered), 3),
-                   p50_s=pct(0.5), p90_s=pct(0.9), max_s=round(ordered[-1], 3))
+        return cls(
+            count=len(ordered),
+            mean_s=round(statistics.fmean(ordered), 3),
+            p50_s=pct(0.5),
+            p90_s=pct(0.9),
+            max_s=round(ordered[-1], 3),
+        )
 
 
 class Recognition(BaseModel):
@@ -196,32 +208,60 @@ def _sections(r: SimulationReport) -> list[tuple[str, list[str], list[list[str]]
     total = sum(r.dispositions.values()) or 1
     disp = [[k, str(v), _pct(v / total)] for k, v in r.dispositions.items()]
     conf = [[g, *(str(r.confusion[g][p]) for p in (*GRADES, "-"))] for g in GRADES]
-    rec = [["all", str(r.recognition.correct), str(r.recognition.utterances),
-            _pct(r.recognition.accuracy)]]
-    rec += [[lang, str(c), str(n), _pct(c / n if n else None)]
-            for lang, (c, n) in r.recognition.by_language.items()]
+    rec = [
+        [
+            "all",
+            str(r.recognition.correct),
+            str(r.recognition.utterances),
+            _pct(r.recognition.accuracy),
+        ]
+    ]
+    rec += [
+        [lang, str(c), str(n), _pct(c / n if n else None)]
+        for lang, (c, n) in r.recognition.by_language.items()
+    ]
     w = r.handoff.wait
-    hand = [["offered", str(r.handoff.offered)], ["accepted", str(r.handoff.accepted)],
-            ["acceptance", _pct(r.handoff.acceptance)], ["wait p50", _s(w.p50_s)],
-            ["wait p90", _s(w.p90_s)], ["wait max", _s(w.max_s)]]
+    hand = [
+        ["offered", str(r.handoff.offered)],
+        ["accepted", str(r.handoff.accepted)],
+        ["acceptance", _pct(r.handoff.acceptance)],
+        ["wait p50", _s(w.p50_s)],
+        ["wait p90", _s(w.p90_s)],
+        ["wait max", _s(w.max_s)],
+    ]
     t = r.turn_latency
-    lat = [["turns", str(t.count)], ["mean", _s(t.mean_s)], ["p50", _s(t.p50_s)],
-           ["p90", _s(t.p90_s)], ["max", _s(t.max_s)]]
+    lat = [
+        ["turns", str(t.count)],
+        ["mean", _s(t.mean_s)],
+        ["p50", _s(t.p50_s)],
+        ["p90", _s(t.p90_s)],
+        ["max", _s(t.max_s)],
+    ]
     return [
         ("Funnel", ["stage", "calls", "of dialed"], funnel),
         ("Dispositions", ["disposition", "calls", "share"], disp),
-        (f"Intent grade: truth (rows) vs predicted, accuracy {_pct(r.grade_accuracy)}",
-         ["truth", *GRADES, "none"], conf),
-        ("Recognition (intent of customer replies)", ["language", "correct", "replies",
-                                                      "accuracy"], rec),
+        (
+            f"Intent grade: truth (rows) vs predicted, accuracy {_pct(r.grade_accuracy)}",
+            ["truth", *GRADES, "none"],
+            conf,
+        ),
+        (
+            "Recognition (intent of customer replies)",
+            ["language", "correct", "replies", "accuracy"],
+            rec,
+        ),
         ("Handoff", ["", "value"], hand),
         ("Turn latency (customer stops -> bot audio)", ["", "value"], lat),
     ]
 
 
 def _summary(r: SimulationReport) -> str:
-    parts = [f"script {r.script}", f"{r.customers} customers", f"seed {r.seed}",
-             f"speech {r.speech}"]
+    parts = [
+        f"script {r.script}",
+        f"{r.customers} customers",
+        f"seed {r.seed}",
+        f"speech {r.speech}",
+    ]
     if r.wall_time_s is not None:
         parts.append(f"wall time {r.wall_time_s:.1f} s")
     if r.peak_memory_mb is not None:

@@ -54,8 +54,17 @@ def render_wav(text: str, voice: Voice) -> bytes:
     if exe is None:
         raise SpeechUnavailable("espeak-ng is not installed: apt-get install espeak-ng")
     proc = subprocess.run(
-        [exe, "-v", voice.resolved, "-s", str(voice.speed_wpm), "-p", str(voice.pitch),
-         "--stdout", _spoken_form(text, voice)],
+        [
+            exe,
+            "-v",
+            voice.resolved,
+            "-s",
+            str(voice.speed_wpm),
+            "-p",
+            str(voice.pitch),
+            "--stdout",
+            _spoken_form(text, voice),
+        ],
         capture_output=True,
         check=False,
         timeout=30,

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI, Request
 
 from simulator.server import AppServer
-from tests.simulator.fakebot import FakeBot
 from tailcall.clock import VirtualClock
+from tests.simulator.fakebot import FakeBot
 
 
 class CallbackSink:
@@ -32,7 +32,9 @@ class CallbackSink:
         return [r["CallStatus"] for r in self.received if sid is None or r["CallSid"] == sid]
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://sink")
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://sink"
+        )
 
 
 async def run_virtual(

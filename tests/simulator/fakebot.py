@@ -7,7 +7,7 @@ import base64
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
@@ -73,7 +73,7 @@ class BotSession:
         )
 
 
-Handler = Callable[[BotSession], Awaitable[None]]
+Handler = Callable[[BotSession], Coroutine[Any, Any, None]]
 
 
 class FakeBot:
@@ -89,7 +89,9 @@ class FakeBot:
             await ws.accept()
             session = BotSession(ws)
             self.sessions.append(session)
-            task = asyncio.create_task(self.handler(session)) if self.handler else None
+            task: asyncio.Task[None] | None = (
+                asyncio.create_task(self.handler(session)) if self.handler else None
+            )
             try:
                 while True:
                     msg = json.loads(await ws.receive_text())

@@ -10,8 +10,8 @@ import pytest
 
 from simulator import audio, callees, tts
 from simulator.carrier import DEFAULT_ACCOUNT_SID, CarrierTiming, SimCarrier
-from simulator.lines import Answer, MagicNumberPlan, StaticLinePlan, Unreachable, Voicemail
 from simulator.clocks import ScaledClock
+from simulator.lines import Answer, MagicNumberPlan, StaticLinePlan, Unreachable, Voicemail
 from tests.simulator.conftest import CallbackSink
 from tests.simulator.fakebot import BotSession, FakeBot
 
@@ -22,16 +22,21 @@ FAST = CarrierTiming(initiate_s=(0.01, 0.02), post_dial_s=(0.05, 0.1))
 @pytest.fixture
 async def carrier(sink: CallbackSink) -> AsyncIterator[SimCarrier]:
     # simulated time runs 4x faster than the wall clock: same protocol, shorter tests
-    c = SimCarrier(clock=ScaledClock(4.0), line_plan=StaticLinePlan(), timing=FAST, seed=1,
-                   http=sink.client())
+    c = SimCarrier(
+        clock=ScaledClock(4.0), line_plan=StaticLinePlan(), timing=FAST, seed=1, http=sink.client()
+    )
     yield c
     await c.aclose()
 
 
 async def place(c: SimCarrier, url: str, **extra: str) -> str:
-    form = {"To": ["+8613900000000"], "From": ["+8610000"], "StreamUrl": [url],
-            "StatusCallback": ["http://sink/status"],
-            "StatusCallbackEvent": ["initiated ringing answered completed"]}
+    form = {
+        "To": ["+8613900000000"],
+        "From": ["+8610000"],
+        "StreamUrl": [url],
+        "StatusCallback": ["http://sink/status"],
+        "StatusCallbackEvent": ["initiated ringing answered completed"],
+    }
     form.update({k: [v] for k, v in extra.items()})
     call = await c.create_call(DEFAULT_ACCOUNT_SID, form)
     return call.sid
@@ -98,8 +103,9 @@ async def test_voicemail_greeting_then_beep(
 
 async def test_customer_hangs_up_mid_call(carrier: SimCarrier, bot: tuple[FakeBot, str]) -> None:
     fake, url = bot
-    carrier.line_plan = StaticLinePlan(default=Answer(ring_s=0.1,
-                                                      callee=callees.hangs_up_after(0.5)))
+    carrier.line_plan = StaticLinePlan(
+        default=Answer(ring_s=0.1, callee=callees.hangs_up_after(0.5))
+    )
     sid = await place(carrier, url)
     call = await asyncio.wait_for(carrier.wait_final(sid), 10)
     assert call.status == "completed" and call.media is not None
@@ -149,7 +155,14 @@ def test_magic_numbers() -> None:
 
     plan = MagicNumberPlan()
     now = datetime(2026, 1, 5, tzinfo=UTC)
-    kinds = {n: type(plan.behaviour_for(f"+86139000000{n}", now)).__name__ for n in
-             ["01", "02", "03", "06", "99"]}
-    assert kinds == {"01": "Busy", "02": "NoAnswer", "03": "Unreachable", "06": "Voicemail",
-                     "99": "Answer"}
+    kinds = {
+        n: type(plan.behaviour_for(f"+86139000000{n}", now)).__name__
+        for n in ["01", "02", "03", "06", "99"]
+    }
+    assert kinds == {
+        "01": "Busy",
+        "02": "NoAnswer",
+        "03": "Unreachable",
+        "06": "Voicemail",
+        "99": "Answer",
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,7 +13,6 @@ from simulator.callees import HangUp, Pause, ScriptedCallee
 from simulator.carrier import (
     DEFAULT_ACCOUNT_SID,
     DEFAULT_AUTH_TOKEN,
-    CarrierTiming,
     SimCarrier,
     twilio_signature,
 )
@@ -34,7 +32,10 @@ class Rig:
         self.plan = plan
         self.sink = sink
         self.carrier = SimCarrier(
-            clock=self.clock, media_clock=SystemClock(), line_plan=plan, seed=7,
+            clock=self.clock,
+            media_clock=SystemClock(),
+            line_plan=plan,
+            seed=7,
             http=sink.client(),
         )
         self.api = httpx.AsyncClient(
@@ -45,8 +46,11 @@ class Rig:
 
     async def dial(self, to: str, **extra: object) -> dict[str, object]:
         data: dict[str, object] = {
-            "To": to, "From": "+8610000", "StreamUrl": "ws://127.0.0.1:9/none",
-            "StatusCallback": "http://sink/status", "StatusCallbackEvent": ALL_EVENTS,
+            "To": to,
+            "From": "+8610000",
+            "StreamUrl": "ws://127.0.0.1:9/none",
+            "StatusCallback": "http://sink/status",
+            "StatusCallbackEvent": ALL_EVENTS,
         }
         data.update(extra)
         r = await self.api.post(f"{BASE}/Calls.json", data=data)
@@ -79,16 +83,18 @@ async def test_create_returns_twilio_shaped_resource(rig: Rig) -> None:
 
 
 async def test_api_errors_are_twilio_shaped(rig: Rig) -> None:
-    bad = httpx.AsyncClient(transport=rig.api._transport, base_url="http://carrier",
-                            auth=(DEFAULT_ACCOUNT_SID, "wrong"))
+    bad = httpx.AsyncClient(
+        transport=rig.api._transport, base_url="http://carrier", auth=(DEFAULT_ACCOUNT_SID, "wrong")
+    )
     r = await bad.post(f"{BASE}/Calls.json", data={"To": "1", "From": "2", "StreamUrl": "ws://x"})
     assert r.status_code == 401 and r.json()["code"] == 20003
     r = await rig.api.post(f"{BASE}/Calls.json", data={"From": "2", "StreamUrl": "ws://x"})
     assert r.status_code == 400 and r.json()["code"] == 21201
     r = await rig.api.post(f"{BASE}/Calls.json", data={"To": "1", "From": "2"})
     assert r.status_code == 400 and r.json()["code"] == 21205
-    r = await rig.api.post(f"{BASE}/Calls.json",
-                           data={"To": "1", "From": "2", "Twiml": "<Response><Connect>"})
+    r = await rig.api.post(
+        f"{BASE}/Calls.json", data={"To": "1", "From": "2", "Twiml": "<Response><Connect>"}
+    )
     assert r.status_code == 400 and r.json()["code"] == 12100
     r = await rig.api.get(f"{BASE}/Calls/CAnope.json")
     assert r.status_code == 404 and r.json()["code"] == 20404
@@ -118,9 +124,15 @@ async def test_no_answer_after_the_callers_timeout(rig: Rig) -> None:
 
 async def test_failed_line_and_default_callback_events(rig: Rig) -> None:
     rig.plan.default = Failed(sip_code=503)
-    r = await rig.api.post(f"{BASE}/Calls.json", data={
-        "To": "+861", "From": "+862", "StreamUrl": "ws://127.0.0.1:9/x",
-        "StatusCallback": "http://sink/status"})
+    r = await rig.api.post(
+        f"{BASE}/Calls.json",
+        data={
+            "To": "+861",
+            "From": "+862",
+            "StreamUrl": "ws://127.0.0.1:9/x",
+            "StatusCallback": "http://sink/status",
+        },
+    )
     sid = r.json()["sid"]
     await rig.until_final(sid)
     assert rig.sink.statuses(sid) == ["failed"]  # Twilio's default: completed event only
@@ -147,15 +159,21 @@ async def test_cancel_while_ringing(rig: Rig) -> None:
     assert again.status_code == 400 and again.json()["code"] == 21220
 
 
-async def test_answered_call_lifecycle_with_media(sink: CallbackSink,
-                                                  bot: tuple[FakeBot, str]) -> None:
+async def test_answered_call_lifecycle_with_media(
+    sink: CallbackSink, bot: tuple[FakeBot, str]
+) -> None:
     fake, url = bot
     plan = StaticLinePlan(default=Answer(ring_s=6.0, callee=ScriptedCallee([Pause(0.4), HangUp()])))
     rig = Rig(sink, plan)
     try:
-        body = await rig.dial("+8613800000003", StreamUrl="", Twiml=(
-            f'<Response><Connect><Stream url="{url}">'
-            '<Parameter name="attempt_id" value="77"/></Stream></Connect></Response>'))
+        body = await rig.dial(
+            "+8613800000003",
+            StreamUrl="",
+            Twiml=(
+                f'<Response><Connect><Stream url="{url}">'
+                '<Parameter name="attempt_id" value="77"/></Stream></Connect></Response>'
+            ),
+        )
         sid = str(body["sid"])
         await rig.until_final(sid)
         assert rig.sink.statuses(sid) == ["initiated", "ringing", "in-progress", "completed"]
@@ -226,11 +244,12 @@ async def test_twiml_fetched_from_url(sink: CallbackSink, bot: tuple[FakeBot, st
     async def twiml() -> object:
         from fastapi.responses import Response
 
-        return Response(f'<Response><Connect><Stream url="{url}"/></Connect></Response>',
-                        media_type="application/xml")
+        return Response(
+            f'<Response><Connect><Stream url="{url}"/></Connect></Response>',
+            media_type="application/xml",
+        )
 
-    rig = Rig(sink, StaticLinePlan(default=Answer(ring_s=1.0,
-                                                  callee=ScriptedCallee([HangUp()]))))
+    rig = Rig(sink, StaticLinePlan(default=Answer(ring_s=1.0, callee=ScriptedCallee([HangUp()]))))
     try:
         sid = str((await rig.dial("+8613800000006", StreamUrl="", Url="http://sink/twiml"))["sid"])
         await rig.until_final(sid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import statistics
 
 from simulator import audio
@@ -53,7 +54,7 @@ async def test_connected_start_then_paced_media(bot: tuple[FakeBot, str]) -> Non
     # real-time pacing: about 50 frames per second, arriving about 20 ms apart
     assert 40 <= len(media) <= 55
     times = [t for t, m in b.messages if m["event"] == "media"]
-    gaps = [b2 - a for a, b2 in zip(times, times[1:], strict=False)]
+    gaps = [b2 - a for a, b2 in itertools.pairwise(times)]
     assert 0.017 <= statistics.mean(gaps) <= 0.024
 
 
@@ -173,8 +174,13 @@ async def test_side_channel_over_the_websocket(bot: tuple[FakeBot, str]) -> None
 
     async def announce(b: BotSession) -> None:
         await b.wait_start()
-        await b.send({"event": WS_BOT_SAID, "streamSid": b.stream_sid,
-                      "botSaid": {"promptId": "greeting", "text": "您好"}})
+        await b.send(
+            {
+                "event": WS_BOT_SAID,
+                "streamSid": b.stream_sid,
+                "botSaid": {"promptId": "greeting", "text": "您好"},
+            }
+        )
 
     fake.handler = announce
     channel = InMemorySideChannel()
