@@ -1,0 +1,97 @@
+"""Simulated agents: accept or decline handoff offers after a set latency.
+
+``SimulatedAgentPool.offer(offer)`` is what the handoff subsystem calls instead of
+alerting a person in the console. The decision and its latency are drawn from a seeded
+RNG keyed by the offer id, so a run is reproducible; time passes on the injected clock.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tailcall.clock import Clock
+
+
+@dataclass(frozen=True)
+class HandoffOffer:
+    offer_id: str
+    call_sid: str
+    reason: str
+    skill: str | None = None
+    timeout_s: float = 20.0  # nobody accepts within this: the offer lapses
+
+
+@dataclass(frozen=True)
+class Decision:
+    accepted: bool
+    agent_id: str | None
+    latency_s: float
+    outcome: Literal["accepted", "declined", "timeout", "no_agent"]
+
+
+@dataclass(frozen=True)
+class SimAgent:
+    agent_id: str
+    skills: frozenset[str] = frozenset()
+    accept_probability: float = 0.9
+    latency_s: tuple[float, float] = (2.0, 8.0)  # alert to click
+
+
+@dataclass
+class SimulatedAgentPool:
+    """Agents that take one call at a time; offers go to the free agent idle longest."""
+
+    agents: Sequence[SimAgent]
+    clock: Clock
+    seed: int = 0
+    busy: set[str] = field(default_factory=set)
+    decisions: list[tuple[HandoffOffer, Decision]] = field(default_factory=list)
+    _idle_since: dict[str, int] = field(default_factory=dict)
+    _counter: int = 0
+
+    def _candidates(self, skill: str | None) -> list[SimAgent]:
+        free = [
+            a
+            for a in self.agents
+            if a.agent_id not in self.busy and (skill is None or skill in a.skills)
+        ]
+        return sorted(free, key=lambda a: (self._idle_since.get(a.agent_id, -1), a.agent_id))
+
+    async def offer(self, offer: HandoffOffer) -> Decision:
+        """Alert one free agent; resolve after their latency (or the offer's timeout)."""
+        candidates = self._candidates(offer.skill)
+        if not candidates:
+            nobody = Decision(False, None, 0.0, "no_agent")
+            self.decisions.append((offer, nobody))
+            return nobody
+        agent = candidates[0]
+        self.busy.add(agent.agent_id)  # reserved while the alert rings
+        rng = random.Random(f"{self.seed}:{offer.offer_id}")
+        latency = round(rng.uniform(*agent.latency_s), 3)
+        accepts = rng.random() < agent.accept_probability
+        decision: Decision | None = None
+        try:
+            if latency >= offer.timeout_s:
+                await self.clock.sleep(offer.timeout_s)
+                decision = Decision(False, agent.agent_id, offer.timeout_s, "timeout")
+            else:
+                await self.clock.sleep(latency)
+                outcome: Literal["accepted", "declined"] = "accepted" if accepts else "declined"
+                decision = Decision(accepts, agent.agent_id, latency, outcome)
+        finally:
+            if decision is None or not decision.accepted:  # cancelled, declined, lapsed
+                self._free(agent.agent_id)
+        self.decisions.append((offer, decision))
+        return decision
+
+    def release(self, agent_id: str) -> None:
+        """The agent finished the call and is free again."""
+        self._free(agent_id)
+
+    def _free(self, agent_id: str) -> None:
+        self.busy.discard(agent_id)
+        self._counter += 1
+        self._idle_since[agent_id] = self._counter

@@ -1,0 +1,98 @@
+"""``tailcall simulator ...``: run the simulated carrier, list personas, hear voices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+simulator_app = typer.Typer(help="Fake telephony and simulated customers.", no_args_is_help=True)
+
+
+@simulator_app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Bind address"),
+    port: int = typer.Option(8099, help="Port of the carrier API"),
+    account_sid: str = typer.Option(None, help="AccountSid to accept (default: the dev one)"),
+    auth_token: str = typer.Option(
+        None,
+        envvar="TAILCALL_SIM_AUTH_TOKEN",
+        help="AuthToken for basic auth (default: the dev one)",
+    ),
+    language: str = typer.Option("zh-CN", help="Language of voicemail and customers"),
+    seed: int = typer.Option(0, help="Seed for timing and customer choices"),
+    ws_side_channel: bool = typer.Option(
+        False, help="Send simulator-only x-sim events on media websockets"
+    ),
+) -> None:
+    """Serve a Twilio-compatible carrier. Numbers ending 01..10 are test lines
+    (01 busy, 02 no answer, 03 powered off, 04 invalid, 05 out of service, 06 voicemail,
+    07 hangs up mid-call, 08 long silence, 09 barge-in, 10 failed); others answer."""
+    import uvicorn
+
+    from simulator.carrier import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimCarrier
+    from simulator.carrier_api import carrier_app
+    from simulator.lines import Answer, MagicNumberPlan
+    from simulator.media import MediaOptions
+    from simulator.sidechannel import InMemorySideChannel
+    from tailcall.clock import SystemClock
+
+    sid = account_sid or DEFAULT_ACCOUNT_SID
+    token = auth_token or DEFAULT_AUTH_TOKEN
+    carrier = SimCarrier(
+        clock=SystemClock(),
+        line_plan=MagicNumberPlan(default=Answer(), language=language),
+        accounts={sid: token},
+        seed=seed,
+        side_channel=InMemorySideChannel(),
+        media_options=MediaOptions(seed=seed, ws_side_channel=ws_side_channel),
+    )
+    typer.echo(f"simulated carrier: http://{host}:{port}/2010-04-01/Accounts/{sid}/Calls.json")
+    uvicorn.run(carrier_app(carrier), host=host, port=port, log_level="info")
+
+
+@simulator_app.command("personas")
+def personas(
+    directory: Path = typer.Option(None, help="Persona folder (default: the shipped ones)"),
+) -> None:
+    """List the personas and what they are."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from simulator.personas import PERSONA_DIR, load_personas
+
+    table = Table("id", "attitude", "grade", "answers (default)", "description")
+    for p in load_personas(directory or PERSONA_DIR).values():
+        table.add_row(
+            p.id, p.attitude, p.grade, f"{p.answer_probability['default']:.0%}", p.description
+        )
+    Console().print(table)
+
+
+@simulator_app.command("say")
+def say(
+    text: str = typer.Argument(..., help="What to say"),
+    out: Path = typer.Option(Path("say.wav"), help="WAV file to write (8 kHz, via mu-law)"),
+    language: str = typer.Option("zh-CN", help="zh-CN, ko-KR or en-US"),
+    speed: int = typer.Option(160, help="Words per minute"),
+) -> None:
+    """Render a line as the simulated customer would say it on the phone."""
+    from simulator import audio, tts
+
+    mulaw = tts.render_mulaw(text, tts.Voice(language=language, speed_wpm=speed))
+    out.write_bytes(audio.mulaw_to_wav(mulaw))
+    typer.echo(f"{out} ({len(mulaw) / audio.SAMPLE_RATE:.1f} s)")
+
+
+@simulator_app.command("report")
+def report(
+    path: Path = typer.Argument(..., help="A simulation report JSON file"),
+    html: Path = typer.Option(None, help="Also write the HTML page here"),
+) -> None:
+    """Show a saved simulation report."""
+    from simulator.report import SimulationReport, render_html, render_rich
+
+    data = SimulationReport.model_validate_json(path.read_text(encoding="utf-8"))
+    render_rich(data)
+    if html is not None:
+        html.write_text(render_html(data), encoding="utf-8")

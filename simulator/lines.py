@@ -1,0 +1,156 @@
+"""Line behaviours: what happens when the simulated carrier dials a number.
+
+A ``LinePlan`` maps a dialled number to a ``LineBehaviour`` (pure data); tests, personas
+and the CLI choose the plan. What the far end does once the media stream is open is a
+``Callee`` (``simulator.callees``, ``simulator.customer``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from simulator.media import MediaSession
+    from simulator.sidechannel import SimSideChannel
+    from simulator.tts import SpeechRenderer
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """What a callee may use besides the media stream."""
+
+    call_sid: str
+    to: str
+    from_: str
+    renderer: SpeechRenderer
+    side_channel: SimSideChannel | None
+    seed: int
+
+
+class Callee(Protocol):
+    """The far end of an answered (or early-media) call."""
+
+    async def run(self, session: MediaSession, ctx: CallContext) -> None:
+        """Act on the open stream; returning means the far end hangs up."""
+        ...
+
+
+UnreachableKind = Literal["powered_off", "invalid", "out_of_service"]
+# SIP codes a Chinese carrier ends such calls with (reported as SipResponseCode).
+UNREACHABLE_SIP = {"powered_off": 480, "invalid": 404, "out_of_service": 403}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Rings for ``ring_s`` then a person (or ``callee``) answers."""
+
+    ring_s: float = 4.0
+    callee: Callee | None = None  # None: a customer who listens and says nothing
+    answered_by: Literal["human", "machine_start"] = "human"
+
+
+@dataclass(frozen=True)
+class Voicemail:
+    """Rings, then a voicemail box answers: greeting, beep, records until the bot hangs up."""
+
+    ring_s: float = 12.0
+    language: str = "zh-CN"
+    max_message_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Busy:
+    after_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class NoAnswer:
+    """Rings until the caller's ``Timeout`` runs out."""
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """The network plays an announcement (early media) and the call fails."""
+
+    kind: UnreachableKind = "powered_off"
+    repeats: int = 1
+
+
+@dataclass(frozen=True)
+class Failed:
+    sip_code: int = 503
+    after_s: float = 1.0
+
+
+LineBehaviour = Answer | Voicemail | Busy | NoAnswer | Unreachable | Failed
+
+
+class LinePlan(Protocol):
+    def behaviour_for(self, number: str, now: datetime) -> LineBehaviour:
+        """How the line at ``number`` behaves for a call placed at ``now``."""
+        ...
+
+
+@dataclass
+class StaticLinePlan:
+    """Fixed behaviours per number; everything else gets ``default``."""
+
+    default: LineBehaviour = field(default_factory=Answer)
+    numbers: dict[str, LineBehaviour] = field(default_factory=dict)
+
+    def set(self, number: str, behaviour: LineBehaviour) -> None:
+        self.numbers[number] = behaviour
+
+    def behaviour_for(self, number: str, now: datetime) -> LineBehaviour:
+        return self.numbers.get(number, self.default)
+
+
+# Developer test numbers by their last two digits (like a carrier's magic numbers).
+MAGIC_SUFFIXES: Mapping[str, str] = {
+    "01": "busy",
+    "02": "no_answer",
+    "03": "powered_off",
+    "04": "invalid",
+    "05": "out_of_service",
+    "06": "voicemail",
+    "07": "hangs_up_mid_call",
+    "08": "long_silence",
+    "09": "barge_in",
+    "10": "failed",
+}
+
+
+@dataclass
+class MagicNumberPlan:
+    """Behaviour chosen by the number's last two digits (``MAGIC_SUFFIXES``);
+    other numbers get ``default`` (an answering customer)."""
+
+    default: LineBehaviour = field(default_factory=Answer)
+    language: str = "zh-CN"
+
+    def behaviour_for(self, number: str, now: datetime) -> LineBehaviour:
+        from simulator import callees
+
+        name = MAGIC_SUFFIXES.get(number[-2:]) if len(number) >= 2 else None
+        match name:
+            case "busy":
+                return Busy()
+            case "no_answer":
+                return NoAnswer()
+            case "powered_off" | "invalid" | "out_of_service":
+                return Unreachable(kind=name)
+            case "voicemail":
+                return Voicemail(language=self.language)
+            case "hangs_up_mid_call":
+                return Answer(callee=callees.hangs_up_after(8.0, language=self.language))
+            case "long_silence":
+                return Answer(callee=callees.silent(60.0))
+            case "barge_in":
+                return Answer(callee=callees.barges_in(language=self.language))
+            case "failed":
+                return Failed()
+            case _:
+                return self.default
