@@ -80,12 +80,14 @@ def _mount_subsystems() -> None:
     from dialer.cli import lists_app, suppress_app
     from dialogue.cli import models_app
     from scripts.cli import scripts_app
+    from simulator.cli import simulator_app
 
     app.add_typer(lists_app, name="lists")
     app.add_typer(suppress_app, name="suppress")
     app.add_typer(crm_app, name="crm")
     app.add_typer(models_app, name="models")
     app.add_typer(scripts_app, name="scripts")
+    app.add_typer(simulator_app, name="simulator")
 
 
 _mount_subsystems()
