@@ -14,23 +14,26 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from dialer.columns import ColumnMap, build_column_map
-from dialer.fields import FieldError, customer_values
+from dialer.columns import build_column_map
 from dialer.models import CallList, Customer, ListMember
-from dialer.phones import PhoneNormalizer, mask_phone
+from dialer.phones import mask_phone
 from dialer.readers import open_table
 from dialer.report import ReportWriter, RowOutcome
+from dialer.rowparse import ParsedRow, parsed_rows
 from dialer.suppression import KIND_LABELS, find_suppressed
 from tailcall.db import Database, bulk_insert, reserve_ids, utcnow
 from tailcall.errors import InvalidInput
 
 Progress = Callable[[int, int], None]
+# Files at least this big are parsed in a second process while this one writes.
+PARALLEL_FROM_BYTES = 8 << 20
 
 CUSTOMERS = cast(Table, Customer.__table__)
 MEMBERS = cast(Table, ListMember.__table__)
@@ -142,7 +145,6 @@ def import_call_list(
     final_dir: Path | None = None
     try:
         cmap = build_column_map(reader.headers, overrides)
-        normalizer = PhoneNormalizer(region)
         tmp_dir.mkdir(parents=True)
         with db.session() as s:
             call_list = CallList(
@@ -165,10 +167,12 @@ def import_call_list(
                 column_map=cmap.describe(),
             )
             with ReportWriter(tmp_dir) as report:
-                run = _ImportRun(s, call_list.id, cmap, normalizer, report, summary, batch_size)
+                run = _ImportRun(s, call_list.id, report, summary, batch_size)
                 last_tick = 0.0
-                for line, cells in reader.rows:
-                    run.add_row(line, cells, reader.format == "csv")
+                workers = 1 if reader.size >= PARALLEL_FROM_BYTES else 0
+                rows = parsed_rows(reader.rows, cmap, region, reader.format == "csv", workers)
+                for row in rows:
+                    run.add_row(row)
                     if progress is not None and (now := time.monotonic()) - last_tick > 0.2:
                         last_tick = now
                         progress(reader.position(), reader.size)
@@ -205,8 +209,6 @@ class _ImportRun:
         self,
         session: Session,
         list_id: int,
-        cmap: ColumnMap,
-        normalizer: PhoneNormalizer,
         report: ReportWriter,
         summary: ImportSummary,
         batch_size: int,
@@ -214,12 +216,9 @@ class _ImportRun:
         self.s = session
         self.conn = session.connection()
         self.list_id = list_id
-        self.cmap = cmap
-        self.normalizer = normalizer
         self.report = report
         self.summary = summary
         self.batch_size = batch_size
-        self.ncols = len(cmap.headers)
         # phone (as int) -> customer id, or -(line) while still pending, or 0 when excluded
         self.seen: dict[int, int] = {}
         self.first_line: dict[int, int] = {}
@@ -238,34 +237,12 @@ class _ImportRun:
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
         self.report.write(RowOutcome(line, outcome, reason, mask_phone(phone), customer_id))
 
-    def add_row(self, line: int, cells: list[str], strict_width: bool) -> None:
+    def add_row(self, row: ParsedRow) -> None:
         self.summary.total += 1
-        if not any(c.strip() for c in cells):
-            self._outcome(line, "invalid", "empty row")
+        line, phone, values = row.line, row.phone, row.values
+        if values is None or phone is None:
+            self._outcome(line, "invalid", row.error or "invalid", phone)
             return
-        if strict_width and len(cells) != self.ncols:
-            self._outcome(
-                line, "invalid", f"broken row: {len(cells)} cells, the header has {self.ncols}"
-            )
-            return
-        raw = {f: (cells[i] if i < len(cells) else "") for f, i in self.cmap.fields.items()}
-        result = self.normalizer.normalize(raw.pop("phone"))
-        if result.e164 is None:
-            self._outcome(line, "invalid", f"phone: {result.reason}")
-            return
-        phone = result.e164
-        try:
-            values = customer_values(raw)
-        except FieldError as exc:
-            self._outcome(line, "invalid", str(exc), phone)
-            return
-        extra = {
-            name: cells[i].strip()
-            for name, i in self.cmap.attributes.items()
-            if i < len(cells) and cells[i].strip()
-        }
-        if extra:
-            values["attributes"] = {**values.get("attributes", {}), **extra}
         key = int(phone[1:])
         if key in self.seen:
             self._merge_duplicate(line, key, phone, values)
@@ -316,6 +293,7 @@ class _ImportRun:
         new_rows: list[dict[str, Any]] = []
         new_pending: list[_Pending] = []
         members: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for p in batch:
             key = int(p.phone[1:])
             kind = suppressed.get(p.phone) or suppressed.get(p.values.get("external_id", ""))
@@ -335,14 +313,14 @@ class _ImportRun:
             self.seen[key] = row.id
             changes = _changes(row._mapping, p.values)
             if changes:
-                changes["updated_at"] = now
-                self.s.execute(update(Customer).where(Customer.id == row.id).values(**changes))
+                updates.append(_full_update(row.id, row._mapping, changes))
             note = "existing customer" + (
                 f", updated {', '.join(sorted(changes))}" if changes else ""
             )
             self._outcome(p.line, "merged", note.replace(", updated_at", ""), p.phone, row.id)
             members.append({"list_id": self.list_id, "customer_id": row.id, "line_no": p.line})
             self._duplicates_merged(p, row.id)
+        self._write_updates(updates, now)
         if new_rows:
             ids = reserve_ids(self.conn, CUSTOMERS, len(new_rows))
             for cid, new, p in zip(ids, new_rows, new_pending, strict=True):
@@ -360,18 +338,33 @@ class _ImportRun:
             self._outcome(dup, "merged", f"duplicate of line {p.line}", p.phone, customer_id)
 
     def _apply_late_updates(self) -> None:
-        now = utcnow()
-        for cid, values in self.late_updates.items():
-            row = self.s.execute(
-                select(Customer.attributes, *(getattr(Customer, c) for c in _COMPARED)).where(
-                    Customer.id == cid
-                )
-            ).one()
-            changes = _changes(row._mapping, values)
-            if changes:
-                changes["updated_at"] = now
-                self.s.execute(update(Customer).where(Customer.id == cid).values(**changes))
+        ids = list(self.late_updates)
+        updates: list[dict[str, Any]] = []
+        for start in range(0, len(ids), 5000):
+            current = self.s.execute(
+                select(
+                    Customer.id, Customer.attributes, *(getattr(Customer, c) for c in _COMPARED)
+                ).where(Customer.id.in_(ids[start : start + 5000]))
+            )
+            for row in current:
+                changes = _changes(row._mapping, self.late_updates[row.id])
+                if changes:
+                    updates.append(_full_update(row.id, row._mapping, changes))
+        self._write_updates(updates, utcnow())
         self.late_updates.clear()
+
+    def _write_updates(self, updates: list[dict[str, Any]], now: datetime) -> None:
+        """One executemany for a batch's changed customers (every column written)."""
+        if not updates:
+            return
+        for u in updates:
+            u["updated_at"] = now
+        stmt = (
+            update(CUSTOMERS)
+            .where(CUSTOMERS.c.id == bindparam("_id"))
+            .values({c: bindparam(c) for c in (*_COMPARED, "attributes", "updated_at")})
+        )
+        self.conn.execute(stmt, updates)
 
 
 def _merge_into(target: dict[str, Any], values: Mapping[str, Any]) -> None:
@@ -381,6 +374,16 @@ def _merge_into(target: dict[str, Any], values: Mapping[str, Any]) -> None:
             target["attributes"] = {**target.get("attributes", {}), **v}
         else:
             target[k] = v
+
+
+def _full_update(
+    cid: int, current: Mapping[Any, Any], changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    row = {c: current[c] for c in _COMPARED}
+    row["attributes"] = current["attributes"] or {}
+    row.update(changes)
+    row["_id"] = cid
+    return row
 
 
 def _changes(current: Mapping[Any, Any], values: Mapping[str, Any]) -> dict[str, Any]:
