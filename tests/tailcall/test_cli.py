@@ -47,3 +47,40 @@ def test_bad_setting_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAILCALL_PORT", "x")
     r = runner.invoke(app, ["db", "upgrade"])
     assert r.exit_code == 2 and "TAILCALL_PORT" in r.output
+
+
+def test_serve_answers_health_then_stops(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "TAILCALL_DATA_DIR": str(tmp_path / "srv"), "TAILCALL_PORT": str(port)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tailcall", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                assert time.monotonic() < deadline, "serve did not come up in 60 s"
+                time.sleep(0.2)
+        assert r.json()["status"] == "ok"
+        assert (tmp_path / "srv" / "tailcall.db").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
