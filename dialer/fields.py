@@ -6,7 +6,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tailcall.zones import is_zone
 
 _CN_DIGITS = {
     "零": 0,
@@ -105,10 +106,8 @@ def parse_tags(text: str) -> list[str]:
 
 def parse_timezone(text: str) -> str:
     t = clean(text)
-    try:
-        ZoneInfo(t)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise FieldError("timezone", "not an IANA time zone") from exc
+    if not is_zone(t):
+        raise FieldError("timezone", "not an IANA time zone")
     return t
 
 

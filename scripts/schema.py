@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
+from tailcall.zones import check_zone
+
 SCHEMA_PATH = Path(__file__).with_name("script.schema.json")
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -69,13 +71,7 @@ class Metadata(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {v!r}") from exc
-        return v
+        return check_zone(v)
 
 
 class Variable(_Model):
