@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from dialogue.matching import base_language, normalize
 
-CUES = ("question", "asks_details", "asks_price", "asks_how", "positive", "negative")
+CUES = ("question", "asks_details", "asks_price", "asks_how", "asks_repeat", "positive", "negative")
 
 _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "zh": {
@@ -22,6 +22,7 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "asks_details": ("具体", "详细", "条件", "介绍", "什么", "说说", "期限", "起购", "门槛"),
         "asks_price": ("多少钱", "利率", "利息", "收益", "费用", "手续费", "年费", "价格", "收费", "回报"),
         "asks_how": ("怎么", "如何", "怎样", "在哪", "哪里", "操作", "办理", "步骤"),
+        "asks_repeat": ("再说一遍", "没听清", "听不清", "什么意思", "重复"),
         "positive": ("好的", "好啊", "可以", "是的", "行", "兴趣", "想", "需要", "没问题", "不错", "谢谢"),
         "negative": (
             "不需要", "不用", "不要", "没兴趣", "不感兴趣", "别", "烦", "投诉", "骚扰",
@@ -33,6 +34,7 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "asks_details": ("조건", "자세히", "설명", "내용", "뭐예요", "기간"),
         "asks_price": ("얼마", "금리", "이자", "수수료", "비용", "가격", "연회비", "수익"),
         "asks_how": ("어떻게", "방법", "하면되나요", "절차"),
+        "asks_repeat": ("다시말씀", "다시한번", "못들었", "뭐라고"),
         "positive": ("네", "좋아요", "관심있어요", "좋습니다", "말씀하세요", "그래요", "할게요", "맞습니다"),
         "negative": (
             "아니요", "필요없", "관심없", "괜찮습니다", "하지마세요", "귀찮", "거부",
@@ -44,6 +46,7 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "asks_details": ("details", "detail", "conditions", "terms", "explain", "more about", "tell me", "what is"),
         "asks_price": ("price", "rate", "cost", "fee", "fees", "interest rate", "how much", "charge", "return"),
         "asks_how": ("how", "what do i need", "where do i", "steps", "sign up", "what do i do"),
+        "asks_repeat": ("say that again", "repeat", "pardon", "didn't catch", "sorry what"),
         "positive": ("yes", "sure", "okay", "ok", "interested", "sounds good", "great", "please", "yeah"),
         "negative": (
             "no", "not", "don't", "stop", "annoying", "never", "busy", "wrong number",
@@ -61,6 +64,7 @@ class Cues:
     asks_details: bool = False
     asks_price: bool = False
     asks_how: bool = False
+    asks_repeat: bool = False
     positive: bool = False
     negative: bool = False
 
@@ -106,6 +110,7 @@ def cues(text: str, language: str) -> Cues:
         asks_details=_hit(norm, m["asks_details"]),
         asks_price=_hit(norm, m["asks_price"]),
         asks_how=_hit(norm, m["asks_how"]),
+        asks_repeat=_hit(norm, m["asks_repeat"]),
         positive=(not negative) and _hit(norm, m["positive"]),
         negative=negative,
     )

@@ -55,12 +55,20 @@ _CONV: Mapping[str, Words] = {
     "asks_details": {"en": "asked for details", "zh": "询问了具体细节", "ko": "자세한 내용을 물어봄"},
     "asks_price": {"en": "asked about price or rate", "zh": "询问了价格或利率", "ko": "가격이나 금리를 물어봄"},
     "asks_how": {"en": "asked how to do it", "zh": "询问怎么办理", "ko": "방법을 물어봄"},
+    "asks_repeat": {"en": "asked the bot to repeat", "zh": "要求重复", "ko": "다시 말해 달라고 함"},
+    "not_heard": {"en": "{n} replies were not heard", "zh": "{n}次回答没有听到", "ko": "{n}번 대답이 들리지 않음"},
     "positive": {"en": "used positive words {n} times", "zh": "{n}次使用积极的措辞", "ko": "긍정적인 말을 {n}번 함"},
     "negative": {"en": "used negative words {n} times", "zh": "{n}次使用消极的措辞", "ko": "부정적인 말을 {n}번 함"},
     "interruptions": {"en": "interrupted the bot {n} times", "zh": "{n}次打断机器人", "ko": "봇의 말을 {n}번 끊음"},
     "talk_ratio": {"en": "talked a good share of the call", "zh": "通话中说话较多", "ko": "통화에서 말을 많이 함"},
     "silences": {"en": "stayed silent {n} times", "zh": "{n}次没有回应", "ko": "{n}번 응답이 없음"},
     "no_match": {"en": "was not understood {n} times", "zh": "{n}次回答未被识别", "ko": "{n}번 알아듣지 못함"},
+}
+
+_ANSWER: Words = {
+    "en": "answered '{name}' {n} times",
+    "zh": "{n}次回答“{name}”",
+    "ko": "'{name}'(으)로 {n}번 대답함",
 }
 
 _SCRIPT_WEIGHT: Words = {
@@ -144,6 +152,9 @@ def _describe_one(kind: str, rest: str, value: float, lang: str) -> str:
     if kind == "state":
         w = _STATES.get(rest)
         return _pick(w, lang) if w else _fmt(_pick(_GENERIC["state"], lang), value, rest)
+    if kind == "answer":
+        state, _, what = rest.partition(":")
+        return _fmt(_pick(_ANSWER, lang), value, f"{what}@{state}")
     if kind == "script":
         return _fmt(_pick(_SCRIPT_WEIGHT, lang), value, rest)
     if kind == "conv" and rest in _CONV:

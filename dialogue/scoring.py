@@ -12,7 +12,9 @@ the update carries a ``HandoffRequest`` (once per call); the script's own handof
 Features (names are stable; a model uses those it has weights for):
 - ``signal:<name>`` signals the script emitted (count, at most 3), and
   ``script:signal_weight`` the sum of the weights the script declares for them;
-- ``intent:<name>`` intents heard (count, at most 3), ``state:<id>`` states reached (1);
+- ``intent:<name>`` intents heard (count, at most 3), ``state:<id>`` states reached (1),
+  ``answer:<state>:<intent>`` what the customer answered where (an intent, ``no_match`` or
+  ``silence``; count, at most 3);
 - ``conv:*`` customer turns, questions, asks for details / price / how-to, positive and
   negative wording (``dialogue.intent_lexicon``), interruptions, silences (no input),
   not-understood turns, and the customer's share of talking time;
@@ -329,6 +331,7 @@ class _Conversation:
     signal_weight: float = 0.0
     intents: dict[str, float] = field(default_factory=dict)
     states: set[str] = field(default_factory=set)
+    answers: dict[str, float] = field(default_factory=dict)  # "<state>:<intent>" -> count
     conv: dict[str, float] = field(default_factory=dict)
     customer_s: float = 0.0
     bot_s: float = 0.0
@@ -362,6 +365,7 @@ class IntentScorer:
         self._c = _Conversation()
         self._turns = 0
         self._requested = False
+        self._state: str | None = None  # the engine's state before the turn
         self.last: ScoreUpdate | None = None
 
     # -- features --------------------------------------------------------------------------
@@ -377,6 +381,8 @@ class IntentScorer:
             f[f"intent:{name}"] = min(n, COUNT_CAP)
         for sid in c.states:
             f[f"state:{sid}"] = 1.0
+        for key, n in c.answers.items():
+            f[f"answer:{key}"] = min(n, COUNT_CAP)
         for name, n in c.conv.items():
             f[f"conv:{name}"] = min(n, TURN_CAP if name == "customer_turns" else COUNT_CAP)
         total = c.customer_s + c.bot_s
@@ -397,6 +403,8 @@ class IntentScorer:
             cue = cues(turn.text, self.language)
             for name in cue.names():
                 self._bump("questions" if name == "question" else name)
+            if not turn.text.strip():
+                self._bump("not_heard")
             c.customer_s += (
                 turn.speech_s
                 if turn.speech_s is not None
@@ -407,7 +415,14 @@ class IntentScorer:
         elif turn.kind == "dtmf":
             self._turns += 1
             self._bump("customer_turns")
+        outcome: str | None = None
         for a in turn.actions:
+            if isinstance(a, Say) and a.prompt_id.startswith("global."):
+                name = a.prompt_id.removeprefix("global.")  # a global intent answered in place
+                c.intents[name] = c.intents.get(name, 0.0) + 1.0
+                outcome = outcome or name
+            if isinstance(a, Transition) and a.intent in self._intent_names:
+                outcome = outcome or a.intent
             if isinstance(a, Signal):
                 c.signals[a.name] = c.signals.get(a.name, 0.0) + 1.0
                 c.signal_weight += a.weight
@@ -419,8 +434,13 @@ class IntentScorer:
                 c.bot_s += speech_seconds(a.text, self.language)
                 if a.prompt_id.endswith(".no_match"):
                     self._bump("no_match")
+        if turn.kind in ("speech", "no_input", "dtmf") and self._state is not None:
+            what = outcome or ("silence" if turn.kind == "no_input" else "no_match")
+            key = f"{self._state}:{what}"
+            c.answers[key] = c.answers.get(key, 0.0) + 1.0
         if turn.kind == "start":
             c.states.add(self.script.start)
+        self._state = turn.state
 
     # -- scoring ---------------------------------------------------------------------------
     def _reasons(self, feats: Mapping[str, float]) -> tuple[Reason, ...]:
