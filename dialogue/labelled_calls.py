@@ -84,7 +84,7 @@ class _CallBase(BaseModel):
 
 
 class ReplayCall(_CallBase):
-    utterances: list[str | None | SpokenTurn]
+    utterances: list[str | SpokenTurn | None]
 
     def spoken(self) -> list[SpokenTurn]:
         out: list[SpokenTurn] = []
@@ -114,7 +114,7 @@ class FullCall(_CallBase):
     turns: list[RecordedTurn]
 
     def as_replay(self) -> ReplayCall:
-        utts: list[str | None | SpokenTurn] = []
+        utts: list[str | SpokenTurn | None] = []
         for t in self.turns:
             if t.speaker != "customer":
                 continue
@@ -243,14 +243,14 @@ class ReplayDriver:
         if self.engine.ended:
             self.ignored += 1
             return
-        event: object
+        event: Dtmf | NoInput | Utterance
         if turn.dtmf is not None:
             event = Dtmf(turn.dtmf)
         elif turn.text is None:
             event = NoInput()
         else:
             event = Utterance(turn.text, turn.confidence)
-        self._run(event, list(self.engine.handle(event)), turn)  # type: ignore[arg-type]
+        self._run(event, list(self.engine.handle(event)), turn)
 
     def finish(self) -> None:
         if not self.engine.ended:
@@ -269,6 +269,7 @@ class ReplayResult:
     features: dict[str, float]
     disposition: str | None
     final: ScoreUpdate
+    ignored: int = 0  # utterances after the call had ended
 
     @property
     def handoff_requests(self) -> int:
@@ -314,6 +315,7 @@ def replay(
         features=driver.scorer.features(),
         disposition=driver.engine.disposition,
         final=driver.updates[-1],
+        ignored=driver.ignored,
     )
 
 
