@@ -63,7 +63,9 @@ def per_turn_times(calls: Sequence[ReplayCall], model: ScoringModel) -> list[flo
 
 def without_profile(data: Sequence[Example]) -> list[Example]:
     return [
-        Example({k: v for k, v in e.features.items() if not k.startswith("profile:")}, e.label, e.group)
+        Example(
+            {k: v for k, v in e.features.items() if not k.startswith("profile:")}, e.label, e.group
+        )
         for e in data
     ]
 
@@ -83,11 +85,15 @@ def main() -> None:
     gen = dict(word_error_rate=args.wer)
     fit_calls = [
         ReplayCall.model_validate(r)
-        for r in generate(args.script, args.language, args.fit_calls, split="fit", seed=args.seed, **gen)
+        for r in generate(
+            args.script, args.language, args.fit_calls, split="fit", seed=args.seed, **gen
+        )
     ]
     eval_calls = [
         ReplayCall.model_validate(r)
-        for r in generate(args.script, args.language, args.calls, split="eval", seed=args.seed + 1000, **gen)
+        for r in generate(
+            args.script, args.language, args.calls, split="eval", seed=args.seed + 1000, **gen
+        )
     ]
     t_gen = time.perf_counter() - t0
     base = default_model(args.script)
@@ -106,20 +112,35 @@ def main() -> None:
         f"(generated in {t_gen:.0f} s) at {datetime.now().isoformat(timespec='seconds')}"
     )
     render_evaluation(ev, title=f"fitted model ({len(model.feature_names)} features)")
-    t = Table("model", "grade accuracy", "A precision", "A recall", "AUC A", "AUC A+B", title="summary")
-    for name, e in (("fitted", ev), ("fitted, no profile features", ev_no_prof), ("hand-set default", ev_default)):
+    t = Table(
+        "model", "grade accuracy", "A precision", "A recall", "AUC A", "AUC A+B", title="summary"
+    )
+    for name, e in (
+        ("fitted", ev),
+        ("fitted, no profile features", ev_no_prof),
+        ("hand-set default", ev_default),
+    ):
         a = e.figures("A")
         t.add_row(
-            name, f"{e.accuracy:.3f}", f"{a.precision:.3f}", f"{a.recall:.3f}",
-            f"{e.auc_a or 0:.3f}", f"{e.auc_ab or 0:.3f}",
+            name,
+            f"{e.accuracy:.3f}",
+            f"{a.precision:.3f}",
+            f"{a.recall:.3f}",
+            f"{e.auc_a or 0:.3f}",
+            f"{e.auc_ab or 0:.3f}",
         )
     t.add_row("target", ">= 0.900", ">= 0.900", ">= 0.850", "", "")
     console.print(t)
     us = sorted(x * 1e6 for x in times)
-    tt = Table("turns timed", "mean µs", "p50 µs", "p99 µs", "max µs", title="per-turn scoring time")
+    tt = Table(
+        "turns timed", "mean µs", "p50 µs", "p99 µs", "max µs", title="per-turn scoring time"
+    )
     tt.add_row(
-        str(len(us)), f"{statistics.fmean(us):.1f}", f"{us[len(us) // 2]:.1f}",
-        f"{us[int(len(us) * 0.99)]:.1f}", f"{us[-1]:.1f}",
+        str(len(us)),
+        f"{statistics.fmean(us):.1f}",
+        f"{us[len(us) // 2]:.1f}",
+        f"{us[int(len(us) * 0.99)]:.1f}",
+        f"{us[-1]:.1f}",
     )
     console.print(tt)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,9 @@ if TYPE_CHECKING:
     from dialogue.labelled_calls import ReplayCall
     from dialogue.scoring import GradeThresholds, ScoringModel
 
-intent_app = typer.Typer(help="The intent scorer: fit, evaluate, choose models.", no_args_is_help=True)
+intent_app = typer.Typer(
+    help="The intent scorer: fit, evaluate, choose models.", no_args_is_help=True
+)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -61,10 +64,8 @@ def _load_model(ref: str | None, family: str) -> ScoringModel:
         if ref is None or ref == "default" or ref.endswith("@default"):
             fam = ref.split("@")[0] if ref and ref != "default" else family
             script = None
-            try:
+            with contextlib.suppress(TailcallError):
                 script = shipped_script(fam, "zh-CN")
-            except TailcallError:
-                pass
             return default_model(fam, script)
         if ref.endswith(".json") or Path(ref).exists():
             return read_model(Path(ref))
@@ -85,10 +86,14 @@ def _load_model(ref: str | None, family: str) -> ScoringModel:
 @intent_app.command("fit")
 def fit_cmd(
     labels: list[Path] = typer.Option([], "--labels", help="JSONL file(s) of labelled calls"),
-    from_db: bool = typer.Option(False, "--from-db", help="Also use confirmed calls stored in the database"),
+    from_db: bool = typer.Option(
+        False, "--from-db", help="Also use confirmed calls stored in the database"
+    ),
     family: str = typer.Option(None, help="Script family (default: the calls' script)"),
     out: Path = typer.Option(None, "--out", help="Write the model JSON here"),
-    store: bool = typer.Option(False, "--store", help="Store it as the next version in the database"),
+    store: bool = typer.Option(
+        False, "--store", help="Store it as the next version in the database"
+    ),
     c: float = typer.Option(1.0, "--c", help="Inverse L2 regularisation strength"),
     min_count: int = typer.Option(3, help="Leave out features seen in fewer calls"),
 ) -> None:
@@ -135,9 +140,7 @@ def fit_cmd(
             from dialogue.intent_models import store_model
 
             with db.session() as s:
-                row = store_model(
-                    s, model, source=model.description, now=SystemClock().now()
-                )
+                row = store_model(s, model, source=model.description, now=SystemClock().now())
                 model = row.scoring_model()
             typer.echo(f"stored as {model.version}")
         if out is not None:

@@ -84,11 +84,11 @@ def fit(
             if j is not None:
                 x[row, j] = v
     blocks, targets = [], []
-    for k in range(3):  # boundary k: grade rank > k
+    for bound in range(3):  # boundary: grade rank > bound
         cut = np.zeros((len(data), 3))
-        cut[:, k] = _CUT_SCALE
+        cut[:, bound] = _CUT_SCALE
         blocks.append(np.hstack([x, cut]))
-        targets.append((ranks > k).astype(int))
+        targets.append((ranks > bound).astype(int))
     xx, yy = np.vstack(blocks), np.concatenate(targets)
     t0 = time.perf_counter()
     lr = LogisticRegression(C=c, fit_intercept=False, max_iter=5000)

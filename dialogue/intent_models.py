@@ -105,9 +105,7 @@ def find_model(session: Session, ref: str) -> IntentModel:
         family, _, ver = ref.partition("@")
         if not ver.isdigit():
             raise InvalidInput("version must be a number, e.g. points_reminder@2", where="model")
-        row = session.scalar(
-            q.where(IntentModel.family == family, IntentModel.version == int(ver))
-        )
+        row = session.scalar(q.where(IntentModel.family == family, IntentModel.version == int(ver)))
     else:
         row = session.scalar(
             q.where(IntentModel.family == ref).order_by(IntentModel.version.desc()).limit(1)

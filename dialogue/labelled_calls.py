@@ -223,7 +223,9 @@ class ReplayDriver:
             declined = HandoffDeclined()
             self._observe(declined, list(self.engine.handle(declined)), None)
 
-    def _observe(self, event: object | None, actions: list[object], turn: SpokenTurn | None) -> None:
+    def _observe(
+        self, event: object | None, actions: list[object], turn: SpokenTurn | None
+    ) -> None:
         self.said.extend(a for a in actions if isinstance(a, Say))
         self.updates.append(
             self.scorer.observe(
@@ -290,9 +292,7 @@ def start_driver(
         )
     at = call.started_at or REPLAY_START
     engine = ScriptEngine(script, call.customer, variant=call.variant, clock_now=at)
-    scorer = IntentScorer(
-        model, script, call.profile, thresholds, call_sid=call.call_id or ""
-    )
+    scorer = IntentScorer(model, script, call.profile, thresholds, call_sid=call.call_id or "")
     driver = ReplayDriver(engine, scorer, at)
     driver.start()
     return driver

@@ -154,7 +154,9 @@ class ScoringModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     family: str = Field(min_length=1, description="Script id the model is for")
-    version: str = Field(min_length=1, description="e.g. points_reminder@default, points_reminder@3")
+    version: str = Field(
+        min_length=1, description="e.g. points_reminder@default, points_reminder@3"
+    )
     feature_names: tuple[str, ...]
     weights: tuple[float, ...]
     bias: float

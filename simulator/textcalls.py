@@ -239,9 +239,7 @@ def generate(
     pick = random.Random(f"{seed}:{split}:pick")
     for i in range(calls):
         v = pick.choice(variants)
-        yield text_call(
-            v, script_id, language, index=i, seed=seed, word_error_rate=word_error_rate
-        )
+        yield text_call(v, script_id, language, index=i, seed=seed, word_error_rate=word_error_rate)
 
 
 def write_jsonl(records: Sequence[dict[str, Any]] | Iterator[dict[str, Any]], path: Path) -> int:

@@ -20,12 +20,20 @@ from tailcall.errors import InvalidInput
 @pytest.fixture(scope="module")
 def sets() -> tuple[list[Example], list[Example]]:
     m = default_model("points_reminder")
-    fit_calls = [ReplayCall.model_validate(r) for r in generate("points_reminder", "zh-CN", 240, split="fit", seed=3)]
-    eval_calls = [ReplayCall.model_validate(r) for r in generate("points_reminder", "zh-CN", 160, split="eval", seed=4)]
+    fit_calls = [
+        ReplayCall.model_validate(r)
+        for r in generate("points_reminder", "zh-CN", 240, split="fit", seed=3)
+    ]
+    eval_calls = [
+        ReplayCall.model_validate(r)
+        for r in generate("points_reminder", "zh-CN", 160, split="eval", seed=4)
+    ]
     return examples(fit_calls, m)[0], examples(eval_calls, m)[0]
 
 
-def test_fit_then_evaluate_beats_the_hand_set_default(sets: tuple[list[Example], list[Example]]) -> None:
+def test_fit_then_evaluate_beats_the_hand_set_default(
+    sets: tuple[list[Example], list[Example]],
+) -> None:
     train, test = sets
     model = fit(train, family="points_reminder", version="points_reminder@t")
     assert model.metrics["fit_calls"] == 240
@@ -51,18 +59,30 @@ def test_fit_needs_enough_varied_labels() -> None:
 
 def test_cli_generate_fit_eval_round_trip(tmp_path: Path) -> None:
     r = CliRunner()
-    fit_file, eval_file, model_file = tmp_path / "fit.jsonl", tmp_path / "eval.jsonl", tmp_path / "m.json"
-    res = r.invoke(simulator_app, ["textcalls", "--calls", "120", "--split", "fit", "--seed", "5", "--out", str(fit_file)])
+    fit_file, eval_file, model_file = (
+        tmp_path / "fit.jsonl",
+        tmp_path / "eval.jsonl",
+        tmp_path / "m.json",
+    )
+    res = r.invoke(
+        simulator_app,
+        ["textcalls", "--calls", "120", "--split", "fit", "--seed", "5", "--out", str(fit_file)],
+    )
     assert res.exit_code == 0, res.output
     assert "wrote 120 calls" in res.output
-    res = r.invoke(simulator_app, ["textcalls", "--calls", "60", "--seed", "6", "--out", str(eval_file)])
+    res = r.invoke(
+        simulator_app, ["textcalls", "--calls", "60", "--seed", "6", "--out", str(eval_file)]
+    )
     assert res.exit_code == 0, res.output
     res = r.invoke(intent_app, ["fit", "--labels", str(fit_file), "--out", str(model_file)])
     assert res.exit_code == 0, res.output
     model = read_model(model_file)
     assert model.family == "points_reminder" and model.feature_names
     figures = tmp_path / "figures.json"
-    res = r.invoke(intent_app, ["eval", "--labels", str(eval_file), "--model", str(model_file), "--json", str(figures)])
+    res = r.invoke(
+        intent_app,
+        ["eval", "--labels", str(eval_file), "--model", str(model_file), "--json", str(figures)],
+    )
     assert res.exit_code == 0, res.output
     assert "confusion matrix" in res.output and "precision" in res.output
     data = json.loads(figures.read_text())
@@ -73,7 +93,9 @@ def test_cli_generate_fit_eval_round_trip(tmp_path: Path) -> None:
 
 def test_cli_eval_reports_bad_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"script": "points_reminder", "language": "zh-CN", "utterances": [], "label": "Z"}\n')
+    bad.write_text(
+        '{"script": "points_reminder", "language": "zh-CN", "utterances": [], "label": "Z"}\n'
+    )
     res = CliRunner().invoke(intent_app, ["eval", "--labels", str(bad)])
     assert res.exit_code == 2
     assert "bad.jsonl:1: label" in res.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 import dialogue.intent_models as im  # registers the tables before the db fixture builds them
 from crm_sync.models import Label
-from dialogue.labelled_calls import parse_line
+from dialogue.labelled_calls import ReplayCall, parse_line
 from dialogue.model_files import default_model
 from tailcall.db import Database, UTCDateTime
 from tailcall.errors import NotFound
@@ -40,18 +41,15 @@ def test_versions_count_up_and_campaign_picks_one(db: Database) -> None:
 
 
 def test_confirmed_calls_with_crm_outcomes(db: Database) -> None:
-    def call(label: str) -> object:
-        return parse_line(
-            '{"script": "points_reminder", "language": "zh-CN", "utterances": ["好的"], "label": "%s"}'
-            % label,
-            "t:1",
-        )
+    def call(label: str) -> ReplayCall:
+        rec = {"script": "points_reminder", "language": "zh-CN", "utterances": ["好的"]}
+        return parse_line(json.dumps({**rec, "label": label}), "t:1")
 
     with db.session() as s:
-        im.record_call_label(s, call("B"), call_sid="CA1", source="agent", now=NOW, call_id=1)  # type: ignore[arg-type]
-        im.record_call_label(s, call("A"), call_sid="CA2", source="agent", now=NOW, call_id=2)  # type: ignore[arg-type]
-        im.record_call_label(s, call("C"), call_sid="CA3", source="agent", now=NOW, call_id=3)  # type: ignore[arg-type]
-        im.record_call_label(s, call("D"), call_sid="CA3", source="supervisor", now=NOW, call_id=3)  # type: ignore[arg-type]
+        im.record_call_label(s, call("B"), call_sid="CA1", source="agent", now=NOW, call_id=1)
+        im.record_call_label(s, call("A"), call_sid="CA2", source="agent", now=NOW, call_id=2)
+        im.record_call_label(s, call("C"), call_sid="CA3", source="agent", now=NOW, call_id=3)
+        im.record_call_label(s, call("D"), call_sid="CA3", source="supervisor", now=NOW, call_id=3)
         assert len(list(s.scalars(select(im.IntentCallLabel)))) == 3  # CA3 corrected in place
     with db.read() as s:
         assert [c.label for c in im.labelled_calls(s)] == ["B", "A", "D"]
@@ -65,9 +63,16 @@ def test_confirmed_calls_with_crm_outcomes(db: Database) -> None:
             s.flush()
             s.add(
                 Label(
-                    lead_id=lead.id, call_id=call_id, customer_id=call_id, campaign_id=None,
-                    script_id="points_reminder", label=outcome, grade=None, score=None,
-                    source="crm", labelled_at=NOW,
+                    lead_id=lead.id,
+                    call_id=call_id,
+                    customer_id=call_id,
+                    campaign_id=None,
+                    script_id="points_reminder",
+                    label=outcome,
+                    grade=None,
+                    score=None,
+                    source="crm",
+                    labelled_at=NOW,
                 )
             )
     with db.read() as s:
@@ -81,11 +86,23 @@ def _lead_fields(lead_cls: type, call_id: int) -> dict[str, object]:
 
     out: dict[str, object] = {}
     for col in inspect(lead_cls).columns:
-        if col.primary_key or col.nullable or col.default is not None or col.server_default is not None:
+        if (
+            col.primary_key
+            or col.nullable
+            or col.default is not None
+            or col.server_default is not None
+        ):
             continue
         if isinstance(col.type, UTCDateTime):
             out[col.key] = NOW
             continue
         t = col.type.python_type
-        out[col.key] =  call_id if t is int else 0.0 if t is float else f"x{call_id}" if t is str else {}
+        out[col.key] = (
+            call_id if t is int else 0.0 if t is float else f"x{call_id}" if t is str else {}
+        )
     return out
+
+
+@pytest.mark.pg
+def test_versions_and_choice_on_postgresql(pg_db: Database) -> None:
+    test_versions_count_up_and_campaign_picks_one(pg_db)

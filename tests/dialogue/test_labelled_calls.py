@@ -26,7 +26,13 @@ def test_replay_format_drives_the_real_engine() -> None:
     states = [u.state for u in res.updates]
     # start, agree -> explain_redeem, agree -> transfer_agent (offer declined: no agent in
     # a replay) -> agent_busy, agree -> end_follow_up
-    assert states == ["points_info", "explain_redeem", "transfer_agent", "agent_busy", "end_follow_up"]
+    assert states == [
+        "points_info",
+        "explain_redeem",
+        "transfer_agent",
+        "agent_busy",
+        "end_follow_up",
+    ]
     assert res.disposition == "follow_up"
     assert res.features["signal:wants_guidance"] == 1
     assert res.handoff_requests >= 1
@@ -89,7 +95,11 @@ def test_bad_lines_name_the_line_and_field(tmp_path: Path, text: str, where: str
 
 def test_missing_label_is_named(tmp_path: Path) -> None:
     path = tmp_path / "calls.jsonl"
-    path.write_text("\n" + json.dumps({"script": "points_reminder", "language": "zh-CN", "utterances": []}) + "\n")
+    path.write_text(
+        "\n"
+        + json.dumps({"script": "points_reminder", "language": "zh-CN", "utterances": []})
+        + "\n"
+    )
     with pytest.raises(InvalidInput, match=r"calls.jsonl:2: label"):
         read_jsonl(path)
     assert read_jsonl(path, need_label=False)[0].label is None

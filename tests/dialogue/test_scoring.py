@@ -157,9 +157,7 @@ def test_script_offer_becomes_a_request_with_score_and_reasons() -> None:
 def test_conversation_features() -> None:
     call = Call(model({}))
     call.say("利率是多少", barge_in=True)  # not understood by the script: re-asked
-    call.scorer.observe_turn(
-        TurnObservation(at=NOW, state=call.engine.state, kind="no_input")
-    )
+    call.scorer.observe_turn(TurnObservation(at=NOW, state=call.engine.state, kind="no_input"))
     f = call.scorer.features()
     assert f["conv:questions"] == 1 and f["conv:asks_price"] == 1
     assert f["conv:interruptions"] == 1 and f["conv:silences"] == 1
