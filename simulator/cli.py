@@ -96,3 +96,47 @@ def report(
     render_rich(data)
     if html is not None:
         html.write_text(render_html(data), encoding="utf-8")
+
+
+@simulator_app.command("textcalls")
+def textcalls(
+    script: str = typer.Option("points_reminder", help="Shipped script id"),
+    language: str = typer.Option("zh-CN", help="Script language"),
+    calls: int = typer.Option(2000, min=1, help="How many calls"),
+    wer: float = typer.Option(0.1, min=0.0, max=1.0, help="Simulated word error rate"),
+    seed: int = typer.Option(1, help="Seed (the same seed gives the same file)"),
+    split: str = typer.Option("eval", help="Persona variants: 'fit' or 'eval' (never shared)"),
+    per_persona: int = typer.Option(5, min=1, help="Variants of each persona"),
+    out: Path = typer.Option(Path("calls.jsonl"), help="JSONL file to write (replay format)"),
+) -> None:
+    """Labelled text-mode calls for the intent scorer (docs/intent.md)."""
+    from collections import Counter
+
+    from simulator.textcalls import generate, write_jsonl
+    from tailcall.errors import TailcallError
+
+    if split not in ("fit", "eval"):
+        typer.secho("error: --split must be 'fit' or 'eval'", fg="red", err=True)
+        raise typer.Exit(2)
+    labels: Counter[str] = Counter()
+
+    def counted() -> object:
+        for rec in generate(
+            script,
+            language,
+            calls,
+            split="fit" if split == "fit" else "eval",
+            per_persona=per_persona,
+            word_error_rate=wer,
+            seed=seed,
+        ):
+            labels[rec["label"]] += 1
+            yield rec
+
+    try:
+        n = write_jsonl(counted(), out)  # type: ignore[arg-type]
+    except TailcallError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    shares = ", ".join(f"{g} {labels[g]}" for g in "ABCD")
+    typer.echo(f"wrote {n} calls to {out} ({shares})")

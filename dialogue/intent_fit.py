@@ -1,0 +1,218 @@
+"""Fitting and evaluating scoring models on labelled calls (scikit-learn).
+
+The grades are ordered (D < C < B < A), and the scorer gives one score, so the fit is an
+ordinal logistic model with shared weights: each call appears three times, once per
+boundary ("at least C", "at least B", "A"), with a one-hot column per boundary standing in
+for that boundary's intercept; ``sklearn.linear_model.LogisticRegression`` (L2, lbfgs)
+fits the lot. The three intercepts become the calibration cuts, so with the default
+thresholds (75/50/25) the scorer's grade is the fitted model's decision.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dialogue.labelled_calls import ReplayCall, ReplayResult, replay
+from dialogue.scoring import (
+    GRADES,
+    Calibration,
+    GradeThresholds,
+    ScoringModel,
+)
+from tailcall.errors import InvalidInput
+
+_RANK = {"D": 0, "C": 1, "B": 2, "A": 3}
+_CUT_SCALE = 10.0  # boundary columns carry this value, so L2 barely shrinks the intercepts
+
+
+@dataclass(frozen=True)
+class Example:
+    features: dict[str, float]
+    label: str
+    group: str | None = None  # persona (simulated) or campaign: for grouped splits
+
+
+def examples(
+    calls: Sequence[ReplayCall], model: ScoringModel, thresholds: GradeThresholds | None = None
+) -> tuple[list[Example], list[ReplayResult]]:
+    """Replay every call; its end-of-call features with its label."""
+    out: list[Example] = []
+    results: list[ReplayResult] = []
+    for call in calls:
+        if call.label is None:
+            raise InvalidInput("a call without a label", where=call.call_id or "call")
+        res = replay(call, model, thresholds)
+        results.append(res)
+        out.append(Example(res.features, call.label, call.persona))
+    return out, results
+
+
+def fit(
+    data: Sequence[Example],
+    *,
+    family: str,
+    version: str,
+    c: float = 1.0,
+    min_count: int = 3,
+    description: str = "",
+) -> ScoringModel:
+    """Fit an ordinal logistic model; features seen in fewer than ``min_count`` calls
+    are left out."""
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+    if len(data) < 10:
+        raise InvalidInput("at least 10 labelled calls are needed to fit", where="labels")
+    ranks = np.array([_RANK[e.label] for e in data])
+    missing = [g for g in GRADES if _RANK[g] not in set(ranks.tolist())]
+    if len({int(r) for r in ranks}) < 2:
+        raise InvalidInput("the labels need at least two different grades", where="labels")
+    seen: dict[str, int] = {}
+    for e in data:
+        for k in e.features:
+            seen[k] = seen.get(k, 0) + 1
+    names = sorted(k for k, n in seen.items() if n >= min_count)
+    index = {n: i for i, n in enumerate(names)}
+    x = np.zeros((len(data), len(names)))
+    for row, e in enumerate(data):
+        for k, v in e.features.items():
+            j = index.get(k)
+            if j is not None:
+                x[row, j] = v
+    blocks, targets = [], []
+    for bound in range(3):  # boundary: grade rank > bound
+        cut = np.zeros((len(data), 3))
+        cut[:, bound] = _CUT_SCALE
+        blocks.append(np.hstack([x, cut]))
+        targets.append((ranks > bound).astype(int))
+    xx, yy = np.vstack(blocks), np.concatenate(targets)
+    t0 = time.perf_counter()
+    lr = LogisticRegression(C=c, fit_intercept=False, max_iter=5000)
+    lr.fit(xx, yy)
+    seconds = time.perf_counter() - t0
+    coef = lr.coef_[0]
+    w = coef[: len(names)]
+    b = coef[len(names) :] * _CUT_SCALE  # intercept of "rank > k"
+    cut_c, cut_b, cut_a = (-float(v) for v in b)
+    # boundaries of grades absent from the data can come out unordered: keep them apart
+    cut_b = max(cut_b, cut_c + 1e-3)
+    cut_a = max(cut_a, cut_b + 1e-3)
+    bias = -cut_b
+    model = ScoringModel(
+        family=family,
+        version=version,
+        feature_names=tuple(names),
+        weights=tuple(round(float(v), 6) for v in w),
+        bias=round(bias, 6),
+        calibration=Calibration(
+            cut_a=round(cut_a - cut_b, 6) + 0.0, cut_b=0.0, cut_c=round(cut_c - cut_b, 6)
+        ),
+        description=description,
+        metrics={
+            "fit_calls": len(data),
+            "fit_labels": {g: int((ranks == _RANK[g]).sum()) for g in GRADES},
+            "missing_grades": missing,
+            "c": c,
+            "min_count": min_count,
+            "fit_seconds": round(seconds, 3),
+        },
+    )
+    train = evaluate(model, data)
+    return model.model_copy(
+        update={"metrics": {**model.metrics, "train_accuracy": round(train.accuracy, 4)}}
+    )
+
+
+@dataclass(frozen=True)
+class GradeFigures:
+    grade: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    n: int
+    accuracy: float
+    per_grade: tuple[GradeFigures, ...]
+    confusion: tuple[tuple[int, ...], ...]  # rows: true A..D, columns: predicted A..D
+    auc_a: float | None  # A against the rest, by score
+    auc_ab: float | None  # A or B against C or D, by score
+    scores: tuple[float, ...] = field(default=(), repr=False)
+    predicted: tuple[str, ...] = field(default=(), repr=False)
+
+    def figures(self, grade: str) -> GradeFigures:
+        return next(g for g in self.per_grade if g.grade == grade)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "accuracy": round(self.accuracy, 4),
+            "per_grade": {
+                g.grade: {
+                    "precision": round(g.precision, 4),
+                    "recall": round(g.recall, 4),
+                    "f1": round(g.f1, 4),
+                    "support": g.support,
+                }
+                for g in self.per_grade
+            },
+            "confusion": [list(r) for r in self.confusion],
+            "auc_a": None if self.auc_a is None else round(self.auc_a, 4),
+            "auc_ab": None if self.auc_ab is None else round(self.auc_ab, 4),
+        }
+
+
+def score_features(
+    model: ScoringModel, features: Mapping[str, float], thresholds: GradeThresholds
+) -> tuple[float, str]:
+    """The score and grade the scorer gives for these end-of-call features."""
+    score = round(model.calibration.score(model.linear(features)), 1)
+    return score, thresholds.grade(score)
+
+
+def evaluate(
+    model: ScoringModel, data: Sequence[Example], thresholds: GradeThresholds | None = None
+) -> Evaluation:
+    from sklearn.metrics import (  # type: ignore[import-untyped]
+        confusion_matrix,
+        precision_recall_fscore_support,
+        roc_auc_score,
+    )
+
+    th = thresholds or GradeThresholds()
+    if not data:
+        raise InvalidInput("no labelled calls to evaluate", where="labels")
+    scored = [score_features(model, e.features, th) for e in data]
+    scores = [s for s, _ in scored]
+    pred = [g for _, g in scored]
+    true = [e.label for e in data]
+    labels = list(GRADES)
+    p, r, f, s = precision_recall_fscore_support(true, pred, labels=labels, zero_division=0)
+    cm = confusion_matrix(true, pred, labels=labels)
+
+    def auc(pos: set[str]) -> float | None:
+        y = [1 if t in pos else 0 for t in true]
+        if 0 < sum(y) < len(y):
+            return float(roc_auc_score(y, scores))
+        return None
+
+    return Evaluation(
+        n=len(data),
+        accuracy=sum(a == b for a, b in zip(true, pred, strict=True)) / len(data),
+        per_grade=tuple(
+            GradeFigures(g, float(p[i]), float(r[i]), float(f[i]), int(s[i]))
+            for i, g in enumerate(labels)
+        ),
+        confusion=tuple(tuple(int(v) for v in row) for row in cm),
+        auc_a=auc({"A"}),
+        auc_ab=auc({"A", "B"}),
+        scores=tuple(scores),
+        predicted=tuple(pred),
+    )
