@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 23:47:33.172750
+Create Date: 2026-11-24 00:16:49.964661
 """
 
 from collections.abc import Sequence
@@ -116,6 +116,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customers_branch'), ['branch'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_external_id'), ['external_id'], unique=False)
 
+    op.create_table('intent_call_labels',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=False),
+    sa.Column('call_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('script_id', sa.String(length=100), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('label', sa.String(length=1), nullable=False),
+    sa.Column('source', sa.String(length=50), nullable=False),
+    sa.Column('call', sa.JSON(), nullable=False),
+    sa.Column('labelled_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_intent_call_labels')),
+    sa.UniqueConstraint('call_sid', name=op.f('uq_intent_call_labels_call_sid'))
+    )
+    with op.batch_alter_table('intent_call_labels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_intent_call_labels_call_id'), ['call_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_intent_call_labels_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('intent_models',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('family', sa.String(length=100), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('model', sa.JSON(), nullable=False),
+    sa.Column('metrics', sa.JSON(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_intent_models')),
+    sa.UniqueConstraint('family', 'version', name=op.f('uq_intent_models_family_version'))
+    )
     op.create_table('suppressions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -132,6 +162,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_suppressions_external_id'), ['external_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_suppressions_phone_e164'), ['phone_e164'], unique=False)
 
+    op.create_table('campaign_scoring_models',
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('scoring_model_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('chosen_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['scoring_model_id'], ['intent_models.id'], name=op.f('fk_campaign_scoring_models_scoring_model_id_intent_models')),
+    sa.PrimaryKeyConstraint('campaign_id', name=op.f('pk_campaign_scoring_models'))
+    )
     op.create_table('crm_labels',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('lead_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -265,11 +302,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_crm_labels_call_id'))
 
     op.drop_table('crm_labels')
+    op.drop_table('campaign_scoring_models')
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppressions_phone_e164'))
         batch_op.drop_index(batch_op.f('ix_suppressions_external_id'))
 
     op.drop_table('suppressions')
+    op.drop_table('intent_models')
+    with op.batch_alter_table('intent_call_labels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_intent_call_labels_campaign_id'))
+        batch_op.drop_index(batch_op.f('ix_intent_call_labels_call_id'))
+
+    op.drop_table('intent_call_labels')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_external_id'))
         batch_op.drop_index(batch_op.f('ix_customers_branch'))
