@@ -29,6 +29,9 @@ class CrmSettings(BaseSettings):
 
     batch_size: int = Field(default=200, ge=1, le=5000)
     concurrency: int = Field(default=8, ge=1, le=1000, description="Requests in flight")
+    pipeline_depth: int = Field(
+        default=2, ge=1, le=16, description="Claimed batches in flight at once (relay run)"
+    )
     lease_s: float = Field(default=60.0, gt=0, description="Lease on claimed deliveries")
     idle_poll_s: float = Field(default=0.5, gt=0)
 
