@@ -222,7 +222,8 @@ class Relay:
                 dispatched = self._fan_out(s, now, limit)
                 if dispatched:
                     ids += self._claim(s, now, limit - len(ids))
-            return dispatched, (self._load(s, ids) if ids else [])
+            until = claim.lease_end(now, self.settings.lease_s)
+            return dispatched, (self._load(s, ids, until) if ids else [])
 
     def fan_out(self, limit: int | None = None) -> int:
         """Turn undispatched outbox events into one delivery per endpoint (own transaction)."""
@@ -264,9 +265,10 @@ class Relay:
 
     def claim_due(self, limit: int | None = None) -> Batch:
         """Lease due deliveries of enabled endpoints; return what to send (own transaction)."""
+        now = self.clock.now()
         with self.db.session() as s:
-            ids = self._claim(s, self.clock.now(), limit or self.settings.batch_size)
-            return self._load(s, ids) if ids else []
+            ids = self._claim(s, now, limit or self.settings.batch_size)
+            return self._load(s, ids, claim.lease_end(now, self.settings.lease_s)) if ids else []
 
     def _claim(self, s: Session, now: datetime, limit: int) -> list[int]:
         d = _DELIVERIES.c
@@ -287,7 +289,7 @@ class Relay:
             order_by=(d.next_attempt_at, d.id),
         )
 
-    def _load(self, s: Session, ids: Sequence[int]) -> Batch:
+    def _load(self, s: Session, ids: Sequence[int], until: datetime) -> Batch:
         q = (
             select(
                 Delivery.id,
@@ -319,6 +321,7 @@ class Relay:
                     lead_version=r.lead_version,
                     payload=r.payload,
                     attempt_no=r.attempts + 1,
+                    lease_until=until,
                 ),
             )
             for r in rows
@@ -330,18 +333,25 @@ class Relay:
         """Store attempt results for the deliveries this relay still holds."""
         now = self.clock.now()
         with self.db.session() as s:
-            # The rows still leased to us (locked on PostgreSQL until commit) and when
-            # each was first tried: one query.
+            # The rows still held by this claim (locked on PostgreSQL until commit) and
+            # when each was first tried: one query. A row counts as held when its owner is
+            # us and, if the event knows its claim's lease end, that lease end is unchanged
+            # (else this relay claimed the row again after the lease expired).
             firsts: dict[int, datetime | None] = {}
             wanted = [ev.delivery_id for _, ev, _ in outcomes]
             if wanted:
                 d = _DELIVERIES.c
-                q = select(d.id, d.first_attempt_at).where(
+                q = select(d.id, d.first_attempt_at, d.lease_until).where(
                     d.id.in_(wanted), d.lease_owner == self.owner
                 )
                 if s.get_bind().dialect.name == "postgresql":
                     q = q.with_for_update()
-                firsts = {int(i): f for i, f in s.execute(q).all()}
+                until = {ev.delivery_id: ev.lease_until for _, ev, _ in outcomes}
+                firsts = {
+                    int(i): f
+                    for i, f, u in s.execute(q).all()
+                    if until[int(i)] is None or until[int(i)] == u
+                }
             stats.fenced = len(outcomes) - len(firsts)
             updates: list[dict[str, Any]] = []
             attempts: list[dict[str, Any]] = []
