@@ -195,12 +195,14 @@ class RssSampler:
 
         self.proc = psutil.Process(os.getpid())
         self.samples: list[int] = []
+        self.blocks: list[int] = []  # Python heap blocks: a leak grows these, caches don't
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._done.is_set():
             self.samples.append(self.proc.memory_info().rss)
+            self.blocks.append(sys.getallocatedblocks())
             self._done.wait(0.25)
 
     def __enter__(self) -> RssSampler:
@@ -211,6 +213,7 @@ class RssSampler:
         self._done.set()
         self._thread.join()
         self.samples.append(self.proc.memory_info().rss)
+        self.blocks.append(sys.getallocatedblocks())
 
 
 def bench_backend(label: str, url: str, args: argparse.Namespace) -> Figures:
@@ -277,6 +280,11 @@ def bench_backend(label: str, url: str, args: argparse.Namespace) -> Figures:
             f"{mb[0]:.1f} / {mb[len(mb) // 2]:.1f} / {mb[-1]:.1f} MB",
         )
         fig.add("drain: relay RSS peak", f"{max(mb):.1f} MB ({len(mb)} samples)")
+        kb = [b / 1000 for b in rss.blocks]
+        fig.add(
+            "drain: Python heap blocks start / middle / end",
+            f"{kb[0]:.0f}k / {kb[len(kb) // 2]:.0f}k / {kb[-1]:.0f}k",
+        )
         fig.add(
             "drain: CPU per lead, relay / receiver",
             f"{cpu / args.leads * 1000:.2f} / {rcpu / args.leads * 1000:.2f} ms",
