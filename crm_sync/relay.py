@@ -19,9 +19,9 @@ during database work; :meth:`Relay.run_once` does one batch start to end (tests)
 Crash safety: a relay killed between 1 and 3 leaves leased deliveries; once the lease
 expires another relay (or the restarted one) claims them again. The event is then sent
 again with the same webhook-id, so receivers see it at least once and dedupe on the id.
-Database work runs in the relay's own worker thread (one for SQLite, whose writers
-serialise anyway; two for PostgreSQL) so an embedding event loop (``tailcall serve``)
-stays live.
+Database work runs in the relay's own worker thread so an embedding event loop
+(``tailcall serve``) stays live; a transaction that hits a deadlock or a lock time-out is
+run again.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, and_, exists, func, insert, literal, select, true, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from crm_sync import claim
@@ -151,12 +153,17 @@ class Relay:
             self._pool = None
 
     async def _in_db(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking database work on the relay's own worker thread(s)."""
+        """Run blocking database work on the relay's own worker thread.
+
+        One thread: the relay's transactions never wait on each other (SQLite has one
+        writer anyway; on PostgreSQL two of our own record transactions could otherwise
+        lock the same lead rows in different orders). Deadlocks and lock time-outs with
+        *other* processes are retried (:func:`retry_transient`).
+        """
         if self._pool is None:
-            workers = 1 if self.db.engine.dialect.name == "sqlite" else 2
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="crm-relay-db")
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="crm-relay-db")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(fn, *args))
+        return await loop.run_in_executor(self._pool, functools.partial(retry_transient, fn, *args))
 
     # --- one batch ----------------------------------------------------------------------
 
@@ -170,7 +177,6 @@ class Relay:
 
     async def _process(self, batch: Batch) -> CycleStats:
         """Deliver a claimed batch and record the results."""
-        stats = CycleStats()
         by_endpoint: dict[int, list[OutboundEvent]] = {}
         endpoints: dict[int, EndpointInfo] = {}
         for ep, ev in batch:
@@ -181,8 +187,16 @@ class Relay:
         outcomes: list[tuple[EndpointInfo, OutboundEvent, Result]] = []
         for (eid, evs), res in zip(groups, results, strict=True):
             outcomes.extend((endpoints[eid], ev, r) for ev, r in zip(evs, res, strict=True))
-        await self._in_db(self.record, outcomes, stats)
+        stats = await self._in_db(self._record_fresh, outcomes)
         stats.attempted = len(outcomes)
+        return stats
+
+    def _record_fresh(
+        self, outcomes: Sequence[tuple[EndpointInfo, OutboundEvent, Result]]
+    ) -> CycleStats:
+        # fresh counters per try, so a retried transaction does not count twice
+        stats = CycleStats()
+        self.record(outcomes, stats)
         return stats
 
     async def _deliver(self, ep: EndpointInfo, events: list[OutboundEvent]) -> list[Result]:
@@ -500,6 +514,29 @@ class Relay:
         finally:
             if sleeper is not None:
                 sleeper.cancel()
+
+
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})  # deadlock, serialisation, lock
+
+
+def retry_transient(fn: Callable[..., T], *args: Any, tries: int = 3) -> T:
+    """Call ``fn`` (one whole transaction), again after a deadlock, serialisation failure
+    or SQLite "database is locked": the transaction was rolled back, so it is safe."""
+    for attempt in range(1, tries + 1):
+        try:
+            return fn(*args)
+        except DBAPIError as exc:
+            if attempt == tries or not _transient(exc):
+                raise
+            log.warning("transient database error, retrying", extra={"attempt": attempt})
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 def _delivery_update(

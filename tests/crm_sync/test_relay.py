@@ -5,6 +5,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from crm_sync.backoff import Result
@@ -14,7 +15,7 @@ from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, Lea
 from crm_sync.relay import Relay
 from crm_sync.schemas import EndpointIn
 from crm_sync.service import add_endpoint, record_outcome, replay_dead_letters, sync_status
-from tailcall.clock import SystemClock, VirtualClock
+from tailcall.clock import Clock, SystemClock, VirtualClock
 from tailcall.db import Database
 from tests.crm_sync.conftest import T0, fast_settings, outcome
 
@@ -45,7 +46,7 @@ def _setup(
 
 
 def _relay(
-    db: Database, clock: object, conn: ScriptedConnector | None = None, **kw: object
+    db: Database, clock: Clock, conn: ScriptedConnector | None = None, **kw: object
 ) -> Relay:
     settings = fast_settings(
         retry_base_s=10, retry_cap_s=6 * 3600, retry_give_up_s=3 * 86400, lease_s=60, **kw
@@ -56,7 +57,7 @@ def _relay(
         settings,
         clock,
         owner="r1",
-        connector_factory=factory,  # type: ignore[arg-type]
+        connector_factory=factory,
         rng=random.Random(3),
     )
 
@@ -309,3 +310,36 @@ async def test_run_pipelines_batches_and_records_them_all_on_stop(db: Database) 
     delivered = [d for d in rows if d.state == "delivered"]
     assert len(delivered) == len(conn.sent) == totals.delivered  # every send recorded
     assert {d.state for d in rows} <= {"delivered", "pending"}
+
+
+def test_retry_transient_reruns_only_deadlocked_or_locked_transactions() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from crm_sync.relay import retry_transient
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    calls: list[int] = []
+
+    def flaky(x: int) -> int:
+        calls.append(x)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE", {}, Deadlock())
+        if len(calls) == 2:
+            raise OperationalError("UPDATE", {}, Exception("database is locked"))
+        return x * 2
+
+    assert retry_transient(flaky, 21) == 42 and calls == [21, 21, 21]
+
+    class Duplicate(Exception):
+        sqlstate = "23505"
+
+    def broken() -> None:
+        calls.append(0)
+        raise IntegrityError("INSERT", {}, Duplicate())
+
+    calls.clear()
+    with pytest.raises(IntegrityError):
+        retry_transient(broken)
+    assert calls == [0]
