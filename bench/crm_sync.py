@@ -10,14 +10,18 @@ For each backend (SQLite file, PostgreSQL), in a fresh database:
    relay runs; delivery latency p50/p95 is outcome committed -> CRM acknowledged
    (outbox ``created_at`` to delivery ``delivered_at``).
 
-The receiver (crm_sync.fake_crm: verifies signatures, dedupes) runs in its own process
-on 127.0.0.1, with the producer in another, so neither competes with the relay's GIL.
+The receiver (crm_sync.fake_crm: verifies signatures, dedupes; on aiohttp by default,
+``--receiver uvicorn`` for the Starlette app) runs in its own process on 127.0.0.1, the
+producer in another, so neither competes with the relay's GIL. CPU seconds per lead of
+the relay and of the receiver are printed because wall-clock rates on a shared machine
+swing with other load; the relay's CPU per lead bounds what one relay core can do.
 PostgreSQL uses a database ``bench_crm_sync`` created and dropped on ``--pg-url``'s
 server (default: TAILCALL_TEST_PG_URL or postgres@127.0.0.1:5432); it is skipped when the
 server is not reachable.
 
 Usage: python bench/crm_sync.py --leads 5000 [--live-seconds 5 --rate 300]
        [--backends sqlite,pg] [--concurrency 16 --batch 200 --depth 2]
+       [--receiver aiohttp|uvicorn]
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ during database work; :meth:`Relay.run_once` does one batch start to end (tests)
 Crash safety: a relay killed between 1 and 3 leaves leased deliveries; once the lease
 expires another relay (or the restarted one) claims them again. The event is then sent
 again with the same webhook-id, so receivers see it at least once and dedupe on the id.
-Database work runs in the relay's own worker thread so an embedding event loop
+Results are fenced on the owner and the claim's lease end together, so a late result from
+an expired claim (another relay's, or this relay's own that it has claimed again) is
+dropped rather than written over the newer claim's. Database work runs in the relay's own worker thread so an embedding event loop
 (``tailcall serve``) stays live; a transaction that hits a deadlock or a lock time-out is
 run again.
 """
