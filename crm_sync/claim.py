@@ -16,7 +16,10 @@ expired, so a crashed worker's rows come back after the lease runs out.
 
 Results are fenced: :func:`owned_ids` returns the subset of rows the worker still holds,
 so a worker whose lease expired (and whose rows were claimed again) cannot overwrite the
-new owner's work. :func:`release` frees the lease of rows a worker still owns.
+new owner's work. The lease end a claim wrote (:func:`lease_end`) also identifies that
+claim: a worker that may claim its own expired rows again (one that pipelines batches)
+fences on owner and lease end together. :func:`release` frees the lease of rows a worker
+still owns.
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ class LeaseColumns:
     def free_at(self, now: datetime) -> ColumnElement[bool]:
         """The lease is free (never taken, released, or expired)."""
         return or_(self.until.is_(None), self.until <= now)
+
+
+def lease_end(now: datetime, lease_seconds: float) -> datetime:
+    """The ``lease_until`` that :func:`claim` writes for a claim made at ``now``."""
+    return now + timedelta(seconds=lease_seconds)
 
 
 def claim(
@@ -76,7 +84,7 @@ def claim(
         where = and_(lease.id.in_(pick.scalar_subquery()), claimable)
     values: dict[str, Any] = {
         lease.owner.key: owner,
-        lease.until.key: now + timedelta(seconds=lease_seconds),
+        lease.until.key: lease_end(now, lease_seconds),
     }
     if extra_values:
         values.update(extra_values)

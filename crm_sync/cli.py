@@ -141,7 +141,7 @@ def relay_run(
     ),
     owner: str | None = typer.Option(None, help="Lease owner name (default host:pid:random)"),
 ) -> None:
-    """Run the relay until interrupted (SIGINT/SIGTERM finish the current cycle)."""
+    """Run the relay until interrupted (SIGINT/SIGTERM finish the batches in flight)."""
     from crm_sync.relay import Relay
     from tailcall.clock import SystemClock
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from crm_sync.backoff import Result
@@ -40,6 +41,9 @@ class OutboundEvent:
     lead_version: int | None
     payload: dict[str, Any]
     attempt_no: int
+    # The lease end of the claim that produced this delivery: it fences the result, so
+    # a late result from an expired claim cannot overwrite a newer claim's (same owner).
+    lease_until: datetime | None = None
 
 
 class Connector(Protocol):

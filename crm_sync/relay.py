@@ -1,37 +1,54 @@
 """The relay worker: outbox -> deliveries -> connectors, with leases, retries, dead letters.
 
-One cycle (:meth:`Relay.run_once`):
-1. fan-out: claim undispatched outbox events (one statement, :mod:`crm_sync.claim`) and,
-   in the same transaction, create one delivery per endpoint;
-2. claim due deliveries of enabled endpoints with a lease (one statement);
-3. deliver them, grouped by endpoint, concurrently;
-4. record the results in one transaction, fenced by the lease: attempts, next retry,
-   dead letters, 410 disabling the endpoint, leads moving from new to sent.
+One batch (:meth:`Relay.claim_next`, then delivery, then :meth:`Relay.record`):
+1. claim due deliveries of enabled endpoints with a lease (one statement,
+   :mod:`crm_sync.claim`); when fewer than a batch are due, fan out undispatched outbox
+   events first (one ``UPDATE ... RETURNING`` marks them dispatched, one
+   ``INSERT ... SELECT`` makes one delivery per endpoint) and claim again, all in one
+   transaction. Fanning out only as fast as deliveries are claimed keeps the due queue
+   short, so claims stay cheap however large the outbox backlog is;
+2. deliver the batch, grouped by endpoint, concurrently;
+3. record the results in one transaction, fenced by the lease (one ``SELECT`` of the rows
+   still held, one executemany ``UPDATE``, one bulk ``INSERT`` of attempts): attempts,
+   next retry, dead letters, 410 disabling the endpoint, leads moving from new to sent.
 
-Crash safety: a relay killed between 2 and 4 leaves leased deliveries; once the lease
+:meth:`Relay.run` pipelines batches: while up to ``pipeline_depth`` batches are being
+delivered it already claims the next one, so the endpoint's connection pool stays busy
+during database work; :meth:`Relay.run_once` does one batch start to end (tests).
+
+Crash safety: a relay killed between 1 and 3 leaves leased deliveries; once the lease
 expires another relay (or the restarted one) claims them again. The event is then sent
 again with the same webhook-id, so receivers see it at least once and dedupe on the id.
-Database work runs in a thread so an embedding event loop (``tailcall serve``) stays live.
+Results are fenced on the owner and the claim's lease end together, so a late result from
+an expired claim (another relay's, or this relay's own that it has claimed again) is
+dropped rather than written over the newer claim's. Database work runs in the relay's own worker thread so an embedding event loop
+(``tailcall serve``) stays live; a transaction that hits a deadlock or a lock time-out is
+run again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, func, insert, select, update
+from sqlalchemy import Table, and_, exists, func, insert, literal, select, true, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from crm_sync import claim
 from crm_sync.backoff import Decision, Result, RetryPolicy, decide
+from crm_sync.bulk import execute_many
 from crm_sync.connectors import Connector, EndpointInfo, OutboundEvent
 from crm_sync.file_export import FileExportConnector
 from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, OutboxEvent
@@ -39,14 +56,18 @@ from crm_sync.service import mark_sent
 from crm_sync.settings import CrmSettings
 from crm_sync.webhook import WebhookConnector
 from tailcall.clock import Clock
-from tailcall.db import Database
+from tailcall.db import Database, UTCDateTime, bulk_insert
 
 log = logging.getLogger(__name__)
 
 ConnectorFactory = Callable[[EndpointInfo], Connector]
+T = TypeVar("T")
+Batch = list[tuple[EndpointInfo, OutboundEvent]]
 
 _DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
 _OUTBOX: Table = OutboxEvent.__table__  # type: ignore[assignment]
+_ENDPOINTS: Table = Endpoint.__table__  # type: ignore[assignment]
+_ATTEMPTS: Table = DeliveryAttempt.__table__  # type: ignore[assignment]
 DELIVERY_LEASE = claim.LeaseColumns(_DELIVERIES)
 OUTBOX_LEASE = claim.LeaseColumns(_OUTBOX)
 
@@ -96,6 +117,8 @@ class Relay:
         self.rng = rng or random.Random()
         self._factory = connector_factory or self._default_connector
         self._connectors: dict[int, tuple[tuple[Any, ...], Connector]] = {}
+        self._retired: list[Connector] = []
+        self._pool: ThreadPoolExecutor | None = None
         self.totals = CycleStats()
 
     # --- connectors ---------------------------------------------------------------------
@@ -111,29 +134,51 @@ class Relay:
             concurrency=self.settings.concurrency,
         )
 
-    async def _connector(self, ep: EndpointInfo) -> Connector:
+    def _connector(self, ep: EndpointInfo) -> Connector:
         cached = self._connectors.get(ep.id)
         if cached is not None and cached[0] == ep.fingerprint:
             return cached[1]
         if cached is not None:
-            await cached[1].aclose()
+            # Another batch may still be sending through it: close it when the relay stops.
+            self._retired.append(cached[1])
         conn = self._factory(ep)
         self._connectors[ep.id] = (ep.fingerprint, conn)
         return conn
 
     async def aclose(self) -> None:
-        for _, conn in self._connectors.values():
+        for conn in [*(c for _, c in self._connectors.values()), *self._retired]:
             await conn.aclose()
         self._connectors.clear()
+        self._retired.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
-    # --- one cycle ----------------------------------------------------------------------
+    async def _in_db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking database work on the relay's own worker thread.
+
+        One thread: the relay's transactions never wait on each other (SQLite has one
+        writer anyway; on PostgreSQL two of our own record transactions could otherwise
+        lock the same lead rows in different orders). Deadlocks and lock time-outs with
+        *other* processes are retried (:func:`retry_transient`).
+        """
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="crm-relay-db")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(retry_transient, fn, *args))
+
+    # --- one batch ----------------------------------------------------------------------
 
     async def run_once(self) -> CycleStats:
-        stats = CycleStats()
-        stats.dispatched = await asyncio.to_thread(self.fan_out)
-        batch = await asyncio.to_thread(self.claim_due)
-        if not batch:
-            return stats
+        """Claim one batch (fanning out first when needed), deliver it, record it."""
+        dispatched, batch = await self._in_db(self.claim_next)
+        stats = await self._process(batch) if batch else CycleStats()
+        stats.dispatched = dispatched
+        self._add(stats)
+        return stats
+
+    async def _process(self, batch: Batch) -> CycleStats:
+        """Deliver a claimed batch and record the results."""
         by_endpoint: dict[int, list[OutboundEvent]] = {}
         endpoints: dict[int, EndpointInfo] = {}
         for ep, ev in batch:
@@ -144,14 +189,21 @@ class Relay:
         outcomes: list[tuple[EndpointInfo, OutboundEvent, Result]] = []
         for (eid, evs), res in zip(groups, results, strict=True):
             outcomes.extend((endpoints[eid], ev, r) for ev, r in zip(evs, res, strict=True))
-        await asyncio.to_thread(self.record, outcomes, stats)
+        stats = await self._in_db(self._record_fresh, outcomes)
         stats.attempted = len(outcomes)
-        self._add(stats)
+        return stats
+
+    def _record_fresh(
+        self, outcomes: Sequence[tuple[EndpointInfo, OutboundEvent, Result]]
+    ) -> CycleStats:
+        # fresh counters per try, so a retried transaction does not count twice
+        stats = CycleStats()
+        self.record(outcomes, stats)
         return stats
 
     async def _deliver(self, ep: EndpointInfo, events: list[OutboundEvent]) -> list[Result]:
         try:
-            conn = await self._connector(ep)
+            conn = self._connector(ep)
             results = await conn.deliver(events)
         except Exception as exc:
             err = type(exc).__name__
@@ -172,72 +224,88 @@ class Relay:
 
     # --- database steps (sync; run in a thread) -----------------------------------------
 
-    def fan_out(self) -> int:
-        """Turn undispatched outbox events into one delivery per endpoint."""
+    def claim_next(self) -> tuple[int, Batch]:
+        """Claim a batch of due deliveries, fanning out new events when too few are due.
+
+        Returns (events fanned out, the batch). One transaction.
+        """
+        now = self.clock.now()
+        limit = self.settings.batch_size
+        with self.db.session() as s:
+            ids = self._claim(s, now, limit)
+            dispatched = 0
+            if len(ids) < limit:
+                dispatched = self._fan_out(s, now, limit)
+                if dispatched:
+                    ids += self._claim(s, now, limit - len(ids))
+            until = claim.lease_end(now, self.settings.lease_s)
+            return dispatched, (self._load(s, ids, until) if ids else [])
+
+    def fan_out(self, limit: int | None = None) -> int:
+        """Turn undispatched outbox events into one delivery per endpoint (own transaction)."""
+        with self.db.session() as s:
+            return self._fan_out(s, self.clock.now(), limit or self.settings.batch_size)
+
+    def _fan_out(self, s: Session, now: datetime, limit: int) -> int:
+        o = _OUTBOX.c
+        pick = select(o.id).where(o.dispatched_at.is_(None)).order_by(o.id).limit(limit)
+        where: Any
+        if s.get_bind().dialect.name == "postgresql":
+            # concurrent relays skip each other's rows (see crm_sync.claim)
+            where = o.id.in_(pick.with_for_update(skip_locked=True).scalar_subquery())
+        else:  # compare-and-set under BEGIN IMMEDIATE
+            where = and_(o.id.in_(pick.scalar_subquery()), o.dispatched_at.is_(None))
+        # Without an endpoint the events stay undispatched until one is configured.
+        has_endpoint = exists(select(_ENDPOINTS.c.id))
+        mark = update(_OUTBOX).where(where, has_endpoint).values(dispatched_at=now)
+        ids = [int(i) for i in s.execute(mark.returning(o.id)).scalars()]
+        if not ids:
+            return 0
+        e = _ENDPOINTS.c
+        rows = (
+            select(
+                o.id,
+                e.id,
+                literal("pending"),
+                literal(0),
+                literal(now, UTCDateTime()),
+                literal(now, UTCDateTime()),
+            )
+            .select_from(_OUTBOX.join(_ENDPOINTS, true()))
+            .where(o.id.in_(ids))
+            .order_by(o.id, e.id)
+        )
+        cols = ["outbox_id", "endpoint_id", "state", "attempts", "next_attempt_at", "created_at"]
+        s.execute(insert(_DELIVERIES).from_select(cols, rows))
+        return len(ids)
+
+    def claim_due(self, limit: int | None = None) -> Batch:
+        """Lease due deliveries of enabled endpoints; return what to send (own transaction)."""
         now = self.clock.now()
         with self.db.session() as s:
-            endpoint_ids = list(s.scalars(select(Endpoint.id).order_by(Endpoint.id)))
-            if not endpoint_ids:
-                return 0  # keep events until someone configures an endpoint
-            ids = claim.claim(
-                s,
-                OUTBOX_LEASE,
-                ready=_OUTBOX.c.dispatched_at.is_(None),
-                owner=self.owner,
-                now=now,
-                lease_seconds=self.settings.lease_s,
-                limit=self.settings.batch_size * 2,
-                order_by=(_OUTBOX.c.id,),
-                extra_values={"dispatched_at": now},
-            )
-            if not ids:
-                return 0
-            rows = [
-                {
-                    "outbox_id": oid,
-                    "endpoint_id": eid,
-                    "state": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for oid in sorted(ids)
-                for eid in endpoint_ids
-            ]
-            s.execute(insert(Delivery), rows)
-            s.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id.in_(ids))
-                .values(lease_owner=None, lease_until=None)
-            )
-            return len(ids)
+            ids = self._claim(s, now, limit or self.settings.batch_size)
+            return self._load(s, ids, claim.lease_end(now, self.settings.lease_s)) if ids else []
 
-    def claim_due(self) -> list[tuple[EndpointInfo, OutboundEvent]]:
-        """Lease due deliveries of enabled endpoints; return what to send."""
-        now = self.clock.now()
+    def _claim(self, s: Session, now: datetime, limit: int) -> list[int]:
         d = _DELIVERIES.c
-        enabled = select(Endpoint.id).where(Endpoint.enabled.is_(True)).scalar_subquery()
+        enabled = select(_ENDPOINTS.c.id).where(_ENDPOINTS.c.enabled.is_(True)).scalar_subquery()
         ready = and_(
             d.state.in_(("pending", "failed")),
             d.next_attempt_at <= now,
             d.endpoint_id.in_(enabled),
         )
-        with self.db.session() as s:
-            ids = claim.claim(
-                s,
-                DELIVERY_LEASE,
-                ready=ready,
-                owner=self.owner,
-                now=now,
-                lease_seconds=self.settings.lease_s,
-                limit=self.settings.batch_size,
-                order_by=(d.next_attempt_at, d.id),
-            )
-            if not ids:
-                return []
-            return self._load(s, ids)
+        return claim.claim(
+            s,
+            DELIVERY_LEASE,
+            ready=ready,
+            owner=self.owner,
+            now=now,
+            lease_seconds=self.settings.lease_s,
+            limit=limit,
+            order_by=(d.next_attempt_at, d.id),
+        )
 
-    def _load(self, s: Session, ids: Sequence[int]) -> list[tuple[EndpointInfo, OutboundEvent]]:
+    def _load(self, s: Session, ids: Sequence[int], until: datetime) -> Batch:
         q = (
             select(
                 Delivery.id,
@@ -269,6 +337,7 @@ class Relay:
                     lead_version=r.lead_version,
                     payload=r.payload,
                     attempt_no=r.attempts + 1,
+                    lease_until=until,
                 ),
             )
             for r in rows
@@ -280,23 +349,35 @@ class Relay:
         """Store attempt results for the deliveries this relay still holds."""
         now = self.clock.now()
         with self.db.session() as s:
-            owned = claim.owned_ids(
-                s, DELIVERY_LEASE, (ev.delivery_id for _, ev, _ in outcomes), self.owner
-            )
-            stats.fenced = len(outcomes) - len(owned)
+            # The rows still held by this claim (locked on PostgreSQL until commit) and
+            # when each was first tried: one query. A row counts as held when its owner is
+            # us and, if the event knows its claim's lease end, that lease end is unchanged
+            # (else this relay claimed the row again after the lease expired).
             firsts: dict[int, datetime | None] = {}
-            if owned:
-                q = select(Delivery.id, Delivery.first_attempt_at).where(Delivery.id.in_(owned))
-                firsts = {int(i): f for i, f in s.execute(q).all()}
+            wanted = [ev.delivery_id for _, ev, _ in outcomes]
+            if wanted:
+                d = _DELIVERIES.c
+                q = select(d.id, d.first_attempt_at, d.lease_until).where(
+                    d.id.in_(wanted), d.lease_owner == self.owner
+                )
+                if s.get_bind().dialect.name == "postgresql":
+                    q = q.with_for_update()
+                until = {ev.delivery_id: ev.lease_until for _, ev, _ in outcomes}
+                firsts = {
+                    int(i): f
+                    for i, f, u in s.execute(q).all()
+                    if until[int(i)] is None or until[int(i)] == u
+                }
+            stats.fenced = len(outcomes) - len(firsts)
             updates: list[dict[str, Any]] = []
             attempts: list[dict[str, Any]] = []
             dead: list[dict[str, Any]] = []
             sent_leads: set[int] = set()
             gone: dict[int, str] = {}
             for ep, ev, res in outcomes:
-                if ev.delivery_id not in owned:
+                if ev.delivery_id not in firsts:
                     continue
-                first = firsts.get(ev.delivery_id) or now
+                first = firsts[ev.delivery_id] or now
                 dec = decide(
                     res,
                     attempt_no=ev.attempt_no,
@@ -310,7 +391,6 @@ class Relay:
                     {
                         "delivery_id": ev.delivery_id,
                         "attempt_no": ev.attempt_no,
-                        "at": now,
                         "status_code": res.status,
                         "verdict": dec.verdict,
                         "error": (res.error or "")[:200] or None,
@@ -337,8 +417,9 @@ class Relay:
                     if dec.action == "disable":
                         gone[ep.id] = dec.reason or "410 Gone"
             if updates:
-                s.connection().execute(_UPDATE_DELIVERY, updates)
-                s.execute(insert(DeliveryAttempt), attempts)
+                conn = s.connection()
+                execute_many(conn, _UPDATE_DELIVERY, updates)
+                bulk_insert(conn, _ATTEMPTS, attempts, same={"at": now})
             if dead:
                 s.execute(insert(DeadLetter), dead)
             for eid, reason in gone.items():
@@ -376,18 +457,88 @@ class Relay:
     async def run(
         self, stop: asyncio.Event | None = None, *, exit_when_done: bool = False
     ) -> CycleStats:
-        """Cycle until ``stop`` is set (or nothing is left, with ``exit_when_done``)."""
+        """Deliver until ``stop`` is set (or nothing is left, with ``exit_when_done``).
+
+        Up to ``pipeline_depth`` claimed batches are in flight at once; the next batch is
+        claimed while earlier ones are still being sent. On ``stop`` the batches in flight
+        are finished and recorded first; if the task is cancelled instead, they are
+        abandoned and their leases expire.
+        """
         stop = stop or asyncio.Event()
+        depth = self.settings.pipeline_depth
+        inflight: set[asyncio.Task[CycleStats]] = set()
+        stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                stats = await self.run_once()
-                if stats.attempted == 0 and stats.dispatched == 0:
-                    if exit_when_done and await asyncio.to_thread(self.remaining) == 0:
-                        break
-                    await self.clock.sleep(self.settings.idle_poll_s)
+                self._reap(inflight)
+                if len(inflight) >= depth:
+                    await self._wait(inflight, stopping, idle=False)
+                    continue
+                dispatched, batch = await self._in_db(self.claim_next)
+                self.totals.dispatched += dispatched
+                if batch:
+                    inflight.add(asyncio.create_task(self._process(batch)))
+                    continue
+                idle = not inflight and dispatched == 0
+                if idle and exit_when_done and await self._in_db(self.remaining) == 0:
+                    break
+                await self._wait(inflight, stopping, idle=True)
+            while inflight:  # finish what was claimed
+                await asyncio.wait(inflight)
+                self._reap(inflight)
         finally:
+            stopping.cancel()
+            for task in inflight:
+                task.cancel()
+            if inflight:
+                await asyncio.gather(*inflight, return_exceptions=True)
             await self.aclose()
         return self.totals
+
+    def _reap(self, inflight: set[asyncio.Task[CycleStats]]) -> None:
+        """Count finished batches; re-raise a batch's database error."""
+        for task in [t for t in inflight if t.done()]:
+            inflight.discard(task)
+            self._add(task.result())
+
+    async def _wait(
+        self, inflight: set[asyncio.Task[CycleStats]], stopping: asyncio.Future[Any], *, idle: bool
+    ) -> None:
+        """Until a batch finishes or ``stop`` is set (or the idle poll passes, when idle)."""
+        waiters: set[asyncio.Future[Any]] = {*inflight, stopping}
+        sleeper = (
+            asyncio.ensure_future(self.clock.sleep(self.settings.idle_poll_s)) if idle else None
+        )
+        if sleeper is not None:
+            waiters.add(sleeper)
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if sleeper is not None:
+                sleeper.cancel()
+
+
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})  # deadlock, serialisation, lock
+
+
+def retry_transient(fn: Callable[..., T], *args: Any, tries: int = 3) -> T:
+    """Call ``fn`` (one whole transaction), again after a deadlock, serialisation failure
+    or SQLite "database is locked": the transaction was rolled back, so it is safe."""
+    for attempt in range(1, tries + 1):
+        try:
+            return fn(*args)
+        except DBAPIError as exc:
+            if attempt == tries or not _transient(exc):
+                raise
+            log.warning("transient database error, retrying", extra={"attempt": attempt})
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 def _delivery_update(

@@ -28,7 +28,12 @@ class CrmSettings(BaseSettings):
     inbound_tolerance_s: int = Field(default=300, ge=1, description="Allowed clock skew")
 
     batch_size: int = Field(default=200, ge=1, le=5000)
-    concurrency: int = Field(default=8, ge=1, le=1000, description="Requests in flight")
+    concurrency: int = Field(
+        default=16, ge=1, le=1000, description="Requests in flight per endpoint (keep-alive pool)"
+    )
+    pipeline_depth: int = Field(
+        default=2, ge=1, le=16, description="Claimed batches in flight at once (relay run)"
+    )
     lease_s: float = Field(default=60.0, gt=0, description="Lease on claimed deliveries")
     idle_poll_s: float = Field(default=0.5, gt=0)
 

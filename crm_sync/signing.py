@@ -47,18 +47,27 @@ def decode_secret(secret: str) -> bytes:
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     """The ``webhook-signature`` value for one message."""
-    key = decode_secret(secret)
-    content = msg_id.encode() + b"." + str(timestamp).encode() + b"." + body
+    return sign_with_key(decode_secret(secret), msg_id, timestamp, body)
+
+
+def sign_with_key(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
+    """:func:`sign` with the secret already decoded (senders decode it once, not per event)."""
+    content = b"%s.%d.%s" % (msg_id.encode(), timestamp, body)
     digest = hmac.new(key, content, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
 
 
 def headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
     """The three Standard Webhooks headers."""
+    return headers_with_key(decode_secret(secret), msg_id, timestamp, body)
+
+
+def headers_with_key(key: bytes, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """:func:`headers` with the secret already decoded."""
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "webhook-signature": sign_with_key(key, msg_id, timestamp, body),
     }
 
 

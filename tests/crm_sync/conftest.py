@@ -50,7 +50,7 @@ def fast_settings(**kw: Any) -> CrmSettings:
         "permanent_max_tries": 3,
     }
     values.update(kw)
-    return CrmSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return CrmSettings(_env_file=None, **values)
 
 
 @pytest.fixture

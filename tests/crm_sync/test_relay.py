@@ -5,6 +5,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from crm_sync.backoff import Result
@@ -14,7 +15,7 @@ from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, Lea
 from crm_sync.relay import Relay
 from crm_sync.schemas import EndpointIn
 from crm_sync.service import add_endpoint, record_outcome, replay_dead_letters, sync_status
-from tailcall.clock import SystemClock, VirtualClock
+from tailcall.clock import Clock, SystemClock, VirtualClock
 from tailcall.db import Database
 from tests.crm_sync.conftest import T0, fast_settings, outcome
 
@@ -45,7 +46,7 @@ def _setup(
 
 
 def _relay(
-    db: Database, clock: object, conn: ScriptedConnector | None = None, **kw: object
+    db: Database, clock: Clock, conn: ScriptedConnector | None = None, **kw: object
 ) -> Relay:
     settings = fast_settings(
         retry_base_s=10, retry_cap_s=6 * 3600, retry_give_up_s=3 * 86400, lease_s=60, **kw
@@ -56,7 +57,7 @@ def _relay(
         settings,
         clock,
         owner="r1",
-        connector_factory=factory,  # type: ignore[arg-type]
+        connector_factory=factory,
         rng=random.Random(3),
     )
 
@@ -229,3 +230,116 @@ async def test_every_lead_delivered_through_faults_and_processed_once(
     assert {"connection failed", "timeout"} <= errors
     for f in ("error500", "slow_timeout", "garbage", "retry_after", "processed_then_500"):
         assert crm.faults[f] > 0, f
+
+
+async def test_a_late_result_from_its_own_expired_claim_is_fenced(db: Database) -> None:
+    """A relay that claims its own rows again (lease expired mid-send) records only the
+    newer claim's result: the lease end identifies the claim."""
+    _setup(db)
+    clock = VirtualClock(T0)
+    relay = _relay(db, clock, ScriptedConnector(lambda e: Result(200)))
+    _, first = relay.claim_next()
+    assert [ev.lease_until for _, ev in first] == [T0 + timedelta(seconds=60)]
+    clock.advance(61)
+    _, second = relay.claim_next()
+    assert [ev.delivery_id for _, ev in second] == [ev.delivery_id for _, ev in first]
+    from crm_sync.relay import CycleStats
+
+    stale, fresh = CycleStats(), CycleStats()
+    relay.record([(ep, ev, Result(500)) for ep, ev in first], stale)
+    relay.record([(ep, ev, Result(200)) for ep, ev in second], fresh)
+    assert (stale.fenced, fresh.fenced, fresh.delivered) == (1, 0, 1)
+    d = _delivery(db)
+    assert (d.state, d.attempts, d.lease_owner) == ("delivered", 1, None)
+
+
+async def test_fan_out_keeps_pace_with_claims(db: Database) -> None:
+    """Events are fanned out only when fewer than a batch are due, oldest first."""
+    _setup(db, n=120)  # batch_size 50
+    relay = _relay(db, VirtualClock(T0), ScriptedConnector(lambda e: Result(200)))
+    dispatched, batch = relay.claim_next()
+    assert (dispatched, len(batch)) == (50, 50)
+    with db.read() as s:
+        assert len(s.scalars(select(Delivery)).all()) == 50
+    dispatched, batch2 = relay.claim_next()  # the first 50 are leased: fan out 50 more
+    assert (dispatched, len(batch2)) == (50, 50)
+    leads = [ev.lead_id or 0 for _, ev in batch + batch2]
+    assert leads == sorted(leads) and len(set(leads)) == 100
+
+
+class SlowConnector:
+    """Answers 200 after a delay; counts how many batches are in flight at once."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.active = 0
+        self.max_active = 0
+        self.sent: list[str] = []
+
+    async def deliver(self, events: Sequence[OutboundEvent]) -> list[Result]:
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        try:
+            await asyncio.sleep(self.delay_s)
+            self.sent.extend(e.event_id for e in events)
+            return [Result(200) for _ in events]
+        finally:
+            self.active -= 1
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_run_pipelines_batches_and_records_them_all_on_stop(db: Database) -> None:
+    n = 300
+    _setup(db, n=n)
+    conn = SlowConnector(0.05)
+    settings = fast_settings(batch_size=20, pipeline_depth=3, lease_s=60)
+    relay = Relay(db, settings, SystemClock(), owner="p", connector_factory=lambda _ep: conn)
+    stop = asyncio.Event()
+    runner = asyncio.create_task(relay.run(stop))
+    while len(conn.sent) < 60:
+        await asyncio.sleep(0.01)
+    stop.set()
+    totals = await asyncio.wait_for(runner, timeout=10)
+    assert conn.max_active >= 2  # the next batch was claimed while one was being sent
+    assert len(conn.sent) < n and len(set(conn.sent)) == len(conn.sent)
+    with db.read() as s:
+        rows = s.scalars(select(Delivery)).all()
+    assert all(d.lease_owner is None for d in rows)  # nothing left leased
+    delivered = [d for d in rows if d.state == "delivered"]
+    assert len(delivered) == len(conn.sent) == totals.delivered  # every send recorded
+    assert {d.state for d in rows} <= {"delivered", "pending"}
+
+
+def test_retry_transient_reruns_only_deadlocked_or_locked_transactions() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from crm_sync.relay import retry_transient
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    calls: list[int] = []
+
+    def flaky(x: int) -> int:
+        calls.append(x)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE", {}, Deadlock())
+        if len(calls) == 2:
+            raise OperationalError("UPDATE", {}, Exception("database is locked"))
+        return x * 2
+
+    assert retry_transient(flaky, 21) == 42 and calls == [21, 21, 21]
+
+    class Duplicate(Exception):
+        sqlstate = "23505"
+
+    def broken() -> None:
+        calls.append(0)
+        raise IntegrityError("INSERT", {}, Duplicate())
+
+    calls.clear()
+    with pytest.raises(IntegrityError):
+        retry_transient(broken)
+    assert calls == [0]
