@@ -48,7 +48,6 @@ from sqlalchemy.orm import Session
 
 from crm_sync import claim
 from crm_sync.backoff import Decision, Result, RetryPolicy, decide
-from crm_sync.bulk import execute_many
 from crm_sync.connectors import Connector, EndpointInfo, OutboundEvent
 from crm_sync.file_export import FileExportConnector
 from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, OutboxEvent
@@ -56,7 +55,7 @@ from crm_sync.service import mark_sent
 from crm_sync.settings import CrmSettings
 from crm_sync.webhook import WebhookConnector
 from tailcall.clock import Clock
-from tailcall.db import Database, UTCDateTime, bulk_insert
+from tailcall.db import Database, UTCDateTime, bulk_insert, execute_many
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from dialer.readers import open_table
 from dialer.report import ReportWriter, RowOutcome
 from dialer.rowparse import ParsedRow, parsed_rows
 from dialer.suppression import KIND_LABELS, find_suppressed
-from tailcall.db import Database, bulk_insert, reserve_ids, utcnow
+from tailcall.db import Database, bulk_insert, execute_many, reserve_ids, utcnow
 from tailcall.errors import InvalidInput
 
 Progress = Callable[[int, int], None]
@@ -364,7 +364,7 @@ class _ImportRun:
             .where(CUSTOMERS.c.id == bindparam("_id"))
             .values({c: bindparam(c) for c in (*_COMPARED, "attributes", "updated_at")})
         )
-        self.conn.execute(stmt, updates)
+        execute_many(self.conn, stmt, updates)
 
 
 def _merge_into(target: dict[str, Any], values: Mapping[str, Any]) -> None:

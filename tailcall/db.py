@@ -8,15 +8,28 @@ on lock upgrade); read-only sessions use a plain deferred ``BEGIN``.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, func, insert, select
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
 from tailcall.settings import Settings
@@ -152,41 +165,49 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def execute_many(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Runs ``stmt`` once per row through the driver's executemany.
+
+    SQLAlchemy's Core executemany builds every row's parameters through the compiler and
+    its type processors one row at a time; here the statement is compiled once, the bind
+    processors are looked up once per parameter and rows go to the driver as plain tuples
+    or dicts (about 5x faster on big batches). A row gives the statement's bind parameters
+    by name; parameters it leaves out take the value compiled into the statement (e.g.
+    ``.values(updated_at=now)``), processed once.
+    """
+    if not rows:
+        return
+    compiled = stmt.compile(dialect=conn.dialect)
+    assert isinstance(compiled, SQLCompiler)
+    defaults = dict(compiled.construct_params(_check=False) or {})
+    names = list(compiled.positiontup) if compiled.positiontup is not None else list(defaults)
+    procs = [compiled.binds[n].type._cached_bind_processor(conn.dialect) for n in names]
+    plan = list(zip(names, procs, strict=True))
+    fixed = {n: (p(defaults[n]) if p and defaults[n] is not None else defaults[n]) for n, p in plan}
+    given = [(n, p) for n, p in plan if n in rows[0]]
+    positional = compiled.positiontup is not None
+    params: list[Any] = []
+    for row in rows:
+        values = dict(fixed)
+        for n, p in given:
+            v = row[n]
+            values[n] = p(v) if p and v is not None else v
+        params.append(tuple(values[n] for n in names) if positional else values)
+    conn.exec_driver_sql(compiled.string, params)
+
+
 def bulk_insert(
     conn: Connection,
     table: Table,
     rows: list[dict[str, Any]],
     same: dict[str, Any] | None = None,
 ) -> None:
-    """Inserts many rows through the driver's executemany, with SQLAlchemy's own bind
-    processing looked up once per column: about 5x faster than a Core executemany, which
-    builds parameters row by row. Rows must give every column of the statement, including
-    those that have Python-side defaults (defaults are not applied here); ``same`` gives
-    values shared by every row, processed once."""
+    """Inserts many rows with ``execute_many``; ``same`` gives values shared by every row.
+    Rows must give every other column of the insert (Python-side defaults are not applied)."""
     if not rows:
         return
-    dialect = conn.dialect
-    same = same or {}
-    stmt = insert(table).compile(dialect=dialect, column_keys=[*rows[0], *same])
-    names = list(stmt.positiontup or stmt.params)
-    fixed = {}
-    for n, v in same.items():
-        proc = table.c[n].type._cached_bind_processor(dialect)
-        fixed[n] = proc(v) if proc else v
-    procs = [table.c[n].type._cached_bind_processor(dialect) for n in names]
-    pairs = [(n, p, n in fixed, fixed.get(n)) for n, p in zip(names, procs, strict=True)]
-    params: list[Any]
-    if stmt.positiontup is not None:
-        params = [
-            tuple(f if is_fixed else (p(row[n]) if p else row[n]) for n, p, is_fixed, f in pairs)
-            for row in rows
-        ]
-    else:
-        params = [
-            {n: f if is_fixed else (p(row[n]) if p else row[n]) for n, p, is_fixed, f in pairs}
-            for row in rows
-        ]
-    conn.exec_driver_sql(str(stmt), params)
+    stmt = insert(table).values({c: bindparam(c) for c in rows[0]} | (same or {}))
+    execute_many(conn, stmt, rows)
 
 
 def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:

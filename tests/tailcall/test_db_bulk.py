@@ -5,9 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Table, bindparam, insert, select, update
 
-from crm_sync.bulk import execute_many
 from crm_sync.models import Delivery, Endpoint, OutboxEvent
-from tailcall.db import Database
+from tailcall.db import Database, execute_many
 from tests.crm_sync.conftest import T0
 
 
