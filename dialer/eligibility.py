@@ -25,7 +25,7 @@ from dialer.windows import (
 
 # Suppression kinds in the order they are reported.
 SUPPRESSION_ORDER = ("opt_out", "dnc", "blacklist", "staff")
-FINAL_REASONS = frozenset(SUPPRESSION_ORDER) | {"no_window"}
+FINAL_REASONS = frozenset(SUPPRESSION_ORDER) | {"no_window", "cap_zero"}
 LIVE_CALL_RECHECK = timedelta(minutes=5)
 
 
@@ -84,6 +84,8 @@ def decide(
     hist = facts.history
     since = now - timedelta(days=caps.connected_period_days)
     recent = sorted(t for t in hist.connected if since < t <= now)
+    if caps.max_connected == 0 or caps.max_attempts_per_day == 0:
+        return Decision(False, "cap_zero")  # marketing calls switched off
     if len(recent) >= caps.max_connected:
         # Free again when enough of the recent connections age out of the period.
         idx = len(recent) - caps.max_connected

@@ -78,8 +78,10 @@ def parse_calendar(text: str, *, source: str = "calendar") -> tuple[str, list[Ho
     seen: dict[date, str] = {}
     for year, body in years.items():
         body = body or {}
-        for i, item in enumerate(body.get("off") or []):
-            where = f"{source}: years.{year}.off[{i}]"
+        if not isinstance(body, dict):
+            raise InvalidInput("expected holidays/workdays", where=f"{source}: years.{year}")
+        for i, item in enumerate(body.get("holidays") or []):
+            where = f"{source}: years.{year}.holidays[{i}]"
             if not isinstance(item, dict):
                 raise InvalidInput("expected {from, to, name}", where=where)
             start = _as_date(item.get("from"), where + ".from")
@@ -91,8 +93,8 @@ def parse_calendar(text: str, *, source: str = "calendar") -> tuple[str, list[Ho
                 entries.append(HolidayEntry(d, "off", item.get("name")))
                 seen[d] = where
                 d += timedelta(days=1)
-        for i, item in enumerate(body.get("work") or []):
-            where = f"{source}: years.{year}.work[{i}]"
+        for i, item in enumerate(body.get("workdays") or []):
+            where = f"{source}: years.{year}.workdays[{i}]"
             if not isinstance(item, dict):
                 raise InvalidInput("expected {day, name}", where=where)
             d = _as_date(item.get("day"), where + ".day")

@@ -683,7 +683,6 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
             .where(Attempt.campaign_id == c.id)
             .group_by(Attempt.status)
         )
-        .tuples()
         .all()
     )
     outcomes = dict(
@@ -692,7 +691,6 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
             .where(Attempt.campaign_id == c.id, Attempt.outcome.is_not(None))
             .group_by(Attempt.outcome)
         )
-        .tuples()
         .all()
     )
     skips = skip_counts(session, c.id)
@@ -716,7 +714,6 @@ def skip_counts(session: Session, campaign_id: int) -> dict[str, int]:
             .where(SkipRecord.campaign_id == campaign_id)
             .group_by(SkipRecord.reason)
         )
-        .tuples()
         .all()
     )
 

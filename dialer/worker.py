@@ -257,7 +257,6 @@ class Dialer:
                 )
                 .group_by(Attempt.campaign_id)
             )
-            .tuples()
             .all()
         )
         return {int(cid): int(n) for cid, n in rows}
