@@ -62,11 +62,12 @@ def make_spec(list_ids: Sequence[int], **kw: Any) -> CampaignSpec:
         "name": f"camp-{uuid.uuid4().hex[:6]}",
         "script_id": "wealth_intro",
         "caller_id": "+861095555",
-        "audience": AudienceSpec(list_ids=list(list_ids)),
         "window": ALWAYS,
         "pacing": PacingConfig(max_concurrent=100, calls_per_second=100),
     }
     base.update(kw)
+    if "audience" not in base:
+        base["audience"] = AudienceSpec(list_ids=list(list_ids))
     return CampaignSpec(**base)
 
 
