@@ -215,18 +215,16 @@ class TwilioCarrier:
         status_callback_url: str,
         custom_parameters: Mapping[str, str],
     ) -> str:
-        form: list[tuple[str, str]] = [
-            ("To", to),
-            ("From", from_),
-            ("Twiml", stream_twiml(stream_url, custom_parameters)),
-            ("StatusCallback", status_callback_url),
-            ("StatusCallbackMethod", "POST"),
-        ]
-        form += [
-            ("StatusCallbackEvent", e) for e in ("initiated", "ringing", "answered", "completed")
-        ]
+        form: dict[str, str | list[str]] = {
+            "To": to,
+            "From": from_,
+            "Twiml": stream_twiml(stream_url, custom_parameters),
+            "StatusCallback": status_callback_url,
+            "StatusCallbackMethod": "POST",
+            "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"],
+        }
         if self._amd:
-            form.append(("MachineDetection", "Enable"))
+            form["MachineDetection"] = "Enable"
         body = self._request("POST", "/Calls.json", data=form)
         return str(body["sid"])
 
