@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -208,17 +209,21 @@ async def carrier_status(
     except ValueError as exc:
         raise InvalidInput("not a number", where="attempt_id/CallDuration/SipResponseCode") from exc
     now = _clock(request).now()
-    with _db(request).session() as s:
-        service.apply_carrier_status(
-            s,
-            now=now,
-            settings=ds,
-            default_tz=settings.default_timezone,
-            sid=CallSid,
-            status=CallStatus,
-            attempt_id=attempt_id,
-            answered_by=AnsweredBy,
-            duration_s=duration,
-            sip_code=sip,
-        )
+
+    def apply() -> None:
+        with _db(request).session() as s:
+            service.apply_carrier_status(
+                s,
+                now=now,
+                settings=ds,
+                default_tz=settings.default_timezone,
+                sid=CallSid,
+                status=CallStatus,
+                attempt_id=attempt_id,
+                answered_by=AnsweredBy,
+                duration_s=duration,
+                sip_code=sip,
+            )
+
+    await run_in_threadpool(apply)  # blocking database work off the event loop
     return Response(status_code=204)

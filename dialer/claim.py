@@ -1,7 +1,8 @@
 """Lease-based claiming of due rows in one statement, for any table with lease columns.
 
-PostgreSQL: ``UPDATE t SET owner, until WHERE id IN (SELECT id ... FOR UPDATE SKIP
-LOCKED LIMIT n) RETURNING id`` - concurrent claimers skip each other's rows.
+PostgreSQL: ``WITH picked AS MATERIALIZED (SELECT id ... LIMIT n FOR UPDATE SKIP LOCKED)
+UPDATE t SET owner, until WHERE id IN (SELECT id FROM picked) RETURNING id`` -
+concurrent claimers skip each other's rows.
 SQLite: the same compare-and-set ``UPDATE ... RETURNING``; there are no row locks, but
 ``tailcall.db`` starts write transactions with ``BEGIN IMMEDIATE`` so claimers serialise.
 The dialer claims attempts with it; CRM sync's outbox relay claims outbox rows.
@@ -54,16 +55,21 @@ def claim(
         return []
     c = table.c
     cond = and_(claimable(table, now, cols), *where)
+    # The pick is a MATERIALIZED CTE: as a plain IN (subquery) PostgreSQL may run the
+    # subquery more than once, and with SKIP LOCKED each run finds new rows, so far more
+    # than ``limit`` rows would be claimed.
     pick = (
         select(c[cols.id])
         .where(cond)
         .order_by(c[cols.due], c[cols.id])
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     stmt = (
         update(table)
-        .where(c[cols.id].in_(pick.scalar_subquery()), cond)
+        .where(c[cols.id].in_(select(pick.c[cols.id])), cond)
         .values({cols.owner: owner, cols.until: now + lease})
         .returning(c[cols.id])
         .execution_options(synchronize_session=False)

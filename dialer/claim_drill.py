@@ -72,6 +72,7 @@ def drill(
     settings = Settings(env="test", database_url=url, data_dir=Path(tempfile.gettempdir()))
     db = Database(settings)
     got: list[int] = []
+    sizes: list[int] = []
     try:
         if start_at:
             time.sleep(max(0.0, start_at - time.time()))
@@ -90,10 +91,11 @@ def drill(
             if not ids:
                 break
             got.extend(ids)
+            sizes.append(len(ids))
         elapsed = time.perf_counter() - t0
     finally:
         db.dispose()
-    return {"owner": owner, "ids": got, "elapsed": elapsed, "started": t0}
+    return {"owner": owner, "ids": got, "elapsed": elapsed, "batches": sizes}
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dialer.eligibility import FrequencyCaps
@@ -37,6 +37,14 @@ class DialerSettings(BaseSettings):
     agent_capacity: str = Field(
         default="", description="module:factory of the AgentCapacity (the console's)"
     )
+
+    @model_validator(mode="after")
+    def _lease_outlives_originate(self) -> DialerSettings:
+        # A dial intent is reconciled once its lease expires; the carrier request must be
+        # over by then, or a slow but successful originate could look like "not dialed".
+        if self.lease_s <= 2 * self.carrier_timeout_s:
+            raise ValueError("lease_s must exceed twice carrier_timeout_s")
+        return self
 
     def caps(self) -> FrequencyCaps:
         return FrequencyCaps(

@@ -682,16 +682,14 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
             select(Attempt.status, func.count())
             .where(Attempt.campaign_id == c.id)
             .group_by(Attempt.status)
-        )
-        .all()
+        ).all()
     )
     outcomes = dict(
         session.execute(
             select(Attempt.outcome, func.count())
             .where(Attempt.campaign_id == c.id, Attempt.outcome.is_not(None))
             .group_by(Attempt.outcome)
-        )
-        .all()
+        ).all()
     )
     skips = skip_counts(session, c.id)
     return {
@@ -713,8 +711,7 @@ def skip_counts(session: Session, campaign_id: int) -> dict[str, int]:
             select(SkipRecord.reason, func.count())
             .where(SkipRecord.campaign_id == campaign_id)
             .group_by(SkipRecord.reason)
-        )
-        .all()
+        ).all()
     )
 
 

@@ -237,6 +237,7 @@ class Dialer:
                     limit=n,
                     where=[Attempt.campaign_id == c.id, Attempt.status == "queued"],
                 )
+                log.debug("claimed", extra={"campaign_id": c.id, "n": len(got), "in_flight": cif})
                 bucket.take(len(got), mono)
                 self._global_bucket.take(len(got), mono)
                 global_load += len(got)
@@ -246,19 +247,16 @@ class Dialer:
     def _in_flight_by_campaign(self, s: Session, now: datetime) -> dict[int, int]:
         from sqlalchemy import and_, or_
 
-        rows = (
-            s.execute(
-                select(Attempt.campaign_id, func.count())
-                .where(
-                    or_(
-                        Attempt.status.in_(("dialing", "ringing", "in_progress", "review")),
-                        and_(Attempt.status == "queued", Attempt.lease_until > now),
-                    )
+        rows = s.execute(
+            select(Attempt.campaign_id, func.count())
+            .where(
+                or_(
+                    Attempt.status.in_(("dialing", "ringing", "in_progress", "review")),
+                    and_(Attempt.status == "queued", Attempt.lease_until > now),
                 )
-                .group_by(Attempt.campaign_id)
             )
-            .all()
-        )
+            .group_by(Attempt.campaign_id)
+        ).all()
         return {int(cid): int(n) for cid, n in rows}
 
     def _handoff_budget(

@@ -118,6 +118,7 @@ def test_several_processes_never_claim_the_same_attempt(
     assert len(ids) == n, "every attempt claimed"
     assert len(set(ids)) == n, "zero double claims"
     assert sum(1 for r in results if r["ids"]) >= 2, "the processes really competed"
+    assert max(b for r in results for b in r["batches"]) <= 25, "LIMIT holds under SKIP LOCKED"  # type: ignore[attr-defined]
     with pg_db.read() as s:
         owners = s.execute(select(ATTEMPTS.c.lease_owner).distinct()).scalars().all()
         assert None not in owners
