@@ -74,8 +74,13 @@ def decide(
     calendar: HolidayCalendar,
     caps: FrequencyCaps,
     now: datetime,
+    window_memo: dict[ZoneSpec, Decision] | None = None,
 ) -> Decision:
-    """The decision for dialing ``facts``'s customer at ``now`` (aware UTC)."""
+    """The decision for dialing ``facts``'s customer at ``now`` (aware UTC).
+
+    ``window_memo`` caches the window verdict per zone spec when many customers are
+    decided for the same ``now``, window and calendar (a campaign's eligibility pass).
+    """
     for kind in SUPPRESSION_ORDER:
         if kind in facts.suppressions:
             return Decision(False, kind)
@@ -98,9 +103,20 @@ def decide(
         return Decision(
             False, "cap_daily_attempts", local_midnight_after(now, facts.zones.zones[0])
         )
-    reason = window_reason(window, calendar, facts.zones, now)
+    if window_memo is not None:
+        cached = window_memo.get(facts.zones)
+        if cached is None:
+            cached = window_memo[facts.zones] = _window(window, calendar, facts.zones, now)
+        return cached
+    return _window(window, calendar, facts.zones, now)
+
+
+def _window(
+    window: CallingWindow, calendar: HolidayCalendar, zones: ZoneSpec, now: datetime
+) -> Decision:
+    reason = window_reason(window, calendar, zones, now)
     if reason:
-        nxt = next_open(window, calendar, facts.zones, now)
+        nxt = next_open(window, calendar, zones, now)
         if nxt is None:
             return Decision(False, "no_window")
         return Decision(False, reason, nxt)

@@ -262,38 +262,37 @@ class CustomerRow:
 
 def audience_customers(session: Session, c: Campaign) -> list[CustomerRow]:
     spec = spec_of(c).audience
-    q = select(
-        Customer.id,
-        Customer.phone_e164,
-        Customer.external_id,
-        Customer.timezone,
-        Customer.star_level,
-        Customer.aum_band,
-        Customer.branch,
-        Customer.tags,
-        Customer.attributes,
-    )
+    f = spec.filter
+    cols = [Customer.id, Customer.phone_e164, Customer.external_id, Customer.timezone]
+    if f is not None:
+        cols += [
+            Customer.star_level,
+            Customer.aum_band,
+            Customer.branch,
+            Customer.tags,
+            Customer.attributes,
+        ]
+    q = select(*cols)
     if spec.list_ids:
         q = q.where(
             Customer.id.in_(
                 select(ListMember.customer_id).where(ListMember.list_id.in_(spec.list_ids))
             )
         )
-    f = spec.filter
-    if f is not None:
-        if f.star_min is not None:
-            q = q.where(Customer.star_level >= f.star_min)
-        if f.star_max is not None:
-            q = q.where(Customer.star_level <= f.star_max)
-        if f.branches is not None:
-            q = q.where(Customer.branch.in_(f.branches))
-        if f.aum_bands is not None:
-            q = q.where(Customer.aum_band.in_(f.aum_bands))
+    if f is None:
+        plain: Sequence[Any] = session.execute(q.order_by(Customer.id)).all()
+        return [CustomerRow(r[0], r[1], r[2], r[3]) for r in plain]
+    if f.star_min is not None:
+        q = q.where(Customer.star_level >= f.star_min)
+    if f.star_max is not None:
+        q = q.where(Customer.star_level <= f.star_max)
+    if f.branches is not None:
+        q = q.where(Customer.branch.in_(f.branches))
+    if f.aum_bands is not None:
+        q = q.where(Customer.aum_band.in_(f.aum_bands))
     out = []
     for r in session.execute(q.order_by(Customer.id)):
-        if f is not None and not f.matches(
-            r.star_level, r.aum_band, r.branch, r.tags or [], r.attributes or {}
-        ):
+        if not f.matches(r.star_level, r.aum_band, r.branch, r.tags or [], r.attributes or {}):
             continue
         out.append(CustomerRow(r.id, r.phone_e164, r.external_id, r.timezone))
     return out
@@ -315,6 +314,9 @@ class FactsLoader:
             unknown_margin_min=self.settings.unknown_zone_margin_min,
         )
 
+    # Above this many customers one scan of each table beats chunked IN lists.
+    BULK = 20_000
+
     def load(
         self, rows: Sequence[CustomerRow], now: datetime, exclude_attempt: int | None = None
     ) -> dict[int, CustomerFacts]:
@@ -325,52 +327,56 @@ class FactsLoader:
         dialed: dict[int, list[datetime]] = defaultdict(list)
         connected: dict[int, list[datetime]] = defaultdict(list)
         since = now - timedelta(days=max(self.settings.connected_period_days, 2))
-        for chunk in _chunks(rows, 5000):
-            phones = [r.phone for r in chunk]
-            exts = [r.external_id for r in chunk if r.external_id]
-            conds = [Suppression.phone_e164.in_(phones)]
-            if exts:
-                conds.append(Suppression.external_id.in_(exts))
-            for kind, phone, ext in s.execute(
-                select(Suppression.kind, Suppression.phone_e164, Suppression.external_id).where(
-                    or_(*conds)
-                )
-            ):
+        sup_q = select(Suppression.kind, Suppression.phone_e164, Suppression.external_id)
+        live_q = select(Attempt.customer_id).where(Attempt.status.in_(LIVE_STATES))
+        if exclude_attempt is not None:
+            live_q = live_q.where(Attempt.id != exclude_attempt)
+        hist_q = select(
+            Attempt.customer_id, Attempt.dialed_at, Attempt.answered_at, Attempt.answered_by
+        ).where(
+            Attempt.dialed_at >= since,
+            or_(Attempt.outcome.is_(None), Attempt.outcome != "not_dialed"),
+        )
+        bulk = len(rows) > self.BULK
+        for chunk in [rows] if bulk else _chunks(rows, 5000):
+            cids = [r.id for r in chunk]
+            if bulk:
+                sups = s.execute(sup_q)
+                lives = s.scalars(live_q)
+                hist = s.execute(hist_q)
+            else:
+                exts = [r.external_id for r in chunk if r.external_id]
+                conds = [Suppression.phone_e164.in_([r.phone for r in chunk])]
+                if exts:
+                    conds.append(Suppression.external_id.in_(exts))
+                sups = s.execute(sup_q.where(or_(*conds)))
+                lives = s.scalars(live_q.where(Attempt.customer_id.in_(cids)))
+                hist = s.execute(hist_q.where(Attempt.customer_id.in_(cids)))
+            for kind, phone, ext in sups:
                 if phone:
                     by_phone[phone].add(kind)
                 if ext:
                     by_ext[ext].add(kind)
-            cids = [r.id for r in chunk]
-            lq = select(Attempt.customer_id).where(
-                Attempt.customer_id.in_(cids), Attempt.status.in_(LIVE_STATES)
-            )
-            if exclude_attempt is not None:
-                lq = lq.where(Attempt.id != exclude_attempt)
-            live.update(s.scalars(lq))
-            for cid, d_at, a_at, by in s.execute(
-                select(
-                    Attempt.customer_id, Attempt.dialed_at, Attempt.answered_at, Attempt.answered_by
-                ).where(
-                    Attempt.customer_id.in_(cids),
-                    Attempt.dialed_at >= since,
-                    or_(Attempt.outcome.is_(None), Attempt.outcome != "not_dialed"),
-                )
-            ):
+            live.update(lives)
+            for cid, d_at, a_at, by in hist:
                 if d_at is not None:
                     dialed[cid].append(d_at)
                 if a_at is not None and by == "human":
                     connected[cid].append(a_at)
         out: dict[int, CustomerFacts] = {}
+        empty = ContactHistory()
         for r in rows:
-            kinds = set(by_phone.get(r.phone, ()))
-            if r.external_id:
-                kinds |= by_ext.get(r.external_id, set())
+            kinds = by_phone.get(r.phone)
+            if r.external_id and r.external_id in by_ext:
+                kinds = (kinds or set()) | by_ext[r.external_id]
             out[r.id] = CustomerFacts(
                 customer_id=r.id,
                 zones=self.zones(r),
-                suppressions=frozenset(kinds),
+                suppressions=frozenset(kinds) if kinds else frozenset(),
                 in_live_call=r.id in live,
-                history=ContactHistory(tuple(dialed.get(r.id, ())), tuple(connected.get(r.id, ()))),
+                history=ContactHistory(tuple(dialed[r.id]), tuple(connected.get(r.id, ())))
+                if r.id in dialed
+                else empty,
             )
         return out
 
@@ -388,7 +394,8 @@ def eligibility_pass(
     at: datetime,
 ) -> dict[int, Decision]:
     """Pure: a decision for every audience member."""
-    return {cid: decide(f, window, calendar, caps, at) for cid, f in facts.items()}
+    memo: dict[ZoneSpec, Decision] = {}
+    return {cid: decide(f, window, calendar, caps, at, memo) for cid, f in facts.items()}
 
 
 def build_audience(

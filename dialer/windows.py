@@ -71,11 +71,32 @@ def valid_zone(name: str | None) -> bool:
     return True
 
 
+@lru_cache(maxsize=1024)
+def _single_country_zone(prefix: str) -> str | None:
+    """The zone of a calling code whose whole country has one zone (e.g. 86 -> Shanghai)."""
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    if not prefix.isdigit() or int(prefix) not in COUNTRY_CODE_TO_REGION_CODE:
+        return None
+    zones = TIMEZONE_DATA.get(prefix)
+    if zones and len(zones) == 1 and valid_zone(zones[0]):
+        return str(zones[0])
+    return None
+
+
 @lru_cache(maxsize=65536)
 def _phone_zones(phone_e164: str) -> tuple[str, ...]:
     import phonenumbers
     from phonenumbers import timezone as pn_tz
 
+    if phone_e164.startswith("+"):
+        # Fast path (no parsing): numbers are stored validated, and a country with a
+        # single zone maps every valid number to it.
+        for n in (1, 2, 3):
+            only = _single_country_zone(phone_e164[1 : 1 + n])
+            if only:
+                return (only,)
     try:
         num = phonenumbers.parse(phone_e164, None)
     except phonenumbers.NumberParseException:
