@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
@@ -13,10 +14,10 @@ from dialer.carrier import CallNotFound, CarrierError, TwilioCarrier, classify
 ACCOUNT = "ACtest"
 
 
-def _carrier(handler: object) -> TwilioCarrier:
+def _carrier(handler: Callable[[httpx.Request], httpx.Response]) -> TwilioCarrier:
     return TwilioCarrier(
         "http://carrier.test/", ACCOUNT, "tok", transport=httpx.MockTransport(handler)
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_originate_sends_twiml_stream_with_parameters() -> None:

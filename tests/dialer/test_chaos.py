@@ -3,9 +3,10 @@
 A dialer process (``python -m dialer.campaign_cli --role dialer``) dials through a
 Twilio-compatible carrier on 127.0.0.1 whose status callbacks reach the real callback
 route. It is SIGKILLed while the carrier holds one of its originate requests (calls in
-flight, one placed but unacknowledged); two replacements share the same PostgreSQL. Afterwards: every attempt is accounted for, every call the
-carrier placed belongs to exactly one attempt, no customer was dialed more than the
-rules allow, and the concurrency cap held at the carrier.
+flight, one placed but unacknowledged); two replacements share the same PostgreSQL.
+Afterwards: every attempt is accounted for, every call the carrier placed belongs to
+exactly one attempt, no customer was dialed more than the rules allow, and the
+concurrency cap held at the carrier.
 """
 
 from __future__ import annotations
@@ -169,10 +170,10 @@ def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Pa
     if carrier.max_active > MAX_CONCURRENT:
         by_sid = {a.carrier_sid: a for a in attempts}
         for c in sorted(carrier.calls.values(), key=lambda c: c.created_mono):
-            a = by_sid.get(c.sid)
+            a_ = by_sid.get(c.sid)
             print(
                 f"{c.created_mono:.3f} {c.ended_mono or 0:.3f} {c.to[-4:]} {c.events} "
-                f"{a and (a.id, a.seq, a.dialed_at, a.ended_at, a.outcome, a.end_reason)}"
+                f"{a_ and (a_.id, a_.seq, a_.dialed_at, a_.ended_at, a_.outcome, a_.end_reason)}"
             )
     assert carrier.max_active <= MAX_CONCURRENT
     # A human answered at most once per customer (connected cap).

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from dialer import service
@@ -51,7 +51,7 @@ def test_scheduled_campaign_starts_at_its_time_and_completes(db: Database) -> No
         assert c.status == "scheduled"
         service.promote_and_complete(s, NOW + timedelta(hours=1))
         assert c.status == "running"
-        s.execute(Attempt.__table__.update().values(status="ended"))
+        s.execute(update(Attempt).values(status="ended"))
         service.promote_and_complete(s, NOW + timedelta(hours=2))
         assert c.status == "completed"
 
@@ -76,11 +76,11 @@ def test_audience_filter_and_skips(db: Database) -> None:
         s.add(Suppression(kind="opt_out", phone_e164="+8613800000004", source="call"))
         s.flush()
         f = AudienceFilter(star_min=3, branches=["Pudong"])
-        c = service.create_campaign(s, make_spec([], audience=AudienceSpec(filter=f)), NOW)
-        rep = service.start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai")
+        camp = service.create_campaign(s, make_spec([], audience=AudienceSpec(filter=f)), NOW)
+        rep = service.start_campaign(s, camp.id, NOW, fast_settings(), "Asia/Shanghai")
         assert rep.members == 5 and rep.queued == 3
         assert rep.skipped == Counter({"staff": 1, "opt_out": 1})
-        assert service.skip_counts(s, c.id) == {"staff": 1, "opt_out": 1}
+        assert service.skip_counts(s, camp.id) == {"staff": 1, "opt_out": 1}
         f2 = AudienceFilter(tags_all=["browsed_wealth"], tags_none=["purchased"])
         assert [
             r.id
@@ -155,9 +155,9 @@ def _live_uniqueness(db: Database) -> None:
         s.flush()
         a2.status = "queued"  # two queued + one live is fine
     with pytest.raises(IntegrityError), db.session() as s:
-        a2 = s.scalars(select(Attempt).order_by(Attempt.id.desc())).first()
-        assert a2 is not None
-        a2.status = "ringing"
+        last = s.scalars(select(Attempt).order_by(Attempt.id.desc())).first()
+        assert last is not None
+        last.status = "ringing"
     with pytest.raises(IntegrityError), db.session() as s:  # same number, another row
         s.add(
             Attempt(

@@ -54,7 +54,7 @@ def _campaign(db: Database, n: int, clock: VirtualClock, **kw: object) -> int:
     with db.session() as s:
         custs = add_customers(s, n)
         cl = add_list(s, custs)
-        c = service.create_campaign(s, make_spec([cl.id], **kw), clock.now())  # type: ignore[arg-type]
+        c = service.create_campaign(s, make_spec([cl.id], **kw), clock.now())
         service.start_campaign(s, c.id, clock.now(), fast_settings(), "Asia/Shanghai")
         return c.id
 
