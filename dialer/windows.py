@@ -9,6 +9,7 @@ safety margin. That is "the most conservative window".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -173,6 +174,25 @@ def window_reason(
     return None
 
 
+def _first_true(lo: int, hi: int, pred: Callable[[int], bool]) -> int:
+    """The smallest whole second in (lo, hi] where ``pred`` holds (pred(hi) must hold)."""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if pred(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _ts(t: datetime) -> int:
+    return int(t.timestamp())
+
+
+def _utc(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
 def _local_start_utc(d: date, t: time, tz: ZoneInfo) -> datetime:
     """The first UTC instant whose local wall time on day ``d`` is at or after ``t``."""
     naive = datetime.combine(d, t)
@@ -180,15 +200,26 @@ def _local_start_utc(d: date, t: time, tz: ZoneInfo) -> datetime:
     late = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
     if early.astimezone(tz).replace(tzinfo=None) == naive:
         return early  # exists (for an ambiguous time, fold=0 is the first occurrence)
-    # In a DST gap: the wall clock jumps over t; find the jump by bisection.
-    lo, hi = min(early, late), max(early, late)
-    while hi - lo > timedelta(seconds=1):
-        mid = lo + (hi - lo) / 2
-        if mid.astimezone(tz).replace(tzinfo=None) >= naive:
-            hi = mid
-        else:
-            lo = mid
-    return hi.replace(microsecond=0) + (timedelta(seconds=1) if hi.microsecond else timedelta())
+    # In a DST gap: the wall clock jumps over t; the jump is the first instant after it.
+    lo, hi = _ts(min(early, late)), _ts(max(early, late))
+    return _utc(_first_true(lo, hi, lambda x: _utc(x).astimezone(tz).replace(tzinfo=None) >= naive))
+
+
+def _transitions(tz: ZoneInfo, start: datetime, days: int) -> list[datetime]:
+    """UTC instants in the next ``days`` days where the zone's offset changes (DST)."""
+    out = []
+    prev = start
+    for i in range(1, days + 1):
+        cur = start + timedelta(days=i)
+        before = prev.astimezone(tz).utcoffset()
+        if before != cur.astimezone(tz).utcoffset():
+            out.append(_utc(_first_true(_ts(prev), _ts(cur), _offset_differs(tz, before))))
+        prev = cur
+    return out
+
+
+def _offset_differs(tz: ZoneInfo, before: timedelta | None) -> Callable[[int], bool]:
+    return lambda x: _utc(x).astimezone(tz).utcoffset() != before
 
 
 def next_open(
@@ -217,6 +248,8 @@ def next_open(
                 c = _local_start_utc(d, a, tz)
                 if c > at:
                     candidates.append(c)
+        # Falling back can re-enter a range without crossing its start.
+        candidates += [t for t in _transitions(tz, at, horizon_days + 1) if t > at]
     for c in sorted(set(candidates)):
         if window_reason(w, cal, spec, c) is None:
             return c
