@@ -198,7 +198,11 @@ async def carrier_status(
     form = {k: str(v) for k, v in (await request.form()).items()}
     if settings.env == "prod":
         sig = request.headers.get("X-Twilio-Signature", "")
-        want = twilio_signature(ds.carrier_auth_token.get_secret_value(), str(request.url), form)
+        # The carrier signs the URL it called: ours as the public base URL names it.
+        url = settings.resolved_public_base_url.rstrip("/") + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+        want = twilio_signature(ds.carrier_auth_token.get_secret_value(), url, form)
         if not hmac.compare_digest(sig, want):
             raise Forbidden("bad carrier signature", where="X-Twilio-Signature")
     raw_id = request.query_params.get("attempt_id")

@@ -7,13 +7,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dialer.eligibility import FrequencyCaps
 
+DEV_CARRIER_TOKEN = "dev-token"
+
 
 class DialerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TAILCALL_DIALER_", extra="ignore")
 
     carrier_base_url: str = "http://127.0.0.1:8099"
     carrier_account_sid: str = "ACtailcall"
-    carrier_auth_token: SecretStr = SecretStr("dev-token")
+    carrier_auth_token: SecretStr = SecretStr(DEV_CARRIER_TOKEN)
     carrier_timeout_s: float = Field(default=10.0, gt=0)
 
     lines: int = Field(default=30, ge=0, description="carrier lines: global concurrency")

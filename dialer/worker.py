@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from dialer.campaign_models import ATTEMPTS, Attempt, Campaign, WorkerHeartbeat
 from dialer.carrier import CallNotFound, Carrier, CarrierError, TwilioCarrier
 from dialer.claim import LeaseColumns, claim, release
-from dialer.config import DialerSettings
+from dialer.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.eligibility import decide
 from dialer.holidays import HolidayCalendar
 from dialer.models import Customer
@@ -503,6 +503,8 @@ def build_dialer(
     agents: AgentCapacity | None = None,
 ) -> Dialer:
     ds = dsettings or DialerSettings()
+    if settings.env == "prod" and ds.carrier_auth_token.get_secret_value() == DEV_CARRIER_TOKEN:
+        raise ValueError("TAILCALL_DIALER_CARRIER_AUTH_TOKEN must be set when TAILCALL_ENV=prod")
     car = carrier or TwilioCarrier(
         ds.carrier_base_url,
         ds.carrier_account_sid,

@@ -74,6 +74,6 @@ def test_signature_is_checked_in_prod(db: Database) -> None:
     client = TestClient(_app(db))
     form = {"CallSid": "CA1", "CallStatus": "ringing"}
     assert client.post("/carrier/status", data=form).status_code == 403
-    sig = twilio_signature("dev-token", "http://testserver/carrier/status", form)
+    sig = twilio_signature("dev-token", "http://127.0.0.1:8080/carrier/status", form)
     r = client.post("/carrier/status", data=form, headers={"X-Twilio-Signature": sig})
     assert r.status_code == 204
