@@ -132,6 +132,35 @@ def claim_sqlite(n: int, batch: int, tmp: Path) -> dict[str, object]:
     }
 
 
+def dial_loop(n: int, tmp: Path) -> dict[str, object]:
+    """The whole dial path in one process on SQLite: claim, re-check, intent, originate."""
+    from dialer.carrier import InMemoryCarrier
+    from dialer.pacing import PacingConfig
+    from dialer.worker import Dialer
+
+    settings = Settings(env="test", data_dir=tmp / "loop", database_url="")
+    settings.ensure_dirs()
+    db = Database(settings)
+    _schema(db)
+    cid = seed(db, n)
+    with db.session() as s:
+        c = s.get(Campaign, cid)
+        assert c is not None
+        c.window = CallingWindow(
+            weekdays=list(range(7)), hours=[(dtime(0), dtime(23, 59, 59))], holiday_calendar=None
+        ).model_dump(mode="json")
+        c.pacing = PacingConfig(max_concurrent=n, calls_per_second=1e6).model_dump(mode="json")
+    ds = DialerSettings(lines=n, calls_per_second=1e6, claim_batch=200)
+    carrier = InMemoryCarrier()
+    d = Dialer(db, settings, ds, carrier)
+    t0 = time.perf_counter()
+    while d.tick().claimed:
+        pass
+    secs = time.perf_counter() - t0
+    db.dispose()
+    return {"dialed": len(carrier.calls), "seconds": secs, "rate": len(carrier.calls) / secs}
+
+
 def eligibility(n: int, tmp: Path) -> dict[str, float]:
     """Build a campaign of ``n`` customers: load facts, decide, queue (SQLite)."""
     settings = Settings(env="test", data_dir=tmp / "elig", database_url="")
@@ -241,6 +270,12 @@ def main() -> None:
                 f"{r['rate']:.0f}",
             )
         console.print(t)
+        loop = dial_loop(min(a.attempts, 5000), tmp)
+        console.print(
+            f"dial loop, SQLite, 1 process, in-memory carrier: {loop['dialed']} attempts in "
+            f"{loop['seconds']:.2f} s = {loop['rate']:.0f} attempts/s (claim + re-check + "
+            "intent commit + originate + sid commit)"
+        )
         e = eligibility(a.customers, tmp)
         t2 = Table(title=f"eligibility pass, {a.customers} customers (SQLite)")
         t2.add_column("step")
