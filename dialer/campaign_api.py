@@ -176,6 +176,74 @@ def skips(
     }
 
 
+def _mask(phone: str) -> str:
+    return phone[:4] + "*" * max(0, len(phone) - 8) + phone[-4:]
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+@router.get("/{campaign_id}/attempts")
+def attempts(
+    campaign_id: int,
+    status: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    s: Session = Depends(_session),
+) -> list[dict[str, Any]]:
+    """Per-attempt outcomes: timestamps, carrier result, who answered, disposition, retry."""
+    service.get_campaign(s, campaign_id)
+    return [
+        {
+            "id": a.id,
+            "customer_id": a.customer_id,
+            "phone": _mask(a.phone_e164),
+            "seq": a.seq,
+            "variant": a.variant,
+            "status": a.status,
+            "queued_at": _iso(a.queued_at),
+            "dialed_at": _iso(a.dialed_at),
+            "ringing_at": _iso(a.ringing_at),
+            "answered_at": _iso(a.answered_at),
+            "ended_at": _iso(a.ended_at),
+            "carrier_status": a.carrier_status,
+            "outcome": a.outcome,
+            "answered_by": a.answered_by,
+            "disposition": a.disposition,
+            "duration_s": a.duration_s,
+            "next_retry_at": _iso(a.next_retry_at),
+            "end_reason": a.end_reason,
+        }
+        for a in service.list_attempts(s, campaign_id, status=status, limit=limit, offset=offset)
+    ]
+
+
+class ResolveBody(BaseModel):
+    outcome: str
+    note: str | None = None
+
+
+@router.post("/attempts/{attempt_id}/resolve")
+def resolve(
+    attempt_id: int, body: ResolveBody, request: Request, s: Session = Depends(_session)
+) -> dict[str, Any]:
+    """Settle an attempt in review (the carrier could not say whether it was dialed)."""
+    nxt = service.resolve_review(
+        s,
+        attempt_id,
+        body.outcome,
+        _clock(request).now(),
+        default_tz=_settings(request).default_timezone,
+        note=body.note,
+    )
+    return {
+        "attempt_id": attempt_id,
+        "status": "ended",
+        "retry_attempt_id": nxt.id if nxt else None,
+    }
+
+
 def twilio_signature(token: str, url: str, params: dict[str, str]) -> str:
     """Twilio's X-Twilio-Signature: HMAC-SHA1 over the URL and the sorted form params."""
     payload = url + "".join(k + params[k] for k in sorted(params))

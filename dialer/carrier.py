@@ -81,7 +81,7 @@ def answer_class(answered_by: str | None) -> str | None:
     if not answered_by:
         return None
     a = answered_by.lower()
-    if a.startswith("machine") or a == "fax":
+    if a.startswith("machine") or a in ("fax", "voicemail"):
         return "voicemail"
     if a in ("carrier_announcement", "announcement"):
         return "announcement"

@@ -590,7 +590,11 @@ def apply_carrier_status(
         return a
     if sid and not a.carrier_sid:
         a.carrier_sid = sid
-    cl = classify(status, answered_by, sip_code, answered=a.answered_at is not None)
+    # Who answered: the speech pipeline's verdict (or the first one heard) wins over a
+    # later callback's answering-machine guess.
+    cl = classify(
+        status, a.answered_by or answered_by, sip_code, answered=a.answered_at is not None
+    )
     a.carrier_status = status
     a.last_event_at = now
     if cl.answered_by and not a.answered_by:
@@ -630,6 +634,43 @@ def record_disposition(session: Session, attempt_id: int, disposition: str) -> N
     if a is None:
         raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
     a.disposition = disposition[:64]
+
+
+def resolve_review(
+    session: Session,
+    attempt_id: int,
+    outcome: str,
+    now: datetime,
+    *,
+    default_tz: str,
+    note: str | None = None,
+) -> Attempt | None:
+    """A supervisor settles an ambiguous attempt; its retry rule then applies as usual."""
+    from dialer.retries import OUTCOMES
+
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"unknown outcome {outcome!r}", where="outcome")
+    a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    if a.status != "review":
+        raise Conflict(f"attempt is {a.status}, not in review", where="status")
+    a.end_reason = (note or "resolved by supervisor")[:200]
+    return finish_attempt(session, a, outcome, now, default_tz=default_tz)
+
+
+def list_attempts(
+    session: Session,
+    campaign_id: int,
+    *,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Attempt]:
+    q = select(Attempt).where(Attempt.campaign_id == campaign_id)
+    if status:
+        q = q.where(Attempt.status == status)
+    return list(session.scalars(q.order_by(Attempt.id).limit(limit).offset(offset)))
 
 
 def mark_handoff_requested(session: Session, attempt_id: int, now: datetime) -> None:

@@ -63,6 +63,13 @@ def test_campaign_crud_lifecycle_and_callbacks(db: Database) -> None:
     assert st["outcomes"] == {"answered": 1}
     assert st["attempts"] == {"ended": 1, "queued": 1}
 
+    items = client.get(f"/api/campaigns/{cid}/attempts?status=ended").json()
+    assert len(items) == 1 and items[0]["outcome"] == "answered"
+    assert items[0]["duration_s"] == 61 and items[0]["answered_by"] == "human"
+    assert "0000" not in items[0]["phone"][4:-4] and "*" in items[0]["phone"]
+    r = client.post(f"/api/campaigns/attempts/{attempt_id}/resolve", json={"outcome": "busy"})
+    assert r.status_code == 409  # not in review
+
     r = client.post(f"/api/campaigns/{cid}/cancel", json={"reason": "budget"})
     assert r.json() == {"status": "cancelled", "attempts_cancelled": 1}
     assert client.get(f"/api/campaigns/{cid}/skips").json() == {"counts": {}, "items": []}

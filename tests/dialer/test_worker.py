@@ -16,6 +16,7 @@ from dialer.pacing import FixedAgentCapacity, PacingConfig
 from dialer.worker import Dialer
 from tailcall.clock import VirtualClock
 from tailcall.db import Database
+from tailcall.errors import Conflict, InvalidInput
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
 
 T0 = datetime(2026, 5, 6, 2, 0, tzinfo=UTC)
@@ -292,3 +293,61 @@ def test_pause_and_cancel(db: Database) -> None:
     with db.read() as s:
         cancelled = s.scalars(select(Attempt).where(Attempt.status == "cancelled")).all()
         assert cancelled and all(a.end_reason == "budget exhausted" for a in cancelled)
+
+
+def test_review_is_resolved_by_a_supervisor(db: Database) -> None:
+    clock = VirtualClock(T0)
+    ds = fast_settings()
+    carrier = InMemoryCarrier(now=clock.now)
+    _campaign(db, 1, clock)
+    d = Dialer(db, db.settings, ds, carrier, clock=clock)
+    d.tick()
+    carrier.calls.clear()
+    clock.advance(ds.ring_timeout_s + 1)
+    d.tick()
+    with db.session() as s:
+        a = s.scalars(select(Attempt)).one()
+        assert a.status == "review"
+        with pytest.raises(InvalidInput):
+            service.resolve_review(s, a.id, "maybe", clock.now(), default_tz="UTC")
+        nxt = service.resolve_review(s, a.id, "busy", clock.now(), default_tz="UTC")
+        assert nxt is not None and nxt.status == "queued" and a.outcome == "busy"
+        with pytest.raises(Conflict):
+            service.resolve_review(s, a.id, "busy", clock.now(), default_tz="UTC")
+
+
+def test_pipeline_answer_class_wins(db: Database) -> None:
+    clock = VirtualClock(T0)
+    ds = fast_settings()
+    carrier = InMemoryCarrier(now=clock.now)
+    _campaign(db, 1, clock)
+    Dialer(db, db.settings, ds, carrier, clock=clock).tick()
+    sid = next(iter(carrier.calls))
+    with db.session() as s:
+        service.apply_carrier_status(
+            s,
+            now=clock.now(),
+            settings=ds,
+            default_tz="UTC",
+            sid=sid,
+            status="in-progress",
+            answered_by="unknown",
+        )
+        a = s.scalars(select(Attempt)).one()
+        service.record_answer_class(s, a.id, "announcement")
+        service.record_disposition(s, a.id, "no_interest")
+        service.apply_carrier_status(
+            s,
+            now=clock.now(),
+            settings=ds,
+            default_tz="UTC",
+            sid=sid,
+            status="completed",
+            duration_s=9,
+        )
+        assert (a.outcome, a.answered_by, a.disposition) == (
+            "announcement",
+            "announcement",
+            "no_interest",
+        )
+        assert a.answered_at is not None and a.ended_at is not None
