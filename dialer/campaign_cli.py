@@ -209,6 +209,27 @@ def holidays_show(name: str = typer.Argument("cn"), year: int = typer.Option(Non
             typer.echo(f"{d.isoformat()} {'off' if d in cal.off else 'work'}")
 
 
+def run_dialer_worker() -> None:
+    """Run one dialer worker in this process until SIGINT/SIGTERM (for any worker CLI)."""
+    from dialer.config import DialerSettings
+    from dialer.worker import build_dialer, load_agent_capacity
+    from tailcall.db import Database
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _settings()
+    ds = DialerSettings()
+    agents = load_agent_capacity(ds.agent_capacity) if ds.agent_capacity else None
+    db = Database(settings)
+    dialer = build_dialer(db, settings, ds, agents=agents)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        dialer.run(stop)
+    finally:
+        db.dispose()
+
+
 @worker_app.callback(invoke_without_command=True)
 def worker(
     role: str = typer.Option(
@@ -219,24 +240,7 @@ def worker(
     if role != "dialer":
         typer.secho(f"unknown role {role!r}; this build knows: dialer", fg="red", err=True)
         raise typer.Exit(2)
-    from dialer.config import DialerSettings
-    from dialer.worker import build_dialer, load_agent_capacity
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = _settings()
-    ds = DialerSettings()
-    agents = load_agent_capacity(ds.agent_capacity) if ds.agent_capacity else None
-    from tailcall.db import Database
-
-    db = Database(settings)
-    dialer = build_dialer(db, settings, ds, agents=agents)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    try:
-        dialer.run(stop)
-    finally:
-        db.dispose()
+    run_dialer_worker()
 
 
 if __name__ == "__main__":  # python -m dialer.campaign_cli  (the worker, before mounting)
