@@ -40,7 +40,9 @@ LIVE_STATES = ("dialing", "ringing", "in_progress", "review")
 FINAL_STATES = ("ended", "skipped", "cancelled")
 ATTEMPT_STATES = ("queued", *LIVE_STATES, *FINAL_STATES)
 
-_LIVE_SQL = "status IN ('dialing', 'ringing', 'in_progress', 'review')"
+# Literal predicates (not bound parameters) so PostgreSQL can match the partial indexes.
+LIVE_SQL = "status IN ('dialing', 'ringing', 'in_progress', 'review')"
+LEASED_SQL = "status = 'queued' AND lease_until IS NOT NULL"
 
 
 class Campaign(Base):
@@ -109,18 +111,25 @@ class Attempt(Base):
         Index("ix_attempts_claim", "campaign_id", "status", "due_at"),
         Index("ix_attempts_customer_dialed", "customer_id", "dialed_at"),
         Index(
+            "ix_attempts_leased_campaign",
+            "campaign_id",
+            "lease_until",
+            sqlite_where=text(LEASED_SQL),
+            postgresql_where=text(LEASED_SQL),
+        ),
+        Index(
             "uq_attempts_live_customer",
             "customer_id",
             unique=True,
-            sqlite_where=text(_LIVE_SQL),
-            postgresql_where=text(_LIVE_SQL),
+            sqlite_where=text(LIVE_SQL),
+            postgresql_where=text(LIVE_SQL),
         ),
         Index(
             "uq_attempts_live_phone",
             "phone_e164",
             unique=True,
-            sqlite_where=text(_LIVE_SQL),
-            postgresql_where=text(_LIVE_SQL),
+            sqlite_where=text(LIVE_SQL),
+            postgresql_where=text(LIVE_SQL),
         ),
     )
 

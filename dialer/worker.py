@@ -20,11 +20,18 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dialer.campaign_models import ATTEMPTS, Attempt, Campaign, WorkerHeartbeat
+from dialer.campaign_models import (
+    ATTEMPTS,
+    LEASED_SQL,
+    LIVE_SQL,
+    Attempt,
+    Campaign,
+    WorkerHeartbeat,
+)
 from dialer.carrier import CallNotFound, Carrier, CarrierError, TwilioCarrier
 from dialer.claim import LeaseColumns, claim, release
 from dialer.config import DEV_CARRIER_TOKEN, DialerSettings
@@ -245,18 +252,17 @@ class Dialer:
         return out
 
     def _in_flight_by_campaign(self, s: Session, now: datetime) -> dict[int, int]:
-        from sqlalchemy import and_, or_
+        """Live attempts plus claimed-but-not-dialed ones, per campaign.
 
-        rows = s.execute(
-            select(Attempt.campaign_id, func.count())
-            .where(
-                or_(
-                    Attempt.status.in_(("dialing", "ringing", "in_progress", "review")),
-                    and_(Attempt.status == "queued", Attempt.lease_until > now),
-                )
-            )
-            .group_by(Attempt.campaign_id)
-        ).all()
+        One statement (one snapshot): a row moving from leased to live between two
+        separate counts would be missed by both. Each branch matches a partial index.
+        """
+        live = select(Attempt.campaign_id.label("cid")).where(text(LIVE_SQL))
+        leased = select(Attempt.campaign_id.label("cid")).where(
+            text(LEASED_SQL), Attempt.lease_until > now
+        )
+        u = union_all(live, leased).subquery()
+        rows = s.execute(select(u.c.cid, func.count()).group_by(u.c.cid)).all()
         return {int(cid): int(n) for cid, n in rows}
 
     def _handoff_budget(
