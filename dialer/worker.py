@@ -297,7 +297,10 @@ class Dialer:
                 return "lost"
             c = s.get(Campaign, a.campaign_id)
             assert c is not None
-            if c.status != "running":
+            # Pacing counted this row as in flight only until its lease ends: a lease
+            # about to run out is given back rather than dialed late.
+            margin = timedelta(seconds=self.ds.lease_s / 2)
+            if c.status != "running" or a.lease_until is None or a.lease_until < now + margin:
                 release(s, ATTEMPTS, [a.id], owner=self.worker_id)
                 return "deferred"
             cust = s.scalar(select(Customer).where(Customer.id == a.customer_id).with_for_update())

@@ -351,3 +351,16 @@ def test_pipeline_answer_class_wins(db: Database) -> None:
             "no_interest",
         )
         assert a.answered_at is not None and a.ended_at is not None
+
+
+def test_a_lease_about_to_expire_is_not_dialed(db: Database) -> None:
+    clock = VirtualClock(T0)
+    ds = fast_settings()
+    carrier = InMemoryCarrier(now=clock.now)
+    _campaign(db, 1, clock)
+    d = Dialer(db, db.settings, ds, carrier, clock=clock)
+    (attempt_id,) = d.claim_due()
+    clock.advance(ds.lease_s * 0.75)  # the worker stalled after claiming
+    assert d.dial(attempt_id) == "deferred"
+    assert len(carrier.calls) == 0
+    assert d.tick().dialed == 1
