@@ -203,3 +203,18 @@ def test_customer_without_zone_uses_number_or_default(db: Database) -> None:
         row = service.CustomerRow(c.id, c.phone_e164, None, None)
         assert loader.zones(row).zones == ("America/New_York",)
         assert s.scalars(select(SkipRecord)).all() == []
+
+
+def test_the_documented_campaign_example_is_valid() -> None:
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from dialer.campaign_spec import CampaignSpec
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "dialer.md"
+    block = re.search(r"```yaml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert block is not None
+    spec = CampaignSpec.model_validate(yaml.safe_load(block.group(1)))
+    assert spec.retry.rule("powered_off").next_day and spec.window.holiday_calendar == "cn"
