@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import delete, func, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,6 +117,7 @@ class Dialer:
         self._calendars_at: float | None = None
         self._last_beat: float | None = None
         self._pg = not is_sqlite(db.engine)
+        self._rotation = 0
 
     # ------------------------------------------------------------ loop
 
@@ -164,6 +165,10 @@ class Dialer:
         with self.db.session() as s:
             hb = s.get(WorkerHeartbeat, self.worker_id)
             if hb is None:
+                # First beat of this worker: forget workers silent for a day.
+                s.execute(
+                    delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - timedelta(days=1))
+                )
                 s.add(
                     WorkerHeartbeat(
                         worker_id=self.worker_id,
@@ -214,6 +219,9 @@ class Dialer:
             )
             if not campaigns:
                 return []
+            # Rotate the order so that no campaign starves the others of the batch.
+            self._rotation = (self._rotation + 1) % len(campaigns)
+            campaigns = campaigns[self._rotation :] + campaigns[: self._rotation]
             workers = self._live_workers(s, now)
             self._global_bucket.rate = self.ds.calls_per_second / workers
             in_flight = self._in_flight_by_campaign(s, now)
