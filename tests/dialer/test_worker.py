@@ -102,6 +102,16 @@ def test_intent_is_committed_before_the_carrier_is_asked(db: Database) -> None:
 
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_crash_around_originate_never_redials_blindly(db: Database, when: str) -> None:
+    _crash_around_originate(db, when)
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_crash_around_originate_postgres(pg_db: Database, when: str) -> None:
+    _crash_around_originate(pg_db, when)
+
+
+def _crash_around_originate(db: Database, when: str) -> None:
     clock = VirtualClock(T0)
     carrier = CrashingCarrier(clock, when)
     ds = fast_settings()
