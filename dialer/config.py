@@ -7,14 +7,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dialer.eligibility import FrequencyCaps
 
-DEV_CARRIER_TOKEN = "dev-token"
+# Dev defaults match the simulator's carrier (`tailcall simulator ...` on port 8099).
+DEV_CARRIER_ACCOUNT = "AC" + "0" * 31 + "1"
+DEV_CARRIER_TOKEN = "sim-auth-token"
 
 
 class DialerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TAILCALL_DIALER_", extra="ignore")
 
     carrier_base_url: str = "http://127.0.0.1:8099"
-    carrier_account_sid: str = "ACtailcall"
+    carrier_account_sid: str = DEV_CARRIER_ACCOUNT
     carrier_auth_token: SecretStr = SecretStr(DEV_CARRIER_TOKEN)
     carrier_timeout_s: float = Field(default=10.0, gt=0)
 

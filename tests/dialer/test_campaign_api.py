@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from dialer.campaign_api import carrier_router, router, twilio_signature
 from dialer.campaign_models import Attempt
+from dialer.config import DEV_CARRIER_TOKEN
 from tailcall.app import create_app
 from tailcall.db import Database
 from tests.dialer.conftest import ALWAYS, add_customers, add_list
@@ -81,6 +82,6 @@ def test_signature_is_checked_in_prod(db: Database) -> None:
     client = TestClient(_app(db))
     form = {"CallSid": "CA1", "CallStatus": "ringing"}
     assert client.post("/carrier/status", data=form).status_code == 403
-    sig = twilio_signature("dev-token", "http://127.0.0.1:8080/carrier/status", form)
+    sig = twilio_signature(DEV_CARRIER_TOKEN, "http://127.0.0.1:8080/carrier/status", form)
     r = client.post("/carrier/status", data=form, headers={"X-Twilio-Signature": sig})
     assert r.status_code == 204
