@@ -1,0 +1,116 @@
+"""How many calls may be started now (pure): concurrency, calls per second, agent capacity.
+
+Handoff-aware pacing: for a campaign with live handoff, the expected number of customers
+asking for a human, ``handoff_rate x answer_rate x calls_in_progress``, must not exceed
+the agents who are free, so nobody who wants a human is left waiting.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+
+class PacingConfig(BaseModel):
+    """A campaign's pacing."""
+
+    max_concurrent: int = Field(default=10, ge=0)
+    calls_per_second: float = Field(default=2.0, gt=0)
+    # Priors for the rates, used until enough calls have been seen.
+    prior_answer_rate: float = Field(default=0.4, ge=0, le=1)
+    prior_handoff_rate: float = Field(default=0.1, ge=0, le=1)
+    prior_weight: float = Field(default=20.0, ge=0)
+
+
+class AgentCapacity(Protocol):
+    """Agents free to take a live handoff (the console implements this)."""
+
+    def free_agents(self, skill: str | None) -> int: ...
+
+
+class FixedAgentCapacity:
+    """A fake: a settable number of free agents per skill (None = any skill)."""
+
+    def __init__(self, free: int = 0, by_skill: dict[str, int] | None = None) -> None:
+        self.free = free
+        self.by_skill = dict(by_skill or {})
+
+    def free_agents(self, skill: str | None) -> int:
+        if skill is not None and skill in self.by_skill:
+            return self.by_skill[skill]
+        return self.free
+
+
+class TokenBucket:
+    """Calls-per-second limiter on a monotonic clock; burst defaults to one second's worth."""
+
+    def __init__(self, rate: float, burst: float | None = None, now: float = 0.0) -> None:
+        self.rate = rate
+        self.burst = max(1.0, burst if burst is not None else rate)
+        self.tokens = self.burst
+        self.last = now
+
+    def _refill(self, now: float) -> None:
+        if now > self.last:
+            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+
+    def available(self, now: float) -> int:
+        self._refill(now)
+        return int(self.tokens + 1e-9)
+
+    def take(self, n: int, now: float) -> int:
+        """Take up to ``n`` whole tokens; returns how many were granted."""
+        self._refill(now)
+        granted = max(0, min(n, int(self.tokens + 1e-9)))
+        self.tokens -= granted
+        return granted
+
+    def give_back(self, n: int) -> None:
+        self.tokens = min(self.burst, self.tokens + n)
+
+
+def smoothed_rate(hits: int, trials: int, prior: float, weight: float) -> float:
+    """A rate estimate pulled toward ``prior`` when few trials were seen."""
+    if trials + weight <= 0:
+        return prior
+    return (hits + prior * weight) / (trials + weight)
+
+
+def handoff_budget(
+    in_progress: int, handoff_rate: float, answer_rate: float, free_agents: int
+) -> int | None:
+    """More calls allowed so that expected handoffs stay <= free agents (None: no limit)."""
+    p = handoff_rate * answer_rate
+    if p <= 0:
+        return None
+    allowed_total = math.floor(max(free_agents, 0) / p + 1e-9)
+    return max(0, allowed_total - in_progress)
+
+
+@dataclass(frozen=True)
+class Load:
+    """Calls holding or about to hold a line (live attempts + claimed, not yet dialed)."""
+
+    campaign_in_flight: int
+    global_in_flight: int
+
+
+def dial_budget(
+    cfg: PacingConfig,
+    load: Load,
+    global_lines: int,
+    *,
+    handoff: int | None = None,
+) -> int:
+    """How many new dials the concurrency caps and the handoff budget allow now."""
+    budget = min(
+        cfg.max_concurrent - load.campaign_in_flight,
+        global_lines - load.global_in_flight,
+    )
+    if handoff is not None:
+        budget = min(budget, handoff)
+    return max(0, budget)
