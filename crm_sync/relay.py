@@ -46,7 +46,6 @@ from sqlalchemy import Table, and_, exists, func, insert, literal, select, true,
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from crm_sync import claim
 from crm_sync.backoff import Decision, Result, RetryPolicy, decide
 from crm_sync.connectors import Connector, EndpointInfo, OutboundEvent
 from crm_sync.file_export import FileExportConnector
@@ -54,6 +53,7 @@ from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, Out
 from crm_sync.service import mark_sent
 from crm_sync.settings import CrmSettings
 from crm_sync.webhook import WebhookConnector
+from tailcall import claims as claim
 from tailcall.clock import Clock
 from tailcall.db import Database, UTCDateTime, bulk_insert, execute_many
 

@@ -11,14 +11,14 @@ import argparse
 import json
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import and_, insert
 
 from dialer.campaign_models import ATTEMPTS, Campaign
-from dialer.claim import claim
 from dialer.models import Customer
+from tailcall.claims import LeaseColumns, claim
 from tailcall.db import Database, utcnow
 from tailcall.settings import Settings
 
@@ -79,14 +79,16 @@ def drill(
         t0 = time.perf_counter()
         while True:
             with db.session() as s:
+                now = utcnow()
                 ids = claim(
                     s,
-                    ATTEMPTS,
+                    LeaseColumns(ATTEMPTS),
+                    ready=and_(ATTEMPTS.c.status == "queued", ATTEMPTS.c.due_at <= now),
                     owner=owner,
-                    now=utcnow(),
-                    lease=timedelta(seconds=lease_s),
+                    now=now,
+                    lease_seconds=lease_s,
                     limit=batch,
-                    where=[ATTEMPTS.c.status == "queued"],
+                    order_by=(ATTEMPTS.c.due_at, ATTEMPTS.c.id),
                 )
             if not ids:
                 break

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, text, union_all
+from sqlalchemy import and_, delete, func, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,6 @@ from dialer.campaign_models import (
     WorkerHeartbeat,
 )
 from dialer.carrier import CallNotFound, Carrier, CarrierError, TwilioCarrier
-from dialer.claim import LeaseColumns, claim, release
 from dialer.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.eligibility import decide
 from dialer.holidays import HolidayCalendar
@@ -59,6 +58,7 @@ from dialer.service import (
     variants_of,
     window_of,
 )
+from tailcall.claims import LeaseColumns, claim, release
 from tailcall.clock import Clock, SystemClock
 from tailcall.db import Database, is_sqlite
 from tailcall.settings import Settings
@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_LOCK_KEY = 7_270_001  # pg advisory lock: pacing counts and claims are serialised
 LIVE_CALL_STATES = ("dialing", "ringing", "in_progress")
+ATTEMPT_LEASE = LeaseColumns(ATTEMPTS)
 
 
 @dataclass
@@ -245,12 +246,17 @@ class Dialer:
                     continue
                 got = claim(
                     s,
-                    ATTEMPTS,
+                    ATTEMPT_LEASE,
+                    ready=and_(
+                        Attempt.campaign_id == c.id,
+                        Attempt.status == "queued",
+                        Attempt.due_at <= now,
+                    ),
                     owner=self.worker_id,
                     now=now,
-                    lease=timedelta(seconds=self.ds.lease_s),
+                    lease_seconds=self.ds.lease_s,
                     limit=n,
-                    where=[Attempt.campaign_id == c.id, Attempt.status == "queued"],
+                    order_by=(Attempt.due_at, Attempt.id),
                 )
                 log.debug("claimed", extra={"campaign_id": c.id, "n": len(got), "in_flight": cif})
                 bucket.take(len(got), mono)
@@ -309,7 +315,7 @@ class Dialer:
             # about to run out is given back rather than dialed late.
             margin = timedelta(seconds=self.ds.lease_s / 2)
             if c.status != "running" or a.lease_until is None or a.lease_until < now + margin:
-                release(s, ATTEMPTS, [a.id], owner=self.worker_id)
+                release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
                 return "deferred"
             cust = s.scalar(select(Customer).where(Customer.id == a.customer_id).with_for_update())
             assert cust is not None
@@ -417,15 +423,15 @@ class Dialer:
         """Reconcile live attempts whose watchdog fired with the carrier's view of the call."""
         now = self.clock.now()
         with self.db.session() as s:
-            ids = claim(
+            ids = claim(  # expired watchdogs of live attempts
                 s,
-                ATTEMPTS,
+                ATTEMPT_LEASE,
+                ready=Attempt.status.in_(LIVE_CALL_STATES),
                 owner=self.worker_id,
                 now=now,
-                lease=timedelta(seconds=self.ds.lease_s),
+                lease_seconds=self.ds.lease_s,
                 limit=self.ds.claim_batch,
-                where=[Attempt.status.in_(LIVE_CALL_STATES)],
-                cols=LeaseColumns(due="lease_until"),
+                order_by=(Attempt.lease_until, Attempt.id),
             )
         for attempt_id in ids:
             try:

@@ -47,7 +47,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     from crm_sync.api import router as crm_router
     from dialer.api import router as dialer_router
+    from dialer.campaign_api import carrier_router
+    from dialer.campaign_api import router as campaigns_router
 
     app.include_router(dialer_router)
+    app.include_router(campaigns_router)
+    app.include_router(carrier_router)
     app.include_router(crm_router)
     return app

@@ -77,6 +77,7 @@ def _safe_url(url: str) -> str:
 
 def _mount_subsystems() -> None:
     from crm_sync.cli import crm_app
+    from dialer.campaign_cli import campaigns_app, worker_app
     from dialer.cli import lists_app, suppress_app
     from dialogue.cli import models_app
     from dialogue.intent_cli import intent_app
@@ -85,6 +86,8 @@ def _mount_subsystems() -> None:
 
     app.add_typer(lists_app, name="lists")
     app.add_typer(suppress_app, name="suppress")
+    app.add_typer(campaigns_app, name="campaigns")
+    app.add_typer(worker_app, name="worker")
     app.add_typer(crm_app, name="crm")
     app.add_typer(models_app, name="models")
     app.add_typer(intent_app, name="intent")

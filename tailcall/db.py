@@ -43,7 +43,12 @@ NAMING = {
 }
 
 # Every subsystem that owns tables; imported so Base.metadata is complete for migrations.
-MODEL_MODULES = ("dialer.models", "crm_sync.models", "dialogue.intent_models")
+MODEL_MODULES = (
+    "dialer.models",
+    "dialer.campaign_models",
+    "crm_sync.models",
+    "dialogue.intent_models",
+)
 
 
 class Base(DeclarativeBase):

@@ -13,47 +13,56 @@ import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select
 
 from dialer.campaign_models import ATTEMPTS
-from dialer.claim import LeaseColumns, claim, release
 from dialer.claim_drill import seed
+from dialer.worker import ATTEMPT_LEASE
+from tailcall.claims import LeaseColumns, claim, release
 from tailcall.db import Database
 
 NOW = datetime(2026, 5, 6, 2, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
 
 
+def take(s, owner: str, now: datetime, limit: int, *where) -> list[int]:  # type: ignore[no-untyped-def]
+    """The dialer's claim of due attempts."""
+    ready = ATTEMPTS.c.due_at <= now
+    for w in where:
+        ready = ready & w
+    return sorted(
+        claim(
+            s,
+            ATTEMPT_LEASE,
+            ready=ready,
+            owner=owner,
+            now=now,
+            lease_seconds=LEASE.total_seconds(),
+            limit=limit,
+        )
+    )
+
+
 def test_claims_are_disjoint_and_leases_expire(db: Database) -> None:
     seed(db, 10, due=NOW - timedelta(seconds=1))
     with db.session() as s:
-        a = claim(s, ATTEMPTS, owner="a", now=NOW, lease=LEASE, limit=4)
+        a = take(s, "a", NOW, 4)
     with db.session() as s:
-        b = claim(s, ATTEMPTS, owner="b", now=NOW, lease=LEASE, limit=100)
+        b = take(s, "b", NOW, 100)
     assert len(a) == 4 and len(b) == 6 and not set(a) & set(b)
     with db.session() as s:
-        assert claim(s, ATTEMPTS, owner="c", now=NOW, lease=LEASE, limit=100) == []
-        assert release(s, ATTEMPTS, a[:2], owner="b") == 0  # not b's
-        assert release(s, ATTEMPTS, a[:2], owner="a") == 2
+        assert take(s, "c", NOW, 100) == []
+        assert release(s, ATTEMPT_LEASE, a[:2], "b") == 0  # not b's
+        assert release(s, ATTEMPT_LEASE, a[:2], "a") == 2
     with db.session() as s:
-        assert claim(s, ATTEMPTS, owner="c", now=NOW, lease=LEASE, limit=100) == a[:2]
+        assert take(s, "c", NOW, 100) == a[:2]
     with db.session() as s:  # after expiry everything is claimable again
-        later = claim(
-            s, ATTEMPTS, owner="d", now=NOW + LEASE + timedelta(seconds=1), lease=LEASE, limit=100
-        )
+        later = take(s, "d", NOW + LEASE + timedelta(seconds=1), 100)
     assert len(later) == 10
 
 
 def test_not_due_rows_and_extra_conditions(db: Database) -> None:
     seed(db, 3, due=NOW + timedelta(hours=1))
     with db.session() as s:
-        assert claim(s, ATTEMPTS, owner="a", now=NOW, lease=LEASE, limit=10) == []
-        got = claim(
-            s,
-            ATTEMPTS,
-            owner="a",
-            now=NOW + timedelta(hours=2),
-            lease=LEASE,
-            limit=10,
-            where=[ATTEMPTS.c.status == "ended"],
-        )
+        assert take(s, "a", NOW, 10) == []
+        got = take(s, "a", NOW + timedelta(hours=2), 10, ATTEMPTS.c.status == "ended")
         assert got == []
 
 
@@ -72,9 +81,18 @@ def test_generic_over_any_table(db: Database) -> None:
     naive = NOW.replace(tzinfo=None)
     with db.session() as s:
         s.execute(insert(outbox), [{"next_try": naive} for _ in range(5)])
-    cols = LeaseColumns(due="next_try", owner="owner", until="held_until")
+    cols = LeaseColumns(outbox, owner="owner", until="held_until")
     with db.session() as s:
-        got = claim(s, outbox, owner="relay", now=naive, lease=LEASE, limit=3, cols=cols)
+        got = claim(
+            s,
+            cols,
+            ready=outbox.c.next_try <= naive,
+            owner="relay",
+            now=naive,
+            lease_seconds=60,
+            limit=3,
+            order_by=(outbox.c.next_try, outbox.c.id),
+        )
         assert got == [1, 2, 3]
         owners = s.execute(select(outbox.c.owner).order_by(outbox.c.id)).scalars().all()
         assert owners == ["relay"] * 3 + [None] * 2

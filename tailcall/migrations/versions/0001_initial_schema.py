@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 00:16:49.964661
+Create Date: 2026-11-24 00:25:22.023611
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,32 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_lists')),
     sa.UniqueConstraint('sha256', name=op.f('uq_call_lists_sha256'))
     )
+    op.create_table('campaigns',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('script_id', sa.String(length=100), nullable=False),
+    sa.Column('caller_id', sa.String(length=20), nullable=False),
+    sa.Column('variants', sa.JSON(), nullable=False),
+    sa.Column('audience', sa.JSON(), nullable=False),
+    sa.Column('window', sa.JSON(), nullable=False),
+    sa.Column('pacing', sa.JSON(), nullable=False),
+    sa.Column('retry_rules', sa.JSON(), nullable=False),
+    sa.Column('thresholds', sa.JSON(), nullable=False),
+    sa.Column('live_handoff', sa.Boolean(), nullable=False),
+    sa.Column('handoff_skill', sa.String(length=50), nullable=True),
+    sa.Column('start_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.String(length=200), nullable=True),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
+    sa.UniqueConstraint('name', name=op.f('uq_campaigns_name'))
+    )
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaigns_status'), ['status'], unique=False)
+
     op.create_table('crm_endpoints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -116,6 +142,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customers_branch'), ['branch'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_external_id'), ['external_id'], unique=False)
 
+    op.create_table('holiday_days',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('calendar', sa.String(length=16), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('name', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holiday_days')),
+    sa.UniqueConstraint('calendar', 'day', name='uq_holiday_days_calendar_day')
+    )
     op.create_table('intent_call_labels',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('call_sid', sa.String(length=64), nullable=False),
@@ -161,6 +196,69 @@ def upgrade() -> None:
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_suppressions_external_id'), ['external_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_suppressions_phone_e164'), ['phone_e164'], unique=False)
+
+    op.create_table('worker_heartbeats',
+    sa.Column('worker_id', sa.String(length=100), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('pid', sa.Integer(), nullable=False),
+    sa.Column('host', sa.String(length=100), nullable=False),
+    sa.Column('started_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('beat_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('worker_id', name=op.f('pk_worker_heartbeats'))
+    )
+    op.create_table('attempt_skips',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('final', sa.Boolean(), nullable=False),
+    sa.Column('at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempt_skips_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attempt_skips'))
+    )
+    with op.batch_alter_table('attempt_skips', schema=None) as batch_op:
+        batch_op.create_index('ix_attempt_skips_campaign_reason', ['campaign_id', 'reason'], unique=False)
+
+    op.create_table('attempts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('phone_e164', sa.String(length=20), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('retry_of_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('variant', sa.String(length=50), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('due_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lease_owner', sa.String(length=100), nullable=True),
+    sa.Column('lease_until', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('queued_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('dialed_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ringing_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_event_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('carrier_sid', sa.String(length=64), nullable=True),
+    sa.Column('carrier_status', sa.String(length=32), nullable=True),
+    sa.Column('outcome', sa.String(length=32), nullable=True),
+    sa.Column('answered_by', sa.String(length=32), nullable=True),
+    sa.Column('disposition', sa.String(length=64), nullable=True),
+    sa.Column('duration_s', sa.Float(), nullable=True),
+    sa.Column('handoff_requested_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_retry_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempts_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_attempts_customer_id_customers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['retry_of_id'], ['attempts.id'], name=op.f('fk_attempts_retry_of_id_attempts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attempts')),
+    sa.UniqueConstraint('carrier_sid', name=op.f('uq_attempts_carrier_sid'))
+    )
+    with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.create_index('ix_attempts_claim', ['campaign_id', 'status', 'due_at'], unique=False)
+        batch_op.create_index('ix_attempts_customer_dialed', ['customer_id', 'dialed_at'], unique=False)
+        batch_op.create_index('ix_attempts_leased_campaign', ['campaign_id', 'lease_until'], unique=False, sqlite_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"), postgresql_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"))
+        batch_op.create_index('uq_attempts_live_customer', ['customer_id'], unique=True, sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
+        batch_op.create_index('uq_attempts_live_phone', ['phone_e164'], unique=True, sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
 
     op.create_table('campaign_scoring_models',
     sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -303,6 +401,19 @@ def downgrade() -> None:
 
     op.drop_table('crm_labels')
     op.drop_table('campaign_scoring_models')
+    with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.drop_index('uq_attempts_live_phone', sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
+        batch_op.drop_index('uq_attempts_live_customer', sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
+        batch_op.drop_index('ix_attempts_leased_campaign', sqlite_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"), postgresql_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"))
+        batch_op.drop_index('ix_attempts_customer_dialed')
+        batch_op.drop_index('ix_attempts_claim')
+
+    op.drop_table('attempts')
+    with op.batch_alter_table('attempt_skips', schema=None) as batch_op:
+        batch_op.drop_index('ix_attempt_skips_campaign_reason')
+
+    op.drop_table('attempt_skips')
+    op.drop_table('worker_heartbeats')
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppressions_phone_e164'))
         batch_op.drop_index(batch_op.f('ix_suppressions_external_id'))
@@ -314,6 +425,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_intent_call_labels_call_id'))
 
     op.drop_table('intent_call_labels')
+    op.drop_table('holiday_days')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_external_id'))
         batch_op.drop_index(batch_op.f('ix_customers_branch'))
@@ -328,5 +440,9 @@ def downgrade() -> None:
     op.drop_table('crm_leads')
     op.drop_table('crm_inbound_events')
     op.drop_table('crm_endpoints')
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaigns_status'))
+
+    op.drop_table('campaigns')
     op.drop_table('call_lists')
     # ### end Alembic commands ###

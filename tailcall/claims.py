@@ -1,15 +1,18 @@
 """Claiming rows with a lease, in one statement, on PostgreSQL and SQLite.
 
-This module depends on SQLAlchemy only (not on tailcall or crm_sync), so any worker that
-claims rows (the CRM relay, the dialer's attempt loop) can use the same mechanism.
+The dialer claims its attempts with it and CRM sync's relay its outbox deliveries.
 
 A claimable table has an integer primary key ``id`` and two lease columns: the owner
 (a string naming the worker) and the lease end (a timezone-aware datetime). A row is
 claimable when it matches the caller's ``ready`` condition and its lease is free or has
 expired, so a crashed worker's rows come back after the lease runs out.
 
-- PostgreSQL: ``UPDATE t SET owner, lease_until WHERE id IN (SELECT id ... ORDER BY ...
-  LIMIT n FOR UPDATE SKIP LOCKED) RETURNING id``: concurrent workers skip each other's rows.
+- PostgreSQL: ``WITH picked AS MATERIALIZED (SELECT id ... ORDER BY ... LIMIT n FOR UPDATE
+  SKIP LOCKED) UPDATE t SET owner, lease_until WHERE id IN (SELECT id FROM picked)
+  RETURNING id``: concurrent workers skip each other's rows. The pick must be materialised:
+  as a plain ``IN (subquery)`` PostgreSQL may re-run the subquery per outer row (a nested
+  loop semi join, common on fresh tables), and with SKIP LOCKED each run finds new rows, so
+  one claim of ``LIMIT 5`` was seen taking 60 rows.
 - SQLite (no row locks): the same compare-and-set ``UPDATE ... WHERE id IN (SELECT ...)
   AND <still claimable> RETURNING id``; it must run inside a write transaction begun with
   ``BEGIN IMMEDIATE`` (as ``tailcall.db`` does), which serialises writers up front.
@@ -73,15 +76,17 @@ def claim(
         return []
     t = lease.table
     claimable = and_(ready, lease.free_at(now))
-    pick = select(lease.id).where(claimable).order_by(*(order_by or (lease.id,))).limit(limit)
-    dialect = session.get_bind().dialect.name
-    where: ColumnElement[bool]
-    if dialect == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-        where = lease.id.in_(pick.scalar_subquery())
-    else:
-        # Compare-and-set: the claim condition is re-checked by the UPDATE itself.
-        where = and_(lease.id.in_(pick.scalar_subquery()), claimable)
+    pick = (
+        select(lease.id)
+        .where(claimable)
+        .order_by(*(order_by or (lease.id,)))
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # dropped by SQLAlchemy on SQLite
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    # Compare-and-set: the claim condition is re-checked by the UPDATE itself (SQLite).
+    where = and_(lease.id.in_(select(pick.c.id)), claimable)
     values: dict[str, Any] = {
         lease.owner.key: owner,
         lease.until.key: lease_end(now, lease_seconds),
