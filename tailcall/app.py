@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,15 +15,28 @@ from tailcall.errors import TailcallError
 from tailcall.settings import Settings
 
 
-def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
-    """Build the app; subsystem routers are mounted here and nowhere else."""
+def create_app(
+    settings: Settings, db: Database | None = None, *, background: bool = False
+) -> FastAPI:
+    """Build the app; subsystem routers are mounted here and nowhere else.
+
+    ``background`` also runs the embedded default's loops in this process: the dialer and
+    the CRM relay (``tailcall serve``); tests build the app without them.
+    """
     database = db or Database(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if db is None:
-            database.dispose()
+        loops = _BackgroundLoops(database, settings) if background else None
+        if loops is not None:
+            loops.start()
+        try:
+            yield
+        finally:
+            if loops is not None:
+                await loops.stop()
+            if db is None:
+                database.dispose()
 
     app = FastAPI(
         title="tailcall",
@@ -55,3 +69,29 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(carrier_router)
     app.include_router(crm_router)
     return app
+
+
+class _BackgroundLoops:
+    """The dial loop (a thread: it does blocking database and carrier work) and the CRM
+    relay (an asyncio task) of the embedded single-process deployment."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        from crm_sync.relay import Relay
+        from crm_sync.settings import CrmSettings
+        from dialer.worker import DialerThread, build_dialer
+        from tailcall.clock import SystemClock
+
+        self.dialer = DialerThread(build_dialer(db, settings))
+        self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")
+        self._stop = asyncio.Event()
+        self._relay_task: asyncio.Task[object] | None = None
+
+    def start(self) -> None:
+        self.dialer.start()
+        self._relay_task = asyncio.create_task(self.relay.run(self._stop))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._relay_task is not None:
+            await asyncio.wait_for(self._relay_task, timeout=30)
+        await asyncio.to_thread(self.dialer.stop)

@@ -66,7 +66,12 @@ def serve(
     if port:
         settings.port = port
     upgrade(settings)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings, background=True),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+    )
 
 
 def _safe_url(url: str) -> str:
