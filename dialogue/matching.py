@@ -29,6 +29,9 @@ _CJK_LANGS = ("zh", "ko", "ja")
 _FILLERS: dict[str, tuple[str, ...]] = {
     # Removed anywhere in the (space-free) text; longest first.
     "zh": (
+        "你好",  # greetings answer the phone; they are not "好" (agreement)
+        "您好",
+        "喂",
         "那个",
         "就是",
         "然后呢",

@@ -68,6 +68,14 @@ def test_intent_matching(text: str, intent: str) -> None:
     assert m is not None and m.intent == intent
 
 
+def test_greetings_are_not_agreement() -> None:
+    agree = Lexicon({"agree": (["好", "好的", "可以"], 0)}, "zh-CN")
+    assert agree.match("你好") is None
+    assert agree.match("喂，您好") is None
+    m = agree.match("喂你好，可以")
+    assert m is not None and m.intent == "agree"
+
+
 def test_no_match_and_exactness() -> None:
     assert LEX.match("今天天气怎么样") is None
     assert LEX.match("") is None
