@@ -168,7 +168,7 @@ def serve(port: int, data_dir: str) -> None:
         events=FakeEvents(),
         record_calls=False,
     )
-    runtime.models.model("ko-KR")  # load before the first call
+    asyncio.run(runtime.warm_up(["ko-KR"], ["안녕하세요 고객님", "네 알겠습니다"]))
     app = FastAPI()
     app.include_router(media_router(runtime))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -15,11 +15,17 @@ stop (pushed *before* the VAD stop frame). Its ``result`` is an ``AsrResult``:
   was heard, for transcripts and logs only;
 - nothing decoded (a cough, a click): ``text`` "" and ``result.judgement.reason == "empty"``.
 
-Grammar decoding is cheap (real-time factor about 0.03 with the widened beams, final
-about 10-30 ms), so it runs inline on the event loop in 100 ms chunks; free decoding
-(about 9x the cost) and recognizer builds (about 20 ms with the barrier entry) run in a
-worker thread. Recognizers are per call and never shared; built ones are kept per
-grammar so a state revisited costs nothing.
+Grammar mode decodes with one recognizer that gives word confidences (Vosk's MBR
+result, ``SetWords(True)``): the accept rule needs its 1-best to be an exact grammar
+phrase with every word confident. A second, N-best recognizer on the same audio (the
+first design) doubled the decoding cost without changing the decisions (bench/
+grammar_judge.py: 50.5 % correct, 4.0 % vs 5.0 % wrong intent, same off-topic accepts on
+the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for comparison.
+Grammar decoding is cheap (real-time factor about 0.03 with the widened beams), so it
+runs inline on the event loop in 100 ms chunks; free decoding (about 9x the cost) and
+recognizer builds (about 20 ms with the barrier entry) run in a worker thread. Audio is
+not passed on downstream (nothing after the STT needs it). Recognizers are per call and
+never shared; built ones are kept per grammar so a state revisited costs nothing.
 """
 
 from __future__ import annotations
@@ -89,8 +95,8 @@ class AsrResult:
 @dataclass
 class _Recognizers:
     grammar: Grammar | None
-    nbest: Any
-    mbr: Any | None
+    main: Any  # grammar mode: word confidences (MBR); free mode: the only recognizer
+    nbest: Any | None = None  # optional N-best pass (grammar mode, ``nbest_pass``)
 
 
 @dataclass
@@ -112,7 +118,7 @@ class VoskSTTService(STTService):
         phrases: Sequence[str] = (),
         free_decoding: bool = False,
         min_word_confidence: float = 0.7,
-        word_confidence_pass: bool = True,
+        nbest_pass: bool = False,
         interim_results: bool = True,
         interim_interval_s: float = 0.3,
         max_alternatives: int = 10,
@@ -120,11 +126,12 @@ class VoskSTTService(STTService):
     ) -> None:
         kwargs.setdefault("ttfs_p99_latency", 0.15)
         kwargs.setdefault("settings", STTSettings(model=None, language=None))
+        kwargs.setdefault("audio_passthrough", False)
         super().__init__(**kwargs)
         self._model = model
         self._vocab = vocabulary
         self._min_conf = min_word_confidence
-        self._mbr_pass = word_confidence_pass
+        self._nbest_pass = nbest_pass
         self._interims = interim_results
         self._interim_interval = interim_interval_s
         self._max_alts = max_alternatives
@@ -204,15 +211,15 @@ class VoskSTTService(STTService):
         if grammar is None:
             rec = KaldiRecognizer(self._model, rate)
             rec.SetWords(True)
-            return _Recognizers(None, rec, None)
-        nbest = KaldiRecognizer(self._model, rate, grammar.vosk_json())
-        nbest.SetWords(True)
-        nbest.SetMaxAlternatives(self._max_alts)
-        mbr = None
-        if self._mbr_pass:
-            mbr = KaldiRecognizer(self._model, rate, grammar.vosk_json())
-            mbr.SetWords(True)
-        return _Recognizers(grammar, nbest, mbr)
+            return _Recognizers(None, rec)
+        main = KaldiRecognizer(self._model, rate, grammar.vosk_json())
+        main.SetWords(True)
+        nbest = None
+        if self._nbest_pass:
+            nbest = KaldiRecognizer(self._model, rate, grammar.vosk_json())
+            nbest.SetWords(True)
+            nbest.SetMaxAlternatives(self._max_alts)
+        return _Recognizers(grammar, main, nbest)
 
     def _activate(self, key: tuple[bool, tuple[str, ...]], recs: _Recognizers) -> None:
         self._active, self._active_key = recs, key
@@ -286,15 +293,15 @@ class VoskSTTService(STTService):
         data = bytes(self._chunk)
         self._chunk.clear()
         if recs.grammar is None:
-            await asyncio.to_thread(recs.nbest.AcceptWaveform, data)
+            await asyncio.to_thread(recs.main.AcceptWaveform, data)
         else:
-            recs.nbest.AcceptWaveform(data)
-            if recs.mbr is not None:
-                recs.mbr.AcceptWaveform(data)
+            recs.main.AcceptWaveform(data)
+            if recs.nbest is not None:
+                recs.nbest.AcceptWaveform(data)
         now = time.monotonic()
         if self._interims and now - self._last_interim_at >= self._interim_interval:
             self._last_interim_at = now
-            partial = str(json.loads(recs.nbest.PartialResult()).get("partial", ""))
+            partial = str(json.loads(recs.main.PartialResult()).get("partial", ""))
             if partial and partial != self._last_partial:
                 self._last_partial = partial
                 yield InterimTranscriptionFrame(partial, self._user_id, time_now_iso8601())
@@ -313,8 +320,8 @@ class VoskSTTService(STTService):
             result = await asyncio.to_thread(self._final_free, recs, data)
             judgement = judge_free(result)
         else:
-            nbest, mbr = self._final_grammar(recs, data)
-            judgement = judge(nbest, mbr, recs.grammar, min_confidence=self._min_conf)
+            main, nbest = self._final_grammar(recs, data)
+            judgement = judge(nbest or main, main, recs.grammar, min_confidence=self._min_conf)
         decode_s = time.perf_counter() - t0
         self.stats.utterances += 1
         self.stats.accepted += int(judgement.accepted)
@@ -339,8 +346,8 @@ class VoskSTTService(STTService):
     @staticmethod
     def _final_free(recs: _Recognizers, data: bytes) -> dict[str, Any]:
         if data:
-            recs.nbest.AcceptWaveform(data)
-        out: dict[str, Any] = json.loads(recs.nbest.FinalResult())
+            recs.main.AcceptWaveform(data)
+        out: dict[str, Any] = json.loads(recs.main.FinalResult())
         return out
 
     @staticmethod
@@ -348,9 +355,11 @@ class VoskSTTService(STTService):
         recs: _Recognizers, data: bytes
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         if data:
-            recs.nbest.AcceptWaveform(data)
-            if recs.mbr is not None:
-                recs.mbr.AcceptWaveform(data)
-        nbest: dict[str, Any] = json.loads(recs.nbest.FinalResult())
-        mbr: dict[str, Any] | None = json.loads(recs.mbr.FinalResult()) if recs.mbr else None
-        return nbest, mbr
+            recs.main.AcceptWaveform(data)
+            if recs.nbest is not None:
+                recs.nbest.AcceptWaveform(data)
+        main: dict[str, Any] = json.loads(recs.main.FinalResult())
+        nbest: dict[str, Any] | None = (
+            json.loads(recs.nbest.FinalResult()) if recs.nbest is not None else None
+        )
+        return main, nbest
