@@ -36,7 +36,7 @@ from dialogue.pyttsx3_tts import PromptRenderer, Pyttsx3TTSService, RenderCache
 from dialogue.recording import StereoRecording
 from dialogue.speech_settings import SpeechSettings
 from dialogue.vad import SharedSileroVADAnalyzer, shared_silero_session
-from dialogue.vosk_stt import VoskSTTService
+from dialogue.vosk_stt import RecognizerPool, VoskSTTService
 
 CALL_RATE = 8000  # the carrier's rate; the pipeline runs at it end to end
 
@@ -111,6 +111,7 @@ class SpeechRuntime:
     media_token: str | None = None
     record_calls: bool = True
     interim_results: bool = False
+    recognizers: RecognizerPool = field(default_factory=RecognizerPool)
 
     def __post_init__(self) -> None:
         if self.registry is None:
@@ -174,6 +175,7 @@ def build_call_pipeline(
         min_word_confidence=settings.asr_min_word_confidence,
         interim_results=runtime.interim_results,
         sample_rate=CALL_RATE,
+        pool=runtime.recognizers,
     )
     tts = Pyttsx3TTSService(
         prompts=runtime.renderer,

@@ -6,7 +6,10 @@ executor for every 20 ms frame. The session itself is stateless (the recurrent s
 numpy arrays the wrapper passes in and out) and ``InferenceSession.run`` is thread-safe,
 so ``SharedSileroVADAnalyzer`` keeps the per-call state but shares one session per
 process, and runs the model on the event loop (about 70-80 us per 32 ms window: cheaper
-than the executor hop it replaces).
+than the executor hop it replaces). While nobody speaks, windows quieter than
+``SILENCE_RMS`` (about -60 dBFS: digital silence, a muted line) skip the model: they
+could never start speech (pipecat also requires ``min_volume``). During speech every
+window goes through the model, so pauses between words keep its state.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import numpy as np
 from pipecat.audio.vad.silero import SileroOnnxModel, SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams, VADState
 
+SILENCE_RMS = 32.0  # int16 RMS below which a window is not worth the model
 _LOCK = threading.Lock()
 _SESSION: Any = None
 
@@ -58,6 +63,15 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
         self._model = _SharedSileroModel(shared_silero_session())
         self._windows_since_reset = 0
         self._low_confidence_windows = 0
+
+    def voice_confidence(self, buffer: bytes) -> float:
+        if self._vad_state == VADState.QUIET:
+            samples = np.frombuffer(buffer, np.int16).astype(np.float32)
+            if samples.size and float(np.sqrt(np.mean(samples * samples))) < SILENCE_RMS:
+                self._maybe_reset_model(0.0)
+                return 0.0
+        confidence: float = super().voice_confidence(buffer)
+        return confidence
 
     async def analyze_audio(self, buffer: bytes) -> VADState:
         state: VADState = self._run_analyzer(buffer)
