@@ -303,8 +303,11 @@ async def _call(url: str, i: int, seconds: float, utts: list[bytes]) -> ClientSt
             end = time.monotonic()
             n = len(c.bot_at)
             await c.send(quiet[: int(len(u) * 1.5)])  # ~40 % speech
+            # the first bot prompt that starts after the end of speech (a prompt still
+            # playing when the customer stopped is an overlap, not a response)
+            before = c.bot_at[n - 1] if n else -1.0
             later = [t for t in c.bot_at[n:] if t >= end]
-            if later:
+            if later and later[0] - before > 0.25:
                 c.stats.turns.append(later[0] - end)
         reader.cancel()
         return c.stats
