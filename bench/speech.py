@@ -93,7 +93,11 @@ def bench_vosk(calls: int, seconds: float, free: bool) -> dict[str, Any]:
     rss0 = me.memory_info().rss
 
     def make() -> Any:
-        r = KaldiRecognizer(model, 8000) if free else KaldiRecognizer(model, 8000, grammar.vosk_json())
+        r = (
+            KaldiRecognizer(model, 8000)
+            if free
+            else KaldiRecognizer(model, 8000, grammar.vosk_json())
+        )
         r.SetWords(True)
         return r
 
@@ -405,10 +409,7 @@ def _table(rows: list[dict[str, Any]], note: str) -> None:
         t.add_column(c, justify="right" if c not in ("row", "keeps up") else "left")
     for r in rows:
         t.add_row(
-            *(
-                f"{r[c]:.3f}" if isinstance(r.get(c), float) else str(r.get(c, "-"))
-                for c in cols
-            )
+            *(f"{r[c]:.3f}" if isinstance(r.get(c), float) else str(r.get(c, "-")) for c in cols)
         )
     Console(width=220).print(t)
 

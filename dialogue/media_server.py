@@ -116,7 +116,9 @@ def serve_media(
     resolve_factory(factory_spec)  # fail early, in the parent, on a bad spec
     ctx = multiprocessing.get_context("spawn")
     args = (host, port, factory_spec, tuple(languages))
-    procs: list[Any] = [ctx.Process(target=run_worker, args=args, daemon=False) for _ in range(workers)]
+    procs: list[Any] = [
+        ctx.Process(target=run_worker, args=args, daemon=False) for _ in range(workers)
+    ]
     for p in procs:
         p.start()
     stopping = False

@@ -34,7 +34,7 @@ def shared_silero_session() -> Any:
             if _SESSION is None:
                 from importlib import resources
 
-                import onnxruntime
+                import onnxruntime  # type: ignore[import-untyped]
 
                 opts = onnxruntime.SessionOptions()
                 opts.inter_op_num_threads = 1
@@ -51,7 +51,7 @@ class _SharedSileroModel(SileroOnnxModel):
 
     def __init__(self, session: Any) -> None:  # no super(): it would open a session
         self.session = session
-        self.reset_states()
+        self.reset_states()  # type: ignore[no-untyped-call]
         self.sample_rates = [8000, 16000]
 
 

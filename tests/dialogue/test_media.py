@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 
 from dialogue.call_records import InMemoryCallRecorder
 from dialogue.media import media_router
-from dialogue.pipeline import CallInfo, CallSetup, SpeechRuntime
+from dialogue.pipeline import BrainFactory, CallInfo, CallSetup, SpeechRuntime
 from dialogue.speech_settings import SpeechSettings
 from tests.dialogue.carrier_client import CarrierCall
 from tests.dialogue.fake_brain import BYE, DISCLOSURE, GREETING, REPROMPT, FakeBrain, FakeEvents
@@ -32,6 +32,7 @@ class Harness:
     brains: dict[str, FakeBrain] = field(default_factory=dict)
     hangups: list[str] = field(default_factory=list)
     brain_kwargs: dict[str, Any] = field(default_factory=dict)
+    factory: BrainFactory | None = None  # replaces the FakeBrain when set
 
     def call(self, sid: str, **params: str) -> CarrierCall:
         return CarrierCall(
@@ -50,6 +51,8 @@ async def harness(
     h = Harness(base="", runtime=None, recorder=recorder)  # type: ignore[arg-type]
 
     def factory(info: CallInfo) -> CallSetup:
+        if h.factory is not None:
+            return h.factory(info)
         brain = FakeBrain(**h.brain_kwargs)
         h.brains[info.call_sid] = brain
         return CallSetup(brain=brain)
