@@ -161,10 +161,21 @@ class Pyttsx3Renderer:
                 engine.setProperty("rate", job.rate)
                 out.unlink(missing_ok=True)
                 # pyttsx3's espeak driver prints "Audio saved to ..." on every render.
-                with contextlib.redirect_stdout(io.StringIO()):
-                    engine.save_to_file(job.text, str(out))
-                    engine.runAndWait()
-                audio = _read_wav(out.read_bytes())
+                audio = None
+                for _attempt in range(3):
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        engine.save_to_file(job.text, str(out))
+                        engine.runAndWait()
+                    # Seen under heavy load: runAndWait returned before the file existed.
+                    for _ in range(50):
+                        if out.exists() and out.stat().st_size > 44:
+                            break
+                        time.sleep(0.01)
+                    if out.exists():
+                        audio = _read_wav(out.read_bytes())
+                        break
+                if audio is None:
+                    raise TtsUnavailable("espeak-ng wrote no audio")
                 self.renders += 1
                 self.render_s += time.perf_counter() - t0
                 job.future.set_result(audio)

@@ -9,7 +9,8 @@ process, and runs the model on the event loop (about 70-80 us per 32 ms window: 
 than the executor hop it replaces). While nobody speaks, windows quieter than
 ``SILENCE_RMS`` (about -60 dBFS: digital silence, a muted line) skip the model: they
 could never start speech (pipecat also requires ``min_volume``). During speech every
-window goes through the model, so pauses between words keep its state.
+window goes through the model, so pauses between words keep its state. Silent windows
+also skip pipecat's loudness measure (BS.1770 over 400 ms, the other per-window cost).
 """
 
 from __future__ import annotations
@@ -63,15 +64,27 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
         self._model = _SharedSileroModel(shared_silero_session())
         self._windows_since_reset = 0
         self._low_confidence_windows = 0
+        self._silent = False
 
     def voice_confidence(self, buffer: bytes) -> float:
         if self._vad_state == VADState.QUIET:
             samples = np.frombuffer(buffer, np.int16).astype(np.float32)
             if samples.size and float(np.sqrt(np.mean(samples * samples))) < SILENCE_RMS:
                 self._maybe_reset_model(0.0)
+                self._silent = True
                 return 0.0
+        self._silent = False
         confidence: float = super().voice_confidence(buffer)
         return confidence
+
+    def _get_smoothed_volume(self, audio: bytes) -> float:
+        # A silent window skipped the model; its loudness (BS.1770 over 400 ms) is not
+        # worth measuring either.
+        if self._silent:
+            self._volume_tracker.update(audio, self.sample_rate)
+            return float(self._prev_volume) * 0.8  # exp. smoothing toward silence
+        volume: float = super()._get_smoothed_volume(audio)
+        return volume
 
     async def analyze_audio(self, buffer: bytes) -> VADState:
         state: VADState = self._run_analyzer(buffer)

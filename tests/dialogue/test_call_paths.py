@@ -51,10 +51,11 @@ async def test_dtmf_reaches_the_engine_and_ends_the_call(harness: Harness) -> No
     brain = KeypadBrain()
     _use(harness, brain)
     async with harness.call("CA500", token="s3cret") as call:
-        await call.silence(0.5)
+        while not call.bot_audio and call.now() < 10:  # the pipeline runs
+            await call.silence(0.1)
         await call.send_dtmf("9")
-        await _wait_closed(call)
-        assert call.closed_at is not None
+        await _wait_closed(call, timeout=25)
+        assert call.closed_at is not None, (brain.events, harness.recorder.rows.get("CA500"))
     assert Dtmf("9") in brain.events
     assert harness.recorder.summaries["CA500"].disposition == "opted_out"
     assert harness.hangups == ["CA500"]
