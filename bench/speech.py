@@ -197,8 +197,8 @@ def _runtime(free: bool) -> Any:
         brain_factory=factory,
         events=FakeEvents(),
         record_calls=False,
+        prerender=(GREETING, ACK),
     )
-    asyncio.run(rt.renderer.prerender((GREETING, ACK), "ko", settings.tts_rate))
     return rt
 
 
@@ -371,8 +371,16 @@ def bench_pipeline(
         rss = [k.memory_info().rss for k in kids]
         client_cores = (sum(me.cpu_times()[:2]) - mcpu0) / wall
     finally:
+        workers_left = psutil.Process(server.pid).children(recursive=True)
         server.terminate()
-        server.wait(20)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+        for k in workers_left:
+            if k.is_running():
+                k.kill()
     ok = [r for r in results if isinstance(r, ClientStats)]
     failed = len(results) - len(ok)
     _ = websockets

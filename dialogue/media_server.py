@@ -144,7 +144,11 @@ def serve_media(
         for p in procs:
             if p.is_alive():
                 p.terminate()
+        deadline = time.monotonic() + 5
         for p in procs:
-            p.join(10)
+            p.join(max(0.1, deadline - time.monotonic()))
+            if p.is_alive():  # a call's decode thread can hold it: no more waiting
+                p.kill()
+                p.join(5)
         for s, h in old.items():
             signal.signal(s, h)

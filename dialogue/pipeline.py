@@ -112,6 +112,9 @@ class SpeechRuntime:
     record_calls: bool = True
     interim_results: bool = False
     recognizers: RecognizerPool = field(default_factory=RecognizerPool)
+    # A campaign's fixed prompts (and their voice), rendered by warm_up before any call.
+    prerender: tuple[str, ...] = ()
+    prerender_voice: str = "ko"
 
     def __post_init__(self) -> None:
         if self.registry is None:
@@ -123,7 +126,7 @@ class SpeechRuntime:
         self,
         languages: Sequence[str] = ("ko-KR",),
         prompts: Sequence[str] = (),
-        voice: str = "ko",
+        voice: str | None = None,
         rate: int | None = None,
     ) -> None:
         """Load what every call needs before the first call: models, vocabularies, the
@@ -133,8 +136,11 @@ class SpeechRuntime:
             await asyncio.to_thread(self.models.model, language)
             await asyncio.to_thread(self.models.vocabulary, language)
         await asyncio.to_thread(shared_silero_session)
-        if prompts:
-            await self.renderer.prerender(prompts, voice, rate or self.settings.tts_rate)
+        texts = [*self.prerender, *prompts]
+        if texts:
+            await self.renderer.prerender(
+                texts, voice or self.prerender_voice, rate or self.settings.tts_rate
+            )
 
     @property
     def models(self) -> ModelRegistry:

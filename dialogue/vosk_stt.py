@@ -171,6 +171,7 @@ class VoskSTTService(STTService):
         self._interim_interval = interim_interval_s
         self._max_alts = max_alternatives
         self._pool = pool
+        self._thread_lock = asyncio.Lock()
         self._want: ExpectPhrasesFrame = ExpectPhrasesFrame(tuple(phrases), free_decoding, "")
         self._active: _Recognizers | None = None
         self._active_key: tuple[bool, tuple[str, ...]] | None = None
@@ -345,7 +346,8 @@ class VoskSTTService(STTService):
         data = bytes(self._chunk)
         self._chunk.clear()
         if recs.grammar is None:
-            await asyncio.to_thread(recs.main.AcceptWaveform, data)
+            async with self._thread_lock:  # one thread at a time on a recognizer
+                await asyncio.to_thread(recs.main.AcceptWaveform, data)
         else:
             recs.main.AcceptWaveform(data)
             if recs.nbest is not None:
@@ -369,7 +371,8 @@ class VoskSTTService(STTService):
         self._chunk.clear()
         t0 = time.perf_counter()
         if recs.grammar is None:
-            result = await asyncio.to_thread(self._final_free, recs, data)
+            async with self._thread_lock:
+                result = await asyncio.to_thread(self._final_free, recs, data)
             judgement = judge_free(result)
         else:
             main, nbest = self._final_grammar(recs, data)
