@@ -129,6 +129,9 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             idle_timeout_secs=None,
             cancel_on_idle_timeout=False,
             enable_rtvi=False,
+            # The turn-tracking observer gets every push of every frame through its own
+            # queue and task, and keeps every frame id: a large per-call cost, unused here.
+            enable_turn_tracking=False,
             check_dangling_tasks=False,
         )
 
