@@ -1,41 +1,56 @@
-"""Speech capacity benchmarks (run from the repo root; keep runs short on shared machines).
+"""Speech capacity, side by side in one run (run from the repo root).
 
-python -m bench.speech vosk --calls 10 --seconds 20 [--free]
-    (a) Vosk alone: N grammar-mode streams (N-best + word-confidence recognizers,
-    widened beams, barrier entry) fed in real time with ~40 % speech, decoded inline.
-python -m bench.speech pipeline --calls 4 --seconds 30
-    (b) the full call pipeline in a server subprocess; N carrier clients over real
-    websockets (Twilio Media Streams, 20 ms mu-law) speaking espeak-ng Korean ~40 % of
-    the time; turn latency (client side: end of customer speech -> first bot audio),
-    answer -> greeting, server CPU and memory.
+python bench/speech.py --quick          short smoke run (about 2 minutes)
+python bench/speech.py                  full run (the lead's quiet-machine numbers)
+python bench/speech.py --calls 10 20 40 --workers 2 --seconds 60 --free-calls 8
+
+Rows:
+(a) ``vosk-only``: N grammar-mode streams decoded in real time in one process (one
+    word-confidence recognizer each, widened beams, barrier entry, 100 ms chunks, ~40 %
+    speech): the ceiling of the recognizer alone, and its CPU per call (the baseline the
+    pipeline's per-call CPU is compared with).
+(b) ``pipeline``: the full call pipeline in ``--workers`` media worker processes sharing
+    one port (SO_REUSEPORT, ``dialogue.media_server``), N concurrent calls over real
+    websockets (Twilio Media Streams, 20 ms mu-law), started at ``--cps`` calls/second;
+    the customer speaks espeak-ng Korean about 40 % of the time and the bot answers each
+    utterance. Turn latency = end of customer speech (voiced audio, trimmed) -> first bot
+    audio frame received; answer -> greeting = websocket open -> first bot audio;
+    underruns = bot audio arriving after a 60 ms carrier jitter buffer ran dry mid-prompt.
+(c) ``free``: the same with free decoding (no grammar).
+
+CPU and memory are read with psutil from the worker processes (and the client process,
+which shares the machine). Figures from a busy shared machine are preliminary.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
-import statistics
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
 
 PHRASES = ("네 맞습니다", "아니요", "관심 없어요", "다시 전화 주세요")
-
-
-def _espeak(text: str, wpm: int = 150) -> bytes:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.dialogue.conftest import espeak_pcm
-
-    return espeak_pcm(text, wpm=wpm)
+GREETING = "안녕하세요 고객님"
+ACK = "네 알겠습니다"
+FRAME = 160  # 20 ms of mu-law at 8 kHz
+JITTER_S = 0.06
 
 
 def _pct(xs: Sequence[float], q: float) -> float:
@@ -45,12 +60,25 @@ def _pct(xs: Sequence[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
+def _utterances() -> list[bytes]:
+    """Customer replies as 16-bit 8 kHz PCM, leading/trailing silence trimmed."""
+    import numpy as np
+
+    from tests.dialogue.conftest import espeak_pcm
+
+    out = []
+    for p in PHRASES:
+        a = np.frombuffer(espeak_pcm(p, wpm=150), dtype=np.int16)
+        loud = np.flatnonzero(np.abs(a) > 500)
+        out.append(a[loud[0] : loud[-1] + 1].tobytes() if len(loud) else a.tobytes())
+    return out
+
+
 # -- (a) Vosk only ---------------------------------------------------------------------
 
 
 def bench_vosk(calls: int, seconds: float, free: bool) -> dict[str, Any]:
-    import resource
-
+    import psutil
     from vosk import KaldiRecognizer
 
     from dialogue.asr_models import ModelRegistry
@@ -60,20 +88,18 @@ def bench_vosk(calls: int, seconds: float, free: bool) -> dict[str, Any]:
     reg = ModelRegistry(SpeechSettings())
     model = reg.model("ko-KR")
     grammar = build_grammar(PHRASES, reg.vocabulary("ko-KR"))
-    utts = [_espeak(p) for p in PHRASES]
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    utts = _utterances()
+    me = psutil.Process()
+    rss0 = me.memory_info().rss
 
-    def make() -> list[Any]:
-        if free:
-            r = KaldiRecognizer(model, 8000)
-            r.SetWords(True)
-            return [r]
-        a = KaldiRecognizer(model, 8000, grammar.vosk_json())
-        a.SetWords(True)
-        a.SetMaxAlternatives(10)
-        b = KaldiRecognizer(model, 8000, grammar.vosk_json())
-        b.SetWords(True)
-        return [a, b]
+    def make() -> Any:
+        r = (
+            KaldiRecognizer(model, 8000)
+            if free
+            else KaldiRecognizer(model, 8000, grammar.vosk_json())
+        )
+        r.SetWords(True)
+        return r
 
     recs = [make() for _ in range(calls)]
     chunk = 1600  # 100 ms
@@ -81,38 +107,40 @@ def bench_vosk(calls: int, seconds: float, free: bool) -> dict[str, Any]:
     plans = []
     for i in range(calls):
         u = utts[i % len(utts)]
-        plans.append((u, len(u) * 5 // 2, (i * 7919) % (len(u) * 5 // 2)))
+        period = len(u) * 5 // 2
+        plans.append((u, period, (i * 7919) % period // chunk * chunk))
     cpu0, t0 = time.process_time(), time.monotonic()
-    lag_max, finals = 0.0, []
-    tick = 0
+    late, finals, tick = 0, [], 0
     while time.monotonic() - t0 < seconds:
         for i, (u, period, off) in enumerate(plans):
             pos = (tick * chunk + off) % period
             if pos < len(u):
-                for r in recs[i]:
-                    r.AcceptWaveform(u[pos : pos + chunk])
+                recs[i].AcceptWaveform(u[pos : pos + chunk])
                 if pos + chunk >= len(u):
                     f0 = time.perf_counter()
-                    for r in recs[i]:
-                        r.FinalResult()
+                    recs[i].FinalResult()
                     finals.append(time.perf_counter() - f0)
         tick += 1
         due = t0 + tick * 0.1
-        lag_max = max(lag_max, time.monotonic() - due)
+        if time.monotonic() - due > 0.1:
+            late += 1
         if (d := due - time.monotonic()) > 0:
             time.sleep(d)
     wall = time.monotonic() - t0
     cores = (time.process_time() - cpu0) / wall
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss = me.memory_info().rss
     return {
-        "mode": "free" if free else "grammar",
+        "row": "free vosk-only" if free else "vosk-only",
+        "procs": 1,
         "calls": calls,
+        "keeps up": "yes" if late <= tick // 50 else f"no ({late} late ticks)",
+        "turn p50/p95 ms": f"final {1000 * _pct(finals, 0.5):.0f}/{1000 * _pct(finals, 0.95):.0f}",
+        "greet p95 ms": "-",
+        "underruns": "-",
         "cores": cores,
-        "core_per_call": cores / calls,
-        "final_p50_ms": 1000 * _pct(finals, 0.5),
-        "final_p95_ms": 1000 * _pct(finals, 0.95),
-        "max_lag_ms": 1000 * lag_max,
-        "rss_mb_per_call": (rss1 - rss0) / 1024 / calls,
+        "core/call": cores / calls,
+        "MB/proc": rss / 2**20,
+        "MB/call": (rss - rss0) / 2**20 / calls,
     }
 
 
@@ -120,190 +148,302 @@ def bench_vosk(calls: int, seconds: float, free: bool) -> dict[str, Any]:
 
 
 class LoopBrain:
-    """Answers every utterance with a short prompt; never ends the call."""
+    """Greets, then answers every utterance with a short prompt; never ends the call."""
 
-    def __init__(self) -> None:
-        self._state = "loop"
+    def __init__(self, free: bool = False) -> None:
+        self._free = free
 
     @property
     def state(self) -> str:
-        return self._state
+        return "loop"
 
     @property
     def ended(self) -> bool:
         return False
 
-    def start(self) -> list[object]:
-        from tests.dialogue.fake_brain import ExpectPhrases, Say
+    def _expect(self) -> object:
+        from tests.dialogue.fake_brain import ExpectPhrases
 
-        return [Say("안녕하세요 고객님", "greeting", True), ExpectPhrases(PHRASES, False, 30.0)]
+        return ExpectPhrases(() if self._free else PHRASES, self._free, 30.0)
+
+    def start(self) -> list[object]:
+        from tests.dialogue.fake_brain import Say
+
+        return [Say(GREETING, "greeting", True), self._expect()]
 
     def handle(self, event: object) -> list[object]:
-        from tests.dialogue.fake_brain import ExpectPhrases, Say
+        from tests.dialogue.fake_brain import Say
 
-        return [Say("네 알겠습니다", "ack", True), ExpectPhrases(PHRASES, False, 30.0)]
+        return [Say(ACK, "ack", True), self._expect()]
 
 
-def serve(port: int, data_dir: str) -> None:
-    import uvicorn
-    from fastapi import FastAPI
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+def _runtime(free: bool) -> Any:
     from dialogue.call_records import InMemoryCallRecorder
-    from dialogue.media import media_router
     from dialogue.pipeline import CallInfo, CallSetup, SpeechRuntime
     from dialogue.speech_settings import SpeechSettings
     from tests.dialogue.fake_brain import FakeEvents
 
-    settings = SpeechSettings(data_dir=Path(data_dir), carrier_api_base_url="http://127.0.0.1:9")
-    recorder = InMemoryCallRecorder()
+    settings = SpeechSettings(
+        data_dir=Path(os.environ.get("BENCH_SPEECH_DATA", tempfile.mkdtemp())),
+        carrier_api_base_url="http://127.0.0.1:9",
+    )
 
     def factory(info: CallInfo) -> CallSetup:
-        return CallSetup(brain=LoopBrain(), prerender=("안녕하세요 고객님", "네 알겠습니다"))
+        return CallSetup(brain=LoopBrain(free), prerender=(GREETING, ACK))
 
-    runtime = SpeechRuntime(
+    rt = SpeechRuntime(
         settings=settings,
-        recorder=recorder,
+        recorder=InMemoryCallRecorder(),
         brain_factory=factory,
         events=FakeEvents(),
         record_calls=False,
+        prerender=(GREETING, ACK),
     )
-    runtime.models.model("ko-KR")  # load before the first call
-    app = FastAPI()
-    app.include_router(media_router(runtime))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return rt
+
+
+def grammar_runtime() -> Any:
+    return _runtime(False)
+
+
+def free_runtime() -> Any:
+    return _runtime(True)
 
 
 @dataclass
 class ClientStats:
-    greeting_s: float | None
-    turns: list[float]
+    greeting_s: float | None = None
+    turns: list[float] = field(default_factory=list)
+    underruns: int = 0
+    bot_frames: int = 0
 
 
-async def _client(url: str, sid: str, seconds: float, utts: list[bytes]) -> ClientStats:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.dialogue.carrier_client import CarrierCall
+class _Client:
+    """The carrier's end of one call: pre-encoded 20 ms frames, bot audio timing only."""
 
-    turns: list[float] = []
-    async with CarrierCall(url + sid, call_sid=sid, stream_sid="MZ" + sid) as call:
-        await call.wait_bot_quiet(quiet_s=0.4)
-        greeting = call.bot_audio[0][0] if call.bot_audio else None
-        i = 0
-        while call.now() < seconds and call.closed_at is None:
-            u = utts[i % len(utts)]
-            i += 1
-            await call.send_pcm(u)
-            end = call.now()
-            n = len(call.bot_audio)
-            await call.silence(len(u) / 16000 * 1.5)  # ~40 % speech
-            later = [t for t, _ in call.bot_audio[n:] if t >= end]
-            if later:
-                turns.append(later[0] - end)
-            await call.wait_bot_quiet(quiet_s=0.3)
-    return ClientStats(greeting, turns)
+    def __init__(self, ws: Any, stream_sid: str) -> None:
+        self.ws = ws
+        self.sid = stream_sid
+        self.t0 = time.monotonic()
+        self.stats = ClientStats()
+        self.bot_at: list[float] = []
+        self._play_end = 0.0  # when the carrier's buffer runs dry
+
+    async def read(self) -> None:
+        import websockets
+
+        try:
+            async for raw in self.ws:
+                msg = json.loads(raw)
+                if msg.get("event") != "media":
+                    continue
+                now = time.monotonic()
+                dur = len(base64.b64decode(msg["media"]["payload"])) / 8000
+                if self.stats.greeting_s is None:
+                    self.stats.greeting_s = now - self.t0
+                if now > self._play_end + 0.3:  # a new prompt: fill the jitter buffer
+                    self._play_end = now + JITTER_S
+                elif now > self._play_end:
+                    self.stats.underruns += 1
+                    self._play_end = now + JITTER_S
+                self._play_end += dur
+                self.bot_at.append(now)
+                self.stats.bot_frames += 1
+        except websockets.ConnectionClosed:
+            pass
+
+    async def send(self, frames: list[str]) -> None:
+        start = time.monotonic()
+        for i, f in enumerate(frames):
+            await self.ws.send(f)
+            delay = start + (i + 1) * 0.02 - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
 
 
-def bench_pipeline(calls: int, seconds: float) -> dict[str, Any]:
-    import socket
-    import tempfile
+def _frames(pcm: bytes, sid: str) -> list[str]:
+    import numpy as np
 
-    import psutil
+    from simulator.audio import pcm16_to_mulaw
 
+    ulaw = pcm16_to_mulaw(np.frombuffer(pcm, dtype=np.int16))
+    ulaw += b"\xff" * (-len(ulaw) % FRAME)
+    return [
+        json.dumps(
+            {
+                "event": "media",
+                "streamSid": sid,
+                "media": {"payload": base64.b64encode(ulaw[i : i + FRAME]).decode()},
+            }
+        )
+        for i in range(0, len(ulaw), FRAME)
+    ]
+
+
+async def _call(url: str, i: int, seconds: float, utts: list[bytes]) -> ClientStats:
+    import websockets
+
+    sid, stream = f"CA{i:05d}", f"MZ{i:05d}"
+    async with websockets.connect(url + sid, max_queue=None) as ws:
+        c = _Client(ws, stream)
+        start = {
+            "streamSid": stream,
+            "callSid": sid,
+            "accountSid": "ACbench",
+            "customParameters": {},
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+        }
+        await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+        await ws.send(json.dumps({"event": "start", "streamSid": stream, "start": start}))
+        reader = asyncio.create_task(c.read())
+        speech = [_frames(u, stream) for u in utts]
+        quiet = _frames(bytes(2 * 8000 * 10), stream)
+        await c.send(quiet[:75])  # 1.5 s: the greeting plays
+        k = i
+        while time.monotonic() - c.t0 < seconds:
+            u = speech[k % len(speech)]
+            k += 1
+            await c.send(u)
+            end = time.monotonic()
+            n = len(c.bot_at)
+            await c.send(quiet[: int(len(u) * 1.5)])  # ~40 % speech
+            # the first bot prompt that starts after the end of speech (a prompt still
+            # playing when the customer stopped is an overlap, not a response)
+            before = c.bot_at[n - 1] if n else -1.0
+            later = [t for t in c.bot_at[n:] if t >= end]
+            if later and later[0] - before > 0.25:
+                c.stats.turns.append(later[0] - end)
+        reader.cancel()
+        return c.stats
+
+
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data_dir = tempfile.mkdtemp(prefix="bench-speech-")
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bench.speech",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            data_dir,
-        ],
-        env=env,
+        port: int = s.getsockname()[1]
+        return port
+
+
+def bench_pipeline(
+    calls: int, seconds: float, workers: int, cps: float, free: bool, vosk_core: float | None
+) -> dict[str, Any]:
+    import psutil
+    import websockets
+
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), BENCH_SPEECH_DATA=tempfile.mkdtemp())
+    spec = "bench.speech:free_runtime" if free else "bench.speech:grammar_runtime"
+    code = (
+        "from dialogue.media_server import serve_media;"
+        f"serve_media(host='127.0.0.1', port={port}, workers={workers}, factory_spec='{spec}')"
     )
+    server = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
     try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        ps = psutil.Process(proc.pid)
-        rss0 = ps.memory_info().rss
-        utts = [_espeak(p) for p in PHRASES]
-        cpu0 = sum(ps.cpu_times()[:2])
+        parent = psutil.Process(server.pid)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # every worker listening
+            kids = [k for k in parent.children() if "resource_tracker" not in " ".join(k.cmdline())]
+            if len(kids) >= workers and all(
+                any(c.status == "LISTEN" for c in k.net_connections()) for k in kids
+            ):
+                break
+            time.sleep(0.3)
+        kids = [k for k in parent.children() if "resource_tracker" not in " ".join(k.cmdline())]
+        rss0 = {k.pid: k.memory_info().rss for k in kids}
+        cpu0 = {k.pid: sum(k.cpu_times()[:2]) for k in kids}
+        me = psutil.Process()
+        mcpu0 = sum(me.cpu_times()[:2])
+        utts = _utterances()
         t0 = time.monotonic()
 
-        async def run_all() -> list[ClientStats]:
+        async def run_all() -> list[ClientStats | BaseException]:
             url = f"ws://127.0.0.1:{port}/media/"
-            return await asyncio.gather(
-                *(_client(url, f"CA{i:04d}", seconds, utts) for i in range(calls))
-            )
+
+            async def one(i: int) -> ClientStats:
+                await asyncio.sleep(i / cps)
+                return await _call(url, i, seconds, utts)
+
+            return await asyncio.gather(*(one(i) for i in range(calls)), return_exceptions=True)
 
         results = asyncio.run(run_all())
         wall = time.monotonic() - t0
-        cores = (sum(ps.cpu_times()[:2]) - cpu0) / wall
-        rss1 = ps.memory_info().rss
+        per_proc = [(sum(k.cpu_times()[:2]) - cpu0[k.pid]) / wall for k in kids]
+        rss = [k.memory_info().rss for k in kids]
+        client_cores = (sum(me.cpu_times()[:2]) - mcpu0) / wall
     finally:
-        proc.terminate()
-        proc.wait(10)
-    turns = [t for r in results for t in r.turns]
-    greet = [r.greeting_s for r in results if r.greeting_s is not None]
-    return {
-        "calls": calls,
-        "turns": len(turns),
-        "turn_p50_ms": 1000 * _pct(turns, 0.5),
-        "turn_p95_ms": 1000 * _pct(turns, 0.95),
-        "greeting_p95_ms": 1000 * _pct(greet, 0.95),
-        "server_cores": cores,
-        "core_per_call": cores / calls,
-        "server_rss_mb": rss1 / 2**20,
-        "rss_mb_per_call": (rss1 - rss0) / 2**20 / calls,
-        "median_turn_ms": 1000 * statistics.median(turns) if turns else float("nan"),
+        workers_left = psutil.Process(server.pid).children(recursive=True)
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+        for k in workers_left:
+            if k.is_running():
+                k.kill()
+    ok = [r for r in results if isinstance(r, ClientStats)]
+    failed = len(results) - len(ok)
+    _ = websockets
+    turns = [t for r in ok for t in r.turns]
+    greet = [r.greeting_s for r in ok if r.greeting_s is not None]
+    cores = sum(per_proc)
+    per_call = cores / calls
+    row = {
+        "row": ("free " if free else "") + f"pipeline x{workers}",
+        "procs": workers,
+        "calls": calls if not failed else f"{calls} ({failed} failed)",
+        "keeps up": f"{sum(r.underruns for r in ok)} underruns / {sum(r.bot_frames for r in ok)} fr",
+        "turn p50/p95 ms": f"{1000 * _pct(turns, 0.5):.0f}/{1000 * _pct(turns, 0.95):.0f} (n={len(turns)})",
+        "greet p95 ms": f"{1000 * _pct(greet, 0.95):.0f}",
+        "underruns": sum(r.underruns for r in ok),
+        "cores": cores,
+        "core/call": per_call,
+        "MB/proc": sum(rss) / len(rss) / 2**20,
+        "MB/call": (sum(rss) - sum(rss0.values())) / 2**20 / calls,
+        "cores/proc": " ".join(f"{c:.2f}" for c in per_proc),
+        "client cores": client_cores,
     }
+    if vosk_core:
+        row["x vosk"] = per_call / vosk_core
+    return row
 
 
-def _table(title: str, rows: list[dict[str, Any]]) -> None:
-    t = Table(title=title)
-    for k in rows[0]:
-        t.add_column(k)
+def _table(rows: list[dict[str, Any]], note: str) -> None:
+    cols: list[str] = []
     for r in rows:
-        t.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r.values()))
-    Console().print(t)
+        cols += [k for k in r if k not in cols and k != "underruns"]
+    t = Table(title="Speech capacity (8 kHz, real time, ~40 % customer speech)", caption=note)
+    for c in cols:
+        t.add_column(c, justify="right" if c not in ("row", "keeps up") else "left")
+    for r in rows:
+        t.add_row(
+            *(f"{r[c]:.3f}" if isinstance(r.get(c), float) else str(r.get(c, "-")) for c in cols)
+        )
+    Console(width=220).print(t)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    a = sub.add_parser("vosk")
-    a.add_argument("--calls", type=int, nargs="+", default=[10])
-    a.add_argument("--seconds", type=float, default=20)
-    a.add_argument("--free", action="store_true")
-    b = sub.add_parser("pipeline")
-    b.add_argument("--calls", type=int, nargs="+", default=[4])
-    b.add_argument("--seconds", type=float, default=30)
-    s = sub.add_parser("serve")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--data-dir", required=True)
+    ap.add_argument("--quick", action="store_true", help="short run: 10 and 20 calls, 15 s")
+    ap.add_argument("--calls", type=int, nargs="+", default=None)
+    ap.add_argument("--vosk-calls", type=int, nargs="+", default=None)
+    ap.add_argument("--free-calls", type=int, default=None)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=None)
+    ap.add_argument("--cps", type=float, default=10.0, help="calls started per second")
     args = ap.parse_args(argv)
-    if args.cmd == "serve":
-        serve(args.port, args.data_dir)
-    elif args.cmd == "vosk":
-        _table(
-            "Vosk only (real time, ~40 % speech)",
-            [bench_vosk(n, args.seconds, args.free) for n in args.calls],
-        )
-    else:
-        _table(
-            "Full pipeline over websockets", [bench_pipeline(n, args.seconds) for n in args.calls]
-        )
-    print(json.dumps({"note": "preliminary; taken on a busy shared 2-core machine"}))
+    quick = args.quick
+    seconds = args.seconds or (15.0 if quick else 60.0)
+    calls = args.calls or ([10, 20] if quick else [10, 20, 40])
+    vosk_calls = args.vosk_calls or ([20, 40] if quick else [20, 40, 80])
+    free_calls = args.free_calls if args.free_calls is not None else (4 if quick else 8)
+    rows = [bench_vosk(n, min(seconds, 10.0), False) for n in vosk_calls]
+    base = rows[0]["core/call"]
+    for n in calls:
+        rows.append(bench_pipeline(n, seconds, args.workers, args.cps, False, base))
+    if free_calls:
+        rows.append(bench_pipeline(free_calls, seconds, args.workers, args.cps, True, None))
+    _table(rows, f"{seconds:.0f} s per row; preliminary if the machine was shared")
 
 
 if __name__ == "__main__":

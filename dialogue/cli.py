@@ -86,3 +86,25 @@ def install_model(
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"{language}: installed at {path}")
+
+
+speech_app = typer.Typer(help="The speech pipeline's processes.", no_args_is_help=True)
+
+
+@speech_app.command("media")
+def media_workers(
+    workers: int = typer.Option(2, "--workers", "-w", help="Processes sharing the port"),
+    host: str = typer.Option("127.0.0.1", help="Address the carrier's media streams reach"),
+    port: int = typer.Option(8081, help="Port shared by every worker (SO_REUSEPORT)"),
+    runtime: str = typer.Option(..., help="module:function returning each worker's SpeechRuntime"),
+    language: list[str] = typer.Option(["ko-KR"], "--language", "-l", help="Models to preload"),
+) -> None:
+    """Serve /media/{call_sid} from N worker processes (about 20 grammar calls each)."""
+    from dialogue.media_server import serve_media
+    from tailcall.errors import TailcallError
+
+    try:
+        serve_media(host=host, port=port, workers=workers, factory_spec=runtime, languages=language)
+    except TailcallError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc

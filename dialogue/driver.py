@@ -112,7 +112,11 @@ class ScriptDriver(FrameProcessor):
             await self._run_brain(lambda: self.brain.start())
             return
         if isinstance(frame, (EndFrame, CancelFrame)):
-            self._finish("customer_hangup" if isinstance(frame, EndFrame) else "cancelled")
+            if isinstance(frame, EndFrame):
+                default = "customer_hangup"
+            else:  # the media endpoint cancels with reason "customer_hangup" on a hang-up
+                default = frame.reason if isinstance(frame.reason, str) else "cancelled"
+            self._finish(default)
             await self._cancel_timers()
             await self.push_frame(frame, direction)
             return

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -26,6 +27,8 @@ from pipecat.frames.frames import (
     TTSAudioRawFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from dialogue.call_records import CallRecorder, TranscriptRow
 
 Mode = Literal["bot", "human"]
 
@@ -75,6 +78,33 @@ class SideTranscriber:
         out = self._on_final(text, conf)
         if asyncio.iscoroutine(out):
             await out
+
+
+def transcript_to_recorder(
+    recorder: CallRecorder,
+    call_id: str,
+    state: Callable[[], str],
+    call_started_at: float,
+) -> TranscriptCallback:
+    """A ``SideTranscriber`` callback writing the human leg's customer speech as rows."""
+    last_end = [0.0]
+
+    def on_final(text: str, confidence: float) -> None:
+        now = time.monotonic() - call_started_at
+        recorder.transcript(
+            call_id,
+            TranscriptRow(
+                speaker="customer",
+                text=text,
+                confidence=confidence,
+                start_s=last_end[0],
+                end_s=now,
+                state=state(),
+            ),
+        )
+        last_end[0] = now
+
+    return on_final
 
 
 class InputGate(FrameProcessor):

@@ -5,10 +5,10 @@ model cannot spell are left out of the grammar and reported. The Vosk grammar ge
 extra entry, ``</s>`` repeated 100,000 times: it is never recognisable, but it makes the
 decoder's loose phrase-to-phrase jumps expensive (measured: +7-14 points of accuracy).
 
-A final result is *accepted* only when an N-best alternative equals a grammar phrase
-exactly and the word-confidence (MBR) pass heard that same phrase with every word at
-or above the minimum confidence (without an MBR pass: only the top alternative counts); otherwise
-it is a no-match (the best fuzzy candidate is kept for logs, never acted upon).
+A final result is *accepted* only when the word-confidence (MBR) result is exactly a
+grammar phrase with every word at or above the minimum confidence (when an N-best
+result is also given, that phrase must be among its alternatives); otherwise it is a
+no-match (the best fuzzy candidate is kept for logs, never acted upon).
 """
 
 from __future__ import annotations

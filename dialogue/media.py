@@ -16,10 +16,18 @@ import contextlib
 import hmac
 import json
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from loguru import logger
+from pipecat.pipeline.worker import PipelineWorker
+from pipecat.serializers.twilio import TwilioFrameSerializer
+from pipecat.transports.websocket.fastapi import (
+    FastAPIWebsocketParams,
+    FastAPIWebsocketTransport,
+)
+from pipecat.workers.runner import WorkerRunner
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from dialogue.pipeline import (
@@ -58,14 +66,6 @@ async def _read_start(websocket: WebSocket) -> dict[str, Any] | None:
 
 
 async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid: str) -> None:
-    from pipecat.pipeline.worker import PipelineWorker
-    from pipecat.serializers.twilio import TwilioFrameSerializer
-    from pipecat.transports.websocket.fastapi import (
-        FastAPIWebsocketParams,
-        FastAPIWebsocketTransport,
-    )
-    from pipecat.workers.runner import WorkerRunner
-
     await websocket.accept()
     answered_at = time.monotonic()
     try:
@@ -108,8 +108,12 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             ),
         )
         if setup.prerender:
-            await runtime.renderer.prerender(
-                setup.prerender, setup.voice, setup.rate or settings.tts_rate
+            # Normally done by warm_up before the first call; here only what is missing,
+            # in the background, so it never delays this call's greeting.
+            _background(
+                runtime.renderer.prerender(
+                    setup.prerender, setup.voice, setup.rate or settings.tts_rate
+                )
             )
         call = build_call_pipeline(
             runtime=runtime,
@@ -125,6 +129,9 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             idle_timeout_secs=None,
             cancel_on_idle_timeout=False,
             enable_rtvi=False,
+            # The turn-tracking observer gets every push of every frame through its own
+            # queue and task, and keeps every frame id: a large per-call cost, unused here.
+            enable_turn_tracking=False,
             check_dangling_tasks=False,
         )
 
@@ -160,7 +167,16 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
         await _close(websocket, 1000)
 
 
+_BACKGROUND: set[asyncio.Task[Any]] = set()
+
+
+def _background(coro: Coroutine[Any, Any, Any]) -> None:
+    task = asyncio.get_running_loop().create_task(coro)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
 async def _close(websocket: WebSocket, code: int) -> None:
     if websocket.application_state != WebSocketState.DISCONNECTED:
-        with contextlib.suppress(RuntimeError):
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(code=code)

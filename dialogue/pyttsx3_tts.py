@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import wave
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -160,10 +161,21 @@ class Pyttsx3Renderer:
                 engine.setProperty("rate", job.rate)
                 out.unlink(missing_ok=True)
                 # pyttsx3's espeak driver prints "Audio saved to ..." on every render.
-                with contextlib.redirect_stdout(io.StringIO()):
-                    engine.save_to_file(job.text, str(out))
-                    engine.runAndWait()
-                audio = _read_wav(out.read_bytes())
+                audio = None
+                for _attempt in range(3):
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        engine.save_to_file(job.text, str(out))
+                        engine.runAndWait()
+                    # Seen under heavy load: runAndWait returned before the file existed.
+                    for _ in range(50):
+                        if out.exists() and out.stat().st_size > 44:
+                            break
+                        time.sleep(0.01)
+                    if out.exists():
+                        audio = _read_wav(out.read_bytes())
+                        break
+                if audio is None:
+                    raise TtsUnavailable("espeak-ng wrote no audio")
                 self.renders += 1
                 self.render_s += time.perf_counter() - t0
                 job.future.set_result(audio)
@@ -173,13 +185,45 @@ class Pyttsx3Renderer:
 
 
 class PromptRenderer:
-    """Cache-first rendering; used by the TTS service and to pre-render a campaign."""
+    """Cache-first rendering; used by the TTS service and to pre-render a campaign.
 
-    def __init__(self, cache: RenderCache, renderer: Pyttsx3Renderer | None = None) -> None:
+    Rendered prompts are also kept in memory (up to ``memory_bytes``, least recently used
+    dropped first), so a pre-rendered greeting is played without touching the disk or a
+    thread: it starts the moment the call's pipeline starts.
+    """
+
+    def __init__(
+        self,
+        cache: RenderCache,
+        renderer: Pyttsx3Renderer | None = None,
+        *,
+        memory_bytes: int = 64 * 2**20,
+    ) -> None:
         self.cache = cache
         self._renderer = renderer
+        self._memory: OrderedDict[tuple[str, int, str], Rendered] = OrderedDict()
+        self._memory_bytes = 0
+        self._memory_limit = memory_bytes
         self.hits = 0
         self.misses = 0
+
+    def cached(self, text: str, voice: str, rate: int) -> Rendered | None:
+        """The prompt from memory, or None (no I/O)."""
+        key = (voice, rate, text)
+        audio = self._memory.get(key)
+        if audio is not None:
+            self._memory.move_to_end(key)
+        return audio
+
+    def _remember(self, text: str, voice: str, rate: int, audio: Rendered) -> None:
+        key = (voice, rate, text)
+        if key in self._memory:
+            return
+        self._memory[key] = audio
+        self._memory_bytes += len(audio.pcm)
+        while self._memory_bytes > self._memory_limit and len(self._memory) > 1:
+            _, old = self._memory.popitem(last=False)
+            self._memory_bytes -= len(old.pcm)
 
     @property
     def renderer(self) -> Pyttsx3Renderer:
@@ -188,20 +232,27 @@ class PromptRenderer:
         return self._renderer
 
     async def get(self, text: str, voice: str, rate: int) -> Rendered:
+        mem = self.cached(text, voice, rate)
+        if mem is not None:
+            self.hits += 1
+            return mem
         cached = await asyncio.to_thread(self.cache.get, voice, rate, text)
         if cached is not None:
             self.hits += 1
+            self._remember(text, voice, rate, cached)
             return cached
         self.misses += 1
         audio = await self.renderer.render(text, voice, rate)
         await asyncio.to_thread(self.cache.put, voice, rate, text, audio)
+        self._remember(text, voice, rate, audio)
         return audio
 
     async def prerender(self, texts: Iterable[str], voice: str, rate: int) -> int:
         """Render every text not yet cached; returns how many were rendered."""
         before = self.misses
         for text in dict.fromkeys(t for t in texts if t.strip()):
-            await self.get(text, voice, rate)
+            if self.cached(text, voice, rate) is None:
+                await self.get(text, voice, rate)
         return self.misses - before
 
 

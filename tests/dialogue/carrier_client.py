@@ -103,6 +103,11 @@ class CarrierCall:
             if delay > 0:
                 await asyncio.sleep(delay)
 
+    async def send_dtmf(self, digit: str) -> None:
+        await self.ws.send(
+            json.dumps({"event": "dtmf", "streamSid": self.stream_sid, "dtmf": {"digit": digit}})
+        )
+
     async def silence(self, seconds: float) -> None:
         await self.send_pcm(bytes(int(seconds * 8000) * 2))
 

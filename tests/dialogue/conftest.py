@@ -19,7 +19,7 @@ from dialogue.speech_settings import SpeechSettings
 
 def espeak_pcm(text: str, *, rate: int = 8000, voice: str = "ko", wpm: int = 150) -> bytes:
     """``text`` spoken by the espeak-ng command line, 16-bit mono at ``rate``."""
-    import soxr
+    import soxr  # type: ignore[import-untyped]
 
     wav = subprocess.run(
         ["espeak-ng", "-v", voice, "-s", str(wpm), "--stdout", text],

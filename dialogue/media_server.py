@@ -1,0 +1,154 @@
+"""Media workers: N processes serving the carrier's media websocket on one port.
+
+One Python event loop carries about 20 grammar-mode calls; past that, calls go to more
+processes. ``serve_media(workers=N)`` starts N worker processes; each binds its own
+listening socket to the same host and port with ``SO_REUSEPORT``, so the kernel spreads
+new connections over the processes (by connection hash), and each process loads its own
+``vosk.Model`` once (about 0.5 GB), warms up, and only then starts listening, so no call
+lands on a cold process. A worker that dies takes only its own calls with it; the parent
+restarts it.
+
+The application is built in each worker by a *runtime factory* named ``module:function``:
+a function without arguments that returns the ``SpeechRuntime`` (brain factory, recorder,
+settings) of that process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import multiprocessing
+import signal
+import socket
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+from fastapi import FastAPI
+
+from dialogue.media import media_router
+from dialogue.pipeline import SpeechRuntime
+from tailcall.errors import InvalidInput
+
+RuntimeFactory = Callable[[], SpeechRuntime]
+
+
+def resolve_factory(spec: str) -> RuntimeFactory:
+    """``package.module:function`` -> the function."""
+    module, sep, attr = spec.partition(":")
+    if not sep or not module or not attr:
+        raise InvalidInput("runtime factory must look like 'module:function'", where=spec)
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise InvalidInput("runtime factory not found", where=spec) from exc
+    if not callable(fn):
+        raise InvalidInput("runtime factory is not callable", where=spec)
+    factory: RuntimeFactory = fn
+    return factory
+
+
+def media_app(
+    runtime: SpeechRuntime,
+    *,
+    languages: Sequence[str] = ("ko-KR",),
+    prompts: Sequence[str] = (),
+    voice: str = "ko",
+) -> FastAPI:
+    """A FastAPI app serving ``/media/{call_sid}``, warmed up before it takes calls."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.warm_up(languages, prompts, voice)
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+    app.include_router(media_router(runtime))
+    app.state.speech_runtime = runtime
+    return app
+
+
+def reuseport_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_worker(host: str, port: int, factory_spec: str, languages: Sequence[str]) -> None:
+    """One media worker process: build the runtime, warm up, then listen and serve."""
+    import sys
+
+    import uvicorn
+    from loguru import logger
+
+    # pipecat logs at DEBUG for every frame it is unsure about: per call, that costs CPU.
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+    runtime = resolve_factory(factory_spec)()
+    # Warm up before binding, so the kernel never hands a call to a cold process.
+    asyncio.run(runtime.warm_up(languages))
+    app = FastAPI()
+    app.include_router(media_router(runtime))
+    app.state.speech_runtime = runtime
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="off",
+        ws_ping_interval=None,
+        ws_per_message_deflate=False,  # compressing 20 ms of mu-law costs CPU, saves nothing
+        access_log=False,
+    )
+    uvicorn.Server(config).run(sockets=[reuseport_socket(host, port)])
+
+
+def serve_media(
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    factory_spec: str,
+    languages: Sequence[str] = ("ko-KR",),
+    restart: bool = True,
+) -> None:
+    """Run ``workers`` media worker processes on ``host:port`` until SIGINT/SIGTERM."""
+    if workers < 1:
+        raise InvalidInput("workers must be at least 1", where="workers")
+    resolve_factory(factory_spec)  # fail early, in the parent, on a bad spec
+    ctx = multiprocessing.get_context("spawn")
+    args = (host, port, factory_spec, tuple(languages))
+    procs: list[Any] = [
+        ctx.Process(target=run_worker, args=args, daemon=False) for _ in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    stopping = False
+
+    def stop(_sig: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping:
+            for i, p in enumerate(procs):
+                if not p.is_alive() and restart and not stopping:
+                    procs[i] = ctx.Process(target=run_worker, args=args, daemon=False)
+                    procs[i].start()
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        deadline = time.monotonic() + 5
+        for p in procs:
+            p.join(max(0.1, deadline - time.monotonic()))
+            if p.is_alive():  # a call's decode thread can hold it: no more waiting
+                p.kill()
+                p.join(5)
+        for s, h in old.items():
+            signal.signal(s, h)
