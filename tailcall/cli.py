@@ -84,7 +84,7 @@ def _mount_subsystems() -> None:
     from crm_sync.cli import crm_app
     from dialer.campaign_cli import campaigns_app, worker_app
     from dialer.cli import lists_app, suppress_app
-    from dialogue.cli import models_app
+    from dialogue.cli import models_app, speech_app
     from dialogue.intent_cli import intent_app
     from scripts.cli import scripts_app
     from simulator.cli import simulator_app
@@ -95,6 +95,7 @@ def _mount_subsystems() -> None:
     app.add_typer(worker_app, name="worker")
     app.add_typer(crm_app, name="crm")
     app.add_typer(models_app, name="models")
+    app.add_typer(speech_app, name="speech")
     app.add_typer(intent_app, name="intent")
     app.add_typer(scripts_app, name="scripts")
     app.add_typer(simulator_app, name="simulator")

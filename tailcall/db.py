@@ -48,6 +48,7 @@ MODEL_MODULES = (
     "dialer.campaign_models",
     "crm_sync.models",
     "dialogue.intent_models",
+    "dialogue.call_models",
 )
 
 

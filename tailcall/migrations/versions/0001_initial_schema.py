@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 00:25:22.023611
+Create Date: 2026-11-24 00:48:42.097432
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,59 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_lists')),
     sa.UniqueConstraint('sha256', name=op.f('uq_call_lists_sha256'))
     )
+    op.create_table('call_summaries',
+    sa.Column('call_sid', sa.String(length=64), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger(), nullable=True),
+    sa.Column('disposition', sa.String(length=64), nullable=False),
+    sa.Column('duration_s', sa.Float(), nullable=False),
+    sa.Column('greeting_latency_s', sa.Float(), nullable=True),
+    sa.Column('final_state', sa.String(length=128), nullable=False),
+    sa.Column('turns', sa.Integer(), nullable=False),
+    sa.Column('error', sa.String(length=128), nullable=True),
+    sa.Column('recording_path', sa.Text(), nullable=True),
+    sa.Column('ended_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('call_sid', name=op.f('pk_call_summaries'))
+    )
+    with op.batch_alter_table('call_summaries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_summaries_attempt_id'), ['attempt_id'], unique=False)
+
+    op.create_table('call_transcript_rows',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('speaker', sa.String(length=16), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('confidence', sa.Float(), nullable=True),
+    sa.Column('start_s', sa.Float(), nullable=False),
+    sa.Column('end_s', sa.Float(), nullable=False),
+    sa.Column('state', sa.String(length=128), nullable=False),
+    sa.Column('matched', sa.Text(), nullable=True),
+    sa.Column('prompt_id', sa.String(length=128), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_transcript_rows')),
+    sa.UniqueConstraint('call_sid', 'seq', name=op.f('uq_call_transcript_rows_call_sid_seq'))
+    )
+    with op.batch_alter_table('call_transcript_rows', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_transcript_rows_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_transcript_rows_call_sid'), ['call_sid'], unique=False)
+
+    op.create_table('call_turn_metrics',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=128), nullable=False),
+    sa.Column('speech_end_s', sa.Float(), nullable=False),
+    sa.Column('asr_final_latency_s', sa.Float(), nullable=False),
+    sa.Column('response_latency_s', sa.Float(), nullable=True),
+    sa.Column('tts_s', sa.Float(), nullable=True),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_turn_metrics')),
+    sa.UniqueConstraint('call_sid', 'seq', name=op.f('uq_call_turn_metrics_call_sid_seq'))
+    )
+    with op.batch_alter_table('call_turn_metrics', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_turn_metrics_call_sid'), ['call_sid'], unique=False)
+
     op.create_table('campaigns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -444,5 +497,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_campaigns_status'))
 
     op.drop_table('campaigns')
+    with op.batch_alter_table('call_turn_metrics', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_turn_metrics_call_sid'))
+
+    op.drop_table('call_turn_metrics')
+    with op.batch_alter_table('call_transcript_rows', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_transcript_rows_call_sid'))
+        batch_op.drop_index(batch_op.f('ix_call_transcript_rows_attempt_id'))
+
+    op.drop_table('call_transcript_rows')
+    with op.batch_alter_table('call_summaries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_summaries_attempt_id'))
+
+    op.drop_table('call_summaries')
     op.drop_table('call_lists')
     # ### end Alembic commands ###
