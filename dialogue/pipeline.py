@@ -86,6 +86,10 @@ class SpeechRuntime:
     media_token: str | None = None
     record_calls: bool = True
     interim_results: bool = False
+    # live-handoff hooks (handoff.live.LiveCallRegistry): called once the call's pipeline
+    # is built, and when the call has ended
+    on_call_started: Callable[[CallInfo, CallPipeline], None] | None = None
+    on_call_ended: Callable[[CallInfo], None] | None = None
 
     def __post_init__(self) -> None:
         if self.registry is None:
