@@ -38,7 +38,9 @@ class CallControl(Protocol):
     @property
     def bot_speaking(self) -> bool: ...
 
-    async def engine_event(self, event: object) -> None: ...
+    async def engine_event(self, event: object) -> bool:
+        """Feed the event; True when the engine answered with speech (a bridging line)."""
+        ...
 
     async def say(self, text: str) -> None: ...
 
@@ -59,8 +61,12 @@ class PipelineControl:
     def bot_speaking(self) -> bool:
         return self.call.driver.bot_speaking
 
-    async def engine_event(self, event: object) -> None:
+    async def engine_event(self, event: object) -> bool:
+        from dialogue.brain import SayLike
+
+        before = len(self.call.driver.actions)
         await self.call.driver.handle_event(event)
+        return any(isinstance(a, SayLike) for a in self.call.driver.actions[before:])
 
     async def say(self, text: str) -> None:
         from pipecat.frames.frames import TTSSpeakFrame
@@ -97,8 +103,7 @@ class LiveCall:
         side = self.side_factory(self._side_final) if self.side_factory else None
         sw.input.sink, sw.input.side = sink, side
         sw.input.mode = "human"
-        if accepted_event is not None:
-            await self.control.engine_event(accepted_event)
+        if accepted_event is not None and await self.control.engine_event(accepted_event):
             await self._wait_bot_done()
         sw.output.mode = "human"
         self.holding = False
