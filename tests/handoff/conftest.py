@@ -39,7 +39,12 @@ def add_user(
     idle_since: datetime | None = None,
 ) -> int:
     with db.session() as s:
-        user = User(username=username, display_name=username.title(), password_hash=password_hash(), role=role)
+        user = User(
+            username=username,
+            display_name=username.title(),
+            password_hash=password_hash(),
+            role=role,
+        )
         s.add(user)
         s.flush()
         if role == "agent":
@@ -65,7 +70,10 @@ def make_app(settings: Settings, db: Database, clock: Clock | None = None, **hs:
 
     app = create_app(settings, db)
     app.state.handoff = build_console(
-        settings, db, settings=HandoffSettings(cookie_secure=False, **hs), clock=clock  # type: ignore[arg-type]
+        settings,
+        db,
+        settings=HandoffSettings(cookie_secure=False, **hs),
+        clock=clock,  # type: ignore[arg-type]
     )
     app.include_router(api_router)
     app.include_router(console_router)

@@ -99,7 +99,9 @@ def test_http_matrix(route: tuple[str, str], clients: dict[str, tuple[TestClient
         elif path == "/console/login" and method == "POST":
             r = client.post(path, data={"username": "x", "password": "y"}, follow_redirects=False)
         else:
-            r = client.request(method, path, headers=headers, json=BODIES.get(path), follow_redirects=False)
+            r = client.request(
+                method, path, headers=headers, json=BODIES.get(path), follow_redirects=False
+            )
         allowed = role in HTTP[route]
         if path == "/console/login" and method == "POST":
             assert r.status_code == 403  # no login CSRF token: refused for everyone
@@ -115,7 +117,9 @@ def test_http_matrix(route: tuple[str, str], clients: dict[str, tuple[TestClient
             assert r.status_code == 403, (role, route, r.status_code)
 
 
-@pytest.mark.parametrize("route", sorted(k for k, v in HTTP.items() if k[0] == "POST" and "anon" not in v))
+@pytest.mark.parametrize(
+    "route", sorted(k for k, v in HTTP.items() if k[0] == "POST" and "anon" not in v)
+)
 def test_writes_without_csrf_are_refused(
     route: tuple[str, str], clients: dict[str, tuple[TestClient, str]]
 ) -> None:
@@ -168,9 +172,17 @@ def test_login_wrong_password_disabled_user_and_cookie_flags(console_app: Consol
     c = TestClient(console_app.app)
     page = c.get("/console/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    bad = c.post("/console/login", data={"username": "ann", "password": "nope-nope", "csrf_token": token}, follow_redirects=False)
+    bad = c.post(
+        "/console/login",
+        data={"username": "ann", "password": "nope-nope", "csrf_token": token},
+        follow_redirects=False,
+    )
     assert bad.headers["location"] == "/console/login?error=1"
-    ok = c.post("/console/login", data={"username": "ann", "password": PASSWORD, "csrf_token": token}, follow_redirects=False)
+    ok = c.post(
+        "/console/login",
+        data={"username": "ann", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     cookie = ok.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert c.get("/api/console/me").status_code == 200

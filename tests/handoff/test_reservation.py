@@ -34,7 +34,10 @@ def test_decline_moves_to_next_agent_then_timeout_then_fallback() -> None:
     res, eff = rsv.tick(res, T0 + timedelta(seconds=17), 3)
     assert eff[0] == rsv.Withdraw(2, "timed_out") and res.agent_id == 3
     res, eff = rsv.tick(res, T0 + timedelta(seconds=40), 4)
-    assert res.phase == "fallback" and eff == [rsv.Withdraw(3, "timed_out"), rsv.Fallback("max_offers")]
+    assert res.phase == "fallback" and eff == [
+        rsv.Withdraw(3, "timed_out"),
+        rsv.Fallback("max_offers"),
+    ]
 
 
 def test_no_agent_falls_back_at_once() -> None:
