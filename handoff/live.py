@@ -81,6 +81,62 @@ class PipelineControl:
 
 TranscriptListener = Callable[[str, dict[str, Any]], None]
 
+BACKLOG_BYTES = 5 * 8000 * 2  # 5 s of 8 kHz PCM16: past this, the transcript skips audio
+BATCH_BYTES = 3200  # 200 ms per recognizer call
+
+
+class BackgroundTranscriber:
+    """Feeds the side recognizer off the audio path: the customer's audio to the agent is
+    never held up by Vosk (it runs in a thread, in 200 ms batches, dropping a backlog)."""
+
+    def __init__(self, side: SideTranscriber) -> None:
+        self.side = side
+        self._buf = bytearray()
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        self.skipped = 0
+
+    def feed(self, pcm: bytes) -> None:
+        self._buf += pcm
+        if len(self._buf) > BACKLOG_BYTES:
+            cut = len(self._buf) - BACKLOG_BYTES
+            del self._buf[:cut]
+            self.skipped += cut
+        if len(self._buf) >= BATCH_BYTES:
+            self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._closing:
+            await self._wake.wait()
+            self._wake.clear()
+            while len(self._buf) >= BATCH_BYTES or (self._closing and self._buf):
+                chunk = bytes(self._buf)
+                self._buf.clear()
+                await self.side.feed(chunk)
+
+    async def close(self) -> None:
+        """Transcribe what is left and flush; never cancels a recognizer call mid-way
+        (its thread would keep running while the next call starts)."""
+        self._closing = True
+        self._wake.set()
+        with contextlib.suppress(Exception):
+            await self._task
+        await self.side.flush()
+
+
+@dataclass
+class TranscribingSink:
+    """The agent's sink plus the live transcript of the customer, in the background."""
+
+    inner: AgentSink
+    transcriber: BackgroundTranscriber | None
+
+    async def customer_audio(self, pcm: bytes, sample_rate: int) -> None:
+        await self.inner.customer_audio(pcm, sample_rate)
+        if self.transcriber is not None:
+            self.transcriber.feed(pcm)
+
 
 @dataclass
 class LiveCall:
@@ -92,6 +148,8 @@ class LiveCall:
     agent_id: int | None = None
     holding: bool = False
     listeners: list[TranscriptListener] = field(default_factory=list)
+    _transcriber: BackgroundTranscriber | None = None
+    _closing: asyncio.Task[None] | None = None
 
     @property
     def mode(self) -> str:
@@ -100,8 +158,10 @@ class LiveCall:
     async def take_over(self, sink: AgentSink, accepted_event: object | None) -> None:
         """Bridging line, then the human. ``accepted_event``: the engine's HandoffAccepted."""
         sw = self.control.switch
-        side = self.side_factory(self._side_final) if self.side_factory else None
-        sw.input.sink, sw.input.side = sink, side
+        if self._transcriber is None and self.side_factory is not None:
+            side = self.side_factory(self._side_final)
+            self._transcriber = BackgroundTranscriber(side) if side is not None else None
+        sw.input.sink, sw.input.side = TranscribingSink(sink, self._transcriber), None
         sw.input.mode = "human"
         if accepted_event is not None and await self.control.engine_event(accepted_event):
             await self._wait_bot_done()
@@ -121,14 +181,18 @@ class LiveCall:
     async def resume_agent(self, sink: AgentSink) -> None:
         await self._wait_bot_done(start_s=0.0)
         sw = self.control.switch
-        sw.input.sink = sink
+        sw.input.sink = TranscribingSink(sink, self._transcriber)
         sw.input.mode = sw.output.mode = "human"
         self.holding = False
 
     async def hand_back(self, event: object) -> None:
+        """The bot first (at once), then the side transcript finishes in the background."""
         await self.control.switch.hand_back()
         self.holding = False
         await self.control.engine_event(event)
+        if self._transcriber is not None:
+            self._closing = asyncio.get_running_loop().create_task(self._transcriber.close())
+            self._transcriber = None
 
     async def _wait_bot_done(self, start_s: float = BRIDGING_START_S) -> None:
         loop = asyncio.get_running_loop()
