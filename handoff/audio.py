@@ -1,7 +1,8 @@
 """Audio between calls (8 kHz) and browsers (PCM16 mono 16 kHz over a websocket).
 
 Binary websocket frames toward a browser start with one channel byte, then PCM16 at
-16 kHz: 0 the customer, 1 a supervisor's whisper, 2 the agent (for listeners). The agent's
+16 kHz: 0 the customer, 1 a supervisor's whisper, 2 what the customer hears (bot or agent;
+for listeners). The agent's
 browser sends plain PCM16 16 kHz (its microphone). Each socket has a sender task with a
 bounded backlog: past the latency cap the oldest audio is dropped, so a stall never
 leaves the call behind for the rest of the call.
@@ -127,7 +128,8 @@ class AudioHub:
 @dataclass
 class AgentLinkSink:
     """The call's ``AgentSink`` in human mode: customer audio to whichever browser link the
-    agent has now (a reconnect attaches a new one) and to the call's listeners."""
+    agent has now (a reconnect attaches a new one). Listeners get audio from the gates'
+    monitors (``LiveCallRegistry.audio_tap``), in bot and human mode alike."""
 
     hub: AudioHub
     agent_id: int
@@ -137,4 +139,3 @@ class AgentLinkSink:
         out = self.hub.agents.get(self.agent_id)
         if out is not None:
             out.put(CH_CUSTOMER, resample(pcm, sample_rate, BROWSER_RATE))
-        self.hub.to_listeners(self.call_sid, CH_CUSTOMER, pcm, sample_rate)

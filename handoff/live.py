@@ -219,6 +219,8 @@ class LiveCallRegistry:
         self.on_transcript: list[TranscriptListener] = []
         self.on_ended: list[Callable[[str], None]] = []
         self.side_factory: Callable[[CallPipeline, Callable[[str, float], None]], Any] | None = None
+        # listen-in: (call_sid, channel, pcm, rate), fed by the gates' monitors
+        self.audio_tap: Callable[[str, int, bytes, int], None] | None = None
 
     # -- registration ----------------------------------------------------------------
     def register(self, call: LiveCall) -> None:
@@ -243,6 +245,13 @@ class LiveCallRegistry:
             side_factory=(lambda cb: factory(call, cb)) if factory else None,
         )
         self.register(live)
+        tap = self.audio_tap
+        if tap is not None:
+            from handoff.audio import CH_AGENT, CH_CUSTOMER
+
+            sid = info.call_sid
+            call.switch.input.monitor = lambda pcm, rate: tap(sid, CH_CUSTOMER, pcm, rate)
+            call.switch.output.monitor = lambda pcm, rate: tap(sid, CH_AGENT, pcm, rate)
 
     def call_ended(self, info: CallInfo) -> None:
         """``SpeechRuntime.on_call_ended``."""

@@ -244,11 +244,10 @@ class HandoffService:
             if active.res.agent_id == agent_id and active.res.phase == "accepted":
                 live = self.registry.get(active.req.call_sid)
                 if live is not None and not live.holding:
-                    from handoff.audio import BROWSER_RATE, CH_AGENT, resample
+                    from handoff.audio import BROWSER_RATE, resample
 
                     pcm8k = resample(pcm16k, BROWSER_RATE, 8000)
                     await live.control.switch.agent_audio(pcm8k, 8000)
-                    self.hub.to_listeners(active.req.call_sid, CH_AGENT, pcm8k, 8000)
                 return
 
     async def _grace(self, active: _Active, agent_id: int) -> None:

@@ -45,6 +45,7 @@ def build_console(
     bus = EventBus(db, clk)
     reg = registry or LiveCallRegistry()
     hub = AudioHub(hs.audio_latency_cap_ms)
+    reg.audio_tap = hub.to_listeners
     service = HandoffService(db, hs, clk, bus, reg, hub, callbacks)
     install(service)
     return Console(hs, app_settings, db, clk, bus, reg, hub, service)

@@ -338,3 +338,32 @@ async def test_customer_hangup_withdraws_the_offer(console: Console) -> None:
     console.registry.unregister("CA1")
     await settle()
     assert _offers(console) == [(a, "cancelled")]
+
+
+async def test_supervisor_board_shows_ringing_and_on_call_agents(console: Console) -> None:
+    a, _b, _ = _agents(console)
+    sup = console.bus.subscribe(999, "supervisor")
+    console.registry.register(LiveCall("CA1", FakeControl()))
+    rid = await console.service.request_handoff(request())
+    boards = [e for e in _drain(sup) if e.kind == "board"]  # type: ignore[attr-defined]
+    agent = next(x for x in boards[-1].payload["agents"] if x["agent_id"] == a)  # type: ignore[attr-defined]
+    assert agent["ringing"] is True
+    assert boards[-1].payload["calls"] == [  # type: ignore[attr-defined]
+        {"call_sid": "CA1", "mode": "bot", "holding": False, "phase": "offered", "agent_id": a}
+    ]
+    await console.service.accept(a, rid)
+    await asyncio.sleep(0.05)
+    board = console.service.board()
+    assert next(x for x in board["agents"] if x["agent_id"] == a)["status"] == "on_call"
+    assert board["calls"][0]["mode"] == "human"
+
+
+async def test_presence_rules(console: Console) -> None:
+    a, _b, _ = _agents(console)
+    console.service.set_presence(a, "away")
+    assert console.service.free_agents("wealth") == 1
+    console.service.set_presence(a, "available")
+    with console.db.session() as s:
+        s.get(Agent, a).status = "on_call"  # type: ignore[union-attr]
+    with pytest.raises(Conflict):
+        console.service.set_presence(a, "available")  # only ending the call leaves on_call

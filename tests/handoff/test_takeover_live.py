@@ -51,6 +51,7 @@ async def live(
     tmp_path: Path,
 ) -> AsyncIterator[LiveHarness]:
     add_user(handoff_db, "ann", skills=("wealth",), status="available")
+    add_user(handoff_db, "sue", role="supervisor")
     async with live_server(
         settings, handoff_db, session_speech_settings, ko_model, tmp_path, grace_s=1.0
     ) as h:
@@ -84,9 +85,9 @@ class AgentSocket:
         return b"".join(p for ch, p in self.frames if ch == 0)
 
 
-async def agent_socket(h: LiveHarness, client: Any) -> AgentSocket:
+async def agent_socket(h: LiveHarness, client: Any, path: str = "/console/audio") -> AgentSocket:
     ws = await websockets.connect(
-        f"{h.ws_base}/console/audio",
+        f"{h.ws_base}{path}",
         additional_headers={
             "Cookie": f"tc_session={client.cookies.get('tc_session')}",
             "Origin": h.base,
@@ -169,3 +170,32 @@ async def test_agent_socket_drop_holds_then_hands_back_after_grace(live: LiveHar
         assert brain.events[-1].state == "offer"  # type: ignore[attr-defined]
         assert call.closed_at is None
         await client.aclose()
+
+
+async def test_supervisor_listens_to_both_legs_and_whispers_to_the_agent(live: LiveHarness) -> None:
+    sup = await live.login("sue")
+    async with live.call("CA-live-3") as call:
+        listener = await agent_socket(live, sup, "/console/listen/CA-live-3")
+        await call.wait_bot_quiet()  # the bot leg: the greeting
+        bot_leg = b"".join(p for ch, p in listener.frames if ch == 2)
+        assert len(bot_leg) > 16000  # > 0.5 s of what the customer heard
+        client, agent, _ = await _accepted_call(live, call)
+        n = len(listener.frames)
+        await agent.send_tone(440, 0.8)  # the human leg
+        await call.send_pcm(tone(660, 0.8, 8000))
+        await asyncio.sleep(0.3)
+        later = listener.frames[n:]
+        assert tone_share(b"".join(p for ch, p in later if ch == 2), 440, 16000) > 0.5
+        assert tone_share(b"".join(p for ch, p in later if ch == 0), 660, 16000) > 0.5
+        # whisper: only the agent hears it, the customer does not
+        ann = live.console.service.board()["agents"][0]["agent_id"]
+        whisper = await agent_socket(live, sup, f"/console/whisper/{ann}")
+        since = call.now()
+        await whisper.send_tone(880, 0.6)
+        await asyncio.sleep(0.3)
+        assert tone_share(b"".join(p for ch, p in agent.frames if ch == 1), 880, 16000) > 0.5
+        assert tone_share(b"".join(p for t, p in call.bot_audio if t >= since), 880, 8000) < 0.1
+        for ws in (listener, whisper, agent):
+            await ws.ws.close()
+        await client.aclose()
+    await sup.aclose()
