@@ -1,4 +1,7 @@
-"""JSON endpoints of the console (``/api/console``); each checks the role, writes need CSRF."""
+"""JSON endpoints of the console (``/api/console``); each checks the role, writes need CSRF.
+
+Endpoints that publish console events are ``async``: the event bus hands events to
+asyncio queues, which must happen on the event loop, not in a worker thread."""
 
 from __future__ import annotations
 
@@ -49,7 +52,9 @@ def me(who: Principal = Depends(ANYONE)) -> dict[str, Any]:
 
 
 @router.post("/presence")
-def presence(body: PresenceIn, request: Request, who: Principal = Depends(AGENT)) -> dict[str, str]:
+async def presence(
+    body: PresenceIn, request: Request, who: Principal = Depends(AGENT)
+) -> dict[str, str]:
     get_console(request.app).service.set_presence(who.user_id, body.status)
     return {"status": body.status}
 
@@ -120,13 +125,13 @@ def follow_ups(
 
 
 @router.post("/follow-ups/{task_id}/claim")
-def claim(task_id: int, request: Request, who: Principal = Depends(AGENT)) -> dict[str, str]:
+async def claim(task_id: int, request: Request, who: Principal = Depends(AGENT)) -> dict[str, str]:
     get_console(request.app).service.claim_follow_up(who.user_id, task_id)
     return {"result": "claimed"}
 
 
 @router.post("/follow-ups/{task_id}/complete")
-def complete(
+async def complete(
     task_id: int, body: CompleteIn, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
     get_console(request.app).service.complete_follow_up(
@@ -136,7 +141,9 @@ def complete(
 
 
 @router.post("/follow-ups/{task_id}/call-back")
-def call_back(task_id: int, request: Request, who: Principal = Depends(AGENT)) -> dict[str, str]:
+async def call_back(
+    task_id: int, request: Request, who: Principal = Depends(AGENT)
+) -> dict[str, str]:
     get_console(request.app).service.call_back(who.user_id, task_id)
     return {"result": "requested"}
 

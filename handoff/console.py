@@ -283,7 +283,7 @@ async def events_ws(websocket: WebSocket) -> None:
         pass
     finally:
         bus.unsubscribe(sub)
-        with contextlib.suppress(RuntimeError):
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
 
 

@@ -150,6 +150,7 @@ class LiveCall:
     listeners: list[TranscriptListener] = field(default_factory=list)
     _transcriber: BackgroundTranscriber | None = None
     _closing: asyncio.Task[None] | None = None
+    _side_task: asyncio.Task[None] | None = None
 
     @property
     def mode(self) -> str:
@@ -158,15 +159,25 @@ class LiveCall:
     async def take_over(self, sink: AgentSink, accepted_event: object | None) -> None:
         """Bridging line, then the human. ``accepted_event``: the engine's HandoffAccepted."""
         sw = self.control.switch
-        if self._transcriber is None and self.side_factory is not None:
-            side = self.side_factory(self._side_final)
-            self._transcriber = BackgroundTranscriber(side) if side is not None else None
-        sw.input.sink, sw.input.side = TranscribingSink(sink, self._transcriber), None
+        tsink = TranscribingSink(sink, self._transcriber)
+        sw.input.sink, sw.input.side = tsink, None
         sw.input.mode = "human"
+        if self._transcriber is None and self.side_factory is not None:
+            # building a recognizer takes 100+ ms: off the loop, after the gates
+            self._side_task = asyncio.get_running_loop().create_task(self._start_side(tsink))
         if accepted_event is not None and await self.control.engine_event(accepted_event):
             await self._wait_bot_done()
         sw.output.mode = "human"
         self.holding = False
+
+    async def _start_side(self, tsink: TranscribingSink) -> None:
+        factory = self.side_factory
+        if factory is None:
+            return
+        side = await asyncio.to_thread(factory, self._side_final)
+        if side is not None and self.mode == "human":
+            self._transcriber = BackgroundTranscriber(side)
+            tsink.transcriber = self._transcriber
 
     async def hold(self, line: str) -> None:
         """The agent dropped: the bot's output comes back for a holding line; the customer

@@ -35,6 +35,7 @@ from tailcall.errors import Conflict, InvalidInput, NotFound
 
 SUPERVISORS = ("supervisor", "admin")
 HOLDING_LINE = "请您稍等，马上为您接通。"
+BOARD_COALESCE_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class HandoffService:
         self.holding_line = holding_line
         self._active: dict[str, _Active] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._board_pending: asyncio.TimerHandle | None = None
         registry.on_ended.append(self._call_gone_soon)
         registry.on_transcript.append(self._transcript)
 
@@ -150,7 +152,9 @@ class HandoffService:
             res, effects = rsv.accept(active.res, agent_id, now)
             if not effects:
                 raise Conflict("this offer is no longer yours", where=f"request {request_id}")
-            with self.db.session() as s:  # compare-and-set: a timeout may have won
+            # one transaction: compare-and-set on the offer (a timeout may have won), the
+            # agent on the call, the request accepted
+            with self.db.session() as s:
                 done = _rowcount(
                     s.execute(
                         update(Offer)
@@ -158,10 +162,22 @@ class HandoffService:
                         .values(status="accepted", decided_at=now)
                     )
                 )
+                if done:
+                    s.execute(
+                        update(Agent)
+                        .where(Agent.user_id == agent_id)
+                        .values(status="on_call", status_since=now, call_sid=active.req.call_sid)
+                    )
+                    s.execute(
+                        update(HandoffRequestRow)
+                        .where(HandoffRequestRow.id == active.request_id)
+                        .values(outcome="accepted", agent_id=agent_id)
+                    )
             if not done:
                 raise Conflict("this offer is no longer yours", where=f"request {request_id}")
             active.res = res
             await self._apply(active, effects)
+        self.bus.publish("connected", self.offer_card(active), user_id=agent_id)
         self._board()
 
     async def decline(self, agent_id: int, request_id: int) -> None:
@@ -469,19 +485,10 @@ class HandoffService:
                 await self._fallback(active, eff.why)
 
     async def _connect(self, active: _Active, agent_id: int) -> None:
-        now = self.clock.now()
+        """Turn the call's gates to the agent (the books are kept by ``accept``)."""
         if active.timer is not None:
             active.timer.cancel()
             active.timer = None
-        with self.db.session() as s:
-            agent = s.get(Agent, agent_id)
-            if agent is not None:
-                agent.status, agent.status_since = "on_call", now
-                agent.call_sid = active.req.call_sid
-            req = s.get(HandoffRequestRow, active.request_id)
-            if req is not None:
-                req.outcome, req.agent_id = "accepted", agent_id
-        self.bus.publish("connected", self.offer_card(active), user_id=agent_id)
         live = self.registry.get(active.req.call_sid)
         if live is None:
             return
@@ -589,6 +596,18 @@ class HandoffService:
             )
 
     def _board(self) -> None:
+        """Publish the board soon: changes within BOARD_COALESCE_S go out as one event."""
+        if self._board_pending is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the loop (CLI, sync code): publish now
+            self._publish_board()
+            return
+        self._board_pending = loop.call_later(BOARD_COALESCE_S, self._publish_board)
+
+    def _publish_board(self) -> None:
+        self._board_pending = None
         self.bus.publish("board", self.board(), roles=SUPERVISORS)
 
     def _spawn(self, coro: Any) -> asyncio.Task[None]:
@@ -598,6 +617,8 @@ class HandoffService:
         return task
 
     async def close(self) -> None:
+        if self._board_pending is not None:
+            self._board_pending.cancel()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

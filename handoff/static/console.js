@@ -56,6 +56,8 @@ function connectEvents() {
 
 // ---------------------------------------------------------------- audio
 let ctx = null, player = null, audioWs = null, micNode = null, micStream = null;
+// the agent's mic goes to the server only from the accept click to the end of the call
+let sending = false;
 async function ensureAudioContext() {
   if (!ctx) {
     ctx = new AudioContext({ sampleRate: 16000, latencyHint: "interactive" });
@@ -91,7 +93,11 @@ async function startMic(path) {
     micNode = new AudioWorkletNode(ctx, "mic-capture");
     ctx.createMediaStreamSource(micStream).connect(micNode);
   }
-  micNode.port.onmessage = (e) => { if (ws.readyState === 1) ws.send(e.data); };
+  micNode.port.onmessage = (e) => {
+    if (ws.readyState !== 1 || !(sending || path !== "/console/audio")) return;
+    if (!window.tcStats.firstSentAt) window.tcStats.firstSentAt = performance.timeOrigin + performance.now();
+    ws.send(e.data);
+  };
   return ws;
 }
 async function startListening(path) {
@@ -141,9 +147,19 @@ function showOffer(o) {
   }
 }
 let current = null;
+async function openAgentAudio() {
+  if (!audioWs || audioWs.readyState > 1) {
+    audioWs = await startMic("/console/audio");
+    audioWs.onclose = () => { audioWs = null; if (current) setTimeout(openAgentAudio, 500); };
+  }
+}
 async function accept(o) {
-  await ensureAudioContext(); // the click is the user gesture that unlocks audio
-  try { await api("POST", `/offers/${o.request_id}/accept`); } catch (e) { $("offer-" + o.request_id)?.remove(); return; }
+  window.tcStats.acceptClickedAt = performance.timeOrigin + performance.now();
+  window.tcStats.firstSentAt = 0;
+  sending = true;
+  const posted = api("POST", `/offers/${o.request_id}/accept`);
+  try { await openAgentAudio(); } catch (e) { console.error(e); } // the click unlocks audio
+  try { await posted; } catch (e) { sending = !!current; $("offer-" + o.request_id)?.remove(); }
 }
 async function decline(o) {
   $("offer-" + o.request_id)?.remove();
@@ -155,16 +171,14 @@ async function showCall(o) {
   $("call").hidden = false;
   $("call-card").replaceChildren(...cardBody(o));
   $("transcript").replaceChildren(...(o.transcript || []).map((r) => el("li", { class: r.speaker }, r.text)));
-  $("audio-state").textContent = T.audio_bridging;
-  if (!audioWs || audioWs.readyState > 1) {
-    audioWs = await startMic("/console/audio");
-    audioWs.onopen = () => { $("audio-state").textContent = T.audio_live; };
-  }
+  sending = true;
+  $("audio-state").textContent = T.audio_live;
+  await openAgentAudio();
 }
 function closeCall() {
   current = null;
+  sending = false;
   $("call").hidden = true;
-  if (audioWs) { audioWs.close(); audioWs = null; }
   refreshFollowUps();
 }
 async function refreshFollowUps() {
@@ -192,7 +206,7 @@ if (cfg.role === "agent") {
   on("follow_up", refreshFollowUps);
   $("presence").addEventListener("change", (e) => api("POST", "/presence", { status: e.target.value }).catch((err) => alert(err.message)));
   $("enable-audio").addEventListener("click", async () => {
-    await ensureAudioContext();
+    await openAgentAudio(); // context, worklets, microphone and socket ready before any offer
     if (window.Notification && Notification.permission === "default") Notification.requestPermission();
   });
   $("hand-back").addEventListener("click", async () => {

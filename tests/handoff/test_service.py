@@ -345,6 +345,7 @@ async def test_supervisor_board_shows_ringing_and_on_call_agents(console: Consol
     sup = console.bus.subscribe(999, "supervisor")
     console.registry.register(LiveCall("CA1", FakeControl()))
     rid = await console.service.request_handoff(request())
+    await asyncio.sleep(0.15)  # board changes are coalesced
     boards = [e for e in _drain(sup) if e.kind == "board"]  # type: ignore[attr-defined]
     agent = next(x for x in boards[-1].payload["agents"] if x["agent_id"] == a)  # type: ignore[attr-defined]
     assert agent["ringing"] is True
