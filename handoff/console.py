@@ -251,6 +251,8 @@ async def events_ws(websocket: WebSocket) -> None:
     console = get_console(websocket.app)
     bus = console.bus
     sub = bus.subscribe(who.user_id, who.role)
+    if who.role == "agent":
+        console.service.console_connected(who.user_id)
     try:
         after = int(websocket.query_params.get("after") or 0)
     except ValueError:
@@ -283,6 +285,8 @@ async def events_ws(websocket: WebSocket) -> None:
         pass
     finally:
         bus.unsubscribe(sub)
+        if who.role == "agent":
+            console.service.console_disconnected(who.user_id)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
 

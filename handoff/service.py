@@ -107,6 +107,7 @@ class HandoffService:
         self._active: dict[str, _Active] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._board_pending: asyncio.TimerHandle | None = None
+        self._consoles: dict[int, int] = {}  # agent -> open event sockets
         registry.on_ended.append(self._call_gone_soon)
         registry.on_transcript.append(self._transcript)
 
@@ -230,6 +231,29 @@ class HandoffService:
             if status == "available":
                 agent.idle_since = now
         self.bus.publish("presence", {"agent_id": agent_id, "status": status}, user_id=agent_id)
+        self._board()
+
+    # ------------------------------------------------------------------ consoles
+    def console_connected(self, agent_id: int) -> None:
+        self._consoles[agent_id] = self._consoles.get(agent_id, 0) + 1
+
+    def console_disconnected(self, agent_id: int) -> None:
+        """An available agent whose last console stays closed past the grace goes offline
+        (so routing stops ringing an empty desk); a reload within the grace changes nothing."""
+        left = self._consoles.get(agent_id, 1) - 1
+        self._consoles[agent_id] = left
+        if left <= 0:
+            self._spawn(self._offline_after_grace(agent_id))
+
+    async def _offline_after_grace(self, agent_id: int) -> None:
+        await self.clock.sleep(self.settings.grace_s)
+        if self._consoles.get(agent_id, 0) > 0:
+            return
+        with self.db.session() as s:
+            agent = s.get(Agent, agent_id)
+            if agent is None or agent.status not in ("available", "away", "wrap_up"):
+                return
+            agent.status, agent.status_since = "offline", self.clock.now()
         self._board()
 
     # ------------------------------------------------------------------ agent audio

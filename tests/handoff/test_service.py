@@ -368,3 +368,22 @@ async def test_presence_rules(console: Console) -> None:
         s.get(Agent, a).status = "on_call"  # type: ignore[union-attr]
     with pytest.raises(Conflict):
         console.service.set_presence(a, "available")  # only ending the call leaves on_call
+
+
+async def test_closed_console_goes_offline_after_the_grace_not_on_a_reload(
+    console: Console,
+) -> None:
+    a, _b, _ = _agents(console)
+    console.service.console_connected(a)
+    console.service.console_disconnected(a)  # a reload...
+    console.service.console_connected(a)  # ...comes back within the grace
+    _clock(console).advance(10)
+    await settle()
+    with console.db.read() as s:
+        assert s.get(Agent, a).status == "available"  # type: ignore[union-attr]
+    console.service.console_disconnected(a)  # closed for good
+    _clock(console).advance(10)
+    await settle()
+    with console.db.read() as s:
+        assert s.get(Agent, a).status == "offline"  # type: ignore[union-attr]
+    assert console.service.free_agents("wealth") == 1
