@@ -23,7 +23,7 @@ from dialogue.call_records import CallRecorder, CallSummary, TranscriptRow, Turn
 from dialogue.gates import AgentSink, SideTranscriber, TakeoverSwitch
 
 if TYPE_CHECKING:
-    from dialogue.pipeline import CallInfo, CallPipeline
+    from dialogue.pipeline import CallInfo, CallPipeline, SpeechRuntime
 
 BRIDGING_START_S = 1.5  # the bridging line must start within this, or there is none
 BRIDGING_MAX_S = 15.0
@@ -305,3 +305,18 @@ class TeeRecorder:
 
     def ended(self, call_id: str, summary: CallSummary) -> None:
         self.inner.ended(call_id, summary)
+
+
+def attach(registry: LiveCallRegistry, runtime: SpeechRuntime, language: str = "ko-KR") -> None:
+    """Wire a process's speech runtime to the console: call start/end hooks, the live
+    transcript (the recorder is wrapped), and the side recognizer for the human leg."""
+    runtime.on_call_started = registry.call_started
+    runtime.on_call_ended = registry.call_ended
+    if not isinstance(runtime.recorder, TeeRecorder):
+        runtime.recorder = TeeRecorder(runtime.recorder, registry)
+    from dialogue.pipeline import CALL_RATE
+
+    def side(_call: CallPipeline, on_final: Callable[[str, float], None]) -> SideTranscriber:
+        return SideTranscriber(runtime.models.model(language), CALL_RATE, on_final)
+
+    registry.side_factory = side

@@ -200,7 +200,11 @@ if (cfg.role === "agent") {
   on("offer", showOffer);
   on("offer_withdrawn", (d) => { $("offer-" + d.request_id)?.remove(); });
   on("connected", showCall);
-  on("transcript", (r) => { if (current && r.call_sid === current.call_sid) $("transcript").append(el("li", { class: r.speaker }, r.text)); });
+  on("transcript", (r) => {
+    if (current && r.call_sid === current.call_sid) $("transcript").append(el("li", { class: r.speaker }, r.text));
+    const card = document.querySelector(`article.card[data-call="${CSS.escape(r.call_sid)}"] .offer-transcript`);
+    if (card) card.append(el("li", { class: r.speaker }, r.text));
+  });
   on("call_done", closeCall);
   on("presence", (p) => { $("presence").value = p.status; $("presence-now").textContent = T[p.status] || p.status; });
   on("follow_up", refreshFollowUps);

@@ -18,11 +18,10 @@ import uvicorn
 from fastapi import FastAPI, Request
 
 from dialogue.call_records import InMemoryCallRecorder
-from dialogue.gates import SideTranscriber
 from dialogue.media import media_router
 from dialogue.pipeline import CallInfo, CallSetup, SpeechRuntime
 from dialogue.speech_settings import SpeechSettings
-from handoff.live import TeeRecorder
+from handoff.live import attach
 from handoff.state import Console
 from tailcall.db import Database
 from tailcall.settings import Settings
@@ -105,7 +104,6 @@ async def live_server(
     app: FastAPI = make_app(settings, db, **handoff_settings)
     console: Console = app.state.handoff
     registry = console.registry
-    registry.side_factory = lambda _call, cb: SideTranscriber(ko_model, 8000, cb)
     h = LiveHarness("", console, None, bridging=bridging)  # type: ignore[arg-type]
 
     def factory(info: CallInfo) -> CallSetup:
@@ -118,13 +116,12 @@ async def live_server(
     )
     runtime = SpeechRuntime(
         settings=speech,
-        recorder=TeeRecorder(InMemoryCallRecorder(), registry),
+        recorder=InMemoryCallRecorder(),
         brain_factory=factory,
         events=FakeEvents(),
         record_calls=False,
-        on_call_started=registry.call_started,
-        on_call_ended=registry.call_ended,
     )
+    attach(registry, runtime)  # what the lead wires in the app
     h.runtime = runtime
     app.include_router(media_router(runtime))
 
