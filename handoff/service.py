@@ -143,6 +143,7 @@ class HandoffService:
         async with active.lock:
             await self._step(active, lambda r, now, c: rsv.start(r, now, c))
         self._board()
+        await asyncio.sleep(0)  # let the alert go out before the next request is routed
         return rid
 
     # ------------------------------------------------------------------ agent side
@@ -304,7 +305,7 @@ class HandoffService:
     # ------------------------------------------------------------------ capacity
     def free_agents(self, skill: str | None) -> int:
         """``AgentCapacity`` for the dialer's handoff-aware pacing."""
-        return len(routing_free_agents(self._agent_views(), skill))
+        return len(routing_free_agents(self._agent_views(only_available=True), skill))
 
     # ------------------------------------------------------------------ follow-ups
     def claim_follow_up(self, agent_id: int, task_id: int) -> None:
@@ -422,30 +423,24 @@ class HandoffService:
             raise Conflict("you do not hold this call", where="call_sid")
         return active
 
-    def _agent_views(self) -> list[AgentView]:
+    def _agent_views(self, only_available: bool = False) -> list[AgentView]:
+        """Agents as routing sees them (Core rows, not ORM objects: this runs per offer)."""
+        q = (
+            select(Agent.user_id, Agent.status, Agent.idle_since)
+            .join(User, User.id == Agent.user_id)
+            .where(User.disabled.is_(False))
+        )
+        if only_available:
+            q = q.where(Agent.status == "available")
         with self.db.read() as s:
-            agents = (
-                s.execute(
-                    select(Agent)
-                    .join(User, User.id == Agent.user_id)
-                    .where(User.disabled.is_(False))
-                )
-                .scalars()
-                .all()
-            )
+            rows = s.execute(q).all()
             skills: dict[int, set[str]] = {}
             for uid, skill in s.execute(select(AgentSkill.user_id, AgentSkill.skill)).all():
                 skills.setdefault(uid, set()).add(skill)
             ringing = set(s.scalars(select(Offer.agent_id).where(Offer.status == "offered")).all())
         return [
-            AgentView(
-                a.user_id,
-                a.status,
-                a.idle_since,
-                frozenset(skills.get(a.user_id, ())),
-                a.user_id in ringing,
-            )
-            for a in agents
+            AgentView(uid, status, idle, frozenset(skills.get(uid, ())), uid in ringing)
+            for uid, status, idle in rows
         ]
 
     async def _step(self, active: _Active, step: Any) -> None:
@@ -453,7 +448,9 @@ class HandoffService:
         refuses the offer row (that agent got another call meanwhile)."""
         for _ in range(5):
             now = self.clock.now()
-            cand = pick_agent(self._agent_views(), active.res.skill, active.res.tried)
+            cand = pick_agent(
+                self._agent_views(only_available=True), active.res.skill, active.res.tried
+            )
             res, effects = step(active.res, now, cand)
             try:
                 active.res = res
