@@ -284,7 +284,12 @@ class HandoffService:
         for active in self._active.values():
             if active.res.agent_id == agent_id and active.res.phase == "accepted":
                 live = self.registry.get(active.req.call_sid)
-                if live is not None and not live.holding:
+                # not while the bot says its bridging or holding line (no talking over it)
+                if (
+                    live is not None
+                    and not live.holding
+                    and live.control.switch.output.mode == "human"
+                ):
                     from handoff.audio import BROWSER_RATE, resample
 
                     pcm8k = resample(pcm16k, BROWSER_RATE, 8000)

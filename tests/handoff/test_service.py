@@ -309,6 +309,8 @@ async def test_agent_drop_holds_the_customer_then_reoffers_then_hands_back(
     assert control.said == [console.service.holding_line]
     assert control.switch.output.mode == "bot" and control.switch.input.mode == "human"
     assert control.ended == []  # never hung up on
+    await console.service.agent_audio_in(a, b"\x10\x00" * 320)
+    assert control.out.agent_frames == []  # nobody talks over the holding line
 
     # back within the grace: the agent has the call again
     console.service.agent_audio_connected(a)
