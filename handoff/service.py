@@ -110,6 +110,32 @@ class HandoffService:
         self._consoles: dict[int, int] = {}  # agent -> open event sockets
         registry.on_ended.append(self._call_gone_soon)
         registry.on_transcript.append(self._transcript)
+        self._recover()
+
+    def _recover(self) -> None:
+        """At process start no call of this process is live: offers left open by a crash
+        would block their call and agent forever (the unique indexes), so close them."""
+        now = self.clock.now()
+        with self.db.session() as s:
+            stale = _rowcount(
+                s.execute(
+                    update(Offer)
+                    .where(Offer.status.in_(("offered", "accepted")))
+                    .values(status="cancelled", decided_at=now)
+                )
+            )
+            s.execute(
+                update(Agent)
+                .where(Agent.status == "on_call")
+                .values(status="wrap_up", status_since=now, call_sid=None)
+            )
+            s.execute(
+                update(HandoffRequestRow)
+                .where(HandoffRequestRow.outcome.in_(("open", "accepted")))
+                .values(outcome="interrupted", ended_at=now)
+            )
+        if stale:
+            logger.warning("closed offers left open by a previous run", count=stale)
 
     # ------------------------------------------------------------------ scorer side
     async def request_handoff(self, req: HandoffRequest) -> int:

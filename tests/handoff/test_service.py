@@ -389,3 +389,20 @@ async def test_closed_console_goes_offline_after_the_grace_not_on_a_reload(
     with console.db.read() as s:
         assert s.get(Agent, a).status == "offline"  # type: ignore[union-attr]
     assert console.service.free_agents("wealth") == 1
+
+
+async def test_restart_closes_offers_left_open_by_a_crash(console: Console) -> None:
+    a, _b, _ = _agents(console)
+    rid = await console.service.request_handoff(request())
+    await console.service.accept(a, rid)
+    await console.service.close()
+    again = build_console(
+        console.app_settings, console.db, settings=console.settings, clock=console.clock
+    )
+    assert _offers(again) == [(a, "cancelled")]
+    with again.db.read() as s:
+        assert s.get(Agent, a).status == "wrap_up"  # type: ignore[union-attr]
+        assert s.get(HandoffRequestRow, rid).outcome == "interrupted"  # type: ignore[union-attr]
+    again.service.set_presence(a, "available")
+    rid2 = await again.service.request_handoff(request("CA1"))  # the same call can be offered again
+    assert _offers(again)[-1][1] == "offered" and rid2 != rid
