@@ -104,7 +104,7 @@ def login_page(request: Request, error: str = "") -> Response:
         nonce,
         httponly=True,
         samesite="strict",
-        secure=console.settings.cookie_secure,
+        secure=console.cookie_secure,
         max_age=3600,
     )
     _set_lang(resp, request)
@@ -134,7 +134,7 @@ def login(
         token,
         httponly=True,
         samesite="strict",
-        secure=console.settings.cookie_secure,
+        secure=console.cookie_secure,
         max_age=int(console.settings.session_lifetime_s),
         path="/",
     )

@@ -15,8 +15,9 @@ class HandoffSettings(BaseSettings):
         env_prefix="TAILCALL_HANDOFF_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    cookie_secure: bool = Field(
-        default=True, description="Send the session cookie only over HTTPS (off for local dev)"
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Send the session cookie only over HTTPS; unset: on when TAILCALL_ENV=prod",
     )
     cookie_name: str = "tc_session"
     session_lifetime_s: float = Field(default=12 * 3600.0, gt=0)

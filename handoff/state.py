@@ -27,6 +27,12 @@ class Console:
     service: HandoffService
 
     @property
+    def cookie_secure(self) -> bool:
+        if self.settings.cookie_secure is not None:
+            return self.settings.cookie_secure
+        return self.app_settings.env == "prod"
+
+    @property
     def secret(self) -> str:
         return self.app_settings.secret_key.get_secret_value()
 

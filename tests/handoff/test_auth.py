@@ -194,10 +194,17 @@ def test_login_wrong_password_disabled_user_and_cookie_flags(console_app: Consol
     assert c.get("/api/console/me").status_code == 401
 
 
-def test_secure_cookie_by_default() -> None:
+def test_secure_cookie_in_prod_by_default(console_app: ConsoleApp) -> None:
     from handoff.settings import HandoffSettings
+    from handoff.state import build_console
+    from tailcall.settings import Settings
 
-    assert HandoffSettings().cookie_secure is True
+    prod = Settings(env="prod", secret_key="x" * 32, data_dir=console_app.db.settings.data_dir)
+    assert build_console(prod, console_app.db, settings=HandoffSettings()).cookie_secure is True
+    dev = Settings(env="dev", data_dir=console_app.db.settings.data_dir)
+    assert build_console(dev, console_app.db, settings=HandoffSettings()).cookie_secure is False
+    forced = HandoffSettings(cookie_secure=True)
+    assert build_console(dev, console_app.db, settings=forced).cookie_secure is True
 
 
 def test_session_expires(console_app: ConsoleApp) -> None:
