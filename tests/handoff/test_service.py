@@ -90,6 +90,19 @@ def console(db: Database) -> Console:
     )
 
 
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def any_console(request: pytest.FixtureRequest) -> Console:
+    """The console on SQLite and on PostgreSQL."""
+    db: Database = request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
+    Base.metadata.create_all(db.engine)
+    return build_console(
+        db.settings,
+        db,
+        settings=HandoffSettings(cookie_secure=False, offer_timeout_s=15, grace_s=10, max_offers=3),
+        clock=VirtualClock(T0),
+    )
+
+
 def _clock(c: Console) -> VirtualClock:
     assert isinstance(c.clock, VirtualClock)
     return c.clock
@@ -113,7 +126,8 @@ def _offers(c: Console) -> list[tuple[int, str]]:
         return [(o.agent_id, o.status) for o in s.scalars(select(Offer).order_by(Offer.id))]
 
 
-async def test_offer_goes_to_longest_idle_then_times_out_to_next(console: Console) -> None:
+async def test_offer_goes_to_longest_idle_then_times_out_to_next(any_console: Console) -> None:
+    console = any_console
     a, b, _p = _agents(console)
     sub_a, sub_b = console.bus.subscribe(a, "agent"), console.bus.subscribe(b, "agent")
     assert console.service.free_agents("wealth") == 2
@@ -181,8 +195,9 @@ async def test_no_agent_with_the_skill_falls_back_at_once(console: Console) -> N
 @pytest.mark.parametrize("click_first", [True, False])
 @pytest.mark.parametrize(("offset", "expect"), [(-0.001, "won"), (0.0, "lost")])
 async def test_accept_racing_the_timeout_never_gives_two_agents_the_call(
-    console: Console, click_first: bool, offset: float, expect: str
+    any_console: Console, click_first: bool, offset: float, expect: str
 ) -> None:
+    console = any_console
     a, b, _ = _agents(console)
     rid = await console.service.request_handoff(request())
     _clock(console).advance(15 + offset)  # the click arrives just before / at the deadline
