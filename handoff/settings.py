@@ -31,5 +31,9 @@ class HandoffSettings(BaseSettings):
         default_factory=list,
         description="Extra websocket Origins; the request's own host is always allowed",
     )
+    holding_line: str = Field(
+        default="请您稍等，马上为您接通。",
+        description="Said by the bot while the agent's connection is down",
+    )
     audio_latency_cap_ms: int = Field(default=200, ge=40, le=2000)
     event_replay_limit: int = Field(default=500, ge=1)

@@ -52,7 +52,7 @@ def build_console(
     reg = registry or LiveCallRegistry()
     hub = AudioHub(hs.audio_latency_cap_ms)
     reg.audio_tap = hub.to_listeners
-    service = HandoffService(db, hs, clk, bus, reg, hub, callbacks)
+    service = HandoffService(db, hs, clk, bus, reg, hub, callbacks, holding_line=hs.holding_line)
     install(service)
     return Console(hs, app_settings, db, clk, bus, reg, hub, service)
 

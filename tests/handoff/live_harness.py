@@ -101,6 +101,7 @@ async def live_server(
     bridging: str = BRIDGING,
     **handoff_settings: Any,
 ) -> AsyncIterator[LiveHarness]:
+    handoff_settings.setdefault("holding_line", "잠시만 기다려 주세요")  # the Korean test voice
     app: FastAPI = make_app(settings, db, **handoff_settings)
     console: Console = app.state.handoff
     registry = console.registry
