@@ -198,6 +198,20 @@ class ScriptDriver(FrameProcessor):
             ),
         )
 
+    # -- outside control (live handoff, handoff.live) -----------------------------------------
+
+    @property
+    def bot_speaking(self) -> bool:
+        return self._bot_speaking
+
+    async def handle_event(self, event: object) -> None:
+        """Feed an engine event from outside the pipeline (HandoffAccepted, AgentHandBack...)."""
+        await self._run_brain(lambda: self.brain.handle(event))
+
+    async def end_call(self, disposition: str) -> None:
+        """End the call after queued speech, as the engine's ``EndCall`` would."""
+        await self._end(disposition)
+
     # -- the engine -------------------------------------------------------------------------
 
     async def _run_brain(self, call: Callable[[], Sequence[object]]) -> None:

@@ -45,6 +45,8 @@ class AgentAudioFrame(OutputAudioRawFrame):
 
 
 TranscriptCallback = Callable[[str, float], Awaitable[None] | None]
+# listen-in tap (handoff): sees every audio frame through a gate, in both modes; must not block
+AudioMonitor = Callable[[bytes, int], None]
 
 
 class SideTranscriber:
@@ -114,9 +116,12 @@ class InputGate(FrameProcessor):
         self.sink: AgentSink | None = None
         self.side: SideTranscriber | None = None
         self.swallowed = 0
+        self.monitor: AudioMonitor | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
+        if self.monitor is not None and isinstance(frame, InputAudioRawFrame):
+            self.monitor(frame.audio, frame.sample_rate)
         if self.mode == "human" and isinstance(frame, InputAudioRawFrame):
             self.swallowed += 1
             if self.sink is not None:
@@ -132,6 +137,7 @@ class OutputGate(FrameProcessor):
         super().__init__(**kwargs)
         self.mode: Mode = "bot"
         self.dropped = 0
+        self.monitor: AudioMonitor | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -142,9 +148,13 @@ class OutputGate(FrameProcessor):
         ):
             self.dropped += 1
             return
+        if self.monitor is not None and isinstance(frame, OutputAudioRawFrame):
+            self.monitor(frame.audio, frame.sample_rate)
         await self.push_frame(frame, direction)
 
     async def push_agent_audio(self, pcm: bytes, sample_rate: int) -> None:
+        if self.monitor is not None:
+            self.monitor(pcm, sample_rate)
         await self.push_frame(AgentAudioFrame(audio=pcm, sample_rate=sample_rate, num_channels=1))
 
 

@@ -123,6 +123,8 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             transport_out=transport.output(),
             call_started_at=answered_at,
         )
+        if runtime.on_call_started is not None:
+            runtime.on_call_started(info, call)
         worker = PipelineWorker(
             call.pipeline,
             params=new_pipeline_params(),
@@ -162,6 +164,8 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
                 ),
             )
     finally:
+        if call is not None and runtime.on_call_ended is not None:
+            runtime.on_call_ended(info)
         if call is not None and call.recording is not None:
             call.recording.close()
         await _close(websocket, 1000)

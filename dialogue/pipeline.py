@@ -115,6 +115,10 @@ class SpeechRuntime:
     # A campaign's fixed prompts (and their voice), rendered by warm_up before any call.
     prerender: tuple[str, ...] = ()
     prerender_voice: str = "ko"
+    # live-handoff hooks (handoff.live.LiveCallRegistry): called once the call's pipeline
+    # is built, and when the call has ended
+    on_call_started: Callable[[CallInfo, CallPipeline], None] | None = None
+    on_call_ended: Callable[[CallInfo], None] | None = None
 
     def __post_init__(self) -> None:
         if self.registry is None:

@@ -63,11 +63,17 @@ def create_app(
     from dialer.api import router as dialer_router
     from dialer.campaign_api import carrier_router
     from dialer.campaign_api import router as campaigns_router
+    from handoff.api import router as console_api_router
+    from handoff.console import router as console_router
+    from handoff.state import get_console
 
     app.include_router(dialer_router)
     app.include_router(campaigns_router)
     app.include_router(carrier_router)
     app.include_router(crm_router)
+    app.include_router(console_api_router)
+    app.include_router(console_router)
+    get_console(app)  # the handoff service exists before any console connects
     return app
 
 

@@ -86,6 +86,7 @@ def _mount_subsystems() -> None:
     from dialer.cli import lists_app, suppress_app
     from dialogue.cli import models_app, speech_app
     from dialogue.intent_cli import intent_app
+    from handoff.cli import users_app
     from scripts.cli import scripts_app
     from simulator.cli import simulator_app
 
@@ -97,6 +98,7 @@ def _mount_subsystems() -> None:
     app.add_typer(models_app, name="models")
     app.add_typer(speech_app, name="speech")
     app.add_typer(intent_app, name="intent")
+    app.add_typer(users_app, name="users")
     app.add_typer(scripts_app, name="scripts")
     app.add_typer(simulator_app, name="simulator")
 

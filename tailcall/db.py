@@ -49,6 +49,7 @@ MODEL_MODULES = (
     "crm_sync.models",
     "dialogue.intent_models",
     "dialogue.call_models",
+    "handoff.models",
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 00:48:42.097432
+Create Date: 2026-11-24 00:54:41.561146
 """
 
 from collections.abc import Sequence
@@ -118,6 +118,29 @@ def upgrade() -> None:
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaigns_status'), ['status'], unique=False)
 
+    op.create_table('console_events',
+    sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('roles', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_console_events'))
+    )
+    with op.batch_alter_table('console_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_console_events_user_id'), ['user_id'], unique=False)
+
+    op.create_table('console_users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('display_name', sa.String(length=100), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_console_users')),
+    sa.UniqueConstraint('username', name=op.f('uq_console_users_username'))
+    )
     op.create_table('crm_endpoints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -194,6 +217,27 @@ def upgrade() -> None:
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_branch'), ['branch'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_external_id'), ['external_id'], unique=False)
+
+    op.create_table('handoff_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('grade', sa.String(length=8), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('skill', sa.String(length=32), nullable=True),
+    sa.Column('state', sa.String(length=64), nullable=False),
+    sa.Column('requested_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('callback_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('ended_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('disposition', sa.String(length=32), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_handoff_requests'))
+    )
+    with op.batch_alter_table('handoff_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handoff_requests_call_sid'), ['call_sid'], unique=False)
 
     op.create_table('holiday_days',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -320,6 +364,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['scoring_model_id'], ['intent_models.id'], name=op.f('fk_campaign_scoring_models_scoring_model_id_intent_models')),
     sa.PrimaryKeyConstraint('campaign_id', name=op.f('pk_campaign_scoring_models'))
     )
+    op.create_table('console_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('csrf_token', sa.String(length=64), nullable=False),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['console_users.id'], name=op.f('fk_console_sessions_user_id_console_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_console_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_console_sessions_token_hash'))
+    )
     op.create_table('crm_labels',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('lead_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -356,6 +412,61 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('crm_outbox', schema=None) as batch_op:
         batch_op.create_index('ix_crm_outbox_undispatched', ['dispatched_at', 'id'], unique=False)
+
+    op.create_table('follow_up_tasks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('grade', sa.String(length=8), nullable=False),
+    sa.Column('callback_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('transcript_ref', sa.String(length=255), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('claimed_by', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=32), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['claimed_by'], ['console_users.id'], name=op.f('fk_follow_up_tasks_claimed_by_console_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_up_tasks'))
+    )
+    with op.batch_alter_table('follow_up_tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_up_tasks_call_sid'), ['call_sid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_tasks_callback_at'), ['callback_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_tasks_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('handoff_agent_skills',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('skill', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['console_users.id'], name=op.f('fk_handoff_agent_skills_user_id_console_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'skill', name=op.f('pk_handoff_agent_skills'))
+    )
+    op.create_table('handoff_agents',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status_since', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('idle_since', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['console_users.id'], name=op.f('fk_handoff_agents_user_id_console_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_handoff_agents'))
+    )
+    op.create_table('handoff_offers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=False),
+    sa.Column('agent_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('offered_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deadline', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['agent_id'], ['console_users.id'], name=op.f('fk_handoff_offers_agent_id_console_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['request_id'], ['handoff_requests.id'], name=op.f('fk_handoff_offers_request_id_handoff_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_handoff_offers'))
+    )
+    with op.batch_alter_table('handoff_offers', schema=None) as batch_op:
+        batch_op.create_index('uq_handoff_offers_live_agent', ['agent_id'], unique=True, sqlite_where=sa.text("status IN ('offered', 'accepted')"), postgresql_where=sa.text("status IN ('offered', 'accepted')"))
+        batch_op.create_index('uq_handoff_offers_live_call', ['call_sid'], unique=True, sqlite_where=sa.text("status IN ('offered', 'accepted')"), postgresql_where=sa.text("status IN ('offered', 'accepted')"))
 
     op.create_table('list_members',
     sa.Column('list_id', sa.Integer(), nullable=False),
@@ -445,6 +556,19 @@ def downgrade() -> None:
         batch_op.drop_index('ix_list_members_customer')
 
     op.drop_table('list_members')
+    with op.batch_alter_table('handoff_offers', schema=None) as batch_op:
+        batch_op.drop_index('uq_handoff_offers_live_call', sqlite_where=sa.text("status IN ('offered', 'accepted')"), postgresql_where=sa.text("status IN ('offered', 'accepted')"))
+        batch_op.drop_index('uq_handoff_offers_live_agent', sqlite_where=sa.text("status IN ('offered', 'accepted')"), postgresql_where=sa.text("status IN ('offered', 'accepted')"))
+
+    op.drop_table('handoff_offers')
+    op.drop_table('handoff_agents')
+    op.drop_table('handoff_agent_skills')
+    with op.batch_alter_table('follow_up_tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_up_tasks_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_up_tasks_callback_at'))
+        batch_op.drop_index(batch_op.f('ix_follow_up_tasks_call_sid'))
+
+    op.drop_table('follow_up_tasks')
     with op.batch_alter_table('crm_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_crm_outbox_undispatched')
 
@@ -453,6 +577,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_crm_labels_call_id'))
 
     op.drop_table('crm_labels')
+    op.drop_table('console_sessions')
     op.drop_table('campaign_scoring_models')
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.drop_index('uq_attempts_live_phone', sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
@@ -479,6 +604,10 @@ def downgrade() -> None:
 
     op.drop_table('intent_call_labels')
     op.drop_table('holiday_days')
+    with op.batch_alter_table('handoff_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handoff_requests_call_sid'))
+
+    op.drop_table('handoff_requests')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_external_id'))
         batch_op.drop_index(batch_op.f('ix_customers_branch'))
@@ -493,6 +622,11 @@ def downgrade() -> None:
     op.drop_table('crm_leads')
     op.drop_table('crm_inbound_events')
     op.drop_table('crm_endpoints')
+    op.drop_table('console_users')
+    with op.batch_alter_table('console_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_console_events_user_id'))
+
+    op.drop_table('console_events')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaigns_status'))
 

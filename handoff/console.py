@@ -1,0 +1,358 @@
+"""The console's pages and websockets (``/console``): server-rendered HTML, vanilla JS.
+
+Pages: login, the agent console, the supervisor board. Websockets (session and Origin
+checked on connect, 1008 when refused):
+- ``/console/ws?after=SEQ``: numbered events; the console first gets what it missed.
+- ``/console/audio`` (agent): mic PCM16 16 kHz in, customer audio out.
+- ``/console/listen/{call_sid}`` (supervisor): silent listen-in to the customer and agent.
+- ``/console/whisper/{agent_id}`` (supervisor): mic to that agent only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, Request, WebSocket
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.websockets import WebSocketDisconnect
+
+from handoff.audio import AudioOut
+from handoff.auth import (
+    LOGIN_CSRF_COOKIE,
+    authenticate,
+    check_login_csrf,
+    create_session,
+    login_csrf,
+    principal_of,
+    revoke_session,
+    websocket_principal,
+)
+from handoff.i18n import TEXT, lang_of
+from handoff.state import get_console
+
+router = APIRouter(prefix="/console", tags=["console"])
+STATIC = Path(__file__).with_name("static")
+STATIC_FILES = {"console.js", "audio-worklet.js", "console.css", "board.js"}
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "media-src 'self' blob:; worker-src 'self' blob:; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def _page(title: str, body: str, lang: str, scripts: tuple[str, ...] = ()) -> HTMLResponse:
+    tags = "".join(f'<script src="/console/static/{s}" defer></script>' for s in scripts)
+    doc = (
+        f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        f'<meta charset="utf-8"><title>{html.escape(title)}</title>'
+        '<link rel="stylesheet" href="/console/static/console.css">'
+        f"{tags}</head><body>{body}</body></html>"
+    )
+    return HTMLResponse(doc, headers=PAGE_HEADERS)
+
+
+def _lang_bar(lang: str, path: str) -> str:
+    other = "en" if lang == "zh" else "zh"
+    label = "English" if other == "en" else "中文"
+    return f'<a class="lang" href="{path}?lang={other}">{label}</a>'
+
+
+def _set_lang(resp: Response, request: Request) -> None:
+    if request.query_params.get("lang") in TEXT:
+        resp.set_cookie("tc_lang", request.query_params["lang"], samesite="strict")
+
+
+@router.get("/static/{name}")
+def static(name: str) -> FileResponse:
+    if name not in STATIC_FILES:
+        from fastapi import HTTPException
+
+        raise HTTPException(status_code=404)
+    media = "text/css" if name.endswith(".css") else "text/javascript"
+    return FileResponse(STATIC / name, media_type=media, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/login", response_model=None)
+def login_page(request: Request, error: str = "") -> Response:
+    console = get_console(request.app)
+    lang = lang_of(request)
+    t = TEXT[lang]
+    nonce = secrets.token_urlsafe(16)
+    token = login_csrf(console.secret, nonce)
+    err = f'<p class="error" role="alert">{html.escape(t["login_failed"])}</p>' if error else ""
+    body = (
+        f'<main class="login"><h1>{t["title"]}</h1>{_lang_bar(lang, "/console/login")}{err}'
+        '<form method="post" action="/console/login">'
+        f'<input type="hidden" name="csrf_token" value="{token}">'
+        f'<label>{t["username"]}<input name="username" id="username" autocomplete="username" required></label>'
+        f'<label>{t["password"]}<input name="password" id="password" type="password" autocomplete="current-password" required></label>'
+        f'<button type="submit" id="login">{t["login"]}</button></form></main>'
+    )
+    resp = _page(t["title"], body, lang)
+    resp.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        nonce,
+        httponly=True,
+        samesite="strict",
+        secure=console.cookie_secure,
+        max_age=3600,
+    )
+    _set_lang(resp, request)
+    return resp
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    username: str = Form(max_length=64),
+    password: str = Form(max_length=200),
+    csrf_token: str = Form(default="", max_length=200),
+) -> Response:
+    console = get_console(request.app)
+    if not check_login_csrf(console.secret, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return Response("CSRF check failed", status_code=403)
+    user = authenticate(console.db, username, password)
+    if user is None:
+        return RedirectResponse("/console/login?error=1", status_code=303)
+    token = create_session(
+        console.db, user.id, console.clock.now(), console.settings.session_lifetime_s
+    )
+    target = "/console/board" if user.role in ("supervisor", "admin") else "/console"
+    resp = RedirectResponse(target, status_code=303)
+    resp.set_cookie(
+        console.settings.cookie_name,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=console.cookie_secure,
+        max_age=int(console.settings.session_lifetime_s),
+        path="/",
+    )
+    resp.delete_cookie(LOGIN_CSRF_COOKIE)
+    return resp
+
+
+@router.post("/logout", response_model=None)
+def logout(request: Request, csrf_token: str = Form(default="")) -> Response:
+    console = get_console(request.app)
+    who = principal_of(request)
+    if who is None:
+        return RedirectResponse("/console/login", status_code=303)
+    if not secrets.compare_digest(csrf_token, who.csrf_token):
+        return Response("CSRF check failed", status_code=403)
+    token = request.cookies.get(console.settings.cookie_name, "")
+    revoke_session(console.db, token)
+    resp = RedirectResponse("/console/login", status_code=303)
+    resp.delete_cookie(console.settings.cookie_name, path="/")
+    return resp
+
+
+def _shell(request: Request, role_page: str) -> Response:
+    who = principal_of(request)
+    if who is None:
+        return RedirectResponse("/console/login", status_code=303)
+    allowed = {"agent": ("agent",), "board": ("supervisor", "admin")}[role_page]
+    if who.role not in allowed:
+        return Response("role not allowed", status_code=403)
+    lang = lang_of(request)
+    t = TEXT[lang]
+    config = html.escape(
+        json.dumps(
+            {
+                "user_id": who.user_id,
+                "name": who.display_name or who.username,
+                "role": who.role,
+                "csrf": who.csrf_token,
+                "lang": lang,
+                "text": t,
+                "latency_cap_ms": get_console(request.app).settings.audio_latency_cap_ms,
+            },
+            ensure_ascii=False,
+        )
+    )
+    logout_form = (
+        '<form method="post" action="/console/logout" class="logout">'
+        f'<input type="hidden" name="csrf_token" value="{who.csrf_token}">'
+        f'<button type="submit">{t["logout"]}</button></form>'
+    )
+    header = (
+        f'<header><h1>{t["title"]}</h1><span id="who">{html.escape(who.display_name or who.username)}</span>'
+        f'<span id="conn" class="conn">{t["connecting"]}</span>'
+        f"{_lang_bar(lang, '/console' if role_page == 'agent' else '/console/board')}{logout_form}</header>"
+    )
+    if role_page == "agent":
+        body = header + _AGENT_BODY.format(**t)
+        scripts: tuple[str, ...] = ("console.js",)
+    else:
+        body = header + _BOARD_BODY.format(**t)
+        scripts = ("console.js", "board.js")
+    resp = _page(t["title"], f'<div id="config" data-config="{config}"></div>{body}', lang, scripts)
+    _set_lang(resp, request)
+    return resp
+
+
+@router.get("", response_model=None)
+def agent_page(request: Request) -> Response:
+    return _shell(request, "agent")
+
+
+@router.get("/board", response_model=None)
+def board_page(request: Request) -> Response:
+    return _shell(request, "board")
+
+
+_AGENT_BODY = """
+<main class="agent">
+<section class="status"><label>{presence}
+<select id="presence"><option value="available">{available}</option><option value="away">{away}</option><option value="offline">{offline}</option></select></label>
+<span id="presence-now"></span>
+<button id="enable-audio" type="button">{enable_audio}</button></section>
+<section id="offers" aria-live="assertive"></section>
+<section id="call" hidden>
+<h2>{on_call}</h2><div id="call-card"></div>
+<div id="audio-state"></div>
+<ol id="transcript"></ol>
+<div class="actions">
+<label>{resume_at}<input id="resume-state" placeholder="{resume_placeholder}"></label>
+<button id="hand-back" type="button">{hand_back}</button>
+<label>{disposition}<select id="disposition"><option value="sale">{d_sale}</option><option value="callback">{d_callback}</option><option value="not_interested">{d_not_interested}</option><option value="other">{d_other}</option></select></label>
+<label>{notes}<textarea id="notes" maxlength="4000"></textarea></label>
+<button id="end-call" type="button">{end_call}</button></div></section>
+<section class="followups"><h2>{follow_ups}</h2><ul id="follow-ups"></ul></section>
+</main>
+"""
+
+_BOARD_BODY = """
+<main class="board">
+<section><h2>{agents}</h2><table id="agents"><thead><tr><th>{name}</th><th>{presence}</th><th>{skills}</th><th></th></tr></thead><tbody></tbody></table></section>
+<section><h2>{calls}</h2><table id="calls"><thead><tr><th>{call}</th><th>{mode}</th><th>{agent}</th><th></th></tr></thead><tbody></tbody></table></section>
+<section><h2>{follow_ups}</h2><ul id="follow-ups"></ul></section>
+<div id="audio-state"></div>
+</main>
+"""
+
+
+# ------------------------------------------------------------------ websockets
+@router.websocket("/ws")
+async def events_ws(websocket: WebSocket) -> None:
+    who = await websocket_principal(websocket, ("agent", "supervisor", "admin"))
+    if who is None:
+        return
+    console = get_console(websocket.app)
+    bus = console.bus
+    sub = bus.subscribe(who.user_id, who.role)
+    if who.role == "agent":
+        console.service.console_connected(who.user_id)
+    try:
+        after = int(websocket.query_params.get("after") or 0)
+    except ValueError:
+        after = 0
+    try:
+        if after > 0:
+            for ev in bus.replay(who.user_id, who.role, after, console.settings.event_replay_limit):
+                await websocket.send_text(json.dumps(ev.to_json(), ensure_ascii=False))
+        hello: dict[str, Any] = {"kind": "hello", "seq": None, "last_seq": bus.last_seq()}
+        if who.role == "agent":
+            hello["active"] = console.service.active_for_agent(who.user_id)
+        else:
+            hello["board"] = console.service.board()
+        await websocket.send_text(json.dumps(hello, ensure_ascii=False))
+        reader = asyncio.create_task(_drain(websocket))
+        try:
+            while not reader.done():
+                getter = asyncio.create_task(sub.queue.get())
+                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                item = getter.result()
+                if item is None or sub.overflowed:
+                    break
+                await websocket.send_text(json.dumps(item.to_json(), ensure_ascii=False))
+        finally:
+            reader.cancel()
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        bus.unsubscribe(sub)
+        if who.role == "agent":
+            console.service.console_disconnected(who.user_id)
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close()
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) client messages until the socket closes."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            msg = await websocket.receive()
+            if msg["type"] == "websocket.disconnect":
+                return
+
+
+@router.websocket("/audio")
+async def agent_audio_ws(websocket: WebSocket) -> None:
+    who = await websocket_principal(websocket, ("agent",))
+    if who is None:
+        return
+    console = get_console(websocket.app)
+    out = AudioOut(websocket.send_bytes, console.settings.audio_latency_cap_ms)
+    out.start()
+    console.hub.attach_agent(who.user_id, out)
+    console.service.agent_audio_connected(who.user_id)
+    try:
+        while True:
+            msg = await websocket.receive()
+            if msg["type"] == "websocket.disconnect":
+                break
+            data = msg.get("bytes")
+            if data:
+                await console.service.agent_audio_in(who.user_id, data)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        await out.close()
+        if console.hub.agents.get(who.user_id) is out:
+            console.hub.detach_agent(who.user_id, out)
+            console.service.agent_audio_dropped(who.user_id)
+
+
+@router.websocket("/listen/{call_sid}")
+async def listen_ws(websocket: WebSocket, call_sid: str) -> None:
+    who = await websocket_principal(websocket, ("supervisor", "admin"))
+    if who is None:
+        return
+    console = get_console(websocket.app)
+    out = AudioOut(websocket.send_bytes, console.settings.audio_latency_cap_ms)
+    out.start()
+    console.hub.listen(call_sid, out)
+    try:
+        await _drain(websocket)
+    finally:
+        console.hub.unlisten(call_sid, out)
+        await out.close()
+
+
+@router.websocket("/whisper/{agent_id}")
+async def whisper_ws(websocket: WebSocket, agent_id: int) -> None:
+    who = await websocket_principal(websocket, ("supervisor", "admin"))
+    if who is None:
+        return
+    console = get_console(websocket.app)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            msg = await websocket.receive()
+            if msg["type"] == "websocket.disconnect":
+                break
+            if msg.get("bytes"):
+                console.hub.whisper(agent_id, msg["bytes"])
