@@ -154,14 +154,23 @@ def test_hangs_up_after_its_time_and_turn_limit() -> None:
 
 def test_prompt_kinds() -> None:
     assert classify_prompt(HANDOFF, 1) == "handoff"
-    assert classify_prompt(BotPrompt("offer_advisor", "现在为您转接理财经理可以吗？"), 1) == "handoff"
-    assert classify_prompt(BotPrompt("agent_busy", "稍后请专员给您回电，可以吗？"), 2) == "follow_up"
+    assert (
+        classify_prompt(BotPrompt("offer_advisor", "现在为您转接理财经理可以吗？"), 1) == "handoff"
+    )
+    assert (
+        classify_prompt(BotPrompt("agent_busy", "稍后请专员给您回电，可以吗？"), 2) == "follow_up"
+    )
     assert classify_prompt(FOLLOW_UP, 2) == "follow_up"
     assert classify_prompt(BotPrompt("ask_callback", "您看什么时候方便再联系您？"), 2) == "callback"
-    assert classify_prompt(BotPrompt("transfer_agent", "正在为您转接积分专员，请稍候。"), 2) == "bridge"
+    assert (
+        classify_prompt(BotPrompt("transfer_agent", "正在为您转接积分专员，请稍候。"), 2)
+        == "bridge"
+    )
     assert classify_prompt(BotPrompt("x", "상담원이 전화로 도와 드릴까요?"), 2) == "handoff"
     assert classify_prompt(BotPrompt("x", "언제 다시 전화 드리면 될까요?"), 2) == "callback"
-    assert classify_prompt(BotPrompt("x", "May a specialist call you back later?"), 2) == "follow_up"
+    assert (
+        classify_prompt(BotPrompt("x", "May a specialist call you back later?"), 2) == "follow_up"
+    )
     assert classify_prompt(BotPrompt("confirm_identity", ""), 3) == "identity"
     assert classify_prompt(BotPrompt(None, "고객님 본인 맞으세요?"), 2) == "identity"
     assert classify_prompt(BotPrompt(None, "Thanks, goodbye!"), 2) == "closing"
