@@ -249,7 +249,7 @@ class ScoringModel(BaseModel):
         if not self.per_grade:
             return self.calibration.score(self.linear(features))
         p = self.probabilities(features)
-        best = max(GRADES, key=lambda g: (p[g], -GRADES.index(g)))
+        best = max(GRADES, key=lambda g: (p[g], GRADES.index(g)))  # ties: the lower grade
         expected = sum(p[g] * GRADE_VALUE[g] for g in GRADES)
         floor, low, high = _BANDS[best]
         position = min(max((expected - low) / (high - low), 0.0), 0.99)  # rounding-safe

@@ -1,9 +1,12 @@
 """Simulated customers: personas (YAML data) and the seeded policy that makes them talk.
 
 A persona says how likely the customer answers at each hour, how they sound, how they
-behave (barge in, go silent, ask for a person, hang up after N s), what they answer to
-each kind of prompt (weights over intents), and their ground-truth grade A/B/C/D, so
-scoring can be measured. Reply texts come from the shared bank ``personas/_replies.yaml``
+behave (barge in, go silent, ask for a person, go off topic, drop the call, hang up after
+N s), what they answer to each kind of prompt (weights over intents), and their
+ground-truth grade A/B/C/D, so scoring can be measured. A persona's answers follow its
+grade's definition (docs/intent.md), above all at the decision prompts: ``handoff`` (an
+agent or specialist now?), ``follow_up`` (send information, call back later?) and
+``callback`` (when?); kinds a persona leaves out are answered as ``question``. Reply texts come from the shared bank ``personas/_replies.yaml``
 (per language and intent), which a persona may override.
 
 ``PersonaPolicy`` is pure: given the prompt the bot played (learnt through the
