@@ -104,6 +104,8 @@ def main() -> None:
     ev_default = evaluate(base, test)
     no_prof = fit(without_profile(train), family=args.script, version="no-profile", c=args.c)
     ev_no_prof = evaluate(no_prof, without_profile(test))
+    ordinal = fit(train, family=args.script, version="ordinal", c=args.c, kind="ordinal")
+    ev_ordinal = evaluate(ordinal, test)
     times = per_turn_times(eval_calls[: min(500, len(eval_calls))], model)
 
     console.print(
@@ -116,8 +118,9 @@ def main() -> None:
         "model", "grade accuracy", "A precision", "A recall", "AUC A", "AUC A+B", title="summary"
     )
     for name, e in (
-        ("fitted", ev),
+        ("fitted (per grade)", ev),
         ("fitted, no profile features", ev_no_prof),
+        ("fitted, ordinal (one axis)", ev_ordinal),
         ("hand-set default", ev_default),
     ):
         a = e.figures("A")

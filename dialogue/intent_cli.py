@@ -96,8 +96,11 @@ def fit_cmd(
     ),
     c: float = typer.Option(1.0, "--c", help="Inverse L2 regularisation strength"),
     min_count: int = typer.Option(3, help="Leave out features seen in fewer calls"),
+    ordinal: bool = typer.Option(
+        False, "--ordinal", help="One ordinal axis instead of weights per grade"
+    ),
 ) -> None:
-    """Fit a scoring model (ordinal logistic regression) on labelled calls."""
+    """Fit a scoring model (logistic regression, per grade or ordinal) on labelled calls."""
     from dialogue.intent_fit import examples, fit
     from dialogue.model_files import write_model
     from tailcall.clock import SystemClock
@@ -127,6 +130,7 @@ def fit_cmd(
                 version=f"{fam}@new",
                 c=c,
                 min_count=min_count,
+                kind="ordinal" if ordinal else "per_grade",
                 description=f"fitted on {len(data)} calls from "
                 + (", ".join(p.name for p in labels) or "the database"),
             )

@@ -2,7 +2,15 @@
 
 Each cue is a list of terms matched on the normalised text (``dialogue.matching``): CJK
 by substring, English by whole words or word sequences. Positive wording counts only when
-the turn has no negative wording ("不想" is not "想", "not interested" not "interested").
+the turn has no negative wording ("不想" is not "想", "not interested" not "interested");
+negative wording counts only when the turn is neither polite nor noncommittal ("不用了，
+谢谢" is a polite decline, "I don't know" is vague: neither is a refusal).
+
+Besides questions and positive/negative wording, the cues follow the bank's grades
+(docs/intent.md): ``commit`` (wants to act now: A), ``hesitant`` (not now, let me think: B), ``noncommittal`` (maybe,
+whatever: C), ``polite`` (thanks, sorry: a polite decline is C, a blunt one D),
+``hostile`` (annoyed, complaining) and ``wrong_person`` (D), and ``filler``: a turn of
+filler words only ("嗯", "um"), a reply that says nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +22,101 @@ from functools import lru_cache
 
 from dialogue.matching import base_language, normalize
 
-CUES = ("question", "asks_details", "asks_price", "asks_how", "asks_repeat", "positive", "negative")
+CUES = (
+    "question",
+    "asks_details",
+    "asks_price",
+    "asks_how",
+    "asks_repeat",
+    "positive",
+    "negative",
+    "commit",
+    "hesitant",
+    "noncommittal",
+    "polite",
+    "hostile",
+    "wrong_person",
+    "filler",
+)
+_EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "zh": {
+        "commit": ("现在就", "马上", "立刻", "今天就", "我要办", "帮我办", "帮我弄", "我要换"),
+        "hesitant": (
+            "考虑",
+            "再想",
+            "想一想",
+            "商量",
+            "再说吧",
+            "先看看",
+            "回头",
+            "以后再",
+            "有空",
+            "改天",
+            "过两天",
+            "这两天",
+        ),
+        "noncommittal": (
+            "随便",
+            "无所谓",
+            "看情况",
+            "一般般",
+            "还行吧",
+            "不知道",
+            "不一定",
+            "说不好",
+            "再看吧",
+        ),
+        "polite": ("谢谢", "不好意思", "麻烦你", "麻烦您", "您", "暂时", "先不"),
+        "hostile": ("烦", "投诉", "骚扰", "老打", "又打", "总打", "别再", "删掉", "有病", "滚"),
+        "wrong_person": (
+            "不是他",
+            "不是她",
+            "打错",
+            "没有这个人",
+            "没这个人",
+            "不认识",
+            "不是本人",
+            "不是我",
+        ),
+    },
+    "ko": {
+        "commit": ("지금바로", "바로", "당장", "오늘"),
+        "hesitant": ("생각해", "나중에", "고민", "상의"),
+        "noncommittal": ("글쎄", "그냥", "모르겠"),
+        "polite": ("감사", "죄송"),
+        "hostile": ("귀찮", "왜자꾸", "하지마세요", "신고"),
+        "wrong_person": ("잘못거", "그런사람없"),
+    },
+    "en": {
+        "commit": ("right now", "right away", "sign me up", "today", "let's do it"),
+        "hesitant": (
+            "think about it",
+            "think it over",
+            "let me think",
+            "talk to my family",
+            "later",
+            "not now",
+            "another time",
+        ),
+        "noncommittal": ("maybe", "whatever", "i don't know", "not sure", "perhaps"),
+        "polite": ("thank you", "thanks", "sorry", "please"),
+        "hostile": (
+            "annoying",
+            "stop calling",
+            "keep calling",
+            "complain",
+            "harassment",
+            "leave me alone",
+        ),
+        "wrong_person": (
+            "wrong number",
+            "wrong person",
+            "nobody by that name",
+            "no one by that name",
+            "not me",
+        ),
+    },
+}
 
 _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "zh": {
@@ -185,6 +287,13 @@ class Cues:
     asks_repeat: bool = False
     positive: bool = False
     negative: bool = False
+    commit: bool = False
+    hesitant: bool = False
+    noncommittal: bool = False
+    polite: bool = False
+    hostile: bool = False
+    wrong_person: bool = False
+    filler: bool = False
 
     def names(self) -> tuple[str, ...]:
         return tuple(c for c in CUES if getattr(self, c))
@@ -200,7 +309,7 @@ def lexicon_language(language: str) -> str:
 def _compiled(language: str) -> dict[str, tuple[str, ...] | re.Pattern[str]]:
     lang = lexicon_language(language)
     out: dict[str, tuple[str, ...] | re.Pattern[str]] = {}
-    for cue, terms in _TERMS[lang].items():
+    for cue, terms in {**_TERMS[lang], **_EXTRA[lang]}.items():
         normed = tuple(dict.fromkeys(normalize(t, language) for t in terms if t))
         if lang == "en":
             alt = "|".join(re.escape(t) for t in sorted(normed, key=len, reverse=True))
@@ -220,17 +329,26 @@ def cues(text: str, language: str) -> Cues:
     """The cues in one customer turn (``text`` as heard, not yet normalised)."""
     norm = normalize(text, language)
     if not norm:
-        return Cues()
+        return Cues(filler=bool(text.strip()))
     m = _compiled(language)
     negative = _hit(norm, m["negative"])
+    polite = _hit(norm, m["polite"])
+    noncommittal = _hit(norm, m["noncommittal"])
     return Cues(
+        commit=_hit(norm, m["commit"]),
+        hesitant=_hit(norm, m["hesitant"]),
+        noncommittal=noncommittal,
+        polite=polite,
+        hostile=_hit(norm, m["hostile"]),
+        wrong_person=_hit(norm, m["wrong_person"]),
         question=_hit(norm, m["question"]),
         asks_details=_hit(norm, m["asks_details"]),
         asks_price=_hit(norm, m["asks_price"]),
         asks_how=_hit(norm, m["asks_how"]),
         asks_repeat=_hit(norm, m["asks_repeat"]),
         positive=(not negative) and _hit(norm, m["positive"]),
-        negative=negative,
+        # a polite or vague "no" is the C kind of decline, not a refusal
+        negative=negative and not polite and not noncommittal,
     )
 
 

@@ -155,6 +155,38 @@ _CONV: Mapping[str, Words] = {
         "zh": "{n}次使用消极的措辞",
         "ko": "부정적인 말을 {n}번 함",
     },
+    "commit": {
+        "en": "wanted to do it right away",
+        "zh": "表示想马上办理",
+        "ko": "바로 하고 싶다고 함",
+    },
+    "hesitant": {
+        "en": "wanted to think it over or do it later",
+        "zh": "表示要考虑一下或以后再说",
+        "ko": "생각해 보거나 나중에 하겠다고 함",
+    },
+    "noncommittal": {
+        "en": "answered vaguely (maybe, whatever)",
+        "zh": "回答含糊（看情况、随便）",
+        "ko": "애매하게 대답함",
+    },
+    "polite": {"en": "was polite", "zh": "语气礼貌", "ko": "정중하게 말함"},
+    "hostile": {
+        "en": "was annoyed or hostile",
+        "zh": "表现出不满或敌意",
+        "ko": "짜증이나 불만을 표함",
+    },
+    "wrong_person": {
+        "en": "said it was the wrong person",
+        "zh": "表示不是本人或打错了",
+        "ko": "본인이 아니라고 함",
+    },
+    "filler": {
+        "en": "{n} replies were only filler words",
+        "zh": "{n}次只回答了语气词",
+        "ko": "{n}번 의미 없는 말만 함",
+    },
+    "hung_up": {"en": "hung up during the call", "zh": "中途挂断了电话", "ko": "통화 중에 끊음"},
     "interruptions": {
         "en": "interrupted the bot {n} times",
         "zh": "{n}次打断机器人",

@@ -13,11 +13,13 @@ Features (names are stable; a model uses those it has weights for):
 - ``signal:<name>`` signals the script emitted (count, at most 3), and
   ``script:signal_weight`` the sum of the weights the script declares for them;
 - ``intent:<name>`` intents heard (count, at most 3), ``state:<id>`` states reached (1),
-  ``answer:<state>:<intent>`` what the customer answered where (an intent, ``no_match`` or
-  ``silence``; count, at most 3);
+  ``answer:<state>:<intent>`` what the customer answered where (an intent, ``no_match``,
+  ``silence`` or ``hangup``; count, at most 3);
 - ``conv:*`` customer turns, questions, asks for details / price / how-to, positive and
-  negative wording (``dialogue.intent_lexicon``), interruptions, silences (no input),
-  not-understood turns, and the customer's share of talking time;
+  negative wording, hesitant, noncommittal, polite, hostile and wrong-person wording,
+  filler-only turns (``dialogue.intent_lexicon``), interruptions, silences (no input),
+  not-understood turns, whether the customer hung up, and the customer's share of
+  talking time;
 - ``profile:*`` from the customer's profile: star level (/7), segment, AUM band, tags,
   app views this week per category (log1p), past campaign responses.
 """
@@ -34,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from dialogue.engine import (
     Dtmf,
+    EndCall,
     NoInput,
     OfferHandoff,
     Say,
@@ -148,8 +151,29 @@ class Calibration(BaseModel):
         return min(100.0, max(0.0, s))
 
 
+# grade values on 0..1 (the expected grade of a per-grade model) and centred (reasons)
+GRADE_VALUE: Mapping[str, float] = {"A": 1.0, "B": 2 / 3, "C": 1 / 3, "D": 0.0}
+_BANDS: Mapping[str, tuple[float, float, float]] = {  # grade -> (score floor, E low, E high)
+    "A": (75.0, 2 / 3, 1.0),
+    "B": (50.0, 1 / 3, 1.0),
+    "C": (25.0, 0.0, 2 / 3),
+    "D": (0.0, 0.0, 1 / 3),
+}
+
+
 class ScoringModel(BaseModel):
-    """A logistic scoring model: feature names, weights, bias, calibration, version."""
+    """A logistic scoring model: feature names, weights, bias, calibration, version.
+
+    Two kinds. *Ordinal* (``grade_weights`` unset): one linear predictor
+    ``z = bias + sum(weight * feature)``, mapped to the score by ``calibration``.
+    *Per grade* (``grade_weights`` set): a multinomial logistic model with one linear
+    predictor per grade, ``P(grade)`` by softmax. Its score lies in the band of the most
+    probable grade (A 75-100, B 50-75, C 25-50, D 0-25), placed in the band by the
+    expected grade ``E = sum P(g) * value(g)`` (A 1, B 2/3, C 1/3, D 0), so with the
+    default thresholds the grade is the model's decision and a stricter threshold asks
+    for a higher expected grade. Its ``weights`` and ``bias`` then hold each feature's
+    pull on ``E`` (per-grade weights times centred grade values), for the reasons.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -161,6 +185,8 @@ class ScoringModel(BaseModel):
     weights: tuple[float, ...]
     bias: float
     calibration: Calibration
+    grade_weights: dict[Grade, tuple[float, ...]] | None = None
+    grade_bias: dict[Grade, float] | None = None
     description: str = ""
     metrics: dict[str, Any] = Field(default_factory=dict)
 
@@ -172,7 +198,21 @@ class ScoringModel(BaseModel):
             raise ValueError("feature_names must be distinct")
         if not all(math.isfinite(w) for w in (*self.weights, self.bias)):
             raise ValueError("weights and bias must be finite numbers")
+        if (self.grade_weights is None) != (self.grade_bias is None):
+            raise ValueError("grade_weights and grade_bias go together")
+        if self.grade_weights is not None and self.grade_bias is not None:
+            if set(self.grade_weights) != set(GRADES) or set(self.grade_bias) != set(GRADES):
+                raise ValueError("grade_weights and grade_bias need every grade A-D")
+            for g, ws in self.grade_weights.items():
+                if len(ws) != len(self.feature_names):
+                    raise ValueError(f"grade_weights.{g}: one weight per feature name")
+                if not all(math.isfinite(w) for w in (*ws, self.grade_bias[g])):
+                    raise ValueError(f"grade_weights.{g}: weights must be finite numbers")
         return self
+
+    @property
+    def per_grade(self) -> bool:
+        return self.grade_weights is not None
 
     def weight_map(self) -> dict[str, float]:
         return dict(zip(self.feature_names, self.weights, strict=True))
@@ -180,6 +220,40 @@ class ScoringModel(BaseModel):
     def linear(self, features: Mapping[str, float]) -> float:
         w = self.weight_map()
         return self.bias + sum(w.get(k, 0.0) * v for k, v in features.items())
+
+    def probabilities(self, features: Mapping[str, float]) -> dict[Grade, float]:
+        """``P(grade)`` of a per-grade model (an ordinal model: from its cuts)."""
+        if self.grade_weights is None or self.grade_bias is None:
+            z, cal = self.linear(features), self.calibration
+            above = [_sigmoid(z - cut) for cut in (cal.cut_a, cal.cut_b, cal.cut_c)]
+            return {
+                "A": above[0],
+                "B": above[1] - above[0],
+                "C": above[2] - above[1],
+                "D": 1.0 - above[2],
+            }
+        index = {n: i for i, n in enumerate(self.feature_names)}
+        logits = {}
+        for g in GRADES:
+            ws = self.grade_weights[g]
+            logits[g] = self.grade_bias[g] + sum(
+                ws[index[k]] * v for k, v in features.items() if k in index
+            )
+        top = max(logits.values())
+        exp = {g: math.exp(v - top) for g, v in logits.items()}
+        total = sum(exp.values())
+        return {g: e / total for g, e in exp.items()}
+
+    def score(self, features: Mapping[str, float]) -> float:
+        """The 0-100 score for these features."""
+        if not self.per_grade:
+            return self.calibration.score(self.linear(features))
+        p = self.probabilities(features)
+        best = max(GRADES, key=lambda g: (p[g], GRADES.index(g)))  # ties: the lower grade
+        expected = sum(p[g] * GRADE_VALUE[g] for g in GRADES)
+        floor, low, high = _BANDS[best]
+        position = min(max((expected - low) / (high - low), 0.0), 0.99)  # rounding-safe
+        return floor + 25.0 * position
 
 
 def _sigmoid(x: float) -> float:
@@ -418,6 +492,8 @@ class IntentScorer:
             self._turns += 1
             self._bump("customer_turns")
         outcome: str | None = None
+        if any(isinstance(a, EndCall) and a.by_customer for a in turn.actions):
+            outcome = "hangup"  # hanging up is the customer's answer to the last prompt
         for a in turn.actions:
             if isinstance(a, Say) and a.prompt_id.startswith("global."):
                 name = a.prompt_id.removeprefix("global.")  # a global intent answered in place
@@ -432,11 +508,15 @@ class IntentScorer:
                 c.states.add(a.to_state)
                 if a.intent in self._intent_names and a.intent not in _NOT_INTENTS:
                     c.intents[a.intent] = c.intents.get(a.intent, 0.0) + 1.0
+            elif isinstance(a, EndCall) and a.by_customer:
+                self._bump("hung_up")  # the customer hung up before the bot finished
             elif isinstance(a, Say):
                 c.bot_s += speech_seconds(a.text, self.language)
                 if a.prompt_id.endswith(".no_match"):
                     self._bump("no_match")
-        if turn.kind in ("speech", "no_input", "dtmf") and self._state is not None:
+        if self._state is not None and (
+            turn.kind in ("speech", "no_input", "dtmf") or outcome == "hangup"
+        ):
             what = outcome or ("silence" if turn.kind == "no_input" else "no_match")
             key = f"{self._state}:{what}"
             c.answers[key] = c.answers.get(key, 0.0) + 1.0
@@ -457,8 +537,7 @@ class IntentScorer:
 
     def current(self) -> tuple[float, Grade, dict[str, float]]:
         feats = self.features()
-        z = self.model.bias + sum(self._w.get(k, 0.0) * v for k, v in feats.items())
-        score = round(self.model.calibration.score(z), 1)
+        score = round(self.model.score(feats), 1)
         return score, self.thresholds.grade(score), feats
 
     def observe_turn(self, turn: TurnObservation) -> ScoreUpdate:

@@ -1,9 +1,12 @@
 """Simulated customers: personas (YAML data) and the seeded policy that makes them talk.
 
 A persona says how likely the customer answers at each hour, how they sound, how they
-behave (barge in, go silent, ask for a person, hang up after N s), what they answer to
-each kind of prompt (weights over intents), and their ground-truth grade A/B/C/D, so
-scoring can be measured. Reply texts come from the shared bank ``personas/_replies.yaml``
+behave (barge in, go silent, ask for a person, go off topic, drop the call, hang up after
+N s), what they answer to each kind of prompt (weights over intents), and their
+ground-truth grade A/B/C/D, so scoring can be measured. A persona's answers follow its
+grade's definition (docs/intent.md), above all at the decision prompts: ``handoff`` (an
+agent or specialist now?), ``follow_up`` (send information, call back later?) and
+``callback`` (when?); kinds a persona leaves out are answered as ``question``. Reply texts come from the shared bank ``personas/_replies.yaml``
 (per language and intent), which a persona may override.
 
 ``PersonaPolicy`` is pure: given the prompt the bot played (learnt through the
@@ -34,8 +37,14 @@ Attitude = Literal[
     "interested", "curious", "neutral", "busy", "hostile", "opt_out", "wrong_person", "elderly"
 ]
 Grade = Literal["A", "B", "C", "D"]
-PromptKind = Literal["identity", "offer", "question", "closing", "bridge"]
-# Intents a persona can express. The first nine are the scripts' intents.
+PromptKind = Literal[
+    "identity", "offer", "question", "handoff", "follow_up", "callback", "closing", "bridge"
+]
+# Kinds a persona may leave out: it then answers them as ``question`` prompts.
+DECISION_KINDS: tuple[PromptKind, ...] = ("handoff", "follow_up", "callback")
+# Intents a persona can express. The first nine are the scripts' intents; ``maybe``
+# (noncommittal), ``hesitate`` (not now, let me think) and ``callback_time`` (a time to
+# call back) are customer moves the scripts do not name as intents.
 INTENTS = (
     "yes",
     "no",
@@ -49,7 +58,12 @@ INTENTS = (
     "bye",
     "hello",
     "repeat",
+    "maybe",
+    "hesitate",
+    "callback_time",
 )
+# Off-topic moves (``off_topic`` behaviour): said instead of an answer.
+OFF_TOPIC = ("ask_robot", "repeat", "hello")
 INTENT_ALIASES = {"interested": "yes", "not_interested": "no", "question": "ask_how"}
 
 
@@ -73,6 +87,8 @@ class Behaviours(BaseModel):
     silence: float = Field(0.0, ge=0, le=1)  # per bot turn: says nothing
     ask_human: float = Field(0.0, ge=0, le=1)  # per offer/question turn
     ask_question: float = Field(0.0, ge=0, le=1)  # per offer/question turn
+    off_topic: float = Field(0.0, ge=0, le=1)  # per answering turn: robot?, what?, hello?
+    drop: float = Field(0.0, ge=0, le=1)  # per answering turn: hangs up without a word
     hangup_after_s: float | None = Field(None, gt=0)
     says_hello: bool = False  # says "hello?" on answering, before the bot speaks
     response_delay_s: tuple[float, float] = (0.4, 1.2)
@@ -198,6 +214,37 @@ _ID_HINTS: Mapping[PromptKind, tuple[str, ...]] = {
     "bridge": ("bridge", "bridging", "transfer", "handoff", "hold"),
     "offer": ("offer", "pitch", "product", "promo"),
 }
+# Decision prompts, told by their wording (checked in this order, before the ids of
+# identity and offer prompts, after closing and bridge ids): when to call back; a softer
+# next step (send information, a specialist calls back); a live agent or guide now (only
+# when the prompt asks).
+_DECISION_HINTS: Mapping[PromptKind, tuple[str, ...]] = {
+    "callback": ("什么时候方便", "何时方便", "언제 다시", "when would be a good time", "what time"),
+    "follow_up": (
+        "回电",
+        "发到",
+        "发一条",
+        "短信",
+        "다시 전화 드려도",
+        "문자",
+        "보내 드릴",
+        "call you back",
+        "send you",
+    ),
+    "handoff": (
+        "专员",
+        "理财经理",
+        "转接",
+        "带您",
+        "상담원",
+        "연결",
+        "agent",
+        "specialist",
+        "advisor",
+        "walk you through",
+    ),
+}
+_QUESTION_MARKS = ("吗", "？", "?", "까요", "니까")
 _TEXT_HINTS: Mapping[PromptKind, tuple[str, ...]] = {
     "closing": ("再见", "感谢您的接听", "祝您", "안녕히", "감사합니다", "goodbye", "have a nice"),
     "bridge": ("转接", "请稍等", "연결해 드리", "잠시만", "transfer you", "please hold"),
@@ -228,13 +275,21 @@ _TEXT_HINTS: Mapping[PromptKind, tuple[str, ...]] = {
 
 
 def classify_prompt(prompt: BotPrompt | None, turn: int) -> PromptKind:
-    """Guess the prompt's kind from its id, then its text; unknown prompts by position."""
+    """Guess the prompt's kind: closing and bridge ids, then decision wording (callback,
+    follow-up, handoff questions), then the other ids, then text; unknown by position."""
     if prompt is not None:
         pid = (prompt.prompt_id or "").lower()
+        text = prompt.text.lower()
+        for kind in ("closing", "bridge"):
+            if any(h in pid for h in _ID_HINTS[kind]):
+                return kind
+        asks = any(q in text for q in _QUESTION_MARKS)
+        for kind, hints in _DECISION_HINTS.items():
+            if (kind != "handoff" or asks) and any(h in text for h in hints):
+                return kind
         for kind, hints in _ID_HINTS.items():
             if any(h in pid for h in hints):
                 return kind
-        text = prompt.text.lower()
         for kind, hints in _TEXT_HINTS.items():
             if any(h in text for h in hints):
                 return kind
@@ -317,13 +372,20 @@ class PersonaPolicy:
         if kind == "closing":
             return Reply("bye", self.phrase("bye"), self._delay())
         # draws happen in a fixed order so a seed always gives the same call
-        r_silence, r_human, r_question, r_barge = (self.rng.random() for _ in range(4))
+        r_silence, r_human, r_question, r_barge, r_off, r_drop = (
+            self.rng.random() for _ in range(6)
+        )
+        if r_drop < b.drop:
+            return Reply(None, None, self._delay(), hangup=True)
         if r_silence < b.silence:
             return Reply(None, None, 0.0, silent=True)
         intent: str
-        if kind != "identity" and r_human < b.ask_human:
+        asking = kind in ("offer", "question")
+        if r_off < b.off_topic:
+            intent = OFF_TOPIC[int(r_off / b.off_topic * len(OFF_TOPIC)) % len(OFF_TOPIC)]
+        elif asking and r_human < b.ask_human:
             intent = "ask_human"
-        elif kind != "identity" and r_question < b.ask_question:
+        elif asking and r_question < b.ask_question:
             intent = "ask_how"
         else:
             weights = (

@@ -96,6 +96,8 @@ def _variant(
             "silence": min(1.0, b.silence * rng.uniform(0.7, 1.3)),
             "ask_human": min(1.0, b.ask_human * rng.uniform(0.7, 1.3)),
             "ask_question": min(1.0, b.ask_question * rng.uniform(0.7, 1.3)),
+            "off_topic": min(1.0, b.off_topic * rng.uniform(0.7, 1.3)),
+            "drop": min(1.0, b.drop * rng.uniform(0.7, 1.3)),
             "hangup_after_s": (
                 b.hangup_after_s * rng.uniform(0.8, 1.25) if b.hangup_after_s else None
             ),

@@ -36,9 +36,8 @@ def test_fit_then_evaluate_beats_the_hand_set_default(
 ) -> None:
     train, test = sets
     model = fit(train, family="points_reminder", version="points_reminder@t")
-    assert model.metrics["fit_calls"] == 240
-    cal = model.calibration
-    assert cal.cut_a > cal.cut_b == 0.0 > cal.cut_c
+    assert model.metrics["fit_calls"] == 240 and model.metrics["kind"] == "per_grade"
+    assert model.per_grade
     ev = evaluate(model, test)
     base = evaluate(default_model("points_reminder"), test)
     assert ev.n == 160 and sum(map(sum, ev.confusion)) == 160
@@ -47,6 +46,19 @@ def test_fit_then_evaluate_beats_the_hand_set_default(
     assert ev.auc_ab is not None and ev.auc_ab > 0.9
     w = model.weight_map()
     assert w["signal:opted_out"] < 0 < w.get("signal:wants_guidance", 1.0)
+
+
+def test_ordinal_fit_keeps_one_axis_and_ordered_cuts(
+    sets: tuple[list[Example], list[Example]],
+) -> None:
+    train, test = sets
+    model = fit(train, family="points_reminder", version="points_reminder@o", kind="ordinal")
+    assert not model.per_grade and model.metrics["kind"] == "ordinal"
+    cal = model.calibration
+    assert cal.cut_a > cal.cut_b == 0.0 > cal.cut_c
+    per_grade = fit(train, family="points_reminder", version="points_reminder@p")
+    # C (polite, vague) and D (refusal) differ in kind: one axis cannot place both
+    assert evaluate(per_grade, test).accuracy > evaluate(model, test).accuracy
 
 
 def test_fit_needs_enough_varied_labels() -> None:

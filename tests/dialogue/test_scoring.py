@@ -226,3 +226,88 @@ def test_per_turn_scoring_is_well_under_two_milliseconds() -> None:
         call.scorer.observe_turn(turn)
     per_turn = (time.perf_counter() - t0) / n
     assert per_turn < 0.002
+
+
+def per_grade_model(grade_weights: dict[str, dict[str, float]]) -> ScoringModel:
+    names = sorted({k for ws in grade_weights.values() for k in ws})
+    return ScoringModel(
+        family="points_reminder",
+        version="points_reminder@pg",
+        feature_names=tuple(names),
+        weights=tuple(0.0 for _ in names),
+        bias=0.0,
+        calibration=Calibration(cut_a=1.0, cut_b=0.0, cut_c=-1.0),
+        grade_weights={g: tuple(grade_weights[g].get(n, 0.0) for n in names) for g in "ABCD"},  # type: ignore[misc]
+        grade_bias={"A": 0.0, "B": 0.0, "C": 0.0, "D": 0.0},
+    )
+
+
+def test_per_grade_model_scores_in_the_band_of_its_most_probable_grade() -> None:
+    m = per_grade_model(
+        {
+            "A": {"conv:commit": 4.0},
+            "B": {"conv:hesitant": 4.0},
+            "C": {"conv:polite": 4.0},
+            "D": {"conv:hostile": 4.0},
+        }
+    )
+    th = GradeThresholds()
+    for feat, grade in (
+        ("conv:commit", "A"),
+        ("conv:hesitant", "B"),
+        ("conv:polite", "C"),
+        ("conv:hostile", "D"),
+    ):
+        p = m.probabilities({feat: 1.0})
+        assert math.isclose(sum(p.values()), 1.0)
+        assert max(p, key=lambda g: p[g]) == grade
+        assert th.grade(m.score({feat: 1.0})) == grade, feat
+    # within a band, more weight on higher grades scores higher
+    assert m.score({"conv:hesitant": 1.0, "conv:commit": 0.5}) > m.score({"conv:hesitant": 1.0})
+    assert m.score({"conv:hesitant": 1.0, "conv:hostile": 0.5}) < m.score({"conv:hesitant": 1.0})
+    with pytest.raises(ValueError, match="every grade"):
+        ScoringModel.model_validate(
+            {**m.model_dump(), "grade_weights": {"A": m.grade_weights["A"]}}  # type: ignore[index]
+        )
+    with pytest.raises(ValueError, match="go together"):
+        ScoringModel.model_validate({**m.model_dump(), "grade_bias": None})
+
+
+def test_per_grade_model_drives_the_scorer_and_round_trips_as_json() -> None:
+    m = per_grade_model({"A": {"state:transfer_agent": 5.0}, "B": {}, "C": {}, "D": {}})
+    again = ScoringModel.model_validate_json(m.model_dump_json())
+    assert again == m
+    call = Call(m)
+    first = call.updates[-1]
+    call.say("好的")
+    u = call.say("好的")  # wants guidance: transfer_agent
+    assert first.grade == "D"  # all grades equally likely: the lowest
+    assert u.grade == "A" and u.score >= 75
+
+
+def test_hanging_up_is_an_answer_and_grade_cues_are_counted() -> None:
+    from dialogue.engine import CustomerHangup
+
+    call = Call(model({}))
+    call.say("嗯")  # filler only
+    call.say("我考虑一下")
+    event = CustomerHangup()
+    call.scorer.observe(call.engine, event, call.engine.handle(event), at=NOW)
+    f = call.scorer.features()
+    assert f["conv:filler"] == 1 and f["conv:hesitant"] == 1
+    assert f["conv:hung_up"] == 1 and f["answer:points_info:hangup"] == 1
+
+
+def test_a_polite_or_vague_no_is_not_a_refusal() -> None:
+    from dialogue.intent_lexicon import cues
+
+    assert cues("不用了，谢谢", "zh-CN").names() == ("polite",)
+    assert cues("不需要", "zh-CN").negative
+    assert cues("看情况吧", "zh-CN").names() == ("noncommittal",)
+    assert cues("我现在就想弄，怎么操作", "zh-CN").commit
+    assert cues("你们怎么老打电话", "zh-CN").hostile
+    assert cues("我不是他", "zh-CN").wrong_person
+    assert cues("No, thank you", "en-US").names() == ("polite",)
+    assert cues("Let me think about it", "en-US").hesitant
+    assert cues("생각해 볼게요", "ko-KR").hesitant
+    assert cues("아니요 괜찮습니다", "ko-KR").negative

@@ -64,3 +64,22 @@ def test_profiles_lean_on_the_grade_only_where_documented() -> None:
     assert views["A"] > views["D"]
     p = draw_profile(random.Random(2), "B", "wealth_followup")
     assert isinstance(p, CustomerProfile) and p.star_level is not None
+
+
+def test_calls_reveal_their_grade_by_how_they_end() -> None:
+    """A customers take the agent (or the specialist's callback), B ones ask for a
+    callback or hesitate, C and D ones decline or leave; with noise, not always."""
+    model = default_model("points_reminder")
+    ends: dict[str, dict[str, int]] = {}
+    for rec in generate("points_reminder", "zh-CN", 160, seed=5, word_error_rate=0.0):
+        res = replay(ReplayCall.model_validate(rec), model)
+        by = ends.setdefault(rec["label"], {})
+        by[res.disposition or "-"] = by.get(res.disposition or "-", 0) + 1
+
+    def share(grade: str, *dispositions: str) -> float:
+        return sum(ends[grade].get(d, 0) for d in dispositions) / sum(ends[grade].values())
+
+    assert share("A", "follow_up") > 0.6
+    assert share("A", "follow_up") > 3 * max(share(g, "follow_up") for g in "BCD")
+    assert share("B", "callback", "not_understood", "self_service") > 0.6
+    assert share("D", "opted_out", "wrong_person", "complaint", "hung_up", "not_interested") > 0.8
