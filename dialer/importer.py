@@ -32,8 +32,6 @@ from tailcall.db import Database, bulk_insert, execute_many, reserve_ids, utcnow
 from tailcall.errors import InvalidInput
 
 Progress = Callable[[int, int], None]
-# Files at least this big are parsed in a second process while this one writes.
-PARALLEL_FROM_BYTES = 8 << 20
 
 CUSTOMERS = cast(Table, Customer.__table__)
 MEMBERS = cast(Table, ListMember.__table__)
@@ -58,6 +56,13 @@ _COMPARED = (
     "tags",
     "timezone",
 )
+# One expanding parameter: rendered at execution, not as 5,000 bound parameters per batch.
+_EXISTING = select(
+    Customer.id,
+    Customer.phone_e164,
+    Customer.attributes,
+    *(getattr(Customer, c) for c in _COMPARED),
+).where(Customer.phone_e164.in_(bindparam("phones", expanding=True)))
 
 
 @dataclass
@@ -169,8 +174,7 @@ def import_call_list(
             with ReportWriter(tmp_dir) as report:
                 run = _ImportRun(s, call_list.id, report, summary, batch_size)
                 last_tick = 0.0
-                workers = 1 if reader.size >= PARALLEL_FROM_BYTES else 0
-                rows = parsed_rows(reader.rows, cmap, region, reader.format == "csv", workers)
+                rows = parsed_rows(reader.rows, cmap, region, reader.format == "csv")
                 for row in rows:
                     run.add_row(row)
                     if progress is not None and (now := time.monotonic()) - last_tick > 0.2:
@@ -278,17 +282,7 @@ class _ImportRun:
         phones = [p.phone for p in batch]
         ext_ids = [p.values["external_id"] for p in batch if "external_id" in p.values]
         suppressed = find_suppressed(self.s, phones, ext_ids)
-        existing = {
-            row.phone_e164: row
-            for row in self.s.execute(
-                select(
-                    Customer.id,
-                    Customer.phone_e164,
-                    Customer.attributes,
-                    *(getattr(Customer, c) for c in _COMPARED),
-                ).where(Customer.phone_e164.in_(phones))
-            )
-        }
+        existing = {row.phone_e164: row for row in self.s.execute(_EXISTING, {"phones": phones})}
         now = utcnow()
         new_rows: list[dict[str, Any]] = []
         new_pending: list[_Pending] = []

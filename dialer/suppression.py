@@ -14,7 +14,7 @@ from dialer.columns import find_column
 from dialer.models import SUPPRESSION_KINDS, Suppression
 from dialer.phones import PhoneNormalizer
 from dialer.readers import open_table
-from tailcall.db import Database
+from tailcall.db import Database, rows_in
 from tailcall.errors import InvalidInput
 
 KIND_LABELS = {
@@ -85,6 +85,10 @@ def remove_suppression(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+_BY_PHONE = "SELECT kind, phone_e164, external_id FROM suppressions WHERE phone_e164 IN ({in})"
+_BY_ID = "SELECT kind, phone_e164, external_id FROM suppressions WHERE external_id IN ({in})"
+
+
 def find_suppressed(
     session: Session, phones: Sequence[str], external_ids: Sequence[str] = ()
 ) -> dict[str, str]:
@@ -93,17 +97,11 @@ def find_suppressed(
     for start in range(0, max(len(phones), len(external_ids)), 5000):
         p = list(phones[start : start + 5000])
         x = list(external_ids[start : start + 5000])
-        conds = []
-        if p:
-            conds.append(Suppression.phone_e164.in_(p))
-        if x:
-            conds.append(Suppression.external_id.in_(x))
-        if not conds:
+        if not p and not x:
             continue
-        q = select(Suppression.kind, Suppression.phone_e164, Suppression.external_id).where(
-            or_(*conds)
-        )
-        for kind, phone, ext in session.execute(q):
+        conn = session.connection()
+        rows = rows_in(conn, _BY_PHONE, p) + rows_in(conn, _BY_ID, x)
+        for kind, phone, ext in rows:
             for key in (phone, ext):
                 if key is None:
                     continue
