@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,9 @@ upgrade(settings)
 db = Database(settings)
 t = time.perf_counter()
 s = import_call_list(db, Path(sys.argv[1]), reports_root=reports_root_for(settings.data_dir))
-print(json.dumps({"seconds": time.perf_counter() - t, **s.to_dict()}))
+import resource
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": peak, **s.to_dict()}))
 """
 
 
@@ -52,23 +53,23 @@ def make_file(rows: int, messy: float) -> Path:
 
 
 def run_child(path: Path, url: str) -> dict[str, float]:
+    """Imports in a fresh process, which reports its own peak RSS."""
     with tempfile.TemporaryDirectory() as data_dir:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         t = time.perf_counter()
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(path), data_dir, url],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
+        out, err = proc.communicate()
         wall = time.perf_counter() - t
         if proc.returncode != 0:
-            raise SystemExit(proc.stderr[-3000:])
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
+            raise SystemExit(err[-3000:])
+        result = json.loads(out.strip().splitlines()[-1])
         result["wall"] = wall
-        result["peak_rss_mb"] = max(peak, before) / 1024
         return result
 
 
