@@ -6,6 +6,13 @@
 User turns start on VAD (an interruption is broadcast: barge-in) and stop on the STT's
 final, which the STT forces the moment VAD reports the stop; there is no smart-turn
 model in the path (about 30 ms and 30-47 MB per call) and no speech-timeout wait.
+
+Customer audio arrives in 60 ms frames (``media_serializer.BatchingTwilioSerializer``)
+and the steps it visits (tap, input gate, VAD, STT; also the output gate and bot tap)
+run in pipecat's direct mode: a frame is processed in the task that pushed it, instead
+of through a queue and a task per step. Those per-frame queue and task hops, not the
+audio work, were most of a call's CPU. The STT passes no audio on, so the steps after
+it see only turn and control frames and keep their queues (ordering with TTS output).
 """
 
 from __future__ import annotations
@@ -17,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from pipecat.audio.vad.vad_analyzer import VADParams
-from pipecat.frames.frames import Frame, InputAudioRawFrame, TranscriptionFrame
+from pipecat.frames.frames import Frame, TranscriptionFrame
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.processors.audio.vad_processor import VADProcessor
-from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.turns.types import ProcessFrameResult
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import BaseUserTurnStopStrategy
@@ -48,30 +55,6 @@ class FinalTranscriptTurnStop(BaseUserTurnStopStrategy):  # type: ignore[no-unty
         if isinstance(frame, TranscriptionFrame) and frame.finalized:
             await self.trigger_user_turn_stopped()
         return ProcessFrameResult.CONTINUE
-
-
-class AudioBatcher(FrameProcessor):
-    """Joins the carrier's 20 ms input frames into ``batch_s`` frames.
-
-    Every audio frame visits each step of the pipeline; halving their number halves
-    that per-frame overhead, for at most ``batch_s - 0.02`` s of added delay.
-    """
-
-    def __init__(self, batch_s: float = 0.04, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._batch_s = batch_s
-        self._buf = bytearray()
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        if not isinstance(frame, InputAudioRawFrame) or type(frame) is not InputAudioRawFrame:
-            await self.push_frame(frame, direction)
-            return
-        self._buf += frame.audio
-        if len(self._buf) >= int(self._batch_s * frame.sample_rate) * 2 * frame.num_channels:
-            out = InputAudioRawFrame(bytes(self._buf), frame.sample_rate, frame.num_channels)
-            self._buf.clear()
-            await self.push_frame(out, direction)
 
 
 @dataclass(frozen=True)
@@ -115,6 +98,9 @@ class SpeechRuntime:
     # A campaign's fixed prompts (and their voice), rendered by warm_up before any call.
     prerender: tuple[str, ...] = ()
     prerender_voice: str = "ko"
+    # Load the stock-beam model for free decoding at warm-up (+0.5 GB per process);
+    # otherwise it loads on the first free-decoding state (about 1.5 s, off the loop).
+    free_decoding: bool = False
 
     def __post_init__(self) -> None:
         if self.registry is None:
@@ -135,6 +121,8 @@ class SpeechRuntime:
         for language in languages:
             await asyncio.to_thread(self.models.model, language)
             await asyncio.to_thread(self.models.vocabulary, language)
+            if self.free_decoding:
+                await asyncio.to_thread(self.models.free_model, language)
         await asyncio.to_thread(shared_silero_session)
         texts = [*self.prerender, *prompts]
         if texts:
@@ -182,6 +170,8 @@ def build_call_pipeline(
         interim_results=runtime.interim_results,
         sample_rate=CALL_RATE,
         pool=runtime.recognizers,
+        enable_direct_mode=True,
+        free_model=lambda: runtime.models.free_model(setup.language),
     )
     tts = Pyttsx3TTSService(
         prompts=runtime.renderer,
@@ -208,7 +198,8 @@ def build_call_pipeline(
     vad = VADProcessor(
         vad_analyzer=SharedSileroVADAnalyzer(
             sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
-        )
+        ),
+        enable_direct_mode=True,
     )
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(
@@ -216,13 +207,13 @@ def build_call_pipeline(
         ),
         user_turn_stop_timeout=5.0,
     )
-    in_gate, out_gate = InputGate(), OutputGate()
-    steps: list[FrameProcessor] = [transport_in, AudioBatcher()]
+    in_gate, out_gate = InputGate(enable_direct_mode=True), OutputGate(enable_direct_mode=True)
+    steps: list[FrameProcessor] = [transport_in]
     if recording:
-        steps.append(recording.customer_tap())
+        steps.append(recording.customer_tap(enable_direct_mode=True))
     steps += [in_gate, vad, stt, turns, driver, tts, out_gate, transport_out]
     if recording:
-        steps.append(recording.bot_tap())
+        steps.append(recording.bot_tap(enable_direct_mode=True))
     return CallPipeline(
         pipeline=Pipeline(steps),
         driver=driver,

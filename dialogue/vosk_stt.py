@@ -35,7 +35,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +157,7 @@ class VoskSTTService(STTService):
         interim_interval_s: float = 0.3,
         max_alternatives: int = 10,
         pool: RecognizerPool | None = None,
+        free_model: Callable[[], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("ttfs_p99_latency", 0.15)
@@ -171,6 +172,8 @@ class VoskSTTService(STTService):
         self._interim_interval = interim_interval_s
         self._max_alts = max_alternatives
         self._pool = pool
+        # Free decoding's model (stock beams), loaded on first use in the build thread.
+        self._free_model = free_model
         self._thread_lock = asyncio.Lock()
         self._want: ExpectPhrasesFrame = ExpectPhrasesFrame(tuple(phrases), free_decoding, "")
         self._active: _Recognizers | None = None
@@ -246,7 +249,8 @@ class VoskSTTService(STTService):
 
         rate = self.sample_rate
         if grammar is None:
-            rec = KaldiRecognizer(self._model, rate)
+            model = self._free_model() if self._free_model is not None else self._model
+            rec = KaldiRecognizer(model, rate)
             rec.SetWords(True)
             return _Recognizers(None, rec)
         key = (grammar.vosk_json(barrier=False), rate, self._nbest_pass)
