@@ -39,7 +39,7 @@ from dialogue.pipeline import (
 )
 
 START_TIMEOUT_S = 10.0
-IN_BATCH_S = 0.06  # customer audio per pipeline frame (the carrier sends 20 ms)
+IN_BATCH_S = 0.1  # customer audio per pipeline frame (the carrier sends 20 ms)
 # Bot audio per websocket message, in 10 ms units (pipecat's default is 4): fewer
 # serializations and writes; the transport still paces it in real time, and an
 # interruption's ``clear`` drops whatever the carrier has buffered.
