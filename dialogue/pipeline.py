@@ -101,6 +101,9 @@ class SpeechRuntime:
     # Load the stock-beam model for free decoding at warm-up (+0.5 GB per process);
     # otherwise it loads on the first free-decoding state (about 1.5 s, off the loop).
     free_decoding: bool = False
+    # With ``free_decoding``: free recognizers warmed (on the rendered prompts) and pooled
+    # at warm-up, so the first free calls do not pay a cold recognizer's 2-3x cost.
+    free_warm_recognizers: int = 4
 
     def __post_init__(self) -> None:
         if self.registry is None:
@@ -125,10 +128,29 @@ class SpeechRuntime:
                 await asyncio.to_thread(self.models.free_model, language)
         await asyncio.to_thread(shared_silero_session)
         texts = [*self.prerender, *prompts]
+        voice, rate = voice or self.prerender_voice, rate or self.settings.tts_rate
         if texts:
-            await self.renderer.prerender(
-                texts, voice or self.prerender_voice, rate or self.settings.tts_rate
-            )
+            await self.renderer.prerender(texts, voice, rate)
+        if self.free_decoding and self.free_warm_recognizers > 0:
+            audio = [await self._call_rate_pcm(t, voice, rate) for t in texts]
+            for language in languages:
+                await asyncio.to_thread(
+                    self.recognizers.prewarm_free,
+                    self.models.free_model(language),
+                    CALL_RATE,
+                    audio,
+                    self.free_warm_recognizers,
+                )
+
+    async def _call_rate_pcm(self, text: str, voice: str, rate: int) -> bytes:
+        import numpy as np
+        import soxr  # type: ignore[import-untyped]
+
+        r = await self.renderer.get(text, voice, rate)
+        pcm = np.frombuffer(r.pcm, dtype=np.int16)
+        if r.sample_rate != CALL_RATE:
+            pcm = soxr.resample(pcm, r.sample_rate, CALL_RATE)
+        return bytes(np.asarray(pcm, dtype=np.int16).tobytes())
 
     @property
     def models(self) -> ModelRegistry:
