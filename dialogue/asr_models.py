@@ -159,9 +159,10 @@ class ModelRegistry:
         A second load (about 0.5 GB) unless the tuned beams equal the stock ones."""
         loc = self.locate(language)
         conf = (loc.path / "conf" / "model.conf").read_text()
-        if _get_option(conf, "beam") == self.settings.vosk_beam and _get_option(
-            conf, "lattice-beam"
-        ) == self.settings.vosk_lattice_beam:
+        if (
+            _get_option(conf, "beam") == self.settings.vosk_beam
+            and _get_option(conf, "lattice-beam") == self.settings.vosk_lattice_beam
+        ):
             return self.model(language)
         return load_shared_model(loc.path)
 

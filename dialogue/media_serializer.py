@@ -47,7 +47,9 @@ class BatchingTwilioSerializer(TwilioFrameSerializer):
             return None
         ulaw = bytes(self._ulaw)
         self._ulaw.clear()
-        pcm = await ulaw_to_pcm(ulaw, self._twilio_sample_rate, self._sample_rate, self._input_resampler)
+        pcm = await ulaw_to_pcm(
+            ulaw, self._twilio_sample_rate, self._sample_rate, self._input_resampler
+        )
         if not pcm:
             return None
         return InputAudioRawFrame(audio=pcm, num_channels=1, sample_rate=self._sample_rate)

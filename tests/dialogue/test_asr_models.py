@@ -98,7 +98,7 @@ def test_free_decoding_uses_stock_beams(tmp_path: Path, monkeypatch: pytest.Monk
     src = _fake_model(tmp_path / "m")
     monkeypatch.setattr(asr_models, "load_shared_model", lambda path: path)
     wide = ModelRegistry(
-        SpeechSettings(data_dir=tmp_path / "d", vosk_model_zh_cn=src, _env_file=None)  # type: ignore[call-arg]
+        SpeechSettings(data_dir=tmp_path / "d", vosk_model_zh_cn=src, _env_file=None)
     )
     assert wide.free_model("zh-CN") == src  # the model's own conf: beams 10/2
     assert wide.model("zh-CN") != src  # the tuned view
@@ -108,7 +108,7 @@ def test_free_decoding_uses_stock_beams(tmp_path: Path, monkeypatch: pytest.Monk
             vosk_model_zh_cn=src,
             vosk_beam=10.0,
             vosk_lattice_beam=2.0,
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
         )
     )
     assert stock.free_model("zh-CN") == stock.model("zh-CN")  # one load, not two
