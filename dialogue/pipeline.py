@@ -8,11 +8,13 @@ final, which the STT forces the moment VAD reports the stop; there is no smart-t
 model in the path (about 30 ms and 30-47 MB per call) and no speech-timeout wait.
 
 Customer audio arrives in 100 ms frames (``media_serializer.BatchingTwilioSerializer``)
-and the steps it visits (tap, input gate, VAD, STT; also the output gate and bot tap)
+and the cheap steps it visits (tap, input gate, VAD; also the output gate and bot tap)
 run in pipecat's direct mode: a frame is processed in the task that pushed it, instead
 of through a queue and a task per step. Those per-frame queue and task hops, not the
-audio work, were most of a call's CPU. The STT passes no audio on, so the steps after
-it see only turn and control frames and keep their queues (ordering with TTS output).
+audio work, were most of a call's CPU. The STT keeps its own queue and task: free
+decoding waits on a worker thread, and in direct mode that wait would stall VAD (whose
+idle timer then forces a false speech stop). The STT passes no audio on, so the steps
+after it see only turn and control frames.
 """
 
 from __future__ import annotations
@@ -192,7 +194,6 @@ def build_call_pipeline(
         interim_results=runtime.interim_results,
         sample_rate=CALL_RATE,
         pool=runtime.recognizers,
-        enable_direct_mode=True,
         free_model=lambda: runtime.models.free_model(setup.language),
     )
     tts = Pyttsx3TTSService(
