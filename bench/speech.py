@@ -86,7 +86,7 @@ def bench_vosk(calls: int, seconds: float, free: bool) -> dict[str, Any]:
     from dialogue.speech_settings import SpeechSettings
 
     reg = ModelRegistry(SpeechSettings())
-    model = reg.model("ko-KR")
+    model = reg.free_model("ko-KR") if free else reg.model("ko-KR")
     grammar = build_grammar(PHRASES, reg.vocabulary("ko-KR"))
     utts = _utterances()
     me = psutil.Process()
@@ -198,6 +198,7 @@ def _runtime(free: bool) -> Any:
         events=FakeEvents(),
         record_calls=False,
         prerender=(GREETING, ACK),
+        free_decoding=free,
     )
     return rt
 

@@ -7,9 +7,11 @@ missing model is a ``ModelMissing`` error that names the fix.
 
 Models are loaded through a *tuned view*: a directory of symlinks to the model's files
 with a copy of ``conf/model.conf`` whose decoder beams are widened (measured: +7-14
-points of intent accuracy on grammar decoding). Each (model, beams) is loaded once per
-process, under a lock, and shared by every call (about 0.5 GB each; sharing one model
-across threads is safe, recognizers are not).
+points of intent accuracy on grammar decoding). Free decoding uses the model's own
+conf (stock beams, ``free_model``): the wide beams cost little on a 10-phrase grammar but
+make free decoding several times slower (0.7-1.4 s finals). Each (model, beams) is loaded
+once per process, under a lock, and shared by every call (about 0.5 GB each; sharing one
+model across threads is safe, recognizers are not).
 """
 
 from __future__ import annotations
@@ -151,6 +153,19 @@ class ModelRegistry:
         """The process-wide shared ``vosk.Model`` of a language (loaded on first use)."""
         return load_shared_model(self.tuned_dir(language))
 
+    def free_model(self, language: str) -> Any:
+        """The shared model with the model's own (stock) beams, for free decoding.
+
+        A second load (about 0.5 GB) unless the tuned beams equal the stock ones."""
+        loc = self.locate(language)
+        conf = (loc.path / "conf" / "model.conf").read_text()
+        if (
+            _get_option(conf, "beam") == self.settings.vosk_beam
+            and _get_option(conf, "lattice-beam") == self.settings.vosk_lattice_beam
+        ):
+            return self.model(language)
+        return load_shared_model(loc.path)
+
     def vocabulary(self, language: str) -> Vocabulary:
         return load_vocabulary(self.locate(language).path)
 
@@ -199,6 +214,14 @@ def _set_option(conf: str, name: str, value: float) -> str:
     if pattern.search(conf):
         return pattern.sub(line, conf)
     return conf.rstrip("\n") + "\n" + line + "\n"
+
+
+def _get_option(conf: str, name: str) -> float | None:
+    m = re.search(rf"^--{re.escape(name)}=(.*)$", conf, re.M)
+    try:
+        return float(m.group(1)) if m else None
+    except ValueError:
+        return None
 
 
 def load_shared_model(path: Path) -> Any:

@@ -22,7 +22,6 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from loguru import logger
 from pipecat.pipeline.worker import PipelineWorker
-from pipecat.serializers.twilio import TwilioFrameSerializer
 from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketParams,
     FastAPIWebsocketTransport,
@@ -30,6 +29,7 @@ from pipecat.transports.websocket.fastapi import (
 from pipecat.workers.runner import WorkerRunner
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from dialogue.media_serializer import BatchingTwilioSerializer
 from dialogue.pipeline import (
     CallInfo,
     CallPipeline,
@@ -39,6 +39,11 @@ from dialogue.pipeline import (
 )
 
 START_TIMEOUT_S = 10.0
+IN_BATCH_S = 0.1  # customer audio per pipeline frame (the carrier sends 20 ms)
+# Bot audio per websocket message, in 10 ms units (pipecat's default is 4): fewer
+# serializations and writes; the transport still paces it in real time, and an
+# interruption's ``clear`` drops whatever the carrier has buffered.
+OUT_CHUNK_10MS = 10
 
 
 def media_router(runtime: SpeechRuntime) -> APIRouter:
@@ -90,12 +95,13 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
     try:
         setup = runtime.brain_factory(info)
         settings = runtime.settings
-        serializer = TwilioFrameSerializer(
+        serializer = BatchingTwilioSerializer(
             stream_sid=info.stream_sid,
             call_sid=info.call_sid,
             account_sid=settings.carrier_account_sid,
             auth_token=settings.carrier_auth_token.get_secret_value(),
             base_url=settings.carrier_api_base_url,
+            batch_s=IN_BATCH_S,
         )
         transport = FastAPIWebsocketTransport(
             websocket=websocket,
@@ -103,6 +109,7 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
                 audio_in_enabled=True,
                 audio_out_enabled=True,
                 add_wav_header=False,
+                audio_out_10ms_chunks=OUT_CHUNK_10MS,
                 serializer=serializer,
                 allowed_origins=[],
             ),

@@ -6,6 +6,15 @@
 User turns start on VAD (an interruption is broadcast: barge-in) and stop on the STT's
 final, which the STT forces the moment VAD reports the stop; there is no smart-turn
 model in the path (about 30 ms and 30-47 MB per call) and no speech-timeout wait.
+
+Customer audio arrives in 100 ms frames (``media_serializer.BatchingTwilioSerializer``)
+and the cheap steps it visits (tap, input gate, VAD; also the output gate and bot tap)
+run in pipecat's direct mode: a frame is processed in the task that pushed it, instead
+of through a queue and a task per step. Those per-frame queue and task hops, not the
+audio work, were most of a call's CPU. The STT keeps its own queue and task: free
+decoding waits on a worker thread, and in direct mode that wait would stall VAD (whose
+idle timer then forces a false speech stop). The STT passes no audio on, so the steps
+after it see only turn and control frames.
 """
 
 from __future__ import annotations
@@ -17,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from pipecat.audio.vad.vad_analyzer import VADParams
-from pipecat.frames.frames import Frame, InputAudioRawFrame, TranscriptionFrame
+from pipecat.frames.frames import Frame, TranscriptionFrame
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.processors.audio.vad_processor import VADProcessor
-from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.turns.types import ProcessFrameResult
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import BaseUserTurnStopStrategy
@@ -48,30 +57,6 @@ class FinalTranscriptTurnStop(BaseUserTurnStopStrategy):  # type: ignore[no-unty
         if isinstance(frame, TranscriptionFrame) and frame.finalized:
             await self.trigger_user_turn_stopped()
         return ProcessFrameResult.CONTINUE
-
-
-class AudioBatcher(FrameProcessor):
-    """Joins the carrier's 20 ms input frames into ``batch_s`` frames.
-
-    Every audio frame visits each step of the pipeline; halving their number halves
-    that per-frame overhead, for at most ``batch_s - 0.02`` s of added delay.
-    """
-
-    def __init__(self, batch_s: float = 0.04, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._batch_s = batch_s
-        self._buf = bytearray()
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        if not isinstance(frame, InputAudioRawFrame) or type(frame) is not InputAudioRawFrame:
-            await self.push_frame(frame, direction)
-            return
-        self._buf += frame.audio
-        if len(self._buf) >= int(self._batch_s * frame.sample_rate) * 2 * frame.num_channels:
-            out = InputAudioRawFrame(bytes(self._buf), frame.sample_rate, frame.num_channels)
-            self._buf.clear()
-            await self.push_frame(out, direction)
 
 
 @dataclass(frozen=True)
@@ -119,6 +104,12 @@ class SpeechRuntime:
     # is built, and when the call has ended
     on_call_started: Callable[[CallInfo, CallPipeline], None] | None = None
     on_call_ended: Callable[[CallInfo], None] | None = None
+    # Load the stock-beam model for free decoding at warm-up (+0.5 GB per process);
+    # otherwise it loads on the first free-decoding state (about 1.5 s, off the loop).
+    free_decoding: bool = False
+    # With ``free_decoding``: free recognizers warmed (on the rendered prompts) and pooled
+    # at warm-up, so the first free calls do not pay a cold recognizer's 2-3x cost.
+    free_warm_recognizers: int = 4
 
     def __post_init__(self) -> None:
         if self.registry is None:
@@ -139,12 +130,33 @@ class SpeechRuntime:
         for language in languages:
             await asyncio.to_thread(self.models.model, language)
             await asyncio.to_thread(self.models.vocabulary, language)
+            if self.free_decoding:
+                await asyncio.to_thread(self.models.free_model, language)
         await asyncio.to_thread(shared_silero_session)
         texts = [*self.prerender, *prompts]
+        voice, rate = voice or self.prerender_voice, rate or self.settings.tts_rate
         if texts:
-            await self.renderer.prerender(
-                texts, voice or self.prerender_voice, rate or self.settings.tts_rate
-            )
+            await self.renderer.prerender(texts, voice, rate)
+        if self.free_decoding and self.free_warm_recognizers > 0:
+            audio = [await self._call_rate_pcm(t, voice, rate) for t in texts]
+            for language in languages:
+                await asyncio.to_thread(
+                    self.recognizers.prewarm_free,
+                    self.models.free_model(language),
+                    CALL_RATE,
+                    audio,
+                    self.free_warm_recognizers,
+                )
+
+    async def _call_rate_pcm(self, text: str, voice: str, rate: int) -> bytes:
+        import numpy as np
+        import soxr  # type: ignore[import-untyped]
+
+        r = await self.renderer.get(text, voice, rate)
+        pcm = np.frombuffer(r.pcm, dtype=np.int16)
+        if r.sample_rate != CALL_RATE:
+            pcm = soxr.resample(pcm, r.sample_rate, CALL_RATE)
+        return bytes(np.asarray(pcm, dtype=np.int16).tobytes())
 
     @property
     def models(self) -> ModelRegistry:
@@ -186,6 +198,7 @@ def build_call_pipeline(
         interim_results=runtime.interim_results,
         sample_rate=CALL_RATE,
         pool=runtime.recognizers,
+        free_model=lambda: runtime.models.free_model(setup.language),
     )
     tts = Pyttsx3TTSService(
         prompts=runtime.renderer,
@@ -212,7 +225,8 @@ def build_call_pipeline(
     vad = VADProcessor(
         vad_analyzer=SharedSileroVADAnalyzer(
             sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
-        )
+        ),
+        enable_direct_mode=True,
     )
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(
@@ -220,13 +234,13 @@ def build_call_pipeline(
         ),
         user_turn_stop_timeout=5.0,
     )
-    in_gate, out_gate = InputGate(), OutputGate()
-    steps: list[FrameProcessor] = [transport_in, AudioBatcher()]
+    in_gate, out_gate = InputGate(enable_direct_mode=True), OutputGate(enable_direct_mode=True)
+    steps: list[FrameProcessor] = [transport_in]
     if recording:
-        steps.append(recording.customer_tap())
+        steps.append(recording.customer_tap(enable_direct_mode=True))
     steps += [in_gate, vad, stt, turns, driver, tts, out_gate, transport_out]
     if recording:
-        steps.append(recording.bot_tap())
+        steps.append(recording.bot_tap(enable_direct_mode=True))
     return CallPipeline(
         pipeline=Pipeline(steps),
         driver=driver,

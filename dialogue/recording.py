@@ -92,11 +92,11 @@ class StereoRecording:
         self._wav.close()
         self.closed = True
 
-    def customer_tap(self) -> RecordingTap:
-        return RecordingTap(self, 0)
+    def customer_tap(self, **kwargs: Any) -> RecordingTap:
+        return RecordingTap(self, 0, **kwargs)
 
-    def bot_tap(self) -> RecordingTap:
-        return RecordingTap(self, 1)
+    def bot_tap(self, **kwargs: Any) -> RecordingTap:
+        return RecordingTap(self, 1, **kwargs)
 
 
 class RecordingTap(FrameProcessor):

@@ -24,8 +24,9 @@ the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for compa
 Grammar decoding is cheap (real-time factor about 0.03 with the widened beams), so it
 runs inline on the event loop in 100 ms chunks; free decoding (about 9x the cost) and
 recognizer builds (about 20 ms with the barrier entry) run in a worker thread. Audio is
-not passed on downstream (nothing after the STT needs it). Recognizers are per call and
-never shared; built ones are kept per grammar so a state revisited costs nothing.
+not passed on downstream (nothing after the STT needs it). Recognizers are used by one
+call at a time; built ones are kept per grammar so a state revisited costs nothing, and
+go to the process's ``RecognizerPool`` when the call ends (free ones stay warm).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +60,7 @@ from pipecat.utils.time import time_now_iso8601
 from dialogue.grammar import Grammar, Judgement, UnitSplitter, build_grammar, judge, judge_free
 
 CHUNK_S = 0.1  # audio handed to Vosk per call
-PREROLL_S = 0.5  # audio kept before VAD start (VAD confirms speech ~0.2 s late)
+PREROLL_S = 0.35  # audio kept before VAD start: its 0.2 s confirmation delay + margin
 
 
 @dataclass
@@ -99,14 +100,41 @@ class RecognizerPool:
     Building a grammar recognizer costs about 12-20 ms of CPU (the barrier entry); a
     campaign's calls use the same few grammars, so reusing them makes a call's setup and
     its state changes nearly free. A recognizer is used by one call at a time.
+
+    Free-decoding recognizers are kept too (``free_key``, at most ``per_free``): each
+    composes the model's graph lazily into its own cache, so a new one costs 2-3x the
+    steady rate over its first 5-10 s of speech (and the cache grows to about 0.2 GB);
+    a reused one is already warm. ``prewarm_free`` fills the pool before the first call.
     """
 
-    def __init__(self, per_grammar: int = 64) -> None:
+    def __init__(self, per_grammar: int = 64, per_free: int = 16) -> None:
         self._free: dict[tuple[str, int, bool], list[Any]] = {}
         self._lock = threading.Lock()
         self._per_grammar = per_grammar
+        self._per_free = per_free
         self.reused = 0
         self.built = 0
+
+    @staticmethod
+    def free_key(rate: int) -> tuple[str, int, bool]:
+        return ("<free>", rate, False)
+
+    def free_count(self, rate: int) -> int:
+        with self._lock:
+            return len(self._free.get(self.free_key(rate), []))
+
+    def prewarm_free(self, model: Any, rate: int, audio: Sequence[bytes], count: int) -> None:
+        """Build ``count`` free recognizers, decode ``audio`` (16-bit PCM at ``rate``)
+        through each to warm its graph cache, and keep them (blocking: run in a thread)."""
+        from vosk import KaldiRecognizer
+
+        for _ in range(max(0, count - self.free_count(rate))):
+            rec = KaldiRecognizer(model, rate)
+            rec.SetWords(True)
+            for pcm in audio:
+                rec.AcceptWaveform(pcm)
+                rec.FinalResult()
+            self.give(self.free_key(rate), rec)
 
     def take(self, key: tuple[str, int, bool]) -> Any | None:
         with self._lock:
@@ -119,9 +147,10 @@ class RecognizerPool:
 
     def give(self, key: tuple[str, int, bool], rec: Any) -> None:
         rec.Reset()
+        cap = self._per_free if key[0] == "<free>" else self._per_grammar
         with self._lock:
             free = self._free.setdefault(key, [])
-            if len(free) < self._per_grammar:
+            if len(free) < cap:
                 free.append(rec)
 
 
@@ -157,6 +186,7 @@ class VoskSTTService(STTService):
         interim_interval_s: float = 0.3,
         max_alternatives: int = 10,
         pool: RecognizerPool | None = None,
+        free_model: Callable[[], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("ttfs_p99_latency", 0.15)
@@ -171,7 +201,13 @@ class VoskSTTService(STTService):
         self._interim_interval = interim_interval_s
         self._max_alts = max_alternatives
         self._pool = pool
+        # Free decoding's model (stock beams), loaded on first use in the build thread.
+        self._free_model = free_model
         self._thread_lock = asyncio.Lock()
+        # Held by the worker thread while it decodes: a cancelled call's thread may still
+        # be running when the call ends, and its recognizer must not go back to the pool
+        # (and be reset) before the thread is done with it.
+        self._decoding = threading.Lock()
         self._want: ExpectPhrasesFrame = ExpectPhrasesFrame(tuple(phrases), free_decoding, "")
         self._active: _Recognizers | None = None
         self._active_key: tuple[bool, tuple[str, ...]] | None = None
@@ -246,9 +282,13 @@ class VoskSTTService(STTService):
 
         rate = self.sample_rate
         if grammar is None:
-            rec = KaldiRecognizer(self._model, rate)
-            rec.SetWords(True)
-            return _Recognizers(None, rec)
+            free_key = RecognizerPool.free_key(rate)
+            rec = self._pool.take(free_key) if self._pool is not None else None
+            if rec is None:
+                model = self._free_model() if self._free_model is not None else self._model
+                rec = KaldiRecognizer(model, rate)
+                rec.SetWords(True)
+            return _Recognizers(None, rec, None, free_key)
         key = (grammar.vosk_json(barrier=False), rate, self._nbest_pass)
         if self._pool is not None and not self._nbest_pass:
             main = self._pool.take(key)
@@ -292,16 +332,32 @@ class VoskSTTService(STTService):
         if self._building is not None:
             self._building.cancel()
             self._building = None
-        self._release()
+        free = self._release()
+        if free:
+            await asyncio.to_thread(self._give_when_idle, free)
 
-    def _release(self) -> None:
-        """Hand this call's grammar recognizers to the pool (the call is over)."""
+    def _release(self) -> list[_Recognizers]:
+        """Hand this call's grammar recognizers to the pool (the call is over); return
+        its free-decoding ones, which may still be busy in a worker thread."""
         cache, self._cache = self._cache, {}
         self._active = self._active_key = None
         if self._pool is None:
-            return
+            return []
+        free = []
         for recs in cache.values():
-            if recs.grammar is not None and recs.nbest is None and recs.pool_key is not None:
+            if recs.nbest is not None or recs.pool_key is None:
+                continue
+            if recs.grammar is None:
+                free.append(recs)
+            else:
+                self._pool.give(recs.pool_key, recs.main)
+        return free
+
+    def _give_when_idle(self, free: list[_Recognizers]) -> None:
+        assert self._pool is not None
+        with self._decoding:
+            for recs in free:
+                assert recs.pool_key is not None
                 self._pool.give(recs.pool_key, recs.main)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
@@ -347,7 +403,7 @@ class VoskSTTService(STTService):
         self._chunk.clear()
         if recs.grammar is None:
             async with self._thread_lock:  # one thread at a time on a recognizer
-                await asyncio.to_thread(recs.main.AcceptWaveform, data)
+                await asyncio.to_thread(self._accept_free, recs, data)
         else:
             recs.main.AcceptWaveform(data)
             if recs.nbest is not None:
@@ -398,11 +454,15 @@ class VoskSTTService(STTService):
         if self._active_key != self._want_key():
             self._schedule_build()
 
-    @staticmethod
-    def _final_free(recs: _Recognizers, data: bytes) -> dict[str, Any]:
-        if data:
+    def _accept_free(self, recs: _Recognizers, data: bytes) -> None:
+        with self._decoding:
             recs.main.AcceptWaveform(data)
-        out: dict[str, Any] = json.loads(recs.main.FinalResult())
+
+    def _final_free(self, recs: _Recognizers, data: bytes) -> dict[str, Any]:
+        with self._decoding:
+            if data:
+                recs.main.AcceptWaveform(data)
+            out: dict[str, Any] = json.loads(recs.main.FinalResult())
         return out
 
     @staticmethod

@@ -16,10 +16,7 @@ def test_bad_rows_name_the_problem() -> None:
     parser = RowParser(CMAP, "CN", strict_width=True)
     assert parser.parse(2, ["", "", "", ""]).error == "empty row"
     assert parser.parse(3, ["13800138000"]).error == "broken row: 1 cells, the header has 4"
-    assert (
-        parser.parse(4, ["123", "x", "1", ""]).error
-        == "phone: impossible number: too short"
-    )
+    assert parser.parse(4, ["123", "x", "1", ""]).error == "phone: impossible number: too short"
     bad_points = parser.parse(5, ["13800138000", "x", "lots", ""])
     assert bad_points.error == "points: not a whole number" and bad_points.phone == "+8613800138000"
 

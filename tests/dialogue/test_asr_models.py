@@ -90,3 +90,25 @@ def test_tuned_view_widens_beams(tmp_path: Path) -> None:
 def test_korean_vocabulary_from_gr_fst(ko_vocab: Vocabulary) -> None:
     assert len(ko_vocab) > 400_000
     assert ko_vocab.to_model_units("네 맞습니다") == (("네", "맞", "습니다"), ())
+
+
+def test_free_decoding_uses_stock_beams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dialogue.asr_models as asr_models
+
+    src = _fake_model(tmp_path / "m")
+    monkeypatch.setattr(asr_models, "load_shared_model", lambda path: path)
+    wide = ModelRegistry(
+        SpeechSettings(data_dir=tmp_path / "d", vosk_model_zh_cn=src, _env_file=None)
+    )
+    assert wide.free_model("zh-CN") == src  # the model's own conf: beams 10/2
+    assert wide.model("zh-CN") != src  # the tuned view
+    stock = ModelRegistry(
+        SpeechSettings(
+            data_dir=tmp_path / "d",
+            vosk_model_zh_cn=src,
+            vosk_beam=10.0,
+            vosk_lattice_beam=2.0,
+            _env_file=None,
+        )
+    )
+    assert stock.free_model("zh-CN") == stock.model("zh-CN")  # one load, not two

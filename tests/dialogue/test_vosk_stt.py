@@ -16,7 +16,7 @@ from pipecat.frames.frames import (
 from pipecat.tests.utils import SleepFrame, run_test
 
 from dialogue.asr_models import Vocabulary
-from dialogue.vosk_stt import AsrResult, ExpectPhrasesFrame, VoskSTTService
+from dialogue.vosk_stt import AsrResult, ExpectPhrasesFrame, RecognizerPool, VoskSTTService
 from tests.dialogue.conftest import silence
 
 pytestmark = pytest.mark.speech
@@ -66,3 +66,29 @@ async def test_unknown_words_are_reported(ko_model: Any, ko_vocab: Vocabulary) -
     )
     await run_test(stt, frames_to_send=[SleepFrame(0.3)])
     assert stt.unknown_words == {"qzxv블릭": ("qzxv블릭",)}
+
+
+async def test_free_recognizers_are_prewarmed_and_reused_across_calls(
+    ko_model: Any, ko_vocab: Vocabulary, speak: Callable[..., bytes]
+) -> None:
+    pool = RecognizerPool()
+    pool.prewarm_free(ko_model, 8000, [speak("안녕하세요")], 2)
+    assert pool.free_count(8000) == 2 and pool.built == 0
+
+    async def call() -> list[AsrResult]:
+        stt = VoskSTTService(
+            model=ko_model,
+            vocabulary=ko_vocab,
+            free_decoding=True,
+            sample_rate=8000,
+            pool=pool,
+            free_model=lambda: ko_model,
+        )
+        down, _ = await run_test(stt, frames_to_send=[SleepFrame(0.2), *_utterance(speak("네"))])
+        return _finals(list(down))
+
+    first = await call()
+    assert len(first) == 1 and first[0].free_decoding
+    assert pool.reused == 1 and pool.free_count(8000) == 2  # taken, then given back
+    await call()
+    assert pool.reused == 2 and pool.free_count(8000) == 2

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import base64
+import json
+from types import SimpleNamespace
+
+from pipecat.frames.frames import InputAudioRawFrame, InputDTMFFrame
+from pipecat.serializers.twilio import TwilioFrameSerializer
+
+from dialogue.media_serializer import BatchingTwilioSerializer
+
+
+def _media(payload: bytes) -> str:
+    return json.dumps(
+        {
+            "event": "media",
+            "streamSid": "MZ1",
+            "media": {"payload": base64.b64encode(payload).decode()},
+        }
+    )
+
+
+async def _ready(s: TwilioFrameSerializer) -> TwilioFrameSerializer:
+    await s.setup(SimpleNamespace(audio_in_sample_rate=8000))  # type: ignore[arg-type]
+    return s
+
+
+def _params() -> TwilioFrameSerializer.InputParams:
+    return TwilioFrameSerializer.InputParams(auto_hang_up=False)
+
+
+async def test_joins_three_20ms_messages_into_one_frame_with_the_same_audio() -> None:
+    batching = await _ready(BatchingTwilioSerializer("MZ1", params=_params(), batch_s=0.06))
+    stock = await _ready(TwilioFrameSerializer("MZ1", params=_params()))
+    chunks = [bytes((i * 7 + k) % 256 for k in range(160)) for i in range(7)]
+    out = [await batching.deserialize(_media(c)) for c in chunks]
+    assert [f is not None for f in out] == [False, False, True, False, False, True, False]
+    expected = b""
+    for c in chunks[:6]:
+        frame = await stock.deserialize(_media(c))
+        assert isinstance(frame, InputAudioRawFrame)
+        expected += frame.audio
+    got = b"".join(f.audio for f in out if isinstance(f, InputAudioRawFrame))
+    assert got == expected and len(got) == 6 * 160 * 2
+    first = out[2]
+    assert isinstance(first, InputAudioRawFrame) and first.sample_rate == 8000
+
+
+async def test_other_events_pass_at_once_and_junk_is_dropped() -> None:
+    s = await _ready(BatchingTwilioSerializer("MZ1", params=_params()))
+    assert await s.deserialize(_media(bytes(160))) is None  # buffered
+    dtmf = await s.deserialize(json.dumps({"event": "dtmf", "dtmf": {"digit": "5"}}))
+    assert isinstance(dtmf, InputDTMFFrame)
+    assert await s.deserialize("not json") is None
+    assert await s.deserialize(json.dumps({"event": "media", "media": {}})) is None
