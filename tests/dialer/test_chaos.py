@@ -20,12 +20,13 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from datetime import time as dtime
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
 
 from dialer import service
@@ -106,6 +107,17 @@ def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Pa
     app.state.settings = pg_db.settings
     app.state.dialer_settings = fast_settings()
     app.include_router(carrier_router)
+    callbacks: Counter[int] = Counter()  # HTTP status of each callback the route answered
+
+    @app.middleware("http")
+    async def count_callbacks(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if request.url.path == "/carrier/status":
+            callbacks[response.status_code] += 1
+        return response
+
     runner = CarrierThread(server)
     url = runner.start()
 
@@ -222,3 +234,6 @@ def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Pa
     # A human answered at most once per customer (connected cap).
     answered = Counter(a.customer_id for a in attempts if a.outcome == "answered")
     assert max(answered.values()) == 1
+    # The carrier's status callbacks reached the dialer's route and were all accepted.
+    sent = sum(len(c.callbacks_sent) for c in carrier.calls.values())
+    assert set(callbacks) == {204} and callbacks[204] == sent > 0, (callbacks, sent)
