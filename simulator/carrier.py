@@ -8,6 +8,11 @@ failed / canceled, with status callbacks (form-encoded, signed like Twilio's
 the media stream named by the call's TwiML (``<Connect><Stream url=...>``) or stream URL
 and lets the line's callee (customer, voicemail, announcement) act on it.
 
+Faults of the carrier itself are opt-in: ``stall_creates(nth, hold_s)`` makes the carrier
+slow to answer one create-call request (the call is placed, the HTTP response is held),
+the window in which a caller that crashes has a call at the carrier it never learned
+the sid of. ``active`` / ``max_active`` count calls not yet final, for checking caps.
+
 The REST surface is in ``simulator.carrier_api``; this module does no HTTP serving.
 """
 
@@ -21,6 +26,7 @@ import hmac
 import logging
 import math
 import random
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +40,7 @@ from simulator import callees
 from simulator.lines import (
     UNREACHABLE_SIP,
     Answer,
+    AnswerWithoutMedia,
     Busy,
     CallContext,
     Callee,
@@ -182,6 +189,19 @@ class SimCall:
         }
 
 
+@dataclass
+class CreateStall:
+    """Fault: the carrier is slow to answer the ``nth`` create-call request (1-based,
+    counting accepted creates). The call is placed and its life starts, then ``sid`` is
+    recorded, ``reached`` is set (a ``threading.Event``: wait on it from any thread) and
+    the HTTP response is held ``hold_s`` seconds on the carrier's clock."""
+
+    nth: int
+    hold_s: float
+    reached: threading.Event = field(default_factory=threading.Event)
+    sid: str | None = None
+
+
 def _rfc2822(when: datetime) -> str:
     return format_datetime(when)
 
@@ -247,6 +267,18 @@ class SimCarrier:
         self.calls: dict[str, SimCall] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._callback_tasks: set[asyncio.Task[None]] = set()
+        self.creates = 0  # accepted create-call requests
+        self.active = 0  # calls placed and not yet final
+        self.max_active = 0  # peak of ``active``
+        self._stalls: list[CreateStall] = []
+
+    def stall_creates(self, nth: int, hold_s: float = 2.0) -> CreateStall:
+        """Hold the response to the ``nth`` create-call request (see ``CreateStall``)."""
+        if nth < 1 or hold_s < 0:
+            raise ValueError("nth must be >= 1 and hold_s >= 0")
+        stall = CreateStall(nth, hold_s)
+        self._stalls.append(stall)
+        return stall
 
     # -- auth and lookup ---------------------------------------------------------------
     def authenticate(self, account_sid: str, username: str | None, password: str | None) -> None:
@@ -317,7 +349,15 @@ class SimCarrier:
         )
         call.history.append(StatusChange("queued", now, self.clock.monotonic()))
         self.calls[sid] = call
+        self.creates += 1
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
         self._tasks[sid] = asyncio.create_task(self._life(call), name=f"call-{sid}")
+        for stall in self._stalls:
+            if stall.nth == self.creates:
+                stall.sid = sid
+                stall.reached.set()
+                await self.clock.sleep(stall.hold_s)
         return call
 
     async def update_call(
@@ -417,6 +457,11 @@ class SimCarrier:
             return self._finish(call, "no-answer", sip=487)
         if await self._pause(call, ring):
             return self._finish(call, "canceled")
+        if isinstance(b, AnswerWithoutMedia):
+            call.answered_by = b.answered_by if call.machine_detection else None
+            self._answer(call)
+            await self._pause(call, b.talk_s)  # an API hang-up also ends it as completed
+            return self._finish(call, "completed")
         callee: Callee | None
         if isinstance(b, Voicemail):
             callee = callees.VoicemailCallee(b.language, b.max_message_s)
@@ -425,11 +470,15 @@ class SimCarrier:
             assert isinstance(b, Answer)
             callee = b.callee
             call.answered_by = b.answered_by if call.machine_detection else None
+        self._answer(call)
+        await self._connected(call, callee)
+        self._finish(call, "completed")
+
+    def _answer(self, call: SimCall) -> None:
+        """The far end picks up."""
         call.answered_mono = self.clock.monotonic()
         call.start_time = self.clock.now()
         self._set(call, "in-progress")
-        await self._connected(call, callee)
-        self._finish(call, "completed")
 
     async def _stream_target(self, call: SimCall, status: str) -> StreamTarget | None:
         if call.stream_url:
@@ -544,6 +593,7 @@ class SimCarrier:
     def _finish(self, call: SimCall, status: str, sip: int | None = None) -> None:
         if call.status in FINAL_STATUSES:
             return
+        self.active -= 1
         call.end_time = self.clock.now()
         call.ended_mono = self.clock.monotonic()
         if status == "completed":

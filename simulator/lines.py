@@ -53,6 +53,17 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class AnswerWithoutMedia:
+    """Rings for ``ring_s``, a person answers and hangs up after ``talk_s``; the carrier
+    opens no media stream (the call's TwiML is not run). For call-control runs (dialer,
+    chaos tests) that have no media endpoint behind the call."""
+
+    ring_s: float = 4.0
+    talk_s: float = 30.0
+    answered_by: Literal["human", "machine_start"] = "human"
+
+
+@dataclass(frozen=True)
 class Voicemail:
     """Rings, then a voicemail box answers: greeting, beep, records until the bot hangs up."""
 
@@ -85,7 +96,7 @@ class Failed:
     after_s: float = 1.0
 
 
-LineBehaviour = Answer | Voicemail | Busy | NoAnswer | Unreachable | Failed
+LineBehaviour = Answer | AnswerWithoutMedia | Voicemail | Busy | NoAnswer | Unreachable | Failed
 
 
 class LinePlan(Protocol):

@@ -1,8 +1,9 @@
-"""Chaos: kill -9 a dialer process mid-campaign against a local carrier, restart, audit.
+"""Chaos: kill -9 a dialer process mid-campaign against the simulator, restart, audit.
 
-A dialer process (``python -m dialer.campaign_cli --role dialer``) dials through a
-Twilio-compatible carrier on 127.0.0.1 whose status callbacks reach the real callback
-route. It is SIGKILLed while the carrier holds one of its originate requests (calls in
+A dialer process (``python -m dialer.campaign_cli --role dialer``) dials through the
+simulator's carrier (``simulator.carrier.SimCarrier`` served on 127.0.0.1, with the
+dialer's real ``/carrier/status`` route mounted beside it). It is SIGKILLed while the
+carrier is slow to answer one of its create-call requests (``stall_creates``: calls in
 flight, one placed but unacknowledged); two replacements share the same PostgreSQL.
 Afterwards: every attempt is accounted for, every call the carrier placed belongs to
 exactly one attempt, no customer was dialed more than the rules allow, and the
@@ -11,18 +12,21 @@ concurrency cap held at the carrier.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from datetime import time as dtime
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
 
 from dialer import service
@@ -31,18 +35,46 @@ from dialer.campaign_models import Attempt
 from dialer.pacing import PacingConfig
 from dialer.retries import RetryPolicy, RetryRule
 from dialer.windows import CallingWindow
+from simulator.carrier import CarrierTiming, SimCarrier
+from simulator.lines import AnswerWithoutMedia, Busy, LineBehaviour, NoAnswer, StaticLinePlan
+from simulator.server import SimulatorServer
+from tailcall.clock import SystemClock
 from tailcall.db import Database
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
-from tests.dialer.fake_twilio import FakeTwilio
 
 N = 60
 MAX_CONCURRENT = 5
 MAX_DIALS = 3  # busy: 1 + 2 retries; also the per-day cap below
-OUTCOMES = [("busy", None), ("no-answer", None), ("completed", "human"), ("completed", "human")]
+OUTCOMES = ["busy", "no-answer", "answered", "answered"]
+LINES: dict[str, LineBehaviour] = {
+    "busy": Busy(after_s=0.1),
+    "no-answer": NoAnswer(),  # rings out the carrier's default timeout below
+    "answered": AnswerWithoutMedia(ring_s=0.1, talk_s=0.4),
+}
 
 
-def _outcome(to: str) -> tuple[str, str | None]:
+def _outcome(to: str) -> str:
     return OUTCOMES[int(to[-4:]) % len(OUTCOMES)]
+
+
+class CarrierThread:
+    """The simulator's server on its own event loop in a thread (the test is sync)."""
+
+    def __init__(self, server: SimulatorServer) -> None:
+        self.server = server
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def start(self) -> str:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
+        return self.server.base_url
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
 
 
 def _spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -58,13 +90,36 @@ def _spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 @pytest.mark.chaos
 @pytest.mark.timeout(240)
 def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Path) -> None:
-    carrier = FakeTwilio(_outcome)
-    app: FastAPI = carrier.app
+    plan = StaticLinePlan()
+    with pg_db.session() as s:
+        customers = add_customers(s, N, tz="UTC")
+        for cust in customers:
+            plan.set(cust.phone_e164, LINES[_outcome(cust.phone_e164)])
+        cl = add_list(s, customers)
+    carrier = SimCarrier(
+        clock=SystemClock(),
+        line_plan=plan,
+        timing=CarrierTiming(initiate_s=(0.02, 0.05), post_dial_s=(0.05, 0.1), default_timeout_s=1),
+    )
+    server = SimulatorServer(carrier)
+    app: FastAPI = server.app
     app.state.db = pg_db
     app.state.settings = pg_db.settings
     app.state.dialer_settings = fast_settings()
     app.include_router(carrier_router)
-    url = carrier.serve()
+    callbacks: Counter[int] = Counter()  # HTTP status of each callback the route answered
+
+    @app.middleware("http")
+    async def count_callbacks(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if request.url.path == "/carrier/status":
+            callbacks[response.status_code] += 1
+        return response
+
+    runner = CarrierThread(server)
+    url = runner.start()
 
     now = datetime.now(UTC)
     window = CallingWindow(
@@ -78,7 +133,6 @@ def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Pa
     )
     ds = fast_settings(max_attempts_per_day=MAX_DIALS)
     with pg_db.session() as s:
-        cl = add_list(s, add_customers(s, N, tz="UTC"))
         spec = make_spec(
             [cl.id],
             window=window,
@@ -111,12 +165,12 @@ def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Pa
         }
     )
     log = tmp_path / "dialers.log"
-    carrier.trap_at = 25
+    stall = carrier.stall_creates(nth=25, hold_s=2.0)
     procs = [_spawn(env, log)]
     try:
         # The only dialer is killed while the carrier holds its 25th originate request:
         # the call exists at the carrier, the dialer never learned its sid.
-        assert carrier.trapped.wait(60), log.read_text()[-3000:]
+        assert stall.reached.wait(60), log.read_text()[-3000:]
         os.kill(procs[0].pid, signal.SIGKILL)
         procs[0].wait()
         procs += [_spawn(env, log), _spawn(env, log)]
@@ -141,7 +195,7 @@ def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Pa
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-        carrier.stop()
+        runner.stop()
 
     # Every attempt is accounted for: nothing queued, live or in review.
     assert set(counts) <= {"ended", "skipped"}, counts
@@ -158,24 +212,28 @@ def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Pa
     assert len(sids) == len(set(sids))
     assert set(sids) == set(carrier.calls)
     # The call placed just before the crash was adopted, not redialed.
-    trapped = [a for a in attempts if a.carrier_sid == carrier.trapped_sid]
+    trapped = [a for a in attempts if a.carrier_sid == stall.sid]
     assert len(trapped) == 1 and trapped[0].status == "ended"
     # No customer was dialed more than the rules allow.
     per_number = Counter(c.to for c in carrier.calls.values())
     for to, n in per_number.items():
-        allowed = {"busy": 3, "no-answer": 2}.get(_outcome(to)[0], 1)
+        allowed = {"busy": 3, "no-answer": 2}.get(_outcome(to), 1)
         assert n <= allowed, (to[-4:], n)
     assert len(per_number) == N
     # No cap exceeded: concurrent calls at the carrier never passed the campaign's cap.
     if carrier.max_active > MAX_CONCURRENT:
         by_sid = {a.carrier_sid: a for a in attempts}
-        for c in sorted(carrier.calls.values(), key=lambda c: c.created_mono):
+        for c in sorted(carrier.calls.values(), key=lambda c: c.history[0].mono):
             a_ = by_sid.get(c.sid)
             print(
-                f"{c.created_mono:.3f} {c.ended_mono or 0:.3f} {c.to[-4:]} {c.events} "
+                f"{c.history[0].mono:.3f} {c.ended_mono or 0:.3f} {c.to[-4:]} "
+                f"{[h.status for h in c.history]} "
                 f"{a_ and (a_.id, a_.seq, a_.dialed_at, a_.ended_at, a_.outcome, a_.end_reason)}"
             )
     assert carrier.max_active <= MAX_CONCURRENT
     # A human answered at most once per customer (connected cap).
     answered = Counter(a.customer_id for a in attempts if a.outcome == "answered")
     assert max(answered.values()) == 1
+    # The carrier's status callbacks reached the dialer's route and were all accepted.
+    sent = sum(len(c.callbacks_sent) for c in carrier.calls.values())
+    assert set(callbacks) == {204} and callbacks[204] == sent > 0, (callbacks, sent)

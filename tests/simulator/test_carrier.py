@@ -17,7 +17,7 @@ from simulator.carrier import (
     twilio_signature,
 )
 from simulator.carrier_api import carrier_app
-from simulator.lines import Answer, Busy, Failed, NoAnswer, StaticLinePlan
+from simulator.lines import Answer, AnswerWithoutMedia, Busy, Failed, NoAnswer, StaticLinePlan
 from tailcall.clock import SystemClock, VirtualClock
 from tests.simulator.conftest import CallbackSink, run_virtual
 from tests.simulator.fakebot import FakeBot
@@ -157,6 +157,39 @@ async def test_cancel_while_ringing(rig: Rig) -> None:
     assert rig.sink.statuses(sid) == ["initiated", "ringing", "canceled"]
     again = await rig.api.post(f"{BASE}/Calls/{sid}.json", data={"Status": "completed"})
     assert again.status_code == 400 and again.json()["code"] == 21220
+
+
+async def test_answer_without_media_talks_then_hangs_up(rig: Rig) -> None:
+    rig.plan.default = AnswerWithoutMedia(ring_s=2.0, talk_s=5.0)
+    sid = str((await rig.dial("+8613800000005", MachineDetection="Enable"))["sid"])
+    await rig.until_final(sid)
+    call = rig.carrier.calls[sid]
+    assert rig.sink.statuses(sid) == ["initiated", "ringing", "in-progress", "completed"]
+    assert call.media is None and call.error is None  # no stream was even attempted
+    assert call.history[-1].mono - call.history[-2].mono == pytest.approx(5.0, abs=0.11)
+    final = rig.sink.received[-1]
+    assert final["AnsweredBy"] == "human" and final["CallDuration"] in ("5", "6")  # ceil
+
+
+async def test_stalled_create_places_the_call_before_answering(rig: Rig) -> None:
+    rig.plan.default = AnswerWithoutMedia(ring_s=1.0, talk_s=60.0)
+    stall = rig.carrier.stall_creates(nth=2, hold_s=10.0)
+    await rig.dial("+8613800000006")
+    assert not stall.reached.is_set()
+    second = asyncio.create_task(rig.dial("+8613800000007"))
+    await run_virtual(rig.clock, stall.reached.is_set, limit_s=1.0)
+    # The call exists and progresses at the carrier while its creator still waits.
+    assert stall.sid in rig.carrier.calls and not second.done()
+    await run_virtual(rig.clock, lambda: rig.carrier.calls[str(stall.sid)].status == "in-progress")
+    assert not second.done()
+    await run_virtual(rig.clock, second.done, limit_s=10.0)
+    assert (await second)["sid"] == stall.sid
+    assert rig.carrier.active == 2 and rig.carrier.max_active == 2
+    await rig.dial("+8613800000008")  # only the nth create stalls
+    assert rig.carrier.creates == 3 and rig.carrier.max_active == 3
+    for sid in list(rig.carrier.calls):
+        await rig.carrier.hangup(sid)
+    assert rig.carrier.active == 0 and rig.carrier.max_active == 3
 
 
 async def test_answered_call_lifecycle_with_media(
