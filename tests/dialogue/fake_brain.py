@@ -3,70 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from dialogue.brain import EngineEvents
+from dialogue.engine import (
+    CustomerHangup,
+    Dtmf,
+    EndCall,
+    ExpectPhrases,
+    NoInput,
+    Say,
+    Transition,
+    Utterance,
+)
 
-@dataclass(frozen=True)
-class Utterance:
-    text: str
-    confidence: float
-    alternatives: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class NoInput:
-    pass
-
-
-@dataclass(frozen=True)
-class Dtmf:
-    digit: str
-
-
-@dataclass(frozen=True)
-class CustomerHangup:
-    pass
-
-
-@dataclass(frozen=True)
-class Say:
-    text: str
-    prompt_id: str
-    interruptible: bool
-    bridging: bool = False
-
-
-@dataclass(frozen=True)
-class ExpectPhrases:
-    phrases: tuple[str, ...]
-    free_decoding: bool
-    no_input_timeout_s: float
-
-
-@dataclass(frozen=True)
-class EndCall:
-    disposition: str
-
-
-@dataclass(frozen=True)
-class Transition:
-    from_state: str
-    to_state: str
-    intent: str | None
-
-
-class FakeEvents:
-    def utterance(self, text: str, confidence: float, alternatives: tuple[str, ...]) -> object:
-        return Utterance(text, confidence, alternatives)
-
-    def no_input(self) -> object:
-        return NoInput()
-
-    def dtmf(self, digit: str) -> object:
-        return Dtmf(digit)
-
-    def customer_hangup(self) -> object:
-        return CustomerHangup()
+# The fake brain speaks the real engine's events and actions.
+FakeEvents = EngineEvents
+__all__ = ["CustomerHangup", "Dtmf", "FakeEvents", "NoInput", "Utterance"]
 
 
 GREETING = "안녕하세요 고객님 신한은행입니다 본인 맞으세요"
