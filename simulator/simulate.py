@@ -36,7 +36,7 @@ from dialer.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
 from dialer.importer import import_call_list
 from dialer.models import ListMember, Customer
 from dialer.pacing import PacingConfig
-from dialer.retries import RetryPolicy, RetryRule
+from dialer.retries import RetryPolicy, RetryRule, default_rules
 from dialer.service import campaign_status, create_campaign, start_campaign
 from dialer.windows import CallingWindow
 from dialer.worker import DialerThread, build_dialer
@@ -162,6 +162,11 @@ async def _run(
         by_number = {phones[cid]: p for cid, p in assigned.items() if cid in phones}
 
         # -- the campaign, through the dialer's service
+        # every retryable outcome retried after seconds, not hours: the dialer runs on real time
+        rule = RetryRule(max_retries=cfg.retries, delay_minutes=cfg.retry_delay_s / 60.0)
+        retry = RetryPolicy(
+            rules={o: rule for o, r in default_rules().items() if r.max_retries > 0}
+        )
         ds = DialerSettings(
             carrier_base_url="http://127.0.0.1:1",  # replaced once the carrier listens
             carrier_account_sid=DEV_CARRIER_ACCOUNT,
@@ -169,10 +174,9 @@ async def _run(
             lines=lines,
             calls_per_second=cfg.calls_per_second,
             poll_s=0.1,
-            max_attempts_per_day=cfg.retries + 1,
+            max_attempts_per_day=retry.max_dials(),
             unknown_zone_margin_min=0,
         )
-        rule = RetryRule(max_retries=cfg.retries, delay_minutes=cfg.retry_delay_s / 60.0)
         spec = CampaignSpec(
             name=f"simulation {cfg.script} seed {cfg.seed}",
             script_id=cfg.script,
@@ -184,7 +188,7 @@ async def _run(
                 holiday_calendar=None,
             ),
             pacing=PacingConfig(max_concurrent=lines, calls_per_second=cfg.calls_per_second),
-            retry=RetryPolicy(rules={"busy": rule, "no_answer": rule}),
+            retry=retry,
             live_handoff=True,
         )
         now = datetime.now(UTC)
@@ -286,7 +290,11 @@ async def _wait_done(
         if status["status"] == "completed" and not runner._jobs:
             return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"campaign {cid} did not finish in {timeout_s:.0f} s")
+            raise TimeoutError(
+                f"campaign {cid} did not finish in {timeout_s:.0f} s (attempts: {by_status}, "
+                f"skips: {status['skips']}, "
+                f"calls running: {len(runner._jobs)})"
+            )
         await asyncio.sleep(0.25)
 
 

@@ -62,6 +62,16 @@ from tailcall.outcomes import CallParty, FinishedCall, call_party, record_finish
 log = logging.getLogger(__name__)
 
 AGENT_TALK_S = (30.0, 120.0)  # simulated seconds an agent keeps an accepted call
+# The persona's intent vocabulary (simulator.personas.INTENTS) in the scripts' names.
+SCRIPT_INTENT = {"yes": "agree", "no": "decline", "ask_how": "how_to", "ask_robot": "is_robot"}
+SCRIPT_INTENT["busy_callback"] = "busy"
+
+
+def expected_intent(persona_intent: str, script: Script) -> str | None:
+    """The script intent a persona's reply means, or None when the script names none
+    (``maybe``, ``hesitate``, ...): such replies are left out of recognition figures."""
+    name = SCRIPT_INTENT.get(persona_intent, persona_intent)
+    return name if name in script.intents or name in script.global_intents else None
 
 
 @dataclass(frozen=True)
@@ -189,12 +199,11 @@ class TextCallRunner:
                 event = Utterance(turn.text, turn.confidence)
             actions = call.apply(event, engine.handle(event), barge_in=turn.barge_in)
             reply = customer.last_reply
-            if turn.text is not None and reply is not None and reply.intent is not None:
+            meant = expected_intent(reply.intent, script) if reply and reply.intent else None
+            if turn.text is not None and meant is not None:
                 recognized = next((a.intent for a in actions if isinstance(a, Transition)), None)
                 out.turns.append(
-                    RecognizedTurn(
-                        expected=reply.intent, recognized=recognized, language=self.language
-                    )
+                    RecognizedTurn(expected=meant, recognized=recognized, language=self.language)
                 )
         # ended by the script (an end state, or the agent's call): the call was completed
         completed = engine.ended
