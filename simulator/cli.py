@@ -155,7 +155,7 @@ def simulate_command(
         None, help="Database to use (default: SQLite in a fresh temporary directory)"
     ),
     model: Path = typer.Option(None, help="Scoring model file (default: the script's model)"),
-    lines: int = typer.Option(40, min=1, help="Carrier lines (concurrent calls)"),
+    lines: int = typer.Option(80, min=1, help="Carrier lines (concurrent calls)"),
     agents: int = typer.Option(None, min=1, help="Simulated agents (default: one per line)"),
     time_factor: float = typer.Option(20.0, min=1.0, help="How much faster the carrier's time runs"),
     timeout: float = typer.Option(900.0, min=1.0, help="Give up after this many seconds"),

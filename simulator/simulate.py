@@ -75,8 +75,8 @@ class SimulationConfig:
     model_path: Path | None = None
     database_url: str | None = None  # None: SQLite in a fresh temporary directory
     time_factor: float = 20.0  # the carrier's clock runs this much faster than real time
-    lines: int = 40
-    calls_per_second: float = 25.0
+    lines: int = 80
+    calls_per_second: float = 30.0
     agents: int | None = None  # None: one per line
     retries: int = 1  # of busy and no-answer calls
     retry_delay_s: float = 3.0  # real seconds
