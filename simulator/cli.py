@@ -157,7 +157,9 @@ def simulate_command(
     model: Path = typer.Option(None, help="Scoring model file (default: the script's model)"),
     lines: int = typer.Option(80, min=1, help="Carrier lines (concurrent calls)"),
     agents: int = typer.Option(None, min=1, help="Simulated agents (default: one per line)"),
-    time_factor: float = typer.Option(20.0, min=1.0, help="How much faster the carrier's time runs"),
+    time_factor: float = typer.Option(
+        20.0, min=1.0, help="How much faster the carrier's time runs"
+    ),
     timeout: float = typer.Option(900.0, min=1.0, help="Give up after this many seconds"),
 ) -> None:
     """Simulate a campaign end to end: import, dial loop, simulated carrier, personas,

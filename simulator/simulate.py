@@ -24,8 +24,10 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time as dtime
+from datetime import UTC, datetime
+from datetime import time as dtime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -34,7 +36,7 @@ from dialer.campaign_spec import AudienceSpec, CampaignSpec
 from dialer.carrier import TwilioCarrier
 from dialer.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
 from dialer.importer import import_call_list
-from dialer.models import ListMember, Customer
+from dialer.models import Customer, ListMember
 from dialer.pacing import PacingConfig
 from dialer.retries import RetryPolicy, RetryRule, default_rules
 from dialer.service import campaign_status, create_campaign, start_campaign
@@ -170,7 +172,7 @@ async def _run(
         ds = DialerSettings(
             carrier_base_url="http://127.0.0.1:1",  # replaced once the carrier listens
             carrier_account_sid=DEV_CARRIER_ACCOUNT,
-            carrier_auth_token=DEV_CARRIER_TOKEN,  # type: ignore[arg-type]
+            carrier_auth_token=DEV_CARRIER_TOKEN,
             lines=lines,
             calls_per_second=cfg.calls_per_second,
             poll_s=0.1,
@@ -218,7 +220,12 @@ async def _run(
         )
         plan = TextLinePlan(
             PersonaLinePlan(
-                by_number, cfg.language, "text", cfg.word_error_rate, cfg.seed, bank=load_reply_bank()
+                by_number,
+                cfg.language,
+                "text",
+                cfg.word_error_rate,
+                cfg.seed,
+                bank=load_reply_bank(),
             ),
             runner,
         )
@@ -283,7 +290,7 @@ async def _wait_done(
     deadline = time.monotonic() + timeout_s
     while True:
         status = await asyncio.to_thread(_status, db, cid)
-        by_status: dict[str, int] = status["attempts"]
+        by_status: dict[str, int] = dict(status["attempts"])
         done = sum(n for st, n in by_status.items() if st in TERMINAL)
         if progress is not None:
             progress(done, sum(by_status.values()))
@@ -298,7 +305,7 @@ async def _wait_done(
         await asyncio.sleep(0.25)
 
 
-def _status(db: Database, cid: int) -> dict[str, object]:
+def _status(db: Database, cid: int) -> dict[str, Any]:
     with db.read() as s:
         return campaign_status(s, cid)
 
@@ -320,9 +327,7 @@ def _outcomes(
             .where(ListMember.list_id == list_id)
         ).all()
         attempts = list(
-            s.scalars(
-                select(Attempt).where(Attempt.campaign_id == cid).order_by(Attempt.seq)
-            )
+            s.scalars(select(Attempt).where(Attempt.campaign_id == cid).order_by(Attempt.seq))
         )
         skips = list(
             s.scalars(

@@ -19,6 +19,7 @@ durations); only the agents' latency passes, compressed, on the injected clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -105,11 +106,13 @@ class TextCallRunner:
     _models: dict[str, ScoringModel] = field(default_factory=dict)
     _calls: dict[str, int] = field(default_factory=dict)
 
-    def start(self, ctx: CallContext, parameters: Mapping[str, str], policy: PersonaPolicy) -> (
-        asyncio.Task[None]
-    ):
+    def start(
+        self, ctx: CallContext, parameters: Mapping[str, str], policy: PersonaPolicy
+    ) -> asyncio.Task[None]:
         """Run the call as its own task (a carrier hang-up must not cancel the recording)."""
-        task = asyncio.create_task(self._guarded(ctx, parameters, policy), name=f"text-{ctx.call_sid}")
+        task = asyncio.create_task(
+            self._guarded(ctx, parameters, policy), name=f"text-{ctx.call_sid}"
+        )
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
         return task
@@ -274,7 +277,10 @@ class TextCallRunner:
         engine = call.engine
         if decision.accepted and decision.agent_id is not None:
             out.handoff_accepted = True
-            call.apply(HandoffAccepted(decision.agent_id), engine.handle(HandoffAccepted(decision.agent_id)))
+            call.apply(
+                HandoffAccepted(decision.agent_id),
+                engine.handle(HandoffAccepted(decision.agent_id)),
+            )
             talk = random.Random(f"{self.seed}:talk:{offer.offer_id}").uniform(*AGENT_TALK_S)
             try:
                 await self.clock.sleep(talk)
@@ -287,10 +293,8 @@ class TextCallRunner:
         return decision.outcome
 
     async def _hangup(self, sid: str) -> None:
-        try:
+        with contextlib.suppress(CarrierError):  # the call already ended at the carrier
             await asyncio.to_thread(self.carrier.hangup, sid)
-        except CarrierError:
-            pass  # the call already ended at the carrier
 
 
 @dataclass

@@ -19,8 +19,8 @@ from dialer.campaign_models import Attempt
 from dialer.models import Customer, Suppression
 from dialogue.labelled_calls import shipped_script
 from simulator.cli import simulate_command
-from simulator.simulate import SimulationConfig, SimulationResult, assign_personas, run_simulation
 from simulator.personas import load_personas
+from simulator.simulate import SimulationConfig, SimulationResult, assign_personas, run_simulation
 from simulator.textcall_runner import expected_intent
 from tailcall.db import Database
 from tailcall.settings import Settings
@@ -56,7 +56,9 @@ def test_every_customer_is_accounted_for(first: tuple[SimulationResult, Database
     r = result.report
     assert not result.errors
     assert r.customers == CUSTOMERS
-    skipped = sum(d.startswith("skipped:") for d in r.dispositions for _ in range(r.dispositions[d]))
+    skipped = sum(
+        d.startswith("skipped:") for d in r.dispositions for _ in range(r.dispositions[d])
+    )
     assert r.funnel["dialed"] + skipped == CUSTOMERS
     assert 0 < r.funnel["answered"] <= r.funnel["dialed"]
     assert r.funnel["handed_off"] <= r.funnel["handoff_offered"] <= r.funnel["answered"]
@@ -104,20 +106,21 @@ def test_opt_outs_are_suppressed_and_leads_match_the_outbox(
         suppressed = set(
             s.scalars(select(Suppression.phone_e164).where(Suppression.kind == "opt_out"))
         )
-        leads = s.scalar(select(func.count()).select_from(Lead))
-        created = s.scalar(
-            select(func.count())
-            .select_from(OutboxEvent)
-            .where(OutboxEvent.event_type == "lead.created")
+        leads = s.scalar(select(func.count()).select_from(Lead)) or 0
+        created = (
+            s.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.event_type == "lead.created")
+            )
+            or 0
         )
     assert result.report.funnel["opted_out"] == len(opted) >= 1
     assert opted == suppressed
     assert result.report.funnel["leads"] == leads == created >= 1
 
 
-def test_same_seed_same_report(
-    first: tuple[SimulationResult, Database], tmp_path: Path
-) -> None:
+def test_same_seed_same_report(first: tuple[SimulationResult, Database], tmp_path: Path) -> None:
     again = _run(tmp_path / "again.db")
     assert _stable(again) == _stable(first[0])
 
@@ -131,11 +134,16 @@ def test_cli(tmp_path: Path) -> None:
         app,
         [
             "simulate",
-            "--customers", "8",
-            "--seed", "5",
-            "--time-factor", "40",
-            "--out", str(out),
-            "--database-url", f"sqlite:///{tmp_path / 'cli.db'}",
+            "--customers",
+            "8",
+            "--seed",
+            "5",
+            "--time-factor",
+            "40",
+            "--out",
+            str(out),
+            "--database-url",
+            f"sqlite:///{tmp_path / 'cli.db'}",
         ],
     )
     assert result.exit_code == 0, result.output
