@@ -294,13 +294,13 @@ async def _wait_done(
         done = sum(n for st, n in by_status.items() if st in TERMINAL)
         if progress is not None:
             progress(done, sum(by_status.values()))
-        if status["status"] == "completed" and not runner._jobs:
+        if status["status"] == "completed" and not runner.running:
             return
         if time.monotonic() > deadline:
             raise TimeoutError(
                 f"campaign {cid} did not finish in {timeout_s:.0f} s (attempts: {by_status}, "
                 f"skips: {status['skips']}, "
-                f"calls running: {len(runner._jobs)})"
+                f"calls running: {runner.running})"
             )
         await asyncio.sleep(0.25)
 

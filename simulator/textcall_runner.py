@@ -117,6 +117,11 @@ class TextCallRunner:
         task.add_done_callback(self._jobs.discard)
         return task
 
+    @property
+    def running(self) -> int:
+        """Calls still running."""
+        return len(self._jobs)
+
     async def drain(self) -> None:
         """Wait for the calls still running."""
         while self._jobs:

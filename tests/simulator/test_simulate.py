@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,14 @@ from typer.testing import CliRunner
 
 from crm_sync.models import Lead, OutboxEvent
 from dialer.campaign_models import Attempt
+from dialer.carrier import stream_twiml
+from dialer.config import DEV_CARRIER_ACCOUNT
 from dialer.models import Customer, Suppression
 from dialogue.labelled_calls import shipped_script
+from simulator.carrier import SimCarrier
 from simulator.cli import simulate_command
+from simulator.clocks import ScaledClock
+from simulator.lines import Answer, CallContext, StaticLinePlan
 from simulator.personas import load_personas
 from simulator.simulate import SimulationConfig, SimulationResult, assign_personas, run_simulation
 from simulator.textcall_runner import expected_intent
@@ -165,3 +171,40 @@ def test_personas_are_assigned_by_seed_and_intents_mapped() -> None:
     assert expected_intent("yes", script) == "agree"
     assert expected_intent("opt_out", script) == "opt_out"
     assert expected_intent("maybe", script) is None
+
+
+class _Holder:
+    """A side-channel callee that records its parameters and stays on the line."""
+
+    def __init__(self, hang_up: bool) -> None:
+        self.parameters: dict[str, str] | None = None
+        self.hang_up = hang_up
+
+    async def converse(self, ctx: CallContext, parameters: Mapping[str, str]) -> None:
+        self.parameters = dict(parameters)
+        if not self.hang_up:
+            await asyncio.sleep(3600)
+
+
+@pytest.mark.parametrize("customer_hangs_up", [False, True])
+async def test_carrier_holds_a_side_channel_call_without_media(customer_hangs_up: bool) -> None:
+    holder = _Holder(customer_hangs_up)
+    carrier = SimCarrier(
+        clock=ScaledClock(1000.0),
+        line_plan=StaticLinePlan(default=Answer(ring_s=1.0, callee=holder)),
+    )
+    twiml = stream_twiml("ws://127.0.0.1:1/media/ws", {"attempt_id": "7"})
+    call = await carrier.create_call(
+        DEV_CARRIER_ACCOUNT, {"To": ["+8613800000000"], "From": ["+861"], "Twiml": [twiml]}
+    )
+    if not customer_hangs_up:
+        for _ in range(200):
+            if holder.parameters is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert call.status == "in-progress"
+        await carrier.hangup(call.sid)
+    final = await asyncio.wait_for(carrier.wait_final(call.sid), 5.0)
+    assert final.status == "completed" and final.media is None
+    assert holder.parameters == {"attempt_id": "7"}
+    await carrier.aclose()
