@@ -48,6 +48,7 @@ from simulator.lines import (
     LineBehaviour,
     LinePlan,
     NoAnswer,
+    SideChannelCallee,
     Unreachable,
     Voicemail,
 )
@@ -462,7 +463,7 @@ class SimCarrier:
             self._answer(call)
             await self._pause(call, b.talk_s)  # an API hang-up also ends it as completed
             return self._finish(call, "completed")
-        callee: Callee | None
+        callee: Callee | SideChannelCallee | None
         if isinstance(b, Voicemail):
             callee = callees.VoicemailCallee(b.language, b.max_message_s)
             call.answered_by = "machine_start" if call.machine_detection else None
@@ -534,12 +535,47 @@ class SimCarrier:
         call.media = session
         return session
 
-    async def _connected(self, call: SimCall, callee: Callee | None) -> None:
+    async def _connected(self, call: SimCall, callee: Callee | SideChannelCallee | None) -> None:
         """Run the answered call until the callee, the bot or the API ends it."""
+        if isinstance(callee, SideChannelCallee):
+            await self._side_channel_call(call, callee)
+            return
+        assert callee is None or not isinstance(callee, SideChannelCallee)
         session = await self._open_media(call, "in-progress")
         if session is None:
             return
         await self._converse(call, session, callee)
+
+    async def _side_channel_call(self, call: SimCall, callee: SideChannelCallee) -> None:
+        """Text mode: no media stream; the callee converses over the side channel until it
+        returns (the customer hangs up) or the API hangs up."""
+        if call.twiml:
+            target = parse_stream_twiml(call.twiml)
+            params = dict(target.parameters) if target is not None else {}
+        else:
+            params = {}  # a Url call: the parameters would come from fetched TwiML
+        ctx = CallContext(
+            call_sid=call.sid,
+            to=call.to,
+            from_=call.from_,
+            renderer=self.renderer,
+            side_channel=self.side_channel,
+            seed=self.seed,
+        )
+        far_end = asyncio.create_task(callee.converse(ctx, params))
+        api_hangup = asyncio.create_task(call.hangup_requested.wait())
+        done, pending = await asyncio.wait(
+            {far_end, api_hangup}, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if far_end in done and far_end.exception() is not None:
+            log.warning(
+                "simulated callee raised",
+                extra={"call_sid": call.sid, "error": type(far_end.exception()).__name__},
+            )
 
     async def _early_media(self, call: SimCall, callee: Callee) -> None:
         session = await self._open_media(call, "ringing")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from simulator.media import MediaSession
@@ -38,6 +38,17 @@ class Callee(Protocol):
         ...
 
 
+@runtime_checkable
+class SideChannelCallee(Protocol):
+    """A far end that talks to the bot only over the simulator-only side channel (text
+    mode): the carrier opens no media stream for it and holds the answered call until the
+    API hangs up or ``converse`` returns (the customer hangs up)."""
+
+    async def converse(self, ctx: CallContext, parameters: Mapping[str, str]) -> None:
+        """``parameters``: the stream's custom parameters from the call's TwiML."""
+        ...
+
+
 UnreachableKind = Literal["powered_off", "invalid", "out_of_service"]
 # SIP codes a Chinese carrier ends such calls with (reported as SipResponseCode).
 UNREACHABLE_SIP = {"powered_off": 480, "invalid": 404, "out_of_service": 403}
@@ -48,7 +59,8 @@ class Answer:
     """Rings for ``ring_s`` then a person (or ``callee``) answers."""
 
     ring_s: float = 4.0
-    callee: Callee | None = None  # None: a customer who listens and says nothing
+    # None: a customer who listens and says nothing; a SideChannelCallee: text mode
+    callee: Callee | SideChannelCallee | None = None
     answered_by: Literal["human", "machine_start"] = "human"
 
 

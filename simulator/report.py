@@ -25,6 +25,9 @@ FUNNEL_STAGES = (
     "qualified",
     "handoff_offered",
     "handed_off",
+    "completed",
+    "opted_out",
+    "leads",
 )
 
 
@@ -44,12 +47,16 @@ class CallOutcome(BaseModel):
     true_grade: str
     predicted_grade: str | None = None
     disposition: str
+    dialed: bool = True  # False: never dialed (the disposition says why: "skipped:<reason>")
     answered: bool = False
     human: bool = False  # a person (not voicemail or an announcement) answered
     engaged: bool = False  # the customer said something the bot recognised
     handoff_offered: bool = False
     handoff_accepted: bool = False
     handoff_wait_s: float | None = None
+    completed: bool = False  # the conversation reached an end state of the script
+    opted_out: bool = False
+    leads: int = 0  # CRM leads the call made
     turn_latencies_s: list[float] = Field(default_factory=list)
     turns: list[RecognizedTurn] = Field(default_factory=list)
 
@@ -145,13 +152,16 @@ def build_report(
 ) -> SimulationReport:
     items = list(outcomes)
     funnel = {
-        "dialed": len(items),
+        "dialed": sum(o.dialed for o in items),
         "answered": sum(o.answered for o in items),
         "human": sum(o.human for o in items),
         "engaged": sum(o.engaged for o in items),
         "qualified": sum(o.predicted_grade in ("A", "B") for o in items),
         "handoff_offered": sum(o.handoff_offered for o in items),
         "handed_off": sum(o.handoff_accepted for o in items),
+        "completed": sum(o.completed for o in items),
+        "opted_out": sum(o.opted_out for o in items),
+        "leads": sum(o.leads for o in items),
     }
     confusion: dict[str, dict[str, int]] = {g: {p: 0 for p in (*GRADES, "-")} for g in GRADES}
     for o in items:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from dialogue.engine import Say
 from dialogue.intent_lexicon import speech_seconds
 from dialogue.labelled_calls import SpokenTurn, start_driver
 from dialogue.labelled_calls import shipped_script as load_shipped
@@ -36,6 +37,7 @@ from simulator import wer
 from simulator.personas import (
     Persona,
     PersonaPolicy,
+    Reply,
     load_personas,
     load_reply_bank,
 )
@@ -157,6 +159,46 @@ def draw_profile(rng: random.Random, grade: str, script_id: str) -> CustomerProf
     )
 
 
+class TextCustomer:
+    """The customer's side of a text-mode call: the persona's reply to the bot's latest
+    prompt, with simulated recognition errors, on a simulated timeline (speech durations,
+    no-input timeouts). Shared by the labelled calls and the campaign simulation."""
+
+    def __init__(self, policy: PersonaPolicy, word_error_rate: float, rng: random.Random) -> None:
+        self.policy = policy
+        self.language = policy.language
+        self.word_error_rate = word_error_rate
+        self.rng = rng
+        bank = policy.bank.get(self.language, {})
+        self.vocab = wer.vocabulary_of([p for ps in bank.values() for p in ps], self.language)
+        self.elapsed_s = 0.0
+        self.last_reply: Reply | None = None
+        self._heard_prompts = 0
+
+    def next_turn(self, said: Sequence[Say]) -> SpokenTurn | None:
+        """The next turn after the bot said ``said`` (all prompts so far); ``None``: the
+        customer hangs up. A turn with ``text=None`` is silence (no input)."""
+        language = self.language
+        for say in said[self._heard_prompts :]:
+            self.elapsed_s += speech_seconds(say.text, language)
+        self._heard_prompts = len(said)
+        last = said[-1] if said else None
+        prompt = BotPrompt(last.prompt_id, last.text) if last is not None else None
+        # like the live persona, it decides when the prompt starts playing
+        started = self.elapsed_s - (speech_seconds(last.text, language) if last else 0.0)
+        reply = self.policy.reply(prompt, elapsed_s=started)
+        self.last_reply = reply
+        if reply.hangup:
+            return None
+        if reply.silent or not reply.text:
+            self.elapsed_s += NO_INPUT_S
+            return SpokenTurn(text=None)
+        heard = wer.corrupt(reply.text, self.word_error_rate, self.rng, language, self.vocab)
+        confidence = round(max(0.3, 0.95 - self.rng.random() * self.word_error_rate), 3)
+        self.elapsed_s += reply.delay_s + speech_seconds(reply.text, language)
+        return SpokenTurn(text=heard, confidence=confidence, barge_in=reply.barge_in)
+
+
 def text_call(
     variant: Variant,
     script_id: str,
@@ -193,35 +235,17 @@ def text_call(
     policy = PersonaPolicy(
         variant.persona, language, seed=seed, call_key=call_id, bank=variant.bank
     )
-    vocab = wer.vocabulary_of(
-        [p for ps in variant.bank.get(language, {}).values() for p in ps], language
-    )
+    customer_side = TextCustomer(policy, word_error_rate, rng)
     utterances: list[dict[str, Any] | None] = record["utterances"]
-    elapsed, heard_prompts = 0.0, 0
     while not driver.engine.ended and len(utterances) < MAX_TURNS:
-        for say in driver.said[heard_prompts:]:
-            elapsed += speech_seconds(say.text, language)
-        heard_prompts = len(driver.said)
-        last = driver.last_prompt
-        prompt = BotPrompt(last.prompt_id, last.text) if last is not None else None
-        # like the live persona, it decides when the prompt starts playing
-        started = elapsed - (speech_seconds(last.text, language) if last is not None else 0.0)
-        reply = policy.reply(prompt, elapsed_s=started)
-        if reply.hangup:
+        turn = customer_side.next_turn(driver.said)
+        if turn is None:
             break
-        if reply.silent or not reply.text:
-            utterances.append(None)
-            driver.feed(SpokenTurn(text=None))
-            elapsed += NO_INPUT_S
-            continue
-        heard = wer.corrupt(reply.text, word_error_rate, rng, language, vocab)
-        confidence = round(max(0.3, 0.95 - rng.random() * word_error_rate), 3)
-        turn: dict[str, Any] = {"text": heard, "confidence": confidence}
-        if reply.barge_in:
-            turn["barge_in"] = True
-        utterances.append(turn)
-        driver.feed(SpokenTurn.model_validate(turn))
-        elapsed += reply.delay_s + speech_seconds(reply.text, language)
+        utterances.append(
+            None if turn.text is None else turn.model_dump(exclude_defaults=True, mode="json")
+        )
+        driver.feed(turn)
+    return record
     return record
 
 

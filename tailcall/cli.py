@@ -88,7 +88,7 @@ def _mount_subsystems() -> None:
     from dialogue.intent_cli import intent_app
     from handoff.cli import users_app
     from scripts.cli import scripts_app
-    from simulator.cli import simulator_app
+    from simulator.cli import simulate_command, simulator_app
 
     app.add_typer(lists_app, name="lists")
     app.add_typer(suppress_app, name="suppress")
@@ -101,6 +101,7 @@ def _mount_subsystems() -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(scripts_app, name="scripts")
     app.add_typer(simulator_app, name="simulator")
+    app.command("simulate")(simulate_command)
 
 
 _mount_subsystems()

@@ -80,6 +80,9 @@ def test_figures() -> None:
         "qualified": 2,
         "handoff_offered": 2,
         "handed_off": 1,
+        "completed": 0,
+        "opted_out": 0,
+        "leads": 0,
     }
     assert r.dispositions["no_answer"] == 1 and sum(r.dispositions.values()) == 5
     assert r.confusion["A"]["A"] == 1 and r.confusion["C"]["B"] == 1
