@@ -18,6 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tailcall.privacy import mask_phone as _mask
+
 Grade = Literal["A", "B", "C", "D"]
 HandoffResult = Literal["accepted", "declined", "timeout", "no_agent"]
 Route = Literal["remote_center", "branch"]
@@ -99,10 +101,5 @@ def _remote_center(o: CallOutcome) -> LeadDraft | None:
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """Keep the country/prefix and the last 4 digits: ``+8613812345678`` -> ``+86138****5678``."""
-    if not phone:
-        return None
-    if len(phone) <= 6:
-        return "*" * len(phone)
-    keep_head = min(6, len(phone) - 4 - 2)
-    return phone[:keep_head] + "*" * (len(phone) - keep_head - 4) + phone[-4:]
+    """The masked number (``tailcall.privacy``), or None where there is no number."""
+    return _mask(phone) or None

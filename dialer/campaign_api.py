@@ -22,6 +22,7 @@ from dialer.config import DialerSettings
 from tailcall.clock import Clock, SystemClock
 from tailcall.db import Database
 from tailcall.errors import InvalidInput, TailcallError
+from tailcall.privacy import mask_phone
 from tailcall.settings import Settings
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
@@ -176,10 +177,6 @@ def skips(
     }
 
 
-def _mask(phone: str) -> str:
-    return phone[:4] + "*" * max(0, len(phone) - 8) + phone[-4:]
-
-
 def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t else None
 
@@ -198,7 +195,7 @@ def attempts(
         {
             "id": a.id,
             "customer_id": a.customer_id,
-            "phone": _mask(a.phone_e164),
+            "phone": mask_phone(a.phone_e164),
             "seq": a.seq,
             "variant": a.variant,
             "status": a.status,

@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 
 from dialer.columns import build_column_map
 from dialer.models import CallList, Customer, ListMember
-from dialer.phones import mask_phone
 from dialer.readers import open_table
 from dialer.report import ReportWriter, RowOutcome
 from dialer.rowparse import ParsedRow, parsed_rows
 from dialer.suppression import KIND_LABELS, find_suppressed
 from tailcall.db import Database, bulk_insert, execute_many, reserve_ids, utcnow
 from tailcall.errors import InvalidInput
+from tailcall.privacy import mask_phone
 
 Progress = Callable[[int, int], None]
 

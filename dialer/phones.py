@@ -110,15 +110,6 @@ class PhoneNormalizer:
         return PhoneResult(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-def mask_phone(e164: str | None) -> str:
-    """Masks the middle of a number for logs, reports and agents: +86138****8000."""
-    if not e164:
-        return ""
-    if len(e164) <= 7:
-        return e164[:2] + "*" * (len(e164) - 2)
-    return e164[:-8] + "****" + e164[-4:]
-
-
 def default_timezone_for(e164: str) -> str | None:
     """The single time zone of a number's area, or None when ambiguous or unknown."""
     from phonenumbers import timezone as pn_timezone

@@ -13,13 +13,3 @@ MANUAL = {
 
 def can_set(current: str, wanted: str) -> bool:
     return wanted in MANUAL.get(current, set())
-
-
-def mask_phone(phone: str | None) -> str:
-    """+8613812345678 -> +86138****5678: the first digits and the last four, no more."""
-    if not phone:
-        return ""
-    if len(phone) <= 8:
-        return "*" * len(phone)
-    head = min(6, len(phone) - 8)
-    return f"{phone[:head]}{'*' * (len(phone) - head - 4)}{phone[-4:]}"

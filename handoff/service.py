@@ -25,13 +25,14 @@ from handoff.audio import AgentLinkSink, AudioHub
 from handoff.events import EventBus
 from handoff.live import LiveCallRegistry
 from handoff.models import Agent, AgentSkill, FollowUpTask, HandoffRequestRow, Offer, User
-from handoff.presence import can_set, mask_phone
+from handoff.presence import can_set
 from handoff.routing import AgentView, pick_agent
 from handoff.routing import free_agents as routing_free_agents
 from handoff.settings import HandoffSettings
 from tailcall.clock import Clock
 from tailcall.db import Database
 from tailcall.errors import Conflict, InvalidInput, NotFound
+from tailcall.privacy import mask_phone
 
 SUPERVISORS = ("supervisor", "admin")
 HOLDING_LINE = "请您稍等，马上为您接通。"
