@@ -2,16 +2,16 @@
 
 The pipeline drives any ``CallBrain``: the real ``dialogue.engine.ScriptEngine`` (see
 docs/architecture.md, "The script engine interface") or a test fake. Events are built
-through a ``BrainEvents`` factory so this module never imports the engine; actions are
-recognised by shape (the fields the interface names), so the engine's own dataclasses
-are used as they are.
+through a ``BrainEvents`` factory (``EngineEvents`` makes the engine's own); actions are
+recognised by shape (the fields the interface names).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
+
+from dialogue import engine
 
 
 class CallBrain(Protocol):
@@ -77,25 +77,16 @@ class TransitionLike(Protocol):
 
 
 class EngineEvents:
-    """``BrainEvents`` for the real engine: its event classes, imported on first use."""
-
-    def __init__(self, module: str = "dialogue.engine") -> None:
-        self._module = module
-        self._mod: Any = None
-
-    def _cls(self, name: str) -> Any:
-        if self._mod is None:
-            self._mod = importlib.import_module(self._module)
-        return getattr(self._mod, name)
+    """``BrainEvents`` for the real engine: its own event classes."""
 
     def utterance(self, text: str, confidence: float, alternatives: tuple[str, ...]) -> object:
-        return self._cls("Utterance")(text, confidence, alternatives)
+        return engine.Utterance(text, confidence, alternatives)
 
     def no_input(self) -> object:
-        return self._cls("NoInput")()
+        return engine.NoInput()
 
     def dtmf(self, digit: str) -> object:
-        return self._cls("Dtmf")(digit)
+        return engine.Dtmf(digit)
 
     def customer_hangup(self) -> object:
-        return self._cls("CustomerHangup")()
+        return engine.CustomerHangup()
