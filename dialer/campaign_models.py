@@ -54,6 +54,8 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     script_id: Mapped[str] = mapped_column(String(100))
+    # the script's language (shipped scripts are one file per id and language)
+    language: Mapped[str] = mapped_column(String(16), default="zh-CN")
     caller_id: Mapped[str] = mapped_column(String(20))
     # [{"name": "A", "weight": 1, "script_id": optional}]
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

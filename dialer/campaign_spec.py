@@ -73,15 +73,21 @@ class AudienceSpec(BaseModel):
         return self
 
 
+THRESHOLD_KEYS = frozenset({"live_handoff", "follow_up", "grade_a", "grade_b", "grade_c"})
+
+
 class CampaignSpec(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     script_id: str = Field(min_length=1, max_length=100)
+    language: str = Field("zh-CN", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     caller_id: str = Field(min_length=3, max_length=20)
     variants: list[VariantSpec] = Field(default_factory=list)
     audience: AudienceSpec
     window: CallingWindow = Field(default_factory=CallingWindow)
     pacing: PacingConfig = Field(default_factory=PacingConfig)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    # On the scorer's 0-1 scale (0-100 in the console): ``live_handoff`` (ask for an
+    # agent mid-call), ``grade_a``, ``grade_b`` (also ``follow_up``), ``grade_c``.
     thresholds: dict[str, float] = Field(
         default_factory=lambda: {"live_handoff": 0.8, "follow_up": 0.5}
     )
@@ -97,6 +103,22 @@ class CampaignSpec(BaseModel):
             raise ValueError("variant names must be unique")
         if v and sum(x.weight for x in v) <= 0:
             raise ValueError("variant weights must not all be zero")
+        return v
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - THRESHOLD_KEYS)
+        if unknown:
+            raise ValueError(f"unknown threshold {unknown[0]!r} (known: {sorted(THRESHOLD_KEYS)})")
+        for k, x in v.items():
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"threshold {k!r} must be within 0..1, got {x}")
+        a = v.get("grade_a", 0.75)
+        b = v.get("grade_b", v.get("follow_up", 0.5))
+        c = v.get("grade_c", 0.25)
+        if not c < b < a:
+            raise ValueError("thresholds must satisfy grade_c < grade_b (follow_up) < grade_a")
         return v
 
     @field_validator("start_at")

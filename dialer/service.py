@@ -71,6 +71,7 @@ def update_campaign(
 def _apply_spec(c: Campaign, spec: CampaignSpec) -> None:
     c.name = spec.name
     c.script_id = spec.script_id
+    c.language = spec.language
     c.caller_id = spec.caller_id
     c.variants = [v.model_dump(mode="json") for v in spec.variants]
     c.audience = spec.audience.model_dump(mode="json")
@@ -88,6 +89,7 @@ def spec_of(c: Campaign) -> CampaignSpec:
         {
             "name": c.name,
             "script_id": c.script_id,
+            "language": c.language,
             "caller_id": c.caller_id,
             "variants": c.variants,
             "audience": c.audience,

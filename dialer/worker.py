@@ -353,7 +353,7 @@ class Dialer:
                 a.lease_owner = a.lease_until = None
                 a.due_at = now + timedelta(minutes=5)
                 return "skipped"
-            phone, caller_id, campaign_id = a.phone_e164, c.caller_id, c.id
+            phone, caller_id, campaign_id, language = a.phone_e164, c.caller_id, c.id, c.language
             variant = a.variant
             script_id = c.script_id
             for v in variants_of(c):
@@ -361,10 +361,12 @@ class Dialer:
                     script_id = v.script_id
         # The intent is committed: from here on a crash leaves a "dialing" row to reconcile.
         base = self.settings.resolved_public_base_url.rstrip("/")
+        # the stream's start names the call for the media endpoint (dialogue.script_brain)
         params = {
-            "attempt_id": str(attempt_id),
-            "campaign_id": str(campaign_id),
-            "script_id": script_id,
+            "attemptId": str(attempt_id),
+            "campaignId": str(campaign_id),
+            "scriptId": script_id,
+            "language": language,
             "variant": variant or "",
         }
         try:

@@ -8,7 +8,7 @@ recognised by shape (the fields the interface names).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from dialogue import engine
@@ -38,6 +38,26 @@ class BrainEvents(Protocol):
     def dtmf(self, digit: str) -> object: ...
 
     def customer_hangup(self) -> object: ...
+
+
+class TurnObserver(Protocol):
+    """Sees every turn the brain handled (the intent scorer of a call, ``live_scoring``).
+
+    ``observe`` runs after each ``start``/``handle`` with the event (None for the start)
+    and the actions; it must be cheap (it is on the turn's latency path) and may return an
+    awaitable for slow follow-up work, which the driver runs in the background. ``finished``
+    runs once when the call ends, with its disposition.
+    """
+
+    def observe(
+        self, brain: CallBrain, event: object | None, actions: Sequence[object], *, barge_in: bool
+    ) -> Any: ...
+
+    def finished(self, brain: CallBrain, disposition: str) -> None: ...
+
+    def bind(self, feed: Callable[[object], Awaitable[None]]) -> None:
+        """The driver's way to feed the brain an event later (a handoff's answer)."""
+        ...
 
 
 @runtime_checkable

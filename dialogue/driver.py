@@ -15,6 +15,10 @@ engine's actions become frames:
 - anything else (``OfferHandoff``, ``CaptureSlot``, ``Signal``, ``Transition``) -> the
   ``on_action`` hook.
 
+Every turn the engine handled also goes to the call's ``TurnObserver`` (the intent
+scorer, ``dialogue.live_scoring``) before its actions are applied; slow follow-up work the
+observer returns (a handoff request) runs in the background, off the turn's latency.
+
 It also writes transcript rows and per-turn metrics to the ``CallRecorder``, enforces the
 maximum call duration, and turns an engine error into a clean end with disposition
 ``error``.
@@ -51,11 +55,13 @@ from dialogue.brain import (
     ExpectPhrasesLike,
     SayLike,
     TransitionLike,
+    TurnObserver,
 )
 from dialogue.call_records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
 from dialogue.vosk_stt import AsrResult, ExpectPhrasesFrame
 
 ActionHook = Callable[[object], Any]
+PromptHook = Callable[[str, str], None]  # (prompt id, text) as a prompt is queued
 
 
 class ScriptDriver(FrameProcessor):
@@ -71,6 +77,8 @@ class ScriptDriver(FrameProcessor):
         default_no_input_s: float = 6.0,
         tts_timer: Callable[[], float] | None = None,
         on_action: ActionHook | None = None,
+        observer: TurnObserver | None = None,
+        on_prompt: PromptHook | None = None,
         recording_path: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -84,6 +92,12 @@ class ScriptDriver(FrameProcessor):
         self._no_input_s = default_no_input_s
         self._tts_timer = tts_timer
         self._on_action = on_action
+        self._observer = observer
+        self._on_prompt = on_prompt
+        self._barge_in = False  # the customer started speaking over the bot this turn
+        self._background: set[asyncio.Task[Any]] = set()
+        if observer is not None:
+            observer.bind(self.handle_event)
         self._recording_path = recording_path
         self._expecting = False
         self._customer_speaking = False
@@ -109,7 +123,7 @@ class ScriptDriver(FrameProcessor):
         if isinstance(frame, StartFrame):
             await self.push_frame(frame, direction)
             self._max_task = self.create_task(self._max_duration(), "max_call_duration")
-            await self._run_brain(lambda: self.brain.start())
+            await self._feed(None)
             return
         if isinstance(frame, (EndFrame, CancelFrame)):
             if isinstance(frame, EndFrame):
@@ -122,6 +136,7 @@ class ScriptDriver(FrameProcessor):
             return
         if isinstance(frame, VADUserStartedSpeakingFrame):
             self._customer_speaking = True
+            self._barge_in = self._barge_in or self._bot_speaking
             await self._cancel_no_input()
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
             self._customer_speaking = False
@@ -137,9 +152,7 @@ class ScriptDriver(FrameProcessor):
             return
         elif isinstance(frame, InputDTMFFrame):
             await self._cancel_no_input()
-            await self._run_brain(
-                lambda: self.brain.handle(self._events.dtmf(str(frame.button.value)))
-            )
+            await self._feed(self._events.dtmf(str(frame.button.value)))
         await self.push_frame(frame, direction)
 
     def _on_bot_started(self) -> None:
@@ -183,7 +196,7 @@ class ScriptDriver(FrameProcessor):
         )
         await self._cancel_no_input()
         event = self._events.utterance(j.text, j.confidence, j.alternatives if j.accepted else ())
-        await self._run_brain(lambda: self.brain.handle(event))
+        await self._feed(event, heard=j.heard)
 
     def _record_turn(self, res: AsrResult, response: float | None) -> None:
         self._recorder.turn(
@@ -206,7 +219,7 @@ class ScriptDriver(FrameProcessor):
 
     async def handle_event(self, event: object) -> None:
         """Feed an engine event from outside the pipeline (HandoffAccepted, AgentHandBack...)."""
-        await self._run_brain(lambda: self.brain.handle(event))
+        await self._feed(event)
 
     async def end_call(self, disposition: str) -> None:
         """End the call after queued speech, as the engine's ``EndCall`` would."""
@@ -214,16 +227,29 @@ class ScriptDriver(FrameProcessor):
 
     # -- the engine -------------------------------------------------------------------------
 
-    async def _run_brain(self, call: Callable[[], Sequence[object]]) -> None:
+    async def _feed(self, event: object | None, heard: str | None = None) -> None:
+        """One turn: the event (None: the call's start) into the brain, then the observer
+        (the scorer), then the actions out."""
         if self._ending:
             return
         try:
-            actions = list(call())
+            actions = list(self.brain.start() if event is None else self.brain.handle(event))
         except Exception as exc:
             logger.exception("script engine failed", call_id=self.call_id)
             self.error = type(exc).__name__
             await self._end("error")
             return
+        barge_in, self._barge_in = self._barge_in, False
+        if self._observer is not None:
+            try:
+                later = self._observer.observe(self.brain, event, actions, barge_in=barge_in)
+            except Exception:  # scoring must never end a call
+                logger.exception("turn observer failed", call_id=self.call_id)
+                later = None
+            if later is not None and asyncio.iscoroutine(later):
+                task = self.create_task(later, "turn_observer")
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
         await self._apply(actions)
 
     async def _apply(self, actions: Sequence[object]) -> None:
@@ -234,6 +260,8 @@ class ScriptDriver(FrameProcessor):
                 said = True
                 frame = TTSSpeakFrame(action.text, append_to_context=False)
                 frame.interruptible = bool(action.interruptible)
+                if self._on_prompt is not None:
+                    self._on_prompt(action.prompt_id, action.text)
                 self._recorder.transcript(
                     self.call_id,
                     TranscriptRow(
@@ -291,7 +319,7 @@ class ScriptDriver(FrameProcessor):
     async def _no_input(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
         self._no_input_task = None
-        await self._run_brain(lambda: self.brain.handle(self._events.no_input()))
+        await self._feed(self._events.no_input())
 
     async def _cancel_no_input(self) -> None:
         task, self._no_input_task = self._no_input_task, None
@@ -317,11 +345,20 @@ class ScriptDriver(FrameProcessor):
         if self.finished:
             return
         if not self._ending and not self.brain.ended:
+            event = self._events.customer_hangup()
             try:
-                self.brain.handle(self._events.customer_hangup())
+                actions = self.brain.handle(event)
+                if self._observer is not None:
+                    self._observer.observe(self.brain, event, actions, barge_in=False)
             except Exception:
                 logger.exception("script engine failed on hang-up", call_id=self.call_id)
         self.finish(self.disposition or default_disposition)
+
+    def brain_disposition(self) -> str:
+        """The script's disposition when it set one (it knows why the call ended), else
+        the pipeline's."""
+        engine_disp = getattr(self.brain, "disposition", None)
+        return str(engine_disp) if engine_disp else str(self.disposition)
 
     def finish(self, disposition: str, error: str | None = None) -> None:
         """Write the call summary once (also called by the media endpoint on a crash)."""
@@ -332,6 +369,11 @@ class ScriptDriver(FrameProcessor):
             self._record_turn(self._pending_turn[0], None)
             self._pending_turn = None
         self.disposition = self.disposition or disposition
+        if self._observer is not None:
+            try:
+                self._observer.finished(self.brain, self.brain_disposition())
+            except Exception:
+                logger.exception("turn observer failed at the end", call_id=self.call_id)
         self._recorder.ended(
             self.call_id,
             CallSummary(

@@ -29,6 +29,7 @@ from pipecat.transports.websocket.fastapi import (
 from pipecat.workers.runner import WorkerRunner
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from dialogue.driver import PromptHook
 from dialogue.media_serializer import BatchingTwilioSerializer
 from dialogue.pipeline import (
     CallInfo,
@@ -37,6 +38,7 @@ from dialogue.pipeline import (
     build_call_pipeline,
     new_pipeline_params,
 )
+from simulator.sidechannel import WS_BOT_SAID
 
 START_TIMEOUT_S = 10.0
 IN_BATCH_S = 0.1  # customer audio per pipeline frame (the carrier sends 20 ms)
@@ -129,6 +131,7 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             transport_in=transport.input(),
             transport_out=transport.output(),
             call_started_at=answered_at,
+            on_prompt=_sim_bot_said(websocket, info) if runtime.sim_side_channel else None,
         )
         if runtime.on_call_started is not None:
             runtime.on_call_started(info, call)
@@ -179,6 +182,30 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
 
 
 _BACKGROUND: set[asyncio.Task[Any]] = set()
+
+
+def _sim_bot_said(websocket: WebSocket, info: CallInfo) -> PromptHook:
+    """SIMULATOR ONLY: the prompt the bot is about to play, as an ``x-sim-bot-said``
+    event the simulated carrier reads (a real carrier ignores unknown events)."""
+
+    def said(prompt_id: str, text: str) -> None:
+        msg = json.dumps(
+            {
+                "event": WS_BOT_SAID,
+                "streamSid": info.stream_sid,
+                "botSaid": {"promptId": prompt_id, "text": text},
+            },
+            ensure_ascii=False,
+        )
+        if websocket.application_state == WebSocketState.CONNECTED:
+            _background(_send_quietly(websocket, msg))
+
+    return said
+
+
+async def _send_quietly(websocket: WebSocket, msg: str) -> None:
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await websocket.send_text(msg)
 
 
 def _background(coro: Coroutine[Any, Any, Any]) -> None:

@@ -37,9 +37,9 @@ from pipecat.turns.user_turn_processor import UserTurnProcessor
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from dialogue.asr_models import ModelRegistry
-from dialogue.brain import BrainEvents, CallBrain, EngineEvents
+from dialogue.brain import BrainEvents, CallBrain, EngineEvents, TurnObserver
 from dialogue.call_records import CallRecorder
-from dialogue.driver import ActionHook, ScriptDriver
+from dialogue.driver import ActionHook, PromptHook, ScriptDriver
 from dialogue.gates import InputGate, OutputGate, TakeoverSwitch
 from dialogue.pyttsx3_tts import PromptRenderer, Pyttsx3TTSService, RenderCache
 from dialogue.recording import StereoRecording
@@ -78,6 +78,7 @@ class CallSetup:
     rate: int | None = None
     on_action: ActionHook | None = None
     prerender: Sequence[str] = ()
+    observer: TurnObserver | None = None  # the call's intent scorer
 
 
 BrainFactory = Callable[[CallInfo], CallSetup]
@@ -104,6 +105,9 @@ class SpeechRuntime:
     # is built, and when the call has ended
     on_call_started: Callable[[CallInfo, CallPipeline], None] | None = None
     on_call_ended: Callable[[CallInfo], None] | None = None
+    # SIMULATOR ONLY: tell the simulated carrier which prompt the bot plays (an
+    # ``x-sim-bot-said`` event on the media websocket; ``simulator.sidechannel``).
+    sim_side_channel: bool = False
     # Load the stock-beam model for free decoding at warm-up (+0.5 GB per process);
     # otherwise it loads on the first free-decoding state (about 1.5 s, off the loop).
     free_decoding: bool = False
@@ -187,6 +191,7 @@ def build_call_pipeline(
     transport_in: FrameProcessor,
     transport_out: FrameProcessor,
     call_started_at: float | None = None,
+    on_prompt: PromptHook | None = None,
 ) -> CallPipeline:
     settings = runtime.settings
     model = runtime.models.model(setup.language)
@@ -220,6 +225,8 @@ def build_call_pipeline(
         default_no_input_s=settings.default_no_input_s,
         tts_timer=lambda: tts.last_render_s,
         on_action=setup.on_action,
+        observer=setup.observer,
+        on_prompt=on_prompt,
         recording_path=str(recording.path) if recording else None,
     )
     vad = VADProcessor(

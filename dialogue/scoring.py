@@ -279,6 +279,18 @@ class GradeThresholds:
         if not 0 <= self.live <= 100:
             raise ValueError("live threshold must be within 0..100")
 
+    @classmethod
+    def from_campaign(cls, t: Mapping[str, float]) -> GradeThresholds:
+        """A campaign's thresholds, given on the 0-1 scale (``dialer.campaign_spec``):
+        ``grade_a``, ``grade_b`` (or ``follow_up``), ``grade_c``, ``live_handoff``."""
+        d = cls()
+        return cls(
+            a=100.0 * t.get("grade_a", d.a / 100.0),
+            b=100.0 * t.get("grade_b", t.get("follow_up", d.b / 100.0)),
+            c=100.0 * t.get("grade_c", d.c / 100.0),
+            live=100.0 * t.get("live_handoff", d.live / 100.0),
+        )
+
     def grade(self, score: float) -> Grade:
         if score >= self.a:
             return "A"

@@ -11,6 +11,10 @@ as ``customParameters``:
   the factory's ``customer_lookup`` (neither: the script's fallbacks are spoken);
 - ``attemptId``: the dialer's attempt, bound to the recorder when it can ``bind``.
 
+``services`` (``CallServices``, ``tailcall.live_calls`` in a tailcall process) fills in
+what the stream does not carry: the customer of the attempt, and the call's intent
+scorer (a ``TurnObserver``) with the campaign's model and thresholds.
+
 Engine conventions the pipeline follows: a no-match reaches the engine as
 ``Utterance("", confidence)``; ``ExpectPhrases`` already lists the global intents'
 phrases, so the recognizer's grammar is exactly what the engine sent.
@@ -28,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dialogue.brain import TurnObserver
 from dialogue.driver import ActionHook
 from dialogue.engine import ScriptEngine
 from dialogue.pipeline import CallInfo, CallSetup
@@ -37,6 +42,20 @@ from tailcall.clock import Clock, SystemClock
 from tailcall.errors import InvalidInput
 
 CustomerLookup = Callable[[str], Mapping[str, Any] | None]
+
+
+class CallServices(Protocol):
+    """What the process adds to a call beyond its script."""
+
+    def customer(self, info: CallInfo) -> Mapping[str, Any] | None:
+        """The customer's attributes (None: not known here)."""
+        ...
+
+    def observer(
+        self, info: CallInfo, script: Script, engine: ScriptEngine, customer: Mapping[str, Any]
+    ) -> TurnObserver | None:
+        """The call's turn observer (its intent scorer), or None."""
+        ...
 
 
 class AttemptBinder(Protocol):
@@ -62,6 +81,7 @@ class ScriptBrainFactory:
     customer_lookup: CustomerLookup | None = None
     recorder: AttemptBinder | None = None
     on_action: ActionHook | None = None
+    services: CallServices | None = None
     rate: int | None = None
     _scripts: dict[tuple[str, str], Script] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -88,8 +108,14 @@ class ScriptBrainFactory:
         variant = p.get("variant") or None
         if variant is not None and variant not in script.variant_names():
             raise InvalidInput("unknown prompt variant", where="customParameters.variant")
-        engine = ScriptEngine(
-            script, self._customer(p), variant=variant, clock_now=self.clock.now()
+        customer = self._customer(p)
+        if not customer and self.services is not None:
+            customer = self.services.customer(info) or {}
+        engine = ScriptEngine(script, customer, variant=variant, clock_now=self.clock.now())
+        observer = (
+            self.services.observer(info, script, engine, customer)
+            if self.services is not None
+            else None
         )
         if self.recorder is not None:
             self.recorder.bind(info.call_sid, _attempt_id(p.get("attemptId")))
@@ -100,6 +126,7 @@ class ScriptBrainFactory:
             rate=self.rate,
             on_action=self.on_action,
             prerender=fixed_prompts(script),
+            observer=observer,
         )
 
     def _customer(self, p: Mapping[str, str]) -> Mapping[str, Any]:

@@ -1,4 +1,4 @@
-"""A whole campaign, simulated end to end through the real subsystems (text mode).
+"""A whole campaign, simulated end to end through the real subsystems.
 
 ``run_simulation``: a fresh database (Alembic schema), synthetic customers written as a
 CSV and imported by ``dialer.importer``, a persona per customer, a campaign created and
@@ -8,6 +8,10 @@ the tailcall app's ``/carrier/status`` (in process), and answered calls run by
 ``simulator.textcall_runner``. The carrier's timing runs on a ``ScaledClock``; the dialer
 runs on real time, so rings are short and retry delays are seconds. The report joins the
 database (every customer's attempts and skips) with what the runner saw.
+
+``speech="audio"``: answered calls open the media websocket to the app's media endpoint
+and run the real speech pipeline (``simulator.audiocalls``); personas speak espeak-ng
+audio, so everything runs in real time (no time compression) and a few lines at once.
 
 Reproducible for a seed: personas, answers, replies, recognition errors and agent
 decisions are drawn from RNGs keyed by the number, its attempt and the seed, never by
@@ -46,6 +50,7 @@ from dialogue.model_files import read_model
 from dialogue.scoring import ScoringModel
 from simulator import population
 from simulator.agents import SimAgent, SimulatedAgentPool
+from simulator.audiocalls import AudioCallLog, SimAgentsRouter, audio_outcome
 from simulator.carrier import CarrierTiming, SimCarrier
 from simulator.clocks import ScaledClock
 from simulator.customer import PersonaLinePlan
@@ -120,8 +125,8 @@ def _peak_rss_mb() -> float:
 async def run_simulation(
     cfg: SimulationConfig, *, progress: Progress | None = None
 ) -> SimulationResult:
-    if cfg.speech != "text":
-        raise InvalidInput("only --speech text is simulated so far", where="speech")
+    if cfg.speech not in ("text", "audio"):
+        raise InvalidInput("speech must be 'text' or 'audio'", where="speech")
     started = time.perf_counter()
     chosen = _select_personas(cfg.personas)
     model: ScoringModel | None = read_model(cfg.model_path) if cfg.model_path else None
@@ -199,8 +204,9 @@ async def _run(
             cid = campaign.id
             start_campaign(s, cid, now, ds, settings.default_timezone)
 
-        # -- the simulated world: carrier, agents, text-mode runner
-        clock = ScaledClock(cfg.time_factor, start=SIM_START)
+        # -- the simulated world: carrier, agents, text-mode runner or audio calls
+        audio = cfg.speech == "audio"
+        clock = ScaledClock(1.0 if audio else cfg.time_factor, start=SIM_START)
         pool = SimulatedAgentPool(
             [SimAgent(f"agent-{i:03d}") for i in range(cfg.agents or lines)],
             clock=clock,
@@ -218,17 +224,17 @@ async def _run(
             call_start=SIM_START,
             model=model,
         )
-        plan = TextLinePlan(
-            PersonaLinePlan(
-                by_number,
-                cfg.language,
-                "text",
-                cfg.word_error_rate,
-                cfg.seed,
-                bank=load_reply_bank(),
-            ),
-            runner,
+        personas_plan = PersonaLinePlan(
+            by_number,
+            cfg.language,
+            cfg.speech,  # type: ignore[arg-type]
+            cfg.word_error_rate,
+            cfg.seed,
+            bank=load_reply_bank(),
         )
+        plan: Any = personas_plan if audio else TextLinePlan(personas_plan, runner)
+        router = SimAgentsRouter(pool, clock, cfg.seed)
+        audio_log = AudioCallLog()
         carrier = SimCarrier(
             clock=clock,
             line_plan=plan,
@@ -239,12 +245,19 @@ async def _run(
         from tailcall.app import create_app
 
         async with SimulatorServer(carrier) as carrier_server:
-            app = create_app(settings, db)
-            app_server = AppServer(app)
-            app.state.dialer_settings = ds
-            await app_server.start()
             ds = ds.model_copy(update={"carrier_base_url": carrier_server.base_url})
-            app.state.dialer_settings = ds
+            app = create_app(
+                settings,
+                db,
+                media=audio,
+                dialer_settings=ds,
+                handoff_router=router,
+                sim_side_channel=audio,
+            )
+            if audio:
+                await _warm_up(app, cfg, audio_log)
+            app_server = AppServer(app)
+            await app_server.start()
             hangups.close()
             runner.carrier = TwilioCarrier(
                 carrier_server.base_url, DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN
@@ -253,7 +266,11 @@ async def _run(
             dialer = build_dialer(db, dialer_settings, ds, agents=PoolCapacity(pool))
             thread = DialerThread(dialer).start()
             try:
-                await _wait_done(db, cid, runner, cfg.timeout_s, progress)
+                await _wait_done(db, cid, _busy(app, runner), cfg.timeout_s, progress)
+                if audio:  # the last calls' rows and outcomes are written off the loop
+                    recorder = app.state.speech_runtime.recorder
+                    await asyncio.to_thread(getattr(recorder, "inner", recorder).drain)
+                    await _outcomes_written(db, cid, audio_log)
             finally:
                 await asyncio.to_thread(thread.stop)
                 await runner.drain()
@@ -263,7 +280,12 @@ async def _run(
                         client.close()
 
         wall = time.perf_counter() - started
-        outcomes = _outcomes(db, cid, summary.list_id, runner, assigned)
+        answered = (
+            _audio_outcomes(db, cfg, audio_log, personas_plan, router, assigned)
+            if audio
+            else {a.customer_id: a.outcome for a in runner.answered}
+        )
+        outcomes = _outcomes(db, cid, summary.list_id, answered, assigned)
         report = build_report(
             outcomes,
             script=cfg.script,
@@ -284,8 +306,50 @@ async def _run(
         db.dispose()
 
 
+def _busy(app: Any, runner: TextCallRunner) -> Callable[[], int]:
+    """Calls still running: text-mode calls, or live media calls of the app."""
+    from handoff.state import get_console
+
+    registry = get_console(app).registry
+    return lambda: runner.running + len(registry.calls())
+
+
+async def _warm_up(app: Any, cfg: SimulationConfig, log: AudioCallLog) -> None:
+    """Models, VAD and the script's fixed prompts before the first call."""
+    from dialogue.script_brain import fixed_prompts
+    from scripts.loader import find_script, load_script
+
+    script = load_script(find_script(cfg.script, cfg.language))
+    runtime = app.state.speech_runtime
+    runtime.record_calls = False
+    app.state.live_calls.on_result = log.on_result
+    await runtime.warm_up([cfg.language], fixed_prompts(script), script.metadata.voice)
+
+
+async def _outcomes_written(db: Database, cid: int, log: AudioCallLog) -> None:
+    """Wait (up to 10 s) until every answered attempt's outcome thread has reported."""
+    with db.read() as s:
+        answered = len(
+            list(
+                s.scalars(
+                    select(Attempt.id).where(
+                        Attempt.campaign_id == cid, Attempt.answered_at.is_not(None)
+                    )
+                )
+            )
+        )
+    for _ in range(100):
+        if len(log.results) >= answered:
+            return
+        await asyncio.sleep(0.1)
+
+
 async def _wait_done(
-    db: Database, cid: int, runner: TextCallRunner, timeout_s: float, progress: Progress | None
+    db: Database,
+    cid: int,
+    busy: Callable[[], int],
+    timeout_s: float,
+    progress: Progress | None,
 ) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -294,13 +358,13 @@ async def _wait_done(
         done = sum(n for st, n in by_status.items() if st in TERMINAL)
         if progress is not None:
             progress(done, sum(by_status.values()))
-        if status["status"] == "completed" and not runner.running:
+        if status["status"] == "completed" and not busy():
             return
         if time.monotonic() > deadline:
             raise TimeoutError(
                 f"campaign {cid} did not finish in {timeout_s:.0f} s (attempts: {by_status}, "
                 f"skips: {status['skips']}, "
-                f"calls running: {runner.running})"
+                f"calls running: {busy()})"
             )
         await asyncio.sleep(0.25)
 
@@ -314,12 +378,11 @@ def _outcomes(
     db: Database,
     cid: int,
     list_id: int,
-    runner: TextCallRunner,
+    answered: dict[int, CallOutcome],
     assigned: dict[str, Persona],
 ) -> list[CallOutcome]:
     """One report row per customer of the list: the answered call, or how the attempts
     ended, or why the customer was never dialed."""
-    answered = {a.customer_id: a.outcome for a in runner.answered}
     with db.read() as s:
         members = s.execute(
             select(Customer.id, Customer.external_id)
@@ -362,6 +425,61 @@ def _outcomes(
                 answered=any(a.answered_at is not None for a in rows),
             )
         )
+    return out
+
+
+def _audio_outcomes(
+    db: Database,
+    cfg: SimulationConfig,
+    log: AudioCallLog,
+    plan: PersonaLinePlan,
+    router: SimAgentsRouter,
+    assigned: dict[str, Persona],
+) -> dict[int, CallOutcome]:
+    """Answered audio calls by customer id: the call's result joined with its persona's
+    said turns (by number), its leads and its turn latencies (from the database)."""
+    from crm_sync.models import Lead
+    from dialogue.call_models import CallSummaryRow, CallTurnMetric
+    from scripts.loader import find_script, load_script
+
+    script = load_script(find_script(cfg.script, cfg.language))
+    out: dict[int, CallOutcome] = {}
+    with db.read() as s:
+        for attempt_id, result in sorted(log.results.items()):
+            a = s.get(Attempt, attempt_id)
+            cust = s.get(Customer, a.customer_id) if a is not None else None
+            if a is None or cust is None:
+                continue
+            external = str(cust.external_id or cust.id)
+            persona = assigned.get(external)
+            if persona is None:
+                continue
+            callees = plan.callees.get(a.phone_e164) or []
+            call_sid = s.scalar(
+                select(CallSummaryRow.call_sid).where(CallSummaryRow.attempt_id == attempt_id)
+            )
+            latencies = [
+                float(x)
+                for x in s.scalars(
+                    select(CallTurnMetric.response_latency_s).where(
+                        CallTurnMetric.attempt_id == attempt_id,
+                        CallTurnMetric.response_latency_s.is_not(None),
+                    )
+                )
+                if x is not None
+            ]
+            leads = len(list(s.scalars(select(Lead.id).where(Lead.attempt_id == attempt_id))))
+            out[cust.id] = audio_outcome(
+                external_id=external,
+                persona=persona,
+                result=result,
+                callee=callees[-1] if callees else None,
+                script=script,
+                language=cfg.language,
+                decision=router.decisions.get(call_sid or ""),
+                leads=leads,
+                latencies=latencies,
+            )
     return out
 
 

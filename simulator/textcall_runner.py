@@ -154,9 +154,9 @@ class TextCallRunner:
     async def run(
         self, ctx: CallContext, parameters: Mapping[str, str], policy: PersonaPolicy
     ) -> None:
-        attempt_id = int(parameters["attempt_id"])
+        attempt_id = int(parameters["attemptId"])
         party = await asyncio.to_thread(self._party, attempt_id)
-        script = self._script(parameters.get("script_id") or party.script_id)
+        script = self._script(parameters.get("scriptId") or party.script_id)
         persona = policy.persona
         # a number's calls never overlap, so counting them per number is reproducible
         nth = self._calls.get(ctx.to, 0) + 1

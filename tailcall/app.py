@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -14,19 +15,43 @@ from tailcall.db import Database
 from tailcall.errors import TailcallError
 from tailcall.settings import Settings
 
+if TYPE_CHECKING:
+    from dialer.config import DialerSettings
+    from dialogue.pipeline import SpeechRuntime
+    from tailcall.clock import Clock
+    from tailcall.live_calls import HandoffRouter
+
 
 def create_app(
-    settings: Settings, db: Database | None = None, *, background: bool = False
+    settings: Settings,
+    db: Database | None = None,
+    *,
+    background: bool = False,
+    media: bool | None = None,
+    handoff_router: HandoffRouter | None = None,
+    sim_side_channel: bool = False,
+    clock: Clock | None = None,
+    dialer_settings: DialerSettings | None = None,
 ) -> FastAPI:
     """Build the app; subsystem routers are mounted here and nowhere else.
 
     ``background`` also runs the embedded default's loops in this process: the dialer and
     the CRM relay (``tailcall serve``); tests build the app without them.
+    ``media`` (default: with ``background``) serves the carrier's media websocket
+    (``/media/...``): each answered call runs the speech pipeline with live scoring, its
+    handoff requests go to ``handoff_router`` (default: this process's console) and its
+    outcome is recorded (``tailcall.live_calls``); hang-ups go to the dialer's carrier
+    (``dialer_settings``, default from the environment). ``sim_side_channel`` is for the
+    simulator only.
     """
     database = db or Database(settings)
+    with_media = background if media is None else media
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime: SpeechRuntime | None = getattr(app.state, "speech_runtime", None)
+        if runtime is not None:
+            await runtime.warm_up(_languages_with_models(runtime))
         loops = _BackgroundLoops(database, settings) if background else None
         if loops is not None:
             loops.start()
@@ -46,6 +71,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = database
+    if dialer_settings is not None:
+        app.state.dialer_settings = dialer_settings
 
     @app.exception_handler(TailcallError)
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:
@@ -73,8 +100,44 @@ def create_app(
     app.include_router(crm_router)
     app.include_router(console_api_router)
     app.include_router(console_router)
-    get_console(app)  # the handoff service exists before any console connects
+    console = get_console(app)  # the handoff service exists before any console connects
+    if with_media:
+        from dialer.config import DialerSettings
+        from dialogue.media import media_router
+        from handoff.live import attach
+        from tailcall.live_calls import build_speech_runtime
+
+        ds = dialer_settings or DialerSettings()
+        runtime, services = build_speech_runtime(
+            settings,
+            database,
+            carrier_base_url=ds.carrier_base_url,
+            carrier_account_sid=ds.carrier_account_sid,
+            carrier_auth_token=ds.carrier_auth_token.get_secret_value(),
+            clock=clock,
+            router=handoff_router,
+            sim_side_channel=sim_side_channel,
+        )
+        attach(console.registry, runtime)
+        app.include_router(media_router(runtime))
+        app.state.speech_runtime = runtime
+        app.state.live_calls = services
     return app
+
+
+def _languages_with_models(runtime: SpeechRuntime) -> list[str]:
+    reg = runtime.models
+    return [lang for lang in reg.languages() if reg.status(lang).location is not None]
+
+
+class _ConsoleAgents:
+    """The console's free agents as the dialer's ``AgentCapacity`` (handoff-aware pacing)."""
+
+    def __init__(self, free: Callable[[str | None], int]) -> None:
+        self._free = free
+
+    def free_agents(self, skill: str | None) -> int:
+        return self._free(skill)
 
 
 class _BackgroundLoops:
@@ -85,9 +148,10 @@ class _BackgroundLoops:
         from crm_sync.relay import Relay
         from crm_sync.settings import CrmSettings
         from dialer.worker import DialerThread, build_dialer
+        from handoff.service import free_agents
         from tailcall.clock import SystemClock
 
-        self.dialer = DialerThread(build_dialer(db, settings))
+        self.dialer = DialerThread(build_dialer(db, settings, agents=_ConsoleAgents(free_agents)))
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[object] | None = None

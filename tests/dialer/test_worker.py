@@ -84,12 +84,18 @@ def test_intent_is_committed_before_the_carrier_is_asked(db: Database) -> None:
             custom_parameters: Mapping[str, str],
         ) -> str:
             with db.read() as s:  # another connection: sees only committed rows
-                a = s.get(Attempt, int(custom_parameters["attempt_id"]))
+                a = s.get(Attempt, int(custom_parameters["attemptId"]))
                 assert a is not None
                 seen.append(a.status)
             assert stream_url.endswith("/media/ws") and stream_url.startswith("ws://")
             assert "attempt_id=" in status_callback_url
-            assert set(custom_parameters) == {"attempt_id", "campaign_id", "script_id", "variant"}
+            assert set(custom_parameters) == {
+                "attemptId",
+                "campaignId",
+                "scriptId",
+                "language",
+                "variant",
+            }
             return super().originate(to, from_, stream_url, status_callback_url, custom_parameters)
 
     _campaign(db, 3, clock)

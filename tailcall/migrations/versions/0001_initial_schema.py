@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 00:54:41.561146
+Create Date: 2026-11-24 02:09:30.809206
 """
 
 from collections.abc import Sequence
@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('script_id', sa.String(length=100), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('caller_id', sa.String(length=20), nullable=False),
     sa.Column('variants', sa.JSON(), nullable=False),
     sa.Column('audience', sa.JSON(), nullable=False),
