@@ -187,6 +187,7 @@ async def _run(
         spec = CampaignSpec(
             name=f"simulation {cfg.script} seed {cfg.seed}",
             script_id=cfg.script,
+            language=cfg.language,
             caller_id=CALLER_ID,
             audience=AudienceSpec(list_ids=[summary.list_id]),
             window=CallingWindow(
