@@ -90,6 +90,8 @@ class Recognition(BaseModel):
     utterances: int = 0
     correct: int = 0
     by_language: dict[str, tuple[int, int]] = Field(default_factory=dict)  # (correct, total)
+    # intent the persona meant -> intent the bot understood ("-": none, a no-match) -> n
+    confusion: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     @property
     def accuracy(self) -> float | None:
@@ -179,6 +181,9 @@ def build_report(
             per_lang.setdefault(t.language, [0, 0])
             per_lang[t.language][0] += ok
             per_lang[t.language][1] += 1
+            row = recog.confusion.setdefault(t.expected, {})
+            got = t.recognized or "-"
+            row[got] = row.get(got, 0) + 1
     recog.by_language = {k: (v[0], v[1]) for k, v in sorted(per_lang.items())}
     waits = [o.handoff_wait_s for o in items if o.handoff_wait_s is not None]
     return SimulationReport(
@@ -260,9 +265,20 @@ def _sections(r: SimulationReport) -> list[tuple[str, list[str], list[list[str]]
             ["language", "correct", "replies", "accuracy"],
             rec,
         ),
+        *_recognition_confusion(r),
         ("Handoff", ["", "value"], hand),
         ("Turn latency (customer stops -> bot audio)", ["", "value"], lat),
     ]
+
+
+def _recognition_confusion(r: SimulationReport) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Meant (rows) vs understood (columns); only when there were replies to recognise."""
+    conf = r.recognition.confusion
+    if not conf:
+        return []
+    cols = [*sorted({k for row in conf.values() for k in row if k != "-"} | set(conf)), "-"]
+    rows = [[meant, *(str(conf[meant].get(c, 0)) for c in cols)] for meant in sorted(conf)]
+    return [("Recognition confusion: meant (rows) vs understood", ["meant", *cols], rows)]
 
 
 def _summary(r: SimulationReport) -> str:
