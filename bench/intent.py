@@ -121,7 +121,7 @@ def main() -> None:
         ("fitted (per grade)", ev),
         ("fitted, no profile features", ev_no_prof),
         ("fitted, ordinal (one axis)", ev_ordinal),
-        ("hand-set default", ev_default),
+        ("shipped default", ev_default),
     ):
         a = e.figures("A")
         t.add_row(

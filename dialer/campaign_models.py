@@ -108,6 +108,10 @@ class Attempt(Base):
     handoff_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(200))
+    # An agent-first call back: the console agent waiting for this call, and the
+    # follow-up task it works (the media endpoint connects the agent when answered).
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    follow_up_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_attempts_claim", "campaign_id", "status", "due_at"),

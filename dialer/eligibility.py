@@ -111,6 +111,20 @@ def decide(
     return _window(window, calendar, facts.zones, now)
 
 
+def decide_callback(
+    facts: CustomerFacts, window: CallingWindow, calendar: HolidayCalendar, now: datetime
+) -> Decision:
+    """An agent-first call back the customer asked for: opt-out, do-not-call and the
+    other suppressions, a live call elsewhere and the calling window still apply; the
+    contact-frequency caps (which limit marketing calls) do not."""
+    for kind in SUPPRESSION_ORDER:
+        if kind in facts.suppressions:
+            return Decision(False, kind)
+    if facts.in_live_call:
+        return Decision(False, "in_live_call", now + LIVE_CALL_RECHECK)
+    return _window(window, calendar, facts.zones, now)
+
+
 def _window(
     window: CallingWindow, calendar: HolidayCalendar, zones: ZoneSpec, now: datetime
 ) -> Decision:

@@ -34,7 +34,7 @@ from dialer.campaign_models import (
 )
 from dialer.carrier import CallNotFound, Carrier, CarrierError, TwilioCarrier
 from dialer.config import DEV_CARRIER_TOKEN, DialerSettings
-from dialer.eligibility import decide
+from dialer.eligibility import decide, decide_callback
 from dialer.holidays import HolidayCalendar
 from dialer.models import Customer
 from dialer.pacing import (
@@ -312,9 +312,15 @@ class Dialer:
             c = s.get(Campaign, a.campaign_id)
             assert c is not None
             # Pacing counted this row as in flight only until its lease ends: a lease
-            # about to run out is given back rather than dialed late.
+            # about to run out is given back rather than dialed late. An agent-first call
+            # back is dialed while its campaign runs or after it completed.
             margin = timedelta(seconds=self.ds.lease_s / 2)
-            if c.status != "running" or a.lease_until is None or a.lease_until < now + margin:
+            open_statuses = ("running", "completed") if a.agent_id else ("running",)
+            if (
+                c.status not in open_statuses
+                or a.lease_until is None
+                or a.lease_until < now + margin
+            ):
                 release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
                 return "deferred"
             cust = s.scalar(select(Customer).where(Customer.id == a.customer_id).with_for_update())
@@ -327,8 +333,11 @@ class Dialer:
             cal = self._calendars_for(
                 s, {window.holiday_calendar} if window.holiday_calendar else set()
             )
-            d = decide(
-                facts, window, cal.get(window.holiday_calendar or "", _EMPTY), self.ds.caps(), now
+            calendar = cal.get(window.holiday_calendar or "", _EMPTY)
+            d = (
+                decide_callback(facts, window, calendar, now)
+                if a.agent_id
+                else decide(facts, window, calendar, self.ds.caps(), now)
             )
             if not d.ok:
                 record_skip(s, a, d.reason or "unknown", d.final, now)
@@ -354,6 +363,7 @@ class Dialer:
                 a.due_at = now + timedelta(minutes=5)
                 return "skipped"
             phone, caller_id, campaign_id, language = a.phone_e164, c.caller_id, c.id, c.language
+            agent_first = (a.agent_id, a.follow_up_id)
             variant = a.variant
             script_id = c.script_id
             for v in variants_of(c):
@@ -369,6 +379,9 @@ class Dialer:
             "language": language,
             "variant": variant or "",
         }
+        if agent_first[0] is not None:  # the media endpoint connects this agent at once
+            params["agentId"] = str(agent_first[0])
+            params["taskId"] = str(agent_first[1] or "")
         try:
             sid = self.carrier.originate(
                 phone,

@@ -1,7 +1,7 @@
-"""Scoring models as files: the hand-set defaults shipped per script family, and model JSON.
+"""Scoring models as files: the defaults shipped per script family, and model JSON.
 
-``dialogue/scoring_models/<family>.json`` holds the hand-set default of each shipped script
-family. A family without one gets a default built from its script: generic conversation
+``dialogue/scoring_models/<family>.json`` holds the default of each shipped script family,
+fitted on simulated calls of the fit persona variants (``tools/fit_default_models.py``). A family without one gets a default built from its script: generic conversation
 and profile weights plus the signal weights the script declares.
 """
 
@@ -62,7 +62,7 @@ def write_model(model: ScoringModel, path: Path) -> None:
 
 
 def default_model(family: str, script: Script | None = None) -> ScoringModel:
-    """The hand-set default of ``family``; built from ``script`` when none is shipped."""
+    """The shipped default of ``family``; built from ``script`` when none is shipped."""
     path = DEFAULTS_DIR / f"{family}.json"
     if path.exists():
         return read_model(path)

@@ -47,6 +47,11 @@ CustomerLookup = Callable[[str], Mapping[str, Any] | None]
 class CallServices(Protocol):
     """What the process adds to a call beyond its script."""
 
+    def agent_first(self, info: CallInfo) -> CallSetup | None:
+        """The whole setup of a call that is not the script's (an agent-first call back
+        names ``agentId``), or None."""
+        ...
+
     def customer(self, info: CallInfo) -> Mapping[str, Any] | None:
         """The customer's attributes (None: not known here)."""
         ...
@@ -98,6 +103,10 @@ class ScriptBrainFactory:
 
     def __call__(self, info: CallInfo) -> CallSetup:
         p = info.parameters
+        if p.get("agentId") and self.services is not None:
+            special = self.services.agent_first(info)
+            if special is not None:
+                return special
         script_id = p.get("scriptId") or self.default_script
         if not script_id:
             raise InvalidInput(

@@ -173,6 +173,79 @@ class HandoffService:
         await asyncio.sleep(0)  # let the alert go out before the next request is routed
         return rid
 
+    async def start_agent_first(
+        self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None
+    ) -> int:
+        """An agent-first call back was answered: the agent who asked for it is connected
+        at once (no offer, no bridging line). Kept as an accepted request, so hand back,
+        end, drops and the board work as for any taken-over call."""
+        now = self.clock.now()
+        grade = "B"
+        if task_id is not None:
+            with self.db.read() as s:
+                task = s.get(FollowUpTask, task_id)
+                grade = task.grade if task is not None else grade
+        req = HandoffRequest(
+            call_sid=call_sid,
+            customer_id=customer_id,
+            score=0.0,
+            grade=grade,
+            reasons=(Reason("call_back", "坐席回拨", "agent call back"),),
+            skill=None,
+            state="agent_call_back",
+            requested_at=now,
+        )
+        with self.db.session() as s:
+            row = HandoffRequestRow(
+                call_sid=call_sid,
+                customer_id=customer_id,
+                score=0.0,
+                grade=grade,
+                reasons=[r.__dict__ for r in req.reasons],
+                skill=None,
+                state=req.state,
+                requested_at=now,
+                outcome="accepted",
+                agent_id=agent_id,
+            )
+            s.add(row)
+            s.flush()
+            offer = Offer(
+                request_id=row.id,
+                call_sid=call_sid,
+                agent_id=agent_id,
+                offered_at=now,
+                deadline=now,
+                status="accepted",
+                decided_at=now,
+            )
+            s.add(offer)
+            s.execute(
+                update(Agent)
+                .where(Agent.user_id == agent_id)
+                .values(status="on_call", status_since=now, call_sid=call_sid)
+            )
+            s.flush()
+            rid, offer_id = row.id, offer.id
+        res = rsv.Reservation(
+            call_sid=call_sid,
+            skill=None,
+            offer_timeout_s=self.settings.offer_timeout_s,
+            max_offers=self.settings.max_offers,
+            phase="accepted",
+            agent_id=agent_id,
+            tried=(agent_id,),
+        )
+        active = _Active(rid, req, res, offer_id=offer_id)
+        self._active[call_sid] = active
+        live = self.registry.get(call_sid)
+        if live is not None:
+            live.agent_id = agent_id
+            await live.take_over(AgentLinkSink(self.hub, agent_id, call_sid), None)
+        self.bus.publish("connected", self.offer_card(active), user_id=agent_id)
+        self._board()
+        return rid
+
     # ------------------------------------------------------------------ agent side
     async def accept(self, agent_id: int, request_id: int) -> None:
         active = self._by_request(request_id)

@@ -62,6 +62,12 @@ class SimAgentsRouter:
             self.pool.release(decision.agent_id)
         await feed(CustomerHangup())  # the agent's conversation is over
 
+    async def agent_first(
+        self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None
+    ) -> None:
+        """Simulated campaigns place no agent-first call backs."""
+        return None
+
 
 @dataclass
 class AudioCallLog:

@@ -54,6 +54,10 @@ def create_app(
             await runtime.warm_up(_languages_with_models(runtime))
         loops = _BackgroundLoops(database, settings) if background else None
         if loops is not None:
+            from dialer.callbacks import DialerCallbacks
+
+            # agents' "call back now" on follow-up tasks goes through this dial loop
+            get_console(app).service.callbacks = DialerCallbacks(loops.dialer.dialer)
             loops.start()
         try:
             yield

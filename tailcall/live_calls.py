@@ -27,10 +27,11 @@ from typing import Any, Protocol
 
 from loguru import logger
 
+from dialogue.agent_first import AgentFirstBrain
 from dialogue.brain import TurnObserver
 from dialogue.engine import HandoffDeclined, ScriptEngine
 from dialogue.live_scoring import CallResult, CallScoring
-from dialogue.pipeline import CallInfo, SpeechRuntime
+from dialogue.pipeline import CallInfo, CallSetup, SpeechRuntime
 from dialogue.scoring import CustomerProfile, GradeThresholds, HandoffRequest, IntentScorer
 from scripts.schema import Script
 from tailcall.clock import Clock, SystemClock
@@ -43,6 +44,12 @@ Feed = Callable[[object], Awaitable[None]]
 class HandoffRouter(Protocol):
     async def route(self, req: HandoffRequest, feed: Feed) -> None:
         """Find a live agent for the call; answer the engine through ``feed`` if needed."""
+        ...
+
+    async def agent_first(
+        self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None
+    ) -> None:
+        """Connect the agent who asked for this call back, as the customer answers."""
         ...
 
 
@@ -59,6 +66,16 @@ class ConsoleRouter:
                 await feed(HandoffDeclined())
             return
         await service.request_handoff(to_console_request(req))
+
+    async def agent_first(
+        self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None
+    ) -> None:
+        from handoff import service
+
+        if service._service is None:
+            logger.warning("agent-first call but no console runs here", call_sid=call_sid)
+            return
+        await service.current().start_agent_first(call_sid, agent_id, customer_id, task_id)
 
 
 def to_console_request(req: HandoffRequest) -> Any:
@@ -137,6 +154,27 @@ class LiveCallServices:
 
         return CallScoring(scorer, self.clock, on_request=request, on_finished=finished)
 
+    def agent_first(self, info: CallInfo) -> CallSetup | None:
+        p = info.parameters
+        raw_agent, raw_task = p.get("agentId", ""), p.get("taskId", "")
+        if not raw_agent.isdigit():
+            return None
+        plan = self._plan(info)
+        with self._lock:
+            self._plans.pop(info.call_sid, None)
+        observer = AgentFirstObserver(
+            self.router,
+            info.call_sid,
+            int(raw_agent),
+            plan.party.customer_id if plan is not None else None,
+            int(raw_task) if raw_task.isdigit() else None,
+        )
+        return CallSetup(
+            brain=AgentFirstBrain(),
+            language=p.get("language") or "zh-CN",
+            observer=observer,
+        )
+
     # -- internals ---------------------------------------------------------------------
     def _plan(self, info: CallInfo) -> _CallPlan | None:
         with self._lock:
@@ -197,6 +235,32 @@ class LiveCallServices:
             logger.exception("could not record the call's outcome", attempt_id=attempt_id)
         if self.on_result is not None:
             self.on_result(attempt_id, result)
+
+
+@dataclass
+class AgentFirstObserver:
+    """Connects the waiting agent as the call starts; nothing to score."""
+
+    router: HandoffRouter
+    call_sid: str
+    agent_id: int
+    customer_id: int | None
+    task_id: int | None
+
+    def observe(
+        self, brain: Any, event: object | None, actions: Any, *, barge_in: bool
+    ) -> Awaitable[None] | None:
+        if event is None:  # the call's start
+            return self.router.agent_first(
+                self.call_sid, self.agent_id, self.customer_id, self.task_id
+            )
+        return None
+
+    def finished(self, brain: Any, disposition: str) -> None:
+        return None
+
+    def bind(self, feed: Feed) -> None:
+        return None
 
 
 def build_speech_runtime(

@@ -7,8 +7,9 @@ call's outcome (handoff accepted, a lead) is recorded on the attempt."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,16 +71,19 @@ async def _until(cond: Callable[[], Any], call: CarrierCall, timeout: float = 15
         await call.silence(0.1)
 
 
-async def test_a_dialer_call_reaches_an_agent_and_its_outcome_is_recorded(
-    settings: Settings,
-    db: Database,
-    speak: Callable[..., bytes],  # noqa: F811
-    ko_model: Any,  # noqa: F811
-) -> None:
-    agent = add_user(db, "ann", skills=("general",), status="available")
-    aid = _attempt(db)
+def _drain(q: asyncio.Queue[Any]) -> list[Any]:
+    out = []
+    while not q.empty():
+        ev = q.get_nowait()
+        if ev is not None:
+            out.append(ev)
+    return out
+
+
+@contextlib.asynccontextmanager
+async def _serve(settings: Settings, db: Database) -> AsyncIterator[tuple[Any, int]]:
+    """The serve app's media path and console on a real port; hang-ups answered here."""
     app = create_app(settings, db, media=True)
-    runtime = app.state.speech_runtime
 
     @app.post("/2010-04-01/Accounts/{account}/Calls/{call}.json")
     async def hangup(account: str, call: str, request: Request) -> dict[str, str]:
@@ -92,15 +96,33 @@ async def test_a_dialer_call_reaches_an_agent_and_its_outcome_is_recorded(
     while not server.started:
         await asyncio.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    runtime.settings = runtime.settings.model_copy(update={"carrier_api_base_url": base})
-    console = get_console(app)
+    runtime = app.state.speech_runtime
+    runtime.settings = runtime.settings.model_copy(
+        update={"carrier_api_base_url": f"http://127.0.0.1:{port}"}
+    )
+    try:
+        yield app, port
+    finally:
+        await get_console(app).service.close()
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+async def test_a_dialer_call_reaches_an_agent_and_its_outcome_is_recorded(
+    settings: Settings,
+    db: Database,
+    speak: Callable[..., bytes],  # noqa: F811
+    ko_model: Any,  # noqa: F811
+) -> None:
+    agent = add_user(db, "ann", skills=("general",), status="available")
+    aid = _attempt(db)
 
     def request_row() -> HandoffRequestRow | None:
         with db.read() as s:
             return s.scalar(select(HandoffRequestRow).where(HandoffRequestRow.call_sid == "CA-s1"))
 
-    try:
+    async with _serve(settings, db) as (app, port):
+        console = get_console(app)
         call = CarrierCall(
             f"ws://127.0.0.1:{port}/media/ws",
             call_sid="CA-s1",
@@ -138,7 +160,39 @@ async def test_a_dialer_call_reaches_an_agent_and_its_outcome_is_recorded(
         assert leads and leads[0].handoff_result == "accepted"
         transcript = console.registry.get("CA-s1")
         assert transcript is None  # the live call was unregistered at the end
-    finally:
-        await console.service.close()
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
+
+
+async def test_an_agent_first_call_back_connects_the_agent_when_answered(
+    settings: Settings,
+    db: Database,
+    speak: Callable[..., bytes],  # noqa: F811
+    ko_model: Any,  # noqa: F811
+) -> None:
+    agent = add_user(db, "ann", skills=("general",), status="on_call")
+    aid = _attempt(db)
+    async with _serve(settings, db) as (app, port):
+        console = get_console(app)
+        inbox = console.bus.subscribe(agent, "agent")  # the agent's console
+        call = CarrierCall(
+            f"ws://127.0.0.1:{port}/media/ws",
+            call_sid="CA-cb1",
+            stream_sid="MZ-cb1",
+            params={
+                "attemptId": str(aid),
+                "scriptId": "points_reminder",
+                "language": "ko-KR",
+                "agentId": str(agent),
+                "taskId": "",
+            },
+        )
+        async with call:
+            live = await _until(lambda: console.registry.get("CA-cb1"), call, 10)
+            await _until(lambda: live.control.switch.output.mode == "human", call, 5)
+            assert live.agent_id == agent
+            await call.silence(1.0)
+            assert not call.bot_audio  # the bot never spoke: the agent has the line
+            kinds = [e.kind for e in _drain(inbox.queue)]
+            assert "connected" in kinds
+        with db.read() as s:
+            row = s.scalar(select(HandoffRequestRow).where(HandoffRequestRow.call_sid == "CA-cb1"))
+        assert row is not None and row.agent_id == agent and row.state == "agent_call_back"

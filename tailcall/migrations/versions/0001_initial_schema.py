@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 02:09:30.809206
+Create Date: 2026-11-24 02:43:18.659416
 """
 
 from collections.abc import Sequence
@@ -345,6 +345,8 @@ def upgrade() -> None:
     sa.Column('handoff_requested_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_retry_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.String(length=200), nullable=True),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('follow_up_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempts_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_attempts_customer_id_customers'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['retry_of_id'], ['attempts.id'], name=op.f('fk_attempts_retry_of_id_attempts')),
