@@ -38,6 +38,7 @@ from tailcall.errors import InvalidInput
 _RANK = {"D": 0, "C": 1, "B": 2, "A": 3}
 _CUT_SCALE = 10.0  # boundary columns carry this value, so L2 barely shrinks the intercepts
 _ABSENT = -30.0  # bias of a grade absent from the fitting data: never predicted
+A_PRECISION = 0.92  # out-of-fold A precision a per-grade fit aims for (A goes to agents)
 ModelKind = Literal["per_grade", "ordinal"]
 
 
@@ -72,9 +73,15 @@ def fit(
     min_count: int = 3,
     description: str = "",
     kind: ModelKind = "per_grade",
+    a_precision: float | None = A_PRECISION,
 ) -> ScoringModel:
     """Fit a per-grade (default) or ordinal logistic model; features seen in fewer than
-    ``min_count`` calls are left out."""
+    ``min_count`` calls are left out.
+
+    ``a_precision`` (per-grade models): an A goes to a live agent, so a false A costs an
+    agent's time. The A intercept is lowered, in steps, until the precision of A on
+    out-of-fold predictions (5 folds grouped by persona, so each fold is scored by a model
+    that never saw its customers) reaches the target; None keeps the plain fit."""
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
     if len(data) < 10:
@@ -107,6 +114,7 @@ def fit(
             description=description,
             missing=missing,
             data=data,
+            a_precision=a_precision,
         )
     blocks, targets = [], []
     for bound in range(3):  # boundary: grade rank > bound
@@ -165,6 +173,7 @@ def _fit_per_grade(
     description: str,
     missing: Sequence[str],
     data: Sequence[Example],
+    a_precision: float | None = None,
 ) -> ScoringModel:
     from sklearn.linear_model import LogisticRegression
 
@@ -208,10 +217,61 @@ def _fit_per_grade(
             "fit_seconds": round(seconds, 3),
         },
     )
+    if a_precision is not None and _RANK["A"] in by_rank:
+        shift, oof = _a_shift(x, ranks, data, c, a_precision)
+        gb = {**gb, "A": round(gb["A"] + shift, 6)}
+        model = model.model_copy(
+            update={
+                "grade_bias": gb,
+                "metrics": {
+                    **model.metrics,
+                    "a_precision_target": a_precision,
+                    "a_bias_shift": shift,
+                    "a_precision_out_of_fold": oof,
+                },
+            }
+        )
     train = evaluate(model, data)
     return model.model_copy(
         update={"metrics": {**model.metrics, "train_accuracy": round(train.accuracy, 4)}}
     )
+
+
+def _a_shift(
+    x: Any, ranks: Any, data: Sequence[Example], c: float, target: float
+) -> tuple[float, float | None]:
+    """The smallest drop of the A intercept whose out-of-fold A precision reaches
+    ``target`` (and that precision); 0 when the folds cannot be formed."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
+
+    groups = np.array([e.group or str(i) for i, e in enumerate(data)])
+    if len(set(groups.tolist())) < 5:
+        return 0.0, None
+    logits = np.zeros((len(data), len(GRADES)))
+    for tr, te in GroupKFold(n_splits=5).split(x, ranks, groups):
+        lr = LogisticRegression(C=c, max_iter=5000)
+        lr.fit(x[tr], ranks[tr])
+        z = lr.decision_function(x[te])
+        full = np.full((len(te), len(GRADES)), _ABSENT)
+        for col, r in enumerate(lr.classes_):
+            full[:, int(r)] = z[:, col] if z.ndim == 2 else (z if col == 1 else -z) / 2
+        logits[te] = full
+    is_a = ranks == _RANK["A"]
+    best: float | None = None
+    for step in range(0, 17):
+        shift = -0.125 * step
+        z = logits.copy()
+        z[:, _RANK["A"]] += shift
+        # the argmax with ties going to the lower grade, as ScoringModel.score does
+        pred_a = z[:, _RANK["A"]] > np.delete(z, _RANK["A"], axis=1).max(axis=1)
+        if not pred_a.any():
+            break
+        precision = float((pred_a & is_a).sum() / pred_a.sum())
+        best = precision
+        if precision >= target:
+            return shift, round(precision, 4)
+    return 0.0, None if best is None else round(best, 4)
 
 
 @dataclass(frozen=True)

@@ -113,3 +113,20 @@ def test_cli_eval_reports_bad_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(intent_app, ["eval", "--labels", str(bad)])
     assert res.exit_code == 2
     assert "bad.jsonl:1: label" in res.output
+
+
+def test_a_precision_target_lowers_the_a_intercept_out_of_fold(
+    sets: tuple[list[Example], list[Example]],
+) -> None:
+    train, test = sets
+    plain = fit(train, family="points_reminder", version="p", a_precision=None)
+    strict = fit(train, family="points_reminder", version="s", a_precision=0.99)
+    assert "a_bias_shift" not in plain.metrics
+    shift = strict.metrics["a_bias_shift"]
+    assert shift <= 0 and strict.grade_bias is not None and plain.grade_bias is not None
+    assert strict.grade_bias["A"] == pytest.approx(plain.grade_bias["A"] + shift, abs=1e-5)
+    # fewer customers are called A, and those that are, are right at least as often
+    a_plain = evaluate(plain, test).figures("A")
+    a_strict = evaluate(strict, test).figures("A")
+    assert a_strict.recall <= a_plain.recall
+    assert a_strict.precision >= a_plain.precision
