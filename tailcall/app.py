@@ -37,7 +37,7 @@ def route_policy() -> list[Policy]:
     the role is not allowed. ``OWN_CHECK`` routers are reachable without a role because
     their callers are not users; they verify the caller by their own mechanism. Also
     open: ``/healthz``, the OpenAPI description, and the carrier's ``/media/{call_sid}``
-    websocket (optional stream token, ``tailcall.live_calls``).
+    websocket (its stream token, ``SpeechRuntime.media_token``, when one is set).
     """
     from crm_sync.api import admin_router as crm_admin_router
     from crm_sync.api import router as crm_inbound_router
