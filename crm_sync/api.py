@@ -1,16 +1,16 @@
-"""REST API under /api/crm: status, endpoints, dead letters (admin) and the inbound webhook.
+"""REST API under /api/crm: status, endpoints, dead letters (``admin_router``) and the
+inbound webhook (``router``).
 
-Admin endpoints require ``Authorization: Bearer <TAILCALL_CRM_ADMIN_TOKEN>`` until roles
-arrive with the console; with no token configured they answer 503. The inbound webhook
-is authenticated by its Standard Webhooks signature (``TAILCALL_CRM_INBOUND_SECRET``).
+``admin_router`` checks no caller itself: the app mounts it for the admin role
+(``tailcall.app``; a session or an admin's API token). The inbound webhook is
+authenticated by its Standard Webhooks signature (``TAILCALL_CRM_INBOUND_SECRET``).
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.exc import IntegrityError
 
 from crm_sync import inbound, service, signing
@@ -26,11 +26,6 @@ from crm_sync.settings import CrmSettings
 from tailcall.clock import Clock, SystemClock
 from tailcall.db import Database
 from tailcall.errors import TailcallError
-
-
-class Unauthorized(TailcallError):
-    status_code = 401
-    code = "unauthorized"
 
 
 class NotConfigured(TailcallError):
@@ -57,59 +52,48 @@ def get_clock(request: Request) -> Clock:
     return clock or SystemClock()
 
 
-def require_admin_token(
-    settings: Annotated[CrmSettings, Depends(get_crm_settings)],
-    authorization: Annotated[str | None, Header()] = None,
-) -> None:
-    """Bearer-token guard for admin endpoints (replaced by roles with the console issue)."""
-    if settings.admin_token is None:
-        raise NotConfigured("TAILCALL_CRM_ADMIN_TOKEN is not set", where="settings")
-    scheme, _, token = (authorization or "").partition(" ")
-    expected = settings.admin_token.get_secret_value()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthorized("a valid admin bearer token is required", where="authorization")
-
-
 router = APIRouter(prefix="/api/crm", tags=["crm"])
-admin = APIRouter(dependencies=[Depends(require_admin_token)])
+admin_router = APIRouter(prefix="/api/crm", tags=["crm"])
 
 DbDep = Annotated[Database, Depends(get_db)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-@admin.get("/status", response_model=SyncStatus)
+@admin_router.get("/status", response_model=SyncStatus)
 def get_status(db: DbDep) -> SyncStatus:
     """Per connector: pending / failed (retrying) / delivered / dead deliveries."""
     with db.read() as s:
         return service.sync_status(s)
 
 
-@admin.get("/endpoints", response_model=list[EndpointView])
+@admin_router.get("/endpoints", response_model=list[EndpointView])
 def list_endpoints(db: DbDep) -> list[EndpointView]:
     with db.read() as s:
         return service.list_endpoints(s)
 
 
-@admin.post("/endpoints", response_model=EndpointCreated, status_code=status.HTTP_201_CREATED)
+@admin_router.post(
+    "/endpoints", response_model=EndpointCreated, status_code=status.HTTP_201_CREATED
+)
 def add_endpoint(spec: EndpointIn, db: DbDep) -> EndpointCreated:
     """Add a webhook or file endpoint; a webhook's secret is shown once, here."""
     with db.session() as s:
         return service.add_endpoint(s, spec)
 
 
-@admin.post("/endpoints/{ref}/disable", response_model=EndpointView)
+@admin_router.post("/endpoints/{ref}/disable", response_model=EndpointView)
 def disable_endpoint(ref: str, db: DbDep, clock: ClockDep) -> EndpointView:
     with db.session() as s:
         return service.set_endpoint_enabled(s, ref, False, reason=None, now=clock.now())
 
 
-@admin.post("/endpoints/{ref}/enable", response_model=EndpointView)
+@admin_router.post("/endpoints/{ref}/enable", response_model=EndpointView)
 def enable_endpoint(ref: str, db: DbDep, clock: ClockDep) -> EndpointView:
     with db.session() as s:
         return service.set_endpoint_enabled(s, ref, True, reason=None, now=clock.now())
 
 
-@admin.get("/dead-letters", response_model=list[DeadLetterView])
+@admin_router.get("/dead-letters", response_model=list[DeadLetterView])
 def list_dead_letters(
     db: DbDep,
     include_replayed: bool = False,
@@ -119,14 +103,14 @@ def list_dead_letters(
         return service.list_dead_letters(s, include_replayed=include_replayed, limit=limit)
 
 
-@admin.post("/dead-letters/replay", response_model=ReplayResult)
+@admin_router.post("/dead-letters/replay", response_model=ReplayResult)
 def replay_all(db: DbDep, clock: ClockDep) -> ReplayResult:
     """Replay every open dead letter."""
     with db.session() as s:
         return ReplayResult(replayed=service.replay_dead_letters(s, None, now=clock.now()))
 
 
-@admin.post("/dead-letters/{dead_letter_id}/replay", response_model=ReplayResult)
+@admin_router.post("/dead-letters/{dead_letter_id}/replay", response_model=ReplayResult)
 def replay_one(dead_letter_id: int, db: DbDep, clock: ClockDep) -> ReplayResult:
     with db.session() as s:
         n = service.replay_dead_letters(s, [dead_letter_id], now=clock.now())
@@ -165,6 +149,3 @@ async def inbound_webhook(
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(apply)
-
-
-router.include_router(admin)

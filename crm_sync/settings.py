@@ -11,17 +11,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class CrmSettings(BaseSettings):
     """Configuration of the CRM relay, its API and the inbound webhook.
 
-    Secrets have no working defaults: without ``admin_token`` the admin endpoints refuse
-    every request, without ``inbound_secret`` the inbound webhook answers 503.
+    Secrets have no working defaults: without ``inbound_secret`` the inbound webhook
+    answers 503. The admin endpoints take an admin's session or API token (roles).
     """
 
     model_config = SettingsConfigDict(
         env_prefix="TAILCALL_CRM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    admin_token: SecretStr | None = Field(
-        default=None, description="Bearer token for /api/crm admin endpoints (until roles exist)"
-    )
     inbound_secret: SecretStr | None = Field(
         default=None, description="whsec_<base64> secret the CRM signs inbound webhooks with"
     )

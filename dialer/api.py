@@ -1,4 +1,7 @@
-"""REST API for call lists and suppression lists."""
+"""REST API for call lists and suppression lists.
+
+The app mounts this router for supervisors and admins (``tailcall.app.route_policy``).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""REST API: campaigns (CRUD, lifecycle, status, skips) and the carrier's status callback."""
+"""REST API: campaigns (CRUD, lifecycle, status, skips) and the carrier's status callback.
+
+The app mounts ``router`` for supervisors and admins (``tailcall.app.route_policy``);
+``carrier_router`` takes no login: the carrier signs its callbacks (checked in prod).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Logins, sessions, roles, CSRF, and the websocket handshake check.
+"""Logins, sessions, API tokens, roles, CSRF, and the websocket handshake check.
 
 The session cookie carries a random token (HttpOnly, SameSite=Strict, Secure unless
 turned off for local development); the table stores its SHA-256. Each session has its own
@@ -6,6 +6,11 @@ CSRF token: forms send it as ``csrf_token``, scripts as the ``X-CSRF-Token`` hea
 every unsafe method is refused without it. The login form, before any session, uses a
 double-submit token bound to the secret key. Websockets check the session and the
 Origin on connect and close with 1008 when refused.
+
+Scripts and integrations send ``Authorization: Bearer <API token>`` instead (``tailcall
+users token``): the request acts as the token's user, with that user's role. A bearer
+token is never sent by the browser on its own, so such requests need no CSRF token; a
+request with an ``Authorization`` header is judged by that header alone, never by a cookie.
 """
 
 from __future__ import annotations
@@ -16,15 +21,16 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
-from fastapi import HTTPException, Request, WebSocket
-from sqlalchemy import select
+from fastapi import Request, WebSocket
+from sqlalchemy import select, update
 
-from handoff.models import ROLES, User, UserSession
+from handoff.models import ROLES, ApiToken, User, UserSession
 from handoff.passwords import verify_password
 from tailcall.db import Database
+from tailcall.errors import TailcallError
 
 if TYPE_CHECKING:
     from handoff.state import Console
@@ -33,21 +39,39 @@ CSRF_HEADER = "X-CSRF-Token"
 LOGIN_CSRF_COOKIE = "tc_login_csrf"
 WS_POLICY_VIOLATION = 1008
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+API_TOKEN_PREFIX = "tcat_"
+LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
 
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: from a session cookie (``session_id``) or an API token (``token_id``)."""
+
     user_id: int
     username: str
     display_name: str
     role: str
     csrf_token: str
-    session_id: int
+    session_id: int | None
+    token_id: int | None = None
+
+    @property
+    def via_token(self) -> bool:
+        return self.token_id is not None
 
 
-class NotLoggedIn(HTTPException):
-    def __init__(self) -> None:
-        super().__init__(status_code=401, detail="not logged in")
+class NotLoggedIn(TailcallError):
+    status_code = 401
+    code = "unauthorized"
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="tailcall"'}
+
+    def __init__(self, message: str = "not logged in", *, where: str = "authorization") -> None:
+        super().__init__(message, where=where)
+
+
+class Forbidden(TailcallError):
+    status_code = 403
+    code = "forbidden"
 
 
 def _digest(token: str) -> str:
@@ -103,6 +127,46 @@ def lookup(db: Database, token: str | None, now: datetime) -> Principal | None:
     return Principal(user.id, user.username, user.display_name, user.role, sess.csrf_token, sess.id)
 
 
+def create_api_token(db: Database, user_id: int, name: str, now: datetime) -> tuple[int, str]:
+    """A new API token for the user: its id and the token, which is stored only hashed."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.session() as s:
+        row = ApiToken(user_id=user_id, name=name, token_hash=_digest(token), created_at=now)
+        s.add(row)
+        s.flush()
+        return row.id, token
+
+
+def lookup_api_token(db: Database, token: str | None, now: datetime) -> Principal | None:
+    """The token's user, unless the token is unknown or revoked or the user disabled."""
+    if not token:
+        return None
+    with db.read() as s:
+        found = s.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == _digest(token))
+        ).first()
+    if found is None:
+        return None
+    tok, user = found
+    if tok.revoked or user.disabled or user.role not in ROLES:
+        return None
+    if tok.last_used_at is None or now - tok.last_used_at >= LAST_USED_EVERY:
+        with db.session() as s:
+            s.execute(update(ApiToken).where(ApiToken.id == tok.id).values(last_used_at=now))
+    return Principal(
+        user.id, user.username, user.display_name, user.role, "", None, token_id=tok.id
+    )
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, else None."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def login_csrf(secret: str, nonce: str) -> str:
     return hmac.new(secret.encode(), f"login:{nonce}".encode(), hashlib.sha256).hexdigest()
 
@@ -120,25 +184,41 @@ def _console(conn: Request | WebSocket) -> Console:
 
 
 def principal_of(request: Request) -> Principal | None:
+    """The browser session's user (the cookie); the console's pages use this."""
     console = _console(request)
     token = request.cookies.get(console.settings.cookie_name)
     return lookup(console.db, token, console.clock.now())
 
 
+def caller_of(request: Request) -> Principal | None:
+    """The API caller: the bearer token's user if there is an Authorization header (an
+    invalid one is not logged in, whatever the cookie), else the session's user."""
+    authorization = request.headers.get("authorization")
+    if authorization is None:
+        return principal_of(request)
+    console = _console(request)
+    return lookup_api_token(console.db, bearer_token(authorization), console.clock.now())
+
+
 def require(*roles: str) -> Callable[[Request], Principal]:
-    """A dependency: the logged-in user, with one of ``roles``, and a CSRF token on writes."""
+    """A dependency: a session or API-token user with one of ``roles`` (default: any);
+    session requests also need their CSRF token on writes. 401 if not logged in, 403 if
+    the role is not allowed."""
     allowed = frozenset(roles or ROLES)
+    unknown = allowed - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
 
     def dependency(request: Request) -> Principal:
-        who = principal_of(request)
+        who = caller_of(request)
         if who is None:
             raise NotLoggedIn()
         if who.role not in allowed:
-            raise HTTPException(status_code=403, detail="role not allowed")
-        if request.method not in SAFE_METHODS:
+            raise Forbidden(f"role {who.role!r} not allowed", where="role")
+        if request.method not in SAFE_METHODS and not who.via_token:
             sent = request.headers.get(CSRF_HEADER, "")
             if not hmac.compare_digest(sent, who.csrf_token):
-                raise HTTPException(status_code=403, detail="missing or bad CSRF token")
+                raise Forbidden("missing or bad CSRF token", where=CSRF_HEADER)
         return who
 
     return dependency

@@ -1,4 +1,5 @@
-"""``tailcall users add|passwd|disable``: console accounts (agents, supervisors, admins)."""
+"""``tailcall users add|passwd|disable|token|tokens|revoke-token``: console accounts
+(agents, supervisors, admins) and their API tokens for scripts and integrations."""
 
 from __future__ import annotations
 
@@ -103,3 +104,96 @@ def disable(username: str) -> None:
         user.disabled = True
         s.execute(delete(UserSession).where(UserSession.user_id == user.id))
     typer.echo(f"disabled {username}")
+
+
+@users_app.command("token")
+def token(
+    username: str = typer.Argument(..., help="The user the token acts as (and whose role)"),
+    name: str = typer.Option("", help="What the token is for, e.g. nightly-import"),
+) -> None:
+    """Create an API token (``Authorization: Bearer ...``); printed once, stored hashed.
+
+    The token alone goes to stdout, so ``T=$(tailcall users token ops)`` captures it."""
+    from handoff.auth import create_api_token
+    from handoff.models import User
+    from tailcall.db import Database, utcnow
+
+    db = _db()
+    assert isinstance(db, Database)
+    with db.read() as s:
+        user = s.scalar(select(User).where(User.username == username))
+    if user is None:
+        typer.secho(f"username: no user {username!r}", fg="red", err=True)
+        raise typer.Exit(1)
+    if user.disabled:
+        typer.secho(f"username: {username!r} is disabled", fg="red", err=True)
+        raise typer.Exit(1)
+    token_id, secret = create_api_token(db, user.id, name, utcnow())
+    typer.secho(
+        f"token {token_id} for {user.role} {username}: shown once, keep it secret",
+        err=True,
+    )
+    typer.echo(secret)
+
+
+@users_app.command("tokens")
+def tokens(
+    username: str | None = typer.Argument(None, help="Only this user's tokens"),
+    revoked: bool = typer.Option(False, "--revoked", help="Include revoked tokens"),
+) -> None:
+    """List API tokens (never the tokens themselves)."""
+    from handoff.models import ApiToken, User
+    from tailcall.db import Database
+
+    db = _db()
+    assert isinstance(db, Database)
+    q = select(ApiToken, User).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
+    if username is not None:
+        q = q.where(User.username == username)
+    if not revoked:
+        q = q.where(ApiToken.revoked.is_(False))
+    with db.read() as s:
+        rows = s.execute(q).all()
+    typer.echo("id\tuser\trole\tname\tcreated\tlast_used\tstate")
+    for tok, user in rows:
+        used = tok.last_used_at.isoformat(timespec="seconds") if tok.last_used_at else "-"
+        state = "revoked" if tok.revoked else ("user disabled" if user.disabled else "active")
+        typer.echo(
+            f"{tok.id}\t{user.username}\t{user.role}\t{tok.name or '-'}\t"
+            f"{tok.created_at.isoformat(timespec='seconds')}\t{used}\t{state}"
+        )
+
+
+@users_app.command("revoke-token")
+def revoke_token(
+    token_ids: list[int] = typer.Argument(None, help="Token ids (see `tailcall users tokens`)"),
+    user: str | None = typer.Option(None, "--user", help="Revoke all of this user's tokens"),
+) -> None:
+    """Revoke API tokens: refused from the next request on."""
+    from handoff.models import ApiToken, User
+    from tailcall.db import Database
+
+    if not token_ids and user is None:
+        typer.secho("give token ids or --user USERNAME", fg="red", err=True)
+        raise typer.Exit(2)
+    db = _db()
+    assert isinstance(db, Database)
+    with db.session() as s:
+        q = select(ApiToken).where(ApiToken.revoked.is_(False))
+        if user is not None:
+            uid = s.scalar(select(User.id).where(User.username == user))
+            if uid is None:
+                typer.secho(f"username: no user {user!r}", fg="red", err=True)
+                raise typer.Exit(1)
+            q = q.where(ApiToken.user_id == uid)
+        if token_ids:
+            known = set(s.scalars(select(ApiToken.id).where(ApiToken.id.in_(token_ids))))
+            missing = sorted(set(token_ids) - known)
+            if missing:
+                typer.secho(f"token: no token {missing}", fg="red", err=True)
+                raise typer.Exit(1)
+            q = q.where(ApiToken.id.in_(token_ids))
+        rows = s.scalars(q).all()
+        for row in rows:
+            row.revoked = True
+    typer.echo(f"revoked {len(rows)} token(s)")

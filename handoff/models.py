@@ -56,6 +56,24 @@ class UserSession(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ApiToken(Base):
+    """A bearer token for scripts and integrations, acting as its user (and role).
+
+    The token is shown once when created; the table only keeps its SHA-256."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("console_users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Agent(Base):
     """Presence of a user who takes calls."""
 

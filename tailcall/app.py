@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import tailcall
@@ -20,6 +20,47 @@ if TYPE_CHECKING:
     from dialogue.pipeline import SpeechRuntime
     from tailcall.clock import Clock
     from tailcall.live_calls import HandoffRouter
+
+OPERATORS = ("supervisor", "admin")
+ADMINS = ("admin",)
+OWN_CHECK = None
+"""The router verifies its callers itself (the reason is in the policy table)."""
+
+Policy = tuple[APIRouter, tuple[str, ...] | None, str]
+
+
+def route_policy() -> list[Policy]:
+    """Who may call what: every router of the app, the roles it is mounted for, and why.
+
+    Roles are checked by ``handoff.auth.require`` (a console session with its CSRF token
+    on writes, or ``Authorization: Bearer <API token>``): 401 when not logged in, 403 when
+    the role is not allowed. ``OWN_CHECK`` routers are reachable without a role because
+    their callers are not users; they verify the caller by their own mechanism. Also
+    open: ``/healthz``, the OpenAPI description, and the carrier's ``/media/{call_sid}``
+    websocket (its stream token, ``SpeechRuntime.media_token``, when one is set).
+    """
+    from crm_sync.api import admin_router as crm_admin_router
+    from crm_sync.api import router as crm_inbound_router
+    from dialer.api import router as lists_router
+    from dialer.campaign_api import carrier_router
+    from dialer.campaign_api import router as campaigns_router
+    from handoff.api import router as console_api_router
+    from handoff.console import router as console_router
+
+    return [
+        (lists_router, OPERATORS, "call lists and suppression lists"),
+        (campaigns_router, OPERATORS, "campaigns: CRUD, lifecycle, status, attempts"),
+        (crm_admin_router, ADMINS, "CRM sync: status, endpoints, dead letters"),
+        (carrier_router, OWN_CHECK, "carrier status callback: Twilio signature (prod)"),
+        (crm_inbound_router, OWN_CHECK, "CRM inbound webhook: Standard Webhooks signature"),
+        (console_api_router, OWN_CHECK, "console API: a role per endpoint (require)"),
+        (
+            console_router,
+            OWN_CHECK,
+            "console: pages and websockets check the session (and Origin); "
+            "the login page and static files are open",
+        ),
+    ]
 
 
 def create_app(
@@ -80,7 +121,8 @@ def create_app(
 
     @app.exception_handler(TailcallError)
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
+        headers: dict[str, str] | None = getattr(exc, "headers", None)
+        return JSONResponse(status_code=exc.status_code, content=exc.to_dict(), headers=headers)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -90,20 +132,12 @@ def create_app(
             s.execute(text("SELECT 1"))
         return {"status": "ok", "version": tailcall.__version__}
 
-    from crm_sync.api import router as crm_router
-    from dialer.api import router as dialer_router
-    from dialer.campaign_api import carrier_router
-    from dialer.campaign_api import router as campaigns_router
-    from handoff.api import router as console_api_router
-    from handoff.console import router as console_router
+    from handoff.auth import require
     from handoff.state import get_console
 
-    app.include_router(dialer_router)
-    app.include_router(campaigns_router)
-    app.include_router(carrier_router)
-    app.include_router(crm_router)
-    app.include_router(console_api_router)
-    app.include_router(console_router)
+    for router, roles, _why in route_policy():
+        checks = [] if roles is None else [Depends(require(*roles))]
+        app.include_router(router, dependencies=checks)
     console = get_console(app)  # the handoff service exists before any console connects
     if with_media:
         from dialer.config import DialerSettings

@@ -106,3 +106,32 @@ def pg_db(pg_url: str, tmp_path: Path) -> Iterator[Database]:
     _create_schema(database)
     yield database
     database.dispose()
+
+
+def api_user(db: Database, role: str, username: str | None = None) -> dict[str, str]:
+    """A new user with ``role`` and an API token: the request headers that act as them."""
+    from handoff.auth import create_api_token
+    from handoff.models import User
+    from tailcall.db import utcnow
+    from tests.handoff.conftest import password_hash
+
+    with db.session() as s:
+        user = User(username=username or f"{role}-{uuid.uuid4().hex[:6]}", role=role)
+        user.password_hash = password_hash()
+        s.add(user)
+        s.flush()
+        uid = user.id
+    _, token = create_api_token(db, uid, "tests", utcnow())
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def operator_headers(db: Database) -> dict[str, str]:
+    """Headers of a supervisor (the role of the lists, suppressions and campaigns APIs)."""
+    return api_user(db, "supervisor")
+
+
+@pytest.fixture
+def admin_headers(db: Database) -> dict[str, str]:
+    """Headers of an admin (the role of the CRM admin API)."""
+    return api_user(db, "admin")

@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from crm_sync import signing
-from crm_sync.api import router
 from crm_sync.models import DeadLetter, Delivery, Label, Lead
 from crm_sync.service import record_outcome
 from dialer.models import Suppression
@@ -16,17 +15,14 @@ from tailcall.app import create_app
 from tailcall.clock import VirtualClock
 from tailcall.db import Database
 from tailcall.settings import Settings
+from tests.conftest import api_user
 from tests.crm_sync.conftest import T0, fast_settings, outcome
-
-TOKEN = "test-admin-token"
-ADMIN = {"authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
 def client(settings: Settings, db: Database, secret: str) -> TestClient:
     app = create_app(settings, db)
-    app.include_router(router)
-    app.state.crm_settings = fast_settings(admin_token=TOKEN, inbound_secret=secret)
+    app.state.crm_settings = fast_settings(inbound_secret=secret)
     app.state.clock = VirtualClock(T0)
     return TestClient(app)
 
@@ -44,34 +40,37 @@ def _post_inbound(
     return client.post("/api/crm/inbound", content=raw, headers=h)
 
 
-def test_admin_endpoints_need_the_bearer_token(client: TestClient) -> None:
-    assert client.get("/api/crm/status").status_code == 401
+def test_admin_endpoints_need_the_admin_role(
+    client: TestClient, db: Database, admin_headers: dict[str, str]
+) -> None:
+    r = client.get("/api/crm/status")
+    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+    assert r.headers["www-authenticate"].startswith("Bearer")
     assert (
         client.get("/api/crm/status", headers={"authorization": "Bearer nope"}).status_code == 401
     )
-    r = client.get("/api/crm/status", headers=ADMIN)
+    r = client.get("/api/crm/status", headers=api_user(db, "supervisor"))
+    assert r.status_code == 403 and r.json()["error"] == "forbidden"
+    r = client.get("/api/crm/status", headers=admin_headers)
     assert r.status_code == 200 and r.json() == {"undispatched": 0, "connectors": []}
 
 
-def test_without_a_configured_token_admin_is_closed(client: TestClient) -> None:
-    client.app.state.crm_settings = fast_settings()  # type: ignore[attr-defined]
-    r = client.get("/api/crm/status", headers=ADMIN)
-    assert r.status_code == 503 and "TAILCALL_CRM_ADMIN_TOKEN" in r.json()["message"]
-
-
-def test_endpoints_status_and_dead_letter_replay(client: TestClient, db: Database) -> None:
+def test_endpoints_status_and_dead_letter_replay(
+    client: TestClient, db: Database, admin_headers: dict[str, str]
+) -> None:
+    admin = admin_headers
     r = client.post(
         "/api/crm/endpoints",
-        headers=ADMIN,
+        headers=admin,
         json={"name": "crm", "kind": "webhook", "url": "http://127.0.0.1:9/hook"},
     )
     assert r.status_code == 201 and r.json()["secret"].startswith("whsec_")
     bad = client.post(
-        "/api/crm/endpoints", headers=ADMIN, json={"name": "x", "kind": "webhook", "url": "ftp://a"}
+        "/api/crm/endpoints", headers=admin, json={"name": "x", "kind": "webhook", "url": "ftp://a"}
     )
     assert bad.status_code == 422 and bad.json()["where"] == "url"
-    assert client.post("/api/crm/endpoints/crm/disable", headers=ADMIN).json()["enabled"] is False
-    assert client.post("/api/crm/endpoints/crm/enable", headers=ADMIN).json()["enabled"] is True
+    assert client.post("/api/crm/endpoints/crm/disable", headers=admin).json()["enabled"] is False
+    assert client.post("/api/crm/endpoints/crm/enable", headers=admin).json()["enabled"] is True
     with db.session() as s:
         record_outcome(s, outcome(1), now=T0)
     from crm_sync.relay import Relay
@@ -86,15 +85,15 @@ def test_endpoints_status_and_dead_letter_replay(client: TestClient, db: Databas
                 delivery_id=d.id, endpoint_id=d.endpoint_id, reason="HTTP 400", last_status=400
             )
         )
-    st = client.get("/api/crm/status", headers=ADMIN).json()
+    st = client.get("/api/crm/status", headers=admin).json()
     assert st["connectors"][0]["dead"] == 1
-    [dl] = client.get("/api/crm/dead-letters", headers=ADMIN).json()
+    [dl] = client.get("/api/crm/dead-letters", headers=admin).json()
     assert dl["event_type"] == "lead.created" and dl["last_status"] == 400
-    assert client.post("/api/crm/dead-letters/999/replay", headers=ADMIN).status_code == 404
-    r = client.post(f"/api/crm/dead-letters/{dl['id']}/replay", headers=ADMIN)
+    assert client.post("/api/crm/dead-letters/999/replay", headers=admin).status_code == 404
+    r = client.post(f"/api/crm/dead-letters/{dl['id']}/replay", headers=admin)
     assert r.json() == {"replayed": 1}
-    assert client.get("/api/crm/dead-letters", headers=ADMIN).json() == []
-    assert client.get("/api/crm/status", headers=ADMIN).json()["connectors"][0]["pending"] == 1
+    assert client.get("/api/crm/dead-letters", headers=admin).json() == []
+    assert client.get("/api/crm/status", headers=admin).json()["connectors"][0]["pending"] == 1
 
 
 def test_inbound_dnc_is_verified_deduped_and_suppressed(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dialer.campaign_api import carrier_router, router, twilio_signature
+from dialer.campaign_api import twilio_signature
 from dialer.campaign_models import Attempt
 from dialer.config import DEV_CARRIER_TOKEN
 from tailcall.app import create_app
@@ -14,18 +13,15 @@ from tailcall.db import Database
 from tests.dialer.conftest import ALWAYS, add_customers, add_list
 
 
-def _app(db: Database) -> FastAPI:
-    app = create_app(db.settings, db)
-    app.include_router(router)
-    app.include_router(carrier_router)
-    return app
-
-
-def test_campaign_crud_lifecycle_and_callbacks(db: Database) -> None:
+def test_campaign_crud_lifecycle_and_callbacks(
+    db: Database, operator_headers: dict[str, str]
+) -> None:
     with db.session() as s:
         cl = add_list(s, add_customers(s, 2))
         list_id = cl.id
-    client = TestClient(_app(db))
+    app = create_app(db.settings, db)
+    client = TestClient(app, headers=operator_headers)
+    carrier = TestClient(app)  # the carrier is no user: its callback needs no login
     body = {
         "name": "wealth-may",
         "script_id": "wealth_intro",
@@ -58,7 +54,7 @@ def test_campaign_crud_lifecycle_and_callbacks(db: Database) -> None:
         {"CallSid": "CA9", "CallStatus": "in-progress", "AnsweredBy": "human"},
         {"CallSid": "CA9", "CallStatus": "completed", "CallDuration": "61"},
     ):
-        r = client.post(f"/carrier/status?attempt_id={attempt_id}", data=form)
+        r = carrier.post(f"/carrier/status?attempt_id={attempt_id}", data=form)
         assert r.status_code == 204, r.text
     st = client.get(f"/api/campaigns/{cid}/status").json()
     assert st["outcomes"] == {"answered": 1}
@@ -79,7 +75,7 @@ def test_campaign_crud_lifecycle_and_callbacks(db: Database) -> None:
 
 def test_signature_is_checked_in_prod(db: Database) -> None:
     db.settings.env = "prod"
-    client = TestClient(_app(db))
+    client = TestClient(create_app(db.settings, db))
     form = {"CallSid": "CA1", "CallStatus": "ringing"}
     assert client.post("/carrier/status", data=form).status_code == 403
     sig = twilio_signature(DEV_CARRIER_TOKEN, "http://127.0.0.1:8080/carrier/status", form)

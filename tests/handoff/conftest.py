@@ -64,8 +64,6 @@ def handoff_db(db: Database) -> Database:
 
 
 def make_app(settings: Settings, db: Database, clock: Clock | None = None, **hs: object) -> FastAPI:
-    from handoff.api import router as api_router
-    from handoff.console import router as console_router
     from tailcall.app import create_app
 
     app = create_app(settings, db)
@@ -75,8 +73,6 @@ def make_app(settings: Settings, db: Database, clock: Clock | None = None, **hs:
         settings=HandoffSettings(cookie_secure=False, **hs),
         clock=clock,  # type: ignore[arg-type]
     )
-    app.include_router(api_router)
-    app.include_router(console_router)
     return app
 
 

@@ -17,8 +17,10 @@ def test_health_and_openapi(db: Database, settings: Settings) -> None:
     assert "/api/lists" in paths and "/api/lists/{list_id}" in paths
 
 
-def test_upload_list_and_read_its_report(db: Database, settings: Settings, tmp_path: Path) -> None:
-    client = TestClient(create_app(settings, db))
+def test_upload_list_and_read_its_report(
+    db: Database, settings: Settings, tmp_path: Path, operator_headers: dict[str, str]
+) -> None:
+    client = TestClient(create_app(settings, db), headers=operator_headers)
     path = tmp_path / "list.csv"
     write_csv(path, 50, seed=2, messy=0.5)
     with path.open("rb") as fh:
@@ -34,8 +36,10 @@ def test_upload_list_and_read_its_report(db: Database, settings: Settings, tmp_p
     assert client.get("/api/lists").json()[0]["list_id"] == list_id
 
 
-def test_bad_requests_name_the_field(db: Database, settings: Settings) -> None:
-    client = TestClient(create_app(settings, db))
+def test_bad_requests_name_the_field(
+    db: Database, settings: Settings, operator_headers: dict[str, str]
+) -> None:
+    client = TestClient(create_app(settings, db), headers=operator_headers)
     r = client.post("/api/lists", files={"file": ("x.csv", b"name,addr\nA,B\n", "text/csv")})
     assert r.status_code == 422 and r.json()["where"] == "header row"
     r = client.post(
@@ -52,8 +56,10 @@ def test_bad_requests_name_the_field(db: Database, settings: Settings) -> None:
     assert r.status_code == 422 and r.json()["where"] == "kind"
 
 
-def test_suppression_api(db: Database, settings: Settings) -> None:
-    client = TestClient(create_app(settings, db))
+def test_suppression_api(
+    db: Database, settings: Settings, operator_headers: dict[str, str]
+) -> None:
+    client = TestClient(create_app(settings, db), headers=operator_headers)
     r = client.post(
         "/api/suppressions/opt_out", json=[{"phone": "138 0013 8000", "reason": "asked"}]
     )

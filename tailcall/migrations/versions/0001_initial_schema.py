@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 02:43:18.659416
+Create Date: 2026-11-24 02:56:17.882635
 """
 
 from collections.abc import Sequence
@@ -304,6 +304,21 @@ def upgrade() -> None:
     sa.Column('beat_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('worker_id', name=op.f('pk_worker_heartbeats'))
     )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', tailcall.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', tailcall.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['console_users.id'], name=op.f('fk_api_tokens_user_id_console_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
     op.create_table('attempt_skips',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -594,6 +609,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attempt_skips_campaign_reason')
 
     op.drop_table('attempt_skips')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
     op.drop_table('worker_heartbeats')
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppressions_phone_e164'))
