@@ -378,6 +378,7 @@ class Dialer:
             "scriptId": script_id,
             "language": language,
             "variant": variant or "",
+            "token": self.settings.media_stream_token,  # checked by the media endpoint
         }
         if agent_first[0] is not None:  # the media endpoint connects this agent at once
             params["agentId"] = str(agent_first[0])

@@ -303,5 +303,6 @@ def build_speech_runtime(
         recorder=recorder,
         brain_factory=factory,
         sim_side_channel=sim_side_channel,
+        media_token=settings.media_stream_token,
     )
     return runtime, services

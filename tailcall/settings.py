@@ -5,6 +5,8 @@ Settings are passed explicitly (app factory, CLI context); nothing reads them at
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Literal
 
@@ -81,6 +83,15 @@ class Settings(BaseSettings):
     @property
     def resolved_public_base_url(self) -> str:
         return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def media_stream_token(self) -> str:
+        """The token the dialer puts in every call's stream parameters and the media
+        endpoint requires (derived from the secret key, so no extra setting)."""
+        digest = hmac.new(
+            self.secret_key.get_secret_value().encode(), b"tailcall media stream", hashlib.sha256
+        )
+        return digest.hexdigest()[:32]
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,7 @@ def test_intent_is_committed_before_the_carrier_is_asked(db: Database) -> None:
                 "scriptId",
                 "language",
                 "variant",
+                "token",
             }
             return super().originate(to, from_, stream_url, status_callback_url, custom_parameters)
 

@@ -127,7 +127,12 @@ async def test_a_dialer_call_reaches_an_agent_and_its_outcome_is_recorded(
             f"ws://127.0.0.1:{port}/media/ws",
             call_sid="CA-s1",
             stream_sid="MZ-s1",
-            params={"attemptId": str(aid), "scriptId": "points_reminder", "language": "ko-KR"},
+            params={
+                "attemptId": str(aid),
+                "scriptId": "points_reminder",
+                "language": "ko-KR",
+                "token": settings.media_stream_token,
+            },
         )
         async with call:
             await call.wait_bot_quiet()
@@ -162,6 +167,27 @@ async def test_a_dialer_call_reaches_an_agent_and_its_outcome_is_recorded(
         assert transcript is None  # the live call was unregistered at the end
 
 
+async def test_a_stream_without_the_token_is_refused(
+    settings: Settings,
+    db: Database,
+    ko_model: Any,  # noqa: F811
+) -> None:
+    aid = _attempt(db)
+    async with _serve(settings, db) as (app, port):
+        call = CarrierCall(
+            f"ws://127.0.0.1:{port}/media/ws",
+            call_sid="CA-x1",
+            stream_sid="MZ-x1",
+            params={"attemptId": str(aid), "scriptId": "points_reminder", "token": "guess"},
+        )
+        async with call:
+            end = time.monotonic() + 5
+            while call.closed_at is None and time.monotonic() < end:
+                await call.silence(0.1)
+            assert call.closed_at is not None and not call.bot_audio
+        assert get_console(app).registry.get("CA-x1") is None
+
+
 async def test_an_agent_first_call_back_connects_the_agent_when_answered(
     settings: Settings,
     db: Database,
@@ -181,6 +207,7 @@ async def test_an_agent_first_call_back_connects_the_agent_when_answered(
                 "attemptId": str(aid),
                 "scriptId": "points_reminder",
                 "language": "ko-KR",
+                "token": settings.media_stream_token,
                 "agentId": str(agent),
                 "taskId": "",
             },
