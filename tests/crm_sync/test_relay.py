@@ -293,7 +293,9 @@ class SlowConnector:
 async def test_run_pipelines_batches_and_records_them_all_on_stop(db: Database) -> None:
     n = 300
     _setup(db, n=n)
-    conn = SlowConnector(0.05)
+    conn = SlowConnector(
+        0.3
+    )  # long enough that claiming the next batch overlaps, even on a busy machine
     settings = fast_settings(batch_size=20, pipeline_depth=3, lease_s=60)
     relay = Relay(db, settings, SystemClock(), owner="p", connector_factory=lambda _ep: conn)
     stop = asyncio.Event()
