@@ -1,12 +1,15 @@
 """Media workers: N processes serving the carrier's media websocket on one port.
 
 One Python event loop carries about 20 grammar-mode calls; past that, calls go to more
-processes. ``serve_media(workers=N)`` starts N worker processes; each binds its own
-listening socket to the same host and port with ``SO_REUSEPORT``, so the kernel spreads
-new connections over the processes (by connection hash), and each process loads its own
-``vosk.Model`` once (about 0.5 GB), warms up, and only then starts listening, so no call
-lands on a cold process. A worker that dies takes only its own calls with it; the parent
-restarts it.
+processes. ``serve_media(workers=N)`` opens one listening socket and starts N worker
+processes that all accept from it. Each process loads its own ``vosk.Model`` once (about
+0.5 GB), warms up, and only then starts accepting, so no call lands on a cold process
+(until one is warm, connections wait in the backlog). A shared socket balances by load:
+every idle worker is woken for a new connection and the first to accept takes it, so a
+busy process takes fewer calls. (``SO_REUSEPORT`` listeners, one per process, spread
+calls by connection hash instead: 40 calls over two processes came out as uneven as
+0.56/0.34 cores, and the busier process fell behind first.) A worker that dies takes
+only its own calls with it; the parent restarts it on the same socket.
 
 The application is built in each worker by a *runtime factory* named ``module:function``:
 a function without arguments that returns the ``SpeechRuntime`` (brain factory, recorder,
@@ -23,6 +26,7 @@ import signal
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -69,18 +73,33 @@ def media_app(
     return app
 
 
-def reuseport_socket(host: str, port: int) -> socket.socket:
+def listen_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A listening TCP socket for the media workers (``reuse_port``: one per process)."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
 
-def run_worker(host: str, port: int, factory_spec: str, languages: Sequence[str]) -> None:
-    """One media worker process: build the runtime, warm up, then listen and serve."""
+def reuseport_socket(host: str, port: int) -> socket.socket:
+    return listen_socket(host, port, reuse_port=True)
+
+
+def run_worker(
+    host: str,
+    port: int,
+    factory_spec: str,
+    languages: Sequence[str],
+    sock: socket.socket | None = None,
+    ready: Any = None,
+) -> None:
+    """One media worker process: build the runtime, warm up, then accept on ``sock``
+    (the parent's shared socket; without one, its own ``SO_REUSEPORT`` listener).
+    ``ready`` (a ``multiprocessing.Event``) is set once warm."""
     import sys
 
     import uvicorn
@@ -90,8 +109,10 @@ def run_worker(host: str, port: int, factory_spec: str, languages: Sequence[str]
     logger.remove()
     logger.add(sys.stderr, level="WARNING")
     runtime = resolve_factory(factory_spec)()
-    # Warm up before binding, so the kernel never hands a call to a cold process.
+    # Warm up before accepting, so no call lands on a cold process.
     asyncio.run(runtime.warm_up(languages))
+    if ready is not None:
+        ready.set()
     app = FastAPI()
     app.include_router(media_router(runtime))
     app.state.speech_runtime = runtime
@@ -103,7 +124,7 @@ def run_worker(host: str, port: int, factory_spec: str, languages: Sequence[str]
         ws_per_message_deflate=False,  # compressing 20 ms of mu-law costs CPU, saves nothing
         access_log=False,
     )
-    uvicorn.Server(config).run(sockets=[reuseport_socket(host, port)])
+    uvicorn.Server(config).run(sockets=[sock if sock is not None else reuseport_socket(host, port)])
 
 
 def serve_media(
@@ -114,15 +135,19 @@ def serve_media(
     factory_spec: str,
     languages: Sequence[str] = ("ko-KR",),
     restart: bool = True,
+    ready_file: Path | None = None,
 ) -> None:
-    """Run ``workers`` media worker processes on ``host:port`` until SIGINT/SIGTERM."""
+    """Run ``workers`` media worker processes on ``host:port`` until SIGINT/SIGTERM;
+    ``ready_file`` is created once every first worker is warm and accepting."""
     if workers < 1:
         raise InvalidInput("workers must be at least 1", where="workers")
     resolve_factory(factory_spec)  # fail early, in the parent, on a bad spec
     ctx = multiprocessing.get_context("spawn")
-    args = (host, port, factory_spec, tuple(languages))
+    sock = listen_socket(host, port)
+    args = (host, port, factory_spec, tuple(languages), sock)
+    events = [ctx.Event() for _ in range(workers)]
     procs: list[Any] = [
-        ctx.Process(target=run_worker, args=args, daemon=False) for _ in range(workers)
+        ctx.Process(target=run_worker, args=(*args, e), daemon=False) for e in events
     ]
     for p in procs:
         p.start()
@@ -139,6 +164,9 @@ def serve_media(
                 if not p.is_alive() and restart and not stopping:
                     procs[i] = ctx.Process(target=run_worker, args=args, daemon=False)
                     procs[i].start()
+            if ready_file is not None and all(e.is_set() for e in events):
+                ready_file.touch()
+                ready_file = None
             time.sleep(0.5)
     finally:
         for p in procs:
@@ -152,3 +180,4 @@ def serve_media(
                 p.join(5)
         for s, h in old.items():
             signal.signal(s, h)
+        sock.close()
