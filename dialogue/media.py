@@ -21,8 +21,11 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from loguru import logger
+from pipecat.frames.frames import Frame, InterruptionFrame
 from pipecat.pipeline.worker import PipelineWorker
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.transports.websocket.fastapi import (
+    FastAPIWebsocketOutputTransport,
     FastAPIWebsocketParams,
     FastAPIWebsocketTransport,
 )
@@ -32,6 +35,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from dialogue.driver import PromptHook
 from dialogue.media_serializer import BatchingTwilioSerializer
 from dialogue.pipeline import (
+    CALL_RATE,
     CallInfo,
     CallPipeline,
     SpeechRuntime,
@@ -46,6 +50,39 @@ IN_BATCH_S = 0.1  # customer audio per pipeline frame (the carrier sends 20 ms)
 # serializations and writes; the transport still paces it in real time, and an
 # interruption's ``clear`` drops whatever the carrier has buffered.
 OUT_CHUNK_10MS = 10
+# How far ahead of real time bot audio may be sent. The carrier plays what it has buffered
+# in real time (and drops it on ``clear``), so a small lead lets the bot's audio ride out
+# an event-loop stall (a busy worker, a final decode) instead of running the carrier's
+# jitter buffer dry mid-prompt.
+OUT_LEAD_S = 0.2
+
+
+class LeadingOutputTransport(FastAPIWebsocketOutputTransport):
+    """Paces bot audio in real time like pipecat's, but up to ``OUT_LEAD_S`` ahead."""
+
+    _play_end = 0.0  # when the audio sent so far has played at the carrier
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, InterruptionFrame):  # the carrier's buffer gets cleared
+            self._play_end = 0.0
+
+    async def _write_audio_sleep(self) -> None:
+        now = time.monotonic()
+        self._play_end = max(self._play_end, now) + self._send_interval
+        delay = self._play_end - OUT_LEAD_S - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class TelephonyWebsocketTransport(FastAPIWebsocketTransport):
+    """``FastAPIWebsocketTransport`` whose output is a ``LeadingOutputTransport``."""
+
+    def __init__(self, websocket: WebSocket, params: FastAPIWebsocketParams) -> None:
+        super().__init__(websocket=websocket, params=params)
+        self._output = LeadingOutputTransport(
+            self, self._client, self._params, name=self._output_name
+        )
 
 
 def media_router(runtime: SpeechRuntime) -> APIRouter:
@@ -105,7 +142,7 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             base_url=settings.carrier_api_base_url,
             batch_s=IN_BATCH_S,
         )
-        transport = FastAPIWebsocketTransport(
+        transport = TelephonyWebsocketTransport(
             websocket=websocket,
             params=FastAPIWebsocketParams(
                 audio_in_enabled=True,
@@ -121,7 +158,7 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             # in the background, so it never delays this call's greeting.
             _background(
                 runtime.renderer.prerender(
-                    setup.prerender, setup.voice, setup.rate or settings.tts_rate
+                    setup.prerender, setup.voice, setup.rate or settings.tts_rate, CALL_RATE
                 )
             )
         call = build_call_pipeline(
@@ -133,6 +170,8 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             call_started_at=answered_at,
             on_prompt=_sim_bot_said(websocket, info) if runtime.sim_side_channel else None,
         )
+        # The end of the customer's turn is not held back by input batching.
+        serializer.flush_at = call.vad.samples_to_stop
         if runtime.on_call_started is not None:
             runtime.on_call_started(info, call)
         worker = PipelineWorker(

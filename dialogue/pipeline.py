@@ -140,7 +140,7 @@ class SpeechRuntime:
         texts = [*self.prerender, *prompts]
         voice, rate = voice or self.prerender_voice, rate or self.settings.tts_rate
         if texts:
-            await self.renderer.prerender(texts, voice, rate)
+            await self.renderer.prerender(texts, voice, rate, CALL_RATE)
         if self.free_decoding and self.free_warm_recognizers > 0:
             audio = [await self._call_rate_pcm(t, voice, rate) for t in texts]
             for language in languages:
@@ -181,6 +181,7 @@ class CallPipeline:
     tts: Pyttsx3TTSService
     switch: TakeoverSwitch
     recording: StereoRecording | None
+    vad: SharedSileroVADAnalyzer
 
 
 def build_call_pipeline(
@@ -229,12 +230,10 @@ def build_call_pipeline(
         on_prompt=on_prompt,
         recording_path=str(recording.path) if recording else None,
     )
-    vad = VADProcessor(
-        vad_analyzer=SharedSileroVADAnalyzer(
-            sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
-        ),
-        enable_direct_mode=True,
+    analyzer = SharedSileroVADAnalyzer(
+        sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
     )
+    vad = VADProcessor(vad_analyzer=analyzer, enable_direct_mode=True)
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(
             start=[VADUserTurnStartStrategy()], stop=[FinalTranscriptTurnStop()]
@@ -255,6 +254,7 @@ def build_call_pipeline(
         tts=tts,
         switch=TakeoverSwitch(in_gate, out_gate),
         recording=recording,
+        vad=analyzer,
     )
 
 
