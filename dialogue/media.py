@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from loguru import logger
-from pipecat.frames.frames import Frame, InterruptionFrame
+from pipecat.frames.frames import Frame, InterruptionFrame, StartFrame
 from pipecat.pipeline.worker import PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.transports.websocket.fastapi import (
@@ -36,6 +36,7 @@ from dialogue.driver import PromptHook
 from dialogue.media_serializer import BatchingTwilioSerializer
 from dialogue.pipeline import (
     CALL_RATE,
+    OUT_CHUNK_S,
     CallInfo,
     CallPipeline,
     SpeechRuntime,
@@ -46,10 +47,7 @@ from simulator.sidechannel import WS_BOT_SAID
 
 START_TIMEOUT_S = 10.0
 IN_BATCH_S = 0.1  # customer audio per pipeline frame (the carrier sends 20 ms)
-# Bot audio per websocket message, in 10 ms units (pipecat's default is 4): fewer
-# serializations and writes; the transport still paces it in real time, and an
-# interruption's ``clear`` drops whatever the carrier has buffered.
-OUT_CHUNK_10MS = 10
+OUT_CHUNK_10MS = round(OUT_CHUNK_S * 100)  # bot audio per websocket message
 # How far ahead of real time bot audio may be sent. The carrier plays what it has buffered
 # in real time (and drops it on ``clear``), so a small lead lets the bot's audio ride out
 # an event-loop stall (a busy worker, a final decode) instead of running the carrier's
@@ -58,9 +56,18 @@ OUT_LEAD_S = 0.2
 
 
 class LeadingOutputTransport(FastAPIWebsocketOutputTransport):
-    """Paces bot audio in real time like pipecat's, but up to ``OUT_LEAD_S`` ahead."""
+    """Paces bot audio in real time like pipecat's, but up to ``OUT_LEAD_S`` ahead.
+
+    It also sends no ``BotSpeakingFrame``: pipecat broadcasts one through the whole
+    pipeline every 0.2 s of bot audio, for idle timeouts and wake phrases (neither used
+    here; the driver needs only the bot's start and stop)."""
 
     _play_end = 0.0  # when the audio sent so far has played at the carrier
+
+    async def start(self, frame: StartFrame) -> None:
+        await super().start(frame)
+        for sender in self._media_senders.values():
+            sender._bot_speaking_frame_period = float("inf")
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)

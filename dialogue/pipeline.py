@@ -48,6 +48,14 @@ from dialogue.vad import SharedSileroVADAnalyzer, shared_silero_session
 from dialogue.vosk_stt import RecognizerPool, VoskSTTService
 
 CALL_RATE = 8000  # the carrier's rate; the pipeline runs at it end to end
+# Bot audio per frame and per websocket message (pipecat's default is 40 ms): fewer
+# frames, serializations and writes. The transport still paces it in real time (a little
+# ahead, ``media.OUT_LEAD_S``) and an interruption's ``clear`` drops whatever the carrier
+# has buffered, so larger chunks do not make barge-in slower.
+OUT_CHUNK_S = 0.2
+# pipecat's VAD broadcasts a UserSpeakingFrame through the whole pipeline every 0.2 s of
+# speech (for idle timeouts and wake phrases, neither used here): effectively never.
+_NO_SPEECH_ACTIVITY_S = 3600.0
 
 
 class FinalTranscriptTurnStop(BaseUserTurnStopStrategy):  # type: ignore[no-untyped-call]
@@ -211,6 +219,7 @@ def build_call_pipeline(
         voice=setup.voice,
         rate=setup.rate or settings.tts_rate,
         sample_rate=CALL_RATE,
+        chunk_s=OUT_CHUNK_S,
     )
     recording = None
     if runtime.record_calls:
@@ -233,7 +242,11 @@ def build_call_pipeline(
     analyzer = SharedSileroVADAnalyzer(
         sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
     )
-    vad = VADProcessor(vad_analyzer=analyzer, enable_direct_mode=True)
+    vad = VADProcessor(
+        vad_analyzer=analyzer,
+        speech_activity_period=_NO_SPEECH_ACTIVITY_S,
+        enable_direct_mode=True,
+    )
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(
             start=[VADUserTurnStartStrategy()], stop=[FinalTranscriptTurnStop()]
