@@ -51,8 +51,9 @@ CALL_RATE = 8000  # the carrier's rate; the pipeline runs at it end to end
 # Bot audio per frame and per websocket message (pipecat's default is 40 ms): fewer
 # frames, serializations and writes. The transport still paces it in real time (a little
 # ahead, ``media.OUT_LEAD_S``) and an interruption's ``clear`` drops whatever the carrier
-# has buffered, so larger chunks do not make barge-in slower.
-OUT_CHUNK_S = 0.2
+# has buffered, so larger chunks do not make barge-in slower. (200 ms chunks made
+# pipecat's TTS report "context completed with no audio" under load: not used.)
+OUT_CHUNK_S = 0.1
 # pipecat's VAD broadcasts a UserSpeakingFrame through the whole pipeline every 0.2 s of
 # speech (for idle timeouts and wake phrases, neither used here): effectively never.
 _NO_SPEECH_ACTIVITY_S = 3600.0
