@@ -116,7 +116,24 @@ async def _read_start(websocket: WebSocket) -> dict[str, Any] | None:
             return None
 
 
+_active_calls = 0
+
+
+def active_calls() -> int:
+    """Media websockets this process is serving now."""
+    return _active_calls
+
+
 async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid: str) -> None:
+    global _active_calls
+    _active_calls += 1
+    try:
+        await _run_media_call(websocket, runtime, call_sid)
+    finally:
+        _active_calls -= 1
+
+
+async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid: str) -> None:
     await websocket.accept()
     answered_at = time.monotonic()
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import time
 from pathlib import Path
@@ -45,10 +47,10 @@ def test_workers_accept_from_one_shared_socket(tmp_path: Path) -> None:
     for p in procs:
         p.start()
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         served: set[str] = set()
-        while len(served) < 2 and time.monotonic() < deadline:
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        while len(served) < 2 and time.monotonic() < deadline:  # (the workers start slowly)
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as c:
                 served.add(c.recv(16).decode())
         assert served == {"w0", "w1"}  # a worker busy with a call leaves the next to the other
     finally:
@@ -77,3 +79,39 @@ async def test_leading_output_sends_ahead_of_real_time_by_the_lead() -> None:
     # 0.6 s of audio: the first chunks go at once (OUT_LEAD_S ahead), then one per 100 ms
     assert sent[1] < 0.05
     assert abs(sent[-1] - (0.6 - OUT_LEAD_S)) < 0.05
+
+
+async def test_busier_worker_stops_accepting_until_the_others_catch_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dialogue import media
+    from dialogue.media_server import balance_accepts
+
+    accepted: list[int] = []
+    sock = listen_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = await asyncio.get_running_loop().create_server(lambda: _Count(accepted), sock=sock)
+    loads = [-1, 3]  # this worker (0) and another serving 3 calls
+    monkeypatch.setattr(media, "_active_calls", 4)
+    balancer = asyncio.create_task(balance_accepts(sock, loads, 0, period_s=0.01))
+    try:
+        await asyncio.sleep(0.05)
+        assert loads[0] == 4
+        _, w = await asyncio.open_connection("127.0.0.1", port)  # waits in the backlog
+        await asyncio.sleep(0.1)
+        assert accepted == []
+        loads[1] = -1  # the other worker died: nothing to wait for
+        await asyncio.sleep(0.1)
+        assert accepted == [1]
+        w.close()
+    finally:
+        balancer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await balancer
+        server.close()
+    assert loads[0] == -1  # no longer serving
+
+
+class _Count(asyncio.Protocol):
+    def __init__(self, accepted: list[int]) -> None:
+        accepted.append(1)
