@@ -7,7 +7,8 @@ User turns start on VAD (an interruption is broadcast: barge-in) and stop on the
 final, which the STT forces the moment VAD reports the stop; there is no smart-turn
 model in the path (about 30 ms and 30-47 MB per call) and no speech-timeout wait.
 
-Customer audio arrives in 100 ms frames (``media_serializer.BatchingTwilioSerializer``)
+Customer audio arrives in 100 ms frames (``media_serializer.BatchingTwilioSerializer``;
+a short frame when it completes VAD's stop, so batching never delays a turn's end),
 and the cheap steps it visits (tap, input gate, VAD; also the output gate and bot tap)
 run in pipecat's direct mode: a frame is processed in the task that pushed it, instead
 of through a queue and a task per step. Those per-frame queue and task hops, not the
