@@ -10,7 +10,7 @@ Rows:
     speech): the ceiling of the recognizer alone, and its CPU per call (the baseline the
     pipeline's per-call CPU is compared with).
 (b) ``pipeline``: the full call pipeline in ``--workers`` media worker processes sharing
-    one port (SO_REUSEPORT, ``dialogue.media_server``), N concurrent calls over real
+    one listening socket (``dialogue.media_server``), N concurrent calls over real
     websockets (Twilio Media Streams, 20 ms mu-law), started at ``--cps`` calls/second;
     the customer speaks espeak-ng Korean about 40 % of the time and the bot answers each
     utterance. Turn latency = end of customer speech (voiced audio, trimmed) -> first bot
@@ -334,21 +334,20 @@ def bench_pipeline(
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), BENCH_SPEECH_DATA=tempfile.mkdtemp())
     spec = "bench.speech:free_runtime" if free else "bench.speech:grammar_runtime"
+    ready = Path(tempfile.mkdtemp()) / "ready"
     code = (
+        "from pathlib import Path;"
         "from dialogue.media_server import serve_media;"
-        f"serve_media(host='127.0.0.1', port={port}, workers={workers}, factory_spec='{spec}')"
+        f"serve_media(host='127.0.0.1', port={port}, workers={workers}, factory_spec='{spec}',"
+        f" ready_file=Path('{ready}'))"
     )
     server = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
     try:
         parent = psutil.Process(server.pid)
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # every worker listening
-            kids = [k for k in parent.children() if "resource_tracker" not in " ".join(k.cmdline())]
-            if len(kids) >= workers and all(
-                any(c.status == "LISTEN" for c in k.net_connections()) for k in kids
-            ):
-                break
+        while time.monotonic() < deadline and not ready.exists():  # every worker warm
             time.sleep(0.3)
+        time.sleep(0.5)  # and accepting
         kids = [k for k in parent.children() if "resource_tracker" not in " ".join(k.cmdline())]
         rss0 = {k.pid: k.memory_info().rss for k in kids}
         cpu0 = {k.pid: sum(k.cpu_times()[:2]) for k in kids}

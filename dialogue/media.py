@@ -21,8 +21,11 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from loguru import logger
+from pipecat.frames.frames import Frame, InterruptionFrame, StartFrame
 from pipecat.pipeline.worker import PipelineWorker
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.transports.websocket.fastapi import (
+    FastAPIWebsocketOutputTransport,
     FastAPIWebsocketParams,
     FastAPIWebsocketTransport,
 )
@@ -32,6 +35,8 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from dialogue.driver import PromptHook
 from dialogue.media_serializer import BatchingTwilioSerializer
 from dialogue.pipeline import (
+    CALL_RATE,
+    OUT_CHUNK_S,
     CallInfo,
     CallPipeline,
     SpeechRuntime,
@@ -42,10 +47,49 @@ from simulator.sidechannel import WS_BOT_SAID
 
 START_TIMEOUT_S = 10.0
 IN_BATCH_S = 0.1  # customer audio per pipeline frame (the carrier sends 20 ms)
-# Bot audio per websocket message, in 10 ms units (pipecat's default is 4): fewer
-# serializations and writes; the transport still paces it in real time, and an
-# interruption's ``clear`` drops whatever the carrier has buffered.
-OUT_CHUNK_10MS = 10
+OUT_CHUNK_10MS = round(OUT_CHUNK_S * 100)  # bot audio per websocket message
+# How far ahead of real time bot audio may be sent. The carrier plays what it has buffered
+# in real time (and drops it on ``clear``), so a small lead lets the bot's audio ride out
+# an event-loop stall (a busy worker, a final decode) instead of running the carrier's
+# jitter buffer dry mid-prompt.
+OUT_LEAD_S = 0.2
+
+
+class LeadingOutputTransport(FastAPIWebsocketOutputTransport):
+    """Paces bot audio in real time like pipecat's, but up to ``OUT_LEAD_S`` ahead.
+
+    It also sends no ``BotSpeakingFrame``: pipecat broadcasts one through the whole
+    pipeline every 0.2 s of bot audio, for idle timeouts and wake phrases (neither used
+    here; the driver needs only the bot's start and stop)."""
+
+    _play_end = 0.0  # when the audio sent so far has played at the carrier
+
+    async def start(self, frame: StartFrame) -> None:
+        await super().start(frame)
+        for sender in self._media_senders.values():
+            sender._bot_speaking_frame_period = float("inf")
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, InterruptionFrame):  # the carrier's buffer gets cleared
+            self._play_end = 0.0
+
+    async def _write_audio_sleep(self) -> None:
+        now = time.monotonic()
+        self._play_end = max(self._play_end, now) + self._send_interval
+        delay = self._play_end - OUT_LEAD_S - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class TelephonyWebsocketTransport(FastAPIWebsocketTransport):
+    """``FastAPIWebsocketTransport`` whose output is a ``LeadingOutputTransport``."""
+
+    def __init__(self, websocket: WebSocket, params: FastAPIWebsocketParams) -> None:
+        super().__init__(websocket=websocket, params=params)
+        self._output = LeadingOutputTransport(
+            self, self._client, self._params, name=self._output_name
+        )
 
 
 def media_router(runtime: SpeechRuntime) -> APIRouter:
@@ -72,7 +116,24 @@ async def _read_start(websocket: WebSocket) -> dict[str, Any] | None:
             return None
 
 
+_active_calls = 0
+
+
+def active_calls() -> int:
+    """Media websockets this process is serving now."""
+    return _active_calls
+
+
 async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid: str) -> None:
+    global _active_calls
+    _active_calls += 1
+    try:
+        await _run_media_call(websocket, runtime, call_sid)
+    finally:
+        _active_calls -= 1
+
+
+async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid: str) -> None:
     await websocket.accept()
     answered_at = time.monotonic()
     try:
@@ -105,7 +166,7 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             base_url=settings.carrier_api_base_url,
             batch_s=IN_BATCH_S,
         )
-        transport = FastAPIWebsocketTransport(
+        transport = TelephonyWebsocketTransport(
             websocket=websocket,
             params=FastAPIWebsocketParams(
                 audio_in_enabled=True,
@@ -121,7 +182,7 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             # in the background, so it never delays this call's greeting.
             _background(
                 runtime.renderer.prerender(
-                    setup.prerender, setup.voice, setup.rate or settings.tts_rate
+                    setup.prerender, setup.voice, setup.rate or settings.tts_rate, CALL_RATE
                 )
             )
         call = build_call_pipeline(
@@ -133,6 +194,8 @@ async def run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid:
             call_started_at=answered_at,
             on_prompt=_sim_bot_said(websocket, info) if runtime.sim_side_channel else None,
         )
+        # The end of the customer's turn is not held back by input batching.
+        serializer.flush_at = call.vad.samples_to_stop
         if runtime.on_call_started is not None:
             runtime.on_call_started(info, call)
         worker = PipelineWorker(

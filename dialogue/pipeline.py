@@ -7,7 +7,8 @@ User turns start on VAD (an interruption is broadcast: barge-in) and stop on the
 final, which the STT forces the moment VAD reports the stop; there is no smart-turn
 model in the path (about 30 ms and 30-47 MB per call) and no speech-timeout wait.
 
-Customer audio arrives in 100 ms frames (``media_serializer.BatchingTwilioSerializer``)
+Customer audio arrives in 100 ms frames (``media_serializer.BatchingTwilioSerializer``;
+a short frame when it completes VAD's stop, so batching never delays a turn's end),
 and the cheap steps it visits (tap, input gate, VAD; also the output gate and bot tap)
 run in pipecat's direct mode: a frame is processed in the task that pushed it, instead
 of through a queue and a task per step. Those per-frame queue and task hops, not the
@@ -48,6 +49,15 @@ from dialogue.vad import SharedSileroVADAnalyzer, shared_silero_session
 from dialogue.vosk_stt import RecognizerPool, VoskSTTService
 
 CALL_RATE = 8000  # the carrier's rate; the pipeline runs at it end to end
+# Bot audio per frame and per websocket message (pipecat's default is 40 ms): fewer
+# frames, serializations and writes. The transport still paces it in real time (a little
+# ahead, ``media.OUT_LEAD_S``) and an interruption's ``clear`` drops whatever the carrier
+# has buffered, so larger chunks do not make barge-in slower. (200 ms chunks made
+# pipecat's TTS report "context completed with no audio" under load: not used.)
+OUT_CHUNK_S = 0.1
+# pipecat's VAD broadcasts a UserSpeakingFrame through the whole pipeline every 0.2 s of
+# speech (for idle timeouts and wake phrases, neither used here): effectively never.
+_NO_SPEECH_ACTIVITY_S = 3600.0
 
 
 class FinalTranscriptTurnStop(BaseUserTurnStopStrategy):  # type: ignore[no-untyped-call]
@@ -140,7 +150,7 @@ class SpeechRuntime:
         texts = [*self.prerender, *prompts]
         voice, rate = voice or self.prerender_voice, rate or self.settings.tts_rate
         if texts:
-            await self.renderer.prerender(texts, voice, rate)
+            await self.renderer.prerender(texts, voice, rate, CALL_RATE)
         if self.free_decoding and self.free_warm_recognizers > 0:
             audio = [await self._call_rate_pcm(t, voice, rate) for t in texts]
             for language in languages:
@@ -181,6 +191,7 @@ class CallPipeline:
     tts: Pyttsx3TTSService
     switch: TakeoverSwitch
     recording: StereoRecording | None
+    vad: SharedSileroVADAnalyzer
 
 
 def build_call_pipeline(
@@ -210,6 +221,7 @@ def build_call_pipeline(
         voice=setup.voice,
         rate=setup.rate or settings.tts_rate,
         sample_rate=CALL_RATE,
+        chunk_s=OUT_CHUNK_S,
     )
     recording = None
     if runtime.record_calls:
@@ -229,10 +241,12 @@ def build_call_pipeline(
         on_prompt=on_prompt,
         recording_path=str(recording.path) if recording else None,
     )
+    analyzer = SharedSileroVADAnalyzer(
+        sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
+    )
     vad = VADProcessor(
-        vad_analyzer=SharedSileroVADAnalyzer(
-            sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
-        ),
+        vad_analyzer=analyzer,
+        speech_activity_period=_NO_SPEECH_ACTIVITY_S,
         enable_direct_mode=True,
     )
     turns = UserTurnProcessor(
@@ -255,6 +269,7 @@ def build_call_pipeline(
         tts=tts,
         switch=TakeoverSwitch(in_gate, out_gate),
         recording=recording,
+        vad=analyzer,
     )
 
 

@@ -3,8 +3,9 @@
 pyttsx3 is synchronous and crashes when two threads use espeak-ng at once (measured: 7
 of 8 runs with four threads), so a process has exactly one ``Pyttsx3Renderer``: a daemon
 thread that owns the engine and renders requests from a queue. Renders are whole
-utterances (about 11 ms for a sentence) at espeak's 22,050 Hz; the service resamples to
-the call's rate. Rendered audio is cached on disk by (voice, rate, text), so a campaign's
+utterances (about 11 ms for a sentence) at espeak's 22,050 Hz; each prompt is resampled
+to the call's rate once per process and kept in memory (not once per call, chunk by
+chunk), and goes out in 100 ms frames, the output transport's chunk. Rendered audio is cached on disk by (voice, rate, text), so a campaign's
 fixed prompts are rendered once (``prerender``) and the greeting plays the moment the
 customer answers; variable parts (names, amounts) are rendered on demand.
 """
@@ -184,6 +185,14 @@ class Pyttsx3Renderer:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+def _resample(pcm: bytes, src: int, dst: int) -> bytes:
+    import numpy as np
+    import soxr  # type: ignore[import-untyped]
+
+    out = soxr.resample(np.frombuffer(pcm, dtype=np.int16), src, dst)
+    return bytes(np.asarray(out, dtype=np.int16).tobytes())
+
+
 class PromptRenderer:
     """Cache-first rendering; used by the TTS service and to pre-render a campaign.
 
@@ -201,22 +210,25 @@ class PromptRenderer:
     ) -> None:
         self.cache = cache
         self._renderer = renderer
-        self._memory: OrderedDict[tuple[str, int, str], Rendered] = OrderedDict()
+        # (voice, rate, text, sample rate); sample rate 0: as rendered
+        self._memory: OrderedDict[tuple[str, int, str, int], Rendered] = OrderedDict()
         self._memory_bytes = 0
         self._memory_limit = memory_bytes
         self.hits = 0
         self.misses = 0
 
-    def cached(self, text: str, voice: str, rate: int) -> Rendered | None:
-        """The prompt from memory, or None (no I/O)."""
-        key = (voice, rate, text)
+    def cached(self, text: str, voice: str, rate: int, sample_rate: int = 0) -> Rendered | None:
+        """The prompt from memory (``sample_rate``: resampled to it), or None (no I/O)."""
+        key = (voice, rate, text, sample_rate)
         audio = self._memory.get(key)
         if audio is not None:
             self._memory.move_to_end(key)
         return audio
 
-    def _remember(self, text: str, voice: str, rate: int, audio: Rendered) -> None:
-        key = (voice, rate, text)
+    def _remember(
+        self, text: str, voice: str, rate: int, audio: Rendered, sample_rate: int = 0
+    ) -> None:
+        key = (voice, rate, text, sample_rate)
         if key in self._memory:
             return
         self._memory[key] = audio
@@ -247,12 +259,29 @@ class PromptRenderer:
         self._remember(text, voice, rate, audio)
         return audio
 
-    async def prerender(self, texts: Iterable[str], voice: str, rate: int) -> int:
-        """Render every text not yet cached; returns how many were rendered."""
+    async def get_at(self, text: str, voice: str, rate: int, sample_rate: int) -> Rendered:
+        """The prompt resampled to ``sample_rate`` (resampled once, then from memory)."""
+        mem = self.cached(text, voice, rate, sample_rate)
+        if mem is not None:
+            self.hits += 1
+            return mem
+        audio = await self.get(text, voice, rate)
+        if audio.sample_rate != sample_rate:
+            audio = Rendered(_resample(audio.pcm, audio.sample_rate, sample_rate), sample_rate)
+        self._remember(text, voice, rate, audio, sample_rate)
+        return audio
+
+    async def prerender(
+        self, texts: Iterable[str], voice: str, rate: int, sample_rate: int | None = None
+    ) -> int:
+        """Render every text not yet cached (and, with ``sample_rate``, keep it resampled
+        to that rate in memory); returns how many were rendered."""
         before = self.misses
         for text in dict.fromkeys(t for t in texts if t.strip()):
             if self.cached(text, voice, rate) is None:
                 await self.get(text, voice, rate)
+            if sample_rate and self.cached(text, voice, rate, sample_rate) is None:
+                await self.get_at(text, voice, rate, sample_rate)
         return self.misses - before
 
 
@@ -265,7 +294,7 @@ class Pyttsx3TTSService(TTSService):
         prompts: PromptRenderer,
         voice: str = "ko",
         rate: int = 170,
-        chunk_s: float = 0.04,
+        chunk_s: float = 0.1,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("settings", TTSSettings(model=None, voice=voice, language=None))
@@ -285,12 +314,12 @@ class Pyttsx3TTSService(TTSService):
         return True
 
     async def prerender(self, texts: Iterable[str]) -> int:
-        return await self._prompts.prerender(texts, self._voice, self._rate)
+        return await self._prompts.prerender(texts, self._voice, self._rate, self.sample_rate)
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame | None, None]:
         t0 = time.perf_counter()
         try:
-            audio = await self._prompts.get(text, self._voice, self._rate)
+            audio = await self._prompts.get_at(text, self._voice, self._rate, self.sample_rate)
         except Exception as exc:
             yield ErrorFrame(error=f"pyttsx3 render failed: {type(exc).__name__}")
             return

@@ -22,7 +22,9 @@ first design) doubled the decoding cost without changing the decisions (bench/
 grammar_judge.py: 50.5 % correct, 4.0 % vs 5.0 % wrong intent, same off-topic accepts on
 the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for comparison.
 Grammar decoding is cheap (real-time factor about 0.03 with the widened beams), so it
-runs inline on the event loop in 100 ms chunks; free decoding (about 9x the cost) and
+runs inline on the event loop in 100 ms chunks; its final result (15-25 ms: the word
+confidences over a wide lattice) runs in a worker thread, so it does not stall the
+process's other calls (the GIL is released while Vosk decodes); free decoding (about 9x the cost) and
 recognizer builds (about 20 ms with the barrier entry) run in a worker thread. Audio is
 not passed on downstream (nothing after the STT needs it). Recognizers are used by one
 call at a time; built ones are kept per grammar so a state revisited costs nothing, and
@@ -332,26 +334,18 @@ class VoskSTTService(STTService):
         if self._building is not None:
             self._building.cancel()
             self._building = None
-        free = self._release()
-        if free:
-            await asyncio.to_thread(self._give_when_idle, free)
+        released = self._release()
+        if released:
+            await asyncio.to_thread(self._give_when_idle, released)
 
     def _release(self) -> list[_Recognizers]:
-        """Hand this call's grammar recognizers to the pool (the call is over); return
-        its free-decoding ones, which may still be busy in a worker thread."""
+        """This call's recognizers for the pool (the call is over); any may still be busy
+        in a worker thread, so they are given back by ``_give_when_idle``."""
         cache, self._cache = self._cache, {}
         self._active = self._active_key = None
         if self._pool is None:
             return []
-        free = []
-        for recs in cache.values():
-            if recs.nbest is not None or recs.pool_key is None:
-                continue
-            if recs.grammar is None:
-                free.append(recs)
-            else:
-                self._pool.give(recs.pool_key, recs.main)
-        return free
+        return [r for r in cache.values() if r.nbest is None and r.pool_key is not None]
 
     def _give_when_idle(self, free: list[_Recognizers]) -> None:
         assert self._pool is not None
@@ -431,7 +425,8 @@ class VoskSTTService(STTService):
                 result = await asyncio.to_thread(self._final_free, recs, data)
             judgement = judge_free(result)
         else:
-            main, nbest = self._final_grammar(recs, data)
+            async with self._thread_lock:
+                main, nbest = await asyncio.to_thread(self._final_grammar, recs, data)
             judgement = judge(nbest or main, main, recs.grammar, min_confidence=self._min_conf)
         decode_s = time.perf_counter() - t0
         self.stats.utterances += 1
@@ -465,16 +460,16 @@ class VoskSTTService(STTService):
             out: dict[str, Any] = json.loads(recs.main.FinalResult())
         return out
 
-    @staticmethod
     def _final_grammar(
-        recs: _Recognizers, data: bytes
+        self, recs: _Recognizers, data: bytes
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        if data:
-            recs.main.AcceptWaveform(data)
-            if recs.nbest is not None:
-                recs.nbest.AcceptWaveform(data)
-        main: dict[str, Any] = json.loads(recs.main.FinalResult())
-        nbest: dict[str, Any] | None = (
-            json.loads(recs.nbest.FinalResult()) if recs.nbest is not None else None
-        )
+        with self._decoding:
+            if data:
+                recs.main.AcceptWaveform(data)
+                if recs.nbest is not None:
+                    recs.nbest.AcceptWaveform(data)
+            main: dict[str, Any] = json.loads(recs.main.FinalResult())
+            nbest: dict[str, Any] | None = (
+                json.loads(recs.nbest.FinalResult()) if recs.nbest is not None else None
+            )
         return main, nbest

@@ -29,3 +29,17 @@ async def test_renders_resampled_audio_and_hits_cache_on_second_call(tmp_path: P
         assert audio and all(f.sample_rate == 8000 for f in audio)
         assert sum(len(f.audio) for f in audio) / 16000 > 0.4
         assert prompts.hits == expected_hits and prompts.misses == 2
+
+
+async def test_prompts_resampled_once_and_sent_in_100ms_frames(tmp_path: Path) -> None:
+    prompts = PromptRenderer(RenderCache(tmp_path))
+    await prompts.prerender(["안녕하세요"], "ko", 170, 8000)
+    at_rate = prompts.cached("안녕하세요", "ko", 170, 8000)
+    assert at_rate is not None and at_rate.sample_rate == 8000
+    native = prompts.cached("안녕하세요", "ko", 170)
+    assert native is not None and abs(native.duration_s - at_rate.duration_s) < 0.01
+    tts = Pyttsx3TTSService(prompts=prompts, voice="ko", sample_rate=8000)
+    down, _ = await run_test(tts, frames_to_send=[TTSSpeakFrame("안녕하세요")])
+    audio = [f for f in down if isinstance(f, TTSAudioRawFrame)]
+    assert b"".join(f.audio for f in audio) == at_rate.pcm  # the cached audio, as is
+    assert all(len(f.audio) == 1600 for f in audio[:-1])
