@@ -90,6 +90,8 @@ class Recognition(BaseModel):
     utterances: int = 0
     correct: int = 0
     by_language: dict[str, tuple[int, int]] = Field(default_factory=dict)  # (correct, total)
+    # meant intent -> recognised intent ("-": no match) -> replies
+    confusion: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     @property
     def accuracy(self) -> float | None:
@@ -179,6 +181,8 @@ def build_report(
             per_lang.setdefault(t.language, [0, 0])
             per_lang[t.language][0] += ok
             per_lang[t.language][1] += 1
+            row = recog.confusion.setdefault(t.expected, {})
+            row[t.recognized or "-"] = row.get(t.recognized or "-", 0) + 1
     recog.by_language = {k: (v[0], v[1]) for k, v in sorted(per_lang.items())}
     waits = [o.handoff_wait_s for o in items if o.handoff_wait_s is not None]
     return SimulationReport(
@@ -230,6 +234,15 @@ def _sections(r: SimulationReport) -> list[tuple[str, list[str], list[list[str]]
         [lang, str(c), str(n), _pct(c / n if n else None)]
         for lang, (c, n) in r.recognition.by_language.items()
     ]
+    rec_conf = [
+        [
+            meant,
+            str(sum(row.values())),
+            _pct(row.get(meant, 0) / (sum(row.values()) or 1)),
+            ", ".join(f"{k} {n}" for k, n in sorted(row.items(), key=lambda kv: -kv[1])),
+        ]
+        for meant, row in sorted(r.recognition.confusion.items())
+    ]
     w = r.handoff.wait
     hand = [
         ["offered", str(r.handoff.offered)],
@@ -259,6 +272,11 @@ def _sections(r: SimulationReport) -> list[tuple[str, list[str], list[list[str]]
             "Recognition (intent of customer replies)",
             ["language", "correct", "replies", "accuracy"],
             rec,
+        ),
+        (
+            "Recognition by meant intent (recognised as; '-': no match)",
+            ["meant", "replies", "correct", "recognised"],
+            rec_conf,
         ),
         ("Handoff", ["", "value"], hand),
         ("Turn latency (customer stops -> bot audio)", ["", "value"], lat),
