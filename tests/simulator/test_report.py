@@ -90,6 +90,8 @@ def test_figures() -> None:
     assert r.grade_accuracy == 2 / 3
     assert (r.recognition.correct, r.recognition.utterances) == (2, 3)
     assert r.recognition.by_language == {"ko-KR": (2, 3)}
+    assert sum(n for row in r.recognition.confusion.values() for n in row.values()) == 3
+    assert sum(row.get(meant, 0) for meant, row in r.recognition.confusion.items()) == 2
     assert r.handoff.acceptance == 0.5 and r.handoff.wait.max_s == 20.0
     assert r.turn_latency.count == 3 and r.turn_latency.p50_s == 0.4
 
@@ -138,6 +140,7 @@ def test_rich_tables() -> None:
         "Funnel",
         "Dispositions",
         "Recognition",
+        "Recognition confusion",
         "Handoff",
         "Turn latency",
         "66.7 %",
