@@ -30,7 +30,14 @@ from dialogue.engine import (
     Transition,
     Utterance,
 )
-from dialogue.scoring import Grade, HandoffRequest, IntentScorer, Reason, ScoreUpdate
+from dialogue.scoring import (
+    NOT_INTENTS,
+    Grade,
+    HandoffRequest,
+    IntentScorer,
+    Reason,
+    ScoreUpdate,
+)
 from tailcall.clock import Clock
 
 HandoffResult = Literal["accepted", "declined"]
@@ -142,9 +149,10 @@ class CallScoring:
 
 def recognized_intent(actions: Sequence[object]) -> str | None:
     """The intent the engine took from an utterance: its transition's, or a global
-    intent answered in place (a ``global.<name>`` prompt); None for a no-match."""
+    intent answered in place (a ``global.<name>`` prompt); None for a no-match (also one
+    that used up the state's retries and moved on)."""
     for a in actions:
-        if isinstance(a, Transition) and a.intent:
+        if isinstance(a, Transition) and a.intent and a.intent not in NOT_INTENTS:
             return str(a.intent)
     for a in actions:
         if isinstance(a, Say) and a.prompt_id.startswith("global."):

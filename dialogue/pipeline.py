@@ -215,6 +215,7 @@ def build_call_pipeline(
         sample_rate=CALL_RATE,
         pool=runtime.recognizers,
         free_model=lambda: runtime.models.free_model(setup.language),
+        incomplete_timeout_s=settings.asr_incomplete_timeout_s,
     )
     tts = Pyttsx3TTSService(
         prompts=runtime.renderer,

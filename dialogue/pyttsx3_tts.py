@@ -298,6 +298,10 @@ class Pyttsx3TTSService(TTSService):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("settings", TTSSettings(model=None, voice=voice, language=None))
+        # pipecat drops a prompt whose first audio takes longer than this; a render waits
+        # behind the process's one pyttsx3 thread, which on a loaded machine can exceed
+        # pipecat's 3 s default (the prompt would be lost, not late)
+        kwargs.setdefault("stop_frame_timeout_s", 10.0)
         super().__init__(push_start_frame=True, push_stop_frames=True, **kwargs)
         check_espeak()
         self._prompts = prompts

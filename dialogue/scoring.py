@@ -56,7 +56,7 @@ TurnKind = Literal["start", "speech", "no_input", "dtmf", "event"]
 COUNT_CAP = 3.0
 TURN_CAP = 8.0
 MIN_REASON = 0.05  # contributions smaller than this are not worth a reason
-_NOT_INTENTS = frozenset({"next", "no_input", "no_match", "handoff_declined", "agent_hand_back"})
+NOT_INTENTS = frozenset({"next", "no_input", "no_match", "handoff_declined", "agent_hand_back"})
 
 
 # ----------------------------------------------------------------------------- profile
@@ -518,7 +518,7 @@ class IntentScorer:
                 c.signal_weight += a.weight
             elif isinstance(a, Transition):
                 c.states.add(a.to_state)
-                if a.intent in self._intent_names and a.intent not in _NOT_INTENTS:
+                if a.intent in self._intent_names and a.intent not in NOT_INTENTS:
                     c.intents[a.intent] = c.intents.get(a.intent, 0.0) + 1.0
             elif isinstance(a, EndCall) and a.by_customer:
                 self._bump("hung_up")  # the customer hung up before the bot finished

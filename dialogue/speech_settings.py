@@ -42,6 +42,13 @@ class SpeechSettings(BaseSettings):
     vosk_beam: float = Field(default=18.0, gt=0, description="Decoder beam (stock models: 10)")
     vosk_lattice_beam: float = Field(default=8.0, gt=0, description="Lattice beam (stock: 2)")
     asr_min_word_confidence: float = Field(default=0.7, ge=0, le=1)
+    asr_incomplete_timeout_s: float = Field(
+        default=0.5,
+        ge=0,
+        le=3.0,
+        description="After a VAD stop, wait this long for more speech when what was heard "
+        "is not yet a grammar phrase (0: never wait)",
+    )
 
     tts_cache_dir: Path | None = Field(default=None, description="Default data_dir/tts-cache")
     tts_rate: int = Field(default=170, ge=50, le=400, description="Words per minute")

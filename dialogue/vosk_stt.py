@@ -59,6 +59,7 @@ from pipecat.services.settings import STTSettings
 from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
 
+from dialogue.asr_models import normalize_phrase
 from dialogue.grammar import Grammar, Judgement, UnitSplitter, build_grammar, judge, judge_free
 
 CHUNK_S = 0.1  # audio handed to Vosk per call
@@ -189,6 +190,7 @@ class VoskSTTService(STTService):
         max_alternatives: int = 10,
         pool: RecognizerPool | None = None,
         free_model: Callable[[], Any] | None = None,
+        incomplete_timeout_s: float = 0.0,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("ttfs_p99_latency", 0.15)
@@ -203,6 +205,12 @@ class VoskSTTService(STTService):
         self._interim_interval = interim_interval_s
         self._max_alts = max_alternatives
         self._pool = pool
+        # VoiceXML's "incomplete timeout": when VAD reports a stop but what was heard so
+        # far is not yet a grammar phrase, wait this long for more speech before the
+        # final, so a pause between words does not split one reply into two turns.
+        self._incomplete_s = incomplete_timeout_s
+        self._held: tuple[VADUserStoppedSpeakingFrame, FrameDirection] | None = None
+        self._hold_task: asyncio.Task[None] | None = None
         # Free decoding's model (stock beams), loaded on first use in the build thread.
         self._free_model = free_model
         self._thread_lock = asyncio.Lock()
@@ -360,12 +368,51 @@ class VoskSTTService(STTService):
             self.expect(frame.phrases, free_decoding=frame.free_decoding, state=frame.state)
             return
         if isinstance(frame, VADUserStartedSpeakingFrame):
+            if self._held is not None:  # speech went on: the same utterance continues
+                await self._release_hold()
+                return
             self._on_speech_start(frame.start_secs)
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
+            if self._should_hold():
+                self._held = (frame, direction)
+                self._hold_task = self.create_task(self._hold_then_finalize(), "incomplete")
+                return
             # The final goes out before the stop frame, so turn logic sees it first.
             await self._finalize(frame.stop_secs)
             await super().process_frame(frame, direction)
             return
+        elif isinstance(frame, (EndFrame, CancelFrame)) and self._held is not None:
+            await self._finish_hold()
+        await super().process_frame(frame, direction)
+
+    def _should_hold(self) -> bool:
+        """A stop with a grammar recognizer whose partial result is not a whole phrase."""
+        recs = self._active
+        if self._incomplete_s <= 0 or not self._speaking or recs is None or recs.grammar is None:
+            return False
+        partial = normalize_phrase(str(json.loads(recs.main.PartialResult()).get("partial", "")))
+        return partial not in recs.grammar.by_units
+
+    async def _hold_then_finalize(self) -> None:
+        await asyncio.sleep(self._incomplete_s)
+        self._hold_task = None
+        await self._finish_hold()
+
+    async def _release_hold(self) -> None:
+        task, self._hold_task, self._held = self._hold_task, None, None
+        if task is not None:
+            await self.cancel_task(task)
+
+    async def _finish_hold(self) -> None:
+        """The wait is over (or the call ends): the final, then the held stop frame."""
+        held, self._held = self._held, None
+        task, self._hold_task = self._hold_task, None
+        if task is not None and task is not asyncio.current_task():
+            await self.cancel_task(task)
+        if held is None:
+            return
+        frame, direction = held
+        await self._finalize(frame.stop_secs + self._incomplete_s)
         await super().process_frame(frame, direction)
 
     def _on_speech_start(self, start_secs: float) -> None:

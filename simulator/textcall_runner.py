@@ -35,10 +35,10 @@ from dialogue.engine import (
     NoInput,
     Say,
     ScriptEngine,
-    Transition,
     Utterance,
 )
 from dialogue.labelled_calls import shipped_script
+from dialogue.live_scoring import recognized_intent
 from dialogue.model_files import default_model
 from dialogue.scoring import (
     CustomerProfile,
@@ -209,7 +209,7 @@ class TextCallRunner:
             reply = customer.last_reply
             meant = expected_intent(reply.intent, script) if reply and reply.intent else None
             if turn.text is not None and meant is not None:
-                recognized = next((a.intent for a in actions if isinstance(a, Transition)), None)
+                recognized = recognized_intent(actions)
                 out.turns.append(
                     RecognizedTurn(expected=meant, recognized=recognized, language=self.language)
                 )

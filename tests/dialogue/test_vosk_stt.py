@@ -92,3 +92,45 @@ async def test_free_recognizers_are_prewarmed_and_reused_across_calls(
     assert pool.reused == 1 and pool.free_count(8000) == 2  # taken, then given back
     await call()
     assert pool.reused == 2 and pool.free_count(8000) == 2
+
+
+def _paused_utterance(first: bytes, second: bytes, gap_s: float) -> list[Frame]:
+    """One reply with a pause between its words: VAD stops in the pause, then starts again."""
+    frames: list[Frame] = [VADUserStartedSpeakingFrame(start_secs=0.2)]
+    pcm = silence(0.2) + first + silence(0.2)
+    frames += [InputAudioRawFrame(pcm[i : i + 320], 8000, 1) for i in range(0, len(pcm), 320)]
+    frames.append(VADUserStoppedSpeakingFrame(stop_secs=0.2))
+    gap = silence(gap_s)
+    frames += [InputAudioRawFrame(gap[i : i + 320], 8000, 1) for i in range(0, len(gap), 320)]
+    frames.append(VADUserStartedSpeakingFrame(start_secs=0.2))
+    pcm = second + silence(0.2)
+    frames += [InputAudioRawFrame(pcm[i : i + 320], 8000, 1) for i in range(0, len(pcm), 320)]
+    frames.append(VADUserStoppedSpeakingFrame(stop_secs=0.2))
+    return frames
+
+
+@pytest.mark.parametrize("incomplete_s", [0.0, 0.6])
+async def test_a_pause_inside_a_phrase_waits_for_the_rest(
+    ko_model: Any, ko_vocab: Vocabulary, speak: Callable[..., bytes], incomplete_s: float
+) -> None:
+    stt = VoskSTTService(
+        model=ko_model,
+        vocabulary=ko_vocab,
+        phrases=("관심 없어요", "네 맞습니다"),
+        sample_rate=8000,
+        incomplete_timeout_s=incomplete_s,
+    )
+    frames: list[Frame] = [SleepFrame(0.2)]
+    frames += _paused_utterance(speak("관심"), speak("없어요"), 0.1)
+    frames += [SleepFrame(1.0), *_utterance(speak("네 맞습니다")), SleepFrame(1.0)]
+    down, _ = await run_test(stt, frames_to_send=frames)
+    finals = _finals(list(down))
+    stops = [f for f in down if isinstance(f, VADUserStoppedSpeakingFrame)]
+    if incomplete_s:
+        # one turn for the paused reply; a whole phrase is final at the stop, no wait
+        assert [r.judgement.text for r in finals] == ["관심 없어요", "네 맞습니다"]
+        assert len(stops) == 2
+        assert finals[1].final_latency_s < 0.6
+    else:
+        assert len(finals) == 3 and finals[-1].judgement.text == "네 맞습니다"
+        assert len(stops) == 3
