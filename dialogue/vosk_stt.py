@@ -39,7 +39,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from loguru import logger
@@ -59,7 +59,6 @@ from pipecat.services.settings import STTSettings
 from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
 
-from dialogue.asr_models import normalize_phrase
 from dialogue.grammar import Grammar, Judgement, UnitSplitter, build_grammar, judge, judge_free
 
 CHUNK_S = 0.1  # audio handed to Vosk per call
@@ -209,7 +208,8 @@ class VoskSTTService(STTService):
         # far is not yet a grammar phrase, wait this long for more speech before the
         # final, so a pause between words does not split one reply into two turns.
         self._incomplete_s = incomplete_timeout_s
-        self._held: tuple[VADUserStoppedSpeakingFrame, FrameDirection] | None = None
+        self._held: tuple[VADUserStoppedSpeakingFrame, FrameDirection, AsrResult] | None = None
+        self._utterance = bytearray()  # this utterance's audio, for a re-decode after a pause
         self._hold_task: asyncio.Task[None] | None = None
         # Free decoding's model (stock beams), loaded on first use in the build thread.
         self._free_model = free_model
@@ -369,51 +369,59 @@ class VoskSTTService(STTService):
             return
         if isinstance(frame, VADUserStartedSpeakingFrame):
             if self._held is not None:  # speech went on: the same utterance continues
-                await self._release_hold()
+                await self._resume_held()
                 return
             self._on_speech_start(frame.start_secs)
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
-            if self._should_hold():
-                self._held = (frame, direction)
-                self._hold_task = self.create_task(self._hold_then_finalize(), "incomplete")
-                return
             # The final goes out before the stop frame, so turn logic sees it first.
-            await self._finalize(frame.stop_secs)
+            res = await self._decode_final(frame.stop_secs)
+            if res is not None and self._should_hold(res):
+                self._held = (frame, direction, res)
+                self._hold_task = self.create_task(self._hold_then_push(), "incomplete")
+                return
+            if res is not None:
+                await self._push_final(res)
             await super().process_frame(frame, direction)
             return
         elif isinstance(frame, (EndFrame, CancelFrame)) and self._held is not None:
-            await self._finish_hold()
+            await self._push_held()
         await super().process_frame(frame, direction)
 
-    def _should_hold(self) -> bool:
-        """A stop with a grammar recognizer whose partial result is not a whole phrase."""
-        recs = self._active
-        if self._incomplete_s <= 0 or not self._speaking or recs is None or recs.grammar is None:
-            return False
-        partial = normalize_phrase(str(json.loads(recs.main.PartialResult()).get("partial", "")))
-        return partial not in recs.grammar.by_units
+    def _should_hold(self, res: AsrResult) -> bool:
+        """A grammar-mode no-match may be the first half of a reply with a pause in it."""
+        return self._incomplete_s > 0 and not res.free_decoding and not res.accepted
 
-    async def _hold_then_finalize(self) -> None:
+    async def _hold_then_push(self) -> None:
         await asyncio.sleep(self._incomplete_s)
         self._hold_task = None
-        await self._finish_hold()
+        await self._push_held()
 
-    async def _release_hold(self) -> None:
-        task, self._hold_task, self._held = self._hold_task, None, None
-        if task is not None:
-            await self.cancel_task(task)
-
-    async def _finish_hold(self) -> None:
-        """The wait is over (or the call ends): the final, then the held stop frame."""
+    async def _push_held(self) -> None:
+        """The wait is over (or the call ends): the no-match final, then the held stop."""
         held, self._held = self._held, None
         task, self._hold_task = self._hold_task, None
         if task is not None and task is not asyncio.current_task():
             await self.cancel_task(task)
         if held is None:
             return
-        frame, direction = held
-        await self._finalize(frame.stop_secs + self._incomplete_s)
+        frame, direction, res = held
+        await self._push_final(res)
         await super().process_frame(frame, direction)
+
+    async def _resume_held(self) -> None:
+        """More speech within the wait: decode the utterance again from its start (the
+        tentative final reset the recognizer), pause included, and go on listening."""
+        task, self._hold_task = self._hold_task, None
+        held, self._held = self._held, None
+        if task is not None:
+            await self.cancel_task(task)
+        if held is None:
+            return
+        recs = await self._ready()
+        audio = bytes(self._utterance)
+        async with self._thread_lock:
+            await asyncio.to_thread(self._accept_free, recs, audio)
+        self._speaking = True
 
     def _on_speech_start(self, start_secs: float) -> None:
         self._speaking = True
@@ -421,12 +429,17 @@ class VoskSTTService(STTService):
             time.monotonic() - start_secs - self._preroll_bytes / (2 * max(self.sample_rate, 1))
         )
         self._chunk = bytearray(b"".join(self._preroll))
+        self._utterance = bytearray(self._chunk)
         self._preroll.clear()
         self._preroll_bytes = 0
         self._last_partial = ""
         self._last_interim_at = time.monotonic()
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
+        if self._held is not None:  # the pause of a held utterance, kept for a re-decode
+            self._utterance += audio
+            yield None
+            return
         if not self._speaking:
             self._preroll.append(audio)
             self._preroll_bytes += len(audio)
@@ -436,6 +449,8 @@ class VoskSTTService(STTService):
             yield None
             return
         self._chunk += audio
+        if self._incomplete_s > 0:
+            self._utterance += audio
         if len(self._chunk) < int(CHUNK_S * self.sample_rate * 2):
             yield None
             return
@@ -458,9 +473,10 @@ class VoskSTTService(STTService):
                 yield InterimTranscriptionFrame(partial, self._user_id, time_now_iso8601())
         yield None
 
-    async def _finalize(self, stop_secs: float) -> None:
+    async def _decode_final(self, stop_secs: float) -> AsrResult | None:
+        """The utterance's final result (the recognizer is reset); None when not speaking."""
         if not self._speaking:
-            return
+            return None
         self._speaking = False
         speech_end = time.monotonic() - stop_secs
         recs = await self._ready()
@@ -476,10 +492,7 @@ class VoskSTTService(STTService):
                 main, nbest = await asyncio.to_thread(self._final_grammar, recs, data)
             judgement = judge(nbest or main, main, recs.grammar, min_confidence=self._min_conf)
         decode_s = time.perf_counter() - t0
-        self.stats.utterances += 1
-        self.stats.accepted += int(judgement.accepted)
-        self.stats.decode_s += decode_s
-        res = AsrResult(
+        return AsrResult(
             judgement=judgement,
             state=self._want.state,
             free_decoding=recs.grammar is None,
@@ -488,8 +501,15 @@ class VoskSTTService(STTService):
             final_at=time.monotonic(),
             decode_s=decode_s,
         )
+
+    async def _push_final(self, res: AsrResult) -> None:
+        self._utterance = bytearray()
+        self.stats.utterances += 1
+        self.stats.accepted += int(res.judgement.accepted)
+        self.stats.decode_s += res.decode_s
+        res = replace(res, final_at=time.monotonic())
         frame = TranscriptionFrame(
-            judgement.text, self._user_id, time_now_iso8601(), result=res, finalized=True
+            res.judgement.text, self._user_id, time_now_iso8601(), result=res, finalized=True
         )
         await self.push_frame(frame)
         # A grammar switch asked for mid-utterance applies now.
