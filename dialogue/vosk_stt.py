@@ -62,7 +62,7 @@ from pipecat.utils.time import time_now_iso8601
 from dialogue.grammar import Grammar, Judgement, UnitSplitter, build_grammar, judge, judge_free
 
 CHUNK_S = 0.1  # audio handed to Vosk per call
-PREROLL_S = 0.35  # audio kept before VAD start: its 0.2 s confirmation delay + margin
+PREROLL_S = 0.6  # audio kept before VAD start: its 0.2 s confirmation, batching, margin
 
 
 @dataclass

@@ -47,8 +47,7 @@ class SimAgentsRouter:
             offer_id=f"{req.call_sid}:{req.state}:{req.trigger}",
             call_sid=req.call_sid,
             reason=req.script_reason or req.trigger,
-            skill=req.skill,
-        )
+        )  # simulated agents take any skill, as in text mode
         decision = await self.pool.offer(offer)
         self.decisions[req.call_sid] = decision
         if not decision.accepted or decision.agent_id is None:
