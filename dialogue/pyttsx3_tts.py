@@ -17,6 +17,7 @@ import contextlib
 import ctypes.util
 import hashlib
 import io
+import itertools
 import os
 import queue
 import shutil
@@ -120,7 +121,10 @@ class Pyttsx3Renderer:
 
     def __init__(self) -> None:
         check_espeak()
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        # (priority, order, job): a live call's prompt (0) goes before warm-up renders (1),
+        # so a campaign's prerendering never holds up a call's next prompt
+        self._jobs: queue.PriorityQueue[tuple[int, int, _Job | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
         self._thread = threading.Thread(target=self._run, name="pyttsx3", daemon=True)
         self._thread.start()
         self.renders = 0
@@ -134,13 +138,13 @@ class Pyttsx3Renderer:
                 cls._instance = cls()
             return cls._instance
 
-    def submit(self, text: str, voice: str, rate: int) -> Future[Rendered]:
+    def submit(self, text: str, voice: str, rate: int, *, urgent: bool = True) -> Future[Rendered]:
         fut: Future[Rendered] = Future()
-        self._jobs.put(_Job(text, voice, rate, fut))
+        self._jobs.put((0 if urgent else 1, next(self._order), _Job(text, voice, rate, fut)))
         return fut
 
-    async def render(self, text: str, voice: str, rate: int) -> Rendered:
-        return await asyncio.wrap_future(self.submit(text, voice, rate))
+    async def render(self, text: str, voice: str, rate: int, *, urgent: bool = True) -> Rendered:
+        return await asyncio.wrap_future(self.submit(text, voice, rate, urgent=urgent))
 
     def _run(self) -> None:
         import pyttsx3
@@ -149,7 +153,7 @@ class Pyttsx3Renderer:
         tmpdir = Path(tempfile.mkdtemp(prefix="tailcall-tts-"))
         out = tmpdir / "out.wav"
         while True:
-            job = self._jobs.get()
+            _prio, _n, job = self._jobs.get()
             if job is None:
                 break
             if not job.future.set_running_or_notify_cancel():
@@ -243,7 +247,7 @@ class PromptRenderer:
             self._renderer = Pyttsx3Renderer.shared()
         return self._renderer
 
-    async def get(self, text: str, voice: str, rate: int) -> Rendered:
+    async def get(self, text: str, voice: str, rate: int, *, urgent: bool = True) -> Rendered:
         mem = self.cached(text, voice, rate)
         if mem is not None:
             self.hits += 1
@@ -254,18 +258,20 @@ class PromptRenderer:
             self._remember(text, voice, rate, cached)
             return cached
         self.misses += 1
-        audio = await self.renderer.render(text, voice, rate)
+        audio = await self.renderer.render(text, voice, rate, urgent=urgent)
         await asyncio.to_thread(self.cache.put, voice, rate, text, audio)
         self._remember(text, voice, rate, audio)
         return audio
 
-    async def get_at(self, text: str, voice: str, rate: int, sample_rate: int) -> Rendered:
+    async def get_at(
+        self, text: str, voice: str, rate: int, sample_rate: int, *, urgent: bool = True
+    ) -> Rendered:
         """The prompt resampled to ``sample_rate`` (resampled once, then from memory)."""
         mem = self.cached(text, voice, rate, sample_rate)
         if mem is not None:
             self.hits += 1
             return mem
-        audio = await self.get(text, voice, rate)
+        audio = await self.get(text, voice, rate, urgent=urgent)
         if audio.sample_rate != sample_rate:
             audio = Rendered(_resample(audio.pcm, audio.sample_rate, sample_rate), sample_rate)
         self._remember(text, voice, rate, audio, sample_rate)
@@ -279,9 +285,9 @@ class PromptRenderer:
         before = self.misses
         for text in dict.fromkeys(t for t in texts if t.strip()):
             if self.cached(text, voice, rate) is None:
-                await self.get(text, voice, rate)
+                await self.get(text, voice, rate, urgent=False)
             if sample_rate and self.cached(text, voice, rate, sample_rate) is None:
-                await self.get_at(text, voice, rate, sample_rate)
+                await self.get_at(text, voice, rate, sample_rate, urgent=False)
         return self.misses - before
 
 
@@ -298,10 +304,6 @@ class Pyttsx3TTSService(TTSService):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("settings", TTSSettings(model=None, voice=voice, language=None))
-        # pipecat drops a prompt whose first audio takes longer than this; a render waits
-        # behind the process's one pyttsx3 thread, which on a loaded machine can exceed
-        # pipecat's 3 s default (the prompt would be lost, not late)
-        kwargs.setdefault("stop_frame_timeout_s", 10.0)
         super().__init__(push_start_frame=True, push_stop_frames=True, **kwargs)
         check_espeak()
         self._prompts = prompts
