@@ -449,8 +449,8 @@ class VoskSTTService(STTService):
             yield None
             return
         self._chunk += audio
-        if self._incomplete_s > 0:
-            self._utterance += audio
+        if self._incomplete_s > 0 and not self._want.free_decoding:
+            self._utterance += audio  # only grammar no-matches are held and re-decoded
         if len(self._chunk) < int(CHUNK_S * self.sample_rate * 2):
             yield None
             return

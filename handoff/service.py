@@ -811,6 +811,11 @@ def install(service: HandoffService | None) -> None:
     _service = service
 
 
+def running() -> bool:
+    """Whether this process runs the handoff service (the console)."""
+    return _service is not None
+
+
 def current() -> HandoffService:
     if _service is None:
         raise RuntimeError("the handoff service is not running in this process")

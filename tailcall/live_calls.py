@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from loguru import logger
@@ -60,7 +60,7 @@ class ConsoleRouter:
     async def route(self, req: HandoffRequest, feed: Feed) -> None:
         from handoff import service
 
-        if service._service is None:
+        if not service.running():
             logger.warning("handoff requested but no console runs here", call_sid=req.call_sid)
             if req.trigger == "script":
                 await feed(HandoffDeclined())
@@ -72,7 +72,7 @@ class ConsoleRouter:
     ) -> None:
         from handoff import service
 
-        if service._service is None:
+        if not service.running():
             logger.warning("agent-first call but no console runs here", call_sid=call_sid)
             return
         await service.current().start_agent_first(call_sid, agent_id, customer_id, task_id)
@@ -142,8 +142,6 @@ class LiveCallServices:
             if req.trigger == "score" and not plan.live_handoff:
                 return
             if req.skill is None and plan.skill is not None:
-                from dataclasses import replace
-
                 req = replace(req, skill=plan.skill)
             await self.router.route(req, feed)
 
