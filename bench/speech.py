@@ -12,8 +12,9 @@ Rows:
 (b) ``pipeline``: the full call pipeline in ``--workers`` media worker processes sharing
     one listening socket (``dialogue.media_server``), N concurrent calls over real
     websockets (Twilio Media Streams, 20 ms mu-law), started at ``--cps`` calls/second;
-    the customer speaks espeak-ng Korean about 40 % of the time and the bot answers each
-    utterance. Turn latency = end of customer speech (voiced audio, trimmed) -> first bot
+    the customer speaks about 40 % of the time, in the simulator's Korean voice
+    (``simulator.tts``: respelled, espeak-ng ``ko``, the audio simulated customers send),
+    and the bot answers each utterance. Turn latency = end of customer speech (voiced audio, trimmed) -> first bot
     audio frame received; answer -> greeting = websocket open -> first bot audio;
     underruns = bot audio arriving after a 60 ms carrier jitter buffer ran dry mid-prompt.
 (c) ``free``: the same with free decoding (no grammar).
@@ -64,11 +65,13 @@ def _utterances() -> list[bytes]:
     """Customer replies as 16-bit 8 kHz PCM, leading/trailing silence trimmed."""
     import numpy as np
 
-    from tests.dialogue.conftest import espeak_pcm
+    from simulator import audio
+    from simulator.tts import Voice, render_mulaw
 
+    voice = Voice(language="ko-KR", espeak_voice="ko", speed_wpm=150)
     out = []
     for p in PHRASES:
-        a = np.frombuffer(espeak_pcm(p, wpm=150), dtype=np.int16)
+        a = audio.mulaw_to_pcm16(render_mulaw(p, voice))
         loud = np.flatnonzero(np.abs(a) > 500)
         out.append(a[loud[0] : loud[-1] + 1].tobytes() if len(loud) else a.tobytes())
     return out
@@ -215,8 +218,26 @@ def free_runtime() -> Any:
 class ClientStats:
     greeting_s: float | None = None
     turns: list[float] = field(default_factory=list)
-    underruns: int = 0
     bot_frames: int = 0
+    # Bot audio between two moments the carrier's buffer ran dry, in frames; the first
+    # entry is the silence before the greeting (0 frames).
+    segments: list[int] = field(default_factory=list)
+    gaps: list[tuple[int, float]] = field(default_factory=list)  # (segment it ends, dry s)
+    underruns: int = 0
+    late_s: list[float] = field(default_factory=list)  # how long the buffer was dry
+
+    def count_underruns(self, greeting_frames: int, prompt_frames: int) -> None:
+        """A dry buffer is an underrun when the audio before it was not a whole prompt
+        (the greeting, or the loop's prompt) and the gap was short (a prompt cut by
+        barge-in and not followed within 0.3 s counts as a new prompt, not an underrun).
+        Conservative: a barge-in-cut prompt followed within 0.3 s also counts."""
+        for seg, dry in self.gaps:
+            if seg < 2:  # before the greeting's first frame
+                continue
+            full = greeting_frames if seg == 2 else prompt_frames
+            if dry < 0.3 and self.segments[seg - 1] < full:
+                self.underruns += 1
+                self.late_s.append(dry)
 
 
 class _Client:
@@ -229,6 +250,8 @@ class _Client:
         self.stats = ClientStats()
         self.bot_at: list[float] = []
         self._play_end = 0.0  # when the carrier's buffer runs dry
+        self._segments = self.stats.segments
+        self._frames_in_segment = 0
 
     async def read(self) -> None:
         import websockets
@@ -242,11 +265,12 @@ class _Client:
                 dur = len(base64.b64decode(msg["media"]["payload"])) / 8000
                 if self.stats.greeting_s is None:
                     self.stats.greeting_s = now - self.t0
-                if now > self._play_end + 0.3:  # a new prompt: fill the jitter buffer
+                if now > self._play_end:  # the buffer ran dry: a new prompt, or an underrun
+                    self._segments.append(self._frames_in_segment)
+                    self.stats.gaps.append((len(self._segments), now - self._play_end))
+                    self._frames_in_segment = 0
                     self._play_end = now + JITTER_S
-                elif now > self._play_end:
-                    self.stats.underruns += 1
-                    self._play_end = now + JITTER_S
+                self._frames_in_segment += 1
                 self._play_end += dur
                 self.bot_at.append(now)
                 self.stats.bot_frames += 1
@@ -383,6 +407,11 @@ def bench_pipeline(
                 k.kill()
     ok = [r for r in results if isinstance(r, ClientStats)]
     failed = len(results) - len(ok)
+    # whole prompts are the longest runs seen: the greeting is each call's first prompt
+    greeting = max((r.segments[1] for r in ok if len(r.segments) > 1), default=0)
+    prompt = max((n for r in ok for n in r.segments[2:]), default=0)
+    for r in ok:
+        r.count_underruns(greeting, prompt)
     _ = websockets
     turns = [t for r in ok for t in r.turns]
     greet = [r.greeting_s for r in ok if r.greeting_s is not None]
@@ -395,6 +424,7 @@ def bench_pipeline(
         "keeps up": f"{sum(r.underruns for r in ok)} underruns / {sum(r.bot_frames for r in ok)} fr",
         "turn p50/p95 ms": f"{1000 * _pct(turns, 0.5):.0f}/{1000 * _pct(turns, 0.95):.0f} (n={len(turns)})",
         "greet p95 ms": f"{1000 * _pct(greet, 0.95):.0f}",
+        "late ms (max)": f"{1000 * max([x for r in ok for x in r.late_s], default=0):.0f}",
         "underruns": sum(r.underruns for r in ok),
         "cores": cores,
         "core/call": per_call,

@@ -205,6 +205,9 @@ def build_call_pipeline(
     on_prompt: PromptHook | None = None,
 ) -> CallPipeline:
     settings = runtime.settings
+    analyzer = SharedSileroVADAnalyzer(
+        sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
+    )
     model = runtime.models.model(setup.language)
     vocab = runtime.models.vocabulary(setup.language)
     stt = VoskSTTService(
@@ -216,6 +219,8 @@ def build_call_pipeline(
         pool=runtime.recognizers,
         free_model=lambda: runtime.models.free_model(setup.language),
         incomplete_timeout_s=settings.asr_incomplete_timeout_s,
+        incomplete_quiet_s=settings.asr_incomplete_quiet_s,
+        voice_activity=analyzer.hears_voice,
     )
     tts = Pyttsx3TTSService(
         prompts=runtime.renderer,
@@ -241,9 +246,6 @@ def build_call_pipeline(
         observer=setup.observer,
         on_prompt=on_prompt,
         recording_path=str(recording.path) if recording else None,
-    )
-    analyzer = SharedSileroVADAnalyzer(
-        sample_rate=CALL_RATE, params=VADParams(stop_secs=settings.vad_stop_s)
     )
     vad = VADProcessor(
         vad_analyzer=analyzer,

@@ -49,6 +49,12 @@ class SpeechSettings(BaseSettings):
         description="After a VAD stop, wait this long for more speech when what was heard "
         "is not yet a grammar phrase (0: never wait)",
     )
+    asr_incomplete_quiet_s: float = Field(
+        default=0.2,
+        ge=0,
+        le=3.0,
+        description="End that wait early once VAD has heard no voice for this long",
+    )
 
     tts_cache_dir: Path | None = Field(default=None, description="Default data_dir/tts-cache")
     tts_rate: int = Field(default=170, ge=50, le=400, description="Words per minute")

@@ -87,6 +87,11 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
         volume: float = super()._get_smoothed_volume(audio)
         return volume
 
+    def hears_voice(self) -> bool:
+        """Whether the last analysed window sounded like speech (a start not yet
+        confirmed, or speech going on)."""
+        return self._vad_state in (VADState.STARTING, VADState.SPEAKING)
+
     def samples_to_stop(self) -> int | None:
         """While the speaker is pausing (``STOPPING``): how many more samples of
         non-speech make it a stop; None otherwise. The serializer hands over the audio

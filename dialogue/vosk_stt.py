@@ -190,6 +190,8 @@ class VoskSTTService(STTService):
         pool: RecognizerPool | None = None,
         free_model: Callable[[], Any] | None = None,
         incomplete_timeout_s: float = 0.0,
+        incomplete_quiet_s: float = 0.2,
+        voice_activity: Callable[[], bool] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("ttfs_p99_latency", 0.15)
@@ -207,7 +209,14 @@ class VoskSTTService(STTService):
         # VoiceXML's "incomplete timeout": when VAD reports a stop but what was heard so
         # far is not yet a grammar phrase, wait this long for more speech before the
         # final, so a pause between words does not split one reply into two turns.
+        # With ``voice_activity`` (VAD hears a voice starting or going on), the wait ends
+        # early once the line has been quiet for ``incomplete_quiet_s``: a no-match on a
+        # silent line is answered at once, and the full wait is kept for a customer who is
+        # already speaking again (VAD confirms a start only after 0.2 s of speech).
         self._incomplete_s = incomplete_timeout_s
+        self._incomplete_quiet_s = min(incomplete_quiet_s, incomplete_timeout_s)
+        self._voice_activity = voice_activity
+        self._voice_at = 0.0  # when voice activity was last seen during a hold
         self._held: tuple[VADUserStoppedSpeakingFrame, FrameDirection, AsrResult] | None = None
         self._utterance = bytearray()  # this utterance's audio, for a re-decode after a pause
         self._hold_task: asyncio.Task[None] | None = None
@@ -392,7 +401,17 @@ class VoskSTTService(STTService):
         return self._incomplete_s > 0 and not res.free_decoding and not res.accepted
 
     async def _hold_then_push(self) -> None:
-        await asyncio.sleep(self._incomplete_s)
+        start = time.monotonic()
+        deadline = start + self._incomplete_s
+        self._voice_at = 0.0
+        while True:
+            wake = deadline
+            if self._voice_activity is not None:
+                wake = min(deadline, max(start, self._voice_at) + self._incomplete_quiet_s)
+            now = time.monotonic()
+            if now >= wake:
+                break
+            await asyncio.sleep(wake - now)
         self._hold_task = None
         await self._push_held()
 
@@ -438,6 +457,8 @@ class VoskSTTService(STTService):
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
         if self._held is not None:  # the pause of a held utterance, kept for a re-decode
             self._utterance += audio
+            if self._voice_activity is not None and self._voice_activity():
+                self._voice_at = time.monotonic()
             yield None
             return
         if not self._speaking:

@@ -60,6 +60,33 @@ async def test_grammar_follows_the_state(
     assert all(r.final_latency_s < 0.6 for r in finals)
 
 
+@pytest.mark.parametrize("voice", [True, False])
+async def test_a_no_match_on_a_quiet_line_is_not_held_for_the_whole_wait(
+    ko_model: Any, ko_vocab: Vocabulary, speak: Callable[..., bytes], voice: bool
+) -> None:
+    stt = VoskSTTService(
+        model=ko_model,
+        vocabulary=ko_vocab,
+        phrases=("관심 없어요", "네 맞습니다"),
+        sample_rate=8000,
+        incomplete_timeout_s=0.9,
+        incomplete_quiet_s=0.25,  # longer than the 0.1 s between audio frames
+        voice_activity=lambda: voice,  # what VAD hears on the line during the wait
+    )
+    quiet = silence(1.5)
+    frames: list[Frame] = [SleepFrame(0.2), *_utterance(speak("없어요"))]
+    for i in range(0, len(quiet), 1600):  # the line, 100 ms at a time in real time
+        frames += [InputAudioRawFrame(quiet[i : i + 1600], 8000, 1), SleepFrame(0.1)]
+    down, _ = await run_test(stt, frames_to_send=frames)
+    finals = _finals(list(down))
+    assert len(finals) == 1 and not finals[0].accepted
+    waited = finals[0].final_at - finals[0].speech_end
+    if voice:  # a voice on the line keeps the whole wait
+        assert waited >= 0.9
+    else:
+        assert waited < 0.6
+
+
 async def test_unknown_words_are_reported(ko_model: Any, ko_vocab: Vocabulary) -> None:
     stt = VoskSTTService(
         model=ko_model, vocabulary=ko_vocab, phrases=("네", "qzxv블릭"), sample_rate=8000
