@@ -80,10 +80,14 @@ class ScriptDriver(FrameProcessor):
         observer: TurnObserver | None = None,
         on_prompt: PromptHook | None = None,
         recording_path: str | None = None,
+        listening: Callable[[], bool] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.brain = brain
+        # Whether the customer's audio reaches the bot (False while an agent has the call):
+        # no-input timeouts run only then, so the script never re-prompts over an agent.
+        self._listening = listening
         self._events = events
         self._recorder = recorder
         self.call_id = call_id
@@ -312,6 +316,8 @@ class ScriptDriver(FrameProcessor):
     def _arm_no_input(self) -> None:
         if not self._expecting or self._ending or self._customer_speaking or self._bot_speaking:
             return
+        if self._listening is not None and not self._listening():
+            return
         if self._no_input_task is not None:
             self._no_input_task.cancel()
         self._no_input_task = self.create_task(self._no_input(self._no_input_s), "no_input")
@@ -319,6 +325,8 @@ class ScriptDriver(FrameProcessor):
     async def _no_input(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
         self._no_input_task = None
+        if self._listening is not None and not self._listening():
+            return  # an agent took the call meanwhile
         await self._feed(self._events.no_input())
 
     async def _cancel_no_input(self) -> None:

@@ -233,6 +233,7 @@ def build_call_pipeline(
     if runtime.record_calls:
         path = settings.resolved_recordings_dir / f"{_safe_name(info.call_sid)}.wav"
         recording = StereoRecording(path, CALL_RATE)
+    in_gate, out_gate = InputGate(enable_direct_mode=True), OutputGate(enable_direct_mode=True)
     driver = ScriptDriver(
         brain=setup.brain,
         events=runtime.events,
@@ -246,6 +247,7 @@ def build_call_pipeline(
         observer=setup.observer,
         on_prompt=on_prompt,
         recording_path=str(recording.path) if recording else None,
+        listening=lambda: in_gate.mode == "bot",
     )
     vad = VADProcessor(
         vad_analyzer=analyzer,
@@ -258,7 +260,6 @@ def build_call_pipeline(
         ),
         user_turn_stop_timeout=5.0,
     )
-    in_gate, out_gate = InputGate(enable_direct_mode=True), OutputGate(enable_direct_mode=True)
     steps: list[FrameProcessor] = [transport_in]
     if recording:
         steps.append(recording.customer_tap(enable_direct_mode=True))

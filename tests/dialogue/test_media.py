@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 
 from dialogue.call_records import InMemoryCallRecorder
 from dialogue.media import media_router
-from dialogue.pipeline import BrainFactory, CallInfo, CallSetup, SpeechRuntime
+from dialogue.pipeline import BrainFactory, CallInfo, CallPipeline, CallSetup, SpeechRuntime
 from dialogue.speech_settings import SpeechSettings
 from tests.dialogue.carrier_client import CarrierCall
 from tests.dialogue.fake_brain import BYE, DISCLOSURE, GREETING, REPROMPT, FakeBrain, FakeEvents
@@ -154,6 +154,25 @@ async def test_no_input_reprompts_then_ends(harness: Harness) -> None:
     assert harness.brains["CA300"].no_inputs == 2
     bot = [r.prompt_id for r in harness.recorder.rows["CA300"] if r.speaker == "bot"]
     assert bot == ["greeting", "reprompt", "bye"]
+
+
+async def test_no_input_timeouts_wait_while_an_agent_has_the_call(harness: Harness) -> None:
+    harness.brain_kwargs = {"no_input_s": 1.0}
+    pipes: dict[str, CallPipeline] = {}
+    harness.runtime.on_call_started = lambda info, pipe: pipes.__setitem__(info.call_sid, pipe)
+
+    class Sink:
+        async def customer_audio(self, pcm: bytes, sample_rate: int) -> None:
+            pass
+
+    async with harness.call("CA310", token="s3cret") as call:
+        await call.wait_bot_quiet()
+        await pipes["CA310"].switch.take_over(Sink())  # an agent takes the call at once
+        await call.silence(3.0)  # three no-input timeouts' worth of silence
+        assert harness.brains["CA310"].no_inputs == 0 and call.closed_at is None
+        await pipes["CA310"].switch.hand_back()
+    bot = [r.prompt_id for r in harness.recorder.rows["CA310"] if r.speaker == "bot"]
+    assert bot == ["greeting"]
 
 
 async def test_bad_token_is_refused(harness: Harness) -> None:
