@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -712,6 +712,36 @@ class HandoffService:
                 self._active.pop(call_sid, None)
         self._board()
 
+    def score_update(
+        self, call_sid: str, score: float, grade: str, reasons: Sequence[Reason]
+    ) -> None:
+        """The scorer's latest view of a call with an open or accepted request: the card
+        (and a later re-sync) shows it; the agent holding the offer or the call gets it
+        at once. The request row keeps the score as of the request."""
+        active = self._active.get(call_sid)
+        if active is None or not active.res.live:
+            return
+        old = active.req
+        if (
+            round(old.score, 1) == round(score, 1)
+            and old.grade == grade
+            and list(old.reasons) == list(reasons)
+        ):
+            return
+        active.req = replace(old, score=score, grade=grade, reasons=tuple(reasons))
+        if active.res.agent_id is not None and active.res.phase in ("offered", "accepted"):
+            self.bus.publish(
+                "score",
+                {
+                    "call_sid": call_sid,
+                    "request_id": active.request_id,
+                    "score": round(score, 3),
+                    "grade": grade,
+                    "reasons": [r.__dict__ for r in reasons],
+                },
+                user_id=active.res.agent_id,
+            )
+
     def _transcript(self, call_sid: str, row: dict[str, Any]) -> None:
         active = self._active.get(call_sid)
         if active is None or active.res.agent_id is None:
@@ -825,6 +855,12 @@ def current() -> HandoffService:
 async def request_handoff(req: HandoffRequest) -> int:
     """The intent scorer's entry point."""
     return await current().request_handoff(req)
+
+
+def score_update(call_sid: str, score: float, grade: str, reasons: Sequence[Reason]) -> None:
+    """The intent scorer's later scores of a call (nothing when no console runs here)."""
+    if _service is not None:
+        _service.score_update(call_sid, score, grade, reasons)
 
 
 def free_agents(skill: str | None) -> int:

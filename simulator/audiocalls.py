@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from dialogue.engine import CustomerHangup, HandoffAccepted, HandoffDeclined
 from dialogue.live_scoring import CallResult
-from dialogue.scoring import HandoffRequest
+from dialogue.scoring import HandoffRequest, ScoreUpdate
 from scripts.schema import Script
 from simulator.agents import Decision, HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee
@@ -60,6 +60,9 @@ class SimAgentsRouter:
         finally:
             self.pool.release(decision.agent_id)
         await feed(CustomerHangup())  # the agent's conversation is over
+
+    def score_update(self, call_sid: str, update: ScoreUpdate) -> None:
+        """Simulated agents decide without reading the card."""
 
     async def agent_first(
         self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None

@@ -21,7 +21,7 @@ not carry, from the database:
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -32,7 +32,13 @@ from dialogue.brain import TurnObserver
 from dialogue.engine import HandoffDeclined, ScriptEngine
 from dialogue.live_scoring import CallResult, CallScoring
 from dialogue.pipeline import CallInfo, CallSetup, SpeechRuntime
-from dialogue.scoring import CustomerProfile, GradeThresholds, HandoffRequest, IntentScorer
+from dialogue.scoring import (
+    CustomerProfile,
+    GradeThresholds,
+    HandoffRequest,
+    IntentScorer,
+    ScoreUpdate,
+)
 from scripts.schema import Script
 from tailcall.clock import Clock, SystemClock
 from tailcall.db import Database
@@ -50,6 +56,10 @@ class HandoffRouter(Protocol):
         self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None
     ) -> None:
         """Connect the agent who asked for this call back, as the customer answers."""
+        ...
+
+    def score_update(self, call_sid: str, update: ScoreUpdate) -> None:
+        """The call's latest score, grade and reasons (for an agent's card)."""
         ...
 
 
@@ -77,18 +87,28 @@ class ConsoleRouter:
             return
         await service.current().start_agent_first(call_sid, agent_id, customer_id, task_id)
 
+    def score_update(self, call_sid: str, update: ScoreUpdate) -> None:
+        from handoff import service
+
+        service.score_update(call_sid, update.score, update.grade, _console_reasons(update.reasons))
+
+
+def _console_reasons(reasons: Sequence[Any]) -> list[Any]:
+    from handoff.service import Reason
+
+    return [Reason(r.code, r.text, r.text_en) for r in reasons]
+
 
 def to_console_request(req: HandoffRequest) -> Any:
     """The scorer's request as the handoff service takes it."""
     from handoff.service import HandoffRequest as ConsoleRequest
-    from handoff.service import Reason
 
     return ConsoleRequest(
         call_sid=req.call_sid,
         customer_id=req.customer_id,
         score=req.score,
         grade=req.grade,
-        reasons=[Reason(r.code, r.text, r.text_en) for r in req.reasons],
+        reasons=_console_reasons(req.reasons),
         skill=req.skill,
         state=req.state,
         requested_at=req.requested_at,
@@ -150,7 +170,12 @@ class LiveCallServices:
                 target=self._record, args=(attempt_id, result), name="call-outcome", daemon=True
             ).start()
 
-        return CallScoring(scorer, self.clock, on_request=request, on_finished=finished)
+        def update(u: ScoreUpdate) -> None:
+            self.router.score_update(info.call_sid, u)
+
+        return CallScoring(
+            scorer, self.clock, on_request=request, on_update=update, on_finished=finished
+        )
 
     def agent_first(self, info: CallInfo) -> CallSetup | None:
         p = info.parameters

@@ -131,12 +131,27 @@ function cardBody(o) {
     el("ul", { class: "reasons" }, ...reasons.map((r) => el("li", {}, r))),
   ];
 }
+const offered = {}; // call_sid -> the offer as last shown
+// The scorer's later score, grade and reasons for a call on an offer card or taken over.
+function updateScore(u) {
+  const o = offered[u.call_sid];
+  if (o) {
+    Object.assign(o, { score: u.score, grade: u.grade, reasons: u.reasons });
+    const body = document.querySelector(`article.card[data-call="${CSS.escape(u.call_sid)}"] .card-body`);
+    if (body) body.replaceChildren(...cardBody(o));
+  }
+  if (current && current.call_sid === u.call_sid) {
+    Object.assign(current, { score: u.score, grade: u.grade, reasons: u.reasons });
+    $("call-card").replaceChildren(...cardBody(current));
+  }
+}
 function showOffer(o) {
   const id = "offer-" + o.request_id;
   if ($(id)) return;
   const tr = el("ol", { class: "offer-transcript" }, ...(o.transcript || []).map((r) => el("li", { class: r.speaker }, r.text)));
+  offered[o.call_sid] = o;
   const card = el("article", { class: "card", id, "data-call": o.call_sid },
-    el("strong", {}, T.new_offer), ...cardBody(o), tr,
+    el("strong", {}, T.new_offer), el("div", { class: "card-body" }, ...cardBody(o)), tr,
     el("button", { class: "accept", type: "button", onclick: () => accept(o) }, T.accept),
     el("button", { class: "decline", type: "button", onclick: () => decline(o) }, T.decline));
   $("offers").append(card);
@@ -163,10 +178,12 @@ async function accept(o) {
 }
 async function decline(o) {
   $("offer-" + o.request_id)?.remove();
+  delete offered[o.call_sid];
   try { await api("POST", `/offers/${o.request_id}/decline`); } catch (_) {}
 }
 async function showCall(o) {
   $("offer-" + o.request_id)?.remove();
+  delete offered[o.call_sid];
   current = o;
   $("call").hidden = false;
   $("call-card").replaceChildren(...cardBody(o));
@@ -198,7 +215,11 @@ window.TC.refreshFollowUps = refreshFollowUps;
 if (cfg.role === "agent") {
   on("hello", (h) => { for (const a of h.active || []) (a.phase === "accepted" ? showCall : showOffer)(a); });
   on("offer", showOffer);
-  on("offer_withdrawn", (d) => { $("offer-" + d.request_id)?.remove(); });
+  on("offer_withdrawn", (d) => {
+    $("offer-" + d.request_id)?.remove();
+    for (const [sid, o] of Object.entries(offered)) if (o.request_id === d.request_id) delete offered[sid];
+  });
+  on("score", updateScore);
   on("connected", showCall);
   on("transcript", (r) => {
     if (current && r.call_sid === current.call_sid) $("transcript").append(el("li", { class: r.speaker }, r.text));

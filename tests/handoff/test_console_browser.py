@@ -118,6 +118,15 @@ async def test_agent_takes_over_in_the_browser_and_hands_back(
         )
         card = await page.wait_for_selector(f"#offer-{rid}", timeout=5000)
         assert card is not None and "asked about the rate" in await card.inner_text()
+        # the scorer's later view of the call replaces the card's score and reasons
+        live.console.service.score_update(
+            "CA-web-1", 0.97, "A", (Reason("asked_how", "询问办理方式", "asked how to apply"),)
+        )
+        deadline = time.monotonic() + 5
+        while "asked how to apply" not in await card.inner_text():  # the page's CSP: no eval
+            assert time.monotonic() < deadline, "the card did not show the new score"
+            await asyncio.sleep(0.05)
+        assert "0.97" in await card.inner_text()
 
         await page.click(f"#offer-{rid} .accept")
         await page.wait_for_selector("#call:not([hidden])")

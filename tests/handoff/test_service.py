@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from dialogue.engine import AgentHandBack, HandoffAccepted, HandoffDeclined
 from dialogue.gates import InputGate, OutputGate, TakeoverSwitch
 from handoff.live import LiveCall
-from handoff.models import Agent, FollowUpTask, HandoffRequestRow, Offer
+from handoff.models import Agent, ConsoleEvent, FollowUpTask, HandoffRequestRow, Offer
 from handoff.service import HandoffRequest, Reason
 from handoff.settings import HandoffSettings
 from handoff.state import Console, build_console
@@ -421,3 +421,26 @@ async def test_restart_closes_offers_left_open_by_a_crash(console: Console) -> N
     again.service.set_presence(a, "available")
     rid2 = await again.service.request_handoff(request("CA1"))  # the same call can be offered again
     assert _offers(again)[-1][1] == "offered" and rid2 != rid
+
+
+async def test_later_scores_reach_the_agent_holding_the_offer(console: Console) -> None:
+    a, _b, _ = _agents(console)
+    console.registry.register(LiveCall("CA1", FakeControl()))
+    rid = await console.service.request_handoff(request())
+    await settle()
+    assert _offers(console) == [(a, "offered")]
+    later = (Reason("asked_how", "询问办理方式", "asked how to apply"),)
+    console.service.score_update("CA1", 0.97, "A", later)
+    console.service.score_update("CA1", 0.97, "A", later)  # unchanged: nothing new to show
+    console.service.score_update("CA9", 0.5, "B", later)  # no request for that call
+    with console.db.read() as s:
+        events = list(s.scalars(select(ConsoleEvent).where(ConsoleEvent.kind == "score")))
+    assert [(e.user_id, e.payload["request_id"], e.payload["score"]) for e in events] == [
+        (a, rid, 0.97)
+    ]
+    assert events[0].payload["reasons"][0]["code"] == "asked_how"
+    card = console.service.offer_card(console.service._active["CA1"])
+    assert card["score"] == 0.97 and card["reasons"][0]["code"] == "asked_how"
+    with console.db.read() as s:  # the request row keeps the score it was asked with
+        row = s.get(HandoffRequestRow, rid)
+        assert row is not None and row.score == 0.91

@@ -15,7 +15,7 @@ from dialer.service import create_campaign, start_campaign
 from dialogue.engine import HandoffDeclined, ScriptEngine, Utterance
 from dialogue.live_scoring import CallScoring
 from dialogue.pipeline import CallInfo
-from dialogue.scoring import HandoffRequest
+from dialogue.scoring import HandoffRequest, ScoreUpdate
 from dialogue.script_brain import ScriptBrainFactory
 from handoff.models import HandoffRequestRow
 from handoff.state import build_console
@@ -46,6 +46,10 @@ def _attempt(db: Database, **spec: object) -> int:
 class Routed:
     def __init__(self) -> None:
         self.requests: list[HandoffRequest] = []
+        self.updates: list[tuple[str, ScoreUpdate]] = []
+
+    def score_update(self, call_sid: str, update: ScoreUpdate) -> None:
+        self.updates.append((call_sid, update))
 
     async def route(self, req: HandoffRequest, feed: Feed) -> None:
         self.requests.append(req)
@@ -94,6 +98,9 @@ def test_a_dialer_call_gets_its_customer_scorer_and_outcome(db: Database) -> Non
     assert "王芳" in said  # the customer came from the attempt, not the stream
     assert router.requests and router.requests[0].customer_id is not None
     assert fed == [HandoffDeclined()]  # the router's answer went back to the engine
+    # every turn's score went to the router too (the agent's card follows the call)
+    assert [sid for sid, _ in router.updates] == ["CA1"] * 3
+    assert router.updates[-1][1].score == router.requests[0].score
     observer.observe(engine, fed[0], engine.handle(fed[0]), barge_in=False)
     observer.finished(engine, engine.disposition or "customer_hangup")
 
