@@ -291,6 +291,9 @@ class PromptRenderer:
         return self.misses - before
 
 
+RENDER_KEEPALIVE_S = 1.0  # how often a pending render refreshes its audio context
+
+
 class Pyttsx3TTSService(TTSService):
     """pipecat TTS service on the process's pyttsx3 renderer and a disk cache."""
 
@@ -324,8 +327,22 @@ class Pyttsx3TTSService(TTSService):
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame | None, None]:
         t0 = time.perf_counter()
+        render = asyncio.ensure_future(
+            self._prompts.get_at(text, self._voice, self._rate, self.sample_rate)
+        )
         try:
-            audio = await self._prompts.get_at(text, self._voice, self._rate, self.sample_rate)
+            # A cache miss waits for the renderer (seconds on a loaded machine); pipecat
+            # drops a context with no audio after ``stop_frame_timeout_s``, so the
+            # context is kept alive while its render is under way.
+            while True:
+                done, _ = await asyncio.wait({render}, timeout=RENDER_KEEPALIVE_S)
+                if done:
+                    break
+                self._refresh_audio_context(context_id)
+            audio = render.result()
+        except asyncio.CancelledError:
+            render.cancel()
+            raise
         except Exception as exc:
             yield ErrorFrame(error=f"pyttsx3 render failed: {type(exc).__name__}")
             return
