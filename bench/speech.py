@@ -14,9 +14,11 @@ Rows:
     websockets (Twilio Media Streams, 20 ms mu-law), started at ``--cps`` calls/second;
     the customer speaks about 40 % of the time, in the simulator's Korean voice
     (``simulator.tts``: respelled, espeak-ng ``ko``, the audio simulated customers send),
-    and the bot answers each utterance. Turn latency = end of customer speech (voiced audio, trimmed) -> first bot
-    audio frame received; answer -> greeting = websocket open -> first bot audio;
-    underruns = bot audio arriving after a 60 ms carrier jitter buffer ran dry mid-prompt.
+    and the bot answers each utterance. Turn latency = end of customer speech (voiced
+    audio, trimmed) -> first bot audio frame received; answer -> greeting = websocket
+    open -> first bot audio; underruns = bot audio arriving after a 60 ms carrier jitter
+    buffer ran dry mid-prompt (a dry buffer after a whole prompt, the longest run of
+    audio seen for the greeting or the loop's prompt, is the gap between two prompts).
 (c) ``free``: the same with free decoding (no grammar).
 
 CPU and memory are read with psutil from the worker processes (and the client process,
