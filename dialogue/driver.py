@@ -200,7 +200,11 @@ class ScriptDriver(FrameProcessor):
         )
         await self._cancel_no_input()
         event = self._events.utterance(j.text, j.confidence, j.alternatives if j.accepted else ())
-        await self._feed(event, heard=j.heard)
+        said = await self._feed(event, heard=j.heard)
+        if not said and self._pending_turn is not None and self._pending_turn[0] is res:
+            # no spoken answer (waiting for an agent, say): the next prompt is not its reply
+            self._pending_turn = None
+            self._record_turn(res, None)
 
     def _record_turn(self, res: AsrResult, response: float | None) -> None:
         self._recorder.turn(
@@ -231,18 +235,18 @@ class ScriptDriver(FrameProcessor):
 
     # -- the engine -------------------------------------------------------------------------
 
-    async def _feed(self, event: object | None, heard: str | None = None) -> None:
+    async def _feed(self, event: object | None, heard: str | None = None) -> bool:
         """One turn: the event (None: the call's start) into the brain, then the observer
-        (the scorer), then the actions out."""
+        (the scorer), then the actions out. Whether the bot says something in answer."""
         if self._ending:
-            return
+            return False
         try:
             actions = list(self.brain.start() if event is None else self.brain.handle(event))
         except Exception as exc:
             logger.exception("script engine failed", call_id=self.call_id)
             self.error = type(exc).__name__
             await self._end("error")
-            return
+            return False
         barge_in, self._barge_in = self._barge_in, False
         if self._observer is not None:
             try:
@@ -254,9 +258,9 @@ class ScriptDriver(FrameProcessor):
                 task = self.create_task(later, "turn_observer")
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
-        await self._apply(actions)
+        return await self._apply(actions)
 
-    async def _apply(self, actions: Sequence[object]) -> None:
+    async def _apply(self, actions: Sequence[object]) -> bool:
         said = False
         for action in actions:
             self.actions.append(action)
@@ -301,6 +305,7 @@ class ScriptDriver(FrameProcessor):
                         await result
         if not said and not self._bot_speaking:
             self._arm_no_input()
+        return said
 
     async def _end(self, disposition: str) -> None:
         if self._ending:

@@ -33,8 +33,14 @@ INTEREST = ("관심 없어요", "다시 전화 주세요")
 class FakeBrain:
     """greet --(네 맞습니다)--> offer --(관심 없어요/관심 있어요)--> end; two no-inputs end."""
 
-    def __init__(self, no_input_s: float = 3.0, greeting_interruptible: bool = True) -> None:
+    def __init__(
+        self,
+        no_input_s: float = 3.0,
+        greeting_interruptible: bool = True,
+        silent_on: str | None = None,
+    ) -> None:
         self._state = "greet"
+        self.silent_on = silent_on  # an utterance the brain answers with silence
         self._ended = False
         self.events: list[object] = []
         self.no_inputs = 0
@@ -70,6 +76,8 @@ class FakeBrain:
                 ExpectPhrases(self._phrases(), False, self.no_input_s),
             ]
         if isinstance(event, Utterance):
+            if event.text and event.text == self.silent_on:
+                return [ExpectPhrases(self._phrases(), False, self.no_input_s)]
             if self._state == "greet" and event.text == "네 맞습니다":
                 self._state = "offer"
                 return [

@@ -175,6 +175,20 @@ async def test_no_input_timeouts_wait_while_an_agent_has_the_call(harness: Harne
     assert bot == ["greeting"]
 
 
+async def test_a_turn_the_bot_does_not_answer_has_no_response_latency(
+    harness: Harness, speak: Callable[..., bytes]
+) -> None:
+    harness.brain_kwargs = {"no_input_s": 1.0, "silent_on": "아니요"}
+    async with harness.call("CA320", token="s3cret") as call:
+        await call.wait_bot_quiet()
+        await call.send_pcm(speak("아니요"))
+        await call.silence(2.5)  # the no-input re-prompt plays meanwhile
+    turns = harness.recorder.turns["CA320"]
+    assert turns and turns[0].accepted and turns[0].response_latency_s is None
+    bot = [r.prompt_id for r in harness.recorder.rows["CA320"] if r.speaker == "bot"]
+    assert bot[:2] == ["greeting", "reprompt"]
+
+
 async def test_bad_token_is_refused(harness: Harness) -> None:
     async with harness.call("CA400", token="wrong") as call:
         await asyncio.sleep(0.5)
