@@ -130,6 +130,14 @@ def judge(
     return Judgement(True, grammar.by_units[chosen], chosen, conf, alternatives=others)
 
 
+def may_continue(judgement: Judgement, grammar: Grammar) -> bool:
+    """Whether a no-match may be the first part of a reply with a pause in it, worth
+    waiting for more speech (VoiceXML's incomplete timeout): the words heard are not a
+    whole phrase. A whole phrase heard with too little confidence is final at once (the
+    complete timeout, already spent in VAD's stop)."""
+    return not judgement.accepted and judgement.heard not in grammar.by_units
+
+
 def judge_free(result: Mapping[str, Any]) -> Judgement:
     """Free decoding: the text as heard, confidence = mean word confidence."""
     confs = word_confidences(result)

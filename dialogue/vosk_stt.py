@@ -59,7 +59,15 @@ from pipecat.services.settings import STTSettings
 from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
 
-from dialogue.grammar import Grammar, Judgement, UnitSplitter, build_grammar, judge, judge_free
+from dialogue.grammar import (
+    Grammar,
+    Judgement,
+    UnitSplitter,
+    build_grammar,
+    judge,
+    judge_free,
+    may_continue,
+)
 
 CHUNK_S = 0.1  # audio handed to Vosk per call
 PREROLL_S = 0.6  # audio kept before VAD start: its 0.2 s confirmation, batching, margin
@@ -384,7 +392,7 @@ class VoskSTTService(STTService):
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
             # The final goes out before the stop frame, so turn logic sees it first.
             res = await self._decode_final(frame.stop_secs)
-            if res is not None and self._should_hold(res):
+            if res is not None and self._should_hold(res, self._active):
                 self._held = (frame, direction, res)
                 self._hold_task = self.create_task(self._hold_then_push(), "incomplete")
                 return
@@ -396,9 +404,12 @@ class VoskSTTService(STTService):
             await self._push_held()
         await super().process_frame(frame, direction)
 
-    def _should_hold(self, res: AsrResult) -> bool:
-        """A grammar-mode no-match may be the first half of a reply with a pause in it."""
-        return self._incomplete_s > 0 and not res.free_decoding and not res.accepted
+    def _should_hold(self, res: AsrResult, recs: _Recognizers | None) -> bool:
+        """A grammar-mode no-match that is not a whole phrase may be the first half of a
+        reply with a pause in it."""
+        if self._incomplete_s <= 0 or res.free_decoding or recs is None or recs.grammar is None:
+            return False
+        return may_continue(res.judgement, recs.grammar)
 
     async def _hold_then_push(self) -> None:
         start = time.monotonic()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from dialogue.asr_models import Vocabulary
-from dialogue.grammar import BARRIER_ENTRY, build_grammar, judge, judge_free
+from dialogue.grammar import BARRIER_ENTRY, build_grammar, judge, judge_free, may_continue
 
 V = Vocabulary(frozenset({"네", "맞", "습니다", "아니요", "관심", "없어요", "있어요"}))
 
@@ -76,3 +76,20 @@ def test_empty_and_free_decoding() -> None:
     assert judge(_nbest(""), None, g, min_confidence=0.7).reason == "empty"
     j = judge_free(_mbr([("내일", 0.8), ("세시", 0.6)]))
     assert j.accepted and j.text == "내일 세시" and abs(j.confidence - 0.7) < 1e-9
+
+
+def test_only_a_no_match_that_is_not_a_whole_phrase_may_continue() -> None:
+    g = build_grammar(["네 맞습니다", "관심 없어요"], V)
+    whole_low = judge(
+        _nbest("네 맞 습니다"),
+        _mbr([("네", 0.4), ("맞", 0.9), ("습니다", 0.9)]),
+        g,
+        min_confidence=0.7,
+    )
+    assert not whole_low.accepted and not may_continue(whole_low, g)  # complete, just unsure
+    part = judge(_nbest("없어요"), _mbr([("없어요", 0.9)]), g, min_confidence=0.7)
+    assert not part.accepted and may_continue(part, g)  # maybe "관심 ... 없어요"
+    empty = judge(_nbest(""), None, g, min_confidence=0.7)
+    assert may_continue(empty, g)
+    ok = judge(_nbest("관심 없어요"), _mbr([("관심", 0.9), ("없어요", 0.9)]), g, min_confidence=0.7)
+    assert ok.accepted and not may_continue(ok, g)
