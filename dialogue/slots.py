@@ -62,10 +62,13 @@ _ZH_DIGITS = {
 }
 
 
-def _zh_number(s: str) -> int:
-    """一 -> 1, 十二 -> 12, 二十五 -> 25, 三十 -> 30."""
+def _zh_number(s: str) -> int | None:
+    """一 -> 1, 十二 -> 12, 二十五 -> 25, 三十 -> 30; None for a run that is no numeral
+    (十十, 二十十: a misrecognition), which is then left as it was heard."""
     if "十" in s:
         tens, _, ones = s.partition("十")
+        if (tens and tens not in _ZH_DIGITS) or (ones and ones not in _ZH_DIGITS):
+            return None
         return (_ZH_DIGITS[tens] if tens else 1) * 10 + (_ZH_DIGITS[ones] if ones else 0)
     n = 0
     for ch in s:
@@ -73,8 +76,13 @@ def _zh_number(s: str) -> int:
     return n
 
 
+def _zh_digit_run(m: re.Match[str]) -> str:
+    n = _zh_number(m.group())
+    return m.group() if n is None else str(n)
+
+
 def _zh_digits(text: str) -> str:
-    return re.sub(r"[零〇一二两三四五六七八九十]+", lambda m: str(_zh_number(m.group())), text)
+    return re.sub(r"[零〇一二两三四五六七八九十]+", _zh_digit_run, text)
 
 
 _EN_NUMBERS = {

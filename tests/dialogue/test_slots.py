@@ -59,6 +59,14 @@ def test_chinese_ambiguous(text: str, reason: str) -> None:
     assert r.value is None and r.reason == reason
 
 
+@pytest.mark.parametrize("text", ["明天十十点", "二十十点", "十一十点", "十点十十分"])
+def test_chinese_garbled_numerals_do_not_crash(text: str) -> None:
+    """A run of numerals that is no number (several 十, as misrecognition makes) is not
+    a time: the parser says so instead of raising."""
+    r = parse_callback_time(text, NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is not None or r.reason
+
+
 def test_day_without_time_is_approximate() -> None:
     r = parse_callback_time("明天吧", NOW, "Asia/Shanghai", "zh-CN")
     assert r.approximate and r.value is not None and r.value.hour == 10

@@ -234,3 +234,39 @@ def test_added_korean_phrasings_are_in_the_vosk_vocabulary() -> None:
         for phrase in bank[intent]:
             _, unknown = vocab.to_model_units(phrase)
             assert not unknown, phrase
+
+
+@pytest.mark.parametrize(
+    "script_id", ["points_reminder", "wealth_followup", "dormant_reactivation"]
+)
+def test_chinese_phrasings_are_understood_by_the_zh_scripts(script_id: str) -> None:
+    """Every zh-CN phrasing a simulated customer can say (shared bank and persona
+    overrides) is taken as the intent it means, in every state of the script that
+    listens for that intent: the scripts cover what the customers say."""
+    from dialogue.labelled_calls import shipped_script
+    from dialogue.matching import Lexicon
+    from simulator.textcall_runner import expected_intent
+
+    script = shipped_script(script_id, "zh-CN")
+    phrasings: dict[str, set[str]] = {i: set(p) for i, p in load_reply_bank()["zh-CN"].items()}
+    for persona in load_personas().values():
+        for intent, phrases in persona.replies.get("zh-CN", {}).items():
+            phrasings.setdefault(intent, set()).update(phrases)
+    wrong: list[tuple[str, str, str, str | None]] = []
+    for state_id in script.states:
+        listens = script.expected_intents(state_id)
+        entries: dict[str, tuple[list[str], int]] = {}
+        for name in listens:  # as the engine compiles a state's lexicon
+            it = script.intent(name)
+            if it is not None:
+                entries[name] = ([*it.phrases_for("zh-CN"), *it.keywords], it.priority)
+        lexicon = Lexicon(entries, "zh-CN")
+        for persona_intent, said in phrasings.items():
+            meant = expected_intent(persona_intent, script)
+            if meant is None or meant not in listens:
+                continue
+            for phrase in sorted(said):
+                m = lexicon.match(phrase)
+                if m is None or m.intent != meant:
+                    wrong.append((state_id, phrase, meant, m.intent if m else None))
+    assert not wrong
