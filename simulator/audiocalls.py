@@ -96,11 +96,17 @@ def audio_outcome(
     """The report row of one answered audio call."""
     turns: list[RecognizedTurn] = []
     said = [t for t in (callee.said if callee else []) if t.text and not t.hangup]
-    for meant, (_heard, recognized) in zip(said, result.turns, strict=False):
+    for meant, (heard, recognized) in zip(said, result.turns, strict=False):
         expected = expected_intent(meant.intent, script) if meant.intent else None
         if expected is not None:
             turns.append(
-                RecognizedTurn(expected=expected, recognized=recognized, language=language)
+                RecognizedTurn(
+                    expected=expected,
+                    recognized=recognized,
+                    language=language,
+                    said=meant.text or "",
+                    heard=heard,
+                )
             )
     return CallOutcome(
         customer_id=external_id,

@@ -37,6 +37,8 @@ class RecognizedTurn(BaseModel):
     expected: str
     recognized: str | None
     language: str
+    said: str = ""  # the persona's words
+    heard: str = ""  # what reached the script engine (ASR, or the text with word errors)
 
 
 class CallOutcome(BaseModel):
@@ -123,6 +125,7 @@ class SimulationReport(BaseModel):
     recognition: Recognition
     handoff: HandoffStats
     turn_latency: LatencyStats
+    calls: list[CallOutcome] = Field(default_factory=list)  # every customer, for drilling in
 
     @property
     def grade_accuracy(self) -> float | None:
@@ -205,6 +208,7 @@ def build_report(
             wait=LatencyStats.of(waits),
         ),
         turn_latency=LatencyStats.of([x for o in items for x in o.turn_latencies_s]),
+        calls=list(items),
     )
 
 
@@ -317,6 +321,24 @@ th:first-child,td:first-child{text-align:left}th{background:#f2f4f7}
 """
 
 
+def _misunderstood(
+    r: SimulationReport, limit: int = 200
+) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The replies the bot took for another intent or none (HTML page only)."""
+    rows = [
+        [o.customer_id, o.persona_id, t.said, t.heard, t.expected, t.recognized or "-"]
+        for o in r.calls
+        for t in o.turns
+        if t.recognized != t.expected
+    ]
+    if not rows:
+        return []
+    title = "Misunderstood replies" + (
+        f" (first {limit} of {len(rows)})" if len(rows) > limit else ""
+    )
+    return [(title, ["customer", "persona", "said", "heard", "meant", "understood"], rows[:limit])]
+
+
 def render_html(r: SimulationReport) -> str:
     """A readable page with no external resources."""
     parts = [
@@ -327,7 +349,7 @@ def render_html(r: SimulationReport) -> str:
         f"<p class='meta'>{html.escape(_summary(r))}; personas: "
         f"{html.escape(', '.join(r.personas))}; generated {r.generated_at.isoformat()}</p>",
     ]
-    for title, header, rows in _sections(r):
+    for title, header, rows in [*_sections(r), *_misunderstood(r)]:
         parts.append(f"<h2>{html.escape(title)}</h2><table><thead><tr>")
         parts.extend(f"<th>{html.escape(h)}</th>" for h in header)
         parts.append("</tr></thead><tbody>")

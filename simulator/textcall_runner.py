@@ -211,7 +211,13 @@ class TextCallRunner:
             if turn.text is not None and meant is not None:
                 recognized = recognized_intent(actions)
                 out.turns.append(
-                    RecognizedTurn(expected=meant, recognized=recognized, language=self.language)
+                    RecognizedTurn(
+                        expected=meant,
+                        recognized=recognized,
+                        language=self.language,
+                        said=(reply.text or "") if reply else "",
+                        heard=turn.text,
+                    )
                 )
         # ended by the script (an end state, or the agent's call): the call was completed
         completed = engine.ended

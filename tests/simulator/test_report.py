@@ -26,7 +26,13 @@ def outcomes() -> list[CallOutcome]:
             turn_latencies_s=[0.3, 0.5],
             turns=[
                 RecognizedTurn(expected="yes", recognized="yes", language="ko-KR"),
-                RecognizedTurn(expected="ask_how", recognized="no", language="ko-KR"),
+                RecognizedTurn(
+                    expected="ask_how",
+                    recognized="no",
+                    language="ko-KR",
+                    said="어떻게 해요",
+                    heard="아니요",
+                ),
             ],
         ),
         CallOutcome(
@@ -111,6 +117,9 @@ def test_json_round_trip_and_files(tmp_path: Path) -> None:
     page = h.read_text()
     assert page.startswith("<!doctype html>") and "http" not in page.split("<body>")[0].lower()
     assert "Intent grade" in page and "deposit_ko" in page and "66.7 %" in page
+    # every call is in the JSON; the misunderstood replies are listed on the page
+    assert [c["customer_id"] for c in data["calls"]] == ["c1", "c2", "c3", "c4", "c5"]
+    assert "Misunderstood replies" in page and "어떻게 해요" in page and "아니요" in page
 
 
 def test_html_escapes() -> None:
