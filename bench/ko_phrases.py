@@ -144,7 +144,6 @@ def run(
     from dialogue.asr_models import ModelRegistry
     from dialogue.grammar import build_grammar, judge
     from dialogue.labelled_calls import shipped_script
-    from dialogue.matching import Lexicon
     from dialogue.speech_settings import SpeechSettings
     from simulator import audio
     from simulator.textcall_runner import expected_intent
@@ -174,14 +173,7 @@ def run(
         sid = states[0]
         grammar = build_grammar(script.all_phrases(sid), vocab)
         listened = script.expected_intents(sid)
-        lexicon = Lexicon(
-            {
-                n: ([*it.phrases_for("ko-KR"), *it.keywords], it.priority)
-                for n in listened
-                if (it := script.intent(n)) is not None
-            },
-            "ko-KR",
-        )
+        lexicon = script.lexicon(sid)
         rec = KaldiRecognizer(model, 8000, grammar.vosk_json())
         rec.SetWords(True)
         if strategy != "mbr":

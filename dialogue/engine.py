@@ -263,13 +263,7 @@ class ScriptEngine:
     def _lexicon(self, state_id: str) -> Lexicon:
         lx = self._lexicons.get(state_id)
         if lx is None:
-            entries: dict[str, tuple[list[str], int]] = {}
-            for name in self.script.expected_intents(state_id):
-                it = self.script.intent(name)
-                if it is None:
-                    continue
-                entries[name] = ([*it.phrases_for(self.language), *it.keywords], it.priority)
-            lx = Lexicon(entries, self.language)
+            lx = self.script.lexicon(state_id)
             self._lexicons[state_id] = lx
         return lx
 

@@ -4,6 +4,13 @@ Both sides are normalised the same way, so a lexicon phrase and what the recogni
 meet in one form: full-width to half-width, lower case, traditional to simplified for
 common characters, no punctuation, no filler words, repeats collapsed. Chinese and Korean
 are compared with spaces removed (ASR spaces are arbitrary there); other languages by words.
+
+Matching reads a phrase the way a person would, from per-language tables (Chinese so far):
+a phrase inside a longer common word is not that phrase (行 in 银行, 要 in 要多久, 想 in
+想一想); a phrase governed by a negation just before it is void (怎么兑换 in 不用告诉我怎么
+兑换, 人工 in 不需要人工) unless the phrase itself carries a negation (不需要, 不要再打了);
+and an intent's ``not_if`` words void it for the whole utterance (agree is never taken from
+"好的，我考虑一下").
 """
 
 from __future__ import annotations
@@ -50,6 +57,10 @@ _FILLERS: dict[str, tuple[str, ...]] = {
     "ko": ("음", "으음", "어어", "저기"),
     "en": ("um", "umm", "uh", "uhh", "er", "erm", "hmm", "ah", "like", "well"),
 }
+# Reduplicated verbs whose repeat changes the meaning, kept apart from emphatic repeats
+# (对对对 -> 对): 想想 (think it over) is not 想 (want). Written in the A一A form, which
+# means the same and survives repeat collapsing.
+_REDUPLICATED: dict[str, tuple[tuple[str, str], ...]] = {"zh": (("想想", "想一想"),)}
 _PUNCT_CATS = ("P", "S")  # punctuation and symbols
 _MAX_REPEAT_UNIT = 8
 
@@ -103,6 +114,8 @@ def _normalize_once(text: str, language: str) -> str:
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
             prev = s
+            for aa, a_yi_a in _REDUPLICATED["zh"]:
+                s = s.replace(aa, a_yi_a)
             s = _collapse_repeats(s)
             for f in _FILLERS["zh"]:
                 s = s.replace(f, "")
@@ -116,17 +129,188 @@ def _normalize_once(text: str, language: str) -> str:
     return " ".join(words)
 
 
-def _contains(text: str, phrase: str, language: str) -> int:
-    """Start index of ``phrase`` in ``text`` (both normalised), or -1."""
+def _find_all(text: str, phrase: str, language: str) -> list[int]:
+    """Start indices of ``phrase`` in ``text`` (both normalised); words whole outside CJK."""
     if not phrase:
-        return -1
+        return []
     if _is_cjk_lang(language):
-        return text.find(phrase)
-    # whole words only
-    m = re.search(r"(?:^| )" + re.escape(phrase) + r"(?= |$)", text)
-    if m is None:
-        return -1
-    return m.start() + (1 if text[m.start()] == " " else 0)
+        out: list[int] = []
+        i = text.find(phrase)
+        while i >= 0:
+            out.append(i)
+            i = text.find(phrase, i + 1)
+        return out
+    pattern = r"(?:^| )" + re.escape(phrase) + r"(?= |$)"
+    return [m.start() + (1 if text[m.start()] == " " else 0) for m in re.finditer(pattern, text)]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a language reads phrases in context; all entries in normalised form.
+
+    ``verbal``: negations of wanting or needing (不用, 别) -> how many characters may stand
+    between the cue and the phrase it governs (不用告诉我怎么兑换: 3); an embedded subject is
+    inside the scope (不需要你帮我转人工). ``clausal``: negations of a statement (不是, 没有,
+    bare 不) -> the same, but a subject pronoun right after the cue starts a new clause
+    (没有，我想问一下怎么兑换); ``subjects`` are those pronouns. ``not_negation``: words
+    holding a cue that negate nothing (不好意思, 不知道, 别人). ``scope_ends``: words that
+    end a negation's scope (但是).
+    ``rhetorical``: (cue, final particle): the cue is a rhetorical question when the
+    utterance ends with the particle (你不是机器人吗). ``words``: common words a phrase may
+    sit inside without being meant (行 in 银行, 要 in 要多久); a phrase that is such a word
+    is still itself. An A-not-A question (要不要, 行不行, 可不可以) negates nothing and hides
+    the phrases inside it: it asks, it does not answer.
+    """
+
+    verbal: Mapping[str, int]
+    clausal: Mapping[str, int]
+    not_negation: tuple[str, ...]
+    scope_ends: tuple[str, ...]
+    rhetorical: tuple[tuple[str, str], ...]
+    subjects: tuple[str, ...]
+    words: tuple[str, ...]
+    a_not_a: tuple[str, ...]  # the "not" of an A-not-A question
+
+
+_READINGS: dict[str, Reading] = {
+    "zh": Reading(
+        verbal={
+            "不用": 4,
+            "不要": 4,
+            "不想": 4,
+            "不需要": 4,
+            "不必": 4,
+            "无需": 4,
+            "没必要": 4,
+            "用不着": 4,
+            "不愿意": 4,
+            "不打算": 4,
+            "别": 4,
+            "甭": 4,
+        },
+        clausal={"不是": 2, "没有": 2, "不太": 1, "不怎么": 1, "不": 0, "没": 0},
+        not_negation=(
+            "不好意思",
+            "不知道",
+            "不清楚",
+            "不懂",
+            "不过",
+            "不错",
+            "不客气",
+            "不要紧",
+            "不管",
+            "不得不",
+            "不然",
+            "差不多",
+            "对不起",
+            "了不起",
+            "没关系",
+            "没事",
+            "没错",
+            "没想到",
+            "别人",
+            "别的",
+            "别家",
+            "别处",
+            "特别",
+            "区别",
+            "分别",
+            "级别",
+            "识别",
+        ),
+        scope_ends=("但是", "可是", "不过", "只是", "而是", "所以"),
+        rhetorical=(("不是", "吗"),),
+        subjects=("我", "你", "您", "他", "她"),
+        words=(
+            "银行",
+            "对不起",
+            "对于",
+            "对面",
+            "对方",
+            "对账",
+            "想法",
+            "没想到",
+            "想一想",
+            "重要",
+            "主要",
+            "要是",
+            "要求",
+            "要多久",
+            "要多长",
+            "要多少",
+            "要钱",
+            "要花钱",
+            "要收费",
+            "要交钱",
+            "可不可以",
+            "需要多久",
+            "需要多长",
+            "需要多少",
+            "需要钱",
+            "需要交钱",
+        ),
+        a_not_a=("不", "没"),
+    ),
+}
+_NO_READING = Reading({}, {}, (), (), (), (), (), ())
+
+
+def _reading(language: str) -> Reading:
+    return _READINGS.get(base_language(language), _NO_READING)
+
+
+def _spans(text: str, words: Iterable[str], language: str) -> list[tuple[int, int]]:
+    return [(i, i + len(w)) for w in words for i in _find_all(text, w, language)]
+
+
+def _a_not_a_spans(text: str, rd: Reading, language: str) -> list[tuple[int, int]]:
+    """Spans of A-not-A questions, 要不要 and 有没有: the A, the not, the A again."""
+    out: list[tuple[int, int]] = []
+    for neg in rd.a_not_a:
+        for i in _find_all(text, neg, language):
+            j = i + len(neg)
+            if i > 0 and j < len(text) and text[i - 1] == text[j]:
+                out.append((i - 1, j + 1))
+    return out
+
+
+def _inside(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in spans)
+
+
+_Cue = tuple[int, int, int, bool]  # start, end, window, clausal
+
+
+def _cues(text: str, rd: Reading, language: str) -> list[_Cue]:
+    """The negation cues in ``text`` that do negate."""
+    quiet = _spans(text, rd.not_negation, language) + _a_not_a_spans(text, rd, language)
+    out: list[_Cue] = []
+    for clausal, table in ((False, rd.verbal), (True, rd.clausal)):
+        for cue, window in table.items():
+            if any(cue == c and text.endswith(p) for c, p in rd.rhetorical):
+                continue
+            for i in _find_all(text, cue, language):
+                if not _inside((i, i + len(cue)), quiet):
+                    out.append((i, i + len(cue), window, clausal))
+    return out
+
+
+def _negated(text: str, start: int, cues: Sequence[_Cue], rd: Reading) -> bool:
+    """Is the phrase starting at ``start`` governed by a negation cue before it?"""
+    for cs, ce, window, clausal in cues:
+        if cs >= start or start - ce > window:
+            continue
+        gap = text[ce:start]
+        if any(w in gap for w in rd.scope_ends):
+            continue
+        if clausal and gap.startswith(rd.subjects):
+            continue
+        return True
+    return False
+
+
+def _carries_negation(phrase: str, rd: Reading) -> bool:
+    return any(c in phrase for c in (*rd.verbal, *rd.clausal))
 
 
 @dataclass(frozen=True)
@@ -154,9 +338,14 @@ class Lexicon:
         self,
         intents: Mapping[str, tuple[Sequence[str], int]],
         language: str,
+        not_if: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
-        """``intents``: name -> (phrases and keywords, priority); order breaks ties."""
+        """``intents``: name -> (phrases and keywords, priority); order breaks ties.
+
+        ``not_if``: name -> words that void that intent anywhere in an utterance.
+        """
         self.language = language
+        self._reading = _reading(language)
         self._lexemes: list[Lexeme] = []
         for order, (name, (phrases, priority)) in enumerate(intents.items()):
             seen: set[str] = set()
@@ -165,6 +354,11 @@ class Lexicon:
                 if n and n not in seen:
                     seen.add(n)
                     self._lexemes.append(Lexeme(name, n, priority, order))
+        self._not_if: dict[str, tuple[str, ...]] = {}
+        for name, words in (not_if or {}).items():
+            norm = tuple(n for n in (normalize(w, language) for w in words) if n)
+            if norm:
+                self._not_if[name] = norm
 
     @property
     def lexemes(self) -> tuple[Lexeme, ...]:
@@ -173,16 +367,18 @@ class Lexicon:
     def match(self, text: str) -> Match | None:
         """The best intent in ``text``.
 
-        A phrase found inside a longer found phrase (需要 inside 不需要) does not count;
-        then the highest priority wins, then the longest phrase, then definition order.
+        A phrase found inside a longer found phrase (需要 inside 不需要) does not count, nor
+        one inside a longer common word or an A-not-A question (行 in 银行, 要 in 要不要),
+        nor one governed by a negation (人工 in 不需要人工), nor an intent one of whose
+        ``not_if`` words was said; then the highest priority wins, then the longest
+        phrase, then definition order.
         """
         norm = normalize(text, self.language)
         if not norm:
             return None
         hits: list[tuple[Lexeme, int, int]] = []
         for lx in self._lexemes:
-            start = _contains(norm, lx.text, self.language)
-            if start >= 0:
+            for start in _find_all(norm, lx.text, self.language):
                 hits.append((lx, start, start + len(lx.text)))
         if not hits:
             return None
@@ -194,6 +390,27 @@ class Lexicon:
                 for o in hits
             )
         ]
+        rd = self._reading
+        if rd is not _NO_READING:
+            lang = self.language
+            words = _spans(norm, rd.words, lang) + _a_not_a_spans(norm, rd, lang)
+            cues = _cues(norm, rd, lang)
+            kept = [
+                h
+                for h in kept
+                if not any(a <= h[1] and h[2] <= b and b - a > h[2] - h[1] for a, b in words)
+                and (_carries_negation(h[0].text, rd) or not _negated(norm, h[1], cues, rd))
+            ]
+        if self._not_if:
+            kept = [
+                h
+                for h in kept
+                if not any(
+                    _find_all(norm, w, self.language) for w in self._not_if.get(h[0].intent, ())
+                )
+            ]
+        if not kept:
+            return None
         best = max(kept, key=lambda h: (h[0].priority, h[2] - h[1], -h[0].order))
         lx = best[0]
         return Match(lx.intent, lx.text, lx.text == norm, len(lx.text) / len(norm))

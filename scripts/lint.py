@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from scripts.loader import ScriptLoadError, load_script
-from scripts.schema import BUILTIN_VARIABLES, REQUIRED_GLOBALS, Script, placeholders
+from scripts.schema import BUILTIN_VARIABLES, REQUIRED_GLOBALS, Intent, Script, placeholders
 from tailcall.errors import TailcallError
 
 Severity = Literal["error", "warning"]
@@ -387,6 +387,31 @@ def duplicate_phrases(ctx: _Ctx) -> None:
                         ("states", sid),
                         f"phrase {p!r} belongs to both {other!r} and {name!r}",
                     )
+
+
+@rule
+def never_matching_phrases(ctx: _Ctx) -> None:
+    """never-matches: a phrase contains one of its own intent's ``not_if`` words."""
+    from dialogue.matching import normalize
+
+    s = ctx.script
+    lang = s.language
+    sep = "" if _base(s) in ("zh", "ko", "ja") else " "  # whole words outside CJK
+    for section in ("intents", "global_intents"):
+        table: dict[str, Intent] = dict(getattr(s, section))
+        for name, it in table.items():
+            voids = [(w, normalize(w, lang)) for w in it.not_if_for(lang)]
+            for p in (*it.phrases_for(lang), *it.keywords):
+                n = normalize(p, lang)
+                for w, nw in voids:
+                    if nw and f"{sep}{nw}{sep}" in f"{sep}{n}{sep}":
+                        ctx.add(
+                            "warning",
+                            "never-matches",
+                            (section, name),
+                            f"{name!r} phrase {p!r} contains its not_if word {w!r}: "
+                            "it can never match",
+                        )
 
 
 # --------------------------------------------------------------------------- running

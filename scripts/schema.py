@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from tailcall.zones import check_zone
+
+if TYPE_CHECKING:
+    from dialogue.matching import Lexicon
 
 SCHEMA_PATH = Path(__file__).with_name("script.schema.json")
 
@@ -119,22 +122,37 @@ class Intent(_Model):
     ``phrases`` are whole replies: the speech recognizer listens for exactly these (write
     Korean in the model's word units, e.g. ``맞 습니다``), and the matcher accepts them
     anywhere in an utterance. ``keywords`` are matched only, never put in the grammar.
-    ``phrases`` may also be a mapping of language to list.
+    ``not_if`` words void the intent when said anywhere in the utterance (hesitation is
+    never agreement: 考虑一下 in 好的，我考虑一下). ``phrases`` and ``not_if`` may also be
+    mappings of language to list.
     """
 
     phrases: tuple[str, ...] | dict[str, tuple[str, ...]] = Field(min_length=1)
     keywords: tuple[str, ...] = ()
+    not_if: tuple[str, ...] | dict[str, tuple[str, ...]] = Field(
+        default=(), description="Words that void this intent anywhere in an utterance"
+    )
     dtmf: tuple[str, ...] = Field(default=(), description="Keypad digits meaning this intent")
     priority: int = Field(default=0, description="Higher wins when several intents match")
 
     def phrases_for(self, language: str) -> tuple[str, ...]:
-        if isinstance(self.phrases, dict):
-            base = language.split("-")[0]
-            for key in (language, base):
-                if key in self.phrases:
-                    return self.phrases[key]
-            return ()
-        return self.phrases
+        return _for_language(self.phrases, language)
+
+    def not_if_for(self, language: str) -> tuple[str, ...]:
+        return _for_language(self.not_if, language)
+
+
+def _for_language(
+    words: tuple[str, ...] | dict[str, tuple[str, ...]], language: str
+) -> tuple[str, ...]:
+    """A word list, or the list of ``language`` (or its base language) from a mapping."""
+    if isinstance(words, dict):
+        base = language.split("-")[0]
+        for key in (language, base):
+            if key in words:
+                return words[key]
+        return ()
+    return words
 
 
 class GlobalIntent(Intent):
@@ -323,6 +341,21 @@ class Script(_Model):
         names = list(st.transitions)
         names += [g for g in self.enabled_globals(state_id) if g not in names]
         return names
+
+    def lexicon(self, state_id: str) -> Lexicon:
+        """The matcher of what the state listens for: its intents' phrases and keywords,
+        priorities and ``not_if`` words, in the script's language."""
+        from dialogue.matching import Lexicon
+
+        entries: dict[str, tuple[list[str], int]] = {}
+        not_if: dict[str, tuple[str, ...]] = {}
+        for name in self.expected_intents(state_id):
+            it = self.intent(name)
+            if it is None:
+                continue
+            entries[name] = ([*it.phrases_for(self.language), *it.keywords], it.priority)
+            not_if[name] = it.not_if_for(self.language)
+        return Lexicon(entries, self.language, not_if)
 
     def all_phrases(self, state_id: str) -> tuple[str, ...]:
         """The recognizer grammar of a state: its intents' phrases, slot phrases, globals."""

@@ -35,6 +35,7 @@ RULE_FIXTURES = {
     "prompt_too_long": ("prompt-too-long", "warning", 36),
     "missing_global_intent": ("missing-global-intent", "warning", 22),
     "duplicate_phrase": ("duplicate-phrase", "warning", 35),
+    "never_matches": ("never-matches", "warning", 20),
     "disclosure_barge_in": ("disclosure-barge-in", "warning", 30),
 }
 

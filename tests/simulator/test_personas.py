@@ -244,7 +244,6 @@ def test_chinese_phrasings_are_understood_by_the_zh_scripts(script_id: str) -> N
     overrides) is taken as the intent it means, in every state of the script that
     listens for that intent: the scripts cover what the customers say."""
     from dialogue.labelled_calls import shipped_script
-    from dialogue.matching import Lexicon
     from simulator.textcall_runner import expected_intent
 
     script = shipped_script(script_id, "zh-CN")
@@ -255,12 +254,7 @@ def test_chinese_phrasings_are_understood_by_the_zh_scripts(script_id: str) -> N
     wrong: list[tuple[str, str, str, str | None]] = []
     for state_id in script.states:
         listens = script.expected_intents(state_id)
-        entries: dict[str, tuple[list[str], int]] = {}
-        for name in listens:  # as the engine compiles a state's lexicon
-            it = script.intent(name)
-            if it is not None:
-                entries[name] = ([*it.phrases_for("zh-CN"), *it.keywords], it.priority)
-        lexicon = Lexicon(entries, "zh-CN")
+        lexicon = script.lexicon(state_id)  # as the engine compiles a state's lexicon
         for persona_intent, said in phrasings.items():
             meant = expected_intent(persona_intent, script)
             if meant is None or meant not in listens:
