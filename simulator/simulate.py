@@ -58,6 +58,7 @@ from simulator.personas import Persona, load_personas, load_reply_bank
 from simulator.report import CallOutcome, SimulationReport, build_report
 from simulator.server import AppServer, SimulatorServer
 from simulator.textcall_runner import PoolCapacity, TextCallRunner, TextLinePlan
+from simulator.textcalls import draw_profile
 from tailcall.db import Database, upgrade
 from tailcall.errors import InvalidInput
 from tailcall.settings import Settings
@@ -106,6 +107,34 @@ def assign_personas(
     rng = random.Random(f"{seed}:personas")
     names = sorted(personas)
     return {cid: personas[rng.choice(names)] for cid in ids}
+
+
+def store_profiles(
+    db: Database, list_id: int, assigned: dict[str, Persona], script_id: str, seed: int
+) -> None:
+    """What the bank's CRM would hold of each customer's interest (segment, app views,
+    past campaign responses), drawn from the persona's grade as in the labelled calls the
+    scorer was fitted on, into the imported customer's attributes: text and audio calls
+    then read the same profile from the database, as live calls do."""
+    with db.session() as s:
+        rows = s.scalars(
+            select(Customer)
+            .join(ListMember, ListMember.customer_id == Customer.id)
+            .where(ListMember.list_id == list_id)
+        ).all()
+        for c in rows:
+            persona = assigned.get(c.external_id or "")
+            if persona is None:
+                continue
+            drawn = draw_profile(
+                random.Random(f"{seed}:profile:{c.external_id}"), persona.grade, script_id
+            )
+            c.attributes = {
+                **(c.attributes or {}),
+                "segment": drawn.segment,
+                "app_views": dict(drawn.app_views),
+                "past_responses": dict(drawn.past_responses),
+            }
 
 
 def _select_personas(wanted: Sequence[str]) -> dict[str, Persona]:
@@ -167,6 +196,7 @@ async def _run(
                 ).all()
             )
         by_number = {phones[cid]: p for cid, p in assigned.items() if cid in phones}
+        await asyncio.to_thread(store_profiles, db, summary.list_id, assigned, cfg.script, cfg.seed)
 
         # -- the campaign, through the dialer's service
         # every retryable outcome retried after seconds, not hours: the dialer runs on real time

@@ -55,7 +55,7 @@ from simulator.lines import Answer, CallContext, LineBehaviour
 from simulator.personas import Persona, PersonaPolicy
 from simulator.report import CallOutcome as SimOutcome
 from simulator.report import RecognizedTurn
-from simulator.textcalls import MAX_TURNS, TextCustomer, draw_profile
+from simulator.textcalls import MAX_TURNS, TextCustomer
 from tailcall.clock import Clock
 from tailcall.db import Database
 from tailcall.outcomes import CallParty, FinishedCall, call_party, record_finished_call
@@ -162,7 +162,7 @@ class TextCallRunner:
         nth = self._calls.get(ctx.to, 0) + 1
         self._calls[ctx.to] = nth
         rng = random.Random(f"{self.seed}:textcall:{ctx.to}:{nth}")
-        profile = self._profile(rng, persona, script.id, party.customer)
+        profile = CustomerProfile.from_customer(party.customer)  # as a live call reads it
         engine = ScriptEngine(
             script,
             party.customer,
@@ -256,22 +256,6 @@ class TextCallRunner:
     def _record(self, finished: FinishedCall) -> int:
         with self.db.session() as s:
             return len(record_finished_call(s, finished))
-
-    @staticmethod
-    def _profile(
-        rng: random.Random, persona: Persona, script_id: str, customer: Mapping[str, Any]
-    ) -> CustomerProfile:
-        """Browsing and past responses follow the persona's grade (as in the labelled calls);
-        star level, AUM band and tags are the imported customer's."""
-        drawn = draw_profile(rng, persona.grade, script_id)
-        star = customer.get("star_level")
-        return drawn.model_copy(
-            update={
-                "star_level": star if isinstance(star, int) else drawn.star_level,
-                "aum_band": customer.get("aum_band") or drawn.aum_band,
-                "tags": tuple(customer.get("tags") or drawn.tags),
-            }
-        )
 
     async def _handoff(
         self, ctx: CallContext, call: _Conversation, request: HandoffRequest, out: SimOutcome
