@@ -28,15 +28,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialogue.engine import (
+    AgentHandBack,
     Dtmf,
     EndCall,
+    HandoffAccepted,
     NoInput,
     OfferHandoff,
     Say,
@@ -453,6 +455,10 @@ class IntentScorer:
         self._c = _Conversation()
         self._turns = 0
         self._requested = False
+        # An agent has the call (a handoff accepted, not handed back): the agent's part is
+        # not the bot's conversation (the fitted calls never contain it), so it leaves the
+        # score as it was; the customer hanging up on the agent is not hanging up on the bot.
+        self._with_agent = False
         self._state: str | None = None  # the engine's state before the turn
         self.last: ScoreUpdate | None = None
 
@@ -585,6 +591,12 @@ class IntentScorer:
         speech_s: float | None = None,
     ) -> ScoreUpdate:
         """``observe_turn`` for the turn ``engine`` just handled (what the pipeline calls)."""
+        if isinstance(event, HandoffAccepted):
+            self._with_agent = True
+        elif isinstance(event, AgentHandBack):
+            self._with_agent = False
+        if self._with_agent and self.last is not None:
+            return replace(self.last, handoff_request=None)
         return self.observe_turn(
             TurnObservation.after(
                 engine, event, actions, at=at, heard=heard, barge_in=barge_in, speech_s=speech_s

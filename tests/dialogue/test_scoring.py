@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dialogue.engine import ScriptEngine, Utterance
+from dialogue.engine import (
+    AgentHandBack,
+    CustomerHangup,
+    HandoffAccepted,
+    ScriptEngine,
+    Utterance,
+)
 from dialogue.labelled_calls import shipped_script
 from dialogue.model_files import default_model, model_from_script
 from dialogue.scoring import (
@@ -311,3 +317,25 @@ def test_a_polite_or_vague_no_is_not_a_refusal() -> None:
     assert cues("Let me think about it", "en-US").hesitant
     assert cues("생각해 볼게요", "ko-KR").hesitant
     assert cues("아니요 괜찮습니다", "ko-KR").negative
+
+
+def test_the_agents_part_of_a_call_leaves_the_score_as_it_was() -> None:
+    c = Call(default_model("points_reminder", shipped_script("points_reminder", "zh-CN")))
+    c.say("想了解")
+    before = c.say("怎么兑换")  # the script offers an agent
+    accepted = HandoffAccepted(3)
+    c.scorer.observe(c.engine, accepted, c.engine.handle(accepted), at=NOW)
+    hangup = CustomerHangup()  # the customer ends the call with the agent
+    after = c.scorer.observe(c.engine, hangup, c.engine.handle(hangup), at=NOW)
+    assert (after.score, after.grade, after.turn) == (before.score, before.grade, before.turn)
+    assert after.handoff_request is None
+
+
+def test_after_a_hand_back_the_bots_turns_count_again() -> None:
+    c = Call(default_model("points_reminder", shipped_script("points_reminder", "zh-CN")))
+    c.say("想了解")
+    c.say("怎么兑换")
+    for event in (HandoffAccepted(3), AgentHandBack("points_info")):
+        c.scorer.observe(c.engine, event, c.engine.handle(event), at=NOW)
+    turns = c.scorer.last.turn if c.scorer.last else 0
+    assert c.say("不需要").turn == turns + 1
