@@ -108,7 +108,10 @@ class ScriptDriver(FrameProcessor):
         self._bot_speaking = False
         self._no_input_task: asyncio.Task[None] | None = None
         self._max_task: asyncio.Task[None] | None = None
-        self._pending_turn: tuple[AsrResult, float] | None = None
+        # The customer's last turn awaiting the bot's answer, and when the answer could
+        # start: the end of speech, or (None) the end of the prompt still playing over it
+        # (a prompt that barge-in does not cut), set when that prompt ends.
+        self._pending_turn: tuple[AsrResult, float | None] | None = None
         self._greeting_latency: float | None = None
         self._turns = 0
         self._ending = False
@@ -148,6 +151,8 @@ class ScriptDriver(FrameProcessor):
             self._on_bot_started()
         elif isinstance(frame, BotStoppedSpeakingFrame):
             self._bot_speaking = False
+            if self._pending_turn is not None and self._pending_turn[1] is None:
+                self._pending_turn = (self._pending_turn[0], time.monotonic())
             if direction == FrameDirection.UPSTREAM:
                 self._arm_no_input()
         elif isinstance(frame, TranscriptionFrame) and isinstance(frame.result, AsrResult):
@@ -167,9 +172,9 @@ class ScriptDriver(FrameProcessor):
         if self._greeting_latency is None:
             self._greeting_latency = now - self._t0
         if self._pending_turn is not None:
-            res, _ = self._pending_turn
+            res, since = self._pending_turn
             self._pending_turn = None
-            self._record_turn(res, now - res.speech_end)
+            self._record_turn(res, now - (since if since is not None else now))
         self._cancel_no_input_soon()
 
     def _cancel_no_input_soon(self) -> None:
@@ -184,7 +189,7 @@ class ScriptDriver(FrameProcessor):
             return
         if self._pending_turn is not None:  # the previous turn got no bot audio
             self._record_turn(self._pending_turn[0], None)
-        self._pending_turn = (res, time.monotonic())
+        self._pending_turn = (res, None if self._bot_speaking else res.speech_end)
         self._turns += 1
         self._recorder.transcript(
             self.call_id,

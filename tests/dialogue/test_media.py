@@ -122,6 +122,10 @@ async def test_call_runs_script_and_keeps_disclosure_through_barge_in(
     first = turns[0]
     assert first.accepted and first.response_latency_s is not None
     assert first.response_latency_s < 1.0
+    # the reply spoken over the disclosure is answered when the disclosure ends: its
+    # latency runs from there, not from the end of the customer's speech
+    over = turns[1]
+    assert over.response_latency_s is not None and over.response_latency_s < 1.0
     assert summary.greeting_latency_s is not None and summary.greeting_latency_s < 0.5
     assert harness.hangups == ["CA100"]
     # both channels recorded
