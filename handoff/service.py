@@ -293,15 +293,18 @@ class HandoffService:
     async def hand_back(self, agent_id: int, call_sid: str, state: str | None) -> None:
         active = self._held_by(agent_id, call_sid)
         async with active.lock:
-            live = self.registry.get(call_sid)
-            if live is not None:
-                await live.hand_back(_engine_event("AgentHandBack", state))
+            # The records first, then the bot: these writes block the event loop, and a
+            # slow commit right after the bot's resume prompt is asked for would starve
+            # the prompt's first audio past pipecat's 3 s (the prompt is then dropped).
             active.res, _ = rsv.finish(active.res)
             self._close_request(active, "handed_back", None, None)
             self._release_agent(agent_id)
-        self.bus.publish(
-            "call_done", {"call_sid": call_sid, "how": "handed_back"}, user_id=agent_id
-        )
+            self.bus.publish(
+                "call_done", {"call_sid": call_sid, "how": "handed_back"}, user_id=agent_id
+            )
+            live = self.registry.get(call_sid)
+            if live is not None:
+                await live.hand_back(_engine_event("AgentHandBack", state))
         self._board()
 
     async def end_call(self, agent_id: int, call_sid: str, disposition: str, notes: str) -> None:
