@@ -392,7 +392,7 @@ class VoskSTTService(STTService):
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
             # The final goes out before the stop frame, so turn logic sees it first.
             res = await self._decode_final(frame.stop_secs)
-            if res is not None and self._should_hold(res, self._active):
+            if res is not None and self._should_hold(res):
                 self._held = (frame, direction, res)
                 self._hold_task = self.create_task(self._hold_then_push(), "incomplete")
                 return
@@ -404,12 +404,13 @@ class VoskSTTService(STTService):
             await self._push_held()
         await super().process_frame(frame, direction)
 
-    def _should_hold(self, res: AsrResult, recs: _Recognizers | None) -> bool:
+    def _should_hold(self, res: AsrResult) -> bool:
         """A grammar-mode no-match that is not a whole phrase may be the first half of a
         reply with a pause in it."""
-        if self._incomplete_s <= 0 or res.free_decoding or recs is None or recs.grammar is None:
+        grammar = self._active.grammar if self._active is not None else None
+        if self._incomplete_s <= 0 or res.free_decoding or grammar is None:
             return False
-        return may_continue(res.judgement, recs.grammar)
+        return may_continue(res.judgement, grammar)
 
     async def _hold_then_push(self) -> None:
         start = time.monotonic()
