@@ -59,15 +59,15 @@ def _req(sid: str, skill: str | None = "wealth") -> Any:
 
 def _setup(tmp: Path) -> tuple[Any, Any]:
     from handoff.models import Base  # noqa: F401
-    from tailcall.db import Base as B
-    from tailcall.db import Database, load_models
-    from tailcall.settings import Settings
+    from kernel.db import Base as B
+    from kernel.db import Database
+    from kernel.settings import Settings
 
     settings = Settings(env="test", data_dir=tmp / "var")
     settings.ensure_dirs()
     db = Database(settings)
-    load_models()
     import handoff.models  # noqa: F401
+    import tailcall.schema  # noqa: F401  (every subsystem's tables)
 
     B.metadata.create_all(db.engine)
     return settings, db
@@ -176,8 +176,8 @@ def _first_tone_frame(frames: list[tuple[float, bytes]], since: float) -> float 
 
 
 async def bench_accept(n: int, bridging: bool) -> list[dict[str, Any]]:
-    from dialogue.asr_models import ModelRegistry
-    from dialogue.speech_settings import SpeechSettings
+    from dialogue.speech.asr_models import ModelRegistry
+    from dialogue.speech.settings import SpeechSettings
     from tests.handoff.conftest import add_user
     from tests.handoff.live_harness import BRIDGING, live_server, tone
     from tests.handoff.test_console_browser import write_wav

@@ -111,10 +111,10 @@ def _outcome(call_id: int, ended: datetime) -> Any:
 
 def _database(url: str, data_dir: Path) -> Any:
     import crm_sync.models  # noqa: F401
-    from tailcall.db import Database, load_models
-    from tailcall.settings import Settings
+    import tailcall.schema  # noqa: F401  (every subsystem's tables)
+    from kernel.db import Database
+    from kernel.settings import Settings
 
-    load_models()
     return Database(Settings(env="test", data_dir=data_dir, database_url=url))
 
 
@@ -122,7 +122,7 @@ def produce(url: str, data_dir: str, rate: float, seconds: float, first_id: int)
     """Record ``rate`` outcomes per second for ``seconds``, committing every 50 ms; each
     outcome's outbox ``created_at`` is the moment it was recorded."""
     from crm_sync.service import record_outcome
-    from tailcall.db import utcnow
+    from kernel.db import utcnow
 
     db = _database(url, Path(data_dir))
     n, call_id = 0, first_id
@@ -229,8 +229,8 @@ def bench_backend(label: str, url: str, args: argparse.Namespace) -> Figures:
     from crm_sync.service import add_endpoint, record_outcome, sync_status
     from crm_sync.settings import CrmSettings
     from crm_sync.signing import new_secret
-    from tailcall.clock import SystemClock
-    from tailcall.db import Base
+    from kernel.clock import SystemClock
+    from kernel.db import Base
 
     fig = Figures()
     tmp = Path(tempfile.mkdtemp(prefix="bench-crm-"))

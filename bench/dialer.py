@@ -26,22 +26,22 @@ from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dialer import service
-from dialer.campaign_models import Campaign
-from dialer.campaign_spec import AudienceSpec, CampaignSpec
-from dialer.claim_drill import drill, seed
-from dialer.config import DialerSettings
-from dialer.models import CallList, Customer, ListMember, Suppression
-from dialer.windows import CallingWindow
-from tailcall.db import Base, Database, load_models
-from tailcall.settings import Settings
+from dialer.campaigns import service
+from dialer.campaigns.claim_drill import drill, seed
+from dialer.campaigns.config import DialerSettings
+from dialer.campaigns.models import Campaign
+from dialer.campaigns.spec import AudienceSpec, CampaignSpec
+from dialer.campaigns.windows import CallingWindow
+from dialer.lists.models import CallList, Customer, ListMember, Suppression
+from kernel.db import Database
+from kernel.settings import Settings
+from tailcall.schema import metadata
 
 BENCH_DB = "tc_bench_dialer"
 
 
 def _schema(db: Database) -> None:
-    load_models()
-    Base.metadata.create_all(db.engine)
+    metadata.create_all(db.engine)
 
 
 def _pg_database(admin_url: str) -> str:
@@ -76,7 +76,7 @@ def claim_pg(admin_url: str, n: int, workers: int, batch: int, tmp: Path) -> dic
                 [
                     sys.executable,
                     "-m",
-                    "dialer.claim_drill",
+                    "dialer.campaigns.claim_drill",
                     "--url",
                     url,
                     "--owner",
@@ -134,9 +134,9 @@ def claim_sqlite(n: int, batch: int, tmp: Path) -> dict[str, object]:
 
 def dial_loop(n: int, tmp: Path) -> dict[str, object]:
     """The whole dial path in one process on SQLite: claim, re-check, intent, originate."""
-    from dialer.carrier import InMemoryCarrier
-    from dialer.pacing import PacingConfig
-    from dialer.worker import Dialer
+    from dialer.campaigns.pacing import PacingConfig
+    from dialer.campaigns.worker import Dialer
+    from dialer.carriers.base import InMemoryCarrier
 
     settings = Settings(env="test", data_dir=tmp / "loop", database_url="")
     settings.ensure_dirs()

@@ -49,9 +49,9 @@ def reply_bank() -> dict[str, list[str]]:
 def run(voices: Sequence[str], speeds: Sequence[int], min_conf: float) -> list[dict[str, Any]]:
     from vosk import KaldiRecognizer
 
-    from dialogue.asr_models import ModelRegistry
-    from dialogue.grammar import build_grammar, judge
-    from dialogue.speech_settings import SpeechSettings
+    from dialogue.speech.asr_models import ModelRegistry
+    from dialogue.speech.grammar import build_grammar, judge
+    from dialogue.speech.settings import SpeechSettings
     from simulator import audio
     from simulator.tts import Voice, render_mulaw
 

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from tailcall.settings import Settings
-from tailcall.db import Database, upgrade
-from dialer.importer import import_call_list, reports_root_for
+from kernel.settings import Settings
+from kernel.db import Database, upgrade
+from dialer.lists.importer import import_call_list, reports_root_for
 settings = Settings(data_dir=Path(sys.argv[2]), database_url=sys.argv[3])
 upgrade(settings)
 db = Database(settings)

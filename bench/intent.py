@@ -20,11 +20,11 @@ from rich.console import Console
 from rich.table import Table
 
 from dialogue.engine import ScriptEngine
-from dialogue.intent_cli import render_evaluation
-from dialogue.intent_fit import Example, evaluate, examples, fit
-from dialogue.labelled_calls import REPLAY_START, ReplayCall, ReplayDriver, shipped_script
-from dialogue.model_files import default_model
-from dialogue.scoring import IntentScorer, ScoreUpdate, ScoringModel, TurnObservation
+from dialogue.intent.cli import render_evaluation
+from dialogue.intent.fit import Example, evaluate, examples, fit
+from dialogue.intent.labelled_calls import REPLAY_START, ReplayCall, ReplayDriver, shipped_script
+from dialogue.intent.model_files import default_model
+from dialogue.intent.scorer import IntentScorer, ScoreUpdate, ScoringModel, TurnObservation
 from simulator.textcalls import generate
 
 

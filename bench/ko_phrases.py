@@ -141,10 +141,10 @@ def run(
 ) -> Run:
     from vosk import KaldiRecognizer
 
-    from dialogue.asr_models import ModelRegistry
-    from dialogue.grammar import build_grammar, judge
-    from dialogue.labelled_calls import shipped_script
-    from dialogue.speech_settings import SpeechSettings
+    from dialogue.intent.labelled_calls import shipped_script
+    from dialogue.speech.asr_models import ModelRegistry
+    from dialogue.speech.grammar import build_grammar, judge
+    from dialogue.speech.settings import SpeechSettings
     from simulator import audio
     from simulator.textcall_runner import expected_intent
     from simulator.tts import render_mulaw
@@ -209,7 +209,7 @@ def run(
 
 def judge_first_exact(nbest: dict[str, Any], grammar: Any) -> Any:
     """Notes' change 3: accept the first N-best alternative that is a grammar phrase."""
-    from dialogue.grammar import Judgement, _alt_texts
+    from dialogue.speech.grammar import Judgement, _alt_texts
 
     texts = [t for t in _alt_texts(nbest) if t]
     for t in texts:

@@ -13,7 +13,7 @@ Rows:
     the baseline of ``x vosk``. ``speech``: the trimmed replies alone, a stricter floor
     (``x speech-only``).
 (b) ``pipeline``: the full call pipeline in ``--workers`` media worker processes sharing
-    one listening socket (``dialogue.media_server``), N concurrent calls over real
+    one listening socket (``dialogue.speech.media_server``), N concurrent calls over real
     websockets (Twilio Media Streams, 20 ms mu-law), started at ``--cps`` calls/second;
     the customer speaks about 40 % of the time, in the simulator's Korean voice
     (``simulator.tts``: respelled, espeak-ng ``ko``, the audio simulated customers send),
@@ -91,8 +91,8 @@ def _as_fed(utts: list[bytes]) -> list[bytes]:
     are speech), the reply, and the silence that completes VAD's stop."""
     from pipecat.audio.vad.vad_analyzer import VADParams
 
-    from dialogue.speech_settings import SpeechSettings
-    from dialogue.vosk_stt import PREROLL_S
+    from dialogue.speech.settings import SpeechSettings
+    from dialogue.speech.vosk_stt import PREROLL_S
 
     before = PREROLL_S - VADParams().start_secs - 0.05
     after = SpeechSettings().vad_stop_s
@@ -105,9 +105,9 @@ def bench_vosk(calls: int, seconds: float, free: bool, fed: bool = True) -> dict
     import psutil
     from vosk import KaldiRecognizer
 
-    from dialogue.asr_models import ModelRegistry
-    from dialogue.grammar import build_grammar
-    from dialogue.speech_settings import SpeechSettings
+    from dialogue.speech.asr_models import ModelRegistry
+    from dialogue.speech.grammar import build_grammar
+    from dialogue.speech.settings import SpeechSettings
 
     reg = ModelRegistry(SpeechSettings())
     model = reg.free_model("ko-KR") if free else reg.model("ko-KR")
@@ -203,9 +203,9 @@ class LoopBrain:
 
 
 def _runtime(free: bool) -> Any:
-    from dialogue.call_records import InMemoryCallRecorder
-    from dialogue.pipeline import CallInfo, CallSetup, SpeechRuntime
-    from dialogue.speech_settings import SpeechSettings
+    from dialogue.speech.pipeline import CallInfo, CallSetup, SpeechRuntime
+    from dialogue.speech.records import InMemoryCallRecorder
+    from dialogue.speech.settings import SpeechSettings
     from tests.dialogue.fake_brain import FakeEvents
 
     settings = SpeechSettings(
@@ -383,7 +383,7 @@ def bench_pipeline(
     ready = Path(tempfile.mkdtemp()) / "ready"
     code = (
         "from pathlib import Path;"
-        "from dialogue.media_server import serve_media;"
+        "from dialogue.speech.media_server import serve_media;"
         f"serve_media(host='127.0.0.1', port={port}, workers={workers}, factory_spec='{spec}',"
         f" ready_file=Path('{ready}'))"
     )

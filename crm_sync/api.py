@@ -23,9 +23,9 @@ from crm_sync.schemas import (
     SyncStatus,
 )
 from crm_sync.settings import CrmSettings
-from tailcall.clock import Clock, SystemClock
-from tailcall.db import Database
-from tailcall.errors import TailcallError
+from kernel.clock import Clock, SystemClock
+from kernel.db import Database
+from kernel.errors import TailcallError
 
 
 class NotConfigured(TailcallError):

@@ -20,8 +20,8 @@ crm_app.add_typer(endpoints_app, name="endpoints")
 
 
 def _db() -> Any:
-    from tailcall.cli import load_settings
-    from tailcall.db import Database
+    from kernel.db import Database
+    from kernel.settings import load_settings
 
     settings = load_settings()
     settings.ensure_dirs()
@@ -120,8 +120,8 @@ def dead_replay(
 ) -> None:
     """Put dead deliveries back to pending."""
     from crm_sync.service import replay_dead_letters
-    from tailcall.clock import SystemClock
-    from tailcall.errors import TailcallError
+    from kernel.clock import SystemClock
+    from kernel.errors import TailcallError
 
     if bool(ids) == all_:
         typer.secho("give dead letter ids or --all", fg="red", err=True)
@@ -143,7 +143,7 @@ def relay_run(
 ) -> None:
     """Run the relay until interrupted (SIGINT/SIGTERM finish the batches in flight)."""
     from crm_sync.relay import Relay
-    from tailcall.clock import SystemClock
+    from kernel.clock import SystemClock
 
     db = _db()
     relay = Relay(db, _crm_settings(), SystemClock(), owner=owner)
@@ -179,7 +179,7 @@ def endpoints_add(
     """Add an endpoint; a generated webhook secret is printed once."""
     from crm_sync.schemas import EndpointIn
     from crm_sync.service import add_endpoint
-    from tailcall.errors import TailcallError
+    from kernel.errors import TailcallError
 
     config: dict[str, Any] = {"include_phone": include_phone}
     if kind == "file":
@@ -244,8 +244,8 @@ def endpoints_enable(ref: str = typer.Argument(..., help="Endpoint id or name"))
 
 def _set_enabled(ref: str, enabled: bool, reason: str | None) -> None:
     from crm_sync.service import set_endpoint_enabled
-    from tailcall.clock import SystemClock
-    from tailcall.errors import TailcallError
+    from kernel.clock import SystemClock
+    from kernel.errors import TailcallError
 
     try:
         with _db().session() as s:

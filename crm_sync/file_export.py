@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from crm_sync.backoff import Result
 from crm_sync.connectors import EndpointInfo, OutboundEvent, public_payload
-from tailcall.clock import Clock
+from kernel.clock import Clock
 
 CSV_COLUMNS = (
     "event_id",

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from crm_sync.models import InboundEvent
 from crm_sync.service import apply_lead_status
-from dialer.suppression import SuppressionEntry, add_suppressions
-from tailcall.errors import InvalidInput
+from dialer.lists.suppression import SuppressionEntry, add_suppressions
+from kernel.errors import InvalidInput
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 SOURCE = "crm-webhook"

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tailcall.privacy import mask_phone as _mask
+from kernel.privacy import mask_phone as _mask
 
 Grade = Literal["A", "B", "C", "D"]
 HandoffResult = Literal["accepted", "declined", "timeout", "no_agent"]
@@ -101,5 +101,5 @@ def _remote_center(o: CallOutcome) -> LeadDraft | None:
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """The masked number (``tailcall.privacy``), or None where there is no number."""
+    """The masked number (``kernel.privacy``), or None where there is no number."""
     return _mask(phone) or None

@@ -53,9 +53,9 @@ from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, Out
 from crm_sync.service import mark_sent
 from crm_sync.settings import CrmSettings
 from crm_sync.webhook import WebhookConnector
-from tailcall import claims as claim
-from tailcall.clock import Clock
-from tailcall.db import Database, UTCDateTime, bulk_insert, execute_many
+from kernel import claims as claim
+from kernel.clock import Clock
+from kernel.db import Database, UTCDateTime, bulk_insert, execute_many
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from crm_sync.schemas import (
     SyncStatus,
 )
 from crm_sync.signing import decode_secret, new_secret
-from tailcall.db import utcnow
-from tailcall.errors import Conflict, InvalidInput, NotFound
+from kernel.db import utcnow
+from kernel.errors import Conflict, InvalidInput, NotFound
 
 # Lead fields that an outcome sets; a change in any of them is a new lead version.
 _OUTCOME_FIELDS = (

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
-from tailcall.errors import TailcallError
+from kernel.errors import TailcallError
 
 SECRET_PREFIX = "whsec_"
 

@@ -25,7 +25,7 @@ import aiohttp
 from crm_sync import signing
 from crm_sync.backoff import Result
 from crm_sync.connectors import EndpointInfo, OutboundEvent, public_payload
-from tailcall.clock import Clock
+from kernel.clock import Clock
 
 USER_AGENT = "tailcall-crm-sync/1"
 MAX_RESPONSE_BYTES = 64 * 1024

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from dialogue.matching import Lexicon, Match, match_any
-from dialogue.slots import SlotResult, describe_time, parse_callback_time
+from scripts.matching import Lexicon, Match, match_any
 from scripts.schema import Script, State
+from scripts.slots import SlotResult, describe_time, parse_callback_time
 
 MAX_CHAIN = 20  # states entered through `next` without input, before we call it a loop
 

@@ -29,8 +29,8 @@ from sqlalchemy import select, update
 
 from handoff.models import ROLES, ApiToken, User, UserSession
 from handoff.passwords import verify_password
-from tailcall.db import Database
-from tailcall.errors import TailcallError
+from kernel.db import Database
+from kernel.errors import TailcallError
 
 if TYPE_CHECKING:
     from handoff.state import Console

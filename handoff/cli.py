@@ -10,8 +10,8 @@ users_app = typer.Typer(help="Console users: agents, supervisors, admins.", no_a
 
 
 def _db() -> object:
-    from tailcall.cli import load_settings
-    from tailcall.db import Database
+    from kernel.db import Database
+    from kernel.settings import load_settings
 
     settings = load_settings()
     settings.ensure_dirs()
@@ -35,7 +35,7 @@ def add(
     """Create a user (argon2id password hash)."""
     from handoff.models import ROLES, Agent, AgentSkill, User
     from handoff.passwords import hash_password
-    from tailcall.db import Database
+    from kernel.db import Database
 
     if role not in ROLES:
         typer.secho(f"role: must be one of {', '.join(ROLES)}", fg="red", err=True)
@@ -69,7 +69,7 @@ def passwd(
     """Set a new password; the user's sessions end."""
     from handoff.models import User, UserSession
     from handoff.passwords import hash_password
-    from tailcall.db import Database
+    from kernel.db import Database
 
     try:
         hashed = hash_password(_password(password))
@@ -92,7 +92,7 @@ def passwd(
 def disable(username: str) -> None:
     """Disable a user: no login, sessions end at once."""
     from handoff.models import User, UserSession
-    from tailcall.db import Database
+    from kernel.db import Database
 
     db = _db()
     assert isinstance(db, Database)
@@ -116,7 +116,7 @@ def token(
     The token alone goes to stdout, so ``T=$(tailcall users token ops)`` captures it."""
     from handoff.auth import create_api_token
     from handoff.models import User
-    from tailcall.db import Database, utcnow
+    from kernel.db import Database, utcnow
 
     db = _db()
     assert isinstance(db, Database)
@@ -143,7 +143,7 @@ def tokens(
 ) -> None:
     """List API tokens (never the tokens themselves)."""
     from handoff.models import ApiToken, User
-    from tailcall.db import Database
+    from kernel.db import Database
 
     db = _db()
     assert isinstance(db, Database)
@@ -171,7 +171,7 @@ def revoke_token(
 ) -> None:
     """Revoke API tokens: refused from the next request on."""
     from handoff.models import ApiToken, User
-    from tailcall.db import Database
+    from kernel.db import Database
 
     if not token_ids and user is None:
         typer.secho("give token ids or --user USERNAME", fg="red", err=True)

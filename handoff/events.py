@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from handoff.models import ConsoleEvent
-from tailcall.clock import Clock
-from tailcall.db import Database
+from kernel.clock import Clock
+from kernel.db import Database
 
 ALL_ROLES = ("agent", "supervisor", "admin")
 QUEUE_LIMIT = 1000  # a console this far behind is dropped; it replays on reconnect

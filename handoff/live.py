@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dialogue.call_records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
-from dialogue.gates import AgentSink, SideTranscriber, TakeoverSwitch
+from dialogue.speech.gates import AgentSink, SideTranscriber, TakeoverSwitch
+from dialogue.speech.records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
 
 if TYPE_CHECKING:
-    from dialogue.pipeline import CallInfo, CallPipeline, SpeechRuntime
+    from dialogue.speech.pipeline import CallInfo, CallPipeline, SpeechRuntime
 
 BRIDGING_START_S = 1.5  # the bridging line must start within this, or there is none
 BRIDGING_MAX_S = 15.0
@@ -49,7 +49,7 @@ class CallControl(Protocol):
 
 @dataclass
 class PipelineControl:
-    """``CallControl`` over a ``dialogue.pipeline.CallPipeline``."""
+    """``CallControl`` over a ``dialogue.speech.pipeline.CallPipeline``."""
 
     call: CallPipeline
 
@@ -314,7 +314,7 @@ def attach(registry: LiveCallRegistry, runtime: SpeechRuntime, language: str = "
     runtime.on_call_ended = registry.call_ended
     if not isinstance(runtime.recorder, TeeRecorder):
         runtime.recorder = TeeRecorder(runtime.recorder, registry)
-    from dialogue.pipeline import CALL_RATE
+    from dialogue.speech.pipeline import CALL_RATE
 
     def side(_call: CallPipeline, on_final: Callable[[str, float], None]) -> SideTranscriber:
         return SideTranscriber(runtime.models.model(language), CALL_RATE, on_final)

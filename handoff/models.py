@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tailcall.db import Base, UTCDateTime, utcnow
+from kernel.db import Base, UTCDateTime, utcnow
 
 ROLES = ("agent", "supervisor", "admin")
 PRESENCE = ("offline", "available", "on_call", "wrap_up", "away")

@@ -29,10 +29,10 @@ from handoff.presence import can_set
 from handoff.routing import AgentView, pick_agent
 from handoff.routing import free_agents as routing_free_agents
 from handoff.settings import HandoffSettings
-from tailcall.clock import Clock
-from tailcall.db import Database
-from tailcall.errors import Conflict, InvalidInput, NotFound
-from tailcall.privacy import mask_phone
+from kernel.clock import Clock
+from kernel.db import Database
+from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel.privacy import mask_phone
 
 SUPERVISORS = ("supervisor", "admin")
 HOLDING_LINE = "请您稍等，马上为您接通。"
@@ -819,7 +819,7 @@ def customer_card(db: Database, customer_id: int | None) -> dict[str, Any]:
     """Name, masked number, segment and star level for the alert card."""
     if customer_id is None:
         return {}
-    from dialer.models import Customer
+    from dialer.lists.models import Customer
 
     with db.read() as s:
         c = s.get(Customer, customer_id)

@@ -1,6 +1,6 @@
 """Console and handoff settings, read from ``TAILCALL_HANDOFF_*`` environment variables.
 
-Signing uses ``tailcall.settings.Settings.secret_key``; this class only holds what is
+Signing uses ``kernel.settings.Settings.secret_key``; this class only holds what is
 specific to the console.
 """
 

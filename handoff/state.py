@@ -10,9 +10,9 @@ from handoff.events import EventBus
 from handoff.live import LiveCallRegistry
 from handoff.service import CallbackRequester, HandoffService, install
 from handoff.settings import HandoffSettings
-from tailcall.clock import Clock, SystemClock
-from tailcall.db import Database
-from tailcall.settings import Settings
+from kernel.clock import Clock, SystemClock
+from kernel.db import Database
+from kernel.settings import Settings
 
 
 @dataclass

@@ -14,8 +14,8 @@ scripts_app = typer.Typer(help="Call scripts: lint, chat, graph.", no_args_is_he
 
 
 def _load(path: Path) -> Any:
+    from kernel.errors import TailcallError
     from scripts.loader import ScriptLoadError, load_script
-    from tailcall.errors import TailcallError
 
     try:
         return load_script(path)
@@ -80,7 +80,7 @@ def chat_cmd(
     timezone: str | None = typer.Option(None, help="Customer time zone (default: script's)"),
 ) -> None:
     """Talk to a script as the customer, one line per turn (the real state machine)."""
-    from scripts.chat import HELP, run_chat
+    from dialogue.chat import HELP, run_chat
 
     script = _load(path)
     raw = Path(customer[1:]).read_text(encoding="utf-8") if customer.startswith("@") else customer

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from kernel.errors import TailcallError
 from scripts.loader import ScriptLoadError, load_script
 from scripts.schema import BUILTIN_VARIABLES, REQUIRED_GLOBALS, Intent, Script, placeholders
-from tailcall.errors import TailcallError
 
 Severity = Literal["error", "warning"]
 
@@ -365,7 +365,7 @@ def prompt_length(ctx: _Ctx) -> None:
 @rule
 def duplicate_phrases(ctx: _Ctx) -> None:
     """duplicate-phrase: one phrase means two intents a state listens for."""
-    from dialogue.matching import normalize
+    from scripts.matching import normalize
 
     s = ctx.script
     reported: set[tuple[str, ...]] = set()
@@ -392,7 +392,7 @@ def duplicate_phrases(ctx: _Ctx) -> None:
 @rule
 def never_matching_phrases(ctx: _Ctx) -> None:
     """never-matches: a phrase contains one of its own intent's ``not_if`` words."""
-    from dialogue.matching import normalize
+    from scripts.matching import normalize
 
     s = ctx.script
     lang = s.language

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from kernel.errors import InvalidInput, NotFound
 from scripts.schema import Script
-from tailcall.errors import InvalidInput, NotFound
 
 SCRIPTS_DIR = Path(__file__).parent
 

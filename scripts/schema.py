@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
-from tailcall.zones import check_zone
+from kernel.zones import check_zone
 
 if TYPE_CHECKING:
-    from dialogue.matching import Lexicon
+    from scripts.matching import Lexicon
 
 SCHEMA_PATH = Path(__file__).with_name("script.schema.json")
 
@@ -345,7 +345,7 @@ class Script(_Model):
     def lexicon(self, state_id: str) -> Lexicon:
         """The matcher of what the state listens for: its intents' phrases and keywords,
         priorities and ``not_if`` words, in the script's language."""
-        from dialogue.matching import Lexicon
+        from scripts.matching import Lexicon
 
         entries: dict[str, tuple[list[str], int]] = {}
         not_if: dict[str, tuple[str, ...]] = {}

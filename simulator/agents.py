@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tailcall.clock import Clock
+from kernel.clock import Clock
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,15 @@ import random
 from dataclasses import dataclass, field
 
 from dialogue.engine import CustomerHangup, HandoffAccepted, HandoffDeclined
-from dialogue.live_scoring import CallResult
-from dialogue.scoring import HandoffRequest, ScoreUpdate
+from dialogue.intent.live import CallResult
+from dialogue.intent.scorer import HandoffRequest, ScoreUpdate
+from kernel.clock import Clock
 from scripts.schema import Script
 from simulator.agents import Decision, HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee
 from simulator.personas import Persona
 from simulator.report import CallOutcome, RecognizedTurn
 from simulator.textcall_runner import expected_intent
-from tailcall.clock import Clock
 from tailcall.live_calls import Feed
 
 # An accepted call stays with the (simulated) agent this long, in real seconds: the

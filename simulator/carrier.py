@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from kernel.clock import Clock
 from simulator import callees
 from simulator.lines import (
     UNREACHABLE_SIP,
@@ -55,7 +56,6 @@ from simulator.lines import (
 from simulator.media import MediaOptions, MediaSession
 from simulator.sidechannel import SimSideChannel
 from simulator.tts import SpeechRenderer
-from tailcall.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -30,12 +30,12 @@ def serve(
     07 hangs up mid-call, 08 long silence, 09 barge-in, 10 failed); others answer."""
     import uvicorn
 
+    from kernel.clock import SystemClock
     from simulator.carrier import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimCarrier
     from simulator.carrier_api import carrier_app
     from simulator.lines import Answer, MagicNumberPlan
     from simulator.media import MediaOptions
     from simulator.sidechannel import InMemorySideChannel
-    from tailcall.clock import SystemClock
 
     sid = account_sid or DEFAULT_ACCOUNT_SID
     token = auth_token or DEFAULT_AUTH_TOKEN
@@ -112,8 +112,8 @@ def textcalls(
     """Labelled text-mode calls for the intent scorer (docs/intent.md)."""
     from collections import Counter
 
+    from kernel.errors import TailcallError
     from simulator.textcalls import generate, write_jsonl
-    from tailcall.errors import TailcallError
 
     if split not in ("fit", "eval"):
         typer.secho("error: --split must be 'fit' or 'eval'", fg="red", err=True)
@@ -172,9 +172,9 @@ def simulate_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from kernel.errors import TailcallError
     from simulator.report import render_rich
     from simulator.simulate import SimulationConfig, run_simulation
-    from tailcall.errors import TailcallError
 
     if speech not in ("text", "audio"):
         typer.secho("error: --speech must be 'text' or 'audio'", fg="red", err=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 
 class ScaledClock:
-    """Implements ``tailcall.clock.Clock``; ``factor=10`` runs a 60 s call in 6 s."""
+    """Implements ``kernel.clock.Clock``; ``factor=10`` runs a 60 s call in 6 s."""
 
     def __init__(self, factor: float, start: datetime | None = None) -> None:
         if factor <= 0:

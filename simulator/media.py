@@ -10,7 +10,7 @@ cleared). Played bot audio is captured with timestamps for analysis; bot speech 
 detected by energy so a simulated customer can take turns and barge in.
 
 Optional impairments: send jitter and packet loss (seeded). Time comes from the injected
-clock (``tailcall.clock``).
+clock (``kernel.clock``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any, Literal
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from kernel.clock import Clock
 from simulator import audio
 from simulator.sidechannel import (
     WS_BOT_SAID,
@@ -37,7 +38,6 @@ from simulator.sidechannel import (
     InMemorySideChannel,
     SimSideChannel,
 )
-from tailcall.clock import Clock
 
 log = logging.getLogger(__name__)
 

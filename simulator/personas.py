@@ -27,9 +27,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kernel.errors import InvalidInput
 from simulator.sidechannel import BotPrompt
 from simulator.tts import Voice
-from tailcall.errors import InvalidInput
 
 PERSONA_DIR = Path(__file__).parent / "personas"
 LANGUAGES = ("zh-CN", "ko-KR", "en-US")

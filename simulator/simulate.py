@@ -1,8 +1,8 @@
 """A whole campaign, simulated end to end through the real subsystems.
 
 ``run_simulation``: a fresh database (Alembic schema), synthetic customers written as a
-CSV and imported by ``dialer.importer``, a persona per customer, a campaign created and
-started by ``dialer.service``, the real dial loop (``dialer.worker``) placing calls with
+CSV and imported by ``dialer.lists.importer``, a persona per customer, a campaign created and
+started by ``dialer.campaigns.service``, the real dial loop (``dialer.campaigns.worker``) placing calls with
 ``TwilioCarrier`` on the simulated carrier (in process, on 127.0.0.1), status callbacks to
 the tailcall app's ``/carrier/status`` (in process), and answered calls run by
 ``simulator.textcall_runner``. The carrier's timing runs on a ``ScaledClock``; the dialer
@@ -35,19 +35,22 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dialer.campaign_models import Attempt, SkipRecord
-from dialer.campaign_spec import AudienceSpec, CampaignSpec
-from dialer.carrier import TwilioCarrier
-from dialer.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
-from dialer.importer import import_call_list
-from dialer.models import Customer, ListMember
-from dialer.pacing import PacingConfig
-from dialer.retries import RetryPolicy, RetryRule, default_rules
-from dialer.service import campaign_status, create_campaign, start_campaign
-from dialer.windows import CallingWindow
-from dialer.worker import DialerThread, build_dialer
-from dialogue.model_files import read_model
-from dialogue.scoring import ScoringModel
+from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
+from dialer.campaigns.models import Attempt, SkipRecord
+from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.retries import RetryPolicy, RetryRule, default_rules
+from dialer.campaigns.service import campaign_status, create_campaign, start_campaign
+from dialer.campaigns.spec import AudienceSpec, CampaignSpec
+from dialer.campaigns.windows import CallingWindow
+from dialer.campaigns.worker import DialerThread, build_dialer
+from dialer.carriers.base import TwilioCarrier
+from dialer.lists.importer import import_call_list
+from dialer.lists.models import Customer, ListMember
+from dialogue.intent.model_files import read_model
+from dialogue.intent.scorer import ScoringModel
+from kernel.db import Database, upgrade
+from kernel.errors import InvalidInput
+from kernel.settings import Settings
 from simulator import population
 from simulator.agents import SimAgent, SimulatedAgentPool
 from simulator.audiocalls import AudioCallLog, SimAgentsRouter, audio_outcome
@@ -59,9 +62,6 @@ from simulator.report import CallOutcome, SimulationReport, build_report
 from simulator.server import AppServer, SimulatorServer
 from simulator.textcall_runner import PoolCapacity, TextCallRunner, TextLinePlan
 from simulator.textcalls import draw_profile
-from tailcall.db import Database, upgrade
-from tailcall.errors import InvalidInput
-from tailcall.settings import Settings
 
 # the engine's and the carrier's simulated start: 10:00 in Shanghai on a Tuesday
 SIM_START = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
@@ -347,7 +347,7 @@ def _busy(app: Any, runner: TextCallRunner) -> Callable[[], int]:
 
 async def _warm_up(app: Any, cfg: SimulationConfig, log: AudioCallLog) -> None:
     """Models, VAD and the script's fixed prompts before the first call."""
-    from dialogue.script_brain import fixed_prompts
+    from dialogue.speech.script_brain import fixed_prompts
     from scripts.loader import find_script, load_script
 
     script = load_script(find_script(cfg.script, cfg.language))
@@ -470,7 +470,7 @@ def _audio_outcomes(
     """Answered audio calls by customer id: the call's result joined with its persona's
     said turns (by number), its leads and its turn latencies (from the database)."""
     from crm_sync.models import Lead
-    from dialogue.call_models import CallSummaryRow, CallTurnMetric
+    from dialogue.speech.models import CallSummaryRow, CallTurnMetric
     from scripts.loader import find_script, load_script
 
     script = load_script(find_script(cfg.script, cfg.language))

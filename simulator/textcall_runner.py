@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from dialer.carrier import Carrier, CarrierError
+from dialer.carriers.base import Carrier, CarrierError
 from dialogue.engine import (
     CustomerHangup,
     HandoffAccepted,
@@ -37,10 +37,10 @@ from dialogue.engine import (
     ScriptEngine,
     Utterance,
 )
-from dialogue.labelled_calls import shipped_script
-from dialogue.live_scoring import recognized_intent
-from dialogue.model_files import default_model
-from dialogue.scoring import (
+from dialogue.intent.labelled_calls import shipped_script
+from dialogue.intent.live import recognized_intent
+from dialogue.intent.model_files import default_model
+from dialogue.intent.scorer import (
     CustomerProfile,
     GradeThresholds,
     HandoffRequest,
@@ -48,6 +48,8 @@ from dialogue.scoring import (
     ScoreUpdate,
     ScoringModel,
 )
+from kernel.clock import Clock
+from kernel.db import Database
 from scripts.schema import Script
 from simulator.agents import HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee, PersonaLinePlan
@@ -56,8 +58,6 @@ from simulator.personas import Persona, PersonaPolicy
 from simulator.report import CallOutcome as SimOutcome
 from simulator.report import RecognizedTurn
 from simulator.textcalls import MAX_TURNS, TextCustomer
-from tailcall.clock import Clock
-from tailcall.db import Database
 from tailcall.outcomes import CallParty, FinishedCall, call_party, record_finished_call
 
 log = logging.getLogger(__name__)

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dialogue.engine import Say
-from dialogue.intent_lexicon import speech_seconds
-from dialogue.labelled_calls import SpokenTurn, start_driver
-from dialogue.labelled_calls import shipped_script as load_shipped
-from dialogue.model_files import default_model
-from dialogue.scoring import CustomerProfile
+from dialogue.intent.cues import speech_seconds
+from dialogue.intent.labelled_calls import SpokenTurn, start_driver
+from dialogue.intent.labelled_calls import shipped_script as load_shipped
+from dialogue.intent.model_files import default_model
+from dialogue.intent.scorer import CustomerProfile
 from simulator import wer
 from simulator.personas import (
     Persona,
@@ -227,7 +227,7 @@ def text_call(
         "utterances": [],
         "label": grade,
     }
-    from dialogue.labelled_calls import ReplayCall
+    from dialogue.intent.labelled_calls import ReplayCall
 
     script = load_shipped(script_id, language)
     stub = ReplayCall.model_validate({**record, "utterances": []})

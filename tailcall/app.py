@@ -11,14 +11,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import tailcall
-from tailcall.db import Database
-from tailcall.errors import TailcallError
-from tailcall.settings import Settings
+from kernel.db import Database
+from kernel.errors import TailcallError
+from kernel.settings import Settings
 
 if TYPE_CHECKING:
-    from dialer.config import DialerSettings
-    from dialogue.pipeline import SpeechRuntime
-    from tailcall.clock import Clock
+    from dialer.campaigns.config import DialerSettings
+    from dialogue.speech.pipeline import SpeechRuntime
+    from kernel.clock import Clock
     from tailcall.live_calls import HandoffRouter
 
 OPERATORS = ("supervisor", "admin")
@@ -41,9 +41,9 @@ def route_policy() -> list[Policy]:
     """
     from crm_sync.api import admin_router as crm_admin_router
     from crm_sync.api import router as crm_inbound_router
-    from dialer.api import router as lists_router
-    from dialer.campaign_api import carrier_router
-    from dialer.campaign_api import router as campaigns_router
+    from dialer.campaigns.api import carrier_router
+    from dialer.campaigns.api import router as campaigns_router
+    from dialer.lists.api import router as lists_router
     from handoff.api import router as console_api_router
     from handoff.console import router as console_router
 
@@ -95,7 +95,7 @@ def create_app(
             await runtime.warm_up(_languages_with_models(runtime))
         loops = _BackgroundLoops(database, settings) if background else None
         if loops is not None:
-            from dialer.callbacks import DialerCallbacks
+            from dialer.campaigns.callbacks import DialerCallbacks
 
             # agents' "call back now" on follow-up tasks goes through this dial loop
             get_console(app).service.callbacks = DialerCallbacks(loops.dialer.dialer)
@@ -140,8 +140,8 @@ def create_app(
         app.include_router(router, dependencies=checks)
     console = get_console(app)  # the handoff service exists before any console connects
     if with_media:
-        from dialer.config import DialerSettings
-        from dialogue.media import media_router
+        from dialer.campaigns.config import DialerSettings
+        from dialogue.speech.media import media_router
         from handoff.live import attach
         from tailcall.live_calls import build_speech_runtime
 
@@ -185,9 +185,9 @@ class _BackgroundLoops:
     def __init__(self, db: Database, settings: Settings) -> None:
         from crm_sync.relay import Relay
         from crm_sync.settings import CrmSettings
-        from dialer.worker import DialerThread, build_dialer
+        from dialer.campaigns.worker import DialerThread, build_dialer
         from handoff.service import free_agents
-        from tailcall.clock import SystemClock
+        from kernel.clock import SystemClock
 
         self.dialer = DialerThread(build_dialer(db, settings, agents=_ConsoleAgents(free_agents)))
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")

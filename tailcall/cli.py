@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tailcall.settings import Settings
+from kernel.settings import load_settings
 
 app = typer.Typer(
     name="tailcall",
@@ -16,23 +16,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
-def load_settings() -> Settings:
-    """Settings from the environment, or a clean exit naming the bad variable."""
-    from pydantic import ValidationError
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "settings"
-            typer.secho(f"TAILCALL_{field.upper()}: {err['msg']}", fg="red", err=True)
-        raise typer.Exit(2) from exc
-
-
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision")) -> None:
     """Create or migrate the database schema."""
-    from tailcall.db import upgrade
+    from kernel.db import upgrade
 
     settings = load_settings()
     upgrade(settings, revision)
@@ -44,7 +31,7 @@ def db_current() -> None:
     """Show the schema revision of the database."""
     from alembic import command
 
-    from tailcall.db import alembic_config
+    from kernel.db import alembic_config
 
     command.current(alembic_config(load_settings()))
 
@@ -57,8 +44,8 @@ def serve(
     """Run API, console, media endpoint and background loops in one process."""
     import uvicorn
 
+    from kernel.db import upgrade
     from tailcall.app import create_app
-    from tailcall.db import upgrade
 
     settings = load_settings()
     if host:
@@ -82,10 +69,10 @@ def _safe_url(url: str) -> str:
 
 def _mount_subsystems() -> None:
     from crm_sync.cli import crm_app
-    from dialer.campaign_cli import campaigns_app, worker_app
-    from dialer.cli import lists_app, suppress_app
-    from dialogue.cli import models_app, speech_app
-    from dialogue.intent_cli import intent_app
+    from dialer.campaigns.cli import campaigns_app, worker_app
+    from dialer.lists.cli import lists_app, suppress_app
+    from dialogue.intent.cli import intent_app
+    from dialogue.speech.cli import models_app, speech_app
     from handoff.cli import users_app
     from scripts.cli import scripts_app
     from simulator.cli import simulate_command, simulator_app

@@ -1,13 +1,13 @@
 """A live call in a tailcall process: the speech pipeline joined to everything around it.
 
 The media endpoint builds each call from the stream's ``start`` (``attemptId``,
-``scriptId``, ``language``, ``variant``; ``dialer.worker`` puts them there).
-``LiveCallServices`` (``dialogue.script_brain.CallServices``) adds what the stream does
+``scriptId``, ``language``, ``variant``; ``dialer.campaigns.worker`` puts them there).
+``LiveCallServices`` (``dialogue.speech.script_brain.CallServices``) adds what the stream does
 not carry, from the database:
 
 - the customer of the attempt (``tailcall.outcomes.call_party``), for the script's
   variables and the scorer's profile;
-- the call's intent scorer (``dialogue.live_scoring.CallScoring``) with the campaign's
+- the call's intent scorer (``dialogue.intent.live.CallScoring``) with the campaign's
   chosen model (else the script family's default) and the campaign's thresholds;
 - handoff requests go to a ``HandoffRouter``: the console's handoff service in
   ``tailcall serve`` (``ConsoleRouter``), simulated agents in ``tailcall simulate``;
@@ -30,18 +30,18 @@ from loguru import logger
 from dialogue.agent_first import AgentFirstBrain
 from dialogue.brain import TurnObserver
 from dialogue.engine import HandoffDeclined, ScriptEngine
-from dialogue.live_scoring import CallResult, CallScoring
-from dialogue.pipeline import CallInfo, CallSetup, SpeechRuntime
-from dialogue.scoring import (
+from dialogue.intent.live import CallResult, CallScoring
+from dialogue.intent.scorer import (
     CustomerProfile,
     GradeThresholds,
     HandoffRequest,
     IntentScorer,
     ScoreUpdate,
 )
+from dialogue.speech.pipeline import CallInfo, CallSetup, SpeechRuntime
+from kernel.clock import Clock, SystemClock
+from kernel.db import Database
 from scripts.schema import Script
-from tailcall.clock import Clock, SystemClock
-from tailcall.db import Database
 from tailcall.outcomes import CallParty, FinishedCall, call_party, record_finished_call
 
 Feed = Callable[[object], Awaitable[None]]
@@ -207,8 +207,8 @@ class LiveCallServices:
         raw = info.parameters.get("attemptId")
         if not raw or not raw.isdigit():
             return None
-        from dialer.campaign_models import Campaign
-        from dialogue.intent_models import model_for_campaign
+        from dialer.campaigns.models import Campaign
+        from dialogue.intent.models import model_for_campaign
 
         with self.db.read() as s:
             party = call_party(s, int(raw))
@@ -226,7 +226,7 @@ class LiveCallServices:
         return plan
 
     def _default_model(self, script: Script) -> Any:
-        from dialogue.model_files import default_model
+        from dialogue.intent.model_files import default_model
 
         with self._lock:
             m = self._models.get(script.id)
@@ -302,9 +302,9 @@ def build_speech_runtime(
     hang-ups go to the same carrier the dialer dials through."""
     from pydantic import SecretStr
 
-    from dialogue.db_recorder import DbCallRecorder
-    from dialogue.script_brain import ScriptBrainFactory
-    from dialogue.speech_settings import SpeechSettings
+    from dialogue.speech.db_recorder import DbCallRecorder
+    from dialogue.speech.script_brain import ScriptBrainFactory
+    from dialogue.speech.settings import SpeechSettings
 
     clk = clock or SystemClock()
     speech = SpeechSettings(data_dir=settings.data_dir).model_copy(

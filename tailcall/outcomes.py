@@ -2,7 +2,7 @@
 
 Whatever ran the conversation (the speech pipeline, or the simulator's text mode) ends a
 call by handing a ``FinishedCall`` to ``record_finished_call`` inside one transaction:
-who answered and the script's disposition go on the attempt (``dialer.service``), an
+who answered and the script's disposition go on the attempt (``dialer.campaigns.service``), an
 opt-out suppresses the customer for every campaign, and the outcome goes to the CRM
 (``crm_sync.service.record_outcome``: leads and outbox events) in the same transaction,
 so they commit or roll back together. ``call_party`` reads what a conversation needs to
@@ -21,15 +21,15 @@ from sqlalchemy.orm import Session
 from crm_sync.models import Lead
 from crm_sync.outcomes import CallOutcome
 from crm_sync.service import record_outcome
-from dialer.campaign_models import Attempt, Campaign
-from dialer.models import Customer
-from dialer.service import (
+from dialer.campaigns.models import Attempt, Campaign
+from dialer.campaigns.service import (
     mark_handoff_requested,
     record_answer_class,
     record_disposition,
     record_opt_out,
 )
-from tailcall.errors import NotFound
+from dialer.lists.models import Customer
+from kernel.errors import NotFound
 
 AnsweredBy = Literal["human", "voicemail", "announcement"]
 HandoffResult = Literal["accepted", "declined", "timeout", "no_agent"]

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tailcall.db import Base, Database, load_models
-from tailcall.settings import Settings
+from kernel.db import Database
+from kernel.settings import Settings
+from tailcall.schema import metadata
 
 PG_URL = os.environ.get("TAILCALL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_ALL = os.environ.get("TAILCALL_REQUIRE_ALL") == "1"
@@ -62,8 +63,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def _create_schema(db: Database) -> None:
-    load_models()
-    Base.metadata.create_all(db.engine)
+    metadata.create_all(db.engine)
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def api_user(db: Database, role: str, username: str | None = None) -> dict[str, 
     """A new user with ``role`` and an API token: the request headers that act as them."""
     from handoff.auth import create_api_token
     from handoff.models import User
-    from tailcall.db import utcnow
+    from kernel.db import utcnow
     from tests.handoff.conftest import password_hash
 
     with db.session() as s:

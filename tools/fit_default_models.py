@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dialogue.intent_fit import examples, fit  # noqa: E402
-from dialogue.labelled_calls import ReplayCall  # noqa: E402
-from dialogue.model_files import DEFAULTS_DIR, default_model, write_model  # noqa: E402
+from dialogue.intent.fit import examples, fit  # noqa: E402
+from dialogue.intent.labelled_calls import ReplayCall  # noqa: E402
+from dialogue.intent.model_files import DEFAULTS_DIR, default_model, write_model  # noqa: E402
 from simulator.textcalls import generate  # noqa: E402
 
 FAMILIES = {

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from crm_sync import signing
 from crm_sync.models import DeadLetter, Delivery, Label, Lead
 from crm_sync.service import record_outcome
-from dialer.models import Suppression
+from dialer.lists.models import Suppression
+from kernel.clock import VirtualClock
+from kernel.db import Database
+from kernel.settings import Settings
 from tailcall.app import create_app
-from tailcall.clock import VirtualClock
-from tailcall.db import Database
-from tailcall.settings import Settings
 from tests.conftest import api_user
 from tests.crm_sync.conftest import T0, fast_settings, outcome
 

@@ -8,8 +8,8 @@ from sqlalchemy import insert, select
 
 from crm_sync.models import Delivery, Endpoint, OutboxEvent
 from crm_sync.relay import DELIVERY_LEASE
-from tailcall import claims as claim
-from tailcall.db import Database
+from kernel import claims as claim
+from kernel.db import Database
 from tests.crm_sync.conftest import T0
 
 

@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crm_sync.cli import crm_app
-from tailcall.db import Database
+from kernel.db import Database
 
 runner = CliRunner()
 

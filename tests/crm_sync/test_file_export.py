@@ -10,7 +10,7 @@ import pytest
 
 from crm_sync.connectors import EndpointInfo, OutboundEvent
 from crm_sync.file_export import FileExportConnector, atomic_write
-from tailcall.clock import VirtualClock
+from kernel.clock import VirtualClock
 from tests.crm_sync.conftest import T0
 
 

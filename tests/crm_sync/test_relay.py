@@ -15,8 +15,8 @@ from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, Lea
 from crm_sync.relay import Relay
 from crm_sync.schemas import EndpointIn
 from crm_sync.service import add_endpoint, record_outcome, replay_dead_letters, sync_status
-from tailcall.clock import Clock, SystemClock, VirtualClock
-from tailcall.db import Database
+from kernel.clock import Clock, SystemClock, VirtualClock
+from kernel.db import Database
 from tests.crm_sync.conftest import T0, fast_settings, outcome
 
 

@@ -16,7 +16,7 @@ from crm_sync.fake_crm import FakeCrm, FaultPlan, ServerThread
 from crm_sync.models import Delivery, Lead
 from crm_sync.schemas import EndpointIn
 from crm_sync.service import add_endpoint, record_outcome, sync_status
-from tailcall.db import Database
+from kernel.db import Database
 from tests.crm_sync.conftest import T0, outcome
 
 ROOT = Path(__file__).resolve().parents[2]

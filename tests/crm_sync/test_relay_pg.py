@@ -12,8 +12,8 @@ from crm_sync.models import DeliveryAttempt
 from crm_sync.relay import Relay
 from crm_sync.schemas import EndpointIn
 from crm_sync.service import add_endpoint, record_outcome, sync_status
-from tailcall.clock import SystemClock
-from tailcall.db import Database
+from kernel.clock import SystemClock
+from kernel.db import Database
 from tests.crm_sync.conftest import T0, fast_settings, outcome
 
 

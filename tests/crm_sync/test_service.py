@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from crm_sync.models import Label, Lead, OutboxEvent
 from crm_sync.service import apply_lead_status, labels_since, record_outcome
-from tailcall.db import Database
-from tailcall.errors import NotFound
+from kernel.db import Database
+from kernel.errors import NotFound
 from tests.crm_sync.conftest import T0, outcome
 
 

@@ -11,7 +11,7 @@ from crm_sync import signing
 from crm_sync.connectors import EndpointInfo, OutboundEvent
 from crm_sync.fake_crm import ServerThread, free_port
 from crm_sync.webhook import MAX_RESPONSE_BYTES, WebhookConnector
-from tailcall.clock import SystemClock
+from kernel.clock import SystemClock
 
 
 def _event(i: int = 1) -> OutboundEvent:

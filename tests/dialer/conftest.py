@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-import dialer.campaign_models  # noqa: F401  (tables, until listed in MODEL_MODULES)
-from dialer.campaign_spec import AudienceSpec, CampaignSpec
-from dialer.config import DialerSettings
-from dialer.models import CallList, Customer, ListMember
-from dialer.pacing import PacingConfig
-from dialer.windows import CallingWindow
+import dialer.campaigns.models  # noqa: F401  (tables, until listed in MODEL_MODULES)
+from dialer.campaigns.config import DialerSettings
+from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.spec import AudienceSpec, CampaignSpec
+from dialer.campaigns.windows import CallingWindow
+from dialer.lists.models import CallList, Customer, ListMember
 
 ALWAYS = CallingWindow(
     weekdays=list(range(7)), hours=[(time(0, 0), time(23, 59, 59))], holiday_calendar=None

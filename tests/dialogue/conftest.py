@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dialogue.asr_models import ModelRegistry, Vocabulary
-from dialogue.speech_settings import SpeechSettings
+from dialogue.speech.asr_models import ModelRegistry, Vocabulary
+from dialogue.speech.settings import SpeechSettings
 
 
 def espeak_pcm(text: str, *, rate: int = 8000, voice: str = "ko", wpm: int = 150) -> bytes:

@@ -10,13 +10,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-import handoff.models  # noqa: F401  (until tailcall.db.MODEL_MODULES lists it)
+import handoff.models  # noqa: F401
 from handoff.models import Agent, AgentSkill, User
 from handoff.settings import HandoffSettings
 from handoff.state import Console, build_console
-from tailcall.clock import Clock, VirtualClock
-from tailcall.db import Base, Database
-from tailcall.settings import Settings
+from kernel.clock import Clock, VirtualClock
+from kernel.db import Base, Database
+from kernel.settings import Settings
 
 PASSWORD = "correct horse battery"
 _HASH: list[str] = []

@@ -17,14 +17,14 @@ import numpy as np
 import uvicorn
 from fastapi import FastAPI, Request
 
-from dialogue.call_records import InMemoryCallRecorder
-from dialogue.media import media_router
-from dialogue.pipeline import CallInfo, CallSetup, SpeechRuntime
-from dialogue.speech_settings import SpeechSettings
+from dialogue.speech.media import media_router
+from dialogue.speech.pipeline import CallInfo, CallSetup, SpeechRuntime
+from dialogue.speech.records import InMemoryCallRecorder
+from dialogue.speech.settings import SpeechSettings
 from handoff.live import attach
 from handoff.state import Console
-from tailcall.db import Database
-from tailcall.settings import Settings
+from kernel.db import Database
+from kernel.settings import Settings
 from tests.dialogue.carrier_client import CarrierCall
 from tests.dialogue.fake_brain import INTEREST, REPROMPT, ExpectPhrases, FakeBrain, FakeEvents, Say
 from tests.handoff.conftest import PASSWORD, make_app

@@ -197,7 +197,7 @@ def test_login_wrong_password_disabled_user_and_cookie_flags(console_app: Consol
 def test_secure_cookie_in_prod_by_default(console_app: ConsoleApp) -> None:
     from handoff.settings import HandoffSettings
     from handoff.state import build_console
-    from tailcall.settings import Settings
+    from kernel.settings import Settings
 
     prod = Settings(env="prod", secret_key="x" * 32, data_dir=console_app.db.settings.data_dir)
     assert build_console(prod, console_app.db, settings=HandoffSettings()).cookie_secure is True

@@ -11,13 +11,13 @@ from typer.testing import CliRunner
 from handoff.cli import users_app
 from handoff.models import Agent, AgentSkill, User
 from handoff.passwords import verify_password
-from tailcall.db import Database
-from tailcall.settings import Settings
+from kernel.db import Database
+from kernel.settings import Settings
 
 
 @pytest.fixture
 def env(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Database:
-    from tailcall.db import Base
+    from kernel.db import Base
 
     Base.metadata.create_all(db.engine)
     monkeypatch.setenv("TAILCALL_DATA_DIR", str(Path(settings.data_dir)))

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from dialogue.speech_settings import SpeechSettings
+from dialogue.speech.settings import SpeechSettings
 from handoff.service import HandoffRequest, Reason
-from tailcall.db import Database
-from tailcall.settings import Settings
+from kernel.db import Database
+from kernel.settings import Settings
 from tests.dialogue.conftest import (  # noqa: F401  (fixtures)
     ko_model,
     ko_registry,

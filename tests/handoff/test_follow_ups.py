@@ -71,7 +71,7 @@ def test_claim_complete_and_call_back(console_app: ConsoleApp) -> None:
 
 
 def test_customer_card_masks_the_number(console_app: ConsoleApp) -> None:
-    from dialer.models import Customer
+    from dialer.lists.models import Customer
 
     with console_app.db.session() as s:
         c = Customer(

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dialogue.engine import AgentHandBack, HandoffAccepted, HandoffDeclined
-from dialogue.gates import InputGate, OutputGate, TakeoverSwitch
+from dialogue.speech.gates import InputGate, OutputGate, TakeoverSwitch
 from handoff.live import LiveCall
 from handoff.models import Agent, ConsoleEvent, FollowUpTask, HandoffRequestRow, Offer
 from handoff.service import HandoffRequest, Reason
 from handoff.settings import HandoffSettings
 from handoff.state import Console, build_console
-from tailcall.clock import VirtualClock
-from tailcall.db import Base, Database
-from tailcall.errors import Conflict
+from kernel.clock import VirtualClock
+from kernel.db import Base, Database
+from kernel.errors import Conflict
 from tests.handoff.conftest import add_user
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

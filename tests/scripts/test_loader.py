@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from kernel.errors import NotFound
 from scripts.loader import ScriptLoadError, find_script, load_script, parse_script, shipped_scripts
-from tailcall.errors import NotFound
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = (FIXTURES / "valid.zh-CN.yaml").read_text(encoding="utf-8")

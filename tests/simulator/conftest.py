@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
+from kernel.clock import VirtualClock
 from simulator.server import AppServer
-from tailcall.clock import VirtualClock
 from tests.simulator.fakebot import FakeBot
 
 

@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
+from kernel.clock import VirtualClock
 from simulator.agents import Decision, HandoffOffer, SimAgent, SimulatedAgentPool
-from tailcall.clock import VirtualClock
 from tests.simulator.conftest import run_virtual
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from kernel.clock import SystemClock, VirtualClock
 from simulator import audio
 from simulator.callees import HangUp, Pause, ScriptedCallee
 from simulator.carrier import (
@@ -18,7 +19,6 @@ from simulator.carrier import (
 )
 from simulator.carrier_api import carrier_app
 from simulator.lines import Answer, AnswerWithoutMedia, Busy, Failed, NoAnswer, StaticLinePlan
-from tailcall.clock import SystemClock, VirtualClock
 from tests.simulator.conftest import CallbackSink, run_virtual
 from tests.simulator.fakebot import FakeBot
 

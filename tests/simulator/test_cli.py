@@ -8,12 +8,12 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from kernel.clock import SystemClock
 from simulator.carrier import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimCarrier
 from simulator.cli import simulator_app
 from simulator.lines import Busy, StaticLinePlan
 from simulator.report import build_report
 from simulator.server import SimulatorServer
-from tailcall.clock import SystemClock
 
 
 def test_commands_exist() -> None:

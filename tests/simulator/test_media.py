@@ -7,10 +7,10 @@ import base64
 import itertools
 import statistics
 
+from kernel.clock import SystemClock
 from simulator import audio
 from simulator.media import MediaOptions, MediaSession
 from simulator.sidechannel import WS_BOT_SAID, InMemorySideChannel
-from tailcall.clock import SystemClock
 from tests.simulator.fakebot import BotSession, FakeBot
 
 

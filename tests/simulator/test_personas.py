@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from kernel.errors import InvalidInput
 from simulator.personas import (
     INTENTS,
     LANGUAGES,
@@ -14,7 +15,6 @@ from simulator.personas import (
     load_reply_bank,
 )
 from simulator.sidechannel import BotPrompt
-from tailcall.errors import InvalidInput
 
 SCRIPT_INTENTS = (
     "yes",
@@ -221,8 +221,8 @@ def test_added_korean_phrasings_are_in_the_vosk_vocabulary() -> None:
     """The Korean words of the intents added for grading exist in the recognizer's model."""
     import tempfile
 
-    from dialogue.asr_models import ModelRegistry
-    from dialogue.speech_settings import SpeechSettings
+    from dialogue.speech.asr_models import ModelRegistry
+    from dialogue.speech.settings import SpeechSettings
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -243,7 +243,7 @@ def test_chinese_phrasings_are_understood_by_the_zh_scripts(script_id: str) -> N
     """Every zh-CN phrasing a simulated customer can say (shared bank and persona
     overrides) is taken as the intent it means, in every state of the script that
     listens for that intent: the scripts cover what the customers say."""
-    from dialogue.labelled_calls import shipped_script
+    from dialogue.intent.labelled_calls import shipped_script
     from simulator.textcall_runner import expected_intent
 
     script = shipped_script(script_id, "zh-CN")

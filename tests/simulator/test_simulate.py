@@ -16,11 +16,13 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from crm_sync.models import Lead, OutboxEvent
-from dialer.campaign_models import Attempt
-from dialer.carrier import stream_twiml
-from dialer.config import DEV_CARRIER_ACCOUNT
-from dialer.models import Customer, Suppression
-from dialogue.labelled_calls import shipped_script
+from dialer.campaigns.config import DEV_CARRIER_ACCOUNT
+from dialer.campaigns.models import Attempt
+from dialer.carriers.base import stream_twiml
+from dialer.lists.models import Customer, Suppression
+from dialogue.intent.labelled_calls import shipped_script
+from kernel.db import Database
+from kernel.settings import Settings
 from simulator.carrier import SimCarrier
 from simulator.cli import simulate_command
 from simulator.clocks import ScaledClock
@@ -28,8 +30,6 @@ from simulator.lines import Answer, CallContext, StaticLinePlan
 from simulator.personas import load_personas
 from simulator.simulate import SimulationConfig, SimulationResult, assign_personas, run_simulation
 from simulator.textcall_runner import expected_intent
-from tailcall.db import Database
-from tailcall.settings import Settings
 
 CUSTOMERS = 30
 SEED = 2

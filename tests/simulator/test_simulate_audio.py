@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dialer.campaign_models import Attempt
-from dialogue.call_models import CallSummaryRow, CallTranscriptRow
+from dialer.campaigns.models import Attempt
+from dialogue.speech.models import CallSummaryRow, CallTranscriptRow
+from kernel.db import Database
+from kernel.settings import Settings
 from simulator.simulate import SimulationConfig, run_simulation
-from tailcall.db import Database
-from tailcall.settings import Settings
 
 pytestmark = pytest.mark.speech
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from dialogue.labelled_calls import ReplayCall, replay
-from dialogue.model_files import default_model
-from dialogue.scoring import CustomerProfile
+from dialogue.intent.labelled_calls import ReplayCall, replay
+from dialogue.intent.model_files import default_model
+from dialogue.intent.scorer import CustomerProfile
 from simulator.personas import load_personas
 from simulator.textcalls import draw_profile, generate, persona_variants
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from kernel.db import Database
+from kernel.settings import Settings
 from simulator.population import write_csv
 from tailcall.app import create_app
-from tailcall.db import Database
-from tailcall.settings import Settings
 
 
 def test_health_and_openapi(db: Database, settings: Settings) -> None:

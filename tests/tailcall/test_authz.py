@@ -21,9 +21,9 @@ from starlette.routing import WebSocketRoute
 from crm_sync.settings import CrmSettings
 from crm_sync.signing import new_secret
 from handoff.models import ApiToken, User
+from kernel.db import Database
+from kernel.settings import Settings
 from tailcall.app import create_app
-from tailcall.db import Database
-from tailcall.settings import Settings
 from tests.conftest import api_user
 from tests.handoff.conftest import login
 from tests.handoff.test_auth import BODIES as CONSOLE_BODIES
@@ -44,14 +44,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/docs"): OPEN,
     ("GET", "/docs/oauth2-redirect"): OPEN,
     ("GET", "/redoc"): OPEN,
-    # call lists and suppressions (dialer.api)
+    # call lists and suppressions (dialer.lists.api)
     ("POST", "/api/lists"): OPS,
     ("GET", "/api/lists"): OPS,
     ("GET", "/api/lists/{list_id}"): OPS,
     ("POST", "/api/suppressions/{kind}"): OPS,
     ("POST", "/api/suppressions/{kind}/import"): OPS,
     ("GET", "/api/suppressions"): OPS,
-    # campaigns (dialer.campaign_api)
+    # campaigns (dialer.campaigns.api)
     ("POST", "/api/campaigns"): OPS,
     ("GET", "/api/campaigns"): OPS,
     ("GET", "/api/campaigns/{campaign_id}"): OPS,

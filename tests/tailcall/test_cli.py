@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dialer.cli import SAMPLE_LIST
+from dialer.lists.cli import SAMPLE_LIST
 from tailcall.cli import app
 
 runner = CliRunner()

@@ -10,19 +10,19 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from crm_sync.models import Lead
-from dialer.campaign_models import Attempt, Campaign
-from dialer.service import create_campaign, start_campaign
+from dialer.campaigns.models import Attempt, Campaign
+from dialer.campaigns.service import create_campaign, start_campaign
 from dialogue.engine import HandoffDeclined, ScriptEngine, Utterance
-from dialogue.live_scoring import CallScoring
-from dialogue.pipeline import CallInfo
-from dialogue.scoring import HandoffRequest, ScoreUpdate
-from dialogue.script_brain import ScriptBrainFactory
+from dialogue.intent.live import CallScoring
+from dialogue.intent.scorer import HandoffRequest, ScoreUpdate
+from dialogue.speech.pipeline import CallInfo
+from dialogue.speech.script_brain import ScriptBrainFactory
 from handoff.models import HandoffRequestRow
 from handoff.state import build_console
-from tailcall.clock import VirtualClock
-from tailcall.db import Database
+from kernel.clock import VirtualClock
+from kernel.db import Database
+from kernel.settings import Settings
 from tailcall.live_calls import ConsoleRouter, Feed, LiveCallServices
-from tailcall.settings import Settings
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)

@@ -19,13 +19,13 @@ from fastapi import Request
 from sqlalchemy import select
 
 from crm_sync.models import Lead
-from dialer.campaign_models import Attempt
-from dialer.service import create_campaign, start_campaign
+from dialer.campaigns.models import Attempt
+from dialer.campaigns.service import create_campaign, start_campaign
 from handoff.models import HandoffRequestRow, Offer
 from handoff.state import get_console
+from kernel.db import Database
+from kernel.settings import Settings
 from tailcall.app import create_app
-from tailcall.db import Database
-from tailcall.settings import Settings
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
 from tests.dialogue.carrier_client import CarrierCall
 from tests.dialogue.conftest import (  # noqa: F401  (fixtures)

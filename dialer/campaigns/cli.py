@@ -1,0 +1,247 @@
+"""CLI: ``tailcall campaigns ...`` and ``tailcall worker --role dialer``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from pydantic import ValidationError
+
+from kernel.errors import TailcallError
+
+campaigns_app = typer.Typer(
+    help="Campaigns: create, start, pause, resume, cancel, status.", no_args_is_help=True
+)
+holidays_app = typer.Typer(help="Holiday calendars used by calling windows.", no_args_is_help=True)
+campaigns_app.add_typer(holidays_app, name="holidays")
+worker_app = typer.Typer(help="Run a background worker process.")
+
+
+def _settings() -> Any:
+    from kernel.settings import load_settings
+
+    return load_settings()
+
+
+def _db() -> Any:
+    from kernel.db import Database
+
+    return Database(_settings())
+
+
+def _fail(exc: TailcallError) -> None:
+    typer.secho(f"error: {exc}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+def _now() -> Any:
+    from kernel.db import utcnow
+
+    return utcnow()
+
+
+@campaigns_app.command("create")
+def create(
+    spec_file: Path = typer.Argument(..., exists=True, help="Campaign YAML or JSON"),
+) -> None:
+    """Create a draft campaign from a spec file."""
+    from dialer.campaigns import service
+    from dialer.campaigns.spec import CampaignSpec
+
+    try:
+        raw = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+        spec = CampaignSpec.model_validate(raw)
+    except (yaml.YAMLError, ValidationError) as exc:
+        typer.secho(f"{spec_file.name}: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    db = _db()
+    try:
+        with db.session() as s:
+            c = service.create_campaign(s, spec, _now())
+            typer.echo(f"campaign {c.id} created (draft): {c.name}")
+    except TailcallError as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
+
+
+def _lifecycle(ref: str, action: str, reason: str | None = None) -> None:
+    from dialer.campaigns import service
+    from dialer.campaigns.config import DialerSettings
+
+    db = _db()
+    try:
+        with db.session() as s:
+            c = service.find_campaign(s, ref)
+            if action == "start":
+                rep = service.start_campaign(
+                    s, c.id, _now(), DialerSettings(), db.settings.default_timezone
+                )
+                typer.echo(
+                    f"campaign {c.id} {c.status}: {rep.queued} queued of {rep.members}, "
+                    f"skipped {dict(rep.skipped)}"
+                )
+            elif action == "pause":
+                service.pause_campaign(s, c.id, _now())
+                typer.echo(f"campaign {c.id} paused (live calls finish)")
+            elif action == "resume":
+                service.resume_campaign(s, c.id, _now())
+                typer.echo(f"campaign {c.id} {c.status}")
+            else:
+                n = service.cancel_campaign(s, c.id, _now(), reason or "cancelled by operator")
+                typer.echo(f"campaign {c.id} cancelled; {n} queued attempts ended")
+    except TailcallError as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
+
+
+@campaigns_app.command("start")
+def start(campaign: str = typer.Argument(..., help="Id or name")) -> None:
+    """Build the audience and start (or schedule) the campaign."""
+    _lifecycle(campaign, "start")
+
+
+@campaigns_app.command("pause")
+def pause(campaign: str = typer.Argument(..., help="Id or name")) -> None:
+    """Stop new dials; live calls finish."""
+    _lifecycle(campaign, "pause")
+
+
+@campaigns_app.command("resume")
+def resume(campaign: str = typer.Argument(..., help="Id or name")) -> None:
+    _lifecycle(campaign, "resume")
+
+
+@campaigns_app.command("cancel")
+def cancel(
+    campaign: str = typer.Argument(..., help="Id or name"),
+    reason: str = typer.Option("cancelled by operator", help="Recorded on queued attempts"),
+) -> None:
+    """End queued attempts with a reason; live calls finish."""
+    _lifecycle(campaign, "cancel", reason)
+
+
+@campaigns_app.command("status")
+def status(
+    campaign: str = typer.Argument(None, help="Id or name; all when omitted"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Attempts by state, outcomes, and skips by reason."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from dialer.campaigns import service
+
+    db = _db()
+    try:
+        with db.read() as s:
+            cs = [service.find_campaign(s, campaign)] if campaign else service.list_campaigns(s)
+            stats = [service.campaign_status(s, c.id) for c in cs]
+    except TailcallError as exc:
+        _fail(exc)
+        return
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(json.dumps(stats, indent=2, ensure_ascii=False))
+        return
+    t = Table("id", "name", "status", "attempts", "outcomes", "skips")
+    for st in stats:
+        t.add_row(
+            str(st["id"]),
+            st["name"],
+            st["status"],
+            _kv(st["attempts"]),
+            _kv(st["outcomes"]),
+            _kv(st["skips"]),
+        )
+    Console().print(t)
+
+
+def _kv(d: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(d.items())) or "-"
+
+
+@holidays_app.command("load")
+def holidays_load(
+    file: Path = typer.Argument(None, help="Holiday YAML; the packaged China calendar if omitted"),
+) -> None:
+    """Load (replace by year) a holiday calendar into the database."""
+    from dialer.campaigns import service
+    from dialer.campaigns.holidays import DATA_DIR, parse_calendar
+
+    path = file or DATA_DIR / "holidays_cn.yaml"
+    db = _db()
+    try:
+        name, entries = parse_calendar(path.read_text(encoding="utf-8"), source=path.name)
+        with db.session() as s:
+            n = service.store_calendar(s, name, entries)
+        typer.echo(f"calendar {name}: {n} days loaded")
+    except TailcallError as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
+
+
+@holidays_app.command("show")
+def holidays_show(name: str = typer.Argument("cn"), year: int = typer.Option(None)) -> None:
+    """List the days off and make-up working days in effect."""
+    from dialer.campaigns import service
+
+    db = _db()
+    try:
+        with db.read() as s:
+            cal = service.load_calendars(s, [name])[name]
+    except TailcallError as exc:
+        _fail(exc)
+        return
+    finally:
+        db.dispose()
+    for d in sorted(cal.off | cal.work):
+        if year is None or d.year == year:
+            typer.echo(f"{d.isoformat()} {'off' if d in cal.off else 'work'}")
+
+
+def run_dialer_worker() -> None:
+    """Run one dialer worker in this process until SIGINT/SIGTERM (for any worker CLI)."""
+    from dialer.campaigns.config import DialerSettings
+    from dialer.campaigns.worker import build_dialer, load_agent_capacity
+    from kernel.db import Database
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _settings()
+    ds = DialerSettings()
+    agents = load_agent_capacity(ds.agent_capacity) if ds.agent_capacity else None
+    db = Database(settings)
+    dialer = build_dialer(db, settings, ds, agents=agents)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        dialer.run(stop)
+    finally:
+        db.dispose()
+
+
+@worker_app.callback(invoke_without_command=True)
+def worker(
+    role: str = typer.Option(
+        "dialer", "--role", help="dialer (more roles come from other subsystems)"
+    ),
+) -> None:
+    """Run a worker until SIGINT/SIGTERM (``tailcall worker --role dialer``)."""
+    if role != "dialer":
+        typer.secho(f"unknown role {role!r}; this build knows: dialer", fg="red", err=True)
+        raise typer.Exit(2)
+    run_dialer_worker()
+
+
+if __name__ == "__main__":  # python -m dialer.campaigns.cli  (the worker, before mounting)
+    worker_app()

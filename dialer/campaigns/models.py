@@ -1,0 +1,187 @@
+"""Dialer tables for campaigns: campaigns, attempts, skips, holidays, worker heartbeats.
+
+Uniqueness that matters for safety is enforced by the database, not by code: a partial
+unique index allows one *live* attempt per customer and one per phone number, on SQLite
+and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kernel.db import Base, UTCDateTime, utcnow
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+CAMPAIGN_STATES = ("draft", "scheduled", "running", "paused", "completed", "cancelled")
+
+# Attempt states. "queued" waits for its due time; the live states hold a phone line (or
+# might: "dialing" is the committed dial intent, "review" an ambiguous one a human must
+# resolve) and are unique per customer and per number; the rest are final.
+LIVE_STATES = ("dialing", "ringing", "in_progress", "review")
+FINAL_STATES = ("ended", "skipped", "cancelled")
+ATTEMPT_STATES = ("queued", *LIVE_STATES, *FINAL_STATES)
+
+# Literal predicates (not bound parameters) so PostgreSQL can match the partial indexes.
+LIVE_SQL = "status IN ('dialing', 'ringing', 'in_progress', 'review')"
+LEASED_SQL = "status = 'queued' AND lease_until IS NOT NULL"
+
+
+class Campaign(Base):
+    """One outbound campaign; its policies are JSON documents validated by pydantic."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    script_id: Mapped[str] = mapped_column(String(100))
+    # the script's language (shipped scripts are one file per id and language)
+    language: Mapped[str] = mapped_column(String(16), default="zh-CN")
+    caller_id: Mapped[str] = mapped_column(String(20))
+    # [{"name": "A", "weight": 1, "script_id": optional}]
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # {"list_ids": [...], "filter": {...}}
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    window: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pacing: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    retry_rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    live_handoff: Mapped[bool] = mapped_column(Boolean, default=False)
+    handoff_skill: Mapped[str | None] = mapped_column(String(50))
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Attempt(Base):
+    """One dial of one customer in one campaign; a retry is a new row pointing at its parent."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+    retry_of_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("attempts.id"))
+    variant: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Outcome timestamps.
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    dialed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ringing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    carrier_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    carrier_status: Mapped[str | None] = mapped_column(String(32))
+    # busy | no_answer | powered_off | invalid | failed | answered | voicemail | ...
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    answered_by: Mapped[str | None] = mapped_column(String(32))  # human|voicemail|announcement
+    disposition: Mapped[str | None] = mapped_column(String(64))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    handoff_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+    # An agent-first call back: the console agent waiting for this call, and the
+    # follow-up task it works (the media endpoint connects the agent when answered).
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    follow_up_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_attempts_claim", "campaign_id", "status", "due_at"),
+        Index("ix_attempts_customer_dialed", "customer_id", "dialed_at"),
+        Index(
+            "ix_attempts_leased_campaign",
+            "campaign_id",
+            "lease_until",
+            sqlite_where=text(LEASED_SQL),
+            postgresql_where=text(LEASED_SQL),
+        ),
+        Index(
+            "uq_attempts_live_customer",
+            "customer_id",
+            unique=True,
+            sqlite_where=text(LIVE_SQL),
+            postgresql_where=text(LIVE_SQL),
+        ),
+        Index(
+            "uq_attempts_live_phone",
+            "phone_e164",
+            unique=True,
+            sqlite_where=text(LIVE_SQL),
+            postgresql_where=text(LIVE_SQL),
+        ),
+    )
+
+
+class SkipRecord(Base):
+    """Why a customer was not dialed (at audience build or at claim time)."""
+
+    __tablename__ = "attempt_skips"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(BigId)
+    attempt_id: Mapped[int | None] = mapped_column(BigId)
+    reason: Mapped[str] = mapped_column(String(32))
+    final: Mapped[bool] = mapped_column(Boolean, default=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (Index("ix_attempt_skips_campaign_reason", "campaign_id", "reason"),)
+
+
+class HolidayDay(Base):
+    """One day of a holiday calendar: a day off, or a make-up working day."""
+
+    __tablename__ = "holiday_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))  # "off" | "work"
+    name: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("calendar", "day", name="uq_holiday_days_calendar_day"),)
+
+
+class WorkerHeartbeat(Base):
+    """The last sign of life of a worker process; the reaper trusts only stale ones."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# The attempts table, typed for the generic claim helpers.
+ATTEMPTS: Table = Attempt.__table__  # type: ignore[assignment]

@@ -1,0 +1,572 @@
+"""The dial loop: claim due attempts, re-check eligibility, commit the dial intent, dial.
+
+One ``Dialer`` per process (``tailcall worker --role dialer``) or a thread inside
+``tailcall serve``; several share one PostgreSQL. Crash safety:
+- attempts are leased (``dialer.claim``); a dead worker's leases expire and are re-claimed;
+- the dial intent (status ``dialing``) is committed before the carrier is asked, so a
+  crash can never lead to a blind redial;
+- every live attempt has a watchdog (``lease_until``); when it fires, the reaper asks the
+  carrier what happened to the call, and sends what it cannot settle to ``review``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, select, text, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
+from dialer.campaigns.eligibility import decide, decide_callback
+from dialer.campaigns.holidays import HolidayCalendar
+from dialer.campaigns.models import (
+    ATTEMPTS,
+    LEASED_SQL,
+    LIVE_SQL,
+    Attempt,
+    Campaign,
+    WorkerHeartbeat,
+)
+from dialer.campaigns.pacing import (
+    AgentCapacity,
+    FixedAgentCapacity,
+    Load,
+    TokenBucket,
+    dial_budget,
+    handoff_budget,
+    smoothed_rate,
+)
+from dialer.campaigns.service import (
+    CustomerRow,
+    FactsLoader,
+    apply_carrier_status,
+    finish_attempt,
+    load_calendars,
+    pacing_of,
+    promote_and_complete,
+    record_skip,
+    variants_of,
+    window_of,
+)
+from dialer.carriers.base import CallNotFound, Carrier, CarrierError, TwilioCarrier
+from dialer.lists.models import Customer
+from kernel.claims import LeaseColumns, claim, release
+from kernel.clock import Clock, SystemClock
+from kernel.db import Database, is_sqlite
+from kernel.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CLAIM_LOCK_KEY = 7_270_001  # pg advisory lock: pacing counts and claims are serialised
+LIVE_CALL_STATES = ("dialing", "ringing", "in_progress")
+ATTEMPT_LEASE = LeaseColumns(ATTEMPTS)
+
+
+@dataclass
+class TickReport:
+    claimed: int = 0
+    dialed: int = 0
+    skipped: int = 0
+    reaped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def media_ws_url(public_base_url: str) -> str:
+    base = public_base_url.rstrip("/")
+    if base.startswith("https://"):
+        base = "wss://" + base[len("https://") :]
+    elif base.startswith("http://"):
+        base = "ws://" + base[len("http://") :]
+    return base + "/media/ws"
+
+
+class Dialer:
+    """One dialer worker. ``tick()`` does one pass; ``run()`` loops until stopped."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        dsettings: DialerSettings,
+        carrier: Carrier,
+        *,
+        clock: Clock | None = None,
+        agents: AgentCapacity | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.ds = dsettings
+        self.carrier = carrier
+        self.clock = clock or SystemClock()
+        self.agents = agents or FixedAgentCapacity(0)
+        self.worker_id = (
+            worker_id or f"dialer-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        )
+        self.started_at = self.clock.now()
+        self._global_bucket = TokenBucket(dsettings.calls_per_second, now=self.clock.monotonic())
+        self._buckets: dict[int, TokenBucket] = {}
+        self._calendars: dict[str, HolidayCalendar] = {}
+        self._calendars_at: float | None = None
+        self._last_beat: float | None = None
+        self._pg = not is_sqlite(db.engine)
+        self._rotation = 0
+
+    # ------------------------------------------------------------ loop
+
+    def tick(self) -> TickReport:
+        report = TickReport()
+        now = self.clock.now()
+        self.heartbeat(force=False)
+        with self.db.session() as s:
+            promote_and_complete(s, now)
+        report.reaped = self.reap()
+        ids = self.claim_due()
+        report.claimed = len(ids)
+        for attempt_id in ids:
+            outcome = self.dial(attempt_id)
+            if outcome == "dialed":
+                report.dialed += 1
+            elif outcome == "skipped":
+                report.skipped += 1
+        return report
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until ``stop`` is set; a failing pass is logged and retried."""
+        log.info("dialer started", extra={"worker_id": self.worker_id})
+        while not stop.is_set():
+            try:
+                r = self.tick()
+                busy = r.claimed > 0
+            except Exception:
+                log.exception("dialer pass failed", extra={"worker_id": self.worker_id})
+                busy = False
+            if not busy:
+                stop.wait(self.ds.poll_s)
+        log.info("dialer stopped", extra={"worker_id": self.worker_id})
+
+    def heartbeat(self, force: bool = True) -> None:
+        mono = self.clock.monotonic()
+        if (
+            not force
+            and self._last_beat is not None
+            and mono - self._last_beat < self.ds.heartbeat_s
+        ):
+            return
+        self._last_beat = mono
+        now = self.clock.now()
+        with self.db.session() as s:
+            hb = s.get(WorkerHeartbeat, self.worker_id)
+            if hb is None:
+                # First beat of this worker: forget workers silent for a day.
+                s.execute(
+                    delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - timedelta(days=1))
+                )
+                s.add(
+                    WorkerHeartbeat(
+                        worker_id=self.worker_id,
+                        role="dialer",
+                        pid=os.getpid(),
+                        host=socket.gethostname()[:100],
+                        started_at=self.started_at,
+                        beat_at=now,
+                    )
+                )
+            else:
+                hb.beat_at = now
+
+    def _live_workers(self, s: Session, now: datetime) -> int:
+        since = now - timedelta(seconds=self.ds.stale_worker_s)
+        n = s.scalar(
+            select(func.count())
+            .select_from(WorkerHeartbeat)
+            .where(WorkerHeartbeat.role == "dialer", WorkerHeartbeat.beat_at >= since)
+        )
+        return max(1, int(n or 0))
+
+    def _calendars_for(self, s: Session, names: set[str]) -> dict[str, HolidayCalendar]:
+        mono = self.clock.monotonic()
+        if (
+            self._calendars_at is None
+            or mono - self._calendars_at > 300
+            or not names <= set(self._calendars)
+        ):
+            self._calendars = load_calendars(s, names | set(self._calendars))
+            self._calendars_at = mono
+        return self._calendars
+
+    # ------------------------------------------------------------ claim
+
+    def claim_due(self) -> list[int]:
+        """Lease as many due attempts as pacing allows, across running campaigns."""
+        now = self.clock.now()
+        mono = self.clock.monotonic()
+        out: list[int] = []
+        with self.db.session() as s:
+            if self._pg:
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLAIM_LOCK_KEY})
+            campaigns = list(
+                s.scalars(
+                    select(Campaign).where(Campaign.status == "running").order_by(Campaign.id)
+                )
+            )
+            if not campaigns:
+                return []
+            # Rotate the order so that no campaign starves the others of the batch.
+            self._rotation = (self._rotation + 1) % len(campaigns)
+            campaigns = campaigns[self._rotation :] + campaigns[: self._rotation]
+            workers = self._live_workers(s, now)
+            self._global_bucket.rate = self.ds.calls_per_second / workers
+            in_flight = self._in_flight_by_campaign(s, now)
+            global_load = sum(in_flight.values())
+            for c in campaigns:
+                cfg = pacing_of(c)
+                bucket = self._buckets.setdefault(c.id, TokenBucket(cfg.calls_per_second, now=mono))
+                bucket.rate = cfg.calls_per_second / workers
+                cif = in_flight.get(c.id, 0)
+                handoff = None
+                if c.live_handoff:
+                    handoff = self._handoff_budget(s, c, cif, now)
+                n = dial_budget(cfg, Load(cif, global_load), self.ds.lines, handoff=handoff)
+                n = min(
+                    n,
+                    self.ds.claim_batch - len(out),
+                    bucket.available(mono),
+                    self._global_bucket.available(mono),
+                )
+                if n <= 0:
+                    continue
+                got = claim(
+                    s,
+                    ATTEMPT_LEASE,
+                    ready=and_(
+                        Attempt.campaign_id == c.id,
+                        Attempt.status == "queued",
+                        Attempt.due_at <= now,
+                    ),
+                    owner=self.worker_id,
+                    now=now,
+                    lease_seconds=self.ds.lease_s,
+                    limit=n,
+                    order_by=(Attempt.due_at, Attempt.id),
+                )
+                log.debug("claimed", extra={"campaign_id": c.id, "n": len(got), "in_flight": cif})
+                bucket.take(len(got), mono)
+                self._global_bucket.take(len(got), mono)
+                global_load += len(got)
+                out.extend(got)
+        return out
+
+    def _in_flight_by_campaign(self, s: Session, now: datetime) -> dict[int, int]:
+        """Live attempts plus claimed-but-not-dialed ones, per campaign.
+
+        One statement (one snapshot): a row moving from leased to live between two
+        separate counts would be missed by both. Each branch matches a partial index.
+        """
+        live = select(Attempt.campaign_id.label("cid")).where(text(LIVE_SQL))
+        leased = select(Attempt.campaign_id.label("cid")).where(
+            text(LEASED_SQL), Attempt.lease_until > now
+        )
+        u = union_all(live, leased).subquery()
+        rows = s.execute(select(u.c.cid, func.count()).group_by(u.c.cid)).all()
+        return {int(cid): int(n) for cid, n in rows}
+
+    def _handoff_budget(
+        self, s: Session, c: Campaign, in_progress: int, now: datetime
+    ) -> int | None:
+        cfg = pacing_of(c)
+        since = now - timedelta(minutes=self.ds.rates_window_min)
+        ended, answered, handoffs = s.execute(
+            select(
+                func.count().filter(Attempt.status == "ended"),
+                func.count().filter(Attempt.answered_at.is_not(None)),
+                func.count().filter(Attempt.handoff_requested_at.is_not(None)),
+            ).where(Attempt.campaign_id == c.id, Attempt.dialed_at >= since)
+        ).one()
+        answer_rate = smoothed_rate(
+            int(answered), int(ended), cfg.prior_answer_rate, cfg.prior_weight
+        )
+        handoff_rate = smoothed_rate(
+            int(handoffs), int(answered), cfg.prior_handoff_rate, cfg.prior_weight
+        )
+        free = self.agents.free_agents(c.handoff_skill)
+        return handoff_budget(in_progress, handoff_rate, answer_rate, free)
+
+    # ------------------------------------------------------------ dial
+
+    def dial(self, attempt_id: int) -> str:
+        """Re-check, commit the intent, ask the carrier. Returns dialed|skipped|deferred|lost."""
+        now = self.clock.now()
+        with self.db.session() as s:
+            a = s.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+            if a is None or a.status != "queued" or a.lease_owner != self.worker_id:
+                return "lost"
+            c = s.get(Campaign, a.campaign_id)
+            assert c is not None
+            # Pacing counted this row as in flight only until its lease ends: a lease
+            # about to run out is given back rather than dialed late. An agent-first call
+            # back is dialed while its campaign runs or after it completed.
+            margin = timedelta(seconds=self.ds.lease_s / 2)
+            open_statuses = ("running", "completed") if a.agent_id else ("running",)
+            if (
+                c.status not in open_statuses
+                or a.lease_until is None
+                or a.lease_until < now + margin
+            ):
+                release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
+                return "deferred"
+            cust = s.scalar(select(Customer).where(Customer.id == a.customer_id).with_for_update())
+            assert cust is not None
+            row = CustomerRow(cust.id, cust.phone_e164, cust.external_id, cust.timezone)
+            facts = FactsLoader(s, self.ds, self.settings.default_timezone).load([row], now)[
+                cust.id
+            ]
+            window = window_of(c)
+            cal = self._calendars_for(
+                s, {window.holiday_calendar} if window.holiday_calendar else set()
+            )
+            calendar = cal.get(window.holiday_calendar or "", _EMPTY)
+            d = (
+                decide_callback(facts, window, calendar, now)
+                if a.agent_id
+                else decide(facts, window, calendar, self.ds.caps(), now)
+            )
+            if not d.ok:
+                record_skip(s, a, d.reason or "unknown", d.final, now)
+                a.lease_owner = a.lease_until = None
+                if d.final:
+                    a.status, a.ended_at, a.end_reason = "skipped", now, d.reason
+                else:
+                    assert d.retry_at is not None
+                    a.due_at = d.retry_at
+                return "skipped"
+            try:
+                with s.begin_nested():
+                    a.status = "dialing"
+                    a.dialed_at = now
+                    a.last_event_at = now
+                    a.lease_until = now + timedelta(seconds=self.ds.lease_s)
+                    s.flush()
+            except IntegrityError:
+                # The database says the customer or number is already live elsewhere.
+                s.refresh(a)
+                record_skip(s, a, "in_live_call", False, now)
+                a.lease_owner = a.lease_until = None
+                a.due_at = now + timedelta(minutes=5)
+                return "skipped"
+            phone, caller_id, campaign_id, language = a.phone_e164, c.caller_id, c.id, c.language
+            agent_first = (a.agent_id, a.follow_up_id)
+            variant = a.variant
+            script_id = c.script_id
+            for v in variants_of(c):
+                if v.name == variant and v.script_id:
+                    script_id = v.script_id
+        # The intent is committed: from here on a crash leaves a "dialing" row to reconcile.
+        base = self.settings.resolved_public_base_url.rstrip("/")
+        # the stream's start names the call for the media endpoint (dialogue.speech.script_brain)
+        params = {
+            "attemptId": str(attempt_id),
+            "campaignId": str(campaign_id),
+            "scriptId": script_id,
+            "language": language,
+            "variant": variant or "",
+            "token": self.settings.media_stream_token,  # checked by the media endpoint
+        }
+        if agent_first[0] is not None:  # the media endpoint connects this agent at once
+            params["agentId"] = str(agent_first[0])
+            params["taskId"] = str(agent_first[1] or "")
+        try:
+            sid = self.carrier.originate(
+                phone,
+                caller_id,
+                media_ws_url(base),
+                f"{base}/carrier/status?attempt_id={attempt_id}",
+                params,
+            )
+        except CarrierError as exc:
+            log.warning(
+                "originate failed",
+                extra={
+                    "attempt_id": attempt_id,
+                    "ambiguous": exc.ambiguous,
+                    "status_code": exc.status_code,
+                },
+            )
+            if not exc.ambiguous:
+                self._not_placed(attempt_id, exc)
+            return "dialed" if exc.ambiguous else "deferred"
+        with self.db.session() as s:
+            a = s.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+            assert a is not None
+            if a.carrier_sid is None:
+                a.carrier_sid = sid
+            if a.status == "dialing":
+                a.carrier_status = a.carrier_status or "queued"
+                a.lease_until = self.clock.now() + timedelta(seconds=self.ds.ring_timeout_s)
+        return "dialed"
+
+    def _not_placed(self, attempt_id: int, exc: CarrierError) -> None:
+        now = self.clock.now()
+        with self.db.session() as s:
+            a = s.get(Attempt, attempt_id)
+            if a is None or a.status != "dialing":
+                return
+            if exc.status_code is None:  # carrier unreachable: nobody was called
+                a.end_reason = "carrier unreachable"
+                finish_attempt(
+                    s,
+                    a,
+                    "not_dialed",
+                    now,
+                    default_tz=self.settings.default_timezone,
+                    requeue_delay=timedelta(seconds=self.ds.carrier_down_backoff_s),
+                )
+            else:
+                a.end_reason = f"carrier rejected ({exc.status_code})"
+                finish_attempt(s, a, "failed", now, default_tz=self.settings.default_timezone)
+
+    # ------------------------------------------------------------ reaper
+
+    def reap(self) -> int:
+        """Reconcile live attempts whose watchdog fired with the carrier's view of the call."""
+        now = self.clock.now()
+        with self.db.session() as s:
+            ids = claim(  # expired watchdogs of live attempts
+                s,
+                ATTEMPT_LEASE,
+                ready=Attempt.status.in_(LIVE_CALL_STATES),
+                owner=self.worker_id,
+                now=now,
+                lease_seconds=self.ds.lease_s,
+                limit=self.ds.claim_batch,
+                order_by=(Attempt.lease_until, Attempt.id),
+            )
+        for attempt_id in ids:
+            try:
+                self.reconcile(attempt_id)
+            except Exception:
+                log.exception("reconcile failed", extra={"attempt_id": attempt_id})
+        return len(ids)
+
+    def reconcile(self, attempt_id: int) -> str:
+        now = self.clock.now()
+        with self.db.read() as s:
+            a = s.get(Attempt, attempt_id)
+            if a is None or a.status not in LIVE_CALL_STATES:
+                return "gone"
+            sid, phone, dialed_at, status = a.carrier_sid, a.phone_e164, a.dialed_at, a.status
+        assert dialed_at is not None
+        overdue = (now - dialed_at).total_seconds() > self.ds.review_after_s
+        try:
+            if sid is None:
+                calls = self.carrier.find_calls(phone, dialed_at - timedelta(seconds=5))
+                if not calls:
+                    with self.db.session() as s:
+                        a2 = s.get(Attempt, attempt_id)
+                        if a2 is not None and a2.status == "dialing" and a2.carrier_sid is None:
+                            a2.end_reason = "carrier has no such call"
+                            finish_attempt(
+                                s, a2, "not_dialed", now, default_tz=self.settings.default_timezone
+                            )
+                    return "not_dialed"
+                if len(calls) > 1:
+                    return self._to_review(attempt_id, "several carrier calls match")
+                info = calls[0]
+            else:
+                info = self.carrier.status(sid)
+        except CallNotFound:
+            return self._to_review(attempt_id, "carrier does not know the call")
+        except CarrierError:
+            if overdue:
+                return self._to_review(attempt_id, "carrier unreachable while reconciling")
+            return "retry"
+        with self.db.session() as s:
+            a3 = apply_carrier_status(
+                s,
+                now=now,
+                settings=self.ds,
+                default_tz=self.settings.default_timezone,
+                sid=info.sid,
+                attempt_id=attempt_id,
+                status=info.status,
+                answered_by=info.answered_by,
+                duration_s=info.duration_s,
+                sip_code=info.sip_code,
+            )
+            if a3 is not None and a3.status in LIVE_CALL_STATES:
+                # Still going at the carrier: re-arm the watchdog for this state.
+                period = (
+                    self.ds.max_call_s if a3.status == "in_progress" else self.ds.ring_timeout_s
+                )
+                if a3.status == status == "dialing" and info.status in ("queued", "initiated"):
+                    period = self.ds.ring_timeout_s
+                a3.lease_owner = None
+                a3.lease_until = now + timedelta(seconds=period)
+            return a3.status if a3 is not None else "gone"
+
+    def _to_review(self, attempt_id: int, why: str) -> str:
+        with self.db.session() as s:
+            a = s.get(Attempt, attempt_id)
+            if a is not None and a.status in LIVE_CALL_STATES:
+                a.status, a.end_reason = "review", why
+                a.lease_owner = a.lease_until = None
+                log.warning("attempt sent to review", extra={"attempt_id": attempt_id, "why": why})
+        return "review"
+
+
+_EMPTY = HolidayCalendar(name="none")
+
+
+def load_agent_capacity(path: str) -> AgentCapacity:
+    """``module:callable`` returning an AgentCapacity (the console provides one)."""
+    mod, _, attr = path.partition(":")
+    factory = getattr(importlib.import_module(mod), attr)
+    cap: AgentCapacity = factory()
+    return cap
+
+
+def build_dialer(
+    db: Database,
+    settings: Settings,
+    dsettings: DialerSettings | None = None,
+    *,
+    carrier: Carrier | None = None,
+    agents: AgentCapacity | None = None,
+) -> Dialer:
+    ds = dsettings or DialerSettings()
+    if settings.env == "prod" and ds.carrier_auth_token.get_secret_value() == DEV_CARRIER_TOKEN:
+        raise ValueError("TAILCALL_DIALER_CARRIER_AUTH_TOKEN must be set when TAILCALL_ENV=prod")
+    car = carrier or TwilioCarrier(
+        ds.carrier_base_url,
+        ds.carrier_account_sid,
+        ds.carrier_auth_token.get_secret_value(),
+        timeout_s=ds.carrier_timeout_s,
+    )
+    return Dialer(db, settings, ds, car, agents=agents)
+
+
+class DialerThread:
+    """The dial loop inside another process (``tailcall serve``)."""
+
+    def __init__(self, dialer: Dialer) -> None:
+        self.dialer = dialer
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=dialer.run, args=(self._stop,), name="dialer", daemon=True
+        )
+
+    def start(self) -> DialerThread:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)

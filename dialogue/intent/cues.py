@@ -1,0 +1,360 @@
+"""Conversation cues in what the customer said, per language (zh, ko, en). Pure, no I/O.
+
+Each cue is a list of terms matched on the normalised text (``scripts.matching``): CJK
+by substring, English by whole words or word sequences. Positive wording counts only when
+the turn has no negative wording ("不想" is not "想", "not interested" not "interested");
+negative wording counts only when the turn is neither polite nor noncommittal ("不用了，
+谢谢" is a polite decline, "I don't know" is vague: neither is a refusal).
+
+Besides questions and positive/negative wording, the cues follow the bank's grades
+(docs/intent.md): ``commit`` (wants to act now: A), ``hesitant`` (not now, let me think: B), ``noncommittal`` (maybe,
+whatever: C), ``polite`` (thanks, sorry: a polite decline is C, a blunt one D),
+``hostile`` (annoyed, complaining) and ``wrong_person`` (D), and ``filler``: a turn of
+filler words only ("嗯", "um"), a reply that says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from scripts.matching import base_language, normalize
+
+CUES = (
+    "question",
+    "asks_details",
+    "asks_price",
+    "asks_how",
+    "asks_repeat",
+    "positive",
+    "negative",
+    "commit",
+    "hesitant",
+    "noncommittal",
+    "polite",
+    "hostile",
+    "wrong_person",
+    "filler",
+)
+_EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "zh": {
+        "commit": ("现在就", "马上", "立刻", "今天就", "我要办", "帮我办", "帮我弄", "我要换"),
+        "hesitant": (
+            "考虑",
+            "再想",
+            "想一想",
+            "商量",
+            "再说吧",
+            "先看看",
+            "回头",
+            "以后再",
+            "有空",
+            "改天",
+            "过两天",
+            "这两天",
+        ),
+        "noncommittal": (
+            "随便",
+            "无所谓",
+            "看情况",
+            "一般般",
+            "还行吧",
+            "不知道",
+            "不一定",
+            "说不好",
+            "再看吧",
+        ),
+        "polite": ("谢谢", "不好意思", "麻烦你", "麻烦您", "您", "暂时", "先不"),
+        "hostile": ("烦", "投诉", "骚扰", "老打", "又打", "总打", "别再", "删掉", "有病", "滚"),
+        "wrong_person": (
+            "不是他",
+            "不是她",
+            "打错",
+            "没有这个人",
+            "没这个人",
+            "不认识",
+            "不是本人",
+            "不是我",
+        ),
+    },
+    "ko": {
+        "commit": ("지금바로", "바로", "당장", "오늘"),
+        "hesitant": ("생각해", "나중에", "고민", "상의"),
+        "noncommittal": ("글쎄", "그냥", "모르겠"),
+        "polite": ("감사", "죄송"),
+        "hostile": ("귀찮", "왜자꾸", "하지마세요", "신고"),
+        "wrong_person": ("잘못거", "그런사람없"),
+    },
+    "en": {
+        "commit": ("right now", "right away", "sign me up", "today", "let's do it"),
+        "hesitant": (
+            "think about it",
+            "think it over",
+            "let me think",
+            "talk to my family",
+            "later",
+            "not now",
+            "another time",
+        ),
+        "noncommittal": ("maybe", "whatever", "i don't know", "not sure", "perhaps"),
+        "polite": ("thank you", "thanks", "sorry", "please"),
+        "hostile": (
+            "annoying",
+            "stop calling",
+            "keep calling",
+            "complain",
+            "harassment",
+            "leave me alone",
+        ),
+        "wrong_person": (
+            "wrong number",
+            "wrong person",
+            "nobody by that name",
+            "no one by that name",
+            "not me",
+        ),
+    },
+}
+
+_TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "zh": {
+        "question": (
+            "吗",
+            "呢",
+            "什么",
+            "怎么",
+            "多少",
+            "哪",
+            "如何",
+            "是不是",
+            "能不能",
+            "有没有",
+            "可不可以",
+        ),
+        "asks_details": ("具体", "详细", "条件", "介绍", "什么", "说说", "期限", "起购", "门槛"),
+        "asks_price": (
+            "多少钱",
+            "利率",
+            "利息",
+            "收益",
+            "费用",
+            "手续费",
+            "年费",
+            "价格",
+            "收费",
+            "回报",
+        ),
+        "asks_how": ("怎么", "如何", "怎样", "在哪", "哪里", "操作", "办理", "步骤"),
+        "asks_repeat": ("再说一遍", "没听清", "听不清", "什么意思", "重复"),
+        "positive": (
+            "好的",
+            "好啊",
+            "可以",
+            "是的",
+            "行",
+            "兴趣",
+            "想",
+            "需要",
+            "没问题",
+            "不错",
+            "谢谢",
+        ),
+        "negative": (
+            "不需要",
+            "不用",
+            "不要",
+            "没兴趣",
+            "不感兴趣",
+            "别",
+            "烦",
+            "投诉",
+            "骚扰",
+            "删掉",
+            "不想",
+            "没空",
+            "在忙",
+            "很忙",
+            "不行",
+            "不了",
+            "打错",
+        ),
+    },
+    "ko": {
+        "question": ("어떻게", "얼마", "뭐", "무엇", "언제", "어디", "나요", "까요", "인가요"),
+        "asks_details": ("조건", "자세히", "설명", "내용", "뭐예요", "기간"),
+        "asks_price": ("얼마", "금리", "이자", "수수료", "비용", "가격", "연회비", "수익"),
+        "asks_how": ("어떻게", "방법", "하면되나요", "절차"),
+        "asks_repeat": ("다시말씀", "다시한번", "못들었", "뭐라고"),
+        "positive": (
+            "네",
+            "좋아요",
+            "관심있어요",
+            "좋습니다",
+            "말씀하세요",
+            "그래요",
+            "할게요",
+            "맞습니다",
+        ),
+        "negative": (
+            "아니요",
+            "필요없",
+            "관심없",
+            "괜찮습니다",
+            "하지마세요",
+            "귀찮",
+            "거부",
+            "바빠요",
+            "왜자꾸",
+            "잘못거",
+            "없어요",
+        ),
+    },
+    "en": {
+        "question": (
+            "what",
+            "how",
+            "why",
+            "when",
+            "where",
+            "which",
+            "can i",
+            "could",
+            "is it",
+            "do i",
+            "does",
+        ),
+        "asks_details": (
+            "details",
+            "detail",
+            "conditions",
+            "terms",
+            "explain",
+            "more about",
+            "tell me",
+            "what is",
+        ),
+        "asks_price": (
+            "price",
+            "rate",
+            "cost",
+            "fee",
+            "fees",
+            "interest rate",
+            "how much",
+            "charge",
+            "return",
+        ),
+        "asks_how": ("how", "what do i need", "where do i", "steps", "sign up", "what do i do"),
+        "asks_repeat": ("say that again", "repeat", "pardon", "didn't catch", "sorry what"),
+        "positive": (
+            "yes",
+            "sure",
+            "okay",
+            "ok",
+            "interested",
+            "sounds good",
+            "great",
+            "please",
+            "yeah",
+        ),
+        "negative": (
+            "no",
+            "not",
+            "don't",
+            "stop",
+            "annoying",
+            "never",
+            "busy",
+            "wrong number",
+            "keep calling",
+            "take me off",
+            "nobody",
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Which cues one customer turn carries."""
+
+    question: bool = False
+    asks_details: bool = False
+    asks_price: bool = False
+    asks_how: bool = False
+    asks_repeat: bool = False
+    positive: bool = False
+    negative: bool = False
+    commit: bool = False
+    hesitant: bool = False
+    noncommittal: bool = False
+    polite: bool = False
+    hostile: bool = False
+    wrong_person: bool = False
+    filler: bool = False
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(c for c in CUES if getattr(self, c))
+
+
+def lexicon_language(language: str) -> str:
+    """The lexicon for ``language`` (unknown languages use English)."""
+    base = base_language(language)
+    return base if base in _TERMS else "en"
+
+
+@lru_cache(maxsize=8)
+def _compiled(language: str) -> dict[str, tuple[str, ...] | re.Pattern[str]]:
+    lang = lexicon_language(language)
+    out: dict[str, tuple[str, ...] | re.Pattern[str]] = {}
+    for cue, terms in {**_TERMS[lang], **_EXTRA[lang]}.items():
+        normed = tuple(dict.fromkeys(normalize(t, language) for t in terms if t))
+        if lang == "en":
+            alt = "|".join(re.escape(t) for t in sorted(normed, key=len, reverse=True))
+            out[cue] = re.compile(r"(?:^| )(?:" + alt + r")(?= |$)")
+        else:
+            out[cue] = normed
+    return out
+
+
+def _hit(text: str, matcher: tuple[str, ...] | re.Pattern[str]) -> bool:
+    if isinstance(matcher, re.Pattern):
+        return matcher.search(text) is not None
+    return any(t in text for t in matcher)
+
+
+def cues(text: str, language: str) -> Cues:
+    """The cues in one customer turn (``text`` as heard, not yet normalised)."""
+    norm = normalize(text, language)
+    if not norm:
+        return Cues(filler=bool(text.strip()))
+    m = _compiled(language)
+    negative = _hit(norm, m["negative"])
+    polite = _hit(norm, m["polite"])
+    noncommittal = _hit(norm, m["noncommittal"])
+    return Cues(
+        commit=_hit(norm, m["commit"]),
+        hesitant=_hit(norm, m["hesitant"]),
+        noncommittal=noncommittal,
+        polite=polite,
+        hostile=_hit(norm, m["hostile"]),
+        wrong_person=_hit(norm, m["wrong_person"]),
+        question=_hit(norm, m["question"]),
+        asks_details=_hit(norm, m["asks_details"]),
+        asks_price=_hit(norm, m["asks_price"]),
+        asks_how=_hit(norm, m["asks_how"]),
+        asks_repeat=_hit(norm, m["asks_repeat"]),
+        positive=(not negative) and _hit(norm, m["positive"]),
+        # a polite or vague "no" is the C kind of decline, not a refusal
+        negative=negative and not polite and not noncommittal,
+    )
+
+
+def speech_seconds(text: str, language: str) -> float:
+    """Rough speaking time of ``text`` when no timing is known: 0.25 s per CJK character,
+    0.4 s per word otherwise."""
+    if lexicon_language(language) in ("zh", "ko"):
+        return 0.25 * sum(1 for ch in text if ch.isalnum())
+    return 0.4 * len(text.split())

@@ -1,0 +1,111 @@
+"""Process settings, read from ``TAILCALL_*`` environment variables.
+
+Settings are passed explicitly (app factory, CLI context); nothing reads them at import time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kernel.zones import check_zone
+
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """All configuration of one tailcall process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAILCALL_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    data_dir: Path = Field(
+        default=Path("var"), description="Where SQLite, reports, recordings live"
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means a SQLite file in data_dir",
+    )
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_base_url: str = Field(
+        default="",
+        description="URL the carrier reaches us at; empty means http://{host}:{port}",
+    )
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+
+    default_region: str = Field(default="CN", min_length=2, max_length=2)
+    default_timezone: str = "Asia/Shanghai"
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("default_region")
+    @classmethod
+    def _upper_region(cls, v: str) -> str:
+        return v.upper()
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        return check_zone(v)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, v: str) -> str:
+        if v and not v.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return v
+
+    @model_validator(mode="after")
+    def _no_dev_secret_in_prod(self) -> Settings:
+        if self.env == "prod" and self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError("TAILCALL_SECRET_KEY must be set when TAILCALL_ENV=prod")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tailcall.db').resolve()}"
+
+    @property
+    def resolved_public_base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def media_stream_token(self) -> str:
+        """The token the dialer puts in every call's stream parameters and the media
+        endpoint requires (derived from the secret key, so no extra setting)."""
+        digest = hmac.new(
+            self.secret_key.get_secret_value().encode(), b"tailcall media stream", hashlib.sha256
+        )
+        return digest.hexdigest()[:32]
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment for a command, or a clean exit naming the bad variable."""
+    import typer
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            typer.secho(f"TAILCALL_{field.upper()}: {err['msg']}", fg="red", err=True)
+        raise typer.Exit(2) from exc

@@ -1,0 +1,83 @@
+"""The campaigns REST API and the carrier status callback, through the real app."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from dialer.campaigns.api import twilio_signature
+from dialer.campaigns.config import DEV_CARRIER_TOKEN
+from dialer.campaigns.models import Attempt
+from kernel.db import Database
+from tailcall.app import create_app
+from tests.dialer.conftest import ALWAYS, add_customers, add_list
+
+
+def test_campaign_crud_lifecycle_and_callbacks(
+    db: Database, operator_headers: dict[str, str]
+) -> None:
+    with db.session() as s:
+        cl = add_list(s, add_customers(s, 2))
+        list_id = cl.id
+    app = create_app(db.settings, db)
+    client = TestClient(app, headers=operator_headers)
+    carrier = TestClient(app)  # the carrier is no user: its callback needs no login
+    body = {
+        "name": "wealth-may",
+        "script_id": "wealth_intro",
+        "caller_id": "+861095555",
+        "audience": {"list_ids": [list_id]},
+        "window": ALWAYS.model_dump(mode="json"),
+        "variants": [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}],
+    }
+    r = client.post("/api/campaigns", json=body)
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert client.post("/api/campaigns", json=body).status_code == 409
+    bad = dict(body, name="x", audience={"list_ids": [999]})
+    r = client.post("/api/campaigns", json=bad)
+    assert r.status_code == 422 and r.json()["where"] == "audience.list_ids[0]"
+    assert client.post(f"/api/campaigns/{cid}/pause").status_code == 409
+    r = client.post(f"/api/campaigns/{cid}/start")
+    assert r.json() == {"status": "running", "members": 2, "queued": 2, "skipped": {}}
+    assert client.post(f"/api/campaigns/{cid}/pause").json()["status"] == "paused"
+    assert client.post(f"/api/campaigns/{cid}/resume").json()["status"] == "running"
+    assert client.get("/api/campaigns").json()[0]["spec"]["name"] == "wealth-may"
+
+    # The carrier reports progress for a dialed attempt.
+    with db.session() as s:
+        a = s.scalars(select(Attempt).order_by(Attempt.id)).first()
+        assert a is not None
+        a.status, a.dialed_at, attempt_id = "dialing", a.queued_at, a.id
+    for form in (
+        {"CallSid": "CA9", "CallStatus": "ringing"},
+        {"CallSid": "CA9", "CallStatus": "in-progress", "AnsweredBy": "human"},
+        {"CallSid": "CA9", "CallStatus": "completed", "CallDuration": "61"},
+    ):
+        r = carrier.post(f"/carrier/status?attempt_id={attempt_id}", data=form)
+        assert r.status_code == 204, r.text
+    st = client.get(f"/api/campaigns/{cid}/status").json()
+    assert st["outcomes"] == {"answered": 1}
+    assert st["attempts"] == {"ended": 1, "queued": 1}
+
+    items = client.get(f"/api/campaigns/{cid}/attempts?status=ended").json()
+    assert len(items) == 1 and items[0]["outcome"] == "answered"
+    assert items[0]["duration_s"] == 61 and items[0]["answered_by"] == "human"
+    assert "0000" not in items[0]["phone"][4:-4] and "*" in items[0]["phone"]
+    r = client.post(f"/api/campaigns/attempts/{attempt_id}/resolve", json={"outcome": "busy"})
+    assert r.status_code == 409  # not in review
+
+    r = client.post(f"/api/campaigns/{cid}/cancel", json={"reason": "budget"})
+    assert r.json() == {"status": "cancelled", "attempts_cancelled": 1}
+    assert client.get(f"/api/campaigns/{cid}/skips").json() == {"counts": {}, "items": []}
+    assert client.get("/api/campaigns/999").status_code == 404
+
+
+def test_signature_is_checked_in_prod(db: Database) -> None:
+    db.settings.env = "prod"
+    client = TestClient(create_app(db.settings, db))
+    form = {"CallSid": "CA1", "CallStatus": "ringing"}
+    assert client.post("/carrier/status", data=form).status_code == 403
+    sig = twilio_signature(DEV_CARRIER_TOKEN, "http://127.0.0.1:8080/carrier/status", form)
+    r = client.post("/carrier/status", data=form, headers={"X-Twilio-Signature": sig})
+    assert r.status_code == 204

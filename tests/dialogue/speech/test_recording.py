@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from dialogue.speech.recording import StereoRecording
+
+
+def test_channels_are_aligned_by_time(tmp_path: Path) -> None:
+    rec = StereoRecording(tmp_path / "c.wav", 8000)
+    cust = (np.ones(160, dtype=np.int16) * 1000).tobytes()
+    bot = (np.ones(160, dtype=np.int16) * -2000).tobytes()
+    events = [(i * 0.02, 0, cust if i < 25 else bytes(320)) for i in range(50)]
+    # the bot speaks from 0.5 s to 1.0 s (paced output, stamped at each frame's end)
+    events += [(0.5 + (i + 1) * 0.02, 1, bot) for i in range(25)]
+    for at, ch, pcm in sorted(events, key=lambda e: e[0]):
+        rec.add(ch, pcm, 8000, at=at)
+    rec.close()
+    with wave.open(str(tmp_path / "c.wav")) as w:
+        assert w.getnchannels() == 2 and w.getframerate() == 8000
+        a = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, 2)
+    left_on = np.flatnonzero(a[:, 0])
+    right_on = np.flatnonzero(a[:, 1])
+    assert left_on[0] == 0 and abs(left_on[-1] / 8000 - 0.5) < 0.03
+    assert abs(right_on[0] / 8000 - 0.5) < 0.12 and len(right_on) == 25 * 160

@@ -1,0 +1,241 @@
+"""Normalisation of ASR text and lexicon matching."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scripts.matching import Lexicon, match_any, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [
+        ("嗯，那个，我就是不需要啊！！", "我不需要"),
+        ("不 需 要", "不需要"),
+        ("對對對，轉人工", "对转人工"),
+        ("好的好的好的", "好的"),
+        ("不要再打了不要再打了", "不要再打了"),
+        ("ＡＢＣ　１２３？", "abc123"),
+        ("呃……可以。", "可以"),
+    ],
+)
+def test_chinese_normalisation(raw: str, norm: str) -> None:
+    assert normalize(raw, "zh-CN") == norm
+
+
+def test_english_and_korean_normalisation() -> None:
+    assert normalize("Um, YES yes please!", "en-US") == "yes please"
+    assert normalize("음 네 맞 습니다", "ko-KR") == "네맞습니다"
+    assert normalize("맞습니다", "ko-KR") == normalize("맞 습니다", "ko-KR")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.sampled_from(["zh-CN", "en-US", "ko-KR"]))
+def test_normalise_is_idempotent(text: str, lang: str) -> None:
+    once = normalize(text, lang)
+    assert normalize(once, lang) == once
+
+
+LEX = Lexicon(
+    {
+        "agree": (["需要", "好的", "可以"], 0),
+        "decline": (["不需要", "不用", "不可以"], 0),
+        "opt_out": (["不要再打了", "别再打了"], 100),
+        "ask_human": (["转人工", "真人"], 80),
+        "is_robot": (["是真人吗"], 60),
+    },
+    "zh-CN",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("我不需要", "decline"),  # 需要 inside 不需要 does not count
+        ("需要的", "agree"),
+        ("嗯，好的好的", "agree"),
+        ("不可以", "decline"),
+        ("我不需要，你别再打了", "opt_out"),  # priority
+        ("好的 转 人工吧", "ask_human"),
+        ("你是真人吗", "is_robot"),  # longer phrase covers 真人
+        ("不 要 再 打 了！", "opt_out"),
+    ],
+)
+def test_intent_matching(text: str, intent: str) -> None:
+    m = LEX.match(text)
+    assert m is not None and m.intent == intent
+
+
+def test_greetings_are_not_agreement() -> None:
+    agree = Lexicon({"agree": (["好", "好的", "可以"], 0)}, "zh-CN")
+    assert agree.match("你好") is None
+    assert agree.match("喂，您好") is None
+    m = agree.match("喂你好，可以")
+    assert m is not None and m.intent == "agree"
+
+
+def test_no_match_and_exactness() -> None:
+    assert LEX.match("今天天气怎么样") is None
+    assert LEX.match("") is None
+    m = LEX.match("好的")
+    assert m is not None and m.exact and m.coverage == 1.0
+
+
+def test_english_matches_whole_words_only() -> None:
+    lx = Lexicon({"agree": (["yes", "ok"], 0), "decline": (["no", "no thanks"], 0)}, "en-US")
+    assert lx.match("Yes, please") is not None
+    assert lx.match("nobody home") is None
+    m = lx.match("no thanks")
+    assert m is not None and m.phrase == "no thanks"
+
+
+def test_alternatives_are_tried_in_order() -> None:
+    m = match_any(LEX, ["天气", "好的"])
+    assert m is not None and m.intent == "agree"
+    assert match_any(LEX, []) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_matching_never_crashes(text: str) -> None:
+    LEX.match(text)
+
+
+# As the zh-CN scripts define them (one-character phrases included), with their globals.
+ZH = Lexicon(
+    {
+        "agree": (
+            ["好的", "好啊", "可以", "行", "是的", "想", "想了解", "要", "需要", "没问题", "对"],
+            0,
+        ),
+        "decline": (["不需要", "不用", "不用了", "不要", "没兴趣", "不想", "不可以", "不行"], 0),
+        "how_to": (["怎么兑换", "怎么操作", "流程"], 0),
+        "opt_out": (["不要再打了", "别再打了"], 100),
+        "complaint": (["投诉", "我要投诉"], 90),
+        "ask_human": (["转人工", "人工"], 80),
+        "wrong_person": (["不是我", "不是本人", "打错了"], 70),
+        "is_robot": (["机器人", "是真人吗"], 60),
+        "busy": (["在忙", "没空", "忙"], 50),
+    },
+    "zh-CN",
+    {"agree": ["想想", "想一想", "想一下", "再想", "考虑", "再说吧"]},
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我想想",
+        "我再想想",
+        "让我想一想",
+        "我想一下",
+        "我考虑一下",
+        "好的，我考虑一下",
+        "这两天再说吧",
+    ],
+)
+def test_hesitation_is_not_agreement(text: str) -> None:
+    m = ZH.match(text)
+    assert m is None or m.intent != "agree", m
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("不用告诉我怎么兑换", "decline"),  # 怎么兑换 is governed by 不用
+        ("我不想了解", "decline"),  # 想了解 is governed by 不想
+        ("不需要人工", "decline"),
+        ("不用转人工", "decline"),
+        ("我不是要投诉", None),
+        ("不是要投诉", None),
+        ("我没有投诉", None),
+        ("别给我转人工", None),
+        ("我不忙", None),
+        ("不太需要", None),
+    ],
+)
+def test_a_negated_phrase_does_not_count(text: str, intent: str | None) -> None:
+    m = ZH.match(text)
+    assert (m.intent if m else None) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("要多久", None),  # 要 = take (time)
+        ("需要多少钱", None),
+        ("你们银行", None),  # 行 inside 银行
+        ("对不起", None),
+        ("要不要钱", None),  # A-not-A questions ask, they do not answer
+        ("可不可以", None),
+        ("行不行", None),
+    ],
+)
+def test_a_phrase_inside_a_common_word_does_not_count(text: str, intent: str | None) -> None:
+    m = ZH.match(text)
+    assert (m.intent if m else None) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("不需要", "decline"),  # the phrase carries its own negation
+        ("我不需要", "decline"),
+        ("不用了，不需要", "decline"),
+        ("不要再打了", "opt_out"),
+        ("你别再打了", "opt_out"),
+        ("不是我", "wrong_person"),
+        ("好的", "agree"),
+        ("可以", "agree"),
+        ("对的", "agree"),
+        ("行，你说吧", "agree"),
+        ("嗯，要的", "agree"),
+        ("想", "agree"),
+        ("我想了解一下", "agree"),
+        ("我要兑换", "agree"),
+        ("没问题", "agree"),
+        ("不好意思，我想了解一下", "agree"),  # 不好意思 negates nothing
+        ("我不知道怎么兑换", "how_to"),  # nor does 不知道
+        ("我不太会弄，怎么兑换", "how_to"),  # a bare 不 governs only the next word
+        ("没有，我想问一下怎么兑换", "how_to"),
+        ("你不是机器人吗", "is_robot"),  # rhetorical question
+        ("我要投诉", "complaint"),
+        ("转人工", "ask_human"),
+        ("我现在很忙", "busy"),
+        ("对对对，转人工", "ask_human"),
+    ],
+)
+def test_what_must_keep_working(text: str, intent: str) -> None:
+    m = ZH.match(text)
+    assert m is not None and m.intent == intent, m
+
+
+def test_reduplicated_think_is_kept_apart_from_emphatic_repeats() -> None:
+    assert normalize("我想想", "zh-CN") == "我想一想"
+    assert normalize("想想想", "zh-CN") == "想一想"
+    assert normalize("对对对", "zh-CN") == "对"
+
+
+def test_not_if_voids_only_its_own_intent() -> None:
+    m = ZH.match("我考虑一下，你晚点再打吧，我在忙")
+    assert m is not None and m.intent == "busy"
+    lx = Lexicon({"agree": (["yes"], 0)}, "en-US", {"agree": ["think"]})
+    assert lx.match("yes let me think") is None
+    assert lx.match("yes I thought so") is not None  # whole words
+
+
+def test_later_occurrences_count() -> None:
+    """The first 人工 is inside 人工智能; the second is a request for a person."""
+    lx = Lexicon({"ask_human": (["人工"], 80), "is_robot": (["人工智能"], 60)}, "zh-CN")
+    m = lx.match("人工智能吗，我要人工")
+    assert m is not None and m.intent == "ask_human"
+
+
+def test_other_languages_read_as_before() -> None:
+    en = Lexicon({"agree": (["yes"], 0), "decline": (["not interested"], 0)}, "en-US")
+    m = en.match("yes I am not interested")
+    assert m is not None and m.intent == "decline"
+    ko = Lexicon({"agree": (["네"], 0)}, "ko-KR")
+    assert ko.match("네 좋아요") is not None

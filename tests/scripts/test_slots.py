@@ -1,0 +1,150 @@
+"""Callback-time parsing in the customer's zone, with an injected now."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scripts.slots import describe_time, parse_callback_time
+
+# Wednesday 2026-01-07 10:00 in Shanghai and Seoul is 11:00; New York is Tuesday 21:00.
+NOW = datetime(2026, 1, 7, 2, 0, tzinfo=UTC)
+
+
+def at(text: str, tz: str = "Asia/Shanghai", lang: str = "zh-CN") -> str | None:
+    r = parse_callback_time(text, NOW, tz, lang)
+    return r.value.isoformat() if r.value else None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明天下午三点", "2026-01-08T15:00:00+08:00"),
+        ("嗯，明天下午 3 点吧", "2026-01-08T15:00:00+08:00"),
+        ("下周一上午", "2026-01-12T10:00:00+08:00"),
+        ("后天晚上7点半", "2026-01-09T19:30:00+08:00"),
+        ("三点以后", "2026-01-07T15:00:00+08:00"),
+        ("两个小时以后", "2026-01-07T12:00:00+08:00"),
+        ("半小时后", "2026-01-07T10:30:00+08:00"),
+        ("12号下午2点", "2026-01-12T14:00:00+08:00"),
+        ("周五", "2026-01-09T10:00:00+08:00"),
+        ("礼拜天上午十点", "2026-01-11T10:00:00+08:00"),
+        ("十点一刻", "2026-01-07T10:15:00+08:00"),
+        ("八点", "2026-01-08T08:00:00+08:00"),  # 8:00 today has passed
+        ("今晚八点", "2026-01-07T20:00:00+08:00"),
+        ("明天中午", "2026-01-08T12:00:00+08:00"),
+        ("明天下午3:30", "2026-01-08T15:30:00+08:00"),
+    ],
+)
+def test_chinese(text: str, expected: str) -> None:
+    assert at(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("下周吧", "a week was named but not the day"),
+        ("晚点再打", "vague: no day or time named"),
+        ("今天上午九点", "that time is in the past"),
+        ("明天后天", "more than one day was named"),
+        ("下午25点", "not a valid time of day"),
+        ("不知道", "no time found"),
+    ],
+)
+def test_chinese_ambiguous(text: str, reason: str) -> None:
+    r = parse_callback_time(text, NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is None and r.reason == reason
+
+
+@pytest.mark.parametrize("text", ["明天十十点", "二十十点", "十一十点", "十点十十分"])
+def test_chinese_garbled_numerals_do_not_crash(text: str) -> None:
+    """A run of numerals that is no number (several 十, as misrecognition makes) is not
+    a time: the parser says so instead of raising."""
+    r = parse_callback_time(text, NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is not None or r.reason
+
+
+def test_day_without_time_is_approximate() -> None:
+    r = parse_callback_time("明天吧", NOW, "Asia/Shanghai", "zh-CN")
+    assert r.approximate and r.value is not None and r.value.hour == 10
+    assert not parse_callback_time("明天下午三点", NOW, "Asia/Shanghai", "zh-CN").approximate
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow at 3pm", "2026-01-07T15:00:00-05:00"),
+        ("next Monday morning", "2026-01-12T10:00:00-05:00"),
+        ("in two hours", "2026-01-06T23:00:00-05:00"),
+        ("half past 3 tomorrow", "2026-01-07T15:30:00-05:00"),
+        ("friday at 10 am", "2026-01-09T10:00:00-05:00"),
+        ("tomorrow at noon", "2026-01-07T12:00:00-05:00"),
+    ],
+)
+def test_english(text: str, expected: str) -> None:
+    assert at(text, "America/New_York", "en-US") == expected
+
+
+def test_english_vague() -> None:
+    r = parse_callback_time("call me later", NOW, "America/New_York", "en-US")
+    assert r.value is None and r.reason and "vague" in r.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("내일 오후 세 시", "2026-01-08T15:00:00+09:00"),
+        ("내일 오후 3시 반", "2026-01-08T15:30:00+09:00"),
+        ("모레 오전", "2026-01-09T10:00:00+09:00"),
+        ("다음 주 월요일", "2026-01-12T10:00:00+09:00"),
+        ("두 시간 후", "2026-01-07T13:00:00+09:00"),
+        ("저녁 일곱 시", "2026-01-07T19:00:00+09:00"),
+    ],
+)
+def test_korean(text: str, expected: str) -> None:
+    assert at(text, "Asia/Seoul", "ko-KR") == expected
+
+
+def test_korean_again_is_not_an_hour() -> None:
+    assert at("다시 전화 주세요", "Asia/Seoul", "ko-KR") is None
+
+
+def test_result_is_in_customer_zone() -> None:
+    r = parse_callback_time("明天下午三点", NOW, "Asia/Urumqi", "zh-CN")
+    assert r.value is not None and r.value.utcoffset() is not None
+    assert r.value.utcoffset().total_seconds() == 6 * 3600  # type: ignore[union-attr]
+
+
+def test_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError):
+        parse_callback_time("明天", datetime(2026, 1, 7), "Asia/Shanghai", "zh-CN")
+
+
+def test_unknown_language() -> None:
+    r = parse_callback_time("demain", NOW, "Europe/Paris", "fr-FR")
+    assert r.value is None and r.reason is not None
+
+
+def test_describe() -> None:
+    r = parse_callback_time("后天晚上7点半", NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is not None
+    assert describe_time(r.value, NOW, "zh-CN") == "后天晚上7点半"
+    r = parse_callback_time("내일 오후 3시 반", NOW, "Asia/Seoul", "ko-KR")
+    assert r.value is not None
+    assert describe_time(r.value, NOW, "ko-KR") == "내일 오후 3시 반"
+    r = parse_callback_time("tomorrow at 3pm", NOW, "America/New_York", "en-US")
+    assert r.value is not None
+    assert describe_time(r.value, NOW, "en-US") == "tomorrow at 3 PM"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30), st.sampled_from(["zh-CN", "en-US", "ko-KR"]))
+def test_never_crashes_and_never_in_the_past(text: str, lang: str) -> None:
+    r = parse_callback_time(text, NOW, "Asia/Shanghai", lang)
+    if r.value is not None:
+        assert r.value.tzinfo is not None and r.value > NOW
+    else:
+        assert r.reason
