@@ -43,7 +43,7 @@ def _pct(xs: Sequence[float], q: float) -> float:
 
 
 def _req(sid: str, skill: str | None = "wealth") -> Any:
-    from handoff.service import HandoffRequest, Reason
+    from dialogue.intent.scorer import HandoffRequest, Reason
 
     return HandoffRequest(
         call_sid=sid,
@@ -254,7 +254,7 @@ async def bench_accept(n: int, bridging: bool) -> list[dict[str, Any]]:
                                 parts[key].append((marks[mark] - t_click) * 1000)
                     await page.click("#hand-back")
                     await call.silence(0.5)
-                h.console.service.set_presence(ann, "available")
+                h.console.desk.set_presence(ann, "available")
                 await asyncio.sleep(0.3)
         db.dispose()
     rows = [

@@ -19,9 +19,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kernel.privacy import mask_phone as _mask
+from kernel.vocab import Grade, HandoffResult
 
-Grade = Literal["A", "B", "C", "D"]
-HandoffResult = Literal["accepted", "declined", "timeout", "no_agent"]
 Route = Literal["remote_center", "branch"]
 
 

@@ -55,7 +55,7 @@ def me(who: Principal = Depends(ANYONE)) -> dict[str, Any]:
 async def presence(
     body: PresenceIn, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
-    get_console(request.app).service.set_presence(who.user_id, body.status)
+    get_console(request.app).desk.set_presence(who.user_id, body.status)
     return {"status": body.status}
 
 
@@ -126,7 +126,7 @@ def follow_ups(
 
 @router.post("/follow-ups/{task_id}/claim")
 async def claim(task_id: int, request: Request, who: Principal = Depends(AGENT)) -> dict[str, str]:
-    get_console(request.app).service.claim_follow_up(who.user_id, task_id)
+    get_console(request.app).followups.claim(who.user_id, task_id)
     return {"result": "claimed"}
 
 
@@ -134,9 +134,7 @@ async def claim(task_id: int, request: Request, who: Principal = Depends(AGENT))
 async def complete(
     task_id: int, body: CompleteIn, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
-    get_console(request.app).service.complete_follow_up(
-        who.user_id, task_id, body.outcome, body.notes
-    )
+    get_console(request.app).followups.complete(who.user_id, task_id, body.outcome, body.notes)
     return {"result": "done"}
 
 
@@ -144,7 +142,7 @@ async def complete(
 async def call_back(
     task_id: int, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
-    get_console(request.app).service.call_back(who.user_id, task_id)
+    get_console(request.app).followups.call_back(who.user_id, task_id)
     return {"result": "requested"}
 
 

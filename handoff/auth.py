@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from handoff.models import ROLES, ApiToken, User, UserSession
 from handoff.passwords import verify_password
 from kernel.db import Database
-from kernel.errors import TailcallError
+from kernel.errors import Forbidden, TailcallError
 
 if TYPE_CHECKING:
     from handoff.state import Console
@@ -67,11 +67,6 @@ class NotLoggedIn(TailcallError):
 
     def __init__(self, message: str = "not logged in", *, where: str = "authorization") -> None:
         super().__init__(message, where=where)
-
-
-class Forbidden(TailcallError):
-    status_code = 403
-    code = "forbidden"
 
 
 def _digest(token: str) -> str:

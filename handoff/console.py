@@ -252,7 +252,7 @@ async def events_ws(websocket: WebSocket) -> None:
     bus = console.bus
     sub = bus.subscribe(who.user_id, who.role)
     if who.role == "agent":
-        console.service.console_connected(who.user_id)
+        console.desk.console_connected(who.user_id)
     try:
         after = int(websocket.query_params.get("after") or 0)
     except ValueError:
@@ -286,7 +286,7 @@ async def events_ws(websocket: WebSocket) -> None:
     finally:
         bus.unsubscribe(sub)
         if who.role == "agent":
-            console.service.console_disconnected(who.user_id)
+            console.desk.console_disconnected(who.user_id)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close()
 

@@ -8,7 +8,7 @@ that reconnects sends the last sequence number it saw and gets what it missed fi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,3 +114,39 @@ class EventBus:
             if _visible(user_id, role, r.user_id, r.roles)
         ]
         return out[:limit]
+
+
+class Coalesced:
+    """Publishes ``build()`` as one ``kind`` event soon after the first ``touch``: changes
+    within ``delay_s`` go out together (the board changes several times per offer)."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        kind: str,
+        build: Callable[[], dict[str, Any]],
+        roles: Iterable[str],
+        delay_s: float,
+    ) -> None:
+        self._bus, self._kind, self._build = bus, kind, build
+        self._roles, self._delay_s = tuple(roles), delay_s
+        self._pending: asyncio.TimerHandle | None = None
+
+    def touch(self) -> None:
+        if self._pending is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # outside the loop (CLI, sync code): publish now
+            self._publish()
+            return
+        self._pending = loop.call_later(self._delay_s, self._publish)
+
+    def _publish(self) -> None:
+        self._pending = None
+        self._bus.publish(self._kind, self._build(), roles=self._roles)
+
+    def cancel(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None

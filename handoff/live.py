@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from dialogue.speech.gates import AgentSink, SideTranscriber, TakeoverSwitch
 from dialogue.speech.records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
+from kernel.calls import StreamStart
 
 if TYPE_CHECKING:
     from dialogue.speech.pipeline import CallInfo, CallPipeline, SpeechRuntime
@@ -142,7 +143,7 @@ class TranscribingSink:
 class LiveCall:
     call_sid: str
     control: CallControl
-    parameters: dict[str, str] = field(default_factory=dict)
+    start: StreamStart = field(default_factory=StreamStart)
     side_factory: Callable[[Callable[[str, float], None]], SideTranscriber | None] | None = None
     transcript: list[dict[str, Any]] = field(default_factory=list)
     agent_id: int | None = None
@@ -252,7 +253,7 @@ class LiveCallRegistry:
         live = LiveCall(
             call_sid=info.call_sid,
             control=PipelineControl(call),
-            parameters=dict(info.parameters),
+            start=info.start,
             side_factory=(lambda cb: factory(call, cb)) if factory else None,
         )
         self.register(live)

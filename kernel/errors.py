@@ -42,3 +42,10 @@ class Conflict(TailcallError):
 class InvalidInput(TailcallError):
     status_code = 422
     code = "invalid_input"
+
+
+class Forbidden(TailcallError):
+    """The caller is known but may not do this (a role, a signature, a CSRF token)."""
+
+    status_code = 403
+    code = "forbidden"

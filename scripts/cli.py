@@ -1,10 +1,9 @@
-"""``tailcall scripts``: lint, chat with and diagram call scripts."""
+"""``tailcall scripts``: lint and diagram call scripts (``chat`` is mounted from ``dialogue.cli``,
+where the engine is)."""
 
 from __future__ import annotations
 
 import json
-import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ import typer
 scripts_app = typer.Typer(help="Call scripts: lint, chat, graph.", no_args_is_help=True)
 
 
-def _load(path: Path) -> Any:
+def load_or_exit(path: Path) -> Any:
+    """The script at ``path``, or every problem printed and exit code 2."""
     from kernel.errors import TailcallError
     from scripts.loader import ScriptLoadError, load_script
 
@@ -71,62 +71,6 @@ def lint_cmd(
         raise typer.Exit(1)
 
 
-@scripts_app.command("chat")
-def chat_cmd(
-    path: Path = typer.Argument(..., help="Script file"),
-    customer: str = typer.Option("{}", help="Customer record as JSON, or @file.json"),
-    variant: str | None = typer.Option(None, help="Prompt variant (e.g. B)"),
-    now: str | None = typer.Option(None, help="Pretend it is this ISO time (with zone)"),
-    timezone: str | None = typer.Option(None, help="Customer time zone (default: script's)"),
-) -> None:
-    """Talk to a script as the customer, one line per turn (the real state machine)."""
-    from dialogue.chat import HELP, run_chat
-
-    script = _load(path)
-    raw = Path(customer[1:]).read_text(encoding="utf-8") if customer.startswith("@") else customer
-    try:
-        record = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        typer.secho(f"--customer: not JSON ({exc.msg} at column {exc.colno})", fg="red", err=True)
-        raise typer.Exit(2) from exc
-    if not isinstance(record, dict):
-        typer.secho("--customer: must be a JSON object", fg="red", err=True)
-        raise typer.Exit(2)
-    if variant and variant not in script.variant_names():
-        typer.secho(
-            f"note: no state has variant {variant!r}; the default prompts are used",
-            fg="yellow",
-            err=True,
-        )
-    try:
-        when = datetime.fromisoformat(now) if now else datetime.now().astimezone()
-    except ValueError as exc:
-        typer.secho("--now: not an ISO date-time", fg="red", err=True)
-        raise typer.Exit(2) from exc
-    if when.tzinfo is None:
-        typer.secho(
-            "--now: give a time zone offset, e.g. 2026-01-07T10:00+08:00", fg="red", err=True
-        )
-        raise typer.Exit(2)
-    if sys.stdin.isatty():
-        typer.echo(HELP.strip().splitlines()[0] + " Type /help for commands.")
-
-    def lines() -> Any:
-        while True:
-            if sys.stdin.isatty():
-                sys.stdout.write("> ")
-                sys.stdout.flush()
-            line = sys.stdin.readline()
-            if not line:
-                return
-            yield line
-
-    disposition = run_chat(
-        script, record, lines(), typer.echo, now=when, timezone=timezone, variant=variant
-    )
-    typer.echo(f"disposition: {disposition or '(call not finished)'}")
-
-
 @scripts_app.command("graph")
 def graph_cmd(
     path: Path = typer.Argument(..., help="Script file"),
@@ -135,7 +79,7 @@ def graph_cmd(
     """Print the state diagram as Mermaid; with --out also write it as SVG."""
     from scripts.graph import mermaid, svg
 
-    script = _load(path)
+    script = load_or_exit(path)
     text = mermaid(script)
     typer.echo(text, nl=False)
     if out is not None:

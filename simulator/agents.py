@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kernel.clock import Clock
+from kernel.vocab import HandoffResult
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Decision:
     accepted: bool
     agent_id: str | None
     latency_s: float
-    outcome: Literal["accepted", "declined", "timeout", "no_agent"]
+    outcome: HandoffResult
 
 
 @dataclass(frozen=True)

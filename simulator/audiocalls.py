@@ -17,16 +17,15 @@ import random
 from dataclasses import dataclass, field
 
 from dialogue.engine import CustomerHangup, HandoffAccepted, HandoffDeclined
-from dialogue.intent.live import CallResult
+from dialogue.intent.live import CallResult, Feed
 from dialogue.intent.scorer import HandoffRequest, ScoreUpdate
 from kernel.clock import Clock
 from scripts.schema import Script
 from simulator.agents import Decision, HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee
 from simulator.personas import Persona
-from simulator.report import CallOutcome, RecognizedTurn
+from simulator.report import RecognizedTurn, SimulatedCall
 from simulator.textcall_runner import expected_intent
-from tailcall.live_calls import Feed
 
 # An accepted call stays with the (simulated) agent this long, in real seconds: the
 # agent's own conversation is not simulated in audio mode.
@@ -35,7 +34,7 @@ AGENT_TALK_S = (2.0, 4.0)
 
 @dataclass
 class SimAgentsRouter:
-    """``tailcall.live_calls.HandoffRouter`` over the simulated agents."""
+    """``dialogue.intent.live.HandoffRouter`` over the simulated agents."""
 
     pool: SimulatedAgentPool
     clock: Clock
@@ -92,7 +91,7 @@ def audio_outcome(
     decision: Decision | None,
     leads: int,
     latencies: list[float],
-) -> CallOutcome:
+) -> SimulatedCall:
     """The report row of one answered audio call."""
     turns: list[RecognizedTurn] = []
     said = [t for t in (callee.said if callee else []) if t.text and not t.hangup]
@@ -108,7 +107,7 @@ def audio_outcome(
                     heard=heard,
                 )
             )
-    return CallOutcome(
+    return SimulatedCall(
         customer_id=external_id,
         persona_id=persona.id,
         true_grade=persona.grade,

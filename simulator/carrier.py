@@ -67,7 +67,7 @@ FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "cancele
 EVENT_OF_STATUS = {"initiated": "initiated", "ringing": "ringing", "in-progress": "answered"}
 
 
-class CarrierError(Exception):
+class SimCarrierError(Exception):
     """An API error shaped like Twilio's (HTTP status, Twilio error code)."""
 
     def __init__(self, status: int, code: int, message: str) -> None:
@@ -219,11 +219,11 @@ def parse_stream_twiml(twiml: str) -> StreamTarget | None:
     try:
         root = ET.fromstring(twiml)
     except ET.ParseError as exc:
-        raise CarrierError(400, 12100, f"Document parse failure: {exc}") from None
+        raise SimCarrierError(400, 12100, f"Document parse failure: {exc}") from None
     for stream in root.iter("Stream"):
         url = stream.get("url")
         if not url:
-            raise CarrierError(400, 12200, "Stream: the url attribute is required")
+            raise SimCarrierError(400, 12200, "Stream: the url attribute is required")
         params = {
             p.get("name", ""): p.get("value", "") for p in stream.iter("Parameter") if p.get("name")
         }
@@ -285,14 +285,14 @@ class SimCarrier:
     def authenticate(self, account_sid: str, username: str | None, password: str | None) -> None:
         token = self.accounts.get(account_sid)
         if token is None or username != account_sid or password is None:
-            raise CarrierError(401, 20003, "Authenticate")
+            raise SimCarrierError(401, 20003, "Authenticate")
         if not hmac.compare_digest(token.encode(), password.encode()):
-            raise CarrierError(401, 20003, "Authenticate")
+            raise SimCarrierError(401, 20003, "Authenticate")
 
     def get_call(self, account_sid: str, sid: str) -> SimCall:
         call = self.calls.get(sid)
         if call is None or call.account_sid != account_sid:
-            raise CarrierError(
+            raise SimCarrierError(
                 404, 20404, f"The requested resource {API_VERSION}/Calls/{sid}.json was not found"
             )
         return call
@@ -303,18 +303,18 @@ class SimCarrier:
         to = _first(form, "To")
         from_ = _first(form, "From")
         if not to:
-            raise CarrierError(400, 21201, "No 'To' number is specified")
+            raise SimCarrierError(400, 21201, "No 'To' number is specified")
         if not from_:
-            raise CarrierError(400, 21213, "No 'From' number is specified")
+            raise SimCarrierError(400, 21213, "No 'From' number is specified")
         url = _first(form, "Url")
         twiml = _first(form, "Twiml")
         stream_url = _first(form, "StreamUrl")
         if url and url.startswith(("ws://", "wss://")):
             stream_url, url = url, None
         if not (url or twiml or stream_url):
-            raise CarrierError(400, 21205, "Url, Twiml or StreamUrl is required")
+            raise SimCarrierError(400, 21205, "Url, Twiml or StreamUrl is required")
         if url and not url.startswith(("http://", "https://")):
-            raise CarrierError(400, 21205, "Url is not a valid URL")
+            raise SimCarrierError(400, 21205, "Url is not a valid URL")
         if twiml:
             parse_stream_twiml(twiml)  # reject a broken document now, as Twilio does
         events: set[str] = set()
@@ -322,12 +322,12 @@ class SimCarrier:
             events.update(e.strip() for e in raw.replace(",", " ").split() if e.strip())
         unknown = events - {"initiated", "ringing", "answered", "completed"}
         if unknown:
-            raise CarrierError(400, 21626, "StatusCallbackEvent has an unknown event")
+            raise SimCarrierError(400, 21626, "StatusCallbackEvent has an unknown event")
         timeout_raw = _first(form, "Timeout")
         try:
             timeout = int(timeout_raw) if timeout_raw else self.timing.default_timeout_s
         except ValueError:
-            raise CarrierError(400, 21200, "Timeout must be an integer") from None
+            raise SimCarrierError(400, 21200, "Timeout must be an integer") from None
         timeout = max(1, min(timeout, 600))
         now = self.clock.now()
         sid = f"CA{self._rng.getrandbits(128):032x}"
@@ -369,10 +369,10 @@ class SimCarrier:
         status = _first(form, "Status")
         if status not in ("completed", "canceled"):
             if status is None and (_first(form, "Url") or _first(form, "Twiml")):
-                raise CarrierError(400, 21220, "Redirecting a live call is not simulated")
-            raise CarrierError(400, 21218, "Status must be completed or canceled")
+                raise SimCarrierError(400, 21220, "Redirecting a live call is not simulated")
+            raise SimCarrierError(400, 21218, "Status must be completed or canceled")
         if call.status in FINAL_STATUSES:
-            raise CarrierError(400, 21220, "Call is not in-progress. Cannot redirect.")
+            raise SimCarrierError(400, 21220, "Call is not in-progress. Cannot redirect.")
         if status == "canceled" and call.status == "in-progress":
             return call  # Twilio ignores canceling an answered call
         call.hangup_requested.set()
@@ -498,7 +498,7 @@ class SimCarrier:
             )
             resp.raise_for_status()
             return parse_stream_twiml(resp.text)
-        except (httpx.HTTPError, CarrierError):
+        except (httpx.HTTPError, SimCarrierError):
             log.warning("simulated call: TwiML fetch failed", extra={"call_sid": call.sid})
             call.error = "twiml_fetch_failed"
             return None

@@ -12,7 +12,7 @@ import binascii
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from simulator.carrier import API_VERSION, CarrierError, SimCarrier
+from simulator.carrier import API_VERSION, SimCarrier, SimCarrierError
 
 
 def _basic_auth(request: Request) -> tuple[str | None, str | None]:
@@ -36,7 +36,7 @@ async def _form(request: Request) -> dict[str, list[str]]:
     return out
 
 
-def _error(exc: CarrierError) -> JSONResponse:
+def _error(exc: SimCarrierError) -> JSONResponse:
     return JSONResponse(status_code=exc.status, content=exc.to_dict())
 
 
@@ -53,7 +53,7 @@ def carrier_router(carrier: SimCarrier) -> APIRouter:
         try:
             auth(request, account_sid)
             call = await carrier.create_call(account_sid, await _form(request))
-        except CarrierError as exc:
+        except SimCarrierError as exc:
             return _error(exc)
         return JSONResponse(status_code=201, content=call.to_json())
 
@@ -62,7 +62,7 @@ def carrier_router(carrier: SimCarrier) -> APIRouter:
         try:
             auth(request, account_sid)
             call = carrier.get_call(account_sid, call_sid)
-        except CarrierError as exc:
+        except SimCarrierError as exc:
             return _error(exc)
         return JSONResponse(content=call.to_json())
 
@@ -71,7 +71,7 @@ def carrier_router(carrier: SimCarrier) -> APIRouter:
         try:
             auth(request, account_sid)
             call = await carrier.update_call(account_sid, call_sid, await _form(request))
-        except CarrierError as exc:
+        except SimCarrierError as exc:
             return _error(exc)
         return JSONResponse(content=call.to_json())
 
@@ -79,7 +79,7 @@ def carrier_router(carrier: SimCarrier) -> APIRouter:
     async def list_calls(account_sid: str, request: Request) -> JSONResponse:
         try:
             auth(request, account_sid)
-        except CarrierError as exc:
+        except SimCarrierError as exc:
             return _error(exc)
         calls = [c.to_json() for c in carrier.calls.values() if c.account_sid == account_sid]
         return JSONResponse(

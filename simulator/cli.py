@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
+
+from simulator.host import SimulationHost
 
 simulator_app = typer.Typer(help="Fake telephony and simulated customers.", no_args_is_help=True)
 
@@ -142,84 +145,88 @@ def textcalls(
     typer.echo(f"wrote {n} calls to {out} ({shares})")
 
 
-def simulate_command(
-    script: str = typer.Option("points_reminder", help="Shipped script id"),
-    language: str = typer.Option("zh-CN", help="Script language"),
-    customers: int = typer.Option(1000, min=1, help="Synthetic customers to import and call"),
-    personas: str = typer.Option("all", help="'all' or a comma-separated list of persona ids"),
-    seed: int = typer.Option(1, help="Seed (the same seed gives the same report)"),
-    speech: str = typer.Option(
-        "text",
-        help="'text' (fast, injected replies) or 'audio' (espeak-ng speech, Vosk, real time)",
-    ),
-    wer: float = typer.Option(0.1, min=0.0, max=1.0, help="Simulated word error rate"),
-    out: Path = typer.Option(None, help="Directory for simulation.json and simulation.html"),
-    database_url: str = typer.Option(
-        None, help="Database to use (default: SQLite in a fresh temporary directory)"
-    ),
-    model: Path = typer.Option(None, help="Scoring model file (default: the script's model)"),
-    lines: int = typer.Option(80, min=1, help="Carrier lines (concurrent calls)"),
-    agents: int = typer.Option(None, min=1, help="Simulated agents (default: one per line)"),
-    time_factor: float = typer.Option(
-        20.0, min=1.0, help="How much faster the carrier's time runs"
-    ),
-    timeout: float = typer.Option(900.0, min=1.0, help="Give up after this many seconds"),
-) -> None:
-    """Simulate a campaign end to end: import, dial loop, simulated carrier, personas,
-    the script engine and intent scorer, simulated agents; then the report."""
-    import asyncio
+def simulate_command_for(host: SimulationHost) -> Callable[..., None]:
+    """``tailcall simulate`` running the product ``host`` builds (the CLI root's)."""
 
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    def simulate_command(
+        script: str = typer.Option("points_reminder", help="Shipped script id"),
+        language: str = typer.Option("zh-CN", help="Script language"),
+        customers: int = typer.Option(1000, min=1, help="Synthetic customers to import and call"),
+        personas: str = typer.Option("all", help="'all' or a comma-separated list of persona ids"),
+        seed: int = typer.Option(1, help="Seed (the same seed gives the same report)"),
+        speech: str = typer.Option(
+            "text",
+            help="'text' (fast, injected replies) or 'audio' (espeak-ng speech, Vosk, real time)",
+        ),
+        wer: float = typer.Option(0.1, min=0.0, max=1.0, help="Simulated word error rate"),
+        out: Path = typer.Option(None, help="Directory for simulation.json and simulation.html"),
+        database_url: str = typer.Option(
+            None, help="Database to use (default: SQLite in a fresh temporary directory)"
+        ),
+        model: Path = typer.Option(None, help="Scoring model file (default: the script's model)"),
+        lines: int = typer.Option(80, min=1, help="Carrier lines (concurrent calls)"),
+        agents: int = typer.Option(None, min=1, help="Simulated agents (default: one per line)"),
+        time_factor: float = typer.Option(
+            20.0, min=1.0, help="How much faster the carrier's time runs"
+        ),
+        timeout: float = typer.Option(900.0, min=1.0, help="Give up after this many seconds"),
+    ) -> None:
+        """Simulate a campaign end to end: import, dial loop, simulated carrier, personas,
+        the script engine and intent scorer, simulated agents; then the report."""
+        import asyncio
 
-    from kernel.errors import TailcallError
-    from simulator.report import render_rich
-    from simulator.simulate import SimulationConfig, run_simulation
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    if speech not in ("text", "audio"):
-        typer.secho("error: --speech must be 'text' or 'audio'", fg="red", err=True)
-        raise typer.Exit(2)
-    wanted = [p.strip() for p in personas.split(",") if p.strip() and p.strip() != "all"]
-    cfg = SimulationConfig(
-        script=script,
-        language=language,
-        customers=customers,
-        personas=wanted,
-        seed=seed,
-        speech=speech,
-        word_error_rate=wer,
-        model_path=model,
-        database_url=database_url,
-        time_factor=time_factor,
-        lines=lines,
-        agents=agents,
-        timeout_s=timeout,
-    )
-    console = Console()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("attempts finished", total=None)
+        from kernel.errors import TailcallError
+        from simulator.report import render_rich
+        from simulator.simulate import SimulationConfig, run_simulation
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=max(total, 1))
+        if speech not in ("text", "audio"):
+            typer.secho("error: --speech must be 'text' or 'audio'", fg="red", err=True)
+            raise typer.Exit(2)
+        wanted = [p.strip() for p in personas.split(",") if p.strip() and p.strip() != "all"]
+        cfg = SimulationConfig(
+            script=script,
+            language=language,
+            customers=customers,
+            personas=wanted,
+            seed=seed,
+            speech=speech,
+            word_error_rate=wer,
+            model_path=model,
+            database_url=database_url,
+            time_factor=time_factor,
+            lines=lines,
+            agents=agents,
+            timeout_s=timeout,
+        )
+        console = Console()
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("attempts finished", total=None)
 
-        try:
-            result = asyncio.run(run_simulation(cfg, progress=progress))
-        except TailcallError as exc:
-            typer.secho(f"error: {exc}", fg="red", err=True)
-            raise typer.Exit(2) from None
-    render_rich(result.report, console)
-    if result.errors:
-        typer.secho(f"{len(result.errors)} calls failed; first: {result.errors[0]}", fg="yellow")
-    if out is not None:
-        j, h = result.report.save(out)
-        typer.echo(f"wrote {j} and {h}")
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=max(total, 1))
 
+            try:
+                result = asyncio.run(run_simulation(cfg, host, progress=progress))
+            except TailcallError as exc:
+                typer.secho(f"error: {exc}", fg="red", err=True)
+                raise typer.Exit(2) from None
+        render_rich(result.report, console)
+        if result.errors:
+            typer.secho(
+                f"{len(result.errors)} calls failed; first: {result.errors[0]}", fg="yellow"
+            )
+        if out is not None:
+            j, h = result.report.save(out)
+            typer.echo(f"wrote {j} and {h}")
 
-simulator_app.command("simulate")(simulate_command)
+    return simulate_command

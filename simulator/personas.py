@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kernel.errors import InvalidInput
+from kernel.vocab import Grade
 from simulator.sidechannel import BotPrompt
 from simulator.tts import Voice
 
@@ -36,7 +37,6 @@ LANGUAGES = ("zh-CN", "ko-KR", "en-US")
 Attitude = Literal[
     "interested", "curious", "neutral", "busy", "hostile", "opt_out", "wrong_person", "elderly"
 ]
-Grade = Literal["A", "B", "C", "D"]
 PromptKind = Literal[
     "identity", "offer", "question", "handoff", "follow_up", "callback", "closing", "bridge"
 ]

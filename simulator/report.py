@@ -41,7 +41,7 @@ class RecognizedTurn(BaseModel):
     heard: str = ""  # what reached the script engine (ASR, or the text with word errors)
 
 
-class CallOutcome(BaseModel):
+class SimulatedCall(BaseModel):
     """What one simulated call came to (input of the report)."""
 
     customer_id: str
@@ -125,7 +125,7 @@ class SimulationReport(BaseModel):
     recognition: Recognition
     handoff: HandoffStats
     turn_latency: LatencyStats
-    calls: list[CallOutcome] = Field(default_factory=list)  # every customer, for drilling in
+    calls: list[SimulatedCall] = Field(default_factory=list)  # every customer, for drilling in
 
     @property
     def grade_accuracy(self) -> float | None:
@@ -146,7 +146,7 @@ class SimulationReport(BaseModel):
 
 
 def build_report(
-    outcomes: Iterable[CallOutcome],
+    outcomes: Iterable[SimulatedCall],
     *,
     script: str,
     seed: int,

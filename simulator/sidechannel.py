@@ -17,10 +17,15 @@ Two transports carry it:
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # types only: the side channel must not load the speech stack
+    from dialogue.speech.driver import PromptHook
+    from dialogue.speech.pipeline import CallInfo, SendText
 
 WS_BOT_SAID = "x-sim-bot-said"
 WS_TRANSCRIPT = "x-sim-transcript"
@@ -123,3 +128,23 @@ class InMemorySideChannel:
         self._prompts.pop(call_sid, None)
         self._transcripts.pop(call_sid, None)
         self._handlers.pop(call_sid, None)
+
+
+def ws_bot_said_tap(info: CallInfo, send: SendText) -> PromptHook:
+    """``SpeechRuntime.prompt_tap`` of a simulation: each prompt the bot is about to play
+    goes to the simulated carrier as an ``x-sim-bot-said`` event on the media websocket
+    (a real carrier would ignore an unknown event, and never gets this tap)."""
+
+    def said(prompt_id: str, text: str) -> None:
+        send(
+            json.dumps(
+                {
+                    "event": WS_BOT_SAID,
+                    "streamSid": info.stream_sid,
+                    "botSaid": {"promptId": prompt_id, "text": text},
+                },
+                ensure_ascii=False,
+            )
+        )
+
+    return said

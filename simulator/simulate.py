@@ -48,18 +48,23 @@ from dialer.lists.importer import import_call_list
 from dialer.lists.models import Customer, ListMember
 from dialogue.intent.model_files import read_model
 from dialogue.intent.scorer import ScoringModel
+from dialogue.speech.pipeline import SpeechRuntime
+from dialogue.speech.script_brain import fixed_prompts
 from kernel.db import Database, upgrade
 from kernel.errors import InvalidInput
 from kernel.settings import Settings
+from scripts.loader import find_script, load_script
 from simulator import population
 from simulator.agents import SimAgent, SimulatedAgentPool
 from simulator.audiocalls import AudioCallLog, SimAgentsRouter, audio_outcome
 from simulator.carrier import CarrierTiming, SimCarrier
 from simulator.clocks import ScaledClock
 from simulator.customer import PersonaLinePlan
+from simulator.host import SimulationHost
 from simulator.personas import Persona, load_personas, load_reply_bank
-from simulator.report import CallOutcome, SimulationReport, build_report
+from simulator.report import SimulatedCall, SimulationReport, build_report
 from simulator.server import AppServer, SimulatorServer
+from simulator.sidechannel import ws_bot_said_tap
 from simulator.textcall_runner import PoolCapacity, TextCallRunner, TextLinePlan
 from simulator.textcalls import draw_profile
 
@@ -152,8 +157,9 @@ def _peak_rss_mb() -> float:
 
 
 async def run_simulation(
-    cfg: SimulationConfig, *, progress: Progress | None = None
+    cfg: SimulationConfig, host: SimulationHost, *, progress: Progress | None = None
 ) -> SimulationResult:
+    """Run ``cfg`` through the product ``host`` builds (``tailcall.simulation.ProductHost``)."""
     if cfg.speech not in ("text", "audio"):
         raise InvalidInput("speech must be 'text' or 'audio'", where="speech")
     started = time.perf_counter()
@@ -161,13 +167,14 @@ async def run_simulation(
     model: ScoringModel | None = read_model(cfg.model_path) if cfg.model_path else None
     tmp = Path(tempfile.mkdtemp(prefix="tailcall-sim-"))
     try:
-        return await _run(cfg, chosen, model, tmp, started, progress)
+        return await _run(cfg, host, chosen, model, tmp, started, progress)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def _run(
     cfg: SimulationConfig,
+    host: SimulationHost,
     chosen: dict[str, Persona],
     model: ScoringModel | None,
     tmp: Path,
@@ -253,6 +260,7 @@ async def _run(
             seed=cfg.seed,
             word_error_rate=cfg.word_error_rate,
             call_start=SIM_START,
+            record=host.record_call,
             model=model,
         )
         personas_plan = PersonaLinePlan(
@@ -273,21 +281,20 @@ async def _run(
             seed=cfg.seed,
             timing=CarrierTiming(),
         )
-        from tailcall.app import create_app
-
         async with SimulatorServer(carrier) as carrier_server:
             ds = ds.model_copy(update={"carrier_base_url": carrier_server.base_url})
-            app = create_app(
+            hosted = host.build_app(
                 settings,
                 db,
-                media=audio,
                 dialer_settings=ds,
-                handoff_router=router,
-                sim_side_channel=audio,
+                router=router,
+                audio=audio,
+                prompt_tap=ws_bot_said_tap if audio else None,
+                on_result=audio_log.on_result if audio else None,
             )
-            if audio:
-                await _warm_up(app, cfg, audio_log)
-            app_server = AppServer(app)
+            if hosted.runtime is not None:
+                await _warm_up(hosted.runtime, cfg)
+            app_server = AppServer(hosted.asgi)
             await app_server.start()
             hangups.close()
             runner.carrier = TwilioCarrier(
@@ -297,9 +304,10 @@ async def _run(
             dialer = build_dialer(db, dialer_settings, ds, agents=PoolCapacity(pool))
             thread = DialerThread(dialer).start()
             try:
-                await _wait_done(db, cid, _busy(app, runner), cfg.timeout_s, progress)
-                if audio:  # the last calls' rows and outcomes are written off the loop
-                    recorder = app.state.speech_runtime.recorder
+                busy = lambda: runner.running + hosted.live_calls()  # noqa: E731
+                await _wait_done(db, cid, busy, cfg.timeout_s, progress)
+                if hosted.runtime is not None:  # the last calls' rows and outcomes are
+                    recorder: Any = hosted.runtime.recorder  # written off the loop
                     await asyncio.to_thread(getattr(recorder, "inner", recorder).drain)
                     await _outcomes_written(db, cid, audio_log)
             finally:
@@ -337,23 +345,10 @@ async def _run(
         db.dispose()
 
 
-def _busy(app: Any, runner: TextCallRunner) -> Callable[[], int]:
-    """Calls still running: text-mode calls, or live media calls of the app."""
-    from handoff.state import get_console
-
-    registry = get_console(app).registry
-    return lambda: runner.running + len(registry.calls())
-
-
-async def _warm_up(app: Any, cfg: SimulationConfig, log: AudioCallLog) -> None:
+async def _warm_up(runtime: SpeechRuntime, cfg: SimulationConfig) -> None:
     """Models, VAD and the script's fixed prompts before the first call."""
-    from dialogue.speech.script_brain import fixed_prompts
-    from scripts.loader import find_script, load_script
-
     script = load_script(find_script(cfg.script, cfg.language))
-    runtime = app.state.speech_runtime
     runtime.record_calls = False
-    app.state.live_calls.on_result = log.on_result
     await runtime.warm_up([cfg.language], fixed_prompts(script), script.metadata.voice)
 
 
@@ -409,9 +404,9 @@ def _outcomes(
     db: Database,
     cid: int,
     list_id: int,
-    answered: dict[int, CallOutcome],
+    answered: dict[int, SimulatedCall],
     assigned: dict[str, Persona],
-) -> list[CallOutcome]:
+) -> list[SimulatedCall]:
     """One report row per customer of the list: the answered call, or how the attempts
     ended, or why the customer was never dialed."""
     with db.read() as s:
@@ -432,7 +427,7 @@ def _outcomes(
     for a in attempts:
         by_customer.setdefault(a.customer_id, []).append(a)
     last_skip = {k.customer_id: k.reason for k in skips}
-    out: list[CallOutcome] = []
+    out: list[SimulatedCall] = []
     for customer_id, external_id in sorted(members, key=lambda m: str(m[1])):
         external = str(external_id or customer_id)
         if customer_id in answered:
@@ -447,7 +442,7 @@ def _outcomes(
             why = (rows[-1].end_reason if rows else None) or last_skip.get(customer_id)
             disposition = f"skipped:{why or 'not_in_audience'}"
         out.append(
-            CallOutcome(
+            SimulatedCall(
                 customer_id=external,
                 persona_id=persona.id if persona else "-",
                 true_grade=persona.grade if persona else "-",
@@ -466,7 +461,7 @@ def _audio_outcomes(
     plan: PersonaLinePlan,
     router: SimAgentsRouter,
     assigned: dict[str, Persona],
-) -> dict[int, CallOutcome]:
+) -> dict[int, SimulatedCall]:
     """Answered audio calls by customer id: the call's result joined with its persona's
     said turns (by number), its leads and its turn latencies (from the database)."""
     from crm_sync.models import Lead
@@ -474,7 +469,7 @@ def _audio_outcomes(
     from scripts.loader import find_script, load_script
 
     script = load_script(find_script(cfg.script, cfg.language))
-    out: dict[int, CallOutcome] = {}
+    out: dict[int, SimulatedCall] = {}
     with db.read() as s:
         for attempt_id, result in sorted(log.results.items()):
             a = s.get(Attempt, attempt_id)

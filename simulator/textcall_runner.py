@@ -7,7 +7,7 @@ real ``ScriptEngine`` and ``IntentScorer`` against the persona's replies
 simulated recognition errors). Handoff requests go to simulated agents; an accepted one
 gives the engine ``HandoffAccepted`` and the agent keeps the call to its end, a declined
 or lapsed one gives ``HandoffDeclined`` and the script's follow-up. At the end the call is
-recorded through ``tailcall.outcomes.record_finished_call`` (dialer and CRM in one
+recorded through the host's ``record_call`` (``tailcall.outcomes``) (dialer and CRM in one
 transaction) and hung up through the carrier's REST API, so the carrier reports
 ``completed`` to the dialer like any other call.
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialer.campaigns.party import CallParty, call_party
 from dialer.carriers.base import Carrier, CarrierError
 from dialogue.engine import (
     CustomerHangup,
@@ -38,7 +39,7 @@ from dialogue.engine import (
     Utterance,
 )
 from dialogue.intent.labelled_calls import shipped_script
-from dialogue.intent.live import recognized_intent
+from dialogue.intent.live import CallResult, call_result, recognized_intent
 from dialogue.intent.model_files import default_model
 from dialogue.intent.scorer import (
     CustomerProfile,
@@ -50,15 +51,15 @@ from dialogue.intent.scorer import (
 )
 from kernel.clock import Clock
 from kernel.db import Database
+from kernel.vocab import HandoffResult
 from scripts.schema import Script
 from simulator.agents import HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee, PersonaLinePlan
 from simulator.lines import Answer, CallContext, LineBehaviour
 from simulator.personas import Persona, PersonaPolicy
-from simulator.report import CallOutcome as SimOutcome
 from simulator.report import RecognizedTurn
+from simulator.report import SimulatedCall as SimOutcome
 from simulator.textcalls import MAX_TURNS, TextCustomer
-from tailcall.outcomes import CallParty, FinishedCall, call_party, record_finished_call
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class TextCallRunner:
     seed: int
     word_error_rate: float
     call_start: datetime  # the engine's "now" (fixed, so a run is reproducible)
+    record: Callable[[Database, int, CallResult], int]  # the product's finished-call record
     model: ScoringModel | None = None  # None: the script's default model
     thresholds: GradeThresholds = field(default_factory=GradeThresholds)
     answered: list[AnsweredCall] = field(default_factory=list)
@@ -189,7 +191,7 @@ class TextCallRunner:
             human=True,
         )
         handoff_at: datetime | None = None
-        handoff_result: str | None = None
+        handoff_result: HandoffResult | None = None
         while not engine.ended and len(out.turns) + call.silences < MAX_TURNS:
             if call.pending is not None:
                 request, call.pending = call.pending, None
@@ -223,28 +225,20 @@ class TextCallRunner:
         completed = engine.ended
         if not engine.ended:
             call.apply(CustomerHangup(), engine.handle(CustomerHangup()))
-        last = call.last
-        callback = engine.slots.get("callback_time")
-        finished = FinishedCall(
-            attempt_id=attempt_id,
+        result = call_result(
+            engine,
+            call.last,
+            disposition=engine.disposition or "",
             ended_at=call.now(),
-            answered_by="human",
-            disposition=engine.disposition,
-            grade=last.grade if last is not None else None,
-            score=round(last.score / 100.0, 4) if last is not None else None,
-            reasons=tuple(r.text for r in last.reasons) if last is not None else (),
             handoff_requested_at=handoff_at,
-            handoff_result=handoff_result,  # type: ignore[arg-type]
-            callback_at=callback if isinstance(callback, datetime) else None,
-            opted_out="opted_out" in engine.signals or engine.disposition == "opted_out",
-            opt_out_source=f"campaign:{party.campaign_id}",
+            handoff_result=handoff_result,
         )
-        leads = await asyncio.to_thread(self._record, finished)
+        leads = await asyncio.to_thread(self.record, self.db, attempt_id, result)
         out.disposition = engine.disposition or "no_disposition"
-        out.predicted_grade = finished.grade
+        out.predicted_grade = result.grade
         out.engaged = any(t.recognized is not None for t in out.turns)
         out.completed = completed
-        out.opted_out = finished.opted_out
+        out.opted_out = result.opted_out
         out.leads = leads
         self.answered.append(AnsweredCall(attempt_id, party.customer_id, persona, out))
         await self._hangup(ctx.call_sid)
@@ -253,13 +247,9 @@ class TextCallRunner:
         with self.db.read() as s:
             return call_party(s, attempt_id)
 
-    def _record(self, finished: FinishedCall) -> int:
-        with self.db.session() as s:
-            return len(record_finished_call(s, finished))
-
     async def _handoff(
         self, ctx: CallContext, call: _Conversation, request: HandoffRequest, out: SimOutcome
-    ) -> str:
+    ) -> HandoffResult:
         out.handoff_offered = True
         offer = HandoffOffer(
             offer_id=f"{ctx.to}:{self._calls.get(ctx.to, 0)}:{request.state}:{request.trigger}",

@@ -1,19 +1,19 @@
 """A live call in a tailcall process: the speech pipeline joined to everything around it.
 
-The media endpoint builds each call from the stream's ``start`` (``attemptId``,
-``scriptId``, ``language``, ``variant``; ``dialer.campaigns.worker`` puts them there).
-``LiveCallServices`` (``dialogue.speech.script_brain.CallServices``) adds what the stream does
-not carry, from the database:
+The media endpoint builds each call from the stream's start (``kernel.calls.StreamStart``:
+the attempt, script, language and variant the dialer put there). ``LiveCallServices``
+(``dialogue.speech.script_brain.CallServices``) adds what the stream does not carry, from
+the database:
 
-- the customer of the attempt (``tailcall.outcomes.call_party``), for the script's
+- the customer of the attempt (``dialer.campaigns.party.call_party``), for the script's
   variables and the scorer's profile;
 - the call's intent scorer (``dialogue.intent.live.CallScoring``) with the campaign's
   chosen model (else the script family's default) and the campaign's thresholds;
 - handoff requests go to a ``HandoffRouter``: the console's handoff service in
-  ``tailcall serve`` (``ConsoleRouter``), simulated agents in ``tailcall simulate``;
-  a score-triggered request only when the campaign allows live handoff;
-- when the call ends, its result is written with ``record_finished_call`` (attempt,
-  opt-out, leads and CRM outbox in one transaction) on a worker thread, off the loop.
+  ``tailcall serve`` (``ConsoleRouter``), simulated agents in a simulation; a
+  score-triggered request only when the campaign allows live handoff;
+- when the call ends, its result is recorded (``tailcall.outcomes.record_call_result``:
+  attempt, opt-out, leads and CRM outbox in one transaction) on a worker thread.
 
 ``build_speech_runtime`` assembles a process's ``SpeechRuntime`` from the settings.
 """
@@ -21,16 +21,21 @@ not carry, from the database:
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 from loguru import logger
+from pydantic import SecretStr
 
+from dialer.campaigns.models import Campaign
+from dialer.campaigns.party import CallParty, call_party
 from dialogue.agent_first import AgentFirstBrain
 from dialogue.brain import TurnObserver
 from dialogue.engine import HandoffDeclined, ScriptEngine
-from dialogue.intent.live import CallResult, CallScoring
+from dialogue.intent.live import CallResult, CallScoring, Feed, HandoffRouter
+from dialogue.intent.model_files import default_model
+from dialogue.intent.models import model_for_campaign
 from dialogue.intent.scorer import (
     CustomerProfile,
     GradeThresholds,
@@ -38,81 +43,47 @@ from dialogue.intent.scorer import (
     IntentScorer,
     ScoreUpdate,
 )
-from dialogue.speech.pipeline import CallInfo, CallSetup, SpeechRuntime
+from dialogue.speech.db_recorder import DbCallRecorder
+from dialogue.speech.pipeline import CallInfo, CallSetup, PromptTap, SpeechRuntime
+from dialogue.speech.script_brain import ScriptBrainFactory
+from dialogue.speech.settings import SpeechSettings
+from handoff.service import HandoffService
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database
+from kernel.settings import Settings
 from scripts.schema import Script
-from tailcall.outcomes import CallParty, FinishedCall, call_party, record_finished_call
+from tailcall.outcomes import record_call_result
 
-Feed = Callable[[object], Awaitable[None]]
-
-
-class HandoffRouter(Protocol):
-    async def route(self, req: HandoffRequest, feed: Feed) -> None:
-        """Find a live agent for the call; answer the engine through ``feed`` if needed."""
-        ...
-
-    async def agent_first(
-        self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None
-    ) -> None:
-        """Connect the agent who asked for this call back, as the customer answers."""
-        ...
-
-    def score_update(self, call_sid: str, update: ScoreUpdate) -> None:
-        """The call's latest score, grade and reasons (for an agent's card)."""
-        ...
+ResultHook = Callable[[int, CallResult], None]
 
 
 class ConsoleRouter:
-    """Requests go to this process's handoff service (the agent console). Without one, a
-    handoff the script offered is declined at once, so the script carries on."""
+    """Requests go to this process's handoff service (the agent console). Without one (a
+    media-only worker), a handoff the script offered is declined at once, so the script
+    carries on, and a score-triggered one is dropped."""
+
+    def __init__(self, service: HandoffService | None) -> None:
+        self.service = service
 
     async def route(self, req: HandoffRequest, feed: Feed) -> None:
-        from handoff import service
-
-        if not service.running():
+        if self.service is None:
             logger.warning("handoff requested but no console runs here", call_sid=req.call_sid)
             if req.trigger == "script":
                 await feed(HandoffDeclined())
             return
-        await service.request_handoff(to_console_request(req))
+        await self.service.request_handoff(req)
 
     async def agent_first(
         self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None
     ) -> None:
-        from handoff import service
-
-        if not service.running():
+        if self.service is None:
             logger.warning("agent-first call but no console runs here", call_sid=call_sid)
             return
-        await service.current().start_agent_first(call_sid, agent_id, customer_id, task_id)
+        await self.service.start_agent_first(call_sid, agent_id, customer_id, task_id)
 
     def score_update(self, call_sid: str, update: ScoreUpdate) -> None:
-        from handoff import service
-
-        service.score_update(call_sid, update.score, update.grade, _console_reasons(update.reasons))
-
-
-def _console_reasons(reasons: Sequence[Any]) -> list[Any]:
-    from handoff.service import Reason
-
-    return [Reason(r.code, r.text, r.text_en) for r in reasons]
-
-
-def to_console_request(req: HandoffRequest) -> Any:
-    """The scorer's request as the handoff service takes it."""
-    from handoff.service import HandoffRequest as ConsoleRequest
-
-    return ConsoleRequest(
-        call_sid=req.call_sid,
-        customer_id=req.customer_id,
-        score=req.score,
-        grade=req.grade,
-        reasons=_console_reasons(req.reasons),
-        skill=req.skill,
-        state=req.state,
-        requested_at=req.requested_at,
-    )
+        if self.service is not None:
+            self.service.score_update(call_sid, update.score, update.grade, update.reasons)
 
 
 @dataclass(frozen=True)
@@ -127,10 +98,10 @@ class _CallPlan:
 @dataclass
 class LiveCallServices:
     db: Database
+    router: HandoffRouter
     clock: Clock = field(default_factory=SystemClock)
-    router: HandoffRouter = field(default_factory=ConsoleRouter)
-    # called with each finished call's result and its attempt (the simulator's report)
-    on_result: Callable[[int, CallResult], None] | None = None
+    # called with each finished call's attempt and result (a simulation's report)
+    on_result: ResultHook | None = None
     _plans: dict[str, _CallPlan] = field(default_factory=dict, init=False)
     _models: dict[str, Any] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -178,9 +149,8 @@ class LiveCallServices:
         )
 
     def agent_first(self, info: CallInfo) -> CallSetup | None:
-        p = info.parameters
-        raw_agent, raw_task = p.get("agentId", ""), p.get("taskId", "")
-        if not raw_agent.isdigit():
+        start = info.start
+        if start.agent_id is None:
             return None
         plan = self._plan(info)
         with self._lock:
@@ -188,14 +158,12 @@ class LiveCallServices:
         observer = AgentFirstObserver(
             self.router,
             info.call_sid,
-            int(raw_agent),
+            start.agent_id,
             plan.party.customer_id if plan is not None else None,
-            int(raw_task) if raw_task.isdigit() else None,
+            start.task_id,
         )
         return CallSetup(
-            brain=AgentFirstBrain(),
-            language=p.get("language") or "zh-CN",
-            observer=observer,
+            brain=AgentFirstBrain(), language=start.language or "zh-CN", observer=observer
         )
 
     # -- internals ---------------------------------------------------------------------
@@ -204,14 +172,11 @@ class LiveCallServices:
             cached = self._plans.get(info.call_sid)
         if cached is not None:
             return cached
-        raw = info.parameters.get("attemptId")
-        if not raw or not raw.isdigit():
+        attempt_id = info.start.attempt_id
+        if attempt_id is None:
             return None
-        from dialer.campaigns.models import Campaign
-        from dialogue.intent.models import model_for_campaign
-
         with self.db.read() as s:
-            party = call_party(s, int(raw))
+            party = call_party(s, attempt_id)
             c = s.get(Campaign, party.campaign_id)
             assert c is not None
             plan = _CallPlan(
@@ -226,8 +191,6 @@ class LiveCallServices:
         return plan
 
     def _default_model(self, script: Script) -> Any:
-        from dialogue.intent.model_files import default_model
-
         with self._lock:
             m = self._models.get(script.id)
         if m is None:
@@ -237,23 +200,8 @@ class LiveCallServices:
         return m
 
     def _record(self, attempt_id: int, result: CallResult) -> None:
-        finished = FinishedCall(
-            attempt_id=attempt_id,
-            ended_at=result.ended_at,
-            answered_by="human",
-            disposition=result.disposition,
-            grade=result.grade,
-            score=round(result.score / 100.0, 4) if result.score is not None else None,
-            reasons=tuple(r.text for r in result.reasons),
-            handoff_requested_at=result.handoff_requested_at,
-            handoff_result=result.handoff_result,
-            callback_at=result.callback_at,
-            opted_out=result.opted_out,
-            opt_out_source=f"call:{attempt_id}",
-        )
         try:
-            with self.db.session() as s:
-                record_finished_call(s, finished)
+            record_call_result(self.db, attempt_id, result)
         except Exception:
             logger.exception("could not record the call's outcome", attempt_id=attempt_id)
         if self.on_result is not None:
@@ -287,25 +235,19 @@ class AgentFirstObserver:
 
 
 def build_speech_runtime(
-    settings: Any,
+    settings: Settings,
     db: Database,
     *,
+    router: HandoffRouter,
     carrier_base_url: str,
     carrier_account_sid: str,
     carrier_auth_token: str,
     clock: Clock | None = None,
-    router: HandoffRouter | None = None,
-    sim_side_channel: bool = False,
-    on_result: Callable[[int, CallResult], None] | None = None,
+    prompt_tap: PromptTap | None = None,
+    on_result: ResultHook | None = None,
 ) -> tuple[SpeechRuntime, LiveCallServices]:
     """The process's speech runtime: database recorder, script brains with live scoring;
     hang-ups go to the same carrier the dialer dials through."""
-    from pydantic import SecretStr
-
-    from dialogue.speech.db_recorder import DbCallRecorder
-    from dialogue.speech.script_brain import ScriptBrainFactory
-    from dialogue.speech.settings import SpeechSettings
-
     clk = clock or SystemClock()
     speech = SpeechSettings(data_dir=settings.data_dir).model_copy(
         update={
@@ -314,9 +256,7 @@ def build_speech_runtime(
             "carrier_auth_token": SecretStr(carrier_auth_token),
         }
     )
-    services = LiveCallServices(
-        db, clock=clk, router=router or ConsoleRouter(), on_result=on_result
-    )
+    services = LiveCallServices(db, router=router, clock=clk, on_result=on_result)
     recorder = DbCallRecorder(db, clock=clk)
     factory = ScriptBrainFactory(
         default_language="zh-CN", clock=clk, recorder=recorder, services=services
@@ -325,7 +265,7 @@ def build_speech_runtime(
         settings=speech,
         recorder=recorder,
         brain_factory=factory,
-        sim_side_channel=sim_side_channel,
+        prompt_tap=prompt_tap,
         media_token=settings.media_stream_token,
     )
     return runtime, services

@@ -1,84 +1,37 @@
 """Record a finished call: the composition of the dialer's and the CRM's outcome writes.
 
-Whatever ran the conversation (the speech pipeline, or the simulator's text mode) ends a
-call by handing a ``FinishedCall`` to ``record_finished_call`` inside one transaction:
-who answered and the script's disposition go on the attempt (``dialer.campaigns.service``), an
-opt-out suppresses the customer for every campaign, and the outcome goes to the CRM
-(``crm_sync.service.record_outcome``: leads and outbox events) in the same transaction,
-so they commit or roll back together. ``call_party`` reads what a conversation needs to
-know about the attempt it runs for.
+Whatever ran the conversation (the speech pipeline of a live call, or the simulator's
+text mode) ends with a ``CallResult`` (``dialogue.intent.live``), and hands it to
+``record_call_result``: ``finished_call`` turns it into the ``FinishedCall`` record (built
+here and nowhere else), and ``record_finished_call`` writes it in one transaction: who
+answered and the script's disposition go on the attempt (``dialer.campaigns.service``),
+an opt-out suppresses the customer for every campaign, and the outcome goes to the CRM
+(``crm_sync.service.record_outcome``: leads and outbox events), so they commit or roll
+back together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from crm_sync.models import Lead
 from crm_sync.outcomes import CallOutcome
 from crm_sync.service import record_outcome
-from dialer.campaigns.models import Attempt, Campaign
+from dialer.campaigns.party import call_party
 from dialer.campaigns.service import (
     mark_handoff_requested,
     record_answer_class,
     record_disposition,
     record_opt_out,
 )
-from dialer.lists.models import Customer
-from kernel.errors import NotFound
+from dialogue.intent.live import CallResult
+from kernel.db import Database
+from kernel.vocab import AnsweredBy, Grade, HandoffResult
 
-AnsweredBy = Literal["human", "voicemail", "announcement"]
-HandoffResult = Literal["accepted", "declined", "timeout", "no_agent"]
-Grade = Literal["A", "B", "C", "D"]
 NO_DISPOSITION = "no_disposition"
-
-
-@dataclass(frozen=True)
-class CallParty:
-    """The attempt a call belongs to and the customer it reached."""
-
-    attempt_id: int
-    campaign_id: int
-    customer_id: int
-    external_id: str | None
-    phone_e164: str
-    script_id: str
-    branch: str | None
-    customer: Mapping[str, Any]  # the script's variables (name, points, ...) and profile
-
-
-def call_party(session: Session, attempt_id: int) -> CallParty:
-    a = session.get(Attempt, attempt_id)
-    if a is None:
-        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
-    c = session.get(Campaign, a.campaign_id)
-    cust = session.get(Customer, a.customer_id)
-    if c is None or cust is None:
-        raise NotFound(f"attempt {attempt_id} lost its campaign or customer", where="attempt_id")
-    customer: dict[str, Any] = dict(cust.attributes or {})
-    customer.update(
-        name=cust.name,
-        points=cust.points,
-        star_level=cust.star_level,
-        aum_band=cust.aum_band,
-        branch=cust.branch,
-        tags=list(cust.tags or []),
-        attributes=dict(cust.attributes or {}),
-    )
-    return CallParty(
-        attempt_id=a.id,
-        campaign_id=c.id,
-        customer_id=cust.id,
-        external_id=cust.external_id,
-        phone_e164=a.phone_e164,
-        script_id=c.script_id,
-        branch=cust.branch,
-        customer=customer,
-    )
 
 
 @dataclass(frozen=True)
@@ -97,6 +50,36 @@ class FinishedCall:
     callback_at: datetime | None = None
     opted_out: bool = False
     opt_out_source: str = "call"
+
+
+def finished_call(
+    attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+) -> FinishedCall:
+    """The record of a call the engine and the scorer saw through to its end."""
+    return FinishedCall(
+        attempt_id=attempt_id,
+        ended_at=result.ended_at,
+        answered_by=answered_by,
+        disposition=result.disposition,
+        grade=result.grade,
+        score=round(result.score / 100.0, 4) if result.score is not None else None,
+        reasons=tuple(r.text for r in result.reasons),
+        handoff_requested_at=result.handoff_requested_at,
+        handoff_result=result.handoff_result,
+        callback_at=result.callback_at,
+        opted_out=result.opted_out,
+        opt_out_source=f"call:{attempt_id}",
+    )
+
+
+def record_call_result(
+    db: Database, attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+) -> int:
+    """Write a finished call's result in its own transaction; the number of leads it made."""
+    with db.session() as s:
+        return len(
+            record_finished_call(s, finished_call(attempt_id, result, answered_by=answered_by))
+        )
 
 
 def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:

@@ -25,17 +25,12 @@ from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import CampaignSpec
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database
-from kernel.errors import InvalidInput, TailcallError
+from kernel.errors import Forbidden, InvalidInput
 from kernel.privacy import mask_phone
 from kernel.settings import Settings
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
 carrier_router = APIRouter(tags=["carrier"])
-
-
-class Forbidden(TailcallError):
-    status_code = 403
-    code = "forbidden"
 
 
 def _db(request: Request) -> Database:

@@ -34,25 +34,26 @@ class DialerCallbacks:
         self.dialer = dialer
         self.threads: list[threading.Thread] = []
 
-    def request_callback(self, *, customer_id: int, agent_id: int, task_id: int) -> None:
-        attempt_id = self.queue(customer_id=customer_id, agent_id=agent_id, task_id=task_id)
+    def request_callback(
+        self, *, customer_id: int, agent_id: int, task_id: int, call_sid: str
+    ) -> None:
+        """Dial ``customer_id`` for ``agent_id`` now; ``call_sid`` is the call the follow-up
+        task came from (its campaign and variant are the call back's)."""
+        attempt_id = self.queue(
+            customer_id=customer_id, agent_id=agent_id, task_id=task_id, call_sid=call_sid
+        )
         t = threading.Thread(
             target=self._dial, args=(attempt_id,), name=f"callback-{attempt_id}", daemon=True
         )
         self.threads.append(t)
         t.start()
 
-    def queue(self, *, customer_id: int, agent_id: int, task_id: int) -> int:
+    def queue(self, *, customer_id: int, agent_id: int, task_id: int, call_sid: str) -> int:
         """The callback's attempt, leased to this worker (raises when it may not be dialed)."""
-        from handoff.models import FollowUpTask
-
         d = self.dialer
         now = d.clock.now()
         with d.db.session() as s:
-            task = s.get(FollowUpTask, task_id)
-            if task is None:
-                raise NotFound(f"follow-up task {task_id} does not exist", where="task")
-            origin = s.scalar(select(Attempt).where(Attempt.carrier_sid == task.call_sid))
+            origin = s.scalar(select(Attempt).where(Attempt.carrier_sid == call_sid))
             if origin is None:
                 raise Conflict(
                     "the task's call was not placed by this dialer", where=f"task {task_id}"

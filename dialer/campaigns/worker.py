@@ -58,6 +58,7 @@ from dialer.campaigns.service import (
 )
 from dialer.carriers.base import CallNotFound, Carrier, CarrierError, TwilioCarrier
 from dialer.lists.models import Customer
+from kernel.calls import StreamStart
 from kernel.claims import LeaseColumns, claim, release
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database, is_sqlite
@@ -372,17 +373,16 @@ class Dialer:
         # The intent is committed: from here on a crash leaves a "dialing" row to reconcile.
         base = self.settings.resolved_public_base_url.rstrip("/")
         # the stream's start names the call for the media endpoint (dialogue.speech.script_brain)
-        params = {
-            "attemptId": str(attempt_id),
-            "campaignId": str(campaign_id),
-            "scriptId": script_id,
-            "language": language,
-            "variant": variant or "",
-            "token": self.settings.media_stream_token,  # checked by the media endpoint
-        }
-        if agent_first[0] is not None:  # the media endpoint connects this agent at once
-            params["agentId"] = str(agent_first[0])
-            params["taskId"] = str(agent_first[1] or "")
+        params = StreamStart(
+            attempt_id=attempt_id,
+            campaign_id=campaign_id,
+            script_id=script_id,
+            language=language,
+            variant=variant or None,
+            agent_id=agent_first[0],  # an agent-first call back: connected at once
+            task_id=agent_first[1] if agent_first[0] is not None else None,
+            token=self.settings.media_stream_token,  # checked by the media endpoint
+        ).to_parameters()
         try:
             sid = self.carrier.originate(
                 phone,

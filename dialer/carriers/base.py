@@ -39,7 +39,7 @@ class CallNotFound(CarrierError):
 
 
 @dataclass(frozen=True)
-class CallInfo:
+class CarrierCall:
     sid: str
     status: str  # queued|initiated|ringing|in-progress|completed|busy|no-answer|failed|canceled
     to: str = ""
@@ -63,9 +63,9 @@ class Carrier(Protocol):
 
     def hangup(self, sid: str) -> None: ...
 
-    def status(self, sid: str) -> CallInfo: ...
+    def status(self, sid: str) -> CarrierCall: ...
 
-    def find_calls(self, to: str, since: datetime) -> list[CallInfo]:
+    def find_calls(self, to: str, since: datetime) -> list[CarrierCall]:
         """Calls to ``to`` created at or after ``since`` (reconciling a crash)."""
         ...
 
@@ -147,10 +147,10 @@ def _parse_time(value: Any) -> datetime | None:
         return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _call_info(body: Mapping[str, Any]) -> CallInfo:
+def _call_info(body: Mapping[str, Any]) -> CarrierCall:
     dur = body.get("duration")
     sip = body.get("sip_response_code")
-    return CallInfo(
+    return CarrierCall(
         sid=str(body["sid"]),
         status=str(body.get("status", "queued")),
         to=str(body.get("to", "")),
@@ -231,10 +231,10 @@ class TwilioCarrier:
     def hangup(self, sid: str) -> None:
         self._request("POST", f"/Calls/{sid}.json", data={"Status": "completed"})
 
-    def status(self, sid: str) -> CallInfo:
+    def status(self, sid: str) -> CarrierCall:
         return _call_info(self._request("GET", f"/Calls/{sid}.json"))
 
-    def find_calls(self, to: str, since: datetime) -> list[CallInfo]:
+    def find_calls(self, to: str, since: datetime) -> list[CarrierCall]:
         params = {"To": to, "StartTime>": since.astimezone(UTC).date().isoformat()}
         body = self._request("GET", "/Calls.json", params=params)
         calls = [_call_info(c) for c in body.get("calls", [])]
@@ -243,7 +243,7 @@ class TwilioCarrier:
 
 @dataclass
 class FakeCall:
-    info: CallInfo
+    info: CarrierCall
     from_: str
     params: dict[str, str]
     created_at: datetime
@@ -280,7 +280,7 @@ class InMemoryCarrier:
             sid = f"CA{next(self._ids):032d}"
             now = self._now()
             self.calls[sid] = FakeCall(
-                CallInfo(sid, "queued", to=to, started_at=now),
+                CarrierCall(sid, "queued", to=to, started_at=now),
                 from_,
                 dict(custom_parameters),
                 now,
@@ -297,7 +297,7 @@ class InMemoryCarrier:
         answered_by: str | None = None,
         duration_s: float | None = None,
         sip_code: int | None = None,
-    ) -> CallInfo:
+    ) -> CarrierCall:
         with self._lock:
             call = self.calls[sid]
             call.info = replace(
@@ -316,10 +316,10 @@ class InMemoryCarrier:
         if self.calls[sid].info.status not in TERMINAL:
             self.set_status(sid, "completed", duration_s=0)
 
-    def status(self, sid: str) -> CallInfo:
+    def status(self, sid: str) -> CarrierCall:
         if sid not in self.calls:
             raise CallNotFound()
         return self.calls[sid].info
 
-    def find_calls(self, to: str, since: datetime) -> list[CallInfo]:
+    def find_calls(self, to: str, since: datetime) -> list[CarrierCall]:
         return [c.info for c in self.calls.values() if c.info.to == to and c.created_at >= since]

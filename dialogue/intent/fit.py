@@ -29,11 +29,11 @@ from dialogue.intent.scorer import (
     GRADE_VALUE,
     GRADES,
     Calibration,
-    Grade,
     GradeThresholds,
     ScoringModel,
 )
 from kernel.errors import InvalidInput
+from kernel.vocab import Grade
 
 _RANK = {"D": 0, "C": 1, "B": 2, "A": 3}
 _CUT_SCALE = 10.0  # boundary columns carry this value, so L2 barely shrinks the intercepts

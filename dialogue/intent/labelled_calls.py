@@ -45,9 +45,9 @@ from dialogue.intent.scorer import (
     TurnObservation,
 )
 from kernel.errors import InvalidInput
+from kernel.vocab import Grade
 from scripts.schema import Script
 
-Grade = Literal["A", "B", "C", "D"]
 REPLAY_START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
 
 

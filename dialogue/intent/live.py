@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Protocol
 
 from loguru import logger
 
@@ -32,15 +32,13 @@ from dialogue.engine import (
 )
 from dialogue.intent.scorer import (
     NOT_INTENTS,
-    Grade,
     HandoffRequest,
     IntentScorer,
     Reason,
     ScoreUpdate,
 )
 from kernel.clock import Clock
-
-HandoffResult = Literal["accepted", "declined"]
+from kernel.vocab import Grade, HandoffResult
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,25 @@ Feed = Callable[[object], Awaitable[None]]
 RequestHook = Callable[[HandoffRequest, Feed], Awaitable[object]]
 UpdateHook = Callable[[ScoreUpdate], None]
 FinishHook = Callable[[CallResult], None]
+
+
+class HandoffRouter(Protocol):
+    """Where a live call's requests for an agent go: the console's handoff service in
+    ``tailcall serve``, simulated agents in a simulation."""
+
+    async def route(self, req: HandoffRequest, feed: Feed) -> None:
+        """Find a live agent for the call; answer the engine through ``feed`` if needed."""
+        ...
+
+    async def agent_first(
+        self, call_sid: str, agent_id: int, customer_id: int | None, task_id: int | None
+    ) -> None:
+        """Connect the agent who asked for this call back, as the customer answers."""
+        ...
+
+    def score_update(self, call_sid: str, update: ScoreUpdate) -> None:
+        """The call's latest score, grade and reasons (for an agent's card)."""
+        ...
 
 
 class CallScoring:
@@ -125,26 +142,48 @@ class CallScoring:
     def finished(self, brain: CallBrain, disposition: str) -> None:
         if self.result is not None:
             return
-        last = self.scorer.last
-        callback: Any = None
-        opted_out = disposition == "opted_out"
-        if isinstance(brain, ScriptEngine):
-            callback = brain.slots.get("callback_time")
-            opted_out = opted_out or "opted_out" in brain.signals
-        self.result = CallResult(
+        self.result = call_result(
+            brain,
+            self.scorer.last,
             disposition=disposition,
             ended_at=self.clock.now(),
-            grade=last.grade if last is not None else None,
-            score=last.score if last is not None else None,
-            reasons=last.reasons if last is not None else (),
             handoff_requested_at=self.requests[0].requested_at if self.requests else None,
             handoff_result=self.handoff_result,
-            callback_at=callback if isinstance(callback, datetime) else None,
-            opted_out=opted_out,
             turns=tuple(self.turns),
         )
         if self.on_finished is not None:
             self.on_finished(self.result)
+
+
+def call_result(
+    brain: CallBrain,
+    last: ScoreUpdate | None,
+    *,
+    disposition: str,
+    ended_at: datetime,
+    handoff_requested_at: datetime | None,
+    handoff_result: HandoffResult | None,
+    turns: tuple[tuple[str, str | None], ...] = (),
+) -> CallResult:
+    """A finished call's result from its engine and its last score: the callback time the
+    customer gave, and whether they opted out (the script's end state or its signal)."""
+    callback: Any = None
+    opted_out = disposition == "opted_out"
+    if isinstance(brain, ScriptEngine):
+        callback = brain.slots.get("callback_time")
+        opted_out = opted_out or "opted_out" in brain.signals
+    return CallResult(
+        disposition=disposition,
+        ended_at=ended_at,
+        grade=last.grade if last is not None else None,
+        score=last.score if last is not None else None,
+        reasons=last.reasons if last is not None else (),
+        handoff_requested_at=handoff_requested_at,
+        handoff_result=handoff_result,
+        callback_at=callback if isinstance(callback, datetime) else None,
+        opted_out=opted_out,
+        turns=turns,
+    )
 
 
 def recognized_intent(actions: Sequence[object]) -> str | None:

@@ -49,9 +49,9 @@ from dialogue.engine import (
 )
 from dialogue.intent.cues import cues, speech_seconds
 from dialogue.intent.reasons import describe, reason_code
+from kernel.vocab import Grade
 from scripts.schema import Script
 
-Grade = Literal["A", "B", "C", "D"]
 GRADES: tuple[Grade, ...] = ("A", "B", "C", "D")
 TurnKind = Literal["start", "speech", "no_input", "dtmf", "event"]
 
@@ -375,7 +375,7 @@ class Reason:
     code: str
     text: str  # in the script's language
     text_en: str
-    contribution: float  # weight * value; positive raises the score
+    contribution: float = 0.0  # weight * value; positive raises the score
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -402,6 +402,7 @@ class HandoffRequest:
     script_reason: str | None = None  # the script's handoff reason when trigger == "script"
     script_id: str = ""
     model_version: str = ""
+    callback_at: datetime | None = None  # when to call back if nobody takes the call now
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import hmac
 import json
 import time
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -43,7 +44,8 @@ from dialogue.speech.pipeline import (
     build_call_pipeline,
     new_pipeline_params,
 )
-from simulator.sidechannel import WS_BOT_SAID
+from kernel.calls import StreamStart
+from kernel.errors import InvalidInput
 
 START_TIMEOUT_S = 10.0
 IN_BATCH_S = 0.1  # customer audio per pipeline frame (the carrier sends 20 ms)
@@ -143,16 +145,22 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
     if not start or not start.get("streamSid"):
         await _close(websocket, 1008)
         return
-    params = {str(k): str(v) for k, v in (start.get("customParameters") or {}).items()}
+    raw = start.get("customParameters")
+    try:
+        stream = StreamStart.from_parameters(raw if isinstance(raw, dict) else {})
+    except InvalidInput as exc:
+        logger.warning("media stream refused", call_sid=call_sid, reason=str(exc))
+        await _close(websocket, 1008)
+        return
     if runtime.media_token and not hmac.compare_digest(
-        params.get("token", ""), runtime.media_token
+        (stream.token or "").encode(), runtime.media_token.encode()
     ):
         await _close(websocket, 1008)
         return
     info = CallInfo(
         call_sid=str(start.get("callSid") or call_sid),
         stream_sid=str(start["streamSid"]),
-        parameters={k: v for k, v in params.items() if k != "token"},
+        start=replace(stream, token=None),
     )
     call: CallPipeline | None = None
     try:
@@ -192,7 +200,7 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
             transport_in=transport.input(),
             transport_out=transport.output(),
             call_started_at=answered_at,
-            on_prompt=_sim_bot_said(websocket, info) if runtime.sim_side_channel else None,
+            on_prompt=_prompt_hook(runtime, websocket, info),
         )
         # The end of the customer's turn is not held back by input batching.
         serializer.flush_at = call.vad.samples_to_stop
@@ -247,23 +255,16 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
 _BACKGROUND: set[asyncio.Task[Any]] = set()
 
 
-def _sim_bot_said(websocket: WebSocket, info: CallInfo) -> PromptHook:
-    """SIMULATOR ONLY: the prompt the bot is about to play, as an ``x-sim-bot-said``
-    event the simulated carrier reads (a real carrier ignores unknown events)."""
+def _prompt_hook(runtime: SpeechRuntime, websocket: WebSocket, info: CallInfo) -> PromptHook | None:
+    """The runtime's prompt tap (a simulation's) for this call, sending over its socket."""
+    if runtime.prompt_tap is None:
+        return None
 
-    def said(prompt_id: str, text: str) -> None:
-        msg = json.dumps(
-            {
-                "event": WS_BOT_SAID,
-                "streamSid": info.stream_sid,
-                "botSaid": {"promptId": prompt_id, "text": text},
-            },
-            ensure_ascii=False,
-        )
+    def send(msg: str) -> None:
         if websocket.application_state == WebSocketState.CONNECTED:
             _background(_send_quietly(websocket, msg))
 
-    return said
+    return runtime.prompt_tap(info, send)
 
 
 async def _send_quietly(websocket: WebSocket, msg: str) -> None:

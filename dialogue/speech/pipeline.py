@@ -21,7 +21,7 @@ after it see only turn and control frames.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from dialogue.speech.records import CallRecorder
 from dialogue.speech.settings import SpeechSettings
 from dialogue.speech.vad import SharedSileroVADAnalyzer, shared_silero_session
 from dialogue.speech.vosk_stt import RecognizerPool, VoskSTTService
+from kernel.calls import StreamStart
 
 CALL_RATE = 8000  # the carrier's rate; the pipeline runs at it end to end
 # Bot audio per frame and per websocket message (pipecat's default is 40 ms): fewer
@@ -75,7 +76,14 @@ class CallInfo:
 
     call_sid: str
     stream_sid: str
-    parameters: dict[str, str] = field(default_factory=dict)
+    start: StreamStart = field(default_factory=StreamStart)
+
+    @classmethod
+    def from_parameters(
+        cls, call_sid: str, stream_sid: str, parameters: Mapping[str, object]
+    ) -> CallInfo:
+        """From the stream's ``customParameters`` (``InvalidInput`` names a bad one)."""
+        return cls(call_sid, stream_sid, StreamStart.from_parameters(parameters))
 
 
 @dataclass
@@ -92,6 +100,11 @@ class CallSetup:
 
 
 BrainFactory = Callable[[CallInfo], CallSetup]
+SendText = Callable[[str], None]
+PromptTap = Callable[[CallInfo, SendText], PromptHook]
+"""A hook a simulated carrier hands in: given a call and a way to send a text message to
+the carrier over the call's media websocket, the call's ``PromptHook`` (the simulator
+tells its customer which prompt the bot plays). A real carrier gets none."""
 
 
 @dataclass
@@ -115,9 +128,8 @@ class SpeechRuntime:
     # is built, and when the call has ended
     on_call_started: Callable[[CallInfo, CallPipeline], None] | None = None
     on_call_ended: Callable[[CallInfo], None] | None = None
-    # SIMULATOR ONLY: tell the simulated carrier which prompt the bot plays (an
-    # ``x-sim-bot-said`` event on the media websocket; ``simulator.sidechannel``).
-    sim_side_channel: bool = False
+    # handed in by a simulation only: each prompt the bot plays, told to the carrier
+    prompt_tap: PromptTap | None = None
     # Load the stock-beam model for free decoding at warm-up (+0.5 GB per process);
     # otherwise it loads on the first free-decoding state (about 1.5 s, off the loop).
     free_decoding: bool = False

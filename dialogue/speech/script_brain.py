@@ -36,6 +36,7 @@ from dialogue.brain import TurnObserver
 from dialogue.engine import ScriptEngine
 from dialogue.speech.driver import ActionHook
 from dialogue.speech.pipeline import CallInfo, CallSetup
+from kernel.calls import StreamStart
 from kernel.clock import Clock, SystemClock
 from kernel.errors import InvalidInput
 from scripts.loader import find_script, load_script
@@ -102,19 +103,19 @@ class ScriptBrainFactory:
         return cached
 
     def __call__(self, info: CallInfo) -> CallSetup:
-        p = info.parameters
-        if p.get("agentId") and self.services is not None:
+        p = info.start
+        if p.is_agent_first and self.services is not None:
             special = self.services.agent_first(info)
             if special is not None:
                 return special
-        script_id = p.get("scriptId") or self.default_script
+        script_id = p.script_id or self.default_script
         if not script_id:
             raise InvalidInput(
                 "the stream's start names no script", where="customParameters.scriptId"
             )
-        language = p.get("language") or self.default_language
+        language = p.language or self.default_language
         script = self.script(script_id, language)
-        variant = p.get("variant") or None
+        variant = p.variant
         if variant is not None and variant not in script.variant_names():
             raise InvalidInput("unknown prompt variant", where="customParameters.variant")
         customer = self._customer(p)
@@ -127,7 +128,7 @@ class ScriptBrainFactory:
             else None
         )
         if self.recorder is not None:
-            self.recorder.bind(info.call_sid, _attempt_id(p.get("attemptId")))
+            self.recorder.bind(info.call_sid, p.attempt_id)
         return CallSetup(
             brain=engine,
             language=script.language,
@@ -138,8 +139,8 @@ class ScriptBrainFactory:
             observer=observer,
         )
 
-    def _customer(self, p: Mapping[str, str]) -> Mapping[str, Any]:
-        raw = p.get("customer")
+    def _customer(self, p: StreamStart) -> Mapping[str, Any]:
+        raw = p.customer
         if raw:
             try:
                 data = json.loads(raw)
@@ -152,18 +153,6 @@ class ScriptBrainFactory:
                     "customer attributes must be a JSON object", where="customParameters.customer"
                 )
             return data
-        cid = p.get("customerId")
-        if cid and self.customer_lookup is not None:
-            return self.customer_lookup(cid) or {}
+        if p.customer_id is not None and self.customer_lookup is not None:
+            return self.customer_lookup(p.customer_id) or {}
         return {}
-
-
-def _attempt_id(raw: str | None) -> int | None:
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise InvalidInput(
-            "attemptId is not an integer", where="customParameters.attemptId"
-        ) from exc

@@ -119,7 +119,7 @@ window.TC = { cfg, T, $, el, api, on, connectEvents, ensureAudioContext, startMi
 function waitingSecs(iso) { return Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)); }
 function cardBody(o) {
   const c = o.customer || {};
-  const reasons = (o.reasons || []).map((r) => (cfg.lang === "zh" ? r.text_zh : r.text_en) || r.code);
+  const reasons = (o.reasons || []).map((r) => (cfg.lang === "zh" ? r.text : r.text_en) || r.code);
   return [
     el("h3", {}, c.name || "—", " ", c.phone || ""),
     el("div", { class: "meta" },

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import uvicorn
 
+from dialogue.intent.scorer import HandoffRequest
 from handoff.live import LiveCall
-from handoff.service import HandoffRequest
 from tests.handoff.conftest import PASSWORD, ConsoleApp, add_user
 from tests.handoff.test_service import FakeControl
 

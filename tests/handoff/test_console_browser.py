@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from dialogue.intent.scorer import HandoffRequest, Reason
 from dialogue.speech.settings import SpeechSettings
-from handoff.service import HandoffRequest, Reason
 from kernel.db import Database
 from kernel.settings import Settings
 from tests.dialogue.conftest import (  # noqa: F401  (fixtures)

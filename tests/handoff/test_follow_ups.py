@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from handoff.service import create_follow_up, customer_card
+from handoff.cards import customer_card
+from handoff.followups import create_follow_up
 from tests.handoff.conftest import ConsoleApp, add_user, login
 
 T0 = datetime(2026, 1, 6, 10, 0, tzinfo=UTC)
@@ -17,7 +18,9 @@ T0 = datetime(2026, 1, 6, 10, 0, tzinfo=UTC)
 class Callbacks:
     asked: list[dict[str, int]] = field(default_factory=list)
 
-    def request_callback(self, *, customer_id: int, agent_id: int, task_id: int) -> None:
+    def request_callback(
+        self, *, customer_id: int, agent_id: int, task_id: int, call_sid: str
+    ) -> None:
         self.asked.append({"customer_id": customer_id, "agent_id": agent_id, "task_id": task_id})
 
 
@@ -57,7 +60,7 @@ def test_claim_complete_and_call_back(console_app: ConsoleApp) -> None:
     # call back through the dialer: not wired -> refused; wired -> asked with the ids
     assert a.post(f"/api/console/follow-ups/{t1}/call-back").status_code == 409
     cbs = Callbacks()
-    console_app.console.service.callbacks = cbs
+    console_app.console.followups.callbacks = cbs
     assert a.post(f"/api/console/follow-ups/{t1}/call-back").status_code == 200
     assert cbs.asked == [{"customer_id": 42, "agent_id": ann, "task_id": t1}]
 

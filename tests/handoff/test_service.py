@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dialogue.engine import AgentHandBack, HandoffAccepted, HandoffDeclined
+from dialogue.intent.scorer import HandoffRequest, Reason
 from dialogue.speech.gates import InputGate, OutputGate, TakeoverSwitch
 from handoff.live import LiveCall
 from handoff.models import Agent, ConsoleEvent, FollowUpTask, HandoffRequestRow, Offer
-from handoff.service import HandoffRequest, Reason
 from handoff.settings import HandoffSettings
 from handoff.state import Console, build_console
 from kernel.clock import VirtualClock
@@ -130,10 +130,10 @@ async def test_offer_goes_to_longest_idle_then_times_out_to_next(any_console: Co
     console = any_console
     a, b, _p = _agents(console)
     sub_a, sub_b = console.bus.subscribe(a, "agent"), console.bus.subscribe(b, "agent")
-    assert console.service.free_agents("wealth") == 2
+    assert console.desk.free_agents("wealth") == 2
     rid = await console.service.request_handoff(request())
     assert _offers(console) == [(a, "offered")]
-    assert console.service.free_agents("wealth") == 1  # ringing agents are not free
+    assert console.desk.free_agents("wealth") == 1  # ringing agents are not free
     ev = sub_a.queue.get_nowait()
     assert ev is not None and ev.kind == "offer" and ev.payload["request_id"] == rid
     assert ev.payload["reasons"][0]["text_en"] == "asked about the rate"
@@ -378,32 +378,32 @@ async def test_supervisor_board_shows_ringing_and_on_call_agents(console: Consol
 
 async def test_presence_rules(console: Console) -> None:
     a, _b, _ = _agents(console)
-    console.service.set_presence(a, "away")
-    assert console.service.free_agents("wealth") == 1
-    console.service.set_presence(a, "available")
+    console.desk.set_presence(a, "away")
+    assert console.desk.free_agents("wealth") == 1
+    console.desk.set_presence(a, "available")
     with console.db.session() as s:
         s.get(Agent, a).status = "on_call"  # type: ignore[union-attr]
     with pytest.raises(Conflict):
-        console.service.set_presence(a, "available")  # only ending the call leaves on_call
+        console.desk.set_presence(a, "available")  # only ending the call leaves on_call
 
 
 async def test_closed_console_goes_offline_after_the_grace_not_on_a_reload(
     console: Console,
 ) -> None:
     a, _b, _ = _agents(console)
-    console.service.console_connected(a)
-    console.service.console_disconnected(a)  # a reload...
-    console.service.console_connected(a)  # ...comes back within the grace
+    console.desk.console_connected(a)
+    console.desk.console_disconnected(a)  # a reload...
+    console.desk.console_connected(a)  # ...comes back within the grace
     _clock(console).advance(10)
     await settle()
     with console.db.read() as s:
         assert s.get(Agent, a).status == "available"  # type: ignore[union-attr]
-    console.service.console_disconnected(a)  # closed for good
+    console.desk.console_disconnected(a)  # closed for good
     _clock(console).advance(10)
     await settle()
     with console.db.read() as s:
         assert s.get(Agent, a).status == "offline"  # type: ignore[union-attr]
-    assert console.service.free_agents("wealth") == 1
+    assert console.desk.free_agents("wealth") == 1
 
 
 async def test_restart_closes_offers_left_open_by_a_crash(console: Console) -> None:
@@ -418,7 +418,7 @@ async def test_restart_closes_offers_left_open_by_a_crash(console: Console) -> N
     with again.db.read() as s:
         assert s.get(Agent, a).status == "wrap_up"  # type: ignore[union-attr]
         assert s.get(HandoffRequestRow, rid).outcome == "interrupted"  # type: ignore[union-attr]
-    again.service.set_presence(a, "available")
+    again.desk.set_presence(a, "available")
     rid2 = await again.service.request_handoff(request("CA1"))  # the same call can be offered again
     assert _offers(again)[-1][1] == "offered" and rid2 != rid
 

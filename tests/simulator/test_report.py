@@ -6,12 +6,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from simulator.report import CallOutcome, RecognizedTurn, build_report, render_html, render_rich
+from simulator.report import RecognizedTurn, SimulatedCall, build_report, render_html, render_rich
 
 
-def outcomes() -> list[CallOutcome]:
+def outcomes() -> list[SimulatedCall]:
     out = [
-        CallOutcome(
+        SimulatedCall(
             customer_id="c1",
             persona_id="interested",
             true_grade="A",
@@ -35,7 +35,7 @@ def outcomes() -> list[CallOutcome]:
                 ),
             ],
         ),
-        CallOutcome(
+        SimulatedCall(
             customer_id="c2",
             persona_id="neutral",
             true_grade="C",
@@ -47,7 +47,7 @@ def outcomes() -> list[CallOutcome]:
             turn_latencies_s=[0.4],
             turns=[RecognizedTurn(expected="no", recognized="no", language="ko-KR")],
         ),
-        CallOutcome(
+        SimulatedCall(
             customer_id="c3",
             persona_id="opt_out",
             true_grade="D",
@@ -58,8 +58,8 @@ def outcomes() -> list[CallOutcome]:
             handoff_offered=True,
             handoff_wait_s=20.0,
         ),
-        CallOutcome(customer_id="c4", persona_id="busy", true_grade="C", disposition="no_answer"),
-        CallOutcome(
+        SimulatedCall(customer_id="c4", persona_id="busy", true_grade="C", disposition="no_answer"),
+        SimulatedCall(
             customer_id="c5",
             persona_id="busy",
             true_grade="C",

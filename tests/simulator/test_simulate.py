@@ -24,12 +24,13 @@ from dialogue.intent.labelled_calls import shipped_script
 from kernel.db import Database
 from kernel.settings import Settings
 from simulator.carrier import SimCarrier
-from simulator.cli import simulate_command
 from simulator.clocks import ScaledClock
 from simulator.lines import Answer, CallContext, StaticLinePlan
 from simulator.personas import load_personas
 from simulator.simulate import SimulationConfig, SimulationResult, assign_personas, run_simulation
 from simulator.textcall_runner import expected_intent
+from tailcall.cli import simulate_command
+from tailcall.simulation import ProductHost
 
 CUSTOMERS = 30
 SEED = 2
@@ -40,7 +41,7 @@ def _run(db_path: Path, **kw: Any) -> SimulationResult:
     cfg = SimulationConfig(
         customers=CUSTOMERS, seed=SEED, database_url=f"sqlite:///{db_path}", **{**FAST, **kw}
     )
-    return asyncio.run(run_simulation(cfg))
+    return asyncio.run(run_simulation(cfg, ProductHost()))
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from dialogue.speech.models import CallSummaryRow, CallTranscriptRow
 from kernel.db import Database
 from kernel.settings import Settings
 from simulator.simulate import SimulationConfig, run_simulation
+from tailcall.simulation import ProductHost
 
 pytestmark = pytest.mark.speech
 
@@ -34,7 +35,7 @@ def test_audio_calls_run_the_real_pipeline(tmp_path: Path) -> None:
         retries=0,
         timeout_s=240.0,
     )
-    result = asyncio.run(run_simulation(cfg))
+    result = asyncio.run(run_simulation(cfg, ProductHost()))
     assert not result.errors
     report = result.report
     assert report.funnel["answered"] > 0, "no persona answered: pick another seed"

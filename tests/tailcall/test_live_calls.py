@@ -13,7 +13,7 @@ from crm_sync.models import Lead
 from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.service import create_campaign, start_campaign
 from dialogue.engine import HandoffDeclined, ScriptEngine, Utterance
-from dialogue.intent.live import CallScoring
+from dialogue.intent.live import CallScoring, Feed
 from dialogue.intent.scorer import HandoffRequest, ScoreUpdate
 from dialogue.speech.pipeline import CallInfo
 from dialogue.speech.script_brain import ScriptBrainFactory
@@ -22,7 +22,7 @@ from handoff.state import build_console
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from kernel.settings import Settings
-from tailcall.live_calls import ConsoleRouter, Feed, LiveCallServices
+from tailcall.live_calls import ConsoleRouter, LiveCallServices
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
@@ -82,7 +82,9 @@ def test_a_dialer_call_gets_its_customer_scorer_and_outcome(db: Database) -> Non
     router = Routed()
     services = LiveCallServices(db, clock=VirtualClock(NOW), router=router)
     factory = ScriptBrainFactory(default_language="zh-CN", services=services)
-    info = CallInfo("CA1", "MZ1", {"attemptId": str(aid), "scriptId": "points_reminder"})
+    info = CallInfo.from_parameters(
+        "CA1", "MZ1", {"attemptId": str(aid), "scriptId": "points_reminder"}
+    )
     setup = factory(info)
     engine = setup.brain
     assert isinstance(engine, ScriptEngine) and isinstance(setup.observer, CallScoring)
@@ -124,7 +126,9 @@ def test_no_live_handoff_campaign_keeps_score_requests_local(db: Database) -> No
     router = Routed()
     services = LiveCallServices(db, clock=VirtualClock(NOW), router=router)
     setup = ScriptBrainFactory(default_language="zh-CN", services=services)(
-        CallInfo("CA2", "MZ2", {"attemptId": str(aid), "scriptId": "points_reminder"})
+        CallInfo.from_parameters(
+            "CA2", "MZ2", {"attemptId": str(aid), "scriptId": "points_reminder"}
+        )
     )
     assert isinstance(setup.brain, ScriptEngine) and isinstance(setup.observer, CallScoring)
     setup.observer.bind(_no_feed)
@@ -138,9 +142,9 @@ async def _no_feed(_event: object) -> None:
 
 
 def test_a_stream_without_an_attempt_is_not_scored(db: Database) -> None:
-    services = LiveCallServices(db)
+    services = LiveCallServices(db, router=ConsoleRouter(None))
     setup = ScriptBrainFactory(default_language="zh-CN", services=services)(
-        CallInfo("CA3", "MZ3", {"scriptId": "points_reminder"})
+        CallInfo.from_parameters("CA3", "MZ3", {"scriptId": "points_reminder"})
     )
     assert setup.observer is None
 
@@ -165,7 +169,7 @@ def test_console_router_routes_to_the_handoff_service(db: Database, settings: Se
                 state="points_info",
                 requested_at=NOW,
             )
-            await ConsoleRouter().route(req, _no_feed)
+            await ConsoleRouter(console.service).route(req, _no_feed)
         finally:
             await console.service.close()
 
@@ -176,10 +180,6 @@ def test_console_router_routes_to_the_handoff_service(db: Database, settings: Se
 
 
 def test_console_router_without_a_console_declines_script_offers() -> None:
-    from handoff import service
-
-    saved = service._service
-    service.install(None)
     fed: list[object] = []
 
     async def feed(event: object) -> None:
@@ -195,11 +195,8 @@ def test_console_router_without_a_console_declines_script_offers() -> None:
         state="s",
         requested_at=NOW,
     )
-    try:
-        asyncio.run(ConsoleRouter().route(HandoffRequest(**base, trigger="script"), feed))  # type: ignore[arg-type]
-        asyncio.run(ConsoleRouter().route(HandoffRequest(**base, trigger="score"), feed))  # type: ignore[arg-type]
-    finally:
-        service.install(saved)
+    asyncio.run(ConsoleRouter(None).route(HandoffRequest(**base, trigger="script"), feed))  # type: ignore[arg-type]
+    asyncio.run(ConsoleRouter(None).route(HandoffRequest(**base, trigger="score"), feed))  # type: ignore[arg-type]
     assert fed == [HandoffDeclined()]
 
 

@@ -23,7 +23,7 @@ from dialer.campaigns.windows import CallingWindow, ZoneSpec
 from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import InMemoryCarrier
 from dialer.lists.models import Customer, Suppression
-from handoff.service import create_follow_up
+from handoff.followups import create_follow_up
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from kernel.errors import Conflict
@@ -79,7 +79,9 @@ def test_call_back_dials_with_the_agent_on_the_stream(db: Database, settings: Se
     cid, customer_id, task_id = _answered_call(db, clock)
     dialer, carrier = _dialer(db, settings, clock)
     callbacks = DialerCallbacks(dialer)
-    callbacks.request_callback(customer_id=customer_id, agent_id=7, task_id=task_id)
+    callbacks.request_callback(
+        customer_id=customer_id, agent_id=7, task_id=task_id, call_sid="CA-orig"
+    )
     for t in callbacks.threads:
         t.join(10)
     (call,) = carrier.calls.values()
@@ -100,7 +102,7 @@ def test_a_suppressed_customer_is_refused_at_once(db: Database, settings: Settin
     dialer, carrier = _dialer(db, settings, clock)
     with pytest.raises(Conflict, match="opt_out"):
         DialerCallbacks(dialer).request_callback(
-            customer_id=customer_id, agent_id=7, task_id=task_id
+            customer_id=customer_id, agent_id=7, task_id=task_id, call_sid="CA-orig"
         )
     assert not carrier.calls
     with db.read() as s:
@@ -116,5 +118,5 @@ def test_a_task_from_elsewhere_cannot_be_called_back(db: Database, settings: Set
     dialer, _ = _dialer(db, settings, clock)
     with pytest.raises(Conflict, match="not placed by this dialer"):
         DialerCallbacks(dialer).request_callback(
-            customer_id=customer_id, agent_id=7, task_id=other_id
+            customer_id=customer_id, agent_id=7, task_id=other_id, call_sid="CA-unknown"
         )

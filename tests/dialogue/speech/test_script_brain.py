@@ -22,7 +22,7 @@ class Binder:
 
 
 def _info(**params: str) -> CallInfo:
-    return CallInfo("CA1", "MZ1", params)
+    return CallInfo.from_parameters("CA1", "MZ1", params)
 
 
 def test_builds_the_engine_from_parameters() -> None:

@@ -1,0 +1,61 @@
+"""The layout's rules, checked on the code: import-linter's contracts (pyproject.toml), and
+module and class sizes that keep one concept per module."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = (
+    "kernel",
+    "scripts",
+    "dialer",
+    "dialogue",
+    "crm_sync",
+    "handoff",
+    "simulator",
+    "tailcall",
+)
+GENERATED = ("migrations/versions",)
+MAX_MODULE_LINES = 600
+MAX_CLASS_LINES = 400
+
+
+def _modules() -> list[Path]:
+    return [
+        p
+        for pkg in PACKAGES
+        for p in sorted((ROOT / pkg).rglob("*.py"))
+        if not any(g in p.as_posix() for g in GENERATED)
+    ]
+
+
+def test_import_contracts_hold() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run(
+        [str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+
+
+def test_no_module_over_600_lines() -> None:
+    big = {
+        str(p.relative_to(ROOT)): n
+        for p in _modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) >= MAX_MODULE_LINES
+    }
+    assert not big, big
+
+
+def test_no_class_over_400_lines() -> None:
+    big: dict[str, int] = {}
+    for p in _modules():
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.end_lineno is not None:
+                n = node.end_lineno - node.lineno + 1
+                if n >= MAX_CLASS_LINES:
+                    big[f"{p.relative_to(ROOT)}:{node.name}"] = n
+    assert not big, big
