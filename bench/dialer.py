@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dialer.campaigns import service
+from dialer.campaigns import audience, calendars, service, stored
 from dialer.campaigns.claim_drill import drill, seed
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.models import Campaign
@@ -216,13 +216,13 @@ def eligibility(n: int, tmp: Path) -> dict[str, float]:
     with db.session() as s:
         c = service.create_campaign(s, spec, now)
         t0 = time.perf_counter()
-        rows = service.audience_customers(s, c)
+        rows = audience.audience_customers(s, c)
         t1 = time.perf_counter()
-        facts = service.FactsLoader(s, ds, "Asia/Shanghai").load(rows, now)
+        facts = audience.FactsLoader(s, ds, "Asia/Shanghai").load(rows, now)
         t2 = time.perf_counter()
-        window = service.window_of(c)
-        decisions = service.eligibility_pass(
-            facts, window, service.calendar_for(s, window.holiday_calendar), ds.caps(), now
+        window = stored.window_of(c)
+        decisions = audience.eligibility_pass(
+            facts, window, calendars.calendar_for(s, window.holiday_calendar), ds.caps(), now
         )
         t3 = time.perf_counter()
         out = {

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from crm_sync import inbound, service, signing
 from crm_sync.schemas import (
@@ -145,7 +146,5 @@ async def inbound_webhook(
             # The same webhook-id committed concurrently by another request.
             with db.read() as s:
                 return inbound.handle(s, msg_id, body, now=now)
-
-    from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(apply)

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, exists, func, insert, literal, select, true, update
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, literal, select, true, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -559,7 +559,6 @@ def _delivery_update(
 
 
 def _build_update() -> Any:
-    from sqlalchemy import bindparam
 
     d = _DELIVERIES.c
     return (

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crm_sync.signing import decode_secret
+
 
 class CrmSettings(BaseSettings):
     """Configuration of the CRM relay, its API and the inbound webhook.
@@ -52,7 +54,5 @@ class CrmSettings(BaseSettings):
     @classmethod
     def _whsec(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None:
-            from crm_sync.signing import decode_secret
-
             decode_secret(v.get_secret_value())
         return v

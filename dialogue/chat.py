@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from dialogue import engine as e
 from scripts.schema import Script
 
 HELP = __doc__ or ""
@@ -19,7 +20,6 @@ HELP = __doc__ or ""
 
 def format_action(action: object) -> str:
     """One line per engine action, as the REPL prints it."""
-    from dialogue import engine as e
 
     if isinstance(action, e.Say):
         tags = [] if action.interruptible else ["no barge-in"]
@@ -59,7 +59,6 @@ def run_chat(
     variant: str | None = None,
 ) -> str | None:
     """Drive one call from text lines; returns the disposition (None if the input ran out)."""
-    from dialogue import engine as e
 
     eng = e.ScriptEngine(script, customer, variant=variant, clock_now=now, timezone=timezone)
     for a in eng.start():

@@ -173,9 +173,11 @@ def check_login_csrf(secret: str, nonce: str | None, token: str | None) -> bool:
 
 
 def _console(conn: Request | WebSocket) -> Console:
-    from handoff.state import get_console
+    """The app's console (``app.state.handoff``; ``handoff.state`` is imported for its type
+    only: it loads the speech stack, and the users CLI imports this module)."""
 
-    return get_console(conn.app)
+    console: Console = conn.app.state.handoff
+    return console
 
 
 def principal_of(request: Request) -> Principal | None:

@@ -6,12 +6,16 @@ from __future__ import annotations
 import typer
 from sqlalchemy import delete, select
 
+from handoff.auth import create_api_token
+from handoff.models import ROLES, Agent, AgentSkill, ApiToken, User, UserSession
+from handoff.passwords import hash_password
+from kernel.db import Database, utcnow
+from kernel.settings import load_settings
+
 users_app = typer.Typer(help="Console users: agents, supervisors, admins.", no_args_is_help=True)
 
 
 def _db() -> object:
-    from kernel.db import Database
-    from kernel.settings import load_settings
 
     settings = load_settings()
     settings.ensure_dirs()
@@ -33,9 +37,6 @@ def add(
     ),
 ) -> None:
     """Create a user (argon2id password hash)."""
-    from handoff.models import ROLES, Agent, AgentSkill, User
-    from handoff.passwords import hash_password
-    from kernel.db import Database
 
     if role not in ROLES:
         typer.secho(f"role: must be one of {', '.join(ROLES)}", fg="red", err=True)
@@ -67,9 +68,6 @@ def passwd(
     password: str | None = typer.Option(None, envvar="TAILCALL_NEW_PASSWORD"),
 ) -> None:
     """Set a new password; the user's sessions end."""
-    from handoff.models import User, UserSession
-    from handoff.passwords import hash_password
-    from kernel.db import Database
 
     try:
         hashed = hash_password(_password(password))
@@ -91,8 +89,6 @@ def passwd(
 @users_app.command("disable")
 def disable(username: str) -> None:
     """Disable a user: no login, sessions end at once."""
-    from handoff.models import User, UserSession
-    from kernel.db import Database
 
     db = _db()
     assert isinstance(db, Database)
@@ -114,9 +110,6 @@ def token(
     """Create an API token (``Authorization: Bearer ...``); printed once, stored hashed.
 
     The token alone goes to stdout, so ``T=$(tailcall users token ops)`` captures it."""
-    from handoff.auth import create_api_token
-    from handoff.models import User
-    from kernel.db import Database, utcnow
 
     db = _db()
     assert isinstance(db, Database)
@@ -142,8 +135,6 @@ def tokens(
     revoked: bool = typer.Option(False, "--revoked", help="Include revoked tokens"),
 ) -> None:
     """List API tokens (never the tokens themselves)."""
-    from handoff.models import ApiToken, User
-    from kernel.db import Database
 
     db = _db()
     assert isinstance(db, Database)
@@ -170,8 +161,6 @@ def revoke_token(
     user: str | None = typer.Option(None, "--user", help="Revoke all of this user's tokens"),
 ) -> None:
     """Revoke API tokens: refused from the next request on."""
-    from handoff.models import ApiToken, User
-    from kernel.db import Database
 
     if not token_ids and user is None:
         typer.secho("give token ids or --user USERNAME", fg="red", err=True)

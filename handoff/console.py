@@ -18,7 +18,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Form, Request, WebSocket
+from fastapi import APIRouter, Form, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
@@ -75,8 +75,6 @@ def _set_lang(resp: Response, request: Request) -> None:
 @router.get("/static/{name}")
 def static(name: str) -> FileResponse:
     if name not in STATIC_FILES:
-        from fastapi import HTTPException
-
         raise HTTPException(status_code=404)
     media = "text/css" if name.endswith(".css") else "text/javascript"
     return FileResponse(STATIC / name, media_type=media, headers={"Cache-Control": "no-cache"})

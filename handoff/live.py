@@ -19,8 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pipecat.frames.frames import TTSSpeakFrame
+
+from dialogue.brain import SayLike
 from dialogue.speech.gates import AgentSink, SideTranscriber, TakeoverSwitch
+from dialogue.speech.pipeline import CALL_RATE
 from dialogue.speech.records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
+from handoff.audio import CH_AGENT, CH_CUSTOMER
 from kernel.calls import StreamStart
 
 if TYPE_CHECKING:
@@ -63,14 +68,12 @@ class PipelineControl:
         return self.call.driver.bot_speaking
 
     async def engine_event(self, event: object) -> bool:
-        from dialogue.brain import SayLike
 
         before = len(self.call.driver.actions)
         await self.call.driver.handle_event(event)
         return any(isinstance(a, SayLike) for a in self.call.driver.actions[before:])
 
     async def say(self, text: str) -> None:
-        from pipecat.frames.frames import TTSSpeakFrame
 
         frame = TTSSpeakFrame(text, append_to_context=False)
         frame.interruptible = False
@@ -259,8 +262,6 @@ class LiveCallRegistry:
         self.register(live)
         tap = self.audio_tap
         if tap is not None:
-            from handoff.audio import CH_AGENT, CH_CUSTOMER
-
             sid = info.call_sid
             call.switch.input.monitor = lambda pcm, rate: tap(sid, CH_CUSTOMER, pcm, rate)
             call.switch.output.monitor = lambda pcm, rate: tap(sid, CH_AGENT, pcm, rate)
@@ -315,7 +316,6 @@ def attach(registry: LiveCallRegistry, runtime: SpeechRuntime, language: str = "
     runtime.on_call_ended = registry.call_ended
     if not isinstance(runtime.recorder, TeeRecorder):
         runtime.recorder = TeeRecorder(runtime.recorder, registry)
-    from dialogue.speech.pipeline import CALL_RATE
 
     def side(_call: CallPipeline, on_final: Callable[[str, float], None]) -> SideTranscriber:
         return SideTranscriber(runtime.models.model(language), CALL_RATE, on_final)

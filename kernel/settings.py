@@ -10,7 +10,8 @@ import hmac
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+import typer
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kernel.zones import check_zone
@@ -99,8 +100,6 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """Settings from the environment for a command, or a clean exit naming the bad variable."""
-    import typer
-    from pydantic import ValidationError
 
     try:
         return Settings()

@@ -9,13 +9,17 @@ from typing import Any
 
 import typer
 
+from kernel.errors import TailcallError
+from scripts.graph import mermaid, svg
+from scripts.lint import STANDARD_COLUMNS, LintConfig, expand, lint_path, read_blocklist
+from scripts.loader import ScriptLoadError, load_script
+from scripts.schema import json_schema
+
 scripts_app = typer.Typer(help="Call scripts: lint, chat, graph.", no_args_is_help=True)
 
 
 def load_or_exit(path: Path) -> Any:
     """The script at ``path``, or every problem printed and exit code 2."""
-    from kernel.errors import TailcallError
-    from scripts.loader import ScriptLoadError, load_script
 
     try:
         return load_script(path)
@@ -41,7 +45,6 @@ def lint_cmd(
     strict: bool = typer.Option(False, help="Warnings also fail"),
 ) -> None:
     """Check scripts; exit 1 on errors (warnings are listed separately)."""
-    from scripts.lint import STANDARD_COLUMNS, LintConfig, expand, lint_path, read_blocklist
 
     extra = {c.strip() for c in columns.split(",") if c.strip()}
     config = LintConfig(
@@ -77,7 +80,6 @@ def graph_cmd(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write an SVG (or .mmd) here"),
 ) -> None:
     """Print the state diagram as Mermaid; with --out also write it as SVG."""
-    from scripts.graph import mermaid, svg
 
     script = load_or_exit(path)
     text = mermaid(script)
@@ -92,7 +94,6 @@ def schema_cmd(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the JSON Schema here"),
 ) -> None:
     """Print the JSON Schema of the script format."""
-    from scripts.schema import json_schema
 
     text = json.dumps(json_schema(), ensure_ascii=False, indent=2)
     if out is None:

@@ -16,6 +16,7 @@ from typing import Literal
 
 from kernel.errors import TailcallError
 from scripts.loader import ScriptLoadError, load_script
+from scripts.matching import normalize
 from scripts.schema import BUILTIN_VARIABLES, REQUIRED_GLOBALS, Intent, Script, placeholders
 
 Severity = Literal["error", "warning"]
@@ -365,7 +366,6 @@ def prompt_length(ctx: _Ctx) -> None:
 @rule
 def duplicate_phrases(ctx: _Ctx) -> None:
     """duplicate-phrase: one phrase means two intents a state listens for."""
-    from scripts.matching import normalize
 
     s = ctx.script
     reported: set[tuple[str, ...]] = set()
@@ -392,7 +392,6 @@ def duplicate_phrases(ctx: _Ctx) -> None:
 @rule
 def never_matching_phrases(ctx: _Ctx) -> None:
     """never-matches: a phrase contains one of its own intent's ``not_if`` words."""
-    from scripts.matching import normalize
 
     s = ctx.script
     lang = s.language

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from kernel.zones import check_zone
+from scripts.matching import Lexicon
 
 if TYPE_CHECKING:
     from scripts.matching import Lexicon
@@ -345,7 +346,6 @@ class Script(_Model):
     def lexicon(self, state_id: str) -> Lexicon:
         """The matcher of what the state listens for: its intents' phrases and keywords,
         priorities and ``not_if`` words, in the script's language."""
-        from scripts.matching import Lexicon
 
         entries: dict[str, tuple[list[str], int]] = {}
         not_if: dict[str, tuple[str, ...]] = {}

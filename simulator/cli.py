@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
 
+from kernel.clock import SystemClock
+from kernel.errors import TailcallError
+from simulator import audio, tts
+from simulator.carrier import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimCarrier
+from simulator.carrier_api import carrier_app
 from simulator.host import SimulationHost
+from simulator.lines import Answer
+from simulator.magic_numbers import MagicNumberPlan
+from simulator.media import MediaOptions
+from simulator.personas import PERSONA_DIR, load_personas
+from simulator.report import SimulationReport, render_html, render_rich
+from simulator.sidechannel import InMemorySideChannel
+from simulator.textcalls import generate, write_jsonl
 
 simulator_app = typer.Typer(help="Fake telephony and simulated customers.", no_args_is_help=True)
 
@@ -31,14 +49,6 @@ def serve(
     """Serve a Twilio-compatible carrier. Numbers ending 01..10 are test lines
     (01 busy, 02 no answer, 03 powered off, 04 invalid, 05 out of service, 06 voicemail,
     07 hangs up mid-call, 08 long silence, 09 barge-in, 10 failed); others answer."""
-    import uvicorn
-
-    from kernel.clock import SystemClock
-    from simulator.carrier import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimCarrier
-    from simulator.carrier_api import carrier_app
-    from simulator.lines import Answer, MagicNumberPlan
-    from simulator.media import MediaOptions
-    from simulator.sidechannel import InMemorySideChannel
 
     sid = account_sid or DEFAULT_ACCOUNT_SID
     token = auth_token or DEFAULT_AUTH_TOKEN
@@ -59,10 +69,6 @@ def personas(
     directory: Path = typer.Option(None, help="Persona folder (default: the shipped ones)"),
 ) -> None:
     """List the personas and what they are."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from simulator.personas import PERSONA_DIR, load_personas
 
     table = Table("id", "attitude", "grade", "answers (default)", "description")
     for p in load_personas(directory or PERSONA_DIR).values():
@@ -80,7 +86,6 @@ def say(
     speed: int = typer.Option(160, help="Words per minute"),
 ) -> None:
     """Render a line as the simulated customer would say it on the phone."""
-    from simulator import audio, tts
 
     mulaw = tts.render_mulaw(text, tts.Voice(language=language, speed_wpm=speed))
     out.write_bytes(audio.mulaw_to_wav(mulaw))
@@ -93,7 +98,6 @@ def report(
     html: Path = typer.Option(None, help="Also write the HTML page here"),
 ) -> None:
     """Show a saved simulation report."""
-    from simulator.report import SimulationReport, render_html, render_rich
 
     data = SimulationReport.model_validate_json(path.read_text(encoding="utf-8"))
     render_rich(data)
@@ -113,10 +117,6 @@ def textcalls(
     out: Path = typer.Option(Path("calls.jsonl"), help="JSONL file to write (replay format)"),
 ) -> None:
     """Labelled text-mode calls for the intent scorer (docs/intent.md)."""
-    from collections import Counter
-
-    from kernel.errors import TailcallError
-    from simulator.textcalls import generate, write_jsonl
 
     if split not in ("fit", "eval"):
         typer.secho("error: --split must be 'fit' or 'eval'", fg="red", err=True)
@@ -173,13 +173,7 @@ def simulate_command_for(host: SimulationHost) -> Callable[..., None]:
     ) -> None:
         """Simulate a campaign end to end: import, dial loop, simulated carrier, personas,
         the script engine and intent scorer, simulated agents; then the report."""
-        import asyncio
-
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        from kernel.errors import TailcallError
-        from simulator.report import render_rich
+        # deferred: a simulation loads the speech stack (pipecat: 0.9 s and its banner)
         from simulator.simulate import SimulationConfig, run_simulation
 
         if speech not in ("text", "audio"):

@@ -35,11 +35,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crm_sync.models import Lead
 from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.models import Attempt, SkipRecord
 from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.reports import campaign_status
 from dialer.campaigns.retries import RetryPolicy, RetryRule, default_rules
-from dialer.campaigns.service import campaign_status, create_campaign, start_campaign
+from dialer.campaigns.service import create_campaign, start_campaign
 from dialer.campaigns.spec import AudienceSpec, CampaignSpec
 from dialer.campaigns.windows import CallingWindow
 from dialer.campaigns.worker import DialerThread, build_dialer
@@ -48,6 +50,7 @@ from dialer.lists.importer import import_call_list
 from dialer.lists.models import Customer, ListMember
 from dialogue.intent.model_files import read_model
 from dialogue.intent.scorer import ScoringModel
+from dialogue.speech.models import CallSummaryRow, CallTurnMetric
 from dialogue.speech.pipeline import SpeechRuntime
 from dialogue.speech.script_brain import fixed_prompts
 from kernel.db import Database, upgrade
@@ -464,9 +467,6 @@ def _audio_outcomes(
 ) -> dict[int, SimulatedCall]:
     """Answered audio calls by customer id: the call's result joined with its persona's
     said turns (by number), its leads and its turn latencies (from the database)."""
-    from crm_sync.models import Lead
-    from dialogue.speech.models import CallSummaryRow, CallTurnMetric
-    from scripts.loader import find_script, load_script
 
     script = load_script(find_script(cfg.script, cfg.language))
     out: dict[int, SimulatedCall] = {}

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from dialogue.engine import Say
 from dialogue.intent.cues import speech_seconds
-from dialogue.intent.labelled_calls import SpokenTurn, start_driver
+from dialogue.intent.labelled_calls import ReplayCall, SpokenTurn, start_driver
 from dialogue.intent.labelled_calls import shipped_script as load_shipped
 from dialogue.intent.model_files import default_model
 from dialogue.intent.scorer import CustomerProfile
@@ -227,7 +227,6 @@ def text_call(
         "utterances": [],
         "label": grade,
     }
-    from dialogue.intent.labelled_calls import ReplayCall
 
     script = load_shipped(script_id, language)
     stub = ReplayCall.model_validate({**record, "utterances": []})

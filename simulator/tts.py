@@ -13,6 +13,8 @@ import subprocess
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
+
 from simulator import audio, korean_g2p
 
 # espeak-ng voice for each language the simulator speaks.
@@ -76,7 +78,6 @@ def render_wav(text: str, voice: Voice) -> bytes:
 
 def render_mulaw(text: str, voice: Voice) -> bytes:
     """``text`` spoken by ``voice`` as mu-law 8 kHz (blocking)."""
-    import numpy as np
 
     samples, rate = audio.wav_to_pcm16(render_wav(text, voice))
     pcm = audio.resample(samples, rate, audio.SAMPLE_RATE)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import typer
 import uvicorn
-from alembic import command
 from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
@@ -57,6 +56,8 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision")) -
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database."""
+    from alembic import command  # deferred: alembic takes 0.6 s to import at every CLI start
+
     command.current(alembic_config(load_settings()))
 
 
@@ -101,7 +102,10 @@ class _DeferredHost:
         prompt_tap: PromptTap | None,
         on_result: ResultHook | None,
     ) -> HostedApp:
-        from tailcall.simulation import ProductHost
+
+        from tailcall.simulation import (
+            ProductHost,  # deferred: the app factory loads the speech stack (see the module doc)
+        )
 
         return ProductHost().build_app(
             settings,
@@ -114,7 +118,10 @@ class _DeferredHost:
         )
 
     def record_call(self, db: Database, attempt_id: int, result: CallResult) -> int:
-        from tailcall.simulation import ProductHost
+
+        from tailcall.simulation import (
+            ProductHost,  # deferred: the app factory loads the speech stack (see the module doc)
+        )
 
         return ProductHost().record_call(db, attempt_id, result)
 

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 from crm_sync.models import Lead
 from crm_sync.outcomes import CallOutcome
 from crm_sync.service import record_outcome
-from dialer.campaigns.party import call_party
-from dialer.campaigns.service import (
+from dialer.campaigns.outcomes import (
     mark_handoff_requested,
     record_answer_class,
     record_disposition,
     record_opt_out,
 )
+from dialer.campaigns.party import call_party
 from dialogue.intent.live import CallResult
 from kernel.db import Database
 from kernel.vocab import AnsweredBy, Grade, HandoffResult

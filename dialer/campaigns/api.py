@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from dialer.campaigns import service
+from dialer.campaigns import outcomes, reports, service, stored
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import CampaignSpec
@@ -74,7 +74,7 @@ class CampaignOut(BaseModel):
         return cls(
             id=c.id,
             status=c.status,
-            spec=service.spec_of(c),
+            spec=stored.spec_of(c),
             started_at=c.started_at,
             ended_at=c.ended_at,
             end_reason=c.end_reason,
@@ -148,7 +148,7 @@ def cancel(
 
 @router.get("/{campaign_id}/status")
 def status(campaign_id: int, s: Session = Depends(_session)) -> dict[str, Any]:
-    return service.campaign_status(s, campaign_id)
+    return reports.campaign_status(s, campaign_id)
 
 
 @router.get("/{campaign_id}/skips")
@@ -160,9 +160,9 @@ def skips(
     s: Session = Depends(_session),
 ) -> dict[str, Any]:
     service.get_campaign(s, campaign_id)
-    rows = service.list_skips(s, campaign_id, reason=reason, limit=limit, offset=offset)
+    rows = reports.list_skips(s, campaign_id, reason=reason, limit=limit, offset=offset)
     return {
-        "counts": service.skip_counts(s, campaign_id),
+        "counts": reports.skip_counts(s, campaign_id),
         "items": [
             {
                 "customer_id": r.customer_id,
@@ -211,7 +211,7 @@ def attempts(
             "next_retry_at": _iso(a.next_retry_at),
             "end_reason": a.end_reason,
         }
-        for a in service.list_attempts(s, campaign_id, status=status, limit=limit, offset=offset)
+        for a in outcomes.list_attempts(s, campaign_id, status=status, limit=limit, offset=offset)
     ]
 
 
@@ -225,7 +225,7 @@ def resolve(
     attempt_id: int, body: ResolveBody, request: Request, s: Session = Depends(_session)
 ) -> dict[str, Any]:
     """Settle an attempt in review (the carrier could not say whether it was dialed)."""
-    nxt = service.resolve_review(
+    nxt = outcomes.resolve_review(
         s,
         attempt_id,
         body.outcome,
@@ -280,7 +280,7 @@ async def carrier_status(
 
     def apply() -> None:
         with _db(request).session() as s:
-            service.apply_carrier_status(
+            outcomes.apply_carrier_status(
                 s,
                 now=now,
                 settings=ds,

@@ -19,9 +19,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from dialer.campaigns.audience import CustomerRow, FactsLoader
 from dialer.campaigns.eligibility import decide_callback
 from dialer.campaigns.models import Attempt, Campaign
-from dialer.campaigns.service import CustomerRow, FactsLoader, window_of
+from dialer.campaigns.stored import window_of
 from dialer.campaigns.worker import _EMPTY, Dialer
 from dialer.lists.models import Customer
 from kernel.errors import Conflict, NotFound

@@ -12,8 +12,17 @@ from typing import Any
 import typer
 import yaml
 from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
 
+from dialer.campaigns import calendars, reports, service
+from dialer.campaigns.config import DialerSettings
+from dialer.campaigns.holidays import DATA_DIR, parse_calendar
+from dialer.campaigns.spec import CampaignSpec
+from dialer.campaigns.worker import build_dialer, load_agent_capacity
+from kernel.db import Database, utcnow
 from kernel.errors import TailcallError
+from kernel.settings import load_settings
 
 campaigns_app = typer.Typer(
     help="Campaigns: create, start, pause, resume, cancel, status.", no_args_is_help=True
@@ -24,13 +33,11 @@ worker_app = typer.Typer(help="Run a background worker process.")
 
 
 def _settings() -> Any:
-    from kernel.settings import load_settings
 
     return load_settings()
 
 
 def _db() -> Any:
-    from kernel.db import Database
 
     return Database(_settings())
 
@@ -41,7 +48,6 @@ def _fail(exc: TailcallError) -> None:
 
 
 def _now() -> Any:
-    from kernel.db import utcnow
 
     return utcnow()
 
@@ -51,8 +57,6 @@ def create(
     spec_file: Path = typer.Argument(..., exists=True, help="Campaign YAML or JSON"),
 ) -> None:
     """Create a draft campaign from a spec file."""
-    from dialer.campaigns import service
-    from dialer.campaigns.spec import CampaignSpec
 
     try:
         raw = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
@@ -72,8 +76,6 @@ def create(
 
 
 def _lifecycle(ref: str, action: str, reason: str | None = None) -> None:
-    from dialer.campaigns import service
-    from dialer.campaigns.config import DialerSettings
 
     db = _db()
     try:
@@ -134,16 +136,12 @@ def status(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Attempts by state, outcomes, and skips by reason."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from dialer.campaigns import service
 
     db = _db()
     try:
         with db.read() as s:
             cs = [service.find_campaign(s, campaign)] if campaign else service.list_campaigns(s)
-            stats = [service.campaign_status(s, c.id) for c in cs]
+            stats = [reports.campaign_status(s, c.id) for c in cs]
     except TailcallError as exc:
         _fail(exc)
         return
@@ -174,15 +172,13 @@ def holidays_load(
     file: Path = typer.Argument(None, help="Holiday YAML; the packaged China calendar if omitted"),
 ) -> None:
     """Load (replace by year) a holiday calendar into the database."""
-    from dialer.campaigns import service
-    from dialer.campaigns.holidays import DATA_DIR, parse_calendar
 
     path = file or DATA_DIR / "holidays_cn.yaml"
     db = _db()
     try:
         name, entries = parse_calendar(path.read_text(encoding="utf-8"), source=path.name)
         with db.session() as s:
-            n = service.store_calendar(s, name, entries)
+            n = calendars.store_calendar(s, name, entries)
         typer.echo(f"calendar {name}: {n} days loaded")
     except TailcallError as exc:
         _fail(exc)
@@ -193,12 +189,11 @@ def holidays_load(
 @holidays_app.command("show")
 def holidays_show(name: str = typer.Argument("cn"), year: int = typer.Option(None)) -> None:
     """List the days off and make-up working days in effect."""
-    from dialer.campaigns import service
 
     db = _db()
     try:
         with db.read() as s:
-            cal = service.load_calendars(s, [name])[name]
+            cal = calendars.load_calendars(s, [name])[name]
     except TailcallError as exc:
         _fail(exc)
         return
@@ -211,9 +206,6 @@ def holidays_show(name: str = typer.Argument("cn"), year: int = typer.Option(Non
 
 def run_dialer_worker() -> None:
     """Run one dialer worker in this process until SIGINT/SIGTERM (for any worker CLI)."""
-    from dialer.campaigns.config import DialerSettings
-    from dialer.campaigns.worker import build_dialer, load_agent_capacity
-    from kernel.db import Database
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings()

@@ -15,6 +15,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+from phonenumbers import timezone as pn_tz
+from phonenumbers.tzdata import TIMEZONE_DATA
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from dialer.campaigns.holidays import EMPTY, HolidayCalendar
@@ -75,8 +79,6 @@ def valid_zone(name: str | None) -> bool:
 @lru_cache(maxsize=1024)
 def _single_country_zone(prefix: str) -> str | None:
     """The zone of a calling code whose whole country has one zone (e.g. 86 -> Shanghai)."""
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-    from phonenumbers.tzdata import TIMEZONE_DATA
 
     if not prefix.isdigit() or int(prefix) not in COUNTRY_CODE_TO_REGION_CODE:
         return None
@@ -88,8 +90,6 @@ def _single_country_zone(prefix: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _phone_zones(phone_e164: str) -> tuple[str, ...]:
-    import phonenumbers
-    from phonenumbers import timezone as pn_tz
 
     if phone_e164.startswith("+"):
         # Fast path (no parsing): numbers are stored validated, and a country with a

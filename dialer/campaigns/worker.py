@@ -24,6 +24,8 @@ from sqlalchemy import and_, delete, func, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dialer.campaigns.audience import CustomerRow, FactsLoader
+from dialer.campaigns.calendars import load_calendars
 from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.eligibility import decide, decide_callback
 from dialer.campaigns.holidays import HolidayCalendar
@@ -35,6 +37,7 @@ from dialer.campaigns.models import (
     Campaign,
     WorkerHeartbeat,
 )
+from dialer.campaigns.outcomes import apply_carrier_status, finish_attempt, record_skip
 from dialer.campaigns.pacing import (
     AgentCapacity,
     FixedAgentCapacity,
@@ -44,18 +47,8 @@ from dialer.campaigns.pacing import (
     handoff_budget,
     smoothed_rate,
 )
-from dialer.campaigns.service import (
-    CustomerRow,
-    FactsLoader,
-    apply_carrier_status,
-    finish_attempt,
-    load_calendars,
-    pacing_of,
-    promote_and_complete,
-    record_skip,
-    variants_of,
-    window_of,
-)
+from dialer.campaigns.service import promote_and_complete
+from dialer.campaigns.stored import pacing_of, variants_of, window_of
 from dialer.carriers.base import CallNotFound, Carrier, CarrierError, TwilioCarrier
 from dialer.lists.models import Customer
 from kernel.calls import StreamStart

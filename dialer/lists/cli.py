@@ -9,12 +9,23 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy import select
 
-from dialer.lists.importer import ImportSummary
+from dialer.lists.columns import parse_overrides
+from dialer.lists.importer import ImportSummary, import_call_list, reports_root_for, summary_of
+from dialer.lists.models import CallList
+from dialer.lists.phones import PhoneNormalizer
 from dialer.lists.report import read_rows
-from kernel.db import Database
+from dialer.lists.suppression import (
+    SuppressionEntry,
+    add_suppressions,
+    check_kind,
+    counts,
+    import_suppression_file,
+)
+from kernel.db import Database, upgrade
 from kernel.errors import TailcallError
-from kernel.settings import Settings
+from kernel.settings import Settings, load_settings
 
 lists_app = typer.Typer(help="Call lists: import and inspect.", no_args_is_help=True)
 suppress_app = typer.Typer(
@@ -25,8 +36,6 @@ SAMPLE_LIST = Path(__file__).with_name("data") / "sample_customers.csv"
 
 
 def _context() -> tuple[Settings, Database]:
-    from kernel.db import upgrade
-    from kernel.settings import load_settings
 
     settings = load_settings()
     upgrade(settings)
@@ -87,8 +96,6 @@ def import_list(
     ),
 ) -> None:
     """Import a call list and print what happened to every row."""
-    from dialer.lists.columns import parse_overrides
-    from dialer.lists.importer import import_call_list, reports_root_for
 
     settings, db = _context()
     try:
@@ -128,9 +135,6 @@ def sample_path() -> None:
 @lists_app.command("ls")
 def list_lists() -> None:
     """Show imported lists."""
-    from sqlalchemy import select
-
-    from dialer.lists.models import CallList
 
     _, db = _context()
     t = Table(title="call lists")
@@ -166,8 +170,6 @@ def list_lists() -> None:
 @lists_app.command("show")
 def show_list(list_id: int, rows: int = typer.Option(20, help="Problem rows to show")) -> None:
     """Show one list's import report."""
-    from dialer.lists.importer import summary_of
-    from dialer.lists.models import CallList
 
     _, db = _context()
     with db.read() as s:
@@ -188,7 +190,6 @@ def suppress_import(
     encoding: str | None = typer.Option(None),
 ) -> None:
     """Add a file of numbers or customer ids to a suppression list."""
-    from dialer.lists.suppression import import_suppression_file
 
     settings, db = _context()
     try:
@@ -215,8 +216,6 @@ def suppress_add(
     reason: str | None = typer.Option(None),
 ) -> None:
     """Add one number or customer id to a suppression list."""
-    from dialer.lists.phones import PhoneNormalizer
-    from dialer.lists.suppression import SuppressionEntry, add_suppressions, check_kind
 
     settings, db = _context()
     try:
@@ -243,7 +242,6 @@ def suppress_add(
 @suppress_app.command("counts")
 def suppress_counts() -> None:
     """How many entries each list holds."""
-    from dialer.lists.suppression import counts
 
     _, db = _context()
     with db.read() as s:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
+from phonenumbers import timezone as pn_timezone
 
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015().\[\]/·]")
 _DIGITS = re.compile(r"\+?\d+")
@@ -112,7 +113,6 @@ class PhoneNormalizer:
 
 def default_timezone_for(e164: str) -> str | None:
     """The single time zone of a number's area, or None when ambiguous or unknown."""
-    from phonenumbers import timezone as pn_timezone
 
     try:
         zones = pn_timezone.time_zones_for_number(phonenumbers.parse(e164))

@@ -8,6 +8,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from dialogue.intent.labelled_calls import read_jsonl, replay, shipped_script
+from dialogue.intent.model_files import default_model, read_model, write_model
+from dialogue.intent.models import (
+    choose_model,
+    find_model,
+    labelled_calls,
+    list_models,
+    store_model,
+)
+from dialogue.intent.scorer import GradeThresholds
+from kernel.clock import SystemClock
+from kernel.db import Database
+from kernel.errors import TailcallError
+from kernel.settings import load_settings
 
 if TYPE_CHECKING:
     from dialogue.intent.fit import Evaluation
@@ -25,7 +42,6 @@ def _fail(exc: Exception) -> typer.Exit:
 
 
 def _thresholds(a: float, b: float, c: float) -> GradeThresholds:
-    from dialogue.intent.scorer import GradeThresholds
 
     try:
         return GradeThresholds(a=a, b=b, c=c, live=a)
@@ -34,8 +50,6 @@ def _thresholds(a: float, b: float, c: float) -> GradeThresholds:
 
 
 def _read_calls(labels: list[Path]) -> list[ReplayCall]:
-    from dialogue.intent.labelled_calls import read_jsonl
-    from kernel.errors import TailcallError
 
     calls: list[ReplayCall] = []
     for path in labels:
@@ -56,9 +70,6 @@ def _family(calls: list[ReplayCall], family: str | None) -> str:
 
 
 def _load_model(ref: str | None, family: str) -> ScoringModel:
-    from dialogue.intent.labelled_calls import shipped_script
-    from dialogue.intent.model_files import default_model, read_model
-    from kernel.errors import TailcallError
 
     try:
         if ref is None or ref == "default" or ref.endswith("@default"):
@@ -69,9 +80,6 @@ def _load_model(ref: str | None, family: str) -> ScoringModel:
             return default_model(fam, script)
         if ref.endswith(".json") or Path(ref).exists():
             return read_model(Path(ref))
-        from dialogue.intent.models import find_model
-        from kernel.db import Database
-        from kernel.settings import load_settings
 
         db = Database(load_settings())
         try:
@@ -101,22 +109,17 @@ def fit_cmd(
     ),
 ) -> None:
     """Fit a scoring model (logistic regression, per grade or ordinal) on labelled calls."""
-    from dialogue.intent.fit import examples, fit
-    from dialogue.intent.model_files import write_model
-    from kernel.clock import SystemClock
-    from kernel.errors import TailcallError
+    from dialogue.intent.fit import (  # deferred: scikit-learn takes 2.3 s to import, which every CLI command would pay
+        examples,
+        fit,
+    )
 
     calls = _read_calls(labels)
     db = None
     if from_db or store:
-        from kernel.db import Database
-        from kernel.settings import load_settings
-
         db = Database(load_settings())
     try:
         if from_db and db is not None:
-            from dialogue.intent.models import labelled_calls
-
             with db.read() as s:
                 calls.extend(labelled_calls(s, script_id=family))
         if not calls:
@@ -141,8 +144,6 @@ def fit_cmd(
             f"training accuracy {model.metrics['train_accuracy']:.3f}"
         )
         if store and db is not None:
-            from dialogue.intent.models import store_model
-
             with db.session() as s:
                 row = store_model(s, model, source=model.description, now=SystemClock().now())
                 model = row.scoring_model()
@@ -169,8 +170,10 @@ def eval_cmd(
     json_out: Path = typer.Option(None, "--json", help="Also write the figures as JSON"),
 ) -> None:
     """Precision/recall per grade, AUC and the confusion matrix on labelled calls."""
-    from dialogue.intent.fit import evaluate, examples
-    from kernel.errors import TailcallError
+    from dialogue.intent.fit import (  # deferred: scikit-learn takes 2.3 s to import, which every CLI command would pay
+        evaluate,
+        examples,
+    )
 
     calls = _read_calls(labels)
     if not calls:
@@ -191,8 +194,6 @@ def eval_cmd(
 
 def render_evaluation(ev: Evaluation, title: str) -> None:
     """Rich tables: figures per grade, then the confusion matrix."""
-    from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     t = Table("grade", "precision", "recall", "F1", "calls", title=title)
@@ -211,12 +212,6 @@ def render_evaluation(ev: Evaluation, title: str) -> None:
 @intent_app.command("models")
 def models_cmd(family: str = typer.Option(None, help="Only this script family")) -> None:
     """List the stored model versions."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from dialogue.intent.models import list_models
-    from kernel.db import Database
-    from kernel.settings import load_settings
 
     db = Database(load_settings())
     try:
@@ -243,11 +238,6 @@ def use_cmd(
     model: str = typer.Option(..., "--model", help="family@N or a stored id"),
 ) -> None:
     """Make a campaign score with a stored model version."""
-    from dialogue.intent.models import choose_model
-    from kernel.clock import SystemClock
-    from kernel.db import Database
-    from kernel.errors import TailcallError
-    from kernel.settings import load_settings
 
     db = Database(load_settings())
     try:
@@ -267,11 +257,6 @@ def explain_cmd(
     model: str = typer.Option(None, "--model", help="family@N, a model JSON file, or 'default'"),
 ) -> None:
     """Replay one call and show the score, grade and reasons after every turn."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from dialogue.intent.labelled_calls import read_jsonl, replay
-    from kernel.errors import TailcallError
 
     try:
         calls = read_jsonl(labels, need_label=False)

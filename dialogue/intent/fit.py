@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
+from sklearn.model_selection import GroupKFold
 
 from dialogue.intent.labelled_calls import ReplayCall, ReplayResult, replay
 from dialogue.intent.scorer import (
@@ -82,7 +85,6 @@ def fit(
     agent's time. The A intercept is lowered, in steps, until the precision of A on
     out-of-fold predictions (5 folds grouped by persona, so each fold is scored by a model
     that never saw its customers) reaches the target; None keeps the plain fit."""
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
     if len(data) < 10:
         raise InvalidInput("at least 10 labelled calls are needed to fit", where="labels")
@@ -175,7 +177,6 @@ def _fit_per_grade(
     data: Sequence[Example],
     a_precision: float | None = None,
 ) -> ScoringModel:
-    from sklearn.linear_model import LogisticRegression
 
     t0 = time.perf_counter()
     lr = LogisticRegression(C=c, max_iter=5000)
@@ -242,8 +243,6 @@ def _a_shift(
 ) -> tuple[float, float | None]:
     """The smallest drop of the A intercept whose out-of-fold A precision reaches
     ``target`` (and that precision); 0 when the folds cannot be formed."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 
     groups = np.array([e.group or str(i) for i, e in enumerate(data)])
     if len(set(groups.tolist())) < 5:
@@ -327,11 +326,6 @@ def score_features(
 def evaluate(
     model: ScoringModel, data: Sequence[Example], thresholds: GradeThresholds | None = None
 ) -> Evaluation:
-    from sklearn.metrics import (  # type: ignore[import-untyped]
-        confusion_matrix,
-        precision_recall_fscore_support,
-        roc_auc_score,
-    )
 
     th = thresholds or GradeThresholds()
     if not data:

@@ -46,6 +46,7 @@ from dialogue.intent.scorer import (
 )
 from kernel.errors import InvalidInput
 from kernel.vocab import Grade
+from scripts.loader import find_script, load_script
 from scripts.schema import Script
 
 REPLAY_START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Monday
@@ -200,7 +201,6 @@ def iter_lines(lines: Iterable[str], source: str = "<lines>") -> Iterator[Replay
 # ------------------------------------------------------------------------------- replay
 @lru_cache(maxsize=32)
 def shipped_script(script_id: str, language: str) -> Script:
-    from scripts.loader import find_script, load_script
 
     return load_script(find_script(script_id, language))
 

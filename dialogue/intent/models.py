@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from crm_sync.service import labels_since
 from dialogue.intent.labelled_calls import ReplayCall
 from dialogue.intent.scorer import ScoringModel
 from kernel.db import Base, UTCDateTime
@@ -190,8 +191,6 @@ def labelled_calls(
     rows = list(session.scalars(q))
     crm: dict[int, str] = {}
     if use_crm:
-        from crm_sync.service import labels_since
-
         crm = {lab.call_id: lab.label for lab in labels_since(session)}
     out: list[ReplayCall] = []
     for row in rows:

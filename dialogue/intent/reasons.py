@@ -8,6 +8,7 @@ has no entry gets a generic sentence built from its name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from dialogue.intent.cues import lexicon_language
@@ -363,6 +364,5 @@ def _describe_one(kind: str, rest: str, value: float, lang: str) -> str:
 
 
 def _expm1(x: float) -> float:
-    import math
 
     return math.expm1(x)

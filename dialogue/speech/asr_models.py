@@ -225,6 +225,8 @@ def _get_option(conf: str, name: str) -> float | None:
 
 
 def load_shared_model(path: Path) -> Any:
+    import vosk  # deferred: vosk brings requests and tqdm (0.25 s at every CLI start)
+
     key = path.resolve()
     model = _MODELS.get(key)
     if model is not None:
@@ -232,8 +234,6 @@ def load_shared_model(path: Path) -> Any:
     with _LOCK:
         model = _MODELS.get(key)
         if model is None:
-            import vosk
-
             vosk.SetLogLevel(-1)
             model = vosk.Model(str(path))
             _MODELS[key] = model

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from vosk import KaldiRecognizer
+
+from dialogue.speech.asr_models import ModelMissing, ModelRegistry
+from dialogue.speech.settings import SpeechSettings
+from kernel.errors import TailcallError
 
 models_app = typer.Typer(help="Vosk speech models by language.", no_args_is_help=True)
 
 
 def _registry() -> object:
-    from dialogue.speech.asr_models import ModelRegistry
-    from dialogue.speech.settings import SpeechSettings
 
     return ModelRegistry(SpeechSettings())
 
@@ -19,7 +22,6 @@ def _registry() -> object:
 @models_app.command("list")
 def list_models() -> None:
     """Each known language: where its model is, or what is missing and how to fix it."""
-    from dialogue.speech.asr_models import ModelRegistry
 
     reg = _registry()
     assert isinstance(reg, ModelRegistry)
@@ -39,8 +41,10 @@ def check_models(
     load: bool = typer.Option(False, help="Also load each model and decode a second of silence"),
 ) -> None:
     """Exit 1 unless every given language has a usable model (and espeak-ng is installed)."""
-    from dialogue.speech.asr_models import ModelMissing, ModelRegistry
-    from dialogue.speech.pyttsx3_tts import TtsUnavailable, check_espeak
+    from dialogue.speech.pyttsx3_tts import (  # deferred: the TTS service imports pipecat (0.9 s and its banner at every CLI start)
+        TtsUnavailable,
+        check_espeak,
+    )
 
     reg = _registry()
     assert isinstance(reg, ModelRegistry)
@@ -51,8 +55,6 @@ def check_models(
             vocab = reg.vocabulary(lang)
             msg = f"{lang}: ok ({loc.source}, {len(vocab)} words)"
             if load:
-                from vosk import KaldiRecognizer
-
                 rec = KaldiRecognizer(reg.model(lang), 8000)
                 rec.AcceptWaveform(bytes(16000))
                 msg += ", loads and decodes"
@@ -75,8 +77,6 @@ def install_model(
     language: str = typer.Option(..., "--language", "-l", help="BCP-47 tag, e.g. zh-CN"),
 ) -> None:
     """Unpack a model archive for an offline machine (into TAILCALL_VOSK_MODELS_DIR)."""
-    from dialogue.speech.asr_models import ModelRegistry
-    from kernel.errors import TailcallError
 
     reg = _registry()
     assert isinstance(reg, ModelRegistry)
@@ -100,8 +100,9 @@ def media_workers(
     language: list[str] = typer.Option(["ko-KR"], "--language", "-l", help="Models to preload"),
 ) -> None:
     """Serve /media/{call_sid} from N worker processes (about 20 grammar calls each)."""
-    from dialogue.speech.media_server import serve_media
-    from kernel.errors import TailcallError
+    from dialogue.speech.media_server import (
+        serve_media,  # deferred: pipecat takes 0.9 s to import (and prints its banner) at every CLI start
+    )
 
     try:
         serve_media(host=host, port=port, workers=workers, factory_spec=runtime, languages=language)

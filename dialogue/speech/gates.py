@@ -27,6 +27,7 @@ from pipecat.frames.frames import (
     TTSAudioRawFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from vosk import KaldiRecognizer
 
 from dialogue.speech.records import CallRecorder, TranscriptRow
 
@@ -53,7 +54,6 @@ class SideTranscriber:
     """Free-decoding recognizer for the human leg; finals go to a callback (text, confidence)."""
 
     def __init__(self, model: Any, sample_rate: int, on_final: TranscriptCallback) -> None:
-        from vosk import KaldiRecognizer
 
         self._rec = KaldiRecognizer(model, sample_rate)
         self._rec.SetWords(True)

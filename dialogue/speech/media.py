@@ -44,6 +44,7 @@ from dialogue.speech.pipeline import (
     build_call_pipeline,
     new_pipeline_params,
 )
+from dialogue.speech.records import CallSummary
 from kernel.calls import StreamStart
 from kernel.errors import InvalidInput
 
@@ -231,8 +232,6 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
         if call is not None:
             call.driver.finish("error", error=type(exc).__name__)
         else:
-            from dialogue.speech.records import CallSummary
-
             runtime.recorder.ended(
                 info.call_sid,
                 CallSummary(

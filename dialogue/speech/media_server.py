@@ -25,6 +25,7 @@ import importlib
 import multiprocessing
 import signal
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -32,8 +33,9 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from loguru import logger
 
-from dialogue.speech.media import media_router
+from dialogue.speech.media import active_calls, media_router
 from dialogue.speech.pipeline import SpeechRuntime
 from kernel.errors import InvalidInput
 
@@ -105,9 +107,6 @@ def run_worker(
     (the parent's shared socket; without one, its own ``SO_REUSEPORT`` listener).
     ``ready`` (a ``multiprocessing.Event``) is set once warm; ``loads`` (a shared int
     array, -1 for a worker not serving) balances calls between workers."""
-    import sys
-
-    from loguru import logger
 
     # pipecat logs at DEBUG for every frame it is unsure about: per call, that costs CPU.
     logger.remove()
@@ -157,7 +156,6 @@ async def balance_accepts(
 
     Accepting is paused by taking the socket's reader off the event loop (asyncio has no
     public pause for a server); on a loop without a selector it only publishes."""
-    from dialogue.speech.media import active_calls
 
     loop = asyncio.get_running_loop()
     fd = sock.fileno()

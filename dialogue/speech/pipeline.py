@@ -26,9 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import soxr
 from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.frames.frames import Frame, TranscriptionFrame
 from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams
 from pipecat.processors.audio.vad_processor import VADProcessor
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.turns.types import ProcessFrameResult
@@ -175,8 +178,6 @@ class SpeechRuntime:
                 )
 
     async def _call_rate_pcm(self, text: str, voice: str, rate: int) -> bytes:
-        import numpy as np
-        import soxr  # type: ignore[import-untyped]
 
         r = await self.renderer.get(text, voice, rate)
         pcm = np.frombuffer(r.pcm, dtype=np.int16)
@@ -299,7 +300,6 @@ def recording_path_for(settings: SpeechSettings, call_sid: str) -> Path:
 
 
 def new_pipeline_params() -> Any:
-    from pipecat.pipeline.worker import PipelineParams
 
     return PipelineParams(
         audio_in_sample_rate=CALL_RATE,

@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyttsx3
+import soxr
 from pipecat.frames.frames import ErrorFrame, Frame
 from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
@@ -147,7 +150,6 @@ class Pyttsx3Renderer:
         return await asyncio.wrap_future(self.submit(text, voice, rate, urgent=urgent))
 
     def _run(self) -> None:
-        import pyttsx3
 
         engine: Any = None
         tmpdir = Path(tempfile.mkdtemp(prefix="tailcall-tts-"))
@@ -190,8 +192,6 @@ class Pyttsx3Renderer:
 
 
 def _resample(pcm: bytes, src: int, dst: int) -> bytes:
-    import numpy as np
-    import soxr  # type: ignore[import-untyped]
 
     out = soxr.resample(np.frombuffer(pcm, dtype=np.int16), src, dst)
     return bytes(np.asarray(out, dtype=np.int16).tobytes())

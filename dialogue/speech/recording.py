@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import soxr
 from pipecat.frames.frames import (
     CancelFrame,
     EndFrame,
@@ -46,8 +47,6 @@ class StereoRecording:
             return
         now = time.monotonic() if at is None else at
         if sample_rate != self.rate:
-            import soxr  # type: ignore[import-untyped]
-
             data = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
             pcm = (
                 np.clip(soxr.resample(data, sample_rate, self.rate), -32768, 32767)

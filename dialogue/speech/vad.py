@@ -26,9 +26,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Generator
+from importlib import resources
 from typing import Any, ClassVar
 
 import numpy as np
+import onnxruntime
 from loguru import logger
 from pipecat.audio.vad.silero import SileroOnnxModel, SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams, VADState
@@ -44,10 +46,6 @@ def shared_silero_session() -> Any:
     if _SESSION is None:
         with _LOCK:
             if _SESSION is None:
-                from importlib import resources
-
-                import onnxruntime  # type: ignore[import-untyped]
-
                 opts = onnxruntime.SessionOptions()
                 opts.inter_op_num_threads = 1
                 opts.intra_op_num_threads = 1

@@ -58,6 +58,7 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.settings import STTSettings
 from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
+from vosk import KaldiRecognizer
 
 from dialogue.speech.grammar import (
     Grammar,
@@ -136,7 +137,6 @@ class RecognizerPool:
     def prewarm_free(self, model: Any, rate: int, audio: Sequence[bytes], count: int) -> None:
         """Build ``count`` free recognizers, decode ``audio`` (16-bit PCM at ``rate``)
         through each to warm its graph cache, and keep them (blocking: run in a thread)."""
-        from vosk import KaldiRecognizer
 
         for _ in range(max(0, count - self.free_count(rate))):
             rec = KaldiRecognizer(model, rate)
@@ -305,7 +305,6 @@ class VoskSTTService(STTService):
         return recs
 
     def _make_recognizers(self, grammar: Grammar | None) -> _Recognizers:
-        from vosk import KaldiRecognizer
 
         rate = self.sample_rate
         if grammar is None:

@@ -11,7 +11,8 @@ import pytest
 from simulator import audio, callees, tts
 from simulator.carrier import DEFAULT_ACCOUNT_SID, CarrierTiming, SimCarrier
 from simulator.clocks import ScaledClock
-from simulator.lines import Answer, MagicNumberPlan, StaticLinePlan, Unreachable, Voicemail
+from simulator.lines import Answer, StaticLinePlan, Unreachable, Voicemail
+from simulator.magic_numbers import MagicNumberPlan
 from tests.simulator.conftest import CallbackSink
 from tests.simulator.fakebot import BotSession, FakeBot
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from dialer.campaigns import service
+from dialer.campaigns import outcomes, service
 from dialer.campaigns.models import Attempt
 from dialer.campaigns.retries import RetryPolicy, RetryRule, next_retry
 from dialer.campaigns.worker import Dialer
@@ -72,7 +72,7 @@ def test_retries_on_virtual_time(
             if call.info.status == "queued":
                 dial_times.append(clock.now())
                 with db.session() as s:
-                    service.apply_carrier_status(
+                    outcomes.apply_carrier_status(
                         s,
                         now=clock.now(),
                         settings=ds,

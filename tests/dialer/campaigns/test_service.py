@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from dialer.campaigns import service
+from dialer.campaigns import audience, calendars, outcomes, reports, service
 from dialer.campaigns.holidays import parse_calendar
 from dialer.campaigns.models import Attempt, SkipRecord
 from dialer.campaigns.spec import AudienceFilter, AudienceSpec, VariantSpec, pick_variant
@@ -80,11 +80,11 @@ def test_audience_filter_and_skips(db: Database) -> None:
         rep = service.start_campaign(s, camp.id, NOW, fast_settings(), "Asia/Shanghai")
         assert rep.members == 5 and rep.queued == 3
         assert rep.skipped == Counter({"staff": 1, "opt_out": 1})
-        assert service.skip_counts(s, camp.id) == {"staff": 1, "opt_out": 1}
+        assert reports.skip_counts(s, camp.id) == {"staff": 1, "opt_out": 1}
         f2 = AudienceFilter(tags_all=["browsed_wealth"], tags_none=["purchased"])
         assert [
             r.id
-            for r in service.audience_customers(
+            for r in audience.audience_customers(
                 s, service.create_campaign(s, make_spec([], audience=AudienceSpec(filter=f2)), NOW)
             )
         ] == [custs[2].id]
@@ -114,7 +114,7 @@ def test_retries_keep_the_variant(db: Database) -> None:
         service.start_campaign(s, c.id, NOW, fast_settings(), "UTC")
         a = s.scalars(select(Attempt)).one()
         a.status, a.dialed_at = "dialing", NOW
-        nxt = service.finish_attempt(s, a, "busy", NOW, default_tz="UTC")
+        nxt = outcomes.finish_attempt(s, a, "busy", NOW, default_tz="UTC")
         assert nxt is not None and nxt.variant == a.variant and nxt.seq == 2
 
 
@@ -132,8 +132,8 @@ def test_opt_out_reaches_every_campaign(db: Database) -> None:
             select(Attempt).where(Attempt.campaign_id == ids[0], Attempt.customer_id == custs[0].id)
         ).one()
         live.status = "in_progress"
-        assert service.record_opt_out(s, custs[0].id, "call", NOW) == 2
-        assert service.record_opt_out(s, custs[0].id, "call", NOW) == 0  # idempotent
+        assert outcomes.record_opt_out(s, custs[0].id, "call", NOW) == 2
+        assert outcomes.record_opt_out(s, custs[0].id, "call", NOW) == 0  # idempotent
     with db.read() as s:
         rows = s.scalars(select(Attempt).where(Attempt.customer_id == custs[0].id)).all()
         assert sorted(a.status for a in rows) == ["cancelled", "cancelled", "in_progress"]
@@ -185,8 +185,8 @@ def test_holiday_calendar_load_and_errors(db: Database) -> None:
         "    workdays:\n      - {day: 2027-01-09}\n"
     )
     with db.session() as s:
-        assert service.store_calendar(s, name, entries) == 3
-        cal = service.load_calendars(s, ["cn"])["cn"]
+        assert calendars.store_calendar(s, name, entries) == 3
+        cal = calendars.load_calendars(s, ["cn"])["cn"]
         assert cal.is_day_off(datetime(2027, 1, 2).date())
         assert not cal.is_day_off(datetime(2026, 10, 1).date())  # db replaces packaged data
     with pytest.raises(InvalidInput) as err:
@@ -199,8 +199,8 @@ def test_customer_without_zone_uses_number_or_default(db: Database) -> None:
         c = Customer(phone_e164="+12125550123", timezone=None, tags=[], attributes={})
         s.add(c)
         s.flush()
-        loader = service.FactsLoader(s, fast_settings(), "Asia/Shanghai")
-        row = service.CustomerRow(c.id, c.phone_e164, None, None)
+        loader = audience.FactsLoader(s, fast_settings(), "Asia/Shanghai")
+        row = audience.CustomerRow(c.id, c.phone_e164, None, None)
         assert loader.zones(row).zones == ("America/New_York",)
         assert s.scalars(select(SkipRecord)).all() == []
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from dialer.campaigns import service
+from dialer.campaigns import outcomes, service
 from dialer.campaigns.models import Attempt, SkipRecord
 from dialer.campaigns.pacing import FixedAgentCapacity, PacingConfig
 from dialer.campaigns.worker import Dialer
@@ -183,7 +183,7 @@ def test_concurrency_cap_and_callbacks_free_lines(db: Database) -> None:
     first = next(iter(carrier.calls))
     carrier.set_status(first, "completed", answered_by="human", duration_s=42)
     with db.session() as s:
-        service.apply_carrier_status(
+        outcomes.apply_carrier_status(
             s,
             now=clock.now(),
             settings=ds,
@@ -192,7 +192,7 @@ def test_concurrency_cap_and_callbacks_free_lines(db: Database) -> None:
             status="in-progress",
             answered_by="human",
         )
-        service.apply_carrier_status(
+        outcomes.apply_carrier_status(
             s,
             now=clock.now(),
             settings=ds,
@@ -210,7 +210,7 @@ def test_concurrency_cap_and_callbacks_free_lines(db: Database) -> None:
             42,
         )
         # A late, out-of-order report changes nothing.
-        service.apply_carrier_status(
+        outcomes.apply_carrier_status(
             s, now=clock.now(), settings=ds, default_tz="UTC", sid=first, status="ringing"
         )
         assert a.status == "ended"
@@ -290,7 +290,7 @@ def test_pause_and_cancel(db: Database) -> None:
         service.pause_campaign(s, cid, clock.now())
     for sid in list(carrier.calls):
         with db.session() as s:
-            service.apply_carrier_status(
+            outcomes.apply_carrier_status(
                 s,
                 now=clock.now(),
                 settings=fast_settings(),
@@ -326,11 +326,11 @@ def test_review_is_resolved_by_a_supervisor(db: Database) -> None:
         a = s.scalars(select(Attempt)).one()
         assert a.status == "review"
         with pytest.raises(InvalidInput):
-            service.resolve_review(s, a.id, "maybe", clock.now(), default_tz="UTC")
-        nxt = service.resolve_review(s, a.id, "busy", clock.now(), default_tz="UTC")
+            outcomes.resolve_review(s, a.id, "maybe", clock.now(), default_tz="UTC")
+        nxt = outcomes.resolve_review(s, a.id, "busy", clock.now(), default_tz="UTC")
         assert nxt is not None and nxt.status == "queued" and a.outcome == "busy"
         with pytest.raises(Conflict):
-            service.resolve_review(s, a.id, "busy", clock.now(), default_tz="UTC")
+            outcomes.resolve_review(s, a.id, "busy", clock.now(), default_tz="UTC")
 
 
 def test_pipeline_answer_class_wins(db: Database) -> None:
@@ -341,7 +341,7 @@ def test_pipeline_answer_class_wins(db: Database) -> None:
     Dialer(db, db.settings, ds, carrier, clock=clock).tick()
     sid = next(iter(carrier.calls))
     with db.session() as s:
-        service.apply_carrier_status(
+        outcomes.apply_carrier_status(
             s,
             now=clock.now(),
             settings=ds,
@@ -351,9 +351,9 @@ def test_pipeline_answer_class_wins(db: Database) -> None:
             answered_by="unknown",
         )
         a = s.scalars(select(Attempt)).one()
-        service.record_answer_class(s, a.id, "announcement")
-        service.record_disposition(s, a.id, "no_interest")
-        service.apply_carrier_status(
+        outcomes.record_answer_class(s, a.id, "announcement")
+        outcomes.record_disposition(s, a.id, "no_interest")
+        outcomes.apply_carrier_status(
             s,
             now=clock.now(),
             settings=ds,

@@ -1,0 +1,244 @@
+"""outcomes: split from dialer.campaigns.service (docstring to write)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dialer.campaigns.config import DialerSettings
+from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
+from dialer.campaigns.retries import next_retry
+from dialer.campaigns.service import _STATE_ORDER
+from dialer.campaigns.stored import retry_of
+from dialer.campaigns.windows import resolve_zones
+from dialer.carriers.base import classify
+from dialer.lists.models import Customer, Suppression
+from kernel.errors import Conflict, InvalidInput, NotFound
+
+
+def record_skip(session: Session, a: Attempt, reason: str, final: bool, now: datetime) -> None:
+    session.add(
+        SkipRecord(
+            campaign_id=a.campaign_id,
+            customer_id=a.customer_id,
+            attempt_id=a.id,
+            reason=reason,
+            final=final,
+            at=now,
+        )
+    )
+
+
+def _prior_outcomes(session: Session, a: Attempt) -> Counter[str]:
+    """Outcomes of the earlier attempts of this customer in this campaign."""
+    rows = session.scalars(
+        select(Attempt.outcome).where(
+            Attempt.campaign_id == a.campaign_id,
+            Attempt.customer_id == a.customer_id,
+            Attempt.id != a.id,
+            Attempt.status == "ended",
+        )
+    )
+    return Counter(o for o in rows if o)
+
+
+def finish_attempt(
+    session: Session,
+    a: Attempt,
+    outcome: str,
+    now: datetime,
+    *,
+    default_tz: str,
+    requeue_delay: timedelta = timedelta(),
+) -> Attempt | None:
+    """End an attempt with its outcome and queue the retry its rules give (returned)."""
+    a.status = "ended"
+    a.outcome = outcome
+    a.ended_at = a.ended_at or now
+    a.lease_owner = None
+    a.lease_until = None
+    c = session.get(Campaign, a.campaign_id)
+    assert c is not None
+    if c.status in ("cancelled", "completed"):
+        return None
+    cust = session.get(Customer, a.customer_id)
+    zone_name = resolve_zones(cust.timezone if cust else None, a.phone_e164, default_tz).zones[0]
+    when = next_retry(retry_of(c), outcome, _prior_outcomes(session, a), now, zone_name)
+    if when is None:
+        return None
+    when = max(when, now + requeue_delay)
+    a.next_retry_at = when
+    nxt = Attempt(
+        campaign_id=a.campaign_id,
+        customer_id=a.customer_id,
+        phone_e164=a.phone_e164,
+        seq=a.seq + 1,
+        retry_of_id=a.id,
+        variant=a.variant,
+        status="queued",
+        due_at=when,
+        queued_at=now,
+    )
+    session.add(nxt)
+    session.flush()
+    return nxt
+
+
+def apply_carrier_status(
+    session: Session,
+    *,
+    now: datetime,
+    settings: DialerSettings,
+    default_tz: str,
+    sid: str | None,
+    status: str,
+    attempt_id: int | None = None,
+    answered_by: str | None = None,
+    duration_s: float | None = None,
+    sip_code: int | None = None,
+) -> Attempt | None:
+    """Apply one carrier progress report (callback or poll). Idempotent; never goes back."""
+    a: Attempt | None = None
+    if sid:
+        a = session.scalar(select(Attempt).where(Attempt.carrier_sid == sid).with_for_update())
+    if a is None and attempt_id is not None:
+        a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+        if a is not None and a.carrier_sid and sid and a.carrier_sid != sid:
+            return None  # a report for some other call
+    if a is None or a.status not in LIVE_STATES:
+        return a
+    if sid and not a.carrier_sid:
+        a.carrier_sid = sid
+    # Who answered: the speech pipeline's verdict (or the first one heard) wins over a
+    # later callback's answering-machine guess.
+    cl = classify(
+        status, a.answered_by or answered_by, sip_code, answered=a.answered_at is not None
+    )
+    a.carrier_status = status
+    a.last_event_at = now
+    if cl.answered_by and not a.answered_by:
+        a.answered_by = cl.answered_by
+    if cl.state == "ringing" and a.ringing_at is None:
+        a.ringing_at = now
+    if cl.state == "in_progress" and a.answered_at is None:
+        a.answered_at = now
+    if cl.state == "ended":
+        if duration_s is not None:
+            a.duration_s = duration_s
+        if a.status == "review":
+            a.end_reason = "reconciled from review"
+        finish_attempt(session, a, cl.outcome or "failed", now, default_tz=default_tz)
+        return a
+    if a.status == "review" or _STATE_ORDER[cl.state] <= _STATE_ORDER.get(a.status, 0):
+        return a
+    a.status = cl.state
+    watchdog = settings.max_call_s if cl.state == "in_progress" else settings.ring_timeout_s
+    a.lease_until = now + timedelta(seconds=watchdog)
+    return a
+
+
+def record_answer_class(session: Session, attempt_id: int, kind: str) -> None:
+    """The speech pipeline's verdict on who answered: human | voicemail | announcement."""
+    if kind not in ("human", "voicemail", "announcement"):
+        raise InvalidInput("unknown answer class", where="answered_by")
+    a = session.get(Attempt, attempt_id)
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    a.answered_by = kind
+
+
+def record_disposition(session: Session, attempt_id: int, disposition: str) -> None:
+    """The script's disposition at hang-up."""
+    a = session.get(Attempt, attempt_id)
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    a.disposition = disposition[:64]
+
+
+def resolve_review(
+    session: Session,
+    attempt_id: int,
+    outcome: str,
+    now: datetime,
+    *,
+    default_tz: str,
+    note: str | None = None,
+) -> Attempt | None:
+    """A supervisor settles an ambiguous attempt; its retry rule then applies as usual."""
+    from dialer.campaigns.retries import OUTCOMES
+
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"unknown outcome {outcome!r}", where="outcome")
+    a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    if a.status != "review":
+        raise Conflict(f"attempt is {a.status}, not in review", where="status")
+    a.end_reason = (note or "resolved by supervisor")[:200]
+    return finish_attempt(session, a, outcome, now, default_tz=default_tz)
+
+
+def list_attempts(
+    session: Session,
+    campaign_id: int,
+    *,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Attempt]:
+    q = select(Attempt).where(Attempt.campaign_id == campaign_id)
+    if status:
+        q = q.where(Attempt.status == status)
+    return list(session.scalars(q.order_by(Attempt.id).limit(limit).offset(offset)))
+
+
+def mark_handoff_requested(session: Session, attempt_id: int, now: datetime) -> None:
+    """The call asked for a live agent (feeds handoff-aware pacing)."""
+    a = session.get(Attempt, attempt_id)
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    if a.handoff_requested_at is None:
+        a.handoff_requested_at = now
+
+
+def record_opt_out(
+    session: Session, customer_id: int, source: str, now: datetime | None = None
+) -> int:
+    """The customer opted out: suppress them and cancel their queued attempts everywhere.
+
+    Returns how many queued attempts were cancelled. Runs in the caller's transaction, so
+    when it commits no campaign can dial the customer again (claim-time checks see it).
+    """
+    cust = session.get(Customer, customer_id)
+    if cust is None:
+        raise NotFound(f"customer {customer_id} does not exist", where="customer_id")
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    row: dict[str, Any] = {
+        "kind": "opt_out",
+        "phone_e164": cust.phone_e164,
+        "external_id": cust.external_id,
+        "reason": "said during a call",
+        "source": source[:100],
+    }
+    if now is not None:
+        row["created_at"] = now
+    session.execute(ins(Suppression).values(row).on_conflict_do_nothing())
+    res = session.execute(
+        update(Attempt)
+        .where(Attempt.customer_id == customer_id, Attempt.status == "queued")
+        .values(
+            status="cancelled",
+            end_reason="opt_out",
+            ended_at=now,
+            lease_owner=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount)  # type: ignore[attr-defined]
