@@ -16,6 +16,7 @@ lint:
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
+	$(VENV)/lint-imports
 
 bench: setup
 	$(VENV)/python bench/import_list.py --rows 1000000

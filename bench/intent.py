@@ -23,8 +23,9 @@ from dialogue.engine import ScriptEngine
 from dialogue.intent.cli import render_evaluation
 from dialogue.intent.fit import Example, evaluate, examples, fit
 from dialogue.intent.labelled_calls import REPLAY_START, ReplayCall, ReplayDriver, shipped_script
+from dialogue.intent.model import ScoringModel
 from dialogue.intent.model_files import default_model
-from dialogue.intent.scorer import IntentScorer, ScoreUpdate, ScoringModel, TurnObservation
+from dialogue.intent.scorer import IntentScorer, ScoreUpdate, TurnObservation
 from simulator.textcalls import generate
 
 

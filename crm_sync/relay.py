@@ -47,19 +47,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from crm_sync.backoff import Decision, Result, RetryPolicy, decide
+from crm_sync.connector_pool import ConnectorFactory, ConnectorPool, default_connector
 from crm_sync.connectors import Connector, EndpointInfo, OutboundEvent
-from crm_sync.file_export import FileExportConnector
 from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, OutboxEvent
 from crm_sync.service import mark_sent
 from crm_sync.settings import CrmSettings
-from crm_sync.webhook import WebhookConnector
 from kernel import claims as claim
 from kernel.clock import Clock
 from kernel.db import Database, UTCDateTime, bulk_insert, execute_many
 
 log = logging.getLogger(__name__)
 
-ConnectorFactory = Callable[[EndpointInfo], Connector]
 T = TypeVar("T")
 Batch = list[tuple[EndpointInfo, OutboundEvent]]
 
@@ -79,6 +77,10 @@ class CycleStats:
     retried: int = 0
     dead: int = 0
     fenced: int = 0
+
+    def add(self, s: CycleStats) -> None:
+        for f in ("dispatched", "attempted", "delivered", "retried", "dead", "fenced"):
+            setattr(self, f, getattr(self, f) + getattr(s, f))
 
 
 def policy_from(settings: CrmSettings) -> RetryPolicy:
@@ -114,41 +116,15 @@ class Relay:
         self.owner = owner or default_owner()
         self.policy = policy or policy_from(settings)
         self.rng = rng or random.Random()
-        self._factory = connector_factory or self._default_connector
-        self._connectors: dict[int, tuple[tuple[Any, ...], Connector]] = {}
-        self._retired: list[Connector] = []
+        self._connectors = ConnectorPool(connector_factory or self._default_connector)
         self._pool: ThreadPoolExecutor | None = None
         self.totals = CycleStats()
 
-    # --- connectors ---------------------------------------------------------------------
-
     def _default_connector(self, ep: EndpointInfo) -> Connector:
-        if ep.kind == "file":
-            return FileExportConnector(ep, self.clock)
-        return WebhookConnector(
-            ep,
-            self.clock,
-            connect_timeout_s=self.settings.connect_timeout_s,
-            request_timeout_s=self.settings.request_timeout_s,
-            concurrency=self.settings.concurrency,
-        )
-
-    def _connector(self, ep: EndpointInfo) -> Connector:
-        cached = self._connectors.get(ep.id)
-        if cached is not None and cached[0] == ep.fingerprint:
-            return cached[1]
-        if cached is not None:
-            # Another batch may still be sending through it: close it when the relay stops.
-            self._retired.append(cached[1])
-        conn = self._factory(ep)
-        self._connectors[ep.id] = (ep.fingerprint, conn)
-        return conn
+        return default_connector(ep, self.clock, self.settings)
 
     async def aclose(self) -> None:
-        for conn in [*(c for _, c in self._connectors.values()), *self._retired]:
-            await conn.aclose()
-        self._connectors.clear()
-        self._retired.clear()
+        await self._connectors.aclose()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None
@@ -173,7 +149,7 @@ class Relay:
         dispatched, batch = await self._in_db(self.claim_next)
         stats = await self._process(batch) if batch else CycleStats()
         stats.dispatched = dispatched
-        self._add(stats)
+        self.totals.add(stats)
         return stats
 
     async def _process(self, batch: Batch) -> CycleStats:
@@ -202,7 +178,7 @@ class Relay:
 
     async def _deliver(self, ep: EndpointInfo, events: list[OutboundEvent]) -> list[Result]:
         try:
-            conn = self._connector(ep)
+            conn = self._connectors.get(ep)
             results = await conn.deliver(events)
         except Exception as exc:
             err = type(exc).__name__
@@ -211,15 +187,6 @@ class Relay:
         if len(results) != len(events):
             return [Result(None, "connector returned a wrong number of results") for _ in events]
         return results
-
-    def _add(self, s: CycleStats) -> None:
-        t = self.totals
-        t.dispatched += s.dispatched
-        t.attempted += s.attempted
-        t.delivered += s.delivered
-        t.retried += s.retried
-        t.dead += s.dead
-        t.fenced += s.fenced
 
     # --- database steps (sync; run in a thread) -----------------------------------------
 
@@ -498,7 +465,7 @@ class Relay:
         """Count finished batches; re-raise a batch's database error."""
         for task in [t for t in inflight if t.done()]:
             inflight.discard(task)
-            self._add(task.result())
+            self.totals.add(task.result())
 
     async def _wait(
         self, inflight: set[asyncio.Task[CycleStats]], stopping: asyncio.Future[Any], *, idle: bool

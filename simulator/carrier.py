@@ -19,25 +19,33 @@ The REST surface is in ``simulator.carrier_api``; this module does no HTTP servi
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import hmac
 import logging
-import math
 import random
-import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import format_datetime
-from typing import Any
 
 import httpx
 
 from kernel.clock import Clock
 from simulator import callees
+from simulator.calls import (
+    API_VERSION,
+    DEFAULT_ACCOUNT_SID,
+    DEFAULT_AUTH_TOKEN,
+    EVENT_OF_STATUS,
+    FINAL_STATUSES,
+    CarrierTiming,
+    CreateStall,
+    SimCall,
+    SimCarrierError,
+    StatusChange,
+    StreamTarget,
+    _first,
+    parse_create_form,
+    parse_stream_twiml,
+    twilio_signature,
+)
 from simulator.lines import (
     UNREACHABLE_SIP,
     Answer,
@@ -46,7 +54,6 @@ from simulator.lines import (
     CallContext,
     Callee,
     Failed,
-    LineBehaviour,
     LinePlan,
     NoAnswer,
     SideChannelCallee,
@@ -55,185 +62,10 @@ from simulator.lines import (
 )
 from simulator.media import MediaOptions, MediaSession
 from simulator.sidechannel import SimSideChannel
+from simulator.status_callbacks import StatusCallbacks
 from simulator.tts import SpeechRenderer
 
 log = logging.getLogger(__name__)
-
-API_VERSION = "2010-04-01"
-DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
-DEFAULT_AUTH_TOKEN = "sim-auth-token"
-FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
-# Callback event a status belongs to (StatusCallbackEvent values).
-EVENT_OF_STATUS = {"initiated": "initiated", "ringing": "ringing", "in-progress": "answered"}
-
-
-class SimCarrierError(Exception):
-    """An API error shaped like Twilio's (HTTP status, Twilio error code)."""
-
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
-            "status": self.status,
-        }
-
-
-@dataclass(frozen=True)
-class CarrierTiming:
-    """Network delays (seconds, drawn uniformly from each range)."""
-
-    initiate_s: tuple[float, float] = (0.1, 0.4)  # queued -> initiated
-    post_dial_s: tuple[float, float] = (1.0, 3.0)  # initiated -> ringing
-    default_timeout_s: int = 60  # ring timeout when the caller sets none
-
-
-@dataclass(frozen=True)
-class StreamTarget:
-    url: str
-    parameters: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    status: str
-    at: datetime
-    mono: float
-
-
-@dataclass
-class SimCall:
-    """One call as the carrier sees it."""
-
-    sid: str
-    account_sid: str
-    to: str
-    from_: str
-    behaviour: LineBehaviour
-    created_at: datetime
-    timeout_s: int
-    url: str | None = None
-    method: str = "POST"
-    twiml: str | None = None
-    stream_url: str | None = None
-    status_callback: str | None = None
-    status_callback_method: str = "POST"
-    callback_events: frozenset[str] = frozenset({"completed"})
-    machine_detection: str | None = None
-    status: str = "queued"
-    updated_at: datetime | None = None
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-    answered_mono: float | None = None
-    ended_mono: float | None = None
-    answered_by: str | None = None
-    sip_response_code: int | None = None
-    error: str | None = None
-    history: list[StatusChange] = field(default_factory=list)
-    callbacks_sent: list[dict[str, str]] = field(default_factory=list)
-    media: MediaSession | None = None
-    hangup_requested: asyncio.Event = field(default_factory=asyncio.Event)
-    finished: asyncio.Event = field(default_factory=asyncio.Event)
-    _callback_seq: int = 0
-
-    @property
-    def duration_s(self) -> int | None:
-        if self.answered_mono is None or self.ended_mono is None:
-            return 0 if self.status in FINAL_STATUSES else None
-        return math.ceil(self.ended_mono - self.answered_mono)
-
-    def uri(self) -> str:
-        return f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{self.sid}.json"
-
-    def to_json(self) -> dict[str, Any]:
-        """The call resource as Twilio renders it."""
-        base = self.uri()[: -len(".json")]
-        duration = self.duration_s
-        return {
-            "account_sid": self.account_sid,
-            "annotation": None,
-            "answered_by": self.answered_by,
-            "api_version": API_VERSION,
-            "caller_name": None,
-            "date_created": _rfc2822(self.created_at),
-            "date_updated": _rfc2822(self.updated_at or self.created_at),
-            "direction": "outbound-api",
-            "duration": None if duration is None else str(duration),
-            "end_time": _rfc2822(self.end_time) if self.end_time else None,
-            "forwarded_from": None,
-            "from": self.from_,
-            "from_formatted": self.from_,
-            "group_sid": None,
-            "parent_call_sid": None,
-            "phone_number_sid": None,
-            "price": None,
-            "price_unit": "USD",
-            "queue_time": "0",
-            "sid": self.sid,
-            "start_time": _rfc2822(self.start_time) if self.start_time else None,
-            "status": self.status,
-            "subresource_uris": {
-                "notifications": f"{base}/Notifications.json",
-                "recordings": f"{base}/Recordings.json",
-                "streams": f"{base}/Streams.json",
-            },
-            "to": self.to,
-            "to_formatted": self.to,
-            "trunk_sid": None,
-            "uri": self.uri(),
-        }
-
-
-@dataclass
-class CreateStall:
-    """Fault: the carrier is slow to answer the ``nth`` create-call request (1-based,
-    counting accepted creates). The call is placed and its life starts, then ``sid`` is
-    recorded, ``reached`` is set (a ``threading.Event``: wait on it from any thread) and
-    the HTTP response is held ``hold_s`` seconds on the carrier's clock."""
-
-    nth: int
-    hold_s: float
-    reached: threading.Event = field(default_factory=threading.Event)
-    sid: str | None = None
-
-
-def _rfc2822(when: datetime) -> str:
-    return format_datetime(when)
-
-
-def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
-    """Twilio's request signature: HMAC-SHA1 over the URL and the sorted form fields."""
-    data = url + "".join(k + params[k] for k in sorted(params))
-    digest = hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
-
-
-def parse_stream_twiml(twiml: str) -> StreamTarget | None:
-    """The ``<Connect><Stream url=...>`` (or ``<Start><Stream>``) of a TwiML document."""
-    try:
-        root = ET.fromstring(twiml)
-    except ET.ParseError as exc:
-        raise SimCarrierError(400, 12100, f"Document parse failure: {exc}") from None
-    for stream in root.iter("Stream"):
-        url = stream.get("url")
-        if not url:
-            raise SimCarrierError(400, 12200, "Stream: the url attribute is required")
-        params = {
-            p.get("name", ""): p.get("value", "") for p in stream.iter("Parameter") if p.get("name")
-        }
-        return StreamTarget(url, params)
-    return None
-
-
-def _first(form: Mapping[str, Sequence[str]], key: str) -> str | None:
-    values = form.get(key)
-    return values[0] if values else None
 
 
 class SimCarrier:
@@ -267,7 +99,7 @@ class SimCarrier:
         self._own_http = http is None
         self.calls: dict[str, SimCall] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._callback_tasks: set[asyncio.Task[None]] = set()
+        self.callbacks = StatusCallbacks(self.accounts, clock, self._client)
         self.creates = 0  # accepted create-call requests
         self.active = 0  # calls placed and not yet final
         self.max_active = 0  # peak of ``active``
@@ -300,53 +132,15 @@ class SimCarrier:
     # -- REST operations ---------------------------------------------------------------
     async def create_call(self, account_sid: str, form: Mapping[str, Sequence[str]]) -> SimCall:
         """``POST /Accounts/{sid}/Calls.json``: validate, queue, start the call's life."""
-        to = _first(form, "To")
-        from_ = _first(form, "From")
-        if not to:
-            raise SimCarrierError(400, 21201, "No 'To' number is specified")
-        if not from_:
-            raise SimCarrierError(400, 21213, "No 'From' number is specified")
-        url = _first(form, "Url")
-        twiml = _first(form, "Twiml")
-        stream_url = _first(form, "StreamUrl")
-        if url and url.startswith(("ws://", "wss://")):
-            stream_url, url = url, None
-        if not (url or twiml or stream_url):
-            raise SimCarrierError(400, 21205, "Url, Twiml or StreamUrl is required")
-        if url and not url.startswith(("http://", "https://")):
-            raise SimCarrierError(400, 21205, "Url is not a valid URL")
-        if twiml:
-            parse_stream_twiml(twiml)  # reject a broken document now, as Twilio does
-        events: set[str] = set()
-        for raw in form.get("StatusCallbackEvent", []):
-            events.update(e.strip() for e in raw.replace(",", " ").split() if e.strip())
-        unknown = events - {"initiated", "ringing", "answered", "completed"}
-        if unknown:
-            raise SimCarrierError(400, 21626, "StatusCallbackEvent has an unknown event")
-        timeout_raw = _first(form, "Timeout")
-        try:
-            timeout = int(timeout_raw) if timeout_raw else self.timing.default_timeout_s
-        except ValueError:
-            raise SimCarrierError(400, 21200, "Timeout must be an integer") from None
-        timeout = max(1, min(timeout, 600))
+        req = parse_create_form(form, self.timing.default_timeout_s)
         now = self.clock.now()
         sid = f"CA{self._rng.getrandbits(128):032x}"
         call = SimCall(
             sid=sid,
             account_sid=account_sid,
-            to=to,
-            from_=from_,
-            behaviour=self.line_plan.behaviour_for(to, now),
+            behaviour=self.line_plan.behaviour_for(req["to"], now),
             created_at=now,
-            timeout_s=timeout,
-            url=url,
-            method=(_first(form, "Method") or "POST").upper(),
-            twiml=twiml,
-            stream_url=stream_url,
-            status_callback=_first(form, "StatusCallback"),
-            status_callback_method=(_first(form, "StatusCallbackMethod") or "POST").upper(),
-            callback_events=frozenset(events | {"completed"}),
-            machine_detection=_first(form, "MachineDetection"),
+            **req,
         )
         call.history.append(StatusChange("queued", now, self.clock.monotonic()))
         self.calls[sid] = call
@@ -398,9 +192,7 @@ class SimCarrier:
         for task in list(self._tasks.values()):
             with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
                 await asyncio.wait_for(task, timeout=5.0)
-        for task in list(self._callback_tasks):
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
-                await asyncio.wait_for(task, timeout=5.0)
+        await self.callbacks.flush()
         if self._own_http and self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -487,14 +279,14 @@ class SimCarrier:
         if call.twiml:
             return parse_stream_twiml(call.twiml)
         assert call.url is not None
-        params = self._callback_params(call, status)
+        params = self.callbacks.params(call, status)
         try:
             resp = await self._client().request(
                 call.method,
                 call.url,
                 data=params if call.method == "POST" else None,
                 params=params if call.method == "GET" else None,
-                headers=self._signature_header(call, call.url, params),
+                headers=self.callbacks.signature(call, call.url, params),
             )
             resp.raise_for_status()
             return parse_stream_twiml(resp.text)
@@ -624,7 +416,7 @@ class SimCarrier:
         call.history.append(StatusChange(status, now, self.clock.monotonic()))
         event = EVENT_OF_STATUS.get(status, "completed" if status in FINAL_STATUSES else None)
         if event and event in call.callback_events and call.status_callback:
-            self._queue_callback(call, status)
+            self.callbacks.send(call, status)
 
     def _finish(self, call: SimCall, status: str, sip: int | None = None) -> None:
         if call.status in FINAL_STATUSES:
@@ -638,71 +430,6 @@ class SimCarrier:
             call.sip_response_code = sip
         self._set(call, status)
         call.finished.set()
-
-    def _callback_params(self, call: SimCall, status: str) -> dict[str, str]:
-        call._callback_seq += 1
-        params = {
-            "AccountSid": call.account_sid,
-            "ApiVersion": API_VERSION,
-            "CallSid": call.sid,
-            "CallStatus": status,
-            "Called": call.to,
-            "Caller": call.from_,
-            "Direction": "outbound-api",
-            "From": call.from_,
-            "To": call.to,
-            "Timestamp": _rfc2822(self.clock.now()),
-            "CallbackSource": "call-progress-events",
-            "SequenceNumber": str(call._callback_seq - 1),
-        }
-        if status in FINAL_STATUSES:
-            duration = call.duration_s or 0
-            params["CallDuration"] = str(duration)
-            params["Duration"] = str(math.ceil(duration / 60))
-            if call.sip_response_code is not None:
-                params["SipResponseCode"] = str(call.sip_response_code)
-        if call.answered_by is not None:
-            params["AnsweredBy"] = call.answered_by
-        return params
-
-    def _signature_header(
-        self, call: SimCall, url: str, params: Mapping[str, str]
-    ) -> dict[str, str]:
-        token = self.accounts[call.account_sid]
-        return {"X-Twilio-Signature": twilio_signature(token, url, params)}
-
-    def _queue_callback(self, call: SimCall, status: str) -> None:
-        params = self._callback_params(call, status)
-        call.callbacks_sent.append(params)
-        previous = [t for t in self._callback_tasks if t.get_name() == f"cb-{call.sid}"]
-        task = asyncio.create_task(
-            self._deliver(call, params, previous[-1] if previous else None), name=f"cb-{call.sid}"
-        )
-        self._callback_tasks.add(task)
-        task.add_done_callback(self._callback_tasks.discard)
-
-    async def _deliver(
-        self, call: SimCall, params: dict[str, str], after: asyncio.Task[None] | None
-    ) -> None:
-        if after is not None:  # keep each call's callbacks in order
-            with contextlib.suppress(Exception):
-                await after
-        assert call.status_callback is not None
-        url = call.status_callback
-        try:
-            if call.status_callback_method == "GET":
-                await self._client().get(
-                    url, params=params, headers=self._signature_header(call, url, {})
-                )
-            else:
-                await self._client().post(
-                    url, data=params, headers=self._signature_header(call, url, params)
-                )
-        except httpx.HTTPError as exc:
-            log.warning(
-                "status callback failed",
-                extra={"call_sid": call.sid, "error": type(exc).__name__},
-            )
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:

@@ -12,7 +12,8 @@ import binascii
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from simulator.carrier import API_VERSION, SimCarrier, SimCarrierError
+from simulator.calls import API_VERSION, SimCarrierError
+from simulator.carrier import SimCarrier
 
 
 def _basic_auth(request: Request) -> tuple[str | None, str | None]:

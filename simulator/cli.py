@@ -16,7 +16,8 @@ from rich.table import Table
 from kernel.clock import SystemClock
 from kernel.errors import TailcallError
 from simulator import audio, tts
-from simulator.carrier import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimCarrier
+from simulator.calls import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from simulator.carrier import SimCarrier
 from simulator.carrier_api import carrier_app
 from simulator.host import SimulationHost
 from simulator.lines import Answer

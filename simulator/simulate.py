@@ -48,8 +48,8 @@ from dialer.campaigns.worker import DialerThread, build_dialer
 from dialer.carriers.base import TwilioCarrier
 from dialer.lists.importer import import_call_list
 from dialer.lists.models import Customer, ListMember
+from dialogue.intent.model import ScoringModel
 from dialogue.intent.model_files import read_model
-from dialogue.intent.scorer import ScoringModel
 from dialogue.speech.models import CallSummaryRow, CallTurnMetric
 from dialogue.speech.pipeline import SpeechRuntime
 from dialogue.speech.script_brain import fixed_prompts
@@ -60,7 +60,8 @@ from scripts.loader import find_script, load_script
 from simulator import population
 from simulator.agents import SimAgent, SimulatedAgentPool
 from simulator.audiocalls import AudioCallLog, SimAgentsRouter, audio_outcome
-from simulator.carrier import CarrierTiming, SimCarrier
+from simulator.calls import CarrierTiming
+from simulator.carrier import SimCarrier
 from simulator.clocks import ScaledClock
 from simulator.customer import PersonaLinePlan
 from simulator.host import SimulationHost

@@ -40,15 +40,10 @@ from dialogue.engine import (
 )
 from dialogue.intent.labelled_calls import shipped_script
 from dialogue.intent.live import CallResult, call_result, recognized_intent
+from dialogue.intent.model import GradeThresholds, ScoringModel
 from dialogue.intent.model_files import default_model
-from dialogue.intent.scorer import (
-    CustomerProfile,
-    GradeThresholds,
-    HandoffRequest,
-    IntentScorer,
-    ScoreUpdate,
-    ScoringModel,
-)
+from dialogue.intent.profile import CustomerProfile
+from dialogue.intent.scorer import HandoffRequest, IntentScorer, ScoreUpdate
 from kernel.clock import Clock
 from kernel.db import Database
 from kernel.vocab import HandoffResult

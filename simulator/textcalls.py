@@ -32,7 +32,7 @@ from dialogue.intent.cues import speech_seconds
 from dialogue.intent.labelled_calls import ReplayCall, SpokenTurn, start_driver
 from dialogue.intent.labelled_calls import shipped_script as load_shipped
 from dialogue.intent.model_files import default_model
-from dialogue.intent.scorer import CustomerProfile
+from dialogue.intent.profile import CustomerProfile
 from simulator import wer
 from simulator.personas import (
     Persona,

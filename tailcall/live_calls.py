@@ -34,15 +34,11 @@ from dialogue.agent_first import AgentFirstBrain
 from dialogue.brain import TurnObserver
 from dialogue.engine import HandoffDeclined, ScriptEngine
 from dialogue.intent.live import CallResult, CallScoring, Feed, HandoffRouter
+from dialogue.intent.model import GradeThresholds
 from dialogue.intent.model_files import default_model
 from dialogue.intent.models import model_for_campaign
-from dialogue.intent.scorer import (
-    CustomerProfile,
-    GradeThresholds,
-    HandoffRequest,
-    IntentScorer,
-    ScoreUpdate,
-)
+from dialogue.intent.profile import CustomerProfile
+from dialogue.intent.scorer import HandoffRequest, IntentScorer, ScoreUpdate
 from dialogue.speech.db_recorder import DbCallRecorder
 from dialogue.speech.pipeline import CallInfo, CallSetup, PromptTap, SpeechRuntime
 from dialogue.speech.script_brain import ScriptBrainFactory

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.claims import LeaseColumns
 from kernel.db import Base, UTCDateTime, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -185,3 +186,5 @@ class WorkerHeartbeat(Base):
 
 # The attempts table, typed for the generic claim helpers.
 ATTEMPTS: Table = Attempt.__table__  # type: ignore[assignment]
+LIVE_CALL_STATES = ("dialing", "ringing", "in_progress")  # a call is placed and not over
+ATTEMPT_LEASE = LeaseColumns(ATTEMPTS)  # the dial claim and the live call's watchdog

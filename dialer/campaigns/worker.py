@@ -30,14 +30,14 @@ from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.eligibility import decide, decide_callback
 from dialer.campaigns.holidays import HolidayCalendar
 from dialer.campaigns.models import (
-    ATTEMPTS,
+    ATTEMPT_LEASE,
     LEASED_SQL,
     LIVE_SQL,
     Attempt,
     Campaign,
     WorkerHeartbeat,
 )
-from dialer.campaigns.outcomes import apply_carrier_status, finish_attempt, record_skip
+from dialer.campaigns.outcomes import finish_attempt, record_skip
 from dialer.campaigns.pacing import (
     AgentCapacity,
     FixedAgentCapacity,
@@ -47,12 +47,13 @@ from dialer.campaigns.pacing import (
     handoff_budget,
     smoothed_rate,
 )
+from dialer.campaigns.reaper import Reaper
 from dialer.campaigns.service import promote_and_complete
 from dialer.campaigns.stored import pacing_of, variants_of, window_of
-from dialer.carriers.base import CallNotFound, Carrier, CarrierError, TwilioCarrier
+from dialer.carriers.base import Carrier, CarrierError, TwilioCarrier
 from dialer.lists.models import Customer
 from kernel.calls import StreamStart
-from kernel.claims import LeaseColumns, claim, release
+from kernel.claims import claim, release
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database, is_sqlite
 from kernel.settings import Settings
@@ -60,8 +61,6 @@ from kernel.settings import Settings
 log = logging.getLogger(__name__)
 
 CLAIM_LOCK_KEY = 7_270_001  # pg advisory lock: pacing counts and claims are serialised
-LIVE_CALL_STATES = ("dialing", "ringing", "in_progress")
-ATTEMPT_LEASE = LeaseColumns(ATTEMPTS)
 
 
 @dataclass
@@ -122,7 +121,9 @@ class Dialer:
         self.heartbeat(force=False)
         with self.db.session() as s:
             promote_and_complete(s, now)
-        report.reaped = self.reap()
+        report.reaped = Reaper(
+            self.db, self.settings, self.ds, self.carrier, self.clock, self.worker_id
+        ).reap()
         ids = self.claim_due()
         report.claimed = len(ids)
         for attempt_id in ids:
@@ -425,94 +426,6 @@ class Dialer:
             else:
                 a.end_reason = f"carrier rejected ({exc.status_code})"
                 finish_attempt(s, a, "failed", now, default_tz=self.settings.default_timezone)
-
-    # ------------------------------------------------------------ reaper
-
-    def reap(self) -> int:
-        """Reconcile live attempts whose watchdog fired with the carrier's view of the call."""
-        now = self.clock.now()
-        with self.db.session() as s:
-            ids = claim(  # expired watchdogs of live attempts
-                s,
-                ATTEMPT_LEASE,
-                ready=Attempt.status.in_(LIVE_CALL_STATES),
-                owner=self.worker_id,
-                now=now,
-                lease_seconds=self.ds.lease_s,
-                limit=self.ds.claim_batch,
-                order_by=(Attempt.lease_until, Attempt.id),
-            )
-        for attempt_id in ids:
-            try:
-                self.reconcile(attempt_id)
-            except Exception:
-                log.exception("reconcile failed", extra={"attempt_id": attempt_id})
-        return len(ids)
-
-    def reconcile(self, attempt_id: int) -> str:
-        now = self.clock.now()
-        with self.db.read() as s:
-            a = s.get(Attempt, attempt_id)
-            if a is None or a.status not in LIVE_CALL_STATES:
-                return "gone"
-            sid, phone, dialed_at, status = a.carrier_sid, a.phone_e164, a.dialed_at, a.status
-        assert dialed_at is not None
-        overdue = (now - dialed_at).total_seconds() > self.ds.review_after_s
-        try:
-            if sid is None:
-                calls = self.carrier.find_calls(phone, dialed_at - timedelta(seconds=5))
-                if not calls:
-                    with self.db.session() as s:
-                        a2 = s.get(Attempt, attempt_id)
-                        if a2 is not None and a2.status == "dialing" and a2.carrier_sid is None:
-                            a2.end_reason = "carrier has no such call"
-                            finish_attempt(
-                                s, a2, "not_dialed", now, default_tz=self.settings.default_timezone
-                            )
-                    return "not_dialed"
-                if len(calls) > 1:
-                    return self._to_review(attempt_id, "several carrier calls match")
-                info = calls[0]
-            else:
-                info = self.carrier.status(sid)
-        except CallNotFound:
-            return self._to_review(attempt_id, "carrier does not know the call")
-        except CarrierError:
-            if overdue:
-                return self._to_review(attempt_id, "carrier unreachable while reconciling")
-            return "retry"
-        with self.db.session() as s:
-            a3 = apply_carrier_status(
-                s,
-                now=now,
-                settings=self.ds,
-                default_tz=self.settings.default_timezone,
-                sid=info.sid,
-                attempt_id=attempt_id,
-                status=info.status,
-                answered_by=info.answered_by,
-                duration_s=info.duration_s,
-                sip_code=info.sip_code,
-            )
-            if a3 is not None and a3.status in LIVE_CALL_STATES:
-                # Still going at the carrier: re-arm the watchdog for this state.
-                period = (
-                    self.ds.max_call_s if a3.status == "in_progress" else self.ds.ring_timeout_s
-                )
-                if a3.status == status == "dialing" and info.status in ("queued", "initiated"):
-                    period = self.ds.ring_timeout_s
-                a3.lease_owner = None
-                a3.lease_until = now + timedelta(seconds=period)
-            return a3.status if a3 is not None else "gone"
-
-    def _to_review(self, attempt_id: int, why: str) -> str:
-        with self.db.session() as s:
-            a = s.get(Attempt, attempt_id)
-            if a is not None and a.status in LIVE_CALL_STATES:
-                a.status, a.end_reason = "review", why
-                a.lease_owner = a.lease_until = None
-                log.warning("attempt sent to review", extra={"attempt_id": attempt_id, "why": why})
-        return "review"
 
 
 _EMPTY = HolidayCalendar(name="none")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dialogue.intent.labelled_calls import read_jsonl, replay, shipped_script
+from dialogue.intent.model import GradeThresholds
 from dialogue.intent.model_files import default_model, read_model, write_model
 from dialogue.intent.models import (
     choose_model,
@@ -20,7 +21,6 @@ from dialogue.intent.models import (
     list_models,
     store_model,
 )
-from dialogue.intent.scorer import GradeThresholds
 from kernel.clock import SystemClock
 from kernel.db import Database
 from kernel.errors import TailcallError
@@ -29,7 +29,7 @@ from kernel.settings import load_settings
 if TYPE_CHECKING:
     from dialogue.intent.fit import Evaluation
     from dialogue.intent.labelled_calls import ReplayCall
-    from dialogue.intent.scorer import GradeThresholds, ScoringModel
+    from dialogue.intent.model import GradeThresholds, ScoringModel
 
 intent_app = typer.Typer(
     help="The intent scorer: fit, evaluate, choose models.", no_args_is_help=True

@@ -28,15 +28,9 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, r
 from sklearn.model_selection import GroupKFold
 
 from dialogue.intent.labelled_calls import ReplayCall, ReplayResult, replay
-from dialogue.intent.scorer import (
-    GRADE_VALUE,
-    GRADES,
-    Calibration,
-    GradeThresholds,
-    ScoringModel,
-)
+from dialogue.intent.model import GRADE_VALUE, Calibration, GradeThresholds, ScoringModel
 from kernel.errors import InvalidInput
-from kernel.vocab import Grade
+from kernel.vocab import GRADES, Grade
 
 _RANK = {"D": 0, "C": 1, "B": 2, "A": 3}
 _CUT_SCALE = 10.0  # boundary columns carry this value, so L2 barely shrinks the intercepts

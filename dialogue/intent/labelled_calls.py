@@ -36,14 +36,9 @@ from dialogue.engine import (
     ScriptEngine,
     Utterance,
 )
-from dialogue.intent.scorer import (
-    CustomerProfile,
-    GradeThresholds,
-    IntentScorer,
-    ScoreUpdate,
-    ScoringModel,
-    TurnObservation,
-)
+from dialogue.intent.model import GradeThresholds, ScoringModel
+from dialogue.intent.profile import CustomerProfile
+from dialogue.intent.scorer import IntentScorer, ScoreUpdate, TurnObservation
 from kernel.errors import InvalidInput
 from kernel.vocab import Grade
 from scripts.loader import find_script, load_script

@@ -30,13 +30,7 @@ from dialogue.engine import (
     Transition,
     Utterance,
 )
-from dialogue.intent.scorer import (
-    NOT_INTENTS,
-    HandoffRequest,
-    IntentScorer,
-    Reason,
-    ScoreUpdate,
-)
+from dialogue.intent.scorer import NOT_INTENTS, HandoffRequest, IntentScorer, Reason, ScoreUpdate
 from kernel.clock import Clock
 from kernel.vocab import Grade, HandoffResult
 

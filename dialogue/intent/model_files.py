@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dialogue.intent.scorer import Calibration, ScoringModel
+from dialogue.intent.model import Calibration, ScoringModel
 from kernel.errors import InvalidInput, NotFound
 from scripts.schema import Script
 

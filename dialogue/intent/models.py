@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm_sync.service import labels_since
 from dialogue.intent.labelled_calls import ReplayCall
-from dialogue.intent.scorer import ScoringModel
+from dialogue.intent.model import ScoringModel
 from kernel.db import Base, UTCDateTime
 from kernel.errors import InvalidInput, NotFound
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from simulator import audio, callees, tts
-from simulator.carrier import DEFAULT_ACCOUNT_SID, CarrierTiming, SimCarrier
+from simulator.calls import DEFAULT_ACCOUNT_SID, CarrierTiming
+from simulator.carrier import SimCarrier
 from simulator.clocks import ScaledClock
 from simulator.lines import Answer, StaticLinePlan, Unreachable, Voicemail
 from simulator.magic_numbers import MagicNumberPlan

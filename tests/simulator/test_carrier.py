@@ -11,12 +11,8 @@ import pytest
 from kernel.clock import SystemClock, VirtualClock
 from simulator import audio
 from simulator.callees import HangUp, Pause, ScriptedCallee
-from simulator.carrier import (
-    DEFAULT_ACCOUNT_SID,
-    DEFAULT_AUTH_TOKEN,
-    SimCarrier,
-    twilio_signature,
-)
+from simulator.calls import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, twilio_signature
+from simulator.carrier import SimCarrier
 from simulator.carrier_api import carrier_app
 from simulator.lines import Answer, AnswerWithoutMedia, Busy, Failed, NoAnswer, StaticLinePlan
 from tests.simulator.conftest import CallbackSink, run_virtual
@@ -60,7 +56,7 @@ class Rig:
 
     async def until_final(self, sid: str) -> None:
         await run_virtual(self.clock, lambda: self.carrier.calls[sid].finished.is_set())
-        await run_virtual(self.clock, lambda: not self.carrier._callback_tasks, step=0.01)
+        await run_virtual(self.clock, lambda: not self.carrier.callbacks.pending, step=0.01)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kernel.clock import SystemClock
-from simulator.carrier import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimCarrier
+from simulator.calls import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from simulator.carrier import SimCarrier
 from simulator.cli import simulator_app
 from simulator.lines import Busy, StaticLinePlan
 from simulator.report import build_report

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from simulator import audio
-from simulator.carrier import DEFAULT_ACCOUNT_SID, CarrierTiming, SimCarrier
+from simulator.calls import DEFAULT_ACCOUNT_SID, CarrierTiming
+from simulator.carrier import SimCarrier
 from simulator.clocks import ScaledClock
 from simulator.customer import PersonaCallee, PersonaLinePlan, SpeechMode
 from simulator.lines import Answer, Busy, NoAnswer

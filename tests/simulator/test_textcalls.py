@@ -6,7 +6,7 @@ import random
 
 from dialogue.intent.labelled_calls import ReplayCall, replay
 from dialogue.intent.model_files import default_model
-from dialogue.intent.scorer import CustomerProfile
+from dialogue.intent.profile import CustomerProfile
 from simulator.personas import load_personas
 from simulator.textcalls import draw_profile, generate, persona_variants
 

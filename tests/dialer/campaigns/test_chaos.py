@@ -37,7 +37,8 @@ from dialer.campaigns.retries import RetryPolicy, RetryRule
 from dialer.campaigns.windows import CallingWindow
 from kernel.clock import SystemClock
 from kernel.db import Database
-from simulator.carrier import CarrierTiming, SimCarrier
+from simulator.calls import CarrierTiming
+from simulator.carrier import SimCarrier
 from simulator.lines import AnswerWithoutMedia, Busy, LineBehaviour, NoAnswer, StaticLinePlan
 from simulator.server import SimulatorServer
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec

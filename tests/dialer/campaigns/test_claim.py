@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select
 
 from dialer.campaigns.claim_drill import seed
-from dialer.campaigns.models import ATTEMPTS
-from dialer.campaigns.worker import ATTEMPT_LEASE
+from dialer.campaigns.models import ATTEMPT_LEASE, ATTEMPTS
 from kernel.claims import LeaseColumns, claim, release
 from kernel.db import Database
 

@@ -13,8 +13,9 @@ from dialogue.engine import (
     Utterance,
 )
 from dialogue.intent.live import CallResult, CallScoring, recognized_intent
+from dialogue.intent.model import GradeThresholds
 from dialogue.intent.model_files import default_model
-from dialogue.intent.scorer import GradeThresholds, HandoffRequest, IntentScorer
+from dialogue.intent.scorer import HandoffRequest, IntentScorer
 from kernel.clock import VirtualClock
 from scripts.loader import find_script, load_script
 

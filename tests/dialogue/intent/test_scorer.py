@@ -16,16 +16,10 @@ from dialogue.engine import (
     Utterance,
 )
 from dialogue.intent.labelled_calls import shipped_script
+from dialogue.intent.model import Calibration, GradeThresholds, ScoringModel
 from dialogue.intent.model_files import default_model, model_from_script
-from dialogue.intent.scorer import (
-    Calibration,
-    CustomerProfile,
-    GradeThresholds,
-    IntentScorer,
-    ScoreUpdate,
-    ScoringModel,
-    TurnObservation,
-)
+from dialogue.intent.profile import CustomerProfile
+from dialogue.intent.scorer import IntentScorer, ScoreUpdate, TurnObservation
 
 NOW = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 
