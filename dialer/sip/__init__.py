@@ -1,0 +1,1 @@
+"""SIP trunk: signalling (sippy) and RTP media (aiortp) for outbound calls."""
