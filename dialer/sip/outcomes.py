@@ -85,7 +85,7 @@ _TABLE: dict[int, tuple[Outcome, bool, str, str]] = {
         "proxy authentication rejected (check username/password)",
         "",
     ),
-    488: (Outcome.FAILED, False, "no common codec (488 Not Acceptable Here)", ""),
+    488: (Outcome.FAILED, False, "no common codec", ""),
     606: (Outcome.FAILED, False, "session not acceptable", ""),
     422: (Outcome.FAILED, False, "session interval too small (check session_expires)", ""),
 }

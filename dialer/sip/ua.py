@@ -85,9 +85,9 @@ CallEvent = Ringing | Answered | Ended
 
 
 def _check_number(value: str) -> str:
-    allowed = set("0123456789+*#-_.")
+    allowed = set("0123456789+*#-_.!~'()abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
     if not value or any(c not in allowed for c in value):
-        raise ValueError(f"to_number must be digits (with + * # - . _), got {value!r}")
+        raise ValueError(f"to_number must be a phone number or SIP user part, got {value!r}")
     return value
 
 
@@ -284,16 +284,7 @@ class SipCall:
         if answer is None:
             detail = self._sdp_error or "200 OK without SDP and no earlier SDP"
             self.trunk._sippy_hangup(self.call_id)
-            self._finish(
-                CallEnd(
-                    answered=False,
-                    final_code=488,
-                    final_reason="Not Acceptable Here",
-                    detail=detail,
-                ),
-                "local",
-                "sdp_error",
-            )
+            self._end(CallResult(Outcome.FAILED, 488, detail, False), "local", "sdp_error")
             return
         self.state = CallState.ANSWERED
         self.answered_at = time.time()

@@ -137,7 +137,8 @@ class Sipp:
     media_port: int = 0
     rtp_echo: bool = False
     pcap: Path | None = None
-    timeout_s: int = 30
+    timeout_s: int = 45
+    calls: int = 1
     proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> Sipp:
@@ -157,7 +158,9 @@ class Sipp:
             "-mp",
             str(self.media_port),
             "-m",
-            "1",
+            str(self.calls),
+            "-l",
+            "1000",
             "-timeout",
             f"{self.timeout_s}s",
             "-nostdin",
@@ -192,6 +195,13 @@ class Sipp:
         if self.proc is not None and self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
+
+    async def stop(self) -> None:
+        """Kill SIPp if it still runs, and reap it."""
+        self.kill()
+        if self.proc is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), 5)
 
     def log(self) -> str:
         """SIPp's message and error traces, for failure messages."""
@@ -259,6 +269,12 @@ class Baresip:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
         self._out.close()
+
+    async def stop(self) -> None:
+        self.kill()
+        if self.proc is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), 5)
 
     def log(self) -> str:
         return self.stdout.read_text(errors="replace")[-6000:]
