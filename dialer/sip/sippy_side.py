@@ -513,7 +513,6 @@ class Registrar:
         from sippy.SipAddress import SipAddress
         from sippy.SipCallId import SipCallId
         from sippy.SipContact import SipContact
-        from sippy.SipCSeq import SipCSeq
         from sippy.SipHeader import SipHeader
         from sippy.SipRequest import SipRequest
         from sippy.SipURL import SipURL
@@ -522,8 +521,13 @@ class Registrar:
             return
         self.expires = expires
         cfg = self.ep.cfg
-        contact = SipContact(address=SipAddress(url=SipURL(username=cfg.username)))
-        contact.address.params["expires"] = str(expires)
+        contact = SipContact(
+            address=SipAddress(
+                url=SipURL(username=cfg.username),
+                params={"expires": str(expires)},
+                params_order=["expires"],
+            )
+        )
         req = SipRequest(
             method="REGISTER",
             ruri=self.ruri.getCopy(),
@@ -531,7 +535,7 @@ class Registrar:
             to=self.to.getCopy(),
             contact=contact,
             callid=SipCallId(str(self.call_id)),
-            cseq=SipCSeq(cseq=self.cseq, method="REGISTER"),
+            cseq=self.cseq,
             target=(cfg.next_hop, "udp"),
         )
         req.appendHeader(_header("Expires", str(expires)))
