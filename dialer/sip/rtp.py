@@ -12,10 +12,11 @@ import logging
 import random
 import socket
 import struct
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import ClassVar, cast
 
 from aiortp import RtpPacket
 
@@ -144,8 +145,7 @@ class RtpMedia:
         self._out = bytearray()
         self._partial_ticks = 0
         self._first_packet = True
-        self._tick_handle: asyncio.TimerHandle | None = None
-        self._deadline = 0.0
+        self._clocked = False
         self._dtmf: deque[tuple[DtmfTick | None, asyncio.Future[None] | None]] = deque()
         self._dtmf_ts: int | None = None
         self.tx_times: list[float] | None = None
@@ -185,10 +185,9 @@ class RtpMedia:
             return
         self.answer = answer
         self.latch.set_sdp(answer.rtp_addr)
-        if self._tick_handle is None:
-            loop = self._require_loop()
-            self._deadline = loop.time() + FRAME_MS / 1000
-            self._tick_handle = loop.call_at(self._deadline, self._tick)
+        if not self._clocked:
+            self._clocked = True
+            MediaClock.of(self._require_loop()).add(self)
 
     def set_answered(self) -> None:
         """The call was answered: audio now goes to ``on_audio``; the RTP timeout is armed."""
@@ -253,10 +252,11 @@ class RtpMedia:
         if self._closed:
             return
         self._closed = True
-        for handle in (self._tick_handle, self._timeout_handle):
-            if handle is not None:
-                handle.cancel()
-        self._tick_handle = self._timeout_handle = None
+        if self._clocked and self._loop is not None:
+            MediaClock.of(self._loop).remove(self)
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+            self._timeout_handle = None
         while self._dtmf:
             _, fut = self._dtmf.popleft()
             if fut is not None and not fut.done():
@@ -284,22 +284,14 @@ class RtpMedia:
 
     # ----- sending -------------------------------------------------------------------------
 
-    def _tick(self) -> None:
-        loop = self._require_loop()
-        now = loop.time()
-        behind = int((now - self._deadline) / (FRAME_MS / 1000))
-        if behind > MAX_CATCH_UP:
-            # the loop stalled: jump the clock rather than burst seconds of audio
-            self._ts = (self._ts + behind * FRAME_SAMPLES) & 0xFFFFFFFF
-            self._deadline += behind * FRAME_MS / 1000
+    def _clock_tick(self, frames: int, skipped: int) -> None:
+        """The media clock ticked: send ``frames`` frames after skipping ``skipped`` (stall)."""
+        if skipped:
+            self._ts = (self._ts + skipped * FRAME_SAMPLES) & 0xFFFFFFFF
             self.stats.pacer_resyncs += 1
-            behind = 0
-        for _ in range(behind + 1):
+        self.stats.pacer_catch_up += frames - 1
+        for _ in range(frames):
             self._send_frame()
-            self._deadline += FRAME_MS / 1000
-        self.stats.pacer_catch_up += behind
-        if not self._closed:
-            self._tick_handle = loop.call_at(self._deadline, self._tick)
 
     def _send_frame(self) -> None:
         answer, target = self.answer, self.latch.target
@@ -483,3 +475,56 @@ class RtpMedia:
 
 
 _CODEC_OF_PT = {pt: name for name, pt in STATIC_PT.items()}
+
+
+class MediaClock:
+    """One 20 ms ticker per event loop that drives every RtpMedia on it.
+
+    Deadlines are absolute (start + n * 20 ms), so scheduling delays never accumulate; one
+    wakeup serves all calls instead of one per call. After a stall it catches up by sending
+    up to ``MAX_CATCH_UP`` frames at once; past that it skips ahead (timestamps jump).
+    """
+
+    _clocks: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MediaClock]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._members: dict[int, RtpMedia] = {}
+        self._handle: asyncio.TimerHandle | None = None
+        self._deadline = 0.0
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> MediaClock:
+        clock = cls._clocks.get(loop)
+        if clock is None:
+            clock = cls._clocks[loop] = MediaClock(loop)
+        return clock
+
+    def add(self, media: RtpMedia) -> None:
+        self._members[id(media)] = media
+        if self._handle is None:
+            self._deadline = self._loop.time() + FRAME_MS / 1000
+            self._handle = self._loop.call_at(self._deadline, self._tick)
+
+    def remove(self, media: RtpMedia) -> None:
+        self._members.pop(id(media), None)
+        if not self._members and self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _tick(self) -> None:
+        period = FRAME_MS / 1000
+        behind = int((self._loop.time() - self._deadline) / period)
+        skipped = 0
+        if behind > MAX_CATCH_UP:
+            skipped, behind = behind, 0
+            self._deadline += skipped * period
+        for media in list(self._members.values()):
+            try:
+                media._clock_tick(behind + 1, skipped)
+            except Exception:
+                log.exception("%s: sending RTP failed", media.name)
+        self._deadline += (behind + 1) * period
+        self._handle = self._loop.call_at(self._deadline, self._tick) if self._members else None
