@@ -38,3 +38,18 @@ def parse_session_expires(value: str | None, *, ours: bool = True) -> SessionTim
         if name.strip().lower() == "refresher":
             refresher = arg.strip().lower()
     return SessionTimer(interval=int(parts[0]), we_refresh=refresher != "uas")
+
+
+def answer_refresh(value: str | None) -> SessionTimer | None:
+    """Our timer after the far end refreshed with a request carrying Session-Expires.
+
+    The refresher there is relative to that request: ``uac`` (or none named) means the far
+    end goes on refreshing; ``uas`` means it hands the refreshing to us.
+    """
+    timer = parse_session_expires(value)
+    if timer is None or value is None:
+        return None
+    handed_to_us = any(
+        p.strip().lower().replace(" ", "") == "refresher=uas" for p in value.split(";")[1:]
+    )
+    return SessionTimer(interval=timer.interval, we_refresh=handed_to_us)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from dialer.sip.config import TrunkConfig
 from dialer.sip.sdp import SdpError, SdpOffer, parse_answer
-from dialer.sip.session_timer import SessionTimer, parse_session_expires
+from dialer.sip.session_timer import SessionTimer, answer_refresh, parse_session_expires
 from dialer.sip.sippy_thread import wire_logger
 
 log = logging.getLogger("dialer.sip")
@@ -38,6 +38,7 @@ class LegListener(Protocol):
     def sip_refresh_failed(self, detail: str) -> None: ...
     def sip_bye_done(self, code: int, reason: str) -> None: ...
     def sip_dead(self) -> None: ...
+    def sip_local_error(self, detail: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,32 @@ def free_udp_port(host: str) -> int:
         return port
 
 
-def _header(name: str, value: str) -> Any:
-    from sippy.SipHeader import SipHeader
+_GENERIC: Any = None
 
-    return SipHeader(name=name, bodys=value)
+
+def _header(name: str, value: str) -> Any:
+    """A SIP header; ones sippy does not know keep the spelling given (not "Session-expires")."""
+    global _GENERIC
+    from sippy.SipHeader import SipHeader, hf_types
+
+    if name.lower() in hf_types:
+        return SipHeader(name=name, bodys=value)
+    if _GENERIC is None:
+        from sippy.SipGenericHF import SipGenericHF
+
+        class Named(SipGenericHF):  # type: ignore[misc]
+            def __init__(self, body: str, name: str | None = None) -> None:
+                super().__init__(body, name)
+                self.canonical = name
+
+            def getCopy(self) -> Any:
+                return self.__class__(self.body, self.canonical)
+
+            def getCanName(self, name: str, compact: bool = False) -> str:
+                return self.canonical or name.capitalize()
+
+        _GENERIC = Named
+    return SipHeader(name=name, body=_GENERIC(value, name))
 
 
 def _hf(msg: Any, name: str) -> str | None:
@@ -159,7 +182,13 @@ class SippyEndpoint:
     def new_leg(self, request: CallRequest, listener: LegListener) -> None:
         leg = Leg(self, request, listener)
         self.legs[request.call_id] = leg
-        leg.start()
+        try:
+            leg.start()
+        except Exception as exc:
+            log.exception("%s: cannot send the INVITE", request.call_id)
+            self.legs.pop(request.call_id, None)
+            leg.detach()
+            self.post(listener.sip_local_error, f"cannot send the INVITE: {exc}")
 
     def hangup(self, call_id: str) -> None:
         leg = self.legs.get(call_id)
@@ -353,13 +382,20 @@ class Leg:
         self._post("sip_remote_sdp", text)
 
     def answer_update(self, req: Any) -> Any:
-        """A session refresh by UPDATE: 200 OK, echoing the interval (we stay refreshee)."""
+        """A session refresh by UPDATE: 200 OK echoing its Session-Expires, and re-arm the timer.
+
+        The refresher named in the UPDATE is relative to it (``uac``: the far end refreshes);
+        one not named is left to the far end, since it is the one refreshing now.
+        """
         resp = req.genResponse(200, "OK", server=self.ua.local_ua)
         se = _hf(req, "session-expires") or _hf(req, "x")
-        if se is not None:
-            interval = se.split(";")[0].strip()
-            resp.appendHeader(_header("Session-Expires", f"{interval};refresher=uac"))
+        timer = answer_refresh(se) if self.ep.cfg.session_timers else None
+        if timer is not None:
+            refresher = "uas" if timer.we_refresh else "uac"
+            resp.appendHeader(_header("Session-Expires", f"{timer.interval};refresher={refresher}"))
             resp.appendHeader(_header("Require", "timer"))
+            self.timer = timer
+            self._arm_timer()
         body = req.getBody()
         if body is not None:
             resp.setBody(self.ua.lSDP.getCopy())

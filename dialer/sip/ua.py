@@ -358,6 +358,10 @@ class SipCall:
     def sip_dead(self) -> None:
         self.sippy_alive = False
 
+    def sip_local_error(self, detail: str) -> None:
+        self.sippy_alive = False
+        self._end(CallResult(Outcome.FAILED, None, detail, True), None, "local_error")
+
 
 class SipTrunk:
     """One SIP trunk: ``await start()``, place calls with ``invite``, ``await stop()``."""

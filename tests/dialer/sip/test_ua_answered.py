@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 
@@ -149,3 +150,57 @@ async def test_unusable_sdp_in_200_ends_with_a_clear_reason(harness: Harness) ->
     assert (ended.outcome, ended.result.code, ended.cause) == (Outcome.FAILED, 488, "sdp_error")
     assert "no common codec" in ended.result.reason and "G729" in ended.result.reason
     assert await sipp.result() == 0
+
+
+async def test_far_end_moves_media_and_refreshes_with_update(harness: Harness) -> None:
+    sipp = await harness.sipp("peer_reinvite")
+    trunk = await harness.trunk(sipp)
+    call = await trunk.invite("13800000010")
+    assert await call.wait_answered()
+    first = call.answer
+    assert first is not None
+    for _ in range(100):
+        if call.answer is not None and call.answer.port != first.port:
+            break
+        await asyncio.sleep(0.02)
+    assert call.answer is not None and call.answer.port == first.port + 2
+    assert call.media.latch.sdp == (first.address, first.port + 2)
+    await asyncio.sleep(0.5)  # the UPDATE
+    assert call.ended is None
+    await call.hangup()
+    assert await sipp.result() == 0
+
+
+async def test_trunk_stop_hangs_up_live_calls(harness: Harness) -> None:
+    sipp = await harness.sipp("answer_echo", rtp_echo=True)
+    trunk = await harness.trunk(sipp)
+    call = await trunk.invite("13800000019")
+    assert await call.wait_answered()
+    await trunk.stop()
+    assert call.ended is not None and call.ended.hangup_by == "local"
+    assert trunk.calls() == [] and trunk.rtp_ports_in_use == frozenset()
+    assert await sipp.result() == 0  # our BYE arrived
+
+
+async def test_garbage_on_the_sip_port_is_logged_quietly(
+    harness: Harness, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    sipp = await harness.sipp("answer_echo", rtp_echo=True)
+    trunk = await harness.trunk(sipp)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(
+            b"SIP/2.0 999999 Nonsense\r\nVia: broken\r\n\r\n" + b"x" * 40,
+            ("127.0.0.1", trunk.sip_port),
+        )
+        s.sendto(
+            b"INVITE sip:x SIP/2.0\r\nCSeq: banana\r\n\r\n" + b"y" * 40,
+            ("127.0.0.1", trunk.sip_port),
+        )
+    await asyncio.sleep(0.2)
+    call = await trunk.invite("13800000020")
+    assert await call.wait_answered()
+    await call.hangup()
+    assert await sipp.result() == 0
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and "sippy" not in out + err
+    assert any("sippy" in r.getMessage() for r in caplog.records)

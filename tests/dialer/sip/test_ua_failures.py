@@ -121,3 +121,13 @@ async def test_sip_port_in_use_is_a_clear_error(harness: Harness) -> None:
     with pytest.raises(SipTrunkError, match=rf"cannot bind the SIP socket 127.0.0.1:{sipp.port}"):
         await harness.trunk(sipp, local_port=sipp.port)
     sipp.kill()
+
+
+async def test_malformed_sdp_in_183_cancels_with_a_clear_reason(harness: Harness) -> None:
+    sipp = await harness.sipp("early_bad_sdp")
+    trunk = await harness.trunk(sipp)
+    call = await trunk.invite("13800000021")
+    ended = await asyncio.wait_for(call.wait_ended(), 10)
+    assert (ended.outcome, ended.result.code, ended.cause) == (Outcome.FAILED, 488, "sdp_error")
+    assert "unusable SDP in 183 Session Progress" in ended.result.reason
+    assert await sipp.result() == 0  # CANCEL sent, 487 ACKed
