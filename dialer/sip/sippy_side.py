@@ -357,6 +357,10 @@ class Leg:
             code, reason = int(data[0]), str(data[1])
             local = self.final[2] if self.final is not None and self.final[0] == code else False
             detail = self.auth_error if code in (401, 407) else ""
+            if code in (401, 407) and not self.ep.cfg.username:
+                detail = (
+                    "the trunk asks for digest authentication; TrunkConfig has no username/password"
+                )
             self._post("sip_failed", code, reason, local, detail)
             self.ended = True
         elif isinstance(event, CCEventDisconnect):

@@ -126,6 +126,7 @@ class SipCall:
         self._cancel_cause: CancelCause | None = None
         self._local_cause = ""
         self._sdp_error = ""
+        self._timer_detail = ""
         self._timers: list[asyncio.TimerHandle] = []
         self._closing: asyncio.Task[None] | None = None
         media.on_timeout = self._rtp_timeout
@@ -165,8 +166,12 @@ class SipCall:
         if self.state is CallState.ANSWERED:
             self._local_cause = self._local_cause or "local_hangup"
             self.trunk._sippy_hangup(self.call_id)
+            detail = {
+                "rtp_timeout": f"we hung up: no RTP for {self.trunk.config.rtp_timeout:.0f} s",
+                "session_timer": f"we hung up: {self._timer_detail}",
+            }.get(self._local_cause, "we hung up")
             self._finish(
-                CallEnd(answered=True, final_code=200, final_reason="OK"),
+                CallEnd(answered=True, final_code=200, final_reason="OK", detail=detail),
                 "local",
                 self._local_cause,
             )
@@ -280,6 +285,20 @@ class SipCall:
     def sip_answered(self, sdp: str | None) -> None:
         if self.ended is not None:
             return
+        if self._cancel_cause is not None:
+            # answered as our CANCEL crossed it: sippy sends BYE; nobody was talked to
+            self._finish(
+                CallEnd(
+                    answered=False,
+                    final_code=200,
+                    final_reason="OK",
+                    ringing=self.ringing,
+                    cancelled=self._cancel_cause,
+                ),
+                "local",
+                str(self._cancel_cause),
+            )
+            return
         answer = self._use_sdp(sdp, "200 OK") if sdp else self.answer
         if answer is None:
             detail = self._sdp_error or "200 OK without SDP and no earlier SDP"
@@ -333,7 +352,7 @@ class SipCall:
     def sip_remote_bye(self, reason: str) -> None:
         if self.ended is not None:
             return
-        detail = f"remote hangup{f' ({reason})' if reason else ''}"
+        detail = f"the far end hung up{f' ({reason})' if reason else ''}"
         self._finish(
             CallEnd(answered=True, final_code=200, final_reason="OK", detail=detail),
             "remote",
@@ -348,6 +367,7 @@ class SipCall:
         if self.ended is None and self.state is CallState.ANSWERED:
             log.warning("%s: %s; hanging up", self.call_id, detail)
             self._local_cause = "session_timer"
+            self._timer_detail = detail
             self._hangup_now()
 
     def sip_bye_done(self, code: int, reason: str) -> None:

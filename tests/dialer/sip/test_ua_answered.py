@@ -105,6 +105,15 @@ async def test_wrong_realm_is_auth_failed(harness: Harness) -> None:
     sipp.kill()
 
 
+async def test_challenge_without_credentials_is_auth_failed(harness: Harness) -> None:
+    sipp = await harness.sipp("auth_407")
+    trunk = await harness.trunk(sipp)
+    call = await trunk.invite("13800000025")
+    ended = await asyncio.wait_for(call.wait_ended(), 10)
+    assert (ended.outcome, ended.result.code) == (Outcome.AUTH_FAILED, 407)
+    assert "no username/password" in ended.result.reason
+
+
 async def test_rtp_stopping_mid_call_hangs_up(harness: Harness) -> None:
     sipp = await harness.sipp("rtp_stop")
     trunk = await harness.trunk(sipp, rtp_timeout=1.0)
