@@ -145,6 +145,7 @@ async def one_call(
     if not await call.wait_answered():
         results["failed"] += 1
         return call
+    call.media.tx_times = []
     tone = (np.sin(np.arange(1600) * 2 * np.pi * (300 + n) / 8000) * 6000).astype("<i2").tobytes()
     end = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < end and call.ended is None:
@@ -232,6 +233,9 @@ async def run(calls: int, seconds: float, cps: float) -> dict[str, object]:
     rx_lost = sum(c.media.stats.lost for c in done if c is not None)
     tx_sent = sum(c.media.stats.packets_sent for c in done if c is not None)
     resync = sum(c.media.stats.pacer_resyncs for c in done if c is not None)
+    loop_devs = np.concatenate(
+        [np.abs(np.diff(c.media.tx_times) * 1000 - 20.0) for c in done if c and c.media.tx_times]
+    )
     await trunk.stop()
     sink.send_signal(signal.SIGTERM)
     sink.wait(30)
@@ -266,6 +270,9 @@ async def run(calls: int, seconds: float, cps: float) -> dict[str, object]:
         "tx_jitter_p99_ms": float(np.percentile(devs, 99)),
         "tx_jitter_p99_ms_worst_stream": max(per_stream_p99, default=0.0),
         "tx_max_gap_ms": max((s["max_gap_ms"] for s in sink_data["streams"]), default=0.0),
+        "tx_jitter_p99_ms_at_sender": float(np.percentile(loop_devs, 99))
+        if len(loop_devs)
+        else 0.0,
         "tx_pacer_resyncs": resync,
         "rx_packets_sent_by_sink": sink_data["sent_back"],
         "rx_packets_received": rx_got,

@@ -148,6 +148,7 @@ class RtpMedia:
         self._clocked = False
         self._dtmf: deque[tuple[DtmfTick | None, asyncio.Future[None] | None]] = deque()
         self._dtmf_ts: int | None = None
+        #: Set to a list to record the loop time of every packet sent (load checks).
         self.tx_times: list[float] | None = None
 
     async def open(self) -> RtpMedia:
