@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -160,11 +161,20 @@ class SippyEndpoint:
             leg.detach()
         self.legs.clear()
         if self.tm is not None:
+            self._drain_sends()
             if self.tm.cp_timer is not None:
                 self.tm.cp_timer.cancel()
                 self.tm.cp_timer = None
             self.tm.l4r.shutdown()
             self.tm.req_cb = None
+
+    def _drain_sends(self, timeout: float = 1.0) -> None:
+        """Give sippy's sender threads a moment to put queued messages (BYE, CANCEL) on the wire."""
+        deadline = time.monotonic() + timeout
+        for server in list(self.tm.l4r.cache_l2s.values()):
+            while not server.sendqueue.empty() and time.monotonic() < deadline:
+                time.sleep(0.005)
+        time.sleep(0.02)
 
     def _request(self, req: Any, _t: Any) -> Any:
         """Requests outside any dialog: answer OPTIONS, refuse the rest clearly."""

@@ -449,6 +449,12 @@ class SipTrunk:
                 "trunk_stopped",
             )
         await asyncio.gather(*(c.wait_ended() for c in calls), return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while loop.time() < deadline and any(
+            c.answered_at is not None and c.bye_result is None and c.sippy_alive for c in calls
+        ):
+            await asyncio.sleep(0.02)  # let the BYEs be answered before the socket closes
         assert self._thread is not None and self._ep is not None
         if self.config.register and self.registered:
             self._registration = self._loop.create_future() if self._loop else None

@@ -67,13 +67,17 @@ class Harness:
                 leaks.append(f"live calls after stop: {trunk.calls()}")
         for sipp in self.sipps:
             await sipp.stop()
+        # asyncio's child watcher threads end on their own just after the process is reaped
         extra = [
-            t.name
+            t
             for t in threading.enumerate()
-            if t.ident not in self.threads_before and t.is_alive()
+            if t.ident not in self.threads_before and not t.name.startswith("asyncio-waitpid")
         ]
+        for t in extra:
+            t.join(timeout=1.0)
+        extra = [t for t in extra if t.is_alive()]
         if extra:
-            leaks.append(f"threads left running: {extra}")
+            leaks.append(f"threads left running: {[t.name for t in extra]}")
         return leaks
 
 
