@@ -213,3 +213,15 @@ async def test_garbage_on_the_sip_port_is_logged_quietly(
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err and "sippy" not in out + err
     assert any("sippy" in r.getMessage() for r in caplog.records)
+
+
+async def test_outbound_proxy_gets_every_request(harness: Harness) -> None:
+    sipp = await harness.sipp("answer_echo", rtp_echo=True)
+    trunk = await harness.trunk(
+        sipp, host="carrier.example", port=5060, outbound_proxy=f"127.0.0.1:{sipp.port}"
+    )
+    call = await trunk.invite("13800000030")
+    assert await asyncio.wait_for(call.wait_answered(), 5)
+    await call.hangup()
+    assert await sipp.result() == 0
+    assert "INVITE sip:13800000030@carrier.example SIP/2.0" in sipp.log()
