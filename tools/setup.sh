@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(espeak-ng libespeak-ng1 sox chromium fonts-noto-cjk)
+APT_PACKAGES=(espeak-ng libespeak-ng1 sox chromium fonts-noto-cjk sip-tester baresip)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
