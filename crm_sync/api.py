@@ -24,6 +24,7 @@ from crm_sync.schemas import (
     SyncStatus,
 )
 from crm_sync.settings import CrmSettings
+from kernel.bounds import RowId
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 from kernel.errors import TailcallError
@@ -76,10 +77,17 @@ def list_endpoints(db: DbDep) -> list[EndpointView]:
 @admin_router.post(
     "/endpoints", response_model=EndpointCreated, status_code=status.HTTP_201_CREATED
 )
-def add_endpoint(spec: EndpointIn, db: DbDep) -> EndpointCreated:
-    """Add a webhook or file endpoint; a webhook's secret is shown once, here."""
+def add_endpoint(
+    spec: EndpointIn,
+    db: DbDep,
+    request: Request,
+    settings: Annotated[CrmSettings, Depends(get_crm_settings)],
+) -> EndpointCreated:
+    """Add a webhook (to a host on TAILCALL_CRM_ALLOWED_HOSTS) or a file endpoint (a folder
+    inside the data directory); a webhook's secret is shown once, here."""
+    policy = settings.endpoint_policy(request.app.state.settings.data_dir)
     with db.session() as s:
-        return service.add_endpoint(s, spec)
+        return service.add_endpoint(s, spec, policy)
 
 
 @admin_router.post("/endpoints/{ref}/disable", response_model=EndpointView)
@@ -112,7 +120,7 @@ def replay_all(db: DbDep, clock: ClockDep) -> ReplayResult:
 
 
 @admin_router.post("/dead-letters/{dead_letter_id}/replay", response_model=ReplayResult)
-def replay_one(dead_letter_id: int, db: DbDep, clock: ClockDep) -> ReplayResult:
+def replay_one(dead_letter_id: RowId, db: DbDep, clock: ClockDep) -> ReplayResult:
     with db.session() as s:
         n = service.replay_dead_letters(s, [dead_letter_id], now=clock.now())
         return ReplayResult(replayed=n)

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crm_sync.schemas import EndpointIn
@@ -76,7 +77,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON")) -> 
     for c in st.connectors:
         table.add_row(
             str(c.endpoint_id),
-            c.name,
+            escape(c.name),
             c.kind,
             "yes" if c.enabled else "no",
             str(c.pending),
@@ -106,12 +107,12 @@ def dead_list(
     for r in rows:
         table.add_row(
             str(r.id),
-            r.endpoint,
+            escape(r.endpoint),
             r.event_id,
             r.event_type,
             str(r.lead_id or ""),
             str(r.last_status or ""),
-            r.reason,
+            escape(r.reason),
             r.created_at.isoformat(timespec="seconds"),
             r.replayed_at.isoformat(timespec="seconds") if r.replayed_at else "",
         )
@@ -182,18 +183,18 @@ def endpoints_add(
     """Add an endpoint; a generated webhook secret is printed once."""
 
     config: dict[str, Any] = {"include_phone": include_phone}
+    crm = _crm_settings()
     if kind == "file":
-        if directory is None:
-            directory = _crm_settings().export_dir
         config.update(
-            directory=str(directory) if directory else None,
+            directory=str(directory) if directory else ".",
             formats=[f.strip() for f in formats.split(",") if f.strip()],
             timezone=timezone,
         )
     try:
         spec = EndpointIn(name=name, kind=kind, url=url, secret=secret, config=config)
-        with _db().session() as s:
-            created = add_endpoint(s, spec)
+        db = _db()
+        with db.session() as s:
+            created = add_endpoint(s, spec, crm.endpoint_policy(db.settings.data_dir))
     except (TailcallError, ValueError) as exc:
         _fail(exc)
     typer.echo(f"endpoint {created.id} {created.name} ({created.kind}) added")
@@ -214,11 +215,11 @@ def endpoints_list() -> None:
         target = e.url or str(e.config.get("directory", ""))
         table.add_row(
             str(e.id),
-            e.name,
+            escape(e.name),
             e.kind,
-            target,
+            escape(target),
             "yes" if e.enabled else "no",
-            e.disabled_reason or "",
+            escape(e.disabled_reason or ""),
         )
     Console().print(table)
 

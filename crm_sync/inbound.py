@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from crm_sync.models import InboundEvent
 from crm_sync.service import apply_lead_status
 from dialer.lists.suppression import SuppressionEntry, add_suppressions
+from kernel.bounds import RowId
 from kernel.errors import InvalidInput
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -51,7 +52,7 @@ class DncData(BaseModel):
 
 
 class LeadStatusData(BaseModel):
-    lead_id: int
+    lead_id: RowId
     status: Literal["accepted", "worked", "won", "lost"]
 
 
@@ -68,6 +69,8 @@ def parse(body: bytes) -> tuple[str, DncData | LeadStatusData]:
         raw = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput("body is not JSON", where="body") from exc
+    except RecursionError as exc:
+        raise InvalidInput("body is nested too deep", where="body") from exc
     try:
         env = InboundBody.model_validate(raw)
         data: DncData | LeadStatusData

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from crm_sync.endpoint_policy import EndpointPolicy
 from crm_sync.lifecycle import can_move
 from crm_sync.models import DeadLetter, Delivery, Endpoint, Label, Lead, OutboxEvent
 from crm_sync.outcomes import CallOutcome, LeadDraft, decide_leads, mask_phone
@@ -24,6 +25,7 @@ from crm_sync.schemas import (
     SyncStatus,
 )
 from crm_sync.signing import decode_secret, new_secret
+from kernel.bounds import MAX_INT64
 from kernel.db import utcnow
 from kernel.errors import Conflict, InvalidInput, NotFound
 
@@ -240,10 +242,18 @@ def mark_sent(session: Session, lead_ids: Sequence[int], now: datetime) -> None:
 # --- endpoints --------------------------------------------------------------------------
 
 
-def add_endpoint(session: Session, spec: EndpointIn) -> EndpointCreated:
+def add_endpoint(
+    session: Session, spec: EndpointIn, policy: EndpointPolicy | None = None
+) -> EndpointCreated:
+    """Add an endpoint. ``policy`` (the API's and the CLI's) confines where it points:
+    webhook hosts on the allow-list, file exports inside the data directory."""
     if session.scalar(select(Endpoint.id).where(Endpoint.name == spec.name)) is not None:
         raise Conflict("an endpoint with this name exists", where="name")
     config = dict(spec.config)
+    if policy is not None:
+        config = policy.config(spec.kind, config)
+        if spec.kind == "webhook":
+            policy.webhook_url(spec.url)
     secret: str | None = None
     if spec.kind == "webhook":
         url = urlparse(spec.url or "")
@@ -278,7 +288,8 @@ def list_endpoints(session: Session) -> list[EndpointView]:
 
 def find_endpoint(session: Session, ref: str | int) -> Endpoint:
     q = select(Endpoint)
-    if isinstance(ref, int) or str(ref).isdigit():
+    text = str(ref)
+    if isinstance(ref, int) or (text.isascii() and text.isdigit() and int(text) <= MAX_INT64):
         q = q.where(Endpoint.id == int(ref))
     else:
         q = q.where(Endpoint.name == ref)

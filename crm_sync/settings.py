@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crm_sync.endpoint_policy import EndpointPolicy
 from crm_sync.signing import decode_secret
 
 
@@ -47,8 +48,22 @@ class CrmSettings(BaseSettings):
     permanent_max_tries: int = Field(default=3, ge=1, description="Tries for permanent 4xx")
 
     export_dir: Path | None = Field(
-        default=None, description="Default directory of file-export endpoints"
+        default=None,
+        description="Root of file-export endpoints' folders (inside the data dir); "
+        "empty means data_dir/exports",
     )
+    allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated hosts CRM webhooks may reach: host, host:port, .domain",
+    )
+
+    def endpoint_policy(self, data_dir: Path) -> EndpointPolicy:
+        """Where endpoints may point, for the API and the CLI."""
+        return EndpointPolicy(
+            allowed_hosts=[h.strip() for h in self.allowed_hosts.split(",") if h.strip()],
+            data_dir=data_dir,
+            export_root=self.export_dir or data_dir / "exports",
+        )
 
     @field_validator("inbound_secret")
     @classmethod

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from handoff.auth import Principal, require
 from handoff.models import FollowUpTask
 from handoff.state import get_console
+from kernel.bounds import RowId
 
 router = APIRouter(prefix="/api/console", tags=["console"])
 
@@ -66,7 +67,7 @@ def my_offers(request: Request, who: Principal = Depends(AGENT)) -> list[dict[st
 
 @router.post("/offers/{request_id}/accept")
 async def accept(
-    request_id: int, request: Request, who: Principal = Depends(AGENT)
+    request_id: RowId, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
     await get_console(request.app).service.accept(who.user_id, request_id)
     return {"result": "accepted"}
@@ -74,7 +75,7 @@ async def accept(
 
 @router.post("/offers/{request_id}/decline")
 async def decline(
-    request_id: int, request: Request, who: Principal = Depends(AGENT)
+    request_id: RowId, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
     await get_console(request.app).service.decline(who.user_id, request_id)
     return {"result": "declined"}
@@ -125,14 +126,16 @@ def follow_ups(
 
 
 @router.post("/follow-ups/{task_id}/claim")
-async def claim(task_id: int, request: Request, who: Principal = Depends(AGENT)) -> dict[str, str]:
+async def claim(
+    task_id: RowId, request: Request, who: Principal = Depends(AGENT)
+) -> dict[str, str]:
     get_console(request.app).followups.claim(who.user_id, task_id)
     return {"result": "claimed"}
 
 
 @router.post("/follow-ups/{task_id}/complete")
 async def complete(
-    task_id: int, body: CompleteIn, request: Request, who: Principal = Depends(AGENT)
+    task_id: RowId, body: CompleteIn, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
     get_console(request.app).followups.complete(who.user_id, task_id, body.outcome, body.notes)
     return {"result": "done"}
@@ -140,7 +143,7 @@ async def complete(
 
 @router.post("/follow-ups/{task_id}/call-back")
 async def call_back(
-    task_id: int, request: Request, who: Principal = Depends(AGENT)
+    task_id: RowId, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
     get_console(request.app).followups.call_back(who.user_id, task_id)
     return {"result": "requested"}

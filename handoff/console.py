@@ -35,6 +35,7 @@ from handoff.auth import (
 )
 from handoff.i18n import TEXT, lang_of
 from handoff.state import get_console
+from kernel.bounds import MAX_INT64, RowId
 
 router = APIRouter(prefix="/console", tags=["console"])
 STATIC = Path(__file__).with_name("static")
@@ -252,7 +253,7 @@ async def events_ws(websocket: WebSocket) -> None:
     if who.role == "agent":
         console.desk.console_connected(who.user_id)
     try:
-        after = int(websocket.query_params.get("after") or 0)
+        after = min(int(websocket.query_params.get("after") or 0), MAX_INT64)
     except ValueError:
         after = 0
     try:
@@ -342,7 +343,7 @@ async def listen_ws(websocket: WebSocket, call_sid: str) -> None:
 
 
 @router.websocket("/whisper/{agent_id}")
-async def whisper_ws(websocket: WebSocket, agent_id: int) -> None:
+async def whisper_ws(websocket: WebSocket, agent_id: RowId) -> None:
     who = await websocket_principal(websocket, ("supervisor", "admin"))
     if who is None:
         return

@@ -31,6 +31,7 @@ from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.settings import Settings
+from tailcall.json_guard import JsonGuard
 from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
 from tailcall.routes import route_policy
 
@@ -86,6 +87,7 @@ def create_app(
         description="Intelligent outbound calling with live human handoff",
         lifespan=lifespan,
     )
+    app.add_middleware(JsonGuard)
     app.state.settings = settings
     app.state.db = database
     app.state.handoff = console

@@ -23,6 +23,7 @@ from dialer.campaigns import outcomes, reports, service, stored
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import CampaignSpec
+from kernel.bounds import MAX_INT64, Count, RowId
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 from kernel.errors import Forbidden, InvalidInput
@@ -96,19 +97,19 @@ def list_all(s: Session = Depends(_session)) -> list[CampaignOut]:
 
 
 @router.get("/{campaign_id}")
-def get(campaign_id: int, s: Session = Depends(_session)) -> CampaignOut:
+def get(campaign_id: RowId, s: Session = Depends(_session)) -> CampaignOut:
     return CampaignOut.of(service.get_campaign(s, campaign_id))
 
 
 @router.put("/{campaign_id}")
 def update(
-    campaign_id: int, spec: CampaignSpec, request: Request, s: Session = Depends(_session)
+    campaign_id: RowId, spec: CampaignSpec, request: Request, s: Session = Depends(_session)
 ) -> CampaignOut:
     return CampaignOut.of(service.update_campaign(s, campaign_id, spec, _clock(request).now()))
 
 
 @router.post("/{campaign_id}/start")
-def start(campaign_id: int, request: Request, s: Session = Depends(_session)) -> dict[str, Any]:
+def start(campaign_id: RowId, request: Request, s: Session = Depends(_session)) -> dict[str, Any]:
     rep = service.start_campaign(
         s,
         campaign_id,
@@ -125,18 +126,18 @@ def start(campaign_id: int, request: Request, s: Session = Depends(_session)) ->
 
 
 @router.post("/{campaign_id}/pause")
-def pause(campaign_id: int, request: Request, s: Session = Depends(_session)) -> CampaignOut:
+def pause(campaign_id: RowId, request: Request, s: Session = Depends(_session)) -> CampaignOut:
     return CampaignOut.of(service.pause_campaign(s, campaign_id, _clock(request).now()))
 
 
 @router.post("/{campaign_id}/resume")
-def resume(campaign_id: int, request: Request, s: Session = Depends(_session)) -> CampaignOut:
+def resume(campaign_id: RowId, request: Request, s: Session = Depends(_session)) -> CampaignOut:
     return CampaignOut.of(service.resume_campaign(s, campaign_id, _clock(request).now()))
 
 
 @router.post("/{campaign_id}/cancel")
 def cancel(
-    campaign_id: int,
+    campaign_id: RowId,
     request: Request,
     body: CancelBody | None = None,
     s: Session = Depends(_session),
@@ -147,16 +148,16 @@ def cancel(
 
 
 @router.get("/{campaign_id}/status")
-def status(campaign_id: int, s: Session = Depends(_session)) -> dict[str, Any]:
+def status(campaign_id: RowId, s: Session = Depends(_session)) -> dict[str, Any]:
     return reports.campaign_status(s, campaign_id)
 
 
 @router.get("/{campaign_id}/skips")
 def skips(
-    campaign_id: int,
+    campaign_id: RowId,
     reason: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Count = Query(0),
     s: Session = Depends(_session),
 ) -> dict[str, Any]:
     service.get_campaign(s, campaign_id)
@@ -182,10 +183,10 @@ def _iso(t: datetime | None) -> str | None:
 
 @router.get("/{campaign_id}/attempts")
 def attempts(
-    campaign_id: int,
+    campaign_id: RowId,
     status: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: Count = Query(0),
     s: Session = Depends(_session),
 ) -> list[dict[str, Any]]:
     """Per-attempt outcomes: timestamps, carrier result, who answered, disposition, retry."""
@@ -222,7 +223,7 @@ class ResolveBody(BaseModel):
 
 @router.post("/attempts/{attempt_id}/resolve")
 def resolve(
-    attempt_id: int, body: ResolveBody, request: Request, s: Session = Depends(_session)
+    attempt_id: RowId, body: ResolveBody, request: Request, s: Session = Depends(_session)
 ) -> dict[str, Any]:
     """Settle an attempt in review (the carrier could not say whether it was dialed)."""
     nxt = outcomes.resolve_review(
@@ -247,6 +248,15 @@ def twilio_signature(token: str, url: str, params: dict[str, str]) -> str:
     return base64.b64encode(digest).decode()
 
 
+def _number(raw: str | None, where: str, most: int) -> int | None:
+    """A whole number from the carrier's callback (0 .. ``most``), or None when absent."""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > most:
+        raise InvalidInput(f"not a whole number up to {most}", where=where)
+    return int(raw)
+
+
 @carrier_router.post("/carrier/status", include_in_schema=False)
 async def carrier_status(
     request: Request,
@@ -269,13 +279,14 @@ async def carrier_status(
         want = twilio_signature(ds.carrier_auth_token.get_secret_value(), url, form)
         if not hmac.compare_digest(sig, want):
             raise Forbidden("bad carrier signature", where="X-Twilio-Signature")
-    raw_id = request.query_params.get("attempt_id")
+    attempt_id = _number(request.query_params.get("attempt_id"), "attempt_id", MAX_INT64)
+    sip = _number(SipResponseCode, "SipResponseCode", 999)
     try:
-        attempt_id = int(raw_id) if raw_id else None
         duration = float(CallDuration) if CallDuration else None
-        sip = int(SipResponseCode) if SipResponseCode else None
     except ValueError as exc:
-        raise InvalidInput("not a number", where="attempt_id/CallDuration/SipResponseCode") from exc
+        raise InvalidInput("not a number", where="CallDuration") from exc
+    if duration is not None and not 0 <= duration < 1e9:
+        raise InvalidInput("out of range", where="CallDuration")
     now = _clock(request).now()
 
     def apply() -> None:

@@ -13,6 +13,7 @@ import typer
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dialer.campaigns import calendars, reports, service
@@ -154,7 +155,7 @@ def status(
     for st in stats:
         t.add_row(
             str(st["id"]),
-            st["name"],
+            escape(st["name"]),
             st["status"],
             _kv(st["attempts"]),
             _kv(st["outcomes"]),

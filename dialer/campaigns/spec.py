@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from dialer.campaigns.pacing import PacingConfig
 from dialer.campaigns.retries import RetryPolicy
 from dialer.campaigns.windows import CallingWindow
+from kernel.bounds import Int64, RowId
 
 
 class VariantSpec(BaseModel):
@@ -23,8 +24,8 @@ class VariantSpec(BaseModel):
 class AudienceFilter(BaseModel):
     """Customer attributes; every given condition must hold."""
 
-    star_min: int | None = None
-    star_max: int | None = None
+    star_min: Int64 | None = None
+    star_max: Int64 | None = None
     aum_bands: list[str] | None = None
     aum_min: float | None = Field(default=None, description="on attributes['aum']")
     aum_max: float | None = None
@@ -63,7 +64,7 @@ class AudienceFilter(BaseModel):
 
 
 class AudienceSpec(BaseModel):
-    list_ids: list[int] = Field(default_factory=list)
+    list_ids: list[RowId] = Field(default_factory=list)
     filter: AudienceFilter | None = None
 
     @model_validator(mode="after")

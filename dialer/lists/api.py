@@ -26,6 +26,7 @@ from dialer.lists.suppression import (
     counts,
     import_suppression_file,
 )
+from kernel.bounds import Count, RowId
 from kernel.db import Database
 from kernel.errors import InvalidInput, NotFound
 from kernel.settings import Settings
@@ -100,9 +101,9 @@ def lists(request: Request) -> list[dict[str, Any]]:
 @router.get("/lists/{list_id}")
 def get_list(
     request: Request,
-    list_id: int,
+    list_id: RowId,
     outcome: Outcome | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> dict[str, Any]:
     """A list's summary and its per-row report (filter by outcome, paged)."""

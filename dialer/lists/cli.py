@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import select
@@ -43,7 +44,7 @@ def _context() -> tuple[Settings, Database]:
 
 
 def _fail(exc: TailcallError) -> typer.Exit:
-    console.print(f"[red]error[/red] {exc}")
+    console.print(f"[red]error[/red] {escape(str(exc))}")
     return typer.Exit(2)
 
 
@@ -52,7 +53,7 @@ def print_summary(summary: ImportSummary, problems: int = 20) -> None:
         console.print(
             f"[yellow]already imported[/yellow] as list {summary.list_id}: nothing changed"
         )
-    t = Table(title=f"list {summary.list_id}: {summary.name} ({summary.filename})")
+    t = Table(title=escape(f"list {summary.list_id}: {summary.name} ({summary.filename})"))
     for col in ("rows", "accepted", "merged", "invalid", "excluded", "encoding", "seconds"):
         t.add_column(col, justify="right")
     t.add_row(
@@ -61,7 +62,7 @@ def print_summary(summary: ImportSummary, problems: int = 20) -> None:
         str(summary.merged),
         str(summary.invalid),
         str(summary.excluded),
-        summary.encoding,
+        escape(summary.encoding),
         f"{summary.seconds:.1f}",
     )
     console.print(t)
@@ -71,9 +72,9 @@ def print_summary(summary: ImportSummary, problems: int = 20) -> None:
         for col in ("line", "outcome", "reason", "phone"):
             p.add_column(col)
         for r in shown:
-            p.add_row(str(r["line"]), r["outcome"], r["reason"], r["phone"])
+            p.add_row(*(escape(str(r[k])) for k in ("line", "outcome", "reason", "phone")))
         console.print(p)
-    console.print(f"full report: {summary.report_dir}/report.csv and report.json")
+    console.print(escape(f"full report: {summary.report_dir}/report.csv and report.json"))
 
 
 def _problem_rows(directory: Path, limit: int) -> list[dict[str, Any]]:
@@ -108,7 +109,7 @@ def import_list(
             console=console,
             transient=True,
         ) as bar:
-            task = bar.add_task(f"importing {path.name}", total=path.stat().st_size or 1)
+            task = bar.add_task(escape(f"importing {path.name}"), total=path.stat().st_size or 1)
             summary = import_call_list(
                 db,
                 path,
@@ -154,8 +155,8 @@ def list_lists() -> None:
         for cl in s.scalars(select(CallList).order_by(CallList.id)):
             t.add_row(
                 str(cl.id),
-                cl.name,
-                cl.filename,
+                escape(cl.name),
+                escape(cl.filename),
                 str(cl.total_rows),
                 str(cl.accepted),
                 str(cl.merged),
@@ -205,7 +206,7 @@ def suppress_import(
         f"{len(rep.invalid)} invalid"
     )
     for line, why in rep.invalid[:20]:
-        console.print(f"  line {line}: {why}")
+        console.print(escape(f"  line {line}: {why}"))
 
 
 @suppress_app.command("add")
@@ -224,7 +225,7 @@ def suppress_add(
         if phone:
             result = PhoneNormalizer(settings.default_region).normalize(phone)
             if result.e164 is None:
-                console.print(f"[red]error[/red] phone: {result.reason}")
+                console.print(f"[red]error[/red] phone: {escape(str(result.reason))}")
                 raise typer.Exit(2)
             e164 = result.e164
         if not e164 and not customer_id:

@@ -89,10 +89,13 @@ def _open_csv(path: Path, size: int, encoding: str | None) -> TableReader:
         encoding = detect_encoding(head)
     else:
         try:
-            codecs.lookup(encoding)
-        except LookupError as exc:
+            # binary codecs (base64, rot13, zlib, ...) are not text encodings
+            known = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+        except (LookupError, ValueError):
+            known = False
+        if not known:
             raw.close()
-            raise InvalidInput(f"unknown encoding {encoding!r}", where="--encoding") from exc
+            raise InvalidInput(f"unknown text encoding {encoding!r}", where="encoding")
         if encoding.lower().replace("_", "-") in ("utf-8", "utf8") and head.startswith(
             codecs.BOM_UTF8
         ):
@@ -103,7 +106,7 @@ def _open_csv(path: Path, size: int, encoding: str | None) -> TableReader:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
             sample[:16384], delimiters=",\t;|"
         )
-    except csv.Error:
+    except (csv.Error, UnicodeError):
         dialect = csv.excel
     reader = csv.reader(decoded, dialect)
     try:
@@ -116,6 +119,9 @@ def _open_csv(path: Path, size: int, encoding: str | None) -> TableReader:
         raise InvalidInput(
             f"bytes that are not {encoding}; pass --encoding", where="line 1"
         ) from exc
+    except csv.Error as exc:
+        raw.close()
+        raise InvalidInput(f"broken CSV header: {exc}", where="line 1") from exc
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
@@ -150,13 +156,22 @@ _LINE_SAFE = {"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "ascii", "latin-
 def _decoded_lines(raw: IO[bytes], encoding: str) -> Iterator[str]:
     name = codecs.lookup(encoding).name
     if name not in {codecs.lookup(e).name for e in _LINE_SAFE}:
-        yield from io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-        return
+        lines = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+        number = 0
+        while True:
+            number += 1
+            try:
+                line = next(lines)
+            except StopIteration:
+                return
+            except UnicodeError as exc:  # the line is approximate: decoding runs ahead
+                raise _BadBytes(number) from exc
+            yield line
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     for number, line in enumerate(raw, start=1):
         try:
             yield decoder.decode(line)
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
             raise _BadBytes(number) from exc
 
 

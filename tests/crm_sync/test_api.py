@@ -22,7 +22,7 @@ from tests.crm_sync.conftest import T0, fast_settings, outcome
 @pytest.fixture
 def client(settings: Settings, db: Database, secret: str) -> TestClient:
     app = create_app(settings, db)
-    app.state.crm_settings = fast_settings(inbound_secret=secret)
+    app.state.crm_settings = fast_settings(inbound_secret=secret, allowed_hosts="127.0.0.1")
     app.state.clock = VirtualClock(T0)
     return TestClient(app)
 

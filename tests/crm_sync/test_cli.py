@@ -13,6 +13,7 @@ runner = CliRunner()
 def env(db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
     monkeypatch.setenv("TAILCALL_DATABASE_URL", db.settings.resolved_database_url)
     monkeypatch.setenv("TAILCALL_DATA_DIR", str(db.settings.data_dir))
+    monkeypatch.setenv("TAILCALL_CRM_ALLOWED_HOSTS", "127.0.0.1")
     return db
 
 
@@ -21,9 +22,15 @@ def test_endpoints_status_and_dead_letters_from_the_cli(env: Database, tmp_path)
     assert r.exit_code == 0, r.output
     assert "whsec_" in r.output
     r = runner.invoke(
-        crm_app, ["endpoints", "add", "files", "--kind", "file", "--directory", str(tmp_path)]
+        crm_app, ["endpoints", "add", "files", "--kind", "file", "--directory", "daily"]
     )
     assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        crm_app, ["endpoints", "add", "out", "--kind", "file", "--directory", str(tmp_path)]
+    )
+    assert r.exit_code == 1 and "config.directory" in r.output  # outside the data dir
+    r = runner.invoke(crm_app, ["endpoints", "add", "evil", "--url", "http://10.0.0.9/x"])
+    assert r.exit_code == 1 and "TAILCALL_CRM_ALLOWED_HOSTS" in r.output
     r = runner.invoke(crm_app, ["endpoints", "add", "bad", "--url", "nope"])
     assert r.exit_code == 1 and "url" in r.output
     r = runner.invoke(crm_app, ["endpoints", "disable", "crm", "--reason", "maintenance"])
