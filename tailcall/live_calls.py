@@ -30,6 +30,7 @@ from pydantic import SecretStr
 
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.party import CallParty, call_party
+from dialer.campaigns.streams import claim_media_stream
 from dialogue.agent_first import AgentFirstBrain
 from dialogue.brain import TurnObserver
 from dialogue.engine import HandoffDeclined, ScriptEngine
@@ -101,6 +102,15 @@ class LiveCallServices:
     _plans: dict[str, _CallPlan] = field(default_factory=dict, init=False)
     _models: dict[str, Any] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def admit(self, info: CallInfo) -> str | None:
+        """The media endpoint's check (``SpeechRuntime.admit``): a stream runs only for a
+        live attempt whose carrier call id is the stream's, once."""
+        attempt_id = info.start.attempt_id
+        if attempt_id is None:
+            return "the stream names no attempt"
+        with self.db.session() as s:
+            return claim_media_stream(s, attempt_id, info.call_sid, self.clock.now())
 
     # -- CallServices ------------------------------------------------------------------
     def customer(self, info: CallInfo) -> Mapping[str, Any] | None:
@@ -263,5 +273,6 @@ def build_speech_runtime(
         brain_factory=factory,
         prompt_tap=prompt_tap,
         media_token=settings.media_stream_token,
+        admit=services.admit,
     )
     return runtime, services

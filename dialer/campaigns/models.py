@@ -113,6 +113,8 @@ class Attempt(Base):
     # follow-up task it works (the media endpoint connects the agent when answered).
     agent_id: Mapped[int | None] = mapped_column(Integer)
     follow_up_id: Mapped[int | None] = mapped_column(Integer)
+    # When the call's media stream was admitted (dialer.campaigns.streams): once per attempt.
+    media_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index("ix_attempts_claim", "campaign_id", "status", "due_at"),

@@ -3,7 +3,10 @@
 ``GET /media/{call_sid}`` (websocket). The carrier sends ``connected``, then ``start``
 (``streamSid``, ``callSid``, ``customParameters``), then 20 ms mu-law ``media`` frames;
 the bot answers with ``media`` and ``clear``. When the runtime has a ``media_token``,
-``customParameters.token`` must equal it, else the socket is closed with 1008. Hang-up
+``customParameters.token`` must equal it, else the socket is closed with 1008; so is a
+first frame that is not ``connected``/``start`` JSON, a call or stream id that is not an
+identifier, a bad parameter (``StreamStart``) and a stream the runtime's ``admit`` refuses
+(the product's: a live attempt whose call id matches, once). Hang-up
 goes through the carrier's Twilio-compatible REST API (``carrier_api_base_url``).
 Whatever happens, the call ends with a summary and the socket is closed: an error in
 the pipeline becomes disposition ``error``, never a hung websocket.
@@ -15,6 +18,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Coroutine
 from dataclasses import replace
@@ -49,6 +53,8 @@ from kernel.calls import StreamStart
 from kernel.errors import InvalidInput
 
 START_TIMEOUT_S = 10.0
+MAX_FRAMES_BEFORE_START = 4  # ``connected`` (and a few spares) before ``start``
+_SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 IN_BATCH_S = 0.1  # customer audio per pipeline frame (the carrier sends 20 ms)
 OUT_CHUNK_10MS = round(OUT_CHUNK_S * 100)  # bot audio per websocket message
 # How far ahead of real time bot audio may be sent. The carrier plays what it has buffered
@@ -106,17 +112,35 @@ def media_router(runtime: SpeechRuntime) -> APIRouter:
 
 
 async def _read_start(websocket: WebSocket) -> dict[str, Any] | None:
-    while True:
-        raw = await websocket.receive_text()
+    """The ``start`` event's body, or None for anything else first (a binary frame,
+    text that is not a JSON object, another event, a closed socket): never raises."""
+    for _ in range(MAX_FRAMES_BEFORE_START):
+        message = await websocket.receive()
+        text = message.get("text")
+        if message["type"] != "websocket.receive" or not isinstance(text, str):
+            return None
         try:
-            msg = json.loads(raw)
-        except json.JSONDecodeError:
+            msg = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(msg, dict):
             return None
         if msg.get("event") == "start":
-            start = msg.get("start") or {}
+            start = msg.get("start")
             return start if isinstance(start, dict) else None
-        if msg.get("event") not in ("connected",):
+        if msg.get("event") != "connected":
             return None
+    return None
+
+
+def _stream_ids(start: dict[str, Any], path_sid: str) -> tuple[str, str] | None:
+    """(call id, stream id) if both are identifiers, else None."""
+    call_sid = start.get("callSid") or path_sid
+    stream_sid = start.get("streamSid")
+    for v in (call_sid, stream_sid):
+        if not isinstance(v, str) or not _SID.fullmatch(v):
+            return None
+    return call_sid, stream_sid
 
 
 _active_calls = 0
@@ -141,9 +165,10 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
     answered_at = time.monotonic()
     try:
         start = await asyncio.wait_for(_read_start(websocket), START_TIMEOUT_S)
-    except (TimeoutError, WebSocketDisconnect):
+    except (TimeoutError, WebSocketDisconnect, RuntimeError):
         start = None
-    if not start or not start.get("streamSid"):
+    ids = _stream_ids(start, call_sid) if start else None
+    if start is None or ids is None:
         await _close(websocket, 1008)
         return
     raw = start.get("customParameters")
@@ -158,11 +183,13 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
     ):
         await _close(websocket, 1008)
         return
-    info = CallInfo(
-        call_sid=str(start.get("callSid") or call_sid),
-        stream_sid=str(start["streamSid"]),
-        start=replace(stream, token=None),
-    )
+    info = CallInfo(call_sid=ids[0], stream_sid=ids[1], start=replace(stream, token=None))
+    if runtime.admit is not None:
+        refused = await asyncio.to_thread(runtime.admit, info)
+        if refused is not None:
+            logger.warning("media stream refused", call_sid=info.call_sid, reason=refused)
+            await _close(websocket, 1008)
+            return
     call: CallPipeline | None = None
     try:
         setup = runtime.brain_factory(info)

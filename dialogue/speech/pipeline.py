@@ -121,6 +121,9 @@ class SpeechRuntime:
     registry: ModelRegistry | None = None
     prompts: PromptRenderer | None = None
     media_token: str | None = None
+    # Decides whether a stream may run (after its token): None to admit, else the reason
+    # to refuse. Called once per stream on a worker thread, before anything is recorded.
+    admit: Callable[[CallInfo], str | None] | None = None
     record_calls: bool = True
     interim_results: bool = False
     recognizers: RecognizerPool = field(default_factory=RecognizerPool)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 02:56:17.882635
+Create Date: 2026-12-04 17:32:55.352051
 """
 
 from collections.abc import Sequence
@@ -362,6 +362,7 @@ def upgrade() -> None:
     sa.Column('end_reason', sa.String(length=200), nullable=True),
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('follow_up_id', sa.Integer(), nullable=True),
+    sa.Column('media_started_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempts_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_attempts_customer_id_customers'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['retry_of_id'], ['attempts.id'], name=op.f('fk_attempts_retry_of_id_attempts')),
