@@ -169,7 +169,15 @@ def login_csrf(secret: str, nonce: str) -> str:
 def check_login_csrf(secret: str, nonce: str | None, token: str | None) -> bool:
     if not nonce or not token:
         return False
-    return hmac.compare_digest(login_csrf(secret, nonce), token)
+    return same_secret(login_csrf(secret, nonce), token)
+
+
+def same_secret(sent: str, want: str) -> bool:
+    """Constant-time equality of a sent token and the expected one; any text may be sent
+    (``hmac.compare_digest`` refuses non-ASCII str, so both are compared as bytes)."""
+    return hmac.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), want.encode("utf-8", "surrogatepass")
+    )
 
 
 def _console(conn: Request | WebSocket) -> Console:
@@ -214,7 +222,7 @@ def require(*roles: str) -> Callable[[Request], Principal]:
             raise Forbidden(f"role {who.role!r} not allowed", where="role")
         if request.method not in SAFE_METHODS and not who.via_token:
             sent = request.headers.get(CSRF_HEADER, "")
-            if not hmac.compare_digest(sent, who.csrf_token):
+            if not same_secret(sent, who.csrf_token):
                 raise Forbidden("missing or bad CSRF token", where=CSRF_HEADER)
         return who
 

@@ -31,6 +31,7 @@ from handoff.auth import (
     login_csrf,
     principal_of,
     revoke_session,
+    same_secret,
     websocket_principal,
 )
 from handoff.i18n import TEXT, lang_of
@@ -147,7 +148,7 @@ def logout(request: Request, csrf_token: str = Form(default="")) -> Response:
     who = principal_of(request)
     if who is None:
         return RedirectResponse("/console/login", status_code=303)
-    if not secrets.compare_digest(csrf_token, who.csrf_token):
+    if not same_secret(csrf_token, who.csrf_token):
         return Response("CSRF check failed", status_code=403)
     token = request.cookies.get(console.settings.cookie_name, "")
     revoke_session(console.db, token)

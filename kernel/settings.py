@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kernel.zones import check_zone
 
 DEV_SECRET = "dev-only-secret-change-me"
+MIN_SECRET_LEN = 32
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,14 @@ class Settings(BaseSettings):
         description="URL the carrier reaches us at; empty means http://{host}:{port}",
     )
     secret_key: SecretStr = SecretStr(DEV_SECRET)
+    media_token: SecretStr | None = Field(
+        default=None,
+        description="The media stream token; empty means derived from the secret key",
+    )
+    allow_exposed_dev: bool = Field(
+        default=False,
+        description="Let dev mode listen beyond loopback or dial a real carrier (a warning)",
+    )
 
     default_region: str = Field(default="CN", min_length=2, max_length=2)
     default_timezone: str = "Asia/Shanghai"
@@ -71,8 +80,20 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_dev_secret_in_prod(self) -> Settings:
-        if self.env == "prod" and self.secret_key.get_secret_value() == DEV_SECRET:
+        if self.env != "prod":
+            return self
+        key = self.secret_key.get_secret_value()
+        if key == DEV_SECRET:
             raise ValueError("TAILCALL_SECRET_KEY must be set when TAILCALL_ENV=prod")
+        if len(key) < MIN_SECRET_LEN:
+            raise ValueError(f"TAILCALL_SECRET_KEY must be at least {MIN_SECRET_LEN} characters")
+        if self.media_token is not None:
+            token = self.media_token.get_secret_value()
+            if token == _derived_token(DEV_SECRET) or len(token) < MIN_SECRET_LEN:
+                raise ValueError(
+                    f"TAILCALL_MEDIA_TOKEN must be at least {MIN_SECRET_LEN} characters "
+                    "and not the dev token"
+                )
         return self
 
     @property
@@ -88,14 +109,18 @@ class Settings(BaseSettings):
     @property
     def media_stream_token(self) -> str:
         """The token the dialer puts in every call's stream parameters and the media
-        endpoint requires (derived from the secret key, so no extra setting)."""
-        digest = hmac.new(
-            self.secret_key.get_secret_value().encode(), b"tailcall media stream", hashlib.sha256
-        )
-        return digest.hexdigest()[:32]
+        endpoint requires: ``TAILCALL_MEDIA_TOKEN``, else derived from the secret key."""
+        if self.media_token is not None:
+            return self.media_token.get_secret_value()
+        return _derived_token(self.secret_key.get_secret_value())
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _derived_token(secret: str) -> str:
+    digest = hmac.new(secret.encode(), b"tailcall media stream", hashlib.sha256)
+    return digest.hexdigest()[:32]
 
 
 def load_settings() -> Settings:

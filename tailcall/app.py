@@ -31,6 +31,8 @@ from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.settings import Settings
+from tailcall import deployment
+from tailcall.api_docs import mount_api_docs
 from tailcall.json_guard import JsonGuard
 from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
 from tailcall.routes import route_policy
@@ -59,9 +61,10 @@ def create_app(
     (``dialer_settings``, default from the environment). ``prompt_tap`` and ``on_result``
     are a simulation's hooks.
     """
+    ds = dialer_settings or DialerSettings()
+    deployment.check(settings, ds)
     database = db or Database(settings)
     with_media = background if media is None else media
-    ds = dialer_settings or DialerSettings()
     console = build_console(settings, database, clock=clock)
 
     @asynccontextmanager
@@ -86,13 +89,16 @@ def create_app(
         version=__version__,
         description="Intelligent outbound calling with live human handoff",
         lifespan=lifespan,
+        docs_url=None,  # tailcall.api_docs: shipped assets, off in prod
+        redoc_url=None,
     )
+    if settings.env != "prod":
+        mount_api_docs(app)
     app.add_middleware(JsonGuard)
     app.state.settings = settings
     app.state.db = database
     app.state.handoff = console
-    if dialer_settings is not None:
-        app.state.dialer_settings = dialer_settings
+    app.state.dialer_settings = ds
 
     @app.exception_handler(TailcallError)
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:

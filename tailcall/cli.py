@@ -23,6 +23,7 @@ from dialogue.intent.cli import intent_app
 from dialogue.speech.cli import models_app, speech_app
 from handoff.cli import users_app
 from kernel.db import alembic_config, upgrade
+from kernel.errors import TailcallError
 from kernel.settings import load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
@@ -75,8 +76,13 @@ def serve(
     if port:
         settings.port = port
     upgrade(settings)
+    try:
+        app = create_app(settings, background=True)
+    except TailcallError as exc:  # an unsafe deployment (tailcall.deployment)
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
     uvicorn.run(
-        create_app(settings, background=True),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="info",

@@ -42,4 +42,21 @@ def test_production_refuses_the_dev_secret(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(ValidationError, match="TAILCALL_SECRET_KEY"):
         Settings()
     monkeypatch.setenv("TAILCALL_SECRET_KEY", "a-real-secret")
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        Settings()
+    monkeypatch.setenv("TAILCALL_SECRET_KEY", "a-real-secret-" + "x" * 18)
     assert Settings().env == "prod"
+
+
+def test_production_refuses_the_dev_media_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    dev_token = Settings(env="dev").media_stream_token
+    monkeypatch.setenv("TAILCALL_ENV", "prod")
+    monkeypatch.setenv("TAILCALL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("TAILCALL_MEDIA_TOKEN", dev_token)
+    with pytest.raises(ValidationError, match="TAILCALL_MEDIA_TOKEN"):
+        Settings()
+    monkeypatch.setenv("TAILCALL_MEDIA_TOKEN", "short")
+    with pytest.raises(ValidationError, match="TAILCALL_MEDIA_TOKEN"):
+        Settings()
+    monkeypatch.setenv("TAILCALL_MEDIA_TOKEN", "m" * 32)
+    assert Settings().media_stream_token == "m" * 32

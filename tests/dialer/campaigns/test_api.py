@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from dialer.campaigns.api import twilio_signature
-from dialer.campaigns.config import DEV_CARRIER_TOKEN
+from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.models import Attempt
 from kernel.db import Database
 from tailcall.app import create_app
@@ -73,11 +75,22 @@ def test_campaign_crud_lifecycle_and_callbacks(
     assert client.get("/api/campaigns/999").status_code == 404
 
 
-def test_signature_is_checked_in_prod(db: Database) -> None:
-    db.settings.env = "prod"
-    client = TestClient(create_app(db.settings, db))
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_signature_is_checked_in_dev_and_prod(db: Database, env: str) -> None:
+    token = DEV_CARRIER_TOKEN if env == "dev" else "c" * 32
+    db.settings.env = env  # type: ignore[assignment]
+    db.settings.secret_key = SecretStr("k" * 32)
+    ds = DialerSettings(carrier_auth_token=SecretStr(token), carrier_account_sid="AC" + "7" * 32)
+    client = TestClient(create_app(db.settings, db, dialer_settings=ds))
     form = {"CallSid": "CA1", "CallStatus": "ringing"}
     assert client.post("/carrier/status", data=form).status_code == 403
-    sig = twilio_signature(DEV_CARRIER_TOKEN, "http://127.0.0.1:8080/carrier/status", form)
+    forged = twilio_signature(DEV_CARRIER_TOKEN, "http://127.0.0.1:8080/carrier/status", form)
+    r = client.post("/carrier/status", data=form, headers={"X-Twilio-Signature": forged})
+    assert r.status_code == (204 if env == "dev" else 403)  # the simulator's public token
+    r = client.post(
+        "/carrier/status", data=form, headers={"X-Twilio-Signature": "é".encode("latin-1")}
+    )
+    assert r.status_code == 403
+    sig = twilio_signature(token, "http://127.0.0.1:8080/carrier/status", form)
     r = client.post("/carrier/status", data=form, headers={"X-Twilio-Signature": sig})
     assert r.status_code == 204
