@@ -106,7 +106,7 @@ def follow_ups(
     console = get_console(request.app)
     with console.db.read() as s:
         q = select(FollowUpTask).where(FollowUpTask.status == status)
-        if who.role == "agent" and status == "claimed":
+        if who.role == "agent" and status != "open":  # others' work is not an agent's
             q = q.where(FollowUpTask.claimed_by == who.user_id)
         rows = s.scalars(q.order_by(FollowUpTask.callback_at).limit(200)).all()
     return [

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from handoff.auth import create_api_token
+from handoff.logins import audit, unlock
 from handoff.models import ROLES, Agent, AgentSkill, ApiToken, User, UserSession
 from handoff.passwords import hash_password
 from kernel.db import Database, utcnow
@@ -66,8 +67,11 @@ def add(
 def passwd(
     username: str,
     password: str | None = typer.Option(None, envvar="TAILCALL_NEW_PASSWORD"),
+    keep_tokens: bool = typer.Option(
+        False, "--keep-tokens", help="Keep the user's API tokens (default: revoked)"
+    ),
 ) -> None:
-    """Set a new password; the user's sessions end."""
+    """Set a new password; the user's sessions end and API tokens are revoked."""
 
     try:
         hashed = hash_password(_password(password))
@@ -83,7 +87,28 @@ def passwd(
             raise typer.Exit(1)
         user.password_hash = hashed
         s.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    typer.echo(f"password changed for {username}")
+        revoked = 0
+        if not keep_tokens:
+            revoked = s.execute(
+                update(ApiToken)
+                .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                .values(revoked=True)
+            ).rowcount
+        detail = "tokens kept" if keep_tokens else f"{revoked} token(s) revoked"
+        audit(s, "password_changed", utcnow(), username, detail=detail)
+    typer.echo(f"password changed for {username}; {detail}")
+
+
+@users_app.command("unlock")
+def unlock_user(username: str) -> None:
+    """Lift a lockout after too many failed logins."""
+
+    db = _db()
+    assert isinstance(db, Database)
+    if not unlock(db, username, utcnow(), by="cli"):
+        typer.secho(f"username: no user {username!r}", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"unlocked {username}")
 
 
 @users_app.command("disable")

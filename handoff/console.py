@@ -25,7 +25,6 @@ from starlette.websockets import WebSocketDisconnect
 from handoff.audio import AudioOut
 from handoff.auth import (
     LOGIN_CSRF_COOKIE,
-    authenticate,
     check_login_csrf,
     create_session,
     login_csrf,
@@ -35,6 +34,7 @@ from handoff.auth import (
     websocket_principal,
 )
 from handoff.i18n import TEXT, lang_of
+from handoff.logins import attempt_login
 from handoff.state import get_console
 from kernel.bounds import MAX_INT64, RowId
 
@@ -89,7 +89,10 @@ def login_page(request: Request, error: str = "") -> Response:
     t = TEXT[lang]
     nonce = secrets.token_urlsafe(16)
     token = login_csrf(console.secret, nonce)
-    err = f'<p class="error" role="alert">{html.escape(t["login_failed"])}</p>' if error else ""
+    message = {"throttled": t["login_throttled"], "locked": t["login_locked"]}.get(
+        error, t["login_failed"]
+    )
+    err = f'<p class="error" role="alert">{html.escape(message)}</p>' if error else ""
     body = (
         f'<main class="login"><h1>{t["title"]}</h1>{_lang_bar(lang, "/console/login")}{err}'
         '<form method="post" action="/console/login">'
@@ -121,9 +124,12 @@ def login(
     console = get_console(request.app)
     if not check_login_csrf(console.secret, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return Response("CSRF check failed", status_code=403)
-    user = authenticate(console.db, username, password)
+    address = request.client.host if request.client else ""
+    result = attempt_login(console.db, username, password, address, console.clock.now())
+    user = result.user
     if user is None:
-        return RedirectResponse("/console/login?error=1", status_code=303)
+        why = "1" if result.refused == "failed" else str(result.refused)
+        return RedirectResponse(f"/console/login?error={why}", status_code=303)
     token = create_session(
         console.db, user.id, console.clock.now(), console.settings.session_lifetime_s
     )

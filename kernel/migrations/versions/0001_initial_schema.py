@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 17:32:55.352051
+Create Date: 2026-12-04 17:43:06.157407
 """
 
 from collections.abc import Sequence
@@ -119,6 +119,18 @@ def upgrade() -> None:
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaigns_status'), ['status'], unique=False)
 
+    op.create_table('console_audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('detail', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_console_audit_log'))
+    )
+    with op.batch_alter_table('console_audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_console_audit_log_at'), ['at'], unique=False)
+
     op.create_table('console_events',
     sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('at', kernel.db.UTCDateTime(timezone=True), nullable=False),
@@ -131,6 +143,12 @@ def upgrade() -> None:
     with op.batch_alter_table('console_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_console_events_user_id'), ['user_id'], unique=False)
 
+    op.create_table('console_login_throttle',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('last_failure_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_console_login_throttle'))
+    )
     op.create_table('console_users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -139,6 +157,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('disabled', sa.Boolean(), nullable=False),
     sa.Column('created_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_console_users')),
     sa.UniqueConstraint('username', name=op.f('uq_console_users_username'))
     )
@@ -646,10 +665,15 @@ def downgrade() -> None:
     op.drop_table('crm_inbound_events')
     op.drop_table('crm_endpoints')
     op.drop_table('console_users')
+    op.drop_table('console_login_throttle')
     with op.batch_alter_table('console_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_console_events_user_id'))
 
     op.drop_table('console_events')
+    with op.batch_alter_table('console_audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_console_audit_log_at'))
+
+    op.drop_table('console_audit_log')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaigns_status'))
 
