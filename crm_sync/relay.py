@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, and_, bindparam, exists, func, insert, literal, select, true, update
@@ -50,6 +50,7 @@ from crm_sync.backoff import Decision, Result, RetryPolicy, decide
 from crm_sync.connector_pool import ConnectorFactory, ConnectorPool, default_connector
 from crm_sync.connectors import Connector, EndpointInfo, OutboundEvent
 from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, OutboxEvent
+from crm_sync.retention import purge_outcome_events
 from crm_sync.service import mark_sent
 from crm_sync.settings import CrmSettings
 from kernel import claims as claim
@@ -59,6 +60,7 @@ from kernel.db import Database, UTCDateTime, bulk_insert, execute_many
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+PURGE_EVERY_S = 3600.0
 Batch = list[tuple[EndpointInfo, OutboundEvent]]
 
 _DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
@@ -119,6 +121,7 @@ class Relay:
         self._connectors = ConnectorPool(connector_factory or self._default_connector)
         self._pool: ThreadPoolExecutor | None = None
         self.totals = CycleStats()
+        self._purge_at = 0.0  # monotonic time of the next retention purge
 
     def _default_connector(self, ep: EndpointInfo) -> Connector:
         return default_connector(ep, self.clock, self.settings)
@@ -397,6 +400,13 @@ class Relay:
                 log.warning("endpoint disabled", extra={"endpoint_id": eid, "reason": reason})
             mark_sent(s, sorted(sent_leads), now)
 
+    def purge_expired(self) -> int:
+        """Delete outcome events past their retention (``crm_sync.retention``); hourly."""
+        self._purge_at = self.clock.monotonic() + PURGE_EVERY_S
+        keep = timedelta(days=self.settings.outcome_retention_days)
+        with self.db.session() as s:
+            return purge_outcome_events(s, self.clock.now(), keep)
+
     def remaining(self) -> int:
         """Work left for enabled endpoints: undispatched events and undelivered deliveries."""
         with self.db.read() as s:
@@ -446,6 +456,8 @@ class Relay:
                     inflight.add(asyncio.create_task(self._process(batch)))
                     continue
                 idle = not inflight and dispatched == 0
+                if idle and self.clock.monotonic() >= self._purge_at:
+                    await self._in_db(self.purge_expired)
                 if idle and exit_when_done and await self._in_db(self.remaining) == 0:
                     break
                 await self._wait(inflight, stopping, idle=True)

@@ -95,8 +95,8 @@ def record_outcome(
             session.flush()
             _enqueue(session, "lead.updated", lead, now)
         leads.append(lead)
-    if not drafts:
-        data = outcome.model_dump(mode="json")
+    if not drafts:  # no lead: the masked number only (crm_sync.retention deletes it later)
+        data = outcome.model_dump(mode="json", exclude={"phone_e164"})
         data["phone_masked"] = mask_phone(outcome.phone_e164)
         session.add(_event("call.outcome", None, None, data, now))
     session.flush()

@@ -47,6 +47,10 @@ class CrmSettings(BaseSettings):
     )
     permanent_max_tries: int = Field(default=3, ge=1, description="Tries for permanent 4xx")
 
+    outcome_retention_days: float = Field(
+        default=30.0, gt=0, description="Days the outbox keeps a call that made no lead"
+    )
+
     export_dir: Path | None = Field(
         default=None,
         description="Root of file-export endpoints' folders (inside the data dir); "
