@@ -27,6 +27,7 @@ from dialogue.speech.pipeline import CALL_RATE
 from dialogue.speech.records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
 from handoff.audio import CH_AGENT, CH_CUSTOMER
 from kernel.calls import StreamStart
+from kernel.privacy import mask_text
 
 if TYPE_CHECKING:
     from dialogue.speech.pipeline import CallInfo, CallPipeline, SpeechRuntime
@@ -221,6 +222,8 @@ class LiveCall:
         self.add_row({"speaker": "customer", "text": text, "confidence": round(confidence, 2)})
 
     def add_row(self, row: dict[str, Any]) -> None:
+        """A transcript line for the console: personal numbers masked (kernel.privacy)."""
+        row = {**row, "text": mask_text(str(row.get("text") or ""))}
         self.transcript.append(row)
         for listener in list(self.listeners):
             listener(self.call_sid, row)

@@ -1,6 +1,39 @@
-"""Masking of personal numbers for logs, reports, exports and agents' screens."""
+"""Masking of personal numbers for logs, reports, exports and agents' screens.
+
+``mask_phone`` masks one known phone number. ``mask_text`` masks every personal number in
+free text (a transcript line, a log message): runs of 7 or more digits, written as digits
+(ASCII or full width) or spelled out as words (Chinese 零一二三 and 幺/两, English zero,
+oh, one ...), with spaces, hyphens or dots between them. A run that passes the PRC
+resident ID checksum (GB 11643: 17 digits and a check digit or X) is masked as an ID, one
+that passes the Luhn check with 13-19 digits as a card number, anything else as a number;
+all keep only their last four digits. Shorter numbers (an amount, a time) and dates
+(2026-03-03) stay.
+"""
 
 from __future__ import annotations
+
+import re
+
+MIN_DIGITS = 7
+KEEP = 4
+
+_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_CHARS = {
+    **{c: str(i) for i, c in enumerate("0123456789")},
+    **{c: str(i) for i, c in enumerate("０１２３４５６７８９")},
+    **{c: str(i) for i, c in enumerate("零一二三四五六七八九")},
+    "〇": "0", "○": "0", "幺": "1", "两": "2",
+}  # fmt: skip
+_DIGIT = "(?:[0-9０-９〇○零一二三四五六七八九幺两]|(?:" + "|".join(_WORDS) + r")\b)"
+_SEP = r"[ \t\-.·]*"
+_RUN = re.compile(rf"(?<![A-Za-z]){_DIGIT}(?:{_SEP}{_DIGIT})*(?:{_SEP}[Xx](?![A-Za-z]))?", re.I)
+_TOKEN = re.compile(rf"{_DIGIT}|[Xx]", re.I)
+_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}")  # a date, not a number to hide
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
 
 
 def mask_phone(phone: str | None) -> str:
@@ -12,3 +45,61 @@ def mask_phone(phone: str | None) -> str:
         return "*" * len(phone)
     head = min(6, len(phone) - 4 - 2)
     return phone[:head] + "*" * (len(phone) - head - 4) + phone[-4:]
+
+
+def prc_id_valid(number: str) -> bool:
+    """The GB 11643 check digit of an 18-character PRC resident ID."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check of a card number (digits only)."""
+    if not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def kind_of(number: str) -> str:
+    """``id``, ``card`` or ``number`` for a run of digits (an ID may end in X)."""
+    if prc_id_valid(number):
+        return "id"
+    if 13 <= len(number) <= 19 and luhn_valid(number):
+        return "card"
+    return "number"
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every personal number masked (see the module doc)."""
+    if not text:
+        return text
+    return _RUN.sub(_mask_run, text)
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    span = match.group(0)
+    if _DATE.fullmatch(span.strip()):
+        return span
+    number = "".join(_digit(t) for t in _TOKEN.findall(span))
+    digits = number.rstrip("Xx")
+    if len(digits) < MIN_DIGITS:
+        return span
+    kind = kind_of(number)
+    masked = "*" * (len(number) - KEEP) + number[-KEEP:]
+    tail = " " if span[-1:].isspace() else ""
+    return (masked if kind == "number" else f"[{kind} {masked}]") + tail
+
+
+def _digit(token: str) -> str:
+    low = token.lower()
+    if low == "x":
+        return "X"
+    return _WORDS.get(low) or _CHARS[token]

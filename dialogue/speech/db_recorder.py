@@ -13,7 +13,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from loguru import logger
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +23,7 @@ from dialogue.speech.models import CallSummaryRow, CallTranscriptRow, CallTurnMe
 from dialogue.speech.records import CallSummary, TranscriptRow, TurnMetrics
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database, is_sqlite
+from kernel.privacy import mask_text
 
 
 @dataclass
@@ -65,7 +66,8 @@ class DbCallRecorder:
         self._put(("bind", call_id, attempt_id))
 
     def transcript(self, call_id: str, row: TranscriptRow) -> None:
-        self._put(("row", call_id, row))
+        # stored with personal numbers masked (a card or ID number read out, a phone)
+        self._put(("row", call_id, replace(row, text=mask_text(row.text))))
 
     def turn(self, call_id: str, metrics: TurnMetrics) -> None:
         self._put(("turn", call_id, metrics))

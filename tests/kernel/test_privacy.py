@@ -1,4 +1,9 @@
-from kernel.privacy import mask_phone
+import pytest
+
+from kernel.privacy import kind_of, luhn_valid, mask_phone, mask_text, prc_id_valid
+
+ID = "11010519491231002X"  # a valid GB 11643 check digit
+CARD = "4111111111111111"  # Luhn-valid
 
 
 def test_mask_keeps_prefix_and_last_four() -> None:
@@ -10,3 +15,37 @@ def test_mask_keeps_prefix_and_last_four() -> None:
 def test_short_or_missing_numbers_are_hidden_whole() -> None:
     assert mask_phone("12345") == "*****"
     assert mask_phone(None) == ""
+
+
+def test_checksums() -> None:
+    assert prc_id_valid(ID) and not prc_id_valid(ID[:-1] + "3")
+    assert luhn_valid(CARD) and not luhn_valid("4111111111111112")
+    assert kind_of(ID) == "id" and kind_of(CARD) == "card" and kind_of("13812345678") == "number"
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden", "shown"),
+    [
+        ("我的手机是13812345678", "1381234", "5678"),
+        ("call me on 138-1234-5678 please", "1381234", "5678"),
+        ("号码 １３８１２３４５６７８", "１３８", "5678"),
+        ("幺三八 幺二三四 五六七八", "幺三八", "5678"),
+        ("one three eight one two three four five six seven eight", "one three eight", "5678"),
+        (f"身份证 {ID} 谢谢", ID[:14], "002X"),
+        (f"card {CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:]}", "4111 1111", "1111"),
+        ("一一零一零五一九四九一二三一零零二X", "一一零一零五", "002X"),
+    ],
+)
+def test_numbers_in_text_are_masked_spelled_or_not(text: str, hidden: str, shown: str) -> None:
+    out = mask_text(text)
+    assert hidden not in out and shown in out, out
+
+
+def test_ids_and_cards_are_named() -> None:
+    assert f"[id {'*' * 14}002X]" in mask_text(f"ID {ID}")
+    assert "[card ************1111]" in mask_text(f"card {CARD}")
+
+
+def test_short_numbers_and_words_stay() -> None:
+    for text in ("积分 12000 分", "three o'clock", "下午三点", "someone tonight", "2026-03-03"):
+        assert mask_text(text) == text
