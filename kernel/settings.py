@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,7 @@ from kernel.zones import check_zone
 
 DEV_SECRET = "dev-only-secret-change-me"
 MIN_SECRET_LEN = 32
+PRIVATE_UMASK = 0o077  # files 0600, folders 0700
 
 
 class Settings(BaseSettings):
@@ -115,7 +117,11 @@ class Settings(BaseSettings):
         return _derived_token(self.secret_key.get_secret_value())
 
     def ensure_dirs(self) -> None:
+        """The data directory, its owner's only (0700); files this process creates from now
+        on are 0600 and folders 0700 (the umask), whoever creates them."""
+        os.umask(PRIVATE_UMASK)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
 
 
 def _derived_token(secret: str) -> str:

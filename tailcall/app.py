@@ -63,6 +63,7 @@ def create_app(
     """
     ds = dialer_settings or DialerSettings()
     deployment.check(settings, ds)
+    settings.ensure_dirs()  # 0700, and what this process creates 0600
     database = db or Database(settings)
     with_media = background if media is None else media
     console = build_console(settings, database, clock=clock)

@@ -9,6 +9,7 @@ list import would otherwise pay.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import typer
@@ -24,7 +25,8 @@ from dialogue.speech.cli import models_app, speech_app
 from handoff.cli import users_app
 from kernel.db import alembic_config, upgrade
 from kernel.errors import TailcallError
-from kernel.settings import load_settings
+from kernel.logs import configure_logging
+from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
 
@@ -43,6 +45,18 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@app.callback()
+def _process() -> None:
+    """On-premise intelligent outbound calling with live human handoff."""
+    # Every file a command creates is its owner's only (the database, reports,
+    # recordings, exports); the log keeps no customer data (kernel.logs).
+    os.umask(PRIVATE_UMASK)
+    level = os.environ.get("TAILCALL_LOG_LEVEL", "INFO").upper()
+    configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO")
+
+
 app.add_typer(db_app, name="db")
 
 

@@ -25,7 +25,6 @@ import importlib
 import multiprocessing
 import signal
 import socket
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -33,11 +32,11 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from loguru import logger
 
 from dialogue.speech.media import active_calls, media_router
 from dialogue.speech.pipeline import SpeechRuntime
 from kernel.errors import InvalidInput
+from kernel.logs import configure_logging
 
 RuntimeFactory = Callable[[], SpeechRuntime]
 
@@ -109,8 +108,7 @@ def run_worker(
     array, -1 for a worker not serving) balances calls between workers."""
 
     # pipecat logs at DEBUG for every frame it is unsure about: per call, that costs CPU.
-    logger.remove()
-    logger.add(sys.stderr, level="WARNING")
+    configure_logging("WARNING")
     runtime = resolve_factory(factory_spec)()
     # Warm up before accepting, so no call lands on a cold process.
     asyncio.run(runtime.warm_up(languages))

@@ -114,6 +114,10 @@ class _Job:
     voice: str
     rate: int
     future: Future[Rendered]
+    scratch: Path | None  # where espeak writes this render (None: the system temp dir)
+
+
+SCRATCH = ".scratch"  # under the render cache (in the data dir): espeak's output files
 
 
 class Pyttsx3Renderer:
@@ -141,19 +145,25 @@ class Pyttsx3Renderer:
                 cls._instance = cls()
             return cls._instance
 
-    def submit(self, text: str, voice: str, rate: int, *, urgent: bool = True) -> Future[Rendered]:
+    def submit(
+        self, text: str, voice: str, rate: int, *, urgent: bool = True, scratch: Path | None = None
+    ) -> Future[Rendered]:
+        """Render on the engine's thread. ``scratch``: the folder espeak writes the WAV to
+        (a private file, removed once read; callers pass one inside the data dir)."""
         fut: Future[Rendered] = Future()
-        self._jobs.put((0 if urgent else 1, next(self._order), _Job(text, voice, rate, fut)))
+        job = _Job(text, voice, rate, fut, scratch)
+        self._jobs.put((0 if urgent else 1, next(self._order), job))
         return fut
 
-    async def render(self, text: str, voice: str, rate: int, *, urgent: bool = True) -> Rendered:
-        return await asyncio.wrap_future(self.submit(text, voice, rate, urgent=urgent))
+    async def render(
+        self, text: str, voice: str, rate: int, *, urgent: bool = True, scratch: Path | None = None
+    ) -> Rendered:
+        fut = self.submit(text, voice, rate, urgent=urgent, scratch=scratch)
+        return await asyncio.wrap_future(fut)
 
     def _run(self) -> None:
 
         engine: Any = None
-        tmpdir = Path(tempfile.mkdtemp(prefix="tailcall-tts-"))
-        out = tmpdir / "out.wav"
         while True:
             _prio, _n, job = self._jobs.get()
             if job is None:
@@ -166,29 +176,38 @@ class Pyttsx3Renderer:
                 t0 = time.perf_counter()
                 engine.setProperty("voice", job.voice)
                 engine.setProperty("rate", job.rate)
-                out.unlink(missing_ok=True)
-                # pyttsx3's espeak driver prints "Audio saved to ..." on every render.
-                audio = None
-                for _attempt in range(3):
-                    with contextlib.redirect_stdout(io.StringIO()):
-                        engine.save_to_file(job.text, str(out))
-                        engine.runAndWait()
-                    # Seen under heavy load: runAndWait returned before the file existed.
-                    for _ in range(50):
-                        if out.exists() and out.stat().st_size > 44:
-                            break
-                        time.sleep(0.01)
-                    if out.exists():
-                        audio = _read_wav(out.read_bytes())
-                        break
-                if audio is None:
-                    raise TtsUnavailable("espeak-ng wrote no audio")
+                audio = _render_once(engine, job)
                 self.renders += 1
                 self.render_s += time.perf_counter() - t0
                 job.future.set_result(audio)
             except Exception as exc:
                 job.future.set_exception(exc)
-        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _render_once(engine: Any, job: _Job) -> Rendered:
+    """One render into a private scratch file (0600, made by mkstemp), removed at once: the
+    rendered prompt (a customer's name, their points) is never left on disk."""
+    if job.scratch is not None:
+        job.scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, name = tempfile.mkstemp(prefix="render-", suffix=".wav", dir=job.scratch)
+    os.close(fd)
+    out = Path(name)
+    try:
+        for _attempt in range(3):
+            # pyttsx3's espeak driver prints "Audio saved to ..." on every render.
+            with contextlib.redirect_stdout(io.StringIO()):
+                engine.save_to_file(job.text, str(out))
+                engine.runAndWait()
+            # Seen under heavy load: runAndWait returned before the file was written.
+            for _ in range(50):
+                if out.stat().st_size > 44:
+                    break
+                time.sleep(0.01)
+            if out.stat().st_size > 44:
+                return _read_wav(out.read_bytes())
+        raise TtsUnavailable("espeak-ng wrote no audio")
+    finally:
+        out.unlink(missing_ok=True)
 
 
 def _resample(pcm: bytes, src: int, dst: int) -> bytes:
@@ -258,7 +277,9 @@ class PromptRenderer:
             self._remember(text, voice, rate, cached)
             return cached
         self.misses += 1
-        audio = await self.renderer.render(text, voice, rate, urgent=urgent)
+        audio = await self.renderer.render(
+            text, voice, rate, urgent=urgent, scratch=self.cache.root / SCRATCH
+        )
         await asyncio.to_thread(self.cache.put, voice, rate, text, audio)
         self._remember(text, voice, rate, audio)
         return audio

@@ -58,9 +58,12 @@ class SlowRenderer(Pyttsx3Renderer):
     def __init__(self, delay_s: float) -> None:  # no thread of its own
         self.delay_s = delay_s
 
-    async def render(self, text: str, voice: str, rate: int, *, urgent: bool = True) -> Rendered:
+    async def render(
+        self, text: str, voice: str, rate: int, *, urgent: bool = True, scratch: Path | None = None
+    ) -> Rendered:
         await asyncio.sleep(self.delay_s)
-        return await Pyttsx3Renderer.shared().render(text, voice, rate, urgent=urgent)
+        shared = Pyttsx3Renderer.shared()
+        return await shared.render(text, voice, rate, urgent=urgent, scratch=scratch)
 
 
 async def test_a_slow_render_keeps_its_prompt(tmp_path: Path) -> None:
@@ -77,3 +80,34 @@ async def test_a_slow_render_keeps_its_prompt(tmp_path: Path) -> None:
     audio = [f for f in down if isinstance(f, TTSAudioRawFrame)]
     assert sum(len(f.audio) for f in audio) / 16000 > 0.4
     assert not [f for f in up if isinstance(f, ErrorFrame)] and not errors
+
+
+async def test_the_render_scratch_is_private_and_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """espeak writes each render to a 0600 file in the data dir, deleted once read; nothing
+    is left in the system temp dir (the last prompt, a customer's name, used to stay)."""
+    import os
+    import tempfile
+
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    cache = RenderCache(tmp_path / "var" / "tts-cache")
+    seen_modes: list[int] = []
+    real_mkstemp = tempfile.mkstemp
+
+    def spy(*a: object, **kw: object) -> tuple[int, str]:
+        fd, name = real_mkstemp(*a, **kw)  # type: ignore[call-overload]
+        if Path(name).name.startswith("render-"):
+            seen_modes.append(os.stat(name).st_mode & 0o777)
+            assert Path(name).parent == cache.root / ".scratch"
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    prompts = PromptRenderer(RenderCache(cache.root))
+    audio = await prompts.get("김민수님 안녕하세요", "ko", 170)
+    assert audio.duration_s > 0.3
+    assert seen_modes == [0o600]
+    assert list((cache.root / ".scratch").iterdir()) == []
+    assert list(system_tmp.iterdir()) == []

@@ -1,0 +1,53 @@
+"""The process's log: the configured level, no local variables in tracebacks, no customer data.
+
+Loguru's stock handler logs everything at DEBUG and prints each frame's local variables in
+a traceback (stream parameters, customer variables). ``configure_logging`` replaces it
+with one sink at the configured level, tracebacks without locals, and ``privacy_filter``:
+below WARNING, nothing from the speech framework (pipecat logs every rendered prompt and
+every transcription at DEBUG: names, points, whatever the customer said); every message
+and extra value with personal numbers masked (``kernel.privacy.mask_text``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from kernel.privacy import mask_text
+
+if TYPE_CHECKING:
+    from loguru import Record
+
+CALL_CONTENT_MODULES = ("pipecat",)  # their DEBUG/INFO records carry what was said
+WARNING_NO = 30
+FORMAT = (
+    "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message} {extra}"
+)
+
+
+def privacy_filter(record: Record) -> bool:
+    """Drop call content; mask personal numbers in what is kept."""
+    name = record["name"] or ""
+    if record["level"].no < WARNING_NO and name.startswith(CALL_CONTENT_MODULES):
+        return False
+    record["message"] = mask_text(record["message"])
+    extra = record["extra"]
+    for key, value in extra.items():
+        if isinstance(value, str):
+            extra[key] = mask_text(value)
+    return True
+
+
+def configure_logging(level: str = "INFO", sink: Any = None) -> int:
+    """Replace every loguru handler by one ``sink`` (stderr) at ``level``; its handler id."""
+    logger.remove()
+    return logger.add(
+        sink if sink is not None else sys.stderr,
+        level=level,
+        filter=privacy_filter,
+        format=FORMAT,
+        backtrace=False,
+        diagnose=False,
+    )
