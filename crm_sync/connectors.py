@@ -54,6 +54,16 @@ class Connector(Protocol):
     async def aclose(self) -> None: ...
 
 
+def with_phone(payload: dict[str, Any], phone: str | None) -> dict[str, Any]:
+    """A lead event as delivered: the lead's number is not stored in the outbox, it is
+    added here, in memory, from the lead (``public_payload`` drops it again unless the
+    endpoint may see it)."""
+    data = payload.get("data")
+    if phone is None or not isinstance(data, dict):
+        return payload
+    return {**payload, "data": {**data, "phone_e164": phone}}
+
+
 def public_payload(payload: dict[str, Any], include_phone: bool) -> dict[str, Any]:
     """The event as an endpoint may see it: the full phone number only when allowed."""
     if include_phone:

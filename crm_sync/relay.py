@@ -48,8 +48,8 @@ from sqlalchemy.orm import Session
 
 from crm_sync.backoff import Decision, Result, RetryPolicy, decide
 from crm_sync.connector_pool import ConnectorFactory, ConnectorPool, default_connector
-from crm_sync.connectors import Connector, EndpointInfo, OutboundEvent
-from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, OutboxEvent
+from crm_sync.connectors import Connector, EndpointInfo, OutboundEvent, with_phone
+from crm_sync.models import DeadLetter, Delivery, DeliveryAttempt, Endpoint, Lead, OutboxEvent
 from crm_sync.retention import purge_outcome_events
 from crm_sync.service import mark_sent
 from crm_sync.settings import CrmSettings
@@ -285,8 +285,10 @@ class Relay:
                 OutboxEvent.lead_id,
                 OutboxEvent.lead_version,
                 OutboxEvent.payload,
+                Lead.phone_e164,
             )
             .join(OutboxEvent, OutboxEvent.id == Delivery.outbox_id)
+            .outerjoin(Lead, Lead.id == OutboxEvent.lead_id)
             .where(Delivery.id.in_(list(ids)))
             .order_by(Delivery.id)
         )
@@ -304,7 +306,7 @@ class Relay:
                     event_type=r.event_type,
                     lead_id=r.lead_id,
                     lead_version=r.lead_version,
-                    payload=r.payload,
+                    payload=with_phone(r.payload, r.phone_e164),
                     attempt_no=r.attempts + 1,
                     lease_until=until,
                 ),

@@ -126,7 +126,8 @@ def _lead_values(o: CallOutcome, d: LeadDraft) -> dict[str, Any]:
 
 
 def lead_payload(lead: Lead) -> dict[str, Any]:
-    """The lead as sent to connectors (``phone_e164`` is dropped per endpoint unless allowed)."""
+    """The lead as stored in the outbox: the masked number only; the relay adds the full
+    one from the lead at delivery, for endpoints allowed to see it (``with_phone``)."""
 
     def iso(v: datetime | None) -> str | None:
         return v.isoformat() if v is not None else None
@@ -142,7 +143,6 @@ def lead_payload(lead: Lead) -> dict[str, Any]:
         "script_id": lead.script_id,
         "route": lead.route,
         "branch": lead.branch,
-        "phone_e164": lead.phone_e164,
         "phone_masked": mask_phone(lead.phone_e164),
         "kind": lead.kind,
         "grade": lead.grade,

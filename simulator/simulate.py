@@ -91,6 +91,7 @@ class SimulationConfig:
     word_error_rate: float = 0.1
     model_path: Path | None = None
     database_url: str | None = None  # None: SQLite in a fresh temporary directory
+    data_dir: Path | None = None  # None: a fresh temporary directory, removed at the end
     time_factor: float = 20.0  # the carrier's clock runs this much faster than real time
     lines: int = 80
     calls_per_second: float = 30.0
@@ -169,11 +170,12 @@ async def run_simulation(
     started = time.perf_counter()
     chosen = _select_personas(cfg.personas)
     model: ScoringModel | None = read_model(cfg.model_path) if cfg.model_path else None
-    tmp = Path(tempfile.mkdtemp(prefix="tailcall-sim-"))
+    tmp = cfg.data_dir or Path(tempfile.mkdtemp(prefix="tailcall-sim-"))
     try:
         return await _run(cfg, host, chosen, model, tmp, started, progress)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if cfg.data_dir is None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def _run(
@@ -197,6 +199,7 @@ async def _run(
         summary = await asyncio.to_thread(
             import_call_list, db, csv_path, name="simulation", reports_root=tmp / "reports"
         )
+        csv_path.unlink()  # imported: the customers are in the database now
         assigned = assign_personas([c.customer_id for c in people], chosen, cfg.seed)
         with db.read() as s:
             phones = dict(
