@@ -89,7 +89,7 @@ def passwd(
         s.execute(delete(UserSession).where(UserSession.user_id == user.id))
         revoked = 0
         if not keep_tokens:
-            revoked = s.execute(
+            revoked = s.execute(  # type: ignore[attr-defined]
                 update(ApiToken)
                 .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
                 .values(revoked=True)

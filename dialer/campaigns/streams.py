@@ -30,7 +30,7 @@ def claim_media_stream(
     """Claim the attempt for this stream: None when admitted, else why it is refused."""
     try:
         with session.begin_nested():
-            claimed = session.execute(
+            claimed = session.execute(  # type: ignore[attr-defined]
                 update(Attempt)
                 .where(
                     Attempt.id == attempt_id,

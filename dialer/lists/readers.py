@@ -161,12 +161,12 @@ def _decoded_lines(raw: IO[bytes], encoding: str) -> Iterator[str]:
         while True:
             number += 1
             try:
-                line = next(lines)
+                text = next(lines)
             except StopIteration:
                 return
             except UnicodeError as exc:  # the line is approximate: decoding runs ahead
                 raise _BadBytes(number) from exc
-            yield line
+            yield text
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     for number, line in enumerate(raw, start=1):
         try:

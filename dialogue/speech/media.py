@@ -137,9 +137,10 @@ def _stream_ids(start: dict[str, Any], path_sid: str) -> tuple[str, str] | None:
     """(call id, stream id) if both are identifiers, else None."""
     call_sid = start.get("callSid") or path_sid
     stream_sid = start.get("streamSid")
-    for v in (call_sid, stream_sid):
-        if not isinstance(v, str) or not _SID.fullmatch(v):
-            return None
+    if not isinstance(call_sid, str) or not isinstance(stream_sid, str):
+        return None
+    if not (_SID.fullmatch(call_sid) and _SID.fullmatch(stream_sid)):
+        return None
     return call_sid, stream_sid
 
 
