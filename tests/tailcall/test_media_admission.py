@@ -112,31 +112,21 @@ def _nothing_recorded(db: Database, aid: int) -> None:
         assert a is not None and a.disposition is None
 
 
-def test_a_stream_naming_an_ended_attempt_is_refused_and_records_nothing(
-    app: FastAPI, settings: Settings, db: Database
+@pytest.mark.parametrize(
+    ("state", "call_sid"),
+    [
+        ({"status": "ended", "carrier_sid": "CA-1", "outcome": "answered"}, "CA-1"),  # ended
+        ({"carrier_sid": "CA-1", "media_started_at": NOW}, "CA-1"),  # a second stream
+        ({"carrier_sid": "CA-real"}, "CA-forged"),  # another call's attempt
+    ],
+)
+def test_a_stream_not_for_a_live_unclaimed_attempt_is_refused_and_records_nothing(
+    app: FastAPI, settings: Settings, db: Database, state: dict[str, Any], call_sid: str
 ) -> None:
     aid = _attempt(db)
-    _set(db, aid, status="ended", carrier_sid="CA-1", outcome="answered")
-    assert _closed_with(app, _start(settings, aid)) == 1008
-    _nothing_recorded(db, aid)
-
-
-def test_a_second_stream_with_the_same_call_id_is_refused(
-    app: FastAPI, settings: Settings, db: Database
-) -> None:
-    aid = _attempt(db)
-    _set(db, aid, carrier_sid="CA-1", media_started_at=NOW)  # the first stream's claim
-    assert _closed_with(app, _start(settings, aid)) == 1008
-    _nothing_recorded(db, aid)
-
-
-def test_a_stream_for_another_calls_attempt_or_none_is_refused(
-    app: FastAPI, settings: Settings, db: Database
-) -> None:
-    aid = _attempt(db)
-    _set(db, aid, carrier_sid="CA-real")
-    assert _closed_with(app, _start(settings, aid, "CA-forged")) == 1008
-    assert _closed_with(app, _start(settings, None)) == 1008
+    _set(db, aid, **state)
+    assert _closed_with(app, _start(settings, aid, call_sid)) == 1008
+    assert _closed_with(app, _start(settings, None)) == 1008  # naming no attempt
     _nothing_recorded(db, aid)
 
 
