@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from handoff.cli import users_app
 from handoff.logins import attempt_login, unlock
-from handoff.models import AuditEntry, FollowUpTask, User
+from handoff.models import AuditEntry, FollowUpTask, LoginThrottle, User
 from handoff.throttle import USER_POLICY, judge
 from kernel.clock import VirtualClock
 from kernel.db import Database
@@ -83,11 +83,15 @@ def test_a_user_is_locked_after_ten_failures_until_an_admin_unlocks(handoff_db: 
 
 def test_one_address_guessing_many_users_is_slowed(handoff_db: Database) -> None:
     clock = VirtualClock(T0)
+    with handoff_db.session() as s:  # 18 users guessed from this address already
+        s.add(LoginThrottle(key="addr:10.9.9.9", failures=18, last_failure_at=T0))
     outcomes = [
         attempt_login(handoff_db, f"user{i}", WRONG, "10.9.9.9", clock.now()).refused
-        for i in range(30)
+        for i in range(4)
     ]
-    assert outcomes[:20] == ["failed"] * 20 and outcomes[20:] == ["throttled"] * 10
+    assert outcomes == ["failed", "failed", "throttled", "throttled"]
+    clock.advance(1)  # the address's backoff (1 s after its 20th failure) has passed
+    assert attempt_login(handoff_db, "user9", WRONG, "10.9.9.9", clock.now()).refused == "failed"
     add_user(handoff_db, "bob")  # another address is not slowed by it
     assert attempt_login(handoff_db, "bob", PASSWORD, "10.1.1.1", clock.now()).user is not None
 
