@@ -37,7 +37,7 @@ async def test_a_real_calls_log_has_no_prompt_or_customer_variable(harness: Harn
             "customer": json.dumps({"name": NAME, "points": POINTS}),
         }
         async with harness.call("CA-log", **params) as call:
-            await call.silence(1.5)
+            await call.wait_bot_quiet()  # the greeting and the points, said
             assert call.bot_audio
         for _ in range(50):
             if "CA-log" in harness.recorder.summaries:
