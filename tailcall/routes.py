@@ -11,6 +11,7 @@ from dialer.campaigns.api import router as campaigns_router
 from dialer.lists.api import router as lists_router
 from handoff.api import router as console_api_router
 from handoff.console import router as console_router
+from handoff.web.shell import router as workspace_shell_router
 
 OPERATORS = ("supervisor", "admin")
 ADMINS = ("admin",)
@@ -43,5 +44,11 @@ def route_policy() -> list[Policy]:
             OWN_CHECK,
             "console: pages and websockets check the session (and Origin); "
             "the login page and static files are open",
+        ),
+        (
+            workspace_shell_router,
+            OWN_CHECK,
+            "workspace pages: the browser session (else 303 to the login), a role per page, "
+            "CSRF on writes; its static files are open",
         ),
     ]

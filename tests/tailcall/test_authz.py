@@ -84,6 +84,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console/login"): OPEN,
     ("POST", "/console/login"): OPEN,  # login CSRF, then the password
     ("GET", "/console/static/{name}"): OPEN,
+    # the workspace (handoff.web): pages check the session, a role per page
+    ("GET", "/console/home"): PAGE,
+    ("GET", "/console/assets/{name:path}"): OPEN,
 }
 # websockets: the console's check the session and Origin (tests/handoff/test_auth.py);
 # the carrier's media stream checks its optional stream token (tests/dialogue/test_media.py)
@@ -102,7 +105,11 @@ FILL = {
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
 }
-SESSION_PAGES = {"/console": 403, "/console/board": 200}  # for a supervisor's session
+SESSION_PAGES = {
+    "/console": 403,
+    "/console/board": 200,
+    "/console/home": 200,
+}  # for a supervisor's session
 
 
 @dataclass
