@@ -160,6 +160,24 @@ def record_disposition(session: Session, attempt_id: int, disposition: str) -> N
     a.disposition = disposition[:64]
 
 
+def record_call_facts(
+    session: Session,
+    attempt_id: int,
+    grade: str | None,
+    handoff_result: str | None,
+    opted_out: bool,
+) -> None:
+    """The scorer's grade at the end of the call, how a request for an agent ended and
+    whether the customer opted out: what a campaign's funnel and its script race count
+    per attempt and variant."""
+    a = session.get(Attempt, attempt_id)
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    a.grade = grade
+    a.handoff_result = handoff_result
+    a.opted_out = opted_out
+
+
 def resolve_review(
     session: Session,
     attempt_id: int,
