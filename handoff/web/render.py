@@ -66,6 +66,7 @@ class Ui:
         self.menu = menu(who.role, active)
         self.path = request.url.path
         self.csrf = who.csrf_token
+        self.error = request.query_params.get("error", "")[:300]  # a refused action's message
         self.csrf_header = json.dumps({CSRF_HEADER: who.csrf_token})
 
     def other_lang(self) -> tuple[str, str]:

@@ -87,6 +87,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     # the workspace (handoff.web): pages check the session, a role per page
     ("GET", "/console/home"): PAGE,
     ("GET", "/console/assets/{name:path}"): OPEN,
+    ("GET", "/console/campaigns"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/live"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/charts"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/race"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/spec.yaml"): PAGE,
+    ("POST", "/console/campaigns/{campaign_id}/{action}"): PAGE,
+    ("POST", "/console/campaigns/{campaign_id}/variants/{name}/stop"): PAGE,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/live"): OPS,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/race"): OPS,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/charts"): OPS,
 }
 # websockets: the console's check the session and Origin (tests/handoff/test_auth.py);
 # the carrier's media stream checks its optional stream token (tests/dialogue/test_media.py)
@@ -104,6 +115,7 @@ FILL = {
     "task_id": "1",
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
+    "action": "pause",
 }
 SESSION_PAGES = {
     "/console": 403,

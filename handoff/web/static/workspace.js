@@ -2,7 +2,8 @@
 // - charts: an element with data-chart="ID" is drawn by ECharts from the JSON in
 //   <script type="application/json" id="ID">; after an htmx swap the chart is updated in
 //   place (setOption), so a polled partial animates instead of flickering.
-// - bars: an element with data-pct="0..100" gets that width (no inline style in HTML).
+// - bars: an element with data-pct="0..100" gets that width, data-left that left offset
+//   (no inline style in HTML).
 // - confirmations: hx-confirm and data-confirm (plain forms) open the page's <dialog>.
 (function () {
   "use strict";
@@ -23,6 +24,10 @@
     root.querySelectorAll("[data-pct]").forEach(function (el) {
       var v = Math.max(0, Math.min(100, parseFloat(el.getAttribute("data-pct")) || 0));
       el.style.width = v + "%";
+    });
+    root.querySelectorAll("[data-left]").forEach(function (el) {
+      var v = Math.max(0, Math.min(100, parseFloat(el.getAttribute("data-left")) || 0));
+      el.style.left = v + "%";
     });
   }
 
