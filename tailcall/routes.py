@@ -13,7 +13,9 @@ from handoff.api import router as console_api_router
 from handoff.console import router as console_router
 from handoff.web.campaigns import api_router as workspace_campaigns_api
 from handoff.web.campaigns import router as workspace_campaigns_router
+from handoff.web.lists import router as workspace_lists_router
 from handoff.web.shell import router as workspace_shell_router
+from handoff.web.suppressions import router as workspace_suppressions_router
 
 OPERATORS = ("supervisor", "admin")
 ADMINS = ("admin",)
@@ -55,4 +57,6 @@ def route_policy() -> list[Policy]:
             "CSRF on writes; its static files are open",
         ),
         (workspace_campaigns_router, OWN_CHECK, "workspace: campaign pages (as above)"),
+        (workspace_lists_router, OWN_CHECK, "workspace: call-list pages (as above)"),
+        (workspace_suppressions_router, OWN_CHECK, "workspace: suppression pages (as above)"),
     ]

@@ -4,11 +4,12 @@ members of a list with their numbers masked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dialer.lists.models import CallList, Customer, ListMember
+from dialer.lists.models import CallList, Customer, ListMember, Suppression
 from kernel.privacy import mask_phone
 
 
@@ -69,3 +70,36 @@ def list_members(session: Session, list_id: int, offset: int, limit: int) -> lis
         )
         for line, c in session.execute(q)
     ]
+
+
+@dataclass(frozen=True)
+class SuppressionView:
+    id: int
+    kind: str
+    phone: str  # masked
+    external_id: str | None
+    reason: str | None
+    source: str
+    created_at: datetime
+
+
+def list_suppressions(
+    session: Session, kind: str | None, offset: int, limit: int
+) -> tuple[int, list[SuppressionView]]:
+    """How many entries (of ``kind``, or all) and a page of them, newest first, masked."""
+    cond = [Suppression.kind == kind] if kind else []
+    n = session.scalar(select(func.count()).select_from(Suppression).where(*cond)) or 0
+    q = select(Suppression).where(*cond).order_by(Suppression.id.desc()).offset(offset).limit(limit)
+    rows = [
+        SuppressionView(
+            id=e.id,
+            kind=e.kind,
+            phone=mask_phone(e.phone_e164),
+            external_id=e.external_id,
+            reason=e.reason,
+            source=e.source,
+            created_at=e.created_at,
+        )
+        for e in session.scalars(q)
+    ]
+    return int(n), rows
