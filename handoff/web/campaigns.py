@@ -2,7 +2,7 @@
 script race, its lifecycle (start, pause, resume, cancel with a confirmation) and its spec
 as YAML; the JSON API of the same numbers (``api_router``, for operators).
 
-Live parts poll: the funnel, pacing and skips every second (``_live.html``), the charts
+Live parts poll: the funnel, pacing and skips every half second (``_live.html``), the charts
 and the race every five (``_charts.html``, ``_race.html``).
 """
 
@@ -185,7 +185,7 @@ def _refused(request: Request, campaign_id: int, exc: TailcallError) -> Response
 def _back(request: Request, campaign_id: int) -> Response:
     target = f"/console/campaigns/{campaign_id}"
     if request.headers.get("HX-Request"):
-        return Response(status_code=204, headers={"HX-Redirect": target})
+        return Response(status_code=204, headers={"HX-Refresh": "true"})  # the same tab
     return RedirectResponse(target, status_code=303)
 
 
