@@ -126,6 +126,8 @@ async def validate(request: Request) -> Response:
     _, data, errors = spec_from_form(form, _tz(request))
     if data["name"] and _name_taken(request, data["name"]):
         errors.setdefault("name", ui.t["name_taken"])
+    # while typing, a field left empty is not an error yet (the submit says so)
+    errors = {k: v for k, v in errors.items() if not (k in form and form[k] in ("", []))}
     return render("campaigns/_feedback.html", ui, _context(request, form, errors, data))
 
 

@@ -62,5 +62,6 @@ async def browser_page(base: str, username: str, lang: str = "zh") -> AsyncItera
 
 async def shot(page: Any, name: str, tmp: Path) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.mouse.wheel(0, -100_000)  # from the top: the sticky bar stays on top
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     await page.screenshot(path=str(tmp / f"{name}.png"), full_page=True)
