@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.dashboard import epoch_seconds
@@ -25,7 +25,7 @@ def handoff_waits(session: Session, campaign_id: int, bucket_s: int) -> list[Wai
     """Accepted handoffs of the campaign's calls by the time they were asked for."""
     asked = epoch_seconds(session, HandoffRequestRow.requested_at)
     wait = epoch_seconds(session, Offer.decided_at) - asked
-    key = func.floor(asked / literal(bucket_s)).label("k")
+    key = func.floor(asked / literal_column(str(int(bucket_s)))).label("k")
     q = (
         select(key, func.count(), func.avg(wait), func.max(wait))
         .select_from(HandoffRequestRow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.dashboard import epoch_seconds
@@ -23,7 +23,9 @@ class LatencyPoint:
 
 def turn_latency(session: Session, campaign_id: int, bucket_s: int) -> list[LatencyPoint]:
     lat = CallTurnMetric.response_latency_s
-    key = func.floor(epoch_seconds(session, Attempt.dialed_at) / literal(bucket_s)).label("k")
+    key = func.floor(
+        epoch_seconds(session, Attempt.dialed_at) / literal_column(str(int(bucket_s)))
+    ).label("k")
     q = (
         select(key, func.count(), func.avg(lat), func.max(lat))
         .select_from(CallTurnMetric)

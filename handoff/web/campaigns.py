@@ -110,7 +110,7 @@ def campaigns_page(request: Request) -> Response:
         return render("campaigns/list.html", ui, {"rows": rows})
 
 
-def _page_context(request: Request, ui: Ui, campaign_id: int, tab: str) -> dict[str, object]:
+def _page_context(request: Request, campaign_id: int, tab: str) -> dict[str, object]:
     live = _live(request, campaign_id)
     with _read(request) as (_, s, _now):
         c = service.get_campaign(s, campaign_id)
@@ -119,10 +119,6 @@ def _page_context(request: Request, ui: Ui, campaign_id: int, tab: str) -> dict[
     ctx: dict[str, object] = {"live": live, "spec": spec, "log": log, "tab": tab}
     if tab == "race":
         ctx["race"] = _race(request, campaign_id)
-    else:
-        charts = _charts(request, campaign_id)
-        ctx["charts"] = charts
-        ctx["options"] = chart_options(charts, ui.t)
     return ctx
 
 
@@ -130,7 +126,7 @@ def _page_context(request: Request, ui: Ui, campaign_id: int, tab: str) -> dict[
 def campaign_page(request: Request, campaign_id: RowId, tab: str = "live") -> Response:
     ui = page_user(request, OPERATORS, "campaigns")
     tab = tab if tab in ("live", "race", "spec") else "live"
-    return render("campaigns/page.html", ui, _page_context(request, ui, campaign_id, tab))
+    return render("campaigns/page.html", ui, _page_context(request, campaign_id, tab))
 
 
 @router.get("/{campaign_id}/live", response_model=None)
