@@ -11,6 +11,7 @@ from dialer.campaigns.api import router as campaigns_router
 from dialer.lists.api import router as lists_router
 from handoff.api import router as console_api_router
 from handoff.console import router as console_router
+from handoff.web.admin import router as workspace_admin_router
 from handoff.web.campaign_new import api_router as workspace_new_api
 from handoff.web.campaign_new import router as workspace_new_router
 from handoff.web.campaigns import api_router as workspace_campaigns_api
@@ -64,4 +65,5 @@ def route_policy() -> list[Policy]:
         (workspace_campaigns_router, OWN_CHECK, "workspace: campaign pages (as above)"),
         (workspace_lists_router, OWN_CHECK, "workspace: call-list pages (as above)"),
         (workspace_suppressions_router, OWN_CHECK, "workspace: suppression pages (as above)"),
+        (workspace_admin_router, OWN_CHECK, "workspace: admin pages (as above; admins only)"),
     ]

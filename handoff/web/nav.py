@@ -44,6 +44,13 @@ MENU: tuple[NavSection, ...] = (
             NavItem("board", "nav_board", "/console/board", OPERATORS, "board"),
         ),
     ),
+    NavSection(
+        "nav_admin",
+        (
+            NavItem("users", "nav_users", "/console/admin/users", ADMINS, "users"),
+            NavItem("crm", "nav_crm", "/console/admin/crm", ADMINS, "chart"),
+        ),
+    ),
 )
 
 

@@ -100,6 +100,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/console/campaigns/new/validate"): PAGE,
     ("POST", "/console/campaigns/new/import"): PAGE,
     ("POST", "/api/workspace/audience/preview"): OPS,
+    ("GET", "/console/admin/users"): PAGE,
+    ("POST", "/console/admin/users/{user_id}/{action}"): PAGE,
+    ("POST", "/console/admin/tokens/{token_id}/revoke"): PAGE,
+    ("GET", "/console/admin/crm"): PAGE,
+    ("POST", "/console/admin/crm/endpoints/{endpoint_id}/{action}"): PAGE,
+    ("POST", "/console/admin/crm/dead-letters/replay"): PAGE,
     ("GET", "/console/lists"): PAGE,
     ("POST", "/console/lists"): PAGE,
     ("GET", "/console/lists/{list_id}"): PAGE,
@@ -130,6 +136,9 @@ FILL = {
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
     "action": "pause",
+    "user_id": "1",
+    "token_id": "1",
+    "endpoint_id": "1",
 }
 SESSION_PAGES = {
     "/console": 403,
