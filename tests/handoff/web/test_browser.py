@@ -43,6 +43,7 @@ async def test_upload_create_start_pause(console_app: ConsoleApp, tmp_path: Path
         await page.click("#upload-submit")
         await page.wait_for_selector("#upload-ok")
         assert await page.inner_text("[data-metric='invalid']") == "1"
+        await page.wait_for_selector("#lists tr[data-list='1']")  # the table of lists reloaded
         await shot(page, "list-uploaded", tmp_path)
         await page.click("#report-tools [data-outcome='invalid']")
         await page.wait_for_selector("#report-tools .btn-primary[data-outcome='invalid']")
