@@ -23,6 +23,12 @@ from dialogue.cli import chat_command
 from dialogue.intent.cli import intent_app
 from dialogue.speech.cli import models_app, speech_app
 from handoff.cli import users_app
+from handoff.script_reviews import (
+    approve_command,
+    reject_command,
+    submit_command,
+    versions_command,
+)
 from kernel.db import alembic_config, upgrade
 from kernel.errors import TailcallError
 from kernel.logs import configure_logging
@@ -148,6 +154,10 @@ class _DeferredHost:
 
 simulate_command = simulate_command_for(_DeferredHost())
 scripts_app.command("chat")(chat_command)
+scripts_app.command("submit")(submit_command)
+scripts_app.command("approve")(approve_command)
+scripts_app.command("reject")(reject_command)
+scripts_app.command("versions")(versions_command)
 simulator_app.command("simulate")(simulate_command)
 app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")
