@@ -96,7 +96,7 @@ async def end_call(
     call_sid: str, body: EndIn, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
     await get_console(request.app).service.end_call(
-        who.user_id, call_sid, body.disposition, body.notes, branch_follow_up=body.branch_follow_up
+        who.user_id, call_sid, body.disposition, body.notes, branch=body.branch_follow_up
     )
     return {"result": "ended"}
 

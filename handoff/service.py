@@ -182,13 +182,7 @@ class HandoffService:
         self._board()
 
     async def end_call(
-        self,
-        agent_id: int,
-        call_sid: str,
-        disposition: str,
-        notes: str,
-        *,
-        branch_follow_up: bool = False,
+        self, agent_id: int, call_sid: str, disposition: str, notes: str, branch: bool = False
     ) -> None:
         if not disposition.strip():
             raise InvalidInput("a disposition is required", where="disposition")
@@ -197,7 +191,7 @@ class HandoffService:
             # The request is closed with the agent's result before the call ends, so the
             # call's outcome record (written when the pipeline finishes) reads it.
             active.res, _ = rsv.finish(active.res)
-            self._close_request(active, "ended", disposition, notes, branch_follow_up)
+            self._close_request(active, "ended", disposition, notes, branch)
             live = self.registry.get(call_sid)
             if live is not None:
                 await live.control.end(disposition)
@@ -374,13 +368,11 @@ class HandoffService:
         self,
         active: _Active,
         outcome: str,
-        disposition: str | None,
+        disp: str | None,
         notes: str | None,
-        branch_follow_up: bool = False,
+        branch: bool = False,
     ) -> None:
-        self.book.close(
-            active.request_id, active.offer_id, outcome, disposition, notes, branch_follow_up
-        )
+        self.book.close(active.request_id, active.offer_id, outcome, disp, notes, branch)
         self._active.pop(active.req.call_sid, None)
 
     def _call_gone_soon(self, call_sid: str) -> None:
