@@ -9,7 +9,9 @@ and the race every five (``_charts.html``, ``_race.html``).
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from urllib.parse import quote
@@ -58,12 +60,46 @@ def _read(request: Request) -> Iterator[tuple[Console, Session, datetime]]:
         yield console, s, console.clock.now()
 
 
+class LiveCache:
+    """A campaign's live numbers, computed at most once per ``ttl_s`` however many pages
+    poll them (each poll of 100,000 attempts is a scan): the page, its partial and the API
+    within that time give the same numbers. One per app (``app.state``)."""
+
+    def __init__(self, ttl_s: float = 0.4) -> None:
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._entries: dict[int, tuple[float, CampaignLive]] = {}
+
+    def get(self, campaign_id: int, compute: Callable[[], CampaignLive]) -> CampaignLive:
+        with self._lock:
+            hit = self._entries.get(campaign_id)
+            if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+                return hit[1]
+            value = compute()  # under the lock: concurrent pollers wait for one scan
+            self._entries[campaign_id] = (time.monotonic(), value)
+            return value
+
+    def forget(self, campaign_id: int) -> None:
+        with self._lock:
+            self._entries.pop(campaign_id, None)
+
+
+def _cache(request: Request) -> LiveCache:
+    cache: LiveCache | None = getattr(request.app.state, "workspace_live", None)
+    if cache is None:
+        cache = request.app.state.workspace_live = LiveCache()
+    return cache
+
+
 def _live(request: Request, campaign_id: int) -> CampaignLive:
-    with _read(request) as (console, s, now):
-        skill = service.get_campaign(s, campaign_id).handoff_skill
-        return live_view(
-            s, campaign_id, now, _dialer_settings(request), console.desk.free_agents(skill)
-        )
+    def compute() -> CampaignLive:
+        with _read(request) as (console, s, now):
+            skill = service.get_campaign(s, campaign_id).handoff_skill
+            return live_view(
+                s, campaign_id, now, _dialer_settings(request), console.desk.free_agents(skill)
+            )
+
+    return _cache(request).get(campaign_id, compute)
 
 
 def _race(request: Request, campaign_id: int) -> CampaignRace:
@@ -179,6 +215,7 @@ def _refused(request: Request, campaign_id: int, exc: TailcallError) -> Response
 
 
 def _back(request: Request, campaign_id: int) -> Response:
+    _cache(request).forget(campaign_id)  # the page shows the change at once
     target = f"/console/campaigns/{campaign_id}"
     if request.headers.get("HX-Request"):
         return Response(status_code=204, headers={"HX-Refresh": "true"})  # the same tab

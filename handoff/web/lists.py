@@ -87,7 +87,9 @@ def upload(
         )  # fmt: skip
     ctx["summary"] = summary
     ctx.update(_report_ctx(summary, "", 0))
-    return render("lists/_upload_result.html", ui, ctx)
+    resp = render("lists/_upload_result.html", ui, ctx)
+    resp.headers["HX-Trigger"] = "list-imported"  # the page's table of lists reloads
+    return resp
 
 
 @router.get("/{list_id}", response_model=None)

@@ -1,8 +1,8 @@
 """Rendering: the Jinja2 environment, the page and partial responses, the page headers.
 
 Pages keep the console's strict CSP: scripts only from the package's static files (no
-inline script; chart data rides in ``<script type="application/json">`` blocks, which
-are data, not script), styles only from static files, no frames.
+inline script; chart options ride as JSON in a ``data-chart`` attribute, which is data,
+not script), styles only from static files, no frames.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 // The workspace's only script of its own (the CSP allows no inline script).
-// - charts: an element with data-chart="ID" is drawn by ECharts from the JSON in
-//   <script type="application/json" id="ID">; after an htmx swap the chart is updated in
-//   place (setOption), so a polled partial animates instead of flickering.
+// - charts: an element with data-chart='{ECharts option as JSON}' is drawn by ECharts
+//   (an attribute, not a <script> block: htmx drops script tags from swapped partials);
+//   after an htmx swap the chart is updated in place (setOption).
 // - bars: an element with data-pct="0..100" gets that width, data-left that left offset
 //   (no inline style in HTML).
 // - confirmations: hx-confirm and data-confirm (plain forms) open the page's <dialog>.
@@ -11,10 +11,8 @@
   function drawCharts(root) {
     if (typeof window.echarts === "undefined") return;
     root.querySelectorAll("[data-chart]").forEach(function (el) {
-      var src = document.getElementById(el.getAttribute("data-chart"));
-      if (!src) return;
       var option;
-      try { option = JSON.parse(src.textContent); } catch (e) { return; }
+      try { option = JSON.parse(el.getAttribute("data-chart")); } catch (e) { return; }
       var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option, { notMerge: false, lazyUpdate: true });
     });

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import CampaignSpec
 from handoff.web.campaign_view import FUNNEL_KEYS
+from handoff.web.campaigns import LiveCache
 from kernel.db import utcnow
 from tests.conftest import api_user
 from tests.handoff.web.conftest import Operator, metrics_of
@@ -79,3 +80,17 @@ def test_stop_a_variant_and_export_the_spec(operator: Operator) -> None:
     spec = CampaignSpec.model_validate(yaml.safe_load(text))
     assert [v.weight for v in spec.variants] == [0.0, 1.0]
     assert "variant A" in operator.client.get(f"/console/campaigns/{cid}").text
+
+
+def test_live_numbers_are_computed_once_per_ttl_for_all_pollers() -> None:
+    calls: list[int] = []
+
+    def compute() -> Any:
+        calls.append(1)
+        return len(calls)
+
+    cache = LiveCache(ttl_s=60)
+    assert cache.get(1, compute) == cache.get(1, compute) == 1
+    assert cache.get(2, compute) == 2  # per campaign
+    cache.forget(1)
+    assert cache.get(1, compute) == 3
