@@ -5,9 +5,10 @@ text mode) ends with a ``CallResult`` (``dialogue.intent.live``), and hands it t
 ``record_call_result``: ``finished_call`` turns it into the ``FinishedCall`` record (built
 here and nowhere else), and ``record_finished_call`` writes it in one transaction: who
 answered and the script's disposition go on the attempt (``dialer.campaigns.service``),
-an opt-out suppresses the customer for every campaign, and the outcome goes to the CRM
-(``crm_sync.service.record_outcome``: leads and outbox events), so they commit or roll
-back together.
+an opt-out suppresses the customer for every campaign, the outcome goes to the CRM
+(``crm_sync.service.record_outcome``: leads and outbox events) and the supervisor's record
+of the call is written (``supervision.calls.record_call``), so they commit or roll back
+together.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dialer.campaigns.party import call_party
 from dialogue.intent.live import CallResult
 from kernel.db import Database
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
+from supervision.calls import CallFacts, record_call
 
 NO_DISPOSITION = "no_disposition"
 
@@ -108,4 +110,20 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
         callback_at=call.callback_at,
         ended_at=call.ended_at,
     )
-    return record_outcome(session, outcome, now=call.ended_at)
+    leads = record_outcome(session, outcome, now=call.ended_at)
+    record_call(
+        session,
+        CallFacts(
+            attempt_id=call.attempt_id,
+            ended_at=call.ended_at,
+            answered_by=call.answered_by,
+            disposition=call.disposition,
+            grade=call.grade,
+            score=call.score,
+            reasons=call.reasons,
+            handoff_result=call.handoff_result,
+            opted_out=call.opted_out,
+            leads=len(leads),
+        ),
+    )
+    return leads

@@ -13,6 +13,7 @@ import dialer.lists.models
 import dialogue.intent.models
 import dialogue.speech.models
 import handoff.models
+import supervision.models
 from kernel.db import Base
 
 MODEL_MODULES = (
@@ -22,5 +23,6 @@ MODEL_MODULES = (
     dialogue.intent.models,
     dialogue.speech.models,
     handoff.models,
+    supervision.models,
 )
 metadata = Base.metadata

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 19:45:13.708506
+Create Date: 2026-12-04 19:50:11.898093
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,68 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_lists')),
     sa.UniqueConstraint('sha256', name=op.f('uq_call_lists_sha256'))
     )
+    op.create_table('call_qa_flags',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('detail', sa.String(length=300), nullable=False),
+    sa.Column('at_s', sa.Float(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_qa_flags'))
+    )
+    with op.batch_alter_table('call_qa_flags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_qa_flags_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index('ix_call_qa_flags_code', ['code', 'attempt_id'], unique=False)
+
+    op.create_table('call_records',
+    sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=True),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('phone_masked', sa.String(length=24), nullable=False),
+    sa.Column('branch', sa.String(length=100), nullable=True),
+    sa.Column('script_id', sa.String(length=100), nullable=False),
+    sa.Column('variant', sa.String(length=50), nullable=True),
+    sa.Column('answered_by', sa.String(length=32), nullable=False),
+    sa.Column('disposition', sa.String(length=64), nullable=True),
+    sa.Column('grade', sa.String(length=1), nullable=True),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('handoff_result', sa.String(length=16), nullable=True),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('opted_out', sa.Boolean(), nullable=False),
+    sa.Column('leads', sa.Integer(), nullable=False),
+    sa.Column('dialed_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('duration_s', sa.Float(), nullable=True),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('qa_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('review_state', sa.String(length=12), nullable=False),
+    sa.Column('review_reason', sa.String(length=32), nullable=True),
+    sa.Column('review_score', sa.Float(), nullable=True),
+    sa.PrimaryKeyConstraint('attempt_id', name=op.f('pk_call_records'))
+    )
+    with op.batch_alter_table('call_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_records_call_sid'), ['call_sid'], unique=False)
+        batch_op.create_index('ix_call_records_campaign_ended', ['campaign_id', 'ended_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_records_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_call_records_ended', ['ended_at'], unique=False)
+        batch_op.create_index('ix_call_records_qa_pending', ['qa_at', 'ended_at'], unique=False)
+        batch_op.create_index('ix_call_records_review', ['review_state', 'ended_at'], unique=False)
+
+    op.create_table('call_reviews',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reviewer', sa.String(length=64), nullable=False),
+    sa.Column('at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('checklist', sa.JSON(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_reviews'))
+    )
+    with op.batch_alter_table('call_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_reviews_attempt_id'), ['attempt_id'], unique=False)
+
     op.create_table('call_summaries',
     sa.Column('call_sid', sa.String(length=64), nullable=False),
     sa.Column('attempt_id', sa.BigInteger(), nullable=True),
@@ -699,5 +761,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_call_summaries_attempt_id'))
 
     op.drop_table('call_summaries')
+    with op.batch_alter_table('call_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_reviews_attempt_id'))
+
+    op.drop_table('call_reviews')
+    with op.batch_alter_table('call_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_records_review')
+        batch_op.drop_index('ix_call_records_qa_pending')
+        batch_op.drop_index('ix_call_records_ended')
+        batch_op.drop_index(batch_op.f('ix_call_records_customer_id'))
+        batch_op.drop_index('ix_call_records_campaign_ended')
+        batch_op.drop_index(batch_op.f('ix_call_records_call_sid'))
+
+    op.drop_table('call_records')
+    with op.batch_alter_table('call_qa_flags', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_qa_flags_code')
+        batch_op.drop_index(batch_op.f('ix_call_qa_flags_attempt_id'))
+
+    op.drop_table('call_qa_flags')
     op.drop_table('call_lists')
     # ### end Alembic commands ###
