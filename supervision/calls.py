@@ -63,6 +63,8 @@ def record_call(session: Session, facts: CallFacts) -> CallRecord:
     rec.answered_at = attempt.answered_at
     rec.ended_at = facts.ended_at
     start = attempt.answered_at or attempt.dialed_at
-    rec.duration_s = (facts.ended_at - start).total_seconds() if start is not None else None
+    # a simulated conversation keeps its own clock: no duration rather than a wrong one
+    length = (facts.ended_at - start).total_seconds() if start is not None else None
+    rec.duration_s = length if length is not None and length >= 0 else None
     rec.qa_at = None  # (re)checked by the QA sweep
     return rec

@@ -27,7 +27,7 @@ MAX_LIMIT = 200
 @dataclass(frozen=True)
 class HistoryFilter:
     campaign_id: int | None = None
-    day_from: date | None = None  # local days, inclusive
+    day_from: date | None = None  # local days the calls were dialed, inclusive
     day_to: date | None = None
     grade: str | None = None
     disposition: str | None = None
@@ -68,9 +68,9 @@ def statement(session: Session, f: HistoryFilter) -> Select[CallRecord]:
     stmt = select(CallRecord)
     lo, hi = _bounds(f)
     if lo is not None:
-        stmt = stmt.where(CallRecord.ended_at >= lo)
+        stmt = stmt.where(CallRecord.dialed_at >= lo)
     if hi is not None:
-        stmt = stmt.where(CallRecord.ended_at < hi)
+        stmt = stmt.where(CallRecord.dialed_at < hi)
     for col, value in (
         (CallRecord.campaign_id, f.campaign_id),
         (CallRecord.grade, f.grade),

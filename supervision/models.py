@@ -54,9 +54,9 @@ class CallRecord(Base):
     review_score: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
-        Index("ix_call_records_campaign_ended", "campaign_id", "ended_at"),
-        Index("ix_call_records_ended", "ended_at"),
-        Index("ix_call_records_review", "review_state", "ended_at"),
+        Index("ix_call_records_campaign_dialed", "campaign_id", "dialed_at"),
+        Index("ix_call_records_dialed", "dialed_at"),
+        Index("ix_call_records_review", "review_state", "attempt_id"),
         Index("ix_call_records_qa_pending", "qa_at", "ended_at"),
     )
 

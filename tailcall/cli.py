@@ -29,6 +29,7 @@ from kernel.logs import configure_logging
 from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
+from supervision.cli import audit_app, qa_app, report_app, retention_app
 
 if TYPE_CHECKING:
     from dialer.campaigns.config import DialerSettings
@@ -160,6 +161,10 @@ app.add_typer(intent_app, name="intent")
 app.add_typer(users_app, name="users")
 app.add_typer(scripts_app, name="scripts")
 app.add_typer(simulator_app, name="simulator")
+app.add_typer(report_app, name="report")
+app.add_typer(qa_app, name="qa")
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
 app.command("simulate")(simulate_command)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 19:52:14.681146
+Create Date: 2026-12-04 19:56:57.662151
 """
 
 from collections.abc import Sequence
@@ -82,11 +82,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('call_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_call_records_call_sid'), ['call_sid'], unique=False)
-        batch_op.create_index('ix_call_records_campaign_ended', ['campaign_id', 'ended_at'], unique=False)
+        batch_op.create_index('ix_call_records_campaign_dialed', ['campaign_id', 'dialed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_call_records_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index('ix_call_records_ended', ['ended_at'], unique=False)
+        batch_op.create_index('ix_call_records_dialed', ['dialed_at'], unique=False)
         batch_op.create_index('ix_call_records_qa_pending', ['qa_at', 'ended_at'], unique=False)
-        batch_op.create_index('ix_call_records_review', ['review_state', 'ended_at'], unique=False)
+        batch_op.create_index('ix_call_records_review', ['review_state', 'attempt_id'], unique=False)
 
     op.create_table('call_reviews',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -778,9 +778,9 @@ def downgrade() -> None:
     with op.batch_alter_table('call_records', schema=None) as batch_op:
         batch_op.drop_index('ix_call_records_review')
         batch_op.drop_index('ix_call_records_qa_pending')
-        batch_op.drop_index('ix_call_records_ended')
+        batch_op.drop_index('ix_call_records_dialed')
         batch_op.drop_index(batch_op.f('ix_call_records_customer_id'))
-        batch_op.drop_index('ix_call_records_campaign_ended')
+        batch_op.drop_index('ix_call_records_campaign_dialed')
         batch_op.drop_index(batch_op.f('ix_call_records_call_sid'))
 
     op.drop_table('call_records')
