@@ -11,6 +11,7 @@ from dialer.campaigns.api import router as campaigns_router
 from dialer.lists.api import router as lists_router
 from handoff.api import router as console_api_router
 from handoff.console import router as console_router
+from supervision.api import router as supervision_router
 
 OPERATORS = ("supervisor", "admin")
 ADMINS = ("admin",)
@@ -35,6 +36,12 @@ def route_policy() -> list[Policy]:
         (lists_router, OPERATORS, "call lists and suppression lists"),
         (campaigns_router, OPERATORS, "campaigns: CRUD, lifecycle, status, attempts"),
         (crm_admin_router, ADMINS, "CRM sync: status, endpoints, dead letters"),
+        (
+            supervision_router,
+            OPERATORS,
+            "supervisor's workspace: calls, recordings, reviews, reports (reveal and audit "
+            "log: admin, checked per endpoint)",
+        ),
         (carrier_router, OWN_CHECK, "carrier status callback: Twilio signature (prod)"),
         (crm_inbound_router, OWN_CHECK, "CRM inbound webhook: Standard Webhooks signature"),
         (console_api_router, OWN_CHECK, "console API: a role per endpoint (require)"),

@@ -76,6 +76,16 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/crm/dead-letters/replay"): ADMIN,
     ("POST", "/api/crm/dead-letters/{dead_letter_id}/replay"): ADMIN,
     ("POST", "/api/crm/inbound"): OPEN,  # Standard Webhooks signature
+    # the supervisor's workspace (supervision.api)
+    ("GET", "/api/supervision/calls"): OPS,
+    ("GET", "/api/supervision/calls/{attempt_id}"): OPS,
+    ("GET", "/api/supervision/calls/{attempt_id}/recording"): OPS,
+    ("POST", "/api/supervision/calls/{attempt_id}/review"): OPS,
+    ("POST", "/api/supervision/calls/{attempt_id}/reveal"): ADMIN,
+    ("GET", "/api/supervision/queue"): OPS,
+    ("GET", "/api/supervision/reports/daily/{day}"): OPS,
+    ("GET", "/api/supervision/audit"): ADMIN,
+    ("GET", "/api/supervision/audit/verify"): ADMIN,
     # the console (handoff.api, handoff.console): roles as in its own matrix
     **{k: frozenset(v) for k, v in CONSOLE_HTTP.items() if k[1].startswith("/api/console")},
     ("GET", "/console"): PAGE,
@@ -101,6 +111,7 @@ FILL = {
     "task_id": "1",
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
+    "day": "2026-12-03",
 }
 SESSION_PAGES = {"/console": 403, "/console/board": 200}  # for a supervisor's session
 
