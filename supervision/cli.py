@@ -15,12 +15,11 @@ from rich.table import Table
 from handoff.audit import entries, record, verify_log
 from kernel.db import Database, utcnow
 from kernel.settings import load_settings
-from supervision.qa import QaPolicy
-from supervision.qa_service import SweepSettings, sweep
+from supervision.qa_service import sweep
 from supervision.report import build
 from supervision.report_files import write_all
 from supervision.retention import purge
-from supervision.sampling import SamplingPolicy
+from supervision.scheduler import report_dir, sweep_settings
 from supervision.settings import SupervisionSettings
 
 report_app = typer.Typer(help="Reports for supervisors.", no_args_is_help=True)
@@ -34,23 +33,6 @@ def _db() -> Database:
     settings = load_settings()
     settings.ensure_dirs()
     return Database(settings)
-
-
-def sweep_settings(
-    cfg: SupervisionSettings, max_dials_per_day: int | None, tz: str
-) -> SweepSettings:
-    return SweepSettings(
-        settle_s=cfg.qa_settle_s,
-        max_dials_per_day=max_dials_per_day,
-        default_timezone=tz,
-        policy=QaPolicy(max_silence_s=cfg.max_silence_s),
-        sampling=SamplingPolicy(rate=cfg.sample_rate),
-    )
-
-
-def report_dir(db: Database, cfg: SupervisionSettings) -> Path:
-    p = Path(cfg.report_dir)
-    return p if p.is_absolute() else db.settings.data_dir / p
 
 
 @report_app.command("daily")

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import Integer, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.models import Attempt, Campaign
@@ -128,18 +128,18 @@ def _funnels(s: Session, lo: datetime, hi: datetime) -> dict[int, Funnel]:
             out[cid] = Funnel(cid, names.get(cid, f"#{cid}"))
         return out[cid]
 
+    # answered: the carrier said so, or the call has a finished-call record (a conversation
+    # took place even if the carrier's answered status was lost)
+    answered = or_(Attempt.answered_at.is_not(None), CallRecord.attempt_id.is_not(None))
     dials = s.execute(
-        select(
-            Attempt.campaign_id,
-            func.count(),
-            func.count(Attempt.answered_at),
-        )
+        select(Attempt.campaign_id, func.count(), func.sum(case((answered, 1), else_=0)))
+        .outerjoin(CallRecord, CallRecord.attempt_id == Attempt.id)
         .where(Attempt.dialed_at >= lo, Attempt.dialed_at < hi)
         .group_by(Attempt.campaign_id)
     )
-    for cid, n, answered in dials:
+    for cid, n, n_answered in dials:
         f = get(cid)
-        f.dialed, f.answered = n, answered
+        f.dialed, f.answered = n, int(n_answered or 0)
     human = CallRecord.answered_by == "human"
     rows = s.execute(
         select(
