@@ -105,31 +105,37 @@ def history(session: Session, f: HistoryFilter) -> HistoryPage:
     page = HistoryPage()
     stmt = statement(session, f)
     cursor = f.before
+    want = f.limit * 2 if f.q else f.limit
     while len(page.rows) < f.limit:
         batch = stmt if cursor is None else stmt.where(CallRecord.attempt_id < cursor)
-        recs = list(session.scalars(batch.limit(f.limit * 2 if f.q else f.limit)))
+        recs = list(session.scalars(batch.limit(want)))
+        snippets = _snippets(session, [r.attempt_id for r in recs], f.q) if f.q else {}
         for rec in recs:
-            row = _with_snippet(session, rec, f.q) if f.q else HistoryRow(rec)
-            if row is not None:
-                page.rows.append(row)
-                if len(page.rows) == f.limit:
-                    page.next_before = rec.attempt_id
-                    return page
-        if not f.q or len(recs) < f.limit * 2:
+            if f.q and rec.attempt_id not in snippets:
+                continue  # the terms are there, the phrase is not
+            text, at = snippets.get(rec.attempt_id, (None, None))
+            page.rows.append(HistoryRow(rec, text, at))
+            if len(page.rows) == f.limit:
+                page.next_before = rec.attempt_id
+                return page
+        if not f.q or len(recs) < want:
             return page
         cursor = recs[-1].attempt_id
     return page
 
 
-def _with_snippet(session: Session, rec: CallRecord, q: str) -> HistoryRow | None:
+def _snippets(session: Session, ids: list[int], q: str) -> dict[int, tuple[str, float]]:
+    """For each call of ``ids``, its first line holding the phrase ``q``."""
     where = terms_filter(session, q)
-    assert where is not None
-    lines = session.execute(
-        select(CallTranscriptRow.text, CallTranscriptRow.start_s)
-        .where(CallTranscriptRow.attempt_id == rec.attempt_id, where)
-        .order_by(CallTranscriptRow.seq)
-    ).all()
-    for text, start in lines:
-        if matches(text, q):
-            return HistoryRow(rec, text, start)
-    return None
+    if where is None or not ids:
+        return {}
+    found: dict[int, tuple[str, float]] = {}
+    rows = session.execute(
+        select(CallTranscriptRow.attempt_id, CallTranscriptRow.text, CallTranscriptRow.start_s)
+        .where(CallTranscriptRow.attempt_id.in_(ids), where)
+        .order_by(CallTranscriptRow.attempt_id, CallTranscriptRow.seq)
+    )
+    for aid, text, start in rows:
+        if aid is not None and aid not in found and matches(text, q):
+            found[aid] = (text, start)
+    return found

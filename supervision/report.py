@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, func, or_, select
+from sqlalchemy import Integer, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.models import Attempt, Campaign
@@ -255,11 +255,12 @@ def build(s: Session, day: date, tz: str, now: datetime) -> DailyReport:
     lo, hi = day_bounds(day, tz)
     funnels = sorted(_funnels(s, lo, hi).values(), key=lambda f: f.campaign)
     overall = _total(funnels)
+    branch = func.coalesce(CallRecord.branch, literal_column("'-'"))
     branches = dict(
         s.execute(
-            select(func.coalesce(CallRecord.branch, "-"), func.sum(CallRecord.leads))
+            select(branch, func.sum(CallRecord.leads))
             .where(CallRecord.dialed_at >= lo, CallRecord.dialed_at < hi, CallRecord.leads > 0)
-            .group_by(func.coalesce(CallRecord.branch, "-"))
+            .group_by(branch)
         ).all()
     )
     flags = dict(

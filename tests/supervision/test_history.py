@@ -10,6 +10,7 @@ from kernel.db import Database
 from kernel.errors import InvalidInput
 from supervision.history import HistoryFilter, history
 from supervision.qa_service import SweepSettings, sweep
+from supervision.report import build
 from tests.supervision.conftest import campaign, finished_call
 
 DAY = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # 10:00 Shanghai
@@ -69,6 +70,10 @@ def _check(db: Database) -> None:
         assert [r.record.attempt_id for r in history(s, HistoryFilter(before=b)).rows] == [a]
         with pytest.raises(InvalidInput):
             history(s, HistoryFilter(q="。"))
+        # the report's queries on this backend
+        rep = build(s, date(2026, 12, 3), "Asia/Shanghai", DAY)
+        assert rep.overall.dialed == 2 and rep.overall.grades["A"] == 1
+        assert rep.qa_flags == {"blocklisted_promise": 1, "disclosure_missing": 1}
 
 
 def test_history_sqlite(db: Database) -> None:
