@@ -7,9 +7,10 @@ number is stored masked; the full one stays on the dialer's attempt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ class CallFacts:
     handoff_result: str | None = None
     opted_out: bool = False
     leads: int = 0
+    score_history: Sequence[Mapping[str, Any]] = ()
 
 
 def record_call(session: Session, facts: CallFacts) -> CallRecord:
@@ -56,6 +58,7 @@ def record_call(session: Session, facts: CallFacts) -> CallRecord:
     rec.grade = facts.grade
     rec.score = facts.score
     rec.reasons = list(facts.reasons)
+    rec.score_history = [dict(p) for p in facts.score_history]
     rec.handoff_result = facts.handoff_result
     rec.opted_out = facts.opted_out
     rec.leads = facts.leads

@@ -38,6 +38,9 @@ class CallRecord(Base):
     grade: Mapped[str | None] = mapped_column(String(1))
     score: Mapped[float | None] = mapped_column(Float)  # 0..1
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the score after each customer turn: [{"turn", "state", "score" (0..100), "grade",
+    # "reasons"}] (live calls; empty when the conversation ran elsewhere)
+    score_history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     handoff_result: Mapped[str | None] = mapped_column(String(16))
     agent_id: Mapped[int | None] = mapped_column(Integer)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -13,8 +13,10 @@ together.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -52,10 +54,15 @@ class FinishedCall:
     callback_at: datetime | None = None
     opted_out: bool = False
     opt_out_source: str = "call"
+    score_history: tuple[Mapping[str, Any], ...] = ()  # the score after each customer turn
 
 
 def finished_call(
-    attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+    attempt_id: int,
+    result: CallResult,
+    *,
+    answered_by: AnsweredBy = "human",
+    score_history: Sequence[Mapping[str, Any]] = (),
 ) -> FinishedCall:
     """The record of a call the engine and the scorer saw through to its end."""
     return FinishedCall(
@@ -71,17 +78,22 @@ def finished_call(
         callback_at=result.callback_at,
         opted_out=result.opted_out,
         opt_out_source=f"call:{attempt_id}",
+        score_history=tuple(score_history),
     )
 
 
 def record_call_result(
-    db: Database, attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+    db: Database,
+    attempt_id: int,
+    result: CallResult,
+    *,
+    answered_by: AnsweredBy = "human",
+    score_history: Sequence[Mapping[str, Any]] = (),
 ) -> int:
     """Write a finished call's result in its own transaction; the number of leads it made."""
+    call = finished_call(attempt_id, result, answered_by=answered_by, score_history=score_history)
     with db.session() as s:
-        return len(
-            record_finished_call(s, finished_call(attempt_id, result, answered_by=answered_by))
-        )
+        return len(record_finished_call(s, call))
 
 
 def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
@@ -124,6 +136,7 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
             handoff_result=call.handoff_result,
             opted_out=call.opted_out,
             leads=len(leads),
+            score_history=call.score_history,
         ),
     )
     return leads

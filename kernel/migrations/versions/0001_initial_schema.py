@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 19:56:57.662151
+Create Date: 2026-12-04 20:05:57.308106
 """
 
 from collections.abc import Sequence
@@ -65,6 +65,7 @@ def upgrade() -> None:
     sa.Column('grade', sa.String(length=1), nullable=True),
     sa.Column('score', sa.Float(), nullable=True),
     sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('score_history', sa.JSON(), nullable=False),
     sa.Column('handoff_result', sa.String(length=16), nullable=True),
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('opted_out', sa.Boolean(), nullable=False),
