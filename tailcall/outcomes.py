@@ -26,6 +26,7 @@ from crm_sync.service import record_outcome
 from dialer.campaigns.outcomes import (
     mark_handoff_requested,
     record_answer_class,
+    record_call_facts,
     record_disposition,
     record_opt_out,
 )
@@ -104,6 +105,7 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
         record_disposition(session, call.attempt_id, call.disposition)
     if call.handoff_requested_at is not None:
         mark_handoff_requested(session, call.attempt_id, call.handoff_requested_at)
+    record_call_facts(session, call.attempt_id, call.grade, call.handoff_result, call.opted_out)
     if call.opted_out:
         record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
     outcome = CallOutcome(
@@ -114,6 +116,7 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
         branch=party.branch,
         phone_e164=party.phone_e164,
         script_id=party.script_id,
+        variant=party.variant,
         disposition=(call.disposition or NO_DISPOSITION)[:40],
         grade=call.grade,
         score=call.score,

@@ -94,6 +94,34 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console/login"): OPEN,
     ("POST", "/console/login"): OPEN,  # login CSRF, then the password
     ("GET", "/console/static/{name}"): OPEN,
+    # the workspace (handoff.web): pages check the session, a role per page
+    ("GET", "/console/home"): PAGE,
+    ("GET", "/console/assets/{name:path}"): OPEN,
+    ("GET", "/console/campaigns"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/live"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/charts"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/race"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/spec.yaml"): PAGE,
+    ("POST", "/console/campaigns/{campaign_id}/{action}"): PAGE,
+    ("POST", "/console/campaigns/{campaign_id}/variants/{name}/stop"): PAGE,
+    ("GET", "/console/campaigns/new"): PAGE,
+    ("POST", "/console/campaigns/new"): PAGE,
+    ("POST", "/console/campaigns/new/validate"): PAGE,
+    ("POST", "/console/campaigns/new/import"): PAGE,
+    ("POST", "/api/workspace/audience/preview"): OPS,
+    ("GET", "/console/lists"): PAGE,
+    ("POST", "/console/lists"): PAGE,
+    ("GET", "/console/lists/{list_id}"): PAGE,
+    ("GET", "/console/lists/{list_id}/report"): PAGE,
+    ("GET", "/console/lists/{list_id}/report.csv"): PAGE,
+    ("GET", "/console/suppressions"): PAGE,
+    ("POST", "/console/suppressions/add"): PAGE,
+    ("POST", "/console/suppressions/remove"): PAGE,
+    ("POST", "/console/suppressions/import"): PAGE,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/live"): OPS,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/race"): OPS,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/charts"): OPS,
 }
 # websockets: the console's check the session and Origin (tests/handoff/test_auth.py);
 # the carrier's media stream checks its optional stream token (tests/dialogue/test_media.py)
@@ -112,8 +140,13 @@ FILL = {
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
     "day": "2026-12-03",
+    "action": "pause",
 }
-SESSION_PAGES = {"/console": 403, "/console/board": 200}  # for a supervisor's session
+SESSION_PAGES = {
+    "/console": 403,
+    "/console/board": 200,
+    "/console/home": 200,
+}  # for a supervisor's session
 
 
 @dataclass

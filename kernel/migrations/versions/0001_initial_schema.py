@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:05:57.308106
+Create Date: 2026-12-04 20:07:07.764720
 """
 
 from collections.abc import Sequence
@@ -257,6 +257,7 @@ def upgrade() -> None:
     sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('script_id', sa.String(length=100), nullable=True),
+    sa.Column('variant', sa.String(length=50), nullable=True),
     sa.Column('route', sa.String(length=16), nullable=False),
     sa.Column('branch', sa.String(length=100), nullable=True),
     sa.Column('phone_e164', sa.String(length=20), nullable=True),
@@ -443,6 +444,9 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('answered_by', sa.String(length=32), nullable=True),
     sa.Column('disposition', sa.String(length=64), nullable=True),
+    sa.Column('grade', sa.String(length=1), nullable=True),
+    sa.Column('handoff_result', sa.String(length=16), nullable=True),
+    sa.Column('opted_out', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
     sa.Column('duration_s', sa.Float(), nullable=True),
     sa.Column('handoff_requested_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_retry_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
