@@ -8,7 +8,7 @@ write an audit entry (``handoff.audit``).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -35,6 +35,7 @@ from supervision.service import (
 
 router = APIRouter(prefix="/api/supervision", tags=["supervision"])
 SUPERVISORS = require("supervisor", "admin")
+RELISTEN = timedelta(minutes=1)
 ADMIN = require("admin")
 
 
@@ -109,9 +110,12 @@ def recording(
     db = _db(request)
     with db.read() as s:
         path = recording_file(s, attempt_id, db.settings.data_dir)
-    # one entry per listen, not per range request the player makes while seeking
-    if request.headers.get("range", "bytes=0-") in ("bytes=0-", ""):
-        with db.session() as s:
+    # one entry per listen: the player's range requests while seeking, and the page's
+    # waveform, within a minute of the last entry add none
+    with db.session() as s:
+        recent = entries(s, subject=f"call:{attempt_id}", username=who.username,
+                         event="recording_played", limit=1)  # fmt: skip
+        if not recent or utcnow() - recent[0].at > RELISTEN:
             append(s, "recording_played", utcnow(), username=who.username,
                    address=_address(request), subject=f"call:{attempt_id}")  # fmt: skip
     return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "no-store"})

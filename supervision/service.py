@@ -171,10 +171,8 @@ def call_detail(s: Session, attempt_id: int) -> CallDetail:
     ]
     summary = s.get(CallSummaryRow, sid) if sid else None
     name = campaign_names(s).get(rec.campaign_id, f"#{rec.campaign_id}")
-    if rec.score is not None:
-        points.append(
-            {"at_s": rec.duration_s, "score": rec.score, "reasons": rec.reasons, "end": True}
-        )
+    # the score after each turn when the live call kept it; else the scores at handoff
+    points = [dict(p) for p in rec.score_history or []] or points
     return CallDetail(
         rec, name, lines, states, turns, flags, reviews, handoffs, leads,
         recording=bool(summary and summary.recording_path),

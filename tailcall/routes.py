@@ -19,6 +19,7 @@ from handoff.web.lists import router as workspace_lists_router
 from handoff.web.shell import router as workspace_shell_router
 from handoff.web.suppressions import router as workspace_suppressions_router
 from supervision.api import router as supervision_router
+from supervision.web.pages import router as supervision_pages_router
 
 OPERATORS = ("supervisor", "admin")
 ADMINS = ("admin",)
@@ -54,6 +55,12 @@ def route_policy() -> list[Policy]:
         (carrier_router, OWN_CHECK, "carrier status callback: Twilio signature (prod)"),
         (crm_inbound_router, OWN_CHECK, "CRM inbound webhook: Standard Webhooks signature"),
         (console_api_router, OWN_CHECK, "console API: a role per endpoint (require)"),
+        (
+            supervision_pages_router,
+            OWN_CHECK,
+            "supervisor's pages: the browser session and its role per page (page_user); "
+            "their script and style are open",
+        ),
         (
             console_router,
             OWN_CHECK,

@@ -115,6 +115,15 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console/lists/{list_id}"): PAGE,
     ("GET", "/console/lists/{list_id}/report"): PAGE,
     ("GET", "/console/lists/{list_id}/report.csv"): PAGE,
+    ("GET", "/console/calls"): PAGE,
+    ("GET", "/console/calls/{attempt_id}"): PAGE,
+    ("POST", "/console/calls/{attempt_id}/review"): PAGE,
+    ("POST", "/console/calls/{attempt_id}/reveal"): PAGE,
+    ("GET", "/console/reviews"): PAGE,
+    ("GET", "/console/reports"): PAGE,
+    ("GET", "/console/reports/{day}.{fmt}"): PAGE,
+    ("GET", "/console/audit"): PAGE,
+    ("GET", "/console/supervision/assets/{name}"): OPEN,
     ("GET", "/console/suppressions"): PAGE,
     ("POST", "/console/suppressions/add"): PAGE,
     ("POST", "/console/suppressions/remove"): PAGE,
@@ -140,12 +149,18 @@ FILL = {
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
     "day": "2026-12-03",
+    "fmt": "csv",
     "action": "pause",
 }
 SESSION_PAGES = {
     "/console": 403,
     "/console/board": 200,
     "/console/home": 200,
+    "/console/calls": 200,
+    "/console/reviews": 200,
+    "/console/reports": 200,
+    "/console/reports/2026-12-03.csv": 200,
+    "/console/audit": 403,
 }  # for a supervisor's session
 
 
