@@ -156,6 +156,10 @@ def call_detail(s: Session, attempt_id: int) -> CallDetail:
         )
     ]
     handoffs, points = _handoffs(s, sid)
+    start = rec.answered_at or rec.dialed_at
+    for e in handoffs:  # seconds into the call, as the transcript counts them
+        at = datetime.fromisoformat(str(e["at"]))
+        e["offset_s"] = round((at - start).total_seconds(), 1) if start is not None else None
     leads = [
         {
             "id": ld.id,

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from dialogue.speech.models import CallSummaryRow
+from dialogue.speech.models import CallSummaryRow, CallTurnMetric
 from handoff.audit import entries
+from handoff.models import HandoffRequestRow, Offer
 from kernel.db import Database
 from kernel.settings import Settings
 from supervision.models import CallRecord
@@ -83,6 +84,25 @@ def _seed(db: Database, settings: Settings) -> int:
         s.add(CallSummaryRow(call_sid=r.call_sid, attempt_id=aid, disposition="handoff",
                              duration_s=20, final_state="end", turns=3,
                              recording_path=str(rec), ended_at=DAY))  # fmt: skip
+    agent = add_user(db, "wang", role="agent")
+    with db.session() as s:
+        r = s.get(CallRecord, aid)
+        assert r is not None and r.call_sid is not None
+        for i, (at, asr, resp) in enumerate(
+            ((5.5, 0.31, 0.62), (14.0, 0.28, 0.55), (19.5, 0.35, 0.7))
+        ):
+            s.add(CallTurnMetric(call_sid=r.call_sid, attempt_id=aid, seq=i, state="points_info",
+                                 speech_end_s=at, asr_final_latency_s=asr, response_latency_s=resp,
+                                 tts_s=0.01, accepted=True))  # fmt: skip
+        req = HandoffRequestRow(call_sid=r.call_sid, score=83.5, grade="A", state="points_info",
+                                reasons=[{"text": "要求人工"}], requested_at=DAY + timedelta(seconds=14),
+                                outcome="accepted", agent_id=agent,
+                                ended_at=DAY + timedelta(seconds=25))  # fmt: skip
+        s.add(req)
+        s.flush()
+        s.add(Offer(request_id=req.id, call_sid=r.call_sid, agent_id=agent, status="done",
+                    offered_at=DAY + timedelta(seconds=14), deadline=DAY + timedelta(seconds=29),
+                    decided_at=DAY + timedelta(seconds=15)))  # fmt: skip
     sweep(db, DAY + timedelta(days=1), SweepSettings(settle_s=0))
     return aid
 
@@ -131,6 +151,7 @@ def test_supervisor_pages(settings: Settings, db: Database, tmp_path: Path) -> N
                 "document.querySelectorAll('[data-chart] canvas').length >= 3"
             )
             assert await page.inner_text('[data-metric="dialed"]') == "4"
+            assert await page.locator("#agents-table tbody tr").count() == 1
             await shot(page, "supervision-report", tmp_path)
 
             await page.goto(f"{base}/console/reviews")
