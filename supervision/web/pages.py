@@ -8,6 +8,7 @@ revealing a number and downloading a report are audited, as through the API.
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,9 @@ from supervision.history import HistoryFilter, history
 from supervision.report import build
 from supervision.report_files import write_csv, write_xlsx
 from supervision.review_form import CHECKLIST
+from supervision.scheduler import report_dir
 from supervision.service import call_detail, campaign_names, queue, reveal_number, save_review
+from supervision.settings import SupervisionSettings
 from supervision.web.views import (
     GRADES,
     HANDOFF_RESULTS,
@@ -235,6 +238,17 @@ def reports_page(request: Request) -> Response:
         {"rep": rep, "charts": report_charts(rep, ui.t), "day": day},
         tz=_tz(request),
     )
+
+
+@router.get("/reports/latest", response_model=None)
+def latest_report(request: Request) -> Response:
+    """The newest report ``serve`` wrote, as the home page's card (loaded by htmx)."""
+    ui = page_user(request, OPERATORS, "home")
+    db = _db(request)
+    folder = report_dir(db, SupervisionSettings())
+    files = sorted(folder.glob("daily-*.json")) if folder.is_dir() else []
+    data = json.loads(files[-1].read_text(encoding="utf-8")) if files else None
+    return render("_latest_report.html", ui, {"data": data}, tz=_tz(request))
 
 
 @router.get("/reports/{day}.{fmt}", response_model=None)

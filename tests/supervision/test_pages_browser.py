@@ -20,6 +20,8 @@ from kernel.db import Database
 from kernel.settings import Settings
 from supervision.models import CallRecord
 from supervision.qa_service import SweepSettings, sweep
+from supervision.report import build
+from supervision.report_files import write_all
 from tests.handoff.conftest import add_user, make_app
 from tests.handoff.web.browser import browser_page, served, shot
 from tests.supervision.conftest import campaign, finished_call
@@ -112,9 +114,15 @@ def test_supervisor_pages(settings: Settings, db: Database, tmp_path: Path) -> N
     aid = _seed(db, settings)
     add_user(db, "sue", role="supervisor")
     app = make_app(settings, db)
+    with db.read() as s:
+        write_all(build(s, DAY.date(), "Asia/Shanghai", DAY), settings.data_dir / "reports")
 
     async def run() -> None:
         async with served(app) as base, browser_page(base, "sue") as page:
+            # the home page shows the latest report serve wrote
+            await page.wait_for_selector('#latest-report [data-metric="latest_dialed"]')
+            assert await page.inner_text('[data-metric="latest_dialed"]') == "4"
+            await shot(page, "supervision-home", tmp_path)
             # history: find the call by what the customer said
             await page.goto(f"{base}/console/calls?q=理财产品")
             await page.wait_for_selector(f'#calls tr[data-call="{aid}"]')

@@ -122,6 +122,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console/reviews"): PAGE,
     ("GET", "/console/reports"): PAGE,
     ("GET", "/console/reports/{day}.{fmt}"): PAGE,
+    ("GET", "/console/reports/latest"): PAGE,
     ("GET", "/console/audit"): PAGE,
     ("GET", "/console/supervision/assets/{name}"): OPEN,
     ("GET", "/console/suppressions"): PAGE,
