@@ -68,12 +68,14 @@ def calls(
     q: str | None = Query(None, max_length=200),
     limit: int = Query(50, ge=1, le=200),
     before: RowId | None = None,
+    before_line: RowId | None = None,
     who: Principal = Depends(SUPERVISORS),
 ) -> dict[str, Any]:
     f = HistoryFilter(
         campaign_id=campaign_id, day_from=day_from, day_to=day_to, grade=grade,
         disposition=disposition, agent_id=agent_id, handoff_result=handoff_result, flag=flag,
         variant=variant, review_state=review_state, q=q, limit=limit, before=before,
+        before_line=before_line,
         timezone=_tz(request),
     )  # fmt: skip
     with _db(request).read() as s:
@@ -84,7 +86,11 @@ def calls(
              "snippet_at_s": r.snippet_at_s}
             for r in page.rows
         ]  # fmt: skip
-    return {"calls": rows, "next_before": page.next_before}
+    return {
+        "calls": rows,
+        "next_before": page.next_before,
+        "next_before_line": page.next_before_line,
+    }
 
 
 @router.get("/calls/{attempt_id}")

@@ -16,12 +16,13 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from dialogue.speech.models import CallTranscriptRow
-from dialogue.speech.search import terms_filter
-from dialogue.speech.search_terms import matches
+from dialogue.speech.search import candidate_rows
+from dialogue.speech.search_terms import matches, query_terms
 from kernel.errors import InvalidInput
 from supervision.models import CallFlag, CallRecord
 
 MAX_LIMIT = 200
+LINE_BATCH = 500  # lines read from the index per step of a text search
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class HistoryFilter:
     q: str | None = None  # words said in the call
     limit: int = 50
     before: int | None = None  # attempt id of the last call of the previous page
+    before_line: int | None = None  # with q: the line of the last call shown
     timezone: str = "Asia/Shanghai"
 
 
@@ -53,6 +55,7 @@ class HistoryRow:
 class HistoryPage:
     rows: list[HistoryRow] = field(default_factory=list)
     next_before: int | None = None
+    next_before_line: int | None = None
 
 
 def _bounds(f: HistoryFilter) -> tuple[datetime | None, datetime | None]:
@@ -88,54 +91,71 @@ def statement(session: Session, f: HistoryFilter) -> Select[CallRecord]:
         stmt = stmt.where(
             exists().where(CallFlag.attempt_id == CallRecord.attempt_id, CallFlag.code == f.flag)
         )
-    if f.q:
-        where = terms_filter(session, f.q)
-        if where is None:
-            raise InvalidInput("the search has no words to look for", where="q")
-        stmt = stmt.where(
-            exists().where(CallTranscriptRow.attempt_id == CallRecord.attempt_id, where)
-        )
     if f.before is not None:
         stmt = stmt.where(CallRecord.attempt_id < f.before)
     return stmt.order_by(CallRecord.attempt_id.desc())
 
 
 def history(session: Session, f: HistoryFilter) -> HistoryPage:
-    """One page of calls matching ``f``, newest first."""
-    page = HistoryPage()
+    """One page of calls matching ``f``: newest first, or with a text query, by their
+    newest line that says it (``before_line`` pages on)."""
     stmt = statement(session, f)
-    cursor = f.before
-    want = f.limit * 2 if f.q else f.limit
-    while len(page.rows) < f.limit:
-        batch = stmt if cursor is None else stmt.where(CallRecord.attempt_id < cursor)
-        recs = list(session.scalars(batch.limit(want)))
-        snippets = _snippets(session, [r.attempt_id for r in recs], f.q) if f.q else {}
-        for rec in recs:
-            if f.q and rec.attempt_id not in snippets:
-                continue  # the terms are there, the phrase is not
-            text, at = snippets.get(rec.attempt_id, (None, None))
-            page.rows.append(HistoryRow(rec, text, at))
-            if len(page.rows) == f.limit:
-                page.next_before = rec.attempt_id
-                return page
-        if not f.q or len(recs) < want:
-            return page
-        cursor = recs[-1].attempt_id
+    if f.q:
+        if not query_terms(f.q):
+            raise InvalidInput("the search has no words to look for", where="q")
+        return _by_text(session, f, stmt)
+    page = HistoryPage()
+    recs = list(session.scalars(stmt.limit(f.limit)))
+    page.rows = [HistoryRow(r) for r in recs]
+    if len(recs) == f.limit:
+        page.next_before = recs[-1].attempt_id
     return page
 
 
-def _snippets(session: Session, ids: list[int], q: str) -> dict[int, tuple[str, float]]:
-    """For each call of ``ids``, its first line holding the phrase ``q``."""
-    where = terms_filter(session, q)
-    if where is None or not ids:
-        return {}
-    found: dict[int, tuple[str, float]] = {}
-    rows = session.execute(
-        select(CallTranscriptRow.attempt_id, CallTranscriptRow.text, CallTranscriptRow.start_s)
-        .where(CallTranscriptRow.attempt_id.in_(ids), where)
-        .order_by(CallTranscriptRow.attempt_id, CallTranscriptRow.seq)
-    )
-    for aid, text, start in rows:
-        if aid is not None and aid not in found and matches(text, q):
-            found[aid] = (text, start)
-    return found
+def _by_text(session: Session, f: HistoryFilter, stmt: Select[CallRecord]) -> HistoryPage:
+    """Walk the lines holding the query's terms from the newest (the index's order), keep
+    those that say the phrase, and the calls among them that pass the other filters."""
+    assert f.q
+    page = HistoryPage()
+    seen: set[int] = set()
+    cursor = f.before_line
+    if cursor is not None:  # calls already shown on earlier pages: a newer line says it
+        seen |= _calls_with_lines_from(session, f.q, cursor)
+    while len(page.rows) < f.limit:
+        rows = candidate_rows(session, f.q, LINE_BATCH, cursor)
+        lines: dict[int, CallTranscriptRow] = {}
+        for r in rows:
+            aid = r.attempt_id
+            if aid is not None and aid not in seen and aid not in lines and matches(r.text, f.q):
+                lines[aid] = r
+        if lines:
+            recs = {
+                rec.attempt_id: rec
+                for rec in session.scalars(stmt.where(CallRecord.attempt_id.in_(list(lines))))
+            }
+            for aid, line in lines.items():  # in the order of their newest line
+                seen.add(aid)
+                rec = recs.get(aid)
+                if rec is None:
+                    continue
+                page.rows.append(HistoryRow(rec, line.text, line.start_s))
+                if len(page.rows) == f.limit:
+                    page.next_before_line = line.id
+                    return page
+        if len(rows) < LINE_BATCH:
+            return page
+        cursor = rows[-1].id
+    return page
+
+
+def _calls_with_lines_from(session: Session, q: str, from_id: int) -> set[int]:
+    """Calls that have a line holding the query's terms at or after line ``from_id``."""
+    found: set[int] = set()
+    cursor: int | None = None
+    while True:
+        rows = candidate_rows(session, q, LINE_BATCH, cursor)
+        rows = [r for r in rows if r.id >= from_id]
+        found |= {r.attempt_id for r in rows if r.attempt_id is not None and matches(r.text, q)}
+        if len(rows) < LINE_BATCH:
+            return found
+        cursor = rows[-1].id

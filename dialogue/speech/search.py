@@ -56,6 +56,33 @@ def search_statement(session: Session, query: str, limit: int) -> Select[CallTra
     return stmt.where(where) if where is not None else stmt.where(literal(False))
 
 
+def candidate_rows(
+    session: Session, query: str, limit: int, before_id: int | None = None
+) -> list[CallTranscriptRow]:
+    """Up to ``limit`` rows holding every term of ``query``, newest first (below
+    ``before_id``). SQLite reads the FTS5 table in descending rowid order and stops at
+    ``limit``; PostgreSQL plans the GIN index or a backward scan of the key."""
+    wanted = query_terms(query)
+    if not wanted:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        match = " ".join('"' + t.replace('"', '""') + '"' for t in wanted)
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"
+        params: dict[str, object] = {"q": match, "n": limit}
+        if before_id is not None:
+            sql += " AND rowid < :before"
+            params["before"] = before_id
+        ids = list(session.scalars(text(sql + " ORDER BY rowid DESC LIMIT :n"), params))
+        if not ids:
+            return []
+        rows = session.scalars(select(CallTranscriptRow).where(CallTranscriptRow.id.in_(ids)))
+        return sorted(rows, key=lambda r: r.id, reverse=True)
+    stmt = search_statement(session, query, limit)
+    if before_id is not None:
+        stmt = stmt.where(CallTranscriptRow.id < before_id)
+    return list(session.scalars(stmt))
+
+
 def search_transcripts(
     session: Session, query: str, *, limit: int = DEFAULT_LIMIT, before_id: int | None = None
 ) -> list[TranscriptHit]:
@@ -64,10 +91,7 @@ def search_transcripts(
     cursor = before_id
     batch = max(limit * _SCAN_FACTOR, 50)
     while len(hits) < limit:
-        stmt = search_statement(session, query, batch)
-        if cursor is not None:
-            stmt = stmt.where(CallTranscriptRow.id < cursor)
-        rows = list(session.scalars(stmt))
+        rows = candidate_rows(session, query, batch, cursor)
         for r in rows:
             if matches(r.text, query):
                 hits.append(_hit(r))

@@ -112,14 +112,15 @@ def calls_page(request: Request) -> Response:
     qp = request.query_params
     form = {k: qp.get(k, "")[:200] for k in (
         "campaign_id", "day_from", "day_to", "grade", "disposition", "handoff_result", "flag",
-        "variant", "review_state", "q", "before")}  # fmt: skip
+        "variant", "review_state", "q", "before", "before_line")}  # fmt: skip
     f = HistoryFilter(
         campaign_id=_opt_int(form["campaign_id"]), day_from=_opt_day(form["day_from"]),
         day_to=_opt_day(form["day_to"]), grade=form["grade"] or None,
         disposition=form["disposition"] or None, handoff_result=form["handoff_result"] or None,
         flag=form["flag"] or None, variant=form["variant"] or None,
         review_state=form["review_state"] or None, q=form["q"] or None,
-        before=_opt_int(form["before"]), timezone=_tz(request),
+        before=_opt_int(form["before"]), before_line=_opt_int(form["before_line"]),
+        timezone=_tz(request),
     )  # fmt: skip
     error = ""
     with _db(request).read() as s:
@@ -129,9 +130,12 @@ def calls_page(request: Request) -> Response:
         except TailcallError as exc:
             page, error = None, exc.message
     older = None
-    if page is not None and page.next_before is not None:
-        params = {k: v for k, v in form.items() if v and k != "before"}
-        params["before"] = str(page.next_before)
+    if page is not None and (page.next_before or page.next_before_line) is not None:
+        params = {k: v for k, v in form.items() if v and k not in ("before", "before_line")}
+        if page.next_before_line is not None:
+            params["before_line"] = str(page.next_before_line)
+        else:
+            params["before"] = str(page.next_before)
         older = "/console/calls?" + "&".join(f"{k}={_q(v)}" for k, v in params.items())
     return render("calls.html", ui, {
         "form": form, "page": page, "names": names, "error": error, "older": older,

@@ -31,7 +31,10 @@ def _check(db: Database) -> None:
         disposition="interested",
         handoff_result="accepted",
         variant="A",
-        lines=[("customer", "我想了解一下理财产品", 5, 7, "s")],
+        lines=[
+            ("customer", "我想了解一下理财产品", 5, 7, "s"),
+            ("customer", "理财收益怎么样", 8, 9, "s"),
+        ],
     )
     b = finished_call(
         db,
@@ -66,10 +69,19 @@ def _check(db: Database) -> None:
     with db.read() as s:
         page = history(s, HistoryFilter(q="理财产品"))
         assert page.rows[0].snippet == "我想了解一下理财产品"
+        assert (
+            history(s, HistoryFilter(q="理财")).rows[0].snippet == "理财收益怎么样"
+        )  # newest line
         assert history(s, HistoryFilter(limit=2)).next_before == b
         assert [r.record.attempt_id for r in history(s, HistoryFilter(before=b)).rows] == [a]
         with pytest.raises(InvalidInput):
             history(s, HistoryFilter(q="。"))
+        # paging a text search: each call once, by its newest line that says it
+        first = history(s, HistoryFilter(q="理财", limit=1))
+        assert [r.record.attempt_id for r in first.rows] == [a]
+        assert first.next_before_line is not None
+        rest = history(s, HistoryFilter(q="理财", before_line=first.next_before_line))
+        assert rest.rows == []
         # the report's queries on this backend
         rep = build(s, date(2026, 12, 3), "Asia/Shanghai", DAY)
         assert rep.overall.dialed == 2 and rep.overall.grades["A"] == 1
