@@ -76,6 +76,22 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/crm/dead-letters/replay"): ADMIN,
     ("POST", "/api/crm/dead-letters/{dead_letter_id}/replay"): ADMIN,
     ("POST", "/api/crm/inbound"): OPEN,  # Standard Webhooks signature
+    # script maker-checker (handoff.script_reviews); compliance, not among these identities,
+    # may read, submit and review
+    ("GET", "/api/scripts/versions"): OPS,
+    ("POST", "/api/scripts/versions"): OPS,
+    ("POST", "/api/scripts/versions/{version_id}/approve"): ADMIN,
+    ("POST", "/api/scripts/versions/{version_id}/reject"): ADMIN,
+    # the supervisor's workspace (supervision.api)
+    ("GET", "/api/supervision/calls"): OPS,
+    ("GET", "/api/supervision/calls/{attempt_id}"): OPS,
+    ("GET", "/api/supervision/calls/{attempt_id}/recording"): OPS,
+    ("POST", "/api/supervision/calls/{attempt_id}/review"): OPS,
+    ("POST", "/api/supervision/calls/{attempt_id}/reveal"): ADMIN,
+    ("GET", "/api/supervision/queue"): OPS,
+    ("GET", "/api/supervision/reports/daily/{day}"): OPS,
+    ("GET", "/api/supervision/audit"): ADMIN,
+    ("GET", "/api/supervision/audit/verify"): ADMIN,
     # the console (handoff.api, handoff.console): roles as in its own matrix
     **{k: frozenset(v) for k, v in CONSOLE_HTTP.items() if k[1].startswith("/api/console")},
     ("GET", "/console"): PAGE,
@@ -111,6 +127,16 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console/lists/{list_id}"): PAGE,
     ("GET", "/console/lists/{list_id}/report"): PAGE,
     ("GET", "/console/lists/{list_id}/report.csv"): PAGE,
+    ("GET", "/console/calls"): PAGE,
+    ("GET", "/console/calls/{attempt_id}"): PAGE,
+    ("POST", "/console/calls/{attempt_id}/review"): PAGE,
+    ("POST", "/console/calls/{attempt_id}/reveal"): PAGE,
+    ("GET", "/console/reviews"): PAGE,
+    ("GET", "/console/reports"): PAGE,
+    ("GET", "/console/reports/{day}.{fmt}"): PAGE,
+    ("GET", "/console/reports/latest"): PAGE,
+    ("GET", "/console/audit"): PAGE,
+    ("GET", "/console/supervision/assets/{name}"): OPEN,
     ("GET", "/console/suppressions"): PAGE,
     ("POST", "/console/suppressions/add"): PAGE,
     ("POST", "/console/suppressions/remove"): PAGE,
@@ -135,6 +161,8 @@ FILL = {
     "task_id": "1",
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
+    "day": "2026-12-03",
+    "fmt": "csv",
     "action": "pause",
     "user_id": "1",
     "token_id": "1",
@@ -144,6 +172,11 @@ SESSION_PAGES = {
     "/console": 403,
     "/console/board": 200,
     "/console/home": 200,
+    "/console/calls": 200,
+    "/console/reviews": 200,
+    "/console/reports": 200,
+    "/console/reports/2026-12-03.csv": 200,
+    "/console/audit": 403,
 }  # for a supervisor's session
 
 
