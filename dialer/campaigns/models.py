@@ -127,6 +127,7 @@ class Attempt(Base):
     __table_args__ = (
         Index("ix_attempts_claim", "campaign_id", "status", "due_at"),
         Index("ix_attempts_customer_dialed", "customer_id", "dialed_at"),
+        Index("ix_attempts_campaign_dialed", "campaign_id", "dialed_at"),  # rates, series
         Index(
             "ix_attempts_leased_campaign",
             "campaign_id",

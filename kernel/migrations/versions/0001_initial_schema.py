@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:38:43.653755
+Create Date: 2026-12-04 20:57:47.821395
 """
 
 from collections.abc import Sequence
@@ -497,6 +497,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('carrier_sid', name=op.f('uq_attempts_carrier_sid'))
     )
     with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.create_index('ix_attempts_campaign_dialed', ['campaign_id', 'dialed_at'], unique=False)
         batch_op.create_index('ix_attempts_claim', ['campaign_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_attempts_customer_dialed', ['customer_id', 'dialed_at'], unique=False)
         batch_op.create_index('ix_attempts_leased_campaign', ['campaign_id', 'lease_until'], unique=False, sqlite_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"), postgresql_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"))
@@ -743,6 +744,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attempts_leased_campaign', sqlite_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"), postgresql_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"))
         batch_op.drop_index('ix_attempts_customer_dialed')
         batch_op.drop_index('ix_attempts_claim')
+        batch_op.drop_index('ix_attempts_campaign_dialed')
 
     op.drop_table('attempts')
     with op.batch_alter_table('attempt_skips', schema=None) as batch_op:
