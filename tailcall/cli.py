@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import campaigns_app, worker_app
+from dialer.carriers.sip.settings import SipSettingsError
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import intent_app
@@ -92,7 +93,7 @@ def serve(
     upgrade(settings)
     try:
         app = create_app(settings, background=True)
-    except TailcallError as exc:  # an unsafe deployment (tailcall.deployment)
+    except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
     uvicorn.run(

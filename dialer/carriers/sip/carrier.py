@@ -44,7 +44,7 @@ from kernel.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
-AnsweredHandler = Callable[[SipCall, Mapping[str, str]], Awaitable[None]]
+AnsweredHandler = Callable[[str, SipCall, Mapping[str, str]], Awaitable[None]]
 
 #: The carrier status (Twilio's words, which ``dialer.carriers.base.classify`` reads) of a
 #: SIP outcome; the others are "failed" with the SIP code.
@@ -92,12 +92,14 @@ class SipCarrier:
         on_status: StatusSink | None = None,
         on_answered: AnsweredHandler | None = None,
         originate_timeout_s: float = 10.0,
+        allowed_caller_ids: frozenset[str] = frozenset(),
     ) -> None:
         self.config = config
         self.trunk = SipTrunk(config)
         self.on_status = on_status
         self.on_answered = on_answered
         self.originate_timeout_s = originate_timeout_s
+        self.allowed_caller_ids = allowed_caller_ids
         self.started_at: datetime | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._legs: dict[str, _Leg] = {}
@@ -169,6 +171,13 @@ class SipCarrier:
     async def place(self, to: str, from_: str, params: Mapping[str, str]) -> str:
         """Place a call on this loop; returns its sid."""
         self._forget_old()
+        caller_id = from_ or self.config.caller_id or ""
+        if self.allowed_caller_ids and caller_id not in self.allowed_caller_ids:
+            raise CarrierError(
+                f"caller id {caller_id!r} is not one the trunk allows (TAILCALL_SIP_CALLER_IDS)",
+                ambiguous=False,
+                status_code=403,
+            )
         try:
             call = await self.trunk.invite(to, from_ or None)
         except CallLimitExceeded as exc:
@@ -208,7 +217,7 @@ class SipCarrier:
         if self.on_answered is None:
             return  # held until hung up by the dialer or the far end
         try:
-            await self.on_answered(leg.call, leg.params)
+            await self.on_answered(leg.sid, leg.call, leg.params)
         except Exception:
             log.exception("%s: the call's media failed", leg.sid)
         if leg.call.ended is None:

@@ -1,0 +1,168 @@
+"""A dialer call over the SIP trunk in the app ``tailcall serve`` builds (TAILCALL_CARRIER=sip):
+the dial loop places it, baresip answers and plays a customer's ko-KR WAV (rendered by the
+simulator's TTS) and records what it hears; the bot's greeting arrives over RTP, the
+customer's words are recognised and stored in the transcript, the call is recorded, and
+when the trunk hangs up the attempt's outcome and the SIP end reason are on the attempt."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import shutil
+import wave
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from dialer.campaigns.models import Attempt
+from dialer.campaigns.service import create_campaign, start_campaign
+from dialer.campaigns.worker import Dialer
+from dialogue.speech.models import CallSummaryRow, CallTranscriptRow
+from kernel.db import Database
+from kernel.settings import Settings
+from simulator import audio
+from simulator.tts import Voice, render_wav
+from tailcall.app import create_app
+from tests.conftest import missing
+from tests.dialer.carriers.sip.peers import HOST, Baresip, free_udp_port, rtp_range
+from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
+from tests.dialogue.conftest import ko_model, ko_registry, session_speech_settings, speech_root
+
+__all__ = ["ko_model", "ko_registry", "session_speech_settings", "speech_root"]  # fixtures
+
+pytestmark = [pytest.mark.sip, pytest.mark.speech]
+T = TypeVar("T")
+SPEECH_AT_S = 2.5  # the customer speaks over the greeting (barge-in) after this
+
+
+@pytest.fixture(autouse=True)
+def _peers() -> None:
+    if shutil.which("baresip") is None:
+        missing("baresip is not installed (Debian package baresip)")
+
+
+def _customer_wav(path: Path, text: str) -> Path:
+    samples, rate = audio.wav_to_pcm16(render_wav(text, Voice(language="ko-KR")))
+    pcm = audio.resample(samples, rate, 8000).astype("<i2").tobytes()
+    body = bytes(int(SPEECH_AT_S * 8000) * 2) + pcm + bytes(8 * 8000 * 2)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(body)
+    return path
+
+
+def _attempt(db: Database) -> int:
+    now = datetime.now(UTC)
+    with db.session() as s:
+        customers = add_customers(s, 1, points=12000)
+        customers[0].name = "김민수"
+        cl = add_list(s, customers)
+        spec = make_spec([cl.id], script_id="points_reminder", language="ko-KR")
+        c = create_campaign(s, spec, now)
+        start_campaign(s, c.id, now, fast_settings(), "Asia/Seoul")
+        a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
+        assert a is not None
+        return a.id
+
+
+async def _in_thread(fn: Callable[[], T]) -> T:
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return await asyncio.get_running_loop().run_in_executor(pool, fn)
+
+
+async def _until(cond: Callable[[], T | None], timeout: float, what: str) -> T:
+    end = asyncio.get_running_loop().time() + timeout
+    while True:
+        got = cond()
+        if got:
+            return got
+        assert asyncio.get_running_loop().time() < end, what
+        await asyncio.sleep(0.1)
+
+
+def _heard(workdir: Path) -> np.ndarray[Any, Any]:
+    dumps = sorted((workdir / "heard").glob("*-dec.wav"))
+    assert dumps, f"baresip recorded nothing: {list((workdir / 'heard').iterdir())}"
+    with wave.open(str(dumps[0])) as w:
+        rate = w.getframerate()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+        if w.getnchannels() > 1:
+            pcm = pcm[:: w.getnchannels()]
+    return pcm[: int(rate * SPEECH_AT_S)]
+
+
+async def test_a_sip_call_greets_the_customer_and_hears_them(
+    settings: Settings,
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ko_model: Any,
+) -> None:
+    wav = _customer_wav(tmp_path / "customer.wav", "상담원 연결")
+    peer = Baresip(tmp_path / "peer", play=wav, user="+8613800000000")  # the customer's number
+    (tmp_path / "peer").mkdir()
+    await peer.start()
+    low, high = rtp_range(4)
+    for name, value in {
+        "HOST": HOST,
+        "PORT": str(peer.port),
+        "LOCAL_HOST": HOST,
+        "LOCAL_PORT": str(free_udp_port()),
+        "RTP_PORT_MIN": str(low),
+        "RTP_PORT_MAX": str(high),
+        "MAX_CALLS": "4",
+    }.items():
+        monkeypatch.setenv(f"TAILCALL_SIP_{name}", value)
+    settings = settings.model_copy(update={"carrier": "sip"})
+    aid = _attempt(db)
+    app = create_app(settings, db, media=True)
+    try:
+        async with app.router.lifespan_context(app):
+            dialer = Dialer(db, settings, fast_settings(), app.state.sip_carrier)
+            assert (await _in_thread(dialer.tick)).dialed == 1
+
+            def customer_line() -> CallTranscriptRow | None:
+                with db.read() as s:
+                    return s.scalar(
+                        select(CallTranscriptRow).where(
+                            CallTranscriptRow.attempt_id == aid,
+                            CallTranscriptRow.speaker == "customer",
+                        )
+                    )
+
+            try:
+                line = await _until(customer_line, 25, "the customer's words were not recognised")
+            except AssertionError:
+                with db.read() as s:  # what happened instead, for the failure report
+                    for r in s.scalars(select(CallTranscriptRow)):
+                        print("transcript:", r.speaker, r.text, r.matched, r.start_s)
+                    a0 = s.get(Attempt, aid)
+                    print("attempt:", a0 and (a0.status, a0.outcome, a0.end_reason))
+                print(peer.log())
+                raise
+            assert line.matched == "상담원 연결"
+        # the trunk stopped: BYE, the pipeline ended, the outcome recorded
+
+        def ended() -> Attempt | None:
+            with db.read() as s:
+                a = s.get(Attempt, aid)
+                return a if a is not None and a.status == "ended" else None
+
+        a = await _until(ended, 15, "the attempt did not end")
+        assert a.outcome == "answered" and a.answered_at is not None
+        assert a.carrier_sid is not None and a.end_reason and a.end_reason.startswith("SIP:")
+        with db.read() as s:
+            summary = s.get(CallSummaryRow, a.carrier_sid)
+            assert summary is not None and summary.greeting_latency_s is not None
+        assert summary.recording_path and Path(summary.recording_path).exists()
+        greeting = _heard(peer.workdir)
+        assert np.sqrt(np.mean(greeting.astype(float) ** 2)) > 300, "no greeting reached baresip"
+    finally:
+        await peer.stop()
