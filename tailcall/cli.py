@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import campaigns_app, worker_app
+from dialer.carriers.cli import carrier_app
 from dialer.carriers.sip.settings import SipSettingsError
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
@@ -154,6 +155,7 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(worker_app, name="worker")
+app.add_typer(carrier_app, name="carrier")
 app.add_typer(crm_app, name="crm")
 app.add_typer(models_app, name="models")
 app.add_typer(speech_app, name="speech")

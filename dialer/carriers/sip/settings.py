@@ -38,7 +38,8 @@ class SipSettings(BaseSettings):
     username: str = ""
     password: SecretStr = SecretStr("")
     realm: str = ""
-    register: bool = False
+    # (not named ``register``: that shadows a BaseSettings attribute)
+    registration: bool = Field(default=False, validation_alias="TAILCALL_SIP_REGISTER")
     register_expires: int = 3600
     codecs: str = Field(default="PCMA,PCMU", description="in order of preference")
     ptime: int = 20
@@ -78,7 +79,7 @@ class SipSettings(BaseSettings):
                 username=self.username or None,
                 password=self.password.get_secret_value() or None,
                 realm=self.realm or None,
-                register=self.register,
+                register=self.registration,
                 register_expires=self.register_expires,
                 codecs=_items(self.codecs),
                 ptime=self.ptime,
