@@ -58,15 +58,19 @@ async def _in_thread(fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(pool, fn)
 
 
-def _attempt(db: Database) -> int:
+def _attempts(db: Database, n: int) -> list[int]:
     now = datetime.now(UTC)
     with db.session() as s:
-        cl = add_list(s, add_customers(s, 1))
+        cl = add_list(s, add_customers(s, n))
         c = service.create_campaign(s, make_spec([cl.id], caller_id="+8610955501"), now)
         service.start_campaign(s, c.id, now, fast_settings(), "Asia/Shanghai")
-        a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
-        assert a is not None
-        return a.id
+        return list(
+            s.scalars(select(Attempt.id).where(Attempt.campaign_id == c.id).order_by(Attempt.id))
+        )
+
+
+def _attempt(db: Database) -> int:
+    return _attempts(db, 1)[0]
 
 
 async def _ended(db: Database, attempt_id: int, timeout: float = 15.0) -> Attempt:
@@ -83,7 +87,7 @@ async def _ended(db: Database, attempt_id: int, timeout: float = 15.0) -> Attemp
 
 
 def _carrier(db: Database, settings: Settings, port: int, **kw: object) -> SipCarrier:
-    low, high = rtp_range(4)
+    low, high = rtp_range(6)
     config = TrunkConfig(
         host=HOST,
         port=port,
@@ -91,7 +95,7 @@ def _carrier(db: Database, settings: Settings, port: int, **kw: object) -> SipCa
         local_port=free_udp_port(),
         rtp_port_min=low,
         rtp_port_max=high,
-        max_concurrent_calls=4,
+        max_concurrent_calls=6,
         max_calls_per_second=50.0,
         **kw,  # type: ignore[arg-type]
     )
