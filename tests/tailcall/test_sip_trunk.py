@@ -1,8 +1,10 @@
 """A dialer call over the SIP trunk in the app ``tailcall serve`` builds (TAILCALL_CARRIER=sip):
 the dial loop places it, baresip answers and plays a customer's ko-KR WAV (rendered by the
 simulator's TTS) and records what it hears; the bot's greeting arrives over RTP, the
-customer's words are recognised and stored in the transcript, the call is recorded, and
-when the trunk hangs up the attempt's outcome and the SIP end reason are on the attempt."""
+customer's words (asking for an agent) are recognised and stored in the transcript, the
+agent is offered the call and takes it over, the agent's audio reaches the customer, the
+call is recorded, and when the trunk hangs up the attempt's outcome and the SIP end reason
+are on the attempt."""
 
 from __future__ import annotations
 
@@ -23,21 +25,58 @@ from dialer.campaigns.models import Attempt
 from dialer.campaigns.service import create_campaign, start_campaign
 from dialer.campaigns.worker import Dialer
 from dialogue.speech.models import CallSummaryRow, CallTranscriptRow
+from handoff.models import HandoffRequestRow, Offer
+from handoff.state import get_console
 from kernel.db import Database
 from kernel.settings import Settings
 from simulator import audio
 from simulator.tts import Voice, render_wav
 from tailcall.app import create_app
 from tests.conftest import missing
-from tests.dialer.carriers.sip.peers import HOST, Baresip, free_udp_port, rtp_range
+from tests.dialer.carriers.sip.peers import (
+    HOST,
+    Baresip,
+    dominant_hz,
+    free_udp_port,
+    rtp_range,
+    tone,
+)
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
 from tests.dialogue.conftest import ko_model, ko_registry, session_speech_settings, speech_root
+from tests.handoff.conftest import add_user
 
 __all__ = ["ko_model", "ko_registry", "session_speech_settings", "speech_root"]  # fixtures
 
 pytestmark = [pytest.mark.sip, pytest.mark.speech]
 T = TypeVar("T")
 SPEECH_AT_S = 2.5  # the customer speaks over the greeting (barge-in) after this
+AGENT_TONE_S = 1.0  # the agent's "voice" after the takeover: a 1 kHz tone
+
+
+async def _take_over(app: Any, db: Database, agent: int) -> None:
+    """The offered agent accepts; once the line is theirs, their audio goes to the customer."""
+    console = get_console(app)
+
+    def request() -> HandoffRequestRow | None:
+        with db.read() as s:
+            return s.scalar(select(HandoffRequestRow))
+
+    row = await _until(request, 15, "no handoff request")
+
+    def offered() -> Offer | None:
+        with db.read() as s:
+            return s.scalar(select(Offer).where(Offer.agent_id == agent))
+
+    await _until(offered, 10, "the agent was not offered the call")
+    await console.service.accept(agent, row.id)
+    live = await _until(lambda: console.registry.get(row.call_sid), 5, "no live call")
+    await _until(lambda: live.control.switch.output.mode == "human", 15, "not taken over")
+    chunk = tone(0.02, 1000.0)
+    pcm16k = audio.resample(np.frombuffer(chunk, "<i2"), 8000, 16000).astype("<i2").tobytes()
+    for _ in range(int(AGENT_TONE_S / 0.02)):
+        await console.service.agent_audio_in(agent, pcm16k)
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.5)
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +88,9 @@ def _peers() -> None:
 def _customer_wav(path: Path, text: str) -> Path:
     samples, rate = audio.wav_to_pcm16(render_wav(text, Voice(language="ko-KR")))
     pcm = audio.resample(samples, rate, 8000).astype("<i2").tobytes()
-    body = bytes(int(SPEECH_AT_S * 8000) * 2) + pcm + bytes(8 * 8000 * 2)
+    body = (
+        bytes(int(SPEECH_AT_S * 8000) * 2) + pcm + bytes(40 * 8000 * 2)
+    )  # baresip stops at its end
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -64,7 +105,13 @@ def _attempt(db: Database) -> int:
         customers = add_customers(s, 1, points=12000)
         customers[0].name = "김민수"
         cl = add_list(s, customers)
-        spec = make_spec([cl.id], script_id="points_reminder", language="ko-KR")
+        spec = make_spec(
+            [cl.id],
+            script_id="points_reminder",
+            language="ko-KR",
+            live_handoff=True,
+            handoff_skill="general",
+        )
         c = create_campaign(s, spec, now)
         start_campaign(s, c.id, now, fast_settings(), "Asia/Seoul")
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
@@ -95,7 +142,10 @@ def _heard(workdir: Path) -> np.ndarray[Any, Any]:
         pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
         if w.getnchannels() > 1:
             pcm = pcm[:: w.getnchannels()]
-    return pcm[: int(rate * SPEECH_AT_S)]
+    assert rate == 8000
+    # the end of the call is where the agent spoke: cut the trailing silence
+    loud = np.flatnonzero(np.abs(pcm) > 500)
+    return pcm[: loud[-1] + 1] if len(loud) else pcm
 
 
 async def test_a_sip_call_greets_the_customer_and_hears_them(
@@ -122,10 +172,12 @@ async def test_a_sip_call_greets_the_customer_and_hears_them(
         monkeypatch.setenv(f"TAILCALL_SIP_{name}", value)
     settings = settings.model_copy(update={"carrier": "sip"})
     aid = _attempt(db)
+    agent = add_user(db, "ann", skills=("general",), status="available")
     app = create_app(settings, db, media=True)
     try:
         async with app.router.lifespan_context(app):
-            dialer = Dialer(db, settings, fast_settings(), app.state.sip_carrier)
+            desk = get_console(app).desk  # handoff-aware pacing counts the free agent
+            dialer = Dialer(db, settings, fast_settings(), app.state.sip_carrier, agents=desk)
             assert (await _in_thread(dialer.tick)).dialed == 1
 
             def customer_line() -> CallTranscriptRow | None:
@@ -148,6 +200,7 @@ async def test_a_sip_call_greets_the_customer_and_hears_them(
                 print(peer.log())
                 raise
             assert line.matched == "상담원 연결"
+            await _take_over(app, db, agent)
         # the trunk stopped: BYE, the pipeline ended, the outcome recorded
 
         def ended() -> Attempt | None:
@@ -162,7 +215,9 @@ async def test_a_sip_call_greets_the_customer_and_hears_them(
             summary = s.get(CallSummaryRow, a.carrier_sid)
             assert summary is not None and summary.greeting_latency_s is not None
         assert summary.recording_path and Path(summary.recording_path).exists()
-        greeting = _heard(peer.workdir)
+        heard = _heard(peer.workdir)
+        greeting = heard[: int(8000 * SPEECH_AT_S)]
         assert np.sqrt(np.mean(greeting.astype(float) ** 2)) > 300, "no greeting reached baresip"
+        assert abs(dominant_hz(heard[-int(8000 * AGENT_TONE_S) :]) - 1000) < 30  # the agent
     finally:
         await peer.stop()
