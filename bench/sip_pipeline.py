@@ -200,7 +200,7 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
             str(sink_out),
             "--seconds",
             str(seconds + calls / cps + 30),
-        ]  # fmt: skip
+        ]
     )
     sipp = subprocess.Popen(
         [
@@ -223,7 +223,7 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
             str(sink_port),
             "-timeout",
             f"{int(seconds + calls / cps + 90)}s",
-        ],  # fmt: skip
+        ],
         cwd=work,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
