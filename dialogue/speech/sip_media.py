@@ -6,9 +6,10 @@ SIP trunk's answered-call handler: it reads the stream start the dialer gave the
 (``kernel.calls.StreamStart``), checks the stream token and the runtime's ``admit`` as
 the media endpoint does, and runs the same pipeline with:
 
-- ``RtpInputTransport``: the call's 20 ms PCM16 frames from ``RtpMedia``, joined into
-  100 ms input frames (a short one the moment VAD's stop is due, as the websocket
-  serializer does), and RFC 4733 digits as ``InputDTMFFrame``;
+- ``RtpInputTransport``: the call's 20 ms PCM16 frames from ``RtpMedia`` (its ``on_audio``
+  callback, so nothing wakes per frame), joined into 100 ms input frames (a short one the
+  moment VAD's stop is due, as the websocket serializer does), and RFC 4733 digits as
+  ``InputDTMFFrame``;
 - ``RtpOutputTransport``: bot (or agent) audio queued on the RTP pacer at most
   ``OUT_LEAD_S`` ahead of real time; an interruption drops what is queued; the end of
   the call (the script's ``EndCall``) lets the queued audio play, then sends BYE.
@@ -84,6 +85,7 @@ class RtpInputTransport(BaseInputTransport):
         self._batch = bytearray()
         self._batch_bytes = int(IN_BATCH_S * CALL_RATE) * 2
         self._task: asyncio.Task[None] | None = None
+        self._ready: asyncio.Queue[Frame] = asyncio.Queue()
         self._stopping = False
         #: Samples that would complete VAD's stop (``vad.samples_to_stop``), or None.
         self.flush_at: FlushAt | None = None
@@ -92,7 +94,9 @@ class RtpInputTransport(BaseInputTransport):
 
     async def start(self, frame: StartFrame) -> None:
         await super().start(frame)
-        self._call.media.on_dtmf = self._dtmf
+        media = self._call.media
+        media.on_dtmf = self._dtmf
+        media.on_audio = self._audio
         if self._task is None:
             self._task = self.create_task(self._receive(), "rtp_in")
         await self.set_transport_ready(frame)
@@ -108,6 +112,7 @@ class RtpInputTransport(BaseInputTransport):
     async def _halt(self) -> None:
         self._stopping = True
         self._call.media.on_dtmf = None
+        self._call.media.on_audio = None
         if self._task is not None:
             await self.cancel_task(self._task)
             self._task = None
@@ -117,17 +122,34 @@ class RtpInputTransport(BaseInputTransport):
             entry = KeypadEntry(digit)
         except ValueError:
             return
-        self.create_task(self.push_frame(InputDTMFFrame(button=entry)), "rtp_dtmf")
+        self._ready.put_nowait(InputDTMFFrame(button=entry))
+
+    def _audio(self, pcm: bytes) -> None:
+        """A 20 ms frame from the RTP socket (a plain callback: no task wakes per frame)."""
+        self._batch += pcm
+        if len(self._batch) >= self._batch_bytes or self._stop_is_due():
+            audio = bytes(self._batch)
+            self._batch.clear()
+            self._ready.put_nowait(
+                InputAudioRawFrame(audio=audio, sample_rate=CALL_RATE, num_channels=1)
+            )
 
     async def _receive(self) -> None:
-        async for pcm in self._call.media.frames():
-            self._batch += pcm
-            if len(self._batch) >= self._batch_bytes or self._stop_is_due():
-                audio = bytes(self._batch)
-                self._batch.clear()
-                await self.push_audio_frame(
-                    InputAudioRawFrame(audio=audio, sample_rate=CALL_RATE, num_channels=1)
-                )
+        ended = asyncio.ensure_future(self._call.wait_ended())
+        try:
+            while True:
+                get = asyncio.ensure_future(self._ready.get())
+                await asyncio.wait((get, ended), return_when=asyncio.FIRST_COMPLETED)
+                if not get.done():
+                    get.cancel()
+                    break
+                frame = get.result()
+                if isinstance(frame, InputAudioRawFrame):
+                    await self.push_audio_frame(frame)
+                else:
+                    await self.push_frame(frame)
+        finally:
+            ended.cancel()
         if not self._stopping and self.on_gone is not None:
             await self.on_gone()
 

@@ -211,9 +211,14 @@ async def test_a_sip_call_greets_the_customer_and_hears_them(
         a = await _until(ended, 15, "the attempt did not end")
         assert a.outcome == "answered" and a.answered_at is not None
         assert a.carrier_sid is not None and a.end_reason and a.end_reason.startswith("SIP:")
-        with db.read() as s:
-            summary = s.get(CallSummaryRow, a.carrier_sid)
-            assert summary is not None and summary.greeting_latency_s is not None
+        sid = a.carrier_sid
+
+        def summary_row() -> CallSummaryRow | None:
+            with db.read() as s:
+                return s.get(CallSummaryRow, sid)  # written by the recorder's thread
+
+        summary = await _until(summary_row, 10, "no call summary")
+        assert summary.greeting_latency_s is not None
         assert summary.recording_path and Path(summary.recording_path).exists()
         heard = _heard(peer.workdir)
         greeting = heard[: int(8000 * SPEECH_AT_S)]
