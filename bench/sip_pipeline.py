@@ -35,6 +35,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -257,6 +258,8 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
     await carrier.start()
     sig_ids = signalling_threads()
     cpu0, sig0, t0 = proc.cpu_times(), thread_cpu(proc, sig_ids), time.monotonic()
+    main_id = threading.get_native_id()
+    loop0 = thread_cpu(proc, [main_id])
     peak_rss = proc.memory_info().rss
     loop = asyncio.get_running_loop()
     sids = []
@@ -272,6 +275,7 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
         await asyncio.sleep(0.5)
     wall = time.monotonic() - t0
     cpu1, sig1 = proc.cpu_times(), thread_cpu(proc, signalling_threads())
+    loop_cores = (thread_cpu(proc, [main_id]) - loop0) / wall
     ok = sum(
         1 for c in media.values() if c is not None and c.ended and c.ended.cause == "local_hangup"
     )
@@ -316,6 +320,7 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
         "sig CPU ms/call": f"{(sig1 - sig0) * 1000 / calls:.1f}",
         "cores": f"{cores:.2f}",
         "core/call": f"{cores / calls:.3f}",
+        "loop thread cores": f"{loop_cores:.2f}",
         "RSS MB": f"{peak_rss / 2**20:.0f}",
     }
 

@@ -291,6 +291,8 @@ class SipCarrier:
         loop = self._loop
         if loop is None or loop.is_closed():
             raise CarrierError("the SIP trunk is not running", ambiguous=False)
+        if loop.is_running() and _on_loop_thread(loop):
+            raise RuntimeError("SipCarrier's blocking calls are for other threads; use place()")
         fut = asyncio.run_coroutine_threadsafe(_as_coro(coro), loop)
         try:
             return str(fut.result(timeout))
@@ -299,6 +301,13 @@ class SipCarrier:
             raise CarrierError(
                 "the SIP trunk did not take the call in time", ambiguous=True
             ) from exc
+
+
+def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 async def _as_coro(aw: Awaitable[object]) -> object:

@@ -149,7 +149,7 @@ async def test_after_a_restart_the_reaper_settles_calls_the_trunk_no_longer_hold
     carrier = _carrier(db, settings, free_udp_port())
     await carrier.start()
     try:
-        aid = _attempt(db)
+        aid, other = _attempts(db, 2)
         past = datetime.now(UTC) - timedelta(minutes=5)
         with db.session() as s:
             a = s.get(Attempt, aid)
@@ -158,12 +158,20 @@ async def test_after_a_restart_the_reaper_settles_calls_the_trunk_no_longer_hold
             a.lease_until = past  # the watchdog fired
         ds = fast_settings()
         reaper = Reaper(db, settings, ds, carrier, SystemClock(), "w1")
-        assert await _in_thread(reaper.reap) == 1
+        assert await _in_thread(lambda: reaper.reconcile(aid)) == "ended"
         with db.read() as s:
             a = s.get(Attempt, aid)
             assert a is not None and (a.status, a.outcome) == ("ended", "failed")
         # no sid stored: whether the INVITE left before the crash is unknown: not redialed
         with pytest.raises(CarrierError):
             carrier.find_calls("+8613800000000", past)
+        with db.session() as s:
+            a = s.get(Attempt, other)
+            assert a is not None
+            a.status, a.dialed_at, a.lease_until = "dialing", past, past
+        assert await _in_thread(lambda: reaper.reconcile(other)) == "retry"
+        with db.read() as s:
+            a = s.get(Attempt, other)
+            assert a is not None and a.status == "dialing"  # later: review, never a redial
     finally:
         await carrier.stop()
