@@ -130,8 +130,10 @@ async def _one_call(
                 event.hangup_by or "", "nobody hung up"
             )
             report.outcome = str(event.outcome)
+            reason = event.result.reason
+            told = reason if not report.answered or "hung up" in reason else f"{reason}; {who}"
             report.say(
-                f"{at:.1f} s: ended; outcome {event.outcome} ({event.result.reason}); {who}"
+                f"{at:.1f} s: ended; outcome {event.outcome} ({told})"
                 + (f"; talked {event.duration:.1f} s" if report.answered else "")
             )
     if hangup is not None:
