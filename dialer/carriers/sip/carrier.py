@@ -6,7 +6,9 @@ at once, as a REST carrier returns its call id; the call's progress comes back a
 ``CarrierEvent``s, given to the ``StatusSink`` one at a time in order (the dialer's
 recorder writes them as a status callback would be written). When a call is answered the
 ``AnsweredHandler`` runs its media (the speech pipeline), with the stream-start parameters
-the dialer gave (``kernel.calls.StreamStart``); when it returns, the call is hung up.
+the dialer gave (``kernel.calls.StreamStart``); when it returns, the call is hung up. With
+an ``early_listener``, a ringing call's early media (183) is fed to an announcement
+classifier; a verdict naming an outcome (关机, 空号, ...) cancels the call with that outcome.
 
 A SIP dialog cannot outlive the process that holds it: ``status`` of a sid this carrier
 does not know (placed before a restart) is a failed or completed call, never a live one,
@@ -26,10 +28,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 from dialer.carriers.base import CallNotFound, CarrierCall, CarrierError, CarrierEvent, StatusSink
 from dialer.carriers.sip.config import TrunkConfig
 from dialer.carriers.sip.outcomes import Outcome
+from dialer.carriers.sip.rtp import SAMPLE_RATE
 from dialer.carriers.sip.ua import (
     Answered,
     CallLimitExceeded,
@@ -45,6 +49,33 @@ from kernel.errors import InvalidInput
 log = logging.getLogger(__name__)
 
 AnsweredHandler = Callable[[str, SipCall, Mapping[str, str]], Awaitable[None]]
+
+
+class EarlyVerdict(Protocol):
+    """What an announcement classifier heard (``dialogue.speech.answering.Verdict``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def outcome(self) -> str | None: ...
+    @property
+    def label(self) -> str: ...
+
+
+class EarlyListener(Protocol):
+    """Hears a ringing call's early media (``dialogue.speech.answering.AnswerListener``)."""
+
+    def feed(self, pcm16: bytes, sample_rate: int) -> EarlyVerdict | None: ...
+
+
+#: An early-media verdict's outcome as a carrier status and SIP code (what ``classify`` reads).
+_EARLY_STATUS: dict[str, tuple[str, int | None]] = {
+    "powered_off": ("failed", 480),
+    "invalid": ("failed", 404),
+    "restricted": ("failed", 403),
+    "busy": ("busy", 486),
+    "no_answer": ("no-answer", None),
+}
 
 #: The carrier status (Twilio's words, which ``dialer.carriers.base.classify`` reads) of a
 #: SIP outcome; the others are "failed" with the SIP code.
@@ -72,7 +103,8 @@ class _Leg:
     attempt_id: int | None
     info: CarrierCall
     ended_mono: float | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    early: EarlyVerdict | None = None
+    tasks: set[asyncio.Task[object]] = field(default_factory=set)
 
 
 def _attempt_of(params: Mapping[str, str]) -> int | None:
@@ -93,6 +125,7 @@ class SipCarrier:
         on_answered: AnsweredHandler | None = None,
         originate_timeout_s: float = 10.0,
         allowed_caller_ids: frozenset[str] = frozenset(),
+        early_listener: Callable[[], EarlyListener] | None = None,
     ) -> None:
         self.config = config
         self.trunk = SipTrunk(config)
@@ -100,6 +133,7 @@ class SipCarrier:
         self.on_answered = on_answered
         self.originate_timeout_s = originate_timeout_s
         self.allowed_caller_ids = allowed_caller_ids
+        self.early_listener = early_listener
         self.started_at: datetime | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._legs: dict[str, _Leg] = {}
@@ -193,6 +227,8 @@ class SipCarrier:
             CarrierCall(sid, "initiated", to=to, started_at=datetime.now(UTC)),
         )
         self._legs[sid] = leg
+        if self.early_listener is not None:
+            self._listen_early(leg, self.early_listener())
         self._task(leg, self._follow(leg))
         return sid
 
@@ -223,8 +259,36 @@ class SipCarrier:
         if leg.call.ended is None:
             await leg.call.hangup()
 
+    def _listen_early(self, leg: _Leg, listener: EarlyListener) -> None:
+        """Early media goes to the classifier; an announcement's verdict ends the call."""
+
+        def feed(pcm: bytes) -> None:
+            if leg.early is not None:
+                return
+            verdict = listener.feed(pcm, SAMPLE_RATE)
+            if verdict is None or verdict.kind == "human" or verdict.outcome is None:
+                return
+            leg.early = verdict
+            log.info("%s: early media says %s (%s)", leg.sid, verdict.outcome, verdict.label)
+            self._task(leg, leg.call.hangup())
+
+        leg.call.media.on_early_audio = feed
+
     def _ended(self, leg: _Leg, ended: Ended) -> None:
         result = ended.result
+        early = leg.early
+        if early is not None and early.outcome and result.outcome is not Outcome.ANSWERED:
+            status, code = _EARLY_STATUS.get(early.outcome, ("failed", None))
+            leg.ended_mono = time.monotonic()
+            label = f" ({early.label})" if early.label else ""
+            self._update(
+                leg,
+                status,
+                sip_code=code,
+                duration_s=0.0,
+                reason=f"SIP: the early media was an announcement: {early.outcome}{label}",
+            )
+            return
         status = carrier_status(result.outcome)
         who = {"remote": "the far end", "local": "we"}.get(ended.hangup_by or "", "")
         reason = result.reason
@@ -277,7 +341,7 @@ class SipCarrier:
         except Exception:
             log.exception("%s: recording the call's %s failed", event.sid, event.status)
 
-    def _task(self, leg: _Leg, coro: Awaitable[None]) -> None:
+    def _task(self, leg: _Leg, coro: Awaitable[object]) -> None:
         task = asyncio.ensure_future(coro)
         leg.tasks.add(task)
         task.add_done_callback(leg.tasks.discard)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -173,5 +174,43 @@ async def test_after_a_restart_the_reaper_settles_calls_the_trunk_no_longer_hold
         with db.read() as s:
             a = s.get(Attempt, other)
             assert a is not None and a.status == "dialing"  # later: review, never a redial
+    finally:
+        await carrier.stop()
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    kind: str
+    outcome: str | None
+    label: str
+
+
+class _Announcement:
+    """A stand-in classifier: after 0.4 s of early audio, 'the number does not exist'."""
+
+    def __init__(self) -> None:
+        self.heard = 0
+
+    def feed(self, pcm16: bytes, sample_rate: int) -> _Verdict | None:
+        self.heard += len(pcm16) // 2
+        if self.heard < 0.4 * sample_rate:
+            return None
+        return _Verdict("announcement", "invalid", "空号")
+
+
+@pytest.mark.sip
+async def test_an_announcement_in_the_early_media_ends_the_call_with_its_outcome(
+    harness: Harness, db: Database, settings: Settings
+) -> None:
+    sipp = await harness.sipp("early_480")  # SIPp answers no CANCEL: the call ends 4 s later
+    carrier = _carrier(db, settings, sipp.port)
+    carrier.early_listener = _Announcement
+    await carrier.start()
+    try:
+        aid = _attempt(db)
+        dialer = Dialer(db, settings, fast_settings(), carrier, clock=SystemClock())
+        assert (await _in_thread(dialer.tick)).dialed == 1
+        a = await _ended(db, aid)
+        assert a.outcome == "invalid" and a.end_reason and "空号" in a.end_reason
     finally:
         await carrier.stop()
