@@ -20,7 +20,8 @@ Printed per row:
 - RTP jitter p99: |inter-arrival - 20 ms| of our packets at the sink, all streams;
 - turn p50/p95: end of a customer reply at the sink -> the bot's next prompt on the wire;
 - signalling CPU per call: the sippy thread and its UDP threads; process cores; RSS.
-SIPp and the sink share the machine's cores with the calls.
+SIPp and the sink share the machine's cores with the calls (at nice 10: they stand for
+the network, not for work of ours); the table's title gives the load average.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import signal
 import socket
@@ -187,10 +189,15 @@ def tap_pacer() -> None:
     RtpMedia._send_frame = send_frame  # type: ignore[method-assign]
 
 
+def _far_end() -> None:
+    os.nice(10)
+
+
 async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="sip_pipeline_"))
     sip_port, sink_port, media_port = free_port(), free_port(), free_port()
     sink_out = work / "sink.json"
+    # the far end (SIPp, the customer sink) stands for the network: it yields the CPU to us
     sink = subprocess.Popen(
         [
             sys.executable,
@@ -201,7 +208,8 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
             str(sink_out),
             "--seconds",
             str(seconds + calls / cps + 30),
-        ]
+        ],
+        preexec_fn=_far_end,
     )
     sipp = subprocess.Popen(
         [
@@ -228,6 +236,7 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
         cwd=work,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_far_end,
     )
     await asyncio.sleep(0.5)
     TAPS.clear()
