@@ -202,7 +202,7 @@ class _Announcement:
 async def test_an_announcement_in_the_early_media_ends_the_call_with_its_outcome(
     harness: Harness, db: Database, settings: Settings
 ) -> None:
-    sipp = await harness.sipp("early_480")  # SIPp answers no CANCEL: the call ends 4 s later
+    sipp = await harness.sipp("early_cancel")
     carrier = _carrier(db, settings, sipp.port)
     carrier.early_listener = _Announcement
     await carrier.start()
@@ -212,5 +212,6 @@ async def test_an_announcement_in_the_early_media_ends_the_call_with_its_outcome
         assert (await _in_thread(dialer.tick)).dialed == 1
         a = await _ended(db, aid)
         assert a.outcome == "invalid" and a.end_reason and "空号" in a.end_reason
+        assert await sipp.result() == 0  # CANCELled while ringing, the 487 ACKed
     finally:
         await carrier.stop()
