@@ -371,7 +371,7 @@ def main() -> None:
         table.add_column(col, justify="left" if col == "underruns" else "right")
     for r in rows:
         table.add_row(*(str(v) for v in r.values()))
-    Console().print(table)
+    Console(width=240).print(table)
 
 
 if __name__ == "__main__":
