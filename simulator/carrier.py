@@ -23,6 +23,7 @@ import contextlib
 import hmac
 import logging
 import random
+import secrets
 from collections.abc import Mapping, Sequence
 
 import httpx
@@ -66,6 +67,12 @@ from simulator.status_callbacks import StatusCallbacks
 from simulator.tts import SpeechRenderer
 
 log = logging.getLogger(__name__)
+
+
+def new_call_sid() -> str:
+    """A call id no earlier run of any simulator has handed out: random, never a seeded
+    draw or a counter, so a restarted simulator does not reuse the ids the dialer stored."""
+    return f"CA{secrets.token_hex(16)}"
 
 
 class SimCarrier:
@@ -134,7 +141,7 @@ class SimCarrier:
         """``POST /Accounts/{sid}/Calls.json``: validate, queue, start the call's life."""
         req = parse_create_form(form, self.timing.default_timeout_s)
         now = self.clock.now()
-        sid = f"CA{self._rng.getrandbits(128):032x}"
+        sid = new_call_sid()
         call = SimCall(
             sid=sid,
             account_sid=account_sid,
@@ -304,7 +311,7 @@ class SimCarrier:
             url=target.url,
             account_sid=call.account_sid,
             call_sid=call.sid,
-            stream_sid=f"MZ{self._rng.getrandbits(128):032x}",
+            stream_sid=f"MZ{secrets.token_hex(16)}",
             clock=self.media_clock,
             custom_parameters=target.parameters,
             options=self.media_options,

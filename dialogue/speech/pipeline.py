@@ -134,6 +134,9 @@ class SpeechRuntime:
     # is built, and when the call has ended
     on_call_started: Callable[[CallInfo, CallPipeline], None] | None = None
     on_call_ended: Callable[[CallInfo], None] | None = None
+    # a call that failed after answer (its pipeline raised), with the reason: called on a
+    # worker thread before the media socket closes
+    on_call_failed: Callable[[CallInfo, str], None] | None = None
     # handed in by a simulation only: each prompt the bot plays, told to the carrier
     prompt_tap: PromptTap | None = None
     # Load the stock-beam model for free decoding at warm-up (+0.5 GB per process);
