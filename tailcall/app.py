@@ -34,6 +34,7 @@ from kernel.settings import Settings
 from tailcall import deployment
 from tailcall.api_docs import mount_api_docs
 from tailcall.json_guard import JsonGuard
+from tailcall.launch import launch_checks
 from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
 from tailcall.routes import route_policy
 
@@ -100,6 +101,7 @@ def create_app(
     app.state.db = database
     app.state.handoff = console
     app.state.dialer_settings = ds
+    app.state.launch_checks = launch_checks(settings)  # campaigns API: create, update, start
 
     @app.exception_handler(TailcallError)
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:

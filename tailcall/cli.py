@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import campaigns_app, worker_app
+from dialer.campaigns.launch import LAUNCH_CHECKS
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import intent_app
@@ -29,6 +30,7 @@ from kernel.logs import configure_logging
 from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
+from tailcall.launch import launch_checks
 
 if TYPE_CHECKING:
     from dialer.campaigns.config import DialerSettings
@@ -48,8 +50,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
 @app.callback()
-def _process() -> None:
+def _process(ctx: typer.Context) -> None:
     """On-premise intelligent outbound calling with live human handoff."""
+    # what the subsystems' commands get from the composition root (dialer.campaigns.cli)
+    ctx.obj = {LAUNCH_CHECKS: launch_checks()}
     # Every file a command creates is its owner's only (the database, reports,
     # recordings, exports); the log keeps no customer data (kernel.logs).
     os.umask(PRIVATE_UMASK)
