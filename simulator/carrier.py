@@ -105,6 +105,7 @@ class SimCarrier:
         self._http = http
         self._own_http = http is None
         self.calls: dict[str, SimCall] = {}
+        self._dialled: dict[str, int] = {}  # calls placed per number
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.callbacks = StatusCallbacks(self.accounts, clock, self._client)
         self.creates = 0  # accepted create-call requests
@@ -142,11 +143,14 @@ class SimCarrier:
         req = parse_create_form(form, self.timing.default_timeout_s)
         now = self.clock.now()
         sid = new_call_sid()
+        nth = self._dialled.get(req["to"], 0) + 1
+        self._dialled[req["to"]] = nth
         call = SimCall(
             sid=sid,
             account_sid=account_sid,
             behaviour=self.line_plan.behaviour_for(req["to"], now),
             created_at=now,
+            key=f"{req['to']}#{nth}",
             **req,
         )
         call.history.append(StatusChange("queued", now, self.clock.monotonic()))
@@ -311,6 +315,7 @@ class SimCarrier:
             url=target.url,
             account_sid=call.account_sid,
             call_sid=call.sid,
+            rng_key=call.key,
             stream_sid=f"MZ{secrets.token_hex(16)}",
             clock=self.media_clock,
             custom_parameters=target.parameters,
@@ -355,6 +360,7 @@ class SimCarrier:
             params = {}  # a Url call: the parameters would come from fetched TwiML
         ctx = CallContext(
             call_sid=call.sid,
+            call_key=call.key,
             to=call.to,
             from_=call.from_,
             renderer=self.renderer,
@@ -386,6 +392,7 @@ class SimCarrier:
     async def _converse(self, call: SimCall, session: MediaSession, callee: Callee | None) -> None:
         ctx = CallContext(
             call_sid=call.sid,
+            call_key=call.key,
             to=call.to,
             from_=call.from_,
             renderer=self.renderer,

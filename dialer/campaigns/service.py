@@ -140,6 +140,23 @@ def start_campaign(
     return report
 
 
+def extend_audience(
+    session: Session,
+    campaign_id: int,
+    now: datetime,
+    settings: DialerSettings,
+    default_tz: str,
+) -> AudienceReport:
+    """A started campaign takes in the audience members that joined since (customers
+    imported into its lists or matching its filter later): an attempt each, checked for
+    eligibility as at the start; members it has already are left as they are."""
+    c = get_campaign(session, campaign_id)
+    if c.status not in ("scheduled", "running", "paused"):
+        raise Conflict(f"cannot add to a campaign that is {c.status}", where="status")
+    start = c.start_at if c.start_at and c.start_at > now else now
+    return build_audience(session, c, start, settings, default_tz, only_new=True)
+
+
 def pause_campaign(session: Session, campaign_id: int, now: datetime) -> Campaign:
     """No new dials; live calls finish."""
     c = get_campaign(session, campaign_id)

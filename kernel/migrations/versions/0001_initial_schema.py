@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 19:47:07.607063
+Create Date: 2026-12-04 19:54:12.938556
 """
 
 from collections.abc import Sequence
@@ -487,6 +487,7 @@ def upgrade() -> None:
     sa.Column('status_since', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('idle_since', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('call_sid', sa.String(length=64), nullable=True),
+    sa.Column('overflow', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['console_users.id'], name=op.f('fk_handoff_agents_user_id_console_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_handoff_agents'))
     )
