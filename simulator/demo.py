@@ -263,6 +263,8 @@ class SimulatedAgents:
     accept_after_s: tuple[float, float] = (1.5, 4.0)
     answer_wait_s: float = 6.0  # the customer's turn between two lines
     wrap_up_s: float = 4.0
+    lines: Sequence[str] | None = None  # None: ``AGENT_LINES`` of the language
+    bridging_s: float = 3.0  # the bot's bridging line, before the agent speaks
     renderer: SpeechRenderer = field(default_factory=SpeechRenderer)
     taken: int = 0
 
@@ -308,9 +310,11 @@ class SimulatedAgents:
         except TailcallError:
             return  # lapsed or withdrawn meanwhile
         self.taken += 1
-        lines = AGENT_LINES.get(self.language, AGENT_LINES["ko-KR"])
+        lines = self.lines
+        if lines is None:
+            lines = AGENT_LINES.get(self.language, AGENT_LINES["ko-KR"])
         voice = AGENT_VOICE.get(self.language, Voice(language=self.language))
-        await asyncio.sleep(3.0)  # the bot's bridging line
+        await asyncio.sleep(self.bridging_s)
         for line in lines:
             if not self._holds(agent_id, call_sid):
                 break

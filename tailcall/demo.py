@@ -50,20 +50,28 @@ def _add_user(
     username: str,
     role: str,
     name: str,
-    password: str,
+    password: str | None,
     *,
     overflow: bool = False,
-) -> None:
-    """Create the user, or give an existing one this password (and the demo's skills)."""
-    hashed = hash_password(password)
+) -> int:
+    """Create the user, or give an existing one this password (None: keep theirs; a new
+    user gets a random one) and the demo's skills; the user's id."""
+    with db.read() as s:
+        found = s.scalar(select(User.id).where(User.username == username))
+    hashed = None
+    if password is not None or found is None:
+        hashed = hash_password(password or secrets.token_urlsafe(24))
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
+            assert hashed is not None
             user = User(username=username, display_name=name, password_hash=hashed, role=role)
             s.add(user)
             s.flush()
         else:
-            user.password_hash, user.display_name, user.disabled = hashed, name, False
+            user.display_name, user.disabled = name, False
+            if hashed is not None:
+                user.password_hash = hashed
         if role == "agent":
             agent = s.get(Agent, user.id)
             if agent is None:
@@ -74,6 +82,7 @@ def _add_user(
             for skill in DEMO_SKILLS:
                 if skill not in have:
                     s.add(AgentSkill(user_id=user.id, skill=skill))
+        return user.id
 
 
 def ensure_logins(db: Database, data_dir: Path) -> list[Login]:
@@ -103,24 +112,12 @@ def ensure_logins(db: Database, data_dir: Path) -> list[Login]:
 
 
 def ensure_simulated_agents(db: Database, n: int = SIMULATED_AGENTS) -> list[int]:
-    """The simulated agents' user ids (overflow agents, named as simulated; their
-    passwords are random and never shown: nobody logs in as them)."""
-    ids = []
-    for i in range(1, n + 1):
-        username = f"sim-{i}"
-        _add_user(
-            db,
-            username,
-            "agent",
-            f"模拟坐席 {username} (simulated)",
-            secrets.token_urlsafe(24),
-            overflow=True,
-        )
-        with db.read() as s:
-            uid = s.scalar(select(User.id).where(User.username == username))
-        assert uid is not None
-        ids.append(uid)
-    return ids
+    """The simulated agents' user ids: overflow agents named as simulated, whose random
+    passwords are never shown (nobody logs in as them)."""
+    return [
+        _add_user(db, f"sim-{i}", "agent", f"模拟坐席 sim-{i} (simulated)", None, overflow=True)
+        for i in range(1, n + 1)
+    ]
 
 
 def banner(base_url: str, logins: Sequence[Login], language: str, data_dir: Path) -> str:
