@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from crm_sync.relay import Relay
@@ -120,6 +120,11 @@ def create_app(
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:
         headers: dict[str, str] | None = getattr(exc, "headers", None)
         return JSONResponse(status_code=exc.status_code, content=exc.to_dict(), headers=headers)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """The console is the product's front door."""
+        return RedirectResponse("/console", status_code=307)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
