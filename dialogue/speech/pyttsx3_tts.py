@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes.util
+import functools
 import hashlib
 import io
 import itertools
@@ -49,9 +50,16 @@ class TtsUnavailable(TailcallError):
     code = "tts_unavailable"
 
 
+@functools.cache
+def _espeak_installed() -> bool:
+    # find_library runs ``ldconfig -p`` in a child process (a fork of this large
+    # process): once per process, not once per call (it held every greeting back)
+    return ctypes.util.find_library("espeak-ng") is not None or bool(shutil.which("espeak-ng"))
+
+
 def check_espeak() -> None:
     """Raise ``TtsUnavailable`` naming the fix when espeak-ng is not installed."""
-    if ctypes.util.find_library("espeak-ng") is None and shutil.which("espeak-ng") is None:
+    if not _espeak_installed():
         raise TtsUnavailable(
             "espeak-ng is not installed; pyttsx3 needs it: install it with "
             "`apt-get install espeak-ng` (Debian/Ubuntu) or your system's package manager"
