@@ -43,7 +43,7 @@ from simulator.demo import (
 from simulator.host import HostedApp, ResultHook
 from simulator.sidechannel import ws_bot_said_tap
 from tailcall.app import create_app
-from tailcall.demo import ensure_simulated_agents
+from tailcall.demo import approve_demo_script, ensure_simulated_agents
 from tailcall.launch import launch_checks
 from tailcall.outcomes import record_call_result
 
@@ -124,6 +124,9 @@ def ensure_demo_campaign(
     """The running demo campaign, started now if there is none (``InvalidInput`` naming
     the field when the language has no speech model: the fix is in the message)."""
     checks = launch_checks(settings)
+    checks.check(demo_spec(language, "demo"))  # no model: refused before anything is written
+    if ds.require_script_approval:
+        approve_demo_script(db, DEMO_SCRIPT, language, datetime.now(UTC))
     base = f"demo: points reminder ({language})"
     with db.session() as s:
         same = [c for c in list_campaigns(s) if c.name == base or c.name.startswith(base + " #")]
