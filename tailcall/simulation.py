@@ -181,5 +181,7 @@ def demo_app(settings: Settings, language: str = "ko-KR") -> FastAPI:
     script = load_script(find_script(DEMO_SCRIPT, language))
     runtime.prerender = tuple(fixed_prompts(script))
     runtime.prerender_voice = script.metadata.voice
+    # the human leg's transcript recognizers (free decoding) ready before the first takeover
+    runtime.free_decoding, runtime.free_warm_recognizers = True, 0
     app.mount(CARRIER_MOUNT, carrier_app(carrier))
     return app
