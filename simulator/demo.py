@@ -319,7 +319,7 @@ class SimulatedAgents:
             if not self._holds(agent_id, call_sid):
                 break
             await self._say(agent_id, line, voice)
-            await asyncio.sleep(self.answer_wait_s)
+            await self._quiet(agent_id, self.answer_wait_s)
         if self._holds(agent_id, call_sid):
             with contextlib.suppress(TailcallError):
                 await self.service.end_call(
@@ -329,6 +329,14 @@ class SimulatedAgents:
         if self.service.desk.status(agent_id) == "wrap_up":
             with contextlib.suppress(TailcallError):
                 self.service.desk.set_presence(agent_id, "available")
+
+    async def _quiet(self, agent_id: int, seconds: float) -> None:
+        """The microphone while the agent listens: silence, sent as a browser sends it
+        (the recognizer of the agent's side hears the end of each line)."""
+        chunk = bytes(2 * 16000 // 10)  # 100 ms
+        for _ in range(round(seconds * 10)):
+            await self.service.agent_audio_in(agent_id, chunk)
+            await asyncio.sleep(0.1)
 
     async def _say(self, agent_id: int, text: str, voice: Voice) -> None:
         """The line as the agent's browser would send it: PCM16 16 kHz, in real time."""
