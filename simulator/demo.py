@@ -269,6 +269,10 @@ class SimulatedAgents:
     taken: int = 0
 
     async def run(self, stop: asyncio.Event) -> None:
+        voice = AGENT_VOICE.get(self.language, Voice(language=self.language))
+        for line in self._lines():  # rendered before the first call, not while it waits
+            with contextlib.suppress(Exception):
+                await self.renderer.render(line, voice)
         tasks = [asyncio.create_task(self._agent(a)) for a in self.agent_ids]
         try:
             await stop.wait()
@@ -294,6 +298,11 @@ class SimulatedAgents:
         finally:
             self.service.bus.unsubscribe(sub)
 
+    def _lines(self) -> Sequence[str]:
+        if self.lines is not None:
+            return self.lines
+        return AGENT_LINES.get(self.language, AGENT_LINES["ko-KR"])
+
     def _holds(self, agent_id: int, call_sid: str) -> bool:
         return any(
             c.get("call_sid") == call_sid and c.get("phase") == "accepted"
@@ -310,9 +319,7 @@ class SimulatedAgents:
         except TailcallError:
             return  # lapsed or withdrawn meanwhile
         self.taken += 1
-        lines = self.lines
-        if lines is None:
-            lines = AGENT_LINES.get(self.language, AGENT_LINES["ko-KR"])
+        lines = self._lines()
         voice = AGENT_VOICE.get(self.language, Voice(language=self.language))
         await asyncio.sleep(self.bridging_s)
         for line in lines:
