@@ -24,6 +24,7 @@ from dialogue.intent.live import HandoffRouter
 from dialogue.speech.media import media_router
 from dialogue.speech.pipeline import PromptTap, SpeechRuntime
 from handoff.auth import require
+from handoff.capacity import DatabaseAgentCapacity, PresenceBeat
 from handoff.live import attach
 from handoff.state import Console, build_console
 from kernel import __version__
@@ -76,9 +77,16 @@ def create_app(
         loops = _BackgroundLoops(database, settings, ds, app.state.handoff) if background else None
         if loops is not None:
             loops.start()
+        served: Console = app.state.handoff
+        beat = PresenceBeat(database, served.desk, clock, beat_s=served.settings.presence_beat_s)
+        beat_stop = asyncio.Event()
+        beat_task = asyncio.create_task(beat.run(beat_stop))
         try:
             yield
         finally:
+            beat_stop.set()
+            await beat_task
+            await asyncio.to_thread(beat.forget)
             if loops is not None:
                 await loops.stop()
             await app.state.handoff.service.close()
@@ -142,13 +150,15 @@ def _languages_with_models(runtime: SpeechRuntime) -> list[str]:
 class _BackgroundLoops:
     """The dial loop (a thread: it does blocking database and carrier work) and the CRM
     relay (an asyncio task) of the embedded single-process deployment. The dialer paces
-    live-handoff campaigns by the console's free agents, and the console's "call back
-    now" on a follow-up task goes through this dial loop."""
+    live-handoff campaigns by the free agents in the database (``handoff.capacity``: the
+    same count a separate dialer process reads), and the console's "call back now" on a
+    follow-up task goes through this dial loop."""
 
     def __init__(
         self, db: Database, settings: Settings, ds: DialerSettings, console: Console
     ) -> None:
-        dialer = build_dialer(db, settings, ds, agents=console.desk)
+        agents = DatabaseAgentCapacity(db, stale_s=console.settings.presence_stale_s)
+        dialer = build_dialer(db, settings, ds, agents=agents)
         console.followups.callbacks = DialerCallbacks(dialer)
         self.dialer = DialerThread(dialer)
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")

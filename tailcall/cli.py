@@ -17,11 +17,12 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
-from dialer.campaigns.cli import campaigns_app, worker_app
+from dialer.campaigns.cli import AGENT_CAPACITY, campaigns_app, worker_app
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
 from dialogue.speech.cli import models_app, speech_app
+from handoff.capacity import DatabaseAgentCapacity
 from handoff.cli import users_app
 from handoff.script_reviews import (
     approve_command,
@@ -29,6 +30,7 @@ from handoff.script_reviews import (
     submit_command,
     versions_command,
 )
+from handoff.settings import HandoffSettings
 from kernel.db import alembic_config, upgrade
 from kernel.errors import TailcallError
 from kernel.logs import configure_logging
@@ -156,6 +158,14 @@ class _DeferredHost:
 simulate_command = simulate_command_for(_DeferredHost())
 scripts_app.command("chat")(chat_command)
 LABEL_HARVESTERS.append(harvest_agent_labels)
+
+
+def _agent_capacity(db: Database) -> DatabaseAgentCapacity:
+    """A dialer process paces by the agents every console process confirms as present."""
+    return DatabaseAgentCapacity(db, stale_s=HandoffSettings().presence_stale_s)
+
+
+AGENT_CAPACITY.append(_agent_capacity)
 scripts_app.command("submit")(submit_command)
 scripts_app.command("approve")(approve_command)
 scripts_app.command("reject")(reject_command)

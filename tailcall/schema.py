@@ -13,6 +13,7 @@ import dialer.lists.models
 import dialogue.intent.models
 import dialogue.speech.models
 import handoff.models
+import handoff.presence_models
 import scripts.versions
 from kernel.db import Base
 
@@ -24,5 +25,6 @@ MODEL_MODULES = (
     dialogue.intent.models,
     dialogue.speech.models,
     handoff.models,
+    handoff.presence_models,
 )
 metadata = Base.metadata

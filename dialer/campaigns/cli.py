@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from rich.table import Table
 from dialer.campaigns import calendars, reports, service
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.holidays import DATA_DIR, parse_calendar
+from dialer.campaigns.pacing import AgentCapacity
 from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.worker import build_dialer, load_agent_capacity
 from kernel.db import Database, utcnow
@@ -31,6 +33,10 @@ campaigns_app = typer.Typer(
 holidays_app = typer.Typer(help="Holiday calendars used by calling windows.", no_args_is_help=True)
 campaigns_app.add_typer(holidays_app, name="holidays")
 worker_app = typer.Typer(help="Run a background worker process.")
+# The composition root fills these: the dialer cannot import the console, whose
+# presence tables say which agents are free (handoff.capacity), nor the media workers.
+AGENT_CAPACITY: list[Callable[[Database], AgentCapacity]] = []
+WORKER_ROLES: dict[str, Callable[[], None]] = {}
 
 
 def _settings() -> Any:
@@ -211,8 +217,12 @@ def run_dialer_worker() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings()
     ds = DialerSettings()
-    agents = load_agent_capacity(ds.agent_capacity) if ds.agent_capacity else None
     db = Database(settings)
+    agents: AgentCapacity | None = None
+    if ds.agent_capacity:
+        agents = load_agent_capacity(ds.agent_capacity)
+    elif AGENT_CAPACITY:
+        agents = AGENT_CAPACITY[0](db)
     dialer = build_dialer(db, settings, ds, agents=agents)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -226,14 +236,19 @@ def run_dialer_worker() -> None:
 @worker_app.callback(invoke_without_command=True)
 def worker(
     role: str = typer.Option(
-        "dialer", "--role", help="dialer (more roles come from other subsystems)"
+        "dialer", "--role", help="dialer, or media (the speech pipeline of answered calls)"
     ),
 ) -> None:
-    """Run a worker until SIGINT/SIGTERM (``tailcall worker --role dialer``)."""
-    if role != "dialer":
-        typer.secho(f"unknown role {role!r}; this build knows: dialer", fg="red", err=True)
+    """Run a worker until SIGINT/SIGTERM (``tailcall worker --role dialer|media``)."""
+    if role == "dialer":
+        run_dialer_worker()
+        return
+    run = WORKER_ROLES.get(role)
+    if run is None:
+        known = ", ".join(["dialer", *sorted(WORKER_ROLES)])
+        typer.secho(f"unknown role {role!r}; this build knows: {known}", fg="red", err=True)
         raise typer.Exit(2)
-    run_dialer_worker()
+    run()
 
 
 if __name__ == "__main__":  # python -m dialer.campaigns.cli  (the worker, before mounting)
