@@ -34,6 +34,7 @@ from kernel.errors import TailcallError
 from kernel.settings import Settings
 from tailcall import deployment
 from tailcall.api_docs import mount_api_docs
+from tailcall.cluster import start_bridge
 from tailcall.json_guard import JsonGuard
 from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
 from tailcall.routes import route_policy
@@ -50,6 +51,7 @@ def create_app(
     clock: Clock | None = None,
     dialer_settings: DialerSettings | None = None,
     on_result: ResultHook | None = None,
+    dial: bool = True,
 ) -> FastAPI:
     """Build the app; subsystem routers are mounted here and nowhere else.
 
@@ -60,7 +62,10 @@ def create_app(
     handoff requests go to ``handoff_router`` (default: this process's console) and its
     outcome is recorded (``tailcall.live_calls``); hang-ups go to the dialer's carrier
     (``dialer_settings``, default from the environment). ``prompt_tap`` and ``on_result``
-    are a simulation's hooks.
+    are a simulation's hooks. ``dial=False`` leaves the dial loop to a separate
+    ``tailcall worker --role dialer`` (the dialer is still built, for the console's "call
+    back now"). On PostgreSQL the console also serves calls held by media workers in other
+    processes (``handoff.remote_console.ConsoleBridge``).
     """
     ds = dialer_settings or DialerSettings()
     deployment.check(settings, ds)
@@ -74,16 +79,23 @@ def create_app(
         runtime: SpeechRuntime | None = getattr(app.state, "speech_runtime", None)
         if runtime is not None:
             await runtime.warm_up(_languages_with_models(runtime))
-        loops = _BackgroundLoops(database, settings, ds, app.state.handoff) if background else None
+        loops = (
+            _BackgroundLoops(database, settings, ds, app.state.handoff, dial=dial)
+            if background
+            else None
+        )
         if loops is not None:
             loops.start()
         served: Console = app.state.handoff
         beat = PresenceBeat(database, served.desk, clock, beat_s=served.settings.presence_beat_s)
         beat_stop = asyncio.Event()
         beat_task = asyncio.create_task(beat.run(beat_stop))
+        bridge = await start_bridge(settings, served)
         try:
             yield
         finally:
+            if bridge is not None:
+                await bridge.stop()
             beat_stop.set()
             await beat_task
             await asyncio.to_thread(beat.forget)
@@ -155,22 +167,30 @@ class _BackgroundLoops:
     follow-up task goes through this dial loop."""
 
     def __init__(
-        self, db: Database, settings: Settings, ds: DialerSettings, console: Console
+        self,
+        db: Database,
+        settings: Settings,
+        ds: DialerSettings,
+        console: Console,
+        *,
+        dial: bool = True,
     ) -> None:
         agents = DatabaseAgentCapacity(db, stale_s=console.settings.presence_stale_s)
         dialer = build_dialer(db, settings, ds, agents=agents)
         console.followups.callbacks = DialerCallbacks(dialer)
-        self.dialer = DialerThread(dialer)
+        self.dialer = DialerThread(dialer) if dial else None
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[object] | None = None
 
     def start(self) -> None:
-        self.dialer.start()
+        if self.dialer is not None:
+            self.dialer.start()
         self._relay_task = asyncio.create_task(self.relay.run(self._stop))
 
     async def stop(self) -> None:
         self._stop.set()
         if self._relay_task is not None:
             await asyncio.wait_for(self._relay_task, timeout=30)
-        await asyncio.to_thread(self.dialer.stop)
+        if self.dialer is not None:
+            await asyncio.to_thread(self.dialer.stop)

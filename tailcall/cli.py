@@ -17,7 +17,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
-from dialer.campaigns.cli import AGENT_CAPACITY, campaigns_app, worker_app
+from dialer.campaigns.cli import AGENT_CAPACITY, campaigns_app, run_dialer_worker
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
@@ -89,6 +89,12 @@ def db_current() -> None:
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default TAILCALL_HOST)"),
     port: int | None = typer.Option(None, help="Port (default TAILCALL_PORT)"),
+    dialer: bool = typer.Option(
+        True, help="Run the dial loop here (--no-dialer: `tailcall worker --role dialer` does)"
+    ),
+    media: bool = typer.Option(
+        True, help="Serve answered calls here (--no-media: `tailcall worker --role media` does)"
+    ),
 ) -> None:
     """Run API, console, media endpoint and background loops in one process."""
     from tailcall.app import create_app  # deferred: the speech stack (see the module doc)
@@ -100,7 +106,7 @@ def serve(
         settings.port = port
     upgrade(settings)
     try:
-        app = create_app(settings, background=True)
+        app = create_app(settings, background=True, media=media, dial=dialer)
     except TailcallError as exc:  # an unsafe deployment (tailcall.deployment)
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
@@ -110,6 +116,35 @@ def serve(
         port=settings.port,
         log_level="info",
     )
+
+
+@app.command("worker")
+def worker(
+    role: str = typer.Option("dialer", "--role", help="dialer | media"),
+    host: str = typer.Option("127.0.0.1", help="media: where the carrier's streams arrive"),
+    port: int = typer.Option(8081, help="media: port shared by media workers (SO_REUSEPORT)"),
+    advertise_host: str | None = typer.Option(
+        None, help="media: the address the console process reaches this worker at"
+    ),
+) -> None:
+    """Run one worker process until SIGINT/SIGTERM: the dial loop, or media (answered
+    calls' speech pipelines; needs PostgreSQL, see docs/architecture.md "Processes")."""
+    if role == "dialer":
+        run_dialer_worker()
+        return
+    if role != "media":
+        typer.secho(f"unknown role {role!r}; this build knows: dialer, media", fg="red", err=True)
+        raise typer.Exit(2)
+    from tailcall.media_worker import (  # deferred: the speech stack (see the module doc)
+        run_media_worker,
+    )
+
+    settings = load_settings()
+    try:
+        run_media_worker(settings, host=host, port=port, advertise_host=advertise_host)
+    except TailcallError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _safe_url(url: str) -> str:
@@ -174,7 +209,6 @@ simulator_app.command("simulate")(simulate_command)
 app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")
 app.add_typer(campaigns_app, name="campaigns")
-app.add_typer(worker_app, name="worker")
 app.add_typer(crm_app, name="crm")
 app.add_typer(models_app, name="models")
 app.add_typer(speech_app, name="speech")

@@ -33,10 +33,9 @@ campaigns_app = typer.Typer(
 holidays_app = typer.Typer(help="Holiday calendars used by calling windows.", no_args_is_help=True)
 campaigns_app.add_typer(holidays_app, name="holidays")
 worker_app = typer.Typer(help="Run a background worker process.")
-# The composition root fills these: the dialer cannot import the console, whose
-# presence tables say which agents are free (handoff.capacity), nor the media workers.
+# The composition root fills this: the dialer cannot import the console, whose presence
+# tables say which agents are free (handoff.capacity).
 AGENT_CAPACITY: list[Callable[[Database], AgentCapacity]] = []
-WORKER_ROLES: dict[str, Callable[[], None]] = {}
 
 
 def _settings() -> Any:
@@ -235,20 +234,13 @@ def run_dialer_worker() -> None:
 
 @worker_app.callback(invoke_without_command=True)
 def worker(
-    role: str = typer.Option(
-        "dialer", "--role", help="dialer, or media (the speech pipeline of answered calls)"
-    ),
+    role: str = typer.Option("dialer", "--role", help="dialer"),
 ) -> None:
-    """Run a worker until SIGINT/SIGTERM (``tailcall worker --role dialer|media``)."""
-    if role == "dialer":
-        run_dialer_worker()
-        return
-    run = WORKER_ROLES.get(role)
-    if run is None:
-        known = ", ".join(["dialer", *sorted(WORKER_ROLES)])
-        typer.secho(f"unknown role {role!r}; this build knows: {known}", fg="red", err=True)
+    """Run a dialer worker until SIGINT/SIGTERM (``tailcall worker`` adds the other roles)."""
+    if role != "dialer":
+        typer.secho(f"unknown role {role!r}; this build knows: dialer", fg="red", err=True)
         raise typer.Exit(2)
-    run()
+    run_dialer_worker()
 
 
 if __name__ == "__main__":  # python -m dialer.campaigns.cli  (the worker, before mounting)
