@@ -4,7 +4,7 @@
 
 A live-handoff campaign waits while no agent is present (the dialer paces by the free
 agents in the database); an agent logs in over HTTP and opens the console's sockets; the
-dialer dials; the customer (espeak-ng, Korean) asks for an agent on the media worker;
+dialer dials; the customer asks for an agent (key 0) on the media worker;
 the console process offers the call to the agent, who accepts, hears the customer through
 serve's relay, and ends the call; the records say so.
 """
@@ -38,7 +38,7 @@ from handoff.models import HandoffRequestRow
 from kernel.clock import SystemClock
 from kernel.db import Database
 from kernel.settings import Settings
-from simulator.callees import Say, ScriptedCallee, WaitBotTurn
+from simulator.callees import Dtmf, ScriptedCallee, WaitBotTurn
 from simulator.calls import CarrierTiming
 from simulator.carrier import SimCarrier
 from simulator.lines import Answer, StaticLinePlan
@@ -178,12 +178,13 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
     plan = StaticLinePlan()
     with db.read() as s:
         phone = s.scalars(select(Attempt.phone_e164)).one()
-    # The customer listens to the greeting, asks for an agent, then stays on the line.
+    # The customer listens to the greeting, asks for an agent (the script's key 0: the
+    # speech path is tests/tailcall/test_serve_calls.py's), then stays on the line.
     plan.set(
         phone,
         Answer(
             ring_s=0.2,
-            callee=ScriptedCallee([WaitBotTurn(), Say("상담원 연결", language="ko-KR")], hold_s=60),
+            callee=ScriptedCallee([WaitBotTurn(), Dtmf("0")], hold_s=60),
         ),
     )
     carrier = SimCarrier(
@@ -210,6 +211,12 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
         with db.read() as s:
             return s.scalars(select(Attempt).where(Attempt.campaign_id == campaign_id)).one()
 
+    t0 = time.monotonic()
+    marks: dict[str, float] = {}
+
+    def mark(what: str) -> None:
+        marks[what] = round(time.monotonic() - t0, 1)
+
     try:
         with _processes(env, tmp_path) as procs:
             procs.start("serve", "serve", "--port", str(serve_port), "--no-dialer", "--no-media")
@@ -228,6 +235,7 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
                     while not await answers(url):
                         assert time.monotonic() < end, procs.tail()
                         await asyncio.sleep(0.2)
+                mark("ready")
                 # Meanwhile the dialer ran with no agent present: nothing was dialed.
                 with db.read() as s:
                     beats = s.scalars(select(WorkerHeartbeat.role)).all()
@@ -252,7 +260,9 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
                         headers={"X-CSRF-Token": csrf},
                     )
                     assert r.status_code == 200, r.text
+                    mark("present")
                     offer = await _event(events, "offer", 90)
+                    mark("offered")
                     a = attempt()
                     assert a.dialed_at is not None and a.dialed_at >= present_at
                     rid, call_sid = offer["data"]["request_id"], offer["data"]["call_sid"]
@@ -261,6 +271,7 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
                     )
                     assert r.status_code == 200, r.text
                     await _event(events, "connected", 10)
+                    mark("connected")
                     # the customer's audio reaches the agent through serve's relay
                     heard = 0
                     while heard < 10:
@@ -273,6 +284,7 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
                         headers={"X-CSRF-Token": csrf},
                     )
                     assert r.status_code == 200, r.text
+                    mark("heard")
                     await _event(events, "call_done", 10)
 
                 def ended() -> Attempt | None:
@@ -280,8 +292,10 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
                     return a if a.status == "ended" and a.answered_by == "human" else None
 
                 done = await _until(ended, 30, "the attempt was not recorded as ended", procs)
+                mark("recorded")
     finally:
         await sim.stop()
+    print("scale-out test timings (s from start):", marks)
     assert done.handoff_requested_at is not None
     with db.read() as s:
         row = s.scalars(
