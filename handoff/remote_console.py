@@ -26,7 +26,7 @@ from handoff.audio import BROWSER_RATE, CH_CUSTOMER
 from handoff.live import LiveCall, LiveCallRegistry
 from handoff.service import HandoffService
 from handoff.wire import link_token, reasons_from_wire, request_from_wire
-from kernel.notify import Notifier
+from kernel.notify import Sender
 
 
 class RemoteSwitch(TakeoverSwitch):
@@ -158,7 +158,7 @@ class ConsoleBridge:
         self,
         service: HandoffService,
         registry: LiveCallRegistry,
-        notifier: Notifier,
+        notifier: Sender,
         secret: str,
     ) -> None:
         self.service, self.registry = service, registry

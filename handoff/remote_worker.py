@@ -29,7 +29,7 @@ from dialogue.intent.scorer import HandoffRequest, ScoreUpdate
 from handoff.audio import BROWSER_RATE, CH_CUSTOMER, AudioOut, resample
 from handoff.live import LiveCallRegistry
 from handoff.wire import CONSOLE_CHANNEL, link_token_ok, request_to_wire, worker_channel
-from kernel.notify import Notifier
+from kernel.notify import Sender
 
 LINK_CAP_MS = 200
 
@@ -40,7 +40,7 @@ class WorkerLink:
     def __init__(
         self,
         registry: LiveCallRegistry,
-        notifier: Notifier,
+        notifier: Sender,
         *,
         worker_id: str,
         link_base_url: str,

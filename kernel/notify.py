@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -42,6 +42,14 @@ def encode(payload: dict[str, Any]) -> str:
     if len(text.encode()) > MAX_PAYLOAD:
         raise InvalidInput("notification payload too large", where=str(payload.get("op", "")))
     return text
+
+
+class Sender(Protocol):
+    """What sends notifications (``Notifier``; tests carry them in memory)."""
+
+    async def send(self, channel: str, payload: dict[str, Any]) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Notifier:
