@@ -83,12 +83,26 @@ class Notifier:
 
 
 class Listener:
-    """LISTENs on ``channels`` and calls ``handler(channel, payload)`` for each message."""
+    """LISTENs on ``channels`` and calls ``handler(channel, payload)`` for each message.
 
-    def __init__(self, url: str, channels: Iterable[str], handler: Handler) -> None:
+    With ``lock_key`` only one listener per database is active: it LISTENs once it holds
+    that session-level advisory lock; the others stand by and take over when the holder's
+    connection ends (its process died)."""
+
+    def __init__(
+        self,
+        url: str,
+        channels: Iterable[str],
+        handler: Handler,
+        *,
+        lock_key: int | None = None,
+        standby_poll_s: float = 1.0,
+    ) -> None:
         self._conninfo = conninfo(url)
         self.channels = tuple(channels)
         self._handler = handler
+        self.lock_key = lock_key
+        self.standby_poll_s = standby_poll_s
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # set once LISTEN is in effect
 
@@ -103,6 +117,7 @@ class Listener:
                 async with await psycopg.AsyncConnection.connect(
                     self._conninfo, autocommit=True
                 ) as conn:
+                    await self._take_lock(conn)
                     for ch in self.channels:
                         await conn.execute(f'LISTEN "{ch}"')
                     self.ready.set()
@@ -113,6 +128,16 @@ class Listener:
                 self.ready.clear()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+    async def _take_lock(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if self.lock_key is None:
+            return
+        while True:
+            cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,))
+            row = await cur.fetchone()
+            if row is not None and row[0]:
+                return
+            await asyncio.sleep(self.standby_poll_s)
 
     async def _dispatch(self, channel: str, raw: str) -> None:
         try:

@@ -2,13 +2,18 @@
 
 ``start_bridge`` runs ``handoff.remote_console.ConsoleBridge`` for the app's console when
 the database is PostgreSQL: it LISTENs for media workers' handoff requests and steers
-their calls. On SQLite (one process) there is nothing to listen to.
+their calls. On SQLite (one process) there is nothing to listen to. One bridge per
+database is active (an advisory lock): a second ``serve`` on the same database stands
+by and takes over when the first one's connection ends, so no request is routed twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
+
+from loguru import logger
 
 from handoff.remote_console import ConsoleBridge
 from handoff.state import Console
@@ -29,7 +34,12 @@ class RunningBridge:
         await self.notifier.close()
 
 
-async def start_bridge(settings: Settings, console: Console) -> RunningBridge | None:
+BRIDGE_LOCK_KEY = 7_270_002  # pg advisory lock: the one console process serving workers
+
+
+async def start_bridge(
+    settings: Settings, console: Console, ready_timeout_s: float = 10.0
+) -> RunningBridge | None:
     url = settings.resolved_database_url
     if not is_postgres_url(url):
         return None
@@ -37,7 +47,10 @@ async def start_bridge(settings: Settings, console: Console) -> RunningBridge | 
     bridge = ConsoleBridge(
         console.service, console.registry, notifier, settings.secret_key.get_secret_value()
     )
-    listener = Listener(url, [CONSOLE_CHANNEL], bridge.on_message)
+    listener = Listener(url, [CONSOLE_CHANNEL], bridge.on_message, lock_key=BRIDGE_LOCK_KEY)
     listener.start()
-    await asyncio.wait_for(listener.ready.wait(), 30)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(listener.ready.wait(), ready_timeout_s)
+    if not listener.ready.is_set():
+        logger.warning("another console process serves the media workers; standing by")
     return RunningBridge(bridge, listener, notifier)
