@@ -71,9 +71,16 @@ class WorkerLink:
             logger.exception("could not reach the console process", op=op, call_sid=call_sid)
 
     def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+        task = asyncio.get_running_loop().create_task(self._logged(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _logged(coro: Any) -> None:
+        try:
+            await coro
+        except Exception:
+            logger.exception("media worker task failed")
 
     async def route(self, req: HandoffRequest, feed: Feed) -> None:
         """``HandoffRouter.route``: ask the console process; decline if nobody answers."""
@@ -147,21 +154,25 @@ class WorkerLink:
             if live is None:
                 return
             op = msg.get("op")
+            logger.info("console control", op=op, call_sid=call_sid)
             try:
+                # As the in-process service does: taking over, resuming and holding run in
+                # the background (they wait for the bot's bridging or holding line), so an
+                # end or a hand back right after is not held up behind them.
                 if op == "take_over":
                     agent_id = int(msg["agent_id"])
                     live.agent_id = agent_id
                     accepted = HandoffAccepted(str(agent_id)) if msg.get("accepted") else None
-                    await live.take_over(LinkSink(self.links, call_sid), accepted)
+                    self._spawn(live.take_over(LinkSink(self.links, call_sid), accepted))
                 elif op == "resume":
-                    await live.resume_agent(LinkSink(self.links, call_sid))
+                    self._spawn(live.resume_agent(LinkSink(self.links, call_sid)))
                 elif op == "hold":
-                    await live.hold(str(msg.get("line") or ""))
+                    self._spawn(live.hold(str(msg.get("line") or "")))
                 elif op == "hand_back":
                     state = msg.get("state")
                     await live.hand_back(AgentHandBack(str(state) if state else None))
                 elif op == "declined":
-                    await live.control.engine_event(HandoffDeclined())
+                    self._spawn(live.control.engine_event(HandoffDeclined()))
                 elif op == "end":
                     await live.control.end(str(msg.get("disposition") or "agent_ended"))
                 elif op == "say":

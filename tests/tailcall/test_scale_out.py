@@ -178,7 +178,7 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
     plan = StaticLinePlan()
     with db.read() as s:
         phone = s.scalars(select(Attempt.phone_e164)).one()
-    # The customer listens to the greeting, asks for an agent (the script's key 0: the
+    # The customer hears the greeting out, asks for an agent (the script's key 0; the
     # speech path is tests/tailcall/test_serve_calls.py's), then stays on the line.
     plan.set(
         phone,
@@ -291,7 +291,7 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
                     a = attempt()
                     return a if a.status == "ended" and a.answered_by == "human" else None
 
-                done = await _until(ended, 30, "the attempt was not recorded as ended", procs)
+                done = await _until(ended, 45, "the attempt was not recorded as ended", procs)
                 mark("recorded")
     finally:
         await sim.stop()
