@@ -5,8 +5,9 @@
 A live-handoff campaign waits while no agent is present (the dialer paces by the free
 agents in the database); an agent logs in over HTTP and opens the console's sockets; the
 dialer dials; the customer asks for an agent (key 0) on the media worker;
-the console process offers the call to the agent, who accepts, hears the customer through
-serve's relay, and ends the call; the records say so.
+the console process offers the call to the agent, who accepts; the customer's audio
+reaches the agent's browser socket and the agent's voice (a tone) the customer's line,
+both through serve's relay; the agent ends the call; the records say so.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 import websockets
 from sqlalchemy import select
@@ -38,6 +40,7 @@ from handoff.models import HandoffRequestRow
 from kernel.clock import SystemClock
 from kernel.db import Database
 from kernel.settings import Settings
+from simulator.audio import mulaw_to_pcm16
 from simulator.callees import Dtmf, ScriptedCallee, WaitBotTurn
 from simulator.calls import CarrierTiming
 from simulator.carrier import SimCarrier
@@ -137,6 +140,34 @@ async def _event(ws: Any, kind: str, timeout: float) -> dict[str, Any]:
         msg = json.loads(raw)
         if msg.get("kind") == kind:
             return dict(msg)
+
+
+def _tone_16k(seconds: float, hz: float = 1000.0) -> bytes:
+    t = np.arange(int(16000 * seconds)) / 16000
+    return bytes((np.sin(2 * np.pi * hz * t) * 0.3 * 32767).astype(np.int16).tobytes())
+
+
+def _peak_hz(mulaw: bytes) -> float:
+    x = mulaw_to_pcm16(mulaw).astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.argmax(spectrum[1:]) + 1) * 8000 / len(x)
+
+
+async def _agent_heard_by_customer(audio: Any, carrier: SimCarrier) -> bool:
+    """Speak into the agent's socket until the customer's line plays the tone (the bot's
+    bridging line comes first); True once the last 0.5 s played peaks at 1 kHz."""
+    (call,) = carrier.calls.values()
+    chunk = _tone_16k(0.02)
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        for _ in range(25):  # 0.5 s, paced
+            await audio.send(chunk)
+            await asyncio.sleep(0.02)
+        session = call.media
+        played = b"".join(f.payload for f in session.captured[-25:]) if session else b""
+        if len(played) >= 4000 and abs(_peak_hz(played) - 1000) < 30:
+            return True
+    return False
 
 
 async def _login(http: httpx.AsyncClient, username: str) -> str:
@@ -278,13 +309,16 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
                         frame = await asyncio.wait_for(audio.recv(), 15)
                         if isinstance(frame, bytes) and frame[:1] == b"\x00":
                             heard += 1
+                    mark("heard")
+                    # and the agent's voice (a 1 kHz tone) reaches the customer's line
+                    assert await _agent_heard_by_customer(audio, carrier), procs.tail()
+                    mark("spoke")
                     r = await http.post(
                         f"/api/console/calls/{call_sid}/end",
                         json={"disposition": "sale", "notes": "wants the offer"},
                         headers={"X-CSRF-Token": csrf},
                     )
                     assert r.status_code == 200, r.text
-                    mark("heard")
                     await _event(events, "call_done", 10)
 
                 def ended() -> Attempt | None:
