@@ -16,6 +16,7 @@ import dialogue.speech.models
 import handoff.models
 import handoff.presence_models
 import scripts.versions
+import supervision.models
 from kernel.db import Base
 
 MODEL_MODULES = (
@@ -28,5 +29,6 @@ MODEL_MODULES = (
     dialogue.speech.models,
     handoff.models,
     handoff.presence_models,
+    supervision.models,
 )
 metadata = Base.metadata
