@@ -38,7 +38,7 @@ from dialer.campaigns.models import Attempt, WorkerHeartbeat
 from dialer.campaigns.service import create_campaign, start_campaign
 from handoff.models import HandoffRequestRow
 from kernel.clock import SystemClock
-from kernel.db import Database
+from kernel.db import Database, upgrade
 from kernel.settings import Settings
 from simulator.audio import mulaw_to_pcm16
 from simulator.callees import Dtmf, ScriptedCallee, WaitBotTurn
@@ -199,10 +199,8 @@ async def test_serve_a_dialer_and_a_media_worker_hand_a_call_to_an_agent(
             "PYTHONPATH": str(Path.cwd()),
         }
     )
-    subprocess.run(
-        [sys.executable, "-m", "tailcall", "db", "upgrade"], env=env, check=True, timeout=60
-    )
     settings = Settings(env="test", data_dir=data, database_url=pg_url)
+    upgrade(settings)  # the migrations, as `tailcall db upgrade` runs them
     db = Database(settings)
     agent, campaign_id = _seed(db)
 
