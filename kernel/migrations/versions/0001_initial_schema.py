@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:55:36.311281
+Create Date: 2026-12-04 21:01:51.508859
 """
 
 from collections.abc import Sequence
