@@ -33,6 +33,7 @@ from dialogue.intent.labelled_calls import ReplayCall, SpokenTurn, start_driver
 from dialogue.intent.labelled_calls import shipped_script as load_shipped
 from dialogue.intent.model_files import default_model
 from dialogue.intent.profile import CustomerProfile
+from kernel import customer_attrs
 from simulator import wer
 from simulator.personas import (
     Persona,
@@ -41,7 +42,7 @@ from simulator.personas import (
     load_personas,
     load_reply_bank,
 )
-from simulator.population import GIVEN, SURNAMES, TAGS
+from simulator.population import GIVEN, SURNAMES, TAGS, draw_aum, draw_star
 from simulator.sidechannel import BotPrompt
 
 Split = Literal["fit", "eval"]
@@ -53,7 +54,6 @@ PAST_POSITIVE: Mapping[str, float] = {"A": 0.4, "B": 0.3, "C": 0.15, "D": 0.05}
 PAST_NEGATIVE: Mapping[str, float] = {"A": 0.1, "B": 0.15, "C": 0.3, "D": 0.45}
 CATEGORY = {"points_reminder": "points", "wealth_followup": "wealth"}
 OTHER_CATEGORIES = ("wealth", "fund", "points", "loan", "card", "app")
-AUM_BANDS = ((10_000, "<10k"), (50_000, "10k-50k"), (200_000, "50k-200k"), (1_000_000, "200k-1m"))
 NO_INPUT_S = 6.0
 MAX_TURNS = 30
 
@@ -127,10 +127,9 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 def draw_profile(rng: random.Random, grade: str, script_id: str) -> CustomerProfile:
     """A customer profile; see the module notes for what depends on the grade."""
-    star = rng.choices((1, 2, 3, 4, 5, 6, 7), (30, 25, 18, 12, 8, 5, 2))[0]
-    aum = int(rng.lognormvariate(10.5, 1.6))
-    band = next((name for top, name in AUM_BANDS if aum < top), ">=1m")
-    segment = "mass" if aum < 50_000 else "mass_affluent" if aum < 500_000 else "affluent"
+    star = draw_star(rng)
+    band = customer_attrs.aum_band(draw_aum(rng))
+    segment = customer_attrs.segment_of_band(band)
     tags = tuple(sorted(rng.sample(TAGS, rng.choice((0, 1, 1, 2, 2, 3)))))
     category = CATEGORY.get(script_id, "app")
     views: dict[str, int] = {}
