@@ -12,10 +12,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from scripts.matching import Lexicon, Match, match_any
-from scripts.schema import Script, State
+from scripts.schema import OPT_OUT, Script, State
 from scripts.slots import SlotResult, describe_time, parse_callback_time
 
 MAX_CHAIN = 20  # states entered through `next` without input, before we call it a loop
+COMPLAINT = "complaint"  # the global intent a complaint goes to
+OPTED_OUT = "opted_out"  # the signal that suppresses the customer (dialogue.intent.live)
 
 
 # ---------------------------------------------------------------------------- events
@@ -174,6 +176,7 @@ class ScriptEngine:
         self._disposition: str | None = None
         self.agent_id: str | None = None
         self._lexicons: dict[str, Lexicon] = {}
+        self._opt_out = script.opt_out_matcher()
 
     # ---------------------------------------------------------------- public state
     @property
@@ -263,7 +266,7 @@ class ScriptEngine:
     def _lexicon(self, state_id: str) -> Lexicon:
         lx = self._lexicons.get(state_id)
         if lx is None:
-            lx = self.script.lexicon(state_id)
+            lx = self.script.lexicon(state_id, without=(OPT_OUT,))
             self._lexicons[state_id] = lx
         return lx
 
@@ -395,6 +398,12 @@ class ScriptEngine:
         texts = (utt.text, *utt.alternatives)
         st = self.script.states[self._state]
         m: Match | None = match_any(self._lexicon(self._state), texts)
+        if (
+            self._opt_out is not None
+            and OPT_OUT in self.script.enabled_globals(self._state)
+            and self._opt_out.match_any(texts) is not None
+        ):
+            return self._opted_out(m, utt.text)
         if st.capture is not None:
             # A global intent other than "call me later" wins over a time; then the slot.
             if (
@@ -414,6 +423,15 @@ class ScriptEngine:
         if m is None:
             return self._retry("no_match")
         return self._intent(m.intent, utt.text)
+
+    def _opted_out(self, m: Match | None, text: str) -> list[Action]:
+        """Never call again, in every state: a complaint said with it still goes to the
+        complaint's handling (the opt-out is recorded as a signal), anything else ends
+        the call through the script's opt-out."""
+        if m is not None and m.intent == COMPLAINT and COMPLAINT in self.script.global_intents:
+            self._record.signals.append(OPTED_OUT)
+            return [Signal(OPTED_OUT, 0.0), *self._intent(COMPLAINT, text)]
+        return self._intent(OPT_OUT, text)
 
     def _capture(self, slot: str, res: SlotResult, then: str) -> list[Action]:
         assert res.value is not None
