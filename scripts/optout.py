@@ -60,8 +60,9 @@ def _pinyin_table() -> Mapping[int, str]:
     return out
 
 
-def _tokens(text: str) -> list[str]:
-    """Pinyin syllables, digit/latin runs as one token each, "," for any clause break."""
+def pinyin_tokens(text: str) -> list[str]:
+    """Toneless pinyin syllables, digit/latin runs as one token each, "," for any clause
+    break (the form Chinese is compared in here and in ``scripts.classifier``)."""
     table = _pinyin_table()
     out: list[str] = []
     run = ""
@@ -82,6 +83,9 @@ def _tokens(text: str) -> list[str]:
     if run:
         out.append(run)
     return out
+
+
+_tokens = pinyin_tokens
 
 
 def _py(words: str) -> tuple[tuple[str, ...], ...]:

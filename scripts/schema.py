@@ -92,6 +92,11 @@ class Variable(_Model):
     format: Literal["text", "number"] = Field(
         default="text", description="number: digits grouped for the language"
     )
+    personal: bool = Field(
+        default=True,
+        description="About the customer (name, points, products, balances): never spoken "
+        "before the identity state, and only the name in it",
+    )
 
 
 class SignalSpec(_Model):
@@ -219,6 +224,19 @@ class Capture(_Model):
     phrases: tuple[str, ...] = Field(default=(), description="Grammar phrases for the slot")
 
 
+class IdentityCheck(_Model):
+    """The state asks who answered; ``confirmed`` intents say it is the customer."""
+
+    confirmed: tuple[str, ...] = Field(
+        default=("confirm_identity",),
+        min_length=1,
+        description="Intents by which the customer confirms who they are",
+    )
+    may_say: tuple[str, ...] = Field(
+        default=("name",), description="Personal variables the identity question may say"
+    )
+
+
 class End(_Model):
     disposition: str = Field(pattern=NAME_PATTERN)
 
@@ -241,6 +259,9 @@ class State(_Model):
     capture: Capture | None = None
     handoff: Handoff | None = None
     end: End | None = None
+    identity: IdentityCheck | None = Field(
+        default=None, description="This state confirms who answered before anything personal"
+    )
     no_input_timeout_s: float | None = Field(default=None, gt=0, le=60)
 
     @field_validator("transitions", mode="before")

@@ -44,7 +44,9 @@ PromptKind = Literal[
 DECISION_KINDS: tuple[PromptKind, ...] = ("handoff", "follow_up", "callback")
 # Intents a persona can express. The first nine are the scripts' intents; ``maybe``
 # (noncommittal), ``hesitate`` (not now, let me think) and ``callback_time`` (a time to
-# call back) are customer moves the scripts do not name as intents.
+# call back) are customer moves the scripts do not name as intents; at the identity
+# question the customer confirms who they are (``confirm_identity``) or a family member
+# answers for them (``relative``).
 INTENTS = (
     "yes",
     "no",
@@ -61,6 +63,8 @@ INTENTS = (
     "maybe",
     "hesitate",
     "callback_time",
+    "confirm_identity",
+    "relative",
 )
 # Off-topic moves (``off_topic`` behaviour): said instead of an answer.
 OFF_TOPIC = ("ask_robot", "repeat", "hello")

@@ -98,12 +98,12 @@ def test_a_dialer_call_gets_its_customer_scorer_and_outcome(db: Database) -> Non
         fed.append(event)
 
     observer.bind(feed)
-    said = _run_turns(engine, observer, ["想了解", "怎么兑换"])
+    said = _run_turns(engine, observer, ["是我", "想了解", "怎么兑换"])
     assert "王芳" in said  # the customer came from the attempt, not the stream
     assert router.requests and router.requests[0].customer_id is not None
     assert fed == [HandoffDeclined()]  # the router's answer went back to the engine
     # every turn's score went to the router too (the agent's card follows the call)
-    assert [sid for sid, _ in router.updates] == ["CA1"] * 3
+    assert [sid for sid, _ in router.updates] == ["CA1"] * 4
     assert router.updates[-1][1].score == router.requests[0].score
     observer.observe(engine, fed[0], engine.handle(fed[0]), barge_in=False)
     observer.finished(engine, engine.disposition or "customer_hangup")
@@ -134,7 +134,7 @@ def test_no_live_handoff_campaign_keeps_score_requests_local(db: Database) -> No
     )
     assert isinstance(setup.brain, ScriptEngine) and isinstance(setup.observer, CallScoring)
     setup.observer.bind(_no_feed)
-    _run_turns(setup.brain, setup.observer, ["好的"])
+    _run_turns(setup.brain, setup.observer, ["是我", "好的"])
     assert setup.observer.requests  # the scorer asked ...
     assert all(r.trigger == "script" for r in router.requests)  # ... only script offers left
 
@@ -214,8 +214,8 @@ def test_campaign_language_is_stored(db: Database) -> None:
 @pytest.mark.parametrize(
     ("said", "state"),
     [
-        (["你们以后别给我来电了，谢谢"], "end_opt_out"),
-        (["再打过来我就投诉你们"], "complaint_handoff"),  # the complaint is handled too
+        (["你们以后别给我来电了，谢谢"], "end_opt_out"),  # at the identity question
+        (["是我", "再打过来我就投诉你们"], "complaint_handoff"),  # the complaint is handled too
     ],
 )
 def test_an_opt_out_in_any_wording_suppresses_the_customer(

@@ -1,0 +1,49 @@
+"""Fit the shipped intent classifiers (scripts/intent_models/<script>.<language>.json).
+
+Each is fitted on the fit set's single replies (simulator/fitset/replies) and the
+script's own phrases; C, the temperature and the no-match threshold are chosen by
+cross-validation on the same data (scripts/classifier_fit.py). Evaluation data is never
+read here.
+
+    python tools/fit_intent_models.py [--scripts points_reminder.zh-CN ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scripts.classifier import model_path, write_classifier  # noqa: E402
+from scripts.classifier_fit import fit_classifier, phrase_examples, read_replies  # noqa: E402
+from scripts.loader import find_script, load_script  # noqa: E402
+
+FIT_SET = ROOT / "simulator" / "fitset" / "replies"
+SHIPPED = (
+    "points_reminder.zh-CN",
+    "wealth_followup.zh-CN",
+    "dormant_reactivation.zh-CN",
+    "points_reminder.ko-KR",
+)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scripts", nargs="+", default=list(SHIPPED))
+    args = ap.parse_args()
+    for name in args.scripts:
+        script_id, language = name.split(".", 1)
+        script = load_script(find_script(script_id, language))
+        examples = read_replies(FIT_SET / f"{name}.jsonl") + phrase_examples(script)
+        model, figures = fit_classifier(script, examples)
+        path = model_path(script_id, language)
+        write_classifier(model, path)
+        print(f"{name}: {len(model.weights)} features, {figures} -> {path}")
+
+
+if __name__ == "__main__":
+    main()
