@@ -29,6 +29,13 @@ from scripts.matching import base_language, normalize
 MODELS_DIR = Path(__file__).with_name("intent_models")
 NONE = "none"  # the label of a reply that is no intent
 NGRAMS = (1, 2, 3)
+# The hand-written sets' names at the identity question -> the scripts' intents.
+LABELS = {"confirm": "confirm_identity", "deny": "wrong_person", "wrong_number": "wrong_person"}
+
+
+def canonical_label(name: str) -> str:
+    """A label of the hand-written reply sets as the scripts name the intent."""
+    return LABELS.get(name, name)
 
 
 def features(text: str, language: str, state: str | None = None) -> list[str]:

@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.classifier import NONE, IntentClassifier, features
+from scripts.classifier import NONE, IntentClassifier, canonical_label, features
 from scripts.schema import OPT_OUT, Script
 
-# The fit set's names at the identity question -> the scripts' intents.
-LABELS = {"confirm": "confirm_identity", "deny": "wrong_person", "wrong_number": "wrong_person"}
 SKIP = ("callback_time",)  # a time is read by the slot parser, not the classifier
 
 
@@ -41,7 +39,7 @@ def read_replies(path: Path) -> list[Example]:
         if not line.strip():
             continue
         r = json.loads(line)
-        label = LABELS.get(r["intent"], r["intent"])
+        label = canonical_label(r["intent"])
         if label in SKIP:
             continue
         out.append(Example(r["text"], r["state"], label))

@@ -5,11 +5,13 @@ engine, ``tailcall scripts match`` and the benchmarks.
    a complaint said with it stays a complaint, with the opt-out recorded.
 2. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
-3. The exact phrase match of the state's lexicon (``scripts.matching``).
+3. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
+   is the reply or most of it.
 4. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
-5. Otherwise a no-match.
+5. A phrase inside a longer reply the classifier could not read.
+6. Otherwise a no-match.
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -26,6 +28,9 @@ from scripts.schema import OPT_OUT, Script
 from scripts.slots import SlotResult, parse_callback_time
 
 COMPLAINT = "complaint"
+# A phrase found inside a longer reply (对 in 我对你们的服务非常不满) decides only when it
+# covers this share of the reply; otherwise a confident classifier decides, then the phrase.
+PHRASE_COVERAGE = 0.6
 Source = Literal["opt_out", "phrase", "classifier", "slot", "none"]
 
 
@@ -101,10 +106,13 @@ class Understanding:
                     return Understood(None, 1.0, "slot", t, slot=res)
             if m is not None and m.intent in st.transitions:
                 return Understood(m.intent, 1.0, "phrase", m.phrase)
-            return self._guess(state, texts, list(st.transitions))
-        if m is not None:
+            return self._guess(state, texts, None)
+        if m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
-        return self._guess(state, texts, None)
+        g = self._guess(state, texts, None)
+        if m is not None and g.intent is None:
+            return Understood(m.intent, 1.0, "phrase", m.phrase)
+        return g
 
     def _guess(self, state: str, texts: Sequence[str], only: Sequence[str] | None) -> Understood:
         if self.classifier is None or not texts or not texts[0].strip():
