@@ -7,7 +7,9 @@ ground-truth grade A/B/C/D, so scoring can be measured. A persona's answers foll
 grade's definition (docs/intent.md), above all at the decision prompts: ``handoff`` (an
 agent or specialist now?), ``follow_up`` (send information, call back later?) and
 ``callback`` (when?); kinds a persona leaves out are answered as ``question``. Reply texts come from the shared bank ``personas/_replies.yaml``
-(per language and intent), which a persona may override.
+(per language and intent), which a persona may override, or, for a policy told to
+``draw_from`` the hand-written fit set (``simulator.spoken``), from what people wrote for
+that state and intent.
 
 ``PersonaPolicy`` is pure: given the prompt the bot played (learnt through the
 simulator-only side channel, or unknown) it picks the reply with a seeded RNG, so a run
@@ -30,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kernel.errors import InvalidInput
 from kernel.vocab import Grade
 from simulator.sidechannel import BotPrompt
+from simulator.spoken import SpokenReplies
 from simulator.tts import Voice
 
 PERSONA_DIR = Path(__file__).parent / "personas"
@@ -330,6 +333,7 @@ class PersonaPolicy:
         self.language = language
         self.rng = random.Random(f"{seed}:{persona.id}:{call_key}")
         self.bank = bank if bank is not None else load_reply_bank()
+        self.spoken: SpokenReplies | None = None
         self.turns = 0
         spec = persona.voices.get(language, VoiceSpec())
         self.voice = Voice(
@@ -353,6 +357,18 @@ class PersonaPolicy:
                 where=f"persona {self.persona.id}",
             )
         return self.rng.choice(options)
+
+    def draw_from(self, spoken: SpokenReplies) -> None:
+        """Say things as the fit set's customers do at each state (``simulator.spoken``),
+        the reply bank only where the fit set has nothing for the intent."""
+        self.spoken = spoken
+
+    def _say(self, intent: str, prompt: BotPrompt | None) -> str:
+        if self.spoken is not None and prompt is not None:
+            text = self.spoken.say(self.rng, prompt.prompt_id, intent)
+            if text is not None:
+                return text
+        return self.phrase(intent)
 
     def _delay(self) -> float:
         return round(self.rng.uniform(*self.persona.behaviours.response_delay_s), 3)
@@ -399,4 +415,6 @@ class PersonaPolicy:
             )
             names = sorted(weights)
             intent = self.rng.choices(names, weights=[weights[n] for n in names])[0]
-        return Reply(intent, self.phrase(intent), self._delay(), barge_in=r_barge < b.barge_in)
+        return Reply(
+            intent, self._say(intent, prompt), self._delay(), barge_in=r_barge < b.barge_in
+        )

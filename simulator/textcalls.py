@@ -44,6 +44,7 @@ from simulator.personas import (
 )
 from simulator.population import GIVEN, SURNAMES, TAGS, draw_aum, draw_star
 from simulator.sidechannel import BotPrompt
+from simulator.spoken import spoken_replies
 
 Split = Literal["fit", "eval"]
 
@@ -206,8 +207,10 @@ def text_call(
     index: int,
     seed: int,
     word_error_rate: float,
+    spoken: bool = True,
 ) -> dict[str, Any]:
-    """One simulated call as a replay-format record."""
+    """One simulated call as a replay-format record; ``spoken``: the persona says things
+    as the fit set's customers do (``simulator.spoken``), else from its reply bank."""
     rng = random.Random(f"{seed}:textcall:{variant.persona.id}:{index}")
     grade = variant.persona.grade
     profile = draw_profile(rng, grade, script_id)
@@ -233,6 +236,8 @@ def text_call(
     policy = PersonaPolicy(
         variant.persona, language, seed=seed, call_key=call_id, bank=variant.bank
     )
+    if spoken:
+        policy.draw_from(spoken_replies(script_id, language))
     customer_side = TextCustomer(policy, word_error_rate, rng)
     utterances: list[dict[str, Any] | None] = record["utterances"]
     while not driver.engine.ended and len(utterances) < MAX_TURNS:
@@ -257,13 +262,22 @@ def generate(
     word_error_rate: float = 0.1,
     seed: int = 1,
     personas: Mapping[str, Persona] | None = None,
+    spoken: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """``calls`` records, personas drawn uniformly from ``split``'s variants."""
     variants = persona_variants(split, per_persona, seed, personas)
     pick = random.Random(f"{seed}:{split}:pick")
     for i in range(calls):
         v = pick.choice(variants)
-        yield text_call(v, script_id, language, index=i, seed=seed, word_error_rate=word_error_rate)
+        yield text_call(
+            v,
+            script_id,
+            language,
+            index=i,
+            seed=seed,
+            word_error_rate=word_error_rate,
+            spoken=spoken,
+        )
 
 
 def write_jsonl(records: Sequence[dict[str, Any]] | Iterator[dict[str, Any]], path: Path) -> int:
