@@ -12,7 +12,10 @@ Per shipped script (zh-CN, and ko-KR points):
   classifier has seen them: an optimistic figure);
 - opt-out recall and false opt-outs (bench/heldout/optout.jsonl; personas: their opt-out
   replies against every other reply);
-- per-reply understanding cost, p50 and p99.
+- per-reply understanding cost, p50 and p99;
+- the out-of-grammar cost of grammar mode: the share of in-scope held-out replies said
+  exactly as a phrase of the state's grammar, with the script's own phrases and with the
+  grammar widened from the fit set (a reply outside the grammar cannot be recognised).
 Nothing here is fitted or tuned: the held-out set is read only by this file.
 
     python -m bench.understanding [--persona-calls 400]
@@ -37,6 +40,7 @@ from dialogue.intent.labelled_calls import ReplayCall, read_jsonl
 from dialogue.intent.model_files import default_model
 from scripts.loader import find_script, load_script
 from scripts.match_report import Reply, Row, match, read_replies
+from scripts.matching import normalize
 from scripts.optout import OptOutMatcher
 from scripts.understanding import Understanding
 from simulator import wer
@@ -78,6 +82,8 @@ class Figures:
     opt_false: float | None = None
     p50_ms: float | None = None
     p99_ms: float | None = None
+    in_grammar_own: float | None = None
+    in_grammar_widened: float | None = None
 
 
 def _grades(calls: Sequence[ReplayCall], family: str, f: Figures) -> None:
@@ -115,6 +121,24 @@ def _timed_match(u: Understanding, replies: Sequence[Reply]) -> tuple[list[Row],
     return rows, times
 
 
+def _grammar(u: Understanding, replies: Sequence[Reply], f: Figures) -> None:
+    """Grammar mode hears only a state's phrases: the share of in-scope replies said
+    exactly as one of them (normalised), with the script's phrases and widened."""
+    lang = u.script.language
+    in_scope = [r for r in replies if r.label not in (None, "none")]
+    if not in_scope:
+        return
+    own: dict[str, set[str]] = {}
+    wide: dict[str, set[str]] = {}
+    for r in in_scope:
+        if r.state not in own:
+            own[r.state] = {normalize(p, lang) for p in u.script.all_phrases(r.state)}
+            wide[r.state] = {normalize(p, lang) for p in u.grammar(r.state)}
+    said = [(r.state, normalize(r.text, lang)) for r in in_scope]
+    f.in_grammar_own = sum(t in own[s] for s, t in said) / len(said)
+    f.in_grammar_widened = sum(t in wide[s] for s, t in said) / len(said)
+
+
 def _optout(pairs: Iterable[tuple[str, bool]], language: str, f: Figures) -> None:
     m = OptOutMatcher(language)
     hits = [(is_opt, m.match(t) is not None) for t, is_opt in pairs]
@@ -135,8 +159,10 @@ def heldout(script_id: str, language: str) -> Figures:
     replies_path = HELDOUT / "replies" / f"{name}.jsonl"
     if replies_path.is_file():
         u = Understanding(load_script(find_script(script_id, language)))
-        rows, times = _timed_match(u, read_replies(replies_path, None))
+        replies = read_replies(replies_path, None)
+        rows, times = _timed_match(u, replies)
         _replies(rows, times, f)
+        _grammar(u, replies, f)
     opt_path = HELDOUT / "optout.jsonl"
     if opt_path.is_file():
         lines = [json.loads(x) for x in opt_path.read_text("utf-8").splitlines() if x.strip()]
@@ -213,6 +239,8 @@ def main() -> None:
         "false opt-out",
         "p50 ms",
         "p99 ms",
+        "in grammar: own",
+        "widened",
     ):
         table.add_column(col, justify="right" if col not in ("script", "set") else "left")
     for script_id, language in SCRIPTS:
@@ -233,6 +261,8 @@ def main() -> None:
                 _pct(fig.opt_false),
                 _ms(fig.p50_ms),
                 _ms(fig.p99_ms),
+                _pct(fig.in_grammar_own),
+                _pct(fig.in_grammar_widened),
             )
     Console().print(table)
 

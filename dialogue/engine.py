@@ -273,7 +273,9 @@ class ScriptEngine:
     def _expect(self, sid: str) -> ExpectPhrases:
         st = self.script.states[sid]
         timeout = st.no_input_timeout_s or self.script.defaults.no_input_timeout_s
-        return ExpectPhrases(self.script.all_phrases(sid), self.script.free_decoding(sid), timeout)
+        return ExpectPhrases(
+            self._understanding.grammar(sid), self.script.free_decoding(sid), timeout
+        )
 
     def _enter(self, sid: str, from_state: str | None, intent: str) -> list[Action]:
         actions: list[Action] = []

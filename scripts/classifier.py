@@ -9,8 +9,9 @@ Each state decides among its own intents (its transitions and enabled globals) a
 are renormalised over those, scaled by a fitted temperature (calibrated confidence), and
 a reply whose best intent is ``none`` or below the model's threshold is a no-match.
 
-Models are fitted by ``tools/fit_intent_models.py`` on the fit set and the scripts'
-phrases, shipped as ``scripts/intent_models/<script>.<language>.json`` and loaded on first
+A model also carries the replies that widen each state's recognition grammar in grammar
+mode (``grammar``: short fit-set replies the state listens for). Models are fitted by
+``tools/fit_intent_models.py`` on the fit set and the scripts' phrases, shipped as ``scripts/intent_models/<script>.<language>.json`` and loaded on first
 use. One reply costs about 0.1 ms.
 """
 
@@ -89,6 +90,7 @@ class IntentClassifier:
         temperature: float,
         threshold: float,
         description: str = "",
+        grammar: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.script = script
         self.language = language
@@ -99,6 +101,9 @@ class IntentClassifier:
         self.temperature = temperature
         self.threshold = threshold
         self.description = description
+        self.grammar: Mapping[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in (grammar or {}).items()
+        }
 
     def scores(self, text: str, state: str) -> list[float]:
         z = list(self.bias)
@@ -134,6 +139,7 @@ class IntentClassifier:
             "temperature": self.temperature,
             "threshold": self.threshold,
             "description": self.description,
+            "grammar": {k: list(v) for k, v in self.grammar.items()},
             "weights": {
                 f: {str(k): round(w, 4) for k, w in row.items()} for f, row in self.weights.items()
             },
@@ -146,7 +152,8 @@ class IntentClassifier:
         weights = {f: {int(k): float(w) for k, w in row.items()} for f, row in raw.items()}
         labels = data["labels"]
         bias = data["bias"]
-        assert isinstance(labels, list) and isinstance(bias, list)
+        grammar = data.get("grammar") or {}
+        assert isinstance(labels, list) and isinstance(bias, list) and isinstance(grammar, dict)
         return cls(
             script=str(data["script"]),
             language=str(data["language"]),
@@ -156,6 +163,7 @@ class IntentClassifier:
             temperature=float(str(data["temperature"])),
             threshold=float(str(data["threshold"])),
             description=str(data.get("description", "")),
+            grammar={str(k): [str(x) for x in v] for k, v in grammar.items()},
         )
 
 

@@ -30,6 +30,7 @@ class Example:
     state: str
     label: str
     weight: float = 1.0
+    clean: bool = True  # no recognition errors written in
 
 
 def read_replies(path: Path) -> list[Example]:
@@ -42,7 +43,7 @@ def read_replies(path: Path) -> list[Example]:
         label = canonical_label(r["intent"])
         if label in SKIP:
             continue
-        out.append(Example(r["text"], r["state"], label))
+        out.append(Example(r["text"], r["state"], label, clean=r.get("variant") == "clean"))
     return out
 
 
@@ -185,6 +186,7 @@ def fit_classifier(
         bias=[float(b) for b in model.intercept_],
         temperature=temperature,
         threshold=threshold,
+        grammar=widened_grammar(script, examples),
         description=(
             f"{script.id} {lang}: multinomial logistic regression on character n-grams"
             f"{' and pinyin' if lang.startswith('zh') else ''}, {len(examples)} examples "
@@ -195,3 +197,24 @@ def fit_classifier(
         ),
     )
     return clf, figures
+
+
+def widened_grammar(
+    script: Script, examples: Sequence[Example], max_chars: int = 10, per_state: int = 60
+) -> dict[str, list[str]]:
+    """Per state, the fit set's short clean replies of intents the state listens for (and
+    of opt-out), most common first: the phrases grammar mode adds to the script's own."""
+    out: dict[str, list[str]] = {}
+    for sid in script.states:
+        listens = set(script.expected_intents(sid))
+        own = set(script.all_phrases(sid))
+        seen: dict[str, None] = {}
+        for e in examples:
+            if e.state != sid or not e.clean or e.label == NONE or e.label not in listens:
+                continue
+            text = "".join(ch for ch in e.text if ch.isalnum() or ch.isspace()).strip()
+            if text and len(text) <= max_chars and text not in own:
+                seen.setdefault(text, None)
+        if seen:
+            out[sid] = list(seen)[:per_state]
+    return out

@@ -66,6 +66,14 @@ class Understanding:
             self._lexicons[state] = lx
         return lx
 
+    def grammar(self, state: str) -> tuple[str, ...]:
+        """The recognition grammar of a state: the script's phrases (``all_phrases``) and
+        the shipped model's widening from the fit set."""
+        own = self.script.all_phrases(state)
+        if self.classifier is None:
+            return own
+        return tuple(dict.fromkeys((*own, *self.classifier.grammar.get(state, ()))))
+
     def listens_for(self, state: str) -> list[str]:
         """The intents a reply at ``state`` can be taken as (opt-out aside)."""
         return [i for i in self.script.expected_intents(state) if i != OPT_OUT]

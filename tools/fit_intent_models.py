@@ -18,8 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts.classifier import model_path, write_classifier  # noqa: E402
-from scripts.classifier_fit import fit_classifier, phrase_examples, read_replies  # noqa: E402
+from scripts.classifier import load_classifier, model_path, write_classifier  # noqa: E402
+from scripts.classifier_fit import (  # noqa: E402
+    fit_classifier,
+    phrase_examples,
+    read_replies,
+    widened_grammar,
+)
 from scripts.loader import find_script, load_script  # noqa: E402
 
 FIT_SET = ROOT / "simulator" / "fitset" / "replies"
@@ -34,11 +39,23 @@ SHIPPED = (
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scripts", nargs="+", default=list(SHIPPED))
+    ap.add_argument(
+        "--grammar-only", action="store_true", help="Only rewrite the shipped models' grammars"
+    )
     args = ap.parse_args()
     for name in args.scripts:
         script_id, language = name.split(".", 1)
         script = load_script(find_script(script_id, language))
         examples = read_replies(FIT_SET / f"{name}.jsonl") + phrase_examples(script)
+        if args.grammar_only:
+            shipped = load_classifier(script_id, language)
+            if shipped is not None:
+                shipped.grammar = {
+                    k: tuple(v) for k, v in widened_grammar(script, examples).items()
+                }
+                write_classifier(shipped, model_path(script_id, language))
+                print(f"{name}: grammar of {len(shipped.grammar)} states")
+            continue
         model, figures = fit_classifier(script, examples)
         path = model_path(script_id, language)
         write_classifier(model, path)

@@ -62,7 +62,9 @@ def test_start_says_opening_without_barge_in_and_asks_who_answered() -> None:
     assert isinstance(actions[1], Say) and "12800积分" in actions[1].text
     expect = actions[2]
     assert isinstance(expect, ExpectPhrases) and not expect.free_decoding
-    assert expect.phrases == POINTS.all_phrases("points_info")
+    own = POINTS.all_phrases("points_info")
+    assert expect.phrases[: len(own)] == own  # then the grammar widened from the fit set
+    assert len(expect.phrases) > len(own)
     assert "不要再打了" in expect.phrases and "转人工" in expect.phrases
     assert expect.no_input_timeout_s == 6.0
     assert e.state == "points_info" and not e.ended
