@@ -12,7 +12,8 @@ Per shipped script (zh-CN, and ko-KR points):
   classifier has seen them: an optimistic figure);
 - opt-out recall and false opt-outs (bench/heldout/optout.jsonl; personas: their opt-out
   replies against every other reply);
-- per-reply understanding cost, p50 and p99;
+- per-reply understanding cost, p50 and p99 (each reply read 3 times, the fastest kept:
+  on a shared machine a single read's p99 is the scheduler's time slice, not the cost);
 - the out-of-grammar cost of grammar mode: the share of in-scope held-out replies said
   exactly as a phrase of the state's grammar, with the script's own phrases and with the
   grammar widened from the fit set (a reply outside the grammar cannot be recognised).
@@ -48,6 +49,7 @@ from simulator.spoken import spoken_replies
 from simulator.textcalls import generate
 
 HELDOUT = Path(__file__).with_name("heldout")
+REPEATS = 3  # each reply is read this many times; its cost is the fastest
 SCRIPTS = (
     ("points_reminder", "zh-CN"),
     ("wealth_followup", "zh-CN"),
@@ -115,9 +117,13 @@ def _timed_match(u: Understanding, replies: Sequence[Reply]) -> tuple[list[Row],
     if replies:
         u.read(replies[0].state, ["预热"])  # load the classifier before timing
     for r in replies:
-        t0 = time.perf_counter()
-        rows += match(u.script, [r], u)
-        times.append(time.perf_counter() - t0)
+        best = float("inf")
+        for _ in range(REPEATS):  # the best of a few: the cost, not the scheduler's delays
+            t0 = time.perf_counter()
+            got = match(u.script, [r], u)
+            best = min(best, time.perf_counter() - t0)
+        rows += got
+        times.append(best)
     return rows, times
 
 

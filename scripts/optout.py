@@ -153,14 +153,25 @@ def _zh() -> _ZhRules:
     )
 
 
-def _find(tokens: Sequence[str], words: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:
-    """(start, end) of every occurrence of any of ``words`` in ``tokens``."""
-    out: list[tuple[int, int]] = []
+@functools.lru_cache(maxsize=64)
+def _by_first(words: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
     for w in words:
-        n = len(w)
-        for i in range(len(tokens) - n + 1):
+        if w:
+            index.setdefault(w[0], []).append(w)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _find(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of any of ``words`` in ``tokens``."""
+    index = _by_first(words)
+    out: list[tuple[int, int]] = []
+    for i, tok in enumerate(tokens):
+        for w in index.get(tok, ()):
+            n = len(w)
             if tuple(tokens[i : i + n]) == w:
                 out.append((i, i + n))
+    out.sort(key=lambda se: (se[0], -se[1]))
     return out
 
 
@@ -168,7 +179,7 @@ def _clause_gap(tokens: Sequence[str], a: int, b: int, limit: int) -> bool:
     return 0 <= b - a <= limit and "," not in tokens[a:b]
 
 
-def _has(tokens: Sequence[str], words: Iterable[tuple[str, ...]]) -> bool:
+def _has(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> bool:
     return bool(_find(tokens, words))
 
 
@@ -240,7 +251,7 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
         for s, e in _find(tokens, rules.refusals_after):
             if _clause_gap(tokens, ce, s, 4) and tokens[cs:ce] != ["da"]:
                 return OptOutHit("no_calls_wanted", " ".join(tokens[cs:e]))
-    for s, e in _find(tokens, phrases):
+    for s, e in _find(tokens, tuple(phrases)):
         return OptOutHit("phrase", " ".join(tokens[s:e]))
     return None
 
