@@ -112,6 +112,7 @@ class _ZhRules:
     time_before_after: frozenset[str]  # 四点以后: 以后 means "after", not "from now on"
     not_negation_before: frozenset[str]  # 特别, 区别, 要不要
     not_negation_after: frozenset[str]  # 别人, 别的, 不要紧
+    bare: tuple[tuple[str, ...], ...]  # 不打, 少打: a request only with a lasting word
 
 
 @functools.lru_cache(maxsize=1)
@@ -150,6 +151,7 @@ def _zh() -> _ZhRules:
         time_before_after=frozenset(_pinyin_table()[ord(c)] for c in "点时班饭会"),
         not_negation_before=frozenset(_pinyin_table()[ord(c)] for c in "特区分级识告要用"),
         not_negation_after=frozenset(_pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
+        bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
     )
 
 
@@ -243,6 +245,14 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
             if _has(gap, rules.someone_else) or (cs > 0 and tokens[cs - 1] == "hui"):
                 continue  # 不用经理给我打电话, 不用给我回电话
             return OptOutHit("negated_call", " ".join(tokens[s:ce]))
+    if _lasting(tokens, rules) and not _temporary(tokens, rules):
+        # 以后不打, 以后少打我电话: "from now on" makes it a request (not 打不打, an A-not-A)
+        for s, e in _find(tokens, rules.bare):
+            if e < len(tokens) and tokens[e] in rules.not_after_call:
+                continue
+            if s > 0 and tokens[s - 1] == tokens[e - 1]:
+                continue
+            return OptOutHit("negated_call", " ".join(tokens[s:e]))
     for s, e in _find(tokens, rules.unwanted):
         for cs, ce in _find(tokens, rules.call_nouns):
             if _clause_gap(tokens, e, cs, 10) and not (cs > 0 and tokens[cs - 1] == "hui"):

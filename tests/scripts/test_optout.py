@@ -25,6 +25,7 @@ FIT_SET = Path(__file__).parents[2] / "simulator" / "fitset" / "optout.jsonl"
         "我不想再听到你们的电话了",
         "不管找谁都别再打这个号了",
         "今天别打了，以后也别打",  # a lasting word widens the time
+        "你们以后少打我电话",  # a bare 少打 / 不打 is a request with 以后
     ],
 )
 def test_opt_outs_in_chinese(text: str) -> None:
@@ -43,6 +44,7 @@ def test_opt_outs_in_chinese(text: str) -> None:
         "要不要我给你打电话",
         "别人的号码",
         "你下午四点以后打吧",
+        "以后打不打随你",  # an A-not-A question
     ],
 )
 def test_close_replies_that_are_not_opt_outs(text: str) -> None:
