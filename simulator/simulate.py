@@ -227,6 +227,8 @@ async def _run(
             poll_s=0.1,
             max_attempts_per_day=retry.max_dials(),
             unknown_zone_margin_min=0,
+            # a simulation calls nobody: scripts are tried here before they are approved
+            require_script_approval=False,
         )
         spec = CampaignSpec(
             name=f"simulation {cfg.script} seed {cfg.seed}",
@@ -242,6 +244,7 @@ async def _run(
             pacing=PacingConfig(max_concurrent=lines, calls_per_second=cfg.calls_per_second),
             retry=retry,
             live_handoff=True,
+            text_only=cfg.speech == "text",  # text mode runs no speech pipeline
         )
         now = datetime.now(UTC)
         with db.session() as s:

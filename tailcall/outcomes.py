@@ -5,31 +5,42 @@ text mode) ends with a ``CallResult`` (``dialogue.intent.live``), and hands it t
 ``record_call_result``: ``finished_call`` turns it into the ``FinishedCall`` record (built
 here and nowhere else), and ``record_finished_call`` writes it in one transaction: who
 answered and the script's disposition go on the attempt (``dialer.campaigns.service``),
-an opt-out suppresses the customer for every campaign, and the outcome goes to the CRM
-(``crm_sync.service.record_outcome``: leads and outbox events), so they commit or roll
-back together.
+an opt-out suppresses the customer for every campaign, the outcome goes to the CRM
+(``crm_sync.service.record_outcome``: leads and outbox events) and the supervisor's record
+of the call is written (``supervision.calls.record_call``), so they commit or roll back
+together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_sync.models import Lead
 from crm_sync.outcomes import CallOutcome
 from crm_sync.service import record_outcome
+from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.outcomes import (
     mark_handoff_requested,
     record_answer_class,
+    record_call_facts,
     record_disposition,
     record_opt_out,
 )
 from dialer.campaigns.party import call_party
 from dialogue.intent.live import CallResult
+from handoff.models import HandoffRequestRow
 from kernel.db import Database
+from kernel.errors import TailcallError
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
+from scripts.loader import find_script, load_script
+from supervision.calls import CallFacts, record_call
 
 NO_DISPOSITION = "no_disposition"
 
@@ -50,10 +61,15 @@ class FinishedCall:
     callback_at: datetime | None = None
     opted_out: bool = False
     opt_out_source: str = "call"
+    score_history: tuple[Mapping[str, Any], ...] = ()  # the score after each customer turn
 
 
 def finished_call(
-    attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+    attempt_id: int,
+    result: CallResult,
+    *,
+    answered_by: AnsweredBy = "human",
+    score_history: Sequence[Mapping[str, Any]] = (),
 ) -> FinishedCall:
     """The record of a call the engine and the scorer saw through to its end."""
     return FinishedCall(
@@ -69,27 +85,84 @@ def finished_call(
         callback_at=result.callback_at,
         opted_out=result.opted_out,
         opt_out_source=f"call:{attempt_id}",
+        score_history=tuple(score_history),
     )
 
 
 def record_call_result(
-    db: Database, attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+    db: Database,
+    attempt_id: int,
+    result: CallResult,
+    *,
+    answered_by: AnsweredBy = "human",
+    score_history: Sequence[Mapping[str, Any]] = (),
 ) -> int:
     """Write a finished call's result in its own transaction; the number of leads it made."""
+    call = finished_call(attempt_id, result, answered_by=answered_by, score_history=score_history)
     with db.session() as s:
-        return len(
-            record_finished_call(s, finished_call(attempt_id, result, answered_by=answered_by))
+        base = db.settings.resolved_public_base_url
+        return len(record_finished_call(s, call, base_url=base))
+
+
+# The supervisor's page of one call (transcript, recording, score, handoff): the lead's link.
+CALL_PAGE = "/console/calls/{attempt_id}"
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """What the agent who took the call over reported when they ended it."""
+
+    disposition: str | None
+    branch_follow_up: bool
+
+
+def agent_result(session: Session, call_sid: str | None) -> AgentResult | None:
+    """The agent's result for the call, if an agent took it over and ended it."""
+    if not call_sid:
+        return None
+    row = session.scalar(
+        select(HandoffRequestRow)
+        .where(
+            HandoffRequestRow.call_sid == call_sid,
+            HandoffRequestRow.agent_id.is_not(None),
+            HandoffRequestRow.outcome == "ended",
         )
+        .order_by(HandoffRequestRow.id.desc())
+        .limit(1)
+    )
+    return AgentResult(row.disposition, row.branch_follow_up) if row is not None else None
 
 
-def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
-    """Write the call's outcome in the caller's transaction; returns the leads it made."""
+@lru_cache(maxsize=64)
+def _branch_dispositions(script_id: str, language: str) -> frozenset[str]:
+    try:
+        return load_script(find_script(script_id, language)).branch_dispositions()
+    except (TailcallError, OSError):
+        return frozenset()
+
+
+def record_finished_call(session: Session, call: FinishedCall, *, base_url: str = "") -> list[Lead]:
+    """Write the call's outcome in the caller's transaction; returns the leads it made.
+
+    The CRM outcome carries the agent's result when an agent took the call over and ended
+    it (``handoff``: the request is closed before the call ends), a branch follow-up when
+    the script's end state or the agent asks for one, and the link to the call's page."""
     party = call_party(session, call.attempt_id)
+    attempt = session.get(Attempt, call.attempt_id)
+    campaign = session.get(Campaign, party.campaign_id)
+    agent = agent_result(session, attempt.carrier_sid if attempt is not None else None)
+    language = campaign.language if campaign is not None else "zh-CN"
+    by_script = bool(call.disposition) and call.disposition in _branch_dispositions(
+        party.script_id, language
+    )
+    needs_branch = by_script or (agent is not None and agent.branch_follow_up)
+    link = base_url.rstrip("/") + CALL_PAGE.format(attempt_id=call.attempt_id)
     record_answer_class(session, call.attempt_id, call.answered_by)
     if call.disposition:
         record_disposition(session, call.attempt_id, call.disposition)
     if call.handoff_requested_at is not None:
         mark_handoff_requested(session, call.attempt_id, call.handoff_requested_at)
+    record_call_facts(session, call.attempt_id, call.grade, call.handoff_result, call.opted_out)
     if call.opted_out:
         record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
     outcome = CallOutcome(
@@ -100,12 +173,33 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
         branch=party.branch,
         phone_e164=party.phone_e164,
         script_id=party.script_id,
+        variant=party.variant,
         disposition=(call.disposition or NO_DISPOSITION)[:40],
         grade=call.grade,
         score=call.score,
         reasons=call.reasons,
         handoff_result=call.handoff_result,
+        agent_outcome=(agent.disposition or None) if agent is not None else None,
         callback_at=call.callback_at,
+        needs_branch_visit=needs_branch,
+        transcript_url=link,
         ended_at=call.ended_at,
     )
-    return record_outcome(session, outcome, now=call.ended_at)
+    leads = record_outcome(session, outcome, now=call.ended_at)
+    record_call(
+        session,
+        CallFacts(
+            attempt_id=call.attempt_id,
+            ended_at=call.ended_at,
+            answered_by=call.answered_by,
+            disposition=call.disposition,
+            grade=call.grade,
+            score=call.score,
+            reasons=call.reasons,
+            handoff_result=call.handoff_result,
+            opted_out=call.opted_out,
+            leads=len(leads),
+            score_history=call.score_history,
+        ),
+    )
+    return leads

@@ -69,6 +69,11 @@ class Campaign(Base):
     live_handoff: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_skill: Mapped[str | None] = mapped_column(String(50))
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # calls run without speech (a text-mode simulation): launched without a speech model
+    text_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The approved script version the campaign started with (scripts.versions).
+    script_version: Mapped[str | None] = mapped_column(String(20))
+    script_digest: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(200))
@@ -105,6 +110,9 @@ class Attempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     answered_by: Mapped[str | None] = mapped_column(String(32))  # human|voicemail|announcement
     disposition: Mapped[str | None] = mapped_column(String(64))
+    grade: Mapped[str | None] = mapped_column(String(1))  # the scorer's A/B/C/D at the end
+    handoff_result: Mapped[str | None] = mapped_column(String(16))  # kernel.vocab.HandoffResult
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     duration_s: Mapped[float | None] = mapped_column(Float)
     handoff_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -115,6 +123,8 @@ class Attempt(Base):
     follow_up_id: Mapped[int | None] = mapped_column(Integer)
     # When the call's media stream was admitted (dialer.campaigns.streams): once per attempt.
     media_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The script file's digest when this attempt was dialed (what the bot spoke).
+    script_digest: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_attempts_claim", "campaign_id", "status", "due_at"),

@@ -8,13 +8,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
 from dialer.campaigns.retries import next_retry
 from dialer.campaigns.service import _STATE_ORDER
-from dialer.campaigns.stored import retry_of
+from dialer.campaigns.spec import pick_variant
+from dialer.campaigns.stored import retry_of, variants_of
 from dialer.campaigns.windows import resolve_zones
 from dialer.carriers.base import classify
 from dialer.lists.models import Customer, Suppression
@@ -45,6 +47,14 @@ def _prior_outcomes(session: Session, a: Attempt) -> Counter[str]:
         )
     )
     return Counter(o for o in rows if o)
+
+
+def _retry_variant(c: Campaign, a: Attempt) -> str | None:
+    """The retry keeps the call's variant unless that variant was stopped meanwhile."""
+    variants = variants_of(c)
+    if a.variant is None or any(v.name == a.variant and v.weight > 0 for v in variants):
+        return a.variant
+    return pick_variant([v for v in variants if v.weight > 0], c.id, a.customer_id)
 
 
 def finish_attempt(
@@ -79,7 +89,7 @@ def finish_attempt(
         phone_e164=a.phone_e164,
         seq=a.seq + 1,
         retry_of_id=a.id,
-        variant=a.variant,
+        variant=_retry_variant(c, a),
         status="queued",
         due_at=when,
         queued_at=now,
@@ -104,16 +114,24 @@ def apply_carrier_status(
 ) -> Attempt | None:
     """Apply one carrier progress report (callback or poll). Idempotent; never goes back."""
     a: Attempt | None = None
-    if sid:
-        a = session.scalar(select(Attempt).where(Attempt.carrier_sid == sid).with_for_update())
-    if a is None and attempt_id is not None:
+    if attempt_id is not None:  # the callback names its attempt: that wins over the sid
         a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
         if a is not None and a.carrier_sid and sid and a.carrier_sid != sid:
             return None  # a report for some other call
+    elif sid:
+        a = session.scalar(select(Attempt).where(Attempt.carrier_sid == sid).with_for_update())
     if a is None or a.status not in LIVE_STATES:
         return a
     if sid and not a.carrier_sid:
-        a.carrier_sid = sid
+        try:
+            with session.begin_nested():
+                a.carrier_sid = sid
+                session.flush()
+        except IntegrityError:  # the carrier reused another attempt's call id
+            session.refresh(a)
+            a.end_reason = f"carrier call id {sid[:64]} is already another attempt's"
+            finish_attempt(session, a, "failed", now, default_tz=default_tz)
+            return a
     # Who answered: the speech pipeline's verdict (or the first one heard) wins over a
     # later callback's answering-machine guess.
     cl = classify(
@@ -142,6 +160,19 @@ def apply_carrier_status(
     return a
 
 
+def fail_after_answer(
+    session: Session, attempt_id: int, reason: str, now: datetime, *, default_tz: str
+) -> Attempt | None:
+    """A call that was answered but could not be run (its pipeline failed: no speech model
+    for the language, say): the attempt ends ``failed`` with the reason and its retry rule,
+    before the carrier reports the call completed (which would read as ``answered``)."""
+    a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    if a is None or a.status not in LIVE_STATES:
+        return None
+    a.end_reason = reason[:200]
+    return finish_attempt(session, a, "failed", now, default_tz=default_tz)
+
+
 def record_answer_class(session: Session, attempt_id: int, kind: str) -> None:
     """The speech pipeline's verdict on who answered: human | voicemail | announcement."""
     if kind not in ("human", "voicemail", "announcement"):
@@ -158,6 +189,24 @@ def record_disposition(session: Session, attempt_id: int, disposition: str) -> N
     if a is None:
         raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
     a.disposition = disposition[:64]
+
+
+def record_call_facts(
+    session: Session,
+    attempt_id: int,
+    grade: str | None,
+    handoff_result: str | None,
+    opted_out: bool,
+) -> None:
+    """The scorer's grade at the end of the call, how a request for an agent ended and
+    whether the customer opted out: what a campaign's funnel and its script race count
+    per attempt and variant."""
+    a = session.get(Attempt, attempt_id)
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    a.grade = grade
+    a.handoff_result = handoff_result
+    a.opted_out = opted_out
 
 
 def resolve_review(

@@ -57,6 +57,7 @@ from kernel.claims import claim, release
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database, is_sqlite
 from kernel.settings import Settings
+from scripts.versions import ScriptDigests
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class Dialer:
         self._last_beat: float | None = None
         self._pg = not is_sqlite(db.engine)
         self._rotation = 0
+        self._scripts = ScriptDigests()
 
     # ------------------------------------------------------------ loop
 
@@ -127,7 +129,16 @@ class Dialer:
         ids = self.claim_due()
         report.claimed = len(ids)
         for attempt_id in ids:
-            outcome = self.dial(attempt_id)
+            try:
+                outcome = self.dial(attempt_id)
+            except Exception as exc:  # one attempt's fault never holds the batch's others
+                log.warning(
+                    "dial failed",
+                    extra={"attempt_id": attempt_id, "error": f"{type(exc).__name__}: {exc}"},
+                )
+                log.debug("dial failed", exc_info=True)
+                report.errors.append(f"{attempt_id}: {type(exc).__name__}")
+                continue
             if outcome == "dialed":
                 report.dialed += 1
             elif outcome == "skipped":
@@ -343,9 +354,25 @@ class Dialer:
                     assert d.retry_at is not None
                     a.due_at = d.retry_at
                 return "skipped"
+            script_id = c.script_id
+            for v in variants_of(c):
+                if v.name == a.variant and v.script_id:
+                    script_id = v.script_id
+            digest = self._scripts.digest(script_id, c.language)
+            if self.ds.require_script_approval and not self._scripts.approved(s, digest):
+                # The file changed after approval: nothing unreviewed is spoken.
+                c.status, c.updated_at = "paused", now
+                c.end_reason = (
+                    f"script {script_id} ({c.language}) changed since it was approved; "
+                    "submit and approve the new version, then resume"
+                )
+                log.warning("campaign %s paused: %s", c.id, c.end_reason)
+                release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
+                return "deferred"
             try:
                 with s.begin_nested():
                     a.status = "dialing"
+                    a.script_digest = digest
                     a.dialed_at = now
                     a.last_event_at = now
                     a.lease_until = now + timedelta(seconds=self.ds.lease_s)
@@ -360,10 +387,6 @@ class Dialer:
             phone, caller_id, campaign_id, language = a.phone_e164, c.caller_id, c.id, c.language
             agent_first = (a.agent_id, a.follow_up_id)
             variant = a.variant
-            script_id = c.script_id
-            for v in variants_of(c):
-                if v.name == variant and v.script_id:
-                    script_id = v.script_id
         # The intent is committed: from here on a crash leaves a "dialing" row to reconcile.
         base = self.settings.resolved_public_base_url.rstrip("/")
         # the stream's start names the call for the media endpoint (dialogue.speech.script_brain)
@@ -397,15 +420,38 @@ class Dialer:
             if not exc.ambiguous:
                 self._not_placed(attempt_id, exc)
             return "dialed" if exc.ambiguous else "deferred"
-        with self.db.session() as s:
-            a = s.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
-            assert a is not None
-            if a.carrier_sid is None:
-                a.carrier_sid = sid
-            if a.status == "dialing":
-                a.carrier_status = a.carrier_status or "queued"
-                a.lease_until = self.clock.now() + timedelta(seconds=self.ds.ring_timeout_s)
+        try:
+            with self.db.session() as s:
+                a = s.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+                assert a is not None
+                if a.carrier_sid is None:
+                    a.carrier_sid = sid
+                if a.status == "dialing":
+                    a.carrier_status = a.carrier_status or "queued"
+                    a.lease_until = self.clock.now() + timedelta(seconds=self.ds.ring_timeout_s)
+        except IntegrityError:
+            self._duplicate_sid(attempt_id, sid)
+            return "failed"
         return "dialed"
+
+    def _duplicate_sid(self, attempt_id: int, sid: str) -> None:
+        """The carrier answered with a call id another attempt already has (a carrier that
+        reuses ids, say after a restart): this attempt fails with that reason and its retry
+        rule, and the call is hung up, since its reports cannot be told from the other's."""
+        now = self.clock.now()
+        with self.db.session() as s:
+            a = s.get(Attempt, attempt_id)
+            if a is not None and a.status in ("dialing", "ringing", "in_progress"):
+                a.end_reason = f"carrier call id {sid[:64]} is already another attempt's"
+                finish_attempt(s, a, "failed", now, default_tz=self.settings.default_timezone)
+        log.warning(
+            "call failed: the carrier reused a call id",
+            extra={"attempt_id": attempt_id, "carrier_sid": sid},
+        )
+        try:
+            self.carrier.hangup(sid)
+        except CarrierError:
+            log.debug("hang-up of a reused call id failed", extra={"carrier_sid": sid})
 
     def _not_placed(self, attempt_id: int, exc: CarrierError) -> None:
         now = self.clock.now()
