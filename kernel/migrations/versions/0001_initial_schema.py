@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 21:07:12.080769
+Create Date: 2026-12-04 21:12:43.057930
 """
 
 from collections.abc import Sequence
