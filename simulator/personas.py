@@ -7,7 +7,9 @@ ground-truth grade A/B/C/D, so scoring can be measured. A persona's answers foll
 grade's definition (docs/intent.md), above all at the decision prompts: ``handoff`` (an
 agent or specialist now?), ``follow_up`` (send information, call back later?) and
 ``callback`` (when?); kinds a persona leaves out are answered as ``question``. Reply texts come from the shared bank ``personas/_replies.yaml``
-(per language and intent), which a persona may override.
+(per language and intent), which a persona may override, or, for a policy told to
+``draw_from`` the hand-written fit set (``simulator.spoken``), from what people wrote for
+that state and intent.
 
 ``PersonaPolicy`` is pure: given the prompt the bot played (learnt through the
 simulator-only side channel, or unknown) it picks the reply with a seeded RNG, so a run
@@ -30,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kernel.errors import InvalidInput
 from kernel.vocab import Grade
 from simulator.sidechannel import BotPrompt
+from simulator.spoken import SpokenReplies
 from simulator.tts import Voice
 
 PERSONA_DIR = Path(__file__).parent / "personas"
@@ -44,7 +47,9 @@ PromptKind = Literal[
 DECISION_KINDS: tuple[PromptKind, ...] = ("handoff", "follow_up", "callback")
 # Intents a persona can express. The first nine are the scripts' intents; ``maybe``
 # (noncommittal), ``hesitate`` (not now, let me think) and ``callback_time`` (a time to
-# call back) are customer moves the scripts do not name as intents.
+# call back) are customer moves the scripts do not name as intents; at the identity
+# question the customer confirms who they are (``confirm_identity``) or a family member
+# answers for them (``relative``).
 INTENTS = (
     "yes",
     "no",
@@ -61,6 +66,8 @@ INTENTS = (
     "maybe",
     "hesitate",
     "callback_time",
+    "confirm_identity",
+    "relative",
 )
 # What the customer says to a live agent after a takeover, turn by turn, by grade: the
 # keen ask how and agree, the lukewarm hesitate, the unwilling decline; then goodbye.
@@ -334,6 +341,7 @@ class PersonaPolicy:
         self.language = language
         self.rng = random.Random(f"{seed}:{persona.id}:{call_key}")
         self.bank = bank if bank is not None else load_reply_bank()
+        self.spoken: SpokenReplies | None = None
         self.turns = 0
         self.agent_turns = 0
         spec = persona.voices.get(language, VoiceSpec())
@@ -358,6 +366,18 @@ class PersonaPolicy:
                 where=f"persona {self.persona.id}",
             )
         return self.rng.choice(options)
+
+    def draw_from(self, spoken: SpokenReplies) -> None:
+        """Say things as the fit set's customers do at each state (``simulator.spoken``),
+        the reply bank only where the fit set has nothing for the intent."""
+        self.spoken = spoken
+
+    def _say(self, intent: str, prompt: BotPrompt | None) -> str:
+        if self.spoken is not None and prompt is not None:
+            text = self.spoken.say(self.rng, prompt.prompt_id, intent)
+            if text is not None:
+                return text
+        return self.phrase(intent)
 
     def _delay(self) -> float:
         return round(self.rng.uniform(*self.persona.behaviours.response_delay_s), 3)
@@ -415,4 +435,6 @@ class PersonaPolicy:
             )
             names = sorted(weights)
             intent = self.rng.choices(names, weights=[weights[n] for n in names])[0]
-        return Reply(intent, self.phrase(intent), self._delay(), barge_in=r_barge < b.barge_in)
+        return Reply(
+            intent, self._say(intent, prompt), self._delay(), barge_in=r_barge < b.barge_in
+        )
