@@ -242,9 +242,12 @@ def bench_search(
 
 
 def run(name: str, db: Database, args: argparse.Namespace) -> None:
-    metadata.create_all(db.engine)
     t = time.perf_counter()
-    took = fill(db, args.calls, args.turns)
+    if args.reuse:
+        took = {"turns": 0.0, "calls_on_day": 0.0, "transcript_rows": 0.0}
+    else:
+        metadata.create_all(db.engine)
+        took = fill(db, args.calls, args.turns)
     load_s = time.perf_counter() - t
     if name == "postgresql":
         with db.engine.begin() as conn:
@@ -277,6 +280,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--backends", default="sqlite,pg")
     ap.add_argument("--pg-url", default=DEFAULT_PG)
+    ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    ap.add_argument("--reuse", action="store_true", help="query a kept database, no load")
     args = ap.parse_args()
     if "sqlite" in args.backends:
         with tempfile.TemporaryDirectory() as tmp:
@@ -287,9 +292,10 @@ def main() -> None:
     if "pg" in args.backends:
         admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
                               isolation_level="AUTOCOMMIT")  # fmt: skip
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-            c.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+        if not args.reuse:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+                c.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 url = args.pg_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
@@ -297,8 +303,9 @@ def main() -> None:
                 run("postgresql", db, args)
                 db.dispose()
         finally:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+            if not args.keep:
+                with admin.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
             admin.dispose()
 
 
