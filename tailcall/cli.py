@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import campaigns_app, worker_app
+from dialer.carriers.cli import carrier_app
+from dialer.carriers.sip.settings import SipSettingsError
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
@@ -100,7 +102,7 @@ def serve(
     upgrade(settings)
     try:
         app = create_app(settings, background=True)
-    except TailcallError as exc:  # an unsafe deployment (tailcall.deployment)
+    except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
     uvicorn.run(
@@ -166,6 +168,7 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(worker_app, name="worker")
+app.add_typer(carrier_app, name="carrier")
 app.add_typer(crm_app, name="crm")
 app.add_typer(models_app, name="models")
 app.add_typer(speech_app, name="speech")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:38:43.653755
+Create Date: 2026-12-04 20:47:20.135452
 """
 
 from collections.abc import Sequence
