@@ -7,7 +7,6 @@ revealing a number and downloading a report are audited, as through the API.
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 from datetime import date, datetime, timedelta
@@ -278,7 +277,7 @@ def report_download(request: Request, day: date, fmt: str) -> Response:
     with tempfile.TemporaryDirectory(dir=db.settings.data_dir) as tmp:
         path = Path(tmp) / f"daily-{day}.{fmt}"
         (write_csv if fmt == "csv" else write_xlsx)(rep, path)
-        data = io.BytesIO(path.read_bytes()).getvalue()
+        data = path.read_bytes()
     media = (
         "text/csv; charset=utf-8"
         if fmt == "csv"
