@@ -15,6 +15,7 @@ import websockets
 
 from dialogue.intent.scorer import HandoffRequest, Reason
 from dialogue.speech.settings import SpeechSettings
+from handoff.audit import entries
 from kernel.db import Database
 from kernel.settings import Settings
 from tests.dialogue.conftest import (  # noqa: F401  (fixtures)
@@ -223,6 +224,9 @@ async def test_supervisor_listens_to_both_legs_and_whispers_to_the_agent(live: L
         await whisper.send_tone(880, 0.6)
         await asyncio.sleep(0.3)
         assert tone_share(b"".join(p for ch, p in agent.frames if ch == 1), 880, 16000) > 0.5
+        with live.console.db.read() as s:
+            heard = {(e.event, e.subject) for e in entries(s, username="sue")}
+        assert {("live_listened", "sid:CA-live-3"), ("live_whispered", f"agent:{ann}")} <= heard
         assert tone_share(b"".join(p for t, p in call.bot_audio if t >= since), 880, 8000) < 0.1
         for ws in (listener, whisper, agent):
             await ws.ws.close()
