@@ -89,6 +89,10 @@ class AgentDesk:
     def console_connected(self, agent_id: int) -> None:
         self._consoles[agent_id] = self._consoles.get(agent_id, 0) + 1
 
+    def open_consoles(self) -> list[int]:
+        """Agents with a console open in this process (``handoff.capacity.PresenceBeat``)."""
+        return [a for a, n in self._consoles.items() if n > 0]
+
     def console_disconnected(self, agent_id: int) -> None:
         left = self._consoles.get(agent_id, 1) - 1
         self._consoles[agent_id] = left

@@ -17,7 +17,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
-from dialer.campaigns.cli import campaigns_app, worker_app
+from dialer.campaigns.cli import AGENT_CAPACITY, campaigns_app, run_dialer_worker
 from dialer.campaigns.launch import LAUNCH_CHECKS
 from dialer.carriers.cli import carrier_app
 from dialer.carriers.sip.settings import SipSettingsError
@@ -25,6 +25,7 @@ from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
 from dialogue.speech.cli import models_app, speech_app
+from handoff.capacity import DatabaseAgentCapacity
 from handoff.cli import users_app
 from handoff.script_reviews import (
     approve_command,
@@ -32,6 +33,7 @@ from handoff.script_reviews import (
     submit_command,
     versions_command,
 )
+from handoff.settings import HandoffSettings
 from kernel.db import Database, alembic_config, upgrade
 from kernel.errors import TailcallError
 from kernel.logs import configure_logging
@@ -101,6 +103,12 @@ def serve(
         "on the built-in simulated carrier, for as long as the server runs",
     ),
     language: str = typer.Option("ko-KR", help="The demo's language (needs its speech model)"),
+    dialer: bool = typer.Option(
+        True, help="Run the dial loop here (--no-dialer: `tailcall worker --role dialer` does)"
+    ),
+    media: bool = typer.Option(
+        True, help="Serve answered calls here (--no-media: `tailcall worker --role media` does)"
+    ),
 ) -> None:
     """Run API, console, media endpoint and background loops in one process."""
     settings = load_settings()
@@ -115,7 +123,11 @@ def serve(
     from tailcall.simulation import demo_app  # deferred: the speech stack and the simulator
 
     try:
-        app = demo_app(settings, language) if demo else create_app(settings, background=True)
+        app = (
+            demo_app(settings, language)
+            if demo
+            else create_app(settings, background=True, media=media, dial=dialer)
+        )
     except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*,
         typer.secho(f"error: {exc}", fg="red", err=True)  # a demo that cannot run
         raise typer.Exit(2) from exc
@@ -146,6 +158,35 @@ def _demo_preamble(settings: Settings, language: str) -> None:
     finally:
         db.dispose()
     typer.echo(banner(settings.resolved_public_base_url, logins, language, settings.data_dir))
+
+
+@app.command("worker")
+def worker(
+    role: str = typer.Option("dialer", "--role", help="dialer | media"),
+    host: str = typer.Option("127.0.0.1", help="media: where the carrier's streams arrive"),
+    port: int = typer.Option(8081, help="media: port shared by media workers (SO_REUSEPORT)"),
+    advertise_host: str | None = typer.Option(
+        None, help="media: the address the console process reaches this worker at"
+    ),
+) -> None:
+    """Run one worker process until SIGINT/SIGTERM: the dial loop, or media (answered
+    calls' speech pipelines; needs PostgreSQL, see docs/architecture.md "Processes")."""
+    if role == "dialer":
+        run_dialer_worker()
+        return
+    if role != "media":
+        typer.secho(f"unknown role {role!r}; this build knows: dialer, media", fg="red", err=True)
+        raise typer.Exit(2)
+    from tailcall.media_worker import (  # deferred: the speech stack (see the module doc)
+        run_media_worker,
+    )
+
+    settings = load_settings()
+    try:
+        run_media_worker(settings, host=host, port=port, advertise_host=advertise_host)
+    except TailcallError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _safe_url(url: str) -> str:
@@ -194,6 +235,14 @@ class _DeferredHost:
 simulate_command = simulate_command_for(_DeferredHost())
 scripts_app.command("chat")(chat_command)
 LABEL_HARVESTERS.append(harvest_agent_labels)
+
+
+def _agent_capacity(db: Database) -> DatabaseAgentCapacity:
+    """A dialer process paces by the agents every console process confirms as present."""
+    return DatabaseAgentCapacity(db, stale_s=HandoffSettings().presence_stale_s)
+
+
+AGENT_CAPACITY.append(_agent_capacity)
 scripts_app.command("submit")(submit_command)
 scripts_app.command("approve")(approve_command)
 scripts_app.command("reject")(reject_command)
@@ -202,7 +251,6 @@ simulator_app.command("simulate")(simulate_command)
 app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")
 app.add_typer(campaigns_app, name="campaigns")
-app.add_typer(worker_app, name="worker")
 app.add_typer(carrier_app, name="carrier")
 app.add_typer(crm_app, name="crm")
 app.add_typer(models_app, name="models")

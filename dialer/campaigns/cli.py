@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from dialer.campaigns import calendars, reports, service
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.holidays import DATA_DIR, parse_calendar
 from dialer.campaigns.launch import LAUNCH_CHECKS, LaunchChecks
+from dialer.campaigns.pacing import AgentCapacity
 from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.worker import build_dialer, load_agent_capacity
 from kernel.db import Database, utcnow
@@ -32,6 +34,9 @@ campaigns_app = typer.Typer(
 holidays_app = typer.Typer(help="Holiday calendars used by calling windows.", no_args_is_help=True)
 campaigns_app.add_typer(holidays_app, name="holidays")
 worker_app = typer.Typer(help="Run a background worker process.")
+# The composition root fills this: the dialer cannot import the console, whose presence
+# tables say which agents are free (handoff.capacity).
+AGENT_CAPACITY: list[Callable[[Database], AgentCapacity]] = []
 
 
 def _settings() -> Any:
@@ -232,8 +237,12 @@ def run_dialer_worker() -> None:
         )
         raise typer.Exit(2)
     ds = DialerSettings()
-    agents = load_agent_capacity(ds.agent_capacity) if ds.agent_capacity else None
     db = Database(settings)
+    agents: AgentCapacity | None = None
+    if ds.agent_capacity:
+        agents = load_agent_capacity(ds.agent_capacity)
+    elif AGENT_CAPACITY:
+        agents = AGENT_CAPACITY[0](db)
     dialer = build_dialer(db, settings, ds, agents=agents)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -246,11 +255,9 @@ def run_dialer_worker() -> None:
 
 @worker_app.callback(invoke_without_command=True)
 def worker(
-    role: str = typer.Option(
-        "dialer", "--role", help="dialer (more roles come from other subsystems)"
-    ),
+    role: str = typer.Option("dialer", "--role", help="dialer"),
 ) -> None:
-    """Run a worker until SIGINT/SIGTERM (``tailcall worker --role dialer``)."""
+    """Run a dialer worker until SIGINT/SIGTERM (``tailcall worker`` adds the other roles)."""
     if role != "dialer":
         typer.secho(f"unknown role {role!r}; this build knows: dialer", fg="red", err=True)
         raise typer.Exit(2)

@@ -404,7 +404,7 @@ class Dialer:
             sid = self.carrier.originate(
                 phone,
                 caller_id,
-                media_ws_url(base),
+                self.ds.media_url or media_ws_url(base),
                 f"{base}/carrier/status?attempt_id={attempt_id}",
                 params,
             )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:57:49.885199
+Create Date: 2026-12-04 21:12:43.057930
 """
 
 from collections.abc import Sequence
@@ -599,6 +599,16 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['console_users.id'], name=op.f('fk_handoff_agents_user_id_console_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_handoff_agents'))
     )
+    op.create_table('handoff_console_presence',
+    sa.Column('agent_id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.String(length=100), nullable=False),
+    sa.Column('seen_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['console_users.id'], name=op.f('fk_handoff_console_presence_agent_id_console_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('agent_id', name=op.f('pk_handoff_console_presence'))
+    )
+    with op.batch_alter_table('handoff_console_presence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handoff_console_presence_seen_at'), ['seen_at'], unique=False)
+
     op.create_table('handoff_offers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -721,6 +731,10 @@ def downgrade() -> None:
         batch_op.drop_index('uq_handoff_offers_live_agent', sqlite_where=sa.text("status IN ('offered', 'accepted')"), postgresql_where=sa.text("status IN ('offered', 'accepted')"))
 
     op.drop_table('handoff_offers')
+    with op.batch_alter_table('handoff_console_presence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handoff_console_presence_seen_at'))
+
+    op.drop_table('handoff_console_presence')
     op.drop_table('handoff_agents')
     op.drop_table('handoff_agent_skills')
     with op.batch_alter_table('follow_up_tasks', schema=None) as batch_op:
