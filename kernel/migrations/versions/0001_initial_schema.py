@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 21:13:15.221987
+Create Date: 2026-12-04 21:16:37.280514
 """
 
 from collections.abc import Sequence
