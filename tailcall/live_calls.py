@@ -28,8 +28,9 @@ from typing import Any
 from loguru import logger
 from pydantic import SecretStr
 
-from dialer.campaigns.models import Campaign
+from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.party import CallParty, call_party
+from dialer.campaigns.stored import compliance_of
 from dialer.campaigns.streams import claim_media_stream
 from dialogue.agent_first import AgentFirstBrain
 from dialogue.brain import TurnObserver
@@ -40,6 +41,7 @@ from dialogue.intent.model_files import default_model
 from dialogue.intent.models import model_for_campaign
 from dialogue.intent.profile import CustomerProfile
 from dialogue.intent.scorer import HandoffRequest, IntentScorer, ScoreUpdate
+from dialogue.machine import MachineBrain
 from dialogue.speech.db_recorder import DbCallRecorder
 from dialogue.speech.pipeline import CallInfo, CallSetup, PromptTap, SpeechRuntime
 from dialogue.speech.script_brain import ScriptBrainFactory
@@ -90,6 +92,9 @@ class _CallPlan:
     live_handoff: bool
     skill: str | None
     model: Any  # ScoringModel | None (None: the family's default)
+    answered_by: str | None  # the carrier's flag when the stream started
+    machine_message: str
+    language: str
 
 
 @dataclass
@@ -154,6 +159,22 @@ class LiveCallServices:
             scorer, self.clock, on_request=request, on_update=update, on_finished=finished
         )
 
+    def machine(self, info: CallInfo) -> CallSetup | None:
+        """A call the carrier flagged as answered by a machine gets the machine's brain:
+        the campaign's message (if any), then a hang-up; the attempt keeps the flag, so
+        it ends as a voicemail (or announcement), is retried by its rule and is no
+        contact for the caps."""
+        plan = self._plan(info)
+        if plan is None or plan.answered_by in (None, "human"):
+            return None
+        with self._lock:
+            self._plans.pop(info.call_sid, None)
+        logger.info("answered by a machine: no script", call_sid=info.call_sid)
+        return CallSetup(
+            brain=MachineBrain(plan.machine_message if plan.answered_by == "voicemail" else ""),
+            language=plan.language,
+        )
+
     def agent_first(self, info: CallInfo) -> CallSetup | None:
         start = info.start
         if start.agent_id is None:
@@ -191,6 +212,9 @@ class LiveCallServices:
                 live_handoff=bool(c.live_handoff),
                 skill=c.handoff_skill,
                 model=model_for_campaign(s, c.id),
+                answered_by=s.get(Attempt, attempt_id).answered_by,  # type: ignore[union-attr]
+                machine_message=compliance_of(c).machine_message,
+                language=c.language,
             )
         with self._lock:
             self._plans[info.call_sid] = plan

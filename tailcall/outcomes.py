@@ -40,7 +40,8 @@ class FinishedCall:
 
     attempt_id: int
     ended_at: datetime
-    answered_by: AnsweredBy = "human"
+    # None: the conversation ran, so a person answered unless the carrier flagged a machine
+    answered_by: AnsweredBy | None = None
     disposition: str | None = None
     grade: Grade | None = None
     score: float | None = None  # 0..1
@@ -53,7 +54,7 @@ class FinishedCall:
 
 
 def finished_call(
-    attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+    attempt_id: int, result: CallResult, *, answered_by: AnsweredBy | None = None
 ) -> FinishedCall:
     """The record of a call the engine and the scorer saw through to its end."""
     return FinishedCall(
@@ -73,7 +74,7 @@ def finished_call(
 
 
 def record_call_result(
-    db: Database, attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+    db: Database, attempt_id: int, result: CallResult, *, answered_by: AnsweredBy | None = None
 ) -> int:
     """Write a finished call's result in its own transaction; the number of leads it made."""
     with db.session() as s:

@@ -69,6 +69,8 @@ class Campaign(Base):
     live_handoff: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_skill: Mapped[str | None] = mapped_column(String(50))
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # dialer.campaigns.policy.CompliancePolicy
+    compliance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(200))

@@ -142,14 +142,19 @@ def apply_carrier_status(
     return a
 
 
-def record_answer_class(session: Session, attempt_id: int, kind: str) -> None:
-    """The speech pipeline's verdict on who answered: human | voicemail | announcement."""
-    if kind not in ("human", "voicemail", "announcement"):
+def record_answer_class(session: Session, attempt_id: int, kind: str | None) -> None:
+    """Who answered: the speech pipeline's verdict (human | voicemail | announcement) wins;
+    without one (None) a conversation that ran keeps the carrier's flag (a machine stays a
+    machine) and is a person's only when the carrier said nothing."""
+    if kind is not None and kind not in ("human", "voicemail", "announcement"):
         raise InvalidInput("unknown answer class", where="answered_by")
     a = session.get(Attempt, attempt_id)
     if a is None:
         raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
-    a.answered_by = kind
+    if kind is not None:
+        a.answered_by = kind
+    elif a.answered_by is None:
+        a.answered_by = "human"
 
 
 def record_disposition(session: Session, attempt_id: int, disposition: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.retries import RetryPolicy
 from dialer.campaigns.windows import CallingWindow
 from kernel.bounds import Int64, RowId
@@ -95,6 +96,7 @@ class CampaignSpec(BaseModel):
     live_handoff: bool = False
     handoff_skill: str | None = None
     start_at: datetime | None = None
+    compliance: CompliancePolicy = Field(default_factory=CompliancePolicy)
 
     @field_validator("variants")
     @classmethod

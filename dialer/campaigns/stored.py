@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.retries import RetryPolicy
 from dialer.campaigns.spec import CampaignSpec, VariantSpec
 from dialer.campaigns.windows import CallingWindow
@@ -23,6 +24,7 @@ def apply_spec(c: Campaign, spec: CampaignSpec) -> None:
     c.live_handoff = spec.live_handoff
     c.handoff_skill = spec.handoff_skill
     c.start_at = spec.start_at
+    c.compliance = spec.compliance.model_dump(mode="json")
 
 
 def spec_of(c: Campaign) -> CampaignSpec:
@@ -41,6 +43,7 @@ def spec_of(c: Campaign) -> CampaignSpec:
             "live_handoff": c.live_handoff,
             "handoff_skill": c.handoff_skill,
             "start_at": c.start_at,
+            "compliance": c.compliance or {},
         }
     )
 
@@ -59,3 +62,7 @@ def retry_of(c: Campaign) -> RetryPolicy:
 
 def variants_of(c: Campaign) -> list[VariantSpec]:
     return [VariantSpec.model_validate(v) for v in c.variants]
+
+
+def compliance_of(c: Campaign) -> CompliancePolicy:
+    return CompliancePolicy.model_validate(c.compliance or {})

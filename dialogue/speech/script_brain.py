@@ -57,6 +57,11 @@ class CallServices(Protocol):
         """The customer's attributes (None: not known here)."""
         ...
 
+    def machine(self, info: CallInfo) -> CallSetup | None:
+        """The setup of a call a machine answered (the carrier flagged a voicemail box or
+        an announcement): never the script's. None: a person, or not known."""
+        ...
+
     def observer(
         self, info: CallInfo, script: Script, engine: ScriptEngine, customer: Mapping[str, Any]
     ) -> TurnObserver | None:
@@ -115,6 +120,10 @@ class ScriptBrainFactory:
             )
         language = p.language or self.default_language
         script = self.script(script_id, language)
+        machine = self.services.machine(info) if self.services is not None else None
+        if machine is not None:
+            machine.voice, machine.rate = script.metadata.voice, self.rate
+            return machine
         variant = p.variant
         if variant is not None and variant not in script.variant_names():
             raise InvalidInput("unknown prompt variant", where="customParameters.variant")

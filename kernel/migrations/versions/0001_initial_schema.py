@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 17:43:06.157407
+Create Date: 2026-12-04 19:43:24.008980
 """
 
 from collections.abc import Sequence
@@ -108,6 +108,7 @@ def upgrade() -> None:
     sa.Column('live_handoff', sa.Boolean(), nullable=False),
     sa.Column('handoff_skill', sa.String(length=50), nullable=True),
     sa.Column('start_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('compliance', sa.JSON(), nullable=False),
     sa.Column('started_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ended_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.String(length=200), nullable=True),
