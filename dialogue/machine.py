@@ -20,13 +20,18 @@ DISPOSITION = "machine"
 @dataclass
 class MachineBrain:
     message: str = ""  # what to leave on a voicemail box; empty: hang up at once
+    # False: stay silent and let the network end the call (a recorded announcement on
+    # early media, before any answer: hanging up would read as the caller giving up)
+    hang_up: bool = True
     _ended: bool = False
     disposition: str | None = None
 
     def start(self) -> Sequence[object]:
         said: list[object] = [Say(self.message, "machine.message", False)] if self.message else []
-        self._ended = True
         self.disposition = DISPOSITION
+        if not self.hang_up:
+            return said
+        self._ended = True
         return [*said, EndCall(DISPOSITION)]
 
     def handle(self, event: object) -> Sequence[object]:

@@ -107,6 +107,11 @@ class Attempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     answered_by: Mapped[str | None] = mapped_column(String(32))  # human|voicemail|announcement
     disposition: Mapped[str | None] = mapped_column(String(64))
+    # What the call's first audio said (dialogue.speech.answering): a machine's outcome
+    # (voicemail, sit, powered_off, invalid, suspended, out_of_area, restricted) and what
+    # was recognised; it wins over the carrier's SIP code when the call ends.
+    heard_outcome: Mapped[str | None] = mapped_column(String(32))
+    heard_label: Mapped[str | None] = mapped_column(String(64))
     duration_s: Mapped[float | None] = mapped_column(Float)
     handoff_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

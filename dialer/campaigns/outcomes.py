@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
-from dialer.campaigns.retries import next_retry
+from dialer.campaigns.retries import OUTCOMES, next_retry
 from dialer.campaigns.service import _STATE_ORDER
 from dialer.campaigns.stored import retry_of
 from dialer.campaigns.windows import resolve_zones
@@ -132,7 +132,10 @@ def apply_carrier_status(
             a.duration_s = duration_s
         if a.status == "review":
             a.end_reason = "reconciled from review"
-        finish_attempt(session, a, cl.outcome or "failed", now, default_tz=default_tz)
+        outcome = cl.outcome or "failed"
+        if a.heard_outcome and a.answered_by != "human":
+            outcome = a.heard_outcome  # the announcement heard says more than a SIP code
+        finish_attempt(session, a, outcome, now, default_tz=default_tz)
         return a
     if a.status == "review" or _STATE_ORDER[cl.state] <= _STATE_ORDER.get(a.status, 0):
         return a
@@ -157,6 +160,31 @@ def record_answer_class(session: Session, attempt_id: int, kind: str | None) -> 
         a.answered_by = "human"
 
 
+def record_heard_answer(
+    session: Session, attempt_id: int, kind: str, outcome: str | None, label: str
+) -> str:
+    """Who answered, as the call's first audio told it (``dialogue.speech.answering``):
+    a person, or a machine with the outcome it means (its retry rule applies at the end).
+
+    Audio before the carrier reported an answer is early media: whatever speaks there is
+    the network, never the customer, so a "person" heard there is recorded as an
+    announcement (its outcome then comes from the carrier's SIP code). Returns the class
+    recorded: human | voicemail | announcement.
+    """
+    answered_by = {"human": "human", "voicemail": "voicemail"}.get(kind, "announcement")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise InvalidInput(f"unknown outcome {outcome!r}", where="outcome")
+    a = session.get(Attempt, attempt_id)
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    if answered_by == "human" and a.answered_at is None:
+        answered_by, label = "announcement", "early media"
+    a.answered_by = answered_by
+    a.heard_outcome = outcome
+    a.heard_label = label[:64] or None
+    return answered_by
+
+
 def record_disposition(session: Session, attempt_id: int, disposition: str) -> None:
     """The script's disposition at hang-up."""
     a = session.get(Attempt, attempt_id)
@@ -175,8 +203,6 @@ def resolve_review(
     note: str | None = None,
 ) -> Attempt | None:
     """A supervisor settles an ambiguous attempt; its retry rule then applies as usual."""
-    from dialer.campaigns.retries import OUTCOMES
-
     if outcome not in OUTCOMES:
         raise InvalidInput(f"unknown outcome {outcome!r}", where="outcome")
     a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())

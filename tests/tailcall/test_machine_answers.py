@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from dialer.campaigns.audience import FactsLoader, audience_customers
 from dialer.campaigns.models import Attempt, Campaign
-from dialer.campaigns.outcomes import apply_carrier_status
+from dialer.campaigns.outcomes import apply_carrier_status, record_heard_answer
 from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.service import create_campaign, start_campaign
 from dialogue.engine import EndCall, Say
 from dialogue.machine import MachineBrain
+from dialogue.speech.answering import Verdict
 from dialogue.speech.pipeline import CallInfo
 from dialogue.speech.script_brain import ScriptBrainFactory
 from kernel.clock import VirtualClock
@@ -84,3 +85,16 @@ def test_a_carrier_flagged_machine_is_a_machine_everywhere(db: Database) -> None
 def test_a_voicemail_box_without_a_message_hears_nothing() -> None:
     actions = MachineBrain("").start()
     assert len(actions) == 1 and isinstance(actions[0], EndCall)
+
+
+def test_a_person_heard_before_any_answer_is_the_network(db: Database) -> None:
+    aid, _ = _dialed(db)
+    with db.session() as s:  # early media: the carrier has reported no answer
+        assert record_heard_answer(s, aid, "human", None, "short greeting") == "announcement"
+    services = LiveCallServices(db, clock=VirtualClock(NOW), router=Routed(), answering=[])
+    info = CallInfo.from_parameters("CAmachine", "MZ1", {"attemptId": str(aid)})
+    handling = services.answer(info)
+    assert handling is not None
+    brain = handling.on_verdict(Verdict("human", None, "short greeting"))
+    assert isinstance(brain, MachineBrain) and not brain.hang_up  # silent, never hangs up
+    assert brain.start() == []

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 19:43:24.008980
+Create Date: 2026-12-04 19:55:12.905777
 """
 
 from collections.abc import Sequence
@@ -376,6 +376,8 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('answered_by', sa.String(length=32), nullable=True),
     sa.Column('disposition', sa.String(length=64), nullable=True),
+    sa.Column('heard_outcome', sa.String(length=32), nullable=True),
+    sa.Column('heard_label', sa.String(length=64), nullable=True),
     sa.Column('duration_s', sa.Float(), nullable=True),
     sa.Column('handoff_requested_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_retry_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
