@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from dialer.campaigns.holidays import HolidayCalendar
 from dialer.campaigns.windows import (
+    CALENDAR_UNKNOWN,
     CallingWindow,
     ZoneSpec,
     local_midnight_after,
@@ -27,6 +28,7 @@ from dialer.campaigns.windows import (
 SUPPRESSION_ORDER = ("opt_out", "dnc", "blacklist", "staff")
 FINAL_REASONS = frozenset(SUPPRESSION_ORDER) | {"no_window", "cap_zero"}
 LIVE_CALL_RECHECK = timedelta(minutes=5)
+CALENDAR_RECHECK = timedelta(hours=6)
 
 
 class FrequencyCaps(BaseModel):
@@ -131,6 +133,11 @@ def _window(
     reason = window_reason(window, calendar, zones, now)
     if reason:
         nxt = next_open(window, calendar, zones, now)
+        if (nxt is None and reason == CALENDAR_UNKNOWN) or (
+            nxt is None and not calendar.is_known(now.date() + timedelta(days=45))
+        ):
+            # Wait (not a final skip): the campaign goes on once the bank loads the year.
+            return Decision(False, CALENDAR_UNKNOWN, now + CALENDAR_RECHECK)
         if nxt is None:
             return Decision(False, "no_window")
         return Decision(False, reason, nxt)
