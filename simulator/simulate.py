@@ -39,6 +39,7 @@ from crm_sync.models import Lead
 from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.models import Attempt, SkipRecord
 from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.reports import campaign_status
 from dialer.campaigns.retries import RetryPolicy, RetryRule, default_rules
 from dialer.campaigns.service import create_campaign, start_campaign
@@ -242,6 +243,9 @@ async def _run(
             pacing=PacingConfig(max_concurrent=lines, calls_per_second=cfg.calls_per_second),
             retry=retry,
             live_handoff=True,
+            # the simulated carrier has no frequency rules, and a simulated day runs at
+            # whatever hour the machine's clock says
+            compliance=CompliancePolicy(rule_packs=[]),
         )
         now = datetime.now(UTC)
         with db.session() as s:

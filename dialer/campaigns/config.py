@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,6 +40,9 @@ class DialerSettings(BaseSettings):
     max_attempts_per_day: int = Field(default=2, ge=0)
     unknown_zone_margin_min: int = Field(default=60, ge=0)
     rates_window_min: float = Field(default=30.0, gt=0)
+    rulepacks_dir: Path | None = Field(
+        default=None, description="the bank's frequency rule packs (replace shipped namesakes)"
+    )
     agent_capacity: str = Field(
         default="", description="module:factory of the AgentCapacity (the console's)"
     )

@@ -159,7 +159,8 @@ class SkipRecord(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(BigId)
     attempt_id: Mapped[int | None] = mapped_column(BigId)
-    reason: Mapped[str] = mapped_column(String(32))
+    # a reason code, or the rule that said no: <pack>:<rule id>@<version>
+    reason: Mapped[str] = mapped_column(String(120))
     final: Mapped[bool] = mapped_column(Boolean, default=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -47,6 +47,7 @@ from dialer.campaigns.pacing import (
     handoff_budget,
     smoothed_rate,
 )
+from dialer.campaigns.packfiles import pack_check
 from dialer.campaigns.reaper import Reaper
 from dialer.campaigns.service import promote_and_complete
 from dialer.campaigns.stored import pacing_of, variants_of, window_of
@@ -329,10 +330,11 @@ class Dialer:
                 s, {window.holiday_calendar} if window.holiday_calendar else set()
             )
             calendar = cal.get(window.holiday_calendar or "", _EMPTY)
+            packs = pack_check(c, self.ds.rulepacks_dir)
             d = (
-                decide_callback(facts, window, calendar, now)
+                decide_callback(facts, window, calendar, now, packs)
                 if a.agent_id
-                else decide(facts, window, calendar, self.ds.caps(), now)
+                else decide(facts, window, calendar, self.ds.caps(), now, packs=packs)
             )
             if not d.ok:
                 record_skip(s, a, d.reason or "unknown", d.final, now)

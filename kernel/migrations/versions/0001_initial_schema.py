@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 19:55:12.905777
+Create Date: 2026-12-04 20:01:44.507631
 """
 
 from collections.abc import Sequence
@@ -344,7 +344,7 @@ def upgrade() -> None:
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.String(length=120), nullable=False),
     sa.Column('final', sa.Boolean(), nullable=False),
     sa.Column('at', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempt_skips_campaign_id_campaigns'), ondelete='CASCADE'),
