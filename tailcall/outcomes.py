@@ -30,6 +30,7 @@ from dialer.campaigns.party import call_party
 from dialogue.intent.live import CallResult
 from kernel.db import Database
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
+from tailcall.call_record import record_conversation
 
 NO_DISPOSITION = "no_disposition"
 
@@ -91,8 +92,18 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
         record_disposition(session, call.attempt_id, call.disposition)
     if call.handoff_requested_at is not None:
         mark_handoff_requested(session, call.attempt_id, call.handoff_requested_at)
+    cancelled = 0
     if call.opted_out:
-        record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
+        cancelled = record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
+    record_conversation(
+        session,
+        call.attempt_id,
+        at=call.ended_at,
+        disposition=call.disposition,
+        opted_out=call.opted_out,
+        cancelled=cancelled,
+        handoff_result=call.handoff_result,
+    )
     outcome = CallOutcome(
         call_id=call.attempt_id,
         attempt_id=call.attempt_id,

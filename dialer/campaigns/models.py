@@ -1,4 +1,4 @@
-"""Dialer tables for campaigns: campaigns, attempts, skips, holidays, worker heartbeats.
+"""Dialer tables: campaigns, attempts, skips, holidays, the compliance record, heartbeats.
 
 Uniqueness that matters for safety is enforced by the database, not by code: a partial
 unique index allows one *live* attempt per customer and one per phone number, on SQLite
@@ -179,6 +179,24 @@ class HolidayDay(Base):
     name: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("calendar", "day", name="uq_holiday_days_calendar_day"),)
+
+
+class ComplianceEntry(Base):
+    """One entry of the per-call compliance record (``dialer.campaigns.ledger``):
+    append-only, each entry's hash covering its content and the previous hash."""
+
+    __tablename__ = "compliance_ledger"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(16))  # dial | outcome
+    attempt_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class WorkerHeartbeat(Base):

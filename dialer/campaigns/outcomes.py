@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.config import DialerSettings
+from dialer.campaigns.dial_record import record_end
 from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
 from dialer.campaigns.retries import OUTCOMES, next_retry
 from dialer.campaigns.service import _STATE_ORDER
@@ -65,7 +66,22 @@ def finish_attempt(
     c = session.get(Campaign, a.campaign_id)
     assert c is not None
     if c.status in ("cancelled", "completed"):
+        record_end(session, a, now)
         return None
+    nxt = _queue_retry(session, a, c, outcome, now, default_tz, requeue_delay)
+    record_end(session, a, now)
+    return nxt
+
+
+def _queue_retry(
+    session: Session,
+    a: Attempt,
+    c: Campaign,
+    outcome: str,
+    now: datetime,
+    default_tz: str,
+    requeue_delay: timedelta,
+) -> Attempt | None:
     cust = session.get(Customer, a.customer_id)
     zone_name = resolve_zones(cust.timezone if cust else None, a.phone_e164, default_tz).zones[0]
     when = next_retry(retry_of(c), outcome, _prior_outcomes(session, a), now, zone_name)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from dialer.campaigns.audience import CustomerRow, FactsLoader
 from dialer.campaigns.calendars import load_calendars
 from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
+from dialer.campaigns.dial_record import record_dial
 from dialer.campaigns.eligibility import decide, decide_callback
 from dialer.campaigns.holidays import HolidayCalendar
 from dialer.campaigns.models import (
@@ -359,13 +360,14 @@ class Dialer:
                 a.lease_owner = a.lease_until = None
                 a.due_at = now + timedelta(minutes=5)
                 return "skipped"
+            record_dial(
+                s, a, c, now=now, script_id=_script_of(c, a.variant), window=window,
+                calendar=calendar, caps=self.ds.caps(), packs=packs,
+            )  # fmt: skip
             phone, caller_id, campaign_id, language = a.phone_e164, c.caller_id, c.id, c.language
             agent_first = (a.agent_id, a.follow_up_id)
             variant = a.variant
-            script_id = c.script_id
-            for v in variants_of(c):
-                if v.name == variant and v.script_id:
-                    script_id = v.script_id
+            script_id = _script_of(c, variant)
         # The intent is committed: from here on a crash leaves a "dialing" row to reconcile.
         base = self.settings.resolved_public_base_url.rstrip("/")
         # the stream's start names the call for the media endpoint (dialogue.speech.script_brain)
@@ -478,3 +480,11 @@ class DialerThread:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+
+
+def _script_of(c: Campaign, variant: str | None) -> str:
+    """The script a variant names, else the campaign's."""
+    for v in variants_of(c):
+        if v.name == variant and v.script_id:
+            return v.script_id
+    return c.script_id

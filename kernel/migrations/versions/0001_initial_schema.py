@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:01:44.507631
+Create Date: 2026-12-04 20:07:41.842173
 """
 
 from collections.abc import Sequence
@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('invalid', sa.Integer(), nullable=False),
     sa.Column('excluded', sa.Integer(), nullable=False),
     sa.Column('report_dir', sa.Text(), nullable=False),
+    sa.Column('lawful_basis', sa.String(length=200), nullable=True),
     sa.Column('created_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_lists')),
     sa.UniqueConstraint('sha256', name=op.f('uq_call_lists_sha256'))
@@ -119,6 +120,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaigns_status'), ['status'], unique=False)
+
+    op.create_table('compliance_ledger',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger(), nullable=True),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('customer_id', sa.BigInteger(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compliance_ledger')),
+    sa.UniqueConstraint('seq', name=op.f('uq_compliance_ledger_seq'))
+    )
+    with op.batch_alter_table('compliance_ledger', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compliance_ledger_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_compliance_ledger_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_compliance_ledger_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('console_audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -677,6 +697,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_console_audit_log_at'))
 
     op.drop_table('console_audit_log')
+    with op.batch_alter_table('compliance_ledger', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compliance_ledger_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_compliance_ledger_campaign_id'))
+        batch_op.drop_index(batch_op.f('ix_compliance_ledger_attempt_id'))
+
+    op.drop_table('compliance_ledger')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaigns_status'))
 
