@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.audience import CustomerRow, FactsLoader
+from dialer.campaigns.breaker import Alert, check_campaign
 from dialer.campaigns.calendars import load_calendars
 from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.dial_record import record_dial
@@ -51,7 +52,7 @@ from dialer.campaigns.pacing import (
 from dialer.campaigns.packfiles import pack_check
 from dialer.campaigns.reaper import Reaper
 from dialer.campaigns.service import promote_and_complete
-from dialer.campaigns.stored import pacing_of, variants_of, window_of
+from dialer.campaigns.stored import compliance_of, pacing_of, variants_of, window_of
 from dialer.carriers.base import Carrier, CarrierError, TwilioCarrier
 from dialer.lists.models import Customer
 from kernel.calls import StreamStart
@@ -96,8 +97,11 @@ class Dialer:
         clock: Clock | None = None,
         agents: AgentCapacity | None = None,
         worker_id: str | None = None,
+        alert: Alert | None = None,
     ) -> None:
         self.db = db
+        self.alert = alert  # told when the compliance breaker pauses a campaign
+        self._breakers_at: float | None = None
         self.settings = settings
         self.ds = dsettings
         self.carrier = carrier
@@ -123,6 +127,7 @@ class Dialer:
         self.heartbeat(force=False)
         with self.db.session() as s:
             promote_and_complete(s, now)
+        self.check_breakers(now)
         report.reaped = Reaper(
             self.db, self.settings, self.ds, self.carrier, self.clock, self.worker_id
         ).reap()
@@ -135,6 +140,21 @@ class Dialer:
             elif outcome == "skipped":
                 report.skipped += 1
         return report
+
+    def check_breakers(self, now: datetime, force: bool = False) -> list[int]:
+        """Every ``breaker_check_s``: each running campaign's compliance breaker; the ids
+        of the campaigns it paused."""
+        mono = self.clock.monotonic()
+        last = self._breakers_at
+        if not force and last is not None and mono - last < self.ds.breaker_check_s:
+            return []
+        self._breakers_at = mono
+        paused = []
+        with self.db.session() as s:
+            for c in s.scalars(select(Campaign).where(Campaign.status == "running")).all():
+                if check_campaign(s, c, compliance_of(c).breaker, now, self.alert):
+                    paused.append(c.id)
+        return paused
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; a failing pass is logged and retried."""
@@ -450,6 +470,7 @@ def build_dialer(
     *,
     carrier: Carrier | None = None,
     agents: AgentCapacity | None = None,
+    alert: Alert | None = None,
 ) -> Dialer:
     ds = dsettings or DialerSettings()
     if settings.env == "prod" and ds.carrier_auth_token.get_secret_value() == DEV_CARRIER_TOKEN:
@@ -460,7 +481,7 @@ def build_dialer(
         ds.carrier_auth_token.get_secret_value(),
         timeout_s=ds.carrier_timeout_s,
     )
-    return Dialer(db, settings, ds, car, agents=agents)
+    return Dialer(db, settings, ds, car, agents=agents, alert=alert)
 
 
 class DialerThread:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:07:41.842173
+Create Date: 2026-12-04 20:10:17.200365
 """
 
 from collections.abc import Sequence
