@@ -64,6 +64,7 @@ def record_conversation(
     opted_out: bool,
     cancelled: int,
     handoff_result: str | None,
+    callback: dict[str, Any] | None = None,
 ) -> None:
     a = session.get(Attempt, attempt_id)
     assert a is not None
@@ -76,6 +77,7 @@ def record_conversation(
         "disclosures": disclosures(session, attempt_id, c.script_id, c.language),
         "disposition": disposition,
         "handoff_result": handoff_result,
+        "callback": callback,
         "opt_out": {"said": True, "honoured": True, "suppressed": True,
                     "queued_attempts_cancelled": cancelled}
         if opted_out

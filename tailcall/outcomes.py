@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from crm_sync.models import Lead
 from crm_sync.outcomes import CallOutcome
 from crm_sync.service import record_outcome
+from dialer.campaigns.callbacks import schedule_redial
+from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.outcomes import (
     mark_handoff_requested,
     record_answer_class,
@@ -27,7 +30,9 @@ from dialer.campaigns.outcomes import (
     record_opt_out,
 )
 from dialer.campaigns.party import call_party
+from dialer.campaigns.stored import compliance_of
 from dialogue.intent.live import CallResult
+from handoff.followups import create_follow_up
 from kernel.db import Database
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
 from tailcall.call_record import record_conversation
@@ -79,13 +84,18 @@ def record_call_result(
 ) -> int:
     """Write a finished call's result in its own transaction; the number of leads it made."""
     with db.session() as s:
-        return len(
-            record_finished_call(s, finished_call(attempt_id, result, answered_by=answered_by))
-        )
+        call = finished_call(attempt_id, result, answered_by=answered_by)
+        return len(record_finished_call(s, call, default_tz=db.settings.default_timezone))
 
 
-def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
-    """Write the call's outcome in the caller's transaction; returns the leads it made."""
+def record_finished_call(
+    session: Session, call: FinishedCall, *, default_tz: str = "Asia/Shanghai"
+) -> list[Lead]:
+    """Write the call's outcome in the caller's transaction; returns the leads it made.
+
+    A call back time the customer gave becomes scheduled work, as the campaign chose
+    (``compliance.callbacks``): a redial at that time (``dialer.campaigns.callbacks``) or
+    a follow-up task for an agent (``handoff.followups``)."""
     party = call_party(session, call.attempt_id)
     record_answer_class(session, call.attempt_id, call.answered_by)
     if call.disposition:
@@ -95,6 +105,9 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
     cancelled = 0
     if call.opted_out:
         cancelled = record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
+    scheduled = None
+    if call.callback_at is not None and not call.opted_out:
+        scheduled = _schedule_callback(session, call, party.customer_id, default_tz)
     record_conversation(
         session,
         call.attempt_id,
@@ -103,6 +116,7 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
         opted_out=call.opted_out,
         cancelled=cancelled,
         handoff_result=call.handoff_result,
+        callback=scheduled,
     )
     outcome = CallOutcome(
         call_id=call.attempt_id,
@@ -121,3 +135,35 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
         ended_at=call.ended_at,
     )
     return record_outcome(session, outcome, now=call.ended_at)
+
+
+def _schedule_callback(
+    session: Session, call: FinishedCall, customer_id: int, default_tz: str
+) -> dict[str, Any]:
+    """The customer's asked time as the campaign's choice of work; what was scheduled."""
+    assert call.callback_at is not None
+    a = session.get(Attempt, call.attempt_id)
+    assert a is not None
+    c = session.get(Campaign, a.campaign_id)
+    assert c is not None
+    asked = call.callback_at.isoformat()
+    if compliance_of(c).callbacks == "agent_task":
+        task = create_follow_up(
+            session,
+            a.carrier_sid or f"attempt-{a.id}",
+            customer_id,
+            "customer asked to be called back",
+            call.grade or "B",
+            call.callback_at,
+            None,
+        )
+        return {"asked_at": asked, "as": "agent_task", "task_id": task.id}
+    redial = schedule_redial(session, a.id, call.callback_at, call.ended_at, default_tz)
+    if redial is None:
+        return {"asked_at": asked, "as": "redial", "scheduled": False, "why": "no_window"}
+    return {
+        "asked_at": asked,
+        "as": "redial",
+        "attempt_id": redial.id,
+        "due_at": redial.due_at.isoformat(),
+    }

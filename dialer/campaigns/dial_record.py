@@ -76,7 +76,7 @@ def record_dial(
     packs: PackCheck,
 ) -> None:
     """The dial's entry: why it was lawful and allowed, and what the customer would hear."""
-    callback = a.agent_id is not None
+    callback = a.agent_id is not None or a.callback_asked_at is not None
     body = {
         "event": "dial",
         "phone": mask_phone(a.phone_e164),

@@ -120,6 +120,9 @@ class Attempt(Base):
     # follow-up task it works (the media endpoint connects the agent when answered).
     agent_id: Mapped[int | None] = mapped_column(Integer)
     follow_up_id: Mapped[int | None] = mapped_column(Integer)
+    # A redial the customer asked for ("call me back at ..."): the time they asked; the
+    # marketing caps do not apply to it (the window and the carriers' rules do).
+    callback_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the call's media stream was admitted (dialer.campaigns.streams): once per attempt.
     media_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -6,9 +6,12 @@
   dials are checked against (``dialer.campaigns.rulepacks``), with what the bank's
   marketing caps need to know about the campaign.
 - ``breaker``: when the campaign pauses itself (``dialer.campaigns.breaker``).
+- ``callbacks``: what a call back time the customer gives becomes (a redial or a task).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -28,3 +31,8 @@ class CompliancePolicy(BaseModel):
     channel: str = Field(default="voice_bot", max_length=40)
     rule_packs: list[str] = Field(default_factory=lambda: ["carrier-cn", "bank-marketing"])
     breaker: BreakerThresholds = Field(default_factory=BreakerThresholds)
+    callbacks: Literal["redial", "agent_task"] = Field(
+        default="redial",
+        description="a time the customer asks to be called back at becomes a redial at "
+        "that time (in the window) or a follow-up task for an agent",
+    )

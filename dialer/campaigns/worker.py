@@ -332,7 +332,8 @@ class Dialer:
             # about to run out is given back rather than dialed late. An agent-first call
             # back is dialed while its campaign runs or after it completed.
             margin = timedelta(seconds=self.ds.lease_s / 2)
-            open_statuses = ("running", "completed") if a.agent_id else ("running",)
+            asked = a.agent_id is not None or a.callback_asked_at is not None
+            open_statuses = ("running", "completed") if asked else ("running",)
             if (
                 c.status not in open_statuses
                 or a.lease_until is None
@@ -354,7 +355,7 @@ class Dialer:
             packs = pack_check(c, self.ds.rulepacks_dir)
             d = (
                 decide_callback(facts, window, calendar, now, packs)
-                if a.agent_id
+                if asked
                 else decide(facts, window, calendar, self.ds.caps(), now, packs=packs)
             )
             if not d.ok:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:10:17.200365
+Create Date: 2026-12-04 20:11:08.851148
 """
 
 from collections.abc import Sequence
@@ -404,6 +404,7 @@ def upgrade() -> None:
     sa.Column('end_reason', sa.String(length=200), nullable=True),
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('follow_up_id', sa.Integer(), nullable=True),
+    sa.Column('callback_asked_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('media_started_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempts_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_attempts_customer_id_customers'), ondelete='CASCADE'),
