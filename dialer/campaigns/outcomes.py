@@ -99,6 +99,7 @@ def _queue_retry(
         status="queued",
         due_at=when,
         queued_at=now,
+        callback_asked_at=a.callback_asked_at,  # a retry of an asked call back is one too
     )
     session.add(nxt)
     session.flush()

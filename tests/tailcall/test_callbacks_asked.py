@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from dialer.campaigns.models import Attempt
+from dialer.campaigns.outcomes import apply_carrier_status
 from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.service import create_campaign, start_campaign
 from dialer.campaigns.windows import CallingWindow
@@ -55,6 +56,15 @@ def test_the_asked_time_becomes_a_redial_that_the_caps_do_not_stop(db: Database)
     clock = VirtualClock(datetime(2026, 3, 5, 1, 0, 5, tzinfo=UTC))
     dialer = Dialer(db, db.settings, fast_settings(), InMemoryCarrier(now=clock.now), clock=clock)
     assert dialer.tick().dialed == 1
+    with db.session() as s:  # busy: its retry is still the call back the customer asked for
+        redial = s.scalar(select(Attempt).where(Attempt.retry_of_id == aid))
+        assert redial is not None
+        apply_carrier_status(
+            s, now=clock.now(), settings=fast_settings(), default_tz="Asia/Shanghai",
+            sid=redial.carrier_sid, status="busy",
+        )  # fmt: skip
+        retry = s.scalar(select(Attempt).where(Attempt.retry_of_id == redial.id))
+        assert retry is not None and retry.callback_asked_at == asked
 
 
 def test_or_an_agent_task_when_the_campaign_says_so(db: Database) -> None:
