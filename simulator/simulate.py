@@ -245,7 +245,9 @@ async def _run(
             live_handoff=True,
             # the simulated carrier has no frequency rules, and a simulated day runs at
             # whatever hour the machine's clock says
-            compliance=CompliancePolicy(rule_packs=[]),
+            # and the customers' call back times are on the simulated clock, the dial
+            # loop's on real time: a call back becomes an agent's task, not a redial
+            compliance=CompliancePolicy(rule_packs=[], callbacks="agent_task"),
         )
         now = datetime.now(UTC)
         with db.session() as s:

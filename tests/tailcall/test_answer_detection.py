@@ -4,7 +4,6 @@ records the announcement and ends with its own outcome and retry rule."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +25,7 @@ from tests.dialogue.conftest import (  # noqa: F401  (fixtures)
     speak,
     speech_root,
 )
-from tests.tailcall.test_serve_calls import _attempt, _serve
+from tests.tailcall.test_serve_calls import _attempt, _serve, _until
 
 pytestmark = pytest.mark.speech
 
@@ -58,16 +57,14 @@ async def test_an_announcement_is_heard_and_never_talked_to(
         )
         async with call:
             await call.send_pcm(clip)
-            await call.silence(1.5)
+
+            def heard() -> Attempt | None:
+                with db.read() as s:
+                    a = s.get(Attempt, aid)
+                    return a if a is not None and a.heard_outcome is not None else None
+
+            a = await _until(heard, call, 20)
         assert call.bot_energy() < 50  # not a word to the machine
-    deadline = time.monotonic() + 10
-    while True:
-        with db.read() as s:
-            a = s.get(Attempt, aid)
-            assert a is not None
-            if a.heard_outcome is not None or time.monotonic() > deadline:
-                break
-        time.sleep(0.1)
     assert (a.answered_by, a.heard_outcome, a.heard_label) == ("announcement", "suspended", "停机")
     with db.session() as s:  # the carrier then fails the call with SIP 403
         apply_carrier_status(
