@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/console", tags=["console"])
 AGENT = require("agent")
 ANYONE = require("agent", "supervisor", "admin")
 SUPERVISOR = require("supervisor", "admin")
+EVERY_ROLE = require()
 
 
 class PresenceIn(BaseModel):
@@ -34,6 +35,7 @@ class HandBackIn(BaseModel):
 class EndIn(BaseModel):
     disposition: str = Field(min_length=1, max_length=32)
     notes: str = Field(default="", max_length=4000)
+    branch_follow_up: bool = False
 
 
 class CompleteIn(BaseModel):
@@ -42,7 +44,7 @@ class CompleteIn(BaseModel):
 
 
 @router.get("/me")
-def me(who: Principal = Depends(ANYONE)) -> dict[str, Any]:
+def me(who: Principal = Depends(EVERY_ROLE)) -> dict[str, Any]:
     return {
         "user_id": who.user_id,
         "username": who.username,
@@ -94,7 +96,7 @@ async def end_call(
     call_sid: str, body: EndIn, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
     await get_console(request.app).service.end_call(
-        who.user_id, call_sid, body.disposition, body.notes
+        who.user_id, call_sid, body.disposition, body.notes, branch=body.branch_follow_up
     )
     return {"result": "ended"}
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Base, UTCDateTime, utcnow
 
-ROLES = ("agent", "supervisor", "admin")
+# compliance: reviews and approves script versions (maker-checker), reads what supervisors read
+ROLES = ("agent", "supervisor", "admin", "compliance")
 PRESENCE = ("offline", "available", "on_call", "wrap_up", "away")
 LIVE_OFFER = "status IN ('offered', 'accepted')"
 
@@ -143,6 +144,8 @@ class HandoffRequestRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disposition: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The agent asks the customer's branch to follow up in person (a branch lead).
+    branch_follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Offer(Base):

@@ -40,6 +40,9 @@ REQUIRED_GLOBALS: tuple[str, ...] = (
     "is_robot",
 )
 
+# What a script sells; each type may require statements (scripts.lint REQUIRED_STATEMENTS).
+ProductType = Literal["general", "wealth", "insurance", "loan", "card", "deposit"]
+
 # Variables every script may use without declaring them (filled from the metadata or slots).
 BUILTIN_VARIABLES: frozenset[str] = frozenset({"bank", "assistant"})
 
@@ -67,6 +70,11 @@ class Metadata(_Model):
     )
     organization: str = Field(min_length=1, description="The calling bank, spoken as {bank}")
     assistant: str = Field(default="", description="The assistant's name, spoken as {assistant}")
+    product_type: ProductType = Field(
+        default="general",
+        description="What the call sells; decides the statements the script must speak "
+        "(wealth: the risk warning, uninterruptible)",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="IANA zone used when the customer record has none",
@@ -217,6 +225,10 @@ class Capture(_Model):
 
 class End(_Model):
     disposition: str = Field(pattern=NAME_PATTERN)
+    branch_follow_up: bool = Field(
+        default=False,
+        description="The customer should be served in person: a lead for their branch",
+    )
 
 
 class State(_Model):
@@ -404,6 +416,14 @@ class Script(_Model):
                     yield TextRef(("states", sid, kind, "prompt"), rs.prompt)
             if st.handoff is not None and st.handoff.bridging:
                 yield TextRef(("states", sid, "handoff", "bridging"), st.handoff.bridging)
+
+    def branch_dispositions(self) -> frozenset[str]:
+        """Dispositions of the end states that ask for a branch follow-up."""
+        return frozenset(
+            st.end.disposition
+            for st in self.states.values()
+            if st.end is not None and st.end.branch_follow_up
+        )
 
     def variant_names(self) -> tuple[str, ...]:
         names: dict[str, None] = {}

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_sync.models import Lead
@@ -26,6 +28,7 @@ from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.outcomes import (
     mark_handoff_requested,
     record_answer_class,
+    record_call_facts,
     record_disposition,
     record_opt_out,
 )
@@ -33,8 +36,11 @@ from dialer.campaigns.party import call_party
 from dialer.campaigns.stored import compliance_of
 from dialogue.intent.live import CallResult
 from handoff.followups import create_follow_up
+from handoff.models import HandoffRequestRow
 from kernel.db import Database
+from kernel.errors import TailcallError
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
+from scripts.loader import find_script, load_script
 from tailcall.call_record import record_conversation
 
 NO_DISPOSITION = "no_disposition"
@@ -85,23 +91,75 @@ def record_call_result(
     """Write a finished call's result in its own transaction; the number of leads it made."""
     with db.session() as s:
         call = finished_call(attempt_id, result, answered_by=answered_by)
-        return len(record_finished_call(s, call, default_tz=db.settings.default_timezone))
+        base = db.settings.resolved_public_base_url
+        tz = db.settings.default_timezone
+        return len(record_finished_call(s, call, base_url=base, default_tz=tz))
+
+
+# The supervisor's page of one call (transcript, recording, score, handoff): the lead's link.
+CALL_PAGE = "/calls/{attempt_id}"
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """What the agent who took the call over reported when they ended it."""
+
+    disposition: str | None
+    branch_follow_up: bool
+
+
+def agent_result(session: Session, call_sid: str | None) -> AgentResult | None:
+    """The agent's result for the call, if an agent took it over and ended it."""
+    if not call_sid:
+        return None
+    row = session.scalar(
+        select(HandoffRequestRow)
+        .where(
+            HandoffRequestRow.call_sid == call_sid,
+            HandoffRequestRow.agent_id.is_not(None),
+            HandoffRequestRow.outcome == "ended",
+        )
+        .order_by(HandoffRequestRow.id.desc())
+        .limit(1)
+    )
+    return AgentResult(row.disposition, row.branch_follow_up) if row is not None else None
+
+
+@lru_cache(maxsize=64)
+def _branch_dispositions(script_id: str, language: str) -> frozenset[str]:
+    try:
+        return load_script(find_script(script_id, language)).branch_dispositions()
+    except (TailcallError, OSError):
+        return frozenset()
 
 
 def record_finished_call(
-    session: Session, call: FinishedCall, *, default_tz: str = "Asia/Shanghai"
+    session: Session, call: FinishedCall, *, base_url: str = "", default_tz: str = "Asia/Shanghai"
 ) -> list[Lead]:
     """Write the call's outcome in the caller's transaction; returns the leads it made.
 
-    A call back time the customer gave becomes scheduled work, as the campaign chose
-    (``compliance.callbacks``): a redial at that time (``dialer.campaigns.callbacks``) or
-    a follow-up task for an agent (``handoff.followups``)."""
+    The CRM outcome carries the agent's result when an agent took the call over and ended
+    it (``handoff``: the request is closed before the call ends), a branch follow-up when
+    the script's end state or the agent asks for one, and the link to the call's page. A
+    call back time the customer gave becomes scheduled work, as the campaign chose
+    (``compliance.callbacks``): a redial at that time (``dialer.campaigns.callbacks``) or a
+    follow-up task for an agent (``handoff.followups``)."""
     party = call_party(session, call.attempt_id)
+    attempt = session.get(Attempt, call.attempt_id)
+    campaign = session.get(Campaign, party.campaign_id)
+    agent = agent_result(session, attempt.carrier_sid if attempt is not None else None)
+    language = campaign.language if campaign is not None else "zh-CN"
+    by_script = bool(call.disposition) and call.disposition in _branch_dispositions(
+        party.script_id, language
+    )
+    needs_branch = by_script or (agent is not None and agent.branch_follow_up)
+    link = base_url.rstrip("/") + CALL_PAGE.format(attempt_id=call.attempt_id)
     record_answer_class(session, call.attempt_id, call.answered_by)
     if call.disposition:
         record_disposition(session, call.attempt_id, call.disposition)
     if call.handoff_requested_at is not None:
         mark_handoff_requested(session, call.attempt_id, call.handoff_requested_at)
+    record_call_facts(session, call.attempt_id, call.grade, call.handoff_result, call.opted_out)
     cancelled = 0
     if call.opted_out:
         cancelled = record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
@@ -126,12 +184,16 @@ def record_finished_call(
         branch=party.branch,
         phone_e164=party.phone_e164,
         script_id=party.script_id,
+        variant=party.variant,
         disposition=(call.disposition or NO_DISPOSITION)[:40],
         grade=call.grade,
         score=call.score,
         reasons=call.reasons,
         handoff_result=call.handoff_result,
+        agent_outcome=(agent.disposition or None) if agent is not None else None,
         callback_at=call.callback_at,
+        needs_branch_visit=needs_branch,
+        transcript_url=link,
         ended_at=call.ended_at,
     )
     return record_outcome(session, outcome, now=call.ended_at)

@@ -7,18 +7,22 @@ are generated against ``metadata`` (``tools/regen_migration.sh``) and tests crea
 
 from __future__ import annotations
 
+import crm_sync.branches
 import crm_sync.models
 import dialer.campaigns.models
 import dialer.lists.models
 import dialogue.intent.models
 import dialogue.speech.models
 import handoff.models
+import scripts.versions
 from kernel.db import Base
 
 MODEL_MODULES = (
+    scripts.versions,
     dialer.lists.models,
     dialer.campaigns.models,
     crm_sync.models,
+    crm_sync.branches,
     dialogue.intent.models,
     dialogue.speech.models,
     handoff.models,

@@ -46,6 +46,11 @@ class DialerSettings(BaseSettings):
     rulepacks_dir: Path | None = Field(
         default=None, description="the bank's frequency rule packs (replace shipped namesakes)"
     )
+    require_script_approval: bool = Field(
+        default=True,
+        description="a campaign starts only when its script file's exact bytes are approved "
+        "(maker-checker: `tailcall scripts submit` / `approve`)",
+    )
     agent_capacity: str = Field(
         default="", description="module:factory of the AgentCapacity (the console's)"
     )

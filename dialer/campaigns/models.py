@@ -71,6 +71,9 @@ class Campaign(Base):
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # dialer.campaigns.policy.CompliancePolicy
     compliance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The approved script version the campaign started with (scripts.versions).
+    script_version: Mapped[str | None] = mapped_column(String(20))
+    script_digest: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(200))
@@ -112,6 +115,9 @@ class Attempt(Base):
     # was recognised; it wins over the carrier's SIP code when the call ends.
     heard_outcome: Mapped[str | None] = mapped_column(String(32))
     heard_label: Mapped[str | None] = mapped_column(String(64))
+    grade: Mapped[str | None] = mapped_column(String(1))  # the scorer's A/B/C/D at the end
+    handoff_result: Mapped[str | None] = mapped_column(String(16))  # kernel.vocab.HandoffResult
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     duration_s: Mapped[float | None] = mapped_column(Float)
     handoff_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -125,6 +131,8 @@ class Attempt(Base):
     callback_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the call's media stream was admitted (dialer.campaigns.streams): once per attempt.
     media_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The script file's digest when this attempt was dialed (what the bot spoke).
+    script_digest: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_attempts_claim", "campaign_id", "status", "due_at"),

@@ -60,6 +60,7 @@ from kernel.claims import claim, release
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database, is_sqlite
 from kernel.settings import Settings
+from scripts.versions import ScriptDigests
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class Dialer:
         self._last_beat: float | None = None
         self._pg = not is_sqlite(db.engine)
         self._rotation = 0
+        self._scripts = ScriptDigests()
 
     # ------------------------------------------------------------ loop
 
@@ -367,9 +369,22 @@ class Dialer:
                     assert d.retry_at is not None
                     a.due_at = d.retry_at
                 return "skipped"
+            script_id = _script_of(c, a.variant)
+            digest = self._scripts.digest(script_id, c.language)
+            if self.ds.require_script_approval and not self._scripts.approved(s, digest):
+                # The file changed after approval: nothing unreviewed is spoken.
+                c.status, c.updated_at = "paused", now
+                c.end_reason = (
+                    f"script {script_id} ({c.language}) changed since it was approved; "
+                    "submit and approve the new version, then resume"
+                )
+                log.warning("campaign %s paused: %s", c.id, c.end_reason)
+                release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
+                return "deferred"
             try:
                 with s.begin_nested():
                     a.status = "dialing"
+                    a.script_digest = digest
                     a.dialed_at = now
                     a.last_event_at = now
                     a.lease_until = now + timedelta(seconds=self.ds.lease_s)
@@ -382,13 +397,12 @@ class Dialer:
                 a.due_at = now + timedelta(minutes=5)
                 return "skipped"
             record_dial(
-                s, a, c, now=now, script_id=_script_of(c, a.variant), window=window,
+                s, a, c, now=now, script_id=script_id, window=window,
                 calendar=calendar, caps=self.ds.caps(), packs=packs,
             )  # fmt: skip
             phone, caller_id, campaign_id, language = a.phone_e164, c.caller_id, c.id, c.language
             agent_first = (a.agent_id, a.follow_up_id)
             variant = a.variant
-            script_id = _script_of(c, variant)
         # The intent is committed: from here on a crash leaves a "dialing" row to reconcile.
         base = self.settings.resolved_public_base_url.rstrip("/")
         # the stream's start names the call for the media endpoint (dialogue.speech.script_brain)

@@ -76,6 +76,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/crm/dead-letters/replay"): ADMIN,
     ("POST", "/api/crm/dead-letters/{dead_letter_id}/replay"): ADMIN,
     ("POST", "/api/crm/inbound"): OPEN,  # Standard Webhooks signature
+    # script maker-checker (handoff.script_reviews); compliance, not among these identities,
+    # may read, submit and review
+    ("GET", "/api/scripts/versions"): OPS,
+    ("POST", "/api/scripts/versions"): OPS,
+    ("POST", "/api/scripts/versions/{version_id}/approve"): ADMIN,
+    ("POST", "/api/scripts/versions/{version_id}/reject"): ADMIN,
     # the console (handoff.api, handoff.console): roles as in its own matrix
     **{k: frozenset(v) for k, v in CONSOLE_HTTP.items() if k[1].startswith("/api/console")},
     ("GET", "/console"): PAGE,
@@ -84,6 +90,40 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console/login"): OPEN,
     ("POST", "/console/login"): OPEN,  # login CSRF, then the password
     ("GET", "/console/static/{name}"): OPEN,
+    # the workspace (handoff.web): pages check the session, a role per page
+    ("GET", "/console/home"): PAGE,
+    ("GET", "/console/assets/{name:path}"): OPEN,
+    ("GET", "/console/campaigns"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/live"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/charts"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/race"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/spec.yaml"): PAGE,
+    ("POST", "/console/campaigns/{campaign_id}/{action}"): PAGE,
+    ("POST", "/console/campaigns/{campaign_id}/variants/{name}/stop"): PAGE,
+    ("GET", "/console/campaigns/new"): PAGE,
+    ("POST", "/console/campaigns/new"): PAGE,
+    ("POST", "/console/campaigns/new/validate"): PAGE,
+    ("POST", "/console/campaigns/new/import"): PAGE,
+    ("POST", "/api/workspace/audience/preview"): OPS,
+    ("GET", "/console/admin/users"): PAGE,
+    ("POST", "/console/admin/users/{user_id}/{action}"): PAGE,
+    ("POST", "/console/admin/tokens/{token_id}/revoke"): PAGE,
+    ("GET", "/console/admin/crm"): PAGE,
+    ("POST", "/console/admin/crm/endpoints/{endpoint_id}/{action}"): PAGE,
+    ("POST", "/console/admin/crm/dead-letters/replay"): PAGE,
+    ("GET", "/console/lists"): PAGE,
+    ("POST", "/console/lists"): PAGE,
+    ("GET", "/console/lists/{list_id}"): PAGE,
+    ("GET", "/console/lists/{list_id}/report"): PAGE,
+    ("GET", "/console/lists/{list_id}/report.csv"): PAGE,
+    ("GET", "/console/suppressions"): PAGE,
+    ("POST", "/console/suppressions/add"): PAGE,
+    ("POST", "/console/suppressions/remove"): PAGE,
+    ("POST", "/console/suppressions/import"): PAGE,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/live"): OPS,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/race"): OPS,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/charts"): OPS,
 }
 # websockets: the console's check the session and Origin (tests/handoff/test_auth.py);
 # the carrier's media stream checks its optional stream token (tests/dialogue/test_media.py)
@@ -101,8 +141,16 @@ FILL = {
     "task_id": "1",
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
+    "action": "pause",
+    "user_id": "1",
+    "token_id": "1",
+    "endpoint_id": "1",
 }
-SESSION_PAGES = {"/console": 403, "/console/board": 200}  # for a supervisor's session
+SESSION_PAGES = {
+    "/console": 403,
+    "/console/board": 200,
+    "/console/home": 200,
+}  # for a supervisor's session
 
 
 @dataclass
