@@ -8,7 +8,7 @@ other rates (135/145/155/165/170 wpm) with white noise (20 and 15 dB SNR) and G.
 mu-law, preceded by a little silence; voicemail greetings at three rates with the
 simulator's beep; SIT sequences (both first-tone variants); people saying a short hello
 or nothing. Each is fed in 20 ms frames; the table gives per class how many were called
-right, wrong (another class) or not decided, the median and worst time to verdict, and
+right, wrong (and as what) or not decided, the median and worst time to verdict, and
 the listener's CPU per second of audio.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -85,6 +85,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     library = announcements.fingerprints(announcements.entries(None))
     stats: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    wrong_as: dict[str, Counter[str]] = defaultdict(Counter)
     cpu, heard = 0.0, 0.0
     for truth, pcm in cases(rng):
         listener = AudioAnswerListener(library)
@@ -99,6 +100,8 @@ def main() -> None:
         got = None if verdict is None else (verdict.outcome or verdict.kind)
         key = "right" if got == truth else ("none" if got is None else "wrong")
         stats[truth][key].append(verdict.at_s if verdict else 0.0)
+        if key == "wrong" and got is not None:
+            wrong_as[truth][got] += 1
     print(
         f"{'class':<12} {'n':>3} {'right':>5} {'wrong':>5} {'none':>4} {'median s':>8} {'max s':>6}"
     )
@@ -110,6 +113,7 @@ def main() -> None:
         print(
             f"{truth:<12} {n:>3} {len(s['right']):>5} {len(s['wrong']):>5} {len(s['none']):>4}"
             f" {statistics.median(times):>8.2f} {max(times):>6.2f}"
+            f"  {', '.join(f'{k} {v}' for k, v in wrong_as[truth].items()) or '-'}"
         )
     print(f"all: {right}/{total} right; listener CPU {1000 * cpu / heard:.1f} ms per audio second")
 
