@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from dialer.campaigns.eligibility import PackCheck
@@ -24,8 +25,14 @@ def load_packs(names: Sequence[str], bank_dir: Path | None = None) -> list[RuleP
             path = bank_dir / f"{name}.yaml"
         if not path.is_file():
             raise InvalidInput(f"no rule pack {name!r}", where="compliance.rule_packs")
-        out.append(parse_pack(path.read_text(encoding="utf-8"), path.name))
+        out.append(_parsed(path, path.stat().st_mtime_ns))
     return out
+
+
+@lru_cache(maxsize=64)
+def _parsed(path: Path, mtime_ns: int) -> RulePack:
+    """A pack file's contents, parsed once per version of the file (every dial asks)."""
+    return parse_pack(path.read_text(encoding="utf-8"), path.name)
 
 
 def pack_check(c: Campaign, bank_dir: Path | None) -> PackCheck:
