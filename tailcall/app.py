@@ -21,6 +21,9 @@ from dialer.campaigns.breaker import Trip
 from dialer.campaigns.callbacks import DialerCallbacks
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.worker import DialerThread, build_dialer
+from dialer.carriers.base import Carrier
+from dialer.carriers.sip.carrier import SipCarrier
+from dialer.carriers.sip.settings import SipSettings
 from dialogue.intent.live import HandoffRouter
 from dialogue.speech.media import media_router
 from dialogue.speech.pipeline import PromptTap, SpeechRuntime
@@ -32,11 +35,14 @@ from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.settings import Settings
+from supervision.scheduler import SupervisionLoop, report_dir, sweep_settings
+from supervision.settings import SupervisionSettings
 from tailcall import deployment
 from tailcall.api_docs import mount_api_docs
 from tailcall.json_guard import JsonGuard
 from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
 from tailcall.routes import route_policy
+from tailcall.sip_trunk import build_sip_carrier, sip_dialer_settings
 
 
 def create_app(
@@ -59,11 +65,16 @@ def create_app(
     (``/media/...``): each answered call runs the speech pipeline with live scoring, its
     handoff requests go to ``handoff_router`` (default: this process's console) and its
     outcome is recorded (``tailcall.live_calls``); hang-ups go to the dialer's carrier
-    (``dialer_settings``, default from the environment). ``prompt_tap`` and ``on_result``
-    are a simulation's hooks.
+    (``dialer_settings``, default from the environment). With ``TAILCALL_CARRIER=sip`` the
+    dialer dials through the SIP trunk (``app.state.sip_carrier``, started by the lifespan)
+    and answered SIP calls run the same pipeline (``tailcall.sip_trunk``). ``prompt_tap``
+    and ``on_result`` are a simulation's hooks.
     """
     ds = dialer_settings or DialerSettings()
     deployment.check(settings, ds)
+    trunk = SipSettings().trunk_config() if settings.carrier == "sip" else None
+    if trunk is not None:
+        ds = sip_dialer_settings(ds, trunk)
     settings.ensure_dirs()  # 0700, and what this process creates 0600
     database = db or Database(settings)
     with_media = background if media is None else media
@@ -74,7 +85,14 @@ def create_app(
         runtime: SpeechRuntime | None = getattr(app.state, "speech_runtime", None)
         if runtime is not None:
             await runtime.warm_up(_languages_with_models(runtime))
-        loops = _BackgroundLoops(database, settings, ds, app.state.handoff) if background else None
+        carrier: SipCarrier | None = app.state.sip_carrier
+        if carrier is not None:
+            await carrier.start()
+        loops = (
+            _BackgroundLoops(database, settings, ds, app.state.handoff, carrier)
+            if background
+            else None
+        )
         if loops is not None:
             loops.start()
         try:
@@ -82,6 +100,8 @@ def create_app(
         finally:
             if loops is not None:
                 await loops.stop()
+            if carrier is not None:
+                await carrier.stop()
             await app.state.handoff.service.close()
             if db is None:
                 database.dispose()
@@ -101,6 +121,7 @@ def create_app(
     app.state.db = database
     app.state.handoff = console
     app.state.dialer_settings = ds
+    app.state.sip_carrier = None
 
     @app.exception_handler(TailcallError)
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:
@@ -132,6 +153,9 @@ def create_app(
         app.include_router(media_router(runtime))
         app.state.speech_runtime = runtime
         app.state.live_calls = services
+    if trunk is not None:
+        runtime_ = getattr(app.state, "speech_runtime", None)
+        app.state.sip_carrier = build_sip_carrier(settings, database, ds, runtime_, config=trunk)
     return app
 
 
@@ -142,21 +166,38 @@ def _languages_with_models(runtime: SpeechRuntime) -> list[str]:
 
 class _BackgroundLoops:
     """The dial loop (a thread: it does blocking database and carrier work) and the CRM
-    relay (an asyncio task) of the embedded single-process deployment. The dialer paces
+    relay (an asyncio task) of the embedded single-process deployment, with the supervisor's
+    QA sweep, daily report and retention (``supervision.scheduler``). The dialer paces
     live-handoff campaigns by the console's free agents, and the console's "call back
     now" on a follow-up task goes through this dial loop."""
 
     def __init__(
-        self, db: Database, settings: Settings, ds: DialerSettings, console: Console
+        self,
+        db: Database,
+        settings: Settings,
+        ds: DialerSettings,
+        console: Console,
+        carrier: Carrier | None = None,
     ) -> None:
-        dialer = build_dialer(db, settings, ds, agents=console.desk, alert=self._alert)
+        dialer = build_dialer(
+            db, settings, ds, agents=console.desk, alert=self._alert, carrier=carrier
+        )
         self._console = console
         self._loop: asyncio.AbstractEventLoop | None = None
         console.followups.callbacks = DialerCallbacks(dialer)
         self.dialer = DialerThread(dialer)
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")
+        sup = SupervisionSettings()
+        self.supervision = SupervisionLoop(
+            db,
+            sup,
+            sweep_settings(sup, ds.max_attempts_per_day, settings.default_timezone),
+            SystemClock(),
+            report_dir(db, sup),
+        )
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[object] | None = None
+        self._supervision_task: asyncio.Task[object] | None = None
 
     def _alert(self, campaign_id: int, trip: Trip) -> None:
         """The compliance breaker paused a campaign (on the dial loop's thread): tell the
@@ -173,9 +214,12 @@ class _BackgroundLoops:
         self._loop = asyncio.get_running_loop()
         self.dialer.start()
         self._relay_task = asyncio.create_task(self.relay.run(self._stop))
+        self._supervision_task = asyncio.create_task(self.supervision.run(self._stop))
 
     async def stop(self) -> None:
         self._stop.set()
         if self._relay_task is not None:
             await asyncio.wait_for(self._relay_task, timeout=30)
+        if self._supervision_task is not None:
+            await asyncio.wait_for(self._supervision_task, timeout=30)
         await asyncio.to_thread(self.dialer.stop)

@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import campaigns_app, worker_app
 from dialer.campaigns.ledger_cli import compliance_app
+from dialer.carriers.cli import carrier_app
+from dialer.carriers.sip.settings import SipSettingsError
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
@@ -36,6 +38,7 @@ from kernel.logs import configure_logging
 from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
+from supervision.cli import audit_app, qa_app, report_app, retention_app
 from tailcall.learning import harvest_agent_labels
 
 if TYPE_CHECKING:
@@ -100,7 +103,7 @@ def serve(
     upgrade(settings)
     try:
         app = create_app(settings, background=True)
-    except TailcallError as exc:  # an unsafe deployment (tailcall.deployment)
+    except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
     uvicorn.run(
@@ -166,6 +169,7 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(worker_app, name="worker")
+app.add_typer(carrier_app, name="carrier")
 app.add_typer(crm_app, name="crm")
 app.add_typer(models_app, name="models")
 app.add_typer(speech_app, name="speech")
@@ -174,6 +178,10 @@ app.add_typer(compliance_app, name="compliance")
 app.add_typer(users_app, name="users")
 app.add_typer(scripts_app, name="scripts")
 app.add_typer(simulator_app, name="simulator")
+app.add_typer(report_app, name="report")
+app.add_typer(qa_app, name="qa")
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
 app.command("simulate")(simulate_command)
 
 

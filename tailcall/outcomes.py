@@ -5,13 +5,15 @@ text mode) ends with a ``CallResult`` (``dialogue.intent.live``), and hands it t
 ``record_call_result``: ``finished_call`` turns it into the ``FinishedCall`` record (built
 here and nowhere else), and ``record_finished_call`` writes it in one transaction: who
 answered and the script's disposition go on the attempt (``dialer.campaigns.service``),
-an opt-out suppresses the customer for every campaign, and the outcome goes to the CRM
-(``crm_sync.service.record_outcome``: leads and outbox events), so they commit or roll
-back together.
+an opt-out suppresses the customer for every campaign, the outcome goes to the CRM
+(``crm_sync.service.record_outcome``: leads and outbox events) and the supervisor's record
+of the call is written (``supervision.calls.record_call``), so they commit or roll back
+together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -41,6 +43,7 @@ from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
 from scripts.loader import find_script, load_script
+from supervision.calls import CallFacts, record_call
 from tailcall.call_record import record_conversation
 
 NO_DISPOSITION = "no_disposition"
@@ -63,10 +66,15 @@ class FinishedCall:
     callback_at: datetime | None = None
     opted_out: bool = False
     opt_out_source: str = "call"
+    score_history: tuple[Mapping[str, Any], ...] = ()  # the score after each customer turn
 
 
 def finished_call(
-    attempt_id: int, result: CallResult, *, answered_by: AnsweredBy | None = None
+    attempt_id: int,
+    result: CallResult,
+    *,
+    answered_by: AnsweredBy | None = None,
+    score_history: Sequence[Mapping[str, Any]] = (),
 ) -> FinishedCall:
     """The record of a call the engine and the scorer saw through to its end."""
     return FinishedCall(
@@ -82,22 +90,28 @@ def finished_call(
         callback_at=result.callback_at,
         opted_out=result.opted_out,
         opt_out_source=f"call:{attempt_id}",
+        score_history=tuple(score_history),
     )
 
 
 def record_call_result(
-    db: Database, attempt_id: int, result: CallResult, *, answered_by: AnsweredBy | None = None
+    db: Database,
+    attempt_id: int,
+    result: CallResult,
+    *,
+    answered_by: AnsweredBy | None = None,
+    score_history: Sequence[Mapping[str, Any]] = (),
 ) -> int:
     """Write a finished call's result in its own transaction; the number of leads it made."""
+    call = finished_call(attempt_id, result, answered_by=answered_by, score_history=score_history)
     with db.session() as s:
-        call = finished_call(attempt_id, result, answered_by=answered_by)
         base = db.settings.resolved_public_base_url
         tz = db.settings.default_timezone
         return len(record_finished_call(s, call, base_url=base, default_tz=tz))
 
 
 # The supervisor's page of one call (transcript, recording, score, handoff): the lead's link.
-CALL_PAGE = "/calls/{attempt_id}"
+CALL_PAGE = "/console/calls/{attempt_id}"
 
 
 @dataclass(frozen=True)
@@ -196,7 +210,25 @@ def record_finished_call(
         transcript_url=link,
         ended_at=call.ended_at,
     )
-    return record_outcome(session, outcome, now=call.ended_at)
+    leads = record_outcome(session, outcome, now=call.ended_at)
+    record_call(
+        session,
+        CallFacts(
+            attempt_id=call.attempt_id,
+            ended_at=call.ended_at,
+            # who answered as recorded: the first audio's or the carrier's verdict
+            answered_by=(attempt.answered_by if attempt is not None else None) or "human",
+            disposition=call.disposition,
+            grade=call.grade,
+            score=call.score,
+            reasons=call.reasons,
+            handoff_result=call.handoff_result,
+            opted_out=call.opted_out,
+            leads=len(leads),
+            score_history=call.score_history,
+        ),
+    )
+    return leads
 
 
 def _schedule_callback(

@@ -20,6 +20,8 @@ from handoff.web.campaigns import router as workspace_campaigns_router
 from handoff.web.lists import router as workspace_lists_router
 from handoff.web.shell import router as workspace_shell_router
 from handoff.web.suppressions import router as workspace_suppressions_router
+from supervision.api import router as supervision_router
+from supervision.web.pages import router as supervision_pages_router
 
 OPERATORS = ("supervisor", "admin")
 ADMINS = ("admin",)
@@ -46,6 +48,12 @@ def route_policy() -> list[Policy]:
         (workspace_campaigns_api, OPERATORS, "workspace API: a campaign's live numbers and race"),
         (workspace_new_api, OPERATORS, "workspace API: an audience's count before a campaign"),
         (crm_admin_router, ADMINS, "CRM sync: status, endpoints, dead letters"),
+        (
+            supervision_router,
+            OPERATORS,
+            "supervisor's workspace: calls, recordings, reviews, reports (reveal and audit "
+            "log: admin, checked per endpoint)",
+        ),
         (carrier_router, OWN_CHECK, "carrier status callback: Twilio signature (prod)"),
         (crm_inbound_router, OWN_CHECK, "CRM inbound webhook: Standard Webhooks signature"),
         (console_api_router, OWN_CHECK, "console API: a role per endpoint (require)"),
@@ -53,6 +61,12 @@ def route_policy() -> list[Policy]:
             script_reviews_router,
             OWN_CHECK,
             "script versions: authors submit, compliance/admin approve (a role per endpoint)",
+        ),
+        (
+            supervision_pages_router,
+            OWN_CHECK,
+            "supervisor's pages: the browser session and its role per page (page_user); "
+            "their script and style are open",
         ),
         (
             console_router,

@@ -21,7 +21,7 @@ OUTCOMES = (
     "invalid",  # 空号
     "suspended",  # 停机
     "out_of_area",  # 不在服务区
-    "restricted",  # 呼叫受限
+    "restricted",  # 呼叫受限: the network refused the call (SIP 403: barred, restricted)
     "sit",  # special information tones: the network could not complete the call
     "failed",
     "not_dialed",  # the carrier never got the request (reconciled after a crash)
@@ -51,10 +51,10 @@ def default_rules() -> dict[str, RetryRule]:
         "announcement": RetryRule(max_retries=1, next_day=True),
         "suspended": RetryRule(max_retries=1, delay_minutes=7 * 24 * 60),
         "out_of_area": RetryRule(max_retries=2, delay_minutes=180),
-        "restricted": RetryRule(max_retries=1, next_day=True),
         "sit": RetryRule(max_retries=1, next_day=True),
         "failed": RetryRule(max_retries=1, delay_minutes=30),
         "invalid": RetryRule(max_retries=0),
+        "restricted": RetryRule(max_retries=0),
         "answered": RetryRule(max_retries=0),
     }
 

@@ -1,7 +1,8 @@
 """The workspace's text in Chinese (default) and English.
 
 Each area keeps its words in its own module as ``ZH`` and ``EN`` dicts with the same keys
-(``text_common``: the shell; ``text_operator``: lists, suppressions, campaigns); ``PARTS``
+(``text_common``: the shell; ``text_operator``: lists, suppressions, campaigns;
+``text_supervisor``: call history, reviews, reports, audit); ``PARTS``
 lists them. The console's own words (``handoff.i18n.TEXT``) come first, so shared words
 (log in, log out, agents ...) are written once. ``tests/handoff/web/test_i18n.py`` checks
 that both languages have the same keys.
@@ -16,9 +17,9 @@ from types import ModuleType
 from fastapi import Request
 
 from handoff.i18n import TEXT, lang_of
-from handoff.web import text_common, text_operator
+from handoff.web import text_common, text_operator, text_supervisor
 
-PARTS: tuple[ModuleType, ...] = (text_common, text_operator)
+PARTS: tuple[ModuleType, ...] = (text_common, text_operator, text_supervisor)
 LANGS = ("zh", "en")
 
 

@@ -38,6 +38,15 @@ MENU: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        "nav_quality",
+        (
+            NavItem("calls", "nav_calls", "/console/calls", OPERATORS, "list"),
+            NavItem("reviews", "nav_reviews", "/console/reviews", OPERATORS, "board"),
+            NavItem("reports", "nav_reports", "/console/reports", OPERATORS, "chart"),
+            NavItem("audit", "nav_audit", "/console/audit", ADMINS, "ban"),
+        ),
+    ),
+    NavSection(
         "nav_agents",
         (
             NavItem("agent", "nav_agent_console", "/console", ("agent",), "headset"),

@@ -71,7 +71,7 @@ def test_the_agents_result_and_branch_request_reach_the_leads(db: Database) -> N
     assert set(leads) == {"remote_center", "branch"}
     assert leads["remote_center"].agent_outcome == "sale"
     assert leads["branch"].branch == "XA01" and "郑经理" in leads["branch"].next_action
-    assert leads["branch"].transcript_url == f"https://tailcall.bank.local/calls/{aid}"
+    assert leads["branch"].transcript_url == f"https://tailcall.bank.local/console/calls/{aid}"
 
 
 def test_a_script_end_that_asks_for_the_branch_makes_a_branch_lead(db: Database) -> None:
