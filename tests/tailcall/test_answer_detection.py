@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dialer.campaigns.carrier_events import CarrierEventRecorder
 from dialer.campaigns.models import Attempt
 from dialer.campaigns.outcomes import apply_carrier_status
+from dialer.carriers.base import CarrierEvent
 from dialogue.speech import announcements
 from kernel.db import Database
 from kernel.settings import Settings
@@ -77,3 +79,25 @@ async def test_an_announcement_is_heard_and_never_talked_to(
         retry = s.scalar(select(Attempt).where(Attempt.retry_of_id == aid))
         assert retry is not None  # the suspended rule: once more, a week later
         assert (retry.due_at - a.ended_at).days == 7  # type: ignore[operator]
+
+
+def test_a_sip_trunks_early_media_verdict_becomes_the_outcome(db: Database) -> None:
+    aid = _attempt(db)
+    with db.session() as s:
+        a = s.get(Attempt, aid)
+        assert a is not None
+        a.status, a.answered_at, a.carrier_sid = "ringing", None, "sip-1"
+    recorder = CarrierEventRecorder(db, fast_settings(), "Asia/Seoul")
+    recorder(
+        CarrierEvent(sid="sip-1", status="failed", attempt_id=aid, duration_s=0.0,
+                     reason="SIP: the early media was an announcement",
+                     heard_outcome="out_of_area", heard_label="不在服务区")
+    )  # fmt: skip
+    with db.read() as s:
+        a = s.get(Attempt, aid)
+        assert a is not None
+        assert (a.outcome, a.answered_by, a.heard_label) == (
+            "out_of_area",
+            "announcement",
+            "不在服务区",
+        )

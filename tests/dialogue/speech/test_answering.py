@@ -3,16 +3,13 @@ carriers' announcements matched by fingerprint against the shipped library."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dialer.carriers.sip.rtp import RtpMedia
 from dialogue.speech import announcements
 from dialogue.speech.answering import AudioAnswerListener, Verdict
-from dialogue.speech.sip_early import listen_early
 from kernel.errors import InvalidInput
 
 RATE = 8000
@@ -95,22 +92,3 @@ def test_the_bank_adds_its_recordings_and_bad_files_are_named(tmp_path: Path) ->
     with pytest.raises(InvalidInput):
         announcements.add(tmp_path, "y", "busy", "", wav, "kh.wav")
     assert [x.name for x in announcements.entries(tmp_path) if x.source == "bank"] == names
-
-
-def test_sip_early_media_is_listened_to(library: list) -> None:
-    rtp, rtcp = socket.socket(type=socket.SOCK_DGRAM), socket.socket(type=socket.SOCK_DGRAM)
-    rtp.bind(("127.0.0.1", 0))
-    rtcp.bind(("127.0.0.1", 0))
-    try:
-        media = RtpMedia(rtp, rtcp)
-        heard: list[Verdict] = []
-        listen_early(media, AudioAnswerListener(library), heard.append)
-        entry = next(e for e in announcements.entries(None) if e.name == "sim-invalid-150")
-        clip = announcements.read_wav(entry.path.read_bytes(), entry.name)
-        assert media.on_early_audio is not None
-        for i in range(0, clip.size, 160):  # the 183's RTP frames, 20 ms each
-            media.on_early_audio(clip[i : i + 160].tobytes())
-        assert [(v.kind, v.outcome) for v in heard] == [("announcement", "invalid")]
-    finally:
-        rtp.close()
-        rtcp.close()
