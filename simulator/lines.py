@@ -50,9 +50,15 @@ class SideChannelCallee(Protocol):
         ...
 
 
-UnreachableKind = Literal["powered_off", "invalid", "out_of_service"]
+UnreachableKind = Literal["powered_off", "invalid", "out_of_service", "out_of_area", "restricted"]
 # SIP codes a Chinese carrier ends such calls with (reported as SipResponseCode).
-UNREACHABLE_SIP = {"powered_off": 480, "invalid": 404, "out_of_service": 403}
+UNREACHABLE_SIP = {
+    "powered_off": 480,
+    "invalid": 404,
+    "out_of_service": 403,
+    "out_of_area": 503,
+    "restricted": 403,
+}
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from crm_sync.models import Lead
 from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.models import Attempt, SkipRecord
 from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.reports import campaign_status
 from dialer.campaigns.retries import RetryPolicy, RetryRule, default_rules
 from dialer.campaigns.service import create_campaign, start_campaign
@@ -245,6 +246,11 @@ async def _run(
             retry=retry,
             live_handoff=True,
             text_only=cfg.speech == "text",  # text mode runs no speech pipeline
+            # the simulated carrier has no frequency rules, and a simulated day runs at
+            # whatever hour the machine's clock says
+            # and the customers' call back times are on the simulated clock, the dial
+            # loop's on real time: a call back becomes an agent's task, not a redial
+            compliance=CompliancePolicy(rule_packs=[], callbacks="agent_task"),
         )
         now = datetime.now(UTC)
         with db.session() as s:

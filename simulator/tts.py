@@ -119,6 +119,8 @@ ANNOUNCEMENTS = {
     "powered_off": "您好，您拨打的电话已关机。Sorry, the subscriber you dialed is power off.",
     "invalid": "您好，您拨打的电话是空号，请查证后再拨。",
     "out_of_service": "您好，您拨打的电话已停机。",
+    "out_of_area": "您好，您拨打的电话暂时无法接通，或不在服务区，请稍后再拨。",
+    "restricted": "您好，您拨打的电话呼叫受限，请稍后再拨。",
 }
 ANNOUNCEMENT_VOICE = Voice(language="zh-CN", espeak_voice="cmn+f3", speed_wpm=150, pitch=55)
 

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from crm_sync.relay import Relay
 from crm_sync.settings import CrmSettings
+from dialer.campaigns.breaker import Trip
 from dialer.campaigns.callbacks import DialerCallbacks
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.worker import DialerThread, build_dialer
@@ -218,7 +219,9 @@ class _BackgroundLoops:
         dial: bool = True,
     ) -> None:
         agents = DatabaseAgentCapacity(db, stale_s=console.settings.presence_stale_s)
-        dialer = build_dialer(db, settings, ds, agents=agents, carrier=carrier)
+        dialer = build_dialer(db, settings, ds, agents=agents, alert=self._alert, carrier=carrier)
+        self._console = console
+        self._loop: asyncio.AbstractEventLoop | None = None
         console.followups.callbacks = DialerCallbacks(dialer)
         self.dialer = DialerThread(dialer) if dial else None
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")
@@ -234,7 +237,19 @@ class _BackgroundLoops:
         self._relay_task: asyncio.Task[object] | None = None
         self._supervision_task: asyncio.Task[object] | None = None
 
+    def _alert(self, campaign_id: int, trip: Trip) -> None:
+        """The compliance breaker paused a campaign (on the dial loop's thread): tell the
+        supervisors' consoles from the event loop."""
+        payload = {"campaign_id": campaign_id, "reason": trip.reason, "detail": trip.detail}
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(
+                lambda: self._console.bus.publish(
+                    "campaign_paused", payload, roles=("supervisor", "admin")
+                )
+            )
+
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         if self.dialer is not None:
             self.dialer.start()
         self._relay_task = asyncio.create_task(self.relay.run(self._stop))

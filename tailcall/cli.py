@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import AGENT_CAPACITY, campaigns_app, run_dialer_worker
 from dialer.campaigns.launch import LAUNCH_CHECKS
+from dialer.campaigns.ledger_cli import compliance_app
 from dialer.carriers.cli import carrier_app
 from dialer.carriers.sip.settings import SipSettingsError
 from dialer.lists.cli import lists_app, suppress_app
@@ -256,6 +257,7 @@ app.add_typer(crm_app, name="crm")
 app.add_typer(models_app, name="models")
 app.add_typer(speech_app, name="speech")
 app.add_typer(intent_app, name="intent")
+app.add_typer(compliance_app, name="compliance")
 app.add_typer(users_app, name="users")
 app.add_typer(scripts_app, name="scripts")
 app.add_typer(simulator_app, name="simulator")

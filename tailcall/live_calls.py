@@ -21,19 +21,20 @@ the database:
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from loguru import logger
 from pydantic import SecretStr
 
-from dialer.campaigns.models import Campaign
-from dialer.campaigns.outcomes import fail_after_answer
+from dialer.campaigns.models import Attempt, Campaign
+from dialer.campaigns.outcomes import fail_after_answer, record_heard_answer
 from dialer.campaigns.party import CallParty, call_party
+from dialer.campaigns.stored import compliance_of
 from dialer.campaigns.streams import claim_media_stream
 from dialogue.agent_first import AgentFirstBrain
-from dialogue.brain import TurnObserver
+from dialogue.brain import CallBrain, TurnObserver
 from dialogue.engine import HandoffDeclined, ScriptEngine
 from dialogue.intent.live import CallResult, CallScoring, Feed, HandoffRouter
 from dialogue.intent.model import GradeThresholds
@@ -41,7 +42,12 @@ from dialogue.intent.model_files import default_model
 from dialogue.intent.models import model_for_campaign
 from dialogue.intent.profile import CustomerProfile
 from dialogue.intent.scorer import HandoffRequest, IntentScorer, ScoreUpdate
+from dialogue.machine import MachineBrain
+from dialogue.speech import announcements
+from dialogue.speech.answer_tap import AnswerHandling
+from dialogue.speech.answering import AudioAnswerListener, Verdict
 from dialogue.speech.db_recorder import DbCallRecorder
+from dialogue.speech.fingerprint import Fingerprint
 from dialogue.speech.pipeline import CallInfo, CallSetup, PromptTap, SpeechRuntime
 from dialogue.speech.script_brain import ScriptBrainFactory
 from dialogue.speech.settings import SpeechSettings
@@ -91,6 +97,9 @@ class _CallPlan:
     live_handoff: bool
     skill: str | None
     model: Any  # ScoringModel | None (None: the family's default)
+    answered_by: str | None  # the carrier's flag when the stream started
+    machine_message: str
+    language: str
 
 
 @dataclass
@@ -101,6 +110,10 @@ class LiveCallServices:
     # called with each finished call's attempt and result (a simulation's report)
     on_result: ResultHook | None = None
     default_tz: str = "Asia/Shanghai"  # customers whose zone is unknown (their retry time)
+    # answer detection from the first audio: the announcement library (None: off) and how
+    # long the greeting waits for a verdict
+    answering: Sequence[Fingerprint] | None = None
+    answer_hold_s: float = 6.0
     _plans: dict[str, _CallPlan] = field(default_factory=dict, init=False)
     _models: dict[str, Any] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -176,6 +189,45 @@ class LiveCallServices:
             scorer, self.clock, on_request=request, on_update=update, on_finished=finished
         )
 
+    def machine(self, info: CallInfo) -> CallSetup | None:
+        """A call the carrier flagged as answered by a machine gets the machine's brain:
+        the campaign's message (if any), then a hang-up; the attempt keeps the flag, so
+        it ends as a voicemail (or announcement), is retried by its rule and is no
+        contact for the caps."""
+        plan = self._plan(info)
+        if plan is None or plan.answered_by in (None, "human"):
+            return None
+        with self._lock:
+            self._plans.pop(info.call_sid, None)
+        logger.info("answered by a machine: no script", call_sid=info.call_sid)
+        return CallSetup(
+            brain=MachineBrain(plan.machine_message if plan.answered_by == "voicemail" else ""),
+            language=plan.language,
+        )
+
+    def answer(self, info: CallInfo) -> AnswerHandling | None:
+        """Listen to the call's first seconds: a person starts the script; a voicemail box,
+        a SIT or a carrier's announcement is recorded with its outcome and gets the
+        machine's brain (the campaign's message for a voicemail box, else a hang-up)."""
+        plan = self._plan(info)
+        if self.answering is None or plan is None:
+            return None
+        attempt_id = plan.party.attempt_id
+
+        def on_verdict(v: Verdict) -> CallBrain | None:
+            with self.db.session() as s:
+                heard = record_heard_answer(s, attempt_id, v.kind, v.outcome, v.label)
+            logger.info("who answered", call_sid=info.call_sid, kind=heard, at_s=v.at_s)
+            if heard == "human":
+                return None
+            if v.kind == "human":  # early media that is no announcement we know
+                return MachineBrain("", hang_up=False)
+            return MachineBrain(plan.machine_message if v.kind == "voicemail" else "")
+
+        return AnswerHandling(
+            AudioAnswerListener(self.answering), on_verdict, hold_s=self.answer_hold_s
+        )
+
     def agent_first(self, info: CallInfo) -> CallSetup | None:
         start = info.start
         if start.agent_id is None:
@@ -213,6 +265,9 @@ class LiveCallServices:
                 live_handoff=bool(c.live_handoff),
                 skill=c.handoff_skill,
                 model=model_for_campaign(s, c.id),
+                answered_by=s.get(Attempt, attempt_id).answered_by,  # type: ignore[union-attr]
+                machine_message=compliance_of(c).machine_message,
+                language=c.language,
             )
         with self._lock:
             self._plans[info.call_sid] = plan
@@ -291,8 +346,19 @@ def build_speech_runtime(
             "carrier_auth_token": SecretStr(carrier_auth_token),
         }
     )
+    library = (
+        announcements.fingerprints(announcements.entries(settings.data_dir))
+        if speech.answer_detection
+        else None
+    )
     services = LiveCallServices(
-        db, router=router, clock=clk, on_result=on_result, default_tz=settings.default_timezone
+        db,
+        router=router,
+        clock=clk,
+        on_result=on_result,
+        default_tz=settings.default_timezone,
+        answering=library,
+        answer_hold_s=speech.answer_hold_s,
     )
     recorder = DbCallRecorder(db, clock=clk)
     factory = ScriptBrainFactory(

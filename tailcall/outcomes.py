@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from crm_sync.models import Lead
 from crm_sync.outcomes import CallOutcome
 from crm_sync.service import record_outcome
+from dialer.campaigns.callbacks import schedule_redial
 from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.outcomes import (
     mark_handoff_requested,
@@ -34,13 +35,16 @@ from dialer.campaigns.outcomes import (
     record_opt_out,
 )
 from dialer.campaigns.party import call_party
+from dialer.campaigns.stored import compliance_of
 from dialogue.intent.live import CallResult
+from handoff.followups import create_follow_up
 from handoff.models import HandoffRequestRow
 from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
 from scripts.loader import find_script, load_script
 from supervision.calls import CallFacts, record_call
+from tailcall.call_record import record_conversation
 
 NO_DISPOSITION = "no_disposition"
 
@@ -51,7 +55,8 @@ class FinishedCall:
 
     attempt_id: int
     ended_at: datetime
-    answered_by: AnsweredBy = "human"
+    # None: the conversation ran, so a person answered unless the carrier flagged a machine
+    answered_by: AnsweredBy | None = None
     disposition: str | None = None
     grade: Grade | None = None
     score: float | None = None  # 0..1
@@ -68,7 +73,7 @@ def finished_call(
     attempt_id: int,
     result: CallResult,
     *,
-    answered_by: AnsweredBy = "human",
+    answered_by: AnsweredBy | None = None,
     score_history: Sequence[Mapping[str, Any]] = (),
 ) -> FinishedCall:
     """The record of a call the engine and the scorer saw through to its end."""
@@ -94,14 +99,15 @@ def record_call_result(
     attempt_id: int,
     result: CallResult,
     *,
-    answered_by: AnsweredBy = "human",
+    answered_by: AnsweredBy | None = None,
     score_history: Sequence[Mapping[str, Any]] = (),
 ) -> int:
     """Write a finished call's result in its own transaction; the number of leads it made."""
     call = finished_call(attempt_id, result, answered_by=answered_by, score_history=score_history)
     with db.session() as s:
         base = db.settings.resolved_public_base_url
-        return len(record_finished_call(s, call, base_url=base))
+        tz = db.settings.default_timezone
+        return len(record_finished_call(s, call, base_url=base, default_tz=tz))
 
 
 # The supervisor's page of one call (transcript, recording, score, handoff): the lead's link.
@@ -141,12 +147,17 @@ def _branch_dispositions(script_id: str, language: str) -> frozenset[str]:
         return frozenset()
 
 
-def record_finished_call(session: Session, call: FinishedCall, *, base_url: str = "") -> list[Lead]:
+def record_finished_call(
+    session: Session, call: FinishedCall, *, base_url: str = "", default_tz: str = "Asia/Shanghai"
+) -> list[Lead]:
     """Write the call's outcome in the caller's transaction; returns the leads it made.
 
     The CRM outcome carries the agent's result when an agent took the call over and ended
     it (``handoff``: the request is closed before the call ends), a branch follow-up when
-    the script's end state or the agent asks for one, and the link to the call's page."""
+    the script's end state or the agent asks for one, and the link to the call's page. A
+    call back time the customer gave becomes scheduled work, as the campaign chose
+    (``compliance.callbacks``): a redial at that time (``dialer.campaigns.callbacks``) or a
+    follow-up task for an agent (``handoff.followups``)."""
     party = call_party(session, call.attempt_id)
     attempt = session.get(Attempt, call.attempt_id)
     campaign = session.get(Campaign, party.campaign_id)
@@ -163,8 +174,22 @@ def record_finished_call(session: Session, call: FinishedCall, *, base_url: str 
     if call.handoff_requested_at is not None:
         mark_handoff_requested(session, call.attempt_id, call.handoff_requested_at)
     record_call_facts(session, call.attempt_id, call.grade, call.handoff_result, call.opted_out)
+    cancelled = 0
     if call.opted_out:
-        record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
+        cancelled = record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
+    scheduled = None
+    if call.callback_at is not None and not call.opted_out:
+        scheduled = _schedule_callback(session, call, party.customer_id, default_tz)
+    record_conversation(
+        session,
+        call.attempt_id,
+        at=call.ended_at,
+        disposition=call.disposition,
+        opted_out=call.opted_out,
+        cancelled=cancelled,
+        handoff_result=call.handoff_result,
+        callback=scheduled,
+    )
     outcome = CallOutcome(
         call_id=call.attempt_id,
         attempt_id=call.attempt_id,
@@ -191,7 +216,8 @@ def record_finished_call(session: Session, call: FinishedCall, *, base_url: str 
         CallFacts(
             attempt_id=call.attempt_id,
             ended_at=call.ended_at,
-            answered_by=call.answered_by,
+            # who answered as recorded: the first audio's or the carrier's verdict
+            answered_by=(attempt.answered_by if attempt is not None else None) or "human",
             disposition=call.disposition,
             grade=call.grade,
             score=call.score,
@@ -203,3 +229,35 @@ def record_finished_call(session: Session, call: FinishedCall, *, base_url: str 
         ),
     )
     return leads
+
+
+def _schedule_callback(
+    session: Session, call: FinishedCall, customer_id: int, default_tz: str
+) -> dict[str, Any]:
+    """The customer's asked time as the campaign's choice of work; what was scheduled."""
+    assert call.callback_at is not None
+    a = session.get(Attempt, call.attempt_id)
+    assert a is not None
+    c = session.get(Campaign, a.campaign_id)
+    assert c is not None
+    asked = call.callback_at.isoformat()
+    if compliance_of(c).callbacks == "agent_task":
+        task = create_follow_up(
+            session,
+            a.carrier_sid or f"attempt-{a.id}",
+            customer_id,
+            "customer asked to be called back",
+            call.grade or "B",
+            call.callback_at,
+            None,
+        )
+        return {"asked_at": asked, "as": "agent_task", "task_id": task.id}
+    redial = schedule_redial(session, a.id, call.callback_at, call.ended_at, default_tz)
+    if redial is None:
+        return {"asked_at": asked, "as": "redial", "scheduled": False, "why": "no_window"}
+    return {
+        "asked_at": asked,
+        "as": "redial",
+        "attempt_id": redial.id,
+        "due_at": redial.due_at.isoformat(),
+    }

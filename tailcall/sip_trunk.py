@@ -16,7 +16,10 @@ from dialer.campaigns.config import DialerSettings
 from dialer.carriers.sip.carrier import SipCarrier
 from dialer.carriers.sip.config import TrunkConfig
 from dialer.carriers.sip.settings import SipSettings
+from dialogue.speech import announcements
+from dialogue.speech.answering import AudioAnswerListener
 from dialogue.speech.pipeline import SpeechRuntime
+from dialogue.speech.settings import SpeechSettings
 from dialogue.speech.sip_media import sip_call_handler
 from kernel.db import Database
 from kernel.settings import Settings
@@ -33,12 +36,21 @@ def build_sip_carrier(
 ) -> SipCarrier:
     """The trunk as the dialer's carrier (``SipSettingsError`` names a bad variable)."""
     sip = sip or SipSettings()
+    speech = SpeechSettings(data_dir=settings.data_dir)
+    listener = None
+    if speech.answer_detection:
+        library = announcements.fingerprints(announcements.entries(settings.data_dir))
+
+        def listener() -> AudioAnswerListener:
+            return AudioAnswerListener(library)
+
     return SipCarrier(
         config or sip.trunk_config(),
         on_status=CarrierEventRecorder(db, ds, settings.default_timezone),
         on_answered=sip_call_handler(runtime) if runtime is not None else None,
         allowed_caller_ids=sip.allowed_caller_ids,
         originate_timeout_s=ds.carrier_timeout_s,
+        early_listener=listener,
     )
 
 

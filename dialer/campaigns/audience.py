@@ -18,12 +18,15 @@ from dialer.campaigns.eligibility import (
     CustomerFacts,
     Decision,
     FrequencyCaps,
+    PackCheck,
     decide,
 )
 from dialer.campaigns.holidays import HolidayCalendar
 from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
+from dialer.campaigns.packfiles import pack_check
+from dialer.campaigns.rulepacks import PastDial
 from dialer.campaigns.spec import pick_variant
-from dialer.campaigns.stored import spec_of, variants_of, window_of
+from dialer.campaigns.stored import compliance_of, spec_of, variants_of, window_of
 from dialer.campaigns.windows import CallingWindow, ZoneSpec, resolve_zones
 from dialer.lists.models import Customer, ListMember, Suppression
 
@@ -88,6 +91,7 @@ class FactsLoader:
         self.session = session
         self.settings = settings
         self.default_tz = default_tz
+        self._kinds: dict[int, tuple[str | None, str | None]] = {}
 
     def zones(self, row: CustomerRow) -> ZoneSpec:
         return resolve_zones(
@@ -96,6 +100,14 @@ class FactsLoader:
             self.default_tz,
             unknown_margin_min=self.settings.unknown_zone_margin_min,
         )
+
+    def _campaign_kind(self, campaign_id: int) -> tuple[str | None, str | None]:
+        """A past dial's campaign product and channel (for the rule packs)."""
+        if campaign_id not in self._kinds:
+            c = self.session.get(Campaign, campaign_id)
+            p = compliance_of(c) if c is not None else None
+            self._kinds[campaign_id] = (p.product, p.channel) if p is not None else (None, None)
+        return self._kinds[campaign_id]
 
     # Above this many customers one scan of each table beats chunked IN lists.
     BULK = 20_000
@@ -109,13 +121,18 @@ class FactsLoader:
         live: set[int] = set()
         dialed: dict[int, list[datetime]] = defaultdict(list)
         connected: dict[int, list[datetime]] = defaultdict(list)
+        dials: dict[int, list[PastDial]] = defaultdict(list)
         since = now - timedelta(days=max(self.settings.connected_period_days, 2))
         sup_q = select(Suppression.kind, Suppression.phone_e164, Suppression.external_id)
         live_q = select(Attempt.customer_id).where(Attempt.status.in_(LIVE_STATES))
         if exclude_attempt is not None:
             live_q = live_q.where(Attempt.id != exclude_attempt)
         hist_q = select(
-            Attempt.customer_id, Attempt.dialed_at, Attempt.answered_at, Attempt.answered_by
+            Attempt.customer_id,
+            Attempt.dialed_at,
+            Attempt.answered_at,
+            Attempt.answered_by,
+            Attempt.campaign_id,
         ).where(
             Attempt.dialed_at >= since,
             or_(Attempt.outcome.is_(None), Attempt.outcome != "not_dialed"),
@@ -141,10 +158,13 @@ class FactsLoader:
                 if ext:
                     by_ext[ext].add(kind)
             live.update(lives)
-            for cid, d_at, a_at, by in hist:
+            for cid, d_at, a_at, by, camp in hist:
+                contact = a_at is not None and by == "human"
                 if d_at is not None:
                     dialed[cid].append(d_at)
-                if a_at is not None and by == "human":
+                    product, channel = self._campaign_kind(camp)
+                    dials[cid].append(PastDial(d_at, product, channel, contact))
+                if a_at is not None and contact:
                     connected[cid].append(a_at)
         out: dict[int, CustomerFacts] = {}
         empty = ContactHistory()
@@ -157,7 +177,9 @@ class FactsLoader:
                 zones=self.zones(r),
                 suppressions=frozenset(kinds) if kinds else frozenset(),
                 in_live_call=r.id in live,
-                history=ContactHistory(tuple(dialed[r.id]), tuple(connected.get(r.id, ())))
+                history=ContactHistory(
+                    tuple(dialed[r.id]), tuple(connected.get(r.id, ())), tuple(dials[r.id])
+                )
                 if r.id in dialed
                 else empty,
             )
@@ -175,10 +197,11 @@ def eligibility_pass(
     calendar: HolidayCalendar,
     caps: FrequencyCaps,
     at: datetime,
+    packs: PackCheck | None = None,
 ) -> dict[int, Decision]:
     """Pure: a decision for every audience member."""
     memo: dict[ZoneSpec, Decision] = {}
-    return {cid: decide(f, window, calendar, caps, at, memo) for cid, f in facts.items()}
+    return {cid: decide(f, window, calendar, caps, at, memo, packs) for cid, f in facts.items()}
 
 
 def build_audience(
@@ -203,7 +226,9 @@ def build_audience(
     facts = FactsLoader(session, settings, default_tz).load(rows, start)
     window = window_of(c)
     cal = calendar_for(session, window.holiday_calendar)
-    decisions = eligibility_pass(facts, window, cal, settings.caps(), start)
+    decisions = eligibility_pass(
+        facts, window, cal, settings.caps(), start, pack_check(c, settings.rulepacks_dir)
+    )
     variants = variants_of(c)
     attempts: list[dict[str, Any]] = []
     skips: list[dict[str, Any]] = []

@@ -1,4 +1,5 @@
-"""calendars: split from dialer.campaigns.service (docstring to write)."""
+"""The holiday calendars in effect: the ``holidays`` library's, with the bank's days from
+the ``holiday_days`` table replacing the library's for the years they cover."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dialer.campaigns.models import HolidayDay
 
 
 def load_calendars(session: Session, names: Iterable[str]) -> dict[str, HolidayCalendar]:
-    """Calendars from the database, or the packaged data when the table has none."""
+    """Each calendar: the library's, overridden by the bank's stored years."""
     out: dict[str, HolidayCalendar] = {}
     for name in set(names):
         rows = session.execute(
@@ -21,12 +22,8 @@ def load_calendars(session: Session, names: Iterable[str]) -> dict[str, HolidayC
                 HolidayDay.calendar == name
             )
         ).all()
-        if rows:
-            out[name] = HolidayCalendar.from_entries(
-                name, (HolidayEntry(d, k, n) for d, k, n in rows)
-            )
-        else:
-            out[name] = packaged_calendar(name)
+        base = packaged_calendar(name)
+        out[name] = base.with_overrides([HolidayEntry(d, k, n) for d, k, n in rows])
     return out
 
 

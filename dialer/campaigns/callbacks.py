@@ -1,4 +1,11 @@
-"""Agent-first call backs: a console agent works a follow-up task and asks the dialer to
+"""Call backs: the customer's own asked time, and an agent's call back from a task.
+
+``schedule_redial``: a customer told the bot "call me back at ..." and the campaign turns
+such times into redials: an attempt due at that time (or the window's next opening after
+it), marked ``callback_asked_at`` so the marketing caps do not apply (the customer asked;
+suppressions, the window and the carriers' rules still do), dialed by the dial loop.
+
+Agent-first call backs: a console agent works a follow-up task and asks the dialer to
 call the customer now, with the agent already on the line.
 
 ``DialerCallbacks`` is the handoff service's ``CallbackRequester``. It finds the campaign
@@ -15,19 +22,61 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from dialer.campaigns.audience import CustomerRow, FactsLoader
+from dialer.campaigns.calendars import calendar_for
 from dialer.campaigns.eligibility import decide_callback
 from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.stored import window_of
+from dialer.campaigns.windows import next_open, resolve_zones
 from dialer.campaigns.worker import _EMPTY, Dialer
 from dialer.lists.models import Customer
 from kernel.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
+
+
+def schedule_redial(
+    session: Session, attempt_id: int, asked_at: datetime, now: datetime, default_tz: str
+) -> Attempt | None:
+    """Queue the redial the customer asked for (in the caller's transaction); None when the
+    window never opens after the asked time."""
+    origin = session.get(Attempt, attempt_id)
+    if origin is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    c = session.get(Campaign, origin.campaign_id)
+    cust = session.get(Customer, origin.customer_id)
+    assert c is not None and cust is not None
+    window = window_of(c)
+    zones = resolve_zones(cust.timezone, cust.phone_e164, default_tz)
+    start = max(asked_at, now)
+    due = next_open(window, calendar_for(session, window.holiday_calendar), zones, start)
+    if due is None:
+        return None
+    seq = session.scalar(
+        select(func.coalesce(func.max(Attempt.seq), 0)).where(
+            Attempt.campaign_id == c.id, Attempt.customer_id == cust.id
+        )
+    )
+    a = Attempt(
+        campaign_id=c.id,
+        customer_id=cust.id,
+        phone_e164=cust.phone_e164,
+        seq=int(seq or 0) + 1,
+        retry_of_id=origin.id,
+        variant=origin.variant,
+        status="queued",
+        due_at=due,
+        queued_at=now,
+        callback_asked_at=asked_at,
+    )
+    session.add(a)
+    session.flush()
+    return a
 
 
 class DialerCallbacks:

@@ -3,15 +3,20 @@
 A REST carrier reports progress to ``/carrier/status``; an in-process one (the SIP trunk)
 hands ``CarrierEvent``s to a ``StatusSink``. ``CarrierEventRecorder`` is that sink: each
 event is applied exactly as a callback would be (``apply_carrier_status``: idempotent,
-never backwards), and an ended call keeps the carrier's words for how it ended.
+never backwards), and an ended call keeps the carrier's words for how it ended. What the
+early media was heard to say (an announcement's outcome) is recorded on the attempt first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from dialer.campaigns.config import DialerSettings
-from dialer.campaigns.outcomes import apply_carrier_status
+from dialer.campaigns.models import LIVE_STATES, Attempt
+from dialer.campaigns.outcomes import apply_carrier_status, record_heard_answer
 from dialer.carriers.base import CarrierEvent
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database
@@ -27,6 +32,8 @@ class CarrierEventRecorder:
     def __call__(self, event: CarrierEvent) -> None:
         now = (self.clock or SystemClock()).now()
         with self.db.session() as s:
+            if event.heard_outcome:
+                self._heard(s, event)
             a = apply_carrier_status(
                 s,
                 now=now,
@@ -41,3 +48,15 @@ class CarrierEventRecorder:
             )
             if a is not None and a.status == "ended" and event.reason and not a.end_reason:
                 a.end_reason = event.reason[:200]
+
+    @staticmethod
+    def _heard(s: Session, event: CarrierEvent) -> None:
+        """The early media's verdict goes on the attempt first: its outcome (停机, 不在服务区,
+        ...) then ends the attempt instead of the bare SIP code."""
+        a = s.scalar(select(Attempt).where(Attempt.carrier_sid == event.sid))
+        if a is None and event.attempt_id is not None:
+            a = s.get(Attempt, event.attempt_id)
+        if a is None or a.status not in LIVE_STATES or not event.heard_outcome:
+            return
+        kind = "voicemail" if event.heard_outcome == "voicemail" else "announcement"
+        record_heard_answer(s, a.id, kind, event.heard_outcome, event.heard_label)

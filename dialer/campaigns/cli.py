@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from rich.table import Table
 
 from dialer.campaigns import calendars, reports, service
 from dialer.campaigns.config import DialerSettings
-from dialer.campaigns.holidays import DATA_DIR, parse_calendar
+from dialer.campaigns.holidays import parse_calendar
 from dialer.campaigns.launch import LAUNCH_CHECKS, LaunchChecks
 from dialer.campaigns.pacing import AgentCapacity
 from dialer.campaigns.spec import CampaignSpec
@@ -180,6 +181,9 @@ def status(
             _kv(st["skips"]),
         )
     Console().print(t)
+    for st in stats:
+        for why in st["waiting"]:
+            typer.secho(f"campaign {st['id']} waits: {why}", fg="yellow")
 
 
 def _kv(d: dict[str, int]) -> str:
@@ -188,11 +192,12 @@ def _kv(d: dict[str, int]) -> str:
 
 @holidays_app.command("load")
 def holidays_load(
-    file: Path = typer.Argument(None, help="Holiday YAML; the packaged China calendar if omitted"),
+    file: Path = typer.Argument(..., help="Holiday YAML: calendar, years.{Y}.holidays/workdays"),
 ) -> None:
-    """Load (replace by year) a holiday calendar into the database."""
+    """Load the bank's days (each year in the file replaces the library's days of that year,
+    and a year not yet known to the library becomes known)."""
 
-    path = file or DATA_DIR / "holidays_cn.yaml"
+    path = file
     db = _db()
     try:
         name, entries = parse_calendar(path.read_text(encoding="utf-8"), source=path.name)
@@ -220,7 +225,10 @@ def holidays_show(name: str = typer.Argument("cn"), year: int = typer.Option(Non
         db.dispose()
     for d in sorted(cal.off | cal.work):
         if year is None or d.year == year:
-            typer.echo(f"{d.isoformat()} {'off' if d in cal.off else 'work'}")
+            kind = "off" if d in cal.off else "work"
+            typer.echo(f"{d.isoformat()} {kind} {cal.names.get(d, '')}".rstrip())
+    if year is not None and not cal.is_known(datetime(year, 1, 1).date()):
+        typer.echo(f"{name} does not know {year}: no day of it is open (load the bank's days)")
 
 
 def run_dialer_worker() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,6 +40,12 @@ class DialerSettings(BaseSettings):
     max_attempts_per_day: int = Field(default=2, ge=0)
     unknown_zone_margin_min: int = Field(default=60, ge=0)
     rates_window_min: float = Field(default=30.0, gt=0)
+    breaker_check_s: float = Field(
+        default=30.0, gt=0, description="how often the compliance breakers are checked"
+    )
+    rulepacks_dir: Path | None = Field(
+        default=None, description="the bank's frequency rule packs (replace shipped namesakes)"
+    )
     require_script_approval: bool = Field(
         default=True,
         description="a campaign starts only when its script file's exact bytes are approved "

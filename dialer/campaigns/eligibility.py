@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 
 from dialer.campaigns.holidays import HolidayCalendar
+from dialer.campaigns.rulepacks import PastDial, RulePack, check
 from dialer.campaigns.windows import (
+    CALENDAR_UNKNOWN,
     CallingWindow,
     ZoneSpec,
     local_midnight_after,
@@ -27,6 +29,7 @@ from dialer.campaigns.windows import (
 SUPPRESSION_ORDER = ("opt_out", "dnc", "blacklist", "staff")
 FINAL_REASONS = frozenset(SUPPRESSION_ORDER) | {"no_window", "cap_zero"}
 LIVE_CALL_RECHECK = timedelta(minutes=5)
+CALENDAR_RECHECK = timedelta(hours=6)
 
 
 class FrequencyCaps(BaseModel):
@@ -43,6 +46,7 @@ class ContactHistory:
 
     dialed: Sequence[datetime] = ()
     connected: Sequence[datetime] = ()
+    dials: Sequence[PastDial] = ()  # the same dials with their campaign's product/channel
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,29 @@ class Decision:
 ALLOW = Decision(ok=True)
 
 
+@dataclass(frozen=True)
+class PackCheck:
+    """A campaign's frequency rule packs and what they need to know about its dials."""
+
+    packs: Sequence[RulePack] = ()
+    product: str | None = None
+    channel: str | None = None
+
+    def check(self, facts: CustomerFacts, now: datetime) -> Decision | None:
+        b = check(
+            self.packs,
+            facts.history.dials,
+            now,
+            facts.zones,
+            product=self.product,
+            channel=self.channel,
+        )
+        return None if b is None else Decision(False, b.rule, b.retry_at)
+
+    def for_callbacks(self) -> PackCheck:
+        return PackCheck(tuple(p for p in self.packs if p.callbacks), self.product, self.channel)
+
+
 def decide(
     facts: CustomerFacts,
     window: CallingWindow,
@@ -75,6 +102,7 @@ def decide(
     caps: FrequencyCaps,
     now: datetime,
     window_memo: dict[ZoneSpec, Decision] | None = None,
+    packs: PackCheck | None = None,
 ) -> Decision:
     """The decision for dialing ``facts``'s customer at ``now`` (aware UTC).
 
@@ -103,6 +131,10 @@ def decide(
         return Decision(
             False, "cap_daily_attempts", local_midnight_after(now, facts.zones.zones[0])
         )
+    if packs is not None:
+        breach = packs.check(facts, now)
+        if breach is not None:
+            return breach
     if window_memo is not None:
         cached = window_memo.get(facts.zones)
         if cached is None:
@@ -112,16 +144,24 @@ def decide(
 
 
 def decide_callback(
-    facts: CustomerFacts, window: CallingWindow, calendar: HolidayCalendar, now: datetime
+    facts: CustomerFacts,
+    window: CallingWindow,
+    calendar: HolidayCalendar,
+    now: datetime,
+    packs: PackCheck | None = None,
 ) -> Decision:
-    """An agent-first call back the customer asked for: opt-out, do-not-call and the
-    other suppressions, a live call elsewhere and the calling window still apply; the
-    contact-frequency caps (which limit marketing calls) do not."""
+    """A call back the customer asked for: opt-out, do-not-call and the other
+    suppressions, a live call elsewhere and the calling window still apply, and the
+    carriers' rules (packs marked ``callbacks: true``); the marketing caps do not."""
     for kind in SUPPRESSION_ORDER:
         if kind in facts.suppressions:
             return Decision(False, kind)
     if facts.in_live_call:
         return Decision(False, "in_live_call", now + LIVE_CALL_RECHECK)
+    if packs is not None:
+        breach = packs.for_callbacks().check(facts, now)
+        if breach is not None:
+            return breach
     return _window(window, calendar, facts.zones, now)
 
 
@@ -131,6 +171,11 @@ def _window(
     reason = window_reason(window, calendar, zones, now)
     if reason:
         nxt = next_open(window, calendar, zones, now)
+        if (nxt is None and reason == CALENDAR_UNKNOWN) or (
+            nxt is None and not calendar.is_known(now.date() + timedelta(days=45))
+        ):
+            # Wait (not a final skip): the campaign goes on once the bank loads the year.
+            return Decision(False, CALENDAR_UNKNOWN, now + CALENDAR_RECHECK)
         if nxt is None:
             return Decision(False, "no_window")
         return Decision(False, reason, nxt)

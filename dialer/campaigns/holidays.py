@@ -1,24 +1,29 @@
-"""Holiday calendars as data: days off and make-up working days (China's 调休).
+"""Holiday calendars: days off and make-up working days (China's 调休).
 
-Pure: parsing YAML text and answering "is this local date a day off / a make-up workday".
-The packaged China calendar is ``dialer/data/holidays_cn.yaml``; the bank loads updates
-into the ``holiday_days`` table with ``tailcall campaigns holidays load``.
+Pure: answering "is this local date a day off / a make-up workday / known at all". The
+days come from the ``holidays`` library (maintained upstream: China's statutory holidays
+and 调休 workdays as the State Council publishes them); the bank's own days are data in
+the ``holiday_days`` table (``tailcall campaigns holidays load FILE``, YAML parsed here)
+and replace the library's for the years they cover.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
+import holidays
 import yaml
+from holidays.countries.china import ChinaStaticHolidays
 
 from kernel.errors import InvalidInput
 
-DATA_DIR = Path(__file__).with_name("data")
 MAX_RANGE_DAYS = 60
+# The years whose official 放假安排 (with 调休) the installed library carries.
+CN_OFFICIAL_YEARS = frozenset(ChinaStaticHolidays.special_public_holidays)
 
 
 @dataclass(frozen=True)
@@ -30,25 +35,50 @@ class HolidayEntry:
 
 @dataclass(frozen=True)
 class HolidayCalendar:
-    """Days off and make-up working days of one calendar (e.g. ``cn``)."""
+    """Days off and make-up working days of one calendar (e.g. ``cn``), and the years it
+    knows (None: every year). A day of a year it does not know is never an open day."""
 
     name: str
     off: frozenset[date] = field(default_factory=frozenset)
     work: frozenset[date] = field(default_factory=frozenset)
+    known_years: frozenset[int] | None = None
+    names: Mapping[date, str] = field(default_factory=dict)
 
     @classmethod
-    def from_entries(cls, name: str, entries: Iterable[HolidayEntry]) -> HolidayCalendar:
+    def from_entries(
+        cls, name: str, entries: Iterable[HolidayEntry], known_years: Iterable[int] | None = None
+    ) -> HolidayCalendar:
         off: set[date] = set()
         work: set[date] = set()
+        names: dict[date, str] = {}
         for e in entries:
             (off if e.kind == "off" else work).add(e.day)
-        return cls(name=name, off=frozenset(off), work=frozenset(work))
+            if e.name:
+                names[e.day] = e.name
+        known = frozenset(known_years) if known_years is not None else None
+        return cls(name, frozenset(off), frozenset(work), known, names)
+
+    def is_known(self, day: date) -> bool:
+        return self.known_years is None or day.year in self.known_years
 
     def is_day_off(self, day: date) -> bool:
         return day in self.off
 
     def is_makeup_workday(self, day: date) -> bool:
         return day in self.work
+
+    def with_overrides(self, entries: Sequence[HolidayEntry]) -> HolidayCalendar:
+        """The bank's days (``holidays load``) replace this calendar's whole years; the
+        years they cover become known."""
+        years = {e.day.year for e in entries}
+        kept = [
+            HolidayEntry(d, kind, self.names.get(d))
+            for kind, days in (("off", self.off), ("work", self.work))
+            for d in days
+            if d.year not in years
+        ]
+        known = None if self.known_years is None else self.known_years | years
+        return HolidayCalendar.from_entries(self.name, [*kept, *entries], known)
 
 
 EMPTY = HolidayCalendar(name="none")
@@ -104,10 +134,42 @@ def parse_calendar(text: str, *, source: str = "calendar") -> tuple[str, list[Ho
     return str(doc["calendar"]), entries
 
 
-def packaged_calendar(name: str) -> HolidayCalendar:
-    """The calendar shipped with tailcall (``dialer/data/holidays_<name>.yaml``)."""
-    path = DATA_DIR / f"holidays_{name}.yaml"
-    if not path.exists():
-        raise InvalidInput(f"no packaged holiday calendar {name!r}", where="holiday_calendar")
-    cal_name, entries = parse_calendar(path.read_text(encoding="utf-8"), source=path.name)
-    return HolidayCalendar.from_entries(cal_name, entries)
+def library_calendar(name: str, years: Iterable[int]) -> HolidayCalendar:
+    """A country's calendar from the ``holidays`` library (``cn``: China's statutory
+    holidays and 调休 make-up workdays) for ``years``.
+
+    Weekend days joined to a holiday (the official 放假 periods run through them) are days
+    off too, unless they are make-up workdays. Known years: for China, the years whose
+    official schedule (with its 调休) the library carries; a later year's dates are only
+    the library's estimate, so such a year is not known until the bank loads it.
+    """
+    code = name.upper()
+    if code not in holidays.list_supported_countries():
+        raise InvalidInput(f"no holiday calendar {name!r}", where="holiday_calendar")
+    wanted = sorted(set(years))
+    lang = "zh_CN" if code == "CN" else None
+    lib = holidays.country_holidays(code, years=wanted, language=lang)
+    workdays = {d for d in lib.weekend_workdays if d.year in wanted}
+    entries = [HolidayEntry(d, "off", str(n)) for d, n in lib.items()]
+    off = {e.day for e in entries}
+    for d in sorted(off):
+        for step in (1, -1):
+            nxt = d + timedelta(days=step)
+            while nxt.weekday() >= 5 and nxt not in workdays and nxt not in off:
+                entries.append(HolidayEntry(nxt, "off", lib.get(d)))
+                off.add(nxt)
+                nxt += timedelta(days=step)
+    entries += [HolidayEntry(d, "work", "调休" if lang else "workday") for d in workdays]
+    known = set(CN_OFFICIAL_YEARS) if code == "CN" else set(wanted)
+    return HolidayCalendar.from_entries(name, entries, known & set(wanted))
+
+
+def packaged_calendar(name: str, years: Iterable[int] | None = None) -> HolidayCalendar:
+    """The library's calendar for ``years`` (default: two years back to four ahead)."""
+    this = date.today().year
+    return _cached(name, tuple(years if years is not None else range(this - 2, this + 5)))
+
+
+@lru_cache(maxsize=32)
+def _cached(name: str, years: tuple[int, ...]) -> HolidayCalendar:
+    return library_calendar(name, years)

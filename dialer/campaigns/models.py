@@ -1,4 +1,4 @@
-"""Dialer tables for campaigns: campaigns, attempts, skips, holidays, worker heartbeats.
+"""Dialer tables: campaigns, attempts, skips, holidays, the compliance record, heartbeats.
 
 Uniqueness that matters for safety is enforced by the database, not by code: a partial
 unique index allows one *live* attempt per customer and one per phone number, on SQLite
@@ -71,6 +71,9 @@ class Campaign(Base):
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # calls run without speech (a text-mode simulation): launched without a speech model
     text_only: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # dialer.campaigns.policy.CompliancePolicy
+    compliance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The approved script version the campaign started with (scripts.versions).
     script_version: Mapped[str | None] = mapped_column(String(20))
     script_digest: Mapped[str | None] = mapped_column(String(64))
@@ -110,6 +113,11 @@ class Attempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     answered_by: Mapped[str | None] = mapped_column(String(32))  # human|voicemail|announcement
     disposition: Mapped[str | None] = mapped_column(String(64))
+    # What the call's first audio said (dialogue.speech.answering): a machine's outcome
+    # (voicemail, sit, powered_off, invalid, suspended, out_of_area, restricted) and what
+    # was recognised; it wins over the carrier's SIP code when the call ends.
+    heard_outcome: Mapped[str | None] = mapped_column(String(32))
+    heard_label: Mapped[str | None] = mapped_column(String(64))
     grade: Mapped[str | None] = mapped_column(String(1))  # the scorer's A/B/C/D at the end
     handoff_result: Mapped[str | None] = mapped_column(String(16))  # kernel.vocab.HandoffResult
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
@@ -121,6 +129,9 @@ class Attempt(Base):
     # follow-up task it works (the media endpoint connects the agent when answered).
     agent_id: Mapped[int | None] = mapped_column(Integer)
     follow_up_id: Mapped[int | None] = mapped_column(Integer)
+    # A redial the customer asked for ("call me back at ..."): the time they asked; the
+    # marketing caps do not apply to it (the window and the carriers' rules do).
+    callback_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the call's media stream was admitted (dialer.campaigns.streams): once per attempt.
     media_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The script file's digest when this attempt was dialed (what the bot spoke).
@@ -163,7 +174,8 @@ class SkipRecord(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(BigId)
     attempt_id: Mapped[int | None] = mapped_column(BigId)
-    reason: Mapped[str] = mapped_column(String(32))
+    # a reason code, or the rule that said no: <pack>:<rule id>@<version>
+    reason: Mapped[str] = mapped_column(String(120))
     final: Mapped[bool] = mapped_column(Boolean, default=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -182,6 +194,24 @@ class HolidayDay(Base):
     name: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("calendar", "day", name="uq_holiday_days_calendar_day"),)
+
+
+class ComplianceEntry(Base):
+    """One entry of the per-call compliance record (``dialer.campaigns.ledger``):
+    append-only, each entry's hash covering its content and the previous hash."""
+
+    __tablename__ = "compliance_ledger"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(16))  # dial | outcome
+    attempt_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class WorkerHeartbeat(Base):

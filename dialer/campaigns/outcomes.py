@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.config import DialerSettings
+from dialer.campaigns.dial_record import record_end
 from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
-from dialer.campaigns.retries import next_retry
+from dialer.campaigns.retries import OUTCOMES, next_retry
 from dialer.campaigns.service import _STATE_ORDER
 from dialer.campaigns.spec import pick_variant
 from dialer.campaigns.stored import retry_of, variants_of
@@ -75,7 +76,22 @@ def finish_attempt(
     c = session.get(Campaign, a.campaign_id)
     assert c is not None
     if c.status in ("cancelled", "completed"):
+        record_end(session, a, now)
         return None
+    nxt = _queue_retry(session, a, c, outcome, now, default_tz, requeue_delay)
+    record_end(session, a, now)
+    return nxt
+
+
+def _queue_retry(
+    session: Session,
+    a: Attempt,
+    c: Campaign,
+    outcome: str,
+    now: datetime,
+    default_tz: str,
+    requeue_delay: timedelta,
+) -> Attempt | None:
     cust = session.get(Customer, a.customer_id)
     zone_name = resolve_zones(cust.timezone if cust else None, a.phone_e164, default_tz).zones[0]
     when = next_retry(retry_of(c), outcome, _prior_outcomes(session, a), now, zone_name)
@@ -93,6 +109,7 @@ def finish_attempt(
         status="queued",
         due_at=when,
         queued_at=now,
+        callback_asked_at=a.callback_asked_at,  # a retry of an asked call back is one too
     )
     session.add(nxt)
     session.flush()
@@ -150,7 +167,10 @@ def apply_carrier_status(
             a.duration_s = duration_s
         if a.status == "review":
             a.end_reason = "reconciled from review"
-        finish_attempt(session, a, cl.outcome or "failed", now, default_tz=default_tz)
+        outcome = cl.outcome or "failed"
+        if a.heard_outcome and a.answered_by != "human":
+            outcome = a.heard_outcome  # the announcement heard says more than a SIP code
+        finish_attempt(session, a, outcome, now, default_tz=default_tz)
         return a
     if a.status == "review" or _STATE_ORDER[cl.state] <= _STATE_ORDER.get(a.status, 0):
         return a
@@ -173,14 +193,44 @@ def fail_after_answer(
     return finish_attempt(session, a, "failed", now, default_tz=default_tz)
 
 
-def record_answer_class(session: Session, attempt_id: int, kind: str) -> None:
-    """The speech pipeline's verdict on who answered: human | voicemail | announcement."""
-    if kind not in ("human", "voicemail", "announcement"):
+def record_answer_class(session: Session, attempt_id: int, kind: str | None) -> None:
+    """Who answered: the speech pipeline's verdict (human | voicemail | announcement) wins;
+    without one (None) a conversation that ran keeps the carrier's flag (a machine stays a
+    machine) and is a person's only when the carrier said nothing."""
+    if kind is not None and kind not in ("human", "voicemail", "announcement"):
         raise InvalidInput("unknown answer class", where="answered_by")
     a = session.get(Attempt, attempt_id)
     if a is None:
         raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
-    a.answered_by = kind
+    if kind is not None:
+        a.answered_by = kind
+    elif a.answered_by is None:
+        a.answered_by = "human"
+
+
+def record_heard_answer(
+    session: Session, attempt_id: int, kind: str, outcome: str | None, label: str
+) -> str:
+    """Who answered, as the call's first audio told it (``dialogue.speech.answering``):
+    a person, or a machine with the outcome it means (its retry rule applies at the end).
+
+    Audio before the carrier reported an answer is early media: whatever speaks there is
+    the network, never the customer, so a "person" heard there is recorded as an
+    announcement (its outcome then comes from the carrier's SIP code). Returns the class
+    recorded: human | voicemail | announcement.
+    """
+    answered_by = {"human": "human", "voicemail": "voicemail"}.get(kind, "announcement")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise InvalidInput(f"unknown outcome {outcome!r}", where="outcome")
+    a = session.get(Attempt, attempt_id)
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    if answered_by == "human" and a.answered_at is None:
+        answered_by, label = "announcement", "early media"
+    a.answered_by = answered_by
+    a.heard_outcome = outcome
+    a.heard_label = label[:64] or None
+    return answered_by
 
 
 def record_disposition(session: Session, attempt_id: int, disposition: str) -> None:
@@ -219,8 +269,6 @@ def resolve_review(
     note: str | None = None,
 ) -> Attempt | None:
     """A supervisor settles an ambiguous attempt; its retry rule then applies as usual."""
-    from dialer.campaigns.retries import OUTCOMES
-
     if outcome not in OUTCOMES:
         raise InvalidInput(f"unknown outcome {outcome!r}", where="outcome")
     a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())

@@ -1,18 +1,22 @@
-"""reports: split from dialer.campaigns.service (docstring to write)."""
+"""What an operator reads about a campaign: counts, skips, and why it is waiting."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dialer.campaigns.models import LIVE_STATES, Attempt, SkipRecord
+from dialer.campaigns.calendars import calendar_for
+from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
 from dialer.campaigns.service import get_campaign
+from dialer.campaigns.stored import window_of
 
 
-def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
+def campaign_status(
+    session: Session, campaign_id: int, now: datetime | None = None
+) -> dict[str, Any]:
     c = get_campaign(session, campaign_id)
     by_status = dict(
         session.execute(
@@ -30,6 +34,7 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
     )
     skips = skip_counts(session, c.id)
     return {
+        "waiting": waiting_reasons(session, c, now or datetime.now(UTC)),
         "id": c.id,
         "name": c.name,
         "status": c.status,
@@ -40,6 +45,22 @@ def campaign_status(session: Session, campaign_id: int) -> dict[str, Any]:
         "started_at": c.started_at.isoformat() if c.started_at else None,
         "ended_at": c.ended_at.isoformat() if c.ended_at else None,
     }
+
+
+def waiting_reasons(session: Session, c: Campaign, now: datetime) -> list[str]:
+    """Why the campaign cannot dial now or soon, in words for the operator."""
+    window = window_of(c)
+    out: list[str] = []
+    cal = calendar_for(session, window.holiday_calendar)
+    days = (now.date() + timedelta(days=i) for i in range(46))
+    unknown = sorted({d.year for d in days if not cal.is_known(d)})
+    if unknown:
+        years = ", ".join(str(y) for y in unknown)
+        out.append(
+            f"calendar_unknown: the holiday calendar {cal.name!r} does not know {years}; "
+            "no day of it is open until the bank loads it (tailcall campaigns holidays load)"
+        )
+    return out
 
 
 def skip_counts(session: Session, campaign_id: int) -> dict[str, int]:

@@ -9,16 +9,20 @@ from pydantic import BaseModel, Field, model_validator
 
 from dialer.campaigns.windows import local_midnight_after
 
-# Outcomes an attempt can end with (carrier result + answer classification).
+# Outcomes an attempt can end with (carrier result + answer classification). Only
+# "answered" (a person) is a contact for the caps; every placed call counts as a dial.
 OUTCOMES = (
     "answered",  # a human answered: the conversation happened
     "voicemail",
     "announcement",  # a carrier announcement ("the number is not in service", ...)
     "busy",
     "no_answer",
-    "powered_off",
-    "invalid",
-    "restricted",  # the network refused the call (SIP 403: barred, restricted)
+    "powered_off",  # 关机
+    "invalid",  # 空号
+    "suspended",  # 停机
+    "out_of_area",  # 不在服务区
+    "restricted",  # 呼叫受限: the network refused the call (SIP 403: barred, restricted)
+    "sit",  # special information tones: the network could not complete the call
     "failed",
     "not_dialed",  # the carrier never got the request (reconciled after a crash)
 )
@@ -45,6 +49,9 @@ def default_rules() -> dict[str, RetryRule]:
         "voicemail": RetryRule(max_retries=2, delay_minutes=120),
         "powered_off": RetryRule(max_retries=2, next_day=True),
         "announcement": RetryRule(max_retries=1, next_day=True),
+        "suspended": RetryRule(max_retries=1, delay_minutes=7 * 24 * 60),
+        "out_of_area": RetryRule(max_retries=2, delay_minutes=180),
+        "sit": RetryRule(max_retries=1, next_day=True),
         "failed": RetryRule(max_retries=1, delay_minutes=30),
         "invalid": RetryRule(max_retries=0),
         "restricted": RetryRule(max_retries=0),

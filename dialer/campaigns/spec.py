@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.retries import RetryPolicy
 from dialer.campaigns.windows import CallingWindow
 from kernel.bounds import Int64, RowId
@@ -97,6 +98,8 @@ class CampaignSpec(BaseModel):
     start_at: datetime | None = None
     # calls run without the speech pipeline (a text-mode simulation): no speech model needed
     text_only: bool = False
+
+    compliance: CompliancePolicy = Field(default_factory=CompliancePolicy)
 
     @field_validator("variants")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.retries import RetryPolicy
 from dialer.campaigns.spec import CampaignSpec, VariantSpec
 from dialer.campaigns.windows import CallingWindow
@@ -25,6 +26,8 @@ def apply_spec(c: Campaign, spec: CampaignSpec) -> None:
     c.start_at = spec.start_at
     c.text_only = spec.text_only
 
+    c.compliance = spec.compliance.model_dump(mode="json")
+
 
 def spec_of(c: Campaign) -> CampaignSpec:
     return CampaignSpec.model_validate(
@@ -43,6 +46,7 @@ def spec_of(c: Campaign) -> CampaignSpec:
             "handoff_skill": c.handoff_skill,
             "start_at": c.start_at,
             "text_only": bool(c.text_only),
+            "compliance": c.compliance or {},
         }
     )
 
@@ -61,3 +65,7 @@ def retry_of(c: Campaign) -> RetryPolicy:
 
 def variants_of(c: Campaign) -> list[VariantSpec]:
     return [VariantSpec.model_validate(v) for v in c.variants]
+
+
+def compliance_of(c: Campaign) -> CompliancePolicy:
+    return CompliancePolicy.model_validate(c.compliance or {})

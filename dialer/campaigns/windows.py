@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from dialer.campaigns.holidays import EMPTY, HolidayCalendar
 
 UNKNOWN_ZONE_MARGIN_MIN = 60
+CALENDAR_UNKNOWN = "calendar_unknown"
 _BASE_DAY = date(2000, 1, 2)
 
 
@@ -125,6 +126,8 @@ def resolve_zones(
 
 
 def _day_reason(w: CallingWindow, cal: HolidayCalendar, d: date) -> str | None:
+    if not cal.is_known(d):
+        return CALENDAR_UNKNOWN  # a year the holiday calendar does not know: never open
     if d in w.excluded_dates:
         return "excluded_date"
     if cal.is_day_off(d):

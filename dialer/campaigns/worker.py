@@ -25,8 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.audience import CustomerRow, FactsLoader
+from dialer.campaigns.breaker import Alert, check_campaign
 from dialer.campaigns.calendars import load_calendars
 from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
+from dialer.campaigns.dial_record import record_dial
 from dialer.campaigns.eligibility import decide, decide_callback
 from dialer.campaigns.holidays import HolidayCalendar
 from dialer.campaigns.models import (
@@ -47,9 +49,10 @@ from dialer.campaigns.pacing import (
     handoff_budget,
     smoothed_rate,
 )
+from dialer.campaigns.packfiles import pack_check
 from dialer.campaigns.reaper import Reaper
 from dialer.campaigns.service import promote_and_complete
-from dialer.campaigns.stored import pacing_of, variants_of, window_of
+from dialer.campaigns.stored import compliance_of, pacing_of, variants_of, window_of
 from dialer.carriers.base import Carrier, CarrierError, TwilioCarrier
 from dialer.lists.models import Customer
 from kernel.calls import StreamStart
@@ -95,8 +98,11 @@ class Dialer:
         clock: Clock | None = None,
         agents: AgentCapacity | None = None,
         worker_id: str | None = None,
+        alert: Alert | None = None,
     ) -> None:
         self.db = db
+        self.alert = alert  # told when the compliance breaker pauses a campaign
+        self._breakers_at: float | None = None
         self.settings = settings
         self.ds = dsettings
         self.carrier = carrier
@@ -123,6 +129,7 @@ class Dialer:
         self.heartbeat(force=False)
         with self.db.session() as s:
             promote_and_complete(s, now)
+        self.check_breakers(now)
         report.reaped = Reaper(
             self.db, self.settings, self.ds, self.carrier, self.clock, self.worker_id
         ).reap()
@@ -144,6 +151,21 @@ class Dialer:
             elif outcome == "skipped":
                 report.skipped += 1
         return report
+
+    def check_breakers(self, now: datetime, force: bool = False) -> list[int]:
+        """Every ``breaker_check_s``: each running campaign's compliance breaker; the ids
+        of the campaigns it paused."""
+        mono = self.clock.monotonic()
+        last = self._breakers_at
+        if not force and last is not None and mono - last < self.ds.breaker_check_s:
+            return []
+        self._breakers_at = mono
+        paused = []
+        with self.db.session() as s:
+            for c in s.scalars(select(Campaign).where(Campaign.status == "running")).all():
+                if check_campaign(s, c, compliance_of(c).breaker, now, self.alert):
+                    paused.append(c.id)
+        return paused
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; a failing pass is logged and retried."""
@@ -189,15 +211,6 @@ class Dialer:
             else:
                 hb.beat_at = now
 
-    def _live_workers(self, s: Session, now: datetime) -> int:
-        since = now - timedelta(seconds=self.ds.stale_worker_s)
-        n = s.scalar(
-            select(func.count())
-            .select_from(WorkerHeartbeat)
-            .where(WorkerHeartbeat.role == "dialer", WorkerHeartbeat.beat_at >= since)
-        )
-        return max(1, int(n or 0))
-
     def _calendars_for(self, s: Session, names: set[str]) -> dict[str, HolidayCalendar]:
         mono = self.clock.monotonic()
         if (
@@ -229,7 +242,7 @@ class Dialer:
             # Rotate the order so that no campaign starves the others of the batch.
             self._rotation = (self._rotation + 1) % len(campaigns)
             campaigns = campaigns[self._rotation :] + campaigns[: self._rotation]
-            workers = self._live_workers(s, now)
+            workers = _live_workers(s, now, self.ds.stale_worker_s)
             self._global_bucket.rate = self.ds.calls_per_second / workers
             in_flight = self._in_flight_by_campaign(s, now)
             global_load = sum(in_flight.values())
@@ -321,7 +334,8 @@ class Dialer:
             # about to run out is given back rather than dialed late. An agent-first call
             # back is dialed while its campaign runs or after it completed.
             margin = timedelta(seconds=self.ds.lease_s / 2)
-            open_statuses = ("running", "completed") if a.agent_id else ("running",)
+            asked = a.agent_id is not None or a.callback_asked_at is not None
+            open_statuses = ("running", "completed") if asked else ("running",)
             if (
                 c.status not in open_statuses
                 or a.lease_until is None
@@ -340,10 +354,11 @@ class Dialer:
                 s, {window.holiday_calendar} if window.holiday_calendar else set()
             )
             calendar = cal.get(window.holiday_calendar or "", _EMPTY)
+            packs = pack_check(c, self.ds.rulepacks_dir)
             d = (
-                decide_callback(facts, window, calendar, now)
-                if a.agent_id
-                else decide(facts, window, calendar, self.ds.caps(), now)
+                decide_callback(facts, window, calendar, now, packs)
+                if asked
+                else decide(facts, window, calendar, self.ds.caps(), now, packs=packs)
             )
             if not d.ok:
                 record_skip(s, a, d.reason or "unknown", d.final, now)
@@ -354,19 +369,10 @@ class Dialer:
                     assert d.retry_at is not None
                     a.due_at = d.retry_at
                 return "skipped"
-            script_id = c.script_id
-            for v in variants_of(c):
-                if v.name == a.variant and v.script_id:
-                    script_id = v.script_id
+            script_id = _script_of(c, a.variant)
             digest = self._scripts.digest(script_id, c.language)
             if self.ds.require_script_approval and not self._scripts.approved(s, digest):
-                # The file changed after approval: nothing unreviewed is spoken.
-                c.status, c.updated_at = "paused", now
-                c.end_reason = (
-                    f"script {script_id} ({c.language}) changed since it was approved; "
-                    "submit and approve the new version, then resume"
-                )
-                log.warning("campaign %s paused: %s", c.id, c.end_reason)
+                _pause_unapproved(c, script_id, now)  # nothing unreviewed is spoken
                 release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
                 return "deferred"
             try:
@@ -384,6 +390,10 @@ class Dialer:
                 a.lease_owner = a.lease_until = None
                 a.due_at = now + timedelta(minutes=5)
                 return "skipped"
+            record_dial(
+                s, a, c, now=now, script_id=script_id, window=window,
+                calendar=calendar, caps=self.ds.caps(), packs=packs,
+            )  # fmt: skip
             phone, caller_id, campaign_id, language = a.phone_e164, c.caller_id, c.id, c.language
             agent_first = (a.agent_id, a.follow_up_id)
             variant = a.variant
@@ -492,6 +502,7 @@ def build_dialer(
     *,
     carrier: Carrier | None = None,
     agents: AgentCapacity | None = None,
+    alert: Alert | None = None,
 ) -> Dialer:
     ds = dsettings or DialerSettings()
     if settings.env == "prod" and ds.carrier_auth_token.get_secret_value() == DEV_CARRIER_TOKEN:
@@ -502,7 +513,28 @@ def build_dialer(
         ds.carrier_auth_token.get_secret_value(),
         timeout_s=ds.carrier_timeout_s,
     )
-    return Dialer(db, settings, ds, car, agents=agents)
+    return Dialer(db, settings, ds, car, agents=agents, alert=alert)
+
+
+def _live_workers(s: Session, now: datetime, stale_s: float) -> int:
+    """Dial loops that beat within ``stale_s`` (each takes its share of the lines)."""
+    since = now - timedelta(seconds=stale_s)
+    n = s.scalar(
+        select(func.count())
+        .select_from(WorkerHeartbeat)
+        .where(WorkerHeartbeat.role == "dialer", WorkerHeartbeat.beat_at >= since)
+    )
+    return max(1, int(n or 0))
+
+
+def _pause_unapproved(c: Campaign, script_id: str, now: datetime) -> None:
+    """The script file changed after approval: the campaign pauses, saying why."""
+    c.status, c.updated_at = "paused", now
+    c.end_reason = (
+        f"script {script_id} ({c.language}) changed since it was approved; "
+        "submit and approve the new version, then resume"
+    )
+    log.warning("campaign %s paused: %s", c.id, c.end_reason)
 
 
 class DialerThread:
@@ -522,3 +554,11 @@ class DialerThread:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+
+
+def _script_of(c: Campaign, variant: str | None) -> str:
+    """The script a variant names, else the campaign's."""
+    for v in variants_of(c):
+        if v.name == variant and v.script_id:
+            return v.script_id
+    return c.script_id

@@ -63,6 +63,9 @@ class CarrierEvent:
     duration_s: float | None = None
     sip_code: int | None = None
     reason: str = ""
+    # what the early media was heard to say (dialogue.speech.answering), e.g. "suspended"
+    heard_outcome: str | None = None
+    heard_label: str = ""
 
 
 StatusSink = Callable[[CarrierEvent], None]

@@ -95,6 +95,9 @@ def import_list(
     region: str | None = typer.Option(
         None, help="Default phone region (default TAILCALL_DEFAULT_REGION)"
     ),
+    lawful_basis: str | None = typer.Option(
+        None, help="Why the bank may call these customers (consent, contract, ...)"
+    ),
 ) -> None:
     """Import a call list and print what happened to every row."""
 
@@ -117,6 +120,7 @@ def import_list(
                 encoding=encoding,
                 overrides=overrides,
                 region=region or settings.default_region,
+                lawful_basis=lawful_basis,
                 reports_root=reports_root_for(settings.data_dir),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )

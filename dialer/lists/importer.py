@@ -132,6 +132,7 @@ def import_call_list(
     progress: Progress | None = None,
     batch_size: int = 5000,
     original_filename: str | None = None,
+    lawful_basis: str | None = None,
 ) -> ImportSummary:
     """Imports one file; raises InvalidInput (naming the line or column) on a broken file."""
     started = time.perf_counter()
@@ -160,6 +161,7 @@ def import_call_list(
                 region=region.upper(),
                 column_map=cmap.describe(),
                 report_dir="",
+                lawful_basis=lawful_basis,
             )
             s.add(call_list)
             s.flush()

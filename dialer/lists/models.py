@@ -49,6 +49,9 @@ class CallList(Base):
     invalid: Mapped[int] = mapped_column(Integer, default=0)
     excluded: Mapped[int] = mapped_column(Integer, default=0)
     report_dir: Mapped[str] = mapped_column(Text)
+    # why the bank may call these customers (consent, an existing relationship, ...):
+    # written into every dial's compliance record
+    lawful_basis: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from vosk import KaldiRecognizer
 
+from dialogue.speech.answering_cli import answering_app
 from dialogue.speech.asr_models import ModelMissing, ModelRegistry
 from dialogue.speech.settings import SpeechSettings
 from kernel.errors import TailcallError
@@ -89,6 +90,7 @@ def install_model(
 
 
 speech_app = typer.Typer(help="The speech pipeline's processes.", no_args_is_help=True)
+speech_app.add_typer(answering_app, name="answering")
 
 
 @speech_app.command("media")

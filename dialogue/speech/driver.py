@@ -81,10 +81,16 @@ class ScriptDriver(FrameProcessor):
         on_prompt: PromptHook | None = None,
         recording_path: str | None = None,
         listening: Callable[[], bool] | None = None,
+        answer_hold_s: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.brain = brain
+        # With answer detection the script starts once a person is heard (or after this
+        # long); a machine's verdict switches to the machine's brain (``answered``).
+        self._answer_hold_s = answer_hold_s
+        self._answer: asyncio.Event | None = None
+        self._started = False
         # Whether the customer's audio reaches the bot (False while an agent has the call):
         # no-input timeouts run only then, so the script never re-prompts over an agent.
         self._listening = listening
@@ -135,7 +141,11 @@ class ScriptDriver(FrameProcessor):
         if isinstance(frame, StartFrame):
             await self.push_frame(frame, direction)
             self._max_task = self.create_task(self._max_duration(), "max_call_duration")
-            await self._feed(None)
+            if self._answer_hold_s > 0:
+                self._answer = asyncio.Event()
+                self.create_task(self._start_when_answered(), "answer_hold")
+            else:
+                await self._start()
             return
         if isinstance(frame, (EndFrame, CancelFrame)):
             if isinstance(frame, EndFrame):
@@ -238,6 +248,33 @@ class ScriptDriver(FrameProcessor):
     async def handle_event(self, event: object) -> None:
         """Feed an engine event from outside the pipeline (HandoffAccepted, AgentHandBack...)."""
         await self._feed(event)
+
+    async def _start(self) -> None:
+        if not self._started:
+            self._started = True
+            await self._feed(None)
+
+    async def _start_when_answered(self) -> None:
+        assert self._answer is not None
+        try:
+            await asyncio.wait_for(self._answer.wait(), self._answer_hold_s)
+        except TimeoutError:
+            logger.info("no verdict on who answered yet: the script starts", call_id=self.call_id)
+        await self._start()
+
+    async def answered(self, verdict: object, machine: CallBrain | None) -> None:
+        """Who answered (``AnswerTap``): None goes on with the script; a machine's brain
+        replaces the script's, cutting off anything the bot was saying."""
+        if machine is not None and not self._ending:
+            if self._started:
+                await self.broadcast_interruption()  # type: ignore[no-untyped-call]
+            self.brain, self._observer, self._started = machine, None, False
+            self._expecting = False
+            await self._cancel_no_input()
+        if self._answer is not None:
+            self._answer.set()
+        if machine is not None or self._answer is None:
+            await self._start()
 
     async def end_call(self, disposition: str) -> None:
         """End the call after queued speech, as the engine's ``EndCall`` would."""
@@ -367,7 +404,7 @@ class ScriptDriver(FrameProcessor):
     def _finish(self, default_disposition: str) -> None:
         if self.finished:
             return
-        if not self._ending and not self.brain.ended:
+        if self._started and not self._ending and not self.brain.ended:
             event = self._events.customer_hangup()
             try:
                 actions = self.brain.handle(event)
@@ -392,7 +429,7 @@ class ScriptDriver(FrameProcessor):
             self._record_turn(self._pending_turn[0], None)
             self._pending_turn = None
         self.disposition = self.disposition or disposition
-        if self._observer is not None:
+        if self._observer is not None and self._started:  # a call never started is no result
             try:
                 self._observer.finished(self.brain, self.brain_disposition())
             except Exception:

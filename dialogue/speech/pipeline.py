@@ -42,6 +42,7 @@ from pipecat.turns.user_turn_processor import UserTurnProcessor
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from dialogue.brain import BrainEvents, CallBrain, EngineEvents, TurnObserver
+from dialogue.speech.answer_tap import AnswerHandling, AnswerTap
 from dialogue.speech.asr_models import ModelRegistry
 from dialogue.speech.driver import ActionHook, PromptHook, ScriptDriver
 from dialogue.speech.gates import InputGate, OutputGate, TakeoverSwitch
@@ -106,6 +107,8 @@ class CallSetup:
     on_action: ActionHook | None = None
     prerender: Sequence[str] = ()
     observer: TurnObserver | None = None  # the call's intent scorer
+    # who answered, told from the first seconds of audio (None: the script starts at once)
+    answer: AnswerHandling | None = None
 
 
 BrainFactory = Callable[[CallInfo], CallSetup]
@@ -277,6 +280,7 @@ def build_call_pipeline(
         on_prompt=on_prompt,
         recording_path=str(recording.path) if recording else None,
         listening=lambda: in_gate.mode == "bot",
+        answer_hold_s=setup.answer.hold_s if setup.answer is not None else 0.0,
     )
     vad = VADProcessor(
         vad_analyzer=analyzer,
@@ -290,6 +294,8 @@ def build_call_pipeline(
         user_turn_stop_timeout=5.0,
     )
     steps: list[FrameProcessor] = [transport_in]
+    if setup.answer is not None:
+        steps.append(AnswerTap(setup.answer, driver.answered, enable_direct_mode=True))
     if recording:
         steps.append(recording.customer_tap(enable_direct_mode=True))
     steps += [in_gate, vad, stt, turns, driver, tts, out_gate, transport_out]

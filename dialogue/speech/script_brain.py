@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from dialogue.brain import TurnObserver
 from dialogue.engine import ScriptEngine
+from dialogue.speech.answer_tap import AnswerHandling
 from dialogue.speech.driver import ActionHook
 from dialogue.speech.pipeline import CallInfo, CallSetup
 from kernel.calls import StreamStart
@@ -55,6 +56,15 @@ class CallServices(Protocol):
 
     def customer(self, info: CallInfo) -> Mapping[str, Any] | None:
         """The customer's attributes (None: not known here)."""
+        ...
+
+    def answer(self, info: CallInfo) -> AnswerHandling | None:
+        """How the call's first seconds are listened to (None: the script starts at once)."""
+        ...
+
+    def machine(self, info: CallInfo) -> CallSetup | None:
+        """The setup of a call a machine answered (the carrier flagged a voicemail box or
+        an announcement): never the script's. None: a person, or not known."""
         ...
 
     def observer(
@@ -115,6 +125,10 @@ class ScriptBrainFactory:
             )
         language = p.language or self.default_language
         script = self.script(script_id, language)
+        machine = self.services.machine(info) if self.services is not None else None
+        if machine is not None:
+            machine.voice, machine.rate = script.metadata.voice, self.rate
+            return machine
         variant = p.variant
         if variant is not None and variant not in script.variant_names():
             raise InvalidInput("unknown prompt variant", where="customParameters.variant")
@@ -137,6 +151,7 @@ class ScriptBrainFactory:
             on_action=self.on_action,
             prerender=fixed_prompts(script),
             observer=observer,
+            answer=self.services.answer(info) if self.services is not None else None,
         )
 
     def _customer(self, p: StreamStart) -> Mapping[str, Any]:

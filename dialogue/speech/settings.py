@@ -76,6 +76,14 @@ class SpeechSettings(BaseSettings):
         "pipecat's default 0.2 is 6): each window less is about 32 ms off every turn",
     )
     default_no_input_s: float = Field(default=6.0, gt=0)
+    answer_detection: bool = Field(
+        default=True,
+        description="Listen to each call's first seconds for a voicemail box, SIT or a "
+        "carrier's announcement (dialogue.speech.answering) before the script speaks",
+    )
+    answer_hold_s: float = Field(
+        default=6.0, ge=0, description="Longest wait for that verdict before the script starts"
+    )
 
     def model_dir_setting(self, language: str) -> Path | None:
         value = getattr(self, language_field(language), None)

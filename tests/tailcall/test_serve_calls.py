@@ -152,7 +152,7 @@ async def test_a_dialer_call_reaches_an_agent_and_its_outcome_is_recorded(
         def recorded() -> Attempt | None:
             with db.read() as s:
                 a = s.get(Attempt, aid)
-                return a if a is not None and a.answered_by == "human" else None
+                return a if a is not None and a.disposition is not None else None
 
         end = time.monotonic() + 15
         while recorded() is None:

@@ -287,6 +287,7 @@ class SipCarrier:
                 sip_code=code,
                 duration_s=0.0,
                 reason=f"SIP: the early media was an announcement: {early.outcome}{label}",
+                heard=(early.outcome, early.label),
             )
             return
         status = carrier_status(result.outcome)
@@ -312,6 +313,7 @@ class SipCarrier:
         answered_by: str | None = None,
         duration_s: float | None = None,
         reason: str = "",
+        heard: tuple[str, str] | None = None,
     ) -> None:
         leg.info = replace(
             leg.info,
@@ -330,6 +332,8 @@ class SipCarrier:
             duration_s=duration_s,
             sip_code=sip_code,
             reason=reason,
+            heard_outcome=heard[0] if heard else None,
+            heard_label=heard[1] if heard else "",
         )
         with contextlib.suppress(RuntimeError):  # shut down: the reaper settles it
             self._sink.submit(self._deliver, event)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 21:16:37.280514
+Create Date: 2026-12-04 21:17:03.426155
 """
 
 from collections.abc import Sequence
@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('invalid', sa.Integer(), nullable=False),
     sa.Column('excluded', sa.Integer(), nullable=False),
     sa.Column('report_dir', sa.Text(), nullable=False),
+    sa.Column('lawful_basis', sa.String(length=200), nullable=True),
     sa.Column('created_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_lists')),
     sa.UniqueConstraint('sha256', name=op.f('uq_call_lists_sha256'))
@@ -186,6 +187,7 @@ def upgrade() -> None:
     sa.Column('handoff_skill', sa.String(length=50), nullable=True),
     sa.Column('start_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('text_only', sa.Boolean(), nullable=False),
+    sa.Column('compliance', sa.JSON(), nullable=False),
     sa.Column('script_version', sa.String(length=20), nullable=True),
     sa.Column('script_digest', sa.String(length=64), nullable=True),
     sa.Column('started_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
@@ -198,6 +200,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaigns_status'), ['status'], unique=False)
+
+    op.create_table('compliance_ledger',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger(), nullable=True),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('customer_id', sa.BigInteger(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compliance_ledger')),
+    sa.UniqueConstraint('seq', name=op.f('uq_compliance_ledger_seq'))
+    )
+    with op.batch_alter_table('compliance_ledger', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compliance_ledger_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_compliance_ledger_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_compliance_ledger_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('console_audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -448,7 +469,7 @@ def upgrade() -> None:
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.String(length=120), nullable=False),
     sa.Column('final', sa.Boolean(), nullable=False),
     sa.Column('at', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempt_skips_campaign_id_campaigns'), ondelete='CASCADE'),
@@ -480,6 +501,8 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('answered_by', sa.String(length=32), nullable=True),
     sa.Column('disposition', sa.String(length=64), nullable=True),
+    sa.Column('heard_outcome', sa.String(length=32), nullable=True),
+    sa.Column('heard_label', sa.String(length=64), nullable=True),
     sa.Column('grade', sa.String(length=1), nullable=True),
     sa.Column('handoff_result', sa.String(length=16), nullable=True),
     sa.Column('opted_out', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
@@ -489,6 +512,7 @@ def upgrade() -> None:
     sa.Column('end_reason', sa.String(length=200), nullable=True),
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('follow_up_id', sa.Integer(), nullable=True),
+    sa.Column('callback_asked_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('media_started_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('script_digest', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempts_campaign_id_campaigns'), ondelete='CASCADE'),
@@ -814,6 +838,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_console_audit_log_at'))
 
     op.drop_table('console_audit_log')
+    with op.batch_alter_table('compliance_ledger', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compliance_ledger_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_compliance_ledger_campaign_id'))
+        batch_op.drop_index(batch_op.f('ix_compliance_ledger_attempt_id'))
+
+    op.drop_table('compliance_ledger')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaigns_status'))
 

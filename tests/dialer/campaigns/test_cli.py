@@ -55,12 +55,22 @@ def test_campaign_lifecycle_through_the_cli(env: Database, tmp_path: Path) -> No
     assert run(campaigns_app, ["create", str(bad)]).exit_code == 2
 
 
-def test_holidays_load_and_show(env: Database) -> None:
+def test_holidays_load_and_show(env: Database, tmp_path: Path) -> None:
     run = CliRunner().invoke
-    r = run(campaigns_app, ["holidays", "load"])
+    r = run(campaigns_app, ["holidays", "show", "cn", "--year", "2026"])  # the library's
+    assert "2026-10-01 off 国庆节" in r.output and "2026-10-10 work" in r.output
+    bank = tmp_path / "bank.yaml"
+    bank.write_text(
+        "calendar: cn\nyears:\n  2030:\n    holidays:\n"
+        "      - {from: 2030-01-01, to: 2030-01-01, name: 元旦}\n",
+        encoding="utf-8",
+    )
+    r = run(campaigns_app, ["holidays", "show", "cn", "--year", "2030"])
+    assert "does not know 2030" in r.output
+    r = run(campaigns_app, ["holidays", "load", str(bank)])
     assert r.exit_code == 0 and "calendar cn" in r.output
-    r = run(campaigns_app, ["holidays", "show", "cn", "--year", "2026"])
-    assert "2026-10-01 off" in r.output and "2026-10-10 work" in r.output
+    r = run(campaigns_app, ["holidays", "show", "cn", "--year", "2030"])
+    assert "2030-01-01 off 元旦" in r.output and "does not know" not in r.output
 
 
 def test_in_process_dialer_thread(db: Database) -> None:

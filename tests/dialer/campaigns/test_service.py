@@ -188,7 +188,9 @@ def test_holiday_calendar_load_and_errors(db: Database) -> None:
         assert calendars.store_calendar(s, name, entries) == 3
         cal = calendars.load_calendars(s, ["cn"])["cn"]
         assert cal.is_day_off(datetime(2027, 1, 2).date())
-        assert not cal.is_day_off(datetime(2026, 10, 1).date())  # db replaces packaged data
+        assert cal.is_makeup_workday(datetime(2027, 1, 9).date())
+        assert cal.is_known(datetime(2027, 6, 1).date())  # the bank's year is known
+        assert cal.is_day_off(datetime(2026, 10, 1).date())  # other years: the library's
     with pytest.raises(InvalidInput) as err:
         parse_calendar("calendar: cn\nyears:\n  2027:\n    holidays:\n      - {from: nope}\n")
     assert err.value.where == "calendar: years.2027.holidays[0].from"
