@@ -27,7 +27,9 @@ from handoff import cards
 from handoff import reservation as rsv
 from handoff.agents import AgentDesk
 from handoff.audio import BROWSER_RATE, AgentLinkSink, AudioHub, resample
-from handoff.events import Coalesced, EventBus
+from handoff.events import EventBus
+from handoff.floor import RequestFacts
+from handoff.floor_feed import FloorFeed
 from handoff.followups import CallbackRequester, FollowUps
 from handoff.live import LiveCallRegistry
 from handoff.requests import RequestBook
@@ -38,9 +40,7 @@ from kernel.db import Database
 from kernel.errors import Conflict, InvalidInput
 from kernel.vocab import Grade
 
-SUPERVISORS = ("supervisor", "admin")
 HOLDING_LINE = "请您稍等，马上为您接通。"
-BOARD_COALESCE_S = 0.1
 
 
 @dataclass
@@ -72,8 +72,7 @@ class HandoffService:
         self.holding_line = holding_line
         self._active: dict[str, _Active] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._board_events = Coalesced(bus, "board", self.board, SUPERVISORS, BOARD_COALESCE_S)
-        self._board = self._board_events.touch
+        self.floor = FloorFeed(db, clock, bus, registry, self._request_facts)
         self.desk = AgentDesk(db, settings, clock, bus, on_change=self._board, spawn=self._spawn)
         self.followups = FollowUps(db, clock, bus, callbacks)
         self.book = RequestBook(db, clock)
@@ -137,6 +136,7 @@ class HandoffService:
             live.agent_id = agent_id
             await live.take_over(AgentLinkSink(self.hub, agent_id, call_sid), None)
         self.bus.publish("connected", self.offer_card(active), user_id=agent_id)
+        self.desk.announce(agent_id)
         self._board()
         return rid
 
@@ -154,6 +154,7 @@ class HandoffService:
             active.res = res
             await self._apply(active, effects)
         self.bus.publish("connected", self.offer_card(active), user_id=agent_id)
+        self.desk.announce(agent_id)
         self._board()
 
     async def decline(self, agent_id: int, request_id: int) -> None:
@@ -249,8 +250,27 @@ class HandoffService:
         )
 
     def board(self) -> dict[str, Any]:
-        phases = {sid: (a.res.phase, a.res.agent_id) for sid, a in self._active.items()}
-        return cards.board(self.db, self.desk.views(), self.registry, phases)
+        """The supervisors' live floor now (``handoff.floor_feed``)."""
+        return self.floor.snapshot()
+
+    def _board(self) -> None:
+        self.floor.touch(agents=True)
+
+    def _request_facts(self) -> list[RequestFacts]:
+        return [
+            RequestFacts(
+                call_sid=sid,
+                request_id=a.request_id,
+                phase=a.res.phase,
+                agent_id=a.res.agent_id,
+                requested_at=a.req.requested_at,
+                grade=a.req.grade,
+                score=a.req.score,
+                tried=len(a.res.tried),
+            )
+            for sid, a in self._active.items()
+            if a.res.phase in ("waiting", "offered", "accepted")
+        ]
 
     def active_for_agent(self, agent_id: int) -> list[dict[str, Any]]:
         return [
@@ -392,11 +412,18 @@ class HandoffService:
         self._board()
 
     def score_update(
-        self, call_sid: str, score: float, grade: Grade, reasons: Sequence[Reason]
+        self,
+        call_sid: str,
+        score: float,
+        grade: Grade,
+        reasons: Sequence[Reason],
+        state: str | None = None,
     ) -> None:
-        """The scorer's latest view of a call with an open or accepted request: the card
-        (and a later re-sync) shows it; the agent holding the offer or the call gets it
-        at once. The request row keeps the score as of the request."""
+        """The scorer's latest view of a call: the live floor shows it; for a call with an
+        open or accepted request the card (and a later re-sync) shows it too, and the
+        agent holding the offer or the call gets it at once. The request row keeps the
+        score as of the request."""
+        self.floor.score(call_sid, score, grade, state)
         active = self._active.get(call_sid)
         if active is None or not active.res.live:
             return
@@ -437,7 +464,7 @@ class HandoffService:
         return task
 
     async def close(self) -> None:
-        self._board_events.cancel()
+        self.floor.close()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
