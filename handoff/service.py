@@ -54,6 +54,24 @@ class _Active:
     offer_id: int | None = None
 
 
+def request_facts(active: dict[str, _Active]) -> list[RequestFacts]:
+    """The live requests as the floor shows them."""
+    return [
+        RequestFacts(
+            call_sid=sid,
+            request_id=a.request_id,
+            phase=a.res.phase,
+            agent_id=a.res.agent_id,
+            requested_at=a.req.requested_at,
+            grade=a.req.grade,
+            score=a.req.score,
+            tried=len(a.res.tried),
+        )
+        for sid, a in active.items()
+        if a.res.phase in ("waiting", "offered", "accepted")
+    ]
+
+
 class HandoffService:
     def __init__(
         self,
@@ -72,7 +90,7 @@ class HandoffService:
         self.holding_line = holding_line
         self._active: dict[str, _Active] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.floor = FloorFeed(db, clock, bus, registry, self._request_facts)
+        self.floor = FloorFeed(db, clock, bus, registry, lambda: request_facts(self._active))
         self.desk = AgentDesk(db, settings, clock, bus, on_change=self._board, spawn=self._spawn)
         self.followups = FollowUps(db, clock, bus, callbacks)
         self.book = RequestBook(db, clock)
@@ -250,27 +268,10 @@ class HandoffService:
         )
 
     def board(self) -> dict[str, Any]:
-        """The supervisors' live floor now (``handoff.floor_feed``)."""
-        return self.floor.snapshot()
+        return self.floor.snapshot()  # the supervisors' live floor now
 
     def _board(self) -> None:
         self.floor.touch(agents=True)
-
-    def _request_facts(self) -> list[RequestFacts]:
-        return [
-            RequestFacts(
-                call_sid=sid,
-                request_id=a.request_id,
-                phase=a.res.phase,
-                agent_id=a.res.agent_id,
-                requested_at=a.req.requested_at,
-                grade=a.req.grade,
-                score=a.req.score,
-                tried=len(a.res.tried),
-            )
-            for sid, a in self._active.items()
-            if a.res.phase in ("waiting", "offered", "accepted")
-        ]
 
     def active_for_agent(self, agent_id: int) -> list[dict[str, Any]]:
         return [
@@ -419,10 +420,8 @@ class HandoffService:
         reasons: Sequence[Reason],
         state: str | None = None,
     ) -> None:
-        """The scorer's latest view of a call: the live floor shows it; for a call with an
-        open or accepted request the card (and a later re-sync) shows it too, and the
-        agent holding the offer or the call gets it at once. The request row keeps the
-        score as of the request."""
+        """The scorer's latest view of a call, for the floor and, while a request is live,
+        the agent's card (the request row keeps the score as of the request)."""
         self.floor.score(call_sid, score, grade, state)
         active = self._active.get(call_sid)
         if active is None or not active.res.live:
