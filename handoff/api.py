@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/console", tags=["console"])
 AGENT = require("agent")
 ANYONE = require("agent", "supervisor", "admin")
 SUPERVISOR = require("supervisor", "admin")
+EVERY_ROLE = require()
 
 
 class PresenceIn(BaseModel):
@@ -42,7 +43,7 @@ class CompleteIn(BaseModel):
 
 
 @router.get("/me")
-def me(who: Principal = Depends(ANYONE)) -> dict[str, Any]:
+def me(who: Principal = Depends(EVERY_ROLE)) -> dict[str, Any]:
     return {
         "user_id": who.user_id,
         "username": who.username,

@@ -30,7 +30,7 @@ def _password(given: str | None) -> str:
 @users_app.command("add")
 def add(
     username: str = typer.Argument(..., help="Login name"),
-    role: str = typer.Option("agent", help="agent, supervisor or admin"),
+    role: str = typer.Option("agent", help="agent, supervisor, admin or compliance"),
     name: str = typer.Option("", help="Display name"),
     skills: str = typer.Option("", help="Comma-separated skills, e.g. wealth,points"),
     password: str | None = typer.Option(

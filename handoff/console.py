@@ -136,7 +136,7 @@ def login(
     token = create_session(
         console.db, user.id, console.clock.now(), console.settings.session_lifetime_s
     )
-    target = "/console/board" if user.role in ("supervisor", "admin") else "/console"
+    target = "/console/board" if user.role in ("supervisor", "admin", "compliance") else "/console"
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(
         console.settings.cookie_name,
@@ -170,7 +170,7 @@ def _shell(request: Request, role_page: str) -> Response:
     who = principal_of(request)
     if who is None:
         return RedirectResponse("/console/login", status_code=303)
-    allowed = {"agent": ("agent",), "board": ("supervisor", "admin")}[role_page]
+    allowed = {"agent": ("agent",), "board": ("supervisor", "admin", "compliance")}[role_page]
     if who.role not in allowed:
         return Response("role not allowed", status_code=403)
     lang = lang_of(request)

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Base, UTCDateTime, utcnow
 
-ROLES = ("agent", "supervisor", "admin")
+# compliance: reviews and approves script versions (maker-checker), reads what supervisors read
+ROLES = ("agent", "supervisor", "admin", "compliance")
 PRESENCE = ("offline", "available", "on_call", "wrap_up", "away")
 LIVE_OFFER = "status IN ('offered', 'accepted')"
 

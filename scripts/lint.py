@@ -3,7 +3,8 @@
 Rules (ids as printed): schema, undefined-state, undefined-intent, undefined-slot,
 undeclared-variable, unknown-column, unreachable-state, no-way-out, opt-out-unreachable,
 missing-global-intent, robot-answer, missing-disclosure, missing-recording-notice,
-disclosure-barge-in, blocklist, prompt-too-long, duplicate-phrase.
+disclosure-barge-in, promise, required-statement, blocklist, prompt-too-long,
+duplicate-phrase.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Literal
 from kernel.errors import TailcallError
 from scripts.loader import ScriptLoadError, load_script
 from scripts.matching import normalize
+from scripts.promises import disclaims, find_promises
 from scripts.schema import BUILTIN_VARIABLES, REQUIRED_GLOBALS, Intent, Script, placeholders
 
 Severity = Literal["error", "warning"]
@@ -24,6 +26,8 @@ Severity = Literal["error", "warning"]
 STANDARD_COLUMNS: frozenset[str] = frozenset(
     {"name", "phone", "points", "star_level", "aum_band", "branch", "tags"}
 )
+# Words a bank bans outright (a negated use, 不保本, is a disclaimer and passes). Promised
+# returns in any wording are the `promise` rule's (scripts.promises), not a word list's.
 DEFAULT_BLOCKLIST: tuple[str, ...] = (
     "保本",
     "稳赚",
@@ -36,6 +40,15 @@ DEFAULT_BLOCKLIST: tuple[str, ...] = (
     "원금 보장",
     "무위험",
 )
+# Statements a script must speak, uninterruptible, before any transfer, per product type
+# and base language (any one of the wordings; compared without punctuation or spaces).
+REQUIRED_STATEMENTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "wealth": {
+        "zh": ("理财有风险，投资需谨慎", "理财非存款，产品有风险，投资须谨慎"),
+        "en": ("investing involves risk", "investments carry risk"),
+        "ko": ("투자에는 위험이 따릅니다", "원금 손실이 발생할 수 있습니다"),
+    },
+}
 # Words that show the opening says the call is automated / recorded, per base language.
 AUTOMATED_WORDS: dict[str, tuple[str, ...]] = {
     "zh": ("智能", "语音助手", "自动", "机器人", "人工智能"),
@@ -328,13 +341,63 @@ def _fold(text: str) -> str:
 
 
 @rule
+def promises(ctx: _Ctx) -> None:
+    """promise: a promised return or guarantee in any wording (negated ones are disclaimers)."""
+    language = ctx.script.language
+    for ref in ctx.script.texts():
+        for found in find_promises(ref.text, language):
+            ctx.add("error", "promise", ref.path, f"the bot {found}")
+
+
+def _speaks(text: str, wordings: Iterable[str]) -> bool:
+    folded = re.sub(r"[\s\W_]+", "", text.lower())
+    return any(re.sub(r"[\s\W_]+", "", w.lower()) in folded for w in wordings)
+
+
+@rule
+def required_statements(ctx: _Ctx) -> None:
+    """required-statement: the product type's statements, uninterruptible, before a transfer."""
+    s = ctx.script
+    wordings = REQUIRED_STATEMENTS.get(s.metadata.product_type, {}).get(_base(s), ())
+    if not wordings:
+        return
+    said = {
+        sid
+        for sid, st in s.states.items()
+        if not st.barge_in and any(_speaks(t, wordings) for t in (st.prompt, *st.variants.values()))
+    }
+    want = f"{s.metadata.product_type} scripts must say {wordings[0]!r} with barge_in: false"
+    if not said:
+        ctx.add("error", "required-statement", ("metadata", "product_type"), want)
+        return
+    graph = _graph(s)
+    # States reached from the start without passing a state that says the statement.
+    seen: set[str] = set()
+    todo = [s.start] if s.start not in said else []
+    while todo:
+        sid = todo.pop()
+        if sid in seen or sid not in graph:
+            continue
+        seen.add(sid)
+        todo.extend(t for t in graph[sid] if t not in said)
+    for sid in sorted(seen):
+        if s.states[sid].handoff is not None:
+            ctx.add(
+                "error",
+                "required-statement",
+                ("states", sid, "handoff"),
+                f"{want}; a path reaches this transfer without it",
+            )
+
+
+@rule
 def blocklist(ctx: _Ctx) -> None:
-    """blocklist: compliance-banned phrases in anything the bot says."""
+    """blocklist: banned words in anything the bot says, unless said under a negation."""
     banned = [(b, _fold(b)) for b in ctx.config.blocklist if b.strip()]
     for ref in ctx.script.texts():
         folded = _fold(ref.text)
         for raw, b in banned:
-            if b and b in folded:
+            if b and b in folded and not disclaims(ref.text, raw, ctx.script.language):
                 ctx.add("error", "blocklist", ref.path, f"banned phrase {raw!r}")
 
 

@@ -40,6 +40,9 @@ REQUIRED_GLOBALS: tuple[str, ...] = (
     "is_robot",
 )
 
+# What a script sells; each type may require statements (scripts.lint REQUIRED_STATEMENTS).
+ProductType = Literal["general", "wealth", "insurance", "loan", "card", "deposit"]
+
 # Variables every script may use without declaring them (filled from the metadata or slots).
 BUILTIN_VARIABLES: frozenset[str] = frozenset({"bank", "assistant"})
 
@@ -67,6 +70,11 @@ class Metadata(_Model):
     )
     organization: str = Field(min_length=1, description="The calling bank, spoken as {bank}")
     assistant: str = Field(default="", description="The assistant's name, spoken as {assistant}")
+    product_type: ProductType = Field(
+        default="general",
+        description="What the call sells; decides the statements the script must speak "
+        "(wealth: the risk warning, uninterruptible)",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="IANA zone used when the customer record has none",

@@ -227,6 +227,8 @@ async def _run(
             poll_s=0.1,
             max_attempts_per_day=retry.max_dials(),
             unknown_zone_margin_min=0,
+            # a simulation calls nobody: scripts are tried here before they are approved
+            require_script_approval=False,
         )
         spec = CampaignSpec(
             name=f"simulation {cfg.script} seed {cfg.seed}",

@@ -38,10 +38,11 @@ from dialogue.engine import (
     ScriptEngine,
     Utterance,
 )
-from dialogue.intent.labelled_calls import shipped_script
+from dialogue.intent.labelled_calls import ReplayCall, SpokenTurn, shipped_script
 from dialogue.intent.live import CallResult, call_result, recognized_intent
 from dialogue.intent.model import GradeThresholds, ScoringModel
 from dialogue.intent.model_files import default_model
+from dialogue.intent.models import AGENT_DISPOSITION_LABELS, record_call_label
 from dialogue.intent.profile import CustomerProfile
 from dialogue.intent.scorer import HandoffRequest, IntentScorer, ScoreUpdate
 from kernel.clock import Clock
@@ -58,6 +59,9 @@ from simulator.textcalls import MAX_TURNS, TextCustomer
 
 log = logging.getLogger(__name__)
 
+# What a simulated agent who took the call finds out and dispositions it as (the console's
+# choices); a D customer's call says nothing the scorer should learn from.
+AGENT_FINDS = {"A": "sale", "B": "callback", "C": "not_interested"}
 AGENT_TALK_S = (30.0, 120.0)  # simulated seconds an agent keeps an accepted call
 # The persona's intent vocabulary (simulator.personas.INTENTS) in the scripts' names.
 SCRIPT_INTENT = {"yes": "agree", "no": "decline", "ask_how": "how_to", "ask_robot": "is_robot"}
@@ -187,6 +191,7 @@ class TextCallRunner:
         )
         handoff_at: datetime | None = None
         handoff_result: HandoffResult | None = None
+        heard: list[str | SpokenTurn | None] = []  # the customer's turns as the bot heard them
         while not engine.ended and len(out.turns) + call.silences < MAX_TURNS:
             if call.pending is not None:
                 request, call.pending = call.pending, None
@@ -200,8 +205,10 @@ class TextCallRunner:
             if turn.text is None:
                 event = NoInput()
                 call.silences += 1
+                heard.append(None)
             else:
                 event = Utterance(turn.text, turn.confidence)
+                heard.append(SpokenTurn(text=turn.text, confidence=turn.confidence))
             actions = call.apply(event, engine.handle(event), barge_in=turn.barge_in)
             reply = customer.last_reply
             meant = expected_intent(reply.intent, script) if reply and reply.intent else None
@@ -229,6 +236,20 @@ class TextCallRunner:
             handoff_result=handoff_result,
         )
         leads = await asyncio.to_thread(self.record, self.db, attempt_id, result)
+        finding = AGENT_FINDS.get(persona.grade) if handoff_result == "accepted" else None
+        if finding is not None:
+            labelled = ReplayCall(
+                call_id=ctx.call_sid,
+                script=script.metadata.id,
+                language=script.language,
+                profile=profile,
+                customer=dict(party.customer),
+                variant=parameters.get("variant") or None,
+                started_at=self.call_start,
+                label=AGENT_DISPOSITION_LABELS[finding],
+                utterances=heard,
+            )
+            await asyncio.to_thread(self._label, labelled, ctx.call_sid, party, call.now())
         out.disposition = engine.disposition or "no_disposition"
         out.predicted_grade = result.grade
         out.engaged = any(t.recognized is not None for t in out.turns)
@@ -237,6 +258,20 @@ class TextCallRunner:
         out.leads = leads
         self.answered.append(AnsweredCall(attempt_id, party.customer_id, persona, out))
         await self._hangup(ctx.call_sid)
+
+    def _label(self, call: ReplayCall, call_sid: str, party: CallParty, now: datetime) -> None:
+        """The simulated agent's disposition as a label, as a console agent's becomes one."""
+        with self.db.session() as s:
+            record_call_label(
+                s,
+                call,
+                call_sid=call_sid,
+                source="simulated_agent",
+                now=now,
+                call_id=party.attempt_id,
+                customer_id=party.customer_id,
+                campaign_id=party.campaign_id,
+            )
 
     def _party(self, attempt_id: int) -> CallParty:
         with self.db.read() as s:

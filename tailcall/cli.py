@@ -20,15 +20,22 @@ from crm_sync.cli import crm_app
 from dialer.campaigns.cli import campaigns_app, worker_app
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
-from dialogue.intent.cli import intent_app
+from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
 from dialogue.speech.cli import models_app, speech_app
 from handoff.cli import users_app
+from handoff.script_reviews import (
+    approve_command,
+    reject_command,
+    submit_command,
+    versions_command,
+)
 from kernel.db import alembic_config, upgrade
 from kernel.errors import TailcallError
 from kernel.logs import configure_logging
 from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
+from tailcall.learning import harvest_agent_labels
 
 if TYPE_CHECKING:
     from dialer.campaigns.config import DialerSettings
@@ -148,6 +155,11 @@ class _DeferredHost:
 
 simulate_command = simulate_command_for(_DeferredHost())
 scripts_app.command("chat")(chat_command)
+LABEL_HARVESTERS.append(harvest_agent_labels)
+scripts_app.command("submit")(submit_command)
+scripts_app.command("approve")(approve_command)
+scripts_app.command("reject")(reject_command)
+scripts_app.command("versions")(versions_command)
 simulator_app.command("simulate")(simulate_command)
 app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")

@@ -11,6 +11,7 @@ from dialer.campaigns.api import router as campaigns_router
 from dialer.lists.api import router as lists_router
 from handoff.api import router as console_api_router
 from handoff.console import router as console_router
+from handoff.script_reviews import router as script_reviews_router
 
 OPERATORS = ("supervisor", "admin")
 ADMINS = ("admin",)
@@ -38,6 +39,11 @@ def route_policy() -> list[Policy]:
         (carrier_router, OWN_CHECK, "carrier status callback: Twilio signature (prod)"),
         (crm_inbound_router, OWN_CHECK, "CRM inbound webhook: Standard Webhooks signature"),
         (console_api_router, OWN_CHECK, "console API: a role per endpoint (require)"),
+        (
+            script_reviews_router,
+            OWN_CHECK,
+            "script versions: authors submit, compliance/admin approve (a role per endpoint)",
+        ),
         (
             console_router,
             OWN_CHECK,

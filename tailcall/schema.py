@@ -13,9 +13,11 @@ import dialer.lists.models
 import dialogue.intent.models
 import dialogue.speech.models
 import handoff.models
+import scripts.versions
 from kernel.db import Base
 
 MODEL_MODULES = (
+    scripts.versions,
     dialer.lists.models,
     dialer.campaigns.models,
     crm_sync.models,

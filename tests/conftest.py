@@ -21,6 +21,10 @@ from tailcall.schema import metadata
 
 PG_URL = os.environ.get("TAILCALL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_ALL = os.environ.get("TAILCALL_REQUIRE_ALL") == "1"
+# Campaigns under test speak the shipped scripts unreviewed; the maker-checker gate has its
+# own tests (tests/scripts/test_versions.py, tests/dialer/campaigns/test_approval.py) that
+# turn it on. The product's default is on.
+os.environ.setdefault("TAILCALL_DIALER_REQUIRE_SCRIPT_APPROVAL", "0")
 
 
 def missing(reason: str) -> None:

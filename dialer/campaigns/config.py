@@ -38,6 +38,11 @@ class DialerSettings(BaseSettings):
     max_attempts_per_day: int = Field(default=2, ge=0)
     unknown_zone_margin_min: int = Field(default=60, ge=0)
     rates_window_min: float = Field(default=30.0, gt=0)
+    require_script_approval: bool = Field(
+        default=True,
+        description="a campaign starts only when its script file's exact bytes are approved "
+        "(maker-checker: `tailcall scripts submit` / `approve`)",
+    )
     agent_capacity: str = Field(
         default="", description="module:factory of the AgentCapacity (the console's)"
     )

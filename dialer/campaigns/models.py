@@ -69,6 +69,9 @@ class Campaign(Base):
     live_handoff: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_skill: Mapped[str | None] = mapped_column(String(50))
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The approved script version the campaign started with (scripts.versions).
+    script_version: Mapped[str | None] = mapped_column(String(20))
+    script_digest: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(200))
@@ -115,6 +118,8 @@ class Attempt(Base):
     follow_up_id: Mapped[int | None] = mapped_column(Integer)
     # When the call's media stream was admitted (dialer.campaigns.streams): once per attempt.
     media_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The script file's digest when this attempt was dialed (what the bot spoke).
+    script_digest: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_attempts_claim", "campaign_id", "status", "due_at"),

@@ -21,6 +21,7 @@ from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.stored import apply_spec
 from dialer.lists.models import CallList
 from kernel.errors import Conflict, InvalidInput, NotFound
+from scripts.versions import approved_file, script_file
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,16 @@ def _transition(c: Campaign, action: str) -> None:
 # ---------------------------------------------------------------- lifecycle
 
 
+def _script_ids(c: Campaign) -> list[str]:
+    """The campaign's script and every variant's own script, once each."""
+    ids = [c.script_id]
+    for v in c.variants or []:
+        sid = v.get("script_id")
+        if sid and sid not in ids:
+            ids.append(str(sid))
+    return ids
+
+
 def start_campaign(
     session: Session,
     campaign_id: int,
@@ -114,6 +125,18 @@ def start_campaign(
     """draft -> scheduled (start_at in the future) or running; builds the attempts."""
     c = get_campaign(session, campaign_id)
     _transition(c, "schedule")
+    if settings.require_script_approval:
+        for script_id in _script_ids(c):
+            approved = approved_file(session, script_id, c.language)
+            if script_id == c.script_id:
+                c.script_version, c.script_digest = approved.version, approved.digest
+    else:
+        try:
+            current = script_file(c.script_id, c.language)
+        except NotFound:
+            current = None  # existence is the launch check's; here only the version is kept
+        if current is not None:
+            c.script_version, c.script_digest = current.version, current.digest
     start = c.start_at if c.start_at and c.start_at > now else now
     report = build_audience(session, c, start, settings, default_tz)
     c.status = "scheduled" if start > now else "running"

@@ -57,6 +57,7 @@ from kernel.claims import claim, release
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database, is_sqlite
 from kernel.settings import Settings
+from scripts.versions import ScriptDigests
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class Dialer:
         self._last_beat: float | None = None
         self._pg = not is_sqlite(db.engine)
         self._rotation = 0
+        self._scripts = ScriptDigests()
 
     # ------------------------------------------------------------ loop
 
@@ -343,9 +345,25 @@ class Dialer:
                     assert d.retry_at is not None
                     a.due_at = d.retry_at
                 return "skipped"
+            script_id = c.script_id
+            for v in variants_of(c):
+                if v.name == a.variant and v.script_id:
+                    script_id = v.script_id
+            digest = self._scripts.digest(script_id, c.language)
+            if self.ds.require_script_approval and not self._scripts.approved(s, digest):
+                # The file changed after approval: nothing unreviewed is spoken.
+                c.status, c.updated_at = "paused", now
+                c.end_reason = (
+                    f"script {script_id} ({c.language}) changed since it was approved; "
+                    "submit and approve the new version, then resume"
+                )
+                log.warning("campaign %s paused: %s", c.id, c.end_reason)
+                release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
+                return "deferred"
             try:
                 with s.begin_nested():
                     a.status = "dialing"
+                    a.script_digest = digest
                     a.dialed_at = now
                     a.last_event_at = now
                     a.lease_until = now + timedelta(seconds=self.ds.lease_s)
@@ -360,10 +378,6 @@ class Dialer:
             phone, caller_id, campaign_id, language = a.phone_e164, c.caller_id, c.id, c.language
             agent_first = (a.agent_id, a.follow_up_id)
             variant = a.variant
-            script_id = c.script_id
-            for v in variants_of(c):
-                if v.name == variant and v.script_id:
-                    script_id = v.script_id
         # The intent is committed: from here on a crash leaves a "dialing" row to reconcile.
         base = self.settings.resolved_public_base_url.rstrip("/")
         # the stream's start names the call for the media endpoint (dialogue.speech.script_brain)

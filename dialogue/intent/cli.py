@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from dialogue.intent.labelled_calls import read_jsonl, replay, shipped_script
 from dialogue.intent.model import GradeThresholds
@@ -91,6 +93,12 @@ def _load_model(ref: str | None, family: str) -> ScoringModel:
         raise _fail(exc) from None
 
 
+# Label sources the composition root adds: each turns confirmed outcomes stored elsewhere
+# (an agent's disposition, a CRM's won/lost) into intent_call_labels, returning how many it
+# added; `fit --from-db` runs them first.
+LABEL_HARVESTERS: list[Callable[[Session], int]] = []
+
+
 @intent_app.command("fit")
 def fit_cmd(
     labels: list[Path] = typer.Option([], "--labels", help="JSONL file(s) of labelled calls"),
@@ -120,8 +128,14 @@ def fit_cmd(
         db = Database(load_settings())
     try:
         if from_db and db is not None:
+            with db.session() as s:
+                added = sum(harvest(s) for harvest in LABEL_HARVESTERS)
+            if added:
+                typer.echo(f"{added} new labelled call(s) from agents' dispositions")
             with db.read() as s:
-                calls.extend(labelled_calls(s, script_id=family))
+                stored = labelled_calls(s, script_id=family)
+            typer.echo(f"{len(stored)} labelled call(s) from the database")
+            calls.extend(stored)
         if not calls:
             raise _fail(ValueError("no labelled calls: give --labels FILE or --from-db"))
         fam = _family(calls, family)

@@ -24,6 +24,7 @@ from dialogue.intent.labelled_calls import ReplayCall
 from dialogue.intent.model import ScoringModel
 from kernel.db import Base, UTCDateTime
 from kernel.errors import InvalidInput, NotFound
+from kernel.vocab import Grade
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -145,6 +146,11 @@ def model_for_campaign(session: Session, campaign_id: int) -> ScoringModel | Non
         return None
     row = session.get(IntentModel, choice.scoring_model_id)
     return row.scoring_model() if row is not None else None
+
+
+# An agent's disposition of a call they took over, as the grade the scorer should have
+# given it (the console's choices; "other" says nothing about intent and is no label).
+AGENT_DISPOSITION_LABELS: dict[str, Grade] = {"sale": "A", "callback": "B", "not_interested": "C"}
 
 
 def record_call_label(

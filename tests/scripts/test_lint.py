@@ -31,6 +31,8 @@ RULE_FIXTURES = {
     "missing_disclosure": ("missing-disclosure", "error", 30),
     "missing_recording_notice": ("missing-recording-notice", "error", 30),
     "blocklist": ("blocklist", "error", 36),
+    "promise": ("promise", "error", 36),
+    "required_statement": ("required-statement", "error", 11),
     "robot_answer": ("robot-answer", "error", 27),
     "prompt_too_long": ("prompt-too-long", "warning", 36),
     "missing_global_intent": ("missing-global-intent", "warning", 22),
@@ -83,7 +85,8 @@ def test_blocklist_is_configurable(tmp_path: Path) -> None:
     findings = lint_path(FIXTURES / "valid.zh-CN.yaml", config)
     assert [f.rule for f in findings] == ["blocklist"]
     # the default list no longer applies
-    assert not [f for f in lint_path(FIXTURES / "blocklist.yaml", config) if "保本" in f.message]
+    blocked = lint_path(FIXTURES / "blocklist.yaml", config)
+    assert not [f for f in blocked if f.rule == "blocklist" and "保本" in f.message]
 
 
 def test_blocklist_matches_across_case_and_spaces() -> None:
@@ -106,3 +109,48 @@ def test_speaking_time_by_language() -> None:
     assert speaking_seconds("一" * 45, "zh-CN") == pytest.approx(10)
     assert speaking_seconds(" ".join(["word"] * 25), "en-US") == pytest.approx(10)
     assert speaking_seconds("안녕하세요", "ko-KR") < 1
+
+
+def _with_ask(prompt: str, product_type: str = "general") -> list[str]:
+    from scripts.lint import lint_script
+    from scripts.loader import parse_script
+
+    text = (FIXTURES / "valid.zh-CN.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  assistant: 小测\n", f"  assistant: 小测\n  product_type: {product_type}\n"
+    )
+    script = parse_script(text.replace("需要吗？", prompt), "x.yaml")
+    return sorted({f.rule for f in lint_script(script)})
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["本产品不保本，需要吗？", "我们不能保证收益，需要吗？", "产品并不是没有风险，需要吗？"],
+)
+def test_a_negated_promise_is_a_disclaimer(prompt: str) -> None:
+    assert _with_ask(prompt) == []
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "肯定不会亏、年化百分之八，需要吗？",
+        "收益稳定在年化4%，需要吗？",
+        "放心买，亏不了，需要吗？",
+    ],
+)
+def test_a_promise_in_any_wording_is_an_error(prompt: str) -> None:
+    assert "promise" in _with_ask(prompt)
+
+
+def test_the_risk_warning_uninterruptible_before_the_transfer_satisfies_wealth() -> None:
+    assert "required-statement" in _with_ask("需要吗？", "wealth")
+    text = (FIXTURES / "valid.zh-CN.yaml").read_text(encoding="utf-8")
+    assert "来提醒您一件事。" in text
+    from scripts.lint import lint_script
+    from scripts.loader import parse_script
+
+    fixed = text.replace("来提醒您一件事。", "来提醒您一件事。理财有风险，投资需谨慎。").replace(
+        "  assistant: 小测\n", "  assistant: 小测\n  product_type: wealth\n"
+    )
+    assert lint_script(parse_script(fixed, "x.yaml")) == []

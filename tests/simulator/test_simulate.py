@@ -209,3 +209,43 @@ async def test_carrier_holds_a_side_channel_call_without_media(customer_hangs_up
     assert final.status == "completed" and final.media is None
     assert holder.parameters == {"attempt_id": "7"}
     await carrier.aclose()
+
+
+def test_simulated_agents_dispositions_become_labels_and_a_refit_reads_them(
+    first: tuple[SimulationResult, Database], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from dialogue.intent.models import IntentCallLabel, labelled_calls
+    from tailcall.cli import app
+
+    result, db = first
+    accepted = [c.true_grade for c in result.report.calls if c.handoff_accepted]
+    with db.read() as s:
+        rows = list(s.scalars(select(IntentCallLabel)))
+        calls = labelled_calls(s)
+    findable = [g for g in accepted if g != "D"]
+    assert len(rows) == len(findable) > 0
+    assert {r.source for r in rows} == {"simulated_agent"}
+    assert all(c.utterances for c in calls)
+    assert sorted(c.label or "" for c in calls) == sorted(findable)
+
+    # a refit reads them beside the calls it was fitted on before
+    from simulator.textcalls import generate
+
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text(
+        "".join(
+            json.dumps(c, ensure_ascii=False) + "\n"
+            for c in generate("points_reminder", "zh-CN", 40, split="fit", seed=3)
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TAILCALL_DATABASE_URL", db.settings.resolved_database_url)
+    out = tmp_path / "refit.json"
+    r = CliRunner().invoke(
+        app, ["intent", "fit", "--from-db", "--labels", str(earlier), "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert f"{len(rows)} labelled call(s) from the database" in r.output
+    assert out.exists()

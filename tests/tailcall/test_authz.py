@@ -76,6 +76,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/crm/dead-letters/replay"): ADMIN,
     ("POST", "/api/crm/dead-letters/{dead_letter_id}/replay"): ADMIN,
     ("POST", "/api/crm/inbound"): OPEN,  # Standard Webhooks signature
+    # script maker-checker (handoff.script_reviews); compliance, not among these identities,
+    # may read, submit and review
+    ("GET", "/api/scripts/versions"): OPS,
+    ("POST", "/api/scripts/versions"): OPS,
+    ("POST", "/api/scripts/versions/{version_id}/approve"): ADMIN,
+    ("POST", "/api/scripts/versions/{version_id}/reject"): ADMIN,
     # the console (handoff.api, handoff.console): roles as in its own matrix
     **{k: frozenset(v) for k, v in CONSOLE_HTTP.items() if k[1].startswith("/api/console")},
     ("GET", "/console"): PAGE,

@@ -7,14 +7,23 @@ sippy's own registration agent refreshes only when the registration expires, ans
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
+from dialer.carriers.sip.config import TrunkConfig
 from dialer.carriers.sip.headers import header, hf
 
-if TYPE_CHECKING:
-    from dialer.carriers.sip.sippy_side import SippyEndpoint
-
 log = logging.getLogger("dialer.carriers.sip")
+
+
+class SippyEndpoint(Protocol):
+    """What the registrar needs of the endpoint that owns it (sippy_side.SippyEndpoint)."""
+
+    cfg: TrunkConfig
+    tm: Any
+    stopped: bool
+    on_registration: Callable[[bool, str], None]
+    post: Callable[..., None]
 
 
 class Registrar:

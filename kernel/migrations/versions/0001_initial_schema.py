@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 17:43:06.157407
+Create Date: 2026-12-04 19:49:24.810317
 """
 
 from collections.abc import Sequence
@@ -108,6 +108,8 @@ def upgrade() -> None:
     sa.Column('live_handoff', sa.Boolean(), nullable=False),
     sa.Column('handoff_skill', sa.String(length=50), nullable=True),
     sa.Column('start_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('script_version', sa.String(length=20), nullable=True),
+    sa.Column('script_digest', sa.String(length=64), nullable=True),
     sa.Column('started_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ended_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.String(length=200), nullable=True),
@@ -298,6 +300,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intent_models')),
     sa.UniqueConstraint('family', 'version', name=op.f('uq_intent_models_family_version'))
     )
+    op.create_table('script_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('script_id', sa.String(length=100), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('version', sa.String(length=20), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('product_type', sa.String(length=20), nullable=False),
+    sa.Column('lint_errors', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('submitted_by', sa.String(length=64), nullable=False),
+    sa.Column('submitted_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('decided_by', sa.String(length=64), nullable=True),
+    sa.Column('decided_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_script_versions')),
+    sa.UniqueConstraint('script_id', 'language', 'digest', name=op.f('uq_script_versions_script_id_language_digest'))
+    )
     op.create_table('suppressions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -382,6 +403,7 @@ def upgrade() -> None:
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('follow_up_id', sa.Integer(), nullable=True),
     sa.Column('media_started_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('script_digest', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_attempts_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_attempts_customer_id_customers'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['retry_of_id'], ['attempts.id'], name=op.f('fk_attempts_retry_of_id_attempts')),
@@ -639,6 +661,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_suppressions_external_id'))
 
     op.drop_table('suppressions')
+    op.drop_table('script_versions')
     op.drop_table('intent_models')
     with op.batch_alter_table('intent_call_labels', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_intent_call_labels_campaign_id'))
