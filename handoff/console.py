@@ -219,7 +219,7 @@ def board_page(request: Request) -> Response:
 # ------------------------------------------------------------------ websockets
 @router.websocket("/ws")
 async def events_ws(websocket: WebSocket) -> None:
-    who = await websocket_principal(websocket, ("agent", "supervisor", "admin"))
+    who = await websocket_principal(websocket, ("agent", "supervisor", "admin", "compliance"))
     if who is None:
         return
     console = get_console(websocket.app)

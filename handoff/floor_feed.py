@@ -28,7 +28,7 @@ from kernel.clock import Clock
 from kernel.db import Database
 from kernel.errors import NotFound
 
-SUPERVISORS = ("supervisor", "admin")
+SUPERVISORS = ("supervisor", "admin", "compliance")  # who sees the floor
 FLOOR_INTERVAL_S = 0.15
 
 Requests = Callable[[], list[floor.RequestFacts]]

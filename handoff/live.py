@@ -15,15 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from loguru import logger
 from pipecat.frames.frames import TTSSpeakFrame
 
 from dialogue.brain import SayLike
-from dialogue.speech.gates import AgentSink, SideTranscriber, TakeoverSwitch
+from dialogue.speech.gates import (
+    AgentSink,
+    SideTranscriber,
+    TakeoverSwitch,
+    transcript_to_recorder,
+)
 from dialogue.speech.pipeline import CALL_RATE
 from dialogue.speech.records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
 from handoff.audio import CH_AGENT, CH_CUSTOMER
@@ -159,6 +166,7 @@ class LiveCall:
     # what the live floor shows (handoff.floor): set at the start, by transcript rows
     # (the script state) and by the scorer's updates
     started_at: datetime | None = None
+    started_mono: float = field(default_factory=time.monotonic)  # for transcript offsets
     party: Party = field(default_factory=Party)
     state: str | None = None
     score: float | None = None
@@ -252,7 +260,9 @@ class LiveCallRegistry:
         self.on_transcript: list[TranscriptListener] = []
         self.on_started: list[Callable[[LiveCall], None]] = []
         self.on_ended: list[Callable[[str], None]] = []
-        self.side_factory: Callable[[CallPipeline, Callable[[str, float], None]], Any] | None = None
+        self.side_factory: (
+            Callable[[CallPipeline, LiveCall, Callable[[str, float], None]], Any] | None
+        ) = None
         # listen-in: (call_sid, channel, pcm, rate), fed by the gates' monitors
         self.audio_tap: Callable[[str, int, bytes, int], None] | None = None
 
@@ -277,12 +287,9 @@ class LiveCallRegistry:
     def call_started(self, info: CallInfo, call: CallPipeline) -> None:
         """``SpeechRuntime.on_call_started``."""
         factory = self.side_factory
-        live = LiveCall(
-            call_sid=info.call_sid,
-            control=PipelineControl(call),
-            start=info.start,
-            side_factory=(lambda cb: factory(call, cb)) if factory else None,
-        )
+        live = LiveCall(call_sid=info.call_sid, control=PipelineControl(call), start=info.start)
+        if factory is not None:
+            live.side_factory = lambda cb: factory(call, live, cb)
         self.register(live)
         tap = self.audio_tap
         if tap is not None:
@@ -359,8 +366,25 @@ def attach(registry: LiveCallRegistry, runtime: SpeechRuntime, language: str = "
     runtime.on_call_ended = registry.call_ended
     if not isinstance(runtime.recorder, TeeRecorder):
         runtime.recorder = TeeRecorder(runtime.recorder, registry)
+    recorder = runtime.recorder.inner
 
-    def side(_call: CallPipeline, on_final: Callable[[str, float], None]) -> SideTranscriber:
-        return SideTranscriber(runtime.models.model(language), CALL_RATE, on_final)
+    def side(
+        _call: CallPipeline, live: LiveCall, on_final: Callable[[str, float], None]
+    ) -> SideTranscriber | None:
+        try:  # the call's own language; none installed: no live transcript of the human leg
+            model = runtime.models.model(live.start.language or language)
+        except Exception:
+            logger.warning("no speech model for the human leg's transcript", call_sid=live.call_sid)
+            return None
+        # the human leg's customer lines are stored with the call, like the bot leg's
+        stored = transcript_to_recorder(
+            recorder, live.call_sid, lambda: live.state or "human", live.started_mono
+        )
+
+        def final(text: str, confidence: float) -> None:
+            stored(text, confidence)
+            on_final(text, confidence)
+
+        return SideTranscriber(model, CALL_RATE, final)
 
     registry.side_factory = side
