@@ -43,7 +43,7 @@ from simulator.sidechannel import ws_bot_said_tap
 from simulator.simulate import SIM_START, store_profiles
 from tailcall.app import create_app
 
-
+CAMPAIGN = "积分提醒 · 首尔 e2e"
 SKILLS = ("points", "general", "complaints", "wealth")
 
 
@@ -123,7 +123,7 @@ async def served_campaign(
         require_script_approval=False,
     )
     spec = CampaignSpec(
-        name="积分提醒 · 首尔 e2e",
+        name=CAMPAIGN,
         script_id=script_id,
         language=language,
         caller_id="+82215880000",
