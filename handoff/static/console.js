@@ -49,7 +49,7 @@ function tickAll() {
   for (const e of document.querySelectorAll("[data-since]")) e.textContent = (e.dataset.prefix || "") + clock(secsSince(e.dataset.since));
   for (const e of document.querySelectorAll("[data-until]")) {
     const left = Math.max(0, Math.ceil((Date.parse(e.dataset.until) - Date.now()) / 1000));
-    e.textContent = `${left}${T.seconds} ${T.offer_deadline}`;
+    e.textContent = T.offer_deadline.replace("{s}", left);
   }
 }
 setInterval(tickAll, 1000);

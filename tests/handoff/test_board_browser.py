@@ -69,6 +69,15 @@ async def test_board_shows_agents_and_updates_live(console_app: ConsoleApp, serv
             )
             await page.wait_for_selector("#detail-transcript li:has-text('네')")
             await shot(page, "board-zh")
+            # the agent's side in Chinese: the offer that rings on the floor is on her page
+            agent = await browser.new_page()
+            await agent.goto(f"{server}/console/login")
+            await agent.fill("#username", "ann")
+            await agent.fill("#password", PASSWORD)
+            await agent.click("#login")
+            card = await agent.wait_for_selector("article.card.alert")
+            assert card is not None and "新的转人工请求" in await card.inner_text()
+            await shot(agent, "agent-alert-zh")
             console_app.console.registry.unregister("CA9")
             await page.wait_for_selector("#calls tbody tr[data-call='CA9']", state="detached")
         finally:
