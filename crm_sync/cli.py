@@ -6,7 +6,7 @@ import asyncio
 import json
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from crm_sync.branches import SAMPLE_BRANCHES, import_branches, list_branches
 from crm_sync.schemas import EndpointIn
 from crm_sync.service import (
     add_endpoint,
@@ -26,7 +27,7 @@ from crm_sync.service import (
 from crm_sync.settings import CrmSettings
 from kernel.clock import SystemClock
 from kernel.db import Database
-from kernel.errors import TailcallError
+from kernel.errors import InvalidInput, TailcallError
 from kernel.settings import load_settings
 
 crm_app = typer.Typer(help="CRM sync: relay, connectors, dead letters.", no_args_is_help=True)
@@ -56,7 +57,7 @@ def _crm_settings() -> Any:
         raise typer.Exit(2) from exc
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     typer.secho(str(exc), fg="red", err=True)
     raise typer.Exit(1) from exc
 
@@ -251,3 +252,39 @@ def _set_enabled(ref: str, enabled: bool, reason: str | None) -> None:
 
 if __name__ == "__main__":
     crm_app()
+
+
+branches_app = typer.Typer(
+    help="The branch directory (branch leads go to it).", no_args_is_help=True
+)
+crm_app.add_typer(branches_app, name="branches")
+
+
+@branches_app.command("import")
+def branches_import(
+    path: Path = typer.Argument(..., help="CSV: code,name[,region,contact,phone]; UTF-8"),
+) -> None:
+    """Add or update branches (all rows or none)."""
+    db = _db()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _fail(InvalidInput(f"cannot read it: {exc.strerror}", where=str(path)))
+    try:
+        with db.session() as s:
+            done = import_branches(s, data, path.name)
+    except InvalidInput as exc:
+        _fail(exc)
+    typer.echo(f"branches: {done.added} added, {done.updated} updated")
+
+
+@branches_app.command("ls")
+def branches_ls() -> None:
+    """The branch directory."""
+    db = _db()
+    with db.read() as s:
+        rows = list_branches(s)
+    if not rows:
+        typer.echo(f"no branches: import some (sample: {SAMPLE_BRANCHES})")
+    for b in rows:
+        typer.echo(f"{b.code:<8} {b.name}  {b.region}  {b.contact} {b.phone}".rstrip())

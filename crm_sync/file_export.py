@@ -125,6 +125,12 @@ def render(events: Sequence[OutboundEvent], fmt: str, include_phone: bool) -> by
     return ("\ufeff" + buf.getvalue()).encode()  # BOM: spreadsheet tools read UTF-8 right
 
 
+def _safe_name(branch: str) -> str:
+    """A branch code or name as one folder name (no separators, no dot-only names)."""
+    cleaned = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in branch).strip()
+    return cleaned if cleaned.strip(".") else "_"
+
+
 class FileExportConnector:
     def __init__(self, endpoint: EndpointInfo, clock: Clock) -> None:
         directory = endpoint.config.get("directory")
@@ -151,9 +157,24 @@ class FileExportConnector:
 
     def write(self, events: Sequence[OutboundEvent], now: datetime) -> list[Path]:
         written = []
-        for fmt, path in self.paths(events, now).items():
+        paths = self.paths(events, now)
+        for fmt, path in paths.items():
             atomic_write(path, render(events, fmt, self.include_phone))
             written.append(path)
+        # Each branch also gets its own leads of the batch, in branches/<code>/ beside the
+        # day's files, so a branch picks up only what it must follow up in person.
+        by_branch: dict[str, list[OutboundEvent]] = {}
+        for e in events:
+            data = e.payload.get("data")
+            branch = data.get("branch") if isinstance(data, dict) else None
+            if isinstance(data, dict) and data.get("route") == "branch" and isinstance(branch, str):
+                by_branch.setdefault(branch or "_unassigned", []).append(e)
+        for branch, items in sorted(by_branch.items()):
+            folder = _safe_name(branch)
+            for fmt, path in paths.items():
+                target = path.parent / "branches" / folder / path.name
+                atomic_write(target, render(items, fmt, self.include_phone))
+                written.append(target)
         return written
 
     async def deliver(self, events: Sequence[OutboundEvent]) -> list[Result]:

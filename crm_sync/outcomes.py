@@ -67,18 +67,44 @@ class LeadDraft:
     next_action: str
 
 
-def decide_leads(outcome: CallOutcome) -> list[LeadDraft]:
-    """The leads an outcome makes (none, a remote-center lead, a branch lead, or both)."""
+@dataclass(frozen=True)
+class BranchInfo:
+    """The customer's branch as the directory knows it (``crm_sync.branches``)."""
+
+    code: str
+    name: str
+    contact: str = ""
+    phone: str = ""
+
+
+def decide_leads(outcome: CallOutcome, branch: BranchInfo | None = None) -> list[LeadDraft]:
+    """The leads an outcome makes (none, a remote-center lead, a branch lead, or both).
+
+    ``branch`` is the directory's entry for ``outcome.branch``; a branch lead goes to it by
+    code with its contact in the next action, or is marked for assignment when the
+    directory does not know the customer's branch."""
     drafts: list[LeadDraft] = []
     remote = _remote_center(outcome)
     if remote is not None:
         drafts.append(remote)
     if outcome.needs_branch_visit:
-        if outcome.branch:
-            action = f"invite the customer to branch {outcome.branch}"
+        result = f" (agent: {outcome.agent_outcome})" if outcome.agent_outcome else ""
+        if branch is not None:
+            who = ", ".join(x for x in (branch.contact, branch.phone) if x)
+            action = f"invite the customer to {branch.name} ({branch.code})" + (
+                f"; contact {who}" if who else ""
+            )
+            drafts.append(LeadDraft("branch", branch.code, "branch_visit", (action + result)[:200]))
         else:
-            action = "assign a branch, then invite the customer to visit"
-        drafts.append(LeadDraft("branch", outcome.branch, "branch_visit", action))
+            action = (
+                f"branch {outcome.branch!r} is not in the branch directory: assign a branch, "
+                "then invite the customer to visit"
+                if outcome.branch
+                else "assign a branch, then invite the customer to visit"
+            )
+            drafts.append(
+                LeadDraft("branch", outcome.branch, "branch_visit", (action + result)[:200])
+            )
     return drafts
 
 

@@ -12,10 +12,11 @@ from urllib.parse import urlparse
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from crm_sync.branches import resolve as resolve_branch
 from crm_sync.endpoint_policy import EndpointPolicy
 from crm_sync.lifecycle import can_move
 from crm_sync.models import DeadLetter, Delivery, Endpoint, Label, Lead, OutboxEvent
-from crm_sync.outcomes import CallOutcome, LeadDraft, decide_leads, mask_phone
+from crm_sync.outcomes import BranchInfo, CallOutcome, LeadDraft, decide_leads, mask_phone
 from crm_sync.schemas import (
     ConnectorStatus,
     DeadLetterView,
@@ -67,7 +68,9 @@ def record_outcome(
     bumps the lead's version and writes a ``lead.updated`` event.
     """
     now = now or utcnow()
-    drafts = decide_leads(outcome)
+    known = resolve_branch(session, outcome.branch) if outcome.needs_branch_visit else None
+    info = BranchInfo(known.code, known.name, known.contact, known.phone) if known else None
+    drafts = decide_leads(outcome, info)
     leads: list[Lead] = []
     for draft in drafts:
         lead = session.scalar(

@@ -35,6 +35,7 @@ class HandBackIn(BaseModel):
 class EndIn(BaseModel):
     disposition: str = Field(min_length=1, max_length=32)
     notes: str = Field(default="", max_length=4000)
+    branch_follow_up: bool = False
 
 
 class CompleteIn(BaseModel):
@@ -95,7 +96,7 @@ async def end_call(
     call_sid: str, body: EndIn, request: Request, who: Principal = Depends(AGENT)
 ) -> dict[str, str]:
     await get_console(request.app).service.end_call(
-        who.user_id, call_sid, body.disposition, body.notes
+        who.user_id, call_sid, body.disposition, body.notes, branch=body.branch_follow_up
     )
     return {"result": "ended"}
 

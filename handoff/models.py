@@ -144,6 +144,8 @@ class HandoffRequestRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disposition: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The agent asks the customer's branch to follow up in person (a branch lead).
+    branch_follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Offer(Base):

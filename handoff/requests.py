@@ -151,6 +151,7 @@ class RequestBook:
         outcome: str,
         disposition: str | None = None,
         notes: str | None = None,
+        branch_follow_up: bool = False,
     ) -> None:
         with self.db.session() as s:
             s.execute(
@@ -162,6 +163,7 @@ class RequestBook:
             if row is not None:
                 row.outcome, row.ended_at = outcome, self.clock.now()
                 row.disposition, row.notes = disposition, notes
+                row.branch_follow_up = branch_follow_up
 
     def fall_back(self, request_id: int, req: HandoffRequest, why: str, at: datetime) -> int:
         """Nobody took the call: a follow-up task for ``at``; the task's id."""

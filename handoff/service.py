@@ -200,16 +200,20 @@ class HandoffService:
                 await live.hand_back(AgentHandBack(state))
         self._board()
 
-    async def end_call(self, agent_id: int, call_sid: str, disposition: str, notes: str) -> None:
+    async def end_call(
+        self, agent_id: int, call_sid: str, disposition: str, notes: str, branch: bool = False
+    ) -> None:
         if not disposition.strip():
             raise InvalidInput("a disposition is required", where="disposition")
         active = self._held_by(agent_id, call_sid)
         async with active.lock:
+            # The request is closed with the agent's result before the call ends, so the
+            # call's outcome record (written when the pipeline finishes) reads it.
+            active.res, _ = rsv.finish(active.res)
+            self._close_request(active, "ended", disposition, notes, branch)
             live = self.registry.get(call_sid)
             if live is not None:
                 await live.control.end(disposition)
-            active.res, _ = rsv.finish(active.res)
-            self._close_request(active, "ended", disposition, notes)
             self.desk.release(agent_id)
         self.bus.publish("call_done", {"call_sid": call_sid, "how": "ended"}, user_id=agent_id)
         self._board()
@@ -382,9 +386,14 @@ class HandoffService:
         self._board()
 
     def _close_request(
-        self, active: _Active, outcome: str, disposition: str | None, notes: str | None
+        self,
+        active: _Active,
+        outcome: str,
+        disp: str | None,
+        notes: str | None,
+        branch: bool = False,
     ) -> None:
-        self.book.close(active.request_id, active.offer_id, outcome, disposition, notes)
+        self.book.close(active.request_id, active.offer_id, outcome, disp, notes, branch)
         self._active.pop(active.req.call_sid, None)
 
     def _call_gone_soon(self, call_sid: str) -> None:

@@ -225,6 +225,10 @@ class Capture(_Model):
 
 class End(_Model):
     disposition: str = Field(pattern=NAME_PATTERN)
+    branch_follow_up: bool = Field(
+        default=False,
+        description="The customer should be served in person: a lead for their branch",
+    )
 
 
 class State(_Model):
@@ -412,6 +416,14 @@ class Script(_Model):
                     yield TextRef(("states", sid, kind, "prompt"), rs.prompt)
             if st.handoff is not None and st.handoff.bridging:
                 yield TextRef(("states", sid, "handoff", "bridging"), st.handoff.bridging)
+
+    def branch_dispositions(self) -> frozenset[str]:
+        """Dispositions of the end states that ask for a branch follow-up."""
+        return frozenset(
+            st.end.disposition
+            for st in self.states.values()
+            if st.end is not None and st.end.branch_follow_up
+        )
 
     def variant_names(self) -> tuple[str, ...]:
         names: dict[str, None] = {}

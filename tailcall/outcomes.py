@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_sync.models import Lead
 from crm_sync.outcomes import CallOutcome
 from crm_sync.service import record_outcome
+from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.outcomes import (
     mark_handoff_requested,
     record_answer_class,
@@ -28,8 +31,11 @@ from dialer.campaigns.outcomes import (
 )
 from dialer.campaigns.party import call_party
 from dialogue.intent.live import CallResult
+from handoff.models import HandoffRequestRow
 from kernel.db import Database
+from kernel.errors import TailcallError
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
+from scripts.loader import find_script, load_script
 
 NO_DISPOSITION = "no_disposition"
 
@@ -77,14 +83,64 @@ def record_call_result(
 ) -> int:
     """Write a finished call's result in its own transaction; the number of leads it made."""
     with db.session() as s:
-        return len(
-            record_finished_call(s, finished_call(attempt_id, result, answered_by=answered_by))
+        call = finished_call(attempt_id, result, answered_by=answered_by)
+        base = db.settings.resolved_public_base_url
+        return len(record_finished_call(s, call, base_url=base))
+
+
+# The supervisor's page of one call (transcript, recording, score, handoff): the lead's link.
+CALL_PAGE = "/calls/{attempt_id}"
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """What the agent who took the call over reported when they ended it."""
+
+    disposition: str | None
+    branch_follow_up: bool
+
+
+def agent_result(session: Session, call_sid: str | None) -> AgentResult | None:
+    """The agent's result for the call, if an agent took it over and ended it."""
+    if not call_sid:
+        return None
+    row = session.scalar(
+        select(HandoffRequestRow)
+        .where(
+            HandoffRequestRow.call_sid == call_sid,
+            HandoffRequestRow.agent_id.is_not(None),
+            HandoffRequestRow.outcome == "ended",
         )
+        .order_by(HandoffRequestRow.id.desc())
+        .limit(1)
+    )
+    return AgentResult(row.disposition, row.branch_follow_up) if row is not None else None
 
 
-def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
-    """Write the call's outcome in the caller's transaction; returns the leads it made."""
+@lru_cache(maxsize=64)
+def _branch_dispositions(script_id: str, language: str) -> frozenset[str]:
+    try:
+        return load_script(find_script(script_id, language)).branch_dispositions()
+    except (TailcallError, OSError):
+        return frozenset()
+
+
+def record_finished_call(session: Session, call: FinishedCall, *, base_url: str = "") -> list[Lead]:
+    """Write the call's outcome in the caller's transaction; returns the leads it made.
+
+    The CRM outcome carries the agent's result when an agent took the call over and ended
+    it (``handoff``: the request is closed before the call ends), a branch follow-up when
+    the script's end state or the agent asks for one, and the link to the call's page."""
     party = call_party(session, call.attempt_id)
+    attempt = session.get(Attempt, call.attempt_id)
+    campaign = session.get(Campaign, party.campaign_id)
+    agent = agent_result(session, attempt.carrier_sid if attempt is not None else None)
+    language = campaign.language if campaign is not None else "zh-CN"
+    by_script = bool(call.disposition) and call.disposition in _branch_dispositions(
+        party.script_id, language
+    )
+    needs_branch = by_script or (agent is not None and agent.branch_follow_up)
+    link = base_url.rstrip("/") + CALL_PAGE.format(attempt_id=call.attempt_id)
     record_answer_class(session, call.attempt_id, call.answered_by)
     if call.disposition:
         record_disposition(session, call.attempt_id, call.disposition)
@@ -105,7 +161,10 @@ def record_finished_call(session: Session, call: FinishedCall) -> list[Lead]:
         score=call.score,
         reasons=call.reasons,
         handoff_result=call.handoff_result,
+        agent_outcome=(agent.disposition or None) if agent is not None else None,
         callback_at=call.callback_at,
+        needs_branch_visit=needs_branch,
+        transcript_url=link,
         ended_at=call.ended_at,
     )
     return record_outcome(session, outcome, now=call.ended_at)

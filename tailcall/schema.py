@@ -7,6 +7,7 @@ are generated against ``metadata`` (``tools/regen_migration.sh``) and tests crea
 
 from __future__ import annotations
 
+import crm_sync.branches
 import crm_sync.models
 import dialer.campaigns.models
 import dialer.lists.models
@@ -21,6 +22,7 @@ MODEL_MODULES = (
     dialer.lists.models,
     dialer.campaigns.models,
     crm_sync.models,
+    crm_sync.branches,
     dialogue.intent.models,
     dialogue.speech.models,
     handoff.models,

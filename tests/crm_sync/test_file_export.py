@@ -100,3 +100,23 @@ async def test_io_errors_are_transient_results(tmp_path: Path) -> None:
     conn = _connector(tmp_path, VirtualClock(T0 + timedelta(hours=1)))
     [res] = await conn.deliver(_events(0, 1))
     assert res.status is None and "file export failed" in (res.error or "")
+
+
+async def test_each_branch_gets_its_own_leads(tmp_path: Path) -> None:
+    clock = VirtualClock(T0)
+    conn = _connector(tmp_path, clock, formats=["csv"])
+    events = _events(0, 4)
+    for e, (route, branch) in zip(
+        events,
+        [("branch", "XA01"), ("remote_center", "XA01"), ("branch", "CQ01"), ("branch", "XA01")],
+        strict=True,
+    ):
+        e.payload["data"].update(route=route, branch=branch)
+    await conn.deliver(events)
+    day = tmp_path / "out" / "2026-01-05"
+    per_branch = {}
+    for path in (day / "branches").glob("*/*.csv"):
+        with path.open(encoding="utf-8-sig") as f:
+            per_branch[path.parent.name] = [r["event_id"] for r in csv.DictReader(f)]
+    assert per_branch == {"XA01": ["evt_0", "evt_3"], "CQ01": ["evt_2"]}
+    assert len(list(day.glob("*.csv"))) == 1  # the whole batch, as before
