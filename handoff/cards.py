@@ -6,11 +6,12 @@ Pure views over rows the caller reads; the numbers are masked (``kernel.privacy`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from dialer.lists.models import Customer
-from dialogue.intent.scorer import HandoffRequest
+from dialogue.intent.scorer import HandoffRequest, Reason
 from handoff.live import LiveCallRegistry
 from kernel.db import Database
 from kernel.privacy import mask_phone
@@ -55,4 +56,17 @@ def offer_card(
         "requested_at": req.requested_at.isoformat(),
         "deadline": deadline.isoformat() if deadline else None,
         "transcript": list(live.transcript[-30:]) if live else [],
+    }
+
+
+def score_event(
+    call_sid: str, request_id: int, score: float, grade: str, reasons: Sequence[Reason]
+) -> dict[str, Any]:
+    """The scorer's later view of a call, for the agent holding its offer or the call."""
+    return {
+        "call_sid": call_sid,
+        "request_id": request_id,
+        "score": round(score, 3),
+        "grade": grade,
+        "reasons": [r.to_dict() for r in reasons],
     }

@@ -435,26 +435,13 @@ class HandoffService:
         active = self._active.get(call_sid)
         if active is None or not active.res.live:
             return
-        old = active.req
-        if (
-            round(old.score, 1) == round(score, 1)
-            and old.grade == grade
-            and list(old.reasons) == list(reasons)
-        ):
+        old, new = active.req, (round(score, 1), grade, tuple(reasons))
+        if (round(old.score, 1), old.grade, tuple(old.reasons)) == new:
             return
         active.req = replace(old, score=score, grade=grade, reasons=tuple(reasons))
         if active.res.agent_id is not None and active.res.phase in ("offered", "accepted"):
-            self.bus.publish(
-                "score",
-                {
-                    "call_sid": call_sid,
-                    "request_id": active.request_id,
-                    "score": round(score, 3),
-                    "grade": grade,
-                    "reasons": [r.to_dict() for r in reasons],
-                },
-                user_id=active.res.agent_id,
-            )
+            event = cards.score_event(call_sid, active.request_id, score, grade, reasons)
+            self.bus.publish("score", event, user_id=active.res.agent_id)
 
     def _transcript(self, call_sid: str, row: dict[str, Any]) -> None:
         active = self._active.get(call_sid)
