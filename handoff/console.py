@@ -6,6 +6,8 @@ checked on connect, 1008 when refused):
 - ``/console/audio`` (agent): mic PCM16 16 kHz in, customer audio out.
 - ``/console/listen/{call_sid}`` (supervisor): silent listen-in to the customer and agent.
 - ``/console/whisper/{agent_id}`` (supervisor): mic to that agent only.
+- ``/console/barge/{call_sid}`` (supervisor): mic to the customer and the agent of a
+  taken-over call.
 """
 
 from __future__ import annotations
@@ -360,3 +362,25 @@ async def whisper_ws(websocket: WebSocket, agent_id: RowId) -> None:
                 break
             if msg.get("bytes"):
                 console.hub.whisper(agent_id, msg["bytes"])
+
+
+@router.websocket("/barge/{call_sid}")
+async def barge_ws(websocket: WebSocket, call_sid: str) -> None:
+    """A supervisor joins a taken-over call: their microphone reaches the customer (mixed
+    into the agent's voice) and the agent (as a whisper)."""
+    who = await websocket_principal(websocket, ("supervisor", "admin"))
+    if who is None:
+        return
+    console = get_console(websocket.app)
+    try:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while True:
+                msg = await websocket.receive()
+                if msg["type"] == "websocket.disconnect":
+                    break
+                live = console.registry.get(call_sid)
+                if msg.get("bytes") and live is not None and live.agent_id is not None:
+                    console.hub.barge.push(call_sid, msg["bytes"])
+                    console.hub.whisper(live.agent_id, msg["bytes"])
+    finally:
+        console.hub.barge.stop(call_sid)

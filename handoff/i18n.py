@@ -109,6 +109,8 @@ TEXT: dict[str, dict[str, str]] = {
         "offer_deadline": "剩余 {s} 秒",
         "accepting": "正在接通…",
         "ringing": "振铃中",
+        "barge": "插话",
+        "stop_barge": "停止插话",
         "no_campaign": "未关联活动",
     },
     "en": {
@@ -215,6 +217,8 @@ TEXT: dict[str, dict[str, str]] = {
         "offer_deadline": "{s}s left",
         "accepting": "Connecting…",
         "ringing": "ringing",
+        "barge": "Barge in",
+        "stop_barge": "Stop barging in",
         "no_campaign": "No campaign",
     },
 }

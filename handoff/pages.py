@@ -60,7 +60,8 @@ BOARD_BODY = """
 <section id="detail" class="panel detail"><h2 id="detail-title">{transcript}</h2>
 <p id="detail-hint" class="empty">{select_call}</p><div id="detail-meta" class="meta"></div>
 <div class="detail-actions" hidden><button id="listen" type="button" class="secondary">{listen}</button>
-<button id="whisper" type="button" class="ghost-dark">{whisper}</button></div>
+<button id="whisper" type="button" class="ghost-dark">{whisper}</button>
+<button id="barge" type="button" class="ghost-dark">{barge}</button></div>
 <ol id="detail-transcript" class="chat"></ol></section>
 <section class="panel"><h2>{agents}</h2>
 <table id="agents" class="grid"><thead><tr><th>{name}</th><th>{presence}</th><th>{time_in_state}</th>

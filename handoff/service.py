@@ -251,6 +251,7 @@ class HandoffService:
         for active in self._taken_by(agent_id)[:1]:
             live = self.registry.get(active.req.call_sid)
             if live is not None and not live.holding and live.control.switch.output.mode == "human":
+                pcm16k = self.hub.barge.mix(active.req.call_sid, pcm16k)
                 pcm8k = resample(pcm16k, BROWSER_RATE, 8000)
                 await live.control.switch.agent_audio(pcm8k, 8000)
 

@@ -7,7 +7,7 @@
     fmtScore, gradeBadge, statusText, chatRow, scrollDown } = window.TC;
   const calls = new Map(); // id -> row
   let agents = [], queue = [], counters = [];
-  let watched = null, listenWs = null, whisperWs = null;
+  let watched = null, listenWs = null, whisperWs = null, bargeWs = null;
   window.tcFloor = { updates: 0, seen: {} }; // for tests: when each call was first shown
 
   function modePill(c) {
@@ -76,7 +76,7 @@
       el("span", {}, el("code", {}, c.state || "—")),
       el("span", { class: "num", "data-since": c.started_at }, clock(secsSince(c.started_at))),
       c.agent ? el("span", {}, T.agent, ": ", c.agent) : "");
-    $("whisper").hidden = !(c.agent_id && c.mode === "human");
+    $("whisper").hidden = $("barge").hidden = !(c.agent_id && c.mode === "human");
   }
   function apply(f) {
     window.tcFloor.updates += 1;
@@ -105,6 +105,8 @@
   function stopListen() {
     if (listenWs) { listenWs.close(); listenWs = null; }
     if (whisperWs) { whisperWs.close(); whisperWs = null; }
+    if (bargeWs) { bargeWs.close(); bargeWs = null; }
+    $("barge").textContent = T.barge; $("barge").classList.remove("on");
     $("listen").textContent = T.listen; $("listen").classList.remove("on");
     $("whisper").textContent = T.whisper; $("whisper").classList.remove("on");
   }
@@ -119,6 +121,13 @@
     if (!c || !c.agent_id) return;
     whisperWs = await startMic("/console/whisper/" + c.agent_id);
     $("whisper").textContent = T.stop_whisper; $("whisper").classList.add("on");
+  });
+  $("barge").addEventListener("click", async () => {
+    const c = calls.get(watched);
+    if (bargeWs) { bargeWs.close(); bargeWs = null; $("barge").textContent = T.barge; $("barge").classList.remove("on"); return; }
+    if (!c || !c.agent_id) return;
+    bargeWs = await startMic("/console/barge/" + encodeURIComponent(c.id));
+    $("barge").textContent = T.stop_barge; $("barge").classList.add("on");
   });
   on("hello", (h) => {
     if (!h.board) return;

@@ -83,3 +83,24 @@ def test_diff_sends_what_changed() -> None:
     d = diff_rows(a, b)
     assert [r["id"] for r in d.calls] == ["CA1", "CA3"] and d.gone == ["CA2"]
     assert diff_rows(b, b).empty
+
+
+def test_a_supervisor_barging_in_is_mixed_into_the_agents_voice() -> None:
+    import numpy as np
+
+    from handoff.audio import BargeMixer
+
+    mixer = BargeMixer(cap_ms=200)
+    agent = np.full(320, 1000, dtype=np.int16).tobytes()  # 20 ms at 16 kHz
+    assert mixer.mix("CA1", agent) == agent  # nobody barging in
+    mixer.push("CA1", np.full(480, 30000, dtype=np.int16).tobytes())
+    out = np.frombuffer(mixer.mix("CA1", agent), dtype=np.int16)
+    assert (out == 31000).all()  # added, sample by sample
+    out = np.frombuffer(mixer.mix("CA1", agent), dtype=np.int16)
+    assert (out[:160] == 31000).all() and (out[160:] == 1000).all()  # what was left
+    mixer.push("CA1", np.full(32000, 30000, dtype=np.int16).tobytes())  # a stall: 2 s
+    assert len(mixer._pending["CA1"]) == 200 * 32  # only the last 200 ms is kept
+    mixer.push("CA1", np.full(320, 30000, dtype=np.int16).tobytes())
+    assert np.frombuffer(mixer.mix("CA1", agent), dtype=np.int16).max() == 31000
+    mixer.stop("CA1")
+    assert mixer.mix("CA1", agent) == agent
