@@ -40,6 +40,7 @@ class Lead(Base):
     campaign_id: Mapped[int | None] = mapped_column(BigId, index=True)
     customer_id: Mapped[int] = mapped_column(BigId, index=True)
     script_id: Mapped[str | None] = mapped_column(String(100))
+    variant: Mapped[str | None] = mapped_column(String(50))
     # 'remote_center' or 'branch': who must act on it; branch leads carry the branch name.
     route: Mapped[str] = mapped_column(String(16))
     branch: Mapped[str | None] = mapped_column(String(100), index=True)

@@ -36,6 +36,7 @@ class CallOutcome(BaseModel):
     branch: str | None = Field(default=None, max_length=100)
     phone_e164: str | None = Field(default=None, max_length=20)
     script_id: str | None = Field(default=None, max_length=100)
+    variant: str | None = Field(default=None, max_length=50, description="the script variant (A/B)")
     disposition: str = Field(min_length=1, max_length=40)
     grade: Grade | None = None
     score: float | None = Field(default=None, ge=0.0, le=1.0)

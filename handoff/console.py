@@ -138,7 +138,13 @@ def login(
     token = create_session(
         console.db, user.id, console.clock.now(), console.settings.session_lifetime_s
     )
-    target = "/console/board" if user.role in ("supervisor", "admin", "compliance") else "/console"
+    target = (
+        "/console/home"
+        if user.role in ("supervisor", "admin")
+        else "/console/board"
+        if user.role == "compliance"
+        else "/console"
+    )
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(
         console.settings.cookie_name,

@@ -3,7 +3,7 @@
 ``attempt_login`` counts the try before the password is checked (``handoff.throttle``), so
 parallel guesses are all counted; a right password then clears the user's count. Failed,
 throttled and locked-out logins go to the server log (username and address, never the
-password) and to the audit log (``AuditEntry``); a user locked by too many failures stays
+password) and to the audit log (``handoff.audit``); a user locked by too many failures stays
 locked until an admin unlocks it (``unlock``, ``tailcall users unlock``).
 """
 
@@ -16,8 +16,9 @@ from loguru import logger
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from handoff.audit import append
 from handoff.auth import authenticate
-from handoff.models import AuditEntry, LoginThrottle, User
+from handoff.models import LoginThrottle, User
 from handoff.throttle import ADDRESS_POLICY, USER_POLICY, judge
 from kernel.db import Database
 
@@ -32,11 +33,7 @@ class LoginResult:
 def audit(
     s: Session, event: str, now: datetime, username: str = "", address: str = "", detail: str = ""
 ) -> None:
-    s.add(
-        AuditEntry(
-            at=now, event=event, username=username[:64], address=address[:64], detail=detail[:200]
-        )
-    )
+    append(s, event, now, username=username, address=address, detail=detail)
 
 
 def _keys(username: str, address: str) -> tuple[str, str]:

@@ -31,6 +31,8 @@ from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.settings import Settings
+from supervision.scheduler import SupervisionLoop, report_dir, sweep_settings
+from supervision.settings import SupervisionSettings
 from tailcall import deployment
 from tailcall.api_docs import mount_api_docs
 from tailcall.json_guard import JsonGuard
@@ -141,7 +143,8 @@ def _languages_with_models(runtime: SpeechRuntime) -> list[str]:
 
 class _BackgroundLoops:
     """The dial loop (a thread: it does blocking database and carrier work) and the CRM
-    relay (an asyncio task) of the embedded single-process deployment. The dialer paces
+    relay (an asyncio task) of the embedded single-process deployment, with the supervisor's
+    QA sweep, daily report and retention (``supervision.scheduler``). The dialer paces
     live-handoff campaigns by the console's free agents, and the console's "call back
     now" on a follow-up task goes through this dial loop."""
 
@@ -152,15 +155,27 @@ class _BackgroundLoops:
         console.followups.callbacks = DialerCallbacks(dialer)
         self.dialer = DialerThread(dialer)
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")
+        sup = SupervisionSettings()
+        self.supervision = SupervisionLoop(
+            db,
+            sup,
+            sweep_settings(sup, ds.max_attempts_per_day, settings.default_timezone),
+            SystemClock(),
+            report_dir(db, sup),
+        )
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[object] | None = None
+        self._supervision_task: asyncio.Task[object] | None = None
 
     def start(self) -> None:
         self.dialer.start()
         self._relay_task = asyncio.create_task(self.relay.run(self._stop))
+        self._supervision_task = asyncio.create_task(self.supervision.run(self._stop))
 
     async def stop(self) -> None:
         self._stop.set()
         if self._relay_task is not None:
             await asyncio.wait_for(self._relay_task, timeout=30)
+        if self._supervision_task is not None:
+            await asyncio.wait_for(self._supervision_task, timeout=30)
         await asyncio.to_thread(self.dialer.stop)

@@ -35,6 +35,7 @@ from kernel.logs import configure_logging
 from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
+from supervision.cli import audit_app, qa_app, report_app, retention_app
 from tailcall.learning import harvest_agent_labels
 
 if TYPE_CHECKING:
@@ -172,6 +173,10 @@ app.add_typer(intent_app, name="intent")
 app.add_typer(users_app, name="users")
 app.add_typer(scripts_app, name="scripts")
 app.add_typer(simulator_app, name="simulator")
+app.add_typer(report_app, name="report")
+app.add_typer(qa_app, name="qa")
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
 app.command("simulate")(simulate_command)
 
 

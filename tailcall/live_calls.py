@@ -144,12 +144,21 @@ class LiveCallServices:
                 req = replace(req, skill=plan.skill)
             await self.router.route(req, feed)
 
+        history: list[dict[str, Any]] = []  # the score after each turn, for the call page
+
         def finished(result: CallResult) -> None:
             threading.Thread(
-                target=self._record, args=(attempt_id, result), name="call-outcome", daemon=True
+                target=self._record,
+                args=(attempt_id, result, tuple(history)),
+                name="call-outcome",
+                daemon=True,
             ).start()
 
         def update(u: ScoreUpdate) -> None:
+            history.append(
+                {"turn": u.turn, "state": u.state, "score": round(u.score, 1), "grade": u.grade,
+                 "reasons": [r.text for r in u.reasons[:3]]}
+            )  # fmt: skip
             self.router.score_update(info.call_sid, u)
 
         return CallScoring(
@@ -207,9 +216,11 @@ class LiveCallServices:
                 self._models[script.id] = m
         return m
 
-    def _record(self, attempt_id: int, result: CallResult) -> None:
+    def _record(
+        self, attempt_id: int, result: CallResult, history: tuple[dict[str, Any], ...] = ()
+    ) -> None:
         try:
-            record_call_result(self.db, attempt_id, result)
+            record_call_result(self.db, attempt_id, result, score_history=history)
         except Exception:
             logger.exception("could not record the call's outcome", attempt_id=attempt_id)
         if self.on_result is not None:

@@ -5,16 +5,19 @@ text mode) ends with a ``CallResult`` (``dialogue.intent.live``), and hands it t
 ``record_call_result``: ``finished_call`` turns it into the ``FinishedCall`` record (built
 here and nowhere else), and ``record_finished_call`` writes it in one transaction: who
 answered and the script's disposition go on the attempt (``dialer.campaigns.service``),
-an opt-out suppresses the customer for every campaign, and the outcome goes to the CRM
-(``crm_sync.service.record_outcome``: leads and outbox events), so they commit or roll
-back together.
+an opt-out suppresses the customer for every campaign, the outcome goes to the CRM
+(``crm_sync.service.record_outcome``: leads and outbox events) and the supervisor's record
+of the call is written (``supervision.calls.record_call``), so they commit or roll back
+together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +29,7 @@ from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.outcomes import (
     mark_handoff_requested,
     record_answer_class,
+    record_call_facts,
     record_disposition,
     record_opt_out,
 )
@@ -36,6 +40,7 @@ from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
 from scripts.loader import find_script, load_script
+from supervision.calls import CallFacts, record_call
 
 NO_DISPOSITION = "no_disposition"
 
@@ -56,10 +61,15 @@ class FinishedCall:
     callback_at: datetime | None = None
     opted_out: bool = False
     opt_out_source: str = "call"
+    score_history: tuple[Mapping[str, Any], ...] = ()  # the score after each customer turn
 
 
 def finished_call(
-    attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+    attempt_id: int,
+    result: CallResult,
+    *,
+    answered_by: AnsweredBy = "human",
+    score_history: Sequence[Mapping[str, Any]] = (),
 ) -> FinishedCall:
     """The record of a call the engine and the scorer saw through to its end."""
     return FinishedCall(
@@ -75,21 +85,27 @@ def finished_call(
         callback_at=result.callback_at,
         opted_out=result.opted_out,
         opt_out_source=f"call:{attempt_id}",
+        score_history=tuple(score_history),
     )
 
 
 def record_call_result(
-    db: Database, attempt_id: int, result: CallResult, *, answered_by: AnsweredBy = "human"
+    db: Database,
+    attempt_id: int,
+    result: CallResult,
+    *,
+    answered_by: AnsweredBy = "human",
+    score_history: Sequence[Mapping[str, Any]] = (),
 ) -> int:
     """Write a finished call's result in its own transaction; the number of leads it made."""
+    call = finished_call(attempt_id, result, answered_by=answered_by, score_history=score_history)
     with db.session() as s:
-        call = finished_call(attempt_id, result, answered_by=answered_by)
         base = db.settings.resolved_public_base_url
         return len(record_finished_call(s, call, base_url=base))
 
 
 # The supervisor's page of one call (transcript, recording, score, handoff): the lead's link.
-CALL_PAGE = "/calls/{attempt_id}"
+CALL_PAGE = "/console/calls/{attempt_id}"
 
 
 @dataclass(frozen=True)
@@ -146,6 +162,7 @@ def record_finished_call(session: Session, call: FinishedCall, *, base_url: str 
         record_disposition(session, call.attempt_id, call.disposition)
     if call.handoff_requested_at is not None:
         mark_handoff_requested(session, call.attempt_id, call.handoff_requested_at)
+    record_call_facts(session, call.attempt_id, call.grade, call.handoff_result, call.opted_out)
     if call.opted_out:
         record_opt_out(session, party.customer_id, call.opt_out_source, call.ended_at)
     outcome = CallOutcome(
@@ -156,6 +173,7 @@ def record_finished_call(session: Session, call: FinishedCall, *, base_url: str 
         branch=party.branch,
         phone_e164=party.phone_e164,
         script_id=party.script_id,
+        variant=party.variant,
         disposition=(call.disposition or NO_DISPOSITION)[:40],
         grade=call.grade,
         score=call.score,
@@ -167,4 +185,21 @@ def record_finished_call(session: Session, call: FinishedCall, *, base_url: str 
         transcript_url=link,
         ended_at=call.ended_at,
     )
-    return record_outcome(session, outcome, now=call.ended_at)
+    leads = record_outcome(session, outcome, now=call.ended_at)
+    record_call(
+        session,
+        CallFacts(
+            attempt_id=call.attempt_id,
+            ended_at=call.ended_at,
+            answered_by=call.answered_by,
+            disposition=call.disposition,
+            grade=call.grade,
+            score=call.score,
+            reasons=call.reasons,
+            handoff_result=call.handoff_result,
+            opted_out=call.opted_out,
+            leads=len(leads),
+            score_history=call.score_history,
+        ),
+    )
+    return leads

@@ -12,6 +12,16 @@ from dialer.lists.api import router as lists_router
 from handoff.api import router as console_api_router
 from handoff.console import router as console_router
 from handoff.script_reviews import router as script_reviews_router
+from handoff.web.admin import router as workspace_admin_router
+from handoff.web.campaign_new import api_router as workspace_new_api
+from handoff.web.campaign_new import router as workspace_new_router
+from handoff.web.campaigns import api_router as workspace_campaigns_api
+from handoff.web.campaigns import router as workspace_campaigns_router
+from handoff.web.lists import router as workspace_lists_router
+from handoff.web.shell import router as workspace_shell_router
+from handoff.web.suppressions import router as workspace_suppressions_router
+from supervision.api import router as supervision_router
+from supervision.web.pages import router as supervision_pages_router
 
 OPERATORS = ("supervisor", "admin")
 ADMINS = ("admin",)
@@ -35,7 +45,15 @@ def route_policy() -> list[Policy]:
     return [
         (lists_router, OPERATORS, "call lists and suppression lists"),
         (campaigns_router, OPERATORS, "campaigns: CRUD, lifecycle, status, attempts"),
+        (workspace_campaigns_api, OPERATORS, "workspace API: a campaign's live numbers and race"),
+        (workspace_new_api, OPERATORS, "workspace API: an audience's count before a campaign"),
         (crm_admin_router, ADMINS, "CRM sync: status, endpoints, dead letters"),
+        (
+            supervision_router,
+            OPERATORS,
+            "supervisor's workspace: calls, recordings, reviews, reports (reveal and audit "
+            "log: admin, checked per endpoint)",
+        ),
         (carrier_router, OWN_CHECK, "carrier status callback: Twilio signature (prod)"),
         (crm_inbound_router, OWN_CHECK, "CRM inbound webhook: Standard Webhooks signature"),
         (console_api_router, OWN_CHECK, "console API: a role per endpoint (require)"),
@@ -45,9 +63,27 @@ def route_policy() -> list[Policy]:
             "script versions: authors submit, compliance/admin approve (a role per endpoint)",
         ),
         (
+            supervision_pages_router,
+            OWN_CHECK,
+            "supervisor's pages: the browser session and its role per page (page_user); "
+            "their script and style are open",
+        ),
+        (
             console_router,
             OWN_CHECK,
             "console: pages and websockets check the session (and Origin); "
             "the login page and static files are open",
         ),
+        (
+            workspace_shell_router,
+            OWN_CHECK,
+            "workspace pages: the browser session (else 303 to the login), a role per page, "
+            "CSRF on writes; its static files are open",
+        ),
+        # /console/campaigns/new before /console/campaigns/{campaign_id}
+        (workspace_new_router, OWN_CHECK, "workspace: the campaign form (as above)"),
+        (workspace_campaigns_router, OWN_CHECK, "workspace: campaign pages (as above)"),
+        (workspace_lists_router, OWN_CHECK, "workspace: call-list pages (as above)"),
+        (workspace_suppressions_router, OWN_CHECK, "workspace: suppression pages (as above)"),
+        (workspace_admin_router, OWN_CHECK, "workspace: admin pages (as above; admins only)"),
     ]

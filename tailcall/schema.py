@@ -15,6 +15,7 @@ import dialogue.intent.models
 import dialogue.speech.models
 import handoff.models
 import scripts.versions
+import supervision.models
 from kernel.db import Base
 
 MODEL_MODULES = (
@@ -26,5 +27,6 @@ MODEL_MODULES = (
     dialogue.intent.models,
     dialogue.speech.models,
     handoff.models,
+    supervision.models,
 )
 metadata = Base.metadata

@@ -108,6 +108,9 @@ class Attempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     answered_by: Mapped[str | None] = mapped_column(String(32))  # human|voicemail|announcement
     disposition: Mapped[str | None] = mapped_column(String(64))
+    grade: Mapped[str | None] = mapped_column(String(1))  # the scorer's A/B/C/D at the end
+    handoff_result: Mapped[str | None] = mapped_column(String(16))  # kernel.vocab.HandoffResult
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     duration_s: Mapped[float | None] = mapped_column(Float)
     handoff_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

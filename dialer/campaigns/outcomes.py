@@ -14,7 +14,8 @@ from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
 from dialer.campaigns.retries import next_retry
 from dialer.campaigns.service import _STATE_ORDER
-from dialer.campaigns.stored import retry_of
+from dialer.campaigns.spec import pick_variant
+from dialer.campaigns.stored import retry_of, variants_of
 from dialer.campaigns.windows import resolve_zones
 from dialer.carriers.base import classify
 from dialer.lists.models import Customer, Suppression
@@ -45,6 +46,14 @@ def _prior_outcomes(session: Session, a: Attempt) -> Counter[str]:
         )
     )
     return Counter(o for o in rows if o)
+
+
+def _retry_variant(c: Campaign, a: Attempt) -> str | None:
+    """The retry keeps the call's variant unless that variant was stopped meanwhile."""
+    variants = variants_of(c)
+    if a.variant is None or any(v.name == a.variant and v.weight > 0 for v in variants):
+        return a.variant
+    return pick_variant([v for v in variants if v.weight > 0], c.id, a.customer_id)
 
 
 def finish_attempt(
@@ -79,7 +88,7 @@ def finish_attempt(
         phone_e164=a.phone_e164,
         seq=a.seq + 1,
         retry_of_id=a.id,
-        variant=a.variant,
+        variant=_retry_variant(c, a),
         status="queued",
         due_at=when,
         queued_at=now,
@@ -158,6 +167,24 @@ def record_disposition(session: Session, attempt_id: int, disposition: str) -> N
     if a is None:
         raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
     a.disposition = disposition[:64]
+
+
+def record_call_facts(
+    session: Session,
+    attempt_id: int,
+    grade: str | None,
+    handoff_result: str | None,
+    opted_out: bool,
+) -> None:
+    """The scorer's grade at the end of the call, how a request for an agent ended and
+    whether the customer opted out: what a campaign's funnel and its script race count
+    per attempt and variant."""
+    a = session.get(Attempt, attempt_id)
+    if a is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", where="attempt_id")
+    a.grade = grade
+    a.handoff_result = handoff_result
+    a.opted_out = opted_out
 
 
 def resolve_review(

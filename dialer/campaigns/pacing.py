@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -114,3 +114,39 @@ def dial_budget(
     if handoff is not None:
         budget = min(budget, handoff)
     return max(0, budget)
+
+
+PaceLimit = Literal[
+    "not_running", "done", "nothing_due", "lines", "global_lines", "agents", "rate", "none"
+]
+
+
+def pace_limit(
+    *,
+    running: bool,
+    due_now: int,
+    queued_later: int,
+    in_flight: int,
+    max_concurrent: int,
+    global_in_flight: int,
+    global_lines: int,
+    handoff_budget_left: int | None,
+    dialed_per_s: float,
+    calls_per_second: float,
+) -> PaceLimit:
+    """Why a campaign is not dialing faster, the first that holds: it is not running,
+    nothing is left or nothing is due yet (retries, windows), its lines or the system's
+    are full, the free agents' handoff budget is spent, or it dials at its rate."""
+    if not running:
+        return "not_running"
+    if due_now <= 0:
+        return "nothing_due" if queued_later > 0 or in_flight > 0 else "done"
+    if in_flight >= max_concurrent:
+        return "lines"
+    if global_in_flight >= global_lines:
+        return "global_lines"
+    if handoff_budget_left is not None and handoff_budget_left <= 0:
+        return "agents"
+    if dialed_per_s >= 0.8 * calls_per_second:
+        return "rate"
+    return "none"

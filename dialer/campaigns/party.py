@@ -27,6 +27,7 @@ class CallParty:
     external_id: str | None
     phone_e164: str
     script_id: str
+    variant: str | None  # the script variant the attempt was given (A/B racing)
     branch: str | None
     customer: Mapping[str, Any]  # the script's variables (name, points, ...) and profile
 
@@ -56,6 +57,7 @@ def call_party(session: Session, attempt_id: int) -> CallParty:
         external_id=cust.external_id,
         phone_e164=a.phone_e164,
         script_id=c.script_id,
+        variant=a.variant,
         branch=cust.branch,
         customer=customer,
     )

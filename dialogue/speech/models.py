@@ -8,13 +8,29 @@ does not reach into the dialer's tables.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dialogue.speech.search_terms import terms_text
 from kernel.db import Base, UTCDateTime
+from kernel.ddl import DialectDDL, register
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+def _terms_default(context: Any) -> str:
+    return terms_text(context.get_current_parameters().get("text") or "")
 
 
 class CallTranscriptRow(Base):
@@ -35,6 +51,9 @@ class CallTranscriptRow(Base):
     state: Mapped[str] = mapped_column(String(128))
     matched: Mapped[str | None] = mapped_column(Text)  # accepted grammar phrase
     prompt_id: Mapped[str | None] = mapped_column(String(128))
+    # the text's search terms (dialogue.speech.search_terms), indexed by FTS5 / GIN below;
+    # computed on insert when the writer does not give them
+    search_terms: Mapped[str] = mapped_column(Text, default=_terms_default)
 
 
 class CallTurnMetric(Base):
@@ -70,3 +89,47 @@ class CallSummaryRow(Base):
     error: Mapped[str | None] = mapped_column(String(128))
     recording_path: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+TRANSCRIPTS: Table = CallTranscriptRow.__table__  # type: ignore[assignment]
+FTS_TABLE = "call_transcript_fts"
+GIN_INDEX = "ix_call_transcript_rows_terms"
+
+# SQLite: an external-content FTS5 table over search_terms, kept by triggers (ascii
+# tokenizer: terms are space-separated and every non-ASCII character is part of a term).
+register(
+    TRANSCRIPTS,
+    DialectDDL(
+        table="call_transcript_rows",
+        dialect="sqlite",
+        create=(
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(search_terms, "
+            "content='call_transcript_rows', content_rowid='id', tokenize='ascii')",
+            f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON call_transcript_rows BEGIN "
+            f"INSERT INTO {FTS_TABLE}(rowid, search_terms) VALUES (new.id, new.search_terms); END",
+            f"CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON call_transcript_rows BEGIN "
+            f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_terms) "
+            "VALUES ('delete', old.id, old.search_terms); END",
+            f"CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE OF search_terms ON call_transcript_rows "
+            f"BEGIN INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_terms) "
+            "VALUES ('delete', old.id, old.search_terms); "
+            f"INSERT INTO {FTS_TABLE}(rowid, search_terms) VALUES (new.id, new.search_terms); END",
+        ),
+        drop=(f"DROP TABLE IF EXISTS {FTS_TABLE}",),
+        names=(FTS_TABLE,),
+    ),
+)
+# PostgreSQL: a GIN index over the terms as an array; a query asks for a superset.
+register(
+    TRANSCRIPTS,
+    DialectDDL(
+        table="call_transcript_rows",
+        dialect="postgresql",
+        create=(
+            f"CREATE INDEX {GIN_INDEX} ON call_transcript_rows "
+            "USING gin (string_to_array(search_terms, ' '))",
+        ),
+        drop=(f"DROP INDEX IF EXISTS {GIN_INDEX}",),
+        names=(GIN_INDEX,),
+    ),
+)

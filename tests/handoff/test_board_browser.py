@@ -50,7 +50,8 @@ async def test_board_shows_agents_and_updates_live(console_app: ConsoleApp, serv
             await page.fill("#username", "sue")
             await page.fill("#password", PASSWORD)
             await page.click("#login")
-            await page.wait_for_url(f"{server}/console/board")
+            await page.wait_for_url(f"{server}/console/home")  # the workspace's home
+            await page.goto(f"{server}/console/board")
             row = await page.wait_for_selector("#agents tr[data-agent]")
             assert row is not None and "空闲" in await row.inner_text()
             console_app.console.registry.register(LiveCall("CA9", FakeControl()))

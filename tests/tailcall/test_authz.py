@@ -82,6 +82,16 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/scripts/versions"): OPS,
     ("POST", "/api/scripts/versions/{version_id}/approve"): ADMIN,
     ("POST", "/api/scripts/versions/{version_id}/reject"): ADMIN,
+    # the supervisor's workspace (supervision.api)
+    ("GET", "/api/supervision/calls"): OPS,
+    ("GET", "/api/supervision/calls/{attempt_id}"): OPS,
+    ("GET", "/api/supervision/calls/{attempt_id}/recording"): OPS,
+    ("POST", "/api/supervision/calls/{attempt_id}/review"): OPS,
+    ("POST", "/api/supervision/calls/{attempt_id}/reveal"): ADMIN,
+    ("GET", "/api/supervision/queue"): OPS,
+    ("GET", "/api/supervision/reports/daily/{day}"): OPS,
+    ("GET", "/api/supervision/audit"): ADMIN,
+    ("GET", "/api/supervision/audit/verify"): ADMIN,
     # the console (handoff.api, handoff.console): roles as in its own matrix
     **{k: frozenset(v) for k, v in CONSOLE_HTTP.items() if k[1].startswith("/api/console")},
     ("GET", "/console"): PAGE,
@@ -90,6 +100,50 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console/login"): OPEN,
     ("POST", "/console/login"): OPEN,  # login CSRF, then the password
     ("GET", "/console/static/{name}"): OPEN,
+    # the workspace (handoff.web): pages check the session, a role per page
+    ("GET", "/console/home"): PAGE,
+    ("GET", "/console/assets/{name:path}"): OPEN,
+    ("GET", "/console/campaigns"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/live"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/charts"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/race"): PAGE,
+    ("GET", "/console/campaigns/{campaign_id}/spec.yaml"): PAGE,
+    ("POST", "/console/campaigns/{campaign_id}/{action}"): PAGE,
+    ("POST", "/console/campaigns/{campaign_id}/variants/{name}/stop"): PAGE,
+    ("GET", "/console/campaigns/new"): PAGE,
+    ("POST", "/console/campaigns/new"): PAGE,
+    ("POST", "/console/campaigns/new/validate"): PAGE,
+    ("POST", "/console/campaigns/new/import"): PAGE,
+    ("POST", "/api/workspace/audience/preview"): OPS,
+    ("GET", "/console/admin/users"): PAGE,
+    ("POST", "/console/admin/users/{user_id}/{action}"): PAGE,
+    ("POST", "/console/admin/tokens/{token_id}/revoke"): PAGE,
+    ("GET", "/console/admin/crm"): PAGE,
+    ("POST", "/console/admin/crm/endpoints/{endpoint_id}/{action}"): PAGE,
+    ("POST", "/console/admin/crm/dead-letters/replay"): PAGE,
+    ("GET", "/console/lists"): PAGE,
+    ("POST", "/console/lists"): PAGE,
+    ("GET", "/console/lists/{list_id}"): PAGE,
+    ("GET", "/console/lists/{list_id}/report"): PAGE,
+    ("GET", "/console/lists/{list_id}/report.csv"): PAGE,
+    ("GET", "/console/calls"): PAGE,
+    ("GET", "/console/calls/{attempt_id}"): PAGE,
+    ("POST", "/console/calls/{attempt_id}/review"): PAGE,
+    ("POST", "/console/calls/{attempt_id}/reveal"): PAGE,
+    ("GET", "/console/reviews"): PAGE,
+    ("GET", "/console/reports"): PAGE,
+    ("GET", "/console/reports/{day}.{fmt}"): PAGE,
+    ("GET", "/console/reports/latest"): PAGE,
+    ("GET", "/console/audit"): PAGE,
+    ("GET", "/console/supervision/assets/{name}"): OPEN,
+    ("GET", "/console/suppressions"): PAGE,
+    ("POST", "/console/suppressions/add"): PAGE,
+    ("POST", "/console/suppressions/remove"): PAGE,
+    ("POST", "/console/suppressions/import"): PAGE,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/live"): OPS,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/race"): OPS,
+    ("GET", "/api/workspace/campaigns/{campaign_id}/charts"): OPS,
 }
 # websockets: the console's check the session and Origin (tests/handoff/test_auth.py);
 # the carrier's media stream checks its optional stream token (tests/dialogue/test_media.py)
@@ -107,8 +161,23 @@ FILL = {
     "task_id": "1",
     "name": "console.js",  # /docs/assets/console.js: 404 for everyone alike
     "agent_id": "1",
+    "day": "2026-12-03",
+    "fmt": "csv",
+    "action": "pause",
+    "user_id": "1",
+    "token_id": "1",
+    "endpoint_id": "1",
 }
-SESSION_PAGES = {"/console": 403, "/console/board": 200}  # for a supervisor's session
+SESSION_PAGES = {
+    "/console": 403,
+    "/console/board": 200,
+    "/console/home": 200,
+    "/console/calls": 200,
+    "/console/reviews": 200,
+    "/console/reports": 200,
+    "/console/reports/2026-12-03.csv": 200,
+    "/console/audit": 403,
+}  # for a supervisor's session
 
 
 @dataclass

@@ -16,6 +16,7 @@ PACKAGES = (
     "dialogue",
     "crm_sync",
     "handoff",
+    "supervision",
     "simulator",
     "tailcall",
 )

@@ -1,4 +1,5 @@
-"""The finished-call record: the agent's result, branch leads and the call's link."""
+"""The finished-call record: the agent's result, branch leads, the call's link, and the
+attempt's grade, handoff result, opt-out and script variant (for script races)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from crm_sync.branches import SAMPLE_BRANCHES, import_branches
 from crm_sync.models import Lead
 from dialer.campaigns import service
 from dialer.campaigns.models import Attempt
+from dialer.campaigns.spec import VariantSpec
 from handoff.models import HandoffRequestRow
 from kernel.db import Database
 from tailcall.outcomes import FinishedCall, record_finished_call
@@ -69,7 +71,7 @@ def test_the_agents_result_and_branch_request_reach_the_leads(db: Database) -> N
     assert set(leads) == {"remote_center", "branch"}
     assert leads["remote_center"].agent_outcome == "sale"
     assert leads["branch"].branch == "XA01" and "郑经理" in leads["branch"].next_action
-    assert leads["branch"].transcript_url == f"https://tailcall.bank.local/calls/{aid}"
+    assert leads["branch"].transcript_url == f"https://tailcall.bank.local/console/calls/{aid}"
 
 
 def test_a_script_end_that_asks_for_the_branch_makes_a_branch_lead(db: Database) -> None:
@@ -87,3 +89,22 @@ def test_no_branch_lead_without_a_request(db: Database) -> None:
     with db.session() as s:
         record_finished_call(s, FinishedCall(attempt_id=aid, ended_at=T0, disposition="declined"))
     assert _leads(db, aid) == {}
+
+
+def test_attempt_and_lead_record_variant_grade_and_opt_out(db: Database) -> None:
+    with db.session() as s:
+        cl = add_list(s, add_customers(s, 2))
+        spec = make_spec([cl.id], variants=[VariantSpec(name="A"), VariantSpec(name="B")])
+        c = service.create_campaign(s, spec, T0)
+        service.start_campaign(s, c.id, T0, fast_settings(), "Asia/Shanghai")
+        first, second = s.scalars(select(Attempt).order_by(Attempt.id)).all()
+        assert first.variant in ("A", "B") and second.variant in ("A", "B")
+        hot = FinishedCall(first.id, T0, grade="A", score=0.9, handoff_result="accepted")
+        assert len(record_finished_call(s, hot)) == 1
+        record_finished_call(s, FinishedCall(second.id, T0, grade="D", opted_out=True))
+    with db.read() as s:
+        a1, a2 = s.scalars(select(Attempt).order_by(Attempt.id)).all()
+        assert (a1.grade, a1.handoff_result, a1.opted_out) == ("A", "accepted", False)
+        assert (a2.grade, a2.handoff_result, a2.opted_out) == ("D", None, True)
+        lead = s.scalar(select(Lead))
+        assert lead is not None and lead.variant == a1.variant

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from kernel.db import make_engine, upgrade
+from kernel.ddl import include_name_for
 from kernel.settings import Settings
 from tailcall.schema import metadata
 
@@ -19,7 +20,9 @@ def _diff(settings: Settings) -> list[Any]:
     upgrade(settings)
     engine = make_engine(settings)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name_for(metadata)}
+        )
         diff = compare_metadata(ctx, metadata)
         tables = set(inspect(conn).get_table_names())
     engine.dispose()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:01:20.368073
+Create Date: 2026-12-04 20:38:43.653755
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import kernel.db
-
+import kernel.ddl
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -52,6 +52,69 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_lists')),
     sa.UniqueConstraint('sha256', name=op.f('uq_call_lists_sha256'))
     )
+    op.create_table('call_qa_flags',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('detail', sa.String(length=300), nullable=False),
+    sa.Column('at_s', sa.Float(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_qa_flags'))
+    )
+    with op.batch_alter_table('call_qa_flags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_qa_flags_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index('ix_call_qa_flags_code', ['code', 'attempt_id'], unique=False)
+
+    op.create_table('call_records',
+    sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('call_sid', sa.String(length=64), nullable=True),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('phone_masked', sa.String(length=24), nullable=False),
+    sa.Column('branch', sa.String(length=100), nullable=True),
+    sa.Column('script_id', sa.String(length=100), nullable=False),
+    sa.Column('variant', sa.String(length=50), nullable=True),
+    sa.Column('answered_by', sa.String(length=32), nullable=False),
+    sa.Column('disposition', sa.String(length=64), nullable=True),
+    sa.Column('grade', sa.String(length=1), nullable=True),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('score_history', sa.JSON(), nullable=False),
+    sa.Column('handoff_result', sa.String(length=16), nullable=True),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('opted_out', sa.Boolean(), nullable=False),
+    sa.Column('leads', sa.Integer(), nullable=False),
+    sa.Column('dialed_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('duration_s', sa.Float(), nullable=True),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('qa_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('review_state', sa.String(length=12), nullable=False),
+    sa.Column('review_reason', sa.String(length=32), nullable=True),
+    sa.Column('review_score', sa.Float(), nullable=True),
+    sa.PrimaryKeyConstraint('attempt_id', name=op.f('pk_call_records'))
+    )
+    with op.batch_alter_table('call_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_records_call_sid'), ['call_sid'], unique=False)
+        batch_op.create_index('ix_call_records_campaign_dialed', ['campaign_id', 'dialed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_records_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_call_records_dialed', ['dialed_at'], unique=False)
+        batch_op.create_index('ix_call_records_qa_pending', ['qa_at', 'ended_at'], unique=False)
+        batch_op.create_index('ix_call_records_review', ['review_state', 'attempt_id'], unique=False)
+
+    op.create_table('call_reviews',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reviewer', sa.String(length=64), nullable=False),
+    sa.Column('at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('checklist', sa.JSON(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_reviews'))
+    )
+    with op.batch_alter_table('call_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_reviews_attempt_id'), ['attempt_id'], unique=False)
+
     op.create_table('call_summaries',
     sa.Column('call_sid', sa.String(length=64), nullable=False),
     sa.Column('attempt_id', sa.BigInteger(), nullable=True),
@@ -81,6 +144,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=128), nullable=False),
     sa.Column('matched', sa.Text(), nullable=True),
     sa.Column('prompt_id', sa.String(length=128), nullable=True),
+    sa.Column('search_terms', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_transcript_rows')),
     sa.UniqueConstraint('call_sid', 'seq', name=op.f('uq_call_transcript_rows_call_sid_seq'))
     )
@@ -141,10 +205,14 @@ def upgrade() -> None:
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('address', sa.String(length=64), nullable=False),
     sa.Column('detail', sa.String(length=200), nullable=False),
+    sa.Column('subject', sa.String(length=100), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_console_audit_log'))
     )
     with op.batch_alter_table('console_audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_console_audit_log_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_console_audit_log_subject'), ['subject'], unique=False)
 
     op.create_table('console_events',
     sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
@@ -204,6 +272,7 @@ def upgrade() -> None:
     sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('script_id', sa.String(length=100), nullable=True),
+    sa.Column('variant', sa.String(length=50), nullable=True),
     sa.Column('route', sa.String(length=16), nullable=False),
     sa.Column('branch', sa.String(length=100), nullable=True),
     sa.Column('phone_e164', sa.String(length=20), nullable=True),
@@ -410,6 +479,9 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('answered_by', sa.String(length=32), nullable=True),
     sa.Column('disposition', sa.String(length=64), nullable=True),
+    sa.Column('grade', sa.String(length=1), nullable=True),
+    sa.Column('handoff_result', sa.String(length=16), nullable=True),
+    sa.Column('opted_out', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
     sa.Column('duration_s', sa.Float(), nullable=True),
     sa.Column('handoff_requested_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_retry_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
@@ -607,11 +679,23 @@ def upgrade() -> None:
     with op.batch_alter_table('crm_delivery_attempts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_crm_delivery_attempts_delivery_id'), ['delivery_id'], unique=False)
 
+    kernel.ddl.execute_on(op, 'sqlite', "CREATE VIRTUAL TABLE call_transcript_fts USING fts5(search_terms, content='call_transcript_rows', content_rowid='id', tokenize='ascii')")
+    kernel.ddl.execute_on(op, 'sqlite', 'CREATE TRIGGER call_transcript_fts_ai AFTER INSERT ON call_transcript_rows BEGIN INSERT INTO call_transcript_fts(rowid, search_terms) VALUES (new.id, new.search_terms); END')
+    kernel.ddl.execute_on(op, 'sqlite', "CREATE TRIGGER call_transcript_fts_ad AFTER DELETE ON call_transcript_rows BEGIN INSERT INTO call_transcript_fts(call_transcript_fts, rowid, search_terms) VALUES ('delete', old.id, old.search_terms); END")
+    kernel.ddl.execute_on(op, 'sqlite', "CREATE TRIGGER call_transcript_fts_au AFTER UPDATE OF search_terms ON call_transcript_rows BEGIN INSERT INTO call_transcript_fts(call_transcript_fts, rowid, search_terms) VALUES ('delete', old.id, old.search_terms); INSERT INTO call_transcript_fts(rowid, search_terms) VALUES (new.id, new.search_terms); END")
+    kernel.ddl.execute_on(op, 'postgresql', "CREATE INDEX ix_call_transcript_rows_terms ON call_transcript_rows USING gin (string_to_array(search_terms, ' '))")
+    kernel.ddl.execute_on(op, 'sqlite', "CREATE TRIGGER console_audit_log_append_only_u BEFORE UPDATE ON console_audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+    kernel.ddl.execute_on(op, 'sqlite', "CREATE TRIGGER console_audit_log_append_only_d BEFORE DELETE ON console_audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+    kernel.ddl.execute_on(op, 'postgresql', "CREATE FUNCTION console_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$")
+    kernel.ddl.execute_on(op, 'postgresql', 'CREATE TRIGGER console_audit_log_append_only BEFORE UPDATE OR DELETE ON console_audit_log FOR EACH ROW EXECUTE FUNCTION console_audit_log_append_only()')
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    kernel.ddl.execute_on(op, 'postgresql', 'DROP FUNCTION IF EXISTS console_audit_log_append_only() CASCADE')
+    kernel.ddl.execute_on(op, 'postgresql', 'DROP INDEX IF EXISTS ix_call_transcript_rows_terms')
+    kernel.ddl.execute_on(op, 'sqlite', 'DROP TABLE IF EXISTS call_transcript_fts')
     with op.batch_alter_table('crm_delivery_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_crm_delivery_attempts_delivery_id'))
 
@@ -708,6 +792,7 @@ def downgrade() -> None:
 
     op.drop_table('console_events')
     with op.batch_alter_table('console_audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_console_audit_log_subject'))
         batch_op.drop_index(batch_op.f('ix_console_audit_log_at'))
 
     op.drop_table('console_audit_log')
@@ -728,6 +813,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_call_summaries_attempt_id'))
 
     op.drop_table('call_summaries')
+    with op.batch_alter_table('call_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_reviews_attempt_id'))
+
+    op.drop_table('call_reviews')
+    with op.batch_alter_table('call_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_records_review')
+        batch_op.drop_index('ix_call_records_qa_pending')
+        batch_op.drop_index('ix_call_records_dialed')
+        batch_op.drop_index(batch_op.f('ix_call_records_customer_id'))
+        batch_op.drop_index('ix_call_records_campaign_dialed')
+        batch_op.drop_index(batch_op.f('ix_call_records_call_sid'))
+
+    op.drop_table('call_records')
+    with op.batch_alter_table('call_qa_flags', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_qa_flags_code')
+        batch_op.drop_index(batch_op.f('ix_call_qa_flags_attempt_id'))
+
+    op.drop_table('call_qa_flags')
     op.drop_table('call_lists')
     with op.batch_alter_table('branches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_branches_name'))

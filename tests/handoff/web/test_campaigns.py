@@ -1,0 +1,96 @@
+"""Campaign pages: the page, its partials and the JSON API give the same numbers; the
+lifecycle with CSRF and who did it; stopping a variant; the spec as YAML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from dialer.campaigns.models import Campaign
+from dialer.campaigns.spec import CampaignSpec
+from handoff.web.campaign_view import FUNNEL_KEYS
+from handoff.web.campaigns import LiveCache
+from kernel.db import utcnow
+from tests.conftest import api_user
+from tests.handoff.web.conftest import Operator, metrics_of
+from tests.handoff.web.seed import seed_campaign
+
+
+def test_page_partials_and_api_give_the_same_numbers(operator: Operator) -> None:
+    cid = seed_campaign(operator.db, utcnow())
+    api = operator.client.get(
+        f"/api/workspace/campaigns/{cid}/live", headers=api_user(operator.db, "supervisor")
+    )
+    assert api.status_code == 200
+    live: dict[str, Any] = api.json()
+    funnel = live["funnel"]
+    assert funnel["dialed"] == 160 and funnel["leads"] > 0 and funnel["grade_a"] > 0
+    page = operator.client.get(f"/console/campaigns/{cid}")
+    assert page.status_code == 200 and 'hx-trigger="every 500ms"' in page.text
+    for html in (page.text, operator.client.get(f"/console/campaigns/{cid}/live").text):
+        shown = metrics_of(html)
+        for key in (*FUNNEL_KEYS[1:], "leads"):
+            if key in shown:
+                assert shown[key] == funnel[key], key
+        for v in live["variants"]:
+            assert shown[f"{v['name']}.dialed"] == v["funnel"]["dialed"]
+    race = operator.client.get(f"/api/workspace/campaigns/{cid}/race").json()
+    shown = metrics_of(operator.client.get(f"/console/campaigns/{cid}/race").text)
+    for m in race["metrics"]:
+        for r in m["rates"]:
+            assert shown[f"{m['key']}.{r['variant']}.trials"] == r["trials"]
+            assert shown[f"{m['key']}.{r['variant']}.successes"] == r["successes"]
+    charts = operator.client.get(f"/api/workspace/campaigns/{cid}/charts").json()
+    assert sum(charts["grades"]["A"]) == funnel["grade_a"]
+
+
+def test_lifecycle_needs_csrf_and_records_who(operator: Operator) -> None:
+    cid = seed_campaign(operator.db, utcnow(), n=20, called=5)
+    bare = operator.client.post(f"/console/campaigns/{cid}/pause")
+    assert bare.status_code == 403
+    r = operator.client.post(
+        f"/console/campaigns/{cid}/pause",
+        headers={"X-CSRF-Token": operator.csrf, "HX-Request": "true"},
+    )
+    assert r.status_code == 204 and r.headers["HX-Refresh"] == "true"
+    again = operator.client.post(
+        f"/console/campaigns/{cid}/pause",
+        headers={"X-CSRF-Token": operator.csrf, "HX-Request": "true"},
+    )
+    assert again.headers["HX-Retarget"] == "#flash" and "paused" in again.text
+    with operator.db.read() as s:
+        assert s.scalar(select(Campaign.status).where(Campaign.id == cid)) == "paused"
+    page = operator.client.get(f"/console/campaigns/{cid}").text
+    assert "sue" in page and "暂停" in page and 'id="action-resume"' in page
+
+
+def test_stop_a_variant_and_export_the_spec(operator: Operator) -> None:
+    cid = seed_campaign(operator.db, utcnow(), n=40, called=10)
+    r = operator.client.post(
+        f"/console/campaigns/{cid}/variants/A/stop", data={"csrf_token": operator.csrf}
+    )
+    assert r.status_code == 200  # followed the redirect to the campaign page
+    live = operator.client.get(f"/api/workspace/campaigns/{cid}/live").json()
+    stopped = {v["name"]: v["stopped"] for v in live["variants"]}
+    assert stopped == {"A": True, "B": False}
+    assert live["funnel"]["queued"] > 0
+    text = operator.client.get(f"/console/campaigns/{cid}/spec.yaml").text
+    spec = CampaignSpec.model_validate(yaml.safe_load(text))
+    assert [v.weight for v in spec.variants] == [0.0, 1.0]
+    assert "variant A" in operator.client.get(f"/console/campaigns/{cid}").text
+
+
+def test_live_numbers_are_computed_once_per_ttl_for_all_pollers() -> None:
+    calls: list[int] = []
+
+    def compute() -> Any:
+        calls.append(1)
+        return len(calls)
+
+    cache = LiveCache(ttl_s=60)
+    assert cache.get(1, compute) == cache.get(1, compute) == 1
+    assert cache.get(2, compute) == 2  # per campaign
+    cache.forget(1)
+    assert cache.get(1, compute) == 3
