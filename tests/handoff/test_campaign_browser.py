@@ -57,12 +57,15 @@ async def served(ko_model: Any, tmp_path: Path) -> AsyncIterator[ServedCampaign]
         yield h
 
 
-async def login(browser: Any, base: str, user: str, lang: str) -> Any:
+async def login(browser: Any, base: str, user: str, lang: str, path: str) -> Any:
     page = await browser.new_page(viewport={"width": 1360, "height": 820})
     await page.goto(f"{base}/console/login?lang={lang}")
     await page.fill("#username", user)
     await page.fill("#password", PASSWORD)
     await page.click("#login")
+    await page.wait_for_load_state()
+    if not page.url.endswith(path):
+        await page.goto(f"{base}{path}")
     await page.wait_for_selector("#conn.ok")
     return page
 
@@ -89,8 +92,8 @@ async def test_a_person_takes_over_a_campaign_call(served: ServedCampaign, tmp_p
             args=[*FLAGS, f"--use-file-for-fake-audio-capture={mic}"],
         )
         try:
-            board = await login(browser, served.base, "sue", "zh")
-            agent = await login(browser, served.base, "ann", "en")
+            board = await login(browser, served.base, "sue", "zh", "/console/board")
+            agent = await login(browser, served.base, "ann", "en", "/console")
             # the stored presence, never a default: offline, and the page says so
             await agent.wait_for_selector("#presence button.on[data-status='offline']")
             assert "not receiving calls" in await agent.inner_text("#idle")
