@@ -130,7 +130,7 @@ class AgentDesk:
     def views(self, only_available: bool = False) -> list[AgentView]:
         """Agents as routing sees them (Core rows, not ORM objects: this runs per offer)."""
         q = (
-            select(Agent.user_id, Agent.status, Agent.idle_since)
+            select(Agent.user_id, Agent.status, Agent.idle_since, Agent.overflow)
             .join(User, User.id == Agent.user_id)
             .where(User.disabled.is_(False))
         )
@@ -143,6 +143,8 @@ class AgentDesk:
                 skills.setdefault(uid, set()).add(skill)
             ringing = set(s.scalars(select(Offer.agent_id).where(Offer.status == "offered")).all())
         return [
-            AgentView(uid, status, idle, frozenset(skills.get(uid, ())), uid in ringing)
-            for uid, status, idle in rows
+            AgentView(
+                uid, status, idle, frozenset(skills.get(uid, ())), uid in ringing, bool(overflow)
+            )
+            for uid, status, idle, overflow in rows
         ]

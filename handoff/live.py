@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from loguru import logger
 from pipecat.frames.frames import TTSSpeakFrame
 
 from dialogue.brain import SayLike
@@ -29,7 +27,6 @@ from dialogue.speech.gates import (
     AgentSink,
     SideTranscriber,
     TakeoverSwitch,
-    transcript_to_recorder,
 )
 from dialogue.speech.pipeline import CALL_RATE
 from dialogue.speech.records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
@@ -166,13 +163,15 @@ class LiveCall:
     # what the live floor shows (handoff.floor): set at the start, by transcript rows
     # (the script state) and by the scorer's updates
     started_at: datetime | None = None
-    started_mono: float = field(default_factory=time.monotonic)  # for transcript offsets
     party: Party = field(default_factory=Party)
     state: str | None = None
     score: float | None = None
     grade: str | None = None
     handled_by: str | None = None  # an agent outside the console (a simulated one)
+    # stores a human-leg transcript line with the call's record: (speaker, text, confidence)
+    store: Callable[[str, str, float], None] | None = None
     _transcriber: BackgroundTranscriber | None = None
+    _agent_transcriber: BackgroundTranscriber | None = None
     _closing: asyncio.Task[None] | None = None
     _side_task: asyncio.Task[None] | None = None
 
@@ -202,6 +201,15 @@ class LiveCall:
         if side is not None and self.mode == "human":
             self._transcriber = BackgroundTranscriber(side)
             tsink.transcriber = self._transcriber
+        agent = await asyncio.to_thread(factory, self._agent_final)
+        if agent is not None and self.mode == "human" and self._agent_transcriber is None:
+            self._agent_transcriber = BackgroundTranscriber(agent)
+
+    async def agent_audio(self, pcm8k: bytes) -> None:
+        """The agent's voice to the customer (8 kHz), transcribed beside the customer's."""
+        await self.control.switch.agent_audio(pcm8k, 8000)
+        if self._agent_transcriber is not None:
+            self._agent_transcriber.feed(pcm8k)
 
     async def hold(self, line: str) -> None:
         """The agent dropped: the bot's output comes back for a holding line; the customer
@@ -229,6 +237,9 @@ class LiveCall:
         if self._transcriber is not None:
             self._closing = asyncio.get_running_loop().create_task(self._transcriber.close())
             self._transcriber = None
+        if self._agent_transcriber is not None:
+            agent, self._agent_transcriber = self._agent_transcriber, None
+            asyncio.get_running_loop().create_task(agent.close())
 
     async def _wait_bot_done(self, start_s: float = BRIDGING_START_S) -> None:
         loop = asyncio.get_running_loop()
@@ -240,6 +251,13 @@ class LiveCall:
 
     def _side_final(self, text: str, confidence: float) -> None:
         self.add_row({"speaker": "customer", "text": text, "confidence": round(confidence, 2)})
+        if self.store is not None:
+            self.store("customer", text, confidence)
+
+    def _agent_final(self, text: str, confidence: float) -> None:
+        self.add_row({"speaker": "agent", "text": text, "confidence": round(confidence, 2)})
+        if self.store is not None:
+            self.store("agent", text, confidence)
 
     def add_row(self, row: dict[str, Any]) -> None:
         """A transcript line for the console: personal numbers masked (kernel.privacy)."""
@@ -260,9 +278,9 @@ class LiveCallRegistry:
         self.on_transcript: list[TranscriptListener] = []
         self.on_started: list[Callable[[LiveCall], None]] = []
         self.on_ended: list[Callable[[str], None]] = []
-        self.side_factory: (
-            Callable[[CallPipeline, LiveCall, Callable[[str, float], None]], Any] | None
-        ) = None
+        self.side_factory: Callable[[CallPipeline, Callable[[str, float], None]], Any] | None = None
+        # where the human leg's transcript lines are stored with the call (the recorder)
+        self.store: Callable[[str, TranscriptRow], None] | None = None
         # listen-in: (call_sid, channel, pcm, rate), fed by the gates' monitors
         self.audio_tap: Callable[[str, int, bytes, int], None] | None = None
 
@@ -287,15 +305,38 @@ class LiveCallRegistry:
     def call_started(self, info: CallInfo, call: CallPipeline) -> None:
         """``SpeechRuntime.on_call_started``."""
         factory = self.side_factory
-        live = LiveCall(call_sid=info.call_sid, control=PipelineControl(call), start=info.start)
-        if factory is not None:
-            live.side_factory = lambda cb: factory(call, live, cb)
+        live = LiveCall(
+            call_sid=info.call_sid,
+            control=PipelineControl(call),
+            start=info.start,
+            side_factory=(lambda cb: factory(call, cb)) if factory else None,
+            store=self._storer(info.call_sid, call),
+        )
         self.register(live)
         tap = self.audio_tap
         if tap is not None:
             sid = info.call_sid
             call.switch.input.monitor = lambda pcm, rate: tap(sid, CH_CUSTOMER, pcm, rate)
             call.switch.output.monitor = lambda pcm, rate: tap(sid, CH_AGENT, pcm, rate)
+
+    def _storer(self, call_sid: str, call: CallPipeline) -> Callable[[str, str, float], None]:
+        def store(speaker: str, text: str, confidence: float) -> None:
+            if self.store is None:
+                return
+            at = call.driver.elapsed_s
+            self.store(
+                call_sid,
+                TranscriptRow(
+                    speaker="agent" if speaker == "agent" else "customer",
+                    text=text,
+                    confidence=round(confidence, 3),
+                    start_s=at,
+                    end_s=at,
+                    state=call.driver.brain.state,
+                ),
+            )
+
+        return store
 
     def call_ended(self, info: CallInfo) -> None:
         """``SpeechRuntime.on_call_ended``."""
@@ -366,25 +407,11 @@ def attach(registry: LiveCallRegistry, runtime: SpeechRuntime, language: str = "
     runtime.on_call_ended = registry.call_ended
     if not isinstance(runtime.recorder, TeeRecorder):
         runtime.recorder = TeeRecorder(runtime.recorder, registry)
-    recorder = runtime.recorder.inner
+    registry.store = runtime.recorder.inner.transcript  # the human leg, with the call's record
 
-    def side(
-        _call: CallPipeline, live: LiveCall, on_final: Callable[[str, float], None]
-    ) -> SideTranscriber | None:
-        try:  # the call's own language; none installed: no live transcript of the human leg
-            model = runtime.models.model(live.start.language or language)
-        except Exception:
-            logger.warning("no speech model for the human leg's transcript", call_sid=live.call_sid)
-            return None
-        # the human leg's customer lines are stored with the call, like the bot leg's
-        stored = transcript_to_recorder(
-            recorder, live.call_sid, lambda: live.state or "human", live.started_mono
-        )
-
-        def final(text: str, confidence: float) -> None:
-            stored(text, confidence)
-            on_final(text, confidence)
-
-        return SideTranscriber(model, CALL_RATE, final)
+    def side(_call: CallPipeline, on_final: Callable[[str, float], None]) -> SideTranscriber:
+        # free decoding: the model with its own (stock) beams, several times faster at it
+        # than the grammar's widened ones (loaded once, on the first takeover)
+        return SideTranscriber(runtime.models.free_model(language), CALL_RATE, on_final)
 
     registry.side_factory = side

@@ -253,7 +253,7 @@ class HandoffService:
             if live is not None and not live.holding and live.control.switch.output.mode == "human":
                 pcm16k = self.hub.barge.mix(active.req.call_sid, pcm16k)
                 pcm8k = resample(pcm16k, BROWSER_RATE, 8000)
-                await live.control.switch.agent_audio(pcm8k, 8000)
+                await live.agent_audio(pcm8k)
 
     async def _grace(self, active: _Active, agent_id: int) -> None:
         await self.clock.sleep(self.settings.grace_s)

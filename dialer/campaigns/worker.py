@@ -129,7 +129,16 @@ class Dialer:
         ids = self.claim_due()
         report.claimed = len(ids)
         for attempt_id in ids:
-            outcome = self.dial(attempt_id)
+            try:
+                outcome = self.dial(attempt_id)
+            except Exception as exc:  # one attempt's fault never holds the batch's others
+                log.warning(
+                    "dial failed",
+                    extra={"attempt_id": attempt_id, "error": f"{type(exc).__name__}: {exc}"},
+                )
+                log.debug("dial failed", exc_info=True)
+                report.errors.append(f"{attempt_id}: {type(exc).__name__}")
+                continue
             if outcome == "dialed":
                 report.dialed += 1
             elif outcome == "skipped":
@@ -411,15 +420,38 @@ class Dialer:
             if not exc.ambiguous:
                 self._not_placed(attempt_id, exc)
             return "dialed" if exc.ambiguous else "deferred"
-        with self.db.session() as s:
-            a = s.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
-            assert a is not None
-            if a.carrier_sid is None:
-                a.carrier_sid = sid
-            if a.status == "dialing":
-                a.carrier_status = a.carrier_status or "queued"
-                a.lease_until = self.clock.now() + timedelta(seconds=self.ds.ring_timeout_s)
+        try:
+            with self.db.session() as s:
+                a = s.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+                assert a is not None
+                if a.carrier_sid is None:
+                    a.carrier_sid = sid
+                if a.status == "dialing":
+                    a.carrier_status = a.carrier_status or "queued"
+                    a.lease_until = self.clock.now() + timedelta(seconds=self.ds.ring_timeout_s)
+        except IntegrityError:
+            self._duplicate_sid(attempt_id, sid)
+            return "failed"
         return "dialed"
+
+    def _duplicate_sid(self, attempt_id: int, sid: str) -> None:
+        """The carrier answered with a call id another attempt already has (a carrier that
+        reuses ids, say after a restart): this attempt fails with that reason and its retry
+        rule, and the call is hung up, since its reports cannot be told from the other's."""
+        now = self.clock.now()
+        with self.db.session() as s:
+            a = s.get(Attempt, attempt_id)
+            if a is not None and a.status in ("dialing", "ringing", "in_progress"):
+                a.end_reason = f"carrier call id {sid[:64]} is already another attempt's"
+                finish_attempt(s, a, "failed", now, default_tz=self.settings.default_timezone)
+        log.warning(
+            "call failed: the carrier reused a call id",
+            extra={"attempt_id": attempt_id, "carrier_sid": sid},
+        )
+        try:
+            self.carrier.hangup(sid)
+        except CarrierError:
+            log.debug("hang-up of a reused call id failed", extra={"carrier_sid": sid})
 
     def _not_placed(self, attempt_id: int, exc: CarrierError) -> None:
         now = self.clock.now()

@@ -18,6 +18,7 @@ from dialogue.speech.settings import SpeechSettings
 from kernel.db import Database
 from kernel.settings import Settings
 from tests.dialogue.conftest import (  # noqa: F401  (fixtures)
+    espeak_pcm,
     ko_model,
     ko_registry,
     session_speech_settings,
@@ -73,7 +74,10 @@ class AgentSocket:
             pass
 
     async def send_tone(self, freq: float, seconds: float) -> None:
-        pcm = tone(freq, seconds, 16000)
+        await self.send_pcm(tone(freq, seconds, 16000))
+
+    async def send_pcm(self, pcm: bytes) -> None:
+        """The agent's microphone: PCM16 16 kHz in real time."""
         t0 = time.monotonic()
         for i, off in enumerate(range(0, len(pcm), 640)):
             await self.ws.send(pcm[off : off + 640])
@@ -151,6 +155,27 @@ async def test_takeover_agent_and_customer_hear_each_other_then_hand_back(
         assert brain.state == "offer"
         await talk_until(call, lambda: len(call.bot_audio) > before + 20)  # the resume prompt
         assert live.console.registry.get("CA-live-1").mode == "bot"  # type: ignore[union-attr]
+        await agent.ws.close()
+        await client.aclose()
+
+
+async def test_both_legs_of_the_human_conversation_are_transcribed_and_stored(
+    live: LiveHarness,
+) -> None:
+    async with live.call("CA-live-t") as call:
+        client, agent, _ = await _accepted_call(live, call)
+        shown = live.console.registry.get("CA-live-t")
+        assert shown is not None
+        # the human leg's recognizers (the free-decoding model loads on the first takeover)
+        await talk_until(call, lambda: shown._agent_transcriber is not None, timeout=20)
+        await agent.send_pcm(espeak_pcm("포인트 몰을 누르시면 됩니다", rate=16000))
+        await agent.send_pcm(bytes(16000 * 2))  # a second of silence ends the agent's turn
+        await call.send_pcm(espeak_pcm("네 알겠습니다"))
+        recorder: Any = live.runtime.recorder
+        rows = recorder.inner.rows["CA-live-t"]
+        stored = lambda: {r.speaker for r in rows} >= {"agent", "customer"}  # noqa: E731
+        await talk_until(call, stored, timeout=15)
+        assert {"agent", "customer"} <= {r["speaker"] for r in shown.transcript}
         await agent.ws.close()
         await client.aclose()
 

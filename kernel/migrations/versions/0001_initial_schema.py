@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:38:43.653755
+Create Date: 2026-12-04 20:47:25.357763
 """
 
 from collections.abc import Sequence
@@ -185,6 +185,7 @@ def upgrade() -> None:
     sa.Column('live_handoff', sa.Boolean(), nullable=False),
     sa.Column('handoff_skill', sa.String(length=50), nullable=True),
     sa.Column('start_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('text_only', sa.Boolean(), nullable=False),
     sa.Column('script_version', sa.String(length=20), nullable=True),
     sa.Column('script_digest', sa.String(length=64), nullable=True),
     sa.Column('started_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
@@ -594,6 +595,7 @@ def upgrade() -> None:
     sa.Column('status_since', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('idle_since', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('call_sid', sa.String(length=64), nullable=True),
+    sa.Column('overflow', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['console_users.id'], name=op.f('fk_handoff_agents_user_id_console_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_handoff_agents'))
     )
