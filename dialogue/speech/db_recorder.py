@@ -38,6 +38,7 @@ class _Pending:
 
 
 _Item = tuple[str, str, object]
+FINISHED_KEPT = 1000
 
 
 class DbCallRecorder:
@@ -55,6 +56,9 @@ class DbCallRecorder:
         self._flush_s = flush_s
         self._q: queue.Queue[_Item | None] = queue.Queue()
         self._calls: dict[str, _Pending] = {}
+        # calls already ended: where their numbering goes on (a line of the human leg's
+        # transcript can be recognised after the call's end), the last FINISHED_KEPT of them
+        self._finished: dict[str, tuple[int, int, int | None]] = {}
         self.failures = 0
         self._thread = threading.Thread(target=self._run, name="call-recorder", daemon=True)
         self._thread.start()
@@ -107,7 +111,9 @@ class DbCallRecorder:
                     payload.set()
                 continue
             if call_id:
-                p = self._calls.setdefault(call_id, _Pending())
+                p = self._calls.get(call_id) or self._calls.setdefault(
+                    call_id, self._resumed(call_id)
+                )
                 if kind == "bind":
                     p.attempt_id = payload if isinstance(payload, int) else None
                 elif kind == "row" and isinstance(payload, TranscriptRow):
@@ -138,8 +144,20 @@ class DbCallRecorder:
                 self.failures += 1
                 logger.exception("writing call records failed", call_id=call_id)
                 continue
-            if p.summary is not None:
-                del self._calls[call_id]
+            if p.summary is not None or call_id in self._finished:
+                self._finished[call_id] = (p.next_row, p.next_turn, p.attempt_id)
+                while len(self._finished) > FINISHED_KEPT:
+                    del self._finished[next(iter(self._finished))]
+                if not (p.rows or p.turns):
+                    del self._calls[call_id]
+
+    def _resumed(self, call_id: str) -> _Pending:
+        """A call's records from where they stopped: numbered on after its end (a second
+        summary is not written again)."""
+        if call_id not in self._finished:
+            return _Pending()
+        next_row, next_turn, attempt_id = self._finished[call_id]
+        return _Pending(attempt_id=attempt_id, next_row=next_row, next_turn=next_turn)
 
     def _write(self, call_id: str, p: _Pending) -> None:
         rows, turns, summary = list(p.rows), list(p.turns), p.summary

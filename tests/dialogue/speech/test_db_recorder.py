@@ -85,3 +85,17 @@ def test_a_failed_write_is_retried_with_the_next_batch(db: Database) -> None:
         rows = s.scalars(select(CallTranscriptRow).order_by(CallTranscriptRow.seq)).all()
         assert [r.seq for r in rows] == [0, 1]
         assert s.get(CallSummaryRow, "CA9") is not None
+
+
+def test_a_line_recognised_after_the_call_ended_is_numbered_on(db: Database) -> None:
+    rec = DbCallRecorder(db, batch_rows=50, flush_s=60)
+    rec.bind("CA7", 7)
+    rec.transcript("CA7", _row(0, "bot"))
+    rec.ended("CA7", _summary())
+    assert rec.drain()
+    rec.transcript("CA7", _row(1))  # the human leg's recogniser flushed late
+    rec.close()
+    assert rec.failures == 0
+    with db.read() as s:
+        rows = s.scalars(select(CallTranscriptRow).order_by(CallTranscriptRow.seq)).all()
+        assert [(r.seq, r.attempt_id) for r in rows] == [(0, 7), (1, 7)]
