@@ -8,7 +8,7 @@ page ticks them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,17 +83,21 @@ def score_100(score: float | None) -> float | None:
 
 
 def call_row(
-    call: CallFacts, request: RequestFacts | None, agent_names: Mapping[int, str]
+    call: CallFacts,
+    request: RequestFacts | None,
+    agent_names: Mapping[int, str],
+    simulated: Collection[int] = (),
 ) -> dict[str, Any]:
-    """One live call's row on the floor."""
+    """One live call's row on the floor; ``simulated``: the console's simulated (overflow)
+    agents, named as such."""
     if request is not None and request.phase == "accepted":
         agent_id = request.agent_id
     else:
         agent_id = call.agent_id if call.mode == "human" else None
     agent = agent_names.get(agent_id, "") if agent_id is not None else ""
-    simulated = False
+    is_sim = agent_id is not None and agent_id in simulated
     if not agent and call.handled_by:
-        agent, simulated = call.handled_by, True
+        agent, is_sim = call.handled_by, True
     grade = call.grade or (request.grade if request else None)
     score = call.score if call.score is not None else (request.score if request else None)
     return {
@@ -106,11 +110,11 @@ def call_row(
         "state": call.state or "",
         "score": score_100(score),
         "grade": grade or "",
-        "mode": "human" if (call.mode == "human" or simulated) else "bot",
+        "mode": "human" if (call.mode == "human" or call.handled_by) else "bot",
         "holding": call.holding,
         "agent_id": agent_id,
         "agent": agent,
-        "simulated_agent": simulated,
+        "simulated_agent": is_sim,
         "handoff": request.phase if request is not None else None,
     }
 
@@ -173,9 +177,16 @@ def counters(
 
 
 def agent_row(
-    agent_id: int, name: str, status: str, since: datetime, skills: Iterable[str], ringing: bool
+    agent_id: int,
+    name: str,
+    status: str,
+    since: datetime,
+    skills: Iterable[str],
+    ringing: bool,
+    simulated: bool = False,
 ) -> dict[str, Any]:
-    """An agent with presence and when it was entered (the page ticks the time in state)."""
+    """An agent with presence and when it was entered (the page ticks the time in state);
+    ``simulated``: an overflow agent the simulator plays."""
     return {
         "agent_id": agent_id,
         "name": name,
@@ -183,6 +194,7 @@ def agent_row(
         "since": since.isoformat(),
         "ringing": ringing,
         "skills": sorted(skills),
+        "simulated": simulated,
     }
 
 

@@ -72,6 +72,7 @@ class FloorFeed:
         self._agents_sent: list[dict[str, Any]] = []
         self._agents: list[dict[str, Any]] | None = None  # None: to be read again
         self._names: dict[int, str] = {}
+        self._simulated: set[int] = set()  # overflow agents (the demo's simulated ones)
         self._pending: asyncio.TimerHandle | None = None
         registry.on_started.append(self._started)
         registry.on_ended.append(lambda _sid: self.touch())
@@ -159,21 +160,29 @@ class FloorFeed:
                     Agent.status_since,
                     User.display_name,
                     User.username,
+                    Agent.overflow,
                 )
                 .join(User, User.id == Agent.user_id)
                 .where(User.disabled.is_(False))
-                .order_by(User.username)
+                .order_by(Agent.overflow, User.username)
             ).all()
             skills: dict[int, set[str]] = {}
             for uid, skill in s.execute(select(AgentSkill.user_id, AgentSkill.skill)).all():
                 skills.setdefault(uid, set()).add(skill)
             ringing = set(s.scalars(select(Offer.agent_id).where(Offer.status == "offered")).all())
-        self._names = {uid: display or username for uid, _st, _since, display, username in found}
+        self._names = {r.user_id: r.display_name or r.username for r in found}
+        self._simulated = {r.user_id for r in found if r.overflow}
         self._agents = [
             floor.agent_row(
-                uid, self._names[uid], status, since, skills.get(uid, ()), uid in ringing
+                r.user_id,
+                self._names[r.user_id],
+                r.status,
+                r.status_since,
+                skills.get(r.user_id, ()),
+                r.user_id in ringing,
+                bool(r.overflow),
             )
-            for uid, status, since, _d, _u in found
+            for r in found
         ]
 
     def _flush(self) -> None:

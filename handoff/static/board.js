@@ -47,7 +47,7 @@
   }
   function renderAgents() {
     $("agents").tBodies[0].replaceChildren(...(agents.length ? agents.map((a) => el("tr", { "data-agent": a.agent_id },
-      el("td", {}, a.name),
+      el("td", {}, a.name, a.simulated ? el("span", { class: "tag" }, T.simulated) : ""),
       el("td", {}, el("span", { class: "pill st-" + a.status }, statusText(a.status)), a.ringing ? el("span", { class: "ringing" }, T.ringing) : ""),
       el("td", { class: "num", "data-since": a.since }, clock(secsSince(a.since))),
       el("td", {}, a.call ? el("a", { href: "#", onclick: (e) => { e.preventDefault(); watch(a.call); } }, a.customer || T.call) : el("span", { class: "muted" }, "—"))))

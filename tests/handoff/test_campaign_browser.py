@@ -134,7 +134,7 @@ async def test_a_person_takes_over_a_campaign_call(served: ServedCampaign, tmp_p
                 lambda: _customer_heard(agent), 25, "no customer audio reached the agent's page"
             )
             assert stats["played"] is True and stats["firstSentAt"] > 0
-            await asyncio.sleep(6)  # a few turns between the agent and the customer
+            await asyncio.sleep(3)  # a turn or two between the agent and the customer
             await shot(agent, "e2e-agent-takeover-en")
             await shot(board, "e2e-board-zh")
 

@@ -55,6 +55,8 @@ def test_who_holds_the_call() -> None:
     assert call_row(_call(agent_id=7), None, NAMES)["agent"] == ""
     sim = call_row(_call(handled_by="sim-agent-001"), None, NAMES)
     assert sim["agent"] == "sim-agent-001" and sim["simulated_agent"] and sim["mode"] == "human"
+    overflow = call_row(_call(mode="human", agent_id=7), _req("accepted"), NAMES, {7})
+    assert overflow["agent"] == "Ann" and overflow["simulated_agent"]
     assert call_row(_call(score=None, grade=None), _req("offered"), NAMES)["score"] == 90.0
 
 
