@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         description="Let dev mode listen beyond loopback or dial a real carrier (a warning)",
     )
 
+    carrier: Literal["twilio", "sip"] = Field(
+        default="twilio",
+        description="How calls are placed: a Twilio-compatible REST API with media streams "
+        "(TAILCALL_DIALER_CARRIER_*) or a SIP trunk (TAILCALL_SIP_*)",
+    )
+
     default_region: str = Field(default="CN", min_length=2, max_length=2)
     default_timezone: str = "Asia/Shanghai"
 

@@ -22,6 +22,9 @@ from crm_sync.settings import CrmSettings
 from dialer.campaigns.callbacks import DialerCallbacks
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.worker import DialerThread, build_dialer
+from dialer.carriers.base import Carrier
+from dialer.carriers.sip.carrier import SipCarrier
+from dialer.carriers.sip.settings import SipSettings
 from dialogue.intent.live import HandoffRouter
 from dialogue.speech.media import media_router
 from dialogue.speech.pipeline import PromptTap, SpeechRuntime
@@ -41,6 +44,7 @@ from tailcall.json_guard import JsonGuard
 from tailcall.launch import launch_checks
 from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
 from tailcall.routes import route_policy
+from tailcall.sip_trunk import build_sip_carrier, sip_dialer_settings
 
 Companion = Callable[[FastAPI, asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -66,13 +70,18 @@ def create_app(
     (``/media/...``): each answered call runs the speech pipeline with live scoring, its
     handoff requests go to ``handoff_router`` (default: this process's console) and its
     outcome is recorded (``tailcall.live_calls``); hang-ups go to the dialer's carrier
-    (``dialer_settings``, default from the environment). ``prompt_tap`` and ``on_result``
-    are a simulation's hooks. ``companions`` run beside the app from start-up until it
-    stops (each gets the app and an event set at shutdown): the live demo's simulated
-    world (``tailcall.simulation.demo_app``).
+    (``dialer_settings``, default from the environment). With ``TAILCALL_CARRIER=sip`` the
+    dialer dials through the SIP trunk (``app.state.sip_carrier``, started by the lifespan)
+    and answered SIP calls run the same pipeline (``tailcall.sip_trunk``). ``prompt_tap``
+    and ``on_result`` are a simulation's hooks. ``companions`` run beside the app from
+    start-up until it stops (each gets the app and an event set at shutdown): the live
+    demo's simulated world (``tailcall.simulation.demo_app``).
     """
     ds = dialer_settings or DialerSettings()
     deployment.check(settings, ds)
+    trunk = SipSettings().trunk_config() if settings.carrier == "sip" else None
+    if trunk is not None:
+        ds = sip_dialer_settings(ds, trunk)
     settings.ensure_dirs()  # 0700, and what this process creates 0600
     database = db or Database(settings)
     with_media = background if media is None else media
@@ -83,7 +92,14 @@ def create_app(
         runtime: SpeechRuntime | None = getattr(app.state, "speech_runtime", None)
         if runtime is not None:
             await runtime.warm_up(_languages_with_models(runtime))
-        loops = _BackgroundLoops(database, settings, ds, app.state.handoff) if background else None
+        carrier: SipCarrier | None = app.state.sip_carrier
+        if carrier is not None:
+            await carrier.start()
+        loops = (
+            _BackgroundLoops(database, settings, ds, app.state.handoff, carrier)
+            if background
+            else None
+        )
         if loops is not None:
             loops.start()
         stop = asyncio.Event()
@@ -97,6 +113,8 @@ def create_app(
                     await asyncio.wait_for(task, timeout=15)
             if loops is not None:
                 await loops.stop()
+            if carrier is not None:
+                await carrier.stop()
             await app.state.handoff.service.close()
             if db is None:
                 database.dispose()
@@ -117,6 +135,7 @@ def create_app(
     app.state.handoff = console
     app.state.dialer_settings = ds
     app.state.launch_checks = launch_checks(settings)  # campaigns API: create, update, start
+    app.state.sip_carrier = None
 
     @app.exception_handler(TailcallError)
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:
@@ -153,6 +172,9 @@ def create_app(
         app.include_router(media_router(runtime))
         app.state.speech_runtime = runtime
         app.state.live_calls = services
+    if trunk is not None:
+        runtime_ = getattr(app.state, "speech_runtime", None)
+        app.state.sip_carrier = build_sip_carrier(settings, database, ds, runtime_, config=trunk)
     return app
 
 
@@ -169,9 +191,14 @@ class _BackgroundLoops:
     now" on a follow-up task goes through this dial loop."""
 
     def __init__(
-        self, db: Database, settings: Settings, ds: DialerSettings, console: Console
+        self,
+        db: Database,
+        settings: Settings,
+        ds: DialerSettings,
+        console: Console,
+        carrier: Carrier | None = None,
     ) -> None:
-        dialer = build_dialer(db, settings, ds, agents=console.desk)
+        dialer = build_dialer(db, settings, ds, agents=console.desk, carrier=carrier)
         console.followups.callbacks = DialerCallbacks(dialer)
         self.dialer = DialerThread(dialer)
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")

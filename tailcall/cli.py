@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import campaigns_app, worker_app
 from dialer.campaigns.launch import LAUNCH_CHECKS
+from dialer.carriers.cli import carrier_app
+from dialer.carriers.sip.settings import SipSettingsError
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
@@ -114,8 +116,8 @@ def serve(
 
     try:
         app = demo_app(settings, language) if demo else create_app(settings, background=True)
-    except TailcallError as exc:  # an unsafe deployment, a demo that cannot run
-        typer.secho(f"error: {exc}", fg="red", err=True)
+    except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*,
+        typer.secho(f"error: {exc}", fg="red", err=True)  # a demo that cannot run
         raise typer.Exit(2) from exc
     uvicorn.run(
         app,
@@ -201,6 +203,7 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(worker_app, name="worker")
+app.add_typer(carrier_app, name="carrier")
 app.add_typer(crm_app, name="crm")
 app.add_typer(models_app, name="models")
 app.add_typer(speech_app, name="speech")

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from loguru import logger
 
 from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
+from dialer.carriers.sip.settings import SipSettings
 from kernel.errors import TailcallError
 from kernel.settings import MIN_SECRET_LEN, Settings
 
@@ -27,6 +28,8 @@ class UnsafeDeployment(TailcallError):
 
 def problems(settings: Settings, dialer: DialerSettings) -> list[str]:
     """What is unsafe about this configuration for its ``TAILCALL_ENV`` (empty: nothing)."""
+    if settings.env == "prod" and settings.carrier == "sip":
+        return []  # the trunk's own credentials, if it has any, are TAILCALL_SIP_*
     if settings.env == "prod":
         token = dialer.carrier_auth_token.get_secret_value()
         out = []
@@ -48,6 +51,11 @@ def exposures(settings: Settings, dialer: DialerSettings) -> list[str]:
     out = []
     if not is_loopback(settings.host):
         out.append(f"TAILCALL_HOST={settings.host} is not a loopback address")
+    if settings.carrier == "sip":
+        sip_host = SipSettings().host
+        if sip_host and not is_loopback(sip_host):
+            out.append(f"TAILCALL_SIP_HOST={sip_host} is a real SIP trunk, not one on loopback")
+        return out
     carrier_host = urlsplit(dialer.carrier_base_url).hostname or ""
     if not is_loopback(carrier_host):
         out.append(

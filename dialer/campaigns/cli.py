@@ -223,6 +223,14 @@ def run_dialer_worker() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings()
+    if settings.carrier == "sip":
+        typer.secho(
+            "TAILCALL_CARRIER=sip: the SIP trunk and its calls' audio run in one process; "
+            "run `tailcall serve` (its dial loop dials through the trunk)",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
     ds = DialerSettings()
     agents = load_agent_capacity(ds.agent_capacity) if ds.agent_capacity else None
     db = Database(settings)

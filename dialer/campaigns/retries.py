@@ -18,6 +18,7 @@ OUTCOMES = (
     "no_answer",
     "powered_off",
     "invalid",
+    "restricted",  # the network refused the call (SIP 403: barred, restricted)
     "failed",
     "not_dialed",  # the carrier never got the request (reconciled after a crash)
 )
@@ -46,6 +47,7 @@ def default_rules() -> dict[str, RetryRule]:
         "announcement": RetryRule(max_retries=1, next_day=True),
         "failed": RetryRule(max_retries=1, delay_minutes=30),
         "invalid": RetryRule(max_retries=0),
+        "restricted": RetryRule(max_retries=0),
         "answered": RetryRule(max_retries=0),
     }
 

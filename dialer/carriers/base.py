@@ -2,15 +2,16 @@
 
 ``Carrier`` is the interface; ``TwilioCarrier`` speaks a Twilio-compatible REST API at a
 configurable base URL (the simulator serves the same API); ``InMemoryCarrier`` is a fake
-for tests. ``classify`` maps the carrier's call status (REST or status callback) to the
-dialer's attempt state and outcome.
+for tests; ``dialer.carriers.sip.carrier.SipCarrier`` dials over a SIP trunk. ``classify``
+maps the carrier's call status (REST, status callback or a ``CarrierEvent`` from an
+in-process carrier) to the dialer's attempt state and outcome.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,6 +23,7 @@ import httpx
 TERMINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 INVALID_SIP = frozenset({404, 410, 484, 604})
 POWERED_OFF_SIP = frozenset({480})
+RESTRICTED_SIP = frozenset({403})
 
 
 class CarrierError(Exception):
@@ -47,6 +49,23 @@ class CarrierCall:
     duration_s: float | None = None
     sip_code: int | None = None
     started_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CarrierEvent:
+    """A call's progress reported by an in-process carrier (what a status callback says
+    for a REST carrier); ``reason`` says in words how an ended call ended."""
+
+    sid: str
+    status: str
+    attempt_id: int | None = None
+    answered_by: str | None = None
+    duration_s: float | None = None
+    sip_code: int | None = None
+    reason: str = ""
+
+
+StatusSink = Callable[[CarrierEvent], None]
 
 
 class Carrier(Protocol):
@@ -119,6 +138,8 @@ def classify(
             return Classified("ended", "invalid")
         if sip_code in POWERED_OFF_SIP:
             return Classified("ended", "powered_off")
+        if sip_code in RESTRICTED_SIP:
+            return Classified("ended", "restricted")
         return Classified("ended", "failed")
     return Classified("dialing")
 

@@ -66,3 +66,15 @@ def test_dev_stays_on_loopback_with_the_simulator(
         deployment.check(allowed, ds)  # told explicitly: a warning, not a refusal
     else:
         deployment.check(dev, ds)
+
+
+def test_a_sip_trunk_needs_no_rest_carrier_token_and_counts_as_exposure_in_dev(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod = Settings(env="prod", secret_key="s" * 32, data_dir=tmp_path, carrier="sip")
+    assert deployment.problems(prod, _dialer()) == []
+    monkeypatch.setenv("TAILCALL_SIP_HOST", "10.20.0.5")
+    dev = Settings(env="dev", data_dir=tmp_path, carrier="sip")
+    assert any("TAILCALL_SIP_HOST=10.20.0.5" in p for p in deployment.problems(dev, _dialer()))
+    monkeypatch.setenv("TAILCALL_SIP_HOST", "127.0.0.1")
+    assert deployment.problems(dev, _dialer()) == []

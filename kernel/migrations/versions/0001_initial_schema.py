@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:47:25.357763
+Create Date: 2026-12-04 21:06:36.899734
 """
 
 from collections.abc import Sequence

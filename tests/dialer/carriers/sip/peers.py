@@ -217,33 +217,45 @@ class Sipp:
 
 @dataclass
 class Baresip:
-    """An auto-answering baresip that echoes our audio back (Debian's package)."""
+    """An auto-answering baresip that echoes our audio back (Debian's package); with
+    ``play``, it plays that WAV (8 kHz mono) instead and records what it hears under
+    ``workdir/heard`` (``sndfile``: ``dump-*-dec.wav``)."""
 
     workdir: Path
     port: int = 0
     proc: asyncio.subprocess.Process | None = None
+    play: Path | None = None
+    user: str = "bot"
 
     async def start(self) -> Baresip:
         self.port = self.port or free_udp_port()
         conf = self.workdir / ".baresip"
         conf.mkdir(parents=True, exist_ok=True)
         rtp_low = free_udp_port(pair=True)
+        source = "aubridge,echo"
+        extra = ""
+        if self.play is not None:
+            heard = self.workdir / "heard"
+            heard.mkdir(exist_ok=True)
+            source = f"aufile,{self.play}"
+            extra = f"module\t\t\taufile.so\nmodule\t\t\tsndfile.so\nsnd_path\t\t{heard}\n"
         (conf / "config").write_text(
             f"sip_listen\t\t{HOST}:{self.port}\n"
             f"net_interface\t\t{HOST}\n"
             f"rtp_ports\t\t{rtp_low}-{rtp_low + 3}\n"
             "audio_player\t\taubridge,echo\n"
-            "audio_source\t\taubridge,echo\n"
+            f"audio_source\t\t{source}\n"
             "audio_alert\t\taubridge,echo\n"
             "module_path\t\t/usr/lib/baresip/modules\n"
             "module\t\t\tg711.so\n"
             "module\t\t\taubridge.so\n"
+            f"{extra}"
             "module_tmp\t\tuuid.so\n"
             "module_tmp\t\taccount.so\n"
             "module_app\t\tmenu.so\n"
         )
         (conf / "accounts").write_text(
-            f"<sip:bot@{HOST}:{self.port}>;regint=0;answermode=auto;audio_codecs=PCMA,PCMU\n"
+            f"<sip:{self.user}@{HOST}:{self.port}>;regint=0;answermode=auto;audio_codecs=PCMA,PCMU\n"
         )
         (conf / "contacts").write_text("")
         env = {**os.environ, "HOME": str(self.workdir)}
