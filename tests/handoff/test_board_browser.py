@@ -54,6 +54,13 @@ async def test_board_shows_agents_and_updates_live(console_app: ConsoleApp, serv
             await page.goto(f"{server}/console/board")
             row = await page.wait_for_selector("#agents tr[data-agent]")
             assert row is not None and "空闲" in await row.inner_text()
+            # the agent's side in Chinese: the offer that rings on the floor is on her page
+            agent = await browser.new_page()
+            await agent.goto(f"{server}/console/login")
+            await agent.fill("#username", "ann")
+            await agent.fill("#password", PASSWORD)
+            await agent.click("#login")
+            await agent.wait_for_selector("#idle.idle-available")
             console_app.console.registry.register(LiveCall("CA9", FakeControl()))
             await console_app.console.service.request_handoff(
                 HandoffRequest("CA9", None, 0.8, "B", (), "wealth", "offer", datetime.now(UTC))
@@ -70,12 +77,6 @@ async def test_board_shows_agents_and_updates_live(console_app: ConsoleApp, serv
             )
             await page.wait_for_selector("#detail-transcript li:has-text('네')")
             await shot(page, "board-zh")
-            # the agent's side in Chinese: the offer that rings on the floor is on her page
-            agent = await browser.new_page()
-            await agent.goto(f"{server}/console/login")
-            await agent.fill("#username", "ann")
-            await agent.fill("#password", PASSWORD)
-            await agent.click("#login")
             card = await agent.wait_for_selector("article.card.alert")
             assert card is not None and "新的转人工请求" in await card.inner_text()
             await shot(agent, "agent-alert-zh")
