@@ -11,6 +11,10 @@ python -m bench.console accept --n 5 [--bridging]
 python -m bench.console fanout --consoles 200 --rounds 5
     200 agent consoles on the event websocket (in a client subprocess): a broadcast event,
     and 200 simultaneous handoff requests each routed to its own agent; publish -> receipt.
+python -m bench.console floor --calls 200 --pages 50 --rounds 20
+    the supervisors' live floor: 200 live calls whose transcripts and scores change all the
+    time (--churn changes per second), 50 board pages on the event websocket (in a client
+    subprocess); a call starting, changing hands and ending -> the row on every page.
 """
 
 from __future__ import annotations
@@ -388,6 +392,189 @@ async def bench_fanout(consoles: int, rounds: int) -> list[dict[str, Any]]:
     ]
 
 
+# -- the live floor -----------------------------------------------------------------------
+
+
+async def _floor_clients(url: str, origin: str, tokens: list[str]) -> None:
+    """Child process: one board page's socket per token; prints when each probe call's
+    change arrived on each page, as JSON, after the "bench_done" broadcast."""
+    import websockets
+
+    got: list[list[Any]] = []
+
+    async def one(page: int, token: str, ready: asyncio.Event, counter: list[int]) -> None:
+        async with websockets.connect(
+            url,
+            additional_headers={"Cookie": f"tc_session={token}", "Origin": origin},
+            max_queue=None,
+            max_size=None,
+        ) as ws:
+            await ws.recv()  # hello with the snapshot
+            counter[0] += 1
+            if counter[0] == len(tokens):
+                ready.set()
+            while True:
+                ev = json.loads(await ws.recv())
+                now = time.time() * 1000
+                if ev["kind"] == "bench_done":
+                    return
+                if ev["kind"] != "floor":
+                    continue
+                data = ev["data"]
+                for c in data.get("calls", []):
+                    if c["id"].startswith("PROBE"):
+                        got.append([page, c["id"], c["mode"], now])
+                for sid in data.get("gone", []):
+                    if sid.startswith("PROBE"):
+                        got.append([page, sid, "gone", now])
+
+    ready = asyncio.Event()
+    counter = [0]
+    tasks = [asyncio.create_task(one(i, t, ready, counter)) for i, t in enumerate(tokens)]
+    await ready.wait()
+    print("READY", flush=True)
+    await asyncio.wait_for(asyncio.gather(*tasks), 300)
+    print(json.dumps(got), flush=True)
+
+
+def _fake_call(sid: str, i: int) -> Any:
+    from dialogue.speech.gates import InputGate, OutputGate, TakeoverSwitch
+    from handoff.floor import Party
+    from handoff.live import LiveCall
+
+    class Control:
+        def __init__(self) -> None:
+            self.switch = TakeoverSwitch(InputGate(), OutputGate())
+            self.bot_speaking = False
+
+        async def engine_event(self, event: object) -> bool:
+            return False
+
+        async def say(self, text: str) -> None:
+            return None
+
+        async def end(self, disposition: str) -> None:
+            return None
+
+    call = LiveCall(sid, Control())
+    call.party = Party.of(f"客户{i:04d}", f"+86138{i:08d}", 1 + i % 4, f"campaign {1 + i % 4}")
+    call.state, call.score, call.grade = "points_info", 40.0 + i % 50, "BCD"[i % 3]
+    return call
+
+
+async def bench_floor(calls: int, pages: int, rounds: int, churn: float) -> list[dict[str, Any]]:
+    import random
+
+    from handoff.auth import create_session
+    from tests.handoff.conftest import add_user
+
+    rng = random.Random(1)
+    with tempfile.TemporaryDirectory() as d:
+        settings, db = _setup(Path(d))
+        sups = [add_user(db, f"s{i:03d}", role="supervisor") for i in range(pages)]
+        ann = add_user(db, "ann", skills=("wealth",), status="available")
+        now = datetime.now(UTC)
+        tokens = [create_session(db, uid, now, 3600) for uid in sups]
+        async with _plain_server(settings, db) as (base, console):
+            reg, svc = console.registry, console.service
+            for i in range(calls):
+                reg.register(_fake_call(f"CA-live-{i:04d}", i))
+            tok_file = Path(d) / "tokens.json"
+            tok_file.write_text(json.dumps(tokens))
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.console",
+                "_floor_clients",
+                base.replace("http", "ws") + "/console/ws",
+                base,
+                str(tok_file),
+                stdout=subprocess.PIPE,
+                cwd=str(Path(__file__).resolve().parent.parent),
+                env={**os.environ},
+            )
+            assert proc.stdout is not None
+            line = await asyncio.wait_for(proc.stdout.readline(), 300)
+            assert line.strip() == b"READY", line
+            stop = asyncio.Event()
+
+            async def churn_loop() -> None:  # turns and scores on the live calls
+                n = 0
+                while not stop.is_set():
+                    sid = f"CA-live-{rng.randrange(calls):04d}"
+                    if n % 2:
+                        reg.transcript_row(
+                            sid, {"speaker": "customer", "text": "네", "state": f"s{n % 7}"}
+                        )
+                    else:
+                        svc.score_update(sid, rng.uniform(0, 100), "B", ())
+                    n += 1
+                    await asyncio.sleep(1.0 / churn)
+
+            churner = asyncio.create_task(churn_loop())
+            sent: dict[tuple[str, str], float] = {}
+            for r in range(rounds):
+                sid = f"PROBE-{r:03d}"
+                sent[(sid, "bot")] = time.time() * 1000  # a call starts
+                reg.register(_fake_call(sid, r))
+                await asyncio.sleep(0.4)
+                rid = await svc.request_handoff(_req(sid))
+                await svc.accept(ann, rid)
+                sent[(sid, "human")] = time.time() * 1000  # it changes hands
+                await asyncio.sleep(0.4)
+                sent[(sid, "gone")] = time.time() * 1000  # it ends
+                reg.unregister(sid)
+                await asyncio.sleep(0.4)
+                console.desk.set_presence(ann, "available")
+                await asyncio.sleep(0.1)
+            stop.set()
+            await churner
+            await asyncio.sleep(0.5)
+            console.bus.broadcast("bench_done", {}, roles=("supervisor",))
+            out = await asyncio.wait_for(proc.stdout.read(), 300)
+            await proc.wait()
+        db.dispose()
+    got = json.loads(out.decode().strip().splitlines()[-1])
+    first: dict[tuple[int, str, str], float] = {}  # (page, probe, change) -> first receipt
+    for page, sid, what, at in got:
+        if (sid, what) in sent:
+            first.setdefault((page, sid, what), at)
+    lat: dict[str, list[float]] = {"bot": [], "human": [], "gone": []}
+    for (_page, sid, what), at in first.items():
+        lat[what].append(at - sent[(sid, what)])
+    rows = []
+    for what, label in (
+        ("bot", "a call starts"),
+        ("human", "it changes hands"),
+        ("gone", "it ends"),
+    ):
+        xs = [x for x in lat[what] if x >= 0]
+        rows.append(
+            {
+                "figure": f"{label} -> row on {pages} pages ({calls} live calls, {churn:.0f} changes/s)",
+                "n": len(xs),
+                "p50": _pct(xs, 0.5),
+                "p95": _pct(xs, 0.95),
+                "p99": _pct(xs, 0.99),
+                "max": max(xs) if xs else float("nan"),
+                "target": "p95 <= 500 ms",
+            }
+        )
+    every = [x for what in lat for x in lat[what] if x >= 0]
+    rows.append(
+        {
+            "figure": "  every change on every page",
+            "n": len(every),
+            "p50": _pct(every, 0.5),
+            "p95": _pct(every, 0.95),
+            "p99": _pct(every, 0.99),
+            "max": max(every) if every else float("nan"),
+            "target": f"expected n = {3 * rounds * pages}",
+        }
+    )
+    return rows
+
+
 def _table(rows: list[dict[str, Any]]) -> None:
     t = Table(title="console figures (ms; busy shared 2-core machine)")
     for col in ("figure", "n", "p50", "p95", "p99", "max", "target"):
@@ -413,6 +600,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     c = sub.add_parser("fanout")
     c.add_argument("--consoles", type=int, default=200)
     c.add_argument("--rounds", type=int, default=5)
+    f = sub.add_parser("floor")
+    f.add_argument("--calls", type=int, default=200)
+    f.add_argument("--pages", type=int, default=50)
+    f.add_argument("--rounds", type=int, default=20)
+    f.add_argument("--churn", type=float, default=40.0, help="transcript/score changes per second")
+    fc = sub.add_parser("_floor_clients")
+    fc.add_argument("url")
+    fc.add_argument("origin")
+    fc.add_argument("tokens")
     k = sub.add_parser("_clients")
     k.add_argument("url")
     k.add_argument("origin")
@@ -433,10 +629,17 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
         )
         return
+    if args.cmd == "_floor_clients":
+        asyncio.run(
+            _floor_clients(args.url, args.origin, json.loads(Path(args.tokens).read_text()))
+        )
+        return
     if args.cmd == "alerts":
         rows = [asyncio.run(bench_alerts(args.n))]
     elif args.cmd == "accept":
         rows = asyncio.run(bench_accept(args.n, args.bridging))
+    elif args.cmd == "floor":
+        rows = asyncio.run(bench_floor(args.calls, args.pages, args.rounds, args.churn))
     else:
         rows = asyncio.run(bench_fanout(args.consoles, args.rounds))
     _table(rows)

@@ -59,14 +59,28 @@ class AgentDesk:
             agent.status, agent.status_since = status, now
             if status == "available":
                 agent.idle_since = now
-        self.bus.publish("presence", {"agent_id": agent_id, "status": status}, user_id=agent_id)
+        self.announce(agent_id)
         self._on_change()
 
     def status(self, agent_id: int) -> str | None:
         """The agent's presence as stored (None: not an agent)."""
+        presence = self.presence(agent_id)
+        return presence["status"] if presence is not None else None
+
+    def presence(self, agent_id: int) -> dict[str, str] | None:
+        """The agent's presence as stored and since when (None: not an agent): what the
+        console shows on load, never a default."""
         with self.db.read() as s:
             agent = s.get(Agent, agent_id)
-            return agent.status if agent is not None else None
+            if agent is None:
+                return None
+            return {"status": agent.status, "since": agent.status_since.isoformat()}
+
+    def announce(self, agent_id: int) -> None:
+        """Tell the agent's consoles their presence as stored (after any change)."""
+        presence = self.presence(agent_id)
+        if presence is not None:
+            self.bus.publish("presence", {"agent_id": agent_id, **presence}, user_id=agent_id)
 
     def take_call(self, agent_id: int, call_sid: str) -> None:
         """The agent is on ``call_sid`` now (an agent-first call back)."""
@@ -84,6 +98,7 @@ class AgentDesk:
             if agent is not None:
                 agent.status, agent.status_since, agent.call_sid = status, now, None
                 agent.idle_since = now
+        self.announce(agent_id)
 
     # ------------------------------------------------------------------ consoles
     def console_connected(self, agent_id: int) -> None:
@@ -108,6 +123,7 @@ class AgentDesk:
             if agent is None or agent.status not in ("available", "away", "wrap_up"):
                 return
             agent.status, agent.status_since = "offline", self.clock.now()
+        self.announce(agent_id)
         self._on_change()
 
     # ------------------------------------------------------------------ capacity

@@ -87,13 +87,45 @@ class AudioOut:
                 await self._task
 
 
+class BargeMixer:
+    """A supervisor barging in on a taken-over call: their microphone (PCM16 16 kHz) is kept
+    per call, at most ``cap_ms`` of it, and added to the agent's next frames on their way to
+    the customer, so both voices reach the line without either stream waiting."""
+
+    def __init__(self, cap_ms: int = 200) -> None:
+        self.cap_bytes = cap_ms * 32
+        self._pending: dict[str, bytearray] = {}
+
+    def push(self, call_sid: str, pcm16k: bytes) -> None:
+        buf = self._pending.setdefault(call_sid, bytearray())
+        buf += pcm16k
+        if len(buf) > self.cap_bytes:
+            del buf[: len(buf) - self.cap_bytes]
+
+    def stop(self, call_sid: str) -> None:
+        self._pending.pop(call_sid, None)
+
+    def mix(self, call_sid: str, pcm16k: bytes) -> bytes:
+        buf = self._pending.get(call_sid)
+        if not buf:
+            return pcm16k
+        n = min(len(buf), len(pcm16k)) & ~1
+        ours = np.frombuffer(pcm16k, dtype=np.int16).astype(np.int32)
+        theirs = np.frombuffer(bytes(buf[:n]), dtype=np.int16).astype(np.int32)
+        del buf[:n]
+        ours[: len(theirs)] += theirs
+        return bytes(np.clip(ours, -32768, 32767).astype(np.int16).tobytes())
+
+
 class AudioHub:
-    """Who hears what: each agent's browser link, and listeners per call (listen-in)."""
+    """Who hears what: each agent's browser link, listeners per call (listen-in), and
+    supervisors barging in."""
 
     def __init__(self, cap_ms: int = 200) -> None:
         self.cap_ms = cap_ms
         self.agents: dict[int, AudioOut] = {}
         self.listeners: dict[str, set[AudioOut]] = {}
+        self.barge = BargeMixer(cap_ms)
         self.first_agent_frame: dict[int, float] = {}  # for the bench: agent -> loop time
 
     def attach_agent(self, agent_id: int, out: AudioOut) -> None:

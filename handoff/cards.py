@@ -1,21 +1,18 @@
-"""What agents and supervisors see of a call: the customer card, the offer card, the board.
+"""What an agent sees of a call: the customer card and the offer card (the supervisors'
+live floor is ``handoff.floor``).
 
 Pure views over rows the caller reads; the numbers are masked (``kernel.privacy``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from dialer.lists.models import Customer
-from dialogue.intent.scorer import HandoffRequest
+from dialogue.intent.scorer import HandoffRequest, Reason
 from handoff.live import LiveCallRegistry
-from handoff.models import User
-from handoff.routing import AgentView
 from kernel.db import Database
 from kernel.privacy import mask_phone
 
@@ -62,39 +59,14 @@ def offer_card(
     }
 
 
-def board(
-    db: Database,
-    views: Iterable[AgentView],
-    registry: LiveCallRegistry,
-    phases: Mapping[str, tuple[str, int | None]],
+def score_event(
+    call_sid: str, request_id: int, score: float, grade: str, reasons: Sequence[Reason]
 ) -> dict[str, Any]:
-    """Agents with presence, and live calls with who has them; ``phases`` maps a call to
-    its request's phase and agent."""
-    by_id = {v.agent_id: v for v in views}
-    with db.read() as s:
-        users = {u.id: u for u in s.scalars(select(User).where(User.id.in_(by_id))).all()}
-    agents = [
-        {
-            "agent_id": v.agent_id,
-            "name": users[v.agent_id].display_name or users[v.agent_id].username,
-            "status": v.status,
-            "ringing": v.ringing,
-            "skills": sorted(v.skills),
-            "since": v.idle_since.isoformat(),
-        }
-        for v in by_id.values()
-        if v.agent_id in users
-    ]
-    calls = []
-    for live in registry.calls():
-        phase, agent_id = phases.get(live.call_sid, (None, None))
-        calls.append(
-            {
-                "call_sid": live.call_sid,
-                "mode": live.mode,
-                "holding": live.holding,
-                "phase": phase,
-                "agent_id": agent_id,
-            }
-        )
-    return {"agents": agents, "calls": calls}
+    """The scorer's later view of a call, for the agent holding its offer or the call."""
+    return {
+        "call_sid": call_sid,
+        "request_id": request_id,
+        "score": round(score, 3),
+        "grade": grade,
+        "reasons": [r.to_dict() for r in reasons],
+    }

@@ -7,6 +7,8 @@ checked on connect, 1008 when refused):
 - ``/console/listen/{call_sid}`` (supervisor): silent listen-in to the customer and agent
   (audited, as the whisper is).
 - ``/console/whisper/{agent_id}`` (supervisor): mic to that agent only.
+- ``/console/barge/{call_sid}`` (supervisor): mic to the customer and the agent of a
+  taken-over call.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import html
 import json
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +38,11 @@ from handoff.auth import (
     same_secret,
     websocket_principal,
 )
+from handoff.events import Event, Subscriber
 from handoff.i18n import TEXT, lang_of
 from handoff.logins import attempt_login
-from handoff.state import get_console
+from handoff.pages import AGENT_BODY, BOARD_BODY, header
+from handoff.state import Console, get_console
 from kernel.bounds import MAX_INT64, RowId
 
 router = APIRouter(prefix="/console", tags=["console"])
@@ -180,6 +185,7 @@ def _shell(request: Request, role_page: str) -> Response:
         return Response("role not allowed", status_code=403)
     lang = lang_of(request)
     t = TEXT[lang]
+    console = get_console(request.app)
     config = html.escape(
         json.dumps(
             {
@@ -189,28 +195,23 @@ def _shell(request: Request, role_page: str) -> Response:
                 "csrf": who.csrf_token,
                 "lang": lang,
                 "text": t,
-                "latency_cap_ms": get_console(request.app).settings.audio_latency_cap_ms,
+                "latency_cap_ms": console.settings.audio_latency_cap_ms,
+                # the presence as stored: the page never shows a default
+                "presence": console.desk.presence(who.user_id) if who.role == "agent" else None,
             },
             ensure_ascii=False,
         )
     )
-    logout_form = (
-        '<form method="post" action="/console/logout" class="logout">'
-        f'<input type="hidden" name="csrf_token" value="{who.csrf_token}">'
-        f'<button type="submit">{t["logout"]}</button></form>'
-    )
-    header = (
-        f'<header><h1>{t["title"]}</h1><span id="who">{html.escape(who.display_name or who.username)}</span>'
-        f'<span id="conn" class="conn">{t["connecting"]}</span>'
-        f"{_lang_bar(lang, '/console' if role_page == 'agent' else '/console/board')}{logout_form}</header>"
-    )
+    scripts: tuple[str, ...]
     if role_page == "agent":
-        body = header + _AGENT_BODY.format(**t)
-        scripts: tuple[str, ...] = ("console.js",)
+        title, body, scripts = t["title"], AGENT_BODY.format(**t), ("console.js",)
     else:
-        body = header + _BOARD_BODY.format(**t)
+        title, body = t["board_title"], BOARD_BODY.format(**t)
         scripts = ("console.js", "board.js")
-    resp = _page(t["title"], f'<div id="config" data-config="{config}"></div>{body}', lang, scripts)
+    path = "/console" if role_page == "agent" else "/console/board"
+    name = who.display_name or who.username
+    body = header(t, title, name, _lang_bar(lang, path), who.csrf_token) + body
+    resp = _page(title, f'<div id="config" data-config="{config}"></div>{body}', lang, scripts)
     _set_lang(resp, request)
     return resp
 
@@ -225,41 +226,10 @@ def board_page(request: Request) -> Response:
     return _shell(request, "board")
 
 
-_AGENT_BODY = """
-<main class="agent">
-<section class="status"><label>{presence}
-<select id="presence"><option value="available">{available}</option><option value="away">{away}</option><option value="offline">{offline}</option></select></label>
-<span id="presence-now"></span>
-<button id="enable-audio" type="button">{enable_audio}</button></section>
-<section id="offers" aria-live="assertive"></section>
-<section id="call" hidden>
-<h2>{on_call}</h2><div id="call-card"></div>
-<div id="audio-state"></div>
-<ol id="transcript"></ol>
-<div class="actions">
-<label>{resume_at}<input id="resume-state" placeholder="{resume_placeholder}"></label>
-<button id="hand-back" type="button">{hand_back}</button>
-<label>{disposition}<select id="disposition"><option value="sale">{d_sale}</option><option value="callback">{d_callback}</option><option value="not_interested">{d_not_interested}</option><option value="other">{d_other}</option></select></label>
-<label>{notes}<textarea id="notes" maxlength="4000"></textarea></label>
-<button id="end-call" type="button">{end_call}</button></div></section>
-<section class="followups"><h2>{follow_ups}</h2><ul id="follow-ups"></ul></section>
-</main>
-"""
-
-_BOARD_BODY = """
-<main class="board">
-<section><h2>{agents}</h2><table id="agents"><thead><tr><th>{name}</th><th>{presence}</th><th>{skills}</th><th></th></tr></thead><tbody></tbody></table></section>
-<section><h2>{calls}</h2><table id="calls"><thead><tr><th>{call}</th><th>{mode}</th><th>{agent}</th><th></th></tr></thead><tbody></tbody></table></section>
-<section><h2>{follow_ups}</h2><ul id="follow-ups"></ul></section>
-<div id="audio-state"></div>
-</main>
-"""
-
-
 # ------------------------------------------------------------------ websockets
 @router.websocket("/ws")
 async def events_ws(websocket: WebSocket) -> None:
-    who = await websocket_principal(websocket, ("agent", "supervisor", "admin"))
+    who = await websocket_principal(websocket, ("agent", "supervisor", "admin", "compliance"))
     if who is None:
         return
     console = get_console(websocket.app)
@@ -274,14 +244,16 @@ async def events_ws(websocket: WebSocket) -> None:
     try:
         if after > 0:
             for ev in bus.replay(who.user_id, who.role, after, console.settings.event_replay_limit):
-                await websocket.send_text(json.dumps(ev.to_json(), ensure_ascii=False))
+                await websocket.send_text(ev.text)
         hello: dict[str, Any] = {"kind": "hello", "seq": None, "last_seq": bus.last_seq()}
         if who.role == "agent":
             hello["active"] = console.service.active_for_agent(who.user_id)
+            hello["presence"] = console.desk.presence(who.user_id)
         else:
             hello["board"] = console.service.board()
         await websocket.send_text(json.dumps(hello, ensure_ascii=False))
-        reader = asyncio.create_task(_drain(websocket))
+        watch = None if who.role == "agent" else lambda sid: _watch(console, sub, sid)
+        reader = asyncio.create_task(_drain(websocket, watch))
         try:
             while not reader.done():
                 getter = asyncio.create_task(sub.queue.get())
@@ -292,7 +264,7 @@ async def events_ws(websocket: WebSocket) -> None:
                 item = getter.result()
                 if item is None or sub.overflowed:
                     break
-                await websocket.send_text(json.dumps(item.to_json(), ensure_ascii=False))
+                await websocket.send_text(item.text)
         finally:
             reader.cancel()
     except (WebSocketDisconnect, RuntimeError):
@@ -305,13 +277,41 @@ async def events_ws(websocket: WebSocket) -> None:
             await websocket.close()
 
 
-async def _drain(websocket: WebSocket) -> None:
-    """Read (and ignore) client messages until the socket closes."""
+def _watch(console: Console, sub: Subscriber, call_sid: str | None) -> None:
+    """A supervisor's page follows one call's live transcript: what it said so far first,
+    then each row as it comes (``floor_transcript``, in the same queue, so in order)."""
+    sub.watching = call_sid
+    if call_sid:
+        now = console.clock.now().isoformat()
+        sub.offer(Event(None, "floor_transcript", console.service.floor.transcript(call_sid), now))
+
+
+async def _drain(websocket: WebSocket, watch: Callable[[str | None], None] | None = None) -> None:
+    """Read client messages until the socket closes: ``{"watch": call_id | null}`` from a
+    supervisor's page; anything else is ignored."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
             msg = await websocket.receive()
             if msg["type"] == "websocket.disconnect":
                 return
+            if watch is not None and msg.get("text"):
+                watch(_watched(msg["text"]))
+
+
+def _watched(text: str) -> str | None:
+    """The call id of a watch message (a bounded identifier), else None."""
+    try:
+        data = json.loads(text[:200])
+    except ValueError:
+        return None
+    sid = data.get("watch") if isinstance(data, dict) else None
+    if (
+        isinstance(sid, str)
+        and 0 < len(sid) <= 64
+        and sid.replace("-", "").replace("_", "").isalnum()
+    ):
+        return sid
+    return None
 
 
 @router.websocket("/audio")
@@ -378,3 +378,25 @@ async def whisper_ws(websocket: WebSocket, agent_id: RowId) -> None:
                 break
             if msg.get("bytes"):
                 console.hub.whisper(agent_id, msg["bytes"])
+
+
+@router.websocket("/barge/{call_sid}")
+async def barge_ws(websocket: WebSocket, call_sid: str) -> None:
+    """A supervisor joins a taken-over call: their microphone reaches the customer (mixed
+    into the agent's voice) and the agent (as a whisper)."""
+    who = await websocket_principal(websocket, ("supervisor", "admin"))
+    if who is None:
+        return
+    console = get_console(websocket.app)
+    try:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while True:
+                msg = await websocket.receive()
+                if msg["type"] == "websocket.disconnect":
+                    break
+                live = console.registry.get(call_sid)
+                if msg.get("bytes") and live is not None and live.agent_id is not None:
+                    console.hub.barge.push(call_sid, msg["bytes"])
+                    console.hub.whisper(live.agent_id, msg["bytes"])
+    finally:
+        console.hub.barge.stop(call_sid)

@@ -3,13 +3,19 @@
 ``publish`` writes one ``console_events`` row (its primary key is the sequence number)
 and puts the event on the queue of every connected console that may see it. A console
 that reconnects sends the last sequence number it saw and gets what it missed first.
+
+``broadcast`` is for the live floor's frequent changes: not stored, no sequence number
+(a page that reconnects gets a fresh snapshot instead of a replay); with ``watching``
+only the consoles watching that call get it (a call's live transcript).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -24,13 +30,18 @@ QUEUE_LIMIT = 1000  # a console this far behind is dropped; it replays on reconn
 
 @dataclass(frozen=True)
 class Event:
-    seq: int
+    seq: int | None  # None: a broadcast (not stored)
     kind: str
     payload: dict[str, Any]
     at: str
 
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "kind": self.kind, "at": self.at, "data": self.payload}
+
+    @cached_property
+    def text(self) -> str:
+        """The JSON text sent to consoles, serialised once for all of them."""
+        return json.dumps(self.to_json(), ensure_ascii=False)
 
 
 @dataclass(eq=False)
@@ -41,6 +52,7 @@ class Subscriber:
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
     )
     overflowed: bool = False
+    watching: str | None = None  # the call whose live transcript this console shows
 
     def offer(self, event: Event) -> None:
         try:
@@ -94,6 +106,22 @@ class EventBus:
                 sub.offer(event)
         return event
 
+    def broadcast(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        roles: Iterable[str] = ALL_ROLES,
+        watching: str | None = None,
+    ) -> Event:
+        """To the consoles of ``roles`` now, without storing (see the module doc)."""
+        wanted = set(roles)
+        event = Event(None, kind, payload, self._clock.now().isoformat())
+        for sub in self._subs:
+            if sub.role in wanted and (watching is None or sub.watching == watching):
+                sub.offer(event)
+        return event
+
     def last_seq(self) -> int:
         with self._db.read() as s:
             return int(s.scalar(select(ConsoleEvent.seq).order_by(ConsoleEvent.seq.desc())) or 0)
@@ -114,39 +142,3 @@ class EventBus:
             if _visible(user_id, role, r.user_id, r.roles)
         ]
         return out[:limit]
-
-
-class Coalesced:
-    """Publishes ``build()`` as one ``kind`` event soon after the first ``touch``: changes
-    within ``delay_s`` go out together (the board changes several times per offer)."""
-
-    def __init__(
-        self,
-        bus: EventBus,
-        kind: str,
-        build: Callable[[], dict[str, Any]],
-        roles: Iterable[str],
-        delay_s: float,
-    ) -> None:
-        self._bus, self._kind, self._build = bus, kind, build
-        self._roles, self._delay_s = tuple(roles), delay_s
-        self._pending: asyncio.TimerHandle | None = None
-
-    def touch(self) -> None:
-        if self._pending is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # outside the loop (CLI, sync code): publish now
-            self._publish()
-            return
-        self._pending = loop.call_later(self._delay_s, self._publish)
-
-    def _publish(self) -> None:
-        self._pending = None
-        self._bus.publish(self._kind, self._build(), roles=self._roles)
-
-    def cancel(self) -> None:
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None

@@ -17,16 +17,23 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipecat.frames.frames import TTSSpeakFrame
 
 from dialogue.brain import SayLike
-from dialogue.speech.gates import AgentSink, SideTranscriber, TakeoverSwitch
+from dialogue.speech.gates import (
+    AgentSink,
+    SideTranscriber,
+    TakeoverSwitch,
+)
 from dialogue.speech.pipeline import CALL_RATE
 from dialogue.speech.records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
 from handoff.audio import CH_AGENT, CH_CUSTOMER
+from handoff.floor import CallFacts, Party
 from kernel.calls import StreamStart
+from kernel.clock import Clock, SystemClock
 from kernel.privacy import mask_text
 
 if TYPE_CHECKING:
@@ -153,6 +160,14 @@ class LiveCall:
     agent_id: int | None = None
     holding: bool = False
     listeners: list[TranscriptListener] = field(default_factory=list)
+    # what the live floor shows (handoff.floor): set at the start, by transcript rows
+    # (the script state) and by the scorer's updates
+    started_at: datetime | None = None
+    party: Party = field(default_factory=Party)
+    state: str | None = None
+    score: float | None = None
+    grade: str | None = None
+    handled_by: str | None = None  # an agent outside the console (a simulated one)
     # stores a human-leg transcript line with the call's record: (speaker, text, confidence)
     store: Callable[[str, str, float], None] | None = None
     _transcriber: BackgroundTranscriber | None = None
@@ -217,6 +232,7 @@ class LiveCall:
         """The bot first (at once), then the side transcript finishes in the background."""
         await self.control.switch.hand_back()
         self.holding = False
+        self.agent_id = None
         await self.control.engine_event(event)
         if self._transcriber is not None:
             self._closing = asyncio.get_running_loop().create_task(self._transcriber.close())
@@ -246,6 +262,8 @@ class LiveCall:
     def add_row(self, row: dict[str, Any]) -> None:
         """A transcript line for the console: personal numbers masked (kernel.privacy)."""
         row = {**row, "text": mask_text(str(row.get("text") or ""))}
+        if row.get("state"):
+            self.state = str(row["state"])
         self.transcript.append(row)
         for listener in list(self.listeners):
             listener(self.call_sid, row)
@@ -254,9 +272,11 @@ class LiveCall:
 class LiveCallRegistry:
     """In-process map call_sid -> LiveCall; listeners get transcript rows and call ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
         self._calls: dict[str, LiveCall] = {}
         self.on_transcript: list[TranscriptListener] = []
+        self.on_started: list[Callable[[LiveCall], None]] = []
         self.on_ended: list[Callable[[str], None]] = []
         self.side_factory: Callable[[CallPipeline, Callable[[str, float], None]], Any] | None = None
         # where the human leg's transcript lines are stored with the call (the recorder)
@@ -267,7 +287,12 @@ class LiveCallRegistry:
     # -- registration ----------------------------------------------------------------
     def register(self, call: LiveCall) -> None:
         call.listeners = self.on_transcript
+        if call.started_at is None:
+            call.started_at = self.clock.now()
         self._calls[call.call_sid] = call
+        for cb in list(self.on_started):
+            with contextlib.suppress(Exception):
+                cb(call)
 
     def unregister(self, call_sid: str) -> None:
         call = self._calls.pop(call_sid, None)
@@ -323,6 +348,25 @@ class LiveCallRegistry:
 
     def calls(self) -> list[LiveCall]:
         return list(self._calls.values())
+
+    def facts(self) -> list[CallFacts]:
+        """Every live call as the floor shows it."""
+        now = self.clock.now()
+        return [
+            CallFacts(
+                call_sid=c.call_sid,
+                party=c.party,
+                started_at=c.started_at or now,
+                state=c.state,
+                score=c.score,
+                grade=c.grade,
+                mode=c.mode,
+                holding=c.holding,
+                agent_id=c.agent_id,
+                handled_by=c.handled_by,
+            )
+            for c in self._calls.values()
+        ]
 
     def transcript_row(self, call_sid: str, row: dict[str, Any]) -> None:
         call = self._calls.get(call_sid)

@@ -27,7 +27,9 @@ from handoff import cards
 from handoff import reservation as rsv
 from handoff.agents import AgentDesk
 from handoff.audio import BROWSER_RATE, AgentLinkSink, AudioHub, resample
-from handoff.events import Coalesced, EventBus
+from handoff.events import EventBus
+from handoff.floor import RequestFacts
+from handoff.floor_feed import FloorFeed
 from handoff.followups import CallbackRequester, FollowUps
 from handoff.live import LiveCallRegistry
 from handoff.requests import RequestBook
@@ -38,9 +40,7 @@ from kernel.db import Database
 from kernel.errors import Conflict, InvalidInput
 from kernel.vocab import Grade
 
-SUPERVISORS = ("supervisor", "admin")
 HOLDING_LINE = "请您稍等，马上为您接通。"
-BOARD_COALESCE_S = 0.1
 
 
 @dataclass
@@ -52,6 +52,24 @@ class _Active:
     timer: asyncio.Task[None] | None = None
     grace: asyncio.Task[None] | None = None
     offer_id: int | None = None
+
+
+def request_facts(active: dict[str, _Active]) -> list[RequestFacts]:
+    """The live requests as the floor shows them."""
+    return [
+        RequestFacts(
+            call_sid=sid,
+            request_id=a.request_id,
+            phase=a.res.phase,
+            agent_id=a.res.agent_id,
+            requested_at=a.req.requested_at,
+            grade=a.req.grade,
+            score=a.req.score,
+            tried=len(a.res.tried),
+        )
+        for sid, a in active.items()
+        if a.res.phase in ("waiting", "offered", "accepted")
+    ]
 
 
 class HandoffService:
@@ -72,8 +90,7 @@ class HandoffService:
         self.holding_line = holding_line
         self._active: dict[str, _Active] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._board_events = Coalesced(bus, "board", self.board, SUPERVISORS, BOARD_COALESCE_S)
-        self._board = self._board_events.touch
+        self.floor = FloorFeed(db, clock, bus, registry, lambda: request_facts(self._active))
         self.desk = AgentDesk(db, settings, clock, bus, on_change=self._board, spawn=self._spawn)
         self.followups = FollowUps(db, clock, bus, callbacks)
         self.book = RequestBook(db, clock)
@@ -137,6 +154,7 @@ class HandoffService:
             live.agent_id = agent_id
             await live.take_over(AgentLinkSink(self.hub, agent_id, call_sid), None)
         self.bus.publish("connected", self.offer_card(active), user_id=agent_id)
+        self.desk.announce(agent_id)
         self._board()
         return rid
 
@@ -154,6 +172,7 @@ class HandoffService:
             active.res = res
             await self._apply(active, effects)
         self.bus.publish("connected", self.offer_card(active), user_id=agent_id)
+        self.desk.announce(agent_id)
         self._board()
 
     async def decline(self, agent_id: int, request_id: int) -> None:
@@ -232,6 +251,7 @@ class HandoffService:
         for active in self._taken_by(agent_id)[:1]:
             live = self.registry.get(active.req.call_sid)
             if live is not None and not live.holding and live.control.switch.output.mode == "human":
+                pcm16k = self.hub.barge.mix(active.req.call_sid, pcm16k)
                 pcm8k = resample(pcm16k, BROWSER_RATE, 8000)
                 await live.agent_audio(pcm8k)
 
@@ -253,8 +273,10 @@ class HandoffService:
         )
 
     def board(self) -> dict[str, Any]:
-        phases = {sid: (a.res.phase, a.res.agent_id) for sid, a in self._active.items()}
-        return cards.board(self.db, self.desk.views(), self.registry, phases)
+        return self.floor.snapshot()  # the supervisors' live floor now
+
+    def _board(self) -> None:
+        self.floor.touch(agents=True)
 
     def active_for_agent(self, agent_id: int) -> list[dict[str, Any]]:
         return [
@@ -401,34 +423,26 @@ class HandoffService:
         self._board()
 
     def score_update(
-        self, call_sid: str, score: float, grade: Grade, reasons: Sequence[Reason]
+        self,
+        call_sid: str,
+        score: float,
+        grade: Grade,
+        reasons: Sequence[Reason],
+        state: str | None = None,
     ) -> None:
-        """The scorer's latest view of a call with an open or accepted request: the card
-        (and a later re-sync) shows it; the agent holding the offer or the call gets it
-        at once. The request row keeps the score as of the request."""
+        """The scorer's latest view of a call, for the floor and, while a request is live,
+        the agent's card (the request row keeps the score as of the request)."""
+        self.floor.score(call_sid, score, grade, state)
         active = self._active.get(call_sid)
         if active is None or not active.res.live:
             return
-        old = active.req
-        if (
-            round(old.score, 1) == round(score, 1)
-            and old.grade == grade
-            and list(old.reasons) == list(reasons)
-        ):
+        old, new = active.req, (round(score, 1), grade, tuple(reasons))
+        if (round(old.score, 1), old.grade, tuple(old.reasons)) == new:
             return
         active.req = replace(old, score=score, grade=grade, reasons=tuple(reasons))
         if active.res.agent_id is not None and active.res.phase in ("offered", "accepted"):
-            self.bus.publish(
-                "score",
-                {
-                    "call_sid": call_sid,
-                    "request_id": active.request_id,
-                    "score": round(score, 3),
-                    "grade": grade,
-                    "reasons": [r.to_dict() for r in reasons],
-                },
-                user_id=active.res.agent_id,
-            )
+            event = cards.score_event(call_sid, active.request_id, score, grade, reasons)
+            self.bus.publish("score", event, user_id=active.res.agent_id)
 
     def _transcript(self, call_sid: str, row: dict[str, Any]) -> None:
         active = self._active.get(call_sid)
@@ -446,7 +460,7 @@ class HandoffService:
         return task
 
     async def close(self) -> None:
-        self._board_events.cancel()
+        self.floor.close()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

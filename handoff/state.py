@@ -64,7 +64,7 @@ def build_console(
     hs = settings or HandoffSettings()
     clk = clock or SystemClock()
     bus = EventBus(db, clk)
-    reg = registry or LiveCallRegistry()
+    reg = registry or LiveCallRegistry(clk)
     hub = AudioHub(hs.audio_latency_cap_ms)
     reg.audio_tap = hub.to_listeners
     service = HandoffService(db, hs, clk, bus, reg, hub, callbacks, holding_line=hs.holding_line)

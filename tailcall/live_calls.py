@@ -87,7 +87,9 @@ class ConsoleRouter:
 
     def score_update(self, call_sid: str, update: ScoreUpdate) -> None:
         if self.service is not None:
-            self.service.score_update(call_sid, update.score, update.grade, update.reasons)
+            self.service.score_update(
+                call_sid, update.score, update.grade, update.reasons, update.state
+            )
 
 
 @dataclass(frozen=True)

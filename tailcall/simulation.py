@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.service import (
     create_campaign,
     list_campaigns,
@@ -102,6 +103,9 @@ def demo_spec(language: str, name: str) -> CampaignSpec:
         ),
         pacing=PacingConfig(max_concurrent=DEMO_LINES, calls_per_second=0.5),
         live_handoff=True,
+        # simulated customers on the simulated carrier, at any hour: no carrier or
+        # marketing frequency packs (their 08:00-21:00 would stop the demo at night)
+        compliance=CompliancePolicy(rule_packs=[]),
     )
 
 

@@ -43,6 +43,7 @@ WS: dict[str, set[str]] = {
     "/console/audio": AGENT,
     "/console/listen/{call_sid}": SUP,
     "/console/whisper/{agent_id}": SUP,
+    "/console/barge/{call_sid}": SUP,
 }
 FILL = {"request_id": "1", "call_sid": "CA1", "task_id": "1", "name": "console.js", "agent_id": "1"}
 BODIES = {

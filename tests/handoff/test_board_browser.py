@@ -13,6 +13,7 @@ import uvicorn
 from dialogue.intent.scorer import HandoffRequest
 from handoff.live import LiveCall
 from tests.handoff.conftest import PASSWORD, ConsoleApp, add_user
+from tests.handoff.test_console_browser import shot
 from tests.handoff.test_service import FakeControl
 
 pytestmark = pytest.mark.browser
@@ -53,13 +54,33 @@ async def test_board_shows_agents_and_updates_live(console_app: ConsoleApp, serv
             await page.goto(f"{server}/console/board")
             row = await page.wait_for_selector("#agents tr[data-agent]")
             assert row is not None and "空闲" in await row.inner_text()
+            # the agent's side in Chinese: the offer that rings on the floor is on her page
+            agent = await browser.new_page()
+            await agent.goto(f"{server}/console/login")
+            await agent.fill("#username", "ann")
+            await agent.fill("#password", PASSWORD)
+            await agent.click("#login")
+            await agent.wait_for_selector("#idle.idle-available")
             console_app.console.registry.register(LiveCall("CA9", FakeControl()))
             await console_app.console.service.request_handoff(
                 HandoffRequest("CA9", None, 0.8, "B", (), "wealth", "offer", datetime.now(UTC))
             )
             # (the page's CSP forbids eval, so no wait_for_function here)
-            await page.wait_for_selector("#agents tbody tr:has-text('🔔')")
+            await page.wait_for_selector("#agents tbody tr .ringing")
             call_row = await page.wait_for_selector("#calls tbody tr[data-call='CA9']")
-            assert call_row is not None and await call_row.query_selector("button.listen")
+            assert call_row is not None and "CA9" not in await call_row.inner_text()
+            await page.wait_for_selector("#queue tbody tr:has-text('Ann')")
+            await call_row.click()  # the call's live transcript and listen-in
+            await page.wait_for_selector("#listen:visible")
+            console_app.console.registry.transcript_row(
+                "CA9", {"speaker": "customer", "text": "네"}
+            )
+            await page.wait_for_selector("#detail-transcript li:has-text('네')")
+            await shot(page, "board-zh")
+            card = await agent.wait_for_selector("article.card.alert")
+            assert card is not None and "新的转人工请求" in await card.inner_text()
+            await shot(agent, "agent-alert-zh")
+            console_app.console.registry.unregister("CA9")
+            await page.wait_for_selector("#calls tbody tr[data-call='CA9']", state="detached")
         finally:
             await browser.close()

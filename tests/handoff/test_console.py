@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from handoff.i18n import TEXT
@@ -26,3 +31,18 @@ def test_pages_in_chinese_and_english(console_app: ConsoleApp) -> None:
 
 def test_both_languages_have_every_text() -> None:
     assert set(TEXT["zh"]) == set(TEXT["en"])
+
+
+def _config(page: str) -> dict[str, Any]:
+    raw = re.search(r'data-config="([^"]+)"', page)
+    assert raw is not None
+    return dict(json.loads(html.unescape(raw.group(1))))
+
+
+def test_the_agent_page_shows_the_stored_presence(console_app: ConsoleApp) -> None:
+    ann = add_user(console_app.db, "ann")  # offline in the database
+    c = TestClient(console_app.app)
+    login(c, "ann")
+    assert _config(c.get("/console").text)["presence"]["status"] == "offline"
+    console_app.console.desk.set_presence(ann, "away")
+    assert _config(c.get("/console").text)["presence"]["status"] == "away"

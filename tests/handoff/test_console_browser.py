@@ -44,6 +44,17 @@ FLAGS = [
 ]
 
 
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+async def shot(page: Any, name: str) -> Path:
+    """A full-page screenshot under var/screenshots (looked at after the run)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 def write_wav(path: Path, pcm: bytes, rate: int) -> Path:
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -101,6 +112,9 @@ async def test_agent_takes_over_in_the_browser_and_hands_back(
     await page.wait_for_url(f"{live.base}/console")
     await page.wait_for_selector("#conn.ok")
     assert await page.inner_text("h1") == "Agent console"
+    await page.wait_for_selector("#presence button.on[data-status='available']")
+    assert "Waiting for calls" in await page.inner_text("#idle")
+    await shot(page, "agent-idle-en")
 
     async with live.call("CA-web-1") as call:
         await call.wait_bot_quiet()
@@ -126,7 +140,8 @@ async def test_agent_takes_over_in_the_browser_and_hands_back(
         while "asked how to apply" not in await card.inner_text():  # the page's CSP: no eval
             assert time.monotonic() < deadline, "the card did not show the new score"
             await asyncio.sleep(0.05)
-        assert "0.97" in await card.inner_text()
+        assert "97" in await card.inner_text()
+        await shot(page, "agent-alert-en")
 
         await page.click(f"#offer-{rid} .accept")
         await page.wait_for_selector("#call:not([hidden])")
@@ -144,6 +159,7 @@ async def test_agent_takes_over_in_the_browser_and_hands_back(
         stats = await page.evaluate("window.tcStats")
         assert stats["customerBytes"] > 16000  # > 0.5 s of 16 kHz PCM16
         assert stats["customerPeak"] > 3000 and stats["played"] is True
+        await shot(page, "agent-takeover-en")
 
         # hand back at a chosen state: the bot resumes
         brain = live.brains["CA-web-1"]

@@ -357,23 +357,30 @@ async def test_customer_hangup_withdraws_the_offer(console: Console) -> None:
     assert _offers(console) == [(a, "cancelled")]
 
 
-async def test_supervisor_board_shows_ringing_and_on_call_agents(console: Console) -> None:
+async def test_supervisor_floor_shows_ringing_and_on_call_agents(console: Console) -> None:
     a, _b, _ = _agents(console)
     sup = console.bus.subscribe(999, "supervisor")
     console.registry.register(LiveCall("CA1", FakeControl()))
     rid = await console.service.request_handoff(request())
-    await asyncio.sleep(0.15)  # board changes are coalesced
-    boards = [e for e in _drain(sup) if e.kind == "board"]  # type: ignore[attr-defined]
-    agent = next(x for x in boards[-1].payload["agents"] if x["agent_id"] == a)  # type: ignore[attr-defined]
+    await asyncio.sleep(0.25)  # floor changes are coalesced
+    floors = [e for e in _drain(sup) if e.kind == "floor"]  # type: ignore[attr-defined]
+    assert floors and all(e.seq is None for e in floors)  # broadcasts, not stored
+    agent = next(x for x in floors[-1].payload["agents"] if x["agent_id"] == a)  # type: ignore[attr-defined]
     assert agent["ringing"] is True
-    assert boards[-1].payload["calls"] == [  # type: ignore[attr-defined]
-        {"call_sid": "CA1", "mode": "bot", "holding": False, "phase": "offered", "agent_id": a}
-    ]
+    (row,) = [c for f in floors for c in f.payload.get("calls", [])][-1:]  # type: ignore[attr-defined]
+    assert row["id"] == "CA1" and row["mode"] == "bot" and row["handoff"] == "offered"
+    (queued,) = floors[-1].payload["queue"]  # type: ignore[attr-defined]
+    assert queued["phase"] == "offered" and queued["offered_to"] == "Ann"
     await console.service.accept(a, rid)
     await asyncio.sleep(0.05)
     board = console.service.board()
     assert next(x for x in board["agents"] if x["agent_id"] == a)["status"] == "on_call"
-    assert board["calls"][0]["mode"] == "human"
+    assert board["calls"][0]["mode"] == "human" and board["calls"][0]["agent"] == "Ann"
+    assert board["queue"] == [] and board["counters"][0]["human"] == 1
+    console.registry.unregister("CA1")
+    await asyncio.sleep(0.25)
+    gone = [e for e in _drain(sup) if e.kind == "floor" and e.payload.get("gone")]  # type: ignore[attr-defined]
+    assert gone and gone[-1].payload["gone"] == ["CA1"]  # type: ignore[attr-defined]
 
 
 async def test_presence_rules(console: Console) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 21:17:03.426155
+Create Date: 2026-12-04 21:23:43.696072
 """
 
 from collections.abc import Sequence
