@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from scripts.matching import Lexicon, Match, match_any
-from scripts.schema import Script, State
+from scripts.schema import OPT_OUT, Script, State
 from scripts.slots import SlotResult, describe_time, parse_callback_time
+from scripts.understanding import COMPLAINT, Understanding, Understood
 
 MAX_CHAIN = 20  # states entered through `next` without input, before we call it a loop
+OPTED_OUT = "opted_out"  # the signal that suppresses the customer (dialogue.intent.live)
 
 
 # ---------------------------------------------------------------------------- events
@@ -152,6 +153,7 @@ class ScriptEngine:
         variant: str | None = None,
         clock_now: datetime,
         timezone: str | None = None,
+        understanding: Understanding | None = None,
     ) -> None:
         problems = script.reference_problems()
         if problems:
@@ -173,7 +175,8 @@ class ScriptEngine:
         self._record = _Record()
         self._disposition: str | None = None
         self.agent_id: str | None = None
-        self._lexicons: dict[str, Lexicon] = {}
+        self._understanding = understanding or Understanding(script)
+        self.last_understood: Understood | None = None  # how the last reply was read
 
     # ---------------------------------------------------------------- public state
     @property
@@ -260,13 +263,6 @@ class ScriptEngine:
             )
         return template.format_map(_Missing(values))
 
-    def _lexicon(self, state_id: str) -> Lexicon:
-        lx = self._lexicons.get(state_id)
-        if lx is None:
-            lx = self.script.lexicon(state_id)
-            self._lexicons[state_id] = lx
-        return lx
-
     def _prompt(self, st: State, sid: str) -> Say:
         if self.variant and self.variant in st.variants:
             text, pid = st.variants[self.variant], f"{sid}#{self.variant}"
@@ -277,7 +273,9 @@ class ScriptEngine:
     def _expect(self, sid: str) -> ExpectPhrases:
         st = self.script.states[sid]
         timeout = st.no_input_timeout_s or self.script.defaults.no_input_timeout_s
-        return ExpectPhrases(self.script.all_phrases(sid), self.script.free_decoding(sid), timeout)
+        return ExpectPhrases(
+            self._understanding.grammar(sid), self.script.free_decoding(sid), timeout
+        )
 
     def _enter(self, sid: str, from_state: str | None, intent: str) -> list[Action]:
         actions: list[Action] = []
@@ -392,28 +390,30 @@ class ScriptEngine:
     def _utterance(self, utt: Utterance) -> list[Action]:
         if utt.confidence < self.script.defaults.min_confidence or not utt.text.strip():
             return self._retry("no_match")
-        texts = (utt.text, *utt.alternatives)
         st = self.script.states[self._state]
-        m: Match | None = match_any(self._lexicon(self._state), texts)
-        if st.capture is not None:
-            # A global intent other than "call me later" wins over a time; then the slot.
-            if (
-                m is not None
-                and m.intent in self.script.global_intents
-                and (m.intent not in st.transitions)
-                and self.script.global_intents[m.intent].capture is None
-            ):
-                return self._intent(m.intent, utt.text)
-            for t in texts:
-                res = parse_callback_time(t, self._now, self.timezone, self.language)
-                if res.value is not None:
-                    return self._capture(st.capture.slot, res, st.capture.then)
-            if m is not None and m.intent in st.transitions:
-                return self._intent(m.intent, utt.text)
+        r = self._understanding.read(
+            self._state,
+            (utt.text, *utt.alternatives),
+            now=self._now,
+            timezone=self.timezone,
+        )
+        self.last_understood = r
+        if r.opted_out:
+            return self._opted_out(r.intent or OPT_OUT, utt.text)
+        if r.slot is not None and st.capture is not None:
+            return self._capture(st.capture.slot, r.slot, st.capture.then)
+        if r.intent is None:
             return self._retry("no_match")
-        if m is None:
-            return self._retry("no_match")
-        return self._intent(m.intent, utt.text)
+        return self._intent(r.intent, utt.text)
+
+    def _opted_out(self, intent: str, text: str) -> list[Action]:
+        """Never call again, in every state: a complaint said with it still goes to the
+        complaint's handling (the opt-out is recorded as a signal), anything else ends
+        the call through the script's opt-out."""
+        if intent == COMPLAINT:
+            self._record.signals.append(OPTED_OUT)
+            return [Signal(OPTED_OUT, 0.0), *self._intent(COMPLAINT, text)]
+        return self._intent(OPT_OUT, text)
 
     def _capture(self, slot: str, res: SlotResult, then: str) -> list[Action]:
         assert res.value is not None

@@ -89,6 +89,10 @@ class AgentDesk:
     def console_connected(self, agent_id: int) -> None:
         self._consoles[agent_id] = self._consoles.get(agent_id, 0) + 1
 
+    def open_consoles(self) -> list[int]:
+        """Agents with a console open in this process (``handoff.capacity.PresenceBeat``)."""
+        return [a for a, n in self._consoles.items() if n > 0]
+
     def console_disconnected(self, agent_id: int) -> None:
         left = self._consoles.get(agent_id, 1) - 1
         self._consoles[agent_id] = left
@@ -114,7 +118,7 @@ class AgentDesk:
     def views(self, only_available: bool = False) -> list[AgentView]:
         """Agents as routing sees them (Core rows, not ORM objects: this runs per offer)."""
         q = (
-            select(Agent.user_id, Agent.status, Agent.idle_since)
+            select(Agent.user_id, Agent.status, Agent.idle_since, Agent.overflow)
             .join(User, User.id == Agent.user_id)
             .where(User.disabled.is_(False))
         )
@@ -127,6 +131,8 @@ class AgentDesk:
                 skills.setdefault(uid, set()).add(skill)
             ringing = set(s.scalars(select(Offer.agent_id).where(Offer.status == "offered")).all())
         return [
-            AgentView(uid, status, idle, frozenset(skills.get(uid, ())), uid in ringing)
-            for uid, status, idle in rows
+            AgentView(
+                uid, status, idle, frozenset(skills.get(uid, ())), uid in ringing, bool(overflow)
+            )
+            for uid, status, idle, overflow in rows
         ]

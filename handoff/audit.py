@@ -31,6 +31,7 @@ EVENTS = (
     "call_viewed",
     "recording_played",
     "live_listened",
+    "live_whispered",
     "exported",
     "number_revealed",
     "review_saved",

@@ -4,7 +4,8 @@ Pages: login, the agent console, the supervisor board. Websockets (session and O
 checked on connect, 1008 when refused):
 - ``/console/ws?after=SEQ``: numbered events; the console first gets what it missed.
 - ``/console/audio`` (agent): mic PCM16 16 kHz in, customer audio out.
-- ``/console/listen/{call_sid}`` (supervisor): silent listen-in to the customer and agent.
+- ``/console/listen/{call_sid}`` (supervisor): silent listen-in to the customer and agent
+  (audited, as the whisper is).
 - ``/console/whisper/{agent_id}`` (supervisor): mic to that agent only.
 """
 
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
+from handoff import audit
 from handoff.audio import AudioOut
 from handoff.auth import (
     LOGIN_CSRF_COOKIE,
@@ -345,6 +347,10 @@ async def listen_ws(websocket: WebSocket, call_sid: str) -> None:
     if who is None:
         return
     console = get_console(websocket.app)
+    await asyncio.to_thread(
+        audit.record, console.db, "live_listened", console.clock.now(),
+        username=who.username, subject=f"sid:{call_sid}",
+    )  # fmt: skip
     out = AudioOut(websocket.send_bytes, console.settings.audio_latency_cap_ms)
     out.start()
     console.hub.listen(call_sid, out)
@@ -361,6 +367,10 @@ async def whisper_ws(websocket: WebSocket, agent_id: RowId) -> None:
     if who is None:
         return
     console = get_console(websocket.app)
+    await asyncio.to_thread(
+        audit.record, console.db, "live_whispered", console.clock.now(),
+        username=who.username, subject=f"agent:{agent_id}",
+    )  # fmt: skip
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
             msg = await websocket.receive()

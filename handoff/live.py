@@ -153,7 +153,10 @@ class LiveCall:
     agent_id: int | None = None
     holding: bool = False
     listeners: list[TranscriptListener] = field(default_factory=list)
+    # stores a human-leg transcript line with the call's record: (speaker, text, confidence)
+    store: Callable[[str, str, float], None] | None = None
     _transcriber: BackgroundTranscriber | None = None
+    _agent_transcriber: BackgroundTranscriber | None = None
     _closing: asyncio.Task[None] | None = None
     _side_task: asyncio.Task[None] | None = None
 
@@ -183,6 +186,15 @@ class LiveCall:
         if side is not None and self.mode == "human":
             self._transcriber = BackgroundTranscriber(side)
             tsink.transcriber = self._transcriber
+        agent = await asyncio.to_thread(factory, self._agent_final)
+        if agent is not None and self.mode == "human" and self._agent_transcriber is None:
+            self._agent_transcriber = BackgroundTranscriber(agent)
+
+    async def agent_audio(self, pcm8k: bytes) -> None:
+        """The agent's voice to the customer (8 kHz), transcribed beside the customer's."""
+        await self.control.switch.agent_audio(pcm8k, 8000)
+        if self._agent_transcriber is not None:
+            self._agent_transcriber.feed(pcm8k)
 
     async def hold(self, line: str) -> None:
         """The agent dropped: the bot's output comes back for a holding line; the customer
@@ -209,6 +221,9 @@ class LiveCall:
         if self._transcriber is not None:
             self._closing = asyncio.get_running_loop().create_task(self._transcriber.close())
             self._transcriber = None
+        if self._agent_transcriber is not None:
+            agent, self._agent_transcriber = self._agent_transcriber, None
+            asyncio.get_running_loop().create_task(agent.close())
 
     async def _wait_bot_done(self, start_s: float = BRIDGING_START_S) -> None:
         loop = asyncio.get_running_loop()
@@ -220,6 +235,13 @@ class LiveCall:
 
     def _side_final(self, text: str, confidence: float) -> None:
         self.add_row({"speaker": "customer", "text": text, "confidence": round(confidence, 2)})
+        if self.store is not None:
+            self.store("customer", text, confidence)
+
+    def _agent_final(self, text: str, confidence: float) -> None:
+        self.add_row({"speaker": "agent", "text": text, "confidence": round(confidence, 2)})
+        if self.store is not None:
+            self.store("agent", text, confidence)
 
     def add_row(self, row: dict[str, Any]) -> None:
         """A transcript line for the console: personal numbers masked (kernel.privacy)."""
@@ -237,6 +259,8 @@ class LiveCallRegistry:
         self.on_transcript: list[TranscriptListener] = []
         self.on_ended: list[Callable[[str], None]] = []
         self.side_factory: Callable[[CallPipeline, Callable[[str, float], None]], Any] | None = None
+        # where the human leg's transcript lines are stored with the call (the recorder)
+        self.store: Callable[[str, TranscriptRow], None] | None = None
         # listen-in: (call_sid, channel, pcm, rate), fed by the gates' monitors
         self.audio_tap: Callable[[str, int, bytes, int], None] | None = None
 
@@ -261,6 +285,7 @@ class LiveCallRegistry:
             control=PipelineControl(call),
             start=info.start,
             side_factory=(lambda cb: factory(call, cb)) if factory else None,
+            store=self._storer(info.call_sid, call),
         )
         self.register(live)
         tap = self.audio_tap
@@ -268,6 +293,25 @@ class LiveCallRegistry:
             sid = info.call_sid
             call.switch.input.monitor = lambda pcm, rate: tap(sid, CH_CUSTOMER, pcm, rate)
             call.switch.output.monitor = lambda pcm, rate: tap(sid, CH_AGENT, pcm, rate)
+
+    def _storer(self, call_sid: str, call: CallPipeline) -> Callable[[str, str, float], None]:
+        def store(speaker: str, text: str, confidence: float) -> None:
+            if self.store is None:
+                return
+            at = call.driver.elapsed_s
+            self.store(
+                call_sid,
+                TranscriptRow(
+                    speaker="agent" if speaker == "agent" else "customer",
+                    text=text,
+                    confidence=round(confidence, 3),
+                    start_s=at,
+                    end_s=at,
+                    state=call.driver.brain.state,
+                ),
+            )
+
+        return store
 
     def call_ended(self, info: CallInfo) -> None:
         """``SpeechRuntime.on_call_ended``."""
@@ -319,8 +363,11 @@ def attach(registry: LiveCallRegistry, runtime: SpeechRuntime, language: str = "
     runtime.on_call_ended = registry.call_ended
     if not isinstance(runtime.recorder, TeeRecorder):
         runtime.recorder = TeeRecorder(runtime.recorder, registry)
+    registry.store = runtime.recorder.inner.transcript  # the human leg, with the call's record
 
     def side(_call: CallPipeline, on_final: Callable[[str, float], None]) -> SideTranscriber:
-        return SideTranscriber(runtime.models.model(language), CALL_RATE, on_final)
+        # free decoding: the model with its own (stock) beams, several times faster at it
+        # than the grammar's widened ones (loaded once, on the first takeover)
+        return SideTranscriber(runtime.models.free_model(language), CALL_RATE, on_final)
 
     registry.side_factory = side

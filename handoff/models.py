@@ -152,6 +152,9 @@ class Agent(Base):
     status_since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     idle_since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     call_sid: Mapped[str | None] = mapped_column(String(64))
+    # an overflow agent is offered a call only when no other free agent is left to try
+    # (the demo's simulated agents: they take what no person accepts in time)
+    overflow: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AgentSkill(Base):

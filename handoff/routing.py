@@ -1,4 +1,5 @@
-"""Which agent gets an offer: pure. Free agents with the skill, longest idle first."""
+"""Which agent gets an offer: pure. Free agents with the skill, longest idle first; overflow
+agents last (they take only what no other free agent was left to take)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class AgentView:
     idle_since: datetime
     skills: frozenset[str]
     ringing: bool = False  # holds a live offer already
+    overflow: bool = False  # offered only after every other free agent
 
 
 def is_free(agent: AgentView, skill: str | None) -> bool:
@@ -27,9 +29,10 @@ def is_free(agent: AgentView, skill: str | None) -> bool:
 
 
 def free_agents(agents: Iterable[AgentView], skill: str | None) -> list[AgentView]:
-    """Free agents with the skill, longest idle first (ties by id, so it is deterministic)."""
+    """Free agents with the skill, longest idle first (ties by id, so it is deterministic),
+    overflow agents after all the others."""
     free = [a for a in agents if is_free(a, skill)]
-    return sorted(free, key=lambda a: (a.idle_since, a.agent_id))
+    return sorted(free, key=lambda a: (a.overflow, a.idle_since, a.agent_id))
 
 
 def pick_agent(

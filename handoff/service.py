@@ -233,7 +233,7 @@ class HandoffService:
             live = self.registry.get(active.req.call_sid)
             if live is not None and not live.holding and live.control.switch.output.mode == "human":
                 pcm8k = resample(pcm16k, BROWSER_RATE, 8000)
-                await live.control.switch.agent_audio(pcm8k, 8000)
+                await live.agent_audio(pcm8k)
 
     async def _grace(self, active: _Active, agent_id: int) -> None:
         await self.clock.sleep(self.settings.grace_s)

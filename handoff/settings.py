@@ -37,3 +37,12 @@ class HandoffSettings(BaseSettings):
     )
     audio_latency_cap_ms: int = Field(default=200, ge=40, le=2000)
     event_replay_limit: int = Field(default=500, ge=1)
+    presence_beat_s: float = Field(
+        default=2.0, gt=0, description="How often a console process confirms its open consoles"
+    )
+    presence_stale_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="An agent whose console was not confirmed this long "
+        "ago is not free for pacing (its console process is gone)",
+    )

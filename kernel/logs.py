@@ -10,6 +10,7 @@ and extra value with personal numbers masked (``kernel.privacy.mask_text``).
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +41,41 @@ def privacy_filter(record: Record) -> bool:
     return True
 
 
+# Attributes every ``logging.LogRecord`` has: the rest came in ``extra=`` (structured fields).
+_RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+# Libraries that log a line per request or frame at INFO: quiet unless DEBUG.
+CHATTY = ("httpx", "httpcore", "websockets", "asyncio", "multipart", "sippy", "aiortp")
+
+
+class _ToLoguru(logging.Handler):
+    """Standard-library records (the dialer, the relay, libraries) into the one sink, with
+    their ``extra=`` fields, under the same filter."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        fields = {k: v for k, v in vars(record).items() if k not in _RECORD_ATTRS}
+
+        def where(r: Record) -> None:
+            r.update(name=record.name, function=record.funcName, line=record.lineno)  # type: ignore[call-arg]
+
+        logger.patch(where).bind(**fields).opt(exception=record.exc_info or None).log(
+            level, record.getMessage()
+        )
+
+
 def configure_logging(level: str = "INFO", sink: Any = None) -> int:
-    """Replace every loguru handler by one ``sink`` (stderr) at ``level``; its handler id."""
+    """Replace every loguru handler by one ``sink`` (stderr) at ``level``, and send the
+    standard library's records there too; the handler's id."""
+    logging.basicConfig(handlers=[_ToLoguru()], level=level, force=True)
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(level if level == "DEBUG" else "WARNING")
     logger.remove()
     return logger.add(
         sink if sink is not None else sys.stderr,

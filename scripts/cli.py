@@ -12,10 +12,12 @@ import typer
 from kernel.errors import TailcallError
 from scripts.graph import mermaid, svg
 from scripts.lint import STANDARD_COLUMNS, LintConfig, expand, lint_path, read_blocklist
-from scripts.loader import ScriptLoadError, load_script
+from scripts.loader import ScriptLoadError, find_script, load_script
+from scripts.match_report import coverage, match, read_replies
 from scripts.schema import json_schema
+from scripts.understanding import Understanding
 
-scripts_app = typer.Typer(help="Call scripts: lint, chat, graph.", no_args_is_help=True)
+scripts_app = typer.Typer(help="Call scripts: lint, chat, graph, match.", no_args_is_help=True)
 
 
 def load_or_exit(path: Path) -> Any:
@@ -100,3 +102,63 @@ def schema_cmd(
         typer.echo(text)
     else:
         out.write_text(text + "\n", encoding="utf-8")
+
+
+def _script_arg(name: str) -> Any:
+    """A script file, or a shipped script as ``id.language`` (points_reminder.zh-CN)."""
+    path = Path(name)
+    if path.is_file():
+        return load_or_exit(path)
+    script_id, _, language = name.partition(".")
+    try:
+        return load_script(find_script(script_id, language or "zh-CN"))
+    except TailcallError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+@scripts_app.command("match")
+def match_cmd(
+    script: str = typer.Argument(..., help="Script file, or a shipped one as id.language"),
+    file: Path = typer.Argument(..., help="One reply per line, or JSONL with text and state"),
+    state: str | None = typer.Option(None, help="State of plain-text replies"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per reply"),
+    show_missed: int = typer.Option(10, help="Missed replies listed per state"),
+) -> None:
+    """How each reply is understood (state, intent, confidence, source), and per state
+    which replies nothing catches (no phrase, opt-out or classifier)."""
+
+    s = _script_arg(script)
+    try:
+        replies = read_replies(file, state)
+        rows = match(s, replies, Understanding(s))
+    except (TailcallError, OSError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row.to_json(), ensure_ascii=False))
+        return
+    for row in rows:
+        mark = (
+            "" if row.correct is None else ("  ok" if row.correct else f"  want {row.reply.label}")
+        )
+        typer.echo(
+            f"{row.reply.state:<16} {row.intent or '-':<18} {row.confidence:5.2f} "
+            f"{row.source:<10} {row.reply.text}{mark}"
+        )
+    typer.echo("")
+    typer.echo(
+        f"{'state':<16} {'replies':>7} {'phrase':>6} {'clf':>5} {'optout':>6} "
+        f"{'slot':>5} {'none':>5} {'accuracy':>8} {'missed':>6}"
+    )
+    for c in coverage(rows):
+        acc = f"{c.correct / c.labelled:.3f}" if c.labelled else "-"
+        src = c.by_source
+        typer.echo(
+            f"{c.state:<16} {c.replies:>7} {src.get('phrase', 0):>6} "
+            f"{src.get('classifier', 0):>5} {src.get('opt_out', 0):>6} {src.get('slot', 0):>5} "
+            f"{src.get('none', 0):>5} {acc:>8} {len(c.missed):>6}"
+        )
+        for row in c.missed[:show_missed]:
+            typer.echo(f"    missed ({row.reply.label}): {row.reply.text}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from kernel.errors import TailcallError
+from scripts import identity
 from scripts.loader import ScriptLoadError, load_script
 from scripts.matching import normalize
 from scripts.promises import disclaims, find_promises
@@ -235,6 +236,13 @@ def opt_out(ctx: _Ctx) -> None:
                 ("states", sid),
                 f"the customer cannot opt out in state {sid!r}",
             )
+
+
+@rule
+def personal_before_identity(ctx: _Ctx) -> None:
+    """personal-before-identity: nothing personal before the customer confirms who they are."""
+    for leak in identity.leaks(ctx.script):
+        ctx.add("error", "personal-before-identity", leak.path, leak.message)
 
 
 @rule

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from kernel.zones import check_zone
+from scripts import optout
 from scripts.matching import Lexicon
 
 if TYPE_CHECKING:
@@ -28,6 +29,9 @@ SCHEMA_PATH = Path(__file__).with_name("script.schema.json")
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
+
+# The global intent that ends every call with an opt-out (decided by ``scripts.optout``).
+OPT_OUT = "opt_out"
 
 # The global intents every script is expected to define (the linter warns on a missing one;
 # ``opt_out`` is an error).
@@ -95,6 +99,11 @@ class Variable(_Model):
     fallback: str = Field(description="Spoken when the column is missing or empty")
     format: Literal["text", "number"] = Field(
         default="text", description="number: digits grouped for the language"
+    )
+    personal: bool = Field(
+        default=True,
+        description="About the customer (name, points, products, balances): never spoken "
+        "before the identity state, and only the name in it",
     )
 
 
@@ -223,6 +232,19 @@ class Capture(_Model):
     phrases: tuple[str, ...] = Field(default=(), description="Grammar phrases for the slot")
 
 
+class IdentityCheck(_Model):
+    """The state asks who answered; ``confirmed`` intents say it is the customer."""
+
+    confirmed: tuple[str, ...] = Field(
+        default=("confirm_identity",),
+        min_length=1,
+        description="Intents by which the customer confirms who they are",
+    )
+    may_say: tuple[str, ...] = Field(
+        default=("name",), description="Personal variables the identity question may say"
+    )
+
+
 class End(_Model):
     disposition: str = Field(pattern=NAME_PATTERN)
     branch_follow_up: bool = Field(
@@ -249,6 +271,9 @@ class State(_Model):
     capture: Capture | None = None
     handoff: Handoff | None = None
     end: End | None = None
+    identity: IdentityCheck | None = Field(
+        default=None, description="This state confirms who answered before anything personal"
+    )
     no_input_timeout_s: float | None = Field(default=None, gt=0, le=60)
 
     @field_validator("transitions", mode="before")
@@ -355,15 +380,15 @@ class Script(_Model):
         names += [g for g in self.enabled_globals(state_id) if g not in names]
         return names
 
-    def lexicon(self, state_id: str) -> Lexicon:
+    def lexicon(self, state_id: str, without: tuple[str, ...] = ()) -> Lexicon:
         """The matcher of what the state listens for: its intents' phrases and keywords,
-        priorities and ``not_if`` words, in the script's language."""
+        priorities and ``not_if`` words, in the script's language (``without`` intents)."""
 
         entries: dict[str, tuple[list[str], int]] = {}
         not_if: dict[str, tuple[str, ...]] = {}
         for name in self.expected_intents(state_id):
             it = self.intent(name)
-            if it is None:
+            if it is None or name in without:
                 continue
             entries[name] = ([*it.phrases_for(self.language), *it.keywords], it.priority)
             not_if[name] = it.not_if_for(self.language)
@@ -379,7 +404,17 @@ class Script(_Model):
                 out.extend(it.phrases_for(self.language))
         if st.capture is not None:
             out.extend(st.capture.phrases)
+        if OPT_OUT in self.enabled_globals(state_id):
+            out.extend(optout.grammar_phrases(self.language))
         return tuple(dict.fromkeys(out))
+
+    def opt_out_matcher(self) -> optout.OptOutMatcher | None:
+        """The opt-out matcher of this script (its own opt-out phrases and keywords added),
+        or None when the script defines no ``opt_out`` intent."""
+        g = self.global_intents.get(OPT_OUT)
+        if g is None:
+            return None
+        return optout.OptOutMatcher(self.language, (*g.phrases_for(self.language), *g.keywords))
 
     def grammar_vocabulary(self) -> tuple[str, ...]:
         """Every phrase any state may put in the recognizer grammar (for vocabulary checks)."""

@@ -85,6 +85,9 @@ class SimCall:
     behaviour: LineBehaviour
     created_at: datetime
     timeout_s: int
+    # the nth call to this number (``+8613...#2``): what seeded choices are keyed by, so a
+    # run is reproducible for a seed while call ids are random
+    key: str = ""
     url: str | None = None
     method: str = "POST"
     twiml: str | None = None

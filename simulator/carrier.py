@@ -23,6 +23,7 @@ import contextlib
 import hmac
 import logging
 import random
+import secrets
 from collections.abc import Mapping, Sequence
 
 import httpx
@@ -68,6 +69,12 @@ from simulator.tts import SpeechRenderer
 log = logging.getLogger(__name__)
 
 
+def new_call_sid() -> str:
+    """A call id no earlier run of any simulator has handed out: random, never a seeded
+    draw or a counter, so a restarted simulator does not reuse the ids the dialer stored."""
+    return f"CA{secrets.token_hex(16)}"
+
+
 class SimCarrier:
     """The simulated network: places calls on the ``line_plan`` and reports on them."""
 
@@ -98,6 +105,7 @@ class SimCarrier:
         self._http = http
         self._own_http = http is None
         self.calls: dict[str, SimCall] = {}
+        self._dialled: dict[str, int] = {}  # calls placed per number
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.callbacks = StatusCallbacks(self.accounts, clock, self._client)
         self.creates = 0  # accepted create-call requests
@@ -134,12 +142,15 @@ class SimCarrier:
         """``POST /Accounts/{sid}/Calls.json``: validate, queue, start the call's life."""
         req = parse_create_form(form, self.timing.default_timeout_s)
         now = self.clock.now()
-        sid = f"CA{self._rng.getrandbits(128):032x}"
+        sid = new_call_sid()
+        nth = self._dialled.get(req["to"], 0) + 1
+        self._dialled[req["to"]] = nth
         call = SimCall(
             sid=sid,
             account_sid=account_sid,
             behaviour=self.line_plan.behaviour_for(req["to"], now),
             created_at=now,
+            key=f"{req['to']}#{nth}",
             **req,
         )
         call.history.append(StatusChange("queued", now, self.clock.monotonic()))
@@ -304,7 +315,8 @@ class SimCarrier:
             url=target.url,
             account_sid=call.account_sid,
             call_sid=call.sid,
-            stream_sid=f"MZ{self._rng.getrandbits(128):032x}",
+            rng_key=call.key,
+            stream_sid=f"MZ{secrets.token_hex(16)}",
             clock=self.media_clock,
             custom_parameters=target.parameters,
             options=self.media_options,
@@ -348,6 +360,7 @@ class SimCarrier:
             params = {}  # a Url call: the parameters would come from fetched TwiML
         ctx = CallContext(
             call_sid=call.sid,
+            call_key=call.key,
             to=call.to,
             from_=call.from_,
             renderer=self.renderer,
@@ -379,6 +392,7 @@ class SimCarrier:
     async def _converse(self, call: SimCall, session: MediaSession, callee: Callee | None) -> None:
         ctx = CallContext(
             call_sid=call.sid,
+            call_key=call.key,
             to=call.to,
             from_=call.from_,
             renderer=self.renderer,

@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo
 from simulator import wer
 from simulator.lines import Answer, Busy, CallContext, LineBehaviour, NoAnswer
 from simulator.media import MediaSession
-from simulator.personas import Persona, PersonaPolicy, Reply, ReplyBank, load_reply_bank
+from simulator.personas import (
+    Persona,
+    PersonaPolicy,
+    Reply,
+    ReplyBank,
+    classify_prompt,
+    load_reply_bank,
+)
 from simulator.sidechannel import BotPrompt
 
 SpeechMode = Literal["audio", "text"]
@@ -47,10 +54,11 @@ class PersonaCallee:
     speech: SpeechMode = "audio"
     word_error_rate: float = 0.0
     bot_silence_timeout_s: float = 12.0  # no bot prompt for this long: hang up
+    agent_patience_s: float = 30.0  # a live agent may think longer before speaking
     said: list[SaidTurn] = field(default_factory=list)
 
     async def run(self, session: MediaSession, ctx: CallContext) -> None:
-        rng = random.Random(f"{ctx.seed}:wer:{ctx.call_sid}")
+        rng = random.Random(f"{ctx.seed}:wer:{ctx.call_key or ctx.call_sid}")
         bank = self.policy.bank.get(self.policy.language, {})
         vocab = wer.vocabulary_of([p for ps in bank.values() for p in ps], self.policy.language)
         opening = self.policy.opening()
@@ -58,13 +66,21 @@ class PersonaCallee:
             await session.sleep(opening.delay_s)
             await self._deliver(session, ctx, opening, None, rng, vocab)
         seen = 0
+        with_agent = False  # after the bridging line: the voice is a live agent's
         while not session.closed.is_set():
-            if not await session.wait_bot_turn_start(seen, self.bot_silence_timeout_s):
+            patience = self.agent_patience_s if with_agent else self.bot_silence_timeout_s
+            if not await session.wait_bot_turn_start(seen, patience):
                 return  # the bot went quiet (or hung up): put the phone down
             seen = session.bot_turns
             prompt = session.latest_prompt()
-            reply = self.policy.reply(prompt, elapsed_s=session.now())
-            if reply.hangup:
+            if prompt is not None:  # the bot spoke (a prompt id over the side channel)
+                with_agent = classify_prompt(prompt, 0) == "bridge"
+                reply = self.policy.reply(prompt, elapsed_s=session.now())
+            elif with_agent:  # no prompt: the agent's own words
+                reply = self.policy.agent_reply()
+            else:
+                reply = self.policy.reply(prompt, elapsed_s=session.now())
+            if reply.hangup and not reply.text:
                 self._log(session, prompt, reply, None)
                 await session.sleep(reply.delay_s)
                 return
@@ -78,6 +94,9 @@ class PersonaCallee:
                     continue
                 await session.sleep(reply.delay_s)
             await self._deliver(session, ctx, reply, prompt, rng, vocab)
+            if reply.hangup:  # said goodbye to the agent: put the phone down
+                await session.sleep(1.0)
+                return
 
     def _log(
         self, session: MediaSession, prompt: BotPrompt | None, reply: Reply, delivered: str | None

@@ -28,6 +28,7 @@ class CallContext:
     renderer: SpeechRenderer
     side_channel: SimSideChannel | None
     seed: int
+    call_key: str = ""  # stable across runs (the nth call to the number): seeds choices
 
 
 class Callee(Protocol):

@@ -88,6 +88,7 @@ class MediaSession:
         options: MediaOptions | None = None,
         side_channel: SimSideChannel | None = None,
         headers: Mapping[str, str] | None = None,
+        rng_key: str = "",  # what jitter and loss are seeded by (default: the call id)
     ) -> None:
         self.url = url
         self.account_sid = account_sid
@@ -98,7 +99,7 @@ class MediaSession:
         self.side_channel = side_channel
         self._headers = dict(headers or {})
         self._clock = clock
-        self._rng = random.Random(f"{self.options.seed}:{call_sid}")
+        self._rng = random.Random(f"{self.options.seed}:{rng_key or call_sid}")
         self._ws: ClientConnection | None = None
         self._t0 = 0.0
         self._seq = 0

@@ -7,7 +7,9 @@ ground-truth grade A/B/C/D, so scoring can be measured. A persona's answers foll
 grade's definition (docs/intent.md), above all at the decision prompts: ``handoff`` (an
 agent or specialist now?), ``follow_up`` (send information, call back later?) and
 ``callback`` (when?); kinds a persona leaves out are answered as ``question``. Reply texts come from the shared bank ``personas/_replies.yaml``
-(per language and intent), which a persona may override.
+(per language and intent), which a persona may override, or, for a policy told to
+``draw_from`` the hand-written fit set (``simulator.spoken``), from what people wrote for
+that state and intent.
 
 ``PersonaPolicy`` is pure: given the prompt the bot played (learnt through the
 simulator-only side channel, or unknown) it picks the reply with a seeded RNG, so a run
@@ -30,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kernel.errors import InvalidInput
 from kernel.vocab import Grade
 from simulator.sidechannel import BotPrompt
+from simulator.spoken import SpokenReplies
 from simulator.tts import Voice
 
 PERSONA_DIR = Path(__file__).parent / "personas"
@@ -44,7 +47,9 @@ PromptKind = Literal[
 DECISION_KINDS: tuple[PromptKind, ...] = ("handoff", "follow_up", "callback")
 # Intents a persona can express. The first nine are the scripts' intents; ``maybe``
 # (noncommittal), ``hesitate`` (not now, let me think) and ``callback_time`` (a time to
-# call back) are customer moves the scripts do not name as intents.
+# call back) are customer moves the scripts do not name as intents; at the identity
+# question the customer confirms who they are (``confirm_identity``) or a family member
+# answers for them (``relative``).
 INTENTS = (
     "yes",
     "no",
@@ -61,7 +66,17 @@ INTENTS = (
     "maybe",
     "hesitate",
     "callback_time",
+    "confirm_identity",
+    "relative",
 )
+# What the customer says to a live agent after a takeover, turn by turn, by grade: the
+# keen ask how and agree, the lukewarm hesitate, the unwilling decline; then goodbye.
+AGENT_LEG: Mapping[Grade, tuple[str, ...]] = {
+    "A": ("ask_how", "yes", "yes", "bye"),
+    "B": ("ask_how", "hesitate", "yes", "bye"),
+    "C": ("hesitate", "no", "bye"),
+    "D": ("no", "bye"),
+}
 # Off-topic moves (``off_topic`` behaviour): said instead of an answer.
 OFF_TOPIC = ("ask_robot", "repeat", "hello")
 INTENT_ALIASES = {"interested": "yes", "not_interested": "no", "question": "ask_how"}
@@ -326,7 +341,9 @@ class PersonaPolicy:
         self.language = language
         self.rng = random.Random(f"{seed}:{persona.id}:{call_key}")
         self.bank = bank if bank is not None else load_reply_bank()
+        self.spoken: SpokenReplies | None = None
         self.turns = 0
+        self.agent_turns = 0
         spec = persona.voices.get(language, VoiceSpec())
         self.voice = Voice(
             language=language,
@@ -350,6 +367,18 @@ class PersonaPolicy:
             )
         return self.rng.choice(options)
 
+    def draw_from(self, spoken: SpokenReplies) -> None:
+        """Say things as the fit set's customers do at each state (``simulator.spoken``),
+        the reply bank only where the fit set has nothing for the intent."""
+        self.spoken = spoken
+
+    def _say(self, intent: str, prompt: BotPrompt | None) -> str:
+        if self.spoken is not None and prompt is not None:
+            text = self.spoken.say(self.rng, prompt.prompt_id, intent)
+            if text is not None:
+                return text
+        return self.phrase(intent)
+
     def _delay(self) -> float:
         return round(self.rng.uniform(*self.persona.behaviours.response_delay_s), 3)
 
@@ -358,6 +387,17 @@ class PersonaPolicy:
         if not self.persona.behaviours.says_hello:
             return None
         return Reply("hello", self.phrase("hello"), self._delay())
+
+    def agent_reply(self) -> Reply:
+        """The customer's answer to a live agent's next turn after a takeover (``AGENT_LEG``
+        of the persona's grade); after the last line, the customer hangs up."""
+        leg = AGENT_LEG[self.persona.grade]
+        turn = self.agent_turns
+        self.agent_turns += 1
+        if turn >= len(leg):
+            return Reply(None, None, self._delay(), hangup=True)
+        intent = leg[turn]
+        return Reply(intent, self.phrase(intent), self._delay(), hangup=turn == len(leg) - 1)
 
     def reply(self, prompt: BotPrompt | None, elapsed_s: float = 0.0) -> Reply:
         """The customer's reaction to the bot's next prompt."""
@@ -395,4 +435,6 @@ class PersonaPolicy:
             )
             names = sorted(weights)
             intent = self.rng.choices(names, weights=[weights[n] for n in names])[0]
-        return Reply(intent, self.phrase(intent), self._delay(), barge_in=r_barge < b.barge_in)
+        return Reply(
+            intent, self._say(intent, prompt), self._delay(), barge_in=r_barge < b.barge_in
+        )

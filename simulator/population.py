@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernel import customer_attrs
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉力鹏飞斌宇浩凯欣怡晨阳梅琳雪婷颖佳俊峰波鑫雷琪淑兰晓东海燕"
 BRANCHES = (
@@ -28,18 +30,7 @@ BRANCHES = (
     "西安分行",
     "重庆分行",
 )
-TAGS = (
-    "浏览理财产品",
-    "理财未购买",
-    "积分即将过期",
-    "手机银行未激活",
-    "沉睡客户",
-    "基金浏览",
-    "信用卡持卡",
-    "代发工资",
-    "近期登录",
-    "积分兑换浏览",
-)
+TAGS = customer_attrs.TAGS
 MOBILE_PREFIXES = (
     "130",
     "131",
@@ -104,6 +95,19 @@ class SyntheticCustomer:
         ]
 
 
+STAR_WEIGHTS = (30, 25, 18, 12, 8, 5, 2)  # star levels 1..7
+
+
+def draw_star(rng: random.Random) -> int:
+    """A star level as the bank's book spreads them (most customers low)."""
+    return rng.choices(range(1, customer_attrs.STAR_MAX + 1), STAR_WEIGHTS)[0]
+
+
+def draw_aum(rng: random.Random) -> int:
+    """Assets under management in CNY (log-normal: median about 36,000)."""
+    return int(rng.lognormvariate(10.5, 1.6))
+
+
 def customers(n: int, seed: int = 7) -> Iterator[SyntheticCustomer]:
     """``n`` distinct customers; the same seed gives the same people."""
     rng = random.Random(seed)
@@ -115,12 +119,12 @@ def customers(n: int, seed: int = 7) -> Iterator[SyntheticCustomer]:
                 used.add(int(mobile))
                 break
         given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
-        aum = int(rng.lognormvariate(10.5, 1.6))
+        aum = draw_aum(rng)
         yield SyntheticCustomer(
             customer_id=f"C{seed:03d}{i:09d}",
             name=rng.choice(SURNAMES) + given,
             mobile=mobile,
-            star_level=rng.choices((1, 2, 3, 4, 5, 6, 7), (30, 25, 18, 12, 8, 5, 2))[0],
+            star_level=draw_star(rng),
             aum=aum,
             branch=rng.choice(BRANCHES),
             points=int(rng.expovariate(1 / 8000)),

@@ -245,6 +245,7 @@ async def _run(
             pacing=PacingConfig(max_concurrent=lines, calls_per_second=cfg.calls_per_second),
             retry=retry,
             live_handoff=True,
+            text_only=cfg.speech == "text",  # text mode runs no speech pipeline
             # the simulated carrier has no frequency rules, and a simulated day runs at
             # whatever hour the machine's clock says
             # and the customers' call back times are on the simulated clock, the dial

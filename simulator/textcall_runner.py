@@ -55,6 +55,7 @@ from simulator.lines import Answer, CallContext, LineBehaviour
 from simulator.personas import Persona, PersonaPolicy
 from simulator.report import RecognizedTurn
 from simulator.report import SimulatedCall as SimOutcome
+from simulator.spoken import spoken_replies
 from simulator.textcalls import MAX_TURNS, TextCustomer
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,7 @@ class TextCallRunner:
         )
         call = _Conversation(engine, scorer, self.call_start)
         call.apply(None, engine.start())
+        policy.draw_from(spoken_replies(script.id, script.language))
         customer = TextCustomer(policy, self.word_error_rate, rng)
         out = SimOutcome(
             customer_id=party.external_id or str(party.customer_id),

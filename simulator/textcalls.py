@@ -33,6 +33,7 @@ from dialogue.intent.labelled_calls import ReplayCall, SpokenTurn, start_driver
 from dialogue.intent.labelled_calls import shipped_script as load_shipped
 from dialogue.intent.model_files import default_model
 from dialogue.intent.profile import CustomerProfile
+from kernel import customer_attrs
 from simulator import wer
 from simulator.personas import (
     Persona,
@@ -41,8 +42,9 @@ from simulator.personas import (
     load_personas,
     load_reply_bank,
 )
-from simulator.population import GIVEN, SURNAMES, TAGS
+from simulator.population import GIVEN, SURNAMES, TAGS, draw_aum, draw_star
 from simulator.sidechannel import BotPrompt
+from simulator.spoken import spoken_replies
 
 Split = Literal["fit", "eval"]
 
@@ -53,7 +55,6 @@ PAST_POSITIVE: Mapping[str, float] = {"A": 0.4, "B": 0.3, "C": 0.15, "D": 0.05}
 PAST_NEGATIVE: Mapping[str, float] = {"A": 0.1, "B": 0.15, "C": 0.3, "D": 0.45}
 CATEGORY = {"points_reminder": "points", "wealth_followup": "wealth"}
 OTHER_CATEGORIES = ("wealth", "fund", "points", "loan", "card", "app")
-AUM_BANDS = ((10_000, "<10k"), (50_000, "10k-50k"), (200_000, "50k-200k"), (1_000_000, "200k-1m"))
 NO_INPUT_S = 6.0
 MAX_TURNS = 30
 
@@ -127,10 +128,9 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 def draw_profile(rng: random.Random, grade: str, script_id: str) -> CustomerProfile:
     """A customer profile; see the module notes for what depends on the grade."""
-    star = rng.choices((1, 2, 3, 4, 5, 6, 7), (30, 25, 18, 12, 8, 5, 2))[0]
-    aum = int(rng.lognormvariate(10.5, 1.6))
-    band = next((name for top, name in AUM_BANDS if aum < top), ">=1m")
-    segment = "mass" if aum < 50_000 else "mass_affluent" if aum < 500_000 else "affluent"
+    star = draw_star(rng)
+    band = customer_attrs.aum_band(draw_aum(rng))
+    segment = customer_attrs.segment_of_band(band)
     tags = tuple(sorted(rng.sample(TAGS, rng.choice((0, 1, 1, 2, 2, 3)))))
     category = CATEGORY.get(script_id, "app")
     views: dict[str, int] = {}
@@ -207,8 +207,10 @@ def text_call(
     index: int,
     seed: int,
     word_error_rate: float,
+    spoken: bool = True,
 ) -> dict[str, Any]:
-    """One simulated call as a replay-format record."""
+    """One simulated call as a replay-format record; ``spoken``: the persona says things
+    as the fit set's customers do (``simulator.spoken``), else from its reply bank."""
     rng = random.Random(f"{seed}:textcall:{variant.persona.id}:{index}")
     grade = variant.persona.grade
     profile = draw_profile(rng, grade, script_id)
@@ -234,6 +236,8 @@ def text_call(
     policy = PersonaPolicy(
         variant.persona, language, seed=seed, call_key=call_id, bank=variant.bank
     )
+    if spoken:
+        policy.draw_from(spoken_replies(script_id, language))
     customer_side = TextCustomer(policy, word_error_rate, rng)
     utterances: list[dict[str, Any] | None] = record["utterances"]
     while not driver.engine.ended and len(utterances) < MAX_TURNS:
@@ -258,13 +262,22 @@ def generate(
     word_error_rate: float = 0.1,
     seed: int = 1,
     personas: Mapping[str, Persona] | None = None,
+    spoken: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """``calls`` records, personas drawn uniformly from ``split``'s variants."""
     variants = persona_variants(split, per_persona, seed, personas)
     pick = random.Random(f"{seed}:{split}:pick")
     for i in range(calls):
         v = pick.choice(variants)
-        yield text_call(v, script_id, language, index=i, seed=seed, word_error_rate=word_error_rate)
+        yield text_call(
+            v,
+            script_id,
+            language,
+            index=i,
+            seed=seed,
+            word_error_rate=word_error_rate,
+            spoken=spoken,
+        )
 
 
 def write_jsonl(records: Sequence[dict[str, Any]] | Iterator[dict[str, Any]], path: Path) -> int:

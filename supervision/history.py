@@ -22,7 +22,7 @@ from kernel.errors import InvalidInput
 from supervision.models import CallFlag, CallRecord
 
 MAX_LIMIT = 200
-LINE_BATCH = 500  # lines read from the index per step of a text search
+LINE_BATCH = 200  # lines read from the index per step of a text search
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from dialogue.speech.search_terms import normalise
+from scripts.optout import OptOutMatcher
 from scripts.promises import find_promises
 
 BLOCKLIST: tuple[str, ...] = (
@@ -169,10 +170,20 @@ def opt_out_ignored(ctx: _Ctx) -> None:
         return
     for ln in f.lines:
         if ln.speaker == "customer":
-            said = _said(ln.text, ctx.policy.opt_out_words)
-            if said:
-                ctx.flags.append(Flag("opt_out_ignored", f"customer: {said}", ln.start_s))
+            # the engine's own matcher (scripts.optout): one reading of "stop calling me"
+            hit = OptOutMatcher(_language_of(ln.text), ctx.policy.opt_out_words).match(ln.text)
+            if hit is not None:
+                ctx.flags.append(Flag("opt_out_ignored", f"customer: {hit.words}", ln.start_s))
                 return
+
+
+def _language_of(text: str) -> str:
+    """The language a customer line is in, by its script (Hangul, Han, else English)."""
+    if any("\uac00" <= ch <= "\ud7a3" for ch in text):
+        return "ko-KR"
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "zh-CN"
+    return "en-US"
 
 
 def outside_window(ctx: _Ctx) -> None:

@@ -99,6 +99,12 @@ def campaign_names(s: Session) -> dict[int, str]:
     return {i: n for i, n in s.execute(select(Campaign.id, Campaign.name))}
 
 
+def agent_names(s: Session) -> dict[int, str]:
+    """Console users who take calls, by id (the history's agent filter)."""
+    rows = s.execute(select(User.id, User.username).where(User.role == "agent"))
+    return {i: n for i, n in rows}
+
+
 def call_detail(s: Session, attempt_id: int) -> CallDetail:
     rec = _record(s, attempt_id)
     sid = rec.call_sid or ""

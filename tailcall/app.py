@@ -8,11 +8,13 @@ speech runtime, and in ``tailcall serve`` the dial loop and the CRM relay.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from crm_sync.relay import Relay
@@ -28,6 +30,7 @@ from dialogue.intent.live import HandoffRouter
 from dialogue.speech.media import media_router
 from dialogue.speech.pipeline import PromptTap, SpeechRuntime
 from handoff.auth import require
+from handoff.capacity import DatabaseAgentCapacity, PresenceBeat
 from handoff.live import attach
 from handoff.state import Console, build_console
 from kernel import __version__
@@ -39,10 +42,14 @@ from supervision.scheduler import SupervisionLoop, report_dir, sweep_settings
 from supervision.settings import SupervisionSettings
 from tailcall import deployment
 from tailcall.api_docs import mount_api_docs
+from tailcall.cluster import start_bridge
 from tailcall.json_guard import JsonGuard
+from tailcall.launch import launch_checks
 from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
 from tailcall.routes import route_policy
 from tailcall.sip_trunk import build_sip_carrier, sip_dialer_settings
+
+Companion = Callable[[FastAPI, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def create_app(
@@ -56,6 +63,8 @@ def create_app(
     clock: Clock | None = None,
     dialer_settings: DialerSettings | None = None,
     on_result: ResultHook | None = None,
+    companions: Sequence[Companion] = (),
+    dial: bool = True,
 ) -> FastAPI:
     """Build the app; subsystem routers are mounted here and nowhere else.
 
@@ -68,7 +77,12 @@ def create_app(
     (``dialer_settings``, default from the environment). With ``TAILCALL_CARRIER=sip`` the
     dialer dials through the SIP trunk (``app.state.sip_carrier``, started by the lifespan)
     and answered SIP calls run the same pipeline (``tailcall.sip_trunk``). ``prompt_tap``
-    and ``on_result`` are a simulation's hooks.
+    and ``on_result`` are a simulation's hooks. ``companions`` run beside the app from
+    start-up until it stops (each gets the app and an event set at shutdown): the live
+    demo's simulated world (``tailcall.simulation.demo_app``). ``dial=False`` leaves the
+    dial loop to a separate ``tailcall worker --role dialer`` (the dialer is still built,
+    for the console's "call back now"). On PostgreSQL the console also serves calls held
+    by media workers in other processes (``handoff.remote_console.ConsoleBridge``).
     """
     ds = dialer_settings or DialerSettings()
     deployment.check(settings, ds)
@@ -89,15 +103,31 @@ def create_app(
         if carrier is not None:
             await carrier.start()
         loops = (
-            _BackgroundLoops(database, settings, ds, app.state.handoff, carrier)
+            _BackgroundLoops(database, settings, ds, app.state.handoff, carrier, dial=dial)
             if background
             else None
         )
         if loops is not None:
             loops.start()
+        served: Console = app.state.handoff
+        beat = PresenceBeat(database, served.desk, clock, beat_s=served.settings.presence_beat_s)
+        beat_stop = asyncio.Event()
+        beat_task = asyncio.create_task(beat.run(beat_stop))
+        bridge = await start_bridge(settings, served)
+        stop = asyncio.Event()
+        running: list[asyncio.Task[None]] = [asyncio.create_task(c(app, stop)) for c in companions]
         try:
             yield
         finally:
+            stop.set()
+            for task in running:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(task, timeout=15)
+            if bridge is not None:
+                await bridge.stop()
+            beat_stop.set()
+            await beat_task
+            await asyncio.to_thread(beat.forget)
             if loops is not None:
                 await loops.stop()
             if carrier is not None:
@@ -121,12 +151,18 @@ def create_app(
     app.state.db = database
     app.state.handoff = console
     app.state.dialer_settings = ds
+    app.state.launch_checks = launch_checks(settings)  # campaigns API: create, update, start
     app.state.sip_carrier = None
 
     @app.exception_handler(TailcallError)
     async def _tailcall_error(_request: Request, exc: TailcallError) -> JSONResponse:
         headers: dict[str, str] | None = getattr(exc, "headers", None)
         return JSONResponse(status_code=exc.status_code, content=exc.to_dict(), headers=headers)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """The console is the product's front door."""
+        return RedirectResponse("/console", status_code=307)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -168,8 +204,9 @@ class _BackgroundLoops:
     """The dial loop (a thread: it does blocking database and carrier work) and the CRM
     relay (an asyncio task) of the embedded single-process deployment, with the supervisor's
     QA sweep, daily report and retention (``supervision.scheduler``). The dialer paces
-    live-handoff campaigns by the console's free agents, and the console's "call back
-    now" on a follow-up task goes through this dial loop."""
+    live-handoff campaigns by the free agents in the database (``handoff.capacity``: the
+    same count a separate dialer process reads), and the console's "call back now" on a
+    follow-up task goes through this dial loop."""
 
     def __init__(
         self,
@@ -178,14 +215,15 @@ class _BackgroundLoops:
         ds: DialerSettings,
         console: Console,
         carrier: Carrier | None = None,
+        *,
+        dial: bool = True,
     ) -> None:
-        dialer = build_dialer(
-            db, settings, ds, agents=console.desk, alert=self._alert, carrier=carrier
-        )
+        agents = DatabaseAgentCapacity(db, stale_s=console.settings.presence_stale_s)
+        dialer = build_dialer(db, settings, ds, agents=agents, alert=self._alert, carrier=carrier)
         self._console = console
         self._loop: asyncio.AbstractEventLoop | None = None
         console.followups.callbacks = DialerCallbacks(dialer)
-        self.dialer = DialerThread(dialer)
+        self.dialer = DialerThread(dialer) if dial else None
         self.relay = Relay(db, CrmSettings(), SystemClock(), owner="serve")
         sup = SupervisionSettings()
         self.supervision = SupervisionLoop(
@@ -212,7 +250,8 @@ class _BackgroundLoops:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.dialer.start()
+        if self.dialer is not None:
+            self.dialer.start()
         self._relay_task = asyncio.create_task(self.relay.run(self._stop))
         self._supervision_task = asyncio.create_task(self.supervision.run(self._stop))
 
@@ -222,4 +261,5 @@ class _BackgroundLoops:
             await asyncio.wait_for(self._relay_task, timeout=30)
         if self._supervision_task is not None:
             await asyncio.wait_for(self._supervision_task, timeout=30)
-        await asyncio.to_thread(self.dialer.stop)
+        if self.dialer is not None:
+            await asyncio.to_thread(self.dialer.stop)

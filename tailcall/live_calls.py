@@ -29,7 +29,7 @@ from loguru import logger
 from pydantic import SecretStr
 
 from dialer.campaigns.models import Attempt, Campaign
-from dialer.campaigns.outcomes import record_heard_answer
+from dialer.campaigns.outcomes import fail_after_answer, record_heard_answer
 from dialer.campaigns.party import CallParty, call_party
 from dialer.campaigns.stored import compliance_of
 from dialer.campaigns.streams import claim_media_stream
@@ -109,6 +109,7 @@ class LiveCallServices:
     clock: Clock = field(default_factory=SystemClock)
     # called with each finished call's attempt and result (a simulation's report)
     on_result: ResultHook | None = None
+    default_tz: str = "Asia/Shanghai"  # customers whose zone is unknown (their retry time)
     # answer detection from the first audio: the announcement library (None: off) and how
     # long the greeting waits for a verdict
     answering: Sequence[Fingerprint] | None = None
@@ -125,6 +126,17 @@ class LiveCallServices:
             return "the stream names no attempt"
         with self.db.session() as s:
             return claim_media_stream(s, attempt_id, info.call_sid, self.clock.now())
+
+    def failed(self, info: CallInfo, reason: str) -> None:
+        """The media endpoint's report of a call whose pipeline failed after answer
+        (``SpeechRuntime.on_call_failed``): its attempt is recorded failed with the reason."""
+        attempt_id = info.start.attempt_id
+        if attempt_id is None:
+            return
+        with self._lock:
+            self._plans.pop(info.call_sid, None)
+        with self.db.session() as s:
+            fail_after_answer(s, attempt_id, reason, self.clock.now(), default_tz=self.default_tz)
 
     # -- CallServices ------------------------------------------------------------------
     def customer(self, info: CallInfo) -> Mapping[str, Any] | None:
@@ -275,8 +287,13 @@ class LiveCallServices:
     ) -> None:
         try:
             record_call_result(self.db, attempt_id, result, score_history=history)
-        except Exception:
-            logger.exception("could not record the call's outcome", attempt_id=attempt_id)
+        except Exception as exc:
+            logger.warning(
+                "could not record the call's outcome",
+                attempt_id=attempt_id,
+                reason=f"{type(exc).__name__}: {exc}",
+            )
+            logger.opt(exception=True).debug("recording the outcome failed")
         if self.on_result is not None:
             self.on_result(attempt_id, result)
 
@@ -339,6 +356,7 @@ def build_speech_runtime(
         router=router,
         clock=clk,
         on_result=on_result,
+        default_tz=settings.default_timezone,
         answering=library,
         answer_hold_s=speech.answer_hold_s,
     )
@@ -353,5 +371,6 @@ def build_speech_runtime(
         prompt_tap=prompt_tap,
         media_token=settings.media_stream_token,
         admit=services.admit,
+        on_call_failed=services.failed,
     )
     return runtime, services

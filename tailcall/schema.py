@@ -14,6 +14,7 @@ import dialer.lists.models
 import dialogue.intent.models
 import dialogue.speech.models
 import handoff.models
+import handoff.presence_models
 import scripts.versions
 import supervision.models
 from kernel.db import Base
@@ -27,6 +28,7 @@ MODEL_MODULES = (
     dialogue.intent.models,
     dialogue.speech.models,
     handoff.models,
+    handoff.presence_models,
     supervision.models,
 )
 metadata = Base.metadata

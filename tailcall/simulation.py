@@ -1,18 +1,50 @@
-"""The product as a simulation's host: the same app factory and finished-call record.
+"""The product as a simulation's host, and the live demo's assembly.
 
-``ProductHost`` implements ``simulator.host.SimulationHost``; the CLI root hands it to the
-simulator's commands, tests hand it to ``run_simulation``.
+``ProductHost`` implements ``simulator.host.SimulationHost``: the same app factory and
+finished-call record for a simulated campaign; the CLI root hands it to the simulator's
+commands, tests hand it to ``run_simulation``. ``demo_app`` is ``tailcall serve --demo``:
+the product's app with the simulated world (``simulator.demo``) running beside it.
 """
 
 from __future__ import annotations
 
-from dialer.campaigns.config import DialerSettings
+import asyncio
+from datetime import UTC, datetime
+from datetime import time as dtime
+
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
+from dialer.campaigns.pacing import PacingConfig
+from dialer.campaigns.service import (
+    create_campaign,
+    list_campaigns,
+    resume_campaign,
+    start_campaign,
+)
+from dialer.campaigns.spec import AudienceFilter, AudienceSpec, CampaignSpec
+from dialer.campaigns.stored import spec_of
+from dialer.campaigns.windows import CallingWindow
 from dialogue.intent.live import CallResult, HandoffRouter
 from dialogue.speech.pipeline import PromptTap
+from dialogue.speech.script_brain import fixed_prompts
 from kernel.db import Database
 from kernel.settings import Settings
+from scripts.loader import find_script, load_script
+from simulator.carrier_api import carrier_app
+from simulator.demo import (
+    DEMO_TAG,
+    CustomerFeed,
+    DemoPersonas,
+    SimulatedAgents,
+    demo_carrier,
+)
 from simulator.host import HostedApp, ResultHook
+from simulator.sidechannel import ws_bot_said_tap
 from tailcall.app import create_app
+from tailcall.demo import approve_demo_script, ensure_simulated_agents
+from tailcall.launch import launch_checks
 from tailcall.outcomes import record_call_result
 
 
@@ -46,3 +78,110 @@ class ProductHost:
 
     def record_call(self, db: Database, attempt_id: int, result: CallResult) -> int:
         return record_call_result(db, attempt_id, result)
+
+
+# -- the live demo (``tailcall serve --demo``) ------------------------------------------
+DEMO_SCRIPT = "points_reminder"
+DEMO_LINES = 3  # calls at a time
+CARRIER_MOUNT = "/sim-carrier"  # the simulated carrier's REST API, served by this app
+
+
+def demo_spec(language: str, name: str) -> CampaignSpec:
+    """The demo's campaign: the points reminder to every customer tagged as the demo's,
+    at any hour, a few calls at a time, live handoff on."""
+    return CampaignSpec(
+        name=name,
+        script_id=DEMO_SCRIPT,
+        language=language,
+        caller_id="+82215880000",
+        audience=AudienceSpec(filter=AudienceFilter(tags_all=[DEMO_TAG])),
+        window=CallingWindow(
+            weekdays=list(range(7)),
+            hours=[(dtime(0, 0), dtime(23, 59, 59))],
+            holiday_calendar=None,
+        ),
+        pacing=PacingConfig(max_concurrent=DEMO_LINES, calls_per_second=0.5),
+        live_handoff=True,
+    )
+
+
+def demo_dialer_settings(settings: Settings) -> DialerSettings:
+    base = settings.resolved_public_base_url.rstrip("/")
+    return DialerSettings().model_copy(
+        update={
+            "carrier_base_url": base + CARRIER_MOUNT,
+            "carrier_account_sid": DEV_CARRIER_ACCOUNT,
+            "carrier_auth_token": SecretStr(DEV_CARRIER_TOKEN),
+            "lines": DEMO_LINES,
+            "poll_s": 0.5,
+        }
+    )
+
+
+def ensure_demo_campaign(
+    db: Database, settings: Settings, ds: DialerSettings, language: str, feed: CustomerFeed
+) -> int:
+    """The running demo campaign, started now if there is none (``InvalidInput`` naming
+    the field when the language has no speech model: the fix is in the message)."""
+    checks = launch_checks(settings)
+    checks.check(demo_spec(language, "demo"))  # no model: refused before anything is written
+    if ds.require_script_approval:
+        approve_demo_script(db, DEMO_SCRIPT, language, datetime.now(UTC))
+    base = f"demo: points reminder ({language})"
+    with db.session() as s:
+        same = [c for c in list_campaigns(s) if c.name == base or c.name.startswith(base + " #")]
+        for c in reversed(same):
+            if c.status in ("running", "scheduled"):
+                checks.check(spec_of(c))
+                return c.id
+            if c.status == "paused":
+                checks.check(spec_of(c))
+                resume_campaign(s, c.id, datetime.now(UTC))
+                return c.id
+        name = base if not same else f"{base} #{len(same) + 1}"
+        campaign = create_campaign(s, demo_spec(language, name), datetime.now(UTC), checks)
+        cid = campaign.id
+    feed.campaign_id = cid
+    feed.import_batch()
+    with db.session() as s:
+        start_campaign(s, cid, datetime.now(UTC), ds, settings.default_timezone, checks)
+    return cid
+
+
+def demo_app(settings: Settings, language: str = "ko-KR") -> FastAPI:
+    """``tailcall serve`` with the demo's simulated world beside it: the simulated carrier
+    (its REST API mounted at ``CARRIER_MOUNT``, its media streams to this app), the demo
+    campaign running continuously, new customers as calls end, simulated agents for the
+    alerts nobody takes."""
+    db = Database(settings)
+    ds = demo_dialer_settings(settings)
+    personas = DemoPersonas()
+    feed = CustomerFeed(db, settings, ds, 0, personas, DEMO_SCRIPT)
+    feed.campaign_id = ensure_demo_campaign(db, settings, ds, language, feed)
+    sim_agents = ensure_simulated_agents(db)
+    carrier = demo_carrier(language, personas)
+
+    async def world(app: FastAPI, stop: asyncio.Event) -> None:
+        console = app.state.handoff
+        agents = SimulatedAgents(console.service, sim_agents, language)
+        try:
+            await asyncio.gather(feed.run(stop), agents.run(stop))
+        finally:
+            await carrier.aclose()
+
+    app = create_app(
+        settings,
+        db,
+        background=True,
+        dialer_settings=ds,
+        prompt_tap=ws_bot_said_tap,
+        companions=[world],
+    )
+    runtime = app.state.speech_runtime
+    script = load_script(find_script(DEMO_SCRIPT, language))
+    runtime.prerender = tuple(fixed_prompts(script))
+    runtime.prerender_voice = script.metadata.voice
+    # the human leg's transcript recognizers (free decoding) ready before the first takeover
+    runtime.free_decoding, runtime.free_warm_recognizers = True, 0
+    app.mount(CARRIER_MOUNT, carrier_app(carrier))
+    return app

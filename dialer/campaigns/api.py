@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dialer.campaigns import outcomes, reports, service, stored
 from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
+from dialer.campaigns.launch import LaunchChecks
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import CampaignSpec
 from kernel.bounds import MAX_INT64, Count, RowId
@@ -57,6 +58,12 @@ def _clock(request: Request) -> Clock:
     return clock
 
 
+def _launch(request: Request) -> LaunchChecks | None:
+    """The app's launch checks (``tailcall.app`` sets them; a bare test app has none)."""
+    checks: LaunchChecks | None = getattr(request.app.state, "launch_checks", None)
+    return checks
+
+
 def _session(request: Request) -> Iterator[Session]:
     with _db(request).session() as s:
         yield s
@@ -88,7 +95,9 @@ class CancelBody(BaseModel):
 
 @router.post("", status_code=201)
 def create(spec: CampaignSpec, request: Request, s: Session = Depends(_session)) -> CampaignOut:
-    return CampaignOut.of(service.create_campaign(s, spec, _clock(request).now()))
+    return CampaignOut.of(
+        service.create_campaign(s, spec, _clock(request).now(), launch=_launch(request))
+    )
 
 
 @router.get("")
@@ -105,7 +114,10 @@ def get(campaign_id: RowId, s: Session = Depends(_session)) -> CampaignOut:
 def update(
     campaign_id: RowId, spec: CampaignSpec, request: Request, s: Session = Depends(_session)
 ) -> CampaignOut:
-    return CampaignOut.of(service.update_campaign(s, campaign_id, spec, _clock(request).now()))
+    now = _clock(request).now()
+    return CampaignOut.of(
+        service.update_campaign(s, campaign_id, spec, now, launch=_launch(request))
+    )
 
 
 @router.post("/{campaign_id}/start")
@@ -116,6 +128,7 @@ def start(campaign_id: RowId, request: Request, s: Session = Depends(_session)) 
         _clock(request).now(),
         _dsettings(request),
         _settings(request).default_timezone,
+        launch=_launch(request),
     )
     return {
         "status": service.get_campaign(s, campaign_id).status,

@@ -205,10 +205,24 @@ def eligibility_pass(
 
 
 def build_audience(
-    session: Session, c: Campaign, start: datetime, settings: DialerSettings, default_tz: str
+    session: Session,
+    c: Campaign,
+    start: datetime,
+    settings: DialerSettings,
+    default_tz: str,
+    *,
+    only_new: bool = False,
 ) -> AudienceReport:
-    """Queue one attempt per eligible audience member; record a skip for the others."""
+    """Queue one attempt per eligible audience member; record a skip for the others.
+    ``only_new``: only members the campaign has no attempt or skip for yet (joined since)."""
     rows = audience_customers(session, c)
+    if only_new:
+        seen = set(
+            session.scalars(select(Attempt.customer_id).where(Attempt.campaign_id == c.id))
+        ) | set(
+            session.scalars(select(SkipRecord.customer_id).where(SkipRecord.campaign_id == c.id))
+        )
+        rows = [r for r in rows if r.id not in seen]
     facts = FactsLoader(session, settings, default_tz).load(rows, start)
     window = window_of(c)
     cal = calendar_for(session, window.holiday_calendar)

@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from rich.table import Table
 from dialer.campaigns import calendars, reports, service
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.holidays import parse_calendar
+from dialer.campaigns.launch import LAUNCH_CHECKS, LaunchChecks
+from dialer.campaigns.pacing import AgentCapacity
 from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.worker import build_dialer, load_agent_capacity
 from kernel.db import Database, utcnow
@@ -32,6 +35,9 @@ campaigns_app = typer.Typer(
 holidays_app = typer.Typer(help="Holiday calendars used by calling windows.", no_args_is_help=True)
 campaigns_app.add_typer(holidays_app, name="holidays")
 worker_app = typer.Typer(help="Run a background worker process.")
+# The composition root fills this: the dialer cannot import the console, whose presence
+# tables say which agents are free (handoff.capacity).
+AGENT_CAPACITY: list[Callable[[Database], AgentCapacity]] = []
 
 
 def _settings() -> Any:
@@ -54,11 +60,21 @@ def _now() -> Any:
     return utcnow()
 
 
+def _launch(ctx: typer.Context) -> LaunchChecks | None:
+    """The launch checks the CLI root puts in the context (``tailcall.cli``): the scripts
+    and the speech model of a campaign, checked at create and start."""
+    obj = ctx.find_root().obj
+    checks = obj.get(LAUNCH_CHECKS) if isinstance(obj, dict) else None
+    return checks if isinstance(checks, LaunchChecks) else None
+
+
 @campaigns_app.command("create")
 def create(
+    ctx: typer.Context,
     spec_file: Path = typer.Argument(..., exists=True, help="Campaign YAML or JSON"),
 ) -> None:
-    """Create a draft campaign from a spec file."""
+    """Create a draft campaign from a spec file (checked: its scripts exist and lint
+    clean, a speech model for its language is installed unless it is text_only)."""
 
     try:
         raw = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
@@ -69,7 +85,7 @@ def create(
     db = _db()
     try:
         with db.session() as s:
-            c = service.create_campaign(s, spec, _now())
+            c = service.create_campaign(s, spec, _now(), launch=_launch(ctx))
             typer.echo(f"campaign {c.id} created (draft): {c.name}")
     except TailcallError as exc:
         _fail(exc)
@@ -77,7 +93,9 @@ def create(
         db.dispose()
 
 
-def _lifecycle(ref: str, action: str, reason: str | None = None) -> None:
+def _lifecycle(
+    ref: str, action: str, reason: str | None = None, launch: LaunchChecks | None = None
+) -> None:
 
     db = _db()
     try:
@@ -85,7 +103,7 @@ def _lifecycle(ref: str, action: str, reason: str | None = None) -> None:
             c = service.find_campaign(s, ref)
             if action == "start":
                 rep = service.start_campaign(
-                    s, c.id, _now(), DialerSettings(), db.settings.default_timezone
+                    s, c.id, _now(), DialerSettings(), db.settings.default_timezone, launch
                 )
                 typer.echo(
                     f"campaign {c.id} {c.status}: {rep.queued} queued of {rep.members}, "
@@ -107,9 +125,9 @@ def _lifecycle(ref: str, action: str, reason: str | None = None) -> None:
 
 
 @campaigns_app.command("start")
-def start(campaign: str = typer.Argument(..., help="Id or name")) -> None:
-    """Build the audience and start (or schedule) the campaign."""
-    _lifecycle(campaign, "start")
+def start(ctx: typer.Context, campaign: str = typer.Argument(..., help="Id or name")) -> None:
+    """Build the audience and start (or schedule) the campaign (checked as at create)."""
+    _lifecycle(campaign, "start", launch=_launch(ctx))
 
 
 @campaigns_app.command("pause")
@@ -227,8 +245,12 @@ def run_dialer_worker() -> None:
         )
         raise typer.Exit(2)
     ds = DialerSettings()
-    agents = load_agent_capacity(ds.agent_capacity) if ds.agent_capacity else None
     db = Database(settings)
+    agents: AgentCapacity | None = None
+    if ds.agent_capacity:
+        agents = load_agent_capacity(ds.agent_capacity)
+    elif AGENT_CAPACITY:
+        agents = AGENT_CAPACITY[0](db)
     dialer = build_dialer(db, settings, ds, agents=agents)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -241,11 +263,9 @@ def run_dialer_worker() -> None:
 
 @worker_app.callback(invoke_without_command=True)
 def worker(
-    role: str = typer.Option(
-        "dialer", "--role", help="dialer (more roles come from other subsystems)"
-    ),
+    role: str = typer.Option("dialer", "--role", help="dialer"),
 ) -> None:
-    """Run a worker until SIGINT/SIGTERM (``tailcall worker --role dialer``)."""
+    """Run a dialer worker until SIGINT/SIGTERM (``tailcall worker`` adds the other roles)."""
     if role != "dialer":
         typer.secho(f"unknown role {role!r}; this build knows: dialer", fg="red", err=True)
         raise typer.Exit(2)

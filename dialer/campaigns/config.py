@@ -51,6 +51,11 @@ class DialerSettings(BaseSettings):
         description="a campaign starts only when its script file's exact bytes are approved "
         "(maker-checker: `tailcall scripts submit` / `approve`)",
     )
+    media_url: str = Field(
+        default="",
+        description="the media stream URL the carrier connects answered calls to (the media "
+        "workers', e.g. ws://media.bank:8081/media/ws); default: TAILCALL_PUBLIC_BASE_URL's",
+    )
     agent_capacity: str = Field(
         default="", description="module:factory of the AgentCapacity (the console's)"
     )

@@ -69,6 +69,9 @@ class Campaign(Base):
     live_handoff: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_skill: Mapped[str | None] = mapped_column(String(50))
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # calls run without speech (a text-mode simulation): launched without a speech model
+    text_only: Mapped[bool] = mapped_column(Boolean, default=False)
+
     # dialer.campaigns.policy.CompliancePolicy
     compliance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The approved script version the campaign started with (scripts.versions).
@@ -137,6 +140,7 @@ class Attempt(Base):
     __table_args__ = (
         Index("ix_attempts_claim", "campaign_id", "status", "due_at"),
         Index("ix_attempts_customer_dialed", "customer_id", "dialed_at"),
+        Index("ix_attempts_campaign_dialed", "campaign_id", "dialed_at"),  # rates, series
         Index(
             "ix_attempts_leased_campaign",
             "campaign_id",

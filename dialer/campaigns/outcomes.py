@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.config import DialerSettings
@@ -130,16 +131,24 @@ def apply_carrier_status(
 ) -> Attempt | None:
     """Apply one carrier progress report (callback or poll). Idempotent; never goes back."""
     a: Attempt | None = None
-    if sid:
-        a = session.scalar(select(Attempt).where(Attempt.carrier_sid == sid).with_for_update())
-    if a is None and attempt_id is not None:
+    if attempt_id is not None:  # the callback names its attempt: that wins over the sid
         a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
         if a is not None and a.carrier_sid and sid and a.carrier_sid != sid:
             return None  # a report for some other call
+    elif sid:
+        a = session.scalar(select(Attempt).where(Attempt.carrier_sid == sid).with_for_update())
     if a is None or a.status not in LIVE_STATES:
         return a
     if sid and not a.carrier_sid:
-        a.carrier_sid = sid
+        try:
+            with session.begin_nested():
+                a.carrier_sid = sid
+                session.flush()
+        except IntegrityError:  # the carrier reused another attempt's call id
+            session.refresh(a)
+            a.end_reason = f"carrier call id {sid[:64]} is already another attempt's"
+            finish_attempt(session, a, "failed", now, default_tz=default_tz)
+            return a
     # Who answered: the speech pipeline's verdict (or the first one heard) wins over a
     # later callback's answering-machine guess.
     cl = classify(
@@ -169,6 +178,19 @@ def apply_carrier_status(
     watchdog = settings.max_call_s if cl.state == "in_progress" else settings.ring_timeout_s
     a.lease_until = now + timedelta(seconds=watchdog)
     return a
+
+
+def fail_after_answer(
+    session: Session, attempt_id: int, reason: str, now: datetime, *, default_tz: str
+) -> Attempt | None:
+    """A call that was answered but could not be run (its pipeline failed: no speech model
+    for the language, say): the attempt ends ``failed`` with the reason and its retry rule,
+    before the carrier reports the call completed (which would read as ``answered``)."""
+    a = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    if a is None or a.status not in LIVE_STATES:
+        return None
+    a.end_reason = reason[:200]
+    return finish_attempt(session, a, "failed", now, default_tz=default_tz)
 
 
 def record_answer_class(session: Session, attempt_id: int, kind: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.calendars import calendar_for
@@ -88,12 +88,19 @@ def list_skips(
 
 
 def in_flight(session: Session, now: datetime, campaign_id: int | None = None) -> int:
-    """Attempts holding a line or about to (live, or claimed under an unexpired lease)."""
-    cond = or_(
-        Attempt.status.in_(LIVE_STATES),
-        and_(Attempt.status == "queued", Attempt.lease_until > now),
+    """Attempts holding a line or about to (live, or claimed under an unexpired lease).
+
+    Two counts of disjoint sets rather than one OR, so each is answered from an index
+    (the live partial indexes or (campaign, status, due); the leased partial index)
+    instead of a scan of the attempts."""
+    live = select(func.count()).select_from(Attempt).where(Attempt.status.in_(LIVE_STATES))
+    leased = (
+        select(func.count())
+        .select_from(Attempt)
+        .where(Attempt.status == "queued", Attempt.lease_until.is_not(None))
+        .where(Attempt.lease_until > now)
     )
-    q = select(func.count()).select_from(Attempt).where(cond)
     if campaign_id is not None:
-        q = q.where(Attempt.campaign_id == campaign_id)
-    return int(session.scalar(q) or 0)
+        live = live.where(Attempt.campaign_id == campaign_id)
+        leased = leased.where(Attempt.campaign_id == campaign_id)
+    return int(session.scalar(live) or 0) + int(session.scalar(leased) or 0)

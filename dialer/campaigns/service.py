@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from dialer.campaigns.audience import AudienceReport, build_audience
 from dialer.campaigns.calendars import load_calendars
 from dialer.campaigns.config import DialerSettings
+from dialer.campaigns.launch import LaunchChecks
 from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign
 from dialer.campaigns.spec import CampaignSpec
-from dialer.campaigns.stored import apply_spec
+from dialer.campaigns.stored import apply_spec, spec_of
 from dialer.lists.models import CallList
 from kernel.errors import Conflict, InvalidInput, NotFound
 from scripts.versions import approved_file, script_file
@@ -37,7 +38,13 @@ _STATE_ORDER = {"queued": 0, "dialing": 1, "ringing": 2, "in_progress": 3, "ende
 # ---------------------------------------------------------------- campaigns
 
 
-def create_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Campaign:
+def create_campaign(
+    session: Session, spec: CampaignSpec, now: datetime, launch: LaunchChecks | None = None
+) -> Campaign:
+    """A draft campaign; with ``launch`` (the API's and the CLI's) only one that can run:
+    its scripts exist and lint clean, its language has a speech model or it is text-only."""
+    if launch is not None:
+        launch.check(spec)
     if session.scalar(select(Campaign.id).where(Campaign.name == spec.name)) is not None:
         raise Conflict("a campaign with this name exists", where="name")
     _check_lists(session, spec.audience.list_ids)
@@ -50,11 +57,17 @@ def create_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Camp
 
 
 def update_campaign(
-    session: Session, campaign_id: int, spec: CampaignSpec, now: datetime
+    session: Session,
+    campaign_id: int,
+    spec: CampaignSpec,
+    now: datetime,
+    launch: LaunchChecks | None = None,
 ) -> Campaign:
     c = get_campaign(session, campaign_id)
     if c.status != "draft":
         raise Conflict(f"only a draft campaign can be edited (it is {c.status})", where="status")
+    if launch is not None:
+        launch.check(spec)
     _check_lists(session, spec.audience.list_ids)
     _check_calendar(session, spec.window.holiday_calendar)
     apply_spec(c, spec)
@@ -121,10 +134,14 @@ def start_campaign(
     now: datetime,
     settings: DialerSettings,
     default_tz: str,
+    launch: LaunchChecks | None = None,
 ) -> AudienceReport:
-    """draft -> scheduled (start_at in the future) or running; builds the attempts."""
+    """draft -> scheduled (start_at in the future) or running; builds the attempts. With
+    ``launch``, checked again first (a model removed or a script changed since)."""
     c = get_campaign(session, campaign_id)
     _transition(c, "schedule")
+    if launch is not None:
+        launch.check(spec_of(c))
     if settings.require_script_approval:
         for script_id in _script_ids(c):
             approved = approved_file(session, script_id, c.language)
@@ -144,6 +161,23 @@ def start_campaign(
         c.started_at = now
     c.updated_at = now
     return report
+
+
+def extend_audience(
+    session: Session,
+    campaign_id: int,
+    now: datetime,
+    settings: DialerSettings,
+    default_tz: str,
+) -> AudienceReport:
+    """A started campaign takes in the audience members that joined since (customers
+    imported into its lists or matching its filter later): an attempt each, checked for
+    eligibility as at the start; members it has already are left as they are."""
+    c = get_campaign(session, campaign_id)
+    if c.status not in ("scheduled", "running", "paused"):
+        raise Conflict(f"cannot add to a campaign that is {c.status}", where="status")
+    start = c.start_at if c.start_at and c.start_at > now else now
+    return build_audience(session, c, start, settings, default_tz, only_new=True)
 
 
 def pause_campaign(session: Session, campaign_id: int, now: datetime) -> Campaign:

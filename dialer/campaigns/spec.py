@@ -96,6 +96,9 @@ class CampaignSpec(BaseModel):
     live_handoff: bool = False
     handoff_skill: str | None = None
     start_at: datetime | None = None
+    # calls run without the speech pipeline (a text-mode simulation): no speech model needed
+    text_only: bool = False
+
     compliance: CompliancePolicy = Field(default_factory=CompliancePolicy)
 
     @field_validator("variants")

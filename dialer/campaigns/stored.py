@@ -24,6 +24,8 @@ def apply_spec(c: Campaign, spec: CampaignSpec) -> None:
     c.live_handoff = spec.live_handoff
     c.handoff_skill = spec.handoff_skill
     c.start_at = spec.start_at
+    c.text_only = spec.text_only
+
     c.compliance = spec.compliance.model_dump(mode="json")
 
 
@@ -43,6 +45,7 @@ def spec_of(c: Campaign) -> CampaignSpec:
             "live_handoff": c.live_handoff,
             "handoff_skill": c.handoff_skill,
             "start_at": c.start_at,
+            "text_only": bool(c.text_only),
             "compliance": c.compliance or {},
         }
     )

@@ -136,7 +136,16 @@ class Dialer:
         ids = self.claim_due()
         report.claimed = len(ids)
         for attempt_id in ids:
-            outcome = self.dial(attempt_id)
+            try:
+                outcome = self.dial(attempt_id)
+            except Exception as exc:  # one attempt's fault never holds the batch's others
+                log.warning(
+                    "dial failed",
+                    extra={"attempt_id": attempt_id, "error": f"{type(exc).__name__}: {exc}"},
+                )
+                log.debug("dial failed", exc_info=True)
+                report.errors.append(f"{attempt_id}: {type(exc).__name__}")
+                continue
             if outcome == "dialed":
                 report.dialed += 1
             elif outcome == "skipped":
@@ -202,15 +211,6 @@ class Dialer:
             else:
                 hb.beat_at = now
 
-    def _live_workers(self, s: Session, now: datetime) -> int:
-        since = now - timedelta(seconds=self.ds.stale_worker_s)
-        n = s.scalar(
-            select(func.count())
-            .select_from(WorkerHeartbeat)
-            .where(WorkerHeartbeat.role == "dialer", WorkerHeartbeat.beat_at >= since)
-        )
-        return max(1, int(n or 0))
-
     def _calendars_for(self, s: Session, names: set[str]) -> dict[str, HolidayCalendar]:
         mono = self.clock.monotonic()
         if (
@@ -242,7 +242,7 @@ class Dialer:
             # Rotate the order so that no campaign starves the others of the batch.
             self._rotation = (self._rotation + 1) % len(campaigns)
             campaigns = campaigns[self._rotation :] + campaigns[: self._rotation]
-            workers = self._live_workers(s, now)
+            workers = _live_workers(s, now, self.ds.stale_worker_s)
             self._global_bucket.rate = self.ds.calls_per_second / workers
             in_flight = self._in_flight_by_campaign(s, now)
             global_load = sum(in_flight.values())
@@ -372,13 +372,7 @@ class Dialer:
             script_id = _script_of(c, a.variant)
             digest = self._scripts.digest(script_id, c.language)
             if self.ds.require_script_approval and not self._scripts.approved(s, digest):
-                # The file changed after approval: nothing unreviewed is spoken.
-                c.status, c.updated_at = "paused", now
-                c.end_reason = (
-                    f"script {script_id} ({c.language}) changed since it was approved; "
-                    "submit and approve the new version, then resume"
-                )
-                log.warning("campaign %s paused: %s", c.id, c.end_reason)
+                _pause_unapproved(c, script_id, now)  # nothing unreviewed is spoken
                 release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
                 return "deferred"
             try:
@@ -420,7 +414,7 @@ class Dialer:
             sid = self.carrier.originate(
                 phone,
                 caller_id,
-                media_ws_url(base),
+                self.ds.media_url or media_ws_url(base),
                 f"{base}/carrier/status?attempt_id={attempt_id}",
                 params,
             )
@@ -436,15 +430,38 @@ class Dialer:
             if not exc.ambiguous:
                 self._not_placed(attempt_id, exc)
             return "dialed" if exc.ambiguous else "deferred"
-        with self.db.session() as s:
-            a = s.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
-            assert a is not None
-            if a.carrier_sid is None:
-                a.carrier_sid = sid
-            if a.status == "dialing":
-                a.carrier_status = a.carrier_status or "queued"
-                a.lease_until = self.clock.now() + timedelta(seconds=self.ds.ring_timeout_s)
+        try:
+            with self.db.session() as s:
+                a = s.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+                assert a is not None
+                if a.carrier_sid is None:
+                    a.carrier_sid = sid
+                if a.status == "dialing":
+                    a.carrier_status = a.carrier_status or "queued"
+                    a.lease_until = self.clock.now() + timedelta(seconds=self.ds.ring_timeout_s)
+        except IntegrityError:
+            self._duplicate_sid(attempt_id, sid)
+            return "failed"
         return "dialed"
+
+    def _duplicate_sid(self, attempt_id: int, sid: str) -> None:
+        """The carrier answered with a call id another attempt already has (a carrier that
+        reuses ids, say after a restart): this attempt fails with that reason and its retry
+        rule, and the call is hung up, since its reports cannot be told from the other's."""
+        now = self.clock.now()
+        with self.db.session() as s:
+            a = s.get(Attempt, attempt_id)
+            if a is not None and a.status in ("dialing", "ringing", "in_progress"):
+                a.end_reason = f"carrier call id {sid[:64]} is already another attempt's"
+                finish_attempt(s, a, "failed", now, default_tz=self.settings.default_timezone)
+        log.warning(
+            "call failed: the carrier reused a call id",
+            extra={"attempt_id": attempt_id, "carrier_sid": sid},
+        )
+        try:
+            self.carrier.hangup(sid)
+        except CarrierError:
+            log.debug("hang-up of a reused call id failed", extra={"carrier_sid": sid})
 
     def _not_placed(self, attempt_id: int, exc: CarrierError) -> None:
         now = self.clock.now()
@@ -497,6 +514,27 @@ def build_dialer(
         timeout_s=ds.carrier_timeout_s,
     )
     return Dialer(db, settings, ds, car, agents=agents, alert=alert)
+
+
+def _live_workers(s: Session, now: datetime, stale_s: float) -> int:
+    """Dial loops that beat within ``stale_s`` (each takes its share of the lines)."""
+    since = now - timedelta(seconds=stale_s)
+    n = s.scalar(
+        select(func.count())
+        .select_from(WorkerHeartbeat)
+        .where(WorkerHeartbeat.role == "dialer", WorkerHeartbeat.beat_at >= since)
+    )
+    return max(1, int(n or 0))
+
+
+def _pause_unapproved(c: Campaign, script_id: str, now: datetime) -> None:
+    """The script file changed after approval: the campaign pauses, saying why."""
+    c.status, c.updated_at = "paused", now
+    c.end_reason = (
+        f"script {script_id} ({c.language}) changed since it was approved; "
+        "submit and approve the new version, then resume"
+    )
+    log.warning("campaign %s paused: %s", c.id, c.end_reason)
 
 
 class DialerThread:

@@ -7,6 +7,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kernel import customer_attrs
 from kernel.zones import is_zone
 
 _CN_DIGITS = {
@@ -33,13 +34,8 @@ _AUM_UNITS = {
     "k": Decimal(1_000),
     "m": Decimal(1_000_000),
 }
-# AUM bands as the bank's segments name them (CNY).
-AUM_BANDS = (
-    (Decimal(50_000), "<5万"),
-    (Decimal(500_000), "5万-50万"),
-    (Decimal(6_000_000), "50万-600万"),
-)
-TOP_BAND = "600万+"
+AUM_BANDS = customer_attrs.AUM_BANDS
+TOP_BAND = customer_attrs.TOP_AUM_BAND
 
 
 class FieldError(ValueError):
@@ -89,15 +85,12 @@ def parse_aum(text: str) -> tuple[str, Decimal | None]:
     if not m:
         if len(t) > 32:
             raise FieldError("aum", "band label longer than 32 characters")
-        return t, None
+        return customer_attrs.canonical_band(t), None
     try:
         amount = Decimal(m.group(1)) * _AUM_UNITS.get((m.group(2) or "").lower(), Decimal(1))
     except InvalidOperation as exc:
         raise FieldError("aum", "not an amount") from exc
-    for limit, label in AUM_BANDS:
-        if amount < limit:
-            return label, amount
-    return TOP_BAND, amount
+    return customer_attrs.aum_band(amount), amount
 
 
 def parse_tags(text: str) -> list[str]:
@@ -134,6 +127,9 @@ def customer_values(raw: dict[str, str]) -> dict[str, Any]:
             out["aum_band"] = band
             if amount is not None:
                 attrs["aum"] = float(amount)
+            segment = customer_attrs.segment_of_band(band)
+            if segment is not None:
+                attrs.setdefault("segment", segment)
         elif field == "branch":
             out["branch"] = clean(text)[:100]
         elif field == "tags":

@@ -1,4 +1,8 @@
-"""What the bank knows of a customer before the call, as the scorer's profile features."""
+"""What the bank knows of a customer before the call, as the scorer's profile features.
+
+Segments, star levels, AUM bands and tags are the shared vocabulary of
+``kernel.customer_attrs``: what the importer writes is what the models were fitted on.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kernel import customer_attrs
 
 COUNT_CAP = 3.0  # counts (views, responses, signals) saturate here
 
@@ -17,7 +23,9 @@ class CustomerProfile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     segment: str | None = Field(default=None, max_length=40)
-    star_level: int | None = Field(default=None, ge=0, le=7)
+    star_level: int | None = Field(
+        default=None, ge=customer_attrs.STAR_MIN, le=customer_attrs.STAR_MAX
+    )
     aum_band: str | None = Field(default=None, max_length=32)
     tags: tuple[str, ...] = ()
     app_views: dict[str, int] = Field(
@@ -36,12 +44,16 @@ class CustomerProfile(BaseModel):
     @classmethod
     def from_customer(cls, row: Mapping[str, Any]) -> CustomerProfile:
         """From a customer row as a mapping (``dialer.lists.models.Customer`` columns, with
-        ``segment``, ``app_views`` and ``past_responses`` read from ``attributes``)."""
+        ``segment``, ``app_views`` and ``past_responses`` read from ``attributes``). The
+        segment defaults to the AUM band's, band labels are put in the vocabulary's form
+        and star levels above its top count as the top."""
         attrs = row.get("attributes") or {}
+        band = row.get("aum_band")
+        band = customer_attrs.canonical_band(band) if band else None
         return cls(
-            segment=attrs.get("segment"),
-            star_level=row.get("star_level"),
-            aum_band=row.get("aum_band"),
+            segment=attrs.get("segment") or customer_attrs.segment_of_band(band),
+            star_level=customer_attrs.clamp_star(row.get("star_level")),
+            aum_band=band,
             tags=tuple(row.get("tags") or ()),
             app_views=dict(attrs.get("app_views") or {}),
             past_responses=dict(attrs.get("past_responses") or {}),
@@ -50,7 +62,7 @@ class CustomerProfile(BaseModel):
     def features(self) -> dict[str, float]:
         f: dict[str, float] = {}
         if self.star_level is not None:
-            f["profile:star_level"] = self.star_level / 7.0
+            f["profile:star_level"] = self.star_level / float(customer_attrs.STAR_MAX)
         if self.segment:
             f[f"profile:segment:{self.segment}"] = 1.0
         if self.aum_band:

@@ -99,6 +99,10 @@ class ModelRegistry:
 
     def __init__(self, settings: SpeechSettings) -> None:
         self.settings = settings
+        # what every call asks for, found once: locating a model looks for its package
+        # on the import path, a filesystem walk too slow to repeat at each call's start
+        self._models: dict[str, Any] = {}
+        self._vocabularies: dict[str, Vocabulary] = {}
 
     def languages(self) -> list[str]:
         extra = []
@@ -151,7 +155,10 @@ class ModelRegistry:
 
     def model(self, language: str) -> Any:
         """The process-wide shared ``vosk.Model`` of a language (loaded on first use)."""
-        return load_shared_model(self.tuned_dir(language))
+        found = self._models.get(language)
+        if found is None:
+            found = self._models[language] = load_shared_model(self.tuned_dir(language))
+        return found
 
     def free_model(self, language: str) -> Any:
         """The shared model with the model's own (stock) beams, for free decoding.
@@ -167,7 +174,10 @@ class ModelRegistry:
         return load_shared_model(loc.path)
 
     def vocabulary(self, language: str) -> Vocabulary:
-        return load_vocabulary(self.locate(language).path)
+        found = self._vocabularies.get(language)
+        if found is None:
+            found = self._vocabularies[language] = load_vocabulary(self.locate(language).path)
+        return found
 
     def install_from_archive(self, archive: Path, language: str) -> Path:
         return install_from_archive(archive, language, self.settings.resolved_models_dir)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from loguru import logger
@@ -32,12 +33,14 @@ class _Pending:
     rows: list[TranscriptRow] = field(default_factory=list)
     turns: list[TurnMetrics] = field(default_factory=list)
     summary: CallSummary | None = None
+    reopened: bool = False  # late lines of a call already written to its end
     next_row: int = 0
     next_turn: int = 0
     since: float | None = None
 
 
 _Item = tuple[str, str, object]
+ENDED_KEPT = 1000  # ended calls whose row numbers are remembered for late lines
 
 
 class DbCallRecorder:
@@ -55,6 +58,9 @@ class DbCallRecorder:
         self._flush_s = flush_s
         self._q: queue.Queue[_Item | None] = queue.Queue()
         self._calls: dict[str, _Pending] = {}
+        # calls written to the end, so a line that comes after (the last words of a human
+        # leg, recognised after the hang-up) goes on at the next row number
+        self._ended: OrderedDict[str, _Pending] = OrderedDict()
         self.failures = 0
         self._thread = threading.Thread(target=self._run, name="call-recorder", daemon=True)
         self._thread.start()
@@ -107,7 +113,7 @@ class DbCallRecorder:
                     payload.set()
                 continue
             if call_id:
-                p = self._calls.setdefault(call_id, _Pending())
+                p = self._calls.get(call_id) or self._reopen(call_id)
                 if kind == "bind":
                     p.attempt_id = payload if isinstance(payload, int) else None
                 elif kind == "row" and isinstance(payload, TranscriptRow):
@@ -119,6 +125,16 @@ class DbCallRecorder:
                 if p.since is None:
                     p.since = time.monotonic()
             self._write_due(force=False)
+
+    def _reopen(self, call_id: str) -> _Pending:
+        """A new entry for the call, numbered on from its written rows if it has ended."""
+        done = self._ended.pop(call_id, None)
+        p = _Pending()
+        if done is not None:
+            p.attempt_id, p.next_row, p.next_turn = done.attempt_id, done.next_row, done.next_turn
+            p.reopened = True
+        self._calls[call_id] = p
+        return p
 
     def _write_due(self, *, force: bool) -> None:
         now = time.monotonic()
@@ -138,8 +154,12 @@ class DbCallRecorder:
                 self.failures += 1
                 logger.exception("writing call records failed", call_id=call_id)
                 continue
-            if p.summary is not None:
+            if p.summary is not None or (p.reopened and not (p.rows or p.turns)):
                 del self._calls[call_id]
+                p.summary = None
+                self._ended[call_id] = p
+                while len(self._ended) > ENDED_KEPT:
+                    self._ended.popitem(last=False)
 
     def _write(self, call_id: str, p: _Pending) -> None:
         rows, turns, summary = list(p.rows), list(p.turns), p.summary

@@ -129,6 +129,11 @@ class ScriptDriver(FrameProcessor):
     def _now(self) -> float:
         return time.monotonic() - self._t0
 
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds since the call started (the transcript's time base)."""
+        return self._now()
+
     # -- frames ----------------------------------------------------------------------------
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:

@@ -256,7 +256,15 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
         await runner.run()
         call.driver.finish("customer_hangup")
     except Exception as exc:
-        logger.exception("call pipeline failed", call_sid=info.call_sid)
+        reason = failure_reason(exc)
+        # one line per failed call; the traceback only at DEBUG
+        logger.warning("call failed", call_sid=info.call_sid, reason=reason)
+        logger.opt(exception=True).debug("call failed", call_sid=info.call_sid)
+        if runtime.on_call_failed is not None:
+            # before the socket closes (and so before the carrier reports the call
+            # completed): the attempt is recorded failed, never answered
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(runtime.on_call_failed, info, reason)
         if call is not None:
             call.driver.finish("error", error=type(exc).__name__)
         else:
@@ -277,6 +285,12 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
         if call is not None and call.recording is not None:
             call.recording.close()
         await _close(websocket, 1000)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong with a call, in one line for its record and the log."""
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 _BACKGROUND: set[asyncio.Task[Any]] = set()

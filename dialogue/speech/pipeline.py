@@ -21,6 +21,7 @@ after it see only turn and control frames.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,12 @@ from dialogue.speech.answer_tap import AnswerHandling, AnswerTap
 from dialogue.speech.asr_models import ModelRegistry
 from dialogue.speech.driver import ActionHook, PromptHook, ScriptDriver
 from dialogue.speech.gates import InputGate, OutputGate, TakeoverSwitch
-from dialogue.speech.pyttsx3_tts import PromptRenderer, Pyttsx3TTSService, RenderCache
+from dialogue.speech.pyttsx3_tts import (
+    PromptRenderer,
+    Pyttsx3TTSService,
+    RenderCache,
+    check_espeak,
+)
 from dialogue.speech.recording import StereoRecording
 from dialogue.speech.records import CallRecorder
 from dialogue.speech.settings import SpeechSettings
@@ -137,6 +143,9 @@ class SpeechRuntime:
     # is built, and when the call has ended
     on_call_started: Callable[[CallInfo, CallPipeline], None] | None = None
     on_call_ended: Callable[[CallInfo], None] | None = None
+    # a call that failed after answer (its pipeline raised), with the reason: called on a
+    # worker thread before the media socket closes
+    on_call_failed: Callable[[CallInfo, str], None] | None = None
     # handed in by a simulation only: each prompt the bot plays, told to the carrier
     prompt_tap: PromptTap | None = None
     # Load the stock-beam model for free decoding at warm-up (+0.5 GB per process);
@@ -168,6 +177,10 @@ class SpeechRuntime:
             if self.free_decoding:
                 await asyncio.to_thread(self.models.free_model, language)
         await asyncio.to_thread(shared_silero_session)
+        await asyncio.to_thread(check_espeak)  # looked up once (a child process), not per call
+        # the worker threads the calls' decoding and lookups use, started now: the first
+        # calls would otherwise wait for each thread to start
+        await asyncio.gather(*(asyncio.to_thread(time.sleep, 0.005) for _ in range(8)))
         texts = [*self.prerender, *prompts]
         voice, rate = voice or self.prerender_voice, rate or self.settings.tts_rate
         if texts:

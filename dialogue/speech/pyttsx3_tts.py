@@ -13,14 +13,15 @@ customer answers; variable parts (names, amounts) are rendered on demand.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ctypes.util
+import functools
 import hashlib
 import io
 import itertools
 import os
 import queue
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -49,9 +50,16 @@ class TtsUnavailable(TailcallError):
     code = "tts_unavailable"
 
 
+@functools.cache
+def _espeak_installed() -> bool:
+    # find_library runs ``ldconfig -p`` in a child process (a fork of this large
+    # process): once per process, not once per call (it held every greeting back)
+    return ctypes.util.find_library("espeak-ng") is not None or bool(shutil.which("espeak-ng"))
+
+
 def check_espeak() -> None:
     """Raise ``TtsUnavailable`` naming the fix when espeak-ng is not installed."""
-    if ctypes.util.find_library("espeak-ng") is None and shutil.which("espeak-ng") is None:
+    if not _espeak_installed():
         raise TtsUnavailable(
             "espeak-ng is not installed; pyttsx3 needs it: install it with "
             "`apt-get install espeak-ng` (Debian/Ubuntu) or your system's package manager"
@@ -184,6 +192,19 @@ class Pyttsx3Renderer:
                 job.future.set_exception(exc)
 
 
+def _no_print(*_args: object, **_kwargs: object) -> None:
+    return None
+
+
+def _quiet_driver() -> None:
+    """pyttsx3's espeak driver prints "Audio saved to ..." after every render, from its
+    synthesis callback, which may run after ``runAndWait`` returned (so redirecting
+    stdout around the call misses it): its module's ``print`` is made silent instead."""
+    driver = sys.modules.get("pyttsx3.drivers.espeak")
+    if driver is not None and getattr(driver, "print", None) is not _no_print:
+        setattr(driver, "print", _no_print)  # noqa: B010
+
+
 def _render_once(engine: Any, job: _Job) -> Rendered:
     """One render into a private scratch file (0600, made by mkstemp), removed at once: the
     rendered prompt (a customer's name, their points) is never left on disk."""
@@ -193,11 +214,10 @@ def _render_once(engine: Any, job: _Job) -> Rendered:
     os.close(fd)
     out = Path(name)
     try:
+        _quiet_driver()
         for _attempt in range(3):
-            # pyttsx3's espeak driver prints "Audio saved to ..." on every render.
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine.save_to_file(job.text, str(out))
-                engine.runAndWait()
+            engine.save_to_file(job.text, str(out))
+            engine.runAndWait()
             # Seen under heavy load: runAndWait returned before the file was written.
             for _ in range(50):
                 if out.stat().st_size > 44:

@@ -18,6 +18,7 @@ from dialogue.speech.models import FTS_TABLE, CallTranscriptRow
 from dialogue.speech.search_terms import matches, query_terms
 
 DEFAULT_LIMIT = 50
+RECENT_WINDOW = 20_000  # PostgreSQL: newest rows read by key before the GIN index
 _SCAN_FACTOR = 4  # candidates read per wanted hit before the phrase check
 
 
@@ -61,7 +62,7 @@ def candidate_rows(
 ) -> list[CallTranscriptRow]:
     """Up to ``limit`` rows holding every term of ``query``, newest first (below
     ``before_id``). SQLite reads the FTS5 table in descending rowid order and stops at
-    ``limit``; PostgreSQL plans the GIN index or a backward scan of the key."""
+    ``limit``; PostgreSQL reads the newest rows by key, then the GIN index."""
     wanted = query_terms(query)
     if not wanted:
         return []
@@ -77,10 +78,30 @@ def candidate_rows(
             return []
         rows = session.scalars(select(CallTranscriptRow).where(CallTranscriptRow.id.in_(ids)))
         return sorted(rows, key=lambda r: r.id, reverse=True)
-    stmt = search_statement(session, query, limit)
-    if before_id is not None:
-        stmt = stmt.where(CallTranscriptRow.id < before_id)
-    return list(session.scalars(stmt))
+    # PostgreSQL: the newest RECENT_WINDOW rows by key first (a common term fills the page
+    # there), then the rest through the GIN index alone ("id + 0" keeps the planner off a
+    # backward scan of the key, which reads the whole table for a rare term)
+    where = terms_filter(session, query)
+    assert where is not None
+    top = before_id
+    if top is None:
+        top = (session.scalar(select(func.max(CallTranscriptRow.id))) or 0) + 1
+    low = top - RECENT_WINDOW
+    # the window's filter is written so the GIN index cannot serve it: the planner then
+    # reads the window by key (building GIN bitmaps of common terms cost ~300 ms)
+    terms_param = literal(query_terms(query), ARRAY(Text))
+    unindexed = func.string_to_array(CallTranscriptRow.search_terms.concat(""), " ").op("@>")(
+        terms_param
+    )
+    recent = select(CallTranscriptRow).where(
+        unindexed, CallTranscriptRow.id < top, CallTranscriptRow.id >= low
+    )
+    found = list(session.scalars(recent.order_by(CallTranscriptRow.id.desc()).limit(limit)))
+    if len(found) == limit or low <= 0:
+        return found
+    older = select(CallTranscriptRow).where(where, CallTranscriptRow.id < low)
+    older = older.order_by((CallTranscriptRow.id + 0).desc()).limit(limit - len(found))
+    return found + list(session.scalars(older))
 
 
 def search_transcripts(

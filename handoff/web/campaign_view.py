@@ -174,9 +174,11 @@ RACE: tuple[tuple[str, tuple[str, ...], str, bool], ...] = (
 )
 
 
-def race_view(session: Session, campaign_id: int) -> CampaignRace:
+def race_view(session: Session, campaign_id: int, live: CampaignLive | None = None) -> CampaignRace:
+    """The race from the campaign's funnel by variant (``live``'s, if given: no second scan)."""
     c = get_campaign(session, campaign_id)
-    variants = [v for v in _variants(c, session) if v.name != "-"]
+    rows = live.variants if live is not None else _variants(c, session)
+    variants = [v for v in rows if v.name != "-"]
     metrics = []
     for key, hits, trials_key, higher in RACE:
         counts = [

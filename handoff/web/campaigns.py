@@ -103,8 +103,9 @@ def _live(request: Request, campaign_id: int) -> CampaignLive:
 
 
 def _race(request: Request, campaign_id: int) -> CampaignRace:
+    live = _live(request, campaign_id)  # the same funnel by variant as the live page's
     with _read(request) as (_, s, _now):
-        return race_view(s, campaign_id)
+        return race_view(s, campaign_id, live)
 
 
 def _charts(request: Request, campaign_id: int) -> CampaignCharts:

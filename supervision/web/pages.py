@@ -7,7 +7,6 @@ revealing a number and downloading a report are audited, as through the API.
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 from datetime import date, datetime, timedelta
@@ -33,7 +32,14 @@ from supervision.report import build
 from supervision.report_files import write_csv, write_xlsx
 from supervision.review_form import CHECKLIST
 from supervision.scheduler import report_dir
-from supervision.service import call_detail, campaign_names, queue, reveal_number, save_review
+from supervision.service import (
+    agent_names,
+    call_detail,
+    campaign_names,
+    queue,
+    reveal_number,
+    save_review,
+)
 from supervision.settings import SupervisionSettings
 from supervision.web.views import (
     GRADES,
@@ -111,12 +117,13 @@ def calls_page(request: Request) -> Response:
     ui = page_user(request, OPERATORS, "calls")
     qp = request.query_params
     form = {k: qp.get(k, "")[:200] for k in (
-        "campaign_id", "day_from", "day_to", "grade", "disposition", "handoff_result", "flag",
+        "campaign_id", "day_from", "day_to", "grade", "disposition", "handoff_result", "flag", "agent_id",
         "variant", "review_state", "q", "before", "before_line")}  # fmt: skip
     f = HistoryFilter(
         campaign_id=_opt_int(form["campaign_id"]), day_from=_opt_day(form["day_from"]),
         day_to=_opt_day(form["day_to"]), grade=form["grade"] or None,
         disposition=form["disposition"] or None, handoff_result=form["handoff_result"] or None,
+        agent_id=_opt_int(form["agent_id"]),
         flag=form["flag"] or None, variant=form["variant"] or None,
         review_state=form["review_state"] or None, q=form["q"] or None,
         before=_opt_int(form["before"]), before_line=_opt_int(form["before_line"]),
@@ -125,6 +132,7 @@ def calls_page(request: Request) -> Response:
     error = ""
     with _db(request).read() as s:
         names = campaign_names(s)
+        agents = agent_names(s)
         try:
             page = history(s, f)
         except TailcallError as exc:
@@ -140,7 +148,7 @@ def calls_page(request: Request) -> Response:
     return render("calls.html", ui, {
         "form": form, "page": page, "names": names, "error": error, "older": older,
         "grades": GRADES, "handoff_results": HANDOFF_RESULTS, "flags": flag_choices(),
-        "review_states": REVIEW_STATES,
+        "review_states": REVIEW_STATES, "agents": agents,
     }, tz=_tz(request))  # fmt: skip
 
 
@@ -269,7 +277,7 @@ def report_download(request: Request, day: date, fmt: str) -> Response:
     with tempfile.TemporaryDirectory(dir=db.settings.data_dir) as tmp:
         path = Path(tmp) / f"daily-{day}.{fmt}"
         (write_csv if fmt == "csv" else write_xlsx)(rep, path)
-        data = io.BytesIO(path.read_bytes()).getvalue()
+        data = path.read_bytes()
     media = (
         "text/csv; charset=utf-8"
         if fmt == "csv"

@@ -26,10 +26,10 @@ def test_chat_reads_stdin() -> None:
             "--now",
             "2026-01-07T10:00+08:00",
         ],
-        input="你是机器人吗\n/state\n我在忙\n明天下午三点\n",
+        input="你是机器人吗\n是我\n/state\n我在忙\n明天下午三点\n",
     )
     assert r.exit_code == 0, r.output
-    assert "王芳您好" in r.output
+    assert "请问您是王芳本人吗" in r.output
     assert "bot [global.is_robot] (no barge-in):" in r.output
     assert "state=points_info" in r.output
     assert "listening (free decoding" in r.output
@@ -44,7 +44,7 @@ def test_chat_commands(tmp_path: Path) -> None:
     r = runner.invoke(
         app,
         ["scripts", "chat", path, "--customer", f"@{cust}", "--variant", "B"],
-        input="yes\n\n/dtmf 1\n/accept a7\n/handback\n",
+        input="yes speaking\nyes\n\n/dtmf 1\n/accept a7\n/handback\n",
     )
     assert r.exit_code == 0, r.output
     assert "bot [points_info#B]" in r.output

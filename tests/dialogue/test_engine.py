@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialogue.engine import (
+    Action,
     AgentHandBack,
     CaptureSlot,
     CustomerHangup,
@@ -40,47 +41,74 @@ def engine(**kw: object) -> ScriptEngine:
     return ScriptEngine(POINTS, customer, clock_now=NOW, **kw)  # type: ignore[arg-type]
 
 
-def test_start_says_opening_without_barge_in_and_listens() -> None:
+def started(e: ScriptEngine) -> list[Action]:
+    """Start the call and confirm the customer's identity: the actions from there on
+    (the first question after the identity check)."""
+    e.start()
+    return e.handle(Utterance("是我"))
+
+
+def test_start_says_opening_without_barge_in_and_asks_who_answered() -> None:
     e = engine()
     actions = e.start()
     assert isinstance(actions[0], Say) and not actions[0].interruptible
-    assert actions[0].text.startswith("张伟您好，我是安和银行的智能语音助手小安")
-    assert actions[1] == Transition("opening", "points_info", "next")
-    assert isinstance(actions[2], Say) and "12800积分" in actions[2].text
-    expect = actions[3]
+    assert actions[0].text.startswith("您好，我是安和银行的智能语音助手小安")
+    assert "张伟" not in actions[0].text  # nothing personal before the identity check
+    assert actions[1] == Transition("opening", "identity", "next")
+    assert isinstance(actions[2], Say) and actions[2].text == "请问您是张伟本人吗？"
+    assert e.state == "identity"
+    actions = e.handle(Utterance("对，是我"))
+    assert actions[0] == Transition("identity", "points_info", "confirm_identity")
+    assert isinstance(actions[1], Say) and "12800积分" in actions[1].text
+    expect = actions[2]
     assert isinstance(expect, ExpectPhrases) and not expect.free_decoding
-    assert expect.phrases == POINTS.all_phrases("points_info")
+    own = POINTS.all_phrases("points_info")
+    assert expect.phrases[: len(own)] == own  # then the grammar widened from the fit set
+    assert len(expect.phrases) > len(own)
     assert "不要再打了" in expect.phrases and "转人工" in expect.phrases
     assert expect.no_input_timeout_s == 6.0
     assert e.state == "points_info" and not e.ended
 
 
+@pytest.mark.parametrize(
+    ("said", "state"),
+    [("我是他老婆，他不在", "end_relative"), ("你打错了", "end_wrong_person")],
+)
+def test_a_relative_or_a_wrong_number_hears_nothing_personal(said: str, state: str) -> None:
+    e = engine()
+    e.start()
+    actions = e.handle(Utterance(said))
+    assert e.ended and e.state == state
+    assert not any("12800" in a.text for a in actions if isinstance(a, Say))
+
+
 def test_fallbacks_fill_missing_columns() -> None:
     e = engine(customer={"name": "  ", "points": None})
     texts = [a.text for a in e.start() if isinstance(a, Say)]
-    assert texts[0].startswith("尊敬的客户您好")
-    assert "一部分积分" in texts[1]
+    assert texts[1] == "请问您是机主本人吗？"
+    assert "一部分积分" in next(a.text for a in e.handle(Utterance("是我")) if isinstance(a, Say))
 
 
 def test_number_format_groups_digits_in_english() -> None:
     s = load_script(find_script("points_reminder", "en-US"))
     e = ScriptEngine(s, {"points": "12800"}, clock_now=NOW)
     texts = [a.text for a in e.start() if isinstance(a, Say)]
-    assert "12,800 reward points" in texts[1]
-    assert texts[0].startswith("Hello there")
+    assert texts[1] == "Am I speaking with the account holder?"
+    texts = [a.text for a in e.handle(Utterance("yes speaking")) if isinstance(a, Say)]
+    assert "12,800 reward points" in texts[0]
 
 
 def test_variant_prompt() -> None:
     e = engine(variant="B")
-    says = [a for a in e.start() if isinstance(a, Say)]
-    assert says[1].prompt_id == "points_info#B"
+    says = [a for a in started(e) if isinstance(a, Say)]
+    assert says[0].prompt_id == "points_info#B"
     e = engine(variant="C")  # no such variant: default prompt
-    assert [a for a in e.start() if isinstance(a, Say)][1].prompt_id == "points_info"
+    assert next(a for a in started(e) if isinstance(a, Say)).prompt_id == "points_info"
 
 
 def test_transition_emits_signals_first() -> None:
     e = engine()
-    e.start()
+    started(e)
     actions = e.handle(Utterance("怎么兑换呢"))
     assert actions[:2] == [
         Signal("asked_how_to_redeem", 1.0),
@@ -92,14 +120,14 @@ def test_transition_emits_signals_first() -> None:
 
 def test_alternatives_are_used() -> None:
     e = engine()
-    e.start()
+    started(e)
     actions = e.handle(Utterance("天气", alternatives=("不需要",)))
     assert Transition("points_info", "end_declined", "decline") in actions
 
 
 def test_no_input_reprompts_then_falls_back() -> None:
     e = engine()
-    e.start()
+    started(e)
     first = e.handle(NoInput())
     assert [a.prompt_id for a in first if isinstance(a, Say)] == [
         "points_info.no_input",
@@ -115,7 +143,7 @@ def test_no_input_reprompts_then_falls_back() -> None:
 
 def test_counters_reset_on_new_state() -> None:
     e = engine()
-    e.start()
+    started(e)
     e.handle(NoInput())
     e.handle(NoInput())
     e.handle(Utterance("好的"))  # -> explain_redeem
@@ -125,14 +153,14 @@ def test_counters_reset_on_new_state() -> None:
 
 def test_low_confidence_is_no_match() -> None:
     e = engine()
-    e.start()
+    started(e)
     actions = e.handle(Utterance("好的", confidence=0.3))
     assert actions[0].prompt_id == "points_info.no_match"  # type: ignore[union-attr]
 
 
 def test_dtmf() -> None:
     e = engine()
-    e.start()
+    started(e)
     assert Transition("points_info", "explain_redeem", "agree") in e.handle(Dtmf("1"))
     assert e.handle(Dtmf("7"))[0].prompt_id == "explain_redeem.no_match"  # type: ignore[union-attr]
     assert e.handle(Dtmf("9"))[-1] == EndCall("opted_out")
@@ -140,7 +168,7 @@ def test_dtmf() -> None:
 
 def test_robot_answer_discloses_and_resumes() -> None:
     e = engine()
-    e.start()
+    started(e)
     actions = e.handle(Utterance("你是机器人吗"))
     answer = actions[0]
     assert isinstance(answer, Say) and "自动语音电话" in answer.text and not answer.interruptible
@@ -150,7 +178,7 @@ def test_robot_answer_discloses_and_resumes() -> None:
 
 def test_handoff_accept_bridges_then_ignores_speech_until_hand_back() -> None:
     e = engine()
-    e.start()
+    started(e)
     e.handle(Utterance("好的"))
     actions = e.handle(Utterance("要"))
     assert OfferHandoff("wants_guidance", "points") in actions
@@ -174,7 +202,7 @@ def test_hand_back_without_target_ends_with_agent_handled_when_no_after_state() 
 
 def test_hand_back_to_unknown_state_is_refused() -> None:
     e = engine()
-    e.start()
+    started(e)
     e.handle(HandoffAccepted("a"))
     with pytest.raises(ValueError):
         e.handle(AgentHandBack("nowhere"))
@@ -182,14 +210,14 @@ def test_hand_back_to_unknown_state_is_refused() -> None:
 
 def test_declined_offer_at_plain_state_carries_on() -> None:
     e = engine()
-    e.start()
+    started(e)
     assert e.handle(HandoffDeclined()) == []
     assert e.state == "points_info"
 
 
 def test_busy_with_time_captures_slot_at_once() -> None:
     e = engine()
-    e.start()
+    started(e)
     actions = e.handle(Utterance("我在开车，后天晚上7点半再打"))
     cap = next(a for a in actions if isinstance(a, CaptureSlot))
     assert cap.name == "callback_time" and cap.text == "后天晚上7点半"
@@ -201,7 +229,7 @@ def test_busy_with_time_captures_slot_at_once() -> None:
 
 def test_capture_state_uses_free_decoding_and_global_intents_still_work() -> None:
     e = engine()
-    e.start()
+    started(e)
     actions = e.handle(Utterance("在忙"))
     assert isinstance(actions[-1], ExpectPhrases) and actions[-1].free_decoding
     assert "在忙" not in actions[-1].phrases
@@ -210,22 +238,22 @@ def test_capture_state_uses_free_decoding_and_global_intents_still_work() -> Non
 
 def test_capture_state_local_transition() -> None:
     e = engine()
-    e.start()
+    started(e)
     e.handle(Utterance("没空"))
     assert e.handle(Utterance("算了不用了"))[-1] == EndCall("not_interested")
 
 
 def test_hangup_and_timeout() -> None:
     e = engine()
-    e.start()
+    started(e)
     assert e.handle(CustomerHangup()) == [EndCall("hung_up", by_customer=True)]
     assert e.handle(NoInput()) == []
     e = engine()
-    e.start()
+    started(e)
     e.handle(HandoffAccepted("a"))
     assert e.handle(CustomerHangup()) == [EndCall("agent_handled", by_customer=True)]
     e = engine()
-    e.start()
+    started(e)
     assert e.handle(Timeout()) == [EndCall("timeout")]
 
 
@@ -265,7 +293,7 @@ def test_deterministic() -> None:
 
     def run() -> list[object]:
         e = engine()
-        out: list[object] = list(e.start())
+        out: list[object] = list(started(e))
         for t in turns:
             out += e.handle(t)
         return out

@@ -33,3 +33,11 @@ def test_longest_idle_free_agent_with_the_skill() -> None:
 
 def test_ties_break_by_id() -> None:
     assert pick_agent([_a(9, 10), _a(4, 10)], "wealth") == 4
+
+
+def test_overflow_agents_are_offered_only_when_no_other_is_left() -> None:
+    sim = AgentView(7, "available", T0 - timedelta(hours=5), frozenset({"wealth"}), overflow=True)
+    person = _a(2, 1)
+    assert pick_agent([sim, person], "wealth") == 2  # the person first, however idle sim is
+    assert pick_agent([sim, person], "wealth", exclude={2}) == 7  # the person let it ring
+    assert pick_agent([sim, _a(2, 1, status="offline")], "wealth") == 7  # nobody else there

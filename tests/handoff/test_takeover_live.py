@@ -15,9 +15,11 @@ import websockets
 
 from dialogue.intent.scorer import HandoffRequest, Reason
 from dialogue.speech.settings import SpeechSettings
+from handoff.audit import entries
 from kernel.db import Database
 from kernel.settings import Settings
 from tests.dialogue.conftest import (  # noqa: F401  (fixtures)
+    espeak_pcm,
     ko_model,
     ko_registry,
     session_speech_settings,
@@ -73,7 +75,10 @@ class AgentSocket:
             pass
 
     async def send_tone(self, freq: float, seconds: float) -> None:
-        pcm = tone(freq, seconds, 16000)
+        await self.send_pcm(tone(freq, seconds, 16000))
+
+    async def send_pcm(self, pcm: bytes) -> None:
+        """The agent's microphone: PCM16 16 kHz in real time."""
         t0 = time.monotonic()
         for i, off in enumerate(range(0, len(pcm), 640)):
             await self.ws.send(pcm[off : off + 640])
@@ -155,6 +160,27 @@ async def test_takeover_agent_and_customer_hear_each_other_then_hand_back(
         await client.aclose()
 
 
+async def test_both_legs_of_the_human_conversation_are_transcribed_and_stored(
+    live: LiveHarness,
+) -> None:
+    async with live.call("CA-live-t") as call:
+        client, agent, _ = await _accepted_call(live, call)
+        shown = live.console.registry.get("CA-live-t")
+        assert shown is not None
+        # the human leg's recognizers (the free-decoding model loads on the first takeover)
+        await talk_until(call, lambda: shown._agent_transcriber is not None, timeout=20)
+        await agent.send_pcm(espeak_pcm("포인트 몰을 누르시면 됩니다", rate=16000))
+        await agent.send_pcm(bytes(16000 * 2))  # a second of silence ends the agent's turn
+        await call.send_pcm(espeak_pcm("네 알겠습니다"))
+        recorder: Any = live.runtime.recorder
+        rows = recorder.inner.rows["CA-live-t"]
+        stored = lambda: {r.speaker for r in rows} >= {"agent", "customer"}  # noqa: E731
+        await talk_until(call, stored, timeout=15)
+        assert {"agent", "customer"} <= {r["speaker"] for r in shown.transcript}
+        await agent.ws.close()
+        await client.aclose()
+
+
 async def test_agent_socket_drop_holds_then_hands_back_after_grace(live: LiveHarness) -> None:
     async with live.call("CA-live-2") as call:
         client, agent, _ = await _accepted_call(live, call)
@@ -198,6 +224,9 @@ async def test_supervisor_listens_to_both_legs_and_whispers_to_the_agent(live: L
         await whisper.send_tone(880, 0.6)
         await asyncio.sleep(0.3)
         assert tone_share(b"".join(p for ch, p in agent.frames if ch == 1), 880, 16000) > 0.5
+        with live.console.db.read() as s:
+            heard = {(e.event, e.subject) for e in entries(s, username="sue")}
+        assert {("live_listened", "sid:CA-live-3"), ("live_whispered", f"agent:{ann}")} <= heard
         assert tone_share(b"".join(p for t, p in call.bot_audio if t >= since), 880, 8000) < 0.1
         for ws in (listener, whisper, agent):
             await ws.ws.close()

@@ -73,3 +73,29 @@ def test_schema_command(tmp_path: Path) -> None:
     out = tmp_path / "s.json"
     assert runner.invoke(scripts_app, ["schema", "--out", str(out)]).exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["title"] == "tailcall call script"
+
+
+def test_match_prints_each_reply_and_the_coverage_per_state(tmp_path: Path) -> None:
+    replies = tmp_path / "replies.jsonl"
+    rows = [
+        {"state": "points_info", "text": "怎么换啊", "intent": "how_to"},
+        {"state": "points_info", "text": "以后别打了", "intent": "opt_out"},
+        {"state": "identity", "text": "啊？", "intent": "confirm"},
+    ]
+    replies.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    r = runner.invoke(scripts_app, ["match", "points_reminder.zh-CN", str(replies), "--json"])
+    assert r.exit_code == 0, r.output
+    out = [json.loads(line) for line in r.output.splitlines()]
+    assert [(o["intent"], o["source"]) for o in out[:2]] == [
+        ("how_to", "phrase"),
+        ("opt_out", "opt_out"),
+    ]
+    assert out[2]["intent"] is None and out[2]["correct"] is False
+    plain = tmp_path / "plain.txt"
+    plain.write_text("好的\n", "utf-8")
+    r = runner.invoke(scripts_app, ["match", "points_reminder.zh-CN", str(plain)])
+    assert r.exit_code == 2 and "needs --state" in r.output
+    r = runner.invoke(
+        scripts_app, ["match", "points_reminder.zh-CN", str(replies), "--show-missed", "5"]
+    )
+    assert "missed (confirm_identity): 啊？" in r.output

@@ -33,4 +33,5 @@ def test_edges_include_globals_handoffs_and_slots() -> None:
     assert ("__any__", "end_opt_out", "global") in kinds
     assert ("transfer_agent", "agent_busy", "handoff") in kinds
     assert ("ask_callback", "end_callback", "slot") in kinds
-    assert ("opening", "points_info", "next") in kinds
+    assert ("opening", "identity", "next") in kinds
+    assert ("identity", "points_info", "intent") in kinds

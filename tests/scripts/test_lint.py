@@ -39,6 +39,7 @@ RULE_FIXTURES = {
     "duplicate_phrase": ("duplicate-phrase", "warning", 35),
     "never_matches": ("never-matches", "warning", 20),
     "disclosure_barge_in": ("disclosure-barge-in", "warning", 30),
+    "personal_before_identity": ("personal-before-identity", "error", 28),
 }
 
 

@@ -48,7 +48,7 @@ def test_korean_capture_state_uses_a_grammar() -> None:
     s = load_script(find_script("points_reminder", "ko-KR"))
     assert not s.free_decoding("ask_callback")
     assert "내일 오후 세 시" in s.all_phrases("ask_callback")
-    assert "맞 습니다" not in s.grammar_vocabulary()  # sanity: only declared phrases
+    assert "그렇 습니다" not in s.grammar_vocabulary()  # sanity: only declared phrases
     assert "좋 습니다" in s.grammar_vocabulary()
 
 

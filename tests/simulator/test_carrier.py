@@ -285,3 +285,15 @@ async def test_twiml_fetched_from_url(sink: CallbackSink, bot: tuple[FakeBot, st
         assert fake.sessions and fake.sessions[0].start is not None
     finally:
         await rig.carrier.aclose()
+
+
+async def test_a_restarted_carrier_hands_out_new_call_ids(sink: CallbackSink) -> None:
+    """Two carriers with the same seed (a `simulator serve` restart) share no call id."""
+    sids: list[str] = []
+    for _ in range(2):
+        r = Rig(sink, StaticLinePlan(default=Busy()))
+        for _ in range(3):
+            sids.append(str((await r.dial("+8613800000000"))["sid"]))
+        await r.carrier.aclose()
+        await r.api.aclose()
+    assert len(set(sids)) == 6

@@ -89,7 +89,7 @@ async def test_text_mode_persona_answers_each_prompt(bot: tuple[FakeBot, str]) -
     callee, heard = await call_persona("interested", bot, seed=11)
     spoken = [s for s in callee.said if s.text]
     assert [s.prompt_id for s in spoken] == ["greeting", "offer_deposit", "follow_up", "closing"]
-    assert spoken[0].intent == "yes"  # interested customers confirm who they are
+    assert spoken[0].intent == "confirm_identity"  # interested customers confirm who they are
     assert spoken[-1].intent == "bye"
     assert [h.text for h in heard] == [s.delivered for s in spoken[:3]]
     assert all(0.3 <= h.confidence <= 1 for h in heard)

@@ -110,13 +110,13 @@ def _seed(db: Database, settings: Settings) -> int:
     return aid
 
 
-async def _until(page: Any, expression: str, timeout_s: float = 15.0) -> None:
-    """Poll an expression (the pages' CSP forbids the eval wait_for_function uses)."""
-    for _ in range(int(timeout_s / 0.1)):
-        if await page.evaluate(expression):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"not true within {timeout_s} s: {expression}")
+async def until(page: Any, predicate: str, timeout_s: float = 15.0) -> None:
+    """Poll ``predicate`` (a JS function) through the devtools protocol: the pages' CSP
+    refuses the string evaluation ``wait_for_function`` uses."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await page.evaluate(predicate):
+        assert asyncio.get_running_loop().time() < deadline, f"timed out: {predicate}"
+        await asyncio.sleep(0.05)
 
 
 @pytest.mark.browser
@@ -142,13 +142,13 @@ def test_supervisor_pages(settings: Settings, db: Database, tmp_path: Path) -> N
             # the call page: both channels drawn, a click on a line plays from there
             await page.goto(f"{base}/console/calls/{aid}")
             await page.wait_for_selector('#wave[data-drawn="1"]')
-            await page.wait_for_selector("#score-chart canvas")
+            await page.wait_for_selector("#score-opts canvas")
             line = page.locator('#transcript .line[data-start="11.50"]')
             await line.click()
-            await _until(
+            await until(
                 page,
-                "(() => { const a = document.getElementById('audio');"
-                " return !a.paused && a.currentTime >= 11.5 && a.currentTime < 14; })()",
+                "() => { const a = document.getElementById('audio');"
+                " return !a.paused && a.currentTime >= 11.5 && a.currentTime < 14; }",
             )
             await page.wait_for_selector('#transcript .line.playing[data-start="11.50"]')
             await shot(page, "supervision-call-playing", tmp_path)
@@ -164,7 +164,7 @@ def test_supervisor_pages(settings: Settings, db: Database, tmp_path: Path) -> N
 
             # the report page draws its charts
             await page.goto(f"{base}/console/reports?day=2026-12-03")
-            await _until(page, "document.querySelectorAll('[data-chart] canvas').length >= 3")
+            await until(page, "() => document.querySelectorAll('[data-chart] canvas').length >= 3")
             assert await page.inner_text('[data-metric="dialed"]') == "4"
             assert await page.locator("#agents-table tbody tr").count() == 1
             await shot(page, "supervision-report", tmp_path)

@@ -117,3 +117,12 @@ def test_a_promise_in_other_words_is_flagged_and_a_disclaimer_is_not() -> None:
     flags = [f for f in check(CallFacts(lines=said)) if f.code == "blocklisted_promise"]
     assert [f.at_s for f in flags] == [3.0]
     assert "agent" in flags[0].detail
+
+
+def test_opt_out_ignored_reads_like_the_engine() -> None:
+    """The engine's opt-out matcher: a temporary "not today" is not an ignored opt-out,
+    a homophone-garbled one is."""
+    assert "opt_out_ignored" not in codes(
+        _with_line(Line("customer", "今天别打了，改天再打吧", 13, 15))
+    )
+    assert "opt_out_ignored" in codes(_with_line(Line("customer", "以后别在给我打点话了", 13, 15)))

@@ -77,3 +77,8 @@ def test_suppression_api(
         "blacklist": 0,
         "staff": 0,
     }
+
+
+def test_the_root_leads_to_the_console(settings: Settings, db: Database) -> None:
+    r = TestClient(create_app(settings, db)).get("/", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/console"

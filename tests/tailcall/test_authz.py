@@ -39,6 +39,7 @@ Rule = frozenset[str] | str
 
 # (method, path template) -> the roles allowed, OPEN or PAGE
 POLICY: dict[tuple[str, str], Rule] = {
+    ("GET", "/"): OPEN,  # a redirect to /console
     ("GET", "/healthz"): OPEN,
     ("GET", "/openapi.json"): OPEN,
     ("GET", "/docs"): OPEN,

@@ -7,12 +7,14 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from crm_sync.models import Lead
 from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.service import create_campaign, start_campaign
-from dialogue.engine import HandoffDeclined, ScriptEngine, Utterance
+from dialer.lists.models import Suppression
+from dialogue.engine import CustomerHangup, HandoffDeclined, ScriptEngine, Utterance
 from dialogue.intent.live import CallScoring, Feed
 from dialogue.intent.scorer import HandoffRequest, ScoreUpdate
 from dialogue.speech.pipeline import CallInfo
@@ -96,12 +98,12 @@ def test_a_dialer_call_gets_its_customer_scorer_and_outcome(db: Database) -> Non
         fed.append(event)
 
     observer.bind(feed)
-    said = _run_turns(engine, observer, ["想了解", "怎么兑换"])
+    said = _run_turns(engine, observer, ["是我", "想了解", "怎么兑换"])
     assert "王芳" in said  # the customer came from the attempt, not the stream
     assert router.requests and router.requests[0].customer_id is not None
     assert fed == [HandoffDeclined()]  # the router's answer went back to the engine
     # every turn's score went to the router too (the agent's card follows the call)
-    assert [sid for sid, _ in router.updates] == ["CA1"] * 3
+    assert [sid for sid, _ in router.updates] == ["CA1"] * 4
     assert router.updates[-1][1].score == router.requests[0].score
     observer.observe(engine, fed[0], engine.handle(fed[0]), barge_in=False)
     observer.finished(engine, engine.disposition or "customer_hangup")
@@ -132,7 +134,7 @@ def test_no_live_handoff_campaign_keeps_score_requests_local(db: Database) -> No
     )
     assert isinstance(setup.brain, ScriptEngine) and isinstance(setup.observer, CallScoring)
     setup.observer.bind(_no_feed)
-    _run_turns(setup.brain, setup.observer, ["好的"])
+    _run_turns(setup.brain, setup.observer, ["是我", "好的"])
     assert setup.observer.requests  # the scorer asked ...
     assert all(r.trigger == "script" for r in router.requests)  # ... only script offers left
 
@@ -207,3 +209,34 @@ def test_campaign_language_is_stored(db: Database) -> None:
         assert a is not None
         c = s.get(Campaign, a.campaign_id)
         assert c is not None and c.language == "zh-CN"
+
+
+@pytest.mark.parametrize(
+    ("said", "state"),
+    [
+        (["你们以后别给我来电了，谢谢"], "end_opt_out"),  # at the identity question
+        (["是我", "再打过来我就投诉你们"], "complaint_handoff"),  # the complaint is handled too
+    ],
+)
+def test_an_opt_out_in_any_wording_suppresses_the_customer(
+    db: Database, said: list[str], state: str
+) -> None:
+    aid = _attempt(db)
+    services = LiveCallServices(db, clock=VirtualClock(NOW), router=Routed())
+    factory = ScriptBrainFactory(default_language="zh-CN", services=services)
+    info = CallInfo.from_parameters(
+        "CA2", "MZ2", {"attemptId": str(aid), "scriptId": "points_reminder"}
+    )
+    setup = factory(info)
+    engine, observer = setup.brain, setup.observer
+    assert isinstance(engine, ScriptEngine) and isinstance(observer, CallScoring)
+    _run_turns(engine, observer, said)
+    assert engine.state == state and "opted_out" in engine.signals
+    engine.handle(CustomerHangup())
+    observer.finished(engine, engine.disposition or "customer_hangup")
+
+    def suppressed() -> bool:
+        with db.read() as s:
+            return s.scalar(select(Suppression).where(Suppression.kind == "opt_out")) is not None
+
+    _wait(suppressed)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 21:05:19.363761
+Create Date: 2026-12-04 21:17:03.426155
 """
 
 from collections.abc import Sequence
@@ -186,6 +186,7 @@ def upgrade() -> None:
     sa.Column('live_handoff', sa.Boolean(), nullable=False),
     sa.Column('handoff_skill', sa.String(length=50), nullable=True),
     sa.Column('start_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('text_only', sa.Boolean(), nullable=False),
     sa.Column('compliance', sa.JSON(), nullable=False),
     sa.Column('script_version', sa.String(length=20), nullable=True),
     sa.Column('script_digest', sa.String(length=64), nullable=True),
@@ -521,6 +522,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('carrier_sid', name=op.f('uq_attempts_carrier_sid'))
     )
     with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.create_index('ix_attempts_campaign_dialed', ['campaign_id', 'dialed_at'], unique=False)
         batch_op.create_index('ix_attempts_claim', ['campaign_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_attempts_customer_dialed', ['customer_id', 'dialed_at'], unique=False)
         batch_op.create_index('ix_attempts_leased_campaign', ['campaign_id', 'lease_until'], unique=False, sqlite_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"), postgresql_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"))
@@ -618,9 +620,20 @@ def upgrade() -> None:
     sa.Column('status_since', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('idle_since', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('call_sid', sa.String(length=64), nullable=True),
+    sa.Column('overflow', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['console_users.id'], name=op.f('fk_handoff_agents_user_id_console_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_handoff_agents'))
     )
+    op.create_table('handoff_console_presence',
+    sa.Column('agent_id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.String(length=100), nullable=False),
+    sa.Column('seen_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['console_users.id'], name=op.f('fk_handoff_console_presence_agent_id_console_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('agent_id', name=op.f('pk_handoff_console_presence'))
+    )
+    with op.batch_alter_table('handoff_console_presence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handoff_console_presence_seen_at'), ['seen_at'], unique=False)
+
     op.create_table('handoff_offers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -743,6 +756,10 @@ def downgrade() -> None:
         batch_op.drop_index('uq_handoff_offers_live_agent', sqlite_where=sa.text("status IN ('offered', 'accepted')"), postgresql_where=sa.text("status IN ('offered', 'accepted')"))
 
     op.drop_table('handoff_offers')
+    with op.batch_alter_table('handoff_console_presence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handoff_console_presence_seen_at'))
+
+    op.drop_table('handoff_console_presence')
     op.drop_table('handoff_agents')
     op.drop_table('handoff_agent_skills')
     with op.batch_alter_table('follow_up_tasks', schema=None) as batch_op:
@@ -767,6 +784,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attempts_leased_campaign', sqlite_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"), postgresql_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"))
         batch_op.drop_index('ix_attempts_customer_dialed')
         batch_op.drop_index('ix_attempts_claim')
+        batch_op.drop_index('ix_attempts_campaign_dialed')
 
     op.drop_table('attempts')
     with op.batch_alter_table('attempt_skips', schema=None) as batch_op:

@@ -26,7 +26,8 @@ def test_campaign_crud_lifecycle_and_callbacks(
     carrier = TestClient(app)  # the carrier is no user: its callback needs no login
     body = {
         "name": "wealth-may",
-        "script_id": "wealth_intro",
+        "script_id": "points_reminder",
+        "text_only": True,  # no Mandarin speech model here
         "caller_id": "+861095555",
         "audience": {"list_ids": [list_id]},
         "window": ALWAYS.model_dump(mode="json"),

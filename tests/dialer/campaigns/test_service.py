@@ -220,3 +220,26 @@ def test_the_documented_campaign_example_is_valid() -> None:
     assert block is not None
     spec = CampaignSpec.model_validate(yaml.safe_load(block.group(1)))
     assert spec.retry.rule("powered_off").next_day and spec.window.holiday_calendar == "cn"
+
+
+def test_a_running_campaign_takes_in_customers_who_joined_its_audience(db: Database) -> None:
+    now = datetime(2026, 5, 6, 2, 0, tzinfo=UTC)
+    with db.session() as s:
+        first = add_customers(s, 2)
+        for c in first:
+            c.tags = ["demo"]
+        add_list(s, first)
+        spec = make_spec([], audience=AudienceSpec(filter=AudienceFilter(tags_all=["demo"])))
+        cid = service.create_campaign(s, spec, now).id
+        assert service.start_campaign(s, cid, now, fast_settings(), "Asia/Shanghai").queued == 2
+    with db.session() as s:
+        later = add_customers(s, 3, start=10)
+        for c in later[:2]:
+            c.tags = ["demo"]
+        add_list(s, later, name="later")
+        rep = service.extend_audience(s, cid, now, fast_settings(), "Asia/Shanghai")
+        assert (rep.members, rep.queued) == (2, 2)  # the two new ones, not the first two again
+        assert service.extend_audience(s, cid, now, fast_settings(), "Asia/Shanghai").queued == 0
+        service.cancel_campaign(s, cid, now, "over")
+        with pytest.raises(Conflict):
+            service.extend_audience(s, cid, now, fast_settings(), "Asia/Shanghai")

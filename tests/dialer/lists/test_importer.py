@@ -74,7 +74,11 @@ def test_gbk_file_with_chinese_headers(db: Database, settings: Settings, tmp_pat
             "上海分行",
         )
         assert wang.tags == ["浏览理财产品", "理财未购买"]
-        assert wang.attributes == {"aum": 125000.0, "最近登录": "2026-10-01"}
+        assert wang.attributes == {
+            "aum": 125000.0,
+            "segment": "mass_affluent",
+            "最近登录": "2026-10-01",
+        }
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])

@@ -21,12 +21,13 @@ def line(**kw: object) -> str:
 
 
 def test_replay_format_drives_the_real_engine() -> None:
-    call = parse_line(line(utterances=["好的", "好的", "可以"]), "f:1")
+    call = parse_line(line(utterances=["是我", "好的", "好的", "可以"]), "f:1")
     res = replay(call, MODEL)
     states = [u.state for u in res.updates]
     # start, agree -> explain_redeem, agree -> transfer_agent (offer declined: no agent in
     # a replay) -> agent_busy, agree -> end_follow_up
     assert states == [
+        "identity",
         "points_info",
         "explain_redeem",
         "transfer_agent",
@@ -39,25 +40,29 @@ def test_replay_format_drives_the_real_engine() -> None:
 
 
 def test_silence_not_understood_and_hangup() -> None:
-    call = parse_line(line(utterances=[None, "", {"text": "不需要", "barge_in": True}]), "f:1")
+    call = parse_line(
+        line(utterances=["是我", None, "", {"text": "不需要", "barge_in": True}]), "f:1"
+    )
     res = replay(call, MODEL)
     assert res.features["conv:silences"] == 1
     assert res.features["conv:no_match"] == 1
     assert res.features["conv:interruptions"] == 1
     assert res.disposition == "not_interested"
-    hung = replay(parse_line(line(utterances=["好的"]), "f:2"), MODEL)
+    hung = replay(parse_line(line(utterances=["是我", "好的"]), "f:2"), MODEL)
     assert hung.disposition == "hung_up"  # utterances ran out: the customer hung up
 
 
 def test_full_format_replays_customer_turns_with_timings() -> None:
     turns = [
         {"speaker": "bot", "text": "您好", "start_s": 0, "end_s": 8},
+        {"speaker": "customer", "text": "是我", "start_s": 8.5, "end_s": 9},
         {"speaker": "customer", "text": "好的", "start_s": 9, "end_s": 10},
         {"speaker": "customer", "event": "no_input"},
         {"speaker": "customer", "text": "不用了", "start_s": 20, "end_s": 21.5},
     ]
     call = parse_line(line(turns=turns), "f:1")
     assert [u if u is None else getattr(u, "text", u) for u in call.utterances] == [
+        "是我",
         "好的",
         None,
         "不用了",
@@ -67,9 +72,9 @@ def test_full_format_replays_customer_turns_with_timings() -> None:
 
 
 def test_utterances_after_the_end_are_ignored() -> None:
-    res = replay(parse_line(line(utterances=["不需要", "好的", "好的"]), "f:1"), MODEL)
+    res = replay(parse_line(line(utterances=["是我", "不需要", "好的", "好的"]), "f:1"), MODEL)
     assert res.disposition == "not_interested"
-    assert res.final.turn == 1
+    assert res.final.turn == 2
 
 
 @pytest.mark.parametrize(

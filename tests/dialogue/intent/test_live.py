@@ -40,20 +40,20 @@ def _call(live: float = 75.0) -> tuple[ScriptEngine, CallScoring, list[CallResul
 def test_each_turn_is_scored_and_the_result_has_grade_and_turns() -> None:
     engine, scoring, results = _call(live=100.0)  # no live request in this call
     assert scoring.observe(engine, None, engine.start(), barge_in=False) is None
-    for text in ("想了解", "怎么兑换"):
+    for text in ("是我", "想了解", "怎么兑换"):
         ev = Utterance(text, 0.9)
         scoring.observe(engine, ev, engine.handle(ev), barge_in=False)
     ev2 = NoInput()
     scoring.observe(engine, ev2, engine.handle(ev2), barge_in=False)
-    assert scoring.scorer.last is not None and scoring.scorer.last.turn == 2
+    assert scoring.scorer.last is not None and scoring.scorer.last.turn == 3
     scoring.finished(engine, "completed")
     scoring.finished(engine, "completed")  # once only
     assert len(results) == 1
     r = results[0]
     assert r.disposition == "completed" and r.grade in ("A", "B", "C", "D")
     assert r.score is not None and 0 <= r.score <= 100 and r.reasons
-    assert [t for t, _ in r.turns] == ["想了解", "怎么兑换"]
-    assert r.turns[0][1] == "agree" and r.turns[1][1] == "how_to"
+    assert [t for t, _ in r.turns] == ["是我", "想了解", "怎么兑换"]
+    assert [i for _, i in r.turns] == ["confirm_identity", "agree", "how_to"]
     # the script offers guidance by an agent after "how to redeem": one request
     assert [q.trigger for q in scoring.requests] == ["script"]
     assert r.handoff_requested_at == T0 and r.handoff_result is None
@@ -100,5 +100,6 @@ def test_recognized_intent_of_actions() -> None:
     script = load_script(find_script("points_reminder", "zh-CN"))
     engine = ScriptEngine(script, {}, clock_now=T0)
     engine.start()
+    assert recognized_intent(engine.handle(Utterance("是我", 0.9))) == "confirm_identity"
     assert recognized_intent(engine.handle(Utterance("怎么兑换", 0.9))) == "how_to"
     assert recognized_intent(engine.handle(Utterance("", 0.0))) is None

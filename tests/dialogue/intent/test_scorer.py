@@ -48,6 +48,7 @@ class Call:
             m, self.script, profile, GradeThresholds(live=75), call_sid="CA1", customer_id=7
         )
         self.updates = [self.scorer.observe(self.engine, None, self.engine.start(), at=NOW)]
+        self.say("是我" if language == "zh-CN" else "네")  # the customer confirms who they are
 
     def say(self, text: str, *, barge_in: bool = False) -> ScoreUpdate:
         event = Utterance(text, 0.9)
@@ -62,11 +63,11 @@ def test_hand_computed_score_and_grade() -> None:
     call = Call(model({"signal:interested": 1.0, "conv:customer_turns": 0.5}))
     assert call.updates[0].score == 50.0  # z = 0 sits on the B cut
     u = call.say("好的")  # agree at points_info: signal interested (0.5 in the script)
-    # z = 1.0 * 1 (interested) + 0.5 * 1 (one customer turn) = 1.5; 50 + 25 * 1.5 / 2
-    assert u.score == 68.8
-    assert u.grade == "B"
+    # z = 1.0 * 1 (interested) + 0.5 * 2 (two customer turns: "是我", "好的") = 2.0: the A cut
+    assert u.score == 75.0
+    assert u.grade == "A"
     assert u.state == "explain_redeem"
-    assert u.turn == 1
+    assert u.turn == 2
 
 
 def test_calibration_maps_cuts_to_thresholds_and_is_monotone() -> None:
@@ -114,9 +115,9 @@ def test_crossing_the_live_threshold_requests_one_handoff_in_allowed_state() -> 
     # points_info is no handoff point: the request waits for explain_redeem
     m = model({"profile:star_level": 7.0})  # star 7: z = 7 -> A
     call = Call(m, CustomerProfile(star_level=7))
-    assert call.updates[0].score >= 75
-    assert call.updates[0].state == "points_info"
-    assert call.updates[0].handoff_request is None
+    assert call.updates[1].score >= 75
+    assert call.updates[1].state == "points_info"
+    assert all(u.handoff_request is None for u in call.updates)
     u = call.say("好的")
     assert u.state == "explain_redeem" and call.engine.handoff_allowed
     req = u.handoff_request

@@ -37,7 +37,7 @@ async def test_a_real_calls_log_has_no_prompt_or_customer_variable(harness: Harn
             "customer": json.dumps({"name": NAME, "points": POINTS}),
         }
         async with harness.call("CA-log", **params) as call:
-            await call.wait_bot_quiet()  # the greeting and the points, said
+            await call.wait_bot_quiet()  # the greeting and the identity question, said
             assert call.bot_audio
         for _ in range(50):
             if "CA-log" in harness.recorder.summaries:
@@ -52,7 +52,7 @@ async def test_a_real_calls_log_has_no_prompt_or_customer_variable(harness: Harn
         logger.remove()
         logger.add(sys.stderr)
     bot = [r.text for r in harness.recorder.rows["CA-log"] if r.speaker == "bot"]
-    assert any(NAME in t for t in bot) and any(str(POINTS) in t for t in bot)  # rendered
+    assert any(NAME in t for t in bot)  # rendered (the points wait for the identity check)
     assert any(NAME in line for line in raw)  # the finding: pipecat logs prompts at DEBUG
     log = "".join(lines)
     assert lines and "a failure in a call" in log and "RuntimeError" in log

@@ -85,3 +85,27 @@ def test_a_failed_write_is_retried_with_the_next_batch(db: Database) -> None:
         rows = s.scalars(select(CallTranscriptRow).order_by(CallTranscriptRow.seq)).all()
         assert [r.seq for r in rows] == [0, 1]
         assert s.get(CallSummaryRow, "CA9") is not None
+
+
+def test_lines_after_the_end_are_numbered_on(db: Database) -> None:
+    """The last words of a human leg can be recognised after the hang-up."""
+    rec = DbCallRecorder(db, batch_rows=10, flush_s=60)
+    rec.bind("CA7", 7)
+    rec.transcript("CA7", _row(0, "bot"))
+    rec.ended("CA7", _summary())
+    assert rec.drain()
+    rec.transcript("CA7", _row(1, "agent"))
+    rec.transcript("CA7", _row(2))
+    rec.close()
+    assert rec.failures == 0
+    with db.read() as s:
+        rows = s.scalars(
+            select(CallTranscriptRow)
+            .where(CallTranscriptRow.call_sid == "CA7")
+            .order_by(CallTranscriptRow.seq)
+        ).all()
+    assert [(r.seq, r.speaker, r.attempt_id) for r in rows] == [
+        (0, "bot", 7),
+        (1, "agent", 7),
+        (2, "customer", 7),
+    ]

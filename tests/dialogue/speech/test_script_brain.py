@@ -38,8 +38,8 @@ def test_builds_the_engine_from_parameters() -> None:
     )
     assert isinstance(setup.brain, ScriptEngine)
     assert setup.language == "ko-KR" and setup.voice == "ko"
-    say = setup.brain.start()[0]
-    assert "이영희님" in getattr(say, "text", "")
+    says = [getattr(a, "text", "") for a in setup.brain.start()]
+    assert "이영희님" in says[-2]  # the identity question names the customer
     assert binder.bound == [("CA1", 17)]
     # the same script object serves the next call
     assert f.script("points_reminder", "ko-KR") is f.script("points_reminder", "ko-KR")
@@ -51,8 +51,8 @@ def test_customer_lookup_and_fallbacks() -> None:
         clock=VirtualClock(),
         customer_lookup=lambda cid: {"name": "박"} if cid == "c1" else None,
     )
-    assert "박님" in getattr(f(_info(customerId="c1")).brain.start()[0], "text", "")
-    assert "고객님" in getattr(f(_info(customerId="zz")).brain.start()[0], "text", "")
+    assert "박님" in getattr(f(_info(customerId="c1")).brain.start()[-2], "text", "")
+    assert "고객님" in getattr(f(_info(customerId="zz")).brain.start()[-2], "text", "")
 
 
 def test_fixed_prompts_leave_out_customer_texts() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, text
 
+from dialogue.speech import search
 from dialogue.speech.models import CallTranscriptRow
 from dialogue.speech.search import search_statement, search_transcripts
 from kernel.db import Database, upgrade
@@ -75,7 +76,9 @@ def test_search_sqlite_fts5(db: Database) -> None:
 
 
 @pytest.mark.pg
-def test_search_postgresql_gin(pg_db: Database) -> None:
+def test_search_postgresql_gin(pg_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a window of 2 rows: the newest rows by key, then the rest through the GIN index
+    monkeypatch.setattr(search, "RECENT_WINDOW", 2)
     _check(pg_db)
     with pg_db.read() as s:
         s.execute(text("SET enable_seqscan = off"))

@@ -64,6 +64,10 @@ def test_lifecycle_needs_csrf_and_records_who(operator: Operator) -> None:
         assert s.scalar(select(Campaign.status).where(Campaign.id == cid)) == "paused"
     page = operator.client.get(f"/console/campaigns/{cid}").text
     assert "sue" in page and "暂停" in page and 'id="action-resume"' in page
+    r = operator.client.post(
+        f"/console/campaigns/{cid}/cancel", data={"reason": "名单有误", "csrf_token": operator.csrf}
+    )
+    assert r.status_code == 200 and "queued calls cancelled: 名单有误" in r.text
 
 
 def test_stop_a_variant_and_export_the_spec(operator: Operator) -> None:

@@ -1,0 +1,190 @@
+"""A learned intent classifier behind the exact phrase match (inference: pure Python).
+
+What a customer means at a script state when no phrase of the state's lexicon is in the
+reply: a multinomial logistic model over character n-grams of the normalised text (1-3
+characters) and, for Chinese, toneless pinyin syllables and syllable pairs (so homophone
+recognition errors share features with what was meant), with a bias per state and intent.
+Each state decides among its own intents (its transitions and enabled globals) and
+``none`` (a reply that is no intent: hesitation, "say again", fillers): the probabilities
+are renormalised over those, scaled by a fitted temperature (calibrated confidence), and
+a reply whose best intent is ``none`` or below the model's threshold is a no-match.
+
+A model also carries the replies that widen each state's recognition grammar in grammar
+mode (``grammar``: short fit-set replies the state listens for). Models are fitted by
+``tools/fit_intent_models.py`` on the fit set and the scripts' phrases, shipped as ``scripts/intent_models/<script>.<language>.json`` and loaded on first
+use. One reply costs about 0.1 ms.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts import optout
+from scripts.matching import base_language, normalize
+
+MODELS_DIR = Path(__file__).with_name("intent_models")
+NONE = "none"  # the label of a reply that is no intent
+NGRAMS = (1, 2, 3)
+# The hand-written sets' names at the identity question -> the scripts' intents.
+LABELS = {"confirm": "confirm_identity", "deny": "wrong_person", "wrong_number": "wrong_person"}
+
+
+def canonical_label(name: str) -> str:
+    """A label of the hand-written reply sets as the scripts name the intent."""
+    return LABELS.get(name, name)
+
+
+def features(text: str, language: str, state: str | None = None) -> list[str]:
+    """The model's features of a reply (duplicates kept once)."""
+    norm = normalize(text, language)
+    out: dict[str, None] = {}
+    if base_language(language) in ("zh", "ko", "ja"):
+        padded = f"^{norm}$"
+        for n in NGRAMS:
+            for i in range(len(padded) - n + 1):
+                out["c:" + padded[i : i + n]] = None
+    else:
+        words = ["^", *norm.split(), "$"]
+        for n in (1, 2):
+            for i in range(len(words) - n + 1):
+                out["w:" + " ".join(words[i : i + n])] = None
+        for w in norm.split():
+            for i in range(len(w) - 2):
+                out["c:" + w[i : i + 3]] = None
+    if base_language(language) == "zh" and norm:
+        syl = [t for t in optout.pinyin_tokens(norm) if t != ","]
+        for i, s in enumerate(syl):
+            out["p:" + s] = None
+            if i + 1 < len(syl):
+                out["p:" + s + "_" + syl[i + 1]] = None
+    if state is not None:
+        out["s:" + state] = None
+    return list(out)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The classifier's reading of a reply at a state."""
+
+    intent: str | None  # None: no-match
+    confidence: float  # calibrated probability of ``best``
+    best: str  # the most probable label (``none`` included)
+
+
+class IntentClassifier:
+    """A fitted model: labels, per-feature weights, biases, temperature and threshold."""
+
+    def __init__(
+        self,
+        *,
+        script: str,
+        language: str,
+        labels: Sequence[str],
+        weights: Mapping[str, Mapping[int, float]],
+        bias: Sequence[float],
+        temperature: float,
+        threshold: float,
+        description: str = "",
+        grammar: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.script = script
+        self.language = language
+        self.labels = tuple(labels)
+        self._index = {label: i for i, label in enumerate(self.labels)}
+        self.weights = weights
+        self.bias = tuple(bias)
+        self.temperature = temperature
+        self.threshold = threshold
+        self.description = description
+        self.grammar: Mapping[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in (grammar or {}).items()
+        }
+
+    def scores(self, text: str, state: str) -> list[float]:
+        z = list(self.bias)
+        for f in features(text, self.language, state):
+            row = self.weights.get(f)
+            if row:
+                for k, w in row.items():
+                    z[k] += w
+        return z
+
+    def classify(self, text: str, state: str, allowed: Iterable[str]) -> Guess:
+        """The best of ``allowed`` intents (and ``none``) for ``text`` at ``state``."""
+        z = self.scores(text, state)
+        idx = [self._index[a] for a in dict.fromkeys((*allowed, NONE)) if a in self._index]
+        if not idx:
+            return Guess(None, 0.0, NONE)
+        top = max(z[i] for i in idx)
+        exps = {i: math.exp((z[i] - top) / self.temperature) for i in idx}
+        total = sum(exps.values())
+        best = max(idx, key=lambda i: exps[i])
+        conf = exps[best] / total
+        label = self.labels[best]
+        if label == NONE or conf < self.threshold:
+            return Guess(None, conf, label)
+        return Guess(label, conf, label)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "script": self.script,
+            "language": self.language,
+            "labels": list(self.labels),
+            "bias": [round(b, 4) for b in self.bias],
+            "temperature": self.temperature,
+            "threshold": self.threshold,
+            "description": self.description,
+            "grammar": {k: list(v) for k, v in self.grammar.items()},
+            "weights": {
+                f: {str(k): round(w, 4) for k, w in row.items()} for f, row in self.weights.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> IntentClassifier:
+        raw = data["weights"]
+        assert isinstance(raw, dict)
+        weights = {f: {int(k): float(w) for k, w in row.items()} for f, row in raw.items()}
+        labels = data["labels"]
+        bias = data["bias"]
+        grammar = data.get("grammar") or {}
+        assert isinstance(labels, list) and isinstance(bias, list) and isinstance(grammar, dict)
+        return cls(
+            script=str(data["script"]),
+            language=str(data["language"]),
+            labels=[str(x) for x in labels],
+            weights=weights,
+            bias=[float(b) for b in bias],
+            temperature=float(str(data["temperature"])),
+            threshold=float(str(data["threshold"])),
+            description=str(data.get("description", "")),
+            grammar={str(k): [str(x) for x in v] for k, v in grammar.items()},
+        )
+
+
+def model_path(script_id: str, language: str) -> Path:
+    return MODELS_DIR / f"{script_id}.{language}.json"
+
+
+@functools.lru_cache(maxsize=32)
+def load_classifier(script_id: str, language: str) -> IntentClassifier | None:
+    """The shipped model of a script in a language (read once per process), or None."""
+    path = model_path(script_id, language)
+    if not path.is_file():
+        return None
+    return IntentClassifier.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_classifier(model: IntentClassifier, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(
+        json.dumps(model.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n",
+        encoding="utf-8",
+    )
+    tmp.replace(path)

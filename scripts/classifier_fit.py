@@ -1,0 +1,220 @@
+"""Fitting the intent classifier of a script (``scripts.classifier``) with scikit-learn.
+
+Examples are the fit set's single replies (``simulator/fitset/replies``: script, state,
+intent, text) and the script's own phrases at every state that listens for them. The
+model is a multinomial logistic regression on binary features; its inverse
+regularisation ``C``, its temperature and its no-match threshold are chosen by 5-fold
+cross-validation on the same examples, never on evaluation data: the temperature
+minimises the log loss of the state-restricted probabilities, the threshold is the
+highest that leaves at most ``max_no_match`` of the in-scope replies unanswered.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scripts.classifier import NONE, IntentClassifier, canonical_label, features
+from scripts.schema import OPT_OUT, Script
+
+SKIP = ("callback_time",)  # a time is read by the slot parser, not the classifier
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    state: str
+    label: str
+    weight: float = 1.0
+    clean: bool = True  # no recognition errors written in
+
+
+def read_replies(path: Path) -> list[Example]:
+    """The fit set's replies of one script and language as examples."""
+    out: list[Example] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        label = canonical_label(r["intent"])
+        if label in SKIP:
+            continue
+        out.append(Example(r["text"], r["state"], label, clean=r.get("variant") == "clean"))
+    return out
+
+
+def phrase_examples(script: Script, weight: float = 0.5) -> list[Example]:
+    """The script's phrases at every state that listens for them."""
+    out: list[Example] = []
+    for sid, st in script.states.items():
+        if st.end is not None or st.next is not None:
+            continue
+        for name in script.expected_intents(sid):
+            it = script.intent(name)
+            if it is None:
+                continue
+            for p in (*it.phrases_for(script.language), *it.keywords):
+                out.append(Example(p, sid, name, weight))
+    return out
+
+
+def _allowed(script: Script, state: str) -> list[str]:
+    if state not in script.states:
+        return []
+    return [i for i in script.expected_intents(state) if i != OPT_OUT]
+
+
+def _restricted(
+    z: Sequence[float], labels: Sequence[str], allowed: Iterable[str], t: float
+) -> tuple[str, float]:
+    idx = [labels.index(a) for a in dict.fromkeys((*allowed, NONE)) if a in labels]
+    top = max(z[i] for i in idx)
+    exps = {i: math.exp((z[i] - top) / t) for i in idx}
+    total = sum(exps.values())
+    best = max(idx, key=lambda i: exps[i])
+    return labels[best], exps[best] / total
+
+
+def fit_classifier(
+    script: Script,
+    examples: Sequence[Example],
+    *,
+    cs: Sequence[float] = (0.5, 2.0, 8.0),
+    max_no_match: float = 0.04,
+    prune: float = 0.02,
+    seed: int = 1,
+) -> tuple[IntentClassifier, dict[str, float]]:
+    """The fitted model and its cross-validated figures (accuracy, no-match rate, C)."""
+    # deferred: scikit-learn costs 2.3 s to import; only fitting needs it
+    import numpy as np
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    lang = script.language
+    rows = [{f: 1.0 for f in features(e.text, lang, e.state)} for e in examples]
+    vec = DictVectorizer()
+    x = vec.fit_transform(rows)
+    labels = sorted({e.label for e in examples})
+    y = np.array([labels.index(e.label) for e in examples])
+    w = np.array([e.weight for e in examples])
+
+    def oof(c: float) -> Any:
+        z = np.zeros((len(examples), len(labels)))
+        folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+        for tr, te in folds.split(x, y):
+            m = LogisticRegression(C=c, max_iter=2000)
+            m.fit(x[tr], y[tr], sample_weight=w[tr])
+            z[np.ix_(te, m.classes_)] = m.decision_function(x[te])
+            missing = [k for k in range(len(labels)) if k not in m.classes_]
+            z[np.ix_(te, missing)] = -1e6
+        return z
+
+    scored = [i for i, e in enumerate(examples) if e.weight >= 1.0 and e.label != OPT_OUT]
+    best: tuple[float, float, float, float, Any] | None = None
+    for c in cs:
+        z = oof(c)
+        acc = sum(
+            _restricted(z[i], labels, _allowed(script, examples[i].state), 1.0)[0]
+            == examples[i].label
+            for i in scored
+        ) / max(1, len(scored))
+        if best is None or acc > best[0]:
+            best = (acc, c, 0.0, 0.0, z)
+    assert best is not None
+    _, c, _, _, z = best
+    # temperature: the log loss of the state-restricted probabilities
+    temps = [0.5, 0.75, 1.0, 1.5, 2.0, 3.0]
+
+    def nll(t: float) -> float:
+        total = 0.0
+        for i in scored:
+            allowed = _allowed(script, examples[i].state)
+            idx = [labels.index(a) for a in dict.fromkeys((*allowed, NONE)) if a in labels]
+            if labels.index(examples[i].label) not in idx:
+                continue
+            top = max(z[i][k] for k in idx)
+            logs = math.log(sum(math.exp((z[i][k] - top) / t) for k in idx))
+            total -= (z[i][labels.index(examples[i].label)] - top) / t - logs
+        return total
+
+    temperature = min(temps, key=nll)
+    reads = [
+        (_restricted(z[i], labels, _allowed(script, examples[i].state), temperature), i)
+        for i in scored
+    ]
+    in_scope = [(r, i) for r, i in reads if examples[i].label != NONE]
+    threshold = 0.0
+    for t in [x / 100 for x in range(0, 95, 2)]:
+        unanswered = sum(1 for (lab, p), _ in in_scope if lab == NONE or p < t)
+        if unanswered / max(1, len(in_scope)) <= max_no_match:
+            threshold = t
+    correct = 0
+    nomatch_in_scope = 0
+    for (lab, p), i in reads:
+        said = None if lab == NONE or p < threshold else lab
+        want = None if examples[i].label == NONE else examples[i].label
+        correct += said == want
+        if want is not None and said is None:
+            nomatch_in_scope += 1
+    model = LogisticRegression(C=c, max_iter=3000)
+    model.fit(x, y, sample_weight=w)
+    coef = model.coef_
+    names = vec.get_feature_names_out()
+    weights: dict[str, dict[int, float]] = {}
+    for j, f in enumerate(names):
+        row = {int(k): float(coef[k, j]) for k in range(len(labels)) if abs(coef[k, j]) >= prune}
+        if row:
+            weights[str(f)] = row
+    figures = {
+        "cv_accuracy": round(correct / max(1, len(reads)), 4),
+        "cv_no_match_in_scope": round(nomatch_in_scope / max(1, len(in_scope)), 4),
+        "c": c,
+        "temperature": temperature,
+        "threshold": threshold,
+        "examples": float(len(examples)),
+    }
+    clf = IntentClassifier(
+        script=script.id,
+        language=lang,
+        labels=labels,
+        weights=weights,
+        bias=[float(b) for b in model.intercept_],
+        temperature=temperature,
+        threshold=threshold,
+        grammar=widened_grammar(script, examples),
+        description=(
+            f"{script.id} {lang}: multinomial logistic regression on character n-grams"
+            f"{' and pinyin' if lang.startswith('zh') else ''}, {len(examples)} examples "
+            f"(fit set replies and the script's phrases), C={c}, temperature {temperature}, "
+            f"threshold {threshold} (5-fold CV on the fit set: accuracy "
+            f"{figures['cv_accuracy']:.3f}, no-match on in-scope "
+            f"{figures['cv_no_match_in_scope']:.3f}; tools/fit_intent_models.py)"
+        ),
+    )
+    return clf, figures
+
+
+def widened_grammar(
+    script: Script, examples: Sequence[Example], max_chars: int = 10, per_state: int = 60
+) -> dict[str, list[str]]:
+    """Per state, the fit set's short clean replies of intents the state listens for (and
+    of opt-out), most common first: the phrases grammar mode adds to the script's own."""
+    out: dict[str, list[str]] = {}
+    for sid in script.states:
+        listens = set(script.expected_intents(sid))
+        own = set(script.all_phrases(sid))
+        seen: dict[str, None] = {}
+        for e in examples:
+            if e.state != sid or not e.clean or e.label == NONE or e.label not in listens:
+                continue
+            text = "".join(ch for ch in e.text if ch.isalnum() or ch.isspace()).strip()
+            if text and len(text) <= max_chars and text not in own:
+                seen.setdefault(text, None)
+        if seen:
+            out[sid] = list(seen)[:per_state]
+    return out

@@ -1,0 +1,440 @@
+"""Opt-out that cannot be missed: "stop calling me" in any wording, told from "no thanks".
+
+A keyword and negation-aware matcher over recognised text, heard in every state of every
+script (``dialogue.engine`` asks it before anything else). It fires on
+
+- a negated call: a negation of doing (不要, 别, 不用, 停止, ...) governing a calling verb
+  (打, 来电, 联系, 打扰, 推销, ...) a few words later (不要再给我打电话, 以后别打来了);
+- not wanting calls: 不想/不愿意/拒绝/不接受 ... 电话 (我不想再听到你们的电话), or the other
+  order (营销电话我全部拒绝);
+- removing the number: 删/去掉/注销 near 号码/名单 (把我的号码删了, 从名单里去掉);
+- standing words: 退订, 黑名单, 拉黑, 免打扰, 骚扰, and a complaint or a regulator
+  (投诉, 举报, 12378, 监管): a customer who threatens a complaint is not called again;
+- the script's own ``opt_out`` phrases and keywords.
+
+It does not fire on declining the offer (不需要, 不用换了), on a temporary "not now"
+(今天别打了，改天再打; 别这个点打，中午打: a time that scopes the negation and no 以后/再也/
+永远/任何 that widens it), on someone else calling (不用给我回电话, 不用经理给我打电话), on
+words that only contain the cues (打断, 打算, 别人, 要不要), or on an A-not-A question.
+
+Chinese is compared in toneless pinyin syllables, so the recogniser's homophone errors
+(别在打了, 别大了, 来点话, 头诉, 扫扰, 删出) and traditional characters read as what was
+meant. Korean is compared without spaces, with the recogniser's common respellings; English
+by words. Pure, no I/O; the pinyin table (pypinyin's, 0.3 s) is loaded on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from scripts.matching import base_language, normalize
+
+
+@dataclass(frozen=True)
+class OptOutHit:
+    """Why an utterance is an opt-out: the rule and the words that made it one."""
+
+    rule: str  # negated_call, no_calls_wanted, remove_number, standing_word, complaint, phrase
+    words: str
+
+
+# -- Chinese: toneless pinyin tokens ---------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _pinyin_table() -> Mapping[int, str]:
+    # deferred: pypinyin's table is 42k entries (0.3 s); only Chinese calls need it
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out: dict[int, str] = {}
+    for code, readings in pinyin_dict.items():
+        first = readings.split(",")[0]
+        plain = "".join(
+            c for c in unicodedata.normalize("NFD", first) if unicodedata.category(c) != "Mn"
+        )
+        out[code] = plain.replace("ü", "v")
+    return out
+
+
+def pinyin_tokens(text: str) -> list[str]:
+    """Toneless pinyin syllables, digit/latin runs as one token each, "," for any clause
+    break (the form Chinese is compared in here and in ``scripts.classifier``)."""
+    table = _pinyin_table()
+    out: list[str] = []
+    run = ""
+    for ch in unicodedata.normalize("NFKC", text).lower():
+        syl = table.get(ord(ch))
+        if ch.isascii() and ch.isalnum():
+            run += ch
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if syl is not None:
+            out.append(syl)
+        elif ch.isspace():
+            continue
+        elif unicodedata.category(ch)[0] in ("P", "S") and out and out[-1] != ",":
+            out.append(",")
+    if run:
+        out.append(run)
+    return out
+
+
+_tokens = pinyin_tokens
+
+
+def _py(words: str) -> tuple[tuple[str, ...], ...]:
+    """``"不要|别"`` -> the alternatives as pinyin token tuples."""
+    return tuple(tuple(_tokens(w)) for w in words.split("|") if w)
+
+
+@dataclass(frozen=True)
+class _ZhRules:
+    negations: tuple[tuple[str, ...], ...]
+    calls: tuple[tuple[str, ...], ...]
+    not_after_call: frozenset[str]  # 打断, 打算 ...: the syllable after a bare 打
+    unwanted: tuple[tuple[str, ...], ...]
+    call_nouns: tuple[tuple[str, ...], ...]
+    refusals_after: tuple[tuple[str, ...], ...]
+    removals: tuple[tuple[str, ...], ...]
+    numbers: tuple[tuple[str, ...], ...]
+    standing: tuple[tuple[str, ...], ...]
+    complaints: tuple[tuple[str, ...], ...]
+    someone_else: tuple[tuple[str, ...], ...]
+    callback: tuple[tuple[str, ...], ...]
+    temporary: tuple[tuple[str, ...], ...]
+    lasting: tuple[tuple[str, ...], ...]
+    time_before_after: frozenset[str]  # 四点以后: 以后 means "after", not "from now on"
+    not_negation_before: frozenset[str]  # 特别, 区别, 要不要
+    not_negation_after: frozenset[str]  # 别人, 别的, 不要紧
+    bare: tuple[tuple[str, ...], ...]  # 不打, 少打: a request only with a lasting word
+
+
+@functools.lru_cache(maxsize=1)
+def _zh() -> _ZhRules:
+    return _ZhRules(
+        negations=_py(
+            "不要再|别再|不用再|不要|别|不用|不许|不准|不必|甭|勿|停止|不再|不能再|用不着|"
+            "没必要|不需要再|不需要|不想再|少给我|少来|不允许|不可以再|不要老|别老|别总|"
+            "拜托别|求你们别|请勿再"
+        ),
+        calls=_py(
+            "打电话|打过来|打来|打给|打扰|来电话|来电|电话|打|联系|联络|拨打|拨|呼叫|推销|"
+            "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在"
+        ),
+        not_after_call=frozenset(
+            _pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的"
+        ),
+        unwanted=_py("不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接"),
+        call_nouns=_py("电话|来电|推销|营销|打"),
+        refusals_after=_py("拒绝|谢绝|拒接|不接|不要"),
+        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|清除|抹掉|划掉|拿出去"),
+        numbers=_py("号码|号|名单|名字|信息|资料"),
+        standing=_py("退订|黑名单|拉黑|免打扰|屏蔽|骚扰|拒绝营销"),
+        complaints=_py("投诉|举报|告你们|上诉|起诉|12378|12363|消保|监管|银保监|金管局|报警|曝光"),
+        someone_else=_py("经理|专员|人工|客服|回"),
+        callback=_py(
+            "改天|下周|明天|晚点|回头|过会|下次|下班|晚上|中午|下午|上午|周末|点前|点后|点以后|点钟"
+        ),
+        temporary=_py(
+            "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
+            "这个时间|白天|上班"
+        ),
+        lasting=_py(
+            "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有"
+        ),
+        time_before_after=frozenset(_pinyin_table()[ord(c)] for c in "点时班饭会"),
+        not_negation_before=frozenset(_pinyin_table()[ord(c)] for c in "特区分级识告要用"),
+        not_negation_after=frozenset(_pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
+        bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _by_first(words: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for w in words:
+        if w:
+            index.setdefault(w[0], []).append(w)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _find(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of any of ``words`` in ``tokens``."""
+    index = _by_first(words)
+    out: list[tuple[int, int]] = []
+    for i, tok in enumerate(tokens):
+        for w in index.get(tok, ()):
+            n = len(w)
+            if tuple(tokens[i : i + n]) == w:
+                out.append((i, i + n))
+    out.sort(key=lambda se: (se[0], -se[1]))
+    return out
+
+
+def _clause_gap(tokens: Sequence[str], a: int, b: int, limit: int) -> bool:
+    return 0 <= b - a <= limit and "," not in tokens[a:b]
+
+
+def _has(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> bool:
+    return bool(_find(tokens, words))
+
+
+def _lasting(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    for s, _ in _find(tokens, rules.lasting):
+        if s > 0 and tokens[s - 1] in rules.time_before_after and tokens[s] == "yi":
+            continue  # 四点以后打: "after four"
+        return True
+    return False
+
+
+def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """A time scopes the request (今天别打了, 别这个点打) or invites a later call."""
+    for _, e in _find(tokens, rules.temporary):
+        if e >= len(tokens) or tokens[e] != "hua":  # 这个点 is not 这个电(话)
+            return True
+    for _s, e in _find(tokens, rules.callback):
+        # a later time followed by a call: 改天再打, 下班后再打, 中午打
+        rest = tokens[e : e + 4]
+        if "da" in rest or "lian" in rest:
+            return True
+    return False
+
+
+def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in _find(tokens, rules.negations):
+        if s > 0 and tokens[s - 1] in rules.not_negation_before and len(tokens[s:e]) <= 2:
+            continue  # 特别, 要不要, 用不用
+        if e < len(tokens) and tokens[e] in rules.not_negation_after and e - s == 1:
+            continue  # 别人, 别的
+        if tokens[s:e] == ["bu", "yao"] and e < len(tokens) and tokens[e] in ("jin", "xie"):
+            continue  # 不要紧
+        out.append((s, e))
+    return out
+
+
+def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None:
+    rules = _zh()
+    tokens = _tokens(text)
+    if not tokens:
+        return None
+    for s, e in _find(tokens, rules.complaints):
+        return OptOutHit("complaint", " ".join(tokens[s:e]))
+    for s, e in _find(tokens, rules.standing):
+        return OptOutHit("standing_word", " ".join(tokens[s:e]))
+    for rs, re_ in _find(tokens, rules.removals):
+        for ns, ne in _find(tokens, rules.numbers):
+            if _clause_gap(tokens, ne, rs, 8) or _clause_gap(tokens, re_, ns, 4):
+                return OptOutHit("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
+    temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
+    if temporary:
+        return None
+    for s, e in _negations(tokens, rules):
+        for cs, ce in _find(tokens, rules.calls):
+            if not _clause_gap(tokens, e, cs, 6):
+                continue
+            if tokens[cs:ce] == ["da"] and ce < len(tokens) and tokens[ce] in rules.not_after_call:
+                continue
+            gap = tokens[e:cs]
+            if _has(gap, rules.someone_else) or (cs > 0 and tokens[cs - 1] == "hui"):
+                continue  # 不用经理给我打电话, 不用给我回电话
+            return OptOutHit("negated_call", " ".join(tokens[s:ce]))
+    if _lasting(tokens, rules) and not _temporary(tokens, rules):
+        # 以后不打, 以后少打我电话: "from now on" makes it a request (not 打不打, an A-not-A)
+        for s, e in _find(tokens, rules.bare):
+            if e < len(tokens) and tokens[e] in rules.not_after_call:
+                continue
+            if s > 0 and tokens[s - 1] == tokens[e - 1]:
+                continue
+            return OptOutHit("negated_call", " ".join(tokens[s:e]))
+    for s, e in _find(tokens, rules.unwanted):
+        for cs, ce in _find(tokens, rules.call_nouns):
+            if _clause_gap(tokens, e, cs, 10) and not (cs > 0 and tokens[cs - 1] == "hui"):
+                return OptOutHit("no_calls_wanted", " ".join(tokens[s:ce]))
+    for cs, ce in _find(tokens, rules.call_nouns):
+        for s, e in _find(tokens, rules.refusals_after):
+            if _clause_gap(tokens, ce, s, 4) and tokens[cs:ce] != ["da"]:
+                return OptOutHit("no_calls_wanted", " ".join(tokens[cs:e]))
+    for s, e in _find(tokens, tuple(phrases)):
+        return OptOutHit("phrase", " ".join(tokens[s:e]))
+    return None
+
+
+# -- Korean: compared without spaces ---------------------------------------------------
+
+# The recogniser's respellings -> the standard spelling (applied to the space-free text).
+_KO_RESPELL: tuple[tuple[str, str], ...] = (
+    ("전하하", "전화하"),
+    ("전하세", "전화하세"),
+    ("전하주", "전화주"),
+    ("전하그", "전화그"),
+    ("사저리", "사절이"),
+    ("함니다", "합니다"),
+    ("마라주", "말아주"),
+    ("너어요", "넣어요"),
+)
+_KO_CALL = ("전화", "연락", "통화", "문자")
+_KO_STOP = (
+    "하지마",
+    "하지말",
+    "주지마",
+    "주지말",
+    "그만",
+    "금지",
+    "사절",
+    "거부",
+    "안하셨으면",
+    "안했으면",
+    "안주셨으면",
+    "사양",
+    "받고싶지않",
+    "안받을",
+    "오지않",
+)
+_KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도")
+_KO_STANDING = (
+    "수신거부",
+    "신고",
+    "민원",
+    "차단",
+    "번호삭제",
+    "번호지워",
+    "번호빼",
+    "목록에서빼",
+    "스팸",
+    "귀찮게하지마",
+)
+_KO_REMOVE = ("삭제", "지워", "빼주")
+_KO_NUMBER = ("번호", "개인정보", "목록", "명단")
+
+
+def _ko_match(text: str, phrases: Sequence[str]) -> OptOutHit | None:
+    s = normalize(text, "ko-KR")
+    for a, b in _KO_RESPELL:
+        s = s.replace(a, b)
+    for w in _KO_STANDING:
+        if w in s:
+            return OptOutHit("standing_word", w)
+    if any(n in s for n in _KO_NUMBER) and any(r in s for r in _KO_REMOVE):
+        return OptOutHit("remove_number", s)
+    if any(c in s for c in _KO_CALL) and not any(w in s for w in _KO_NOT_STOP):
+        for w in _KO_STOP:
+            if w in s:
+                return OptOutHit("negated_call", w)
+    for p in phrases:
+        if p and p in s:
+            return OptOutHit("phrase", p)
+    return None
+
+
+# -- English: whole words ---------------------------------------------------------------
+
+_EN = re.compile(
+    r"\b(?:(?:do not|dont|never|stop|quit) (?:\w+ ){0,3}?(?:call|calling|ring|ringing|"
+    r"phone|phoning|contact|contacting)|take me off|remove (?:\w+ ){0,2}?(?:number|me)|"
+    r"unsubscribe|opt (?:me )?out|do not call list|no more calls|harass\w*|report you|"
+    r"complain\w*)\b"
+)
+_EN_TEMPORARY = re.compile(r"\b(?:today|right now|now|this week|at work|call (?:me )?back)\b")
+_EN_LASTING = re.compile(r"\b(?:again|ever|anymore|any more|never)\b")
+
+
+def _en_match(text: str, phrases: Sequence[str]) -> OptOutHit | None:
+    s = normalize(text.replace("'", "").replace("\u2019", ""), "en-US")
+    m = _EN.search(s)
+    if m is not None:
+        if _EN_TEMPORARY.search(s) and not _EN_LASTING.search(s):
+            return None
+        return OptOutHit("negated_call", m.group(0))
+    for p in phrases:
+        if p and re.search(r"\b" + re.escape(p) + r"\b", s):
+            return OptOutHit("phrase", p)
+    return None
+
+
+# -- the matcher -------------------------------------------------------------------------
+
+# Opt-out phrases put in every state's recognition grammar (grammar mode hears only the
+# grammar's phrases): the common whole replies, in the model's words.
+GRAMMAR_PHRASES: Mapping[str, tuple[str, ...]] = {
+    "zh": (
+        "不要再打了",
+        "别再打了",
+        "别打了",
+        "不要打了",
+        "以后别打了",
+        "以后不要再打了",
+        "不要再打电话了",
+        "别再打电话了",
+        "不要给我打电话",
+        "别给我打电话了",
+        "以后不要再联系我",
+        "别再联系我了",
+        "把我的号码删掉",
+        "删掉我的号码",
+        "我要投诉",
+        "退订",
+        "拉黑",
+        "骚扰电话",
+        "请停止来电",
+        "拒绝电话营销",
+        "不要再打扰我了",
+    ),
+    "ko": (
+        "전화 하지 마세요",
+        "전화 그만 하세요",
+        "다시 연락 하지 마세요",
+        "수신 거부 해 주세요",
+        "번호 삭제 해 주세요",
+        "신고 할 거예요",
+    ),
+    "en": (
+        "stop calling me",
+        "do not call me again",
+        "don't call me again",
+        "take me off your list",
+        "remove my number",
+        "unsubscribe",
+    ),
+}
+
+
+class OptOutMatcher:
+    """Is this utterance a request never to be called again? One per script and language;
+    ``phrases`` are the script's own opt-out phrases and keywords."""
+
+    def __init__(self, language: str, phrases: Sequence[str] = ()) -> None:
+        self.language = language
+        self._lang = base_language(language)
+        self._phrases = tuple(phrases)
+        self._zh_phrases: tuple[tuple[str, ...], ...] | None = None
+
+    def match(self, text: str) -> OptOutHit | None:
+        if not text or not text.strip():
+            return None
+        if self._lang == "zh":
+            if self._zh_phrases is None:
+                self._zh_phrases = tuple(t for t in (tuple(_tokens(p)) for p in self._phrases) if t)
+            return _zh_match(text, self._zh_phrases)
+        if self._lang == "ko":
+            return _ko_match(text, [normalize(p, self.language) for p in self._phrases])
+        return _en_match(text, [normalize(p, self.language) for p in self._phrases])
+
+    def match_any(self, texts: Iterable[str]) -> OptOutHit | None:
+        """The first opt-out among ASR alternatives."""
+        for t in texts:
+            hit = self.match(t)
+            if hit is not None:
+                return hit
+        return None
+
+
+def grammar_phrases(language: str) -> tuple[str, ...]:
+    """The opt-out phrases every state's grammar carries in ``language``."""
+    return GRAMMAR_PHRASES.get(base_language(language), ())

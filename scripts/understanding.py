@@ -1,0 +1,139 @@
+"""What a customer's reply means at a script state: one order of reading, used by the
+engine, ``tailcall scripts match`` and the benchmarks.
+
+1. Opt-out (``scripts.optout``), in every state where the script's ``opt_out`` is heard;
+   a complaint said with it stays a complaint, with the opt-out recorded.
+2. In a state capturing a slot: a global intent's phrase (other than one that captures the
+   slot itself), then the slot (a callback time), then the state's own intents.
+3. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
+   is the reply or most of it.
+4. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
+   intent the state listens for at or above its confidence threshold, unless one of the
+   intent's ``not_if`` words was said (hesitation is never agreement).
+5. A phrase inside a longer reply the classifier could not read.
+6. Otherwise a no-match.
+Pure, no I/O beyond loading the shipped classifier once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from scripts.classifier import IntentClassifier, load_classifier
+from scripts.matching import Lexicon, match_any, normalize
+from scripts.schema import OPT_OUT, Script
+from scripts.slots import SlotResult, parse_callback_time
+
+COMPLAINT = "complaint"
+# A phrase found inside a longer reply (对 in 我对你们的服务非常不满) decides only when it
+# covers this share of the reply; otherwise a confident classifier decides, then the phrase.
+PHRASE_COVERAGE = 0.6
+Source = Literal["opt_out", "phrase", "classifier", "slot", "none"]
+
+
+@dataclass(frozen=True)
+class Understood:
+    """The reading of one reply: the intent (None: no-match), how sure, and from where."""
+
+    intent: str | None
+    confidence: float
+    source: Source
+    detail: str = ""  # the phrase, the opt-out rule, the slot text
+    opted_out: bool = False
+    slot: SlotResult | None = None
+
+
+class Understanding:
+    """Reads replies at the states of one script."""
+
+    def __init__(
+        self, script: Script, classifier: IntentClassifier | Literal["shipped"] | None = "shipped"
+    ) -> None:
+        self.script = script
+        self.opt_out = script.opt_out_matcher()
+        self.classifier = (
+            load_classifier(script.id, script.language) if classifier == "shipped" else classifier
+        )
+        self._lexicons: dict[str, Lexicon] = {}
+
+    def lexicon(self, state: str) -> Lexicon:
+        lx = self._lexicons.get(state)
+        if lx is None:
+            lx = self.script.lexicon(state, without=(OPT_OUT,))
+            self._lexicons[state] = lx
+        return lx
+
+    def grammar(self, state: str) -> tuple[str, ...]:
+        """The recognition grammar of a state: the script's phrases (``all_phrases``) and
+        the shipped model's widening from the fit set."""
+        own = self.script.all_phrases(state)
+        if self.classifier is None:
+            return own
+        return tuple(dict.fromkeys((*own, *self.classifier.grammar.get(state, ()))))
+
+    def listens_for(self, state: str) -> list[str]:
+        """The intents a reply at ``state`` can be taken as (opt-out aside)."""
+        return [i for i in self.script.expected_intents(state) if i != OPT_OUT]
+
+    def read(
+        self,
+        state: str,
+        texts: Sequence[str],
+        *,
+        now: datetime | None = None,
+        timezone: str | None = None,
+    ) -> Understood:
+        """The meaning of a reply (``texts``: the recogniser's text, then alternatives)."""
+        s = self.script
+        st = s.states[state]
+        m = match_any(self.lexicon(state), texts)
+        if (
+            self.opt_out is not None
+            and OPT_OUT in s.enabled_globals(state)
+            and (hit := self.opt_out.match_any(texts)) is not None
+        ):
+            if m is not None and m.intent == COMPLAINT and COMPLAINT in s.global_intents:
+                return Understood(COMPLAINT, 1.0, "opt_out", hit.rule, opted_out=True)
+            return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
+        if st.capture is not None:
+            if (
+                m is not None
+                and m.intent in s.global_intents
+                and m.intent not in st.transitions
+                and s.global_intents[m.intent].capture is None
+            ):
+                return Understood(m.intent, 1.0, "phrase", m.phrase)
+            at = now or datetime.now().astimezone()
+            zone = timezone or s.metadata.timezone
+            for t in texts:
+                res = parse_callback_time(t, at, zone, s.language)
+                if res.value is not None:
+                    return Understood(None, 1.0, "slot", t, slot=res)
+            if m is not None and m.intent in st.transitions:
+                return Understood(m.intent, 1.0, "phrase", m.phrase)
+            return self._guess(state, texts, None)
+        if m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE):
+            return Understood(m.intent, 1.0, "phrase", m.phrase)
+        g = self._guess(state, texts, None)
+        if m is not None and g.intent is None:
+            return Understood(m.intent, 1.0, "phrase", m.phrase)
+        return g
+
+    def _guess(self, state: str, texts: Sequence[str], only: Sequence[str] | None) -> Understood:
+        if self.classifier is None or not texts or not texts[0].strip():
+            return Understood(None, 0.0, "none")
+        allowed = [i for i in self.listens_for(state) if only is None or i in only]
+        g = self.classifier.classify(texts[0], state, allowed)
+        if g.intent is None:
+            return Understood(None, g.confidence, "none", g.best)
+        it = self.script.intent(g.intent)
+        if it is not None:
+            norm = normalize(texts[0], self.script.language)
+            for w in it.not_if_for(self.script.language):
+                nw = normalize(w, self.script.language)
+                if nw and nw in norm:
+                    return Understood(None, g.confidence, "none", f"not_if:{w}")
+        return Understood(g.intent, g.confidence, "classifier", g.best)

@@ -1,0 +1,92 @@
+"""The intent classifier: features, a state's own intents, calibrated no-match, fitting."""
+
+from __future__ import annotations
+
+from scripts.classifier import NONE, IntentClassifier, canonical_label, features
+from scripts.classifier_fit import Example, fit_classifier
+from scripts.loader import find_script, load_script
+
+POINTS = load_script(find_script("points_reminder", "zh-CN"))
+
+
+def test_features_are_characters_pinyin_and_the_state() -> None:
+    f = features("别在打了", "zh-CN", "points_info")
+    assert {"c:别", "c:^别", "p:zai", "p:zai_da", "s:points_info"} <= set(f)
+    # a homophone error shares its pinyin with what was meant
+    assert "p:bie_zai" in features("别再打了", "zh-CN")
+    assert "w:stop calling" in features("Stop calling!", "en-US")
+
+
+def _toy() -> IntentClassifier:
+    return IntentClassifier(
+        script="points_reminder",
+        language="zh-CN",
+        labels=["agree", "decline", NONE],
+        weights={"c:行": {0: 3.0}, "c:不": {1: 3.0}, "c:啥": {2: 4.0}},
+        bias=[0.0, 0.0, 0.0],
+        temperature=1.0,
+        threshold=0.6,
+    )
+
+
+def test_a_state_decides_among_its_own_intents_with_a_threshold() -> None:
+    clf = _toy()
+    assert clf.classify("行", "s", ["agree", "decline"]).intent == "agree"
+    assert clf.classify("行", "s", ["decline"]).intent is None  # agree is not heard here
+    assert clf.classify("啥", "s", ["agree", "decline"]).best == NONE
+    weak = clf.classify("行不", "s", ["agree", "decline"])  # 50/50: below the threshold
+    assert weak.intent is None and weak.confidence < 0.6
+    again = IntentClassifier.from_json(clf.to_json())
+    assert (
+        again.classify("行", "s", ["agree"]).confidence
+        == clf.classify("行", "s", ["agree"]).confidence
+    )
+
+
+def test_fit_on_a_few_examples() -> None:
+    examples = [
+        Example(t, "points_info", label)
+        for label, texts in {
+            "agree": [
+                "好啊",
+                "行啊",
+                "可以的",
+                "好的呀",
+                "行",
+                "成",
+                "好嘞",
+                "可以可以",
+                "好",
+                "没问题",
+            ],
+            "decline": [
+                "不要",
+                "不用",
+                "算了",
+                "不需要",
+                "没兴趣",
+                "不了",
+                "别了",
+                "不想",
+                "免了",
+                "不行",
+            ],
+            NONE: [
+                "啊",
+                "什么",
+                "喂喂",
+                "你说啥",
+                "听不清",
+                "嗯嗯",
+                "哈",
+                "呃",
+                "再说一遍",
+                "没听到",
+            ],
+        }.items()
+        for t in texts
+    ]
+    clf, figures = fit_classifier(POINTS, examples, cs=(4.0,))
+    assert figures["cv_accuracy"] > 0.5
+    assert clf.classify("好的好的", "points_info", ["agree", "decline"]).intent == "agree"
+    assert canonical_label("confirm") == "confirm_identity"

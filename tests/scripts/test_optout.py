@@ -1,0 +1,79 @@
+"""The opt-out matcher: every way of saying "stop calling me", and not "no thanks"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts.loader import SCRIPTS_DIR, load_script
+from scripts.optout import OptOutMatcher, grammar_phrases
+
+FIT_SET = Path(__file__).parents[2] / "simulator" / "fitset" / "optout.jsonl"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不要再打了",
+        "别在打了",  # the recogniser's 在 for 再
+        "以后别给我来点话了",  # 点话 for 电话
+        "把我的号码从名单里删掉",
+        "我要投訴你們",  # traditional characters
+        "营销电话我全部拒绝",
+        "我不想再听到你们的电话了",
+        "不管找谁都别再打这个号了",
+        "今天别打了，以后也别打",  # a lasting word widens the time
+        "你们以后少打我电话",  # a bare 少打 / 不打 is a request with 以后
+    ],
+)
+def test_opt_outs_in_chinese(text: str) -> None:
+    assert OptOutMatcher("zh-CN").match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不需要，谢谢",  # declining the offer is not an opt-out
+        "今天别打了，改天再打吧",  # a time scopes it
+        "别这个点打，中午打",
+        "不用给我回电话",  # someone else's call
+        "不用经理给我打电话",
+        "别打断我",
+        "要不要我给你打电话",
+        "别人的号码",
+        "你下午四点以后打吧",
+        "以后打不打随你",  # an A-not-A question
+    ],
+)
+def test_close_replies_that_are_not_opt_outs(text: str) -> None:
+    assert OptOutMatcher("zh-CN").match(text) is None
+
+
+def test_korean_and_english() -> None:
+    ko = OptOutMatcher("ko-KR")
+    assert ko.match("그만 전하하세요") is not None
+    assert ko.match("다시 전화 안 주셔도 돼요 제가 할게요") is None
+    en = OptOutMatcher("en-US")
+    assert en.match("please don't call me again") is not None
+    assert en.match("not now, call me back tomorrow") is None
+
+
+def test_the_script_phrases_count_and_every_state_grammar_carries_opt_out() -> None:
+    script = load_script(SCRIPTS_DIR / "points_reminder.zh-CN.yaml")
+    matcher = script.opt_out_matcher()
+    assert matcher is not None and matcher.match("号码删了") is not None
+    for sid, st in script.states.items():
+        if st.end is None:
+            assert set(grammar_phrases("zh-CN")) <= set(script.all_phrases(sid)), sid
+
+
+def test_fit_set_recall_and_false_rate() -> None:
+    rows = [json.loads(line) for line in FIT_SET.read_text(encoding="utf-8").splitlines()]
+    matchers = {lang: OptOutMatcher(lang) for lang in {r["language"] for r in rows}}
+    hits = [(r["label"], matchers[r["language"]].match(r["text"]) is not None) for r in rows]
+    opt = [h for label, h in hits if label == "opt_out"]
+    other = [h for label, h in hits if label != "opt_out"]
+    assert sum(opt) / len(opt) >= 0.99
+    assert sum(other) / len(other) <= 0.01

@@ -1,0 +1,28 @@
+"""Reading a reply at a state with the shipped models: opt-out, phrases, classifier."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.loader import find_script, load_script
+from scripts.understanding import Understanding
+
+POINTS = Understanding(load_script(find_script("points_reminder", "zh-CN")))
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent", "source"),
+    [
+        ("points_info", "你们以后别给我来电话了", "opt_out", "opt_out"),
+        ("points_info", "怎么兑换", "how_to", "phrase"),
+        ("identity", "我是他嫂子，他出门了", "relative", "classifier"),
+        ("identity", "嗯，是本人，你讲", "confirm_identity", "phrase"),
+        ("points_info", "好的，我考虑一下", None, "none"),  # hesitation is not agreement
+        ("ask_callback", "明天下午三点吧", None, "slot"),
+    ],
+)
+def test_readings(state: str, text: str, intent: str | None, source: str) -> None:
+    r = POINTS.read(state, [text])
+    assert (r.intent, r.source) == (intent, source), r
+    if source == "classifier":
+        assert 0 < r.confidence <= 1
