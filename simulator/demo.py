@@ -289,6 +289,9 @@ class SimulatedAgents:
             with contextlib.suppress(TailcallError):
                 desk.set_presence(agent_id, "available")
         sub = self.service.bus.subscribe(agent_id, "agent")
+        # open like a person's console, so every dial loop counts this agent as free
+        # (handoff.capacity: presence confirmed by the console process)
+        desk.console_connected(agent_id)
         try:
             while True:
                 event = await sub.queue.get()
@@ -296,6 +299,7 @@ class SimulatedAgents:
                     continue
                 await self._take(agent_id, event.payload)
         finally:
+            desk.console_disconnected(agent_id)
             self.service.bus.unsubscribe(sub)
 
     def _lines(self) -> Sequence[str]:

@@ -110,3 +110,25 @@ async def test_a_simulated_agent_takes_only_what_the_person_let_ring(db: Databas
         stop.set()
         await running
         await service.close()
+
+
+async def test_simulated_agents_count_as_free_for_every_dial_loop(db: Database) -> None:
+    """Nobody is logged in: the demo still dials, because its simulated agents' consoles are
+    open in the serving process and confirmed in the database like a person's."""
+    from handoff.capacity import DatabaseAgentCapacity, PresenceBeat
+
+    sim = add_user(db, "sim-1", skills=("points",), status="available")
+    console = build_console(db.settings, db, settings=HandoffSettings())
+    agents = SimulatedAgents(console.service, [sim], lines=(), bridging_s=0, wrap_up_s=0.05)
+    capacity = DatabaseAgentCapacity(db)
+    assert capacity.free_agents("points") == 0
+    stop = asyncio.Event()
+    running = asyncio.create_task(agents.run(stop))
+    try:
+        await asyncio.sleep(0.1)
+        PresenceBeat(db, console.desk).beat()
+        assert capacity.free_agents("points") == 1
+    finally:
+        stop.set()
+        await running
+        await console.service.close()
