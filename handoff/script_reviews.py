@@ -8,6 +8,7 @@ holds the same way from a terminal.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 import typer
@@ -63,7 +64,7 @@ def version_view(v: ScriptVersion) -> dict[str, Any]:
 
 
 def submit_shipped(
-    session: Session, script_id: str, language: str, author: str, note: str, now: Any
+    session: Session, script_id: str, language: str, author: str, note: str, now: datetime
 ) -> ScriptVersion:
     """Submit the file calls would speak for ``script_id`` in ``language``."""
     return submit(session, find_script(script_id, language).read_bytes(), author, now, note)

@@ -202,12 +202,13 @@ def _table(language: str) -> _Table:
     return _TABLES.get(language.split("-")[0].lower(), _ZH)
 
 
-def _governed(clause: str, at: int, table: _Table, cue: str) -> bool:
+def _governed(clause: str, at: int, table: _Table) -> bool:
     """Is the claim at ``at`` governed by a negation earlier in its clause?
 
     A negation inside the cue itself (不会亏) is the claim's own wording, not a negation of
-    it; only what comes before the cue counts. Two negations cancel (不是不会亏 is still a
-    claim) only when both are directly before the cue, which is rare enough to ignore.
+    it; only what comes before the cue counts. A double negation (不是不会亏) reads as a
+    disclaimer here: the lint errs toward passing such rare wording, never toward flagging
+    a required disclaimer.
     """
     before = clause[:at]
     if not before:
@@ -247,7 +248,7 @@ def _asserts(clause: str, table: _Table) -> bool:
     """Does the clause assert certainty (肯定, 保证, 稳定在, 妥妥) not under a negation?"""
     for word in table.assertions:
         at = clause.find(word)
-        if at >= 0 and not _governed(clause, at, table, word):
+        if at >= 0 and not _governed(clause, at, table):
             return True
     return False
 
@@ -266,7 +267,7 @@ def find_promises(text: str, language: str = "zh-CN") -> list[Promise]:
             if not lowered:
                 continue
             for kind, cue, at in _claims(clause, table, lowered):
-                if not _governed(lowered, at, table, cue):
+                if not _governed(lowered, at, table):
                     out.append(Promise(kind, cue, clause.strip()))
                     sentence_asserts = True
             if _asserts(lowered, table):
@@ -275,7 +276,7 @@ def find_promises(text: str, language: str = "zh-CN") -> list[Promise]:
             if (
                 rate is not None
                 and sentence_rate is None
-                and not _governed(lowered, rate.start(), table, rate.group(0))
+                and not _governed(lowered, rate.start(), table)
             ):
                 sentence_rate = clause.strip()
         if sentence_rate is not None and sentence_asserts and not disowned:
@@ -296,7 +297,7 @@ def disclaims(text: str, phrase: str, language: str = "zh-CN") -> bool:
         clause_start = max(
             clause_start, max((m.end() for m in _SENTENCE.finditer(lowered[:start])), default=0)
         )
-        if not _governed(lowered[clause_start:], start - clause_start, table, phrase):
+        if not _governed(lowered[clause_start:], start - clause_start, table):
             return False
         start = lowered.find(phrase, start + len(phrase))
     return True

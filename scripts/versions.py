@@ -84,9 +84,9 @@ def submit(
             ScriptVersion.digest == digest,
         )
     )
-    errors = sum(1 for f in lint_script(script) if f.severity == "error")
     if row is not None and row.status != "rejected":
         return row
+    errors = sum(1 for f in lint_script(script) if f.severity == "error")
     if row is None:
         row = ScriptVersion(script_id=meta.id, language=meta.language, digest=digest)
         session.add(row)

@@ -148,7 +148,7 @@ def blocklisted_promise(ctx: _Ctx) -> None:
         promised = find_promises(ln.text, ctx.facts.language)
         if promised:
             ctx.flags.append(
-                Flag("blocklisted_promise", f"{ln.speaker}: {promised[0]}", ln.start_s)
+                Flag("blocklisted_promise", f"{ln.speaker}: {promised[0].clause}", ln.start_s)
             )
             continue
         hay = normalise(ln.text)
