@@ -113,8 +113,14 @@ def write_pcap(path: Path, pcm: bytes, codec: str = "PCMA", pt: int = 8) -> None
     path.write_bytes(bytes(out))
 
 
-async def wait_bound(port: int, timeout: float = 5.0) -> None:
-    """Until something listens on UDP ``port`` (our own bind fails)."""
+async def wait_bound(
+    port: int, timeout: float = 5.0, proc: asyncio.subprocess.Process | None = None
+) -> None:
+    """Until something listens on UDP ``port`` (our own bind fails).
+
+    With ``proc``, a process that exits before binding fails at once instead of
+    waiting out the timeout.
+    """
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -122,6 +128,10 @@ async def wait_bound(port: int, timeout: float = 5.0) -> None:
                 s.bind((HOST, port))
             except OSError:
                 return
+        if proc is not None and proc.returncode is not None:
+            raise TimeoutError(
+                f"process exited ({proc.returncode}) before binding UDP {HOST}:{port}"
+            )
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"nothing bound UDP {HOST}:{port} within {timeout} s")
         await asyncio.sleep(0.02)
@@ -228,7 +238,21 @@ class Baresip:
     user: str = "bot"
 
     async def start(self) -> Baresip:
-        self.port = self.port or free_udp_port()
+        """Start baresip; a start that does not bind (a port taken meanwhile, a slow
+        first start on a fresh machine) is retried on fresh ports, with its log kept."""
+        fixed = self.port
+        failures: list[str] = []
+        for _ in range(3):
+            self.port = fixed or free_udp_port()
+            try:
+                await self._start_once()
+                return self
+            except TimeoutError as exc:
+                failures.append(f"{exc}\n{self.log()}")
+                await self.stop()
+        raise TimeoutError("baresip did not start:\n" + "\n---\n".join(failures))
+
+    async def _start_once(self) -> None:
         conf = self.workdir / ".baresip"
         conf.mkdir(parents=True, exist_ok=True)
         rtp_low = free_udp_port(pair=True)
@@ -273,8 +297,7 @@ class Baresip:
             env=env,
             start_new_session=True,
         )
-        await wait_bound(self.port)
-        return self
+        await wait_bound(self.port, timeout=15.0, proc=self.proc)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
