@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
 from dialer.campaigns.cli import AGENT_CAPACITY, campaigns_app, run_dialer_worker
+from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.launch import LAUNCH_CHECKS
 from dialer.campaigns.ledger_cli import compliance_app
 from dialer.carriers.cli import carrier_app
@@ -42,6 +43,7 @@ from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
 from supervision.cli import audit_app, qa_app, report_app, retention_app
+from tailcall import deployment
 from tailcall.demo import banner, ensure_logins
 from tailcall.launch import InstalledSpeechModels, launch_checks
 from tailcall.learning import harvest_agent_labels
@@ -171,18 +173,24 @@ def worker(
     ),
 ) -> None:
     """Run one worker process until SIGINT/SIGTERM: the dial loop, or media (answered
-    calls' speech pipelines; needs PostgreSQL, see docs/architecture.md "Processes")."""
+    calls' speech pipelines; needs PostgreSQL, see docs/architecture.md "Processes").
+    A worker refuses the same unsafe configurations as ``serve``."""
+    if role not in ("dialer", "media"):
+        typer.secho(f"unknown role {role!r}; this build knows: dialer, media", fg="red", err=True)
+        raise typer.Exit(2)
+    settings = load_settings()
+    try:
+        deployment.check(settings, DialerSettings())
+    except TailcallError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
     if role == "dialer":
         run_dialer_worker()
         return
-    if role != "media":
-        typer.secho(f"unknown role {role!r}; this build knows: dialer, media", fg="red", err=True)
-        raise typer.Exit(2)
     from tailcall.media_worker import (  # deferred: the speech stack (see the module doc)
         run_media_worker,
     )
 
-    settings = load_settings()
     try:
         run_media_worker(settings, host=host, port=port, advertise_host=advertise_host)
     except TailcallError as exc:

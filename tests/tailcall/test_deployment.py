@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DialerSettings
 from kernel.db import Database
 from kernel.settings import Settings
 from tailcall import deployment
 from tailcall.app import create_app
+from tailcall.cli import app
 from tailcall.deployment import UnsafeDeployment
 
 REAL_TOKEN = SecretStr("t" * 32)
@@ -78,3 +80,16 @@ def test_a_sip_trunk_needs_no_rest_carrier_token_and_counts_as_exposure_in_dev(
     assert any("TAILCALL_SIP_HOST=10.20.0.5" in p for p in deployment.problems(dev, _dialer()))
     monkeypatch.setenv("TAILCALL_SIP_HOST", "127.0.0.1")
     assert deployment.problems(dev, _dialer()) == []
+
+
+@pytest.mark.parametrize("role", ["dialer", "media"])
+def test_a_worker_refuses_what_serve_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str
+) -> None:
+    monkeypatch.setenv("TAILCALL_ENV", "prod")
+    monkeypatch.setenv("TAILCALL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("TAILCALL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TAILCALL_DIALER_CARRIER_AUTH_TOKEN", raising=False)
+    result = CliRunner().invoke(app, ["worker", "--role", role])
+    assert result.exit_code == 2
+    assert "CARRIER_AUTH_TOKEN" in result.output
