@@ -82,7 +82,7 @@ def upload(
         path.unlink(missing_ok=True)
     with console.db.session() as s:
         activity.record(
-            s, console.clock.now(), ui.who.username, "list_uploaded", f"list:{summary.list_id}",
+            s, console.clock.now(), ui.actor, "list_uploaded", f"list:{summary.list_id}",
             f"{summary.filename}: {summary.total} rows, {summary.accepted} accepted",
         )  # fmt: skip
     ctx["summary"] = summary

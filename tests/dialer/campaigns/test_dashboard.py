@@ -13,6 +13,7 @@ from dialer.campaigns.models import Attempt
 from dialer.campaigns.pacing import pace_limit
 from dialer.campaigns.spec import VariantSpec
 from dialer.campaigns.variants import stop_variant
+from kernel.actors import Actor
 from kernel.db import Database
 from kernel.errors import Conflict
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
@@ -23,8 +24,8 @@ NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 def _campaign(s: Session, n: int = 20) -> int:
     cl = add_list(s, add_customers(s, n))
     spec = make_spec([cl.id], variants=[VariantSpec(name="A"), VariantSpec(name="B")])
-    c = service.create_campaign(s, spec, NOW)
-    service.start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai")
+    c = service.create_campaign(s, spec, NOW, by=Actor.system("test"))
+    service.start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai", by=Actor.system("test"))
     return c.id
 
 
@@ -63,12 +64,12 @@ def test_stop_variant_moves_queued_attempts(db: Database) -> None:
         cid = _campaign(s)
         had_b = s.scalar(select(Attempt.id).where(Attempt.variant == "B"))
         assert had_b is not None
-        moved = stop_variant(s, cid, "B", NOW)
+        moved = stop_variant(s, cid, "B", NOW, by=Actor.system("test"))
         assert moved > 0
         assert s.scalar(select(Attempt.id).where(Attempt.variant == "B")) is None
         assert [v["weight"] for v in service.get_campaign(s, cid).variants] == [1.0, 0.0]
         with pytest.raises(Conflict):
-            stop_variant(s, cid, "A", NOW)  # the last one keeps running
+            stop_variant(s, cid, "A", NOW, by=Actor.system("test"))  # the last one keeps running
 
 
 def test_pace_limit_names_what_holds_the_campaign_back() -> None:
