@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -91,3 +92,57 @@ def test_pace_limit_names_what_holds_the_campaign_back() -> None:
     assert pace_limit(**{**base, "in_flight": 10}) == "lines"  # type: ignore[arg-type]
     assert pace_limit(**{**base, "handoff_budget_left": 0}) == "agents"  # type: ignore[arg-type]
     assert pace_limit(**{**base, "dialed_per_s": 1.9}) == "rate"  # type: ignore[arg-type]
+
+
+def _expected(rows: list[Attempt]) -> dict[str, dashboard.FunnelCounts]:
+    """The funnel's definitions (the module's docstring) applied row by row."""
+    out: dict[str, dashboard.FunnelCounts] = {}
+    for a in rows:
+        f = out.setdefault(a.variant or "", dashboard.FunnelCounts())
+        human = a.answered_by == "human"
+        engaged = human and a.disposition is not None and a.disposition not in dashboard.NOT_ENGAGED
+        offered = a.handoff_requested_at is not None
+        for key, hit in (
+            ("attempts", True), ("queued", a.status == "queued"),
+            ("live", a.status in ("dialing", "ringing", "in_progress", "review")),
+            ("dialed", a.dialed_at is not None), ("answered", a.answered_at is not None),
+            ("human", human), ("engaged", engaged),
+            ("completed", engaged and a.disposition not in dashboard.INCOMPLETE),
+            ("grade_a", a.grade == "A"), ("grade_b", a.grade == "B"),
+            ("grade_c", a.grade == "C"), ("grade_d", a.grade == "D"),
+            ("handoffs_offered", offered), ("handoffs_accepted", a.handoff_result == "accepted"),
+            ("handoffs_timed_out", a.handoff_result == "timeout"),
+            ("handoffs_to_follow_up", offered and a.handoff_result != "accepted"),
+            ("opt_outs", a.opted_out), ("complaints", a.disposition == "complaint"),
+        ):  # fmt: skip
+            setattr(f, key, getattr(f, key) + int(bool(hit)))
+    return out
+
+
+def test_grouped_funnel_and_ranged_series_match_a_row_by_row_count(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rnd = random.Random(11)
+    pick = rnd.choice
+    with db.session() as s:
+        cid = _campaign(s, 300)
+        for a in s.scalars(select(Attempt).where(Attempt.campaign_id == cid)):
+            a.variant = pick(["A", "B", None])
+            a.status = pick(["queued", "dialing", "in_progress", "review", "ended", "cancelled"])
+            a.dialed_at = pick([None, NOW + timedelta(seconds=rnd.randint(0, 7200))])
+            a.answered_at = pick([None, NOW])
+            a.answered_by = pick([None, "human", "voicemail"])
+            a.disposition = pick([None, "hung_up", "not_understood", "complaint", "interested"])
+            a.grade = pick([None, "A", "B", "C", "D"])
+            a.handoff_requested_at = pick([None, NOW])
+            a.handoff_result = pick([None, "accepted", "timeout", "declined"])
+            a.opted_out = rnd.random() < 0.1
+    with db.read() as s:
+        rows = list(s.scalars(select(Attempt).where(Attempt.campaign_id == cid)))
+        assert dashboard.funnel_by_variant(s, cid) == _expected(rows)
+        for bucket in (60, 300, 3600):
+            by_epoch = dashboard._series_by_epoch(s, cid, bucket)
+            assert dashboard.series(s, cid, bucket) == by_epoch
+            assert sum(p.dialed for p in by_epoch) == sum(a.dialed_at is not None for a in rows)
+        monkeypatch.setattr(dashboard, "MAX_RANGES", 3)  # a long campaign: by each row's epoch
+        assert dashboard.series(s, cid, 60) == dashboard._series_by_epoch(s, cid, 60)
