@@ -68,6 +68,7 @@ class FunnelCounts:
     handoffs_to_follow_up: int = 0
     opt_outs: int = 0
     complaints: int = 0
+    leads: int = 0  # calls that made a lead: the console adds them (crm_sync's numbers)
 
     def add(self, other: FunnelCounts) -> None:
         for f in fields(self):
