@@ -40,6 +40,7 @@ from handoff.models import User
 from handoff.settings import HandoffSettings
 from handoff.state import build_console
 from handoff.web.campaigns import LiveCache
+from kernel.actors import Actor
 from kernel.db import Database
 from kernel.settings import Settings
 from tailcall.app import create_app
@@ -130,7 +131,7 @@ def _seed_campaign(db: Database, n: int) -> int:
             audience=AudienceSpec(list_ids=[list_id]),
             variants=[VariantSpec(name="A"), VariantSpec(name="B")], live_handoff=True,
         )  # fmt: skip
-        c = service.create_campaign(s, spec, start)
+        c = service.create_campaign(s, spec, start, by=Actor.system("bench"))
         c.status, c.started_at = "running", start
         cid = c.id
     rows = []

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from handoff.logins import audit
 from handoff.models import ROLES, ApiToken, User, UserSession
-from kernel.errors import InvalidInput, NotFound
+from kernel.errors import Forbidden, InvalidInput, NotFound
+
+OPERATOR_ROLES = ("supervisor", "admin")
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,15 @@ def revoke_token(s: Session, token_id: int, now: datetime, by: str) -> None:
     audit(
         s, "token_revoked", now, owner.username if owner else "", detail=f"token {tok.id} by {by}"
     )
+
+
+def check_operator(session: Session, username: str) -> None:
+    """The CLI's ``--by`` for campaigns: an enabled console user with a role that may run
+    them (supervisor or admin, as the campaigns API)."""
+    u = session.scalar(select(User).where(User.username == username))
+    if u is None or u.disabled:
+        raise NotFound(f"no enabled console user {username!r}", where="--by")
+    if u.role not in OPERATOR_ROLES:
+        raise Forbidden(
+            f"{username} is {u.role}; campaigns need a supervisor or admin", where="--by"
+        )

@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 
 from handoff.models import ROLES, ApiToken, User, UserSession
 from handoff.passwords import verify_password
+from kernel.actors import Actor
 from kernel.db import Database
 from kernel.errors import Forbidden, TailcallError
 
@@ -54,10 +55,17 @@ class Principal:
     csrf_token: str
     session_id: int | None
     token_id: int | None = None
+    token_name: str = ""
 
     @property
     def via_token(self) -> bool:
         return self.token_id is not None
+
+    def api_actor(self) -> Actor:
+        """Who acts through the REST API: the user, and the token's name when by token."""
+        return Actor.api(
+            self.username, (self.token_name or f"#{self.token_id}") if self.via_token else None
+        )
 
 
 class NotLoggedIn(TailcallError):
@@ -151,7 +159,14 @@ def lookup_api_token(db: Database, token: str | None, now: datetime) -> Principa
         with db.session() as s:
             s.execute(update(ApiToken).where(ApiToken.id == tok.id).values(last_used_at=now))
     return Principal(
-        user.id, user.username, user.display_name, user.role, "", None, token_id=tok.id
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        "",
+        None,
+        token_id=tok.id,
+        token_name=tok.name,
     )
 
 
@@ -224,6 +239,7 @@ def require(*roles: str) -> Callable[[Request], Principal]:
             sent = request.headers.get(CSRF_HEADER, "")
             if not same_secret(sent, who.csrf_token):
                 raise Forbidden("missing or bad CSRF token", where=CSRF_HEADER)
+        request.state.actor = who.api_actor()  # what the routes record as who acted
         return who
 
     return dependency

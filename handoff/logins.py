@@ -16,10 +16,10 @@ from loguru import logger
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from handoff.audit import append
 from handoff.auth import authenticate
 from handoff.models import LoginThrottle, User
 from handoff.throttle import ADDRESS_POLICY, USER_POLICY, judge
+from kernel.audit import append
 from kernel.db import Database
 
 

@@ -24,7 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Base, UTCDateTime, utcnow
-from kernel.ddl import DialectDDL, register
 
 # compliance: reviews and approves script versions (maker-checker), reads what supervisors read
 ROLES = ("agent", "supervisor", "admin", "compliance")
@@ -55,57 +54,6 @@ class LoginThrottle(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class AuditEntry(Base):
-    """Who did what: failed and refused logins, lockouts, password changes, and who viewed
-    a call, listened (live or recorded), exported, revealed a number or deleted by
-    retention. Append-only (triggers refuse changes) and hash-chained (``handoff.audit``)."""
-
-    __tablename__ = "console_audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    event: Mapped[str] = mapped_column(String(32))
-    username: Mapped[str] = mapped_column(String(64), default="")
-    address: Mapped[str] = mapped_column(String(64), default="")
-    detail: Mapped[str] = mapped_column(String(200), default="")
-    subject: Mapped[str] = mapped_column(String(100), default="", index=True)  # "call:42"
-    prev_hash: Mapped[str] = mapped_column(String(64), default="")
-    hash: Mapped[str] = mapped_column(String(64), default="")
-
-
-_AUDIT_GUARD = "console_audit_log_append_only"
-register(
-    AuditEntry.__table__,  # type: ignore[arg-type]
-    DialectDDL(
-        table="console_audit_log",
-        dialect="sqlite",
-        create=(
-            f"CREATE TRIGGER {_AUDIT_GUARD}_u BEFORE UPDATE ON console_audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-            f"CREATE TRIGGER {_AUDIT_GUARD}_d BEFORE DELETE ON console_audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-        ),
-        drop=(),
-        names=(),
-    ),
-)
-register(
-    AuditEntry.__table__,  # type: ignore[arg-type]
-    DialectDDL(
-        table="console_audit_log",
-        dialect="postgresql",
-        create=(
-            f"CREATE FUNCTION {_AUDIT_GUARD}() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
-            f"CREATE TRIGGER {_AUDIT_GUARD} BEFORE UPDATE OR DELETE ON console_audit_log "
-            f"FOR EACH ROW EXECUTE FUNCTION {_AUDIT_GUARD}()",
-        ),
-        drop=(f"DROP FUNCTION IF EXISTS {_AUDIT_GUARD}() CASCADE",),
-        names=(),
-    ),
-)
 
 
 class UserSession(Base):

@@ -54,6 +54,7 @@ from dialogue.intent.model_files import read_model
 from dialogue.speech.models import CallSummaryRow, CallTurnMetric
 from dialogue.speech.pipeline import SpeechRuntime
 from dialogue.speech.script_brain import fixed_prompts
+from kernel.actors import Actor
 from kernel.db import Database, upgrade
 from kernel.errors import InvalidInput
 from kernel.settings import Settings
@@ -254,9 +255,9 @@ async def _run(
         )
         now = datetime.now(UTC)
         with db.session() as s:
-            campaign = create_campaign(s, spec, now)
+            campaign = create_campaign(s, spec, now, by=Actor.system("simulator"))
             cid = campaign.id
-            start_campaign(s, cid, now, ds, settings.default_timezone)
+            start_campaign(s, cid, now, ds, settings.default_timezone, by=Actor.system("simulator"))
 
         # -- the simulated world: carrier, agents, text-mode runner or audio calls
         audio = cfg.speech == "audio"

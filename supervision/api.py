@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from handoff.audit import append, entries, verify_log
+from handoff.audit import entries, verify_log
 from handoff.auth import Principal, require
+from kernel.audit import append
 from kernel.bounds import RowId
 from kernel.db import Database, utcnow
 from supervision.history import HistoryFilter, history

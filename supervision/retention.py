@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from dialogue.speech.models import CallSummaryRow, CallTranscriptRow, CallTurnMetric
-from handoff.audit import append
+from kernel.audit import append
 from kernel.db import Database
 from supervision.models import CallRecord
 

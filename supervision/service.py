@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from crm_sync.models import Lead
 from dialer.campaigns.models import Attempt, Campaign
 from dialogue.speech.models import CallSummaryRow, CallTranscriptRow, CallTurnMetric
-from handoff.audit import append
 from handoff.models import HandoffRequestRow, Offer, User
+from kernel.audit import append
 from kernel.errors import Forbidden, InvalidInput, NotFound
 from kernel.privacy import mask_phone
 from supervision.models import CallFlag, CallRecord, CallReview

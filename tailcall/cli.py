@@ -17,7 +17,12 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from crm_sync.cli import crm_app
-from dialer.campaigns.cli import AGENT_CAPACITY, campaigns_app, run_dialer_worker
+from dialer.campaigns.cli import (
+    AGENT_CAPACITY,
+    OPERATOR_CHECK,
+    campaigns_app,
+    run_dialer_worker,
+)
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.launch import LAUNCH_CHECKS
 from dialer.campaigns.ledger_cli import compliance_app
@@ -27,6 +32,7 @@ from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
 from dialogue.speech.cli import models_app, speech_app
+from handoff.accounts import check_operator
 from handoff.capacity import DatabaseAgentCapacity
 from handoff.cli import users_app
 from handoff.script_reviews import (
@@ -68,7 +74,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 def _process(ctx: typer.Context) -> None:
     """On-premise intelligent outbound calling with live human handoff."""
     # what the subsystems' commands get from the composition root (dialer.campaigns.cli)
-    ctx.obj = {LAUNCH_CHECKS: launch_checks()}
+    ctx.obj = {LAUNCH_CHECKS: launch_checks(), OPERATOR_CHECK: check_operator}
     # Every file a command creates is its owner's only (the database, reports,
     # recordings, exports); the log keeps no customer data (kernel.logs).
     os.umask(PRIVATE_UMASK)

@@ -15,11 +15,13 @@ import dialogue.intent.models
 import dialogue.speech.models
 import handoff.models
 import handoff.presence_models
+import kernel.audit
 import scripts.versions
 import supervision.models
 from kernel.db import Base
 
 MODEL_MODULES = (
+    kernel.audit,
     scripts.versions,
     dialer.lists.models,
     dialer.campaigns.models,

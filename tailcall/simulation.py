@@ -30,6 +30,7 @@ from dialer.campaigns.windows import CallingWindow
 from dialogue.intent.live import CallResult, HandoffRouter
 from dialogue.speech.pipeline import PromptTap
 from dialogue.speech.script_brain import fixed_prompts
+from kernel.actors import Actor
 from kernel.db import Database
 from kernel.settings import Settings
 from scripts.loader import find_script, load_script
@@ -140,15 +141,25 @@ def ensure_demo_campaign(
                 return c.id
             if c.status == "paused":
                 checks.check(spec_of(c))
-                resume_campaign(s, c.id, datetime.now(UTC))
+                resume_campaign(s, c.id, datetime.now(UTC), by=Actor.system("demo"))
                 return c.id
         name = base if not same else f"{base} #{len(same) + 1}"
-        campaign = create_campaign(s, demo_spec(language, name), datetime.now(UTC), checks)
+        campaign = create_campaign(
+            s, demo_spec(language, name), datetime.now(UTC), checks, by=Actor.system("demo")
+        )
         cid = campaign.id
     feed.campaign_id = cid
     feed.import_batch()
     with db.session() as s:
-        start_campaign(s, cid, datetime.now(UTC), ds, settings.default_timezone, checks)
+        start_campaign(
+            s,
+            cid,
+            datetime.now(UTC),
+            ds,
+            settings.default_timezone,
+            checks,
+            by=Actor.system("demo"),
+        )
     return cid
 
 

@@ -19,11 +19,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from dialer.campaigns import outcomes, reports, service, stored
+from dialer.campaigns import outcomes, reports, service, stored, variants
 from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.launch import LaunchChecks
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import CampaignSpec
+from kernel.actors import Actor
 from kernel.bounds import MAX_INT64, Count, RowId
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database
@@ -64,6 +65,15 @@ def _launch(request: Request) -> LaunchChecks | None:
     return checks
 
 
+def _actor(request: Request) -> Actor:
+    """Who is calling, as the app's auth dependency found them (``handoff.auth.require``
+    sets ``request.state.actor``); a route reached without one refuses to act."""
+    actor = getattr(request.state, "actor", None)
+    if not isinstance(actor, Actor):
+        raise Forbidden("no authenticated caller to record", where="authorization")
+    return actor
+
+
 def _session(request: Request) -> Iterator[Session]:
     with _db(request).session() as s:
         yield s
@@ -96,7 +106,9 @@ class CancelBody(BaseModel):
 @router.post("", status_code=201)
 def create(spec: CampaignSpec, request: Request, s: Session = Depends(_session)) -> CampaignOut:
     return CampaignOut.of(
-        service.create_campaign(s, spec, _clock(request).now(), launch=_launch(request))
+        service.create_campaign(
+            s, spec, _clock(request).now(), launch=_launch(request), by=_actor(request)
+        )
     )
 
 
@@ -116,7 +128,9 @@ def update(
 ) -> CampaignOut:
     now = _clock(request).now()
     return CampaignOut.of(
-        service.update_campaign(s, campaign_id, spec, now, launch=_launch(request))
+        service.update_campaign(
+            s, campaign_id, spec, now, launch=_launch(request), by=_actor(request)
+        )
     )
 
 
@@ -129,6 +143,7 @@ def start(campaign_id: RowId, request: Request, s: Session = Depends(_session)) 
         _dsettings(request),
         _settings(request).default_timezone,
         launch=_launch(request),
+        by=_actor(request),
     )
     return {
         "status": service.get_campaign(s, campaign_id).status,
@@ -140,12 +155,14 @@ def start(campaign_id: RowId, request: Request, s: Session = Depends(_session)) 
 
 @router.post("/{campaign_id}/pause")
 def pause(campaign_id: RowId, request: Request, s: Session = Depends(_session)) -> CampaignOut:
-    return CampaignOut.of(service.pause_campaign(s, campaign_id, _clock(request).now()))
+    now = _clock(request).now()
+    return CampaignOut.of(service.pause_campaign(s, campaign_id, now, by=_actor(request)))
 
 
 @router.post("/{campaign_id}/resume")
 def resume(campaign_id: RowId, request: Request, s: Session = Depends(_session)) -> CampaignOut:
-    return CampaignOut.of(service.resume_campaign(s, campaign_id, _clock(request).now()))
+    now = _clock(request).now()
+    return CampaignOut.of(service.resume_campaign(s, campaign_id, now, by=_actor(request)))
 
 
 @router.post("/{campaign_id}/cancel")
@@ -156,8 +173,18 @@ def cancel(
     s: Session = Depends(_session),
 ) -> dict[str, Any]:
     reason = (body or CancelBody()).reason
-    n = service.cancel_campaign(s, campaign_id, _clock(request).now(), reason)
+    n = service.cancel_campaign(s, campaign_id, _clock(request).now(), reason, by=_actor(request))
     return {"status": "cancelled", "attempts_cancelled": n}
+
+
+@router.post("/{campaign_id}/variants/{name}/stop")
+def stop_variant(
+    campaign_id: RowId, name: str, request: Request, s: Session = Depends(_session)
+) -> dict[str, Any]:
+    """Stop a losing script variant: its queued calls move to the remaining variants."""
+    now = _clock(request).now()
+    moved = variants.stop_variant(s, campaign_id, name[:50], now, by=_actor(request))
+    return {"variant": name[:50], "stopped": True, "moved": moved}
 
 
 @router.get("/{campaign_id}/status")

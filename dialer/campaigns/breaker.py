@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from dialer.campaigns.ledger import append
 from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.policy import BreakerThresholds
+from dialer.campaigns.service import pause_campaign
 from dialer.lists.models import Suppression
+from kernel.actors import Actor
 
 log = logging.getLogger(__name__)
 INTERCEPTED = ("restricted", "sit")
@@ -101,6 +103,7 @@ def window_counts(session: Session, campaign_id: int, since: datetime) -> Window
 
 
 Alert = Callable[[int, Trip], None]
+BREAKER = Actor.system("breaker")
 
 
 def check_campaign(
@@ -110,9 +113,7 @@ def check_campaign(
     trip = decide(t, window_counts(session, c.id, now - timedelta(minutes=t.window_minutes)))
     if trip is None or c.status != "running":
         return None
-    c.status = "paused"
-    c.end_reason = f"compliance breaker: {trip.detail}"[:200]
-    c.updated_at = now
+    pause_campaign(session, c.id, now, by=BREAKER, reason=f"compliance breaker: {trip.detail}")
     append(
         session,
         "breaker",

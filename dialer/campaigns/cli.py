@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import signal
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from dialer.campaigns import calendars, reports, service
 from dialer.campaigns.config import DialerSettings
@@ -24,9 +26,11 @@ from dialer.campaigns.holidays import parse_calendar
 from dialer.campaigns.launch import LAUNCH_CHECKS, LaunchChecks
 from dialer.campaigns.pacing import AgentCapacity
 from dialer.campaigns.spec import CampaignSpec
+from dialer.campaigns.variants import stop_variant
 from dialer.campaigns.worker import build_dialer, load_agent_capacity
+from kernel.actors import Actor
 from kernel.db import Database, utcnow
-from kernel.errors import TailcallError
+from kernel.errors import InvalidInput, TailcallError
 from kernel.settings import load_settings
 
 campaigns_app = typer.Typer(
@@ -38,6 +42,11 @@ worker_app = typer.Typer(help="Run a background worker process.")
 # The composition root fills this: the dialer cannot import the console, whose presence
 # tables say which agents are free (handoff.capacity).
 AGENT_CAPACITY: list[Callable[[Database], AgentCapacity]] = []
+# Its key in the CLI context's object: the composition root's check that ``--by`` names an
+# enabled console user allowed to run campaigns (the users are the console's).
+OPERATOR_CHECK = "operator_check"
+OperatorCheck = Callable[[Session, str], None]
+BY_HELP = "Act as this console user (checked: enabled, supervisor or admin); else the OS user"
 
 
 def _settings() -> Any:
@@ -60,6 +69,29 @@ def _now() -> Any:
     return utcnow()
 
 
+def _actor(ctx: typer.Context, s: Session, by: str | None) -> Actor:
+    """Who acts: the console user named by ``--by`` (checked against the users table by
+    the root's ``OPERATOR_CHECK``), else the operating-system user."""
+    os_user = _os_user()
+    if not by:
+        return Actor.cli(os_user)
+    obj = ctx.find_root().obj
+    check = obj.get(OPERATOR_CHECK) if isinstance(obj, dict) else None
+    if check is None:
+        raise InvalidInput(
+            "--by needs the console's users (run it as `tailcall ...`)", where="--by"
+        )
+    check(s, by)
+    return Actor.cli(os_user, by)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for the uid (a container)
+        return "unknown"
+
+
 def _launch(ctx: typer.Context) -> LaunchChecks | None:
     """The launch checks the CLI root puts in the context (``tailcall.cli``): the scripts
     and the speech model of a campaign, checked at create and start."""
@@ -72,6 +104,7 @@ def _launch(ctx: typer.Context) -> LaunchChecks | None:
 def create(
     ctx: typer.Context,
     spec_file: Path = typer.Argument(..., exists=True, help="Campaign YAML or JSON"),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Create a draft campaign from a spec file (checked: its scripts exist and lint
     clean, a speech model for its language is installed unless it is text_only)."""
@@ -85,7 +118,8 @@ def create(
     db = _db()
     try:
         with db.session() as s:
-            c = service.create_campaign(s, spec, _now(), launch=_launch(ctx))
+            actor = _actor(ctx, s, by)
+            c = service.create_campaign(s, spec, _now(), launch=_launch(ctx), by=actor)
             typer.echo(f"campaign {c.id} created (draft): {c.name}")
     except TailcallError as exc:
         _fail(exc)
@@ -94,29 +128,42 @@ def create(
 
 
 def _lifecycle(
-    ref: str, action: str, reason: str | None = None, launch: LaunchChecks | None = None
+    ctx: typer.Context,
+    ref: str,
+    action: str,
+    by: str | None,
+    reason: str | None = None,
+    launch: LaunchChecks | None = None,
 ) -> None:
 
     db = _db()
     try:
         with db.session() as s:
+            actor = _actor(ctx, s, by)
             c = service.find_campaign(s, ref)
             if action == "start":
                 rep = service.start_campaign(
-                    s, c.id, _now(), DialerSettings(), db.settings.default_timezone, launch
+                    s,
+                    c.id,
+                    _now(),
+                    DialerSettings(),
+                    db.settings.default_timezone,
+                    launch,
+                    by=actor,
                 )
                 typer.echo(
                     f"campaign {c.id} {c.status}: {rep.queued} queued of {rep.members}, "
                     f"skipped {dict(rep.skipped)}"
                 )
             elif action == "pause":
-                service.pause_campaign(s, c.id, _now())
+                service.pause_campaign(s, c.id, _now(), by=actor)
                 typer.echo(f"campaign {c.id} paused (live calls finish)")
             elif action == "resume":
-                service.resume_campaign(s, c.id, _now())
+                service.resume_campaign(s, c.id, _now(), by=actor)
                 typer.echo(f"campaign {c.id} {c.status}")
             else:
-                n = service.cancel_campaign(s, c.id, _now(), reason or "cancelled by operator")
+                why = reason or "cancelled by operator"
+                n = service.cancel_campaign(s, c.id, _now(), why, by=actor)
                 typer.echo(f"campaign {c.id} cancelled; {n} queued attempts ended")
     except TailcallError as exc:
         _fail(exc)
@@ -125,29 +172,64 @@ def _lifecycle(
 
 
 @campaigns_app.command("start")
-def start(ctx: typer.Context, campaign: str = typer.Argument(..., help="Id or name")) -> None:
+def start(
+    ctx: typer.Context,
+    campaign: str = typer.Argument(..., help="Id or name"),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+) -> None:
     """Build the audience and start (or schedule) the campaign (checked as at create)."""
-    _lifecycle(campaign, "start", launch=_launch(ctx))
+    _lifecycle(ctx, campaign, "start", by, launch=_launch(ctx))
 
 
 @campaigns_app.command("pause")
-def pause(campaign: str = typer.Argument(..., help="Id or name")) -> None:
+def pause(
+    ctx: typer.Context,
+    campaign: str = typer.Argument(..., help="Id or name"),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+) -> None:
     """Stop new dials; live calls finish."""
-    _lifecycle(campaign, "pause")
+    _lifecycle(ctx, campaign, "pause", by)
 
 
 @campaigns_app.command("resume")
-def resume(campaign: str = typer.Argument(..., help="Id or name")) -> None:
-    _lifecycle(campaign, "resume")
+def resume(
+    ctx: typer.Context,
+    campaign: str = typer.Argument(..., help="Id or name"),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+) -> None:
+    _lifecycle(ctx, campaign, "resume", by)
 
 
 @campaigns_app.command("cancel")
 def cancel(
+    ctx: typer.Context,
     campaign: str = typer.Argument(..., help="Id or name"),
     reason: str = typer.Option("cancelled by operator", help="Recorded on queued attempts"),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """End queued attempts with a reason; live calls finish."""
-    _lifecycle(campaign, "cancel", reason)
+    _lifecycle(ctx, campaign, "cancel", by, reason)
+
+
+@campaigns_app.command("stop-variant")
+def stop_variant_command(
+    ctx: typer.Context,
+    campaign: str = typer.Argument(..., help="Id or name"),
+    variant: str = typer.Argument(..., help="The script variant to stop"),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+) -> None:
+    """Stop a losing script variant: its queued calls move to the remaining variants."""
+    db = _db()
+    try:
+        with db.session() as s:
+            actor = _actor(ctx, s, by)
+            c = service.find_campaign(s, campaign)
+            moved = stop_variant(s, c.id, variant, _now(), by=actor)
+            typer.echo(f"campaign {c.id}: variant {variant} stopped; {moved} queued calls moved")
+    except TailcallError as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
 
 
 @campaigns_app.command("status")

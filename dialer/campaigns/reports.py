@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.calendars import calendar_for
-from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign, SkipRecord
+from dialer.campaigns.models import LIVE_SQL, Attempt, Campaign, SkipRecord
 from dialer.campaigns.service import get_campaign
 from dialer.campaigns.stored import window_of
 
@@ -92,8 +92,11 @@ def in_flight(session: Session, now: datetime, campaign_id: int | None = None) -
 
     Two counts of disjoint sets rather than one OR, so each is answered from an index
     (the live partial indexes or (campaign, status, due); the leased partial index)
-    instead of a scan of the attempts."""
-    live = select(func.count()).select_from(Attempt).where(Attempt.status.in_(LIVE_STATES))
+    instead of a scan of the attempts. The live condition is the partial index's own
+    text (SQLite uses a partial index only for literally the same condition, not for
+    bound values), and it counts the index's column: SQLite then reads that index alone,
+    not a scan of (campaign, status, due) (20-80 ms at 100,000 attempts)."""
+    live = select(func.count(Attempt.customer_id)).select_from(Attempt).where(text(LIVE_SQL))
     leased = (
         select(func.count())
         .select_from(Attempt)

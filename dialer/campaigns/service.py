@@ -2,6 +2,13 @@
 
 Functions take a ``Session`` inside the caller's unit of work; nothing here does HTTP.
 The dial loop (``dialer.campaigns.worker``) and the API/CLI call these.
+
+Every lifecycle action (create, update, start, pause, resume, cancel, and stopping a
+variant in ``dialer.campaigns.variants``) takes the ``Actor`` who did it and records it
+here, in the same transaction, in the audit log (``kernel.audit``) under the subject
+``campaign:<id>``: the web page, the REST API, the CLI and the product itself (the
+compliance breaker, the dial loop) all pass through these functions, so every door is
+recorded the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from dialer.campaigns.models import LIVE_STATES, Attempt, Campaign
 from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.stored import apply_spec, spec_of
 from dialer.lists.models import CallList
+from kernel.actors import Actor
+from kernel.audit import act
 from kernel.errors import Conflict, InvalidInput, NotFound
 from scripts.versions import approved_file, script_file
 
@@ -33,13 +42,30 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "cancel": ("draft", "scheduled", "running", "paused"),
 }
 _STATE_ORDER = {"queued": 0, "dialing": 1, "ringing": 2, "in_progress": 3, "ended": 4}
+DIAL_LOOP = Actor.system("dial-loop")
+
+
+def record_action(
+    session: Session, c: Campaign, now: datetime, by: Actor, event: str, detail: str = ""
+) -> None:
+    """One action on the campaign, with who did it and from where (the audit log)."""
+    act(session, now, by, event, subject_of(c.id), detail)
+
+
+def subject_of(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
 
 
 # ---------------------------------------------------------------- campaigns
 
 
 def create_campaign(
-    session: Session, spec: CampaignSpec, now: datetime, launch: LaunchChecks | None = None
+    session: Session,
+    spec: CampaignSpec,
+    now: datetime,
+    launch: LaunchChecks | None = None,
+    *,
+    by: Actor,
 ) -> Campaign:
     """A draft campaign; with ``launch`` (the API's and the CLI's) only one that can run:
     its scripts exist and lint clean, its language has a speech model or it is text-only."""
@@ -53,6 +79,7 @@ def create_campaign(
     apply_spec(c, spec)
     session.add(c)
     session.flush()
+    record_action(session, c, now, by, "campaign_created", spec.name)
     return c
 
 
@@ -62,6 +89,8 @@ def update_campaign(
     spec: CampaignSpec,
     now: datetime,
     launch: LaunchChecks | None = None,
+    *,
+    by: Actor,
 ) -> Campaign:
     c = get_campaign(session, campaign_id)
     if c.status != "draft":
@@ -72,6 +101,7 @@ def update_campaign(
     _check_calendar(session, spec.window.holiday_calendar)
     apply_spec(c, spec)
     c.updated_at = now
+    record_action(session, c, now, by, "campaign_updated", spec.name)
     return c
 
 
@@ -135,6 +165,8 @@ def start_campaign(
     settings: DialerSettings,
     default_tz: str,
     launch: LaunchChecks | None = None,
+    *,
+    by: Actor,
 ) -> AudienceReport:
     """draft -> scheduled (start_at in the future) or running; builds the attempts. With
     ``launch``, checked again first (a model removed or a script changed since)."""
@@ -160,6 +192,10 @@ def start_campaign(
     if c.status == "running":
         c.started_at = now
     c.updated_at = now
+    skipped = sum(report.skipped.values())
+    record_action(
+        session, c, now, by, "campaign_start", f"{report.queued} queued, {skipped} skipped"
+    )
     return report
 
 
@@ -180,26 +216,34 @@ def extend_audience(
     return build_audience(session, c, start, settings, default_tz, only_new=True)
 
 
-def pause_campaign(session: Session, campaign_id: int, now: datetime) -> Campaign:
-    """No new dials; live calls finish."""
+def pause_campaign(
+    session: Session, campaign_id: int, now: datetime, *, by: Actor, reason: str = ""
+) -> Campaign:
+    """No new dials; live calls finish. ``reason`` is kept (the breaker's, the loop's)."""
     c = get_campaign(session, campaign_id)
     _transition(c, "pause")
     c.status = "paused"
     c.updated_at = now
+    if reason:
+        c.end_reason = reason[:200]
+    record_action(session, c, now, by, "campaign_pause", reason)
     return c
 
 
-def resume_campaign(session: Session, campaign_id: int, now: datetime) -> Campaign:
+def resume_campaign(session: Session, campaign_id: int, now: datetime, *, by: Actor) -> Campaign:
     c = get_campaign(session, campaign_id)
     _transition(c, "resume")
     c.status = "running" if c.started_at else "scheduled"
     if c.status == "scheduled" and (c.start_at is None or c.start_at <= now):
         c.status, c.started_at = "running", now
     c.updated_at = now
+    record_action(session, c, now, by, "campaign_resume")
     return c
 
 
-def cancel_campaign(session: Session, campaign_id: int, now: datetime, reason: str) -> int:
+def cancel_campaign(
+    session: Session, campaign_id: int, now: datetime, reason: str, *, by: Actor
+) -> int:
     """Ends queued attempts with the reason; live calls finish. Returns attempts cancelled."""
     c = get_campaign(session, campaign_id)
     _transition(c, "cancel")
@@ -219,7 +263,9 @@ def cancel_campaign(session: Session, campaign_id: int, now: datetime, reason: s
         )
         .execution_options(synchronize_session=False)
     )
-    return int(res.rowcount)  # type: ignore[attr-defined]
+    n = int(res.rowcount)  # type: ignore[attr-defined]
+    record_action(session, c, now, by, "campaign_cancel", f"{n} queued calls cancelled: {reason}")
+    return n
 
 
 def promote_and_complete(session: Session, now: datetime) -> None:
@@ -228,6 +274,7 @@ def promote_and_complete(session: Session, now: datetime) -> None:
         select(Campaign).where(Campaign.status == "scheduled", Campaign.start_at <= now)
     ):
         c.status, c.started_at, c.updated_at = "running", now, now
+        record_action(session, c, now, DIAL_LOOP, "campaign_running", "start time reached")
     open_attempts = (
         select(Attempt.id)
         .where(Attempt.campaign_id == Campaign.id, Attempt.status.in_(("queued", *LIVE_STATES)))
@@ -240,6 +287,7 @@ def promote_and_complete(session: Session, now: datetime) -> None:
             now,
             "all attempts done",
         )
+        record_action(session, c, now, DIAL_LOOP, "campaign_completed", "all attempts done")
 
 
 # ---------------------------------------------------------------- audience

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.models import Attempt
-from dialer.campaigns.service import get_campaign
+from dialer.campaigns.service import get_campaign, record_action
 from dialer.campaigns.spec import VariantSpec, pick_variant
 from dialer.campaigns.stored import variants_of
+from kernel.actors import Actor
 from kernel.errors import Conflict, InvalidInput
 
 STOPPABLE = ("draft", "scheduled", "running", "paused")
@@ -27,7 +28,7 @@ def active_variant(variants: Sequence[VariantSpec], name: str | None) -> bool:
     return any(v.name == name and v.weight > 0 for v in variants)
 
 
-def stop_variant(session: Session, campaign_id: int, name: str, now: datetime) -> int:
+def stop_variant(session: Session, campaign_id: int, name: str, now: datetime, *, by: Actor) -> int:
     """Stop ``name``: weight 0 and its queued attempts moved to the remaining variants.
     Returns how many queued attempts moved."""
     c = get_campaign(session, campaign_id)
@@ -51,4 +52,7 @@ def stop_variant(session: Session, campaign_id: int, name: str, now: datetime) -
     for a in session.scalars(queued):
         a.variant = pick_variant(rest, c.id, a.customer_id)
         moved += 1
+    record_action(
+        session, c, now, by, "variant_stopped", f"variant {name} ({moved} queued calls moved)"
+    )
     return moved

@@ -51,7 +51,12 @@ from dialer.campaigns.pacing import (
 )
 from dialer.campaigns.packfiles import pack_check
 from dialer.campaigns.reaper import Reaper
-from dialer.campaigns.service import promote_and_complete
+from dialer.campaigns.service import (
+    DIAL_LOOP,
+    TRANSITIONS,
+    pause_campaign,
+    promote_and_complete,
+)
 from dialer.campaigns.stored import compliance_of, pacing_of, variants_of, window_of
 from dialer.carriers.base import Carrier, CarrierError, TwilioCarrier
 from dialer.lists.models import Customer
@@ -372,7 +377,7 @@ class Dialer:
             script_id = _script_of(c, a.variant)
             digest = self._scripts.digest(script_id, c.language)
             if self.ds.require_script_approval and not self._scripts.approved(s, digest):
-                _pause_unapproved(c, script_id, now)  # nothing unreviewed is spoken
+                _pause_unapproved(s, c, script_id, now)  # nothing unreviewed is spoken
                 release(s, ATTEMPT_LEASE, [a.id], self.worker_id)
                 return "deferred"
             try:
@@ -527,14 +532,15 @@ def _live_workers(s: Session, now: datetime, stale_s: float) -> int:
     return max(1, int(n or 0))
 
 
-def _pause_unapproved(c: Campaign, script_id: str, now: datetime) -> None:
+def _pause_unapproved(s: Session, c: Campaign, script_id: str, now: datetime) -> None:
     """The script file changed after approval: the campaign pauses, saying why."""
-    c.status, c.updated_at = "paused", now
-    c.end_reason = (
+    why = (
         f"script {script_id} ({c.language}) changed since it was approved; "
         "submit and approve the new version, then resume"
     )
-    log.warning("campaign %s paused: %s", c.id, c.end_reason)
+    if c.status in TRANSITIONS["pause"]:  # not when an earlier attempt paused it already
+        pause_campaign(s, c.id, now, by=DIAL_LOOP, reason=why)
+        log.warning("campaign %s paused: %s", c.id, why)
 
 
 class DialerThread:

@@ -7,6 +7,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from dialer.lists.reasons import reason
 from kernel import customer_attrs
 from kernel.zones import is_zone
 
@@ -39,11 +40,13 @@ TOP_BAND = customer_attrs.TOP_AUM_BAND
 
 
 class FieldError(ValueError):
-    """A cell that cannot be read as its field; ``field`` names it."""
+    """A cell that cannot be read as its field; ``field`` names it, ``reason`` is the
+    report's code and parameters (the cell quoted unless it is the customer number)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str, value: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.reason = reason(code, f"{field}: {message}", field=field, value=value)
 
 
 def clean(text: str) -> str:
@@ -57,10 +60,10 @@ def parse_int(field: str, text: str) -> int:
     if t.endswith(".0"):
         t = t[:-2]
     if not _INT.fullmatch(t):
-        raise FieldError(field, "not a whole number")
+        raise FieldError(field, "not a whole number", "not_whole_number", text)
     value = int(t)
     if value < 0:
-        raise FieldError(field, "negative")
+        raise FieldError(field, "negative", "negative", text)
     return value
 
 
@@ -72,9 +75,9 @@ def parse_star(text: str) -> int:
     elif t.isdigit():
         value = int(t)
     else:
-        raise FieldError("star_level", "not a star level (0-10)")
+        raise FieldError("star_level", "not a star level (0-10)", "not_star_level", text)
     if not 0 <= value <= 10:
-        raise FieldError("star_level", "out of range 0-10")
+        raise FieldError("star_level", "out of range 0-10", "star_out_of_range", text)
     return value
 
 
@@ -84,12 +87,12 @@ def parse_aum(text: str) -> tuple[str, Decimal | None]:
     m = _AMOUNT.fullmatch(t)
     if not m:
         if len(t) > 32:
-            raise FieldError("aum", "band label longer than 32 characters")
+            raise FieldError("aum", "band label longer than 32 characters", "band_too_long", t)
         return customer_attrs.canonical_band(t), None
     try:
         amount = Decimal(m.group(1)) * _AUM_UNITS.get((m.group(2) or "").lower(), Decimal(1))
     except InvalidOperation as exc:
-        raise FieldError("aum", "not an amount") from exc
+        raise FieldError("aum", "not an amount", "not_amount", text) from exc
     return customer_attrs.aum_band(amount), amount
 
 
@@ -100,7 +103,7 @@ def parse_tags(text: str) -> list[str]:
 def parse_timezone(text: str) -> str:
     t = clean(text)
     if not is_zone(t):
-        raise FieldError("timezone", "not an IANA time zone")
+        raise FieldError("timezone", "not an IANA time zone", "unknown_timezone", t)
     return t
 
 
@@ -116,7 +119,7 @@ def customer_values(raw: dict[str, str]) -> dict[str, Any]:
         elif field == "external_id":
             value = clean(text)
             if len(value) > 64:
-                raise FieldError("external_id", "longer than 64 characters")
+                raise FieldError("external_id", "longer than 64 characters", "too_long")
             out["external_id"] = value
         elif field == "points":
             out["points"] = parse_int("points", text)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from dialer.lists.columns import build_column_map
 from dialer.lists.models import CallList, Customer, ListMember
 from dialer.lists.readers import open_table
+from dialer.lists.reasons import RowReason, reason
 from dialer.lists.report import ReportWriter, RowOutcome
 from dialer.lists.rowparse import ParsedRow, parsed_rows
 from dialer.lists.suppression import KIND_LABELS, find_suppressed
@@ -228,7 +229,7 @@ class _ImportRun:
         # phone (as int) -> customer id, or -(line) while still pending, or 0 when excluded
         self.seen: dict[int, int] = {}
         self.first_line: dict[int, int] = {}
-        self.excluded_reason: dict[int, str] = {}
+        self.excluded_reason: dict[int, RowReason] = {}
         self.batch: dict[int, _Pending] = {}
         self.late_updates: dict[int, dict[str, Any]] = {}
 
@@ -236,18 +237,18 @@ class _ImportRun:
         self,
         line: int,
         outcome: str,
-        reason: str = "",
+        why: RowReason | None = None,
         phone: str | None = None,
         customer_id: int | None = None,
     ) -> None:
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
-        self.report.write(RowOutcome(line, outcome, reason, mask_phone(phone), customer_id))
+        self.report.write(RowOutcome(line, outcome, why, mask_phone(phone), customer_id))
 
     def add_row(self, row: ParsedRow) -> None:
         self.summary.total += 1
         line, phone, values = row.line, row.phone, row.values
         if values is None or phone is None:
-            self._outcome(line, "invalid", row.error or "invalid", phone)
+            self._outcome(line, "invalid", row.error, phone)
             return
         key = int(phone[1:])
         if key in self.seen:
@@ -270,7 +271,7 @@ class _ImportRun:
             self.batch[key].duplicates.append(line)
         else:
             _merge_into(self.late_updates.setdefault(state, {}), values)
-            self._outcome(line, "merged", f"duplicate of line {first}", phone, state)
+            self._outcome(line, "merged", _duplicate_of(first), phone, state)
 
     def flush(self) -> None:
         if self.batch:
@@ -294,12 +295,12 @@ class _ImportRun:
             key = int(p.phone[1:])
             kind = suppressed.get(p.phone) or suppressed.get(p.values.get("external_id", ""))
             if kind:
-                reason = KIND_LABELS[kind]
+                why = reason("suppressed", KIND_LABELS[kind], kind=kind)
                 self.seen[key] = 0
-                self.excluded_reason[key] = reason
-                self._outcome(p.line, "excluded", reason, p.phone)
+                self.excluded_reason[key] = why
+                self._outcome(p.line, "excluded", why, p.phone)
                 for dup in p.duplicates:
-                    self._outcome(dup, "excluded", reason, p.phone)
+                    self._outcome(dup, "excluded", why, p.phone)
                 continue
             row = existing.get(p.phone)
             if row is None:
@@ -310,10 +311,7 @@ class _ImportRun:
             changes = _changes(row._mapping, p.values)
             if changes:
                 updates.append(_full_update(row.id, row._mapping, changes))
-            note = "existing customer" + (
-                f", updated {', '.join(sorted(changes))}" if changes else ""
-            )
-            self._outcome(p.line, "merged", note.replace(", updated_at", ""), p.phone, row.id)
+            self._outcome(p.line, "merged", _existing(changes), p.phone, row.id)
             members.append({"list_id": self.list_id, "customer_id": row.id, "line_no": p.line})
             self._duplicates_merged(p, row.id)
         self._write_updates(updates, now)
@@ -322,7 +320,7 @@ class _ImportRun:
             for cid, new, p in zip(ids, new_rows, new_pending, strict=True):
                 new["id"] = cid
                 self.seen[int(p.phone[1:])] = cid
-                self._outcome(p.line, "accepted", "", p.phone, cid)
+                self._outcome(p.line, "accepted", None, p.phone, cid)
                 members.append({"list_id": self.list_id, "customer_id": cid, "line_no": p.line})
                 self._duplicates_merged(p, cid)
             bulk_insert(self.conn, CUSTOMERS, new_rows, same={"created_at": now, "updated_at": now})
@@ -331,7 +329,7 @@ class _ImportRun:
 
     def _duplicates_merged(self, p: _Pending, customer_id: int) -> None:
         for dup in p.duplicates:
-            self._outcome(dup, "merged", f"duplicate of line {p.line}", p.phone, customer_id)
+            self._outcome(dup, "merged", _duplicate_of(p.line), p.phone, customer_id)
 
     def _apply_late_updates(self) -> None:
         ids = list(self.late_updates)
@@ -361,6 +359,17 @@ class _ImportRun:
             .values({c: bindparam(c) for c in (*_COMPARED, "attributes", "updated_at")})
         )
         execute_many(self.conn, stmt, updates)
+
+
+def _duplicate_of(first: int) -> RowReason:
+    return reason("duplicate_of", f"duplicate of line {first}", line=first)
+
+
+def _existing(changes: Mapping[str, Any]) -> RowReason:
+    """A row of a stored customer: which of its fields the row changed."""
+    changed = ", ".join(sorted(k for k in changes if k != "updated_at"))
+    note = "existing customer" + (f", updated {changed}" if changed else "")
+    return reason("existing_customer", note, fields=changed)
 
 
 def _merge_into(target: dict[str, Any], values: Mapping[str, Any]) -> None:

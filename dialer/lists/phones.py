@@ -17,29 +17,42 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 from phonenumbers import timezone as pn_timezone
 
+from dialer.lists.reasons import RowReason, reason
+
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015().\[\]/·]")
 _DIGITS = re.compile(r"\+?\d+")
 
-_REJECTED_TYPES = {
-    PhoneNumberType.PREMIUM_RATE: "premium-rate number",
-    PhoneNumberType.TOLL_FREE: "toll-free number",
-    PhoneNumberType.SHARED_COST: "shared-cost number",
-    PhoneNumberType.UAN: "company switchboard number",
-    PhoneNumberType.PAGER: "pager number",
+_REJECTED_TYPES = {  # the kind (a stable key for the report) and its English words
+    PhoneNumberType.PREMIUM_RATE: ("premium_rate", "premium-rate number"),
+    PhoneNumberType.TOLL_FREE: ("toll_free", "toll-free number"),
+    PhoneNumberType.SHARED_COST: ("shared_cost", "shared-cost number"),
+    PhoneNumberType.UAN: ("switchboard", "company switchboard number"),
+    PhoneNumberType.PAGER: ("pager", "pager number"),
 }
 
 _POSSIBLE_REASONS = {
-    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
-    ValidationResult.TOO_SHORT: "too short",
-    ValidationResult.TOO_LONG: "too long",
-    ValidationResult.INVALID_LENGTH: "impossible length",
+    ValidationResult.INVALID_COUNTRY_CODE: ("phone_unknown_country", "unknown country code"),
+    ValidationResult.TOO_SHORT: ("phone_too_short", "too short"),
+    ValidationResult.TOO_LONG: ("phone_too_long", "too long"),
+    ValidationResult.INVALID_LENGTH: ("phone_bad_length", "impossible length"),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class PhoneResult:
     e164: str | None
-    reason: str | None = None
+    reason: str | None = None  # English
+    code: str | None = None  # the report's code (``dialer.lists.reasons``)
+    detail: str = ""  # the library's error, or the kind of number that is no personal line
+
+    def row_reason(self) -> RowReason:
+        """The report's reason for a number that did not normalise."""
+        kind = self.detail if self.code == "phone_not_personal" else None
+        detail = self.detail if self.code == "phone_unparseable" else None
+        return reason(
+            self.code or "phone_impossible", f"phone: {self.reason}", field="phone", kind=kind,
+            detail=detail,
+        )  # fmt: skip
 
     @property
     def ok(self) -> bool:
@@ -62,10 +75,10 @@ class PhoneNormalizer:
 
     def normalize(self, raw: str | None) -> PhoneResult:
         if raw is None:
-            return PhoneResult(None, "empty")
+            return PhoneResult(None, "empty", "phone_empty")
         text = unicodedata.normalize("NFKC", str(raw)).strip()
         if not text:
-            return PhoneResult(None, "empty")
+            return PhoneResult(None, "empty", "phone_empty")
         if text.endswith(".0") and text[:-2].isdigit():  # spreadsheet cells stored as floats
             text = text[:-2]
         compact = _SEPARATORS.sub("", text)
@@ -88,26 +101,31 @@ class PhoneNormalizer:
 
     def _parse(self, compact: str) -> PhoneResult:
         if not _DIGITS.fullmatch(compact):
-            return PhoneResult(None, "not a phone number (contains letters or symbols)")
+            return PhoneResult(
+                None, "not a phone number (contains letters or symbols)", "phone_symbols"
+            )
         candidate = compact
         if candidate.startswith("00"):
             candidate = "+" + candidate[2:]
         try:
             number = phonenumbers.parse(candidate, self.region)
         except NumberParseException as exc:
-            return PhoneResult(None, f"unparseable: {exc.error_type!s}".lower())
+            error = str(exc.error_type).lower()
+            return PhoneResult(None, f"unparseable: {error}", "phone_unparseable", error)
         possible = phonenumbers.is_possible_number_with_reason(number)
         if possible not in (ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
-            return PhoneResult(
-                None, f"impossible number: {_POSSIBLE_REASONS.get(possible, 'invalid')}"
-            )
+            code, words = _POSSIBLE_REASONS.get(possible, ("phone_impossible", "invalid"))
+            return PhoneResult(None, f"impossible number: {words}", code)
         if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-            return PhoneResult(None, "too short (a landline needs its area code)")
+            return PhoneResult(
+                None, "too short (a landline needs its area code)", "phone_needs_area_code"
+            )
         if not phonenumbers.is_valid_number(number):
-            return PhoneResult(None, "invalid number (no such number range)")
+            return PhoneResult(None, "invalid number (no such number range)", "phone_no_such_range")
         kind = phonenumbers.number_type(number)
         if kind in _REJECTED_TYPES:
-            return PhoneResult(None, f"not a personal line: {_REJECTED_TYPES[kind]}")
+            key, words = _REJECTED_TYPES[kind]
+            return PhoneResult(None, f"not a personal line: {words}", "phone_not_personal", key)
         return PhoneResult(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

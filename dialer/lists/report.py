@@ -10,19 +10,35 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from dialer.lists.reasons import RowReason, params_of
+
 OUTCOMES = ("accepted", "merged", "invalid", "excluded")
 CSV_NAME = "report.csv"
 JSON_NAME = "report.json"
 _PROBLEMS_NAME = ".problems.jsonl"
+COLUMNS = ("line", "outcome", "reason", "code", "params", "phone", "customer_id")
 
 
 @dataclass(frozen=True, slots=True)
 class RowOutcome:
     line: int
     outcome: str
-    reason: str
+    why: RowReason | None  # None for an accepted row
     phone: str  # masked
     customer_id: int | None
+
+    def fields(self) -> dict[str, Any]:
+        """The report's columns: the English reason, its code and parameters (JSON)."""
+        w = self.why
+        return {
+            "line": self.line,
+            "outcome": self.outcome,
+            "reason": w.message if w else "",
+            "code": w.code if w else "",
+            "params": w.params_json() if w else "",
+            "phone": self.phone,
+            "customer_id": self.customer_id,
+        }
 
 
 class ReportWriter:
@@ -32,25 +48,15 @@ class ReportWriter:
         self.dir = directory
         self._csv_fh: IO[str] = (directory / CSV_NAME).open("w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._csv_fh)
-        self._csv.writerow(["line", "outcome", "reason", "phone", "customer_id"])
+        self._csv.writerow(COLUMNS)
         self._problems: IO[str] = (directory / _PROBLEMS_NAME).open("w", encoding="utf-8")
 
     def write(self, row: RowOutcome) -> None:
-        self._csv.writerow([row.line, row.outcome, row.reason, row.phone, row.customer_id or ""])
+        cols = row.fields()
+        self._csv.writerow([cols[c] if cols[c] is not None else "" for c in COLUMNS])
         if row.outcome != "accepted":
-            self._problems.write(
-                json.dumps(
-                    {
-                        "line": row.line,
-                        "outcome": row.outcome,
-                        "reason": row.reason,
-                        "phone": row.phone,
-                        "customer_id": row.customer_id,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
+            problem = {**cols, "params": row.why.params if row.why else {}}
+            self._problems.write(json.dumps(problem, ensure_ascii=False) + "\n")
 
     def finish(self, summary: dict[str, Any]) -> None:
         """Writes report.json: the summary and every row that was not accepted."""
@@ -101,6 +107,8 @@ def read_rows(
                 "line": int(rec["line"]),
                 "outcome": rec["outcome"],
                 "reason": rec["reason"],
+                "code": rec.get("code") or "",
+                "params": params_of(rec.get("params") or ""),
                 "phone": rec["phone"],
                 "customer_id": int(rec["customer_id"]) if rec["customer_id"] else None,
             }

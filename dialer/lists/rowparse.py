@@ -9,6 +9,7 @@ from typing import Any
 from dialer.lists.columns import ColumnMap
 from dialer.lists.fields import FieldError, customer_values
 from dialer.lists.phones import PhoneNormalizer
+from dialer.lists.reasons import RowReason, reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +17,7 @@ class ParsedRow:
     line: int
     phone: str | None  # E.164, also set on some invalid rows so reports can show it masked
     values: dict[str, Any] | None  # None when the row is invalid
-    error: str | None = None
+    error: RowReason | None = None
 
 
 class RowParser:
@@ -28,19 +29,19 @@ class RowParser:
 
     def parse(self, line: int, cells: list[str]) -> ParsedRow:
         if not any(c.strip() for c in cells):
-            return ParsedRow(line, None, None, "empty row")
+            return ParsedRow(line, None, None, reason("empty_row", "empty row"))
         if self.strict_width and len(cells) != self.ncols:
-            return ParsedRow(
-                line, None, None, f"broken row: {len(cells)} cells, the header has {self.ncols}"
-            )
+            message = f"broken row: {len(cells)} cells, the header has {self.ncols}"
+            broken = reason("broken_row", message, cells=len(cells), expected=self.ncols)
+            return ParsedRow(line, None, None, broken)
         raw = {f: (cells[i] if i < len(cells) else "") for f, i in self.cmap.fields.items()}
         result = self.normalizer.normalize(raw.pop("phone"))
         if result.e164 is None:
-            return ParsedRow(line, None, None, f"phone: {result.reason}")
+            return ParsedRow(line, None, None, result.row_reason())
         try:
             values = customer_values(raw)
         except FieldError as exc:
-            return ParsedRow(line, result.e164, None, str(exc))
+            return ParsedRow(line, result.e164, None, exc.reason)
         extra = {
             name: cells[i].strip()
             for name, i in self.cmap.attributes.items()

@@ -19,7 +19,6 @@ from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import AudienceSpec, CampaignSpec
 from dialer.lists.importer import summary_of
 from dialer.lists.models import CallList
-from handoff import activity
 from handoff.state import get_console
 from handoff.web.campaign_form import (
     FIELD_KEYS,
@@ -155,9 +154,7 @@ def _create(request: Request, ui: Ui, spec: CampaignSpec) -> Response:
     console = get_console(request.app)
     now = console.clock.now()
     with console.db.session() as s:
-        c = service.create_campaign(s, spec, now)
-        activity.record(s, now, ui.who.username, "campaign_created", f"campaign:{c.id}", spec.name)
-        cid = c.id
+        cid = service.create_campaign(s, spec, now, by=ui.actor).id
     return RedirectResponse(f"/console/campaigns/{cid}", status_code=303)
 
 

@@ -23,37 +23,11 @@ from handoff.stats import handoff_waits
 FUNNEL_KEYS = tuple(f.name for f in fields(dashboard.FunnelCounts))
 
 
-class Funnel(BaseModel):
-    attempts: int = 0
-    queued: int = 0
-    live: int = 0
-    dialed: int = 0
-    answered: int = 0
-    human: int = 0
-    engaged: int = 0
-    completed: int = 0
-    grade_a: int = 0
-    grade_b: int = 0
-    grade_c: int = 0
-    grade_d: int = 0
-    handoffs_offered: int = 0
-    handoffs_accepted: int = 0
-    handoffs_timed_out: int = 0
-    handoffs_to_follow_up: int = 0
-    opt_outs: int = 0
-    complaints: int = 0
-    leads: int = 0
-
-    @classmethod
-    def of(cls, counts: dashboard.FunnelCounts, leads: int) -> Funnel:
-        return cls(**asdict(counts), leads=leads)
-
-
 class VariantRow(BaseModel):
     name: str
     weight: float
     stopped: bool
-    funnel: Funnel
+    funnel: dashboard.FunnelCounts
 
 
 class Pacing(BaseModel):
@@ -78,7 +52,7 @@ class CampaignLive(BaseModel):
     live_handoff: bool
     handoff_skill: str | None
     started_at: datetime | None
-    funnel: Funnel
+    funnel: dashboard.FunnelCounts
     variants: list[VariantRow]
     skips: dict[str, int]
     pacing: Pacing
@@ -87,13 +61,16 @@ class CampaignLive(BaseModel):
 
 def _variants(c: Campaign, session: Session) -> list[VariantRow]:
     by = dashboard.funnel_by_variant(session, c.id)
-    leads = leads_by_variant(session, c.id)
+    named = {v.name for v in variants_of(c)}
+    for name, n in leads_by_variant(session, c.id).items():  # the one number not the dialer's
+        if name in by or name in named:
+            by.setdefault(name, dashboard.FunnelCounts()).leads = n
     rows = [
         VariantRow(
             name=v.name,
             weight=v.weight,
             stopped=v.weight <= 0,
-            funnel=Funnel.of(by.get(v.name, dashboard.FunnelCounts()), leads.get(v.name, 0)),
+            funnel=by.get(v.name, dashboard.FunnelCounts()),
         )
         for v in variants_of(c)
     ]
@@ -101,11 +78,7 @@ def _variants(c: Campaign, session: Session) -> list[VariantRow]:
     for name, counts in sorted(by.items()):  # attempts of no (or a removed) variant
         if name not in known:
             label = name or "-"
-            rows.append(
-                VariantRow(
-                    name=label, weight=0, stopped=True, funnel=Funnel.of(counts, leads.get(name, 0))
-                )
-            )
+            rows.append(VariantRow(name=label, weight=0, stopped=True, funnel=counts))
     return rows
 
 
@@ -114,10 +87,7 @@ def live_view(
 ) -> CampaignLive:
     c = get_campaign(session, campaign_id)
     variants = _variants(c, session)
-    total = Funnel()
-    for v in variants:
-        for k in (*FUNNEL_KEYS, "leads"):
-            setattr(total, k, getattr(total, k) + getattr(v.funnel, k))
+    total = dashboard.total({v.name: v.funnel for v in variants})
     pacing = dashboard.pacing_state(session, c, now, ds, free_agents)
     return CampaignLive(
         id=c.id,

@@ -235,11 +235,7 @@ def stop_variant_action(
     now = console.clock.now()
     try:
         with console.db.session() as s:
-            moved = stop_variant(s, campaign_id, name[:50], now)
-            activity.record(
-                s, now, ui.who.username, "variant_stopped", f"campaign:{campaign_id}",
-                f"variant {name[:50]} ({moved} queued calls moved)",
-            )  # fmt: skip
+            stop_variant(s, campaign_id, name[:50], now, by=ui.actor)
     except (Conflict, InvalidInput) as exc:
         return _refused(request, campaign_id, exc)
     return _back(request, campaign_id)
@@ -270,20 +266,15 @@ def _apply(
     request: Request, console: Console, ui: Ui, campaign_id: int, action: str, reason: str,
     now: datetime,
 ) -> None:  # fmt: skip
-    detail = ""
+    by = ui.actor
     with console.db.session() as s:
         if action == "start":
             tz = console.app_settings.default_timezone
-            rep = service.start_campaign(s, campaign_id, now, _dialer_settings(request), tz)
-            detail = f"{rep.queued} queued, {sum(rep.skipped.values())} skipped"
+            service.start_campaign(s, campaign_id, now, _dialer_settings(request), tz, by=by)
         elif action == "pause":
-            service.pause_campaign(s, campaign_id, now)
+            service.pause_campaign(s, campaign_id, now, by=by)
         elif action == "resume":
-            service.resume_campaign(s, campaign_id, now)
+            service.resume_campaign(s, campaign_id, now, by=by)
         else:
             why = reason.strip() or "cancelled by operator"
-            n = service.cancel_campaign(s, campaign_id, now, why)
-            detail = f"{n} queued calls cancelled: {why}"
-        activity.record(
-            s, now, ui.who.username, f"campaign_{action}", f"campaign:{campaign_id}", detail
-        )
+            service.cancel_campaign(s, campaign_id, now, why, by=by)

@@ -2,7 +2,8 @@
 
 Each area keeps its words in its own module as ``ZH`` and ``EN`` dicts with the same keys
 (``text_common``: the shell; ``text_operator``: lists, suppressions, campaigns;
-``text_supervisor``: call history, reviews, reports, audit); ``PARTS``
+``text_supervisor``: call history, reviews, reports, audit; ``text_import``: the
+import report's reasons); ``PARTS``
 lists them. The console's own words (``handoff.i18n.TEXT``) come first, so shared words
 (log in, log out, agents ...) are written once. ``tests/handoff/web/test_i18n.py`` checks
 that both languages have the same keys.
@@ -17,9 +18,9 @@ from types import ModuleType
 from fastapi import Request
 
 from handoff.i18n import TEXT, lang_of
-from handoff.web import text_common, text_operator, text_supervisor
+from handoff.web import text_common, text_import, text_operator, text_supervisor
 
-PARTS: tuple[ModuleType, ...] = (text_common, text_operator, text_supervisor)
+PARTS: tuple[ModuleType, ...] = (text_common, text_operator, text_supervisor, text_import)
 LANGS = ("zh", "en")
 
 

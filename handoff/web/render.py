@@ -21,6 +21,7 @@ from handoff.auth import CSRF_HEADER, Principal
 from handoff.console import PAGE_HEADERS
 from handoff.web.i18n import texts
 from handoff.web.nav import menu
+from kernel.actors import Actor
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -68,6 +69,11 @@ class Ui:
         self.csrf = who.csrf_token
         self.error = request.query_params.get("error", "")[:300]  # a refused action's message
         self.csrf_header = json.dumps({CSRF_HEADER: who.csrf_token})
+
+    @property
+    def actor(self) -> Actor:
+        """The user acting from the web pages (what the audit log records)."""
+        return Actor.web(self.who.username)
 
     def other_lang(self) -> tuple[str, str]:
         return ("en", "English") if self.lang == "zh" else ("zh", "中文")

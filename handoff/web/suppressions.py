@@ -99,7 +99,7 @@ def add_entry(
             )  # fmt: skip
             who = mask_phone(e164) if e164 else f"id {ext}"
             activity.record(
-                s, console.clock.now(), ui.who.username, "suppression_added", "suppressions",
+                s, console.clock.now(), ui.actor, "suppression_added", "suppressions",
                 f"{kind} {who}" + (f": {reason.strip()}" if reason.strip() else ""),
             )  # fmt: skip
     except InvalidInput as exc:
@@ -129,7 +129,7 @@ def remove_entry(
             if n:
                 who = mask_phone(e164) if e164 else f"id {ext}"
                 activity.record(
-                    s, console.clock.now(), ui.who.username, "suppression_removed",
+                    s, console.clock.now(), ui.actor, "suppression_removed",
                     "suppressions", f"{kind} {who}: {reason.strip()}",
                 )  # fmt: skip
     except InvalidInput as exc:
@@ -172,7 +172,7 @@ def import_entries(
         path.unlink(missing_ok=True)
     with console.db.session() as s:
         activity.record(
-            s, console.clock.now(), ui.who.username, "suppression_imported", "suppressions",
+            s, console.clock.now(), ui.actor, "suppression_imported", "suppressions",
             f"{kind} {file.filename}: {rep.added} added, {rep.already} already, "
             f"{len(rep.invalid)} invalid",
         )  # fmt: skip

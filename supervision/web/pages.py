@@ -19,11 +19,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from handoff.audit import append, entries, verify_log
+from handoff.audit import entries, verify_log
 from handoff.console import PAGE_HEADERS
 from handoff.web.nav import ADMINS, OPERATORS
 from handoff.web.render import ENV, Ui
 from handoff.web.session import page_user
+from kernel.audit import append
 from kernel.bounds import RowId
 from kernel.db import Database, utcnow
 from kernel.errors import TailcallError

@@ -30,6 +30,7 @@ from dialer.lists.importer import import_call_list
 from dialer.lists.models import Customer, ListMember
 from dialogue.speech.script_brain import fixed_prompts
 from handoff.state import Console
+from kernel.actors import Actor
 from kernel.db import Database, upgrade
 from kernel.settings import Settings
 from scripts.loader import find_script, load_script
@@ -138,8 +139,8 @@ async def served_campaign(
     )
     now = datetime.now(UTC)
     with db.session() as s:
-        cid = create_campaign(s, spec, now).id
-        start_campaign(s, cid, now, ds, settings.default_timezone)
+        cid = create_campaign(s, spec, now, by=Actor.system("test")).id
+        start_campaign(s, cid, now, ds, settings.default_timezone, by=Actor.system("test"))
     plan = PersonaLinePlan(by_number, language, "audio", 0.0, seed, bank=load_reply_bank())
     carrier = SimCarrier(
         clock=ScaledClock(1.0, start=SIM_START),

@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from handoff.cli import users_app
 from handoff.logins import attempt_login, unlock
-from handoff.models import AuditEntry, FollowUpTask, LoginThrottle, User
+from handoff.models import FollowUpTask, LoginThrottle, User
 from handoff.throttle import USER_POLICY, judge
+from kernel.audit import AuditEntry
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from kernel.settings import Settings

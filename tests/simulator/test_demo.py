@@ -17,6 +17,7 @@ from dialogue.intent.scorer import HandoffRequest, Reason
 from handoff.models import Agent, HandoffRequestRow
 from handoff.settings import HandoffSettings
 from handoff.state import build_console
+from kernel.actors import Actor
 from kernel.db import Database
 from simulator.demo import DEMO_TAG, CustomerFeed, DemoPersonas, SimulatedAgents
 from simulator.personas import PersonaPolicy, load_personas
@@ -51,13 +52,18 @@ def test_the_feed_tops_up_the_running_campaign(db: Database) -> None:
         audience=AudienceSpec(filter=AudienceFilter(tags_all=[DEMO_TAG])),
     )
     with db.session() as s:
-        cid = create_campaign(s, spec, now).id
+        cid = create_campaign(s, spec, now, by=Actor.system("test")).id
     feed = CustomerFeed(
         db, db.settings, fast_settings(), cid, DemoPersonas(), "points_reminder", batch=4
     )
     feed.import_batch()
     with db.session() as s:
-        assert start_campaign(s, cid, now, fast_settings(), "Asia/Seoul").queued == 4
+        assert (
+            start_campaign(
+                s, cid, now, fast_settings(), "Asia/Seoul", by=Actor.system("test")
+            ).queued
+            == 4
+        )
     assert feed.top_up() == 4  # fewer than low_water (6) due: four more
     feed.low_water = 1
     assert feed.top_up() == 0

@@ -62,6 +62,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/campaigns/{campaign_id}/pause"): OPS,
     ("POST", "/api/campaigns/{campaign_id}/resume"): OPS,
     ("POST", "/api/campaigns/{campaign_id}/cancel"): OPS,
+    ("POST", "/api/campaigns/{campaign_id}/variants/{name}/stop"): OPS,
     ("GET", "/api/campaigns/{campaign_id}/status"): OPS,
     ("GET", "/api/campaigns/{campaign_id}/skips"): OPS,
     ("GET", "/api/campaigns/{campaign_id}/attempts"): OPS,

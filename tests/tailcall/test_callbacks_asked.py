@@ -16,6 +16,7 @@ from dialer.campaigns.windows import CallingWindow
 from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import InMemoryCarrier
 from handoff.models import FollowUpTask
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from tailcall.outcomes import FinishedCall, record_finished_call
@@ -33,8 +34,8 @@ def _answered(db: Database, callbacks: str) -> int:
         policy = CompliancePolicy(rule_packs=[], callbacks=callbacks)  # type: ignore[arg-type]
         spec = make_spec([cl.id], script_id="points_reminder", language="zh-CN",
                          window=WINDOW, compliance=policy)  # fmt: skip
-        c = create_campaign(s, spec, NOW)
-        start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai")
+        c = create_campaign(s, spec, NOW, by=Actor.system("test"))
+        start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai", by=Actor.system("test"))
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
         assert a is not None
         a.status, a.carrier_sid, a.answered_by = "ended", "CA-cb", "human"

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from dialer.lists.cli import SAMPLE_LIST
+from handoff.models import User
+from kernel.audit import about
+from kernel.db import Database
+from kernel.settings import load_settings
 from tailcall.cli import app
+from tests.dialer.conftest import ALWAYS
 
 runner = CliRunner()
 
@@ -84,3 +91,40 @@ def test_serve_answers_health_then_stops(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
+
+
+def test_campaign_actions_from_the_cli_are_recorded_as_by_or_the_os_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI door: ``--by`` names a console user (checked against the users table:
+    enabled, supervisor or admin); without it the OS user acts."""
+    monkeypatch.setenv("TAILCALL_DIALER_REQUIRE_SCRIPT_APPROVAL", "false")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["lists", "import", str(SAMPLE_LIST)]).exit_code == 0
+    db = Database(load_settings())
+    with db.session() as s:
+        s.add_all([User(username="sue", role="supervisor", password_hash="x"),
+                   User(username="al", role="agent", password_hash="x")])  # fmt: skip
+    spec = tmp_path / "c.yaml"
+    spec.write_text(yaml.safe_dump({
+        "name": "by-cli", "script_id": "points_reminder", "text_only": True,
+        "caller_id": "+861095555", "audience": {"list_ids": [1]},
+        "window": ALWAYS.model_dump(mode="json"),
+    }))  # fmt: skip
+    r = runner.invoke(app, ["campaigns", "create", str(spec), "--by", "sue"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["campaigns", "start", "by-cli", "--by", "nobody"])
+    assert r.exit_code == 1 and "no enabled console user 'nobody'" in r.output
+    r = runner.invoke(app, ["campaigns", "start", "by-cli", "--by", "al"])
+    assert r.exit_code == 1 and "al is agent" in r.output
+    assert runner.invoke(app, ["campaigns", "start", "by-cli", "--by", "sue"]).exit_code == 0
+    assert runner.invoke(app, ["campaigns", "pause", "by-cli"]).exit_code == 0
+    me = getpass.getuser()
+    with db.read() as s:
+        log = [(e.event, e.username, e.address) for e in reversed(about(s, "campaign:1"))]
+    db.dispose()
+    assert log == [
+        ("campaign_created", "sue", f"cli os:{me}"),
+        ("campaign_start", "sue", f"cli os:{me}"),
+        ("campaign_pause", f"cli:{me}", "cli"),
+    ]

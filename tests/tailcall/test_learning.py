@@ -11,6 +11,7 @@ from dialer.campaigns.models import Attempt
 from dialogue.intent.models import IntentCallLabel, labelled_calls
 from dialogue.speech.models import CallTranscriptRow
 from handoff.models import HandoffRequestRow
+from kernel.actors import Actor
 from kernel.db import Database
 from tailcall.learning import harvest_agent_labels
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
@@ -22,8 +23,10 @@ def _call(db: Database, sid: str, disposition: str, agent_id: int | None = 7) ->
     with db.session() as s:
         cl = add_list(s, add_customers(s, 1, start=int(sid[2:])), name=sid)
         spec = make_spec([cl.id], script_id="points_reminder", language="zh-CN")
-        c = service.create_campaign(s, spec, T0)
-        service.start_campaign(s, c.id, T0, fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(s, spec, T0, by=Actor.system("test"))
+        service.start_campaign(
+            s, c.id, T0, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
         assert a is not None
         a.carrier_sid, a.status, a.answered_at = sid, "ended", T0

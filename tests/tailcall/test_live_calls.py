@@ -21,6 +21,7 @@ from dialogue.speech.pipeline import CallInfo
 from dialogue.speech.script_brain import ScriptBrainFactory
 from handoff.models import HandoffRequestRow
 from handoff.state import build_console
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from kernel.settings import Settings
@@ -36,9 +37,12 @@ def _attempt(db: Database, **spec: object) -> int:
         customers[0].name = "王芳"
         cl = add_list(s, customers)
         c = create_campaign(
-            s, make_spec([cl.id], script_id="points_reminder", language="zh-CN", **spec), NOW
+            s,
+            make_spec([cl.id], script_id="points_reminder", language="zh-CN", **spec),
+            NOW,
+            by=Actor.system("test"),
         )
-        start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai")
+        start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai", by=Actor.system("test"))
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
         assert a is not None
         a.status, a.answered_at = "in_progress", NOW

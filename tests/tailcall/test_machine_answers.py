@@ -17,6 +17,7 @@ from dialogue.machine import MachineBrain
 from dialogue.speech.answering import Verdict
 from dialogue.speech.pipeline import CallInfo
 from dialogue.speech.script_brain import ScriptBrainFactory
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from tailcall.live_calls import LiveCallServices
@@ -37,8 +38,8 @@ def _dialed(db: Database) -> tuple[int, int]:
             language="zh-CN",
             compliance=CompliancePolicy(machine_message=MESSAGE),
         )
-        c = create_campaign(s, spec, NOW)
-        start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai")
+        c = create_campaign(s, spec, NOW, by=Actor.system("test"))
+        start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai", by=Actor.system("test"))
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
         assert a is not None
         a.status, a.carrier_sid, a.dialed_at = "dialing", "CAmachine", NOW

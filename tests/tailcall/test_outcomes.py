@@ -13,6 +13,7 @@ from dialer.campaigns import service
 from dialer.campaigns.models import Attempt
 from dialer.campaigns.spec import VariantSpec
 from handoff.models import HandoffRequestRow
+from kernel.actors import Actor
 from kernel.db import Database
 from tailcall.outcomes import FinishedCall, record_finished_call
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
@@ -27,8 +28,10 @@ def _attempt(db: Database, script_id: str, sid: str, branch: str) -> int:
         custs[0].branch = branch
         cl = add_list(s, custs, name=sid)
         spec = make_spec([cl.id], script_id=script_id, language="zh-CN")
-        c = service.create_campaign(s, spec, T0)
-        service.start_campaign(s, c.id, T0, fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(s, spec, T0, by=Actor.system("test"))
+        service.start_campaign(
+            s, c.id, T0, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
         assert a is not None
         a.carrier_sid, a.status = sid, "in_progress"
@@ -95,8 +98,10 @@ def test_attempt_and_lead_record_variant_grade_and_opt_out(db: Database) -> None
     with db.session() as s:
         cl = add_list(s, add_customers(s, 2))
         spec = make_spec([cl.id], variants=[VariantSpec(name="A"), VariantSpec(name="B")])
-        c = service.create_campaign(s, spec, T0)
-        service.start_campaign(s, c.id, T0, fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(s, spec, T0, by=Actor.system("test"))
+        service.start_campaign(
+            s, c.id, T0, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         first, second = s.scalars(select(Attempt).order_by(Attempt.id)).all()
         assert first.variant in ("A", "B") and second.variant in ("A", "B")
         hot = FinishedCall(first.id, T0, grade="A", score=0.9, handoff_result="accepted")

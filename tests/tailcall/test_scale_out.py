@@ -37,6 +37,7 @@ from crm_sync.models import Lead
 from dialer.campaigns.models import Attempt, WorkerHeartbeat
 from dialer.campaigns.service import create_campaign, start_campaign
 from handoff.models import HandoffRequestRow
+from kernel.actors import Actor
 from kernel.clock import SystemClock
 from kernel.db import Database, upgrade
 from kernel.settings import Settings
@@ -74,8 +75,8 @@ def _seed(db: Database) -> tuple[int, int]:
             live_handoff=True,
             handoff_skill="general",
         )
-        c = create_campaign(s, spec, now)
-        start_campaign(s, c.id, now, fast_settings(), "UTC")
+        c = create_campaign(s, spec, now, by=Actor.system("test"))
+        start_campaign(s, c.id, now, fast_settings(), "UTC", by=Actor.system("test"))
         return agent, c.id
 
 

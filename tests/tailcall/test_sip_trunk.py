@@ -27,6 +27,7 @@ from dialer.campaigns.worker import Dialer
 from dialogue.speech.models import CallSummaryRow, CallTranscriptRow
 from handoff.models import HandoffRequestRow, Offer
 from handoff.state import get_console
+from kernel.actors import Actor
 from kernel.db import Database
 from kernel.settings import Settings
 from simulator import audio
@@ -112,8 +113,8 @@ def _attempt(db: Database) -> int:
             live_handoff=True,
             handoff_skill="general",
         )
-        c = create_campaign(s, spec, now)
-        start_campaign(s, c.id, now, fast_settings(), "Asia/Seoul")
+        c = create_campaign(s, spec, now, by=Actor.system("test"))
+        start_campaign(s, c.id, now, fast_settings(), "Asia/Seoul", by=Actor.system("test"))
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
         assert a is not None
         return a.id

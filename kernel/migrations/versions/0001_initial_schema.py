@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 21:23:43.696072
+Create Date: 2026-12-04 22:54:46.431994
 """
 
 from collections.abc import Sequence
@@ -522,9 +522,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('carrier_sid', name=op.f('uq_attempts_carrier_sid'))
     )
     with op.batch_alter_table('attempts', schema=None) as batch_op:
-        batch_op.create_index('ix_attempts_campaign_dialed', ['campaign_id', 'dialed_at'], unique=False)
+        batch_op.create_index('ix_attempts_campaign_dialed', ['campaign_id', 'dialed_at', 'answered_at', 'answered_by', 'grade'], unique=False)
         batch_op.create_index('ix_attempts_claim', ['campaign_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_attempts_customer_dialed', ['customer_id', 'dialed_at'], unique=False)
+        batch_op.create_index('ix_attempts_funnel', ['campaign_id', 'variant', 'status', 'answered_by', 'grade', 'disposition', 'handoff_result', 'opted_out', 'dialed_at', 'answered_at', 'handoff_requested_at'], unique=False)
         batch_op.create_index('ix_attempts_leased_campaign', ['campaign_id', 'lease_until'], unique=False, sqlite_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"), postgresql_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"))
         batch_op.create_index('uq_attempts_live_customer', ['customer_id'], unique=True, sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
         batch_op.create_index('uq_attempts_live_phone', ['phone_e164'], unique=True, sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
@@ -782,6 +783,7 @@ def downgrade() -> None:
         batch_op.drop_index('uq_attempts_live_phone', sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
         batch_op.drop_index('uq_attempts_live_customer', sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
         batch_op.drop_index('ix_attempts_leased_campaign', sqlite_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"), postgresql_where=sa.text("status = 'queued' AND lease_until IS NOT NULL"))
+        batch_op.drop_index('ix_attempts_funnel')
         batch_op.drop_index('ix_attempts_customer_dialed')
         batch_op.drop_index('ix_attempts_claim')
         batch_op.drop_index('ix_attempts_campaign_dialed')

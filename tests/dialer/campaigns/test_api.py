@@ -10,8 +10,11 @@ from sqlalchemy import select
 from dialer.campaigns.api import twilio_signature
 from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.models import Attempt
+from handoff.audit import verify_log
+from kernel.audit import about
 from kernel.db import Database
 from tailcall.app import create_app
+from tests.conftest import api_user
 from tests.dialer.conftest import ALWAYS, add_customers, add_list
 
 
@@ -95,3 +98,33 @@ def test_signature_is_checked_in_dev_and_prod(db: Database, env: str) -> None:
     sig = twilio_signature(token, "http://127.0.0.1:8080/carrier/status", form)
     r = client.post("/carrier/status", data=form, headers={"X-Twilio-Signature": sig})
     assert r.status_code == 204
+
+
+def test_every_api_action_is_recorded_with_its_user_and_token(db: Database) -> None:
+    """The API door: create, update, start, pause, resume, stop a variant and cancel are
+    in the audit log as the token's user, from ``api token:<name>``."""
+    with db.session() as s:
+        list_id = add_list(s, add_customers(s, 4)).id
+    client = TestClient(create_app(db.settings, db), headers=api_user(db, "supervisor", "ann"))
+    body = {
+        "name": "recorded", "script_id": "points_reminder", "text_only": True,
+        "caller_id": "+861095555", "audience": {"list_ids": [list_id]},
+        "window": ALWAYS.model_dump(mode="json"),
+        "variants": [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}],
+    }  # fmt: skip
+    cid = client.post("/api/campaigns", json=body).json()["id"]
+    assert client.put(f"/api/campaigns/{cid}", json=body).status_code == 200
+    for action in ("start", "pause", "resume"):
+        assert client.post(f"/api/campaigns/{cid}/{action}").status_code == 200, action
+    r = client.post(f"/api/campaigns/{cid}/variants/B/stop")
+    assert r.status_code == 200 and r.json()["stopped"] is True
+    assert client.post(f"/api/campaigns/{cid}/cancel", json={"reason": "done"}).status_code == 200
+    with db.read() as s:
+        log = list(reversed(about(s, f"campaign:{cid}")))
+    assert [e.event for e in log] == [
+        "campaign_created", "campaign_updated", "campaign_start", "campaign_pause",
+        "campaign_resume", "variant_stopped", "campaign_cancel",
+    ]  # fmt: skip
+    assert {(e.username, e.address) for e in log} == {("ann", "api token:tests")}
+    assert log[-1].detail.endswith("queued calls cancelled: done")
+    assert verify_log(db).ok

@@ -11,6 +11,7 @@ from dialer.campaigns import service
 from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import InMemoryCarrier
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from kernel.errors import Conflict
@@ -26,7 +27,7 @@ def _draft(db: Database, n: int = 2) -> int:
     with db.session() as s:
         cl = add_list(s, add_customers(s, n))
         spec = make_spec([cl.id], script_id="points_reminder", language="zh-CN")
-        return service.create_campaign(s, spec, T0).id
+        return service.create_campaign(s, spec, T0, by=Actor.system("test")).id
 
 
 def _approve(db: Database) -> str:
@@ -39,7 +40,7 @@ def _approve(db: Database) -> str:
 def test_an_unapproved_script_does_not_start(db: Database) -> None:
     cid = _draft(db)
     with db.session() as s, pytest.raises(Conflict, match="not submitted") as err:
-        service.start_campaign(s, cid, T0, GATED, "Asia/Shanghai")
+        service.start_campaign(s, cid, T0, GATED, "Asia/Shanghai", by=Actor.system("test"))
     assert err.value.where == "script_id" and "tailcall scripts submit" in err.value.message
     with db.read() as s:
         c = s.get(Campaign, cid)
@@ -51,7 +52,7 @@ def test_an_approved_script_starts_and_each_dial_records_its_digest(db: Database
     digest = _approve(db)
     cid = _draft(db)
     with db.session() as s:
-        service.start_campaign(s, cid, T0, GATED, "Asia/Shanghai")
+        service.start_campaign(s, cid, T0, GATED, "Asia/Shanghai", by=Actor.system("test"))
     clock = VirtualClock(T0)
     assert (
         Dialer(db, db.settings, GATED, InMemoryCarrier(now=clock.now), clock=clock).tick().dialed
@@ -68,7 +69,9 @@ def test_a_script_file_not_approved_at_dial_time_pauses_the_campaign(
 ) -> None:
     cid = _draft(db)
     with db.session() as s:  # started before the gate was on: the file is not approved
-        service.start_campaign(s, cid, T0, fast_settings(), "Asia/Shanghai")
+        service.start_campaign(
+            s, cid, T0, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
     clock = VirtualClock(T0)
     assert (
         Dialer(db, db.settings, GATED, InMemoryCarrier(now=clock.now), clock=clock).tick().dialed

@@ -15,6 +15,8 @@ from dialer.campaigns.outcomes import record_opt_out
 from dialer.campaigns.policy import BreakerThresholds
 from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import InMemoryCarrier
+from kernel.actors import Actor
+from kernel.audit import about
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
@@ -37,8 +39,12 @@ def test_an_opt_out_spike_pauses_the_campaign(db: Database) -> None:
     clock = VirtualClock(T0)
     with db.session() as s:
         custs = add_customers(s, 25)
-        c = service.create_campaign(s, make_spec([add_list(s, custs).id]), T0)
-        service.start_campaign(s, c.id, T0, fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(
+            s, make_spec([add_list(s, custs).id]), T0, by=Actor.system("test")
+        )
+        service.start_campaign(
+            s, c.id, T0, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         cid = c.id
         attempts = s.scalars(select(Attempt).where(Attempt.campaign_id == cid)).all()
         for i, a in enumerate(attempts):  # 25 answered calls in the last half hour ...
@@ -55,6 +61,13 @@ def test_an_opt_out_spike_pauses_the_campaign(db: Database) -> None:
         assert c2 is not None and c2.status == "paused"
         assert c2.end_reason is not None and "4 opt-outs in 25 answered" in c2.end_reason
         entries = [e for e in export(s, campaign_id=cid) if e["kind"] == "breaker"]
+        paused = about(s, f"campaign:{cid}")[0]  # the newest action on the campaign
+    assert (paused.event, paused.username, paused.address) == (
+        "campaign_pause",
+        "system:breaker",
+        "system",
+    )
+    assert "compliance breaker: 4 opt-outs" in paused.detail
     assert entries and entries[0]["record"]["reason"] == "opt_outs"
     assert [(i, t.reason) for i, t in alerts] == [(cid, "opt_outs")]
     assert dialer.check_breakers(T0, force=True) == []  # paused: nothing more to do

@@ -24,6 +24,7 @@ from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import InMemoryCarrier
 from dialer.lists.models import Customer, Suppression
 from handoff.followups import create_follow_up
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from kernel.errors import Conflict
@@ -55,8 +56,10 @@ def _answered_call(db: Database, clock: VirtualClock) -> tuple[int, int, int]:
     with db.session() as s:
         custs = add_customers(s, 1)
         cl = add_list(s, custs)
-        c = service.create_campaign(s, make_spec([cl.id]), clock.now())
-        service.start_campaign(s, c.id, clock.now(), fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(s, make_spec([cl.id]), clock.now(), by=Actor.system("test"))
+        service.start_campaign(
+            s, c.id, clock.now(), fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
         assert a is not None
         a.status, a.carrier_sid = "ended", "CA-orig"

@@ -12,6 +12,7 @@ from dialer.campaigns import outcomes, service
 from dialer.campaigns.models import Attempt
 from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import InMemoryCarrier
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
@@ -22,8 +23,10 @@ T0 = datetime(2026, 5, 6, 2, 0, tzinfo=UTC)
 def _campaign(db: Database, n: int, start: int, clock: VirtualClock) -> int:
     with db.session() as s:
         cl = add_list(s, add_customers(s, n, start=start))
-        c = service.create_campaign(s, make_spec([cl.id]), clock.now())
-        service.start_campaign(s, c.id, clock.now(), fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(s, make_spec([cl.id]), clock.now(), by=Actor.system("test"))
+        service.start_campaign(
+            s, c.id, clock.now(), fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         return c.id
 
 

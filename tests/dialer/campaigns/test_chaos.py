@@ -35,6 +35,7 @@ from dialer.campaigns.models import Attempt
 from dialer.campaigns.pacing import PacingConfig
 from dialer.campaigns.retries import RetryPolicy, RetryRule
 from dialer.campaigns.windows import CallingWindow
+from kernel.actors import Actor
 from kernel.clock import SystemClock
 from kernel.db import Database
 from simulator.calls import CarrierTiming
@@ -140,8 +141,8 @@ def test_kill_9_a_dialer_mid_campaign(pg_db: Database, pg_url: str, tmp_path: Pa
             retry=retry,
             pacing=PacingConfig(max_concurrent=MAX_CONCURRENT, calls_per_second=20),
         )
-        cid = service.create_campaign(s, spec, now).id
-        service.start_campaign(s, cid, now, ds, "UTC")
+        cid = service.create_campaign(s, spec, now, by=Actor.system("test")).id
+        service.start_campaign(s, cid, now, ds, "UTC", by=Actor.system("test"))
 
     env = dict(os.environ)
     env.update(

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from dialer.campaigns.cli import campaigns_app
 from dialer.campaigns.worker import DialerThread, build_dialer
 from dialer.carriers.base import InMemoryCarrier
+from kernel.actors import Actor
 from kernel.db import Database
 from tests.dialer.conftest import ALWAYS, add_customers, add_list, fast_settings
 
@@ -50,6 +51,8 @@ def test_campaign_lifecycle_through_the_cli(env: Database, tmp_path: Path) -> No
     assert "3 queued attempts ended" in r.output
     r = run(campaigns_app, ["pause", "cli-camp"])
     assert r.exit_code == 1 and "cannot pause" in r.output
+    r = run(campaigns_app, ["pause", "cli-camp", "--by", "sue"])  # no users to check it with
+    assert r.exit_code == 1 and "--by needs the console's users" in r.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\n")
     assert run(campaigns_app, ["create", str(bad)]).exit_code == 2
@@ -81,8 +84,8 @@ def test_in_process_dialer_thread(db: Database) -> None:
         cl = add_list(s, add_customers(s, 2))
         from tests.dialer.conftest import make_spec
 
-        c = service.create_campaign(s, make_spec([cl.id]), utcnow())
-        service.start_campaign(s, c.id, utcnow(), fast_settings(), "UTC")
+        c = service.create_campaign(s, make_spec([cl.id]), utcnow(), by=Actor.system("test"))
+        service.start_campaign(s, c.id, utcnow(), fast_settings(), "UTC", by=Actor.system("test"))
     carrier = InMemoryCarrier()
     th = DialerThread(
         build_dialer(db, db.settings, fast_settings(poll_s=0.05), carrier=carrier)

@@ -12,6 +12,7 @@ from dialer.campaigns.models import Campaign
 from dialer.campaigns.reports import campaign_status
 from dialer.campaigns.service import create_campaign
 from dialer.campaigns.windows import CallingWindow, ZoneSpec
+from kernel.actors import Actor
 from kernel.db import Database
 from tests.dialer.conftest import add_customers, add_list, make_spec
 
@@ -49,7 +50,7 @@ def test_a_year_the_calendar_does_not_know_waits_until_the_bank_loads_it(db: Dat
     with db.session() as s:
         cl = add_list(s, add_customers(s, 1))
         c = create_campaign(s, make_spec([cl.id], window=WINDOW.model_copy(
-            update={"holiday_calendar": "cn"})), at)  # fmt: skip
+            update={"holiday_calendar": "cn"})), at, by=Actor.system("test"))  # fmt: skip
         waiting = campaign_status(s, c.id, at)["waiting"]
         assert waiting and waiting[0].startswith("calendar_unknown") and str(year) in waiting[0]
         store_calendar(s, "cn", [HolidayEntry(date(year, 1, 1), "off", "元旦")])

@@ -21,6 +21,7 @@ from dialer.campaigns.outcomes import apply_carrier_status
 from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import InMemoryCarrier
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
@@ -40,8 +41,10 @@ def _dial_two(db: Database) -> tuple[int, list[int]]:
             language="zh-CN",
             compliance=CompliancePolicy(rule_packs=["carrier-cn"]),
         )
-        c = service.create_campaign(s, spec, T0)
-        service.start_campaign(s, c.id, T0, fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(s, spec, T0, by=Actor.system("test"))
+        service.start_campaign(
+            s, c.id, T0, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         cid, customers = c.id, [x.id for x in custs]
     carrier = InMemoryCarrier(now=clock.now)
     assert Dialer(db, db.settings, fast_settings(), carrier, clock=clock).tick().dialed == 2

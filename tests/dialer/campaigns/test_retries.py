@@ -14,6 +14,7 @@ from dialer.campaigns.models import Attempt
 from dialer.campaigns.retries import RetryPolicy, RetryRule, next_retry
 from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import InMemoryCarrier
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
@@ -62,8 +63,8 @@ def test_retries_on_virtual_time(
     with db.session() as s:
         custs = add_customers(s, 1)
         cl = add_list(s, custs)
-        c = service.create_campaign(s, make_spec([cl.id]), clock.now())
-        service.start_campaign(s, c.id, clock.now(), ds, "Asia/Shanghai")
+        c = service.create_campaign(s, make_spec([cl.id]), clock.now(), by=Actor.system("test"))
+        service.start_campaign(s, c.id, clock.now(), ds, "Asia/Shanghai", by=Actor.system("test"))
     d = Dialer(db, db.settings, ds, carrier, clock=clock)
     dial_times: list[datetime] = []
     for _ in range(3 * 24 * 6):  # three virtual days in 10-minute steps

@@ -18,6 +18,7 @@ from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.rulepacks import PastDial, check, parse_pack
 from dialer.campaigns.service import create_campaign
 from dialer.campaigns.windows import ZoneSpec
+from kernel.actors import Actor
 from kernel.db import Database
 from kernel.errors import InvalidInput
 from tests.dialer.conftest import ALWAYS, add_customers, add_list, fast_settings, make_spec
@@ -79,14 +80,17 @@ def test_past_dials_of_other_campaigns_count(db: Database) -> None:
     with db.session() as s:
         cust = add_customers(s, 1)[0]
         cl = add_list(s, [cust])
-        other = create_campaign(s, make_spec([cl.id]), NOON)
+        other = create_campaign(s, make_spec([cl.id]), NOON, by=Actor.system("test"))
         for m in (3, 2, 1):  # three dials by another campaign (another caller number)
             s.add(Attempt(campaign_id=other.id, customer_id=cust.id, phone_e164=cust.phone_e164,
                           status="ended", outcome="no_answer", due_at=NOON,
                           dialed_at=NOON - timedelta(minutes=m)))  # fmt: skip
         s.flush()
         mine = create_campaign(
-            s, make_spec([cl.id], compliance=CompliancePolicy(rule_packs=["carrier-cn"])), NOON
+            s,
+            make_spec([cl.id], compliance=CompliancePolicy(rule_packs=["carrier-cn"])),
+            NOON,
+            by=Actor.system("test"),
         )
         row = CustomerRow(cust.id, cust.phone_e164, None, "Asia/Shanghai")
         facts = FactsLoader(s, fast_settings(), "Asia/Shanghai").load([row], NOON)[cust.id]

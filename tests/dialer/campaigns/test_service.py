@@ -14,6 +14,8 @@ from dialer.campaigns.holidays import parse_calendar
 from dialer.campaigns.models import Attempt, SkipRecord
 from dialer.campaigns.spec import AudienceFilter, AudienceSpec, VariantSpec, pick_variant
 from dialer.lists.models import Customer, Suppression
+from kernel.actors import Actor
+from kernel.audit import about
 from kernel.db import Database
 from kernel.errors import Conflict, InvalidInput
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
@@ -24,41 +26,58 @@ NOW = datetime(2026, 5, 6, 2, 0, tzinfo=UTC)
 def test_lifecycle_transitions(db: Database) -> None:
     with db.session() as s:
         cl = add_list(s, add_customers(s, 3))
-        c = service.create_campaign(s, make_spec([cl.id], name="spring"), NOW)
+        c = service.create_campaign(
+            s, make_spec([cl.id], name="spring"), NOW, by=Actor.system("test")
+        )
         assert c.status == "draft"
         with pytest.raises(Conflict):
-            service.pause_campaign(s, c.id, NOW)
+            service.pause_campaign(s, c.id, NOW, by=Actor.system("test"))
         with pytest.raises(Conflict):
-            service.create_campaign(s, make_spec([cl.id], name="spring"), NOW)
-        rep = service.start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai")
+            service.create_campaign(
+                s, make_spec([cl.id], name="spring"), NOW, by=Actor.system("test")
+            )
+        rep = service.start_campaign(
+            s, c.id, NOW, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         assert (c.status, rep.members, rep.queued) == ("running", 3, 3)
         with pytest.raises(Conflict):
-            service.start_campaign(s, c.id, NOW, fast_settings(), "Asia/Shanghai")
+            service.start_campaign(
+                s, c.id, NOW, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+            )
         with pytest.raises(Conflict):
-            service.update_campaign(s, c.id, make_spec([cl.id]), NOW)
-        service.pause_campaign(s, c.id, NOW)
-        service.resume_campaign(s, c.id, NOW)
+            service.update_campaign(s, c.id, make_spec([cl.id]), NOW, by=Actor.system("test"))
+        service.pause_campaign(s, c.id, NOW, by=Actor.system("test"))
+        service.resume_campaign(s, c.id, NOW, by=Actor.system("test"))
         assert c.status == "running"
-        assert service.cancel_campaign(s, c.id, NOW, "wrong list") == 3
+        assert service.cancel_campaign(s, c.id, NOW, "wrong list", by=Actor.system("test")) == 3
         assert (c.status, c.end_reason) == ("cancelled", "wrong list")
 
 
 def test_scheduled_campaign_starts_at_its_time_and_completes(db: Database) -> None:
     with db.session() as s:
         cl = add_list(s, add_customers(s, 1))
-        c = service.create_campaign(s, make_spec([cl.id], start_at=NOW + timedelta(hours=1)), NOW)
-        service.start_campaign(s, c.id, NOW, fast_settings(), "UTC")
+        c = service.create_campaign(
+            s, make_spec([cl.id], start_at=NOW + timedelta(hours=1)), NOW, by=Actor.system("test")
+        )
+        service.start_campaign(s, c.id, NOW, fast_settings(), "UTC", by=Actor.system("test"))
         assert c.status == "scheduled"
         service.promote_and_complete(s, NOW + timedelta(hours=1))
         assert c.status == "running"
         s.execute(update(Attempt).values(status="ended"))
         service.promote_and_complete(s, NOW + timedelta(hours=2))
         assert c.status == "completed"
+        log = [(e.event, e.username, e.address) for e in reversed(about(s, f"campaign:{c.id}"))]
+    assert log == [
+        ("campaign_created", "system:test", "system"),
+        ("campaign_start", "system:test", "system"),
+        ("campaign_running", "system:dial-loop", "system"),
+        ("campaign_completed", "system:dial-loop", "system"),
+    ]
 
 
 def test_unknown_list_is_named(db: Database) -> None:
     with db.session() as s, pytest.raises(InvalidInput) as err:
-        service.create_campaign(s, make_spec([99]), NOW)
+        service.create_campaign(s, make_spec([99]), NOW, by=Actor.system("test"))
     assert err.value.where == "audience.list_ids[0]"
 
 
@@ -76,8 +95,12 @@ def test_audience_filter_and_skips(db: Database) -> None:
         s.add(Suppression(kind="opt_out", phone_e164="+8613800000004", source="call"))
         s.flush()
         f = AudienceFilter(star_min=3, branches=["Pudong"])
-        camp = service.create_campaign(s, make_spec([], audience=AudienceSpec(filter=f)), NOW)
-        rep = service.start_campaign(s, camp.id, NOW, fast_settings(), "Asia/Shanghai")
+        camp = service.create_campaign(
+            s, make_spec([], audience=AudienceSpec(filter=f)), NOW, by=Actor.system("test")
+        )
+        rep = service.start_campaign(
+            s, camp.id, NOW, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         assert rep.members == 5 and rep.queued == 3
         assert rep.skipped == Counter({"staff": 1, "opt_out": 1})
         assert reports.skip_counts(s, camp.id) == {"staff": 1, "opt_out": 1}
@@ -85,7 +108,10 @@ def test_audience_filter_and_skips(db: Database) -> None:
         assert [
             r.id
             for r in audience.audience_customers(
-                s, service.create_campaign(s, make_spec([], audience=AudienceSpec(filter=f2)), NOW)
+                s,
+                service.create_campaign(
+                    s, make_spec([], audience=AudienceSpec(filter=f2)), NOW, by=Actor.system("test")
+                ),
             )
         ] == [custs[2].id]
         f3 = AudienceFilter(aum_min=50_000, aum_max=100_000)
@@ -110,8 +136,8 @@ def test_retries_keep_the_variant(db: Database) -> None:
     with db.session() as s:
         cl = add_list(s, add_customers(s, 1))
         spec = make_spec([cl.id], variants=[VariantSpec(name="A"), VariantSpec(name="B")])
-        c = service.create_campaign(s, spec, NOW)
-        service.start_campaign(s, c.id, NOW, fast_settings(), "UTC")
+        c = service.create_campaign(s, spec, NOW, by=Actor.system("test"))
+        service.start_campaign(s, c.id, NOW, fast_settings(), "UTC", by=Actor.system("test"))
         a = s.scalars(select(Attempt)).one()
         a.status, a.dialed_at = "dialing", NOW
         nxt = outcomes.finish_attempt(s, a, "busy", NOW, default_tz="UTC")
@@ -124,8 +150,8 @@ def test_opt_out_reaches_every_campaign(db: Database) -> None:
         cl = add_list(s, custs)
         ids = []
         for _ in range(3):
-            c = service.create_campaign(s, make_spec([cl.id]), NOW)
-            service.start_campaign(s, c.id, NOW, fast_settings(), "UTC")
+            c = service.create_campaign(s, make_spec([cl.id]), NOW, by=Actor.system("test"))
+            service.start_campaign(s, c.id, NOW, fast_settings(), "UTC", by=Actor.system("test"))
             ids.append(c.id)
         # The customer is on a live call in the first campaign and opts out.
         live = s.scalars(
@@ -146,10 +172,10 @@ def _live_uniqueness(db: Database) -> None:
     with db.session() as s:
         cust = add_customers(s, 1)[0]
         cl = add_list(s, [cust])
-        c1 = service.create_campaign(s, make_spec([cl.id]), NOW)
-        c2 = service.create_campaign(s, make_spec([cl.id]), NOW)
+        c1 = service.create_campaign(s, make_spec([cl.id]), NOW, by=Actor.system("test"))
+        c2 = service.create_campaign(s, make_spec([cl.id]), NOW, by=Actor.system("test"))
         for c in (c1, c2):
-            service.start_campaign(s, c.id, NOW, fast_settings(), "UTC")
+            service.start_campaign(s, c.id, NOW, fast_settings(), "UTC", by=Actor.system("test"))
         a1, a2 = s.scalars(select(Attempt).order_by(Attempt.id)).all()
         a1.status = "dialing"
         s.flush()
@@ -230,8 +256,13 @@ def test_a_running_campaign_takes_in_customers_who_joined_its_audience(db: Datab
             c.tags = ["demo"]
         add_list(s, first)
         spec = make_spec([], audience=AudienceSpec(filter=AudienceFilter(tags_all=["demo"])))
-        cid = service.create_campaign(s, spec, now).id
-        assert service.start_campaign(s, cid, now, fast_settings(), "Asia/Shanghai").queued == 2
+        cid = service.create_campaign(s, spec, now, by=Actor.system("test")).id
+        assert (
+            service.start_campaign(
+                s, cid, now, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+            ).queued
+            == 2
+        )
     with db.session() as s:
         later = add_customers(s, 3, start=10)
         for c in later[:2]:
@@ -240,6 +271,6 @@ def test_a_running_campaign_takes_in_customers_who_joined_its_audience(db: Datab
         rep = service.extend_audience(s, cid, now, fast_settings(), "Asia/Shanghai")
         assert (rep.members, rep.queued) == (2, 2)  # the two new ones, not the first two again
         assert service.extend_audience(s, cid, now, fast_settings(), "Asia/Shanghai").queued == 0
-        service.cancel_campaign(s, cid, now, "over")
+        service.cancel_campaign(s, cid, now, "over", by=Actor.system("test"))
         with pytest.raises(Conflict):
             service.extend_audience(s, cid, now, fast_settings(), "Asia/Shanghai")

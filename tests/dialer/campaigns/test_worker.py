@@ -14,6 +14,7 @@ from dialer.campaigns.pacing import FixedAgentCapacity, PacingConfig
 from dialer.campaigns.worker import Dialer
 from dialer.carriers.base import CarrierError, InMemoryCarrier
 from dialer.lists.models import Suppression
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from kernel.errors import Conflict, InvalidInput
@@ -55,8 +56,12 @@ def _campaign(db: Database, n: int, clock: VirtualClock, **kw: object) -> int:
     with db.session() as s:
         custs = add_customers(s, n)
         cl = add_list(s, custs)
-        c = service.create_campaign(s, make_spec([cl.id], **kw), clock.now())
-        service.start_campaign(s, c.id, clock.now(), fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(
+            s, make_spec([cl.id], **kw), clock.now(), by=Actor.system("test")
+        )
+        service.start_campaign(
+            s, c.id, clock.now(), fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         return c.id
 
 
@@ -227,8 +232,8 @@ def test_global_lines_cap_across_campaigns(db: Database) -> None:
         for k in range(2):
             custs = add_customers(s, 5, start=k * 100)
             cl = add_list(s, custs, name=f"l{k}")
-            c = service.create_campaign(s, make_spec([cl.id]), clock.now())
-            service.start_campaign(s, c.id, clock.now(), ds, "UTC")
+            c = service.create_campaign(s, make_spec([cl.id]), clock.now(), by=Actor.system("test"))
+            service.start_campaign(s, c.id, clock.now(), ds, "UTC", by=Actor.system("test"))
     d = Dialer(db, db.settings, ds, carrier, clock=clock)
     d.tick()
     d.tick()
@@ -287,7 +292,7 @@ def test_pause_and_cancel(db: Database) -> None:
     d = Dialer(db, db.settings, fast_settings(), carrier, clock=clock)
     d.tick()
     with db.session() as s:
-        service.pause_campaign(s, cid, clock.now())
+        service.pause_campaign(s, cid, clock.now(), by=Actor.system("test"))
     for sid in list(carrier.calls):
         with db.session() as s:
             outcomes.apply_carrier_status(
@@ -301,11 +306,13 @@ def test_pause_and_cancel(db: Database) -> None:
     d.tick()
     assert len(carrier.calls) == 2, "paused: live calls finished, no new dials"
     with db.session() as s:
-        service.resume_campaign(s, cid, clock.now())
+        service.resume_campaign(s, cid, clock.now(), by=Actor.system("test"))
     d.tick()
     assert len(carrier.calls) == 4
     with db.session() as s:
-        n = service.cancel_campaign(s, cid, clock.now(), "budget exhausted")
+        n = service.cancel_campaign(
+            s, cid, clock.now(), "budget exhausted", by=Actor.system("test")
+        )
     assert n >= 1
     with db.read() as s:
         cancelled = s.scalars(select(Attempt).where(Attempt.status == "cancelled")).all()

@@ -118,9 +118,18 @@ def test_broken_rows_each_get_an_outcome(db: Database, settings: Settings, tmp_p
     assert rows[5]["reason"] == "empty row"
     assert rows[6]["reason"].startswith("star_level")
     assert rows[7]["reason"] == "points: negative"
+    assert [(rows[n]["code"], rows[n]["params"]) for n in range(3, 8)] == [
+        ("phone_needs_area_code", {"field": "phone"}),  # 12345: a landline without its area
+        ("broken_row", {"cells": "2", "expected": "9"}),
+        ("empty_row", {}),
+        ("not_star_level", {"field": "star_level", "value": "九十九"}),
+        ("negative", {"field": "points", "value": "-5"}),
+    ]
+    assert (rows[2]["code"], rows[2]["params"]) == ("", {})
     assert rows[8]["outcome"] == "accepted"
     report = json.loads((Path(summary.report_dir) / "report.json").read_text())
     assert report["summary"]["invalid"] == 5 and len(report["rows"]) == 5
+    assert report["rows"][0]["code"] == "phone_needs_area_code"
     assert "0013" not in (Path(summary.report_dir) / "report.csv").read_text(encoding="utf-8-sig")
 
 

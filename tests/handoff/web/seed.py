@@ -11,6 +11,7 @@ from crm_sync.models import Lead
 from dialer.campaigns import service
 from dialer.campaigns.models import Attempt
 from dialer.campaigns.spec import VariantSpec
+from kernel.actors import Actor
 from kernel.db import Database
 from tests.dialer.conftest import add_customers, add_list, fast_settings, make_spec
 
@@ -30,8 +31,10 @@ def seed_campaign(db: Database, now: datetime, n: int = 200, called: int = 160) 
             live_handoff=True,
             handoff_skill="wealth",
         )
-        c = service.create_campaign(s, spec, start)
-        service.start_campaign(s, c.id, start, fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(s, spec, start, by=Actor.system("test"))
+        service.start_campaign(
+            s, c.id, start, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         q = select(Attempt).where(Attempt.campaign_id == c.id).order_by(Attempt.id)
         for i, a in enumerate(s.scalars(q)):
             if i >= called:

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from crm_sync.models import DeadLetter, Delivery, Endpoint, OutboxEvent
-from handoff.models import ApiToken, AuditEntry, User
+from handoff.models import ApiToken, User
+from kernel.audit import AuditEntry
 from tests.handoff.conftest import ConsoleApp, add_user, login
 from tests.handoff.web.conftest import Operator, metrics_of
 

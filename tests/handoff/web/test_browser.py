@@ -48,6 +48,9 @@ async def test_upload_create_start_pause(console_app: ConsoleApp, tmp_path: Path
         await page.click("#report-tools [data-outcome='invalid']")
         await page.wait_for_selector("#report-tools .btn-primary[data-outcome='invalid']")
         assert await page.locator("#report-rows tbody tr").count() == 1
+        reason = await page.inner_text("#report-rows tbody td[data-code]")
+        assert reason.startswith("号码太短"), reason  # the reason in the page's language
+        await shot(page, "list-report-invalid", tmp_path)
 
         await page.goto(f"{base}/console/campaigns/new?list=1")
         await page.fill("#f-name", "积分提醒（4月）")

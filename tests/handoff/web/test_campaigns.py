@@ -12,6 +12,7 @@ from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import CampaignSpec
 from handoff.web.campaign_view import FUNNEL_KEYS
 from handoff.web.campaigns import LiveCache
+from kernel.audit import about
 from kernel.db import utcnow
 from tests.conftest import api_user
 from tests.handoff.web.conftest import Operator, metrics_of
@@ -31,7 +32,7 @@ def test_page_partials_and_api_give_the_same_numbers(operator: Operator) -> None
     assert page.status_code == 200 and 'hx-trigger="every 500ms"' in page.text
     for html in (page.text, operator.client.get(f"/console/campaigns/{cid}/live").text):
         shown = metrics_of(html)
-        for key in (*FUNNEL_KEYS[1:], "leads"):
+        for key in FUNNEL_KEYS[1:]:
             if key in shown:
                 assert shown[key] == funnel[key], key
         for v in live["variants"]:
@@ -64,6 +65,11 @@ def test_lifecycle_needs_csrf_and_records_who(operator: Operator) -> None:
         assert s.scalar(select(Campaign.status).where(Campaign.id == cid)) == "paused"
     page = operator.client.get(f"/console/campaigns/{cid}").text
     assert "sue" in page and "暂停" in page and 'id="action-resume"' in page
+    with operator.db.read() as s:
+        paused = about(s, f"campaign:{cid}")[0]
+    assert (paused.event, paused.username, paused.address) == ("campaign_pause", "sue", "web")
+    row = page.split('id="activity"')[1].split("</tr>")[1]  # the newest action: who, from where
+    assert "sue" in row and "暂停" in row and "网页" in row
     r = operator.client.post(
         f"/console/campaigns/{cid}/cancel", data={"reason": "名单有误", "csrf_token": operator.csrf}
     )

@@ -23,6 +23,7 @@ from dialer.carriers.sip.carrier import SipCarrier, carrier_status
 from dialer.carriers.sip.config import TrunkConfig
 from dialer.carriers.sip.outcomes import CallEnd
 from dialer.carriers.sip.outcomes import classify as sip_classify
+from kernel.actors import Actor
 from kernel.clock import SystemClock
 from kernel.db import Database
 from kernel.settings import Settings
@@ -63,8 +64,12 @@ def _attempts(db: Database, n: int) -> list[int]:
     now = datetime.now(UTC)
     with db.session() as s:
         cl = add_list(s, add_customers(s, n))
-        c = service.create_campaign(s, make_spec([cl.id], caller_id="+8610955501"), now)
-        service.start_campaign(s, c.id, now, fast_settings(), "Asia/Shanghai")
+        c = service.create_campaign(
+            s, make_spec([cl.id], caller_id="+8610955501"), now, by=Actor.system("test")
+        )
+        service.start_campaign(
+            s, c.id, now, fast_settings(), "Asia/Shanghai", by=Actor.system("test")
+        )
         return list(
             s.scalars(select(Attempt.id).where(Attempt.campaign_id == c.id).order_by(Attempt.id))
         )
