@@ -22,7 +22,6 @@ from dialogue.speech.models import CallTranscriptRow
 from kernel.errors import TailcallError
 from scripts.loader import find_script, load_script
 
-
 # (script file, its mtime and size) -> its disclosing states: parsing the YAML took
 # 60-170 ms per recorded call; a changed file has another key
 _DISCLOSING: dict[tuple[str, int, int], dict[str, list[str]]] = {}

@@ -43,6 +43,7 @@ from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
 from supervision.cli import audit_app, qa_app, report_app, retention_app
 from tailcall.demo import banner, ensure_logins
+from tailcall.dry_run import dry_run_command, install
 from tailcall.launch import InstalledSpeechModels, launch_checks
 from tailcall.learning import harvest_agent_labels
 
@@ -129,6 +130,7 @@ def serve(
             if demo
             else create_app(settings, background=True, media=media, dial=dialer)
         )
+        install(app)  # the workspace's dry runs (the simulator: not the app factory's)
     except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*,
         typer.secho(f"error: {exc}", fg="red", err=True)  # a demo that cannot run
         raise typer.Exit(2) from exc
@@ -235,6 +237,7 @@ class _DeferredHost:
 
 simulate_command = simulate_command_for(_DeferredHost())
 scripts_app.command("chat")(chat_command)
+campaigns_app.command("dry-run")(dry_run_command)
 LABEL_HARVESTERS.append(harvest_agent_labels)
 
 

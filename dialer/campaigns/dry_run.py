@@ -36,13 +36,14 @@ FUNNEL_KEYS = (
     "leads", "opt_outs", "complaints",
 )  # fmt: skip
 DEFAULT_SAMPLE = 200
+DEFAULT_AGENTS = 5
 MAX_SAMPLE = 5000
 
 
 class DryRunRequest(BaseModel):
     spec: CampaignSpec
     sample: int = Field(DEFAULT_SAMPLE, ge=1, le=MAX_SAMPLE, description="most customers")
-    agents: int = Field(5, ge=0, le=500, description="simulated agents for live handoffs")
+    agents: int = Field(DEFAULT_AGENTS, ge=0, le=500, description="simulated agents for handoffs")
     seed: int = Field(1, ge=0, le=2**31)
 
 
