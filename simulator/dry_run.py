@@ -370,6 +370,7 @@ class _Run:
             skips=skips,
             expected_skips=scale(skips, factor),
             started_at=start,
+            first_dial_at=min((d for d, _ in calls), default=None),
             sample_span_s=round((max(ends) - start).total_seconds(), 1) if ends else 0.0,
             sample_days=len(days),
             estimate=estimate,

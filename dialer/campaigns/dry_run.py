@@ -89,6 +89,7 @@ class DryRunResult(BaseModel):
     skips: dict[str, int]  # the sample's, by reason
     expected_skips: dict[str, int]
     started_at: datetime  # virtual: when the real campaign would start
+    first_dial_at: datetime | None  # virtual: the sample's first call
     sample_span_s: float  # virtual seconds from the start to the sample's last call's end
     sample_days: int  # local days the sample's calls took
     estimate: DurationEstimate

@@ -31,18 +31,20 @@ ZH: dict[str, str] = {
     "dry_calendar_days": "跨 {days} 个自然日",
     "dry_never": "一年内外呼时段开放时间不足，无法完成",
     "dry_retry_tail": "含最后一轮重拨等待 {hours} 小时",
-    "dry_sample_span": "样本在模拟时钟上用了 {hours} 小时（{days} 个外呼日）",
+    "dry_sample_span": "样本在模拟时钟上用了 {hours} 小时（{days} 个外呼日，含客户约定的回拨）",
     "dry_breaker": "合规熔断会在第 {dials} 次外呼后暂停本任务：{detail}。试运行已继续，以显示完整漏斗。",
     "dry_unfinished": "达到时间上限，仍有呼叫未完成，结果不完整",
     "dry_history": "最近的试运行",
     "dry_none": "还没有试运行",
-    "dry_skips": "跳过原因（预估）",
+    "dry_skips": "暂缓与跳过（预估）",
+    "dry_calling": "外呼时长",
+    "dry_cols": "预估 / 样本",
     "dry_by_variant": "各版本预估",
     "dry_wall": "耗时 {s} 秒",
     "dry_unavailable": "此服务进程未启用试运行",
     "dry_excluded": "已排除（抑制名单）",
     "dry_result": "结果",
-    "dry_started": "开始时间",
+    "dry_started": "首次外呼",
 }
 
 EN: dict[str, str] = {
@@ -76,19 +78,22 @@ EN: dict[str, str] = {
     "dry_calendar_days": "over {days} calendar days",
     "dry_never": "The calling window does not open enough within a year",
     "dry_retry_tail": "including the last retry delay of {hours} h",
-    "dry_sample_span": "The sample took {hours} h of virtual time ({days} calling days)",
+    "dry_sample_span": "The sample took {hours} h of virtual time ({days} calling days, "
+    "call-backs the customers asked for included)",
     "dry_breaker": "The compliance breaker would pause this campaign after {dials} dials: "
     "{detail}. The dry run carried on to show the whole funnel.",
     "dry_unfinished": "Stopped at the time limit with calls left: the result is incomplete",
     "dry_history": "Recent dry runs",
     "dry_none": "No dry runs yet",
-    "dry_skips": "Skips (expected)",
+    "dry_skips": "Held back or skipped (expected)",
+    "dry_calling": "Calling time",
+    "dry_cols": "expected / sample",
     "dry_by_variant": "Expected by variant",
     "dry_wall": "took {s} s",
     "dry_unavailable": "Dry runs are not available in this server process",
     "dry_excluded": "Excluded (suppressions)",
     "dry_result": "Result",
-    "dry_started": "Started",
+    "dry_started": "First call",
 }
 
 ZH["f_completed"] = "完整走完话术"
