@@ -186,6 +186,7 @@ class _Run:
         self.paused = False
         self.campaign_id = 0
         self.total = 0
+        self.lines = min(spec.pacing.max_concurrent, self.ds.lines)
 
     def load(self, sample: Sample) -> None:
         """The sampled customers into the simulation's database as one list, a persona
@@ -279,7 +280,7 @@ class _Run:
             # due calls wait for the pacing's next token, or for a line or an agent to
             # come free (an event): tried again at once after a claim, then less often
             idle = 0 if report.claimed else min(idle + 1, 10)
-            if due_now:
+            if due_now and self.carrier.live < self.lines:
                 candidates.append(now + min(2.0**idle / cps, 60.0))
             target = max(min(candidates, default=now + 60.0), now + MIN_STEP_S)
             self.queue.run_until(target)

@@ -43,6 +43,7 @@ NO_ANSWER_S = 45.0  # the carrier gives up ringing (a bank's trunk: 40-60 s)
 SETUP_S = 2.0  # dial to ringing
 AGENT_TALK_S = (60.0, 240.0)  # an agent keeps an accepted call this long
 BYE_S = 3.0  # the last prompt's playout and the hang-up
+FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
 
 
 @dataclass(order=True)
@@ -176,6 +177,7 @@ class VirtualCarrier:
     conversations: Conversations
     sink: StatusSink | None = None  # set once the dialer's recorder exists
     calls: dict[str, CarrierCall] = field(default_factory=dict)
+    live: int = 0  # calls placed and not ended
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def originate(
@@ -187,6 +189,7 @@ class VirtualCarrier:
         params: Mapping[str, str],
     ) -> str:
         sid = f"DRY{next(self._ids):08d}"
+        self.live += 1
         clock = self.queue.clock
         self.calls[sid] = CarrierCall(sid=sid, status="queued", to=to, started_at=clock.now())
         start = StreamStart.from_parameters(params)
@@ -226,6 +229,8 @@ class VirtualCarrier:
         duration_s: float | None = None,
     ) -> None:
         old = self.calls[sid]
+        if status in FINAL:
+            self.live -= 1
         self.calls[sid] = CarrierCall(
             sid=sid, status=status, to=old.to, answered_by=answered_by or old.answered_by,
             duration_s=duration_s, started_at=old.started_at,

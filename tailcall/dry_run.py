@@ -165,7 +165,7 @@ def print_result(run_id: int, name: str, r: DryRunResult) -> None:
     names = [v.name for v in r.variants]
     t = Table("", "sample", "expected", *(f"{n} (exp.)" for n in names) if len(names) > 1 else ())
     for k in FUNNEL_KEYS:
-        per = [str(v.expected[k]) for v in r.variants] if len(names) > 1 else []
+        per = [f"{v.expected[k]:,}" for v in r.variants] if len(names) > 1 else []
         t.add_row(k, f"{r.funnel[k]:,}", f"{r.expected[k]:,}", *per)
     out.print(t)
     if r.expected_skips:

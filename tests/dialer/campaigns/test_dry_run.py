@@ -35,7 +35,11 @@ def _sh(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def test_scale_rounds_each_count() -> None:
-    assert scale({"dialed": 47, "leads": 3, "none": 0}, 1.5) == {"dialed": 70, "leads": 4, "none": 0}
+    assert scale({"dialed": 47, "leads": 3, "none": 0}, 1.5) == {
+        "dialed": 70,
+        "leads": 4,
+        "none": 0,
+    }
     assert scale({"dialed": 200}, 1.0) == {"dialed": 200}
 
 
