@@ -38,14 +38,14 @@ from handoff.web.nav import OPERATORS
 from handoff.web.render import Ui, render
 from handoff.web.session import page_user
 from kernel.bounds import RowId
-from kernel.errors import InvalidInput, TailcallError
+from kernel.errors import Conflict, InvalidInput, TailcallError
 
 router = APIRouter(prefix="/console/campaigns", tags=["workspace"], include_in_schema=False)
 api_router = APIRouter(prefix="/api/workspace/dry-runs", tags=["workspace"])
 
 
-class Unavailable(TailcallError):
-    status_code = 503
+class Unavailable(Conflict):
+    """This process has no dry runner (a process without the simulator's assembly)."""
 
 
 def _runner(request: Request) -> DryRunner:
@@ -160,11 +160,11 @@ class DryRunStart(BaseModel):
 @api_router.post("", status_code=202)
 def api_start(request: Request, body: DryRunStart) -> DryRunView:
     """Start a dry run of a spec (queued; read it back by id)."""
-    runner = _runner(request)
     if body.campaign_id is not None:
         with get_console(request.app).db.read() as s:
             service.get_campaign(s, body.campaign_id)
     _check_audience(request, body.spec)
+    runner = _runner(request)
     req = DryRunRequest(spec=body.spec, sample=body.sample, agents=body.agents, seed=body.seed)
     who = caller_of(request)  # the route policy's dependency let them in
     run_id = runner.start(req, who=who.username if who else "api", campaign_id=body.campaign_id)
