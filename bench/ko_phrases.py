@@ -12,7 +12,7 @@ at the speeds and pitches the personas use) and decoded like the speech pipeline
 barrier entry, the tuned beams, 100 ms chunks, ``judge`` with the minimum word confidence
 from SpeechSettings); the accepted phrase goes through the engine's lexicon of the state
 to an intent. A reply is graded against the script intent it means
-(``simulator.textcall_runner.expected_intent``) in each state that listens for that
+(``simulator.text_conversation.expected_intent``) in each state that listens for that
 intent; replies the script has no intent for (maybe, hesitate, ...) should be no-matches
 and are counted as false accepts otherwise.
 
@@ -146,7 +146,7 @@ def run(
     from dialogue.speech.grammar import build_grammar, judge
     from dialogue.speech.settings import SpeechSettings
     from simulator import audio
-    from simulator.textcall_runner import expected_intent
+    from simulator.text_conversation import expected_intent
     from simulator.tts import render_mulaw
 
     settings = SpeechSettings()

@@ -61,30 +61,33 @@ class SimulatedAgentPool:
         ]
         return sorted(free, key=lambda a: (self._idle_since.get(a.agent_id, -1), a.agent_id))
 
-    async def offer(self, offer: HandoffOffer) -> Decision:
-        """Alert one free agent; resolve after their latency (or the offer's timeout)."""
+    def decide(self, offer: HandoffOffer) -> Decision:
+        """Who is alerted and what they will do (drawn now, seeded by the offer id); the
+        agent stays reserved until ``release`` (the alert rings, or the call goes on)."""
         candidates = self._candidates(offer.skill)
         if not candidates:
-            nobody = Decision(False, None, 0.0, "no_agent")
-            self.decisions.append((offer, nobody))
-            return nobody
+            return Decision(False, None, 0.0, "no_agent")
         agent = candidates[0]
         self.busy.add(agent.agent_id)  # reserved while the alert rings
         rng = random.Random(f"{self.seed}:{offer.offer_id}")
         latency = round(rng.uniform(*agent.latency_s), 3)
         accepts = rng.random() < agent.accept_probability
-        decision: Decision | None = None
-        try:
-            if latency >= offer.timeout_s:
-                await self.clock.sleep(offer.timeout_s)
-                decision = Decision(False, agent.agent_id, offer.timeout_s, "timeout")
-            else:
-                await self.clock.sleep(latency)
-                outcome: Literal["accepted", "declined"] = "accepted" if accepts else "declined"
-                decision = Decision(accepts, agent.agent_id, latency, outcome)
-        finally:
-            if decision is None or not decision.accepted:  # cancelled, declined, lapsed
-                self._free(agent.agent_id)
+        if latency >= offer.timeout_s:
+            return Decision(False, agent.agent_id, offer.timeout_s, "timeout")
+        outcome: Literal["accepted", "declined"] = "accepted" if accepts else "declined"
+        return Decision(accepts, agent.agent_id, latency, outcome)
+
+    async def offer(self, offer: HandoffOffer) -> Decision:
+        """Alert one free agent; resolve after their latency (or the offer's timeout)."""
+        decision = self.decide(offer)
+        if decision.agent_id is not None:
+            try:
+                await self.clock.sleep(decision.latency_s)
+            except BaseException:
+                self._free(decision.agent_id)  # cancelled while the alert rang
+                raise
+            if not decision.accepted:  # declined or lapsed
+                self._free(decision.agent_id)
         self.decisions.append((offer, decision))
         return decision
 

@@ -25,7 +25,7 @@ from simulator.agents import Decision, HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee
 from simulator.personas import Persona
 from simulator.report import RecognizedTurn, SimulatedCall
-from simulator.textcall_runner import expected_intent
+from simulator.text_conversation import expected_intent
 
 # An accepted call stays with the (simulated) agent this long, in real seconds: the
 # agent's own conversation is not simulated in audio mode.

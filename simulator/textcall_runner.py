@@ -24,39 +24,26 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from dialer.campaigns.party import CallParty, call_party
 from dialer.carriers.base import Carrier, CarrierError
-from dialogue.engine import (
-    CustomerHangup,
-    HandoffAccepted,
-    HandoffDeclined,
-    NoInput,
-    Say,
-    ScriptEngine,
-    Utterance,
-)
-from dialogue.intent.labelled_calls import ReplayCall, SpokenTurn, shipped_script
-from dialogue.intent.live import CallResult, call_result, recognized_intent
+from dialogue.intent.labelled_calls import ReplayCall, shipped_script
+from dialogue.intent.live import CallResult
 from dialogue.intent.model import GradeThresholds, ScoringModel
 from dialogue.intent.model_files import default_model
 from dialogue.intent.models import AGENT_DISPOSITION_LABELS, record_call_label
 from dialogue.intent.profile import CustomerProfile
-from dialogue.intent.scorer import HandoffRequest, IntentScorer, ScoreUpdate
+from dialogue.intent.scorer import HandoffRequest
 from kernel.clock import Clock
 from kernel.db import Database
-from kernel.vocab import HandoffResult
 from scripts.schema import Script
 from simulator.agents import HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee, PersonaLinePlan
 from simulator.lines import Answer, CallContext, LineBehaviour
 from simulator.personas import Persona, PersonaPolicy
-from simulator.report import RecognizedTurn
 from simulator.report import SimulatedCall as SimOutcome
-from simulator.spoken import spoken_replies
-from simulator.textcalls import MAX_TURNS, TextCustomer
+from simulator.text_conversation import Handed, TextConversation
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +51,6 @@ log = logging.getLogger(__name__)
 # choices); a D customer's call says nothing the scorer should learn from.
 AGENT_FINDS = {"A": "sale", "B": "callback", "C": "not_interested"}
 AGENT_TALK_S = (30.0, 120.0)  # simulated seconds an agent keeps an accepted call
-# The persona's intent vocabulary (simulator.personas.INTENTS) in the scripts' names.
-SCRIPT_INTENT = {"yes": "agree", "no": "decline", "ask_how": "how_to", "ask_robot": "is_robot"}
-SCRIPT_INTENT["busy_callback"] = "busy"
-
-
-def expected_intent(persona_intent: str, script: Script) -> str | None:
-    """The script intent a persona's reply means, or None when the script names none
-    (``maybe``, ``hesitate``, ...): such replies are left out of recognition figures."""
-    name = SCRIPT_INTENT.get(persona_intent, persona_intent)
-    return name if name in script.intents or name in script.global_intents else None
 
 
 @dataclass(frozen=True)
@@ -163,82 +140,34 @@ class TextCallRunner:
         # a number's calls never overlap, so counting them per number is reproducible
         nth = self._calls.get(ctx.to, 0) + 1
         self._calls[ctx.to] = nth
-        rng = random.Random(f"{self.seed}:textcall:{ctx.to}:{nth}")
         profile = CustomerProfile.from_customer(party.customer)  # as a live call reads it
-        engine = ScriptEngine(
-            script,
-            party.customer,
-            variant=parameters.get("variant") or None,
-            clock_now=self.call_start,
-        )
-        scorer = IntentScorer(
-            self._model(script),
-            script,
-            profile,
-            self.thresholds,
+        call = TextConversation(
+            script=script,
+            customer=party.customer,
+            profile=profile,
+            policy=policy,
+            model=self._model(script),
+            thresholds=self.thresholds,
+            rng=random.Random(f"{self.seed}:textcall:{ctx.to}:{nth}"),
+            word_error_rate=self.word_error_rate,
+            start=self.call_start,
             call_sid=ctx.call_sid,
             customer_id=party.customer_id,
+            external_id=party.external_id or str(party.customer_id),
+            language=self.language,
+            variant=parameters.get("variant") or None,
         )
-        call = _Conversation(engine, scorer, self.call_start)
-        call.apply(None, engine.start())
-        policy.draw_from(spoken_replies(script.id, script.language))
-        customer = TextCustomer(policy, self.word_error_rate, rng)
-        out = SimOutcome(
-            customer_id=party.external_id or str(party.customer_id),
-            persona_id=persona.id,
-            true_grade=persona.grade,
-            disposition="",
-            answered=True,
-            human=True,
-        )
-        handoff_at: datetime | None = None
-        handoff_result: HandoffResult | None = None
-        heard: list[str | SpokenTurn | None] = []  # the customer's turns as the bot heard them
-        while not engine.ended and len(out.turns) + call.silences < MAX_TURNS:
-            if call.pending is not None:
-                request, call.pending = call.pending, None
-                handoff_at = handoff_at or call.now()
-                handoff_result = await self._handoff(ctx, call, request, out)
-                continue
-            turn = customer.next_turn(call.said)
-            if turn is None:
-                break  # the customer hangs up
-            event: Utterance | NoInput
-            if turn.text is None:
-                event = NoInput()
-                call.silences += 1
-                heard.append(None)
-            else:
-                event = Utterance(turn.text, turn.confidence)
-                heard.append(SpokenTurn(text=turn.text, confidence=turn.confidence))
-            actions = call.apply(event, engine.handle(event), barge_in=turn.barge_in)
-            reply = customer.last_reply
-            meant = expected_intent(reply.intent, script) if reply and reply.intent else None
-            if turn.text is not None and meant is not None:
-                recognized = recognized_intent(actions)
-                out.turns.append(
-                    RecognizedTurn(
-                        expected=meant,
-                        recognized=recognized,
-                        language=self.language,
-                        said=(reply.text or "") if reply else "",
-                        heard=turn.text,
-                    )
-                )
-        # ended by the script (an end state, or the agent's call): the call was completed
-        completed = engine.ended
-        if not engine.ended:
-            call.apply(CustomerHangup(), engine.handle(CustomerHangup()))
-        result = call_result(
-            engine,
-            call.last,
-            disposition=engine.disposition or "",
-            ended_at=call.now(),
-            handoff_requested_at=handoff_at,
-            handoff_result=handoff_result,
-        )
+        steps = call.steps()
+        request = next(steps, None)
+        while request is not None:
+            handed = await self._handoff(ctx, request)
+            try:
+                request = steps.send(handed)
+            except StopIteration:
+                request = None
+        result = call.result()
         leads = await asyncio.to_thread(self.record, self.db, attempt_id, result)
-        finding = AGENT_FINDS.get(persona.grade) if handoff_result == "accepted" else None
+        finding = AGENT_FINDS.get(persona.grade) if call.handoff_result == "accepted" else None
         if finding is not None:
             labelled = ReplayCall(
                 call_id=ctx.call_sid,
@@ -249,15 +178,10 @@ class TextCallRunner:
                 variant=parameters.get("variant") or None,
                 started_at=self.call_start,
                 label=AGENT_DISPOSITION_LABELS[finding],
-                utterances=heard,
+                utterances=call.heard,
             )
             await asyncio.to_thread(self._label, labelled, ctx.call_sid, party, call.now())
-        out.disposition = engine.disposition or "no_disposition"
-        out.predicted_grade = result.grade
-        out.engaged = any(t.recognized is not None for t in out.turns)
-        out.completed = completed
-        out.opted_out = result.opted_out
-        out.leads = leads
+        out = call.finish(result, leads)
         self.answered.append(AnsweredCall(attempt_id, party.customer_id, persona, out))
         await self._hangup(ctx.call_sid)
 
@@ -279,67 +203,27 @@ class TextCallRunner:
         with self.db.read() as s:
             return call_party(s, attempt_id)
 
-    async def _handoff(
-        self, ctx: CallContext, call: _Conversation, request: HandoffRequest, out: SimOutcome
-    ) -> HandoffResult:
-        out.handoff_offered = True
+    async def _handoff(self, ctx: CallContext, request: HandoffRequest) -> Handed:
+        """Offer the call to the simulated agents; an accepted call keeps its agent for a
+        drawn talk time on the clock."""
         offer = HandoffOffer(
             offer_id=f"{ctx.to}:{self._calls.get(ctx.to, 0)}:{request.state}:{request.trigger}",
             call_sid=ctx.call_sid,
             reason=request.script_reason or request.trigger,
         )
         decision = await self.agents.offer(offer)
-        out.handoff_wait_s = decision.latency_s
-        call.elapsed_s += decision.latency_s
-        engine = call.engine
-        if decision.accepted and decision.agent_id is not None:
-            out.handoff_accepted = True
-            call.apply(
-                HandoffAccepted(decision.agent_id),
-                engine.handle(HandoffAccepted(decision.agent_id)),
-            )
-            talk = random.Random(f"{self.seed}:talk:{offer.offer_id}").uniform(*AGENT_TALK_S)
-            try:
-                await self.clock.sleep(talk)
-            finally:
-                self.agents.release(decision.agent_id)
-            call.elapsed_s += talk
-            call.apply(CustomerHangup(), engine.handle(CustomerHangup()))
-        else:
-            call.apply(HandoffDeclined(), engine.handle(HandoffDeclined()))
-        return decision.outcome
+        if not (decision.accepted and decision.agent_id is not None):
+            return Handed(decision.outcome, None, decision.latency_s)
+        talk = random.Random(f"{self.seed}:talk:{offer.offer_id}").uniform(*AGENT_TALK_S)
+        try:
+            await self.clock.sleep(talk)
+        finally:
+            self.agents.release(decision.agent_id)
+        return Handed("accepted", decision.agent_id, decision.latency_s, talk)
 
     async def _hangup(self, sid: str) -> None:
         with contextlib.suppress(CarrierError):  # the call already ended at the carrier
             await asyncio.to_thread(self.carrier.hangup, sid)
-
-
-@dataclass
-class _Conversation:
-    """The engine and the scorer of one call, on a simulated timeline."""
-
-    engine: ScriptEngine
-    scorer: IntentScorer
-    start: datetime
-    said: list[Say] = field(default_factory=list)
-    elapsed_s: float = 0.0
-    silences: int = 0
-    last: ScoreUpdate | None = None
-    pending: HandoffRequest | None = None
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=self.elapsed_s)
-
-    def apply(
-        self, event: object | None, actions: list[Any], *, barge_in: bool = False
-    ) -> list[Any]:
-        self.said.extend(a for a in actions if isinstance(a, Say))
-        self.last = self.scorer.observe(
-            self.engine, event, actions, at=self.now(), barge_in=barge_in
-        )
-        if self.last.handoff_request is not None and not self.engine.ended:
-            self.pending = self.last.handoff_request
-        return actions
 
 
 @dataclass

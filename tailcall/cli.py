@@ -51,6 +51,7 @@ from simulator.cli import simulate_command_for, simulator_app
 from supervision.cli import audit_app, qa_app, report_app, retention_app
 from tailcall import deployment
 from tailcall.demo import banner, ensure_logins
+from tailcall.dry_run import dry_run_command, install
 from tailcall.launch import InstalledSpeechModels, launch_checks
 from tailcall.learning import harvest_agent_labels
 
@@ -137,6 +138,7 @@ def serve(
             if demo
             else create_app(settings, background=True, media=media, dial=dialer)
         )
+        install(app)  # the workspace's dry runs (the simulator: not the app factory's)
     except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*,
         typer.secho(f"error: {exc}", fg="red", err=True)  # a demo that cannot run
         raise typer.Exit(2) from exc
@@ -249,6 +251,7 @@ class _DeferredHost:
 
 simulate_command = simulate_command_for(_DeferredHost())
 scripts_app.command("chat")(chat_command)
+campaigns_app.command("dry-run")(dry_run_command)
 LABEL_HARVESTERS.append(harvest_agent_labels)
 
 

@@ -17,6 +17,8 @@ from handoff.web.campaign_new import api_router as workspace_new_api
 from handoff.web.campaign_new import router as workspace_new_router
 from handoff.web.campaigns import api_router as workspace_campaigns_api
 from handoff.web.campaigns import router as workspace_campaigns_router
+from handoff.web.dry_runs import api_router as workspace_dry_runs_api
+from handoff.web.dry_runs import router as workspace_dry_runs_router
 from handoff.web.lists import router as workspace_lists_router
 from handoff.web.shell import router as workspace_shell_router
 from handoff.web.suppressions import router as workspace_suppressions_router
@@ -47,6 +49,11 @@ def route_policy() -> list[Policy]:
         (campaigns_router, OPERATORS, "campaigns: CRUD, lifecycle, status, attempts"),
         (workspace_campaigns_api, OPERATORS, "workspace API: a campaign's live numbers and race"),
         (workspace_new_api, OPERATORS, "workspace API: an audience's count before a campaign"),
+        (
+            workspace_dry_runs_api,
+            OPERATORS,
+            "workspace API: dry runs of a campaign spec against the simulator (start, read)",
+        ),
         (crm_admin_router, ADMINS, "CRM sync: status, endpoints, dead letters"),
         (
             supervision_router,
@@ -82,6 +89,8 @@ def route_policy() -> list[Policy]:
         ),
         # /console/campaigns/new before /console/campaigns/{campaign_id}
         (workspace_new_router, OWN_CHECK, "workspace: the campaign form (as above)"),
+        # /console/campaigns/{id}/dry-run before /console/campaigns/{id}/{action}
+        (workspace_dry_runs_router, OWN_CHECK, "workspace: dry runs from the form (as above)"),
         (workspace_campaigns_router, OWN_CHECK, "workspace: campaign pages (as above)"),
         (workspace_lists_router, OWN_CHECK, "workspace: call-list pages (as above)"),
         (workspace_suppressions_router, OWN_CHECK, "workspace: suppression pages (as above)"),

@@ -59,7 +59,8 @@ def _json_filtered(spec: AudienceSpec) -> bool:
     )
 
 
-def count_audience(session: Session, spec: AudienceSpec) -> AudienceCount:
+def _audience(session: Session, spec: AudienceSpec) -> Select[int, str, str | None]:
+    """The audience's members (id, phone, external id), the JSON conditions applied."""
     base = _members(spec)
     if _json_filtered(spec):
         assert spec.filter is not None
@@ -76,7 +77,21 @@ def count_audience(session: Session, spec: AudienceSpec) -> AudienceCount:
         base = select(Customer.id, Customer.phone_e164, Customer.external_id).where(
             Customer.id.in_(ids)
         )
-    m = base.subquery("m")
+    return base
+
+
+def eligible_ids(session: Session, spec: AudienceSpec) -> list[int]:
+    """The members no suppression excludes (by number or external id), by id: whom the
+    campaign would call (a dry run samples them)."""
+    m = _audience(session, spec).subquery("m")
+    by_phone = select(m.c.id).join(Suppression, Suppression.phone_e164 == m.c.phone_e164)
+    by_ext = select(m.c.id).join(Suppression, Suppression.external_id == m.c.external_id)
+    out = select(m.c.id).where(m.c.id.not_in(union_all(by_phone, by_ext))).order_by(m.c.id)
+    return [int(i) for i in session.scalars(out)]
+
+
+def count_audience(session: Session, spec: AudienceSpec) -> AudienceCount:
+    m = _audience(session, spec).subquery("m")
     members = int(session.scalar(select(func.count()).select_from(m)) or 0)
     rank = case(*((Suppression.kind == k, literal(i)) for i, k in enumerate(PRIORITY)), else_=99)
     by_phone = select(m.c.id, rank.label("r")).join(

@@ -255,3 +255,28 @@ class WorkerHeartbeat(Base):
 ATTEMPTS: Table = Attempt.__table__  # type: ignore[assignment]
 LIVE_CALL_STATES = ("dialing", "ringing", "in_progress")  # a call is placed and not over
 ATTEMPT_LEASE = LeaseColumns(ATTEMPTS)  # the dial claim and the live call's watchdog
+
+
+class DryRun(Base):
+    """One dry run of a campaign spec against the simulator (``dialer.campaigns.dry_run``):
+    who asked, when, for which spec (its digest, and the campaign when it was saved), its
+    progress while it runs and the expected funnel when it is done."""
+
+    __tablename__ = "campaign_dry_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    spec_digest: Mapped[str] = mapped_column(String(64), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # running|done|failed
+    sample: Mapped[int] = mapped_column(Integer)  # the most customers to simulate
+    done: Mapped[int] = mapped_column(Integer, default=0)  # customers settled so far
+    total: Mapped[int] = mapped_column(Integer, default=0)  # customers in the sample
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # DryRunResult
+    error: Mapped[str | None] = mapped_column(Text)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from dialer.campaigns import service
 from dialer.campaigns.audience_count import PRIORITY, count_audience
+from dialer.campaigns.dry_run import DEFAULT_AGENTS, DEFAULT_SAMPLE
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import AudienceSpec, CampaignSpec
 from dialer.lists.importer import summary_of
@@ -86,6 +87,9 @@ def _context(
         "scripts": _scripts(),
         "lists": lists,
         "preview": _preview(request, (data or {}).get("audience")),
+        "can_dry_run": getattr(request.app.state, "dry_runner", None) is not None,
+        "default_sample": DEFAULT_SAMPLE,
+        "default_agents": DEFAULT_AGENTS,
     }
 
 

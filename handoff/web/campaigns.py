@@ -37,6 +37,7 @@ from handoff.web.campaign_view import (
     live_view,
     race_view,
 )
+from handoff.web.dry_runs import campaign_dry_runs
 from handoff.web.nav import OPERATORS
 from handoff.web.render import Ui, render
 from handoff.web.session import page_user
@@ -156,13 +157,15 @@ def _page_context(request: Request, campaign_id: int, tab: str) -> dict[str, obj
     ctx: dict[str, object] = {"live": live, "spec": spec, "log": log, "tab": tab}
     if tab == "race":
         ctx["race"] = _race(request, campaign_id)
+    if tab == "dry":
+        ctx.update(campaign_dry_runs(request, campaign_id))
     return ctx
 
 
 @router.get("/{campaign_id}", response_model=None)
 def campaign_page(request: Request, campaign_id: RowId, tab: str = "live") -> Response:
     ui = page_user(request, OPERATORS, "campaigns")
-    tab = tab if tab in ("live", "race", "spec") else "live"
+    tab = tab if tab in ("live", "race", "spec", "dry") else "live"
     return render("campaigns/page.html", ui, _page_context(request, campaign_id, tab))
 
 

@@ -18,9 +18,15 @@ from types import ModuleType
 from fastapi import Request
 
 from handoff.i18n import TEXT, lang_of
-from handoff.web import text_common, text_import, text_operator, text_supervisor
+from handoff.web import text_common, text_dryrun, text_import, text_operator, text_supervisor
 
-PARTS: tuple[ModuleType, ...] = (text_common, text_operator, text_supervisor, text_import)
+PARTS: tuple[ModuleType, ...] = (
+    text_common,
+    text_operator,
+    text_dryrun,
+    text_supervisor,
+    text_import,
+)
 LANGS = ("zh", "en")
 
 

@@ -244,7 +244,7 @@ def test_chinese_phrasings_are_understood_by_the_zh_scripts(script_id: str) -> N
     overrides) is taken as the intent it means, in every state of the script that
     listens for that intent: the scripts cover what the customers say."""
     from dialogue.intent.labelled_calls import shipped_script
-    from simulator.textcall_runner import expected_intent
+    from simulator.text_conversation import expected_intent
 
     script = shipped_script(script_id, "zh-CN")
     phrasings: dict[str, set[str]] = {i: set(p) for i, p in load_reply_bank()["zh-CN"].items()}

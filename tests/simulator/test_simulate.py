@@ -28,7 +28,7 @@ from simulator.clocks import ScaledClock
 from simulator.lines import Answer, CallContext, StaticLinePlan
 from simulator.personas import load_personas
 from simulator.simulate import SimulationConfig, SimulationResult, assign_personas, run_simulation
-from simulator.textcall_runner import expected_intent
+from simulator.text_conversation import expected_intent
 from tailcall.cli import simulate_command
 from tailcall.simulation import ProductHost
 

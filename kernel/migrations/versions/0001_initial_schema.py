@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 22:54:46.431994
+Create Date: 2026-12-04 23:15:21.123826
 """
 
 from collections.abc import Sequence
@@ -530,6 +530,28 @@ def upgrade() -> None:
         batch_op.create_index('uq_attempts_live_customer', ['customer_id'], unique=True, sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
         batch_op.create_index('uq_attempts_live_phone', ['phone_e164'], unique=True, sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
 
+    op.create_table('campaign_dry_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('spec_digest', sa.String(length=64), nullable=False),
+    sa.Column('spec', sa.JSON(), nullable=False),
+    sa.Column('requested_by', sa.String(length=100), nullable=False),
+    sa.Column('requested_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('sample', sa.Integer(), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_dry_runs_campaign_id_campaigns'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_dry_runs'))
+    )
+    with op.batch_alter_table('campaign_dry_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_dry_runs_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_dry_runs_spec_digest'), ['spec_digest'], unique=False)
+
     op.create_table('campaign_scoring_models',
     sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('scoring_model_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -779,6 +801,11 @@ def downgrade() -> None:
     op.drop_table('crm_labels')
     op.drop_table('console_sessions')
     op.drop_table('campaign_scoring_models')
+    with op.batch_alter_table('campaign_dry_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_dry_runs_spec_digest'))
+        batch_op.drop_index(batch_op.f('ix_campaign_dry_runs_campaign_id'))
+
+    op.drop_table('campaign_dry_runs')
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.drop_index('uq_attempts_live_phone', sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
         batch_op.drop_index('uq_attempts_live_customer', sqlite_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"), postgresql_where=sa.text("status IN ('dialing', 'ringing', 'in_progress', 'review')"))
