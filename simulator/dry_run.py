@@ -56,6 +56,7 @@ from dialer.campaigns.windows import zone
 from dialer.campaigns.worker import Dialer
 from dialer.lists.models import CallList, Customer, ListMember
 from dialogue.intent.model import GradeThresholds
+from kernel.actors import Actor
 from kernel.clock import VirtualClock
 from kernel.db import Database, upgrade
 from kernel.errors import InvalidInput
@@ -70,6 +71,7 @@ Progress = Callable[[int, int], None]  # (customers settled, customers in the sa
 HORIZON = timedelta(days=60)  # virtual time a dry run may cover
 MIN_STEP_S = 0.05
 WORKER = "dry-run"
+DRY_RUN = Actor.system("dry-run")  # acts on the dry run's own copy, never the real campaign
 OFF = BreakerThresholds(max_complaints=10**9, max_opt_out_rate=1.0, max_interception_rate=1.0)
 
 
@@ -224,8 +226,8 @@ class _Run:
             update={"audience": AudienceSpec(list_ids=[list_id]), "text_only": True}
         )
         with self.db.session() as s:
-            self.campaign_id = create_campaign(s, sim_spec, self.start).id
-            start_campaign(s, self.campaign_id, self.start, self.ds, tz)
+            self.campaign_id = create_campaign(s, sim_spec, self.start, by=DRY_RUN).id
+            start_campaign(s, self.campaign_id, self.start, self.ds, tz, by=DRY_RUN)
         self.dialer = Dialer(
             self.db, self.settings, self.ds, self.carrier, clock=self.clock,
             agents=_FreeAgents(self.pool), worker_id=WORKER, alert=self._tripped,
@@ -260,7 +262,7 @@ class _Run:
                 raise RuntimeError(f"the dial loop failed: {report.errors[0]}")
             if self.paused:  # the breaker's first pause is noted in ``trips``; the rest of
                 with self.db.session() as s:  # the funnel is seen without the breaker
-                    c = resume_campaign(s, self.campaign_id, self.clock.now())
+                    c = resume_campaign(s, self.campaign_id, self.clock.now(), by=DRY_RUN)
                     c.compliance = {**(c.compliance or {}), "breaker": OFF.model_dump()}
                 self.paused = False
             tell = self.progress is not None and time.perf_counter() >= told + 0.25

@@ -18,6 +18,7 @@ from dialer.campaigns.holidays import HolidayCalendar
 from dialer.campaigns.retries import RetryPolicy, RetryRule
 from dialer.campaigns.stored import spec_of
 from dialer.campaigns.windows import CallingWindow
+from kernel.actors import Actor
 from kernel.db import Database
 from tests.dialer.conftest import add_customers, add_list, make_spec
 
@@ -84,6 +85,8 @@ def test_a_saved_spec_has_the_digest_of_the_form_it_came_from(db: Database) -> N
     with db.session() as s:
         cl = add_list(s, add_customers(s, 3))
         spec = make_spec([cl.id], name="积分提醒", start_at=start)
-        c = service.create_campaign(s, spec, datetime(2026, 3, 1, tzinfo=UTC))
+        c = service.create_campaign(
+            s, spec, datetime(2026, 3, 1, tzinfo=UTC), by=Actor.system("test")
+        )
         assert spec_digest(spec_of(c)) == spec_digest(spec)
         assert spec_digest(spec.model_copy(update={"name": "other"})) != spec_digest(spec)
