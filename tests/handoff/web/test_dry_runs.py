@@ -50,7 +50,7 @@ def test_a_good_spec_starts_a_run_with_the_forms_sample(operator: Operator) -> N
     form = {**_valid(_list(operator)), "dry_sample": "30", "dry_agents": "2"}
     r: Any = operator.post("/console/campaigns/new/dry-run", data=form)
     assert r.status_code == 200 and 'hx-trigger="every 500ms"' in r.text
-    (request, who, campaign_id), = runner.started
+    ((request, who, campaign_id),) = runner.started
     assert (request.sample, request.agents, who, campaign_id) == (30, 2, "sue", None)
     assert request.spec.name == "积分提醒（4月）"
     view: Any = operator.client.get("/api/workspace/dry-runs/1").json()
