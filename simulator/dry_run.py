@@ -130,7 +130,7 @@ def run_dry_run(
     work_dir: Path,
     now: datetime,
     progress: Progress | None = None,
-    timeout_s: float = 300.0,
+    timeout_s: float = 900.0,
 ) -> DryRunResult:
     """Run ``request`` (see the module doc); ``record`` is the product's finished-call
     record (``tailcall.outcomes.record_call_result``)."""

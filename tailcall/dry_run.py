@@ -13,7 +13,8 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
 from pathlib import Path
 
 import typer
@@ -75,20 +76,27 @@ def run_stored(
 
 
 class BackgroundDryRuns:
-    """``DryRunner`` on one worker thread: runs queue up and run one at a time."""
+    """``DryRunner`` on one daemon thread: runs queue up and run one at a time; a server
+    that stops does not wait for a run (its row stays ``running``)."""
 
     def __init__(self, db: Database, settings: Settings, ds: DialerSettings) -> None:
         self.db, self.settings, self.ds = db, settings, ds
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dry-run")
+        self._queue: queue.Queue[tuple[int, DryRunRequest] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="dry-runs", daemon=True)
+        self._thread.start()
 
     def start(self, request: DryRunRequest, *, who: str, campaign_id: int | None) -> int:
         with self.db.session() as s:
             run_id = dry_runs.add(s, request, who, campaign_id, utcnow())
-        self._pool.submit(run_stored, self.db, self.settings, self.ds, run_id, request)
+        self._queue.put((run_id, request))
         return run_id
 
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            run_stored(self.db, self.settings, self.ds, *job)
+
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._queue.put(None)
 
 
 def install(app: FastAPI) -> None:

@@ -32,7 +32,7 @@ async def test_dry_run_from_the_form(console_app: ConsoleApp, tmp_path: Path) ->
             await page.fill("#f-name", "积分到期提醒（4月）")
             await page.select_option("#f-script", "points_reminder|zh-CN")
             await page.check("#f-live_handoff")
-            await page.fill("#f-dry_sample", "120")
+            await page.fill("#f-dry_sample", "60")
             await page.click("#dry-start")  # no caller id yet: its error, no run
             await page.wait_for_selector("#dry-fix")
             assert await page.inner_text("#err-caller_id") != ""
@@ -48,7 +48,7 @@ async def test_dry_run_from_the_form(console_app: ConsoleApp, tmp_path: Path) ->
             for key, n in result["expected"].items():
                 assert shown[f"expected.{key}"] == n, key
                 assert shown[f"sample.{key}"] == result["funnel"][key], key
-            assert result["sample"] == 120 and result["audience"] == 300
+            assert result["sample"] == 60 and result["audience"] == 300
             assert shown["expected.dialed"] and shown["expected.dialed"] >= 300
             assert "模拟" in await page.inner_text("#dry-note")
 
