@@ -14,6 +14,7 @@ import getpass
 import json
 import logging
 import queue
+import shutil
 import threading
 from pathlib import Path
 
@@ -76,11 +77,18 @@ def run_stored(
 
 
 class BackgroundDryRuns:
-    """``DryRunner`` on one daemon thread: runs queue up and run one at a time; a server
-    that stops does not wait for a run (its row stays ``running``)."""
+    """``DryRunner`` on one daemon thread: runs queue up and run one at a time. A server
+    that stops does not wait for a run; the next one to start fails the runs it left
+    (saying so on their rows) and removes their simulation files."""
 
     def __init__(self, db: Database, settings: Settings, ds: DialerSettings) -> None:
         self.db, self.settings, self.ds = db, settings, ds
+        with db.session() as s:
+            left = dry_runs.interrupted(s, utcnow())
+        for run_id in left:
+            shutil.rmtree(settings.data_dir / "dry-runs" / str(run_id), ignore_errors=True)
+        if left:
+            log.warning("dry runs %s were interrupted by a restart and marked failed", left)
         self._queue: queue.Queue[tuple[int, DryRunRequest] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="dry-runs", daemon=True)
         self._thread.start()

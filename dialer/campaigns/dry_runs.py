@@ -94,6 +94,22 @@ def fail(session: Session, run_id: int, error: str, now: datetime) -> None:
         row.status, row.finished_at, row.error = "failed", now, error[:2000]
 
 
+SERVER_STOPPED = "interrupted: the server stopped before this run ended; run it again"
+
+
+def interrupted(session: Session, now: datetime) -> list[int]:
+    """Fail the runs a server had queued or was running when it stopped (a CLI run,
+    ``requested_by`` ``cli:...``, belongs to its own process); their ids."""
+    rows = session.scalars(
+        select(DryRun).where(
+            DryRun.status.in_(("queued", "running")), DryRun.requested_by.not_like("cli:%")
+        )
+    ).all()
+    for row in rows:
+        row.status, row.finished_at, row.error = "failed", now, SERVER_STOPPED
+    return [row.id for row in rows]
+
+
 def get(session: Session, run_id: int) -> DryRunView:
     row = session.get(DryRun, run_id)
     if row is None:

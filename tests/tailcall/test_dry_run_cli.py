@@ -11,10 +11,15 @@ import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from dialer.campaigns import dry_runs
+from dialer.campaigns.config import DialerSettings
+from dialer.campaigns.dry_run import DryRunRequest
 from dialer.campaigns.models import Attempt, Campaign
-from kernel.db import Database
+from dialer.campaigns.spec import CampaignSpec
+from kernel.db import Database, utcnow
 from kernel.settings import Settings
 from tailcall.cli import app
+from tailcall.dry_run import BackgroundDryRuns
 from tests.dialer.conftest import add_customers, add_list
 
 
@@ -52,3 +57,34 @@ def test_dry_run_command(env: Database, tmp_path: Path) -> None:
     with env.read() as s:
         assert s.scalar(select(func.count()).select_from(Attempt)) == 0
         assert s.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+def test_a_restarted_server_fails_the_runs_it_left(env: Database, settings: Settings) -> None:
+    request = DryRunRequest(
+        spec=CampaignSpec.model_validate(
+            {
+                "name": "x",
+                "script_id": "points_reminder",
+                "caller_id": "+861095558",
+                "audience": {"list_ids": [1]},
+            }
+        ),
+        sample=10,
+    )
+    now = utcnow()
+    with env.session() as s:
+        left = dry_runs.add(s, request, "user:sue", None, now)
+        dry_runs.progress(s, left, 3, 10)
+        mine = dry_runs.add(s, request, "cli:ops", None, now)  # another process's run
+    work = settings.data_dir / "dry-runs" / str(left)
+    work.mkdir(parents=True)
+    (work / "sim.db").write_bytes(b"x")
+    runner = BackgroundDryRuns(env, settings, DialerSettings())
+    try:
+        with env.read() as s:
+            stopped, other = dry_runs.get(s, left), dry_runs.get(s, mine)
+        assert stopped.status == "failed" and stopped.error == dry_runs.SERVER_STOPPED
+        assert other.status == "queued"
+        assert not work.exists()
+    finally:
+        runner.close()
