@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    and_,
     cast,
     func,
     literal,
@@ -130,10 +131,15 @@ def fold_funnel(groups: Iterable[FunnelGroup]) -> dict[str, FunnelCounts]:
 def funnel_by_variant(session: Session, campaign_id: int) -> dict[str, FunnelCounts]:
     """The funnel of each variant ("" for attempts without one).
 
-    One pass over the campaign's attempts grouped by the categories the funnel reads (a
-    few dozen groups), in the order of the covering index ``ix_attempts_funnel``: SQLite
-    streams the groups from the index (no table row, no sort, four counts a row instead
-    of eighteen conditions); ``fold_funnel`` adds them up."""
+    SQLite: one pass over the campaign's attempts grouped by the categories the funnel
+    reads (a few dozen groups), in the order of the covering index ``ix_attempts_funnel``,
+    so SQLite streams the groups from the index (no table row, no sort, four counts a row
+    instead of eighteen conditions; 240 -> 25 ms at 100,000 attempts); ``fold_funnel``
+    adds them up. PostgreSQL: the conditions summed in one pass per variant, a hashed
+    aggregate whatever the statistics (its planner, before a new campaign's rows are
+    analysed, sorts the grouped form on disk: 350 ms against 75)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return funnel_by_sums(session, campaign_id)
     a = Attempt
     cols = [getattr(a, name) for name in FUNNEL_GROUP]
     q = (
@@ -149,6 +155,47 @@ def funnel_by_variant(session: Session, campaign_id: int) -> dict[str, FunnelCou
         FunnelGroup(v, st, by, gr, disp, res, bool(opt), int(n), int(d), int(ans), int(off))
         for v, st, by, gr, disp, res, opt, n, d, ans, off in session.execute(q)
     )
+
+
+def _funnel_columns() -> list[Any]:
+    a = Attempt
+    human = a.answered_by == "human"
+    engaged = and_(human, a.disposition.is_not(None), a.disposition.not_in(NOT_ENGAGED))
+    offered = a.handoff_requested_at.is_not(None)
+    return [
+        func.count().label("attempts"),
+        _count(a.status == "queued").label("queued"),
+        _count(a.status.in_(LIVE_STATES)).label("live"),
+        func.count(a.dialed_at).label("dialed"),
+        func.count(a.answered_at).label("answered"),
+        _count(human).label("human"),
+        _count(engaged).label("engaged"),
+        _count(and_(engaged, a.disposition.not_in(INCOMPLETE))).label("completed"),
+        *(_count(a.grade == g).label(f"grade_{g.lower()}") for g in "ABCD"),
+        func.count(a.handoff_requested_at).label("handoffs_offered"),
+        _count(a.handoff_result == "accepted").label("handoffs_accepted"),
+        _count(a.handoff_result == "timeout").label("handoffs_timed_out"),
+        _count(and_(offered, func.coalesce(a.handoff_result, "") != "accepted")).label(
+            "handoffs_to_follow_up"
+        ),
+        _count(a.opted_out.is_(True)).label("opt_outs"),
+        _count(a.disposition == "complaint").label("complaints"),
+    ]
+
+
+def funnel_by_sums(session: Session, campaign_id: int) -> dict[str, FunnelCounts]:
+    """The funnel of each variant by summing each condition over the rows (PostgreSQL's)."""
+    key = func.coalesce(Attempt.variant, literal_column("''"))
+    q = (
+        select(key.label("variant"), *_funnel_columns())
+        .where(Attempt.campaign_id == campaign_id)
+        .group_by(key)
+    )
+    names = [c.name for c in _funnel_columns()]
+    return {
+        row["variant"]: FunnelCounts(**{n: int(row[n]) for n in names})
+        for row in session.execute(q).mappings()
+    }
 
 
 def total(by_variant: dict[str, FunnelCounts]) -> FunnelCounts:

@@ -140,6 +140,7 @@ def test_grouped_funnel_and_ranged_series_match_a_row_by_row_count(
     with db.read() as s:
         rows = list(s.scalars(select(Attempt).where(Attempt.campaign_id == cid)))
         assert dashboard.funnel_by_variant(s, cid) == _expected(rows)
+        assert dashboard.funnel_by_sums(s, cid) == _expected(rows)  # PostgreSQL's form
         for bucket in (60, 300, 3600):
             by_epoch = dashboard._series_by_epoch(s, cid, bucket)
             assert dashboard.series(s, cid, bucket) == by_epoch
