@@ -21,11 +21,11 @@ phrase with every word confident. A second, N-best recognizer on the same audio 
 first design) doubled the decoding cost without changing the decisions (bench/
 grammar_judge.py: 50.5 % correct, 4.0 % vs 5.0 % wrong intent, same off-topic accepts on
 the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for comparison.
-Grammar decoding is cheap (real-time factor about 0.03 with the widened beams), so it
-runs inline on the event loop in 100 ms chunks; its final result (15-25 ms: the word
-confidences over a wide lattice) runs in a worker thread, so it does not stall the
-process's other calls (the GIL is released while Vosk decodes); free decoding (about 9x the cost) and
-recognizer builds (about 20 ms with the barrier entry) run in a worker thread. Audio is
+Grammar decoding (real-time factor about 0.03, 100 ms chunks, each awaited in order) and
+its final result (15-25 ms) run on ``decode_executor``'s threads, not the event loop: Vosk
+releases the GIL, so many calls' decoding uses another core while the loop paces their
+audio (inline, at 40 calls it took half the loop and ran the RTP pacer late). Free
+decoding (9x the cost) and recognizer builds (about 20 ms) use the default threads. Audio is
 not passed on downstream (nothing after the STT needs it). Recognizers are used by one
 call at a time; built ones are kept per grammar so a state revisited costs nothing, and
 go to the process's ``RecognizerPool`` when the call ends (free ones stay warm).
@@ -35,10 +35,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -72,6 +74,21 @@ from dialogue.speech.grammar import (
 
 CHUNK_S = 0.1  # audio handed to Vosk per call
 PREROLL_S = 0.6  # audio kept before VAD start: its 0.2 s confirmation, batching, margin
+#: Grammar decoding threads: a core is left to the event loop, which paces every call's
+#: audio; more threads than that would compete with it for the CPU.
+DECODE_THREADS = max(1, (os.cpu_count() or 2) - 1)
+
+_decoder: ThreadPoolExecutor | None = None
+_decoder_lock = threading.Lock()
+
+
+def decode_executor() -> ThreadPoolExecutor:
+    """The process's grammar decoding threads (created on first use)."""
+    global _decoder
+    with _decoder_lock:
+        if _decoder is None:
+            _decoder = ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="vosk-decode")
+        return _decoder
 
 
 @dataclass
@@ -450,7 +467,9 @@ class VoskSTTService(STTService):
         recs = await self._ready()
         audio = bytes(self._utterance)
         async with self._thread_lock:
-            await asyncio.to_thread(self._accept_free, recs, audio)
+            await asyncio.get_running_loop().run_in_executor(
+                decode_executor(), self._accept, recs, audio, False
+            )
         self._speaking = True
 
     def _on_speech_start(self, start_secs: float) -> None:
@@ -489,17 +508,15 @@ class VoskSTTService(STTService):
         recs = await self._ready()
         data = bytes(self._chunk)
         self._chunk.clear()
-        if recs.grammar is None:
-            async with self._thread_lock:  # one thread at a time on a recognizer
-                await asyncio.to_thread(self._accept_free, recs, data)
-        else:
-            recs.main.AcceptWaveform(data)
-            if recs.nbest is not None:
-                recs.nbest.AcceptWaveform(data)
         now = time.monotonic()
-        if self._interims and now - self._last_interim_at >= self._interim_interval:
+        want_partial = self._interims and now - self._last_interim_at >= self._interim_interval
+        executor = None if recs.grammar is None else decode_executor()
+        async with self._thread_lock:  # one thread at a time on a recognizer
+            partial = await asyncio.get_running_loop().run_in_executor(
+                executor, self._accept, recs, data, want_partial
+            )
+        if partial is not None:
             self._last_interim_at = now
-            partial = str(json.loads(recs.main.PartialResult()).get("partial", ""))
             if partial and partial != self._last_partial:
                 self._last_partial = partial
                 yield InterimTranscriptionFrame(partial, self._user_id, time_now_iso8601())
@@ -521,7 +538,9 @@ class VoskSTTService(STTService):
             judgement = judge_free(result)
         else:
             async with self._thread_lock:
-                main, nbest = await asyncio.to_thread(self._final_grammar, recs, data)
+                main, nbest = await asyncio.get_running_loop().run_in_executor(
+                    decode_executor(), self._final_grammar, recs, data
+                )
             judgement = judge(nbest or main, main, recs.grammar, min_confidence=self._min_conf)
         decode_s = time.perf_counter() - t0
         return AsrResult(
@@ -548,9 +567,15 @@ class VoskSTTService(STTService):
         if self._active_key != self._want_key():
             self._schedule_build()
 
-    def _accept_free(self, recs: _Recognizers, data: bytes) -> None:
+    def _accept(self, recs: _Recognizers, data: bytes, partial: bool) -> str | None:
+        """Decode a chunk (in a worker thread); the partial result when asked for."""
         with self._decoding:
             recs.main.AcceptWaveform(data)
+            if recs.nbest is not None:
+                recs.nbest.AcceptWaveform(data)
+            if not partial:
+                return None
+            return str(json.loads(recs.main.PartialResult()).get("partial", ""))
 
     def _final_free(self, recs: _Recognizers, data: bytes) -> dict[str, Any]:
         with self._decoding:
