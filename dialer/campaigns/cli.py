@@ -25,6 +25,7 @@ from dialer.campaigns.launch import LAUNCH_CHECKS, LaunchChecks
 from dialer.campaigns.pacing import AgentCapacity
 from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.worker import build_dialer, load_agent_capacity
+from dialer.carriers.sip.settings import SUPPORTED_DEPLOYMENT
 from kernel.db import Database, utcnow
 from kernel.errors import TailcallError
 from kernel.settings import load_settings
@@ -238,8 +239,7 @@ def run_dialer_worker() -> None:
     settings = _settings()
     if settings.carrier == "sip":
         typer.secho(
-            "TAILCALL_CARRIER=sip: the SIP trunk and its calls' audio run in one process; "
-            "run `tailcall serve` (its dial loop dials through the trunk)",
+            f"error: a dialer worker cannot dial over the SIP trunk; {SUPPORTED_DEPLOYMENT}",
             fg="red",
             err=True,
         )

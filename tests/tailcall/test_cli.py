@@ -84,3 +84,16 @@ def test_serve_answers_health_then_stops(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["worker", "--role", "dialer"], ["serve", "--no-dialer"], ["serve", "--no-media"]],
+)
+def test_a_sip_trunk_outside_one_serve_is_refused_naming_the_deployment(
+    monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.setenv("TAILCALL_CARRIER", "sip")
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2
+    assert "run one `tailcall serve` with its dial loop and media" in r.output
