@@ -21,11 +21,13 @@ phrase with every word confident. A second, N-best recognizer on the same audio 
 first design) doubled the decoding cost without changing the decisions (bench/
 grammar_judge.py: 50.5 % correct, 4.0 % vs 5.0 % wrong intent, same off-topic accepts on
 the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for comparison.
-Grammar decoding (real-time factor about 0.03, 100 ms chunks, each awaited in order) and
-its final result (15-25 ms) run on ``decode_executor``'s threads, not the event loop: Vosk
-releases the GIL, so many calls' decoding uses another core while the loop paces their
-audio (inline, at 40 calls it took half the loop and ran the RTP pacer late). Free
-decoding (9x the cost) and recognizer builds (about 20 ms) use the default threads. Audio is
+Grammar decoding (real-time factor about 0.03) and its final result (15-25 ms) run on
+``recognizers.decode_executor``'s threads, not the event loop: Vosk releases the GIL, so
+many calls' decoding uses another core while the loop paces their audio (inline, at 40
+calls it took half the loop and ran the RTP pacer late). A call has one decode in flight:
+audio arriving meanwhile joins the next chunk (100 ms, or more when the threads are
+behind), so frames never queue behind decoding. Free decoding (9x the cost) and
+recognizer builds (about 20 ms) use the default threads. Audio is
 not passed on downstream (nothing after the STT needs it). Recognizers are used by one
 call at a time; built ones are kept per grammar so a state revisited costs nothing, and
 go to the process's ``RecognizerPool`` when the call ends (free ones stay warm).
@@ -35,12 +37,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,24 +71,10 @@ from dialogue.speech.grammar import (
     judge_free,
     may_continue,
 )
+from dialogue.speech.recognizers import RecognizerPool, decode_executor
 
 CHUNK_S = 0.1  # audio handed to Vosk per call
 PREROLL_S = 0.6  # audio kept before VAD start: its 0.2 s confirmation, batching, margin
-#: Grammar decoding threads: a core is left to the event loop, which paces every call's
-#: audio; more threads than that would compete with it for the CPU.
-DECODE_THREADS = max(1, (os.cpu_count() or 2) - 1)
-
-_decoder: ThreadPoolExecutor | None = None
-_decoder_lock = threading.Lock()
-
-
-def decode_executor() -> ThreadPoolExecutor:
-    """The process's grammar decoding threads (created on first use)."""
-    global _decoder
-    with _decoder_lock:
-        if _decoder is None:
-            _decoder = ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="vosk-decode")
-        return _decoder
 
 
 @dataclass
@@ -120,65 +106,6 @@ class AsrResult:
     def final_latency_s(self) -> float:
         """End of speech -> final result (includes the VAD stop delay)."""
         return self.final_at - self.speech_end
-
-
-class RecognizerPool:
-    """Grammar recognizers of ended calls, reset and kept for the next call (per process).
-
-    Building a grammar recognizer costs about 12-20 ms of CPU (the barrier entry); a
-    campaign's calls use the same few grammars, so reusing them makes a call's setup and
-    its state changes nearly free. A recognizer is used by one call at a time.
-
-    Free-decoding recognizers are kept too (``free_key``, at most ``per_free``): each
-    composes the model's graph lazily into its own cache, so a new one costs 2-3x the
-    steady rate over its first 5-10 s of speech (and the cache grows to about 0.2 GB);
-    a reused one is already warm. ``prewarm_free`` fills the pool before the first call.
-    """
-
-    def __init__(self, per_grammar: int = 64, per_free: int = 16) -> None:
-        self._free: dict[tuple[str, int, bool], list[Any]] = {}
-        self._lock = threading.Lock()
-        self._per_grammar = per_grammar
-        self._per_free = per_free
-        self.reused = 0
-        self.built = 0
-
-    @staticmethod
-    def free_key(rate: int) -> tuple[str, int, bool]:
-        return ("<free>", rate, False)
-
-    def free_count(self, rate: int) -> int:
-        with self._lock:
-            return len(self._free.get(self.free_key(rate), []))
-
-    def prewarm_free(self, model: Any, rate: int, audio: Sequence[bytes], count: int) -> None:
-        """Build ``count`` free recognizers, decode ``audio`` (16-bit PCM at ``rate``)
-        through each to warm its graph cache, and keep them (blocking: run in a thread)."""
-
-        for _ in range(max(0, count - self.free_count(rate))):
-            rec = KaldiRecognizer(model, rate)
-            rec.SetWords(True)
-            for pcm in audio:
-                rec.AcceptWaveform(pcm)
-                rec.FinalResult()
-            self.give(self.free_key(rate), rec)
-
-    def take(self, key: tuple[str, int, bool]) -> Any | None:
-        with self._lock:
-            free = self._free.get(key)
-            if free:
-                self.reused += 1
-                return free.pop()
-            self.built += 1
-            return None
-
-    def give(self, key: tuple[str, int, bool], rec: Any) -> None:
-        rec.Reset()
-        cap = self._per_free if key[0] == "<free>" else self._per_grammar
-        with self._lock:
-            free = self._free.setdefault(key, [])
-            if len(free) < cap:
-                free.append(rec)
 
 
 @dataclass
@@ -261,6 +188,7 @@ class VoskSTTService(STTService):
         self._preroll: deque[bytes] = deque()
         self._preroll_bytes = 0
         self._chunk = bytearray()
+        self._decoding_task: asyncio.Task[None] | None = None
         self._speech_start = 0.0
         self._last_partial = ""
         self._last_interim_at = 0.0
@@ -375,6 +303,9 @@ class VoskSTTService(STTService):
         if self._building is not None:
             self._building.cancel()
             self._building = None
+        if self._decoding_task is not None:
+            await self.cancel_task(self._decoding_task)
+            self._decoding_task = None
         released = self._release()
         if released:
             await asyncio.to_thread(self._give_when_idle, released)
@@ -502,25 +433,46 @@ class VoskSTTService(STTService):
         self._chunk += audio
         if self._incomplete_s > 0 and not self._want.free_decoding:
             self._utterance += audio  # only grammar no-matches are held and re-decoded
-        if len(self._chunk) < int(CHUNK_S * self.sample_rate * 2):
-            yield None
-            return
-        recs = await self._ready()
-        data = bytes(self._chunk)
-        self._chunk.clear()
-        now = time.monotonic()
-        want_partial = self._interims and now - self._last_interim_at >= self._interim_interval
-        executor = None if recs.grammar is None else decode_executor()
-        async with self._thread_lock:  # one thread at a time on a recognizer
-            partial = await asyncio.get_running_loop().run_in_executor(
-                executor, self._accept, recs, data, want_partial
-            )
-        if partial is not None:
-            self._last_interim_at = now
-            if partial and partial != self._last_partial:
-                self._last_partial = partial
-                yield InterimTranscriptionFrame(partial, self._user_id, time_now_iso8601())
+        if len(self._chunk) >= self._chunk_bytes and self._decoding_task is None:
+            self._decoding_task = self.create_task(self._decode_chunks(), "decode")
         yield None
+
+    @property
+    def _chunk_bytes(self) -> int:
+        return int(CHUNK_S * self.sample_rate * 2)
+
+    async def _decode_chunks(self) -> None:
+        """Decode the utterance's audio as it comes, one decode at a time: audio that
+        arrives meanwhile waits in the chunk and goes in the next (larger) one, so frames
+        never queue behind the decode threads (nor does a CancelFrame behind them)."""
+        try:
+            while self._speaking and len(self._chunk) >= self._chunk_bytes:
+                recs = await self._ready()
+                data = bytes(self._chunk)
+                self._chunk.clear()
+                now = time.monotonic()
+                want = self._interims and now - self._last_interim_at >= self._interim_interval
+                executor = None if recs.grammar is None else decode_executor()
+                async with self._thread_lock:  # one thread at a time on a recognizer
+                    partial = await asyncio.get_running_loop().run_in_executor(
+                        executor, self._accept, recs, data, want
+                    )
+                if partial is not None:
+                    self._last_interim_at = now
+                    if partial and partial != self._last_partial:
+                        self._last_partial = partial
+                        frame = InterimTranscriptionFrame(
+                            partial, self._user_id, time_now_iso8601()
+                        )
+                        await self.push_frame(frame)
+        finally:
+            self._decoding_task = None
+
+    async def _decoded(self) -> None:
+        """The chunk decode in flight, if any, is done (its task is not cancelled)."""
+        task = self._decoding_task
+        if task is not None:
+            await asyncio.wait([task])
 
     async def _decode_final(self, stop_secs: float) -> AsrResult | None:
         """The utterance's final result (the recognizer is reset); None when not speaking."""
@@ -528,6 +480,7 @@ class VoskSTTService(STTService):
             return None
         self._speaking = False
         speech_end = time.monotonic() - stop_secs
+        await self._decoded()  # the audio before the rest of the chunk
         recs = await self._ready()
         data = bytes(self._chunk)
         self._chunk.clear()
