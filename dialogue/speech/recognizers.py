@@ -3,7 +3,9 @@ recognizers and the threads grammar decoding runs on (see ``vosk_stt``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +16,9 @@ from vosk import KaldiRecognizer
 #: Grammar decoding threads: a core is left to the event loop, which paces every call's
 #: audio; more threads than that would compete with it for the CPU.
 DECODE_THREADS = max(1, (os.cpu_count() or 2) - 1)
+#: How much lower the decode threads run than the event loop (Linux thread nice): on a
+#: machine short of CPU the calls' audio keeps its pace and recognition falls behind.
+DECODE_NICE = 5
 
 _decoder: ThreadPoolExecutor | None = None
 _decoder_lock = threading.Lock()
@@ -24,8 +29,20 @@ def decode_executor() -> ThreadPoolExecutor:
     global _decoder
     with _decoder_lock:
         if _decoder is None:
-            _decoder = ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="vosk-decode")
+            _decoder = ThreadPoolExecutor(
+                DECODE_THREADS, thread_name_prefix="vosk-decode", initializer=_lower_priority
+            )
         return _decoder
+
+
+def _lower_priority() -> None:
+    """Lower this thread's priority (Linux: ``setpriority`` on a thread id is per thread;
+    elsewhere it would be the whole process's, so nothing is done)."""
+    if sys.platform != "linux" or DECODE_NICE <= 0:
+        return
+    tid = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + DECODE_NICE)
 
 
 class RecognizerPool:

@@ -22,7 +22,8 @@ first design) doubled the decoding cost without changing the decisions (bench/
 grammar_judge.py: 50.5 % correct, 4.0 % vs 5.0 % wrong intent, same off-topic accepts on
 the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for comparison.
 Grammar decoding (real-time factor about 0.03) and its final result (15-25 ms) run on
-``recognizers.decode_executor``'s threads, not the event loop: Vosk releases the GIL, so
+``recognizers.decode_executor``'s threads (below the loop's priority), not the event
+loop: Vosk releases the GIL, so
 many calls' decoding uses another core while the loop paces their audio (inline, at 40
 calls it took half the loop and ran the RTP pacer late). A call has one decode in flight:
 audio arriving meanwhile joins the next chunk (100 ms, or more when the threads are

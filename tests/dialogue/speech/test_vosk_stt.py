@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +20,12 @@ from pipecat.frames.frames import (
 from pipecat.tests.utils import SleepFrame, run_test
 
 from dialogue.speech.asr_models import Vocabulary
-from dialogue.speech.recognizers import DECODE_THREADS, RecognizerPool, decode_executor
+from dialogue.speech.recognizers import (
+    DECODE_NICE,
+    DECODE_THREADS,
+    RecognizerPool,
+    decode_executor,
+)
 from dialogue.speech.vosk_stt import AsrResult, ExpectPhrasesFrame, VoskSTTService
 from tests.dialogue.conftest import silence
 
@@ -201,3 +208,14 @@ async def test_audio_does_not_queue_behind_busy_decode_threads(
     assert [r.judgement.text for r in finals] == ["네 맞습니다"]
     chunks = sum(1 for f in utterance if isinstance(f, InputAudioRawFrame)) // 5
     assert chunks >= 8 and len(accepts) <= 2, accepts
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are Linux's")
+def test_the_decode_threads_run_below_the_event_loop() -> None:
+    """On a machine short of CPU the loop (every call's audio) wins over decoding."""
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    theirs = decode_executor().submit(
+        lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    )
+    assert theirs.result(5) == min(19, mine + DECODE_NICE)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # only theirs
