@@ -23,13 +23,12 @@ grammar_judge.py: 50.5 % correct, 4.0 % vs 5.0 % wrong intent, same off-topic ac
 the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for comparison.
 Grammar decoding (real-time factor about 0.03) and its final result (15-25 ms) run on
 ``recognizers.decode_executor``'s threads (below the loop's priority), not the event
-loop: Vosk releases the GIL, so
-many calls' decoding uses another core while the loop paces their audio (inline, at 40
-calls it took half the loop and ran the RTP pacer late). A call has one decode in flight:
-audio arriving meanwhile joins the next chunk (100 ms, or more when the threads are
-behind), so frames never queue behind decoding. Free decoding (9x the cost) and
-recognizer builds (about 20 ms) use the default threads. Audio is
-not passed on downstream (nothing after the STT needs it). Recognizers are used by one
+loop: Vosk releases the GIL, so many calls' decoding uses another core while the loop
+paces their audio (inline, at 40 calls it took half the loop and ran the RTP pacer late).
+A call has one decode in flight: audio arriving meanwhile joins the next chunk (100 ms,
+or more when the threads are behind), so frames never queue behind decoding. Free
+decoding (9x the cost) and recognizer builds (about 20 ms) use the default threads. Audio
+is not passed on downstream (nothing after the STT needs it). Recognizers are used by one
 call at a time; built ones are kept per grammar so a state revisited costs nothing, and
 go to the process's ``RecognizerPool`` when the call ends (free ones stay warm).
 """
