@@ -21,14 +21,15 @@ phrase with every word confident. A second, N-best recognizer on the same audio 
 first design) doubled the decoding cost without changing the decisions (bench/
 grammar_judge.py: 50.5 % correct, 4.0 % vs 5.0 % wrong intent, same off-topic accepts on
 the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for comparison.
-Grammar decoding (real-time factor about 0.03) and its final result (15-25 ms) run on
-``recognizers.decode_executor``'s threads (below the loop's priority), not the event
-loop: Vosk releases the GIL, so many calls' decoding uses another core while the loop
-paces their audio (inline, at 40 calls it took half the loop and ran the RTP pacer late).
-A call has one decode in flight: audio arriving meanwhile joins the next chunk (100 ms,
-or more when the threads are behind), so frames never queue behind decoding. Free
-decoding (9x the cost) and recognizer builds (about 20 ms) use the default threads. Audio
-is not passed on downstream (nothing after the STT needs it). Recognizers are used by one
+Grammar decoding (real-time factor about 0.03) runs on ``recognizers.decode_executor``'s
+threads (below the loop's priority), not the event loop: Vosk releases the GIL, so many
+calls' decoding uses another core while the loop paces their audio (inline, at 40 calls
+it took half the loop and ran the RTP pacer late). A call has one decode in flight: audio
+arriving meanwhile joins the next chunk (100 ms, or more when the threads are behind), so
+frames never queue behind decoding. The final result (15-25 ms, and what the decode
+threads left), which the turn waits for, free decoding (9x the cost) and recognizer
+builds (about 20 ms) use the default threads, at the loop's priority. Audio is not passed
+on downstream (nothing after the STT needs it). Recognizers are used by one
 call at a time; built ones are kept per grammar so a state revisited costs nothing, and
 go to the process's ``RecognizerPool`` when the call ends (free ones stay warm).
 """
@@ -490,10 +491,8 @@ class VoskSTTService(STTService):
                 result = await asyncio.to_thread(self._final_free, recs, data)
             judgement = judge_free(result)
         else:
-            async with self._thread_lock:
-                main, nbest = await asyncio.get_running_loop().run_in_executor(
-                    decode_executor(), self._final_grammar, recs, data
-                )
+            async with self._thread_lock:  # the turn waits for it: at the loop's priority
+                main, nbest = await asyncio.to_thread(self._final_grammar, recs, data)
             judgement = judge(nbest or main, main, recs.grammar, min_confidence=self._min_conf)
         decode_s = time.perf_counter() - t0
         return AsrResult(
