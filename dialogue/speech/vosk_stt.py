@@ -400,7 +400,7 @@ class VoskSTTService(STTService):
         audio = bytes(self._utterance)
         async with self._thread_lock:
             await asyncio.get_running_loop().run_in_executor(
-                decode_executor(), self._accept, recs, audio, False
+                decode_executor(), _accept, self._decoding, recs, audio, False
             )
         self._speaking = True
 
@@ -456,7 +456,7 @@ class VoskSTTService(STTService):
                 executor = None if recs.grammar is None else decode_executor()
                 async with self._thread_lock:  # one thread at a time on a recognizer
                     partial = await asyncio.get_running_loop().run_in_executor(
-                        executor, self._accept, recs, data, want
+                        executor, _accept, self._decoding, recs, data, want
                     )
                 if partial is not None:
                     self._last_interim_at = now
@@ -488,11 +488,11 @@ class VoskSTTService(STTService):
         t0 = time.perf_counter()
         if recs.grammar is None:
             async with self._thread_lock:
-                result = await asyncio.to_thread(self._final_free, recs, data)
+                result = await asyncio.to_thread(_final_free, self._decoding, recs, data)
             judgement = judge_free(result)
         else:
             async with self._thread_lock:  # the turn waits for it: at the loop's priority
-                main, nbest = await asyncio.to_thread(self._final_grammar, recs, data)
+                main, nbest = await asyncio.to_thread(_final_grammar, self._decoding, recs, data)
             judgement = judge(nbest or main, main, recs.grammar, min_confidence=self._min_conf)
         decode_s = time.perf_counter() - t0
         return AsrResult(
@@ -519,33 +519,39 @@ class VoskSTTService(STTService):
         if self._active_key != self._want_key():
             self._schedule_build()
 
-    def _accept(self, recs: _Recognizers, data: bytes, partial: bool) -> str | None:
-        """Decode a chunk (in a worker thread); the partial result when asked for."""
-        with self._decoding:
+
+# -- in a worker thread: ``lock`` is the call's, held while its recognizers decode --------
+
+
+def _accept(lock: threading.Lock, recs: _Recognizers, data: bytes, partial: bool) -> str | None:
+    """Decode a chunk; the partial result when asked for."""
+    with lock:
+        recs.main.AcceptWaveform(data)
+        if recs.nbest is not None:
+            recs.nbest.AcceptWaveform(data)
+        if not partial:
+            return None
+        return str(json.loads(recs.main.PartialResult()).get("partial", ""))
+
+
+def _final_free(lock: threading.Lock, recs: _Recognizers, data: bytes) -> dict[str, Any]:
+    with lock:
+        if data:
+            recs.main.AcceptWaveform(data)
+        out: dict[str, Any] = json.loads(recs.main.FinalResult())
+    return out
+
+
+def _final_grammar(
+    lock: threading.Lock, recs: _Recognizers, data: bytes
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    with lock:
+        if data:
             recs.main.AcceptWaveform(data)
             if recs.nbest is not None:
                 recs.nbest.AcceptWaveform(data)
-            if not partial:
-                return None
-            return str(json.loads(recs.main.PartialResult()).get("partial", ""))
-
-    def _final_free(self, recs: _Recognizers, data: bytes) -> dict[str, Any]:
-        with self._decoding:
-            if data:
-                recs.main.AcceptWaveform(data)
-            out: dict[str, Any] = json.loads(recs.main.FinalResult())
-        return out
-
-    def _final_grammar(
-        self, recs: _Recognizers, data: bytes
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        with self._decoding:
-            if data:
-                recs.main.AcceptWaveform(data)
-                if recs.nbest is not None:
-                    recs.nbest.AcceptWaveform(data)
-            main: dict[str, Any] = json.loads(recs.main.FinalResult())
-            nbest: dict[str, Any] | None = (
-                json.loads(recs.nbest.FinalResult()) if recs.nbest is not None else None
-            )
-        return main, nbest
+        main: dict[str, Any] = json.loads(recs.main.FinalResult())
+        nbest: dict[str, Any] | None = (
+            json.loads(recs.nbest.FinalResult()) if recs.nbest is not None else None
+        )
+    return main, nbest

@@ -19,6 +19,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.tests.utils import SleepFrame, run_test
 
+from dialogue.speech import vosk_stt
 from dialogue.speech.asr_models import Vocabulary
 from dialogue.speech.recognizers import (
     DECODE_NICE,
@@ -174,7 +175,10 @@ async def test_a_pause_inside_a_phrase_waits_for_the_rest(
 
 
 async def test_audio_does_not_queue_behind_busy_decode_threads(
-    ko_model: Any, ko_vocab: Vocabulary, speak: Callable[..., bytes]
+    ko_model: Any,
+    ko_vocab: Vocabulary,
+    speak: Callable[..., bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the decode threads busy (other calls), an utterance's 100 ms chunks are not
     each queued for them: one decode is in flight and the rest joins the final."""
@@ -182,13 +186,13 @@ async def test_audio_does_not_queue_behind_busy_decode_threads(
         model=ko_model, vocabulary=ko_vocab, phrases=("네 맞습니다", "아니요"), sample_rate=8000
     )
     accepts: list[int] = []
-    accept = stt._accept
+    accept = vosk_stt._accept
 
-    def counted(recs: Any, data: bytes, partial: bool) -> str | None:
+    def counted(lock: Any, recs: Any, data: bytes, partial: bool) -> str | None:
         accepts.append(len(data))
-        return accept(recs, data, partial)
+        return accept(lock, recs, data, partial)
 
-    stt._accept = counted  # type: ignore[method-assign]
+    monkeypatch.setattr(vosk_stt, "_accept", counted)
     busy = threading.Event()
     utterance = _utterance(speak("네 맞습니다"))
 
