@@ -19,7 +19,10 @@ Printed per row:
   the customer speaks, so any shorter gap is a stall), with the frames of bot audio sent;
 - RTP jitter p99: |inter-arrival - 20 ms| of our packets at the sink, all streams;
 - turn p50/p95: end of a customer reply at the sink -> the bot's next prompt on the wire;
-- signalling CPU per call: the sippy thread and its UDP threads; process cores; RSS.
+- signalling CPU per call: the sippy thread and its UDP threads; process cores; RSS;
+- the event loop's thread (RTP, VAD, the pipeline's frames) in cores and in ms of CPU per
+  call per second (less sensitive to the machine's load than the latencies), and the
+  grammar decoding threads' cores (``dialogue.speech.vosk_stt.decode_executor``).
 SIPp and the sink share the machine's cores with the calls (at nice 10: they stand for
 the network, not for work of ours); the table's title gives the load average.
 """
@@ -269,6 +272,7 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
     cpu0, sig0, t0 = proc.cpu_times(), thread_cpu(proc, sig_ids), time.monotonic()
     main_id = threading.get_native_id()
     loop0 = thread_cpu(proc, [main_id])
+    threads0 = {t.id: t.user_time + t.system_time for t in proc.threads()}
     peak_rss = proc.memory_info().rss
     loop = asyncio.get_running_loop()
     sids = []
@@ -285,6 +289,20 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
     wall = time.monotonic() - t0
     cpu1, sig1 = proc.cpu_times(), thread_cpu(proc, signalling_threads())
     loop_cores = (thread_cpu(proc, [main_id]) - loop0) / wall
+    decode_ids = [
+        t.native_id
+        for t in threading.enumerate()
+        if t.name.startswith("vosk-decode") and t.native_id is not None
+    ]
+    # the decode threads outlive a row (one pool per process): only this row's CPU
+    decode_cores = (
+        sum(
+            t.user_time + t.system_time - threads0.get(t.id, 0.0)
+            for t in proc.threads()
+            if t.id in decode_ids
+        )
+        / wall
+    )
     ok = sum(
         1 for c in media.values() if c is not None and c.ended and c.ended.cause == "local_hangup"
     )
@@ -330,6 +348,8 @@ async def run(calls: int, seconds: float, cps: float, runtime: Any) -> dict[str,
         "cores": f"{cores:.2f}",
         "core/call": f"{cores / calls:.3f}",
         "loop thread cores": f"{loop_cores:.2f}",
+        "loop ms/call-s": f"{1000 * loop_cores / calls:.1f}",
+        "decode cores": f"{decode_cores:.2f}",
         "RSS MB": f"{peak_rss / 2**20:.0f}",
     }
 

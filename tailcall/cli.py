@@ -27,7 +27,7 @@ from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.launch import LAUNCH_CHECKS
 from dialer.campaigns.ledger_cli import compliance_app
 from dialer.carriers.cli import carrier_app
-from dialer.carriers.sip.settings import SipSettingsError
+from dialer.carriers.sip.settings import SUPPORTED_DEPLOYMENT, SipSettingsError
 from dialer.lists.cli import lists_app, suppress_app
 from dialogue.cli import chat_command
 from dialogue.intent.cli import LABEL_HARVESTERS, intent_app
@@ -122,6 +122,12 @@ def serve(
 ) -> None:
     """Run API, console, media endpoint and background loops in one process."""
     settings = load_settings()
+    if settings.carrier == "sip" and not (dialer and media):
+        split = "--no-dialer" if not dialer else "--no-media"
+        typer.secho(
+            f"error: `serve {split}` with the SIP trunk; {SUPPORTED_DEPLOYMENT}", fg="red", err=True
+        )
+        raise typer.Exit(2)
     if host:
         settings.host = host
     if port:

@@ -28,6 +28,7 @@ from dialer.campaigns.pacing import AgentCapacity
 from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.variants import stop_variant
 from dialer.campaigns.worker import build_dialer, load_agent_capacity
+from dialer.carriers.sip.settings import SUPPORTED_DEPLOYMENT
 from kernel.actors import Actor
 from kernel.db import Database, utcnow
 from kernel.errors import InvalidInput, TailcallError
@@ -320,8 +321,7 @@ def run_dialer_worker() -> None:
     settings = _settings()
     if settings.carrier == "sip":
         typer.secho(
-            "TAILCALL_CARRIER=sip: the SIP trunk and its calls' audio run in one process; "
-            "run `tailcall serve` (its dial loop dials through the trunk)",
+            f"error: a dialer worker cannot dial over the SIP trunk; {SUPPORTED_DEPLOYMENT}",
             fg="red",
             err=True,
         )

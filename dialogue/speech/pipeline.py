@@ -52,11 +52,12 @@ from dialogue.speech.pyttsx3_tts import (
     RenderCache,
     check_espeak,
 )
+from dialogue.speech.recognizers import RecognizerPool
 from dialogue.speech.recording import StereoRecording
 from dialogue.speech.records import CallRecorder
 from dialogue.speech.settings import SpeechSettings
 from dialogue.speech.vad import SharedSileroVADAnalyzer, shared_silero_session
-from dialogue.speech.vosk_stt import RecognizerPool, VoskSTTService
+from dialogue.speech.vosk_stt import VoskSTTService
 from kernel.calls import StreamStart
 
 CALL_RATE = 8000  # the carrier's rate; the pipeline runs at it end to end

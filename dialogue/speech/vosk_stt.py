@@ -21,12 +21,15 @@ phrase with every word confident. A second, N-best recognizer on the same audio 
 first design) doubled the decoding cost without changing the decisions (bench/
 grammar_judge.py: 50.5 % correct, 4.0 % vs 5.0 % wrong intent, same off-topic accepts on
 the simulator's Korean reply bank); ``nbest_pass=True`` brings it back for comparison.
-Grammar decoding is cheap (real-time factor about 0.03 with the widened beams), so it
-runs inline on the event loop in 100 ms chunks; its final result (15-25 ms: the word
-confidences over a wide lattice) runs in a worker thread, so it does not stall the
-process's other calls (the GIL is released while Vosk decodes); free decoding (about 9x the cost) and
-recognizer builds (about 20 ms with the barrier entry) run in a worker thread. Audio is
-not passed on downstream (nothing after the STT needs it). Recognizers are used by one
+Grammar decoding (real-time factor about 0.03) runs on ``recognizers.decode_executor``'s
+threads (below the loop's priority), not the event loop: Vosk releases the GIL, so many
+calls' decoding uses another core while the loop paces their audio (inline, at 40 calls
+it took half the loop and ran the RTP pacer late). A call has one decode in flight: audio
+arriving meanwhile joins the next chunk (100 ms, or more when the threads are behind), so
+frames never queue behind decoding. The final result (15-25 ms, and what the decode
+threads left), which the turn waits for, free decoding (9x the cost) and recognizer
+builds (about 20 ms) use the default threads, at the loop's priority. Audio is not passed
+on downstream (nothing after the STT needs it). Recognizers are used by one
 call at a time; built ones are kept per grammar so a state revisited costs nothing, and
 go to the process's ``RecognizerPool`` when the call ends (free ones stay warm).
 """
@@ -69,6 +72,7 @@ from dialogue.speech.grammar import (
     judge_free,
     may_continue,
 )
+from dialogue.speech.recognizers import RecognizerPool, decode_executor
 
 CHUNK_S = 0.1  # audio handed to Vosk per call
 PREROLL_S = 0.6  # audio kept before VAD start: its 0.2 s confirmation, batching, margin
@@ -103,65 +107,6 @@ class AsrResult:
     def final_latency_s(self) -> float:
         """End of speech -> final result (includes the VAD stop delay)."""
         return self.final_at - self.speech_end
-
-
-class RecognizerPool:
-    """Grammar recognizers of ended calls, reset and kept for the next call (per process).
-
-    Building a grammar recognizer costs about 12-20 ms of CPU (the barrier entry); a
-    campaign's calls use the same few grammars, so reusing them makes a call's setup and
-    its state changes nearly free. A recognizer is used by one call at a time.
-
-    Free-decoding recognizers are kept too (``free_key``, at most ``per_free``): each
-    composes the model's graph lazily into its own cache, so a new one costs 2-3x the
-    steady rate over its first 5-10 s of speech (and the cache grows to about 0.2 GB);
-    a reused one is already warm. ``prewarm_free`` fills the pool before the first call.
-    """
-
-    def __init__(self, per_grammar: int = 64, per_free: int = 16) -> None:
-        self._free: dict[tuple[str, int, bool], list[Any]] = {}
-        self._lock = threading.Lock()
-        self._per_grammar = per_grammar
-        self._per_free = per_free
-        self.reused = 0
-        self.built = 0
-
-    @staticmethod
-    def free_key(rate: int) -> tuple[str, int, bool]:
-        return ("<free>", rate, False)
-
-    def free_count(self, rate: int) -> int:
-        with self._lock:
-            return len(self._free.get(self.free_key(rate), []))
-
-    def prewarm_free(self, model: Any, rate: int, audio: Sequence[bytes], count: int) -> None:
-        """Build ``count`` free recognizers, decode ``audio`` (16-bit PCM at ``rate``)
-        through each to warm its graph cache, and keep them (blocking: run in a thread)."""
-
-        for _ in range(max(0, count - self.free_count(rate))):
-            rec = KaldiRecognizer(model, rate)
-            rec.SetWords(True)
-            for pcm in audio:
-                rec.AcceptWaveform(pcm)
-                rec.FinalResult()
-            self.give(self.free_key(rate), rec)
-
-    def take(self, key: tuple[str, int, bool]) -> Any | None:
-        with self._lock:
-            free = self._free.get(key)
-            if free:
-                self.reused += 1
-                return free.pop()
-            self.built += 1
-            return None
-
-    def give(self, key: tuple[str, int, bool], rec: Any) -> None:
-        rec.Reset()
-        cap = self._per_free if key[0] == "<free>" else self._per_grammar
-        with self._lock:
-            free = self._free.setdefault(key, [])
-            if len(free) < cap:
-                free.append(rec)
 
 
 @dataclass
@@ -244,6 +189,7 @@ class VoskSTTService(STTService):
         self._preroll: deque[bytes] = deque()
         self._preroll_bytes = 0
         self._chunk = bytearray()
+        self._decoding_task: asyncio.Task[None] | None = None
         self._speech_start = 0.0
         self._last_partial = ""
         self._last_interim_at = 0.0
@@ -358,6 +304,9 @@ class VoskSTTService(STTService):
         if self._building is not None:
             self._building.cancel()
             self._building = None
+        if self._decoding_task is not None:
+            await self.cancel_task(self._decoding_task)
+            self._decoding_task = None
         released = self._release()
         if released:
             await asyncio.to_thread(self._give_when_idle, released)
@@ -450,7 +399,9 @@ class VoskSTTService(STTService):
         recs = await self._ready()
         audio = bytes(self._utterance)
         async with self._thread_lock:
-            await asyncio.to_thread(self._accept_free, recs, audio)
+            await asyncio.get_running_loop().run_in_executor(
+                decode_executor(), _accept, self._decoding, recs, audio, False
+            )
         self._speaking = True
 
     def _on_speech_start(self, start_secs: float) -> None:
@@ -483,27 +434,46 @@ class VoskSTTService(STTService):
         self._chunk += audio
         if self._incomplete_s > 0 and not self._want.free_decoding:
             self._utterance += audio  # only grammar no-matches are held and re-decoded
-        if len(self._chunk) < int(CHUNK_S * self.sample_rate * 2):
-            yield None
-            return
-        recs = await self._ready()
-        data = bytes(self._chunk)
-        self._chunk.clear()
-        if recs.grammar is None:
-            async with self._thread_lock:  # one thread at a time on a recognizer
-                await asyncio.to_thread(self._accept_free, recs, data)
-        else:
-            recs.main.AcceptWaveform(data)
-            if recs.nbest is not None:
-                recs.nbest.AcceptWaveform(data)
-        now = time.monotonic()
-        if self._interims and now - self._last_interim_at >= self._interim_interval:
-            self._last_interim_at = now
-            partial = str(json.loads(recs.main.PartialResult()).get("partial", ""))
-            if partial and partial != self._last_partial:
-                self._last_partial = partial
-                yield InterimTranscriptionFrame(partial, self._user_id, time_now_iso8601())
+        if len(self._chunk) >= self._chunk_bytes and self._decoding_task is None:
+            self._decoding_task = self.create_task(self._decode_chunks(), "decode")
         yield None
+
+    @property
+    def _chunk_bytes(self) -> int:
+        return int(CHUNK_S * self.sample_rate * 2)
+
+    async def _decode_chunks(self) -> None:
+        """Decode the utterance's audio as it comes, one decode at a time: audio that
+        arrives meanwhile waits in the chunk and goes in the next (larger) one, so frames
+        never queue behind the decode threads (nor does a CancelFrame behind them)."""
+        try:
+            while self._speaking and len(self._chunk) >= self._chunk_bytes:
+                recs = await self._ready()
+                data = bytes(self._chunk)
+                self._chunk.clear()
+                now = time.monotonic()
+                want = self._interims and now - self._last_interim_at >= self._interim_interval
+                executor = None if recs.grammar is None else decode_executor()
+                async with self._thread_lock:  # one thread at a time on a recognizer
+                    partial = await asyncio.get_running_loop().run_in_executor(
+                        executor, _accept, self._decoding, recs, data, want
+                    )
+                if partial is not None:
+                    self._last_interim_at = now
+                    if partial and partial != self._last_partial:
+                        self._last_partial = partial
+                        frame = InterimTranscriptionFrame(
+                            partial, self._user_id, time_now_iso8601()
+                        )
+                        await self.push_frame(frame)
+        finally:
+            self._decoding_task = None
+
+    async def _decoded(self) -> None:
+        """The chunk decode in flight, if any, is done (its task is not cancelled)."""
+        task = self._decoding_task
+        if task is not None:
+            await asyncio.wait([task])
 
     async def _decode_final(self, stop_secs: float) -> AsrResult | None:
         """The utterance's final result (the recognizer is reset); None when not speaking."""
@@ -511,17 +481,18 @@ class VoskSTTService(STTService):
             return None
         self._speaking = False
         speech_end = time.monotonic() - stop_secs
+        await self._decoded()  # the audio before the rest of the chunk
         recs = await self._ready()
         data = bytes(self._chunk)
         self._chunk.clear()
         t0 = time.perf_counter()
         if recs.grammar is None:
             async with self._thread_lock:
-                result = await asyncio.to_thread(self._final_free, recs, data)
+                result = await asyncio.to_thread(_final_free, self._decoding, recs, data)
             judgement = judge_free(result)
         else:
-            async with self._thread_lock:
-                main, nbest = await asyncio.to_thread(self._final_grammar, recs, data)
+            async with self._thread_lock:  # the turn waits for it: at the loop's priority
+                main, nbest = await asyncio.to_thread(_final_grammar, self._decoding, recs, data)
             judgement = judge(nbest or main, main, recs.grammar, min_confidence=self._min_conf)
         decode_s = time.perf_counter() - t0
         return AsrResult(
@@ -548,27 +519,39 @@ class VoskSTTService(STTService):
         if self._active_key != self._want_key():
             self._schedule_build()
 
-    def _accept_free(self, recs: _Recognizers, data: bytes) -> None:
-        with self._decoding:
+
+# -- in a worker thread: ``lock`` is the call's, held while its recognizers decode --------
+
+
+def _accept(lock: threading.Lock, recs: _Recognizers, data: bytes, partial: bool) -> str | None:
+    """Decode a chunk; the partial result when asked for."""
+    with lock:
+        recs.main.AcceptWaveform(data)
+        if recs.nbest is not None:
+            recs.nbest.AcceptWaveform(data)
+        if not partial:
+            return None
+        return str(json.loads(recs.main.PartialResult()).get("partial", ""))
+
+
+def _final_free(lock: threading.Lock, recs: _Recognizers, data: bytes) -> dict[str, Any]:
+    with lock:
+        if data:
             recs.main.AcceptWaveform(data)
+        out: dict[str, Any] = json.loads(recs.main.FinalResult())
+    return out
 
-    def _final_free(self, recs: _Recognizers, data: bytes) -> dict[str, Any]:
-        with self._decoding:
-            if data:
-                recs.main.AcceptWaveform(data)
-            out: dict[str, Any] = json.loads(recs.main.FinalResult())
-        return out
 
-    def _final_grammar(
-        self, recs: _Recognizers, data: bytes
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        with self._decoding:
-            if data:
-                recs.main.AcceptWaveform(data)
-                if recs.nbest is not None:
-                    recs.nbest.AcceptWaveform(data)
-            main: dict[str, Any] = json.loads(recs.main.FinalResult())
-            nbest: dict[str, Any] | None = (
-                json.loads(recs.nbest.FinalResult()) if recs.nbest is not None else None
-            )
-        return main, nbest
+def _final_grammar(
+    lock: threading.Lock, recs: _Recognizers, data: bytes
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    with lock:
+        if data:
+            recs.main.AcceptWaveform(data)
+            if recs.nbest is not None:
+                recs.nbest.AcceptWaveform(data)
+        main: dict[str, Any] = json.loads(recs.main.FinalResult())
+        nbest: dict[str, Any] | None = (
+            json.loads(recs.nbest.FinalResult()) if recs.nbest is not None else None
+        )
+    return main, nbest

@@ -34,7 +34,7 @@ from tests.dialogue.conftest import (  # noqa: F401  (fixtures)
 from tests.handoff.campaign_harness import CAMPAIGN, ServedCampaign, served_campaign
 from tests.handoff.conftest import PASSWORD
 from tests.handoff.live_harness import tone, tone_share
-from tests.handoff.test_console_browser import CHROMIUM, FLAGS, shot, write_wav
+from tests.handoff.test_console_browser import chromium, shot, write_wav
 
 pytestmark = [pytest.mark.browser, pytest.mark.speech]
 
@@ -92,11 +92,7 @@ async def test_a_person_takes_over_a_campaign_call(served: ServedCampaign, tmp_p
 
     mic = write_wav(tmp_path / "mic.wav", bursts(90.0), 48000)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[*FLAGS, f"--use-file-for-fake-audio-capture={mic}"],
-        )
+        browser = await chromium(p, mic)
         try:
             board = await login(browser, served.base, "sue", "zh", "/console/board")
             agent = await login(browser, served.base, "ann", "en", "/console")

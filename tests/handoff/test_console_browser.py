@@ -55,6 +55,15 @@ async def shot(page: Any, name: str) -> Path:
     return path
 
 
+async def chromium(playwright: Any, mic: Path) -> Any:
+    """Debian's headless Chromium whose fake microphone plays ``mic`` (a WAV)."""
+    return await playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*FLAGS, f"--use-file-for-fake-audio-capture={mic}"],
+    )
+
+
 def write_wav(path: Path, pcm: bytes, rate: int) -> Path:
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -83,11 +92,7 @@ async def browser(tmp_path: Path) -> AsyncIterator[Any]:
 
     mic = write_wav(tmp_path / "mic.wav", tone(440, 20.0, 48000, amp=0.5), 48000)
     async with async_playwright() as p:
-        b = await p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[*FLAGS, f"--use-file-for-fake-audio-capture={mic}"],
-        )
+        b = await chromium(p, mic)
         try:
             yield b
         finally:

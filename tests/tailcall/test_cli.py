@@ -128,3 +128,16 @@ def test_campaign_actions_from_the_cli_are_recorded_as_by_or_the_os_user(
         ("campaign_start", "sue", f"cli os:{me}"),
         ("campaign_pause", f"cli:{me}", "cli"),
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["worker", "--role", "dialer"], ["serve", "--no-dialer"], ["serve", "--no-media"]],
+)
+def test_a_sip_trunk_outside_one_serve_is_refused_naming_the_deployment(
+    monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.setenv("TAILCALL_CARRIER", "sip")
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2
+    assert "run one `tailcall serve` with its dial loop and media" in r.output

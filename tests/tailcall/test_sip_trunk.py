@@ -86,6 +86,26 @@ def _peers() -> None:
         missing("baresip is not installed (Debian package baresip)")
 
 
+async def customer_on_trunk(workdir: Path, wav: Path, monkeypatch: pytest.MonkeyPatch) -> Baresip:
+    """baresip as the customer (+8613800000000, playing ``wav``), started, with the
+    trunk's ``TAILCALL_SIP_*`` pointing at it."""
+    peer = Baresip(workdir, play=wav, user="+8613800000000")
+    workdir.mkdir()
+    await peer.start()
+    low, high = rtp_range(4)
+    for name, value in {
+        "HOST": HOST,
+        "PORT": str(peer.port),
+        "LOCAL_HOST": HOST,
+        "LOCAL_PORT": str(free_udp_port()),
+        "RTP_PORT_MIN": str(low),
+        "RTP_PORT_MAX": str(high),
+        "MAX_CALLS": "4",
+    }.items():
+        monkeypatch.setenv(f"TAILCALL_SIP_{name}", value)
+    return peer
+
+
 def _customer_wav(path: Path, text: str) -> Path:
     samples, rate = audio.wav_to_pcm16(render_wav(text, Voice(language="ko-KR")))
     pcm = audio.resample(samples, rate, 8000).astype("<i2").tobytes()
@@ -157,20 +177,7 @@ async def test_a_sip_call_greets_the_customer_and_hears_them(
     ko_model: Any,
 ) -> None:
     wav = _customer_wav(tmp_path / "customer.wav", "상담원 연결")
-    peer = Baresip(tmp_path / "peer", play=wav, user="+8613800000000")  # the customer's number
-    (tmp_path / "peer").mkdir()
-    await peer.start()
-    low, high = rtp_range(4)
-    for name, value in {
-        "HOST": HOST,
-        "PORT": str(peer.port),
-        "LOCAL_HOST": HOST,
-        "LOCAL_PORT": str(free_udp_port()),
-        "RTP_PORT_MIN": str(low),
-        "RTP_PORT_MAX": str(high),
-        "MAX_CALLS": "4",
-    }.items():
-        monkeypatch.setenv(f"TAILCALL_SIP_{name}", value)
+    peer = await customer_on_trunk(tmp_path / "peer", wav, monkeypatch)
     settings = settings.model_copy(update={"carrier": "sip"})
     aid = _attempt(db)
     agent = add_user(db, "ann", skills=("general",), status="available")

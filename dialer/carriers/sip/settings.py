@@ -14,6 +14,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dialer.carriers.sip.config import ConfigError, TrunkConfig, check_caller_id
 
 ENV_PREFIX = "TAILCALL_SIP_"
+#: The one deployment a SIP trunk runs in (what a worker or a split ``serve`` refuses with):
+#: the trunk's RTP and every answered call's pipeline share the process that holds it.
+SUPPORTED_DEPLOYMENT = (
+    "with TAILCALL_CARRIER=sip, run one `tailcall serve` with its dial loop and media "
+    "(no --no-dialer, no --no-media): it holds the SIP trunk, dials through it and runs every "
+    "answered call's audio and pipeline; dialer and media workers are for the REST carrier"
+)
 
 
 class SipSettingsError(ValueError):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +19,15 @@ from pipecat.frames.frames import (
 )
 from pipecat.tests.utils import SleepFrame, run_test
 
+from dialogue.speech import vosk_stt
 from dialogue.speech.asr_models import Vocabulary
-from dialogue.speech.vosk_stt import AsrResult, ExpectPhrasesFrame, RecognizerPool, VoskSTTService
+from dialogue.speech.recognizers import (
+    DECODE_NICE,
+    DECODE_THREADS,
+    RecognizerPool,
+    decode_executor,
+)
+from dialogue.speech.vosk_stt import AsrResult, ExpectPhrasesFrame, VoskSTTService
 from tests.dialogue.conftest import silence
 
 pytestmark = pytest.mark.speech
@@ -161,3 +172,54 @@ async def test_a_pause_inside_a_phrase_waits_for_the_rest(
     else:
         assert len(finals) == 3 and finals[-1].judgement.text == "네 맞습니다"
         assert len(stops) == 3
+
+
+async def test_audio_does_not_queue_behind_busy_decode_threads(
+    ko_model: Any,
+    ko_vocab: Vocabulary,
+    speak: Callable[..., bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the decode threads busy (other calls), an utterance's 100 ms chunks are not
+    each queued for them: one decode is in flight and the rest joins the final."""
+    stt = VoskSTTService(
+        model=ko_model, vocabulary=ko_vocab, phrases=("네 맞습니다", "아니요"), sample_rate=8000
+    )
+    accepts: list[int] = []
+    accept = vosk_stt._accept
+
+    def counted(lock: Any, recs: Any, data: bytes, partial: bool) -> str | None:
+        accepts.append(len(data))
+        return accept(lock, recs, data, partial)
+
+    monkeypatch.setattr(vosk_stt, "_accept", counted)
+    busy = threading.Event()
+    utterance = _utterance(speak("네 맞습니다"))
+
+    async def block() -> None:  # once the recognizer is built: the threads are taken
+        for _ in range(DECODE_THREADS):
+            decode_executor().submit(busy.wait, 5)
+        asyncio.get_running_loop().call_later(1.0, busy.set)
+
+    try:
+        frames: list[Frame] = [SleepFrame(0.3), *utterance]
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.2, lambda: loop.create_task(block()))
+        down, _ = await run_test(stt, frames_to_send=frames)
+    finally:
+        busy.set()
+    finals = _finals(list(down))
+    assert [r.judgement.text for r in finals] == ["네 맞습니다"]
+    chunks = sum(1 for f in utterance if isinstance(f, InputAudioRawFrame)) // 5
+    assert chunks >= 8 and len(accepts) <= 2, accepts
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are Linux's")
+def test_the_decode_threads_run_below_the_event_loop() -> None:
+    """On a machine short of CPU the loop (every call's audio) wins over decoding."""
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    theirs = decode_executor().submit(
+        lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    )
+    assert theirs.result(5) == min(19, mine + DECODE_NICE)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # only theirs
