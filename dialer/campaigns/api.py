@@ -59,8 +59,9 @@ def _clock(request: Request) -> Clock:
     return clock
 
 
-def _launch(request: Request) -> LaunchChecks | None:
-    """The app's launch checks (``tailcall.app`` sets them; a bare test app has none)."""
+def launch_checks(request: Request) -> LaunchChecks | None:
+    """The app's launch checks for create, update and start, from the API and the pages
+    (``tailcall.app`` sets them; a bare test app has none)."""
     checks: LaunchChecks | None = getattr(request.app.state, "launch_checks", None)
     return checks
 
@@ -107,7 +108,7 @@ class CancelBody(BaseModel):
 def create(spec: CampaignSpec, request: Request, s: Session = Depends(_session)) -> CampaignOut:
     return CampaignOut.of(
         service.create_campaign(
-            s, spec, _clock(request).now(), launch=_launch(request), by=_actor(request)
+            s, spec, _clock(request).now(), launch=launch_checks(request), by=_actor(request)
         )
     )
 
@@ -129,7 +130,7 @@ def update(
     now = _clock(request).now()
     return CampaignOut.of(
         service.update_campaign(
-            s, campaign_id, spec, now, launch=_launch(request), by=_actor(request)
+            s, campaign_id, spec, now, launch=launch_checks(request), by=_actor(request)
         )
     )
 
@@ -142,7 +143,7 @@ def start(campaign_id: RowId, request: Request, s: Session = Depends(_session)) 
         _clock(request).now(),
         _dsettings(request),
         _settings(request).default_timezone,
-        launch=_launch(request),
+        launch=launch_checks(request),
         by=_actor(request),
     )
     return {

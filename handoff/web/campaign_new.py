@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from dialer.campaigns import service
+from dialer.campaigns.api import launch_checks
 from dialer.campaigns.audience_count import PRIORITY, count_audience
 from dialer.campaigns.dry_run import DEFAULT_AGENTS, DEFAULT_SAMPLE
 from dialer.campaigns.models import Campaign
@@ -158,7 +159,7 @@ def _create(request: Request, ui: Ui, spec: CampaignSpec) -> Response:
     console = get_console(request.app)
     now = console.clock.now()
     with console.db.session() as s:
-        cid = service.create_campaign(s, spec, now, by=ui.actor).id
+        cid = service.create_campaign(s, spec, now, launch_checks(request), by=ui.actor).id
     return RedirectResponse(f"/console/campaigns/{cid}", status_code=303)
 
 

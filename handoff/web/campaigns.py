@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from dialer.campaigns import service
+from dialer.campaigns.api import launch_checks
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.stored import spec_of
 from dialer.campaigns.variants import stop_variant
@@ -273,7 +274,9 @@ def _apply(
     with console.db.session() as s:
         if action == "start":
             tz = console.app_settings.default_timezone
-            service.start_campaign(s, campaign_id, now, _dialer_settings(request), tz, by=by)
+            service.start_campaign(
+                s, campaign_id, now, _dialer_settings(request), tz, launch_checks(request), by=by
+            )
         elif action == "pause":
             service.pause_campaign(s, campaign_id, now, by=by)
         elif action == "resume":

@@ -64,6 +64,11 @@ async def test_upload_create_start_pause(console_app: ConsoleApp, tmp_path: Path
         await page.click("#create-submit")  # no caller id yet: the error on its field
         await page.wait_for_selector("#err-caller_id:not(:empty)")
         await page.fill("#f-caller_id", "+861095558")
+        await page.click("#create-submit")  # the launch checks: no Mandarin model here
+        await page.wait_for_selector("#err-script:not(:empty)")
+        assert "zh-CN" in await page.inner_text("#err-script")
+        await shot(page, "create-no-model", tmp_path)
+        await page.select_option("#f-script", "points_reminder|ko-KR")
         await page.click("#create-submit")
         await page.wait_for_selector("#action-start")
 

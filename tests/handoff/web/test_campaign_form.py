@@ -65,6 +65,11 @@ def test_submit_with_errors_then_create_and_export_import(operator: Operator) ->
     r = operator.client.post("/console/campaigns/new", data=bad)
     assert r.status_code == 422 and 'id="err-caller_id" role="alert">String should' in r.text
     assert 'value="积分提醒（4月）"' in r.text  # what was typed stays
+    # the launch checks run on the page as on the API: no Mandarin model on this machine
+    r = operator.client.post("/console/campaigns/new", data={**bad, "caller_id": "+861095558"})
+    assert r.status_code == 422 and 'id="err-script" role="alert">' in r.text
+    assert "zh-CN" in r.text and "models install" in r.text
+    bad["script"] = "points_reminder|ko-KR"
     r = operator.client.post("/console/campaigns/new", data={**bad, "caller_id": "+861095558"})
     assert r.status_code == 200 and "积分提醒（4月）" in r.text and "sue" in r.text
     with operator.db.read() as s:
@@ -80,4 +85,4 @@ def test_submit_with_errors_then_create_and_export_import(operator: Operator) ->
         data={"csrf_token": operator.csrf},
     )
     assert r.status_code == 200 and 'value="积分提醒（5月）"' in r.text
-    assert 'value="points_reminder|zh-CN" selected' in r.text
+    assert 'value="points_reminder|ko-KR" selected' in r.text
