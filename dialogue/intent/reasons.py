@@ -312,9 +312,22 @@ def _pick(words: Words, lang: str) -> str:
     return words.get(lang) or words["en"]
 
 
+# English words for a count of one ("spoke 1 times" reads as unfinished)
+_ONE_EN = (
+    (" 1 times", " once"),
+    (" 1 questions", " 1 question"),
+    ("1 replies were", "1 reply was"),
+    (" 1 past campaigns", " 1 past campaign"),
+)
+
+
 def _fmt(template: str, n: float, name: str) -> str:
     shown = str(int(n)) if float(n).is_integer() else f"{n:.1f}"
-    return template.format(n=shown, name=name)
+    text = template.format(n=shown, name=name)
+    if shown == "1":
+        for many, one in _ONE_EN:
+            text = text.replace(many, one)
+    return text
 
 
 def reason_code(feature: str) -> str:

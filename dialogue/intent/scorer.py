@@ -304,9 +304,14 @@ class IntentScorer:
         contrib = [t for t in contrib if abs(t[0]) >= MIN_REASON]
         contrib.sort(key=lambda t: (-abs(t[0]), t[1]))
         out: list[Reason] = []
-        for cval, name, value in contrib[: self.max_reasons]:
+        for cval, name, value in contrib:
             text, text_en = describe(name, value, self.language)
-            out.append(Reason(reason_code(name), text, text_en, cval))
+            same = next((i for i, r in enumerate(out) if r.text == text), None)
+            if same is not None:  # two features, one meaning (a signal and an intent): one
+                r = out[same]  # line with their summed pull, under the stronger one's code
+                out[same] = Reason(r.code, r.text, r.text_en, r.contribution + cval)
+            elif len(out) < self.max_reasons:
+                out.append(Reason(reason_code(name), text, text_en, cval))
         return tuple(out)
 
     def current(self) -> tuple[float, Grade, dict[str, float]]:

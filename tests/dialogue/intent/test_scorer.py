@@ -107,7 +107,17 @@ def test_reasons_in_korean() -> None:
     u = call.say("아니요 괜찮습니다")
     assert u.reasons[0].code == "conv.negative"
     assert u.reasons[0].text == "부정적인 말을 1번 함"
-    assert u.reasons[0].text_en == "used negative words 1 times"
+    assert u.reasons[0].text_en == "used negative words once"
+
+
+def test_two_features_that_say_the_same_are_one_reason() -> None:
+    m = model({"signal:asked_for_human": 1.0, "intent:ask_human": 0.5, "conv:customer_turns": 0.1})
+    u = Call(m).say("转人工")
+    texts = [r.text_en for r in u.reasons]
+    assert texts.count("asked for a person") == 1, texts
+    merged = next(r for r in u.reasons if r.text_en == "asked for a person")
+    assert merged.code == "signal.asked_for_human" and merged.contribution == pytest.approx(1.5)
+    assert "spoke 2 times in the call" in texts  # "是我" and "转人工"
 
 
 def test_crossing_the_live_threshold_requests_one_handoff_in_allowed_state() -> None:
