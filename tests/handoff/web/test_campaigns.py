@@ -120,3 +120,13 @@ def test_the_pages_warn_before_the_holiday_calendar_runs_out(operator: Operator)
         assert f"{last + 1}-01-01" in html and "tailcall campaigns holidays load FILE" in html
     operator.app.console.clock = VirtualClock(datetime(last, 10, 1, 2, 0, tzinfo=UTC))
     assert "data-calendar-notice" not in operator.client.get(f"/console/campaigns/{cid}").text
+
+
+def test_the_campaign_page_links_its_compliance_record(operator: Operator) -> None:
+    cid = seed_campaign(operator.db, utcnow(), n=5, called=2)
+    page = operator.client.get(f"/console/campaigns/{cid}").text
+    href = f"/api/compliance/export?campaign={cid}&amp;format=csv"
+    assert f'href="{href}" id="export-compliance"' in page
+    r = operator.client.get(href.replace("&amp;", "&"))  # the browser session suffices
+    assert r.status_code == 200 and r.text.startswith("seq,at,kind,")
+    assert r.headers["x-compliance-chain"].startswith("ok")
