@@ -86,7 +86,7 @@ def features(bands: Floats, peak: Floats) -> Floats:
     return np.concatenate([shape, loud], axis=1).astype(np.float32)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fingerprint:
     """One recording's template: its voiced frames' features."""
 

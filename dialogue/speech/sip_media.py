@@ -225,10 +225,6 @@ async def run_sip_call(
     pipeline: CallPipeline | None = None
     try:
         setup = runtime.brain_factory(info)
-        # On the trunk the early media is classified by the carrier (SipCarrier's early
-        # listener); the answered call's first-audio listener is not run here yet: with it
-        # the takeover test over SIP failed about half its runs (not understood yet).
-        setup.answer = None
         params_ = transport_params()
         transport_in = RtpInputTransport(call, params_)
         transport_out = RtpOutputTransport(call, params_)
