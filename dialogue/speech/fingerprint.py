@@ -126,7 +126,7 @@ class Aligner:
         self,
         library: Sequence[Fingerprint],
         partial_share: float = 0.25,
-        most_share: float = 0.6,
+        most_share: float = 0.45,
     ) -> None:
         self.library = list(library)
         sizes = np.array([e.size for e in self.library], np.int64)
