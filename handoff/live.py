@@ -197,11 +197,9 @@ class LiveCall:
         await self._to_agent()
 
     async def _to_agent(self) -> None:
-        """The output is the agent's: bot audio still queued past the gate (a prompt whose
-        rendering outlasted the wait) is dropped, so the agent is heard at once."""
-        sw = self.control.switch
-        sw.output.mode = "human"
-        await sw.output.broadcast_interruption()  # type: ignore[no-untyped-call]
+        """The output is the agent's (the transport drops bot audio still queued past the
+        gate, ``RtpOutputTransport.bot_muted``, so the agent is heard at once)."""
+        self.control.switch.output.mode = "human"
         self.holding = False
 
     async def _start_side(self, tsink: TranscribingSink) -> None:
