@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 BRIDGING_START_S = 1.5  # the bridging line must start within this, or there is none
 BRIDGING_MAX_S = 15.0
+# The bot has finished when it has been silent this long: a stop between two prompts
+# already queued (speech still under way when the agent accepted, then the bridging
+# line) is followed at once by the next start.
+BRIDGING_SETTLE_S = 0.5
 
 
 class CallControl(Protocol):
@@ -190,7 +194,12 @@ class LiveCall:
             self._side_task = asyncio.get_running_loop().create_task(self._start_side(tsink))
         if accepted_event is not None and await self.control.engine_event(accepted_event):
             await self._wait_bot_done()
-        sw.output.mode = "human"
+        await self._to_agent()
+
+    async def _to_agent(self) -> None:
+        """The output is the agent's (the transport drops bot audio still queued past the
+        gate, ``RtpOutputTransport.bot_muted``, so the agent is heard at once)."""
+        self.control.switch.output.mode = "human"
         self.holding = False
 
     async def _start_side(self, tsink: TranscribingSink) -> None:
@@ -246,7 +255,16 @@ class LiveCall:
         t0 = loop.time()
         while not self.control.bot_speaking and loop.time() - t0 < start_s:
             await asyncio.sleep(0.01)
-        while self.control.bot_speaking and loop.time() - t0 < BRIDGING_MAX_S:
+        if not self.control.bot_speaking:
+            return  # nothing is being said
+        quiet_since: float | None = None
+        while loop.time() - t0 < BRIDGING_MAX_S:
+            if self.control.bot_speaking:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = loop.time()
+            elif loop.time() - quiet_since >= BRIDGING_SETTLE_S:
+                return
             await asyncio.sleep(0.01)
 
     def _side_final(self, text: str, confidence: float) -> None:

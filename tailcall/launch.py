@@ -7,6 +7,7 @@ where both the dialer and the speech stack are known (the dialer does not import
 
 from __future__ import annotations
 
+from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.launch import LaunchChecks
 from dialogue.speech.asr_models import ModelRegistry
 from dialogue.speech.settings import SpeechSettings
@@ -30,4 +31,4 @@ class InstalledSpeechModels:
 
 
 def launch_checks(settings: Settings | None = None) -> LaunchChecks:
-    return LaunchChecks(InstalledSpeechModels(settings))
+    return LaunchChecks(InstalledSpeechModels(settings), packs_dir=DialerSettings().rulepacks_dir)

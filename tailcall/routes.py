@@ -23,9 +23,11 @@ from handoff.web.lists import router as workspace_lists_router
 from handoff.web.shell import router as workspace_shell_router
 from handoff.web.suppressions import router as workspace_suppressions_router
 from supervision.api import router as supervision_router
+from supervision.compliance_api import router as compliance_router
 from supervision.web.pages import router as supervision_pages_router
 
 OPERATORS = ("supervisor", "admin")
+COMPLIANCE = ("compliance", "supervisor", "admin")
 ADMINS = ("admin",)
 OWN_CHECK = None
 """The router verifies its callers itself (the reason is in the policy table)."""
@@ -60,6 +62,11 @@ def route_policy() -> list[Policy]:
             OPERATORS,
             "supervisor's workspace: calls, recordings, reviews, reports (reveal and audit "
             "log: admin, checked per endpoint)",
+        ),
+        (
+            compliance_router,
+            COMPLIANCE,
+            "the per-call compliance record's export and verification (each export audited)",
         ),
         (carrier_router, OWN_CHECK, "carrier status callback: Twilio signature (prod)"),
         (crm_inbound_router, OWN_CHECK, "CRM inbound webhook: Standard Webhooks signature"),

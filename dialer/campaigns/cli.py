@@ -267,6 +267,8 @@ def status(
     for st in stats:
         for why in st["waiting"]:
             typer.secho(f"campaign {st['id']} waits: {why}", fg="yellow")
+        for what in st["warnings"]:
+            typer.secho(f"campaign {st['id']} warning: {what}", fg="yellow")
 
 
 def _kv(d: dict[str, int]) -> str:

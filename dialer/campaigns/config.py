@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dialer.campaigns.eligibility import FrequencyCaps
+from dialer.campaigns.holidays import CALENDAR_WARN_DAYS
 
 # Dev defaults match the simulator's carrier (`tailcall simulator ...` on port 8099).
 DEV_CARRIER_ACCOUNT = "AC" + "0" * 31 + "1"
@@ -42,6 +43,12 @@ class DialerSettings(BaseSettings):
     rates_window_min: float = Field(default=30.0, gt=0)
     breaker_check_s: float = Field(
         default=30.0, gt=0, description="how often the compliance breakers are checked"
+    )
+    calendar_warn_days: int = Field(
+        default=CALENDAR_WARN_DAYS,
+        ge=0,
+        description="warn (status, campaign page, log) this many days before a holiday "
+        "calendar's known years end",
     )
     rulepacks_dir: Path | None = Field(
         default=None, description="the bank's frequency rule packs (replace shipped namesakes)"

@@ -22,6 +22,7 @@ from holidays.countries.china import ChinaStaticHolidays
 from kernel.errors import InvalidInput
 
 MAX_RANGE_DAYS = 60
+CALENDAR_WARN_DAYS = 30  # warn this long before a calendar's known years end
 # The years whose official 放假安排 (with 调休) the installed library carries.
 CN_OFFICIAL_YEARS = frozenset(ChinaStaticHolidays.special_public_holidays)
 
@@ -173,3 +174,48 @@ def packaged_calendar(name: str, years: Iterable[int] | None = None) -> HolidayC
 @lru_cache(maxsize=32)
 def _cached(name: str, years: tuple[int, ...]) -> HolidayCalendar:
     return library_calendar(name, years)
+
+
+LOAD_COMMAND = "tailcall campaigns holidays load FILE"
+
+
+@dataclass(frozen=True)
+class CalendarNotice:
+    """A calendar whose known years end soon: from ``unknown_from`` no day is open to calls
+    until the bank loads that year (``LOAD_COMMAND``)."""
+
+    calendar: str
+    known_through: date
+    days_left: int  # days from today to ``unknown_from``
+
+    @property
+    def unknown_from(self) -> date:
+        return self.known_through + timedelta(days=1)
+
+    @property
+    def year(self) -> int:
+        return self.unknown_from.year
+
+    def text(self) -> str:
+        return (
+            f"calendar_ends: the holiday calendar {self.calendar!r} is known through "
+            f"{self.known_through.isoformat()}; from {self.unknown_from.isoformat()} (in "
+            f"{self.days_left} days) no day is open to calls until the bank loads {self.year} "
+            f"(the official 放假安排 with its 调休 days): {LOAD_COMMAND}"
+        )
+
+
+def calendar_notice(cal: HolidayCalendar, today: date, warn_days: int) -> CalendarNotice | None:
+    """A notice when the run of known years from ``today``'s ends within ``warn_days``
+    (None: far enough, every year known, or today's year already unknown, which is the
+    campaign's ``calendar_unknown`` wait, not a warning)."""
+    if cal.known_years is None or today.year not in cal.known_years:
+        return None
+    year = today.year
+    while year + 1 in cal.known_years:
+        year += 1
+    last = date(year, 12, 31)
+    days_left = (last - today).days + 1
+    if days_left > warn_days:
+        return None
+    return CalendarNotice(cal.name, last, days_left)

@@ -1,7 +1,8 @@
 """What a campaign needs before it may be created, changed or started.
 
 Every script it names (its own and its variants') is shipped in the campaign's language
-and lints clean (``scripts.lint``), and a speech model for the language is installed, or
+and lints clean (``scripts.lint``), every frequency rule pack it names exists (shipped or
+the bank's) and reads clean (``dialer.campaigns.packfiles``), and a speech model for the language is installed, or
 the campaign is explicitly ``text_only`` (its calls never run the speech pipeline: a
 simulation in text mode). ``launch_problems`` is the pure decision over those facts;
 ``LaunchChecks`` gathers them: the scripts from ``scripts``, the speech models through a
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from dialer.campaigns.packfiles import PACKS_FIELD, load_packs, shipped_packs
 from dialer.campaigns.spec import CampaignSpec
 from kernel.errors import InvalidInput, NotFound
 from scripts.lint import LintConfig, lint_path
@@ -59,9 +61,13 @@ def script_refs(spec: CampaignSpec) -> list[tuple[str, str]]:
 
 
 def launch_problems(
-    spec: CampaignSpec, scripts: Mapping[str, ScriptFacts], model_problem: str | None
+    spec: CampaignSpec,
+    scripts: Mapping[str, ScriptFacts],
+    model_problem: str | None,
+    pack_problems: Mapping[str, str] | None = None,
 ) -> list[LaunchProblem]:
-    """Everything that stops ``spec`` from running, in field order (pure)."""
+    """Everything that stops ``spec`` from running, in field order (pure).
+    ``pack_problems``: what is wrong with a named rule pack (missing or unreadable)."""
     out: list[LaunchProblem] = []
     for where, script_id in script_refs(spec):
         facts = scripts.get(script_id, ScriptFacts(found=False))
@@ -80,6 +86,10 @@ def launch_problems(
                     " (see `tailcall scripts lint`)",
                 )
             )
+    for i, name in enumerate(spec.compliance.rule_packs):
+        problem = (pack_problems or {}).get(name)
+        if problem is not None:
+            out.append(LaunchProblem(f"compliance.rule_packs[{i}]", problem))
     if not spec.text_only and model_problem is not None:
         out.append(
             LaunchProblem(
@@ -98,6 +108,7 @@ class LaunchChecks:
     models: SpeechModels
     lint: LintConfig = field(default_factory=LintConfig)
     find: Callable[[str, str], Path] = find_script  # (script id, language) -> its file
+    packs_dir: Path | None = None  # the bank's rule packs (``TAILCALL_DIALER_RULEPACKS_DIR``)
 
     def facts(self, spec: CampaignSpec) -> dict[str, ScriptFacts]:
         out: dict[str, ScriptFacts] = {}
@@ -117,9 +128,24 @@ class LaunchChecks:
             out[script_id] = ScriptFacts(found=True, lint_errors=errors)
         return out
 
+    def pack_problems(self, spec: CampaignSpec) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name in spec.compliance.rule_packs:
+            try:
+                load_packs([name], self.packs_dir)
+            except InvalidInput as exc:
+                if exc.where == PACKS_FIELD:  # not found
+                    out[name] = (
+                        f"no rule pack {name!r} (shipped: {', '.join(shipped_packs())}; the"
+                        " bank's are read from TAILCALL_DIALER_RULEPACKS_DIR)"
+                    )
+                else:
+                    out[name] = f"rule pack {name!r} does not read: {exc}"
+        return out
+
     def problems(self, spec: CampaignSpec) -> list[LaunchProblem]:
         model = None if spec.text_only else self.models.problem(spec.language)
-        return launch_problems(spec, self.facts(spec), model)
+        return launch_problems(spec, self.facts(spec), model, self.pack_problems(spec))
 
     def check(self, spec: CampaignSpec) -> None:
         """Raise ``InvalidInput`` naming the field of the first problem."""

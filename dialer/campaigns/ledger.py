@@ -15,7 +15,9 @@ with each entry's hash, for a complaint or a regulator.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.models import ComplianceEntry
+from dialer.lists.models import Customer
 
 LEDGER_LOCK_KEY = 7_270_017  # pg advisory lock: one writer appends at a time
 GENESIS = "0" * 64
@@ -168,3 +171,35 @@ def export(
         }
         for r in session.scalars(q)
     ]
+
+
+def customer_of(session: Session, ref: str) -> int | None:
+    """A customer's internal id from the bank's customer id, or from the internal id."""
+    cid = session.scalar(select(Customer.id).where(Customer.external_id == ref))
+    if cid is None and ref.isdigit():
+        cid = session.scalar(select(Customer.id).where(Customer.id == int(ref)))
+    return cid
+
+
+EXPORT_COLUMNS = (
+    "seq",
+    "at",
+    "kind",
+    "attempt_id",
+    "campaign_id",
+    "customer_id",
+    "record",
+    "prev_hash",
+    "hash",
+)
+
+
+def export_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Exported entries as CSV (``EXPORT_COLUMNS``; the record as its canonical JSON, so
+    a row's hash can be checked from the file)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(EXPORT_COLUMNS)
+    for r in rows:
+        w.writerow([canonical(r["record"]) if k == "record" else r[k] for k in EXPORT_COLUMNS])
+    return buf.getvalue()

@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 
 import typer
-from sqlalchemy import select
 
 from dialer.campaigns import ledger
-from dialer.lists.models import Customer
 from kernel.db import Database
 from kernel.settings import load_settings
 
@@ -35,9 +33,7 @@ def export(
         with db.read() as s:
             cid: int | None = None
             if customer is not None:
-                cid = s.scalar(select(Customer.id).where(Customer.external_id == customer))
-                if cid is None and customer.isdigit():
-                    cid = s.scalar(select(Customer.id).where(Customer.id == int(customer)))
+                cid = ledger.customer_of(s, customer)
                 if cid is None:
                     typer.secho(f"error: --customer: no customer {customer!r}", fg="red", err=True)
                     raise typer.Exit(2)

@@ -14,6 +14,11 @@ from dialer.campaigns.stored import compliance_of
 from kernel.errors import InvalidInput
 
 SHIPPED = Path(__file__).with_name("packs")
+PACKS_FIELD = "compliance.rule_packs"
+
+
+def shipped_packs() -> list[str]:
+    return sorted(p.stem for p in SHIPPED.glob("*.yaml"))
 
 
 def load_packs(names: Sequence[str], bank_dir: Path | None = None) -> list[RulePack]:
@@ -24,7 +29,7 @@ def load_packs(names: Sequence[str], bank_dir: Path | None = None) -> list[RuleP
         if bank_dir is not None and (bank_dir / f"{name}.yaml").is_file():
             path = bank_dir / f"{name}.yaml"
         if not path.is_file():
-            raise InvalidInput(f"no rule pack {name!r}", where="compliance.rule_packs")
+            raise InvalidInput(f"no rule pack {name!r}", where=PACKS_FIELD)
         out.append(_parsed(path, path.stat().st_mtime_ns))
     return out
 

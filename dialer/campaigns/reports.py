@@ -1,23 +1,29 @@
-"""What an operator reads about a campaign: counts, skips, and why it is waiting."""
+"""What an operator reads about a campaign: counts, skips, why it is waiting, and what
+will stop it soon (a holiday calendar whose known years end)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dialer.campaigns.calendars import calendar_for
+from dialer.campaigns.holidays import CALENDAR_WARN_DAYS, CalendarNotice, calendar_notice
 from dialer.campaigns.models import LIVE_SQL, Attempt, Campaign, SkipRecord
 from dialer.campaigns.service import get_campaign
 from dialer.campaigns.stored import window_of
 
 
 def campaign_status(
-    session: Session, campaign_id: int, now: datetime | None = None
+    session: Session,
+    campaign_id: int,
+    now: datetime | None = None,
+    warn_days: int = CALENDAR_WARN_DAYS,
 ) -> dict[str, Any]:
     c = get_campaign(session, campaign_id)
+    now = now or datetime.now(UTC)
     by_status = dict(
         session.execute(
             select(Attempt.status, func.count())
@@ -34,7 +40,8 @@ def campaign_status(
     )
     skips = skip_counts(session, c.id)
     return {
-        "waiting": waiting_reasons(session, c, now or datetime.now(UTC)),
+        "waiting": waiting_reasons(session, c, now),
+        "warnings": [n.text() for n in calendar_notices(session, c, now, warn_days)],
         "id": c.id,
         "name": c.name,
         "status": c.status,
@@ -48,19 +55,29 @@ def campaign_status(
 
 
 def waiting_reasons(session: Session, c: Campaign, now: datetime) -> list[str]:
-    """Why the campaign cannot dial now or soon, in words for the operator."""
-    window = window_of(c)
-    out: list[str] = []
-    cal = calendar_for(session, window.holiday_calendar)
-    days = (now.date() + timedelta(days=i) for i in range(46))
-    unknown = sorted({d.year for d in days if not cal.is_known(d)})
-    if unknown:
-        years = ", ".join(str(y) for y in unknown)
-        out.append(
-            f"calendar_unknown: the holiday calendar {cal.name!r} does not know {years}; "
-            "no day of it is open until the bank loads it (tailcall campaigns holidays load)"
-        )
-    return out
+    """Why the campaign cannot dial now, in words for the operator."""
+    cal = calendar_for(session, window_of(c).holiday_calendar)
+    today = now.date()
+    if cal.is_known(today):
+        return []
+    return [
+        f"calendar_unknown: the holiday calendar {cal.name!r} does not know {today.year}; "
+        "no day of it is open until the bank loads it (tailcall campaigns holidays load FILE)"
+    ]
+
+
+def calendar_notices(
+    session: Session, c: Campaign, now: datetime, warn_days: int = CALENDAR_WARN_DAYS
+) -> list[CalendarNotice]:
+    """The campaign's holiday calendar, when its known years end within ``warn_days`` (a
+    campaign that has ended needs no warning)."""
+    if c.status in ("completed", "cancelled"):
+        return []
+    name = window_of(c).holiday_calendar
+    if not name:
+        return []
+    notice = calendar_notice(calendar_for(session, name), now.date(), warn_days)
+    return [notice] if notice is not None else []
 
 
 def skip_counts(session: Session, campaign_id: int) -> dict[str, int]:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from dialer.campaigns.audience import CustomerRow, FactsLoader
 from dialer.campaigns.breaker import Alert, check_campaign
+from dialer.campaigns.calendar_watch import CalendarWatch
 from dialer.campaigns.calendars import load_calendars
 from dialer.campaigns.config import DEV_CARRIER_TOKEN, DialerSettings
 from dialer.campaigns.dial_record import record_dial
@@ -125,6 +126,7 @@ class Dialer:
         self._pg = not is_sqlite(db.engine)
         self._rotation = 0
         self._scripts = ScriptDigests()
+        self.calendar_watch = CalendarWatch(db, dsettings.calendar_warn_days)
 
     # ------------------------------------------------------------ loop
 
@@ -135,6 +137,7 @@ class Dialer:
         with self.db.session() as s:
             promote_and_complete(s, now)
         self.check_breakers(now)
+        self.calendar_watch.check(now)
         report.reaped = Reaper(
             self.db, self.settings, self.ds, self.carrier, self.clock, self.worker_id
         ).reap()

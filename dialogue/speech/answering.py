@@ -18,12 +18,12 @@ import numpy as np
 
 from dialogue.speech.fingerprint import (
     RATE,
+    WIN,
+    Aligner,
     Fingerprint,
     Floats,
-    Match,
-    best_match,
-    landmarks,
-    shared_hashes,
+    features,
+    log_mel,
     to_rate,
 )
 from dialogue.speech.tones import BLOCK, BLOCK_S, WINDOW, ToneTracker, analyse
@@ -58,9 +58,9 @@ class ListenerSettings:
     human_pause_s: float = 0.7  # ... and followed by a pause waiting for the caller
     silence_human_s: float = 1.5  # nothing heard at all: a person listening
     human_wait_s: float = 2.0  # a longer first utterance, then this long with no beep
-    fingerprint_every_s: float = 0.25
-    min_votes: int = 20  # hashes agreeing with one announcement at one offset ...
-    min_ratio: float = 2.0  # ... and this many times the best other announcement's
+    max_cost: float = 3.0  # an announcement's template aligned at most this far ...
+    min_ratio: float = 1.08  # ... and the other outcomes' this much worse
+    early_ratio: float = 1.2  # before its end: the part heard this much better than any other
     max_s: float = 12.0  # listening ends here; a long greeting without a beep is a machine
 
 
@@ -69,8 +69,9 @@ class AudioAnswerListener:
     """Tells a person from a voicemail box, SIT or a recorded announcement by ear.
 
     Verdicts, in the order they can be reached: SIT (three tones) and a voicemail beep
-    at once; a library announcement when its fingerprint agrees (``min_votes`` and
-    ``min_ratio``); a person after a short first utterance and a pause, or after silence;
+    at once; a library announcement when its template aligns (``max_cost``) clearly better
+    than every other outcome's (``min_ratio``), none of which is still being matched; while
+    one is, no person is heard; a person after a short first utterance and a pause, or after silence;
     at ``max_s`` a greeting that never paused like a person is a voicemail box.
     """
 
@@ -84,8 +85,10 @@ class AudioAnswerListener:
     _blocks: int = field(default=0, init=False)
     _speech_start: float | None = field(default=None, init=False)
     _last_voice: float | None = field(default=None, init=False)
-    _next_fp: float = field(default=0.0, init=False)
-    _skip: frozenset[int] | None = field(default=None, init=False)
+    _aligner: Aligner | None = field(default=None, init=False)
+    _best: Floats | None = field(default=None, init=False)  # each template's best cost yet
+    _peak: float = field(default=-np.inf, init=False)
+    _pending: bool = field(default=False, init=False)  # an announcement is being matched
     verdict: Verdict | None = field(default=None, init=False)
 
     @property
@@ -111,8 +114,10 @@ class AudioAnswerListener:
     def _block(self, block: Floats) -> None:
         at = self._blocks * BLOCK_S
         self._blocks += 1
-        self._hist = np.concatenate([self._hist, block])[-WINDOW:]
-        b = analyse(self._hist)
+        self._hist = np.concatenate([self._hist, block])[-max(WINDOW, WIN) :]
+        if self.library and self._hist.size >= WIN:
+            self._align(self._hist[-WIN:])
+        b = analyse(self._hist[-WINDOW:])
         self._tones.block(b, at)
         if b.tone_hz is None and b.dbfs >= -38.0:
             if self._speech_start is None:
@@ -127,13 +132,14 @@ class AudioAnswerListener:
         beep = self._tones.beep()
         if beep is not None:
             return Verdict("voicemail", "voicemail", "beep", 0.9, now)
-        if self.library and now >= self._next_fp and self._speech_start is not None:
-            self._next_fp = now + s.fingerprint_every_s
+        if self.library and self._speech_start is not None:
             m = self._match()
             if m is not None:
                 e = m.entry
-                conf = min(1.0, m.votes / (m.votes + m.runner_up + 1e-9))
+                conf = min(1.0, 0.5 + (m.runner_up - m.cost) / m.runner_up)
                 return Verdict("announcement", e.outcome, e.label or e.name, conf, now)
+            if self._pending and now < s.max_s:
+                return None
         if self._speech_start is None:
             if now >= s.silence_human_s:
                 return Verdict("human", None, "silence", 0.6, now)
@@ -151,12 +157,57 @@ class AudioAnswerListener:
             return Verdict("human", None, "no machine heard", 0.5, now)
         return None
 
+    def _align(self, window: Floats) -> None:
+        if self._aligner is None:
+            self._aligner = Aligner(self.library)
+            self._best = np.full(len(self.library), np.inf, np.float32)
+        bands = log_mel(window)
+        self._peak = max(self._peak, float(bands.mean()))
+        self._aligner.step(features(bands, np.full(1, self._peak, np.float32))[0])
+        assert self._best is not None
+        np.minimum(self._best, self._aligner.ends, out=self._best)
+
     def _match(self) -> Match | None:
-        if self._skip is None:
-            self._skip = shared_hashes(self.library)
-        audio = np.concatenate(self._samples)[: int(self.settings.max_s * RATE)]
-        m = best_match(self.library, landmarks(audio), self._skip)
-        s = self.settings
-        if m is None or m.votes < s.min_votes or m.votes < s.min_ratio * m.runner_up:
+        """The announcement heard, once no other outcome can still be it: its whole
+        template aligned (``max_cost``), every other outcome's clearly worse
+        (``min_ratio``) and none better so far; or, before its end, the part heard so far
+        far better than any other outcome's (``early_ratio``)."""
+        if self._aligner is None or self._best is None:
             return None
-        return m
+        s = self.settings
+        done: dict[str, tuple[float, int]] = {}
+        going: dict[str, tuple[float, int]] = {}
+        for k, e in enumerate(self.library):
+            for table, cost in (
+                (done, float(self._best[k])),
+                (going, float(self._aligner.partial[k])),
+            ):
+                if e.outcome not in table or cost < table[e.outcome][0]:
+                    table[e.outcome] = (cost, k)
+        self._pending = (
+            min(min(v[0] for v in done.values()), min(v[0] for v in going.values())) <= s.max_cost
+        )
+        for outcome, (cost, k) in done.items():
+            if cost > s.max_cost:
+                continue
+            rival = min((v[0] for o, v in done.items() if o != outcome), default=np.inf)
+            ahead = min((v[0] for o, v in going.items() if o != outcome), default=np.inf)
+            if rival >= s.min_ratio * cost and ahead >= cost:
+                return Match(self.library[k], cost, rival)
+        for k, e in enumerate(self.library):
+            cost, outcome = float(self._aligner.most[k]), e.outcome
+            if cost > s.max_cost:
+                continue
+            rival = min(
+                (min(done[o][0], going[o][0]) for o in going if o != outcome), default=np.inf
+            )
+            if rival >= s.early_ratio * cost:
+                return Match(self.library[k], cost, rival)
+        return None
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Fingerprint
+    cost: float  # its template's mean alignment cost
+    runner_up: float  # the best other outcome's (finished or under way)

@@ -1,43 +1,44 @@
-"""Audio fingerprints of recorded announcements: spectral-peak landmark hashes (numpy).
+"""Recorded announcements found in a call's audio: spectral templates aligned by DTW (numpy).
 
 A carrier's recorded announcement (关机, 空号, 停机, 不在服务区, 呼叫受限) is the same
-recording every time, so it is recognised the way a song is: the strongest peaks of its
-spectrogram are paired (anchor peak, a later peak close in time), and each pair's
-(frequency, frequency, time gap) is a hash. A call's first seconds match a library entry
-when many of their hashes agree with one entry at a consistent time offset.
+words every time, but a carrier may play it a little faster or slower than the copy in
+the library, over a noisy line and through G.711. So each library recording becomes a
+*template*: its frames' spectral shape (log mel bands, mean removed) and loudness
+relative to its loudest frame. The call's audio is turned into the same features frame
+by frame, and every template is aligned to it by subsequence dynamic time warping
+(open start and end in the call; each template frame is matched once, the call may run
+at half to twice the template's rate). A template's cost at a call frame is the mean
+feature distance along its best alignment ending there.
 
-Frequencies and gaps are quantised coarsely, and the offsets are voted in wide bins, so
-a copy that is a little faster or slower, noisier or through G.711 still matches. All
-audio is taken at 8 kHz (the telephone rate); other rates are resampled first.
-Pure: arrays in, hashes and scores out.
+Announcements that share words ("您好，您拨打的电话已…") differ in a syllable (停机 and
+关机): the whole template must match, so the shared words do not decide, and one that is
+still being matched (a longer template whose prefix is as good) holds the verdict back.
+
+All audio is taken at 8 kHz (the telephone rate); other rates are resampled first.
+Pure: arrays in, costs out.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import soxr
-from scipy.ndimage import maximum_filter
 
 RATE = 8000
-N_FFT = 512  # 64 ms
-HOP = 128  # 16 ms per spectrogram frame
+WIN = 256  # 32 ms analysis window
+HOP = 160  # 20 ms per frame (one listener block)
 FRAME_S = HOP / RATE
-_LOW_BIN, _HIGH_BIN = 6, 220  # about 94 Hz .. 3.4 kHz: the telephone band
-_PEAK_SIZE = (9, 15)  # frames x bins of the local-maximum neighbourhood
-_PEAK_FLOOR_DB = 25.0  # peaks this far below the loudest are noise
-_FAN_OUT = 6  # pairs per anchor
-_DT_MIN, _DT_MAX = 1, 24  # target zone in frames after the anchor
-_FREQ_Q = 4  # bins per hash frequency step (62.5 Hz)
-_DT_Q = 3  # frames per hash gap step
-_OFFSET_BIN = 6  # frames per vote bin (about 0.1 s)
+BANDS = 20  # mel bands, 200 Hz .. 3.4 kHz
+_FLOOR = 2.5  # bands more than 25 dB below the loudest frame are floored there
+_LOUD_FLOOR = 2.0  # loudness is kept down to 20 dB below the loudest frame ...
+_LOUD_WEIGHT = 2.0  # ... and weighs like this many bands
+_VOICED = 3.0  # a template is cut to its frames within 30 dB of its loudest
+_INF = np.float32(np.inf)
 
 Floats = npt.NDArray[np.float32]
-Landmark = tuple[int, int]  # (hash, frame)
 
 
 def to_rate(pcm16: bytes | npt.NDArray[np.int16], sample_rate: int) -> Floats:
@@ -49,112 +50,121 @@ def to_rate(pcm16: bytes | npt.NDArray[np.int16], sample_rate: int) -> Floats:
     return y
 
 
-def spectrogram_db(samples: Floats) -> Floats:
-    """Log-magnitude spectrogram (frames x bins) of 8 kHz samples."""
-    if samples.size < N_FFT:
-        return np.zeros((0, N_FFT // 2 + 1), dtype=np.float32)
-    n = 1 + (samples.size - N_FFT) // HOP
-    idx = np.arange(N_FFT)[None, :] + HOP * np.arange(n)[:, None]
-    frames = samples[idx] * np.hanning(N_FFT).astype(np.float32)
-    mag = np.abs(np.fft.rfft(frames, axis=1))
-    return (20.0 * np.log10(mag + 1e-6)).astype(np.float32)
+def _mel_bank() -> Floats:
+    hz = np.fft.rfftfreq(WIN, 1 / RATE)
+    mel = 2595 * np.log10(1 + np.array([200.0, 3400.0]) / 700)
+    edges = 700 * (10 ** (np.linspace(mel[0], mel[1], BANDS + 2) / 2595) - 1)
+    bank = np.zeros((BANDS, hz.size), np.float32)
+    for k in range(BANDS):
+        lo, mid, hi = edges[k : k + 3]
+        bank[k] = np.clip(np.minimum((hz - lo) / (mid - lo), (hi - hz) / (hi - mid)), 0, None)
+    return bank
 
 
-def peaks(spec: Floats) -> list[tuple[int, int]]:
-    """(frame, bin) of the spectrogram's local maxima in the telephone band."""
-    if spec.size == 0:
-        return []
-    band = spec[:, _LOW_BIN:_HIGH_BIN]
-    local = maximum_filter(band, size=_PEAK_SIZE, mode="constant", cval=-200.0)
-    floor = float(band.max()) - _PEAK_FLOOR_DB
-    t, f = np.nonzero((band == local) & (band > floor))
-    order = np.lexsort((f, t))
-    return [(int(t[i]), int(f[i]) + _LOW_BIN) for i in order]
+_BANK = _mel_bank()
+_WINDOW = np.hanning(WIN).astype(np.float32)
 
 
-def landmarks(samples: Floats) -> list[Landmark]:
-    """The landmark hashes of 8 kHz samples, each with its anchor's frame."""
-    pts = peaks(spectrogram_db(samples))
-    out: list[Landmark] = []
-    for i, (t1, f1) in enumerate(pts):
-        paired = 0
-        for t2, f2 in pts[i + 1 :]:
-            dt = t2 - t1
-            if dt < _DT_MIN:
-                continue
-            if dt > _DT_MAX or paired >= _FAN_OUT:
-                break
-            h = ((f1 // _FREQ_Q) << 14) | ((f2 // _FREQ_Q) << 6) | min(dt // _DT_Q, 63)
-            out.append((h, t1))
-            paired += 1
+def log_mel(samples: Floats) -> Floats:
+    """Log10 mel band powers (frames x ``BANDS``), one frame per ``HOP`` samples."""
+    if samples.size < WIN:
+        return np.zeros((0, BANDS), np.float32)
+    n = 1 + (samples.size - WIN) // HOP
+    idx = np.arange(WIN)[None, :] + HOP * np.arange(n)[:, None]
+    power = np.abs(np.fft.rfft(samples[idx] * _WINDOW, axis=1)) ** 2
+    out: Floats = np.log10(power @ _BANK.T + 1e-9).astype(np.float32)
     return out
 
 
-@dataclass
+def features(bands: Floats, peak: Floats) -> Floats:
+    """Each frame's spectral shape and loudness, relative to ``peak`` (the loudest frame's
+    mean log power, per frame: a live call knows only the frames so far)."""
+    level = bands.mean(axis=1)
+    floored = np.maximum(bands, (peak - _FLOOR)[:, None])
+    shape = floored - floored.mean(axis=1, keepdims=True)
+    loud = _LOUD_WEIGHT * np.clip(level - peak, -_LOUD_FLOOR, 0.0)[:, None]
+    return np.concatenate([shape, loud], axis=1).astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
 class Fingerprint:
-    """One recording's hashes, indexed for look-up."""
+    """One recording's template: its voiced frames' features."""
 
     name: str
     outcome: str
     label: str
-    frames: int
-    index: dict[int, list[int]] = field(default_factory=dict)
+    frames: Floats
 
     @classmethod
     def of(cls, name: str, outcome: str, label: str, samples: Floats) -> Fingerprint:
-        index: dict[int, list[int]] = defaultdict(list)
-        for h, t in landmarks(samples):
-            index[h].append(t)
-        return cls(name, outcome, label, int(samples.size // HOP), dict(index))
+        bands = log_mel(samples)
+        if not len(bands):
+            raise ValueError(f"{name}: too short for a template")
+        level = bands.mean(axis=1)
+        peak = float(level.max())
+        voiced = np.flatnonzero(level > peak - _VOICED)
+        f = features(bands, np.full(len(bands), peak, np.float32))
+        return cls(name, outcome, label, f[voiced[0] : voiced[-1] + 1])
 
     @property
     def size(self) -> int:
-        return sum(len(v) for v in self.index.values())
+        return len(self.frames)
 
 
-@dataclass(frozen=True)
-class Match:
-    entry: Fingerprint
-    votes: int  # hashes agreeing at the best offset
-    runner_up: int  # the best other entry's votes
+class Aligner:
+    """Every template aligned to a growing call by subsequence DTW, one frame at a time.
 
+    Steps into template frame i at call frame j: from (i-1, j-1), (i-2, j-1) (a template
+    frame skipped, its cost counted twice) or (i-1, j-2) (a call frame skipped); a
+    template may start at any call frame. ``ends`` is each template's mean cost along its
+    best alignment ending at the latest frame; ``partial`` the best mean cost of an
+    alignment ending there that has covered at least ``partial_share`` of the template,
+    ``most`` one that has covered at least ``most_share``.
+    """
 
-def shared_hashes(entries: Iterable[Fingerprint], share: float = 0.5) -> frozenset[int]:
-    """Hashes found in more than ``share`` of the outcomes (at least two): the words
-    announcements share ("您好，您拨打的电话...") tell them apart from speech but not from
-    each other. (A hash in just two is more often a chance collision, and is kept.)"""
-    owners: dict[int, set[str]] = defaultdict(set)
-    for e in entries:
-        for h in e.index:
-            owners[h].add(e.outcome)
-    n = len({o for os_ in owners.values() for o in os_})
-    least = max(2, int(n * share) + 1)
-    return frozenset(h for h, o in owners.items() if len(o) >= least)
+    def __init__(
+        self,
+        library: Sequence[Fingerprint],
+        partial_share: float = 0.25,
+        most_share: float = 0.45,
+    ) -> None:
+        self.library = list(library)
+        sizes = np.array([e.size for e in self.library], np.int64)
+        self._t = np.concatenate([e.frames for e in self.library]).astype(np.float32)
+        self._t2 = (self._t**2).sum(axis=1)
+        self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self._ends = self._starts + sizes - 1
+        self._sizes = sizes.astype(np.float32)
+        n = len(self._t)
+        self._first = self._starts
+        self._second = self._starts[sizes > 1] + 1
+        # which template each frame belongs to, and 1 / (frames covered) at each
+        self._owner = np.repeat(np.arange(len(sizes)), sizes)
+        pos = np.arange(n) - self._starts[self._owner]
+        self._per = (1.0 / (pos + 1)).astype(np.float32)
+        self._counts = pos >= np.ceil(partial_share * sizes[self._owner]) - 1
+        self._most = pos >= np.ceil(most_share * sizes[self._owner]) - 1
+        self._d1 = np.full(n, _INF, np.float32)  # costs at the previous call frame
+        self._d2 = np.full(n, _INF, np.float32)  # and the one before
+        self.ends = np.full(len(sizes), _INF, np.float32)
+        self.partial = np.full(len(sizes), _INF, np.float32)
+        self.most = np.full(len(sizes), _INF, np.float32)
 
-
-def score(entry: Fingerprint, query: Sequence[Landmark], skip: frozenset[int] = frozenset()) -> int:
-    """Votes of the query's hashes for their best consistent offset into ``entry``
-    (``skip``: hashes that do not count)."""
-    bins: dict[int, int] = defaultdict(int)
-    for h, tq in query:
-        if h in skip:
-            continue
-        for te in entry.index.get(h, ()):
-            bins[(te - tq) // _OFFSET_BIN] += 1
-    if not bins:
-        return 0
-    # a slower or faster copy spreads its votes over neighbouring bins
-    return max(bins[b - 1] + bins[b] + bins[b + 1] for b in list(bins))
-
-
-def best_match(
-    entries: Sequence[Fingerprint], query: Sequence[Landmark], skip: frozenset[int] = frozenset()
-) -> Match | None:
-    """The entry the query agrees with most, with the runner-up's votes (None: empty)."""
-    scored = sorted(((score(e, query, skip), i, e) for i, e in enumerate(entries)), reverse=True)
-    if not scored:
-        return None
-    top_votes, _, top = scored[0]
-    # a runner-up that is the same announcement (another name, same outcome) is no rival
-    rivals = [v for v, _, e in scored[1:] if e.outcome != top.outcome]
-    return Match(top, top_votes, rivals[0] if rivals else 0)
+    def step(self, frame: Floats) -> None:
+        q = frame.astype(np.float32)
+        c = np.sqrt(np.maximum(self._t2 - 2.0 * (self._t @ q) + float(q @ q), 0.0))
+        d1, d2 = self._d1, self._d2
+        d = np.empty_like(d1)
+        d[0] = _INF
+        d[1:] = np.minimum(d1[:-1], d2[:-1])
+        d += c
+        skip = np.full_like(d1, _INF)
+        skip[2:] = d1[:-2] + 2.0 * c[2:]
+        np.minimum(d, skip, out=d)
+        d[self._first] = c[self._first]
+        d[self._second] = np.minimum(d[self._second], 2.0 * c[self._second])
+        self._d2, self._d1 = d1, d
+        self.ends = d[self._ends] / self._sizes
+        mean = d * self._per
+        self.partial = np.minimum.reduceat(np.where(self._counts, mean, _INF), self._starts)
+        self.most = np.minimum.reduceat(np.where(self._most, mean, _INF), self._starts)

@@ -48,6 +48,7 @@ from pipecat.transports.base_transport import TransportParams
 from pipecat.workers.runner import WorkerRunner
 
 from dialer.carriers.sip.ua import SipCall
+from dialogue.speech.gates import AgentAudioFrame
 from dialogue.speech.pipeline import (
     CALL_RATE,
     OUT_CHUNK_S,
@@ -166,6 +167,9 @@ class RtpOutputTransport(BaseOutputTransport):
         self._call = call
         #: When the first bot audio was queued (for the greeting latency figure).
         self.first_audio_at: float | None = None
+        #: True once an agent has the line: bot audio still queued here (it passed the
+        #: output gate before the switch) is dropped instead of delaying the agent's.
+        self.bot_muted: Callable[[], bool] | None = None
 
     async def start(self, frame: StartFrame) -> None:
         await super().start(frame)
@@ -192,6 +196,12 @@ class RtpOutputTransport(BaseOutputTransport):
         media = self._call.media
         if media.closed:
             return False
+        if (
+            self.bot_muted is not None
+            and self.bot_muted()
+            and not isinstance(frame, AgentAudioFrame)
+        ):
+            return True
         if self.first_audio_at is None:
             self.first_audio_at = time.monotonic()
         media.send_pcm16(frame.audio)
@@ -225,10 +235,6 @@ async def run_sip_call(
     pipeline: CallPipeline | None = None
     try:
         setup = runtime.brain_factory(info)
-        # On the trunk the early media is classified by the carrier (SipCarrier's early
-        # listener); the answered call's first-audio listener is not run here yet: with it
-        # the takeover test over SIP failed about half its runs (not understood yet).
-        setup.answer = None
         params_ = transport_params()
         transport_in = RtpInputTransport(call, params_)
         transport_out = RtpOutputTransport(call, params_)
@@ -241,6 +247,8 @@ async def run_sip_call(
             call_started_at=answered_at,
         )
         transport_in.flush_at = pipeline.vad.samples_to_stop
+        switch = pipeline.switch
+        transport_out.bot_muted = lambda: switch.output.mode == "human"
         if runtime.on_call_started is not None:
             runtime.on_call_started(info, pipeline)
         worker = PipelineWorker(

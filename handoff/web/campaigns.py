@@ -21,8 +21,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from dialer.campaigns import service
+from dialer.campaigns import reports, service
 from dialer.campaigns.api import launch_checks
+from dialer.campaigns.calendar_watch import live_notices
 from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.stored import spec_of
 from dialer.campaigns.variants import stop_variant
@@ -142,20 +143,29 @@ def api_charts(request: Request, campaign_id: RowId) -> CampaignCharts:
 @router.get("", response_model=None)
 def campaigns_page(request: Request) -> Response:
     ui = page_user(request, OPERATORS, "campaigns")
-    with _read(request) as (_, s, _now):
+    with _read(request) as (_, s, now):
         rows = []
         for c in reversed(service.list_campaigns(s)):
             rows.append({"c": c, "variants": [v["name"] for v in c.variants]})
-        return render("campaigns/list.html", ui, {"rows": rows})
+        warn_days = _dialer_settings(request).calendar_warn_days
+        notices = live_notices(s, now.date(), warn_days)
+        return render("campaigns/list.html", ui, {"rows": rows, "calendar_notices": notices})
 
 
 def _page_context(request: Request, campaign_id: int, tab: str) -> dict[str, object]:
     live = _live(request, campaign_id)
-    with _read(request) as (_, s, _now):
+    with _read(request) as (_, s, now):
         c = service.get_campaign(s, campaign_id)
         spec = spec_of(c)
         log = activity.entries(s, f"campaign:{campaign_id}")
-    ctx: dict[str, object] = {"live": live, "spec": spec, "log": log, "tab": tab}
+        notices = reports.calendar_notices(s, c, now, _dialer_settings(request).calendar_warn_days)
+    ctx: dict[str, object] = {
+        "live": live,
+        "spec": spec,
+        "log": log,
+        "tab": tab,
+        "calendar_notices": notices,
+    }
     if tab == "race":
         ctx["race"] = _race(request, campaign_id)
     if tab == "dry":

@@ -40,7 +40,12 @@ def test_pages_forms_and_roles(settings: Settings, db: Database) -> None:
     ):
         assert adm.get(path).status_code == 200, path
     assert sup.get("/console/audit").status_code == 403
-    assert "reveal-form" not in sup.get(f"/console/calls/{aid}").text
+    call_page = sup.get(f"/console/calls/{aid}").text
+    assert "reveal-form" not in call_page
+    link = re.search(r'id="customer-compliance" href="([^"]+)"', call_page)
+    assert link is not None and "/api/compliance/export?customer=" in link[1]
+    record = sup.get(link[1].replace("&amp;", "&"))  # the customer's compliance record
+    assert record.status_code == 200 and record.text.startswith("seq,at,kind,")
 
     no_reason = adm.post(f"/console/calls/{aid}/reveal", data={"reason": "", "csrf_token": csrf})
     assert no_reason.status_code == 422 and "reason" in no_reason.text
@@ -69,4 +74,4 @@ def test_pages_forms_and_roles(settings: Settings, db: Database) -> None:
     with db.read() as s:
         events = [(e.event, e.username) for e in reversed(entries(s))]
     assert ("number_revealed", "ann") in events and ("review_saved", "sue") in events
-    assert events.count(("exported", "sue")) == 2
+    assert events.count(("exported", "sue")) == 3  # the compliance record, the CSV, the XLSX

@@ -84,6 +84,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/scripts/versions"): OPS,
     ("POST", "/api/scripts/versions/{version_id}/approve"): ADMIN,
     ("POST", "/api/scripts/versions/{version_id}/reject"): ADMIN,
+    # the compliance record (supervision.compliance_api); compliance, not among these
+    # identities, may read it too
+    ("GET", "/api/compliance/export"): OPS,
+    ("GET", "/api/compliance/verify"): OPS,
     # the supervisor's workspace (supervision.api)
     ("GET", "/api/supervision/calls"): OPS,
     ("GET", "/api/supervision/calls/{attempt_id}"): OPS,

@@ -25,6 +25,7 @@ from dialer.campaigns.models import Attempt
 from dialer.campaigns.service import create_campaign, start_campaign
 from dialer.campaigns.worker import Dialer
 from dialogue.speech.models import CallSummaryRow, CallTranscriptRow
+from handoff.live import BRIDGING_MAX_S
 from handoff.models import HandoffRequestRow, Offer
 from handoff.state import get_console
 from kernel.actors import Actor
@@ -71,7 +72,11 @@ async def _take_over(app: Any, db: Database, agent: int) -> None:
     await _until(offered, 10, "the agent was not offered the call")
     await console.service.accept(agent, row.id)
     live = await _until(lambda: console.registry.get(row.call_sid), 5, "no live call")
-    await _until(lambda: live.control.switch.output.mode == "human", 15, "not taken over")
+    # the line is the agent's once the bot has said what it had queued (the greeting's
+    # required statements are never cut) and the bridging line: at most BRIDGING_MAX_S
+    await _until(
+        lambda: live.control.switch.output.mode == "human", BRIDGING_MAX_S + 5, "not taken over"
+    )
     chunk = tone(0.02, 1000.0)
     pcm16k = audio.resample(np.frombuffer(chunk, "<i2"), 8000, 16000).astype("<i2").tobytes()
     for _ in range(int(AGENT_TONE_S / 0.02)):

@@ -128,3 +128,30 @@ def test_every_api_action_is_recorded_with_its_user_and_token(db: Database) -> N
     assert {(e.username, e.address) for e in log} == {("ann", "api token:tests")}
     assert log[-1].detail.endswith("queued calls cancelled: done")
     assert verify_log(db).ok
+
+
+def test_an_unknown_rule_pack_is_refused_at_create_and_update_naming_it(
+    db: Database, operator_headers: dict[str, str]
+) -> None:
+    with db.session() as s:
+        list_id = add_list(s, add_customers(s, 1)).id
+    client = TestClient(create_app(db.settings, db), headers=operator_headers)
+    body = {
+        "name": "packs",
+        "script_id": "points_reminder",
+        "text_only": True,
+        "caller_id": "+861095555",
+        "audience": {"list_ids": [list_id]},
+        "window": ALWAYS.model_dump(mode="json"),
+        "compliance": {"rule_packs": ["carrier-cn", "bank-marketng"]},
+    }
+    r = client.post("/api/campaigns", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["where"] == "compliance.rule_packs[1]"
+    assert "'bank-marketng'" in r.json()["message"] and "bank-marketing" in r.json()["message"]
+    assert client.get("/api/campaigns").json() == []  # nothing half-written
+    good = dict(body, compliance={"rule_packs": ["carrier-cn"]})
+    r = client.post("/api/campaigns", json=good)
+    assert r.status_code == 201, r.text
+    r = client.put(f"/api/campaigns/{r.json()['id']}", json=body)
+    assert r.status_code == 422 and r.json()["where"] == "compliance.rule_packs[1]"

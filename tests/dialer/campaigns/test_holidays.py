@@ -3,11 +3,20 @@ does not know is never an open day: the campaign waits and the operator is told.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import logging
+from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+
+from dialer.campaigns.calendar_watch import CalendarWatch
 from dialer.campaigns.calendars import store_calendar
 from dialer.campaigns.eligibility import CustomerFacts, FrequencyCaps, decide
-from dialer.campaigns.holidays import CN_OFFICIAL_YEARS, HolidayEntry, packaged_calendar
+from dialer.campaigns.holidays import (
+    CN_OFFICIAL_YEARS,
+    HolidayEntry,
+    calendar_notice,
+    packaged_calendar,
+)
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.reports import campaign_status
 from dialer.campaigns.service import create_campaign
@@ -56,3 +65,36 @@ def test_a_year_the_calendar_does_not_know_waits_until_the_bank_loads_it(db: Dat
         store_calendar(s, "cn", [HolidayEntry(date(year, 1, 1), "off", "元旦")])
         assert campaign_status(s, c.id, at)["waiting"] == []
         assert s.get(Campaign, c.id) is not None
+
+
+def test_the_end_of_the_known_calendar_is_told_a_month_ahead(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Four weeks before the last known year ends, the status, the log (once a day) and
+    the command to load the next year say so; the dates are never made up."""
+    last = max(CN_OFFICIAL_YEARS)
+    cn = packaged_calendar("cn", range(last - 1, last + 2))
+    early = calendar_notice(cn, date(last, 11, 1), 30)
+    assert early is None  # 61 days ahead: not yet
+    n = calendar_notice(cn, date(last, 12, 4), 30)
+    assert n is not None and (n.known_through, n.unknown_from) == (
+        date(last, 12, 31),
+        date(last + 1, 1, 1),
+    )
+    assert n.days_left == 28 and "tailcall campaigns holidays load" in n.text()
+    loaded = cn.with_overrides([HolidayEntry(date(last + 1, 1, 1), "off", "元旦")])
+    assert calendar_notice(loaded, date(last, 12, 4), 30) is None  # the bank loaded it
+    at = datetime(last, 12, 4, 2, 0, tzinfo=UTC)
+    with db.session() as s:
+        cl = add_list(s, add_customers(s, 1))
+        c = create_campaign(s, make_spec([cl.id], window=WINDOW.model_copy(
+            update={"holiday_calendar": "cn"})), at)  # fmt: skip
+        st = campaign_status(s, c.id, at)
+        assert st["waiting"] == []  # it still calls today
+        assert len(st["warnings"]) == 1 and f"loads {last + 1}" in st["warnings"][0]
+    watch = CalendarWatch(db, 30)
+    with caplog.at_level(logging.WARNING, logger="dialer.campaigns.calendar_watch"):
+        assert [x.calendar for x in watch.check(at)] == ["cn"]
+        assert watch.check(at + timedelta(hours=3)) == []  # once a day
+        assert len(watch.check(at + timedelta(days=1))) == 1
+    assert sum("calendar_ends" in r.getMessage() for r in caplog.records) == 2

@@ -3,18 +3,24 @@ lifecycle with CSRF and who did it; stopping a variant; the spec as YAML."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
 
 import yaml
 from sqlalchemy import select
 
+from dialer.campaigns import service
+from dialer.campaigns.holidays import CN_OFFICIAL_YEARS
 from dialer.campaigns.models import Campaign
 from dialer.campaigns.spec import CampaignSpec
+from dialer.campaigns.windows import CallingWindow
 from handoff.web.campaign_view import FUNNEL_KEYS
 from handoff.web.campaigns import LiveCache
 from kernel.audit import about
+from kernel.clock import VirtualClock
 from kernel.db import utcnow
 from tests.conftest import api_user
+from tests.dialer.conftest import add_customers, add_list, make_spec
 from tests.handoff.web.conftest import Operator, metrics_of
 from tests.handoff.web.seed import seed_campaign
 
@@ -104,3 +110,29 @@ def test_live_numbers_are_computed_once_per_ttl_for_all_pollers() -> None:
     assert cache.get(2, compute) == 2  # per campaign
     cache.forget(1)
     assert cache.get(1, compute) == 3
+
+
+def test_the_pages_warn_before_the_holiday_calendar_runs_out(operator: Operator) -> None:
+    last = max(CN_OFFICIAL_YEARS)
+    at = datetime(last, 12, 4, 2, 0, tzinfo=UTC)
+    operator.app.console.clock = VirtualClock(at)
+    window = CallingWindow(hours=[(time(9, 0), time(20, 0))], holiday_calendar="cn")
+    with operator.db.session() as s:
+        cl = add_list(s, add_customers(s, 1))
+        cid = service.create_campaign(s, make_spec([cl.id], window=window), at).id
+    for url in (f"/console/campaigns/{cid}", "/console/campaigns"):
+        html = operator.client.get(url).text
+        assert 'data-calendar-notice="cn"' in html, url
+        assert f"{last + 1}-01-01" in html and "tailcall campaigns holidays load FILE" in html
+    operator.app.console.clock = VirtualClock(datetime(last, 10, 1, 2, 0, tzinfo=UTC))
+    assert "data-calendar-notice" not in operator.client.get(f"/console/campaigns/{cid}").text
+
+
+def test_the_campaign_page_links_its_compliance_record(operator: Operator) -> None:
+    cid = seed_campaign(operator.db, utcnow(), n=5, called=2)
+    page = operator.client.get(f"/console/campaigns/{cid}").text
+    href = f"/api/compliance/export?campaign={cid}&amp;format=csv"
+    assert f'href="{href}" id="export-compliance"' in page
+    r = operator.client.get(href.replace("&amp;", "&"))  # the browser session suffices
+    assert r.status_code == 200 and r.text.startswith("seq,at,kind,")
+    assert r.headers["x-compliance-chain"].startswith("ok")
