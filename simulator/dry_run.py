@@ -168,8 +168,9 @@ class _Run:
     ) -> None:
         self.db, self.settings, self.request, self.progress = db, settings, request, progress
         spec = request.spec
-        # nothing is spoken to anyone: scripts are tried before approval, text only
-        self.ds = ds.model_copy(update={"require_script_approval": False})
+        # nothing is spoken to anyone: scripts are tried before approval, text only; the
+        # calendar's end is the real dial loop's warning, not one per simulated day
+        self.ds = ds.model_copy(update={"require_script_approval": False, "calendar_warn_days": 0})
         self.clock = VirtualClock(now)
         self.start = now
         self.queue = EventQueue(self.clock)

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from dialer.campaigns.ledger import canonical, entry_hash, export
 from dialer.campaigns.models import ComplianceEntry
 from dialer.lists.models import Customer
-from handoff.models import AuditEntry
+from kernel.audit import AuditEntry
 from kernel.db import Database
 from tailcall.app import create_app
 from tests.conftest import api_user

@@ -88,7 +88,7 @@ def test_the_end_of_the_known_calendar_is_told_a_month_ahead(
     with db.session() as s:
         cl = add_list(s, add_customers(s, 1))
         c = create_campaign(s, make_spec([cl.id], window=WINDOW.model_copy(
-            update={"holiday_calendar": "cn"})), at)  # fmt: skip
+            update={"holiday_calendar": "cn"})), at, by=Actor.system("test"))  # fmt: skip
         st = campaign_status(s, c.id, at)
         assert st["waiting"] == []  # it still calls today
         assert len(st["warnings"]) == 1 and f"loads {last + 1}" in st["warnings"][0]

@@ -16,6 +16,7 @@ from dialer.campaigns.spec import CampaignSpec
 from dialer.campaigns.windows import CallingWindow
 from handoff.web.campaign_view import FUNNEL_KEYS
 from handoff.web.campaigns import LiveCache
+from kernel.actors import Actor
 from kernel.audit import about
 from kernel.clock import VirtualClock
 from kernel.db import utcnow
@@ -119,7 +120,9 @@ def test_the_pages_warn_before_the_holiday_calendar_runs_out(operator: Operator)
     window = CallingWindow(hours=[(time(9, 0), time(20, 0))], holiday_calendar="cn")
     with operator.db.session() as s:
         cl = add_list(s, add_customers(s, 1))
-        cid = service.create_campaign(s, make_spec([cl.id], window=window), at).id
+        cid = service.create_campaign(
+            s, make_spec([cl.id], window=window), at, by=Actor.system("test")
+        ).id
     for url in (f"/console/campaigns/{cid}", "/console/campaigns"):
         html = operator.client.get(url).text
         assert 'data-calendar-notice="cn"' in html, url

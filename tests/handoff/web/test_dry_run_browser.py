@@ -30,7 +30,7 @@ async def test_dry_run_from_the_form(console_app: ConsoleApp, tmp_path: Path) ->
         async with served(console_app.app) as base, browser_page(base, "sue") as page:
             await page.goto(f"{base}/console/campaigns/new?list={list_id}")
             await page.fill("#f-name", "积分到期提醒（4月）")
-            await page.select_option("#f-script", "points_reminder|zh-CN")
+            await page.select_option("#f-script", "points_reminder|ko-KR")  # its model is here
             await page.check("#f-live_handoff")
             await page.fill("#f-dry_sample", "60")
             await page.click("#dry-start")  # no caller id yet: its error, no run
