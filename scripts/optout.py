@@ -109,6 +109,7 @@ class _ZhRules:
     other_topics: tuple[tuple[str, ...], ...]  # a complaint about fees or staff is no opt-out
     customer_calls: tuple[tuple[str, ...], ...]  # 我不用再打电话给你们: the customer calling
     welcome: tuple[tuple[str, ...], ...]  # 打电话就行
+    redirect: tuple[tuple[str, ...], ...]  # 别打座机，打我手机: another number, not no calls
     disturbed_other: tuple[tuple[str, ...], ...]  # 别打扰我女儿, 别打扰我开会: not the calls
     complaints: tuple[tuple[str, ...], ...]
     someone_else: tuple[tuple[str, ...], ...]
@@ -125,7 +126,7 @@ class _ZhRules:
 def _zh() -> _ZhRules:
     return _ZhRules(
         negations=_py(
-            "不要再|别再|不用再|莫再|不要|别|莫|不用|不许|不准|不必|甭|勿|停止|不再|不能再|用不着|"
+            "不要再|别再|不用再|莫再|不要|别|莫打|莫给|不用|不许|不准|不必|甭|勿|停止|不再|不能再|用不着|"
             "没必要|不需要再|不需要|不想再|少给我|少来|不允许|不可以再|不要老|别老|别总|"
             "拜托别|求你们别|请勿再"
         ),
@@ -141,8 +142,8 @@ def _zh() -> _ZhRules:
         ),
         call_nouns=_py("电话|来电|推销|营销|打|联系"),
         refusals_after=_py("拒绝|谢绝|拒接|不接|不要"),
-        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|清除|抹掉|划掉|拿出去"),
-        numbers=_py("号码|号|名单|名字|信息|资料|联系方式|手机号|电话号"),
+        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去"),
+        numbers=_py("号码|号|名单|名字|信息|资料|联系方式|手机号|电话号|电话"),
         standing=_py(
             "退订|黑名单|拉黑|免打扰|勿扰|免扰|屏蔽|骚扰|拒绝营销|再打一次试试|再打试试|天天打|老是打|"
             "总是打|一天到晚打|天天来电"
@@ -155,10 +156,13 @@ def _zh() -> _ZhRules:
         ),
         customer_calls=_py("给你们|给你|给银行"),
         welcome=_py("就行|就可以|就好|没问题"),
+        redirect=_py("打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机"),
         disturbed_other=_py(
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
-        complaints=_py("投诉|举报|告你们|上诉|起诉|12378|12363|消保|监管|银保监|金管局|报警|曝光"),
+        complaints=_py(
+            "投诉|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光"
+        ),
         someone_else=_py("经理|专员|人工|客服|回"),
         callback=_py(
             "改天|下周|明天|晚点|回头|过会|下次|下班|晚上|中午|下午|上午|周末|点前|点后|点以后|点钟"
@@ -172,7 +176,7 @@ def _zh() -> _ZhRules:
             "从现在开始|从现在起|从今天开始|从今天起"
         ),
         time_before_after=frozenset(_pinyin_table()[ord(c)] for c in "点时班饭会"),
-        not_negation_before=frozenset(_pinyin_table()[ord(c)] for c in "特区分级识告要用"),
+        not_negation_before=frozenset(_pinyin_table()[ord(c)] for c in "特区分级告要用"),
         not_negation_after=frozenset(_pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
         bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
     )
@@ -229,6 +233,22 @@ def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
     return False
 
 
+def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """A clause without a negation asks to be called elsewhere (别打座机，打我手机)."""
+    start = 0
+    for i in range(len(tokens) + 1):
+        if i == len(tokens) or tokens[i] == ",":
+            clause = tokens[start:i]
+            if (
+                _has(clause, rules.redirect)
+                and not _negations(clause, rules)
+                and "shao" not in clause
+            ):
+                return True
+            start = i + 1
+    return False
+
+
 def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in _find(tokens, rules.negations):
@@ -267,12 +287,14 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
             ):
                 return OptOutHit("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
     temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
-    if temporary:
+    if temporary or _redirected(tokens, rules):
         return None
     reach = 10 if _lasting(tokens, rules) else 6
     for s, e in _negations(tokens, rules):
         if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
             continue  # 我不用再打电话: the customer need not call
+        if _has(tokens[max(0, s - 3) : s], rules.someone_else):
+            continue  # 经理不用给我打了
         for cs, ce in _find(tokens, rules.calls):
             if not _clause_gap(tokens, e, cs, reach):
                 continue
@@ -303,7 +325,11 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
                 continue
             return OptOutHit("negated_call", " ".join(tokens[s:e]))
     for s, e in _find(tokens, rules.unwanted):
+        if tokens[max(0, s - 2) : s] in (["bu", "shi"], ["mei", "you"]):
+            continue  # 我不是不接你们电话
         for cs, ce in _find(tokens, rules.call_nouns):
+            if tokens[max(0, cs - 2) : cs] == ["mo", "sheng"]:
+                continue  # 我不接陌生电话
             if _clause_gap(tokens, e, cs, 10) and not (cs > 0 and tokens[cs - 1] == "hui"):
                 return OptOutHit("no_calls_wanted", " ".join(tokens[s:ce]))
     for cs, ce in _find(tokens, rules.call_nouns):
