@@ -15,7 +15,10 @@ script (``dialogue.engine`` asks it before anything else). It fires on
 It does not fire on declining the offer (不需要, 不用换了), on a temporary "not now"
 (今天别打了，改天再打; 别这个点打，中午打: a time that scopes the negation and no 以后/再也/
 永远/任何 that widens it), on someone else calling (不用给我回电话, 不用经理给我打电话), on
-words that only contain the cues (打断, 打算, 别人, 要不要), or on an A-not-A question.
+words that only contain the cues (打断, 打算, 别人, 要不要), on an A-not-A question, on
+the customer's own calls (我不用再打电话给你们), on another number asked for (别打座机，打我
+手机), on a call that is welcome (别发短信，打电话就行), or on a complaint about something
+else (我要投诉这个收费; a complaint that names the calls, or a threat, is an opt-out).
 
 Chinese is compared in toneless pinyin syllables, so the recogniser's homophone errors
 (别在打了, 别大了, 来点话, 头诉, 扫扰, 删出) and traditional characters read as what was
