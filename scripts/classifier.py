@@ -3,7 +3,8 @@
 What a customer means at a script state when no phrase of the state's lexicon is in the
 reply: a multinomial logistic model over character n-grams of the normalised text (1-3
 characters) and, for Chinese, toneless pinyin syllables and syllable pairs (so homophone
-recognition errors share features with what was meant), with a bias per state and intent.
+recognition errors share features with what was meant) and, for Korean, jamo trigrams
+(respellings share features), with a bias per state and intent.
 Each state decides among its own intents (its transitions and enabled globals) and
 ``none`` (a reply that is no intent: hesitation, "say again", fillers): the probabilities
 are renormalised over those, scaled by a fitted temperature (calibrated confidence), and
@@ -20,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,11 @@ from scripts.matching import base_language, normalize
 MODELS_DIR = Path(__file__).with_name("intent_models")
 NONE = "none"  # the label of a reply that is no intent
 NGRAMS = (1, 2, 3)
+# Korean is also read in jamo (the letters of each syllable block), so the recogniser's
+# respellings (괜찮아요 heard as 괜차나요) share features with what was meant; the silent
+# initial ㅇ is left out (5-fold CV on the fit set: 0.844 -> 0.852 with dropped-character
+# copies).
+_SILENT_IEUNG = "\u110b"
 # The hand-written sets' names at the identity question -> the scripts' intents.
 LABELS = {"confirm": "confirm_identity", "deny": "wrong_person", "wrong_number": "wrong_person"}
 
@@ -62,6 +69,10 @@ def features(text: str, language: str, state: str | None = None) -> list[str]:
             out["p:" + s] = None
             if i + 1 < len(syl):
                 out["p:" + s + "_" + syl[i + 1]] = None
+    if base_language(language) == "ko" and norm:
+        jamo = "".join(c for c in unicodedata.normalize("NFD", norm) if c != _SILENT_IEUNG)
+        for i in range(len(jamo) - 2):
+            out["j:" + jamo[i : i + 3]] = None
     if state is not None:
         out["s:" + state] = None
     return list(out)

@@ -4,7 +4,8 @@ Examples are the fit set's single replies (``simulator/fitset/replies``: script,
 intent, text) and the script's own phrases at every state that listens for them. The
 model is a multinomial logistic regression on binary features; its inverse
 regularisation ``C``, its temperature and its no-match threshold are chosen by 5-fold
-cross-validation on the same examples, never on evaluation data: the temperature
+cross-validation on the same examples (grouped by reply text, since one reply may be dealt
+to several states), never on evaluation data: the temperature
 minimises the log loss of the state-restricted probabilities, the threshold is the
 highest that leaves at most ``max_no_match`` of the in-scope replies unanswered.
 """
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scripts.classifier import NONE, IntentClassifier, canonical_label, features
+from scripts.matching import normalize
 from scripts.schema import OPT_OUT, Script
 
 SKIP = ("callback_time",)  # a time is read by the slot parser, not the classifier
@@ -62,6 +65,20 @@ def phrase_examples(script: Script, weight: float = 0.5) -> list[Example]:
     return out
 
 
+def dropped_characters(examples: Sequence[Example], seed: int) -> dict[int, Example]:
+    """For each written reply (not a script phrase) of four characters or more, a copy
+    with one inner character dropped, at half weight: the recogniser drops characters,
+    and a model that has seen it relies less on any single one (5-fold CV on the fit
+    set: 0.951 -> 0.956 for wealth_followup)."""
+    rng = random.Random(seed)
+    out: dict[int, Example] = {}
+    for i, e in enumerate(examples):
+        if e.weight >= 1.0 and len(e.text) >= 4:
+            k = rng.randrange(1, len(e.text) - 1)
+            out[i] = Example(e.text[:k] + e.text[k + 1 :], e.state, e.label, e.weight / 2, False)
+    return out
+
+
 def _allowed(script: Script, state: str) -> list[str]:
     if state not in script.states:
         return []
@@ -91,24 +108,43 @@ def fit_classifier(
     """The fitted model and its cross-validated figures (accuracy, no-match rate, C)."""
     # deferred: scikit-learn costs 2.3 s to import; only fitting needs it
     import numpy as np
+    from scipy.sparse import vstack
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold
 
     lang = script.language
-    rows = [{f: 1.0 for f in features(e.text, lang, e.state)} for e in examples]
+    extra = dropped_characters(examples, seed)
+    rows = [{f: 1.0 for f in features(e.text, lang, e.state)} for e in (*examples, *extra.values())]
     vec = DictVectorizer()
-    x = vec.fit_transform(rows)
+    x_all = vec.fit_transform(rows)
+    x, x_extra = x_all[: len(examples)], x_all[len(examples) :]
     labels = sorted({e.label for e in examples})
     y = np.array([labels.index(e.label) for e in examples])
     w = np.array([e.weight for e in examples])
+    src = np.array([i for i, _ in extra.items()], dtype=int)
+    y_extra, w_extra = y[src], np.array([e.weight for e in extra.values()])
+
+    def train(c: float, rows_: Any) -> Any:
+        """A model fitted on ``rows_`` and their dropped-character copies."""
+        keep = np.isin(src, rows_)
+        m = LogisticRegression(C=c, max_iter=2000)
+        m.fit(
+            vstack([x[rows_], x_extra[keep]]),
+            np.concatenate([y[rows_], y_extra[keep]]),
+            sample_weight=np.concatenate([w[rows_], w_extra[keep]]),
+        )
+        return m
+
+    # a reply dealt to several states stays in one fold, so CV never sees its own text
+    texts: dict[str, int] = {}
+    groups = np.array([texts.setdefault(normalize(e.text, lang), len(texts)) for e in examples])
 
     def oof(c: float) -> Any:
         z = np.zeros((len(examples), len(labels)))
-        folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-        for tr, te in folds.split(x, y):
-            m = LogisticRegression(C=c, max_iter=2000)
-            m.fit(x[tr], y[tr], sample_weight=w[tr])
+        folds = StratifiedGroupKFold(5, shuffle=True, random_state=seed)
+        for tr, te in folds.split(x, y, groups):
+            m = train(c, tr)
             z[np.ix_(te, m.classes_)] = m.decision_function(x[te])
             missing = [k for k in range(len(labels)) if k not in m.classes_]
             z[np.ix_(te, missing)] = -1e6
@@ -161,8 +197,7 @@ def fit_classifier(
         correct += said == want
         if want is not None and said is None:
             nomatch_in_scope += 1
-    model = LogisticRegression(C=c, max_iter=3000)
-    model.fit(x, y, sample_weight=w)
+    model = train(c, np.arange(len(examples)))
     coef = model.coef_
     names = vec.get_feature_names_out()
     weights: dict[str, dict[int, float]] = {}
@@ -190,8 +225,8 @@ def fit_classifier(
         description=(
             f"{script.id} {lang}: multinomial logistic regression on character n-grams"
             f"{' and pinyin' if lang.startswith('zh') else ''}, {len(examples)} examples "
-            f"(fit set replies and the script's phrases), C={c}, temperature {temperature}, "
-            f"threshold {threshold} (5-fold CV on the fit set: accuracy "
+            f"(fit set replies and the script's phrases) and their dropped-character copies, C={c}, temperature {temperature}, "
+            f"threshold {threshold} (5-fold CV on the fit set, grouped by reply text: accuracy "
             f"{figures['cv_accuracy']:.3f}, no-match on in-scope "
             f"{figures['cv_no_match_in_scope']:.3f}; tools/fit_intent_models.py)"
         ),

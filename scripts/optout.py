@@ -15,7 +15,10 @@ script (``dialogue.engine`` asks it before anything else). It fires on
 It does not fire on declining the offer (不需要, 不用换了), on a temporary "not now"
 (今天别打了，改天再打; 别这个点打，中午打: a time that scopes the negation and no 以后/再也/
 永远/任何 that widens it), on someone else calling (不用给我回电话, 不用经理给我打电话), on
-words that only contain the cues (打断, 打算, 别人, 要不要), or on an A-not-A question.
+words that only contain the cues (打断, 打算, 别人, 要不要), on an A-not-A question, on
+the customer's own calls (我不用再打电话给你们), on another number asked for (别打座机，打我
+手机), on a call that is welcome (别发短信，打电话就行), or on a complaint about something
+else (我要投诉这个收费; a complaint that names the calls, or a threat, is an opt-out).
 
 Chinese is compared in toneless pinyin syllables, so the recogniser's homophone errors
 (别在打了, 别大了, 来点话, 头诉, 扫扰, 删出) and traditional characters read as what was
@@ -104,6 +107,13 @@ class _ZhRules:
     removals: tuple[tuple[str, ...], ...]
     numbers: tuple[tuple[str, ...], ...]
     standing: tuple[tuple[str, ...], ...]
+    cancels: tuple[tuple[str, ...], ...]  # 取消 ... 营销: unsubscribing
+    marketing: tuple[tuple[str, ...], ...]
+    other_topics: tuple[tuple[str, ...], ...]  # a complaint about fees or staff is no opt-out
+    customer_calls: tuple[tuple[str, ...], ...]  # 我不用再打电话给你们: the customer calling
+    welcome: tuple[tuple[str, ...], ...]  # 打电话就行
+    redirect: tuple[tuple[str, ...], ...]  # 别打座机，打我手机: another number, not no calls
+    disturbed_other: tuple[tuple[str, ...], ...]  # 别打扰我女儿, 别打扰我开会: not the calls
     complaints: tuple[tuple[str, ...], ...]
     someone_else: tuple[tuple[str, ...], ...]
     callback: tuple[tuple[str, ...], ...]
@@ -119,7 +129,7 @@ class _ZhRules:
 def _zh() -> _ZhRules:
     return _ZhRules(
         negations=_py(
-            "不要再|别再|不用再|不要|别|不用|不许|不准|不必|甭|勿|停止|不再|不能再|用不着|"
+            "不要再|别再|不用再|莫再|不要|别|莫打|莫给|不用|不许|不准|不必|甭|勿|停止|不再|不能再|用不着|"
             "没必要|不需要再|不需要|不想再|少给我|少来|不允许|不可以再|不要老|别老|别总|"
             "拜托别|求你们别|请勿再"
         ),
@@ -128,15 +138,34 @@ def _zh() -> _ZhRules:
             "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在"
         ),
         not_after_call=frozenset(
-            _pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的"
+            _pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的岔错通声"
         ),
-        unwanted=_py("不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接"),
-        call_nouns=_py("电话|来电|推销|营销|打"),
+        unwanted=_py(
+            "不要再听到|不想再听到|不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接"
+        ),
+        call_nouns=_py("电话|来电|推销|营销|打|联系"),
         refusals_after=_py("拒绝|谢绝|拒接|不接|不要"),
-        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|清除|抹掉|划掉|拿出去"),
-        numbers=_py("号码|号|名单|名字|信息|资料"),
-        standing=_py("退订|黑名单|拉黑|免打扰|屏蔽|骚扰|拒绝营销"),
-        complaints=_py("投诉|举报|告你们|上诉|起诉|12378|12363|消保|监管|银保监|金管局|报警|曝光"),
+        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去"),
+        numbers=_py("号码|号|名单|名字|信息|资料|联系方式|手机号|电话号|电话"),
+        standing=_py(
+            "退订|黑名单|拉黑|免打扰|勿扰|免扰|屏蔽|骚扰|拒绝营销|再打一次试试|再打试试|天天打|老是打|"
+            "总是打|一天到晚打|天天来电"
+        ),
+        cancels=_py("取消|退掉|关掉|关闭|停掉"),
+        marketing=_py("营销|推销|广告电话|营销电话|推销电话"),
+        other_topics=_py(
+            "手续费|收费|费用|年费|利息|服务态度|态度|网点|柜台|柜员|员工|卡被|冻结|"
+            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队"
+        ),
+        customer_calls=_py("给你们|给你|给银行"),
+        welcome=_py("就行|就可以|就好|没问题"),
+        redirect=_py("打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机"),
+        disturbed_other=_py(
+            "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
+        ),
+        complaints=_py(
+            "投诉|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光"
+        ),
         someone_else=_py("经理|专员|人工|客服|回"),
         callback=_py(
             "改天|下周|明天|晚点|回头|过会|下次|下班|晚上|中午|下午|上午|周末|点前|点后|点以后|点钟"
@@ -146,10 +175,11 @@ def _zh() -> _ZhRules:
             "这个时间|白天|上班"
         ),
         lasting=_py(
-            "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有"
+            "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
+            "从现在开始|从现在起|从今天开始|从今天起"
         ),
         time_before_after=frozenset(_pinyin_table()[ord(c)] for c in "点时班饭会"),
-        not_negation_before=frozenset(_pinyin_table()[ord(c)] for c in "特区分级识告要用"),
+        not_negation_before=frozenset(_pinyin_table()[ord(c)] for c in "特区分级告要用"),
         not_negation_after=frozenset(_pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
         bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
     )
@@ -206,6 +236,22 @@ def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
     return False
 
 
+def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """A clause without a negation asks to be called elsewhere (别打座机，打我手机)."""
+    start = 0
+    for i in range(len(tokens) + 1):
+        if i == len(tokens) or tokens[i] == ",":
+            clause = tokens[start:i]
+            if (
+                _has(clause, rules.redirect)
+                and not _negations(clause, rules)
+                and "shao" not in clause
+            ):
+                return True
+            start = i + 1
+    return False
+
+
 def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in _find(tokens, rules.negations):
@@ -225,20 +271,48 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
     if not tokens:
         return None
     for s, e in _find(tokens, rules.complaints):
+        if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls):
+            break  # 我要投诉这个收费: a complaint about something else
         return OptOutHit("complaint", " ".join(tokens[s:e]))
+    for s, e in _find(tokens, rules.cancels):
+        for ms, me in _find(tokens, rules.marketing):
+            if _clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
+                return OptOutHit("standing_word", " ".join(tokens[min(s, ms) : max(e, me)]))
     for s, e in _find(tokens, rules.standing):
         return OptOutHit("standing_word", " ".join(tokens[s:e]))
     for rs, re_ in _find(tokens, rules.removals):
         for ns, ne in _find(tokens, rules.numbers):
-            if _clause_gap(tokens, ne, rs, 8) or _clause_gap(tokens, re_, ns, 4):
+            ends = re_ >= len(tokens) - 2  # 我手机号不要再给你们用了，删了
+            if (
+                _clause_gap(tokens, ne, rs, 8)
+                or _clause_gap(tokens, re_, ns, 4)
+                or (ends and 0 <= rs - ne <= 10)
+            ):
                 return OptOutHit("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
     temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
-    if temporary:
+    if temporary or _redirected(tokens, rules):
         return None
+    reach = 10 if _lasting(tokens, rules) else 6
     for s, e in _negations(tokens, rules):
+        if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
+            continue  # 我不用再打电话: the customer need not call
+        if _has(tokens[max(0, s - 3) : s], rules.someone_else):
+            continue  # 经理不用给我打了
         for cs, ce in _find(tokens, rules.calls):
-            if not _clause_gap(tokens, e, cs, 6):
+            if not _clause_gap(tokens, e, cs, reach):
                 continue
+            if _has(tokens[ce : ce + 5], rules.customer_calls):
+                continue  # 打电话给你们: the customer calling the bank
+            if _has(tokens[cs : cs + 6], rules.welcome):
+                continue  # 别发短信，打电话就行: the call is welcome
+            if tokens[cs : cs + 2] == ["da", "rao"] and _has(
+                tokens[cs + 2 : cs + 5], rules.disturbed_other
+            ):
+                continue  # 别打扰我女儿, 不要打扰我开会
+            if tokens[cs:ce] == ["tui", "xiao"] and not (
+                _lasting(tokens, rules) or _has(tokens, _py("电话|打"))
+            ):
+                continue  # 别推销了: stop this pitch, not the calls
             if tokens[cs:ce] == ["da"] and ce < len(tokens) and tokens[ce] in rules.not_after_call:
                 continue
             gap = tokens[e:cs]
@@ -254,7 +328,11 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
                 continue
             return OptOutHit("negated_call", " ".join(tokens[s:e]))
     for s, e in _find(tokens, rules.unwanted):
+        if tokens[max(0, s - 2) : s] in (["bu", "shi"], ["mei", "you"]):
+            continue  # 我不是不接你们电话
         for cs, ce in _find(tokens, rules.call_nouns):
+            if tokens[max(0, cs - 2) : cs] == ["mo", "sheng"]:
+                continue  # 我不接陌生电话
             if _clause_gap(tokens, e, cs, 10) and not (cs > 0 and tokens[cs - 1] == "hui"):
                 return OptOutHit("no_calls_wanted", " ".join(tokens[s:ce]))
     for cs, ce in _find(tokens, rules.call_nouns):
@@ -278,6 +356,9 @@ _KO_RESPELL: tuple[tuple[str, str], ...] = (
     ("함니다", "합니다"),
     ("마라주", "말아주"),
     ("너어요", "넣어요"),
+    ("저나", "전화"),
+    ("열락", "연락"),
+    ("세여", "세요"),
 )
 _KO_CALL = ("전화", "연락", "통화", "문자")
 _KO_STOP = (
@@ -311,7 +392,13 @@ _KO_STANDING = (
     "귀찮게하지마",
 )
 _KO_REMOVE = ("삭제", "지워", "빼주")
-_KO_NUMBER = ("번호", "개인정보", "목록", "명단")
+_KO_NUMBER = ("번호", "개인정보", "목록", "명단", "연락처")
+# A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
+# lasting word widens it.
+_KO_TEMPORARY = ("오늘", "지금", "내일", "나중", "이따", "오후", "오전", "저녁", "주말", "다음주")
+_KO_LASTING = ("앞으로", "다시는", "절대", "더이상", "계속", "평생", "두번다시", "또")
+# 민원 about a fee or a card is a complaint, not an opt-out.
+_KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
 
 
 def _ko_match(text: str, phrases: Sequence[str]) -> OptOutHit | None:
@@ -320,10 +407,14 @@ def _ko_match(text: str, phrases: Sequence[str]) -> OptOutHit | None:
         s = s.replace(a, b)
     for w in _KO_STANDING:
         if w in s:
+            raw = "".join(text.split())  # the normaliser may drop a filler-like syllable
+            if w == "민원" and any(t in raw for t in _KO_OTHER_TOPICS) and "전화" not in s:
+                continue
             return OptOutHit("standing_word", w)
     if any(n in s for n in _KO_NUMBER) and any(r in s for r in _KO_REMOVE):
         return OptOutHit("remove_number", s)
-    if any(c in s for c in _KO_CALL) and not any(w in s for w in _KO_NOT_STOP):
+    temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
+    if any(c in s for c in _KO_CALL) and not any(w in s for w in _KO_NOT_STOP) and not temporary:
         for w in _KO_STOP:
             if w in s:
                 return OptOutHit("negated_call", w)

@@ -10,7 +10,8 @@ engine, ``tailcall scripts match`` and the benchmarks.
 4. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
-5. A phrase inside a longer reply the classifier could not read.
+5. A phrase inside a longer reply the classifier could not read (not one it read, at or
+   above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好).
 6. Otherwise a no-match.
 Pure, no I/O beyond loading the shipped classifier once.
 """
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from scripts.classifier import IntentClassifier, load_classifier
+from scripts.classifier import NONE, IntentClassifier, load_classifier
 from scripts.matching import Lexicon, match_any, normalize
 from scripts.schema import OPT_OUT, Script
 from scripts.slots import SlotResult, parse_callback_time
@@ -31,6 +32,8 @@ COMPLAINT = "complaint"
 # A phrase found inside a longer reply (对 in 我对你们的服务非常不满) decides only when it
 # covers this share of the reply; otherwise a confident classifier decides, then the phrase.
 PHRASE_COVERAGE = 0.6
+# A reply the classifier reads as no intent this surely is not taken by a phrase inside it.
+SURE_NONE = 0.8
 Source = Literal["opt_out", "phrase", "classifier", "slot", "none"]
 
 
@@ -118,9 +121,17 @@ class Understanding:
         if m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         g = self._guess(state, texts, None)
-        if m is not None and g.intent is None:
+        if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         return g
+
+    def _sure_none(self, g: Understood) -> bool:
+        """The classifier read the reply as no intent (hesitation, filler) and is sure."""
+        return (
+            self.classifier is not None
+            and g.detail == NONE
+            and g.confidence >= max(self.classifier.threshold, SURE_NONE)
+        )
 
     def _guess(self, state: str, texts: Sequence[str], only: Sequence[str] | None) -> Understood:
         if self.classifier is None or not texts or not texts[0].strip():

@@ -39,7 +39,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation")
     ap.add_argument("--families", nargs="+", default=list(FAMILIES))
-    ap.add_argument("--hand-weight", type=int, default=3)
+    # chosen by 5-fold CV over the hand-written fit-set calls (3 vs 6; 6 better on two of
+    # the three families, the third within one call)
+    ap.add_argument("--hand-weight", type=int, default=6)
     args = ap.parse_args()
     for family in args.families:
         language = FAMILIES[family]

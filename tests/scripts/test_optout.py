@@ -26,6 +26,13 @@ FIT_SET = Path(__file__).parents[2] / "simulator" / "fitset" / "optout.jsonl"
         "不管找谁都别再打这个号了",
         "今天别打了，以后也别打",  # a lasting word widens the time
         "你们以后少打我电话",  # a bare 少打 / 不打 is a request with 以后
+        "你们莫给我打电话了嘛",  # dialect negation
+        "帮我取消电话营销",  # unsubscribing
+        "麻烦你删除我的联系方式",
+        "以后不要再给我老公这个号码打电话了",  # a lasting word lets the call come later
+        "从现在开始不要再联系我",  # 现在 scoping a lasting request
+        "你们再打过来我就找消协",
+        "说白了就是别给我打电话了",
     ],
 )
 def test_opt_outs_in_chinese(text: str) -> None:
@@ -45,6 +52,17 @@ def test_opt_outs_in_chinese(text: str) -> None:
         "别人的号码",
         "你下午四点以后打吧",
         "以后打不打随你",  # an A-not-A question
+        "你们那个手续费太高了，我要投诉这个收费",  # a complaint about something else
+        "我是不是不用再打电话给你们了",  # the customer calling the bank
+        "我不用再打电话确认了吧",
+        "你别打岔，听我说完",
+        "别打扰我女儿，她在睡觉，你跟我说就行",
+        "别发短信了，打电话就行",  # the call is welcome
+        "别给我打办公室电话，打手机",  # another number
+        "你们经理不用给我打了，我去网点找他",
+        "我一般不接陌生电话，你们是银行吧",
+        "我不是不接你们电话，刚才在忙",
+        "电话里说不清楚，我去网点问",
     ],
 )
 def test_close_replies_that_are_not_opt_outs(text: str) -> None:
@@ -55,6 +73,9 @@ def test_korean_and_english() -> None:
     ko = OptOutMatcher("ko-KR")
     assert ko.match("그만 전하하세요") is not None
     assert ko.match("다시 전화 안 주셔도 돼요 제가 할게요") is None
+    assert ko.match("앞으로 저나하지 마세여") is not None  # respellings
+    assert ko.match("오늘은 전화 하지 마시고 내일 해 주세요") is None  # a time scopes it
+    assert ko.match("수수료 때문에 민원 넣고 싶어요") is None  # a complaint about a fee
     en = OptOutMatcher("en-US")
     assert en.match("please don't call me again") is not None
     assert en.match("not now, call me back tomorrow") is None
