@@ -74,3 +74,26 @@ def test_a_dry_run_samples_the_audience_and_touches_nothing_real(
     # the real database is as it was; the simulation's own file is gone
     assert {m: _count(db, m) for m in before} == before
     assert not list(work.glob("*.sqlite3*"))
+
+
+def test_the_same_seed_gives_the_same_result(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """The virtual clock jumps past passes that cannot dial; the outcome is still a
+    function of the request alone (the wall time aside), and another seed differs."""
+    with db.session() as s:
+        list_id = add_list(s, add_customers(s, 30)).id
+    spec = make_spec([list_id], script_id="points_reminder", live_handoff=True)
+
+    def run(seed: int) -> dict[str, object]:
+        r = run_dry_run(
+            db, DryRunRequest(spec=spec, sample=24, agents=2, seed=seed), settings=settings,
+            dialer_settings=DialerSettings(lines=4), record=record_call_result,
+            work_dir=tmp_path / f"dry-{seed}", now=EVENING,
+        )  # fmt: skip
+        return r.model_dump(exclude={"wall_s"})
+
+    first = run(7)
+    assert first["funnel"]["dialed"] >= 24  # type: ignore[index]
+    assert run(7) == first
+    assert run(8) != first
