@@ -299,10 +299,9 @@ class _Run:
         """Run the simulated world up to the dial loop's next useful pass.
 
         Calls are due now: the pass that can dial them comes when the pacing has its next
-        token (tried again at once after a claim, then less often), or when a line or an
-        agent comes free (an event), at most once per ``poll_s`` (as the real loop, which
-        polls each ``poll_s`` when it cannot claim: the lines freed within one poll are
-        dialed by one pass). Nothing is due: no pass can dial before the next due
+        token, or when a line or an agent comes free (an event), at most once per
+        ``poll_s`` (as the real loop, which polls each ``poll_s`` when it cannot claim: the
+        lines freed within one poll are dialed by one pass). Nothing is due: no pass can dial before the next due
         time, so the events on the way run without one, each followed by a look at the
         queue for a retry or a call back it scheduled sooner."""
         now = self.clock.monotonic()
@@ -317,8 +316,10 @@ class _Run:
                 candidates = [max(candidates[0], now + self.ds.poll_s)]
             if due_in is not None:
                 candidates.append(now + due_in)
-            if free:
-                candidates.append(now + min(2.0**idle / cps, 60.0))
+            if free:  # the pacing's tokens (again at once after a claim, then twice later);
+                # a pass that still claims nothing waits for a line or an agent (an event)
+                # or, at the latest, a minute: the handoff budget's rates move with time
+                candidates.append(now + (min(2.0**idle / cps, 60.0) if idle <= 2 else 60.0))
             self.queue.run_until(max(min(candidates, default=now + 60.0), now + MIN_STEP_S))
             return
         if due_in is None and not len(self.queue):
@@ -326,7 +327,10 @@ class _Run:
             return
         target = now + due_in if due_in is not None else None
         while (at := self.queue.first_at()) is not None and (target is None or at <= target):
+            settled = self.carrier.settled
             self.queue.run_until(at)
+            if self.carrier.settled == settled:
+                continue  # a ringing call or an agent come free: nothing queued
             soon = self._next_due()
             if soon is not None:
                 mono = self.clock.monotonic()

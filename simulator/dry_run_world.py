@@ -189,6 +189,7 @@ class VirtualCarrier:
     sink: StatusSink | None = None  # set once the dialer's recorder exists
     calls: dict[str, CarrierCall] = field(default_factory=dict)
     live: int = 0  # calls placed and not ended
+    settled: int = 0  # reports that can queue an attempt (an end, an answered call's record)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def originate(
@@ -242,6 +243,8 @@ class VirtualCarrier:
         old = self.calls[sid]
         if status in FINAL:
             self.live -= 1
+        if status != "ringing":
+            self.settled += 1
         self.calls[sid] = CarrierCall(
             sid=sid, status=status, to=old.to, answered_by=answered_by or old.answered_by,
             duration_s=duration_s, started_at=old.started_at,
