@@ -218,10 +218,12 @@ class _Run:
             )  # fmt: skip
             s.add(cl)
             s.flush()
-            for n, c in enumerate(sample.customers, start=1):
-                s.add(c)
-                s.flush()
-                s.add(ListMember(list_id=cl.id, customer_id=c.id, line_no=n))
+            s.add_all(sample.customers)  # their ids are the real ones: one flush for all
+            s.flush()
+            s.add_all(
+                ListMember(list_id=cl.id, customer_id=c.id, line_no=n)
+                for n, c in enumerate(sample.customers, start=1)
+            )
             list_id = cl.id
             if sample.holidays and spec.window.holiday_calendar:
                 store_calendar(s, spec.window.holiday_calendar, sample.holidays)
