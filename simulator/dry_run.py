@@ -26,8 +26,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from crm_sync.campaign_stats import leads_by_variant
 from dialer.campaigns import dashboard
@@ -144,6 +145,7 @@ def run_dry_run(
     sim_settings = settings.model_copy(update={"database_url": f"sqlite:///{path}"})
     upgrade(sim_settings)
     sim = Database(sim_settings)
+    _throwaway(sim)
     try:
         run = _Run(sim, sim_settings, dialer_settings, request, record, now, progress)
         run.load(sample)
@@ -153,6 +155,21 @@ def run_dry_run(
         sim.dispose()
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _throwaway(db: Database) -> None:
+    """The simulation's own file is deleted at the end: no syncs, temporary tables in
+    memory, a large cache (on its engine only). The journal stays WAL: the product's
+    code opens a read session while a write session is open (the breaker's alert), which
+    a rollback journal would lock out."""
+
+    @event.listens_for(db.engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA synchronous=OFF")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA cache_size=-262144")  # 256 MiB at most: the whole file
+        cur.close()
 
 
 class _Run:
@@ -202,10 +219,12 @@ class _Run:
             )  # fmt: skip
             s.add(cl)
             s.flush()
-            for n, c in enumerate(sample.customers, start=1):
-                s.add(c)
-                s.flush()
-                s.add(ListMember(list_id=cl.id, customer_id=c.id, line_no=n))
+            s.add_all(sample.customers)  # their ids are the real ones: one flush for all
+            s.flush()
+            s.add_all(
+                ListMember(list_id=cl.id, customer_id=c.id, line_no=n)
+                for n, c in enumerate(sample.customers, start=1)
+            )
             list_id = cl.id
             if sample.holidays and spec.window.holiday_calendar:
                 store_calendar(s, spec.window.holiday_calendar, sample.holidays)
@@ -253,8 +272,8 @@ class _Run:
         self.paused = True
 
     def loop(self, deadline: float) -> None:
-        """Tick the dial loop and jump the clock to the next thing that can happen."""
-        cps = max(min(self.request.spec.pacing.calls_per_second, self.ds.calls_per_second), 1e-3)
+        """Tick the dial loop when it can dial, and jump the clock to the next thing that
+        can happen in between (see ``_next_tick``)."""
         end = self.clock.monotonic() + HORIZON.total_seconds()
         told, idle = 0.0, 0
         while True:
@@ -273,20 +292,64 @@ class _Run:
                 told = time.perf_counter()
             if status not in ("running", "scheduled") and not len(self.queue):
                 return
-            now = self.clock.monotonic()
-            if now > end or time.perf_counter() > deadline:
+            if self.clock.monotonic() > end or time.perf_counter() > deadline:
                 self.unfinished = True
                 return
-            candidates = [t for t in (self.queue.next_at(),) if t is not None]
-            if next_due is not None:
-                candidates.append(now + max((next_due - self.clock.now()).total_seconds(), 0))
-            # due calls wait for the pacing's next token, or for a line or an agent to
-            # come free (an event): tried again at once after a claim, then less often
             idle = 0 if report.claimed else min(idle + 1, 10)
-            if due_now and self.carrier.live < self.lines:
-                candidates.append(now + min(2.0**idle / cps, 60.0))
-            target = max(min(candidates, default=now + 60.0), now + MIN_STEP_S)
-            self.queue.run_until(target)
+            self._next_tick(due_now, next_due, idle)
+
+    def _next_tick(self, due_now: int, next_due: datetime | None, idle: int) -> None:
+        """Run the simulated world up to the dial loop's next useful pass.
+
+        Calls are due now: the pass that can dial them comes when the pacing has its next
+        token, or when a line or an agent comes free (an event), at most once per
+        ``poll_s`` (as the real loop, which polls each ``poll_s`` when it cannot claim: the
+        lines freed within one poll are dialed by one pass). Nothing is due: no pass can dial before the next due
+        time, so the events on the way run without one, each followed by a look at the
+        queue for a retry or a call back it scheduled sooner."""
+        now = self.clock.monotonic()
+        due_in = None if next_due is None else max((next_due - self.clock.now()).total_seconds(), 0)
+        if due_now:
+            cps = max(
+                min(self.request.spec.pacing.calls_per_second, self.ds.calls_per_second), 1e-3
+            )
+            free = self.carrier.live < self.lines
+            candidates = [t for t in (self.queue.next_at(),) if t is not None]
+            if candidates and (idle or not free):
+                candidates = [max(candidates[0], now + self.ds.poll_s)]
+            if due_in is not None:
+                candidates.append(now + due_in)
+            if free:  # the pacing's tokens (again at once after a claim, then twice later);
+                # a pass that still claims nothing waits for a line or an agent (an event)
+                # or, at the latest, a minute: the handoff budget's rates move with time
+                candidates.append(now + (min(2.0**idle / cps, 60.0) if idle <= 2 else 60.0))
+            self.queue.run_until(max(min(candidates, default=now + 60.0), now + MIN_STEP_S))
+            return
+        if due_in is None and not len(self.queue):
+            self.queue.run_until(now + 60.0)  # nothing queued, nothing live: the pass ends it
+            return
+        target = now + due_in if due_in is not None else None
+        while (at := self.queue.first_at()) is not None and (target is None or at <= target):
+            settled = self.carrier.settled
+            self.queue.run_until(at)
+            if self.carrier.settled == settled:
+                continue  # a ringing call or an agent come free: nothing queued
+            soon = self._next_due()
+            if soon is not None:
+                mono = self.clock.monotonic()
+                soon_at = mono + max((soon - self.clock.now()).total_seconds(), 0)
+                target = soon_at if target is None else min(target, soon_at)
+        if target is not None:
+            self.queue.run_until(max(target, now + MIN_STEP_S))
+
+    def _next_due(self) -> datetime | None:
+        """The earliest due time of the campaign's queued attempts."""
+        with self.db.read() as s:
+            return s.scalar(
+                select(func.min(Attempt.due_at)).where(
+                    Attempt.campaign_id == self.campaign_id, Attempt.status == "queued"
+                )
+            )
 
     unfinished = False
 

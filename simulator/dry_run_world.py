@@ -33,6 +33,7 @@ from kernel.calls import StreamStart
 from kernel.clock import VirtualClock
 from kernel.db import Database
 from scripts.schema import Script
+from scripts.understanding import Understanding
 from simulator.agents import HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee, PersonaLinePlan
 from simulator.lines import Answer, Busy
@@ -71,6 +72,10 @@ class EventQueue:
         agent freed); progress on the way (ringing, answered) needs no pass of its own."""
         return min((e.at for e in self._heap if e.wakes), default=None)
 
+    def first_at(self) -> float | None:
+        """When the next event of any kind happens."""
+        return self._heap[0].at if self._heap else None
+
     def __len__(self) -> int:
         return len(self._heap)
 
@@ -106,19 +111,24 @@ class Conversations:
     calls: int = 0
     _scripts: dict[str, Script] = field(default_factory=dict)
     _models: dict[str, ScoringModel] = field(default_factory=dict)
+    _readers: dict[str, Understanding] = field(default_factory=dict)
 
-    def _script(self, script_id: str) -> tuple[Script, ScoringModel]:
+    def _script(self, script_id: str) -> tuple[Script, ScoringModel, Understanding]:
+        """A script loaded once per run, with its scoring model and one ``Understanding``
+        for all its calls (it only caches the script's matchers, built once instead of
+        at every reply of every call)."""
         if script_id not in self._scripts:
             script = self._scripts[script_id] = shipped_script(script_id, self.language)
             self._models[script_id] = default_model(script.id, script)
-        return self._scripts[script_id], self._models[script_id]
+            self._readers[script_id] = Understanding(script)
+        return self._scripts[script_id], self._models[script_id], self._readers[script_id]
 
     def run(self, sid: str, start: StreamStart, callee: PersonaCallee, now: datetime) -> float:
         """Run the call answered now; seconds until it ends."""
         assert start.attempt_id is not None
         with self.db.read() as s:
             party = call_party(s, start.attempt_id)
-        script, model = self._script(start.script_id or party.script_id)
+        script, model, reader = self._script(start.script_id or party.script_id)
         self.calls += 1
         call = TextConversation(
             script=script,
@@ -135,6 +145,7 @@ class Conversations:
             external_id=party.external_id or str(party.customer_id),
             language=self.language,
             variant=start.variant,
+            understanding=reader,
         )
         steps = call.steps()
         request = next(steps, None)
@@ -178,6 +189,7 @@ class VirtualCarrier:
     sink: StatusSink | None = None  # set once the dialer's recorder exists
     calls: dict[str, CarrierCall] = field(default_factory=dict)
     live: int = 0  # calls placed and not ended
+    settled: int = 0  # reports that can queue an attempt (an end, an answered call's record)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def originate(
@@ -231,6 +243,8 @@ class VirtualCarrier:
         old = self.calls[sid]
         if status in FINAL:
             self.live -= 1
+        if status != "ringing":
+            self.settled += 1
         self.calls[sid] = CarrierCall(
             sid=sid, status=status, to=old.to, answered_by=answered_by or old.answered_by,
             duration_s=duration_s, started_at=old.started_at,

@@ -33,6 +33,7 @@ from dialogue.intent.profile import CustomerProfile
 from dialogue.intent.scorer import HandoffRequest, IntentScorer, ScoreUpdate
 from kernel.vocab import HandoffResult
 from scripts.schema import Script
+from scripts.understanding import Understanding
 from simulator.personas import PersonaPolicy
 from simulator.report import RecognizedTurn
 from simulator.report import SimulatedCall as SimOutcome
@@ -80,6 +81,7 @@ class TextConversation:
     external_id: str
     language: str
     variant: str | None = None
+    understanding: Understanding | None = None  # shared by a driver's calls of one script
     said: list[Say] = field(default_factory=list)
     heard: list[str | SpokenTurn | None] = field(default_factory=list)
     elapsed_s: float = 0.0
@@ -92,7 +94,11 @@ class TextConversation:
 
     def __post_init__(self) -> None:
         self.engine = ScriptEngine(
-            self.script, self.customer, variant=self.variant, clock_now=self.start
+            self.script,
+            self.customer,
+            variant=self.variant,
+            clock_now=self.start,
+            understanding=self.understanding,
         )
         self.scorer = IntentScorer(
             self.model,

@@ -76,8 +76,10 @@ def append(
     """Add an entry at the end of the chain, in the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK_KEY})
-    last = session.execute(
-        select(ComplianceEntry.seq, ComplianceEntry.hash).order_by(ComplianceEntry.seq.desc())
+    last = session.execute(  # the chain's head only (an ORM result buffers every row)
+        select(ComplianceEntry.seq, ComplianceEntry.hash)
+        .order_by(ComplianceEntry.seq.desc())
+        .limit(1)
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last is not None else (1, GENESIS)
     text_body = canonical(body)
