@@ -160,11 +160,14 @@ def _zh() -> _ZhRules:
         marketing=_py("营销|推销|广告电话|营销电话|推销电话"),
         other_topics=_py(
             "手续费|收费|费用|年费|利息|服务态度|态度|网点|柜台|柜员|员工|卡被|冻结|"
-            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队"
+            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app"
         ),
         customer_calls=_py("给你们|给你|给银行"),
         welcome=_py("就行|就可以|就好|没问题"),
-        redirect=_py("打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机"),
+        redirect=_py(
+            "打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机|打我老婆的|"
+            "打我老公的|打这个新号|加我微信"
+        ),
         disturbed_other=_py(
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
@@ -177,7 +180,7 @@ def _zh() -> _ZhRules:
         ),
         temporary=_py(
             "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
-            "这个时间|白天|上班"
+            "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别"
         ),
         lasting=_py(
             "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
@@ -260,6 +263,9 @@ def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
 def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in _find(tokens, rules.negations):
+        before = tokens[max(0, s - 5) : s]
+        if _has(before, _py("没说|不是说|没有说")) and "le" not in before:
+            continue  # 我没说不要电话: the customer denies having asked
         if s > 0 and tokens[s - 1] in rules.not_negation_before and len(tokens[s:e]) <= 2:
             continue  # 特别, 要不要, 用不用
         if e < len(tokens) and tokens[e] in rules.not_negation_after and e - s == 1:
@@ -270,9 +276,7 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     return out
 
 
-def _zh_match(
-    text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]
-) -> OptOutHit | None:
+def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -> OptOutHit | None:
     """The rule that makes ``text`` an opt-out; each negation rule that says it is not one
     is added to ``vetoes`` (the learned model is not asked then)."""
     rules = _zh()
@@ -415,7 +419,7 @@ _KO_NUMBER = ("번호", "개인정보", "목록", "명단", "연락처")
 # lasting word widens it.
 _KO_TEMPORARY = ("오늘", "지금", "내일", "나중", "이따", "오후", "오전", "저녁", "주말", "다음주")
 _KO_LASTING = ("앞으로", "다시는", "절대", "더이상", "계속", "평생", "두번다시", "또")
-# 민원 about a fee or a card is a complaint, not an opt-out.
+# 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
 _KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
 
 
@@ -426,7 +430,11 @@ def _ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> OptOutHit
     for w in _KO_STANDING:
         if w in s:
             raw = "".join(text.split())  # the normaliser may drop a filler-like syllable
-            if w == "민원" and any(t in raw for t in _KO_OTHER_TOPICS) and "전화" not in s:
+            if (
+                w in ("민원", "신고", "차단")
+                and any(t in raw for t in _KO_OTHER_TOPICS)
+                and "전화" not in s
+            ):
                 vetoes.append("other_topic")
                 continue
             return OptOutHit("standing_word", w)
@@ -532,7 +540,7 @@ class OptOutMatcher:
         self,
         language: str,
         phrases: Sequence[str] = (),
-        model: OptOutModel | None | Literal["shipped"] = "shipped",
+        model: OptOutModel | Literal["shipped"] | None = "shipped",
     ) -> None:
         self.language = language
         self._lang = base_language(language)

@@ -133,8 +133,12 @@ def fit_optout_model(
         "rules_recall": float((rule_hit & pos).sum() / pos.sum()),
         "combined_recall_cv": float(((rule_hit | fires) & pos).sum() / pos.sum()),
         "rules_false_near": float((rule_hit & neg_near).sum() / max(1, neg_near.sum())),
-        "combined_false_near_cv": float(((rule_hit | fires) & neg_near).sum() / max(1, neg_near.sum())),
-        "combined_false_other_cv": float(((rule_hit | fires) & neg_other).sum() / max(1, neg_other.sum())),
+        "combined_false_near_cv": float(
+            ((rule_hit | fires) & neg_near).sum() / max(1, neg_near.sum())
+        ),
+        "combined_false_other_cv": float(
+            ((rule_hit | fires) & neg_other).sum() / max(1, neg_other.sum())
+        ),
     }
     final = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
     names = vec.get_feature_names_out()
@@ -154,5 +158,3 @@ def fit_optout_model(
         ),
     )
     return model, figures
-
-
