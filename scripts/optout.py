@@ -33,15 +33,20 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from scripts.matching import base_language, normalize
+
+if TYPE_CHECKING:
+    from scripts.optout_model import OptOutModel
 
 
 @dataclass(frozen=True)
 class OptOutHit:
     """Why an utterance is an opt-out: the rule and the words that made it one."""
 
-    rule: str  # negated_call, no_calls_wanted, remove_number, standing_word, complaint, phrase
+    rule: str  # negated_call, no_calls_wanted, remove_number, standing_word, complaint,
+    # phrase, classifier (the learned model, when no rule fired)
     words: str
 
 
@@ -155,11 +160,14 @@ def _zh() -> _ZhRules:
         marketing=_py("营销|推销|广告电话|营销电话|推销电话"),
         other_topics=_py(
             "手续费|收费|费用|年费|利息|服务态度|态度|网点|柜台|柜员|员工|卡被|冻结|"
-            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队"
+            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app"
         ),
         customer_calls=_py("给你们|给你|给银行"),
         welcome=_py("就行|就可以|就好|没问题"),
-        redirect=_py("打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机"),
+        redirect=_py(
+            "打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机|打我老婆的|"
+            "打我老公的|打这个新号|加我微信"
+        ),
         disturbed_other=_py(
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
@@ -172,7 +180,7 @@ def _zh() -> _ZhRules:
         ),
         temporary=_py(
             "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
-            "这个时间|白天|上班"
+            "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别"
         ),
         lasting=_py(
             "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
@@ -255,6 +263,9 @@ def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
 def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in _find(tokens, rules.negations):
+        before = tokens[max(0, s - 5) : s]
+        if _has(before, _py("没说|不是说|没有说")) and "le" not in before:
+            continue  # 我没说不要电话: the customer denies having asked
         if s > 0 and tokens[s - 1] in rules.not_negation_before and len(tokens[s:e]) <= 2:
             continue  # 特别, 要不要, 用不用
         if e < len(tokens) and tokens[e] in rules.not_negation_after and e - s == 1:
@@ -265,13 +276,16 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     return out
 
 
-def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None:
+def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -> OptOutHit | None:
+    """The rule that makes ``text`` an opt-out; each negation rule that says it is not one
+    is added to ``vetoes`` (the learned model is not asked then)."""
     rules = _zh()
     tokens = _tokens(text)
     if not tokens:
         return None
     for s, e in _find(tokens, rules.complaints):
         if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls):
+            vetoes.append("other_topic")
             break  # 我要投诉这个收费: a complaint about something else
         return OptOutHit("complaint", " ".join(tokens[s:e]))
     for s, e in _find(tokens, rules.cancels):
@@ -291,23 +305,29 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
                 return OptOutHit("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
     temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
     if temporary or _redirected(tokens, rules):
+        vetoes.append("temporary" if temporary else "redirected")
         return None
     reach = 10 if _lasting(tokens, rules) else 6
     for s, e in _negations(tokens, rules):
         if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
+            vetoes.append("customer_calls")
             continue  # 我不用再打电话: the customer need not call
         if _has(tokens[max(0, s - 3) : s], rules.someone_else):
+            vetoes.append("someone_else")
             continue  # 经理不用给我打了
         for cs, ce in _find(tokens, rules.calls):
             if not _clause_gap(tokens, e, cs, reach):
                 continue
             if _has(tokens[ce : ce + 5], rules.customer_calls):
+                vetoes.append("customer_calls")
                 continue  # 打电话给你们: the customer calling the bank
             if _has(tokens[cs : cs + 6], rules.welcome):
+                vetoes.append("welcome")
                 continue  # 别发短信，打电话就行: the call is welcome
             if tokens[cs : cs + 2] == ["da", "rao"] and _has(
                 tokens[cs + 2 : cs + 5], rules.disturbed_other
             ):
+                vetoes.append("disturbed_other")
                 continue  # 别打扰我女儿, 不要打扰我开会
             if tokens[cs:ce] == ["tui", "xiao"] and not (
                 _lasting(tokens, rules) or _has(tokens, _py("电话|打"))
@@ -317,6 +337,7 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
                 continue
             gap = tokens[e:cs]
             if _has(gap, rules.someone_else) or (cs > 0 and tokens[cs - 1] == "hui"):
+                vetoes.append("someone_else")
                 continue  # 不用经理给我打电话, 不用给我回电话
             return OptOutHit("negated_call", " ".join(tokens[s:ce]))
     if _lasting(tokens, rules) and not _temporary(tokens, rules):
@@ -329,6 +350,7 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]]) -> OptOutHit | None
             return OptOutHit("negated_call", " ".join(tokens[s:e]))
     for s, e in _find(tokens, rules.unwanted):
         if tokens[max(0, s - 2) : s] in (["bu", "shi"], ["mei", "you"]):
+            vetoes.append("double_negation")
             continue  # 我不是不接你们电话
         for cs, ce in _find(tokens, rules.call_nouns):
             if tokens[max(0, cs - 2) : cs] == ["mo", "sheng"]:
@@ -397,23 +419,32 @@ _KO_NUMBER = ("번호", "개인정보", "목록", "명단", "연락처")
 # lasting word widens it.
 _KO_TEMPORARY = ("오늘", "지금", "내일", "나중", "이따", "오후", "오전", "저녁", "주말", "다음주")
 _KO_LASTING = ("앞으로", "다시는", "절대", "더이상", "계속", "평생", "두번다시", "또")
-# 민원 about a fee or a card is a complaint, not an opt-out.
+# 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
 _KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
 
 
-def _ko_match(text: str, phrases: Sequence[str]) -> OptOutHit | None:
+def _ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> OptOutHit | None:
     s = normalize(text, "ko-KR")
     for a, b in _KO_RESPELL:
         s = s.replace(a, b)
     for w in _KO_STANDING:
         if w in s:
             raw = "".join(text.split())  # the normaliser may drop a filler-like syllable
-            if w == "민원" and any(t in raw for t in _KO_OTHER_TOPICS) and "전화" not in s:
+            if (
+                w in ("민원", "신고", "차단")
+                and any(t in raw for t in _KO_OTHER_TOPICS)
+                and "전화" not in s
+            ):
+                vetoes.append("other_topic")
                 continue
             return OptOutHit("standing_word", w)
     if any(n in s for n in _KO_NUMBER) and any(r in s for r in _KO_REMOVE):
         return OptOutHit("remove_number", s)
     temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
+    if temporary:
+        vetoes.append("temporary")
+    if any(w in s for w in _KO_NOT_STOP):
+        vetoes.append("not_stop")
     if any(c in s for c in _KO_CALL) and not any(w in s for w in _KO_NOT_STOP) and not temporary:
         for w in _KO_STOP:
             if w in s:
@@ -498,24 +529,59 @@ GRAMMAR_PHRASES: Mapping[str, tuple[str, ...]] = {
 
 class OptOutMatcher:
     """Is this utterance a request never to be called again? One per script and language;
-    ``phrases`` are the script's own opt-out phrases and keywords."""
+    ``phrases`` are the script's own opt-out phrases and keywords.
 
-    def __init__(self, language: str, phrases: Sequence[str] = ()) -> None:
+    The rules decide first; when none fired and none of their negation handling said the
+    reply is not an opt-out (不是不接, 今天别打了, 别打座机，打我手机 ...), the shipped
+    learned model of the language (``scripts.optout_model``) decides at or above its
+    threshold (rule ``classifier``). ``model=None`` keeps the rules alone."""
+
+    def __init__(
+        self,
+        language: str,
+        phrases: Sequence[str] = (),
+        model: OptOutModel | Literal["shipped"] | None = "shipped",
+    ) -> None:
         self.language = language
         self._lang = base_language(language)
         self._phrases = tuple(phrases)
         self._zh_phrases: tuple[tuple[str, ...], ...] | None = None
+        self._model_choice = model
+        self._model: OptOutModel | None = None if model == "shipped" else model
 
-    def match(self, text: str) -> OptOutHit | None:
+    @property
+    def model(self) -> OptOutModel | None:
+        if self._model_choice == "shipped" and self._model is None:
+            # deferred: the model module reads the classifier's features, which import this
+            from scripts.optout_model import load_optout_model
+
+            self._model = load_optout_model(self.language)
+            self._model_choice = self._model
+        return self._model
+
+    def rules(self, text: str, vetoes: list[str] | None = None) -> OptOutHit | None:
+        """The rules' reading alone; their negation vetoes are added to ``vetoes``."""
+        out: list[str] = [] if vetoes is None else vetoes
         if not text or not text.strip():
             return None
         if self._lang == "zh":
             if self._zh_phrases is None:
                 self._zh_phrases = tuple(t for t in (tuple(_tokens(p)) for p in self._phrases) if t)
-            return _zh_match(text, self._zh_phrases)
+            return _zh_match(text, self._zh_phrases, out)
         if self._lang == "ko":
-            return _ko_match(text, [normalize(p, self.language) for p in self._phrases])
+            return _ko_match(text, [normalize(p, self.language) for p in self._phrases], out)
         return _en_match(text, [normalize(p, self.language) for p in self._phrases])
+
+    def match(self, text: str) -> OptOutHit | None:
+        vetoes: list[str] = []
+        hit = self.rules(text, vetoes)
+        if hit is not None or vetoes or not text or not text.strip():
+            return hit
+        model = self.model
+        if model is None:
+            return None
+        p = model.fires(text)
+        return None if p is None else OptOutHit("classifier", f"p={p:.2f}")
 
     def match_any(self, texts: Iterable[str]) -> OptOutHit | None:
         """The first opt-out among ASR alternatives."""

@@ -126,3 +126,7 @@ def test_opt_out_ignored_reads_like_the_engine() -> None:
         _with_line(Line("customer", "今天别打了，改天再打吧", 13, 15))
     )
     assert "opt_out_ignored" in codes(_with_line(Line("customer", "以后别在给我打点话了", 13, 15)))
+    # a paraphrase no rule reads, caught by the learned half of the same detector
+    assert "opt_out_ignored" in codes(
+        _with_line(Line("customer", "请把我加到不呼叫名单里", 13, 15))
+    )

@@ -1,0 +1,95 @@
+"""The opt-out detector as shipped: the rules, their negation vetoes, then the learned model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts.optout import OptOutMatcher
+from scripts.optout_model import OptOutModel, load_optout_model, write_optout_model
+
+
+def _always(language: str) -> OptOutModel:
+    """A model that reads every reply as an opt-out: what the rules keep it from."""
+    return OptOutModel(language=language, weights={}, bias=10.0, temperature=1.0, threshold=0.9)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh-CN", "我不是不接你们电话，是刚才在忙"),
+        ("zh-CN", "今天别打了，改天再打"),
+        ("zh-CN", "别打座机，打我手机"),
+        ("zh-CN", "不用经理给我打电话"),
+        ("zh-CN", "我要投诉这个收费"),
+        ("ko-KR", "오늘은 전화하지 마시고 내일 해 주세요"),
+        ("ko-KR", "카드 분실 신고하려고요"),
+    ],
+)
+def test_a_negation_rule_keeps_precedence_over_the_model(language: str, text: str) -> None:
+    assert OptOutMatcher(language, model=_always(language)).match(text) is None
+
+
+def test_a_rule_hit_is_named_by_its_rule_not_the_model() -> None:
+    hit = OptOutMatcher("zh-CN", model=_always("zh")).match("以后不要再给我打电话了")
+    assert hit is not None and hit.rule == "negated_call"
+
+
+def test_the_model_decides_what_no_rule_reads() -> None:
+    text = "我的手机号请你们系统里别再留着了"
+    assert OptOutMatcher("zh-CN", model=None).match(text) is None
+    hit = OptOutMatcher("zh-CN", model=_always("zh")).match(text)
+    assert hit is not None and hit.rule == "classifier"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh-CN", "你们把我的手机号从系统里撤了吧"),
+        ("zh-CN", "请把我加到不呼叫名单里"),
+        ("ko-KR", "더 이상 연락 원하지 않아요"),
+    ],
+)
+def test_the_shipped_model_catches_paraphrases_the_rules_miss(language: str, text: str) -> None:
+    assert OptOutMatcher(language, model=None).match(text) is None
+    hit = OptOutMatcher(language).match(text)
+    assert hit is not None and hit.rule == "classifier"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh-CN", "我现在不方便，下午再说"),
+        ("zh-CN", "不需要，谢谢"),
+        ("zh-CN", "好的，你说吧"),
+        ("ko-KR", "관심 없어요 감사합니다"),
+        ("ko-KR", "지금은 바빠요 나중에 전화 주세요"),
+    ],
+)
+def test_the_shipped_model_leaves_declines_and_answers_alone(language: str, text: str) -> None:
+    assert OptOutMatcher(language).match(text) is None
+
+
+def test_the_shipped_models_are_calibrated_and_strict() -> None:
+    for language in ("zh-CN", "ko-KR"):
+        model = load_optout_model(language)
+        assert model is not None
+        assert model.threshold >= 0.6
+        assert (
+            model.probability(
+                "以后不要再给我打电话了" if language == "zh-CN" else "전화하지 마세요"
+            )
+            > 0.9
+        )
+
+
+def test_a_model_round_trips_through_its_file(tmp_path: Path) -> None:
+    model = load_optout_model("zh-CN")
+    assert model is not None
+    path = tmp_path / "optout.zh.json"
+    write_optout_model(model, path)
+    again = OptOutModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    for text in ("别再打了", "我不需要", "把我号码删掉"):
+        assert again.probability(text) == pytest.approx(model.probability(text), abs=1e-3)
