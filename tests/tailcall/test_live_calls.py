@@ -105,10 +105,12 @@ def test_a_dialer_call_gets_its_customer_scorer_and_outcome(db: Database) -> Non
     said = _run_turns(engine, observer, ["是我", "想了解", "怎么兑换"])
     assert "王芳" in said  # the customer came from the attempt, not the stream
     assert router.requests and router.requests[0].customer_id is not None
-    assert fed == [HandoffDeclined()]  # the router's answer went back to the engine
+    # the router's answer to each request (the score's, then the script's offer after
+    # "怎么兑换") went back to the engine
+    assert fed == [HandoffDeclined()] * len(router.requests)
     # every turn's score went to the router too (the agent's card follows the call)
     assert [sid for sid, _ in router.updates] == ["CA1"] * 4
-    assert router.updates[-1][1].score == router.requests[0].score
+    assert router.updates[-1][1].score == router.requests[-1].score
     observer.observe(engine, fed[0], engine.handle(fed[0]), barge_in=False)
     observer.finished(engine, engine.disposition or "customer_hangup")
 
