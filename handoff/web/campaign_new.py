@@ -31,6 +31,7 @@ from handoff.web.campaign_form import (
     form_from_spec,
     spec_from_form,
 )
+from handoff.web.i18n import page_lang, texts
 from handoff.web.nav import OPERATORS
 from handoff.web.render import Ui, render
 from handoff.web.session import page_user
@@ -150,7 +151,11 @@ async def create(request: Request) -> Response:
                 if where == "name"
                 else error_key(where.replace("]", "").replace("[", ".").split("."))
             )
-            errors[key if key in FIELD_KEYS else "form"] = exc.message
+            message = exc.message
+            if where == "language":  # the launch check found no speech model: in words
+                words = texts(page_lang(request))["no_speech_model"]  # of the page's language
+                message = words.format(language=spec.language)
+            errors[key if key in FIELD_KEYS else "form"] = message
     ctx = _context(request, form, errors, data)
     return render("campaigns/new.html", ui, ctx, status_code=422)
 
