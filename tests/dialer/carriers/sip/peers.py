@@ -152,8 +152,22 @@ class Sipp:
     proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> Sipp:
-        self.port = self.port or free_udp_port()
-        self.media_port = self.media_port or free_udp_port(pair=True)
+        """Start SIPp; a start that does not bind (a port taken meanwhile, a slow start on
+        a fresh machine) is tried again on fresh ports (those not given)."""
+        port, media_port = self.port, self.media_port
+        failures: list[str] = []
+        for _ in range(3):
+            self.port = port or free_udp_port()
+            self.media_port = media_port or free_udp_port(pair=True)
+            try:
+                await self._start_once()
+                return self
+            except TimeoutError as exc:
+                failures.append(f"{exc}\n{self.log()}")
+                await self.stop()
+        raise TimeoutError("SIPp did not start:\n" + "\n---\n".join(failures))
+
+    async def _start_once(self) -> None:
         src = SCENARIOS / f"{self.scenario}.xml"
         scen = self.workdir / src.name
         shutil.copy(src, scen)
@@ -189,8 +203,7 @@ class Sipp:
             stderr=asyncio.subprocess.DEVNULL,
             start_new_session=True,
         )
-        await wait_bound(self.port)
-        return self
+        await wait_bound(self.port, timeout=10.0, proc=self.proc)
 
     async def result(self, timeout: float = 20.0) -> int:
         """SIPp's exit code (0: the scenario completed, every expectation met)."""
