@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import struct
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,6 +138,26 @@ async def wait_bound(
         await asyncio.sleep(0.02)
 
 
+async def start_retrying(
+    what: str,
+    once: Callable[[], Awaitable[None]],
+    stop: Callable[[], Awaitable[None]],
+    log: Callable[[], str],
+    tries: int = 3,
+) -> None:
+    """``once()`` until a start binds (``TimeoutError`` otherwise), stopping the failed
+    process in between; all failures, with the peer's log, in the final error."""
+    failures: list[str] = []
+    for _ in range(tries):
+        try:
+            await once()
+            return
+        except TimeoutError as exc:
+            failures.append(f"{exc}\n{log()}")
+            await stop()
+    raise TimeoutError(f"{what} did not start:\n" + "\n---\n".join(failures))
+
+
 @dataclass
 class Sipp:
     """One SIPp UAS run: ``await start()``, then ``await result()`` for its exit code."""
@@ -155,17 +176,14 @@ class Sipp:
         """Start SIPp; a start that does not bind (a port taken meanwhile, a slow start on
         a fresh machine) is tried again on fresh ports (those not given)."""
         port, media_port = self.port, self.media_port
-        failures: list[str] = []
-        for _ in range(3):
+
+        async def once() -> None:
             self.port = port or free_udp_port()
             self.media_port = media_port or free_udp_port(pair=True)
-            try:
-                await self._start_once()
-                return self
-            except TimeoutError as exc:
-                failures.append(f"{exc}\n{self.log()}")
-                await self.stop()
-        raise TimeoutError("SIPp did not start:\n" + "\n---\n".join(failures))
+            await self._start_once()
+
+        await start_retrying("SIPp", once, self.stop, self.log)
+        return self
 
     async def _start_once(self) -> None:
         src = SCENARIOS / f"{self.scenario}.xml"
@@ -254,16 +272,13 @@ class Baresip:
         """Start baresip; a start that does not bind (a port taken meanwhile, a slow
         first start on a fresh machine) is retried on fresh ports, with its log kept."""
         fixed = self.port
-        failures: list[str] = []
-        for _ in range(3):
+
+        async def once() -> None:
             self.port = fixed or free_udp_port()
-            try:
-                await self._start_once()
-                return self
-            except TimeoutError as exc:
-                failures.append(f"{exc}\n{self.log()}")
-                await self.stop()
-        raise TimeoutError("baresip did not start:\n" + "\n---\n".join(failures))
+            await self._start_once()
+
+        await start_retrying("baresip", once, self.stop, self.log)
+        return self
 
     async def _start_once(self) -> None:
         conf = self.workdir / ".baresip"
