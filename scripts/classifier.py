@@ -191,11 +191,15 @@ def load_classifier(script_id: str, language: str) -> IntentClassifier | None:
     return IntentClassifier.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
-def write_classifier(model: IntentClassifier, path: Path) -> None:
+def write_model_json(data: object, path: Path) -> None:
+    """A shipped model's JSON, compact, written whole (a temp file, then a rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(
-        json.dumps(model.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n",
-        encoding="utf-8",
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
     )
     tmp.replace(path)
+
+
+def write_classifier(model: IntentClassifier, path: Path) -> None:
+    write_model_json(model.to_json(), path)

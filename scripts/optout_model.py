@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-from scripts.classifier import MODELS_DIR, features
+from scripts.classifier import MODELS_DIR, features, write_model_json
 from scripts.matching import base_language
 
 
@@ -96,10 +96,4 @@ def load_optout_model(language: str) -> OptOutModel | None:
 
 
 def write_optout_model(model: OptOutModel, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        json.dumps(model.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n",
-        encoding="utf-8",
-    )
-    tmp.replace(path)
+    write_model_json(model.to_json(), path)
