@@ -306,7 +306,14 @@ class IntentScorer:
         out: list[Reason] = []
         for cval, name, value in contrib:
             text, text_en = describe(name, value, self.language)
-            same = next((i for i, r in enumerate(out) if r.text == text), None)
+            same = next(
+                (
+                    i
+                    for i, r in enumerate(out)
+                    if text in (r.text, r.text_en) or text_en == r.text_en
+                ),
+                None,
+            )
             if same is not None:  # two features, one meaning (a signal and an intent): one
                 r = out[same]  # line with their summed pull, under the stronger one's code
                 out[same] = Reason(r.code, r.text, r.text_en, r.contribution + cval)

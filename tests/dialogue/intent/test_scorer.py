@@ -118,6 +118,8 @@ def test_two_features_that_say_the_same_are_one_reason() -> None:
     merged = next(r for r in u.reasons if r.text_en == "asked for a person")
     assert merged.code == "signal.asked_for_human" and merged.contribution == pytest.approx(1.5)
     assert "spoke 2 times in the call" in texts  # "是我" and "转人工"
+    ko = Call(m, language="ko-KR").say("상담원 연결")  # two Korean wordings, one meaning
+    assert [r.text_en for r in ko.reasons].count("asked for a person") == 1
 
 
 def test_crossing_the_live_threshold_requests_one_handoff_in_allowed_state() -> None:
