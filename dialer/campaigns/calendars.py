@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dialer.campaigns.holidays import HolidayCalendar, HolidayEntry, packaged_calendar
+from dialer.campaigns.holidays import EMPTY, HolidayCalendar, HolidayEntry, packaged_calendar
 from dialer.campaigns.models import HolidayDay
 
 
@@ -28,8 +28,6 @@ def load_calendars(session: Session, names: Iterable[str]) -> dict[str, HolidayC
 
 
 def calendar_for(session: Session, name: str | None) -> HolidayCalendar:
-    from dialer.campaigns.holidays import EMPTY
-
     if not name:
         return EMPTY
     return load_calendars(session, [name])[name]
