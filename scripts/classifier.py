@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts import optout
 from scripts.matching import base_language, normalize
+from scripts.pinyin import pinyin_tokens
 
 MODELS_DIR = Path(__file__).with_name("intent_models")
 NONE = "none"  # the label of a reply that is no intent
@@ -64,7 +64,7 @@ def features(text: str, language: str, state: str | None = None) -> list[str]:
             for i in range(len(w) - 2):
                 out["c:" + w[i : i + 3]] = None
     if base_language(language) == "zh" and norm:
-        syl = [t for t in optout.pinyin_tokens(norm) if t != ","]
+        syl = [t for t in pinyin_tokens(norm) if t != ","]
         for i, s in enumerate(syl):
             out["p:" + s] = None
             if i + 1 < len(syl):

@@ -23,22 +23,20 @@ else (我要投诉这个收费; a complaint that names the calls, or a threat, i
 Chinese is compared in toneless pinyin syllables, so the recogniser's homophone errors
 (别在打了, 别大了, 来点话, 头诉, 扫扰, 删出) and traditional characters read as what was
 meant. Korean is compared without spaces, with the recogniser's common respellings; English
-by words. Pure, no I/O; the pinyin table (pypinyin's, 0.3 s) is loaded on first use.
+by words. Pure, no I/O; the pinyin table (``scripts.pinyin``) is loaded on first use.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from scripts.matching import base_language, normalize
-
-if TYPE_CHECKING:
-    from scripts.optout_model import OptOutModel
+from scripts.optout_model import OptOutModel, load_optout_model
+from scripts.pinyin import pinyin_table, pinyin_tokens
 
 
 @dataclass(frozen=True)
@@ -51,46 +49,6 @@ class OptOutHit:
 
 
 # -- Chinese: toneless pinyin tokens ---------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def _pinyin_table() -> Mapping[int, str]:
-    # deferred: pypinyin's table is 42k entries (0.3 s); only Chinese calls need it
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    out: dict[int, str] = {}
-    for code, readings in pinyin_dict.items():
-        first = readings.split(",")[0]
-        plain = "".join(
-            c for c in unicodedata.normalize("NFD", first) if unicodedata.category(c) != "Mn"
-        )
-        out[code] = plain.replace("ü", "v")
-    return out
-
-
-def pinyin_tokens(text: str) -> list[str]:
-    """Toneless pinyin syllables, digit/latin runs as one token each, "," for any clause
-    break (the form Chinese is compared in here and in ``scripts.classifier``)."""
-    table = _pinyin_table()
-    out: list[str] = []
-    run = ""
-    for ch in unicodedata.normalize("NFKC", text).lower():
-        syl = table.get(ord(ch))
-        if ch.isascii() and ch.isalnum():
-            run += ch
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        if syl is not None:
-            out.append(syl)
-        elif ch.isspace():
-            continue
-        elif unicodedata.category(ch)[0] in ("P", "S") and out and out[-1] != ",":
-            out.append(",")
-    if run:
-        out.append(run)
-    return out
 
 
 _tokens = pinyin_tokens
@@ -143,7 +101,7 @@ def _zh() -> _ZhRules:
             "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在"
         ),
         not_after_call=frozenset(
-            _pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的岔错通声"
+            pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的岔错通声"
         ),
         unwanted=_py(
             "不要再听到|不想再听到|不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接"
@@ -186,9 +144,9 @@ def _zh() -> _ZhRules:
             "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
             "从现在开始|从现在起|从今天开始|从今天起"
         ),
-        time_before_after=frozenset(_pinyin_table()[ord(c)] for c in "点时班饭会"),
-        not_negation_before=frozenset(_pinyin_table()[ord(c)] for c in "特区分级告要用"),
-        not_negation_after=frozenset(_pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
+        time_before_after=frozenset(pinyin_table()[ord(c)] for c in "点时班饭会"),
+        not_negation_before=frozenset(pinyin_table()[ord(c)] for c in "特区分级告要用"),
+        not_negation_after=frozenset(pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
         bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
     )
 
@@ -552,9 +510,6 @@ class OptOutMatcher:
     @property
     def model(self) -> OptOutModel | None:
         if self._model_choice == "shipped" and self._model is None:
-            # deferred: the model module reads the classifier's features, which import this
-            from scripts.optout_model import load_optout_model
-
             self._model = load_optout_model(self.language)
             self._model_choice = self._model
         return self._model

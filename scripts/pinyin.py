@@ -1,0 +1,53 @@
+"""Chinese as toneless pinyin syllables: the form the opt-out rules (``scripts.optout``) and
+the intent classifier's features (``scripts.classifier``) compare Chinese in, so that the
+recogniser's homophone errors and traditional characters read as what was meant.
+
+Pure, no I/O; the pinyin table (pypinyin's, 0.3 s) is loaded on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Mapping
+
+
+@functools.lru_cache(maxsize=1)
+def pinyin_table() -> Mapping[int, str]:
+    """Code point -> its first reading, toneless, ``ü`` written ``v``."""
+    # deferred: pypinyin's table is 42k entries (0.3 s); only Chinese calls need it
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out: dict[int, str] = {}
+    for code, readings in pinyin_dict.items():
+        first = readings.split(",")[0]
+        plain = "".join(
+            c for c in unicodedata.normalize("NFD", first) if unicodedata.category(c) != "Mn"
+        )
+        out[code] = plain.replace("ü", "v")
+    return out
+
+
+def pinyin_tokens(text: str) -> list[str]:
+    """Toneless pinyin syllables, digit/latin runs as one token each, "," for any clause
+    break."""
+    table = pinyin_table()
+    out: list[str] = []
+    run = ""
+    for ch in unicodedata.normalize("NFKC", text).lower():
+        syl = table.get(ord(ch))
+        if ch.isascii() and ch.isalnum():
+            run += ch
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if syl is not None:
+            out.append(syl)
+        elif ch.isspace():
+            continue
+        elif unicodedata.category(ch)[0] in ("P", "S") and out and out[-1] != ",":
+            out.append(",")
+    if run:
+        out.append(run)
+    return out
