@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,9 +63,34 @@ def test_no_class_over_400_lines() -> None:
     assert not big, big
 
 
-# The composition root's modules that may assemble the simulator (import-linter's forbidden
-# contract names the modules it forbids, so this allow-list catches a new one).
+# The composition root's modules that may assemble the simulator: the CLI root (it mounts the
+# simulator's commands and hands them the product), the product as a simulation's host and the
+# live demo, and the workspace's dry runs (installed by `tailcall serve`, not the app factory).
+# import-linter's forbidden contract names the modules it forbids, so this allow-list catches a
+# new one, and the contract must name every other tailcall module.
 MAY_IMPORT_SIMULATOR = {"tailcall.cli", "tailcall.simulation", "tailcall.dry_run"}
+RUNS_THE_CLI = {"tailcall.__main__"}
+
+
+def _tailcall_modules() -> set[str]:
+    return {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for p in (ROOT / "tailcall").rglob("*.py")
+    } - {"tailcall"}
+
+
+def test_the_simulator_contract_names_every_other_tailcall_module() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    forbidden = [
+        c
+        for c in config["tool"]["importlinter"]["contracts"]
+        if c["type"] == "forbidden" and c["forbidden_modules"] == ["simulator"]
+    ]
+    assert len(forbidden) == 1, forbidden
+    named = set(forbidden[0]["source_modules"])
+    assert named & MAY_IMPORT_SIMULATOR == set(), sorted(named & MAY_IMPORT_SIMULATOR)
+    missing = _tailcall_modules() - MAY_IMPORT_SIMULATOR - RUNS_THE_CLI - named
+    assert not missing, sorted(missing)
 
 
 def test_only_the_allowed_tailcall_modules_import_the_simulator() -> None:
