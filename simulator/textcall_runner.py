@@ -35,8 +35,10 @@ from dialogue.intent.model_files import default_model
 from dialogue.intent.models import AGENT_DISPOSITION_LABELS, record_call_label
 from dialogue.intent.profile import CustomerProfile
 from dialogue.intent.scorer import HandoffRequest
+from kernel.calls import StreamStart
 from kernel.clock import Clock
 from kernel.db import Database
+from kernel.errors import InvalidInput
 from scripts.schema import Script
 from simulator.agents import HandoffOffer, SimulatedAgentPool
 from simulator.customer import PersonaCallee, PersonaLinePlan
@@ -133,9 +135,12 @@ class TextCallRunner:
     async def run(
         self, ctx: CallContext, parameters: Mapping[str, str], policy: PersonaPolicy
     ) -> None:
-        attempt_id = int(parameters["attemptId"])
+        start = StreamStart.from_parameters(parameters)
+        if start.attempt_id is None:
+            raise InvalidInput("names no attempt", where="customParameters.attemptId")
+        attempt_id = start.attempt_id
         party = await asyncio.to_thread(self._party, attempt_id)
-        script = self._script(parameters.get("scriptId") or party.script_id)
+        script = self._script(start.script_id or party.script_id)
         persona = policy.persona
         # a number's calls never overlap, so counting them per number is reproducible
         nth = self._calls.get(ctx.to, 0) + 1
@@ -155,7 +160,7 @@ class TextCallRunner:
             customer_id=party.customer_id,
             external_id=party.external_id or str(party.customer_id),
             language=self.language,
-            variant=parameters.get("variant") or None,
+            variant=start.variant,
         )
         steps = call.steps()
         request = next(steps, None)
@@ -175,7 +180,7 @@ class TextCallRunner:
                 language=script.language,
                 profile=profile,
                 customer=dict(party.customer),
-                variant=parameters.get("variant") or None,
+                variant=start.variant,
                 started_at=self.call_start,
                 label=AGENT_DISPOSITION_LABELS[finding],
                 utterances=call.heard,
