@@ -65,8 +65,12 @@ class FinishedCall:
     handoff_result: HandoffResult | None = None
     callback_at: datetime | None = None
     opted_out: bool = False
-    opt_out_source: str = "call"
     score_history: tuple[Mapping[str, Any], ...] = ()  # the score after each customer turn
+
+    @property
+    def opt_out_source(self) -> str:
+        """The suppression's source when the customer opted out: this call."""
+        return f"call:{self.attempt_id}"
 
 
 def finished_call(
@@ -89,7 +93,6 @@ def finished_call(
         handoff_result=result.handoff_result,
         callback_at=result.callback_at,
         opted_out=result.opted_out,
-        opt_out_source=f"call:{attempt_id}",
         score_history=tuple(score_history),
     )
 

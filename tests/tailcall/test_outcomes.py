@@ -12,6 +12,7 @@ from crm_sync.models import Lead
 from dialer.campaigns import service
 from dialer.campaigns.models import Attempt
 from dialer.campaigns.spec import VariantSpec
+from dialer.lists.models import Suppression
 from handoff.models import HandoffRequestRow
 from kernel.actors import Actor
 from kernel.db import Database
@@ -113,3 +114,5 @@ def test_attempt_and_lead_record_variant_grade_and_opt_out(db: Database) -> None
         assert (a2.grade, a2.handoff_result, a2.opted_out) == ("D", None, True)
         lead = s.scalar(select(Lead))
         assert lead is not None and lead.variant == a1.variant
+        # the suppression names the call it was said in, however the record was built
+        assert s.scalar(select(Suppression.source)) == f"call:{a2.id}"
