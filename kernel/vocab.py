@@ -11,6 +11,7 @@ GRADES: tuple[Grade, ...] = ("A", "B", "C", "D")
 HandoffResult = Literal["accepted", "declined", "timeout", "no_agent"]
 """How a request for a live agent ended: an agent took it, the agents declined, nobody
 answered in time, or nobody with the skill was free."""
+HANDOFF_RESULTS: tuple[HandoffResult, ...] = ("accepted", "declined", "timeout", "no_agent")
 
 AnsweredBy = Literal["human", "voicemail", "announcement"]
 """Who or what answered a call: a person, a voicemail box, a carrier's recorded message."""

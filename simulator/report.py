@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
 
-GRADES = ("A", "B", "C", "D")
+from kernel.vocab import GRADES
+
 FUNNEL_STAGES = (
     "dialed",
     "answered",

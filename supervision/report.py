@@ -19,13 +19,12 @@ from sqlalchemy.orm import Session
 from dialer.campaigns.models import Attempt, Campaign
 from dialogue.speech.models import CallTurnMetric
 from handoff.models import Offer, User
+from kernel.vocab import GRADES, HANDOFF_RESULTS
 from supervision.anomalies import Anomaly, DayRates, anomalies
 from supervision.models import CallFlag, CallRecord, CallReview
 
 ENGAGED_S = 15.0  # a human conversation at least this long counts as engaged
 COMPLAINT = "complaint"
-GRADE_KEYS = ("A", "B", "C", "D")
-HANDOFF_KEYS = ("accepted", "declined", "timeout", "no_agent")
 ACCEPTED_OFFER = ("accepted", "done")  # an accepted offer is "done" once the call is over
 
 
@@ -37,8 +36,8 @@ class Funnel:
     answered: int = 0
     human: int = 0
     engaged: int = 0
-    grades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(GRADE_KEYS, 0))
-    handoffs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HANDOFF_KEYS, 0))
+    grades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(GRADES, 0))
+    handoffs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HANDOFF_RESULTS, 0))
     leads: int = 0
     opt_outs: int = 0
     complaints: int = 0
@@ -180,10 +179,10 @@ def _total(funnels: list[Funnel]) -> Funnel:
         t.leads += f.leads
         t.opt_outs += f.opt_outs
         t.complaints += f.complaints
-        for k in GRADE_KEYS:
-            t.grades[k] += f.grades[k]
-        for k in HANDOFF_KEYS:
-            t.handoffs[k] += f.handoffs[k]
+        for g in GRADES:
+            t.grades[g] += f.grades[g]
+        for h in HANDOFF_RESULTS:
+            t.handoffs[h] += f.handoffs[h]
     return t
 
 

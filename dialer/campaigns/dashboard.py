@@ -43,6 +43,7 @@ from dialer.campaigns.models import (
 from dialer.campaigns.pacing import PaceLimit, handoff_budget, pace_limit
 from dialer.campaigns.reports import in_flight
 from dialer.campaigns.stored import pacing_of
+from kernel.vocab import GRADES
 
 NOT_ENGAGED = ("no_response", "hung_up", "no_disposition", "wrong_person")
 INCOMPLETE = (*NOT_ENGAGED, "not_understood")
@@ -116,7 +117,7 @@ def fold_funnel(groups: Iterable[FunnelGroup]) -> dict[str, FunnelCounts]:
         f.human += n if human else 0
         f.engaged += n if engaged else 0
         f.completed += n if engaged and g.disposition not in INCOMPLETE else 0
-        if g.grade in ("A", "B", "C", "D"):
+        if g.grade in GRADES:
             key = f"grade_{g.grade.lower()}"
             setattr(f, key, getattr(f, key) + n)
         f.handoffs_offered += g.offered

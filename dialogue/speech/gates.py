@@ -18,7 +18,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pipecat.frames.frames import (
     Frame,
@@ -29,9 +29,8 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from vosk import KaldiRecognizer
 
+from dialogue.engine import Mode
 from dialogue.speech.records import CallRecorder, TranscriptRow
-
-Mode = Literal["bot", "human"]
 
 
 class AgentSink(Protocol):

@@ -28,6 +28,7 @@ from kernel.audit import append
 from kernel.bounds import RowId
 from kernel.db import Database, utcnow
 from kernel.errors import TailcallError
+from kernel.vocab import GRADES, HANDOFF_RESULTS
 from supervision.history import HistoryFilter, history
 from supervision.report import build
 from supervision.report_files import write_csv, write_xlsx
@@ -43,8 +44,6 @@ from supervision.service import (
 )
 from supervision.settings import SupervisionSettings
 from supervision.web.views import (
-    GRADES,
-    HANDOFF_RESULTS,
     REVIEW_STATES,
     flag_choices,
     latency_chart,

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kernel.vocab import GRADES
 from supervision.qa import FLAG_CODES
 from supervision.report import DailyReport
 
-GRADES = ("A", "B", "C", "D")
-HANDOFF_RESULTS = ("accepted", "declined", "timeout", "no_agent")
 REVIEW_STATES = ("none", "queued", "reviewed")
 _BLUE, _GREEN, _AMBER, _RED = "#1d5fbf", "#1f8a4c", "#b7791f", "#a94442"
 
