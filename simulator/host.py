@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # types only: the CLI imports this, and the speech stack loads slowly
     from dialer.campaigns.config import DialerSettings
-    from dialogue.intent.live import CallResult, HandoffRouter
+    from dialogue.intent.live import CallResult, HandoffRouter, ResultHook
     from dialogue.speech.pipeline import PromptTap, SpeechRuntime
     from kernel.db import Database
     from kernel.settings import Settings
-
-ResultHook = Callable[[int, "CallResult"], None]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from dialer.campaigns.worker import DialerThread, build_dialer
 from dialer.carriers.base import Carrier
 from dialer.carriers.sip.carrier import SipCarrier
 from dialer.carriers.sip.settings import SipSettings
-from dialogue.intent.live import HandoffRouter
+from dialogue.intent.live import HandoffRouter, ResultHook
 from dialogue.speech.media import media_router
 from dialogue.speech.pipeline import PromptTap, SpeechRuntime
 from handoff.auth import require
@@ -45,7 +45,7 @@ from tailcall.api_docs import mount_api_docs
 from tailcall.cluster import start_bridge
 from tailcall.json_guard import JsonGuard
 from tailcall.launch import launch_checks
-from tailcall.live_calls import ConsoleRouter, ResultHook, build_speech_runtime
+from tailcall.live_calls import ConsoleRouter, build_speech_runtime
 from tailcall.routes import route_policy
 from tailcall.sip_trunk import build_sip_carrier, sip_dialer_settings
 

@@ -56,11 +56,10 @@ from tailcall.launch import InstalledSpeechModels, launch_checks
 from tailcall.learning import harvest_agent_labels
 
 if TYPE_CHECKING:
-    from dialer.campaigns.config import DialerSettings
-    from dialogue.intent.live import CallResult, HandoffRouter
+    from dialogue.intent.live import CallResult, HandoffRouter, ResultHook
     from dialogue.speech.pipeline import PromptTap
     from kernel.settings import Settings
-    from simulator.host import HostedApp, ResultHook
+    from simulator.host import HostedApp
 
 app = typer.Typer(
     name="tailcall",

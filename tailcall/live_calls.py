@@ -21,7 +21,7 @@ the database:
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,7 +36,7 @@ from dialer.campaigns.streams import claim_media_stream
 from dialogue.agent_first import AgentFirstBrain
 from dialogue.brain import CallBrain, TurnObserver
 from dialogue.engine import HandoffDeclined, ScriptEngine
-from dialogue.intent.live import CallResult, CallScoring, Feed, HandoffRouter
+from dialogue.intent.live import CallResult, CallScoring, Feed, HandoffRouter, ResultHook
 from dialogue.intent.model import GradeThresholds
 from dialogue.intent.model_files import default_model
 from dialogue.intent.models import model_for_campaign
@@ -57,8 +57,6 @@ from kernel.db import Database
 from kernel.settings import Settings
 from scripts.schema import Script
 from tailcall.outcomes import record_call_result
-
-ResultHook = Callable[[int, CallResult], None]
 
 
 class ConsoleRouter:

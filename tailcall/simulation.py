@@ -27,7 +27,7 @@ from dialer.campaigns.service import (
 from dialer.campaigns.spec import AudienceFilter, AudienceSpec, CampaignSpec
 from dialer.campaigns.stored import spec_of
 from dialer.campaigns.windows import CallingWindow
-from dialogue.intent.live import CallResult, HandoffRouter
+from dialogue.intent.live import CallResult, HandoffRouter, ResultHook
 from dialogue.speech.pipeline import PromptTap
 from dialogue.speech.script_brain import fixed_prompts
 from kernel.actors import Actor
@@ -42,7 +42,7 @@ from simulator.demo import (
     SimulatedAgents,
     demo_carrier,
 )
-from simulator.host import HostedApp, ResultHook
+from simulator.host import HostedApp
 from simulator.sidechannel import ws_bot_said_tap
 from tailcall.app import create_app
 from tailcall.demo import approve_demo_script, ensure_simulated_agents

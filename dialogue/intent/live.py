@@ -52,6 +52,9 @@ class CallResult:
     turns: tuple[tuple[str, str | None], ...] = ()
 
 
+# told of each finished call (its attempt and result) besides its record: a simulation's hook
+ResultHook = Callable[[int, CallResult], None]
+
 Feed = Callable[[object], Awaitable[None]]
 # routes a request; may answer the engine later through ``feed`` (HandoffAccepted...)
 RequestHook = Callable[[HandoffRequest, Feed], Awaitable[object]]
