@@ -43,11 +43,11 @@ from kernel.errors import TailcallError
 from kernel.settings import Settings
 from simulator import audio
 from simulator.carrier import SimCarrier
+from simulator.casting import store_profiles
 from simulator.customer import PersonaLinePlan
 from simulator.media import MediaOptions
 from simulator.personas import Persona, load_personas, load_reply_bank
 from simulator.population import HEADERS
-from simulator.simulate import store_profiles
 from simulator.tts import SpeechRenderer, Voice
 
 DEMO_TAG = "demo"  # the demo campaign's audience: customers with this tag

@@ -63,10 +63,10 @@ from kernel.db import Database, upgrade
 from kernel.errors import InvalidInput
 from kernel.settings import Settings
 from simulator.agents import SimAgent, SimulatedAgentPool
+from simulator.casting import assign_personas, store_profiles
 from simulator.customer import PersonaLinePlan
 from simulator.dry_run_world import Conversations, EventQueue, RecordCall, VirtualCarrier
 from simulator.personas import load_personas, load_reply_bank
-from simulator.simulate import assign_personas, store_profiles
 
 Progress = Callable[[int, int], None]  # (customers settled, customers in the sample)
 HORIZON = timedelta(days=60)  # virtual time a dry run may cover

@@ -21,7 +21,6 @@ arrival order; there is one simulated agent per line so that no offer finds nobo
 from __future__ import annotations
 
 import asyncio
-import random
 import resource
 import shutil
 import tempfile
@@ -64,6 +63,7 @@ from simulator.agents import SimAgent, SimulatedAgentPool
 from simulator.audiocalls import AudioCallLog, SimAgentsRouter, audio_outcome
 from simulator.calls import CarrierTiming
 from simulator.carrier import SimCarrier
+from simulator.casting import assign_personas, store_profiles
 from simulator.clocks import ScaledClock
 from simulator.customer import PersonaLinePlan
 from simulator.host import SimulationHost
@@ -72,7 +72,6 @@ from simulator.report import SimulatedCall, SimulationReport, build_report
 from simulator.server import AppServer, SimulatorServer
 from simulator.sidechannel import ws_bot_said_tap
 from simulator.textcall_runner import PoolCapacity, TextCallRunner, TextLinePlan
-from simulator.textcalls import draw_profile
 
 # the engine's and the carrier's simulated start: 10:00 in Shanghai on a Tuesday
 SIM_START = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
@@ -110,43 +109,6 @@ class SimulationResult:
     database_url: str
     personas: dict[str, str]  # customer external id -> persona id
     errors: list[str] = field(default_factory=list)
-
-
-def assign_personas(
-    ids: Sequence[str], personas: dict[str, Persona], seed: int
-) -> dict[str, Persona]:
-    """A persona per customer id, drawn uniformly (seeded, in the given order)."""
-    rng = random.Random(f"{seed}:personas")
-    names = sorted(personas)
-    return {cid: personas[rng.choice(names)] for cid in ids}
-
-
-def store_profiles(
-    db: Database, list_id: int, assigned: dict[str, Persona], script_id: str, seed: int
-) -> None:
-    """What the bank's CRM would hold of each customer's interest (segment, app views,
-    past campaign responses), drawn from the persona's grade as in the labelled calls the
-    scorer was fitted on, into the imported customer's attributes: text and audio calls
-    then read the same profile from the database, as live calls do."""
-    with db.session() as s:
-        rows = s.scalars(
-            select(Customer)
-            .join(ListMember, ListMember.customer_id == Customer.id)
-            .where(ListMember.list_id == list_id)
-        ).all()
-        for c in rows:
-            persona = assigned.get(c.external_id or "")
-            if persona is None:
-                continue
-            drawn = draw_profile(
-                random.Random(f"{seed}:profile:{c.external_id}"), persona.grade, script_id
-            )
-            c.attributes = {
-                **(c.attributes or {}),
-                "segment": drawn.segment,
-                "app_views": dict(drawn.app_views),
-                "past_responses": dict(drawn.past_responses),
-            }
 
 
 def _select_personas(wanted: Sequence[str]) -> dict[str, Persona]:

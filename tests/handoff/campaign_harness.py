@@ -37,12 +37,13 @@ from scripts.loader import find_script, load_script
 from simulator import population
 from simulator.calls import CarrierTiming
 from simulator.carrier import SimCarrier
+from simulator.casting import store_profiles
 from simulator.clocks import ScaledClock
 from simulator.customer import PersonaLinePlan
 from simulator.personas import load_personas, load_reply_bank
 from simulator.server import AppServer, SimulatorServer
 from simulator.sidechannel import ws_bot_said_tap
-from simulator.simulate import SIM_START, store_profiles
+from simulator.simulate import SIM_START
 from tailcall.app import create_app
 
 CAMPAIGN = "积分提醒 · 首尔 e2e"

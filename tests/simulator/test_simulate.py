@@ -24,10 +24,11 @@ from dialogue.intent.labelled_calls import shipped_script
 from kernel.db import Database
 from kernel.settings import Settings
 from simulator.carrier import SimCarrier
+from simulator.casting import assign_personas
 from simulator.clocks import ScaledClock
 from simulator.lines import Answer, CallContext, StaticLinePlan
 from simulator.personas import load_personas
-from simulator.simulate import SimulationConfig, SimulationResult, assign_personas, run_simulation
+from simulator.simulate import SimulationConfig, SimulationResult, run_simulation
 from simulator.text_conversation import expected_intent
 from tailcall.cli import simulate_command
 from tailcall.simulation import ProductHost
