@@ -1,9 +1,12 @@
-"""Script maker-checker for console users (``/api/scripts/versions``) and the CLI.
+"""Script maker-checker for console users: the versions' view, and the CLI
+(``tailcall scripts submit|approve|reject|versions``); the API is
+``handoff.script_reviews_api``.
 
 The author is the logged-in user (or the API token's user) who submits; a different user
 with the compliance or admin role approves or rejects (``scripts.review``). The CLI acts
 as a named console user, whose role is read from the users table, so the four-eyes rule
-holds the same way from a terminal.
+holds the same way from a terminal. The CLI root imports this module: it loads no console
+(``handoff.state`` and the live-call stack behind it).
 """
 
 from __future__ import annotations
@@ -12,36 +15,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 import typer
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.auth import Principal, require
 from handoff.models import User
-from handoff.state import get_console
-from kernel.bounds import RowId
 from kernel.db import Database, utcnow
 from kernel.errors import NotFound, TailcallError
 from kernel.settings import load_settings
 from scripts.loader import find_script
 from scripts.versions import ScriptVersion, decide, list_versions, submit
-
-router = APIRouter(prefix="/api/scripts", tags=["scripts"])
-
-READERS = require("supervisor", "admin", "compliance")
-AUTHORS = require("supervisor", "admin", "compliance")
-REVIEWERS = require("admin", "compliance")
-
-
-class SubmitIn(BaseModel):
-    script_id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*$")
-    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
-    note: str = Field(default="", max_length=500)
-
-
-class DecideIn(BaseModel):
-    note: str = Field(default="", max_length=500)
 
 
 def version_view(v: ScriptVersion) -> dict[str, Any]:
@@ -76,53 +58,6 @@ def user_role(session: Session, username: str) -> str:
     if u is None or u.disabled:
         raise NotFound(f"no enabled console user {username!r}", where="--by")
     return u.role
-
-
-@router.get("/versions")
-def versions(
-    request: Request, script_id: str | None = None, _who: Principal = Depends(READERS)
-) -> list[dict[str, Any]]:
-    with get_console(request.app).db.read() as s:
-        return [version_view(v) for v in list_versions(s, script_id)]
-
-
-@router.post("/versions", status_code=201)
-def submit_version(
-    body: SubmitIn, request: Request, who: Principal = Depends(AUTHORS)
-) -> dict[str, Any]:
-    console = get_console(request.app)
-    with console.db.session() as s:
-        row = submit_shipped(
-            s, body.script_id, body.language, who.username, body.note, console.clock.now()
-        )
-        return version_view(row)
-
-
-def _decide(
-    request: Request,
-    version_id: int,
-    decision: Literal["approve", "reject"],
-    who: Principal,
-    note: str,
-) -> dict[str, Any]:
-    console = get_console(request.app)
-    with console.db.session() as s:
-        row = decide(s, version_id, decision, who.username, who.role, console.clock.now(), note)
-        return version_view(row)
-
-
-@router.post("/versions/{version_id}/approve")
-def approve(
-    version_id: RowId, body: DecideIn, request: Request, who: Principal = Depends(REVIEWERS)
-) -> dict[str, Any]:
-    return _decide(request, version_id, "approve", who, body.note)
-
-
-@router.post("/versions/{version_id}/reject")
-def reject(
-    version_id: RowId, body: DecideIn, request: Request, who: Principal = Depends(REVIEWERS)
-) -> dict[str, Any]:
-    return _decide(request, version_id, "reject", who, body.note)
 
 
 # ---------------------------------------------------------------- CLI (tailcall scripts ...)

@@ -11,7 +11,7 @@ from dialer.campaigns.api import router as campaigns_router
 from dialer.lists.api import router as lists_router
 from handoff.api import router as console_api_router
 from handoff.console import router as console_router
-from handoff.script_reviews import router as script_reviews_router
+from handoff.script_reviews_api import router as script_reviews_router
 from handoff.web.admin import router as workspace_admin_router
 from handoff.web.campaign_new import api_router as workspace_new_api
 from handoff.web.campaign_new import router as workspace_new_router

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import getpass
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,19 @@ def test_help_lists_the_commands() -> None:
     out = runner.invoke(app, ["--help"]).output
     for cmd in ("db", "serve", "lists", "suppress"):
         assert cmd in out
+
+
+def test_the_cli_root_loads_no_speech_stack_and_no_simulation() -> None:
+    """Every command pays the CLI root's imports: the speech stack (pipecat, its banner, Vosk's
+    recognizers), the app factory and a campaign simulation load in the commands that use them."""
+    heavy = ("pipecat", "onnxruntime", "sklearn", "tailcall.app", "simulator.simulate")
+    probe = f"import sys, tailcall.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 def test_db_upgrade_and_sample_import_twice() -> None:
