@@ -1,4 +1,8 @@
-"""SIP headers read and written through sippy's header classes (sippy thread)."""
+"""SIP headers read and written through sippy's header classes (sippy thread).
+
+sippy is imported inside the functions, in the sippy thread (see ``sippy_thread``: its
+dispatcher binds to the thread that imports it).
+"""
 
 from __future__ import annotations
 

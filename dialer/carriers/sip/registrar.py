@@ -2,6 +2,8 @@
 
 sippy's own registration agent refreshes only when the registration expires, answers a
 407 with the wrong header and drops the Contact ``expires`` parameter, so this one is ours.
+sippy is imported inside the functions, in the sippy thread (see ``sippy_thread``: its
+dispatcher binds to the thread that imports it).
 """
 
 from __future__ import annotations
