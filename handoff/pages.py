@@ -46,6 +46,7 @@ AGENT_BODY = """
 
 BOARD_BODY = """
 <main class="board">
+<section id="anomalies" class="anomalies" aria-live="polite" hidden></section>
 <section id="counters" class="counters" aria-label="{live_calls}"></section>
 <div class="floor"><div class="main-col">
 <section class="panel"><h2>{live_calls} <span id="calls-count" class="count"></span></h2>
