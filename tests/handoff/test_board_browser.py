@@ -122,5 +122,7 @@ async def test_board_shows_agents_and_updates_live(console_app: ConsoleApp, serv
             console_app.console.registry.unregister("CA9")  # it ends
             await page.wait_for_selector("#calls tbody tr[data-call='CA9']", state="detached")
             await page.wait_for_selector("#calls-empty:visible")
+            await page.click("#workspace-home")  # back to the workspace's menu
+            await page.wait_for_url(f"{server}/console/home")
         finally:
             await browser.close()
