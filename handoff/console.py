@@ -389,6 +389,10 @@ async def barge_ws(websocket: WebSocket, call_sid: str) -> None:
     if who is None:
         return
     console = get_console(websocket.app)
+    await asyncio.to_thread(
+        audit.record, console.db, "live_barged", console.clock.now(),
+        username=who.username, subject=f"sid:{call_sid}",
+    )  # fmt: skip
     try:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             while True:
