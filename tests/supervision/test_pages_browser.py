@@ -143,6 +143,8 @@ def test_supervisor_pages(settings: Settings, db: Database, tmp_path: Path) -> N
             await page.goto(f"{base}/console/calls?q=理财产品")
             await page.wait_for_selector(f'#calls tr[data-call="{aid}"]')
             assert await page.locator("#calls tbody tr").count() == 1
+            found = await page.inner_text(f'#calls tr[data-call="{aid}"]')
+            assert "转人工" in found and "已转接" in found  # the outcome in the page's words
             await shot(page, "supervision-calls-search", tmp_path)
 
             # the review queue holds the flagged call
