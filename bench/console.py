@@ -575,8 +575,11 @@ async def bench_floor(calls: int, pages: int, rounds: int, churn: float) -> list
     return rows
 
 
-def _table(rows: list[dict[str, Any]]) -> None:
-    t = Table(title="console figures (ms; busy shared 2-core machine)")
+def _table(rows: list[dict[str, Any]], load: tuple[float, float]) -> None:
+    t = Table(
+        title="console figures (ms; shared 2-core machine; "
+        f"1-min load average {load[0]:.2f} at the start, {load[1]:.2f} at the end)"
+    )
     for col in ("figure", "n", "p50", "p95", "p99", "max", "target"):
         t.add_column(col)
     for r in rows:
@@ -634,6 +637,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             _floor_clients(args.url, args.origin, json.loads(Path(args.tokens).read_text()))
         )
         return
+    load_before = os.getloadavg()[0]
     if args.cmd == "alerts":
         rows = [asyncio.run(bench_alerts(args.n))]
     elif args.cmd == "accept":
@@ -642,7 +646,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         rows = asyncio.run(bench_floor(args.calls, args.pages, args.rounds, args.churn))
     else:
         rows = asyncio.run(bench_fanout(args.consoles, args.rounds))
-    _table(rows)
+    _table(rows, (load_before, os.getloadavg()[0]))
 
 
 if __name__ == "__main__":

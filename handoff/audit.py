@@ -28,6 +28,7 @@ EVENTS = (
     "recording_played",
     "live_listened",
     "live_whispered",
+    "live_barged",
     "exported",
     "number_revealed",
     "review_saved",

@@ -210,7 +210,8 @@ def _shell(request: Request, role_page: str) -> Response:
         scripts = ("console.js", "board.js")
     path = "/console" if role_page == "agent" else "/console/board"
     name = who.display_name or who.username
-    body = header(t, title, name, _lang_bar(lang, path), who.csrf_token) + body
+    board = role_page == "board"
+    body = header(t, title, name, _lang_bar(lang, path), who.csrf_token, home=board) + body
     resp = _page(title, f'<div id="config" data-config="{config}"></div>{body}', lang, scripts)
     _set_lang(resp, request)
     return resp
@@ -388,6 +389,10 @@ async def barge_ws(websocket: WebSocket, call_sid: str) -> None:
     if who is None:
         return
     console = get_console(websocket.app)
+    await asyncio.to_thread(
+        audit.record, console.db, "live_barged", console.clock.now(),
+        username=who.username, subject=f"sid:{call_sid}",
+    )  # fmt: skip
     try:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             while True:

@@ -136,12 +136,15 @@ class FloorFeed:
     def _build(
         self,
     ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-        if not self._names:
+        if not self._names or self._agents is None:  # names and who is simulated
             self._read_agents()
         facts = {c.call_sid: c for c in self.registry.facts()}
         requests = self._requests()
         by_call = {r.call_sid: r for r in requests}
-        rows = {sid: floor.call_row(c, by_call.get(sid), self._names) for sid, c in facts.items()}
+        rows = {
+            sid: floor.call_row(c, by_call.get(sid), self._names, self._simulated)
+            for sid, c in facts.items()
+        }
         queue = floor.queue_rows(requests, facts, self._names)
         return rows, queue, floor.counters(rows.values(), queue)
 

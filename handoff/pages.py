@@ -46,6 +46,7 @@ AGENT_BODY = """
 
 BOARD_BODY = """
 <main class="board">
+<section id="anomalies" class="anomalies" aria-live="polite" hidden></section>
 <section id="counters" class="counters" aria-label="{live_calls}"></section>
 <div class="floor"><div class="main-col">
 <section class="panel"><h2>{live_calls} <span id="calls-count" class="count"></span></h2>
@@ -73,7 +74,12 @@ BOARD_BODY = """
 """
 
 
-def header(t: Mapping[str, str], title: str, who: str, lang_bar: str, csrf: str) -> str:
+def header(
+    t: Mapping[str, str], title: str, who: str, lang_bar: str, csrf: str, home: bool = False
+) -> str:
+    """The page's top bar; ``home``: a link back to the workspace (the board's users have
+    its menu)."""
+    back = f'<a id="workspace-home" href="/console/home">{t["workspace_home"]}</a>' if home else ""
     logout = (
         '<form method="post" action="/console/logout" class="logout">'
         f'<input type="hidden" name="csrf_token" value="{html.escape(csrf)}">'
@@ -81,7 +87,7 @@ def header(t: Mapping[str, str], title: str, who: str, lang_bar: str, csrf: str)
     )
     return (
         '<header><div class="brand"><span class="logo" aria-hidden="true"></span>'
-        f"<h1>{html.escape(title)}</h1></div>"
+        f"<h1>{html.escape(title)}</h1></div>{back}"
         f'<span class="grow"></span><span id="conn" class="conn">{t["connecting"]}</span>'
         f'<span id="who" class="who">{html.escape(who)}</span>{lang_bar}{logout}</header>'
     )

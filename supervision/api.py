@@ -22,8 +22,9 @@ from kernel.bounds import RowId
 from kernel.db import Database, utcnow
 from supervision.history import HistoryFilter, history
 from supervision.report import build
-from supervision.report_files import sections
+from supervision.report_files import alerts, latest, sections
 from supervision.review_form import CHECKLIST
+from supervision.scheduler import report_dir
 from supervision.service import (
     call_detail,
     campaign_names,
@@ -33,6 +34,7 @@ from supervision.service import (
     reveal_number,
     save_review,
 )
+from supervision.settings import SupervisionSettings
 
 router = APIRouter(prefix="/api/supervision", tags=["supervision"])
 SUPERVISORS = require("supervisor", "admin")
@@ -191,6 +193,12 @@ def daily_report(
         lines.append("")
     return Response("\ufeff" + "\n".join(lines), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="daily-{day}.csv"'})  # fmt: skip
+
+
+@router.get("/reports/latest/anomalies")
+def latest_anomalies(request: Request, who: Principal = Depends(SUPERVISORS)) -> dict[str, Any]:
+    """The anomalies of the newest report ``serve`` wrote, for the live floor's alerts."""
+    return alerts(latest(report_dir(_db(request), SupervisionSettings())))
 
 
 @router.get("/audit")

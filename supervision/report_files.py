@@ -97,6 +97,24 @@ def render_html(rep: DailyReport, *, echarts_src: str = "echarts.min.js") -> str
     )
 
 
+def latest(out: Path) -> dict[str, Any] | None:
+    """The newest report written into ``out`` (its JSON), or None."""
+    files = sorted(out.glob("daily-*.json")) if out.is_dir() else []
+    if not files:
+        return None
+    data: dict[str, Any] = json.loads(files[-1].read_text(encoding="utf-8"))
+    return data
+
+
+def alerts(data: dict[str, Any] | None) -> dict[str, Any]:
+    """A report's anomalies as the live floor shows them: the day and each alert."""
+    if data is None:
+        return {"day": None, "anomalies": []}
+    keep = ("code", "today", "baseline", "message_zh", "message_en")
+    found = [{k: a.get(k) for k in keep} for a in data.get("anomalies", [])]
+    return {"day": data.get("day"), "anomalies": found}
+
+
 def write_all(rep: DailyReport, out: Path) -> list[Path]:
     """Write every format into ``out``; the paths written."""
     out.mkdir(parents=True, exist_ok=True)

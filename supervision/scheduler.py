@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from kernel.clock import Clock
 from kernel.db import Database
 from supervision.qa import QaPolicy
 from supervision.qa_service import SweepSettings, sweep
-from supervision.report import build
+from supervision.report import DailyReport, build
 from supervision.report_files import write_all
 from supervision.retention import purge
 from supervision.sampling import SamplingPolicy
@@ -61,12 +62,16 @@ class SupervisionLoop:
         sweep_settings: SweepSettings,
         clock: Clock,
         out: Path,
+        on_report: Callable[[DailyReport], None] | None = None,
     ) -> None:
+        """``on_report``: told of each report written (on the loop's worker thread), so
+        the live floor can raise its anomalies."""
         self.db = db
         self.settings = settings
         self.sweep_settings = sweep_settings
         self.clock = clock
         self.out = out
+        self.on_report = on_report
         self.tz = db.settings.default_timezone
 
     def step(self) -> None:
@@ -79,6 +84,8 @@ class SupervisionLoop:
         with self.db.read() as s:
             rep = build(s, day, self.tz, self.clock.now())
         write_all(rep, self.out)
+        if self.on_report is not None:
+            self.on_report(rep)
         res = purge(self.db, self.clock.now(), self.settings.retention_days)
         logger.info("daily report written", day=day.isoformat(), anomalies=len(rep.anomalies),
                     retention_calls=res.calls)  # fmt: skip

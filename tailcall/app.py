@@ -31,6 +31,7 @@ from dialogue.speech.media import media_router
 from dialogue.speech.pipeline import PromptTap, SpeechRuntime
 from handoff.auth import require
 from handoff.capacity import DatabaseAgentCapacity, PresenceBeat
+from handoff.floor_feed import SUPERVISORS
 from handoff.live import attach
 from handoff.state import Console, build_console
 from kernel import __version__
@@ -38,6 +39,8 @@ from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.settings import Settings
+from supervision.report import DailyReport
+from supervision.report_files import alerts
 from supervision.scheduler import SupervisionLoop, report_dir, sweep_settings
 from supervision.settings import SupervisionSettings
 from tailcall import deployment
@@ -232,6 +235,7 @@ class _BackgroundLoops:
             sweep_settings(sup, ds.max_attempts_per_day, settings.default_timezone),
             SystemClock(),
             report_dir(db, sup),
+            on_report=self._report,
         )
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[object] | None = None
@@ -246,6 +250,15 @@ class _BackgroundLoops:
                 lambda: self._console.bus.publish(
                     "campaign_paused", payload, roles=("supervisor", "admin")
                 )
+            )
+
+    def _report(self, rep: DailyReport) -> None:
+        """A daily report was written (on the supervision loop's thread): its anomalies
+        go to the live floor as alerts."""
+        payload = alerts(rep.as_dict())
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(
+                lambda: self._console.bus.publish("daily_report", payload, roles=SUPERVISORS)
             )
 
     def start(self) -> None:

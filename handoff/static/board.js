@@ -1,9 +1,10 @@
 // The supervisors' live floor: live calls, the handoff queue, agents and counters, kept
 // current by "floor" events (only what changed); a clicked call's live transcript
-// ("floor_transcript", for the watched call only), listen-in and whisper.
+// ("floor_transcript", for the watched call only), listen-in and whisper; the anomalies of
+// the newest daily report as alerts (read at load, then "daily_report" events).
 "use strict";
 (() => {
-  const { T, $, el, on, sendEvent, startListening, startMic, refreshFollowUps, clock, secsSince,
+  const { cfg, T, $, el, on, sendEvent, startListening, startMic, refreshFollowUps, clock, secsSince,
     fmtScore, gradeBadge, statusText, chatRow, scrollDown } = window.TC;
   const calls = new Map(); // id -> row
   let agents = [], queue = [], counters = [];
@@ -91,6 +92,21 @@
     if (f.agents) { agents = f.agents; renderAgents(); }
     if (f.counters) { counters = f.counters; renderCounters(); }
   }
+  function renderAnomalies(d) {
+    const found = (d && d.anomalies) || [];
+    const box = $("anomalies");
+    box.hidden = found.length === 0;
+    box.replaceChildren(...found.map((a) => el("div", { class: "anomaly", "data-anomaly": a.code },
+      el("b", {}, T.anomaly_day.replace("{day}", d.day)),
+      el("span", {}, cfg.lang === "zh" ? a.message_zh : a.message_en),
+      el("a", { href: "/console/reports?day=" + encodeURIComponent(d.day) }, T.anomaly_open))));
+  }
+  async function loadAnomalies() {
+    try {
+      const r = await fetch("/api/supervision/reports/latest/anomalies", { credentials: "same-origin" });
+      if (r.ok) renderAnomalies(await r.json()); // (a compliance officer's floor has none)
+    } catch (e) { /* the next daily_report event brings them */ }
+  }
   function watch(id) {
     if (watched === id) return;
     stopListen();
@@ -135,6 +151,7 @@
     if (watched) sendEvent({ watch: watched }); // a reconnect: follow the same call again
   });
   on("floor", apply);
+  on("daily_report", renderAnomalies);
   on("floor_transcript", (d) => {
     if (d.id !== watched) return;
     const list = $("detail-transcript");
@@ -144,4 +161,5 @@
   });
   on("follow_up", refreshFollowUps);
   refreshFollowUps();
+  loadAnomalies();
 })();

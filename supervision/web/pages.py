@@ -7,7 +7,6 @@ revealing a number and downloading a report are audited, as through the API.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ from kernel.errors import TailcallError
 from kernel.vocab import GRADES, HANDOFF_RESULTS
 from supervision.history import HistoryFilter, history
 from supervision.report import build
-from supervision.report_files import write_csv, write_xlsx
+from supervision.report_files import latest, write_csv, write_xlsx
 from supervision.review_form import CHECKLIST
 from supervision.scheduler import report_dir
 from supervision.service import (
@@ -258,9 +257,7 @@ def latest_report(request: Request) -> Response:
     ui = page_user(request, OPERATORS, "home")
     db = _db(request)
     folder = report_dir(db, SupervisionSettings())
-    files = sorted(folder.glob("daily-*.json")) if folder.is_dir() else []
-    data = json.loads(files[-1].read_text(encoding="utf-8")) if files else None
-    return render("_latest_report.html", ui, {"data": data}, tz=_tz(request))
+    return render("_latest_report.html", ui, {"data": latest(folder)}, tz=_tz(request))
 
 
 @router.get("/reports/{day}.{fmt}", response_model=None)

@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from handoff.audit import entries
 from handoff.auth import origin_allowed
 from tests.handoff.conftest import PASSWORD, ConsoleApp, add_user, login
 
@@ -150,6 +151,19 @@ def test_websocket_matrix(template: str, clients: dict[str, tuple[TestClient, st
                     with pytest.raises(WebSocketDisconnect) as exc:
                         ws.receive_bytes()
                     assert exc.value.code == 1008, (role, template, origin)
+
+
+def test_listening_whispering_and_barging_in_are_audited(
+    console_app: ConsoleApp, clients: dict[str, tuple[TestClient, str]]
+) -> None:
+    client, _ = clients["supervisor"]
+    for path in ("/console/listen/CA7", "/console/whisper/1", "/console/barge/CA7"):
+        with client.websocket_connect(path, headers={"origin": "http://testserver"}) as ws:
+            ws.close()
+    with console_app.db.read() as s:
+        seen = {(e.event, e.subject) for e in entries(s, username="supervisor")}
+    assert {("live_listened", "sid:CA7"), ("live_whispered", "agent:1"),
+            ("live_barged", "sid:CA7")} <= seen  # fmt: skip
 
 
 def test_websocket_without_origin_is_refused(clients: dict[str, tuple[TestClient, str]]) -> None:

@@ -377,6 +377,11 @@ async def test_supervisor_floor_shows_ringing_and_on_call_agents(console: Consol
     assert next(x for x in board["agents"] if x["agent_id"] == a)["status"] == "on_call"
     assert board["calls"][0]["mode"] == "human" and board["calls"][0]["agent"] == "Ann"
     assert board["queue"] == [] and board["counters"][0]["human"] == 1
+    assert board["calls"][0]["simulated_agent"] is False
+    with console.db.session() as s:  # an overflow agent is named as simulated on the floor
+        s.get(Agent, a).overflow = True  # type: ignore[union-attr]
+    console.service.floor.touch(agents=True)
+    assert console.service.board()["calls"][0]["simulated_agent"] is True
     console.registry.unregister("CA1")
     await asyncio.sleep(0.25)
     gone = [e for e in _drain(sup) if e.kind == "floor" and e.payload.get("gone")]  # type: ignore[attr-defined]

@@ -1,8 +1,10 @@
 """The supervisor's API: history and search, a call (audited), its recording through the
-app only, a review, the queue, an admin's reveal with a reason, the report, the audit log."""
+app only, a review, the queue, an admin's reveal with a reason, the report and the newest
+report's anomalies, the audit log."""
 
 from __future__ import annotations
 
+import json
 import wave
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +15,8 @@ from dialogue.speech.models import CallSummaryRow
 from kernel.db import Database
 from kernel.settings import Settings
 from supervision.qa_service import SweepSettings, sweep
+from supervision.report import build
+from supervision.report_files import write_all
 from tailcall.app import create_app
 from tests.conftest import api_user
 from tests.supervision.conftest import campaign, finished_call
@@ -81,6 +85,18 @@ def test_supervisor_api(settings: Settings, db: Database) -> None:
     assert rep["overall"]["grades"]["A"] == 1
     csv = sup.get("/api/supervision/reports/daily/2026-12-03", params={"fmt": "csv"})
     assert csv.status_code == 200 and "funnel" in csv.text
+    # the live floor's alerts: none before serve wrote a report, then the newest report's
+    latest = "/api/supervision/reports/latest/anomalies"
+    assert sup.get(latest).json() == {"day": None, "anomalies": []}
+    with db.read() as s:
+        write_all(build(s, DAY.date(), "Asia/Shanghai", DAY), settings.data_dir / "reports")
+    drop = {"code": "connect_rate_drop", "today": 0.3, "baseline": 0.6,
+            "message_zh": "接通率下降", "message_en": "connect rate dropped"}  # fmt: skip
+    (settings.data_dir / "reports" / "daily-2026-12-04.json").write_text(
+        json.dumps({"day": "2026-12-04", "anomalies": [drop]}), encoding="utf-8"
+    )
+    assert sup.get(latest).json() == {"day": "2026-12-04", "anomalies": [drop]}
+    assert agent.get(latest).status_code == 403
 
     log = adm.get("/api/supervision/audit").json()["entries"]
     events = [(e["event"], e["username"], e["subject"]) for e in reversed(log)]

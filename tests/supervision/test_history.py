@@ -9,6 +9,7 @@ import pytest
 from kernel.db import Database
 from kernel.errors import InvalidInput
 from supervision.history import HistoryFilter, history
+from supervision.models import CallRecord
 from supervision.qa_service import SweepSettings, sweep
 from supervision.report import build
 from tests.supervision.conftest import campaign, finished_call
@@ -59,6 +60,10 @@ def _check(db: Database) -> None:
     assert _ids(db, disposition="not_interested") == [b]
     assert _ids(db, handoff_result="accepted") == [a]
     assert _ids(db, variant="B") == [b]
+    with db.session() as s:  # the QA sweep sets the agent from the call's handoff
+        s.get(CallRecord, a).agent_id = 42  # type: ignore[union-attr]
+    assert _ids(db, agent_id=42) == [a]
+    assert _ids(db, review_state="queued") == [c, b]  # flagged: queued for review
     assert _ids(db, day_from=date(2026, 12, 4), day_to=date(2026, 12, 4)) == [c]
     assert _ids(db, flag="blocklisted_promise") == [b]
     assert b in _ids(db, flag="any")

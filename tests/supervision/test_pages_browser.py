@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from crm_sync.models import Lead
 from dialogue.speech.models import CallSummaryRow, CallTurnMetric
 from handoff.audit import entries
 from handoff.models import HandoffRequestRow, Offer
@@ -99,13 +100,18 @@ def _seed(db: Database, settings: Settings) -> int:
                                  tts_s=0.01, accepted=True))  # fmt: skip
         req = HandoffRequestRow(call_sid=r.call_sid, score=83.5, grade="A", state="points_info",
                                 reasons=[{"text": "要求人工"}], requested_at=DAY + timedelta(seconds=14),
-                                outcome="accepted", agent_id=agent,
+                                outcome="ended", agent_id=agent,
                                 ended_at=DAY + timedelta(seconds=25))  # fmt: skip
         s.add(req)
         s.flush()
         s.add(Offer(request_id=req.id, call_sid=r.call_sid, agent_id=agent, status="done",
                     offered_at=DAY + timedelta(seconds=14), deadline=DAY + timedelta(seconds=29),
                     decided_at=DAY + timedelta(seconds=15)))  # fmt: skip
+        s.add(Lead(call_id=aid, attempt_id=aid, campaign_id=cid, customer_id=r.customer_id,
+                   route="remote_center", branch="朝阳支行", phone_e164="+8613800000000",
+                   kind="handoff", grade="A", disposition="handoff", handoff_result="accepted",
+                   next_action="跟进坐席结果：客户想了解理财产品", status="sent",
+                   call_ended_at=DAY + timedelta(seconds=25)))  # fmt: skip
     sweep(db, DAY + timedelta(days=1), SweepSettings(settle_s=0))
     return aid
 
@@ -137,11 +143,22 @@ def test_supervisor_pages(settings: Settings, db: Database, tmp_path: Path) -> N
             await page.goto(f"{base}/console/calls?q=理财产品")
             await page.wait_for_selector(f'#calls tr[data-call="{aid}"]')
             assert await page.locator("#calls tbody tr").count() == 1
+            found = await page.inner_text(f'#calls tr[data-call="{aid}"]')
+            assert "转人工" in found and "已转接" in found  # the outcome in the page's words
             await shot(page, "supervision-calls-search", tmp_path)
+
+            # the review queue holds the flagged call
+            await page.goto(f"{base}/console/reviews")
+            await page.wait_for_selector(f'#review-queue tr[data-call="{aid}"]')
+            await shot(page, "supervision-reviews", tmp_path)
 
             # the call page: both channels drawn, a click on a line plays from there
             await page.goto(f"{base}/console/calls/{aid}")
             await page.wait_for_selector('#wave[data-drawn="1"]')
+            assert "已转接" in await page.inner_text(".kpi-row")  # the handoff result in words
+            assert "已推送 CRM" in await page.inner_text("[data-lead]")  # the lead it produced
+            timeline = await page.inner_text("#handoff-timeline")
+            assert "+20.0 s" in timeline and "结束：坐席完成通话" in timeline
             await page.wait_for_selector("#score-opts canvas")
             line = page.locator('#transcript .line[data-start="11.50"]')
             await line.click()
@@ -169,9 +186,8 @@ def test_supervisor_pages(settings: Settings, db: Database, tmp_path: Path) -> N
             assert await page.locator("#agents-table tbody tr").count() == 1
             await shot(page, "supervision-report", tmp_path)
 
-            await page.goto(f"{base}/console/reviews")
-            await page.wait_for_selector("#review-queue, .empty")
-            await shot(page, "supervision-reviews", tmp_path)
+            await page.goto(f"{base}/console/reviews")  # reviewed: out of the queue
+            await page.wait_for_selector(".empty")
             errors = [e for e in page.errors if not e.startswith("Failed to load resource")]
             assert errors == [], errors
 

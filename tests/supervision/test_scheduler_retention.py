@@ -15,6 +15,7 @@ from kernel.clock import VirtualClock
 from kernel.db import Database
 from supervision.models import CallRecord
 from supervision.qa_service import SweepSettings
+from supervision.report import DailyReport
 from supervision.retention import purge
 from supervision.scheduler import SupervisionLoop, due_report
 from supervision.settings import SupervisionSettings
@@ -51,9 +52,15 @@ def test_loop_step_and_retention(db: Database, tmp_path: Path) -> None:
                                  final_state="end", turns=1, recording_path=str(path), ended_at=ended))  # fmt: skip
     clock = VirtualClock(DAY + timedelta(days=1, hours=1))  # 2026-12-04 11:00 local
     cfg = SupervisionSettings(_env_file=None, retention_days=180)  # type: ignore[call-arg]
-    loop = SupervisionLoop(db, cfg, SweepSettings(settle_s=0), clock, tmp_path / "reports")
+    written: list[DailyReport] = []  # serve sends each one's anomalies to the live floor
+    loop = SupervisionLoop(
+        db, cfg, SweepSettings(settle_s=0), clock, tmp_path / "reports", on_report=written.append
+    )
     loop.step()
     assert (tmp_path / "reports" / "daily-2026-12-03.html").exists()
+    assert [r.day.isoformat() for r in written] == ["2026-12-03"]
+    loop.step()  # written once
+    assert len(written) == 1
     with db.read() as s:
         checked = s.get(CallRecord, old)
         assert checked is not None and checked.qa_at is not None  # the QA sweep ran

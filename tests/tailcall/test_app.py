@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from handoff.models import ConsoleEvent
 from kernel.db import Database
 from kernel.settings import Settings
 from simulator.population import write_csv
@@ -82,3 +86,25 @@ def test_suppression_api(
 def test_the_root_leads_to_the_console(settings: Settings, db: Database) -> None:
     r = TestClient(create_app(settings, db)).get("/", follow_redirects=False)
     assert r.status_code == 307 and r.headers["location"] == "/console"
+
+
+def test_serve_sends_a_written_reports_anomalies_to_the_floor(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve's supervision loop writes the day before's report at once (due at 00:00) and
+    its anomalies reach the supervisors' consoles as a stored ``daily_report`` event."""
+    monkeypatch.setenv("TAILCALL_SUPERVISION_REPORT_AT", "00:00")
+    app = create_app(settings, db, background=True, media=False, dial=False)
+    with TestClient(app):
+        deadline = time.monotonic() + 30
+        while True:
+            with db.read() as s:
+                sent = s.scalars(select(ConsoleEvent).where(ConsoleEvent.kind == "daily_report"))
+                found = list(sent)
+            if found or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    assert len(found) == 1, "no daily_report event"
+    assert set(found[0].roles.split(",")) == {"supervisor", "admin", "compliance"}
+    assert found[0].payload["anomalies"] == [] and found[0].payload["day"]
+    assert (settings.data_dir / "reports" / f"daily-{found[0].payload['day']}.json").exists()

@@ -96,6 +96,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/supervision/calls/{attempt_id}/reveal"): ADMIN,
     ("GET", "/api/supervision/queue"): OPS,
     ("GET", "/api/supervision/reports/daily/{day}"): OPS,
+    ("GET", "/api/supervision/reports/latest/anomalies"): OPS,
     ("GET", "/api/supervision/audit"): ADMIN,
     ("GET", "/api/supervision/audit/verify"): ADMIN,
     # the console (handoff.api, handoff.console): roles as in its own matrix

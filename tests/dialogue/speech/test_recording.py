@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import os
+import stat
 import wave
 from pathlib import Path
 
 import numpy as np
 
 from dialogue.speech.recording import StereoRecording
+from kernel.settings import Settings
 
 
 def test_channels_are_aligned_by_time(tmp_path: Path) -> None:
@@ -25,3 +28,21 @@ def test_channels_are_aligned_by_time(tmp_path: Path) -> None:
     right_on = np.flatnonzero(a[:, 1])
     assert left_on[0] == 0 and abs(left_on[-1] / 8000 - 0.5) < 0.03
     assert abs(right_on[0] / 8000 - 0.5) < 0.12 and len(right_on) == 25 * 160
+
+
+def test_a_recording_at_rest_is_the_service_users_only(tmp_path: Path) -> None:
+    """Under serve's umask (``Settings.ensure_dirs``) a recording and its folder are the
+    service user's only: other accounts cannot read it, the app serves it (audited)."""
+    before = os.umask(0o022)
+    try:
+        settings = Settings(env="test", data_dir=tmp_path / "var")
+        settings.ensure_dirs()
+        path = settings.data_dir / "recordings" / "CA1.wav"
+        rec = StereoRecording(path, 8000)
+        rec.add(0, bytes(320), 8000, at=0.0)
+        rec.close()
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
