@@ -23,19 +23,20 @@ else (我要投诉这个收费; a complaint that names the calls, or a threat, i
 Chinese is compared in toneless pinyin syllables, so the recogniser's homophone errors
 (别在打了, 别大了, 来点话, 头诉, 扫扰, 删出) and traditional characters read as what was
 meant. Korean is compared without spaces, with the recogniser's common respellings; English
-by words. Pure, no I/O; the pinyin table (pypinyin's, 0.3 s) is loaded on first use.
+by words (both in ``scripts.optout_ko_en``). Pure, no I/O; the pinyin table (pypinyin's,
+0.3 s) is loaded on first use.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from scripts.matching import base_language, normalize
+from scripts.optout_ko_en import en_match, ko_match
 
 if TYPE_CHECKING:
     from scripts.optout_model import OptOutModel
@@ -366,120 +367,6 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
     return None
 
 
-# -- Korean: compared without spaces ---------------------------------------------------
-
-# The recogniser's respellings -> the standard spelling (applied to the space-free text).
-_KO_RESPELL: tuple[tuple[str, str], ...] = (
-    ("전하하", "전화하"),
-    ("전하세", "전화하세"),
-    ("전하주", "전화주"),
-    ("전하그", "전화그"),
-    ("사저리", "사절이"),
-    ("함니다", "합니다"),
-    ("마라주", "말아주"),
-    ("너어요", "넣어요"),
-    ("저나", "전화"),
-    ("열락", "연락"),
-    ("세여", "세요"),
-)
-_KO_CALL = ("전화", "연락", "통화", "문자")
-_KO_STOP = (
-    "하지마",
-    "하지말",
-    "주지마",
-    "주지말",
-    "그만",
-    "금지",
-    "사절",
-    "거부",
-    "안하셨으면",
-    "안했으면",
-    "안주셨으면",
-    "사양",
-    "받고싶지않",
-    "안받을",
-    "오지않",
-)
-_KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도")
-_KO_STANDING = (
-    "수신거부",
-    "신고",
-    "민원",
-    "차단",
-    "번호삭제",
-    "번호지워",
-    "번호빼",
-    "목록에서빼",
-    "스팸",
-    "귀찮게하지마",
-)
-_KO_REMOVE = ("삭제", "지워", "빼주")
-_KO_NUMBER = ("번호", "개인정보", "목록", "명단", "연락처")
-# A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
-# lasting word widens it.
-_KO_TEMPORARY = ("오늘", "지금", "내일", "나중", "이따", "오후", "오전", "저녁", "주말", "다음주")
-_KO_LASTING = ("앞으로", "다시는", "절대", "더이상", "계속", "평생", "두번다시", "또")
-# 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
-_KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
-
-
-def _ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> OptOutHit | None:
-    s = normalize(text, "ko-KR")
-    for a, b in _KO_RESPELL:
-        s = s.replace(a, b)
-    for w in _KO_STANDING:
-        if w in s:
-            raw = "".join(text.split())  # the normaliser may drop a filler-like syllable
-            if (
-                w in ("민원", "신고", "차단")
-                and any(t in raw for t in _KO_OTHER_TOPICS)
-                and "전화" not in s
-            ):
-                vetoes.append("other_topic")
-                continue
-            return OptOutHit("standing_word", w)
-    if any(n in s for n in _KO_NUMBER) and any(r in s for r in _KO_REMOVE):
-        return OptOutHit("remove_number", s)
-    temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
-    if temporary:
-        vetoes.append("temporary")
-    if any(w in s for w in _KO_NOT_STOP):
-        vetoes.append("not_stop")
-    if any(c in s for c in _KO_CALL) and not any(w in s for w in _KO_NOT_STOP) and not temporary:
-        for w in _KO_STOP:
-            if w in s:
-                return OptOutHit("negated_call", w)
-    for p in phrases:
-        if p and p in s:
-            return OptOutHit("phrase", p)
-    return None
-
-
-# -- English: whole words ---------------------------------------------------------------
-
-_EN = re.compile(
-    r"\b(?:(?:do not|dont|never|stop|quit) (?:\w+ ){0,3}?(?:call|calling|ring|ringing|"
-    r"phone|phoning|contact|contacting)|take me off|remove (?:\w+ ){0,2}?(?:number|me)|"
-    r"unsubscribe|opt (?:me )?out|do not call list|no more calls|harass\w*|report you|"
-    r"complain\w*)\b"
-)
-_EN_TEMPORARY = re.compile(r"\b(?:today|right now|now|this week|at work|call (?:me )?back)\b")
-_EN_LASTING = re.compile(r"\b(?:again|ever|anymore|any more|never)\b")
-
-
-def _en_match(text: str, phrases: Sequence[str]) -> OptOutHit | None:
-    s = normalize(text.replace("'", "").replace("\u2019", ""), "en-US")
-    m = _EN.search(s)
-    if m is not None:
-        if _EN_TEMPORARY.search(s) and not _EN_LASTING.search(s):
-            return None
-        return OptOutHit("negated_call", m.group(0))
-    for p in phrases:
-        if p and re.search(r"\b" + re.escape(p) + r"\b", s):
-            return OptOutHit("phrase", p)
-    return None
-
-
 # -- the matcher -------------------------------------------------------------------------
 
 # Opt-out phrases put in every state's recognition grammar (grammar mode hears only the
@@ -568,9 +455,9 @@ class OptOutMatcher:
             if self._zh_phrases is None:
                 self._zh_phrases = tuple(t for t in (tuple(_tokens(p)) for p in self._phrases) if t)
             return _zh_match(text, self._zh_phrases, out)
-        if self._lang == "ko":
-            return _ko_match(text, [normalize(p, self.language) for p in self._phrases], out)
-        return _en_match(text, [normalize(p, self.language) for p in self._phrases])
+        phrases = [normalize(p, self.language) for p in self._phrases]
+        found = ko_match(text, phrases, out) if self._lang == "ko" else en_match(text, phrases)
+        return None if found is None else OptOutHit(*found)
 
     def match(self, text: str) -> OptOutHit | None:
         vetoes: list[str] = []
