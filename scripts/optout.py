@@ -116,9 +116,13 @@ class _ZhRules:
     cancels: tuple[tuple[str, ...], ...]  # 取消 ... 营销: unsubscribing
     marketing: tuple[tuple[str, ...], ...]
     other_topics: tuple[tuple[str, ...], ...]  # a complaint about fees or staff is no opt-out
+    calls_to_me: tuple[tuple[str, ...], ...]  # ... unless it names the calls (一直打, 骚扰)
     customer_calls: tuple[tuple[str, ...], ...]  # 我不用再打电话给你们: the customer calling
     welcome: tuple[tuple[str, ...], ...]  # 打电话就行
     redirect: tuple[tuple[str, ...], ...]  # 别打座机，打我手机: another number, not no calls
+    other_line: tuple[tuple[str, ...], ...]  # 打她电话, 打我办公室座机: a call elsewhere
+    reproach: tuple[tuple[str, ...], ...]  # 打我手机干嘛: a call reproached, not redirected
+    counterfactual: tuple[tuple[str, ...], ...]  # 本来想拉黑: a standing word not meant
     disturbed_other: tuple[tuple[str, ...], ...]  # 别打扰我女儿, 别打扰我开会: not the calls
     complaints: tuple[tuple[str, ...], ...]
     someone_else: tuple[tuple[str, ...], ...]
@@ -135,7 +139,7 @@ class _ZhRules:
 def _zh() -> _ZhRules:
     return _ZhRules(
         negations=_py(
-            "不要再|别再|不用再|莫再|不要|别|莫打|莫给|不用|不许|不准|不必|甭|勿|停止|不再|不能再|用不着|"
+            "不要再|别再|不用再|莫再|不要|别|莫打|莫给|不用|不许|不准|不必|甭|停止|不再|不能再|用不着|"
             "没必要|不需要再|不需要|不想再|少给我|少来|不允许|不可以再|不要老|别老|别总|"
             "拜托别|求你们别|请勿再"
         ),
@@ -161,7 +165,11 @@ def _zh() -> _ZhRules:
         marketing=_py("营销|推销|广告电话|营销电话|推销电话"),
         other_topics=_py(
             "手续费|收费|费用|年费|利息|服务态度|态度|网点|柜台|柜员|员工|卡被|冻结|"
-            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app"
+            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app|客服|打不通|占线"
+        ),
+        calls_to_me=_py(
+            "给我打|打给我|打我|再打|又打|一直打|老打|总打|天天打|打过来|打来|来电|骚扰|推销|"
+            "营销|这种电话|这些电话|联系我|找我|烦我|打扰"
         ),
         customer_calls=_py("给你们|给你|给银行"),
         welcome=_py("就行|就可以|就好|没问题"),
@@ -169,6 +177,11 @@ def _zh() -> _ZhRules:
             "打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机|打我老婆的|"
             "打我老公的|打这个新号|加我微信"
         ),
+        other_line=_py(
+            "座机|手机|办公室|单位|公司|家里|爱人|老婆|老公|她|他|新号|新的号|儿子|女儿|这个号就行"
+        ),
+        reproach=_py("干嘛|干什么|做什么|为什么|怎么|又|老是|总是|天天|一直"),
+        counterfactual=_py("本来|原本|差点|本想|还以为|以为"),
         disturbed_other=_py(
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
@@ -181,7 +194,7 @@ def _zh() -> _ZhRules:
         ),
         temporary=_py(
             "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
-            "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别"
+            "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别|先不用|先不要|暂时|等我"
         ),
         lasting=_py(
             "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
@@ -252,13 +265,24 @@ def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
         if i == len(tokens) or tokens[i] == ",":
             clause = tokens[start:i]
             if (
-                _has(clause, rules.redirect)
+                (_has(clause, rules.redirect) or _calls_elsewhere(clause, rules))
                 and not _negations(clause, rules)
                 and "shao" not in clause
             ):
                 return True
             start = i + 1
     return False
+
+
+def _calls_elsewhere(clause: Sequence[str], rules: _ZhRules) -> bool:
+    """打 with another line or person a few words on (打她电话, 打我办公室座机), not
+    reproached (打我手机干嘛)."""
+    if _has(clause, rules.reproach):
+        return False
+    return any(
+        tokens_after and _has(tokens_after, rules.other_line)
+        for tokens_after in (clause[i + 1 : i + 6] for i, t in enumerate(clause) if t == "da")
+    )
 
 
 def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
@@ -277,15 +301,36 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     return out
 
 
+# Dialect and written negations -> Mandarin before the pinyin is read (唔好 and 勿 would
+# read as 五号 and 五).
+_DIALECT: tuple[tuple[str, str], ...] = (
+    ("唔好", "不要"),
+    ("唔要", "不要"),
+    ("唔使", "不用"),
+    ("唔系", "不是"),
+    ("唔係", "不是"),
+    ("咪再", "别再"),
+    ("覅", "不要"),
+    ("勿要", "不要"),
+    ("勿扰", "免扰"),
+    ("勿", "不要"),  # as a syllable, wu is also 五 (五号再打)
+    ("嚟", "来"),
+    ("表再打", "别再打"),
+    ("表打", "别打"),
+)
+
+
 def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -> OptOutHit | None:
     """The rule that makes ``text`` an opt-out; each negation rule that says it is not one
     is added to ``vetoes`` (the learned model is not asked then)."""
     rules = _zh()
+    for a, b in _DIALECT:
+        text = text.replace(a, b)
     tokens = _tokens(text)
     if not tokens:
         return None
     for s, e in _find(tokens, rules.complaints):
-        if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls):
+        if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls_to_me):
             vetoes.append("other_topic")
             break  # 我要投诉这个收费: a complaint about something else
         return OptOutHit("complaint", " ".join(tokens[s:e]))
@@ -294,6 +339,9 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
             if _clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
                 return OptOutHit("standing_word", " ".join(tokens[min(s, ms) : max(e, me)]))
     for s, e in _find(tokens, rules.standing):
+        if _has(tokens[max(0, s - 5) : s], rules.counterfactual):
+            vetoes.append("counterfactual")
+            continue  # 本来想拉黑你们的，但是...
         return OptOutHit("standing_word", " ".join(tokens[s:e]))
     for rs, re_ in _find(tokens, rules.removals):
         for ns, ne in _find(tokens, rules.numbers):
@@ -319,6 +367,11 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
         for cs, ce in _find(tokens, rules.calls):
             if not _clause_gap(tokens, e, cs, reach):
                 continue
+            if cs > 0 and tokens[cs - 1] == "gua":
+                continue  # 别挂电话: hanging up, not calling
+            if _has(tokens[ce : ce + 7], _py("经理|专员|客服")):
+                vetoes.append("someone_else")
+                continue  # 不用联系我的客户经理: someone else is to be called
             if _has(tokens[ce : ce + 5], rules.customer_calls):
                 vetoes.append("customer_calls")
                 continue  # 打电话给你们: the customer calling the bank

@@ -32,6 +32,8 @@ _KO_RESPELL: tuple[tuple[str, str], ...] = (
     ("저나", "전화"),
     ("열락", "연락"),
     ("세여", "세요"),
+    ("삭재", "삭제"),
+    ("지어주", "지워주"),
 )
 _KO_CALL = ("전화", "연락", "통화", "문자")
 _KO_STOP = (
@@ -49,8 +51,22 @@ _KO_STOP = (
     "사양",
     "받고싶지않",
     "안받을",
+    "안받습",
+    "안받아",
+    "받지않",
+    "원하지않",
+    "원치않",
     "오지않",
+    "전화마세요",  # the verb left out (not 끊지 마세요: don't hang up)
+    "연락마세요",
+    "전화마요",
+    "연락마요",
+    "전화말아",
+    "연락말아",
+    "끊어주",  # 연락 끊어 주세요 (not 전화 끊어: that is hanging up, see below)
 )
+# 걸다 is itself "to call" (이 번호 다시는 걸지 마세요), no call noun needed.
+_KO_CALL_VERB_STOP = ("걸지마", "걸지말", "걸지않", "걸지좀마")
 _KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도")
 _KO_STANDING = (
     "수신거부",
@@ -65,11 +81,32 @@ _KO_STANDING = (
     "귀찮게하지마",
 )
 _KO_REMOVE = ("삭제", "지워", "빼주")
-_KO_NUMBER = ("번호", "개인정보", "목록", "명단", "연락처")
+_KO_NUMBER = ("번호", "개인정보", "정보", "목록", "명단", "연락처")
 # A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
 # lasting word widens it.
-_KO_TEMPORARY = ("오늘", "지금", "내일", "나중", "이따", "오후", "오전", "저녁", "주말", "다음주")
+_KO_TEMPORARY = (
+    "오늘",
+    "지금",
+    "내일",
+    "나중",
+    "이따",
+    "오후",
+    "오전",
+    "저녁",
+    "주말",
+    "다음주",
+    "밤에",
+    "낮에",
+    "아침",
+    "점심",
+    "새벽",
+    "평일",
+    "회의",
+    "운전",
+)
 _KO_LASTING = ("앞으로", "다시는", "절대", "더이상", "계속", "평생", "두번다시", "또")
+# Lasting words strong enough to turn "you need not call" (안 주셔도 돼요) into a request.
+_KO_FOR_GOOD = ("앞으로", "다시는", "더이상", "평생", "두번다시", "영원히")
 # 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
 _KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
 
@@ -94,10 +131,17 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
     if temporary:
         vetoes.append("temporary")
-    if any(w in s for w in _KO_NOT_STOP):
+    not_stop = any(w in s for w in _KO_NOT_STOP) and not any(w in s for w in _KO_FOR_GOOD)
+    if not_stop:
         vetoes.append("not_stop")
-    if any(c in s for c in _KO_CALL) and not any(w in s for w in _KO_NOT_STOP) and not temporary:
+    if any(c in s for c in _KO_CALL) and not not_stop and not temporary:
         for w in _KO_STOP:
+            if w in s and not (w == "끊어주" and "전화끊어" in s):
+                return ("negated_call", w)
+        if any(w in s for w in _KO_NOT_STOP):
+            return ("negated_call", "for_good")  # 다시 연락 안 주셔도 돼요. 앞으로도요
+    if not temporary:
+        for w in _KO_CALL_VERB_STOP:
             if w in s:
                 return ("negated_call", w)
     for p in phrases:

@@ -20,6 +20,34 @@ def test_korean_opt_outs_match(text: str) -> None:
     assert ko_match(text, [], []) is not None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "그 번호로 다시는 걸지 마세요",  # 걸다 is itself "to call"
+        "광고 전화는 받지 않아요",
+        "연락 원치 않아요",
+        "앞으로는 연락 안 주셔도 됩니다 영원히요",  # "need not" made lasting
+        "제 정보 삭재해 주세요",  # the recogniser's 삭재
+        "이제 연락 끊어 주세요",
+    ],
+)
+def test_korean_wordings_of_no_more_calls(text: str) -> None:
+    assert ko_match(text, [], []) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "전화 끊지 마세요 물어볼 게 있어요",  # don't hang up
+        "전화 끊어 주세요 지금 바빠요",  # hang up
+        "다시 전화 안 주셔도 돼요 제가 할게요",  # need not call back
+        "아침에는 전화하지 마세요 오후는 괜찮아요",  # a time scopes it
+    ],
+)
+def test_korean_replies_that_are_not_opt_outs(text: str) -> None:
+    assert ko_match(text, [], []) is None
+
+
 def test_korean_temporary_request_is_vetoed() -> None:
     vetoes: list[str] = []
     assert ko_match("오늘은 전화하지 마시고 내일 주세요", [], vetoes) is None
