@@ -123,6 +123,8 @@ class _ZhRules:
     other_line: tuple[tuple[str, ...], ...]  # 打她电话, 打我办公室座机: a call elsewhere
     reproach: tuple[tuple[str, ...], ...]  # 打我手机干嘛: a call reproached, not redirected
     counterfactual: tuple[tuple[str, ...], ...]  # 本来想拉黑: a standing word not meant
+    concession: tuple[tuple[str, ...], ...]  # 我一般不接推销的，但你说吧
+    purpose: tuple[tuple[str, ...], ...]  # 不用打电话确认: this one call, not all calls
     disturbed_other: tuple[tuple[str, ...], ...]  # 别打扰我女儿, 别打扰我开会: not the calls
     complaints: tuple[tuple[str, ...], ...]
     someone_else: tuple[tuple[str, ...], ...]
@@ -154,8 +156,8 @@ def _zh() -> _ZhRules:
             "不要再听到|不想再听到|不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接"
         ),
         call_nouns=_py("电话|来电|推销|营销|打|联系"),
-        refusals_after=_py("拒绝|谢绝|拒接|不接|不要"),
-        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去"),
+        refusals_after=_py("拒绝|谢绝|拒接|不接|不要|不想再接|不想接|不再接|不会再接"),
+        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去|清掉|清空|销毁"),
         numbers=_py("号码|号|名单|名字|信息|资料|联系方式|手机号|电话号|电话"),
         standing=_py(
             "退订|黑名单|拉黑|免打扰|勿扰|免扰|屏蔽|骚扰|拒绝营销|再打一次试试|再打试试|天天打|老是打|"
@@ -182,6 +184,8 @@ def _zh() -> _ZhRules:
         ),
         reproach=_py("干嘛|干什么|做什么|为什么|怎么|又|老是|总是|天天|一直"),
         counterfactual=_py("本来|原本|差点|本想|还以为|以为"),
+        concession=_py("但是你|但你|不过你|可是你|但是|不过|可是"),
+        purpose=_py("确认|核实|提醒|回访|告诉我"),
         disturbed_other=_py(
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
@@ -247,7 +251,9 @@ def _lasting(tokens: Sequence[str], rules: _ZhRules) -> bool:
 
 def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
     """A time scopes the request (今天别打了, 别这个点打) or invites a later call."""
-    for _, e in _find(tokens, rules.temporary):
+    for s, e in _find(tokens, rules.temporary):
+        if s > 0 and tokens[s - 1] in ("chu", "fa", "biao") and tokens[s:e] == ["xian", "zai"]:
+            continue  # 出现在, 发现在: not 现在
         if e >= len(tokens) or tokens[e] != "hua":  # 这个点 is not 这个电(话)
             return True
     for _s, e in _find(tokens, rules.callback):
@@ -352,6 +358,11 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
                 or (ends and 0 <= rs - ne <= 10)
             ):
                 return OptOutHit("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
+    if not _lasting(tokens, rules):
+        for _s, e in _find(tokens, rules.concession):
+            if _has(tokens[e : e + 3], _py("说|讲|继续")):
+                vetoes.append("concession")
+                return None  # 我一般不接推销的，但你说吧: the call goes on
     temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
     if temporary or _redirected(tokens, rules):
         vetoes.append("temporary" if temporary else "redirected")
@@ -375,6 +386,9 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
             if _has(tokens[ce : ce + 5], rules.customer_calls):
                 vetoes.append("customer_calls")
                 continue  # 打电话给你们: the customer calling the bank
+            if _has(tokens[ce : ce + 4], rules.purpose) and not _lasting(tokens, rules):
+                vetoes.append("one_purpose")
+                continue  # 不用给我打电话确认: this call's purpose is done
             if _has(tokens[cs : cs + 6], rules.welcome):
                 vetoes.append("welcome")
                 continue  # 别发短信，打电话就行: the call is welcome

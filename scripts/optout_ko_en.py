@@ -35,7 +35,7 @@ _KO_RESPELL: tuple[tuple[str, str], ...] = (
     ("삭재", "삭제"),
     ("지어주", "지워주"),
 )
-_KO_CALL = ("전화", "연락", "통화", "문자")
+_KO_CALL = ("전화", "연락", "통화", "문자", "걸어", "거세요", "거시", "걸지", "걸면", "걸지마")
 _KO_STOP = (
     "하지마",
     "하지말",
@@ -50,6 +50,7 @@ _KO_STOP = (
     "안주셨으면",
     "사양",
     "받고싶지않",
+    "안받고싶",
     "안받을",
     "안받습",
     "안받아",
@@ -68,10 +69,23 @@ _KO_STOP = (
 # 걸다 is itself "to call" (이 번호 다시는 걸지 마세요), no call noun needed.
 _KO_CALL_VERB_STOP = ("걸지마", "걸지말", "걸지않", "걸지좀마")
 _KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도")
+# The customer denies having asked (걸지 말라고 한 적 없어요).
+_KO_DENIAL = ("한적없", "한적이없", "한거아니", "한게아니", "말한적없")
+# Complaints and blocking: about the calls unless another topic is named (민원 about a fee,
+# 신고/차단 of a lost card).
+_KO_COMPLAINT = ("신고", "민원", "차단", "고소", "고발", "소비자원", "금감원", "금융감독원")
+# "I wish you would not call" (안 걸어 주셨으면, 전화 안 하시면 좋겠어요).
+_KO_WISH_NOT = re.compile(r"안(?:걸어|해)?(?:주셨으면|주시면좋|하셨으면|하시면좋|했으면)")
 _KO_STANDING = (
     "수신거부",
     "신고",
     "민원",
+    "고소",
+    "고발",
+    "소비자원",
+    "금감원",
+    "금융감독원",
+    "동의철회",
     "차단",
     "번호삭제",
     "번호지워",
@@ -80,7 +94,7 @@ _KO_STANDING = (
     "스팸",
     "귀찮게하지마",
 )
-_KO_REMOVE = ("삭제", "지워", "빼주")
+_KO_REMOVE = ("삭제", "지워", "빼주", "제외", "파기", "없애")
 _KO_NUMBER = ("번호", "개인정보", "정보", "목록", "명단", "연락처")
 # A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
 # lasting word widens it.
@@ -118,11 +132,7 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     for w in _KO_STANDING:
         if w in s:
             raw = "".join(text.split())  # the normaliser may drop a filler-like syllable
-            if (
-                w in ("민원", "신고", "차단")
-                and any(t in raw for t in _KO_OTHER_TOPICS)
-                and "전화" not in s
-            ):
+            if w in _KO_COMPLAINT and any(t in raw for t in _KO_OTHER_TOPICS) and "전화" not in s:
                 vetoes.append("other_topic")
                 continue
             return ("standing_word", w)
@@ -131,6 +141,9 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
     if temporary:
         vetoes.append("temporary")
+    if any(w in s for w in _KO_DENIAL):
+        vetoes.append("denial")
+        return None
     not_stop = any(w in s for w in _KO_NOT_STOP) and not any(w in s for w in _KO_FOR_GOOD)
     if not_stop:
         vetoes.append("not_stop")
@@ -138,6 +151,9 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
         for w in _KO_STOP:
             if w in s and not (w == "끊어주" and "전화끊어" in s):
                 return ("negated_call", w)
+        wish = _KO_WISH_NOT.search(s)
+        if wish is not None:
+            return ("negated_call", wish.group(0))
         if any(w in s for w in _KO_NOT_STOP):
             return ("negated_call", "for_good")  # 다시 연락 안 주셔도 돼요. 앞으로도요
     if not temporary:

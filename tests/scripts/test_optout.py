@@ -37,6 +37,8 @@ FIT_SET = Path(__file__).parents[2] / "simulator" / "fitset" / "optout.jsonl"
         "侬覅再打电话给我了",  # Shanghainese 覅
         "表再打来了",  # 表 for 不要
         "你们一直打电话，客服也打不通，我要投诉",  # a complaint that names the calls
+        "以后别让我的号码出现在你们的名单里",  # 出现在 is not 现在
+        "把我的资料从系统里清空",
     ],
 )
 def test_opt_outs_in_chinese(text: str) -> None:
@@ -76,6 +78,9 @@ def test_opt_outs_in_chinese(text: str) -> None:
         "我客服电话打了半天打不通，我要投诉",  # a complaint about something else
         "我原本打算拉黑你们，不过这个活动还可以",  # counterfactual
         "我差点就拉黑这个号了，还好接了",
+        "电话里讲不清楚，我去网点",  # 清楚 is not 清除
+        "不用打电话提醒我了，我记得",  # this call's purpose is done
+        "我平时不接推销电话，不过你说吧",  # the call goes on
     ],
 )
 def test_close_replies_that_are_not_opt_outs(text: str) -> None:

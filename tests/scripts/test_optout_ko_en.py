@@ -29,6 +29,11 @@ def test_korean_opt_outs_match(text: str) -> None:
         "앞으로는 연락 안 주셔도 됩니다 영원히요",  # "need not" made lasting
         "제 정보 삭재해 주세요",  # the recogniser's 삭재
         "이제 연락 끊어 주세요",
+        "마케팅 동의 철회합니다",
+        "그만 좀 거세요",  # 걸다 with 그만
+        "개인정보 파기해 주세요",
+        "또 그러면 소비자원에 고발할 거예요",
+        "제 번호로는 안 걸어 주셨으면 해요",
     ],
 )
 def test_korean_wordings_of_no_more_calls(text: str) -> None:
@@ -42,6 +47,9 @@ def test_korean_wordings_of_no_more_calls(text: str) -> None:
         "전화 끊어 주세요 지금 바빠요",  # hang up
         "다시 전화 안 주셔도 돼요 제가 할게요",  # need not call back
         "아침에는 전화하지 마세요 오후는 괜찮아요",  # a time scopes it
+        "전화 주셨으면 좋겠어요",  # a call wished for
+        "연락하지 말라고 한 적 없어요",  # the customer denies having asked
+        "연회비 때문에 금감원에 민원 넣을래요",  # a complaint about a fee
     ],
 )
 def test_korean_replies_that_are_not_opt_outs(text: str) -> None:
