@@ -165,6 +165,12 @@ class AudioAnswerListener:
     def _longest_s(self) -> float:
         return max((e.size for e in self.library), default=0) * HOP / RATE
 
+    @property
+    def limit_s(self) -> float:
+        """Audio after which this listener has always given its verdict (a caller's own
+        time limit must not be shorter, or a slow announcement is taken for a person)."""
+        return max(self.settings.max_s, self._longest_s() * self.settings.slower) + BLOCK_S
+
     def _align(self, window: Floats) -> None:
         if self._aligner is None:
             self._aligner = Aligner(self.library)
