@@ -43,6 +43,9 @@ _KO_STOP = (
     "주지말",
     "그만",
     "금지",
+    "거절",
+    "받기싫",
+    "안받겠",
     "사절",
     "거부",
     "안하셨으면",
@@ -68,9 +71,10 @@ _KO_STOP = (
 )
 # 걸다 is itself "to call" (이 번호 다시는 걸지 마세요), no call noun needed.
 _KO_CALL_VERB_STOP = ("걸지마", "걸지말", "걸지않", "걸지좀마")
-_KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도")
-# The customer denies having asked (걸지 말라고 한 적 없어요).
-_KO_DENIAL = ("한적없", "한적이없", "한거아니", "한게아니", "말한적없")
+_KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도", "안걸어도", "안하셔도")
+# The customer denies having asked (걸지 말라고 한 적 없어요; the quotative 고, so not
+# 동의한 적 없으니 연락 마세요, which denies the consent).
+_KO_DENIAL = ("고한적없", "고한적이없", "고한적은없", "고한거아니", "고한게아니", "고말한적없")
 # Complaints and blocking: about the calls unless another topic is named (민원 about a fee,
 # 신고/차단 of a lost card).
 _KO_COMPLAINT = ("신고", "민원", "차단", "고소", "고발", "소비자원", "금감원", "금융감독원")
@@ -118,9 +122,9 @@ _KO_TEMPORARY = (
     "회의",
     "운전",
 )
-_KO_LASTING = ("앞으로", "다시는", "절대", "더이상", "계속", "평생", "두번다시", "또")
+_KO_LASTING = ("앞으로", "다시는", "다신", "절대", "더이상", "계속", "평생", "두번다시", "또")
 # Lasting words strong enough to turn "you need not call" (안 주셔도 돼요) into a request.
-_KO_FOR_GOOD = ("앞으로", "다시는", "더이상", "평생", "두번다시", "영원히")
+_KO_FOR_GOOD = ("앞으로", "다시는", "다신", "더이상", "평생", "두번다시", "영원히")
 # 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
 _KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
 

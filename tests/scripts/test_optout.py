@@ -35,6 +35,7 @@ FIT_SET = Path(__file__).parents[2] / "simulator" / "fitset" / "optout.jsonl"
         "说白了就是别给我打电话了",
         "唔好再打嚟我度啦",  # Cantonese 唔好 (read as 五号 in pinyin) and 嚟
         "侬覅再打电话给我了",  # Shanghainese 覅
+        "莫要再打电话来咯",
         "表再打来了",  # 表 for 不要
         "你们一直打电话，客服也打不通，我要投诉",  # a complaint that names the calls
         "以后别让我的号码出现在你们的名单里",  # 出现在 is not 现在

@@ -34,6 +34,9 @@ def test_korean_opt_outs_match(text: str) -> None:
         "개인정보 파기해 주세요",
         "또 그러면 소비자원에 고발할 거예요",
         "제 번호로는 안 걸어 주셨으면 해요",
+        "수신 동의한 적 없으니 전화 마세요",  # a denied consent, not a denied request
+        "다신 안 걸어도 돼요 이 번호",  # "need not call" made lasting
+        "보험 전화 정중히 거절할게요",
     ],
 )
 def test_korean_wordings_of_no_more_calls(text: str) -> None:
@@ -49,6 +52,7 @@ def test_korean_wordings_of_no_more_calls(text: str) -> None:
         "아침에는 전화하지 마세요 오후는 괜찮아요",  # a time scopes it
         "전화 주셨으면 좋겠어요",  # a call wished for
         "연락하지 말라고 한 적 없어요",  # the customer denies having asked
+        "오늘은 안 걸어도 돼요",  # need not call today
         "연회비 때문에 금감원에 민원 넣을래요",  # a complaint about a fee
     ],
 )
