@@ -37,6 +37,8 @@ def test_korean_opt_outs_match(text: str) -> None:
         "수신 동의한 적 없으니 전화 마세요",  # a denied consent, not a denied request
         "다신 안 걸어도 돼요 이 번호",  # "need not call" made lasting
         "보험 전화 정중히 거절할게요",
+        "제 번오 지워 주세여",  # the recogniser's 번오 (ㅎ dropped), 세여
+        "저나 좀 그마 하세요",  # 그마: a final ㄴ dropped
     ],
 )
 def test_korean_wordings_of_no_more_calls(text: str) -> None:
