@@ -23,18 +23,19 @@ else (我要投诉这个收费; a complaint that names the calls, or a threat, i
 Chinese is compared in toneless pinyin syllables, so the recogniser's homophone errors
 (别在打了, 别大了, 来点话, 头诉, 扫扰, 删出) and traditional characters read as what was
 meant. Korean is compared without spaces, with the recogniser's common respellings; English
-by words. Pure, no I/O; the pinyin table (``scripts.pinyin``) is loaded on first use.
+by words (both in ``scripts.optout_ko_en``). Pure, no I/O; the pinyin table
+(``scripts.pinyin``) is loaded on first use.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from scripts.matching import base_language, normalize
+from scripts.optout_ko_en import en_match, ko_match
 from scripts.optout_model import OptOutModel, load_optout_model
 from scripts.pinyin import pinyin_table, pinyin_tokens
 
@@ -73,9 +74,15 @@ class _ZhRules:
     cancels: tuple[tuple[str, ...], ...]  # 取消 ... 营销: unsubscribing
     marketing: tuple[tuple[str, ...], ...]
     other_topics: tuple[tuple[str, ...], ...]  # a complaint about fees or staff is no opt-out
+    calls_to_me: tuple[tuple[str, ...], ...]  # ... unless it names the calls (一直打, 骚扰)
     customer_calls: tuple[tuple[str, ...], ...]  # 我不用再打电话给你们: the customer calling
     welcome: tuple[tuple[str, ...], ...]  # 打电话就行
     redirect: tuple[tuple[str, ...], ...]  # 别打座机，打我手机: another number, not no calls
+    other_line: tuple[tuple[str, ...], ...]  # 打她电话, 打我办公室座机: a call elsewhere
+    reproach: tuple[tuple[str, ...], ...]  # 打我手机干嘛: a call reproached, not redirected
+    counterfactual: tuple[tuple[str, ...], ...]  # 本来想拉黑: a standing word not meant
+    concession: tuple[tuple[str, ...], ...]  # 我一般不接推销的，但你说吧
+    purpose: tuple[tuple[str, ...], ...]  # 不用打电话确认: this one call, not all calls
     disturbed_other: tuple[tuple[str, ...], ...]  # 别打扰我女儿, 别打扰我开会: not the calls
     complaints: tuple[tuple[str, ...], ...]
     someone_else: tuple[tuple[str, ...], ...]
@@ -92,7 +99,7 @@ class _ZhRules:
 def _zh() -> _ZhRules:
     return _ZhRules(
         negations=_py(
-            "不要再|别再|不用再|莫再|不要|别|莫打|莫给|不用|不许|不准|不必|甭|勿|停止|不再|不能再|用不着|"
+            "不要再|别再|不用再|莫再|不要|别|莫打|莫给|不用|不许|不准|不必|甭|停止|不再|不能再|用不着|"
             "没必要|不需要再|不需要|不想再|少给我|少来|不允许|不可以再|不要老|别老|别总|"
             "拜托别|求你们别|请勿再"
         ),
@@ -107,8 +114,8 @@ def _zh() -> _ZhRules:
             "不要再听到|不想再听到|不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接"
         ),
         call_nouns=_py("电话|来电|推销|营销|打|联系"),
-        refusals_after=_py("拒绝|谢绝|拒接|不接|不要"),
-        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去"),
+        refusals_after=_py("拒绝|谢绝|拒接|不接|不要|不想再接|不想接|不再接|不会再接"),
+        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去|清掉|清空|销毁"),
         numbers=_py("号码|号|名单|名字|信息|资料|联系方式|手机号|电话号|电话"),
         standing=_py(
             "退订|黑名单|拉黑|免打扰|勿扰|免扰|屏蔽|骚扰|拒绝营销|再打一次试试|再打试试|天天打|老是打|"
@@ -118,7 +125,11 @@ def _zh() -> _ZhRules:
         marketing=_py("营销|推销|广告电话|营销电话|推销电话"),
         other_topics=_py(
             "手续费|收费|费用|年费|利息|服务态度|态度|网点|柜台|柜员|员工|卡被|冻结|"
-            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app"
+            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app|客服|打不通|占线"
+        ),
+        calls_to_me=_py(
+            "给我打|打给我|打我|再打|又打|一直打|老打|总打|天天打|打过来|打来|来电|骚扰|推销|"
+            "营销|这种电话|这些电话|联系我|找我|烦我|打扰"
         ),
         customer_calls=_py("给你们|给你|给银行"),
         welcome=_py("就行|就可以|就好|没问题"),
@@ -126,6 +137,13 @@ def _zh() -> _ZhRules:
             "打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机|打我老婆的|"
             "打我老公的|打这个新号|加我微信"
         ),
+        other_line=_py(
+            "座机|手机|办公室|单位|公司|家里|爱人|老婆|老公|她|他|新号|新的号|儿子|女儿|这个号就行"
+        ),
+        reproach=_py("干嘛|干什么|做什么|为什么|怎么|又|老是|总是|天天|一直"),
+        counterfactual=_py("本来|原本|差点|本想|还以为|以为"),
+        concession=_py("但是你|但你|不过你|可是你|但是|不过|可是"),
+        purpose=_py("确认|核实|提醒|回访|告诉我"),
         disturbed_other=_py(
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
@@ -138,7 +156,7 @@ def _zh() -> _ZhRules:
         ),
         temporary=_py(
             "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
-            "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别"
+            "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别|先不用|先不要|暂时|等我"
         ),
         lasting=_py(
             "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
@@ -191,7 +209,9 @@ def _lasting(tokens: Sequence[str], rules: _ZhRules) -> bool:
 
 def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
     """A time scopes the request (今天别打了, 别这个点打) or invites a later call."""
-    for _, e in _find(tokens, rules.temporary):
+    for s, e in _find(tokens, rules.temporary):
+        if s > 0 and tokens[s - 1] in ("chu", "fa", "biao") and tokens[s:e] == ["xian", "zai"]:
+            continue  # 出现在, 发现在: not 现在
         if e >= len(tokens) or tokens[e] != "hua":  # 这个点 is not 这个电(话)
             return True
     for _s, e in _find(tokens, rules.callback):
@@ -209,13 +229,24 @@ def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
         if i == len(tokens) or tokens[i] == ",":
             clause = tokens[start:i]
             if (
-                _has(clause, rules.redirect)
+                (_has(clause, rules.redirect) or _calls_elsewhere(clause, rules))
                 and not _negations(clause, rules)
                 and "shao" not in clause
             ):
                 return True
             start = i + 1
     return False
+
+
+def _calls_elsewhere(clause: Sequence[str], rules: _ZhRules) -> bool:
+    """打 with another line or person a few words on (打她电话, 打我办公室座机), not
+    reproached (打我手机干嘛)."""
+    if _has(clause, rules.reproach):
+        return False
+    return any(
+        tokens_after and _has(tokens_after, rules.other_line)
+        for tokens_after in (clause[i + 1 : i + 6] for i, t in enumerate(clause) if t == "da")
+    )
 
 
 def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
@@ -234,15 +265,37 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     return out
 
 
+# Dialect and written negations -> Mandarin before the pinyin is read (唔好 and 勿 would
+# read as 五号 and 五).
+_DIALECT: tuple[tuple[str, str], ...] = (
+    ("唔好", "不要"),
+    ("唔要", "不要"),
+    ("唔使", "不用"),
+    ("唔系", "不是"),
+    ("唔係", "不是"),
+    ("咪再", "别再"),
+    ("覅", "不要"),
+    ("勿要", "不要"),
+    ("莫要", "不要"),
+    ("勿扰", "免扰"),
+    ("勿", "不要"),  # as a syllable, wu is also 五 (五号再打)
+    ("嚟", "来"),
+    ("表再打", "别再打"),
+    ("表打", "别打"),
+)
+
+
 def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -> OptOutHit | None:
     """The rule that makes ``text`` an opt-out; each negation rule that says it is not one
     is added to ``vetoes`` (the learned model is not asked then)."""
     rules = _zh()
+    for a, b in _DIALECT:
+        text = text.replace(a, b)
     tokens = _tokens(text)
     if not tokens:
         return None
     for s, e in _find(tokens, rules.complaints):
-        if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls):
+        if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls_to_me):
             vetoes.append("other_topic")
             break  # 我要投诉这个收费: a complaint about something else
         return OptOutHit("complaint", " ".join(tokens[s:e]))
@@ -251,6 +304,9 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
             if _clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
                 return OptOutHit("standing_word", " ".join(tokens[min(s, ms) : max(e, me)]))
     for s, e in _find(tokens, rules.standing):
+        if _has(tokens[max(0, s - 5) : s], rules.counterfactual):
+            vetoes.append("counterfactual")
+            continue  # 本来想拉黑你们的，但是...
         return OptOutHit("standing_word", " ".join(tokens[s:e]))
     for rs, re_ in _find(tokens, rules.removals):
         for ns, ne in _find(tokens, rules.numbers):
@@ -261,6 +317,11 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
                 or (ends and 0 <= rs - ne <= 10)
             ):
                 return OptOutHit("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
+    if not _lasting(tokens, rules):
+        for _s, e in _find(tokens, rules.concession):
+            if _has(tokens[e : e + 3], _py("说|讲|继续")):
+                vetoes.append("concession")
+                return None  # 我一般不接推销的，但你说吧: the call goes on
     temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
     if temporary or _redirected(tokens, rules):
         vetoes.append("temporary" if temporary else "redirected")
@@ -276,9 +337,17 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
         for cs, ce in _find(tokens, rules.calls):
             if not _clause_gap(tokens, e, cs, reach):
                 continue
+            if cs > 0 and tokens[cs - 1] == "gua":
+                continue  # 别挂电话: hanging up, not calling
+            if _has(tokens[ce : ce + 7], _py("经理|专员|客服")):
+                vetoes.append("someone_else")
+                continue  # 不用联系我的客户经理: someone else is to be called
             if _has(tokens[ce : ce + 5], rules.customer_calls):
                 vetoes.append("customer_calls")
                 continue  # 打电话给你们: the customer calling the bank
+            if _has(tokens[ce : ce + 4], rules.purpose) and not _lasting(tokens, rules):
+                vetoes.append("one_purpose")
+                continue  # 不用给我打电话确认: this call's purpose is done
             if _has(tokens[cs : cs + 6], rules.welcome):
                 vetoes.append("welcome")
                 continue  # 别发短信，打电话就行: the call is welcome
@@ -321,120 +390,6 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
                 return OptOutHit("no_calls_wanted", " ".join(tokens[cs:e]))
     for s, e in _find(tokens, tuple(phrases)):
         return OptOutHit("phrase", " ".join(tokens[s:e]))
-    return None
-
-
-# -- Korean: compared without spaces ---------------------------------------------------
-
-# The recogniser's respellings -> the standard spelling (applied to the space-free text).
-_KO_RESPELL: tuple[tuple[str, str], ...] = (
-    ("전하하", "전화하"),
-    ("전하세", "전화하세"),
-    ("전하주", "전화주"),
-    ("전하그", "전화그"),
-    ("사저리", "사절이"),
-    ("함니다", "합니다"),
-    ("마라주", "말아주"),
-    ("너어요", "넣어요"),
-    ("저나", "전화"),
-    ("열락", "연락"),
-    ("세여", "세요"),
-)
-_KO_CALL = ("전화", "연락", "통화", "문자")
-_KO_STOP = (
-    "하지마",
-    "하지말",
-    "주지마",
-    "주지말",
-    "그만",
-    "금지",
-    "사절",
-    "거부",
-    "안하셨으면",
-    "안했으면",
-    "안주셨으면",
-    "사양",
-    "받고싶지않",
-    "안받을",
-    "오지않",
-)
-_KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도")
-_KO_STANDING = (
-    "수신거부",
-    "신고",
-    "민원",
-    "차단",
-    "번호삭제",
-    "번호지워",
-    "번호빼",
-    "목록에서빼",
-    "스팸",
-    "귀찮게하지마",
-)
-_KO_REMOVE = ("삭제", "지워", "빼주")
-_KO_NUMBER = ("번호", "개인정보", "목록", "명단", "연락처")
-# A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
-# lasting word widens it.
-_KO_TEMPORARY = ("오늘", "지금", "내일", "나중", "이따", "오후", "오전", "저녁", "주말", "다음주")
-_KO_LASTING = ("앞으로", "다시는", "절대", "더이상", "계속", "평생", "두번다시", "또")
-# 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
-_KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
-
-
-def _ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> OptOutHit | None:
-    s = normalize(text, "ko-KR")
-    for a, b in _KO_RESPELL:
-        s = s.replace(a, b)
-    for w in _KO_STANDING:
-        if w in s:
-            raw = "".join(text.split())  # the normaliser may drop a filler-like syllable
-            if (
-                w in ("민원", "신고", "차단")
-                and any(t in raw for t in _KO_OTHER_TOPICS)
-                and "전화" not in s
-            ):
-                vetoes.append("other_topic")
-                continue
-            return OptOutHit("standing_word", w)
-    if any(n in s for n in _KO_NUMBER) and any(r in s for r in _KO_REMOVE):
-        return OptOutHit("remove_number", s)
-    temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
-    if temporary:
-        vetoes.append("temporary")
-    if any(w in s for w in _KO_NOT_STOP):
-        vetoes.append("not_stop")
-    if any(c in s for c in _KO_CALL) and not any(w in s for w in _KO_NOT_STOP) and not temporary:
-        for w in _KO_STOP:
-            if w in s:
-                return OptOutHit("negated_call", w)
-    for p in phrases:
-        if p and p in s:
-            return OptOutHit("phrase", p)
-    return None
-
-
-# -- English: whole words ---------------------------------------------------------------
-
-_EN = re.compile(
-    r"\b(?:(?:do not|dont|never|stop|quit) (?:\w+ ){0,3}?(?:call|calling|ring|ringing|"
-    r"phone|phoning|contact|contacting)|take me off|remove (?:\w+ ){0,2}?(?:number|me)|"
-    r"unsubscribe|opt (?:me )?out|do not call list|no more calls|harass\w*|report you|"
-    r"complain\w*)\b"
-)
-_EN_TEMPORARY = re.compile(r"\b(?:today|right now|now|this week|at work|call (?:me )?back)\b")
-_EN_LASTING = re.compile(r"\b(?:again|ever|anymore|any more|never)\b")
-
-
-def _en_match(text: str, phrases: Sequence[str]) -> OptOutHit | None:
-    s = normalize(text.replace("'", "").replace("\u2019", ""), "en-US")
-    m = _EN.search(s)
-    if m is not None:
-        if _EN_TEMPORARY.search(s) and not _EN_LASTING.search(s):
-            return None
-        return OptOutHit("negated_call", m.group(0))
-    for p in phrases:
-        if p and re.search(r"\b" + re.escape(p) + r"\b", s):
-            return OptOutHit("phrase", p)
     return None
 
 
@@ -523,9 +478,9 @@ class OptOutMatcher:
             if self._zh_phrases is None:
                 self._zh_phrases = tuple(t for t in (tuple(_tokens(p)) for p in self._phrases) if t)
             return _zh_match(text, self._zh_phrases, out)
-        if self._lang == "ko":
-            return _ko_match(text, [normalize(p, self.language) for p in self._phrases], out)
-        return _en_match(text, [normalize(p, self.language) for p in self._phrases])
+        phrases = [normalize(p, self.language) for p in self._phrases]
+        found = ko_match(text, phrases, out) if self._lang == "ko" else en_match(text, phrases)
+        return None if found is None else OptOutHit(*found)
 
     def match(self, text: str) -> OptOutHit | None:
         vetoes: list[str] = []

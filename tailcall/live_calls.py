@@ -224,8 +224,9 @@ class LiveCallServices:
                 return MachineBrain("", hang_up=False)
             return MachineBrain(plan.machine_message if v.kind == "voicemail" else "")
 
+        listener = AudioAnswerListener(self.answering)
         return AnswerHandling(
-            AudioAnswerListener(self.answering), on_verdict, hold_s=self.answer_hold_s
+            listener, on_verdict, hold_s=self.answer_hold_s, listen_s=listener.limit_s + 0.5
         )
 
     def agent_first(self, info: CallInfo) -> CallSetup | None:

@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from dialogue.speech.fingerprint import (
+    HOP,
     RATE,
     WIN,
     Aligner,
@@ -62,6 +63,9 @@ class ListenerSettings:
     min_ratio: float = 1.08  # ... and the other outcomes' this much worse
     early_ratio: float = 1.2  # before its end: the part heard this much better than any other
     max_s: float = 12.0  # listening ends here; a long greeting without a beep is a machine
+    # ... unless an announcement is still being matched: then until the library's longest
+    # template, spoken this much slower than it was recorded, has had time to end
+    slower: float = 1.3
 
 
 @dataclass
@@ -71,8 +75,9 @@ class AudioAnswerListener:
     Verdicts, in the order they can be reached: SIT (three tones) and a voicemail beep
     at once; a library announcement when its template aligns (``max_cost``) clearly better
     than every other outcome's (``min_ratio``), none of which is still being matched; while
-    one is, no person is heard; a person after a short first utterance and a pause, or after silence;
-    at ``max_s`` a greeting that never paused like a person is a voicemail box.
+    one is, no person is heard (for as long as the library's longest template takes, spoken
+    ``slower``); a person after a short first utterance and a pause, or after silence; at
+    ``max_s`` a greeting that never paused like a person is a voicemail box.
     """
 
     library: Sequence[Fingerprint] = ()
@@ -138,7 +143,7 @@ class AudioAnswerListener:
                 e = m.entry
                 conf = min(1.0, 0.5 + (m.runner_up - m.cost) / m.runner_up)
                 return Verdict("announcement", e.outcome, e.label or e.name, conf, now)
-            if self._pending and now < s.max_s:
+            if self._pending and now < max(s.max_s, self._longest_s() * s.slower):
                 return None
         if self._speech_start is None:
             if now >= s.silence_human_s:
@@ -156,6 +161,15 @@ class AudioAnswerListener:
                 return Verdict("voicemail", "voicemail", "long greeting", 0.6, now)
             return Verdict("human", None, "no machine heard", 0.5, now)
         return None
+
+    def _longest_s(self) -> float:
+        return max((e.size for e in self.library), default=0) * HOP / RATE
+
+    @property
+    def limit_s(self) -> float:
+        """Audio after which this listener has always given its verdict (a caller's own
+        time limit must not be shorter, or a slow announcement is taken for a person)."""
+        return max(self.settings.max_s, self._longest_s() * self.settings.slower) + BLOCK_S
 
     def _align(self, window: Floats) -> None:
         if self._aligner is None:

@@ -66,7 +66,7 @@ def test_recording(
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
     listener = AudioAnswerListener(library)
-    padded = np.concatenate([samples, np.zeros(int(listener.settings.max_s * 8000), np.int16)])
+    padded = np.concatenate([samples, np.zeros(int(listener.limit_s * 8000), np.int16)])
     for i in range(0, padded.size, 160):
         v = listener.feed(padded[i : i + 160].tobytes(), 8000)
         if v is not None:

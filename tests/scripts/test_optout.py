@@ -33,6 +33,13 @@ FIT_SET = Path(__file__).parents[2] / "simulator" / "fitset" / "optout.jsonl"
         "从现在开始不要再联系我",  # 现在 scoping a lasting request
         "你们再打过来我就找消协",
         "说白了就是别给我打电话了",
+        "唔好再打嚟我度啦",  # Cantonese 唔好 (read as 五号 in pinyin) and 嚟
+        "侬覅再打电话给我了",  # Shanghainese 覅
+        "莫要再打电话来咯",
+        "表再打来了",  # 表 for 不要
+        "你们一直打电话，客服也打不通，我要投诉",  # a complaint that names the calls
+        "以后别让我的号码出现在你们的名单里",  # 出现在 is not 现在
+        "把我的资料从系统里清空",
     ],
 )
 def test_opt_outs_in_chinese(text: str) -> None:
@@ -63,6 +70,18 @@ def test_opt_outs_in_chinese(text: str) -> None:
         "我一般不接陌生电话，你们是银行吧",
         "我不是不接你们电话，刚才在忙",
         "电话里说不清楚，我去网点问",
+        "五号再打给我吧",  # a date, not 唔好 or 勿
+        "你先别挂电话，我找下卡",  # hanging up, not calling
+        "这事别找我，打我儿子电话",  # a call elsewhere
+        "别打这个，打我单位座机吧",
+        "不用再联系那个理财经理了，我自己去办",  # someone else is to be called
+        "先不用打了，等我想好了找你们",  # 先 scopes it
+        "我客服电话打了半天打不通，我要投诉",  # a complaint about something else
+        "我原本打算拉黑你们，不过这个活动还可以",  # counterfactual
+        "我差点就拉黑这个号了，还好接了",
+        "电话里讲不清楚，我去网点",  # 清楚 is not 清除
+        "不用打电话提醒我了，我记得",  # this call's purpose is done
+        "我平时不接推销电话，不过你说吧",  # the call goes on
     ],
 )
 def test_close_replies_that_are_not_opt_outs(text: str) -> None:

@@ -14,7 +14,8 @@ from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.service import create_campaign, start_campaign
 from dialogue.engine import EndCall, Say
 from dialogue.machine import MachineBrain
-from dialogue.speech.answering import Verdict
+from dialogue.speech import announcements
+from dialogue.speech.answering import AudioAnswerListener, Verdict
 from dialogue.speech.pipeline import CallInfo
 from dialogue.speech.script_brain import ScriptBrainFactory
 from kernel.actors import Actor
@@ -99,3 +100,16 @@ def test_a_person_heard_before_any_answer_is_the_network(db: Database) -> None:
     brain = handling.on_verdict(Verdict("human", None, "short greeting"))
     assert isinstance(brain, MachineBrain) and not brain.hang_up  # silent, never hangs up
     assert brain.start() == []
+
+
+def test_the_call_waits_for_the_listener_on_its_longest_announcement(db: Database) -> None:
+    """The call's own limit on answer detection is never shorter than the listener's: a
+    slow 不在服务区 still being matched after 12 s is not declared a person."""
+    aid, _ = _dialed(db)
+    library = announcements.fingerprints(announcements.entries(None))
+    services = LiveCallServices(db, clock=VirtualClock(NOW), router=Routed(), answering=library)
+    handling = services.answer(
+        CallInfo.from_parameters("CAmachine", "MZ1", {"attemptId": str(aid)})
+    )
+    assert handling is not None and isinstance(handling.listener, AudioAnswerListener)
+    assert handling.listen_s > handling.listener.limit_s > 15.0  # 12.4 s template, 1.3x

@@ -120,3 +120,23 @@ def test_suspended_is_told_from_powered_off_at_another_rate_through_noise(
         v = _listen(np.concatenate([_quiet(0.3), line, _quiet(2)]), library)
         assert v is not None and (v.kind, v.outcome) == ("announcement", outcome), (outcome, v)
         assert v.at_s < 0.3 + x.size / RATE + 1.0  # soon after the announcement ends
+
+
+@pytest.mark.speech
+def test_the_longest_announcement_spoken_slowly_is_not_taken_for_a_voicemail_box(
+    library: list,
+) -> None:
+    """不在服务区 is the library's longest announcement (about 12 s at 140 words a minute);
+    spoken at 125 it runs past ``max_s``, where a greeting without a beep counts as a
+    voicemail box: while it is still being matched, the listener waits for its end."""
+    v0 = tts.ANNOUNCEMENT_VOICE
+    voice = tts.Voice(v0.language, v0.espeak_voice, 125, 60)
+    x = sim_audio.mulaw_to_pcm16(tts.render_mulaw(tts.ANNOUNCEMENTS["out_of_area"], voice))
+    assert x.size / RATE > AudioAnswerListener().settings.max_s
+    rng = np.random.default_rng(5)
+    noisy = x + rng.normal(0, np.sqrt(np.mean(x.astype(np.float64) ** 2)) / 10**0.8, x.size)
+    line = sim_audio.mulaw_to_pcm16(
+        sim_audio.pcm16_to_mulaw(np.clip(noisy, -32768, 32767).astype(np.int16))
+    )
+    v = _listen(np.concatenate([_quiet(0.3), line, _quiet(2)]), library)
+    assert v is not None and (v.kind, v.outcome) == ("announcement", "out_of_area"), v

@@ -1,0 +1,203 @@
+"""The opt-out rules of Korean and English (``scripts.optout`` holds Chinese and the matcher).
+
+Korean is compared without spaces, after the recogniser's common respellings (저나 ->
+전화, 열락 -> 연락, 세여 -> 세요); English by whole words. Each match gives the rule and the
+words that made the reply an opt-out, as ``scripts.optout.OptOutHit`` reads them; each
+negation rule that says a reply is *not* one is added to ``vetoes`` (the learned model is
+not asked then). Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from scripts.matching import normalize
+
+Found = tuple[str, str]  # (rule, words)
+
+
+# -- Korean: compared without spaces ---------------------------------------------------
+
+# The recogniser's respellings -> the standard spelling (applied to the space-free text).
+_KO_RESPELL: tuple[tuple[str, str], ...] = (
+    ("전하하", "전화하"),
+    ("전하세", "전화하세"),
+    ("전하주", "전화주"),
+    ("전하그", "전화그"),
+    ("사저리", "사절이"),
+    ("함니다", "합니다"),
+    ("마라주", "말아주"),
+    ("너어요", "넣어요"),
+    ("저나", "전화"),
+    ("열락", "연락"),
+    ("세여", "세요"),
+    ("삭재", "삭제"),
+    ("번오", "번호"),  # ㅎ dropped after ㄴ, as 전화 -> 저나
+    ("전와", "전화"),
+    ("그마하", "그만하"),  # a final ㄴ dropped
+    ("그마해", "그만해"),
+    ("그마주", "그만주"),
+    ("그마좀", "그만좀"),
+    ("그마거", "그만거"),
+    ("다시눈", "다시는"),
+    ("지어주", "지워주"),
+)
+_KO_CALL = ("전화", "연락", "통화", "문자", "걸어", "거세요", "거시", "걸지", "걸면", "걸지마")
+_KO_STOP = (
+    "하지마",
+    "하지말",
+    "주지마",
+    "주지말",
+    "그만",
+    "금지",
+    "거절",
+    "받기싫",
+    "안받겠",
+    "사절",
+    "거부",
+    "안하셨으면",
+    "안했으면",
+    "안주셨으면",
+    "사양",
+    "받고싶지않",
+    "안받고싶",
+    "안받을",
+    "안받습",
+    "안받아",
+    "받지않",
+    "원하지않",
+    "원치않",
+    "오지않",
+    "전화마세요",  # the verb left out (not 끊지 마세요: don't hang up)
+    "연락마세요",
+    "전화마요",
+    "연락마요",
+    "전화말아",
+    "연락말아",
+    "끊어주",  # 연락 끊어 주세요 (not 전화 끊어: that is hanging up, see below)
+)
+# 걸다 is itself "to call" (이 번호 다시는 걸지 마세요), no call noun needed.
+_KO_CALL_VERB_STOP = ("걸지마", "걸지말", "걸지않", "걸지좀마")
+_KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도", "안걸어도", "안하셔도")
+# The customer denies having asked (걸지 말라고 한 적 없어요; the quotative 고, so not
+# 동의한 적 없으니 연락 마세요, which denies the consent).
+_KO_DENIAL = ("고한적없", "고한적이없", "고한적은없", "고한거아니", "고한게아니", "고말한적없")
+# Complaints and blocking: about the calls unless another topic is named (민원 about a fee,
+# 신고/차단 of a lost card).
+_KO_COMPLAINT = ("신고", "민원", "차단", "고소", "고발", "소비자원", "금감원", "금융감독원")
+# "I wish you would not call" (안 걸어 주셨으면, 전화 안 하시면 좋겠어요).
+_KO_WISH_NOT = re.compile(r"안(?:걸어|해)?(?:주셨으면|주시면좋|하셨으면|하시면좋|했으면)")
+_KO_STANDING = (
+    "수신거부",
+    "신고",
+    "민원",
+    "고소",
+    "고발",
+    "소비자원",
+    "금감원",
+    "금융감독원",
+    "동의철회",
+    "차단",
+    "번호삭제",
+    "번호지워",
+    "번호빼",
+    "목록에서빼",
+    "스팸",
+    "귀찮게하지마",
+)
+_KO_REMOVE = ("삭제", "지워", "빼주", "제외", "파기", "없애")
+_KO_NUMBER = ("번호", "개인정보", "정보", "목록", "명단", "연락처")
+# A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
+# lasting word widens it.
+_KO_TEMPORARY = (
+    "오늘",
+    "지금",
+    "내일",
+    "나중",
+    "이따",
+    "오후",
+    "오전",
+    "저녁",
+    "주말",
+    "다음주",
+    "밤에",
+    "낮에",
+    "아침",
+    "점심",
+    "새벽",
+    "평일",
+    "회의",
+    "운전",
+)
+_KO_LASTING = ("앞으로", "다시는", "다신", "절대", "더이상", "계속", "평생", "두번다시", "또")
+# Lasting words strong enough to turn "you need not call" (안 주셔도 돼요) into a request.
+_KO_FOR_GOOD = ("앞으로", "다시는", "다신", "더이상", "평생", "두번다시", "영원히")
+# 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
+_KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
+
+
+def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | None:
+    s = normalize(text, "ko-KR")
+    for a, b in _KO_RESPELL:
+        s = s.replace(a, b)
+    for w in _KO_STANDING:
+        if w in s:
+            raw = "".join(text.split())  # the normaliser may drop a filler-like syllable
+            if w in _KO_COMPLAINT and any(t in raw for t in _KO_OTHER_TOPICS) and "전화" not in s:
+                vetoes.append("other_topic")
+                continue
+            return ("standing_word", w)
+    if any(n in s for n in _KO_NUMBER) and any(r in s for r in _KO_REMOVE):
+        return ("remove_number", s)
+    temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
+    if temporary:
+        vetoes.append("temporary")
+    if any(w in s for w in _KO_DENIAL):
+        vetoes.append("denial")
+        return None
+    not_stop = any(w in s for w in _KO_NOT_STOP) and not any(w in s for w in _KO_FOR_GOOD)
+    if not_stop:
+        vetoes.append("not_stop")
+    if any(c in s for c in _KO_CALL) and not not_stop and not temporary:
+        for w in _KO_STOP:
+            if w in s and not (w == "끊어주" and "전화끊어" in s):
+                return ("negated_call", w)
+        wish = _KO_WISH_NOT.search(s)
+        if wish is not None:
+            return ("negated_call", wish.group(0))
+        if any(w in s for w in _KO_NOT_STOP):
+            return ("negated_call", "for_good")  # 다시 연락 안 주셔도 돼요. 앞으로도요
+    if not temporary:
+        for w in _KO_CALL_VERB_STOP:
+            if w in s:
+                return ("negated_call", w)
+    for p in phrases:
+        if p and p in s:
+            return ("phrase", p)
+    return None
+
+
+# -- English: whole words ---------------------------------------------------------------
+
+_EN = re.compile(
+    r"\b(?:(?:do not|dont|never|stop|quit) (?:\w+ ){0,3}?(?:call|calling|ring|ringing|"
+    r"phone|phoning|contact|contacting)|take me off|remove (?:\w+ ){0,2}?(?:number|me)|"
+    r"unsubscribe|opt (?:me )?out|do not call list|no more calls|harass\w*|report you|"
+    r"complain\w*)\b"
+)
+_EN_TEMPORARY = re.compile(r"\b(?:today|right now|now|this week|at work|call (?:me )?back)\b")
+_EN_LASTING = re.compile(r"\b(?:again|ever|anymore|any more|never)\b")
+
+
+def en_match(text: str, phrases: Sequence[str]) -> Found | None:
+    s = normalize(text.replace("'", "").replace("\u2019", ""), "en-US")
+    m = _EN.search(s)
+    if m is not None:
+        if _EN_TEMPORARY.search(s) and not _EN_LASTING.search(s):
+            return None
+        return ("negated_call", m.group(0))
+    for p in phrases:
+        if p and re.search(r"\b" + re.escape(p) + r"\b", s):
+            return ("phrase", p)
+    return None

@@ -1,0 +1,73 @@
+"""The Korean and English opt-out rules (``scripts.optout_ko_en``) alone, without a model."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.optout_ko_en import en_match, ko_match
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "다시는 전화하지 마세요",
+        "앞으로 열락하지 마세여",
+        "제 번호 삭제해 주세요",
+        "수신거부 할게요",
+    ],
+)
+def test_korean_opt_outs_match(text: str) -> None:
+    assert ko_match(text, [], []) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "그 번호로 다시는 걸지 마세요",  # 걸다 is itself "to call"
+        "광고 전화는 받지 않아요",
+        "연락 원치 않아요",
+        "앞으로는 연락 안 주셔도 됩니다 영원히요",  # "need not" made lasting
+        "제 정보 삭재해 주세요",  # the recogniser's 삭재
+        "이제 연락 끊어 주세요",
+        "마케팅 동의 철회합니다",
+        "그만 좀 거세요",  # 걸다 with 그만
+        "개인정보 파기해 주세요",
+        "또 그러면 소비자원에 고발할 거예요",
+        "제 번호로는 안 걸어 주셨으면 해요",
+        "수신 동의한 적 없으니 전화 마세요",  # a denied consent, not a denied request
+        "다신 안 걸어도 돼요 이 번호",  # "need not call" made lasting
+        "보험 전화 정중히 거절할게요",
+        "제 번오 지워 주세여",  # the recogniser's 번오 (ㅎ dropped), 세여
+        "저나 좀 그마 하세요",  # 그마: a final ㄴ dropped
+    ],
+)
+def test_korean_wordings_of_no_more_calls(text: str) -> None:
+    assert ko_match(text, [], []) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "전화 끊지 마세요 물어볼 게 있어요",  # don't hang up
+        "전화 끊어 주세요 지금 바빠요",  # hang up
+        "다시 전화 안 주셔도 돼요 제가 할게요",  # need not call back
+        "아침에는 전화하지 마세요 오후는 괜찮아요",  # a time scopes it
+        "전화 주셨으면 좋겠어요",  # a call wished for
+        "연락하지 말라고 한 적 없어요",  # the customer denies having asked
+        "오늘은 안 걸어도 돼요",  # need not call today
+        "연회비 때문에 금감원에 민원 넣을래요",  # a complaint about a fee
+    ],
+)
+def test_korean_replies_that_are_not_opt_outs(text: str) -> None:
+    assert ko_match(text, [], []) is None
+
+
+def test_korean_temporary_request_is_vetoed() -> None:
+    vetoes: list[str] = []
+    assert ko_match("오늘은 전화하지 마시고 내일 주세요", [], vetoes) is None
+    assert vetoes == ["temporary"]
+
+
+def test_english_lasting_request_matches_and_temporary_does_not() -> None:
+    assert en_match("please don't call me again", []) is not None
+    assert en_match("don't call me right now, I'm at work", []) is None
