@@ -30,6 +30,18 @@ def test_help_lists_the_commands() -> None:
         assert cmd in out
 
 
+def test_the_command_line_loads_no_speech_framework() -> None:
+    """``tailcall --help`` and every command that does not call: no pipecat (its banner on
+    every command, and a second of imports)."""
+    import subprocess
+    import sys
+
+    code = "import sys, tailcall.cli; print(sorted(m for m in sys.modules if 'pipecat' in m))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+    assert "Pipecat" not in done.stderr
+
+
 def test_db_upgrade_and_sample_import_twice() -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     first = runner.invoke(app, ["lists", "import", str(SAMPLE_LIST)])
