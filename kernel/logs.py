@@ -47,8 +47,10 @@ _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) |
     "asctime",
     "taskName",
 }
-# Libraries that log a line per request or frame at INFO: quiet unless DEBUG.
-CHATTY = ("httpx", "httpcore", "websockets", "asyncio", "multipart", "sippy", "aiortp")
+# Libraries that log a line per request or frame at INFO (alembic: seven "setup plugin"
+# lines and its dialect at every start; ``tailcall db upgrade`` says where it ended): quiet
+# unless DEBUG.
+CHATTY = ("httpx", "httpcore", "websockets", "asyncio", "multipart", "sippy", "aiortp", "alembic")
 
 
 class _ToLoguru(logging.Handler):

@@ -39,7 +39,6 @@ from dialer.campaigns.spec import CampaignSpec
 from kernel.db import Database, utcnow
 from kernel.errors import TailcallError
 from kernel.settings import Settings, load_settings
-from simulator.dry_run import run_dry_run
 from tailcall.outcomes import record_call_result
 
 log = logging.getLogger(__name__)
@@ -49,6 +48,9 @@ def run_stored(
     db: Database, settings: Settings, ds: DialerSettings, run_id: int, request: DryRunRequest
 ) -> DryRunResult | None:
     """Run a stored dry run to its end, writing progress, the result or the failure."""
+    # deferred: a dry run loads the speech stack (pipecat: its banner and a second of
+    # imports), which every other command would pay
+    from simulator.dry_run import run_dry_run
 
     def progress(done: int, total: int) -> None:
         with db.session() as s:

@@ -14,8 +14,11 @@ from datetime import time as dtime
 
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from dialer.campaigns.config import DEV_CARRIER_ACCOUNT, DEV_CARRIER_TOKEN, DialerSettings
+from dialer.campaigns.models import LIVE_CALL_STATES, Attempt
 from dialer.campaigns.pacing import PacingConfig
 from dialer.campaigns.policy import CompliancePolicy
 from dialer.campaigns.service import (
@@ -136,12 +139,11 @@ def ensure_demo_campaign(
     with db.session() as s:
         same = [c for c in list_campaigns(s) if c.name == base or c.name.startswith(base + " #")]
         for c in reversed(same):
-            if c.status in ("running", "scheduled"):
+            if c.status in ("running", "scheduled", "paused"):
                 checks.check(spec_of(c))
-                return c.id
-            if c.status == "paused":
-                checks.check(spec_of(c))
-                resume_campaign(s, c.id, datetime.now(UTC), by=Actor.system("demo"))
+                if c.status == "paused":
+                    resume_campaign(s, c.id, datetime.now(UTC), by=Actor.system("demo"))
+                reconcile_now(s, c.id, datetime.now(UTC))
                 return c.id
         name = base if not same else f"{base} #{len(same) + 1}"
         campaign = create_campaign(
@@ -161,6 +163,18 @@ def ensure_demo_campaign(
             by=Actor.system("demo"),
         )
     return cid
+
+
+def reconcile_now(s: Session, campaign_id: int, now: datetime) -> None:
+    """A restart: the calls the stopped demo had placed died with its in-process carrier.
+    Their watchdogs fire now (the reaper asks the carrier, which does not know them, and
+    sends them to review), not after ``max_call_s``: a call that was connected would hold
+    one of the demo's few lines for an hour."""
+    s.execute(
+        update(Attempt)
+        .where(Attempt.campaign_id == campaign_id, Attempt.status.in_(LIVE_CALL_STATES))
+        .values(lease_owner=None, lease_until=now)
+    )
 
 
 def demo_app(settings: Settings, language: str = "ko-KR") -> FastAPI:

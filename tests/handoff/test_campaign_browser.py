@@ -130,7 +130,11 @@ async def test_a_person_takes_over_a_campaign_call(served: ServedCampaign, tmp_p
                 lambda: _customer_heard(agent), 25, "no customer audio reached the agent's page"
             )
             assert stats["played"] is True and stats["firstSentAt"] > 0
-            await asyncio.sleep(3)  # a turn or two between the agent and the customer
+            # the customer answers the agent: its line on the agent's live transcript, after
+            # the bridging line (the screenshot shows the human leg, not only the bot's)
+            await until(
+                lambda: _human_leg_shown(agent), 30, "no human-leg line on the agent's page"
+            )
             await shot(agent, "e2e-agent-takeover-en")
             await shot(board, "e2e-board-zh")
 
@@ -170,6 +174,17 @@ async def test_a_person_takes_over_a_campaign_call(served: ServedCampaign, tmp_p
 
 async def _quiet(live: Any) -> bool:
     return live is None or not live.control.bot_speaking
+
+
+async def _human_leg_shown(page: Any) -> bool:
+    shown: bool = await page.evaluate(
+        """() => {
+          const rows = [...document.querySelectorAll('#transcript li.msg')];
+          const at = rows.findIndex((li) => li.textContent.includes('연결되었습니다'));
+          return at >= 0 && rows.slice(at + 1).some((li) => li.classList.contains('customer'));
+        }"""
+    )
+    return shown
 
 
 async def _customer_heard(page: Any) -> dict[str, Any] | None:

@@ -43,6 +43,7 @@ def test_the_cli_root_loads_no_speech_stack_and_no_simulation() -> None:
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]", out.stdout
+    assert "Pipecat" not in out.stderr
 
 
 def test_db_upgrade_and_sample_import_twice() -> None:

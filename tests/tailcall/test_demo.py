@@ -4,12 +4,14 @@ with the fix."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from dialer.campaigns.models import Campaign
+from dialer.campaigns.models import Attempt, Campaign
 from handoff.models import Agent, User
 from handoff.passwords import verify_password
 from kernel.db import Database
@@ -46,7 +48,15 @@ def test_the_demo_campaign_runs_once_and_refuses_a_language_without_a_model(
     ds = demo_dialer_settings(db.settings)
     feed = CustomerFeed(db, db.settings, ds, 0, DemoPersonas(), "points_reminder", batch=3)
     cid = ensure_demo_campaign(db, db.settings, ds, "ko-KR", feed)
+    with db.session() as s:  # a call connected when the demo stopped
+        live = s.scalars(select(Attempt).where(Attempt.campaign_id == cid)).first()
+        assert live is not None
+        live.status, live.lease_until = "in_progress", datetime.now(UTC) + timedelta(hours=1)
+        live_id = live.id
     assert ensure_demo_campaign(db, db.settings, ds, "ko-KR", feed) == cid  # a restart
+    with db.read() as s:  # its watchdog fires now: the reaper asks the new carrier at once
+        lease = s.get(Attempt, live_id).lease_until  # type: ignore[union-attr]
+        assert lease is not None and lease.replace(tzinfo=UTC) <= datetime.now(UTC)
     with db.read() as s:
         c = s.get(Campaign, cid)
         assert c is not None and c.status == "running" and c.live_handoff
