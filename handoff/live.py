@@ -97,6 +97,8 @@ class PipelineControl:
 
 TranscriptListener = Callable[[str, dict[str, Any]], None]
 
+# the transcripts still finishing after their call (kept referenced until they are done)
+_CLOSING: set[asyncio.Task[None]] = set()
 BACKLOG_BYTES = 5 * 8000 * 2  # 5 s of 8 kHz PCM16: past this, the transcript skips audio
 BATCH_BYTES = 3200  # 200 ms per recognizer call
 
@@ -176,8 +178,8 @@ class LiveCall:
     store: Callable[[str, str, float], None] | None = None
     _transcriber: BackgroundTranscriber | None = None
     _agent_transcriber: BackgroundTranscriber | None = None
-    _closing: asyncio.Task[None] | None = None
     _side_task: asyncio.Task[None] | None = None
+    _ended: bool = False
 
     @property
     def mode(self) -> str:
@@ -207,11 +209,16 @@ class LiveCall:
         if factory is None:
             return
         side = await asyncio.to_thread(factory, self._side_final)
-        if side is not None and self.mode == "human":
+        if side is not None and self.mode == "human" and not self._ended:
             self._transcriber = BackgroundTranscriber(side)
             tsink.transcriber = self._transcriber
         agent = await asyncio.to_thread(factory, self._agent_final)
-        if agent is not None and self.mode == "human" and self._agent_transcriber is None:
+        if (
+            agent is not None
+            and self.mode == "human"
+            and not self._ended
+            and self._agent_transcriber is None
+        ):
             self._agent_transcriber = BackgroundTranscriber(agent)
 
     async def agent_audio(self, pcm8k: bytes) -> None:
@@ -243,12 +250,24 @@ class LiveCall:
         self.holding = False
         self.agent_id = None
         await self.control.engine_event(event)
-        if self._transcriber is not None:
-            self._closing = asyncio.get_running_loop().create_task(self._transcriber.close())
-            self._transcriber = None
-        if self._agent_transcriber is not None:
-            agent, self._agent_transcriber = self._agent_transcriber, None
-            asyncio.get_running_loop().create_task(agent.close())
+        self.close_transcripts()
+
+    def ended(self) -> None:
+        """The call is over: no transcript starts now, the running ones finish."""
+        self._ended = True
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing was transcribed
+            self.close_transcripts()
+
+    def close_transcripts(self) -> None:
+        """Both sides' transcripts finish in the background (what is buffered is recognised
+        and stored): at a hand-back, or when the call ends while the agent has it."""
+        loop = asyncio.get_running_loop()
+        for side in (self._transcriber, self._agent_transcriber):
+            if side is not None:
+                task = loop.create_task(side.close())
+                _CLOSING.add(task)  # the loop keeps only a weak reference
+                task.add_done_callback(_CLOSING.discard)
+        self._transcriber = self._agent_transcriber = None
 
     async def _wait_bot_done(self, start_s: float = BRIDGING_START_S) -> None:
         loop = asyncio.get_running_loop()
@@ -316,6 +335,7 @@ class LiveCallRegistry:
         call = self._calls.pop(call_sid, None)
         if call is None:
             return
+        call.ended()
         for cb in list(self.on_ended):
             with contextlib.suppress(Exception):
                 cb(call_sid)

@@ -6,7 +6,7 @@ import asyncio
 
 from dialogue.engine import HandoffAccepted
 from dialogue.speech.gates import InputGate, OutputGate, TakeoverSwitch
-from handoff.live import LiveCall
+from handoff.live import LiveCall, LiveCallRegistry
 
 
 class Sink:
@@ -52,3 +52,41 @@ async def test_the_agent_waits_for_the_bridging_line_not_the_prompt_before_it() 
     assert control.switch.output.mode == "bot"  # the bridging line is still playing
     await asyncio.wait_for(task, 3)
     assert control.switch.output.mode == "human" and control.switch.input.mode == "human"
+
+
+class CountingSide:
+    """A side recognizer that counts what it was given and whether it was flushed."""
+
+    def __init__(self) -> None:
+        self.fed = 0
+        self.flushed = False
+
+    async def feed(self, pcm: bytes) -> None:
+        self.fed += len(pcm)
+
+    async def flush(self) -> None:
+        self.flushed = True
+
+
+async def test_a_call_ending_while_the_agent_has_it_finishes_both_transcripts() -> None:
+    sides: list[CountingSide] = []
+
+    def factory(_on_final: object) -> CountingSide:
+        sides.append(CountingSide())
+        return sides[-1]
+
+    control = BusyBot()
+    control.speaking = []
+    live = LiveCall("CA2", control, side_factory=factory)  # type: ignore[arg-type]
+    registry = LiveCallRegistry()
+    registry.register(live)
+    await live.take_over(Sink(), None)
+    await asyncio.wait_for(live._side_task, 3)  # type: ignore[arg-type]
+    await live.agent_audio(bytes(1000))  # under a batch: only the close transcribes it
+    assert len(sides) == 2
+    registry.unregister("CA2")  # the customer hung up on the agent
+    for _ in range(100):
+        if all(s.flushed for s in sides):
+            break
+        await asyncio.sleep(0.01)
+    assert all(s.flushed for s in sides) and sides[1].fed == 1000
