@@ -221,3 +221,22 @@ def test_a_zip_that_is_not_a_workbook(client: TestClient, db: Database) -> None:
         headers=api_user(db, "supervisor"),
     )
     assert r.status_code == 422 and r.json()["where"] == "file", r.text
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ('{"name": 1e999}', "body.name"),
+        ('{"name": "x", "pacing": {"calls_per_second": NaN}}', "body.pacing.calls_per_second"),
+        ("[-Infinity]", "body.0"),
+    ],
+)
+def test_a_number_that_is_not_finite_is_a_4xx(
+    client: TestClient, db: Database, body: str, where: str
+) -> None:
+    """Python's parser takes them; no JSON answer can echo them back (a 500 before)."""
+    h = {**api_user(db, "supervisor"), "content-type": "application/json"}
+    r = client.post("/api/campaigns", content=body.encode(), headers=h)
+    assert r.status_code == 422 and r.json()["where"] == where, r.text
+    r = client.post("/api/campaigns", content=b'{"name": "1e999 NaN"}', headers=h)
+    assert r.status_code == 422 and r.json()["detail"], r.text  # strings are not numbers
