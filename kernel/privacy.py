@@ -3,10 +3,10 @@
 ``mask_phone`` masks one known phone number. ``mask_text`` masks every personal number in
 free text (a transcript line, a log message): runs of 7 or more digits, written as digits
 (ASCII or full width) or spelled out as words (Chinese 零一二三 and 幺/两, English zero,
-oh, one ...), with spaces, hyphens or dots between them. A run that passes the PRC
-resident ID checksum (GB 11643: 17 digits and a check digit or X) is masked as an ID, one
-that passes the Luhn check with 13-19 digits as a card number, anything else as a number;
-all keep only their last four digits. Shorter numbers (an amount, a time) and dates
+oh, one ...; Sino-Korean 공/영 일 이 삼 from 9 digits), with spaces, hyphens or dots
+between them. A run that passes the PRC resident ID checksum (GB 11643: 17 digits and a
+check digit or X) is masked as an ID, one that passes the Luhn check with 13-19 digits as
+a card number, anything else as a number; all keep only their last four digits. Shorter numbers (an amount, a time) and dates
 (2026-03-03) stay.
 """
 
@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 
 MIN_DIGITS = 7
+# Spelled in Sino-Korean syllables only, a shorter run may be words (구이 오이 삼사일);
+# Korean numbers have 9 digits or more (02-123-4567, 010-1234-5678)
+MIN_KO_DIGITS = 9
 KEEP = 4
 
 _WORDS = {
@@ -26,8 +29,14 @@ _CHARS = {
     **{c: str(i) for i, c in enumerate("０１２３４５６７８９")},
     **{c: str(i) for i, c in enumerate("零一二三四五六七八九")},
     "〇": "0", "○": "0", "幺": "1", "两": "2",
+    **{c: str(i) for i, c in enumerate("영일이삼사오육칠팔구")}, "공": "0",
 }  # fmt: skip
-_DIGIT = "(?:[0-9０-９〇○零一二三四五六七八九幺两]|(?:" + "|".join(_WORDS) + r")\b)"
+_KO = "영공일이삼사오육칠팔구"
+# a Sino-Korean digit is a syllable of its own, not part of a word (이에요, 회사, 오늘)
+_KO_DIGIT = rf"(?:(?<![가-힣])|(?<=[{_KO}]))[{_KO}](?!(?![{_KO}])[가-힣])"
+_DIGIT = (
+    "(?:[0-9０-９〇○零一二三四五六七八九幺两]|" + _KO_DIGIT + "|(?:" + "|".join(_WORDS) + r")\b)"
+)
 _SEP = r"[ \t\-.·]*"
 _RUN = re.compile(rf"(?<![A-Za-z]){_DIGIT}(?:{_SEP}{_DIGIT})*(?:{_SEP}[Xx](?![A-Za-z]))?", re.I)
 _TOKEN = re.compile(rf"{_DIGIT}|[Xx]", re.I)
@@ -91,6 +100,8 @@ def _mask_run(match: re.Match[str]) -> str:
     number = "".join(_digit(t) for t in _TOKEN.findall(span))
     digits = number.rstrip("Xx")
     if len(digits) < MIN_DIGITS:
+        return span
+    if len(digits) < MIN_KO_DIGITS and all(t in _KO for t in _TOKEN.findall(span)):
         return span
     kind = kind_of(number)
     masked = "*" * (len(number) - KEEP) + number[-KEEP:]
