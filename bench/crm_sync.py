@@ -244,6 +244,7 @@ def bench_backend(label: str, url: str, args: argparse.Namespace) -> Figures:
         concurrency=args.concurrency,
         pipeline_depth=args.depth,
         idle_poll_s=0.05,
+        allowed_hosts="127.0.0.1",  # the receiver's
     )
     try:
         with db.session() as s:

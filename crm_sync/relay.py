@@ -124,7 +124,7 @@ class Relay:
         self._purge_at = 0.0  # monotonic time of the next retention purge
 
     def _default_connector(self, ep: EndpointInfo) -> Connector:
-        return default_connector(ep, self.clock, self.settings)
+        return default_connector(ep, self.clock, self.settings, self.db.settings.data_dir)
 
     async def aclose(self) -> None:
         await self._connectors.aclose()

@@ -9,11 +9,13 @@ locked until an admin unlocks it (``unlock``, ``tailcall users unlock``).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from loguru import logger
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.auth import authenticate
@@ -41,10 +43,14 @@ def _keys(username: str, address: str) -> tuple[str, str]:
 
 
 def _row(s: Session, key: str) -> LoginThrottle:
-    row = s.get(LoginThrottle, key)
+    """The key's row, locked until the session ends (on PostgreSQL: parallel logins for
+    one key queue here, so each is counted and none inserts the row a second time)."""
+    row = s.get(LoginThrottle, key, with_for_update=True)
     if row is None:
-        row = LoginThrottle(key=key, failures=0)
-        s.add(row)
+        with contextlib.suppress(IntegrityError), s.begin_nested():
+            s.add(LoginThrottle(key=key, failures=0))
+        row = s.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+    assert row is not None
     return row
 
 
@@ -74,9 +80,9 @@ def attempt_login(
             a = _row(s, akey)
             a.failures = max(0, a.failures - 1)
             return LoginResult(user)
+        failures = _row(s, ukey).failures  # the row's lock before the audit log's
         logger.warning("login failed", username=username, address=address)
         audit(s, "login_failed", now, username, address)
-        failures = _row(s, ukey).failures
         lock_after = USER_POLICY.lock_after
         if lock_after is not None and failures >= lock_after:
             row = s.scalar(select(User).where(User.username == username))

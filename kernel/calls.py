@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from kernel.errors import InvalidInput
 
-_SCRIPT_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?")
+SCRIPT_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # a script's id
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?")  # zh-CN
 _VARIANT = re.compile(r"[A-Za-z0-9_]{1,16}")
 _DIGITS = re.compile(r"[0-9]{1,18}")  # fits a signed 64-bit column
 _REF = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -90,9 +90,9 @@ def _parse(name: str, key: str, v: str) -> object:
         if not _DIGITS.fullmatch(v):
             raise InvalidInput("must be a whole number", where=where)
         return int(v)
-    if name == "script_id" and not _SCRIPT_ID.fullmatch(v):
+    if name == "script_id" and not SCRIPT_ID.fullmatch(v):
         raise InvalidInput("must be a script id (lower-case letters, digits, _)", where=where)
-    if name == "language" and not _LANGUAGE.fullmatch(v):
+    if name == "language" and not LANGUAGE_TAG.fullmatch(v):
         raise InvalidInput("must be a language tag such as zh-CN", where=where)
     if name == "variant" and not _VARIANT.fullmatch(v):
         raise InvalidInput("must be a variant name (letters, digits, _)", where=where)

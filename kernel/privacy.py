@@ -4,10 +4,10 @@
 free text (a transcript line, a log message): runs of 7 or more digits, written as digits
 (ASCII or full width) or spelled out as words (Chinese 零一二三 and 幺/两, English zero,
 oh, one ...; Sino-Korean 공/영 일 이 삼 from 9 digits), with spaces, hyphens or dots
-between them. A run that passes the PRC resident ID checksum (GB 11643: 17 digits and a check digit or X) is masked as an ID, one
-that passes the Luhn check with 13-19 digits as a card number, anything else as a number;
-all keep only their last four digits. Shorter numbers (an amount, a time) and dates
-(2026-03-03) stay.
+between them. A run that passes the PRC resident ID checksum (GB 11643: 17 digits and a
+check digit or X) is masked as an ID, one that passes the Luhn check with 13-19 digits as
+a card number, anything else as a number; all keep only their last four digits. Shorter
+numbers (an amount, a time) and dates (2026-03-03) stay.
 """
 
 from __future__ import annotations

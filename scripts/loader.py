@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from kernel.calls import LANGUAGE_TAG, SCRIPT_ID
 from kernel.errors import InvalidInput, NotFound
 from scripts.schema import Script
 
@@ -136,7 +137,10 @@ def shipped_scripts() -> Iterator[Path]:
 
 
 def find_script(script_id: str, language: str) -> Path:
-    """The shipped file of ``script_id`` in ``language`` (file name ``<id>.<language>.yaml``)."""
+    """The shipped file of ``script_id`` in ``language`` (file name ``<id>.<language>.yaml``);
+    an id or a language that is not an identifier is never joined into a path."""
+    if not (SCRIPT_ID.fullmatch(script_id) and LANGUAGE_TAG.fullmatch(language)):
+        raise NotFound(f"no shipped script {script_id!r} in {language!r}", where="scripts/")
     direct = SCRIPTS_DIR / f"{script_id}.{language}.yaml"
     if direct.exists():
         return direct

@@ -8,7 +8,7 @@ write an audit entry (``handoff.audit``).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from handoff.audit import entries, verify_log
 from handoff.auth import Principal, require
 from kernel.audit import append
-from kernel.bounds import RowId
+from kernel.bounds import Day, RowId
 from kernel.db import Database, utcnow
 from supervision.history import HistoryFilter, history
 from supervision.report import build
@@ -59,8 +59,8 @@ def _tz(request: Request) -> str:
 def calls(
     request: Request,
     campaign_id: RowId | None = None,
-    day_from: date | None = None,
-    day_to: date | None = None,
+    day_from: Day | None = None,
+    day_to: Day | None = None,
     grade: str | None = Query(None, max_length=1),
     disposition: str | None = Query(None, max_length=64),
     agent_id: RowId | None = None,
@@ -175,7 +175,7 @@ def review_queue(
 
 @router.get("/reports/daily/{day}")
 def daily_report(
-    request: Request, day: date, fmt: str = Query("json", pattern="^(json|csv)$"),
+    request: Request, day: Day, fmt: str = Query("json", pattern="^(json|csv)$"),
     who: Principal = Depends(SUPERVISORS),
 ) -> Any:  # fmt: skip
     db = _db(request)

@@ -194,8 +194,10 @@ def worker(
         typer.secho(f"unknown role {role!r}; this build knows: dialer, media", fg="red", err=True)
         raise typer.Exit(2)
     settings = load_settings()
+    # a media worker listens on --host, not TAILCALL_HOST: that is what dev must keep local
+    exposed = settings.model_copy(update={"host": host}) if role == "media" else settings
     try:
-        deployment.check(settings, DialerSettings())
+        deployment.check(exposed, DialerSettings())
     except TailcallError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc

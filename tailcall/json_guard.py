@@ -1,15 +1,19 @@
 """JSON request bodies that Python parses but nothing downstream can take: refused with 422.
 
-Two kinds: a string holding a lone UTF-16 surrogate (``"\\ud800"`` is valid JSON, a str in
-Python, and cannot be encoded to UTF-8 for the database, a log or a file), and nesting so
-deep that parsing or validating it exhausts the recursion limit. The guard looks at a
-body only when it could be either (a surrogate escape in it, or more brackets than the
-depth limit), so ordinary requests pass through without a second parse.
+Three kinds: a string holding a lone UTF-16 surrogate (``"\\ud800"`` is valid JSON, a str
+in Python, and cannot be encoded to UTF-8 for the database, a log or a file), nesting so
+deep that parsing or validating it exhausts the recursion limit, and a number that is not
+finite (``NaN``, ``Infinity``, ``1e999``: Python's parser takes them, no JSON answer can
+carry them back, not even the 422 that echoes the input). The guard looks at a body only
+when it could be one of these (a surrogate escape, more brackets than the depth limit, a
+``NaN``, ``Infinity`` or three-digit exponent), so ordinary requests pass through without
+a second parse.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -19,12 +23,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_DEPTH = 64
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _LONE = re.compile("[\ud800-\udfff]")
+_NON_FINITE = re.compile(rb"NaN|Infinity|[eE]\+?[0-9]{3}")
 
 
 def body_problem(body: bytes) -> tuple[str, str] | None:
-    """(message, where) if the JSON body holds a lone surrogate or is nested too deep."""
+    """(message, where) if the JSON body holds a lone surrogate, a number that is not
+    finite or is nested too deep."""
     deep = body.count(b"[") + body.count(b"{") > MAX_DEPTH
-    if not deep and _SURROGATE_ESCAPE.search(body) is None:
+    if not deep and _SURROGATE_ESCAPE.search(body) is None and not _NON_FINITE.search(body):
         return None
     try:
         value = json.loads(body)
@@ -37,6 +43,8 @@ def body_problem(body: bytes) -> tuple[str, str] | None:
             return f"nested deeper than {MAX_DEPTH} levels", where
         if isinstance(item, str) and _LONE.search(item):
             return "a string holds a lone surrogate (not valid Unicode)", where
+        if isinstance(item, float) and not math.isfinite(item):
+            return "a number that is not finite (NaN, Infinity or beyond 1e308)", where
     return None
 
 

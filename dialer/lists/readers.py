@@ -187,14 +187,17 @@ def _cell_text(value: Any) -> str:
 
 def _open_xlsx(path: Path, size: int) -> TableReader:
 
-    from openpyxl import (
-        load_workbook,  # deferred: openpyxl takes 0.35 s to import; CSV lists never need it
-    )
+    # deferred: openpyxl takes 0.35 s to import; CSV lists never need it
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
+    try:  # a zip that is not a workbook (named .csv, say) is InvalidFileException
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
         raise InvalidInput("not a readable XLSX workbook", where="file") from exc
+    if not wb.worksheets:
+        wb.close()
+        raise InvalidInput("the workbook has no sheet", where="file")
     sheet = wb.worksheets[0]
     it = sheet.iter_rows(values_only=True)
     try:

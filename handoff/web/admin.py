@@ -17,7 +17,7 @@ from handoff.state import get_console
 from handoff.web.nav import ADMINS
 from handoff.web.render import Ui, render
 from handoff.web.session import page_user
-from kernel.bounds import RowId
+from kernel.bounds import RowId, row_id
 from kernel.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/console/admin", tags=["workspace"], include_in_schema=False)
@@ -139,7 +139,7 @@ def replay(
     """Replay one dead letter (``letter_id``) or all open ones."""
     ui = page_user(request, ADMINS, "crm", csrf_token)
     console = get_console(request.app)
-    ids = [int(letter_id)] if letter_id.isdigit() else None
+    ids = [n] if (n := row_id(letter_id)) is not None else None
     try:
         with console.db.session() as s:
             n = crm.replay_dead_letters(s, ids, now=console.clock.now())

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from dialer.campaigns.retries import RetryRule
 from dialer.campaigns.spec import AudienceSpec, CampaignSpec, VariantSpec
+from kernel.bounds import row_id
 
 VARIANT_ROWS = 4
 RETRY_OUTCOMES = ("busy", "no_answer", "voicemail")
@@ -144,11 +145,11 @@ def spec_from_form(
         "caller_id": _one(form, "caller_id"),
         "variants": variants,
         "audience": {
-            "list_ids": [int(x) for x in _many(form, "list_ids") if x.isdigit()],
+            "list_ids": [n for x in _many(form, "list_ids") if (n := row_id(x)) is not None],
             **({"filter": flt} if flt else {}),
         },
         "window": {
-            "weekdays": [int(x) for x in _many(form, "weekdays") if x.isdigit()],
+            "weekdays": [n for x in _many(form, "weekdays") if (n := row_id(x)) is not None],
             "hours": hours,
             "holiday_calendar": _one(form, "holiday_calendar") or None,
         },

@@ -24,7 +24,9 @@ from handoff.web.nav import ADMINS, OPERATORS
 from handoff.web.render import ENV, Ui
 from handoff.web.session import page_user
 from kernel.audit import append
-from kernel.bounds import RowId
+from kernel.bounds import Day, RowId
+from kernel.bounds import day as _opt_day
+from kernel.bounds import row_id as _opt_int
 from kernel.db import Database, utcnow
 from kernel.errors import TailcallError
 from kernel.vocab import GRADES, HANDOFF_RESULTS
@@ -95,20 +97,6 @@ def asset(name: str) -> FileResponse:
     if path is None:
         raise HTTPException(status_code=404)
     return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
-
-
-def _opt_int(v: str | None) -> int | None:
-    try:
-        return int(v) if v else None
-    except ValueError:
-        return None
-
-
-def _opt_day(v: str | None) -> date | None:
-    try:
-        return date.fromisoformat(v) if v else None
-    except ValueError:
-        return None
 
 
 @router.get("/calls", response_model=None)
@@ -261,7 +249,7 @@ def latest_report(request: Request) -> Response:
 
 
 @router.get("/reports/{day}.{fmt}", response_model=None)
-def report_download(request: Request, day: date, fmt: str) -> Response:
+def report_download(request: Request, day: Day, fmt: str) -> Response:
     ui = page_user(request, OPERATORS, "reports")
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(status_code=404)

@@ -48,6 +48,7 @@ def fast_settings(**kw: Any) -> CrmSettings:
         "retry_cap_s": 0.5,
         "retry_give_up_s": 3600.0,
         "permanent_max_tries": 3,
+        "allowed_hosts": "127.0.0.1",  # the fake CRMs'
     }
     values.update(kw)
     return CrmSettings(_env_file=None, **values)

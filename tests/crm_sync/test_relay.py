@@ -4,6 +4,7 @@ import asyncio
 import random
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -160,12 +161,11 @@ async def test_a_relay_whose_lease_expired_cannot_overwrite_the_new_owner(db: Da
     assert _delivery(db).state == "delivered"
 
 
-async def test_file_and_webhook_endpoints_both_get_every_event(db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_file_and_webhook_endpoints_both_get_every_event(db: Database) -> None:
     _setup(db, n=5)
+    out = db.settings.data_dir / "exports" / "out"
     with db.session() as s:
-        add_endpoint(
-            s, EndpointIn(name="files", kind="file", config={"directory": str(tmp_path / "out")})
-        )
+        add_endpoint(s, EndpointIn(name="files", kind="file", config={"directory": str(out)}))
     clock = VirtualClock(T0)
     ok = ScriptedConnector(lambda e: Result(204))
     settings = fast_settings(lease_s=60)
@@ -182,7 +182,7 @@ async def test_file_and_webhook_endpoints_both_get_every_event(db: Database, tmp
         st = sync_status(s)
     # events recorded before the file endpoint existed go to both (fan-out is lazy)
     assert [(c.name, c.delivered) for c in st.connectors] == [("crm", 5), ("files", 5)]
-    files = sorted(p.name for p in (tmp_path / "out" / "2026-01-05").iterdir())
+    files = sorted(p.name for p in (out / "2026-01-05").iterdir())
     assert len(files) == 2 and files[0].endswith(".csv") and files[1].endswith(".jsonl")
 
 
@@ -345,3 +345,40 @@ def test_retry_transient_reruns_only_deadlocked_or_locked_transactions() -> None
     with pytest.raises(IntegrityError):
         retry_transient(broken)
     assert calls == [0]
+
+
+async def test_an_endpoint_the_allow_list_no_longer_has_sends_nothing(
+    db: Database, secret: str
+) -> None:
+    """Checked at delivery too: an endpoint added before the allow-list was narrowed holds
+    its events (retried with the reason) until its host is allowed again."""
+    port = free_port()
+    _setup(db, n=3, url=f"http://127.0.0.1:{port}/hook", secret=secret)
+    crm = FakeCrm(secret=secret, plan=FaultPlan(odds={}, seed=1))
+    server = ServerThread(crm.app, port=port).start()
+    try:
+        narrowed = Relay(db, fast_settings(allowed_hosts="crm.bank.local"), SystemClock())
+        stats = await narrowed.run_once()
+        await narrowed.aclose()
+        assert stats.retried == 3 and stats.delivered == 0 and crm.processed == {}
+        with db.read() as s:
+            errors = {a.error for a in s.scalars(select(DeliveryAttempt))}
+        assert errors == {
+            "endpoint not allowed: url: host '127.0.0.1' is not in TAILCALL_CRM_ALLOWED_HOSTS"
+        }
+        relay = Relay(db, fast_settings(retry_cap_s=0.05), SystemClock())
+        await asyncio.wait_for(relay.run(exit_when_done=True), timeout=30)
+    finally:
+        server.stop()
+    assert len(crm.processed) == 3
+
+
+async def test_a_file_endpoint_outside_the_data_dir_writes_nothing(
+    db: Database, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    with db.session() as s:  # as an older version let an admin add it
+        s.add(Endpoint(name="files", kind="file", config={"directory": str(outside)}))
+        record_outcome(s, outcome(1))
+    stats = await Relay(db, fast_settings(), SystemClock()).run_once()
+    assert stats.delivered == 0 and not outside.exists()

@@ -34,6 +34,7 @@ def _relay_proc(db: Database, owner: str, *extra: str) -> subprocess.Popen[bytes
         "TAILCALL_CRM_RETRY_BASE_S": "0.05",
         "TAILCALL_CRM_RETRY_CAP_S": "0.5",
         "TAILCALL_CRM_BATCH_SIZE": "20",
+        "TAILCALL_CRM_ALLOWED_HOSTS": "127.0.0.1",
         "TAILCALL_CRM_CONCURRENCY": "8",
         "TAILCALL_CRM_IDLE_POLL_S": "0.1",
     }

@@ -34,6 +34,8 @@ def test_checksums() -> None:
         (f"身份证 {ID} 谢谢", ID[:14], "002X"),
         (f"card {CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:]}", "4111 1111", "1111"),
         ("一一零一零五一九四九一二三一零零二X", "一一零一零五", "002X"),
+        ("제 번호는 공일공 일이삼사 오육칠팔 이에요", "공일공 일이삼사", "5678 이에요"),
+        ("번호는 영일영-일이삼사-오육칠팔이에요", "일이삼사", "5678이에요"),
     ],
 )
 def test_numbers_in_text_are_masked_spelled_or_not(text: str, hidden: str, shown: str) -> None:
@@ -47,5 +49,8 @@ def test_ids_and_cards_are_named() -> None:
 
 
 def test_short_numbers_and_words_stay() -> None:
-    for text in ("积分 12000 分", "three o'clock", "下午三点", "someone tonight", "2026-03-03"):
+    for text in (
+        "积分 12000 分", "three o'clock", "下午三点", "someone tonight", "2026-03-03",
+        "이 사람 오늘 구일에 와요", "사이다 구이 오이 삼사일", "오십오 포인트",
+    ):  # fmt: skip
         assert mask_text(text) == text

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from kernel.errors import NotFound
-from scripts.loader import ScriptLoadError, find_script, load_script, parse_script, shipped_scripts
+from scripts.loader import (
+    SCRIPTS_DIR,
+    ScriptLoadError,
+    find_script,
+    load_script,
+    parse_script,
+    shipped_scripts,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = (FIXTURES / "valid.zh-CN.yaml").read_text(encoding="utf-8")
@@ -90,3 +98,19 @@ def test_shipped_file_names_match_metadata() -> None:
     for p in paths:
         s = load_script(p)
         assert p.name == f"{s.id}.{s.language}.yaml"
+
+
+@pytest.mark.parametrize(
+    ("script_id", "language"),
+    [("../../tests/x", "zh-CN"), ("points_reminder", "../zh-CN"), ("/etc/passwd", "zh")],
+)
+def test_an_id_that_is_not_an_identifier_is_never_a_path(script_id: str, language: str) -> None:
+    with pytest.raises(NotFound):
+        find_script(script_id, language)
+
+
+def test_a_relative_id_does_not_reach_a_file_elsewhere(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere.zh-CN.yaml").write_text("metadata: {}\n", encoding="utf-8")
+    sneaky = os.path.relpath(tmp_path / "elsewhere", SCRIPTS_DIR)
+    with pytest.raises(NotFound):
+        find_script(sneaky, "zh-CN")

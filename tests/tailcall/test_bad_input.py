@@ -21,6 +21,7 @@ from kernel.db import Database
 from kernel.settings import Settings
 from tailcall.app import create_app
 from tests.conftest import api_user
+from tests.handoff.conftest import login
 
 BIG = "9" * 30
 
@@ -172,3 +173,70 @@ def test_an_unknown_encoding_name(client: TestClient, db: Database, name: str) -
         headers=api_user(db, "supervisor"),
     )
     assert r.status_code == 422 and r.json()["where"] == "encoding", r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/supervision/reports/daily/9999-12-31", "day"),
+        ("/api/supervision/reports/daily/0001-01-01", "day"),
+        ("/api/supervision/calls?day_to=9999-12-31", "day_to"),
+        ("/api/supervision/calls?day_from=0001-01-01", "day_from"),
+    ],
+)
+def test_a_day_at_the_calendars_edge_names_the_field(
+    client: TestClient, db: Database, path: str, field: str
+) -> None:
+    r = client.get(path, headers=api_user(db, "supervisor"))
+    assert r.status_code == 422 and field in _where(r), r.text
+
+
+def test_console_pages_ignore_what_they_cannot_read(client: TestClient, db: Database) -> None:
+    """The pages' own query and form parsing: numbers beyond 64 bits or not ASCII digits,
+    days at the calendar's edge."""
+    api_user(db, "admin", "ada")
+    csrf = login(client, "ada")
+    for path in (
+        f"/console/calls?campaign_id={BIG}&agent_id=²&before={BIG}&before_line=-1",
+        "/console/calls?day_from=0001-01-01&day_to=9999-12-31",
+        f"/console/audit?before={BIG}",
+    ):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/console/reports/9999-12-31.csv").status_code == 422
+    form = {"csrf_token": csrf, "name": "x", "list_ids": ["²", BIG], "weekdays": "²"}
+    r = client.post("/console/campaigns/new/validate", data=form)
+    assert r.status_code == 200, r.text
+    r = client.post(
+        "/console/admin/crm/dead-letters/replay",
+        data={"csrf_token": csrf, "letter_id": "²"},
+        follow_redirects=False,
+    )
+    assert r.status_code < 500, r.text
+
+
+def test_a_zip_that_is_not_a_workbook(client: TestClient, db: Database) -> None:
+    r = client.post(
+        "/api/lists",
+        files={"file": ("l.csv", b"PK\x03\x04garbage", "text/csv")},
+        headers=api_user(db, "supervisor"),
+    )
+    assert r.status_code == 422 and r.json()["where"] == "file", r.text
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ('{"name": 1e999}', "body.name"),
+        ('{"name": "x", "pacing": {"calls_per_second": NaN}}', "body.pacing.calls_per_second"),
+        ("[-Infinity]", "body.0"),
+    ],
+)
+def test_a_number_that_is_not_finite_is_a_4xx(
+    client: TestClient, db: Database, body: str, where: str
+) -> None:
+    """Python's parser takes them; no JSON answer can echo them back (a 500 before)."""
+    h = {**api_user(db, "supervisor"), "content-type": "application/json"}
+    r = client.post("/api/campaigns", content=body.encode(), headers=h)
+    assert r.status_code == 422 and r.json()["where"] == where, r.text
+    r = client.post("/api/campaigns", content=b'{"name": "1e999 NaN"}', headers=h)
+    assert r.status_code == 422 and r.json()["detail"], r.text  # strings are not numbers

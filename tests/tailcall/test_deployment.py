@@ -93,3 +93,14 @@ def test_a_worker_refuses_what_serve_refuses(
     result = CliRunner().invoke(app, ["worker", "--role", role])
     assert result.exit_code == 2
     assert "CARRIER_AUTH_TOKEN" in result.output
+
+
+def test_a_dev_media_worker_listens_on_loopback_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAILCALL_ENV", "dev")
+    monkeypatch.setenv("TAILCALL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TAILCALL_ALLOW_EXPOSED_DEV", raising=False)
+    result = CliRunner().invoke(app, ["worker", "--role", "media", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "TAILCALL_HOST=0.0.0.0 is not a loopback address" in result.output

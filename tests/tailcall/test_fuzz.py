@@ -2,7 +2,8 @@
 
 Bounded and seeded: ``derandomize`` makes every run the same cases, ``EXAMPLES`` per
 operation (``TAILCALL_FUZZ_EXAMPLES`` to run more by hand). Each case goes out as the next
-of anonymous, an agent, a supervisor and an admin (API tokens), so both the role checks
+of anonymous and every role (``handoff.models.ROLES``: an agent, a supervisor, an admin,
+compliance; API tokens), so both the role checks
 and the handlers behind them see generated input. A 5xx, or an exception the app raised,
 is a failure naming the operation.
 """
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from crm_sync.settings import CrmSettings
 from crm_sync.signing import new_secret
+from handoff.models import ROLES
 from kernel.db import Database
 from kernel.settings import Settings
 from tailcall.app import create_app
@@ -42,7 +44,7 @@ def fuzz_app(tmp_path: Path) -> Iterator[Fuzzed]:
     app.state.crm_settings = CrmSettings(
         _env_file=None, inbound_secret=new_secret(), allowed_hosts="127.0.0.1"
     )
-    roles = [{}, *(api_user(db, r) for r in ("agent", "supervisor", "admin"))]
+    roles = [{}, *(api_user(db, r) for r in ROLES)]
     yield app, roles
     db.dispose()
 
@@ -52,10 +54,11 @@ def test_no_server_errors_for_any_role(fuzz_app: Fuzzed) -> None:
     api = schemathesis.openapi.from_asgi("/openapi.json", app)
     turn = itertools.count()
     failures: set[str] = set()
-    cases = 0
+    cases = operations = 0
 
     for result in api.get_all_operations():
         op = result.ok()
+        operations += 1
 
         @given(case=op.as_strategy())
         @settings(
@@ -79,6 +82,6 @@ def test_no_server_errors_for_any_role(fuzz_app: Fuzzed) -> None:
                 failures.add(f"{where}: {response.status_code} {response.text[:200]}")
 
         run()
-    print(f"schemathesis: {cases} cases, {len(failures)} server errors")
+    print(f"schemathesis: {operations} operations, {cases} cases, {len(failures)} server errors")
     assert cases > 20 * EXAMPLES
     assert sorted(failures) == []
