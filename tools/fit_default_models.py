@@ -58,7 +58,6 @@ def _cv(family: str, sim: list[Example], hand: list[Example], args: argparse.Nam
     order = list(range(len(hand)))
     random.Random(args.seed).shuffle(order)
     fold_of = {i: k % FOLDS for k, i in enumerate(order)}
-    model = default_model(family)
     held: list[Example] = []
     predicted: list[str] = []
     for k in range(FOLDS):
@@ -68,8 +67,6 @@ def _cv(family: str, sim: list[Example], hand: list[Example], args: argparse.Nam
         ev = evaluate(m, test)
         held += test
         predicted += ev.predicted
-        model = m
-    del model
     true = [e.label for e in held]
     acc = sum(a == b for a, b in zip(true, predicted, strict=True)) / len(held)
     said_a = [t for t, p in zip(true, predicted, strict=True) if p == "A"]
