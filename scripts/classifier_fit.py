@@ -6,8 +6,9 @@ model is a multinomial logistic regression on binary features; its inverse
 regularisation ``C``, its temperature and its no-match threshold are chosen by 5-fold
 cross-validation on the same examples (grouped by reply text, since one reply may be dealt
 to several states), never on evaluation data: the temperature
-minimises the log loss of the state-restricted probabilities, the threshold is the
-highest that leaves at most ``max_no_match`` of the in-scope replies unanswered.
+minimises the log loss of the state-restricted probabilities, the threshold is the most
+accurate (the higher on a tie) that leaves at most ``max_no_match`` of the in-scope
+replies unanswered.
 """
 
 from __future__ import annotations
@@ -184,19 +185,26 @@ def fit_classifier(
         for i in scored
     ]
     in_scope = [(r, i) for r, i in reads if examples[i].label != NONE]
-    threshold = 0.0
-    for t in [x / 100 for x in range(0, 95, 2)]:
-        unanswered = sum(1 for (lab, p), _ in in_scope if lab == NONE or p < t)
-        if unanswered / max(1, len(in_scope)) <= max_no_match:
-            threshold = t
-    correct = 0
-    nomatch_in_scope = 0
-    for (lab, p), i in reads:
-        said = None if lab == NONE or p < threshold else lab
-        want = None if examples[i].label == NONE else examples[i].label
-        correct += said == want
-        if want is not None and said is None:
-            nomatch_in_scope += 1
+
+    def outcome(t: float) -> tuple[int, int]:
+        """Replies read as written, and in-scope replies left unanswered, at threshold t."""
+        correct = nomatch = 0
+        for (lab, p), i in reads:
+            said = None if lab == NONE or p < t else lab
+            want = None if examples[i].label == NONE else examples[i].label
+            correct += said == want
+            nomatch += want is not None and said is None
+        return correct, nomatch
+
+    # the most accurate threshold (the higher on a tie) that leaves at most max_no_match
+    # of the in-scope replies unanswered
+    threshold, (correct, nomatch_in_scope) = 0.0, outcome(0.0)
+    for t in [x / 100 for x in range(2, 95, 2)]:
+        ok, unanswered = outcome(t)
+        if unanswered / max(1, len(in_scope)) > max_no_match:
+            break
+        if ok >= correct:
+            threshold, correct, nomatch_in_scope = t, ok, unanswered
     model = train(c, np.arange(len(examples)))
     coef = model.coef_
     names = vec.get_feature_names_out()

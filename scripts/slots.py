@@ -138,12 +138,17 @@ def _ko_hour(s: str) -> int:
 
 # ------------------------------------------------------------------------------ Chinese
 _ZH_WEEKDAY = r"(?:周|星期|礼拜)([1-7日天])"
+_ZH_A_BIT = r"(?:慢|快|大声|小声|大|小|清楚|清晰|详细|简单|仔细|响|高|低|多|少|近|远|轻)一?点儿?"
 
 
 def _parse_zh(text: str, today: date) -> _Parts:
     s = unicodedata.normalize("NFKC", text)
     s = re.sub(r"[\s,，。.!！?？、]+", "", s)
     s = s.replace("點", "点").replace("後", "后").replace("週", "周").replace("鐘", "钟")
+    # 一点 after a word of manner is "a bit" (慢一点 slower, 大声一点 louder), not 1 o'clock;
+    # 晚一点 / 早一点 are "a bit later / earlier"
+    s = re.sub(r"([晚早])一(?:点|些)", r"\1点", s)
+    s = re.sub(_ZH_A_BIT, "", s)
     s = _zh_digits(s)
     p = _Parts(set(), set())
 

@@ -3,16 +3,18 @@ engine, ``tailcall scripts match`` and the benchmarks.
 
 1. Opt-out (``scripts.optout``), in every state where the script's ``opt_out`` is heard;
    a complaint said with it stays a complaint, with the opt-out recorded.
-2. In a state capturing a slot: a global intent's phrase (other than one that captures the
+2. At the identity question, a bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
+   can hold them) confirms who is speaking: it is how people say yes to "is that you?".
+3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
-3. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
+4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
    is the reply or most of it.
-4. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
+5. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
-5. A phrase inside a longer reply the classifier could not read (not one it read, at or
+6. A phrase inside a longer reply the classifier could not read (not one it read, at or
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好).
-6. Otherwise a no-match.
+7. Otherwise a no-match.
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -24,7 +26,7 @@ from datetime import datetime
 from typing import Literal
 
 from scripts.classifier import NONE, IntentClassifier, load_classifier
-from scripts.matching import Lexicon, match_any, normalize
+from scripts.matching import Lexicon, base_language, match_any, normalize
 from scripts.schema import OPT_OUT, Script
 from scripts.slots import SlotResult, parse_callback_time
 
@@ -34,6 +36,14 @@ COMPLAINT = "complaint"
 PHRASE_COVERAGE = 0.6
 # A reply the classifier reads as no intent this surely is not taken by a phrase inside it.
 SURE_NONE = 0.8
+# Sounds of assent that answer "is that you?" on their own (after the reply's punctuation
+# and spaces are removed; a question mark makes them a question); recognition spells 嗯 as 恩.
+BARE_YES = {
+    "zh": frozenset(
+        {"嗯", "嗯嗯", "嗯嗯嗯", "嗯哼", "嗯呢", "嗯呐", "恩", "恩恩", "昂", "en", "ng"}
+    ),
+    "ko": frozenset({"응", "응응", "넹", "네네", "예예"}),
+}
 Source = Literal["opt_out", "phrase", "classifier", "slot", "none"]
 
 
@@ -101,6 +111,8 @@ class Understanding:
             if m is not None and m.intent == COMPLAINT and COMPLAINT in s.global_intents:
                 return Understood(COMPLAINT, 1.0, "opt_out", hit.rule, opted_out=True)
             return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
+        if st.identity is not None and (yes := self._bare_yes(texts)) is not None:
+            return Understood(st.identity.confirmed[0], 1.0, "phrase", yes)
         if st.capture is not None:
             if (
                 m is not None
@@ -124,6 +136,13 @@ class Understanding:
         if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         return g
+
+    def _bare_yes(self, texts: Sequence[str]) -> str | None:
+        sounds = BARE_YES.get(base_language(self.script.language))
+        if not sounds or not texts or "?" in texts[0] or "？" in texts[0]:
+            return None
+        bare = "".join(ch for ch in texts[0].lower() if ch.isalnum())
+        return bare if bare in sounds else None
 
     def _sure_none(self, g: Understood) -> bool:
         """The classifier read the reply as no intent (hesitation, filler) and is sure."""

@@ -148,3 +148,20 @@ def test_never_crashes_and_never_in_the_past(text: str, lang: str) -> None:
         assert r.value.tzinfo is not None and r.value > NOW
     else:
         assert r.reason
+
+
+@pytest.mark.parametrize("text", ["你说慢一点", "能不能大声一点", "说清楚一点", "稍微快一点"])
+def test_chinese_a_bit_is_not_one_oclock(text: str) -> None:
+    """一点 after a word of manner is "a bit" (slower, louder), not 1 o'clock."""
+    r = parse_callback_time(text, NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is None and r.reason == "no time found"
+
+
+@pytest.mark.parametrize("text", ["晚一点吧", "晚一些再打", "早一点"])
+def test_chinese_a_bit_later_is_vague(text: str) -> None:
+    r = parse_callback_time(text, NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is None and r.reason == "vague: no day or time named"
+
+
+def test_chinese_one_oclock_still_read() -> None:
+    assert at("明天下午一点") == "2026-01-08T13:00:00+08:00"

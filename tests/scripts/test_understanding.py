@@ -26,3 +26,15 @@ def test_readings(state: str, text: str, intent: str | None, source: str) -> Non
     assert (r.intent, r.source) == (intent, source), r
     if source == "classifier":
         assert 0 < r.confidence <= 1
+
+
+@pytest.mark.parametrize("text", ["嗯", "嗯嗯", "嗯。", "恩", "嗯哼"])
+def test_a_bare_assent_confirms_identity(text: str) -> None:
+    """嗯 is a filler everywhere else, but to "is that you?" it is yes."""
+    r = POINTS.read("identity", [text])
+    assert (r.intent, r.source) == ("confirm_identity", "phrase"), r
+
+
+@pytest.mark.parametrize(("state", "text"), [("identity", "嗯？"), ("points_info", "嗯")])
+def test_a_bare_assent_is_no_answer_elsewhere_or_asked(state: str, text: str) -> None:
+    assert POINTS.read(state, [text]).intent is None
