@@ -39,6 +39,7 @@ from rich.table import Table
 from dialogue.intent.fit import evaluate, examples
 from dialogue.intent.labelled_calls import ReplayCall, read_jsonl
 from dialogue.intent.model_files import default_model
+from scripts.classifier import clear_reply_caches
 from scripts.loader import find_script, load_script
 from scripts.match_report import Reply, Row, match, read_replies
 from scripts.matching import normalize
@@ -119,6 +120,7 @@ def _timed_match(u: Understanding, replies: Sequence[Reply]) -> tuple[list[Row],
     for r in replies:
         best = float("inf")
         for _ in range(REPEATS):  # the best of a few: the cost, not the scheduler's delays
+            clear_reply_caches()  # each read is a first read: no reply is cached
             t0 = time.perf_counter()
             got = match(u.script, [r], u)
             best = min(best, time.perf_counter() - t0)

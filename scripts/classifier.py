@@ -48,6 +48,15 @@ def canonical_label(name: str) -> str:
 
 def features(text: str, language: str, state: str | None = None) -> list[str]:
     """The model's features of a reply (duplicates kept once)."""
+    out = list(_text_features(text, language))
+    if state is not None:
+        out.append("s:" + state)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_features(text: str, language: str) -> tuple[str, ...]:
+    # cached: the intent classifier and the opt-out model read the same reply's features
     norm = normalize(text, language)
     out: dict[str, None] = {}
     if base_language(language) in ("zh", "ko", "ja"):
@@ -73,9 +82,13 @@ def features(text: str, language: str, state: str | None = None) -> list[str]:
         jamo = "".join(c for c in unicodedata.normalize("NFD", norm) if c != _SILENT_IEUNG)
         for i in range(len(jamo) - 2):
             out["j:" + jamo[i : i + 3]] = None
-    if state is not None:
-        out["s:" + state] = None
-    return list(out)
+    return tuple(out)
+
+
+def clear_reply_caches() -> None:
+    """Forget every reply read so far (normalised text, features): for timing a first read."""
+    normalize.cache_clear()
+    _text_features.cache_clear()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ and an intent's ``not_if`` words void it for the whole utterance (agree is never
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -65,10 +66,12 @@ _PUNCT_CATS = ("P", "S")  # punctuation and symbols
 _MAX_REPEAT_UNIT = 8
 
 
+@functools.lru_cache(maxsize=64)
 def base_language(language: str) -> str:
     return language.split("-")[0].lower()
 
 
+@functools.lru_cache(maxsize=64)
 def _is_cjk_lang(language: str) -> bool:
     return base_language(language) in _CJK_LANGS
 
@@ -77,13 +80,18 @@ def _strip_punct(text: str) -> str:
     return "".join(" " if unicodedata.category(ch)[0] in _PUNCT_CATS else ch for ch in text)
 
 
+_REPEATS = tuple(
+    re.compile("(.{" + str(n) + r"})\1+", re.DOTALL) for n in range(1, _MAX_REPEAT_UNIT + 1)
+)
+
+
 def _collapse_repeats(s: str) -> str:
     """Collapse immediate repeats of units of 1.._MAX_REPEAT_UNIT chars: 对对对 -> 对."""
     prev = None
     while prev != s:
         prev = s
-        for n in range(1, _MAX_REPEAT_UNIT + 1):
-            s = re.sub("(.{" + str(n) + r"})\1+", r"\1", s, flags=re.DOTALL)
+        for unit in _REPEATS:
+            s = unit.sub(r"\1", s)
     return s
 
 
@@ -95,8 +103,10 @@ def _collapse_word_repeats(words: list[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize(text: str, language: str = "zh-CN") -> str:
-    """Canonical form of ``text`` for matching; idempotent."""
+    """Canonical form of ``text`` for matching; idempotent. Cached: one reply is
+    normalised by the phrase match, the opt-out rules and the classifier alike."""
     for _ in range(8):  # removing spaces can leave combinable marks: repeat to a fixpoint
         again = _normalize_once(text, language)
         if again == text:
