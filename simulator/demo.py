@@ -36,6 +36,7 @@ from dialer.campaigns.models import Attempt
 from dialer.campaigns.service import extend_audience
 from dialer.lists.importer import import_call_list
 from dialer.lists.models import Customer, ListMember
+from dialer.lists.phones import PhoneNormalizer
 from handoff.service import HandoffService
 from kernel.clock import SystemClock
 from kernel.db import Database
@@ -127,6 +128,15 @@ def write_batch(path: Path, batch: int, n: int) -> None:
     """``n`` synthetic customers with Korean names and Korean mobile numbers, tagged
     ``DEMO_TAG``, as the call-list import reads them."""
     rng = random.Random(batch)
+    phones = PhoneNormalizer("KR")
+
+    def mobile() -> str:
+        # a Korean mobile number the import takes (phonenumbers refuses some 010 ranges)
+        while True:
+            number = f"010{rng.randrange(10**8):08d}"
+            if phones.normalize(number).ok:
+                return number
+
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(HEADERS)
@@ -135,7 +145,7 @@ def write_batch(path: Path, batch: int, n: int) -> None:
                 [
                     f"D{batch}{i:03d}",
                     rng.choice(KO_SURNAMES) + rng.choice(KO_GIVEN),
-                    f"010{rng.randrange(10**8):08d}",
+                    mobile(),
                     rng.randint(1, 5),
                     int(rng.lognormvariate(10.5, 1.2)),
                     rng.choice(BRANCHES),
