@@ -8,20 +8,18 @@ two apps in one process (tests) have two consoles.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from handoff.agents import AgentDesk
 from handoff.audio import AudioHub
 from handoff.events import EventBus
 from handoff.followups import CallbackRequester, FollowUps
+from handoff.live import LiveCallRegistry
+from handoff.service import HandoffService
 from handoff.settings import HandoffSettings
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 from kernel.settings import Settings
-
-if TYPE_CHECKING:
-    from handoff.live import LiveCallRegistry
-    from handoff.service import HandoffService
 
 
 @dataclass
@@ -63,11 +61,6 @@ def build_console(
     registry: LiveCallRegistry | None = None,
     callbacks: CallbackRequester | None = None,
 ) -> Console:
-    # deferred: the live calls load the speech framework (pipecat: its banner and a second
-    # of imports), which the command line's modules importing ``get_console`` do not need
-    from handoff.live import LiveCallRegistry
-    from handoff.service import HandoffService
-
     hs = settings or HandoffSettings()
     clk = clock or SystemClock()
     bus = EventBus(db, clk)
