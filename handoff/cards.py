@@ -13,8 +13,12 @@ from typing import Any
 from dialer.lists.models import Customer
 from dialogue.intent.scorer import HandoffRequest, Reason
 from handoff.live import LiveCallRegistry
+from handoff.resume import resume_choices
 from kernel.db import Database
+from kernel.errors import TailcallError
 from kernel.privacy import mask_phone
+from scripts.loader import current_script
+from scripts.schema import Script
 
 
 def customer_card(db: Database, customer_id: int | None) -> dict[str, Any]:
@@ -56,7 +60,26 @@ def offer_card(
         "requested_at": req.requested_at.isoformat(),
         "deadline": deadline.isoformat() if deadline else None,
         "transcript": list(live.transcript[-30:]) if live else [],
+        "resume": _resume(req),
     }
+
+
+def request_script(req: HandoffRequest) -> Script | None:
+    """The script the call speaks (None for a call with no script, an agent's call back)."""
+    if not (req.script_id and req.language):
+        return None
+    try:
+        return current_script(req.script_id, req.language)
+    except TailcallError:
+        return None
+
+
+def _resume(req: HandoffRequest) -> list[dict[str, object]]:
+    """Where the agent may hand the call back to (empty: the bot only closes the call)."""
+    script = request_script(req)
+    if script is None:
+        return []
+    return [c.to_dict() for c in resume_choices(script, req.state)]
 
 
 def score_event(

@@ -33,7 +33,7 @@ AGENT_BODY = """
 <div id="call-card" class="call-card"></div>
 <h3>{transcript}</h3><ol id="transcript" class="chat"></ol>
 <div class="actions">
-<div class="action-group"><label>{resume_at}<input id="resume-state" placeholder="{resume_placeholder}"></label>
+<div class="action-group"><label id="resume-label">{resume_at}<select id="resume-state"></select></label>
 <button id="hand-back" type="button" class="secondary">{hand_back}</button></div>
 <div class="action-group"><label>{disposition}<select id="disposition"><option value="sale">{d_sale}</option><option value="callback">{d_callback}</option><option value="not_interested">{d_not_interested}</option><option value="other">{d_other}</option></select></label>
 <label class="wide">{notes}<textarea id="notes" maxlength="4000" rows="2"></textarea></label>

@@ -33,6 +33,7 @@ from handoff.floor_feed import FloorFeed
 from handoff.followups import CallbackRequester, FollowUps
 from handoff.live import LiveCallRegistry
 from handoff.requests import RequestBook
+from handoff.resume import check_target
 from handoff.routing import pick_agent
 from handoff.settings import HandoffSettings
 from kernel.clock import Clock
@@ -185,6 +186,11 @@ class HandoffService:
 
     async def hand_back(self, agent_id: int, call_sid: str, state: str | None) -> None:
         active = self._held_by(agent_id, call_sid)
+        if state is not None:
+            script = cards.request_script(active.req)
+            if script is None:
+                raise InvalidInput("this call has no script to resume", where="state")
+            check_target(script, state)
         async with active.lock:
             # The records first, then the bot: these writes block the event loop, and a
             # slow commit right after the bot's resume prompt is asked for would starve

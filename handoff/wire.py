@@ -59,6 +59,7 @@ def request_to_wire(req: HandoffRequest) -> dict[str, Any]:
         "trigger": req.trigger,
         "script_reason": req.script_reason,
         "script_id": req.script_id,
+        "language": req.language,
         "model_version": req.model_version,
         "callback_at": _dt(req.callback_at),
     }
@@ -88,6 +89,7 @@ def request_from_wire(raw: dict[str, Any]) -> HandoffRequest:
             trigger="script" if raw.get("trigger") == "script" else "score",
             script_reason=raw.get("script_reason"),
             script_id=str(raw.get("script_id") or ""),
+            language=str(raw.get("language") or ""),
             model_version=str(raw.get("model_version") or ""),
             callback_at=datetime.fromisoformat(str(callback)) if callback else None,
         )

@@ -9,7 +9,6 @@ rows (seconds from the answer). Written in the finished call's transaction.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -20,30 +19,12 @@ from dialer.campaigns.ledger import append
 from dialer.campaigns.models import Attempt, Campaign
 from dialogue.speech.models import CallTranscriptRow
 from kernel.errors import TailcallError
-from scripts.loader import find_script, load_script
-
-# (script file, its mtime and size) -> its disclosing states: parsing the YAML took
-# 60-170 ms per recorded call; a changed file has another key
-_DISCLOSING: dict[tuple[str, int, int], dict[str, list[str]]] = {}
+from scripts.loader import current_script
 
 
 def _disclosing_states(script_id: str, language: str) -> dict[str, list[str]]:
     try:
-        path = find_script(script_id, language)
-        st = path.stat()
-    except (TailcallError, OSError):
-        return {}
-    key = (str(path), st.st_mtime_ns, st.st_size)
-    if key not in _DISCLOSING:
-        if len(_DISCLOSING) > 256:
-            _DISCLOSING.clear()
-        _DISCLOSING[key] = _read_disclosing(path)
-    return _DISCLOSING[key]
-
-
-def _read_disclosing(path: Path) -> dict[str, list[str]]:
-    try:
-        script = load_script(path)
+        script = current_script(script_id, language)
     except (TailcallError, OSError):
         return {}
     out = {}

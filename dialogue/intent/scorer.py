@@ -156,6 +156,7 @@ class HandoffRequest:
     trigger: Literal["score", "script"] = "score"
     script_reason: str | None = None  # the script's handoff reason when trigger == "script"
     script_id: str = ""
+    language: str = ""  # the script's language (a script id names one per language)
     model_version: str = ""
     callback_at: datetime | None = None  # when to call back if nobody takes the call now
 
@@ -392,6 +393,7 @@ class IntentScorer:
             trigger=trigger,
             script_reason=offer.reason if offer is not None else None,
             script_id=self.script.id,
+            language=self.language,
             model_version=self.model.version,
         )
 

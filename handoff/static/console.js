@@ -277,6 +277,7 @@ async function showCall(o) {
   $("call").hidden = false;
   $("idle").hidden = true;
   $("call-card").replaceChildren(...cardBody(o, true));
+  showResumeChoices(o.resume || []);
   $("call-timer").dataset.since = new Date().toISOString();
   $("call-timer").textContent = "0:00";
   $("transcript").replaceChildren(...(o.transcript || []).map(chatRow));
@@ -285,6 +286,18 @@ async function showCall(o) {
   $("audio-state").textContent = T.audio_live;
   $("audio-state").className = "pill live";
   await openAgentAudio();
+}
+// Where the bot may take the call back: the script's default first, then its states, each
+// with the start of what the bot says there. No choices: hand-back lets the bot close.
+function showResumeChoices(choices) {
+  const options = choices.map((c) => {
+    const opt = document.createElement("option");
+    opt.value = c.state;
+    opt.textContent = c.default ? `${T.resume_default}: ${c.label || T.resume_end}` : c.label;
+    return opt;
+  });
+  $("resume-state").replaceChildren(...options);
+  $("resume-label").hidden = options.length === 0;
 }
 function closeCall() {
   current = null;
@@ -323,7 +336,7 @@ if (cfg.role === "agent") {
   });
   $("hand-back").addEventListener("click", async () => {
     if (!current) return;
-    const state = $("resume-state").value.trim() || null;
+    const state = $("resume-state").value || null;
     await api("POST", `/calls/${encodeURIComponent(current.call_sid)}/hand-back`, { state });
   });
   $("end-call").addEventListener("click", async () => {

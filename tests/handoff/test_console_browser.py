@@ -18,6 +18,7 @@ from dialogue.intent.scorer import HandoffRequest, Reason
 from dialogue.speech.settings import SpeechSettings
 from kernel.db import Database
 from kernel.settings import Settings
+from scripts.loader import current_script
 from tests.dialogue.conftest import (  # noqa: F401  (fixtures)
     ko_model,
     ko_registry,
@@ -131,8 +132,10 @@ async def test_agent_takes_over_in_the_browser_and_hands_back(
                 grade="A",
                 reasons=(Reason("asked_rate", "询问收益率", "asked about the rate"),),
                 skill="wealth",
-                state="offer",
+                state="transfer_agent",
                 requested_at=datetime.now(UTC),
+                script_id="points_reminder",
+                language="en-US",
             )
         )
         card = await page.wait_for_selector(f"#offer-{rid}", timeout=5000)
@@ -166,12 +169,21 @@ async def test_agent_takes_over_in_the_browser_and_hands_back(
         assert stats["customerPeak"] > 3000 and stats["played"] is True
         await shot(page, "agent-takeover-en")
 
-        # hand back at a chosen state: the bot resumes
+        # hand back at a state chosen from the script's: the default (the script's
+        # after-agent state) first, each with the start of what the bot says there
         brain = live.brains["CA-web-1"]
-        await page.fill("#resume-state", "offer")
+        options = await page.eval_on_selector_all(
+            "#resume-state option", "os => os.map(o => [o.value, o.textContent])"
+        )
+        assert options[0][0] == "" and options[0][1].startswith("Script default: end_after_agent")
+        script = current_script("points_reminder", "en-US")
+        assert [v for v, _ in options[1:]] == list(script.states)
+        explain = dict(options)["explain_redeem"]
+        assert explain.startswith("explain_redeem · ") and "{" not in explain
+        await page.select_option("#resume-state", "explain_redeem")
         await page.click("#hand-back")
         await talk_until(call, lambda: type(brain.events[-1]).__name__ == "AgentHandBack", 10)
-        assert brain.state == "offer" and live_call.mode == "bot"
+        assert brain.state == "explain_redeem" and live_call.mode == "bot"
         before = len(call.bot_audio)
         await talk_until(call, lambda: len(call.bot_audio) > before + 20, 15)  # the bot speaks
         await page.wait_for_selector("#call[hidden]", state="attached")

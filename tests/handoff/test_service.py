@@ -18,7 +18,7 @@ from handoff.settings import HandoffSettings
 from handoff.state import Console, build_console
 from kernel.clock import VirtualClock
 from kernel.db import Base, Database
-from kernel.errors import Conflict
+from kernel.errors import Conflict, InvalidInput
 from tests.handoff.conftest import add_user
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -278,15 +278,20 @@ async def test_takeover_hand_back_and_agent_audio(console: Console) -> None:
     a, _b, _ = _agents(console)
     control = FakeControl()
     console.registry.register(LiveCall("CA1", control))
-    rid = await console.service.request_handoff(request())
+    rid = await console.service.request_handoff(
+        request(script_id="points_reminder", language="zh-CN")
+    )
     await console.service.accept(a, rid)
     await asyncio.sleep(0.05)
     assert control.events == [HandoffAccepted(str(a))]
     assert control.switch.input.mode == "human" and control.switch.output.mode == "human"
     await console.service.agent_audio_in(a, b"\x10\x00" * 320)  # 20 ms at 16 kHz
     assert len(control.out.agent_frames) == 1 and len(control.out.agent_frames[0]) == 320
-    await console.service.hand_back(a, "CA1", "offer")
-    assert control.switch.mode == "bot" and control.events[-1] == AgentHandBack("offer")
+    with pytest.raises(InvalidInput):  # not a state of the call's script: the agent keeps it
+        await console.service.hand_back(a, "CA1", "offer")
+    assert control.switch.mode == "human"
+    await console.service.hand_back(a, "CA1", "explain_redeem")
+    assert control.switch.mode == "bot" and control.events[-1] == AgentHandBack("explain_redeem")
     with console.db.read() as s:
         assert s.get(Agent, a).status == "wrap_up"  # type: ignore[union-attr]
     with pytest.raises(Conflict):

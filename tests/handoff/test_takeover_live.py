@@ -39,8 +39,10 @@ def req(sid: str) -> HandoffRequest:
         grade="A",
         reasons=(Reason("asked_rate", "询问收益率", "asked about the rate"),),
         skill="wealth",
-        state="offer",
+        state="transfer_agent",
         requested_at=datetime.now(UTC),
+        script_id="points_reminder",
+        language="en-US",
     )
 
 
@@ -148,12 +150,18 @@ async def test_takeover_agent_and_customer_hear_each_other_then_hand_back(
         await call.send_pcm(tone(660, 1.0, 8000))
         await asyncio.sleep(0.3)
         assert tone_share(agent.customer_pcm(), 660, 16000) > 0.5
+        # a state the script does not have is refused by name; the agent keeps the call
+        r = await client.post("/api/console/calls/CA-live-1/hand-back", json={"state": "offer"})
+        assert r.status_code == 422 and "state" in r.text, r.text
+        assert live.console.registry.get("CA-live-1").mode == "human"  # type: ignore[union-attr]
         # hand back at a chosen state: the bot speaks again
         before = len(call.bot_audio)
-        r = await client.post("/api/console/calls/CA-live-1/hand-back", json={"state": "offer"})
+        r = await client.post(
+            "/api/console/calls/CA-live-1/hand-back", json={"state": "explain_redeem"}
+        )
         assert r.status_code == 200
         assert type(brain.events[-1]).__name__ == "AgentHandBack"
-        assert brain.state == "offer"
+        assert brain.state == "explain_redeem"
         await talk_until(call, lambda: len(call.bot_audio) > before + 20)  # the resume prompt
         assert live.console.registry.get("CA-live-1").mode == "bot"  # type: ignore[union-attr]
         await agent.ws.close()
@@ -192,7 +200,7 @@ async def test_agent_socket_drop_holds_then_hands_back_after_grace(live: LiveHar
         assert call.closed_at is None  # never hung up on
         # no other agent: after the grace the bot resumes where the handoff was asked
         await until(lambda: type(brain.events[-1]).__name__ == "AgentHandBack", timeout=10)
-        assert brain.events[-1].state == "offer"  # type: ignore[attr-defined]
+        assert brain.events[-1].state == "transfer_agent"  # type: ignore[attr-defined]
         assert call.closed_at is None
         await client.aclose()
 
