@@ -152,7 +152,11 @@ def apply_carrier_status(
     # Who answered: the speech pipeline's verdict (or the first one heard) wins over a
     # later callback's answering-machine guess.
     cl = classify(
-        status, a.answered_by or answered_by, sip_code, answered=a.answered_at is not None
+        status,
+        a.answered_by or answered_by,
+        sip_code,
+        answered=a.answered_at is not None,
+        duration_s=duration_s,
     )
     a.carrier_status = status
     a.last_event_at = now
@@ -165,6 +169,9 @@ def apply_carrier_status(
     if cl.state == "ended":
         if duration_s is not None:
             a.duration_s = duration_s
+        if a.answered_at is None and cl.answered_by is not None and duration_s:
+            # the answer report was lost: the call began its talk time this long ago
+            a.answered_at = now - timedelta(seconds=duration_s)
         if a.status == "review":
             a.end_reason = "reconciled from review"
         outcome = cl.outcome or "failed"

@@ -116,10 +116,16 @@ def classify(
     sip_code: int | None = None,
     *,
     answered: bool = False,
+    duration_s: float | None = None,
 ) -> Classified:
-    """Map a carrier status to the attempt's state (and its outcome when the call ended)."""
+    """Map a carrier status to the attempt's state (and its outcome when the call ended).
+
+    A ``completed`` call with talk time was answered even when its answer report never
+    arrived (a dropped callback): the carrier counts the duration from the answer. Without
+    either, ``completed`` is a hang-up before the answer (our own, of a ringing call)."""
     s = status.lower()
     cls = answer_class(answered_by)
+    answered = answered or (s == "completed" and bool(duration_s and duration_s > 0))
     if s in ("queued", "initiated"):
         return Classified("dialing")
     if s == "ringing":

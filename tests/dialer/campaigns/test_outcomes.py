@@ -85,3 +85,32 @@ def test_a_heard_machine_ends_with_its_outcome_rule_and_no_contact(
         facts = FactsLoader(s, settings, TZ).load(audience_customers(s, c), end)
         (history,) = [f.history for f in facts.values()]
         assert len(history.dialed) == 1 and not history.connected  # a dial, not a contact
+
+
+def test_a_call_whose_answer_report_was_lost_is_recorded_answered_when_it_ends(
+    db: Database,
+) -> None:
+    settings = fast_settings()
+    with db.session() as s:
+        cl = add_list(s, add_customers(s, 1))
+        c = create_campaign(s, make_spec([cl.id]), NOW, by=Actor.system("test"))
+        start_campaign(s, c.id, NOW, settings, TZ, by=Actor.system("test"))
+        a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
+        assert a is not None
+        a.status, a.carrier_sid, a.dialed_at = "dialing", "CA1", NOW
+        aid = a.id
+    end = NOW + timedelta(seconds=95)
+    with db.session() as s:
+        apply_carrier_status(
+            s, now=NOW + timedelta(seconds=5), settings=settings, default_tz=TZ,
+            sid="CA1", status="ringing",
+        )  # fmt: skip
+        apply_carrier_status(
+            s, now=end, settings=settings, default_tz=TZ, sid="CA1", status="completed",
+            duration_s=80,
+        )  # fmt: skip
+    with db.read() as s:
+        a = s.get(Attempt, aid)
+        assert a is not None
+        assert (a.status, a.outcome, a.answered_by) == ("ended", "answered", "human")
+        assert a.answered_at == end - timedelta(seconds=80)

@@ -138,3 +138,13 @@ def test_classify(
 ) -> None:
     c = classify(status, answered_by, sip, answered=answered)
     assert (c.state, c.outcome, c.answered_by) == (state, outcome, klass)
+
+
+def test_a_completed_call_with_talk_time_was_answered_even_without_its_answer_report() -> None:
+    # the in-progress callback was dropped: the duration counts from the answer
+    lost = classify("completed", None, None, answered=False, duration_s=42)
+    assert (lost.state, lost.outcome, lost.answered_by) == ("ended", "answered", "human")
+    # our own hang-up of a ringing call: completed with no talk time is no answer
+    for duration in (None, 0):
+        c = classify("completed", None, None, answered=False, duration_s=duration)
+        assert (c.outcome, c.answered_by) == ("no_answer", None)
