@@ -139,7 +139,9 @@ def replay(
     """Replay one dead letter (``letter_id``) or all open ones."""
     ui = page_user(request, ADMINS, "crm", csrf_token)
     console = get_console(request.app)
-    ids = [n] if (n := row_id(letter_id)) is not None else None
+    ids = [n] if (n := row_id(letter_id.strip())) is not None else None
+    if letter_id.strip() and ids is None:  # a bad id must never widen to "replay all"
+        return _crm_page(request, ui, error=f"dead letter {letter_id[:40]!r} is not a row id")
     try:
         with console.db.session() as s:
             n = crm.replay_dead_letters(s, ids, now=console.clock.now())

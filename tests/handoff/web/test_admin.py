@@ -65,6 +65,12 @@ def test_crm_status_dead_letters_and_replay(console_app: ConsoleApp) -> None:
     assert metrics_of(page)["dead"] == 1 and "HTTP 400" in page
     api = client.get("/api/crm/status").json()
     assert api["connectors"][0]["dead"] == 1  # the page and the API agree
+    # an id that is not a row id is refused by name and replays nothing
+    r = client.post(
+        "/console/admin/crm/dead-letters/replay", data={"csrf_token": csrf, "letter_id": "1x"}
+    )
+    assert r.status_code == 422 and "1x" in r.text and "is not a row id" in r.text
+    assert metrics_of(r.text)["dead"] == 1 and metrics_of(r.text)["pending"] == 0
     r = client.post("/console/admin/crm/dead-letters/replay", data={"csrf_token": csrf})
     assert r.status_code == 200 and metrics_of(r.text)["pending"] == 1
     r = client.post("/console/admin/crm/endpoints/1/disable", data={"csrf_token": csrf})
