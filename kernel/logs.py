@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
@@ -29,10 +30,16 @@ FORMAT = (
 
 
 def privacy_filter(record: Record) -> bool:
-    """Drop call content; mask personal numbers in what is kept."""
+    """Drop call content; mask personal numbers in what is kept (a traceback included: it
+    becomes part of the message, masked, since an exception's text may carry a number)."""
     name = record["name"] or ""
     if record["level"].no < WARNING_NO and name.startswith(CALL_CONTENT_MODULES):
         return False
+    exc = record["exception"]
+    if exc is not None and exc.type is not None:
+        shown = "".join(traceback.format_exception(exc.type, exc.value, exc.traceback))
+        record["message"] = f"{record['message']}\n{shown.rstrip()}"
+        record["exception"] = None
     record["message"] = mask_text(record["message"])
     extra = record["extra"]
     for key, value in extra.items():
@@ -70,6 +77,11 @@ class _ToLoguru(logging.Handler):
         logger.patch(where).bind(**fields).opt(exception=record.exc_info or None).log(
             level, record.getMessage()
         )
+
+
+# uvicorn's own loggers (its start lines, "Exception in ASGI application") through the one
+# sink and its filter: with its stock dictConfig they print to stderr unmasked.
+UVICORN_LOGGING: dict[str, Any] = {"log_config": None, "log_level": "warning"}
 
 
 def configure_logging(level: str = "INFO", sink: Any = None) -> int:

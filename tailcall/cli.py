@@ -46,7 +46,7 @@ from handoff.script_reviews import (
 from handoff.settings import HandoffSettings
 from kernel.db import Database, alembic_config, upgrade
 from kernel.errors import TailcallError
-from kernel.logs import configure_logging
+from kernel.logs import UVICORN_LOGGING, configure_logging
 from kernel.settings import PRIVATE_UMASK, load_settings
 from scripts.cli import scripts_app
 from simulator.cli import simulate_command_for, simulator_app
@@ -149,12 +149,8 @@ def serve(
     except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*,
         typer.secho(f"error: {exc}", fg="red", err=True)  # a demo that cannot run
         raise typer.Exit(2) from exc
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",  # the start and errors; no line per request
-    )
+    # the start and errors, no line per request, through the masking sink
+    uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN_LOGGING)
 
 
 def _demo_preamble(settings: Settings, language: str) -> None:

@@ -28,6 +28,7 @@ from handoff.live import LiveCallRegistry, attach
 from handoff.remote_worker import WorkerLink, agent_link_router
 from kernel.db import Database
 from kernel.errors import InvalidInput
+from kernel.logs import UVICORN_LOGGING
 from kernel.notify import Listener, Notifier, is_postgres_url
 from kernel.settings import Settings
 from tailcall.live_calls import build_speech_runtime
@@ -106,7 +107,7 @@ def run_media_worker(
             settings, db, link_base_url=f"ws://{advertise_host or host}:{link_port}"
         )
         config = uvicorn.Config(
-            app, log_level="warning", ws_per_message_deflate=False, access_log=False
+            app, ws_per_message_deflate=False, access_log=False, **UVICORN_LOGGING
         )
         uvicorn.Server(config).run(sockets=[media_sock, link_sock])
     finally:

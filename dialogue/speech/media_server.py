@@ -36,7 +36,7 @@ from fastapi import FastAPI
 from dialogue.speech.media import active_calls, media_router
 from dialogue.speech.pipeline import SpeechRuntime
 from kernel.errors import InvalidInput
-from kernel.logs import configure_logging
+from kernel.logs import UVICORN_LOGGING, configure_logging
 
 RuntimeFactory = Callable[[], SpeechRuntime]
 
@@ -119,11 +119,11 @@ def run_worker(
     app.state.speech_runtime = runtime
     config = uvicorn.Config(
         app,
-        log_level="warning",
         lifespan="off",
         ws_ping_interval=None,
         ws_per_message_deflate=False,  # compressing 20 ms of mu-law costs CPU, saves nothing
         access_log=False,
+        **UVICORN_LOGGING,
     )
     listener = sock if sock is not None else reuseport_socket(host, port)
     server = BalancedServer(config, loads, index) if loads is not None else uvicorn.Server(config)

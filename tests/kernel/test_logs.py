@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from loguru import logger
 
-from kernel.logs import configure_logging
+from kernel.logs import UVICORN_LOGGING, configure_logging
 
 
 @pytest.fixture
@@ -34,3 +34,30 @@ def test_standard_records_reach_the_sink_with_their_fields(sink: io.StringIO) ->
     assert "dialer.campaigns.worker" in text
     assert "12345678" not in text  # the number is masked
     assert "HTTP Request" not in text and "claimed" not in text and "setup plugin" not in text
+
+
+def test_a_traceback_is_masked_too(sink: io.StringIO) -> None:
+    try:
+        raise ValueError("no customer with +8613812345678")
+    except ValueError:
+        logging.getLogger("tailcall.app").exception("request failed for 13987654321")
+    text = sink.getvalue()
+    assert "request failed" in text and "ValueError: no customer with" in text
+    assert "test_a_traceback_is_masked_too" in text  # the frames are kept
+    assert "12345678" not in text and "87654321" not in text
+
+
+def test_uvicorns_error_lines_go_through_the_masking_sink(sink: io.StringIO) -> None:
+    import uvicorn
+
+    async def app(scope: object, receive: object, send: object) -> None: ...
+
+    uvicorn.Config(app, **UVICORN_LOGGING).configure_logging()
+    try:
+        raise RuntimeError("bad row +8613812345678")
+    except RuntimeError:
+        logging.getLogger("uvicorn.error").error("Exception in ASGI application", exc_info=True)
+    logging.getLogger("uvicorn.error").info("Started server process")
+    text = sink.getvalue()
+    assert "Exception in ASGI application" in text and "RuntimeError: bad row" in text
+    assert "12345678" not in text and "Started server process" not in text
