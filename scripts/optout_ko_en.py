@@ -35,21 +35,34 @@ _KO_RESPELL: tuple[tuple[str, str], ...] = (
     ("삭재", "삭제"),
     ("번오", "번호"),  # ㅎ dropped after ㄴ, as 전화 -> 저나
     ("전와", "전화"),
-    ("그마하", "그만하"),  # a final ㄴ dropped
-    ("그마해", "그만해"),
-    ("그마주", "그만주"),
-    ("그마좀", "그만좀"),
-    ("그마거", "그만거"),
     ("다시눈", "다시는"),
     ("지어주", "지워주"),
     ("지안", "지않"),
+    ("치안아", "치않아"),
+    ("십지", "싶지"),
+    ("전하지마", "전화하지마"),  # 전하 하지: the normaliser folds the repeated 하
+    ("허지마", "하지마"),  # dialect 허지 (전화허지 마유)
+    ("허지말", "하지말"),
     ("주마레", "주말에"),  # a final ㅎ dropped (원하지 안습니다)
     ("고만하", "그만하"),  # dialect 고만 (전화 고만 하이소)
     ("고만해", "그만해"),
     ("두낫콜", "수신거부"),  # the do-not-call register
     ("두낫", "수신거부"),
 )
-_KO_CALL = ("전화", "연락", "통화", "문자", "걸어", "거세요", "거시", "걸지", "걸면", "걸지마")
+_KO_CALL = (
+    "전화",
+    "연락",
+    "통화",
+    "문자",
+    "걸어",
+    "거세요",
+    "거시",
+    "걸지",
+    "걸면",
+    "걸지마",
+    "걸라",
+    "마케팅",
+)
 _KO_STOP = (
     "하지마",
     "하지말",
@@ -81,6 +94,7 @@ _KO_STOP = (
     "연락마요",
     "전화말아",
     "연락말아",
+    "수신안",  # 마케팅 정보 수신 안 할래요
     "끊어주",  # 연락 끊어 주세요 (not 전화 끊어: that is hanging up, see below)
 )
 # 걸다 is itself "to call" (이 번호 다시는 걸지 마세요), no call noun needed.
@@ -88,7 +102,17 @@ _KO_CALL_VERB_STOP = ("걸지마", "걸지말", "걸지않", "걸지좀마")
 _KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도", "안걸어도", "안하셔도")
 # The customer denies having asked (걸지 말라고 한 적 없어요; the quotative 고, so not
 # 동의한 적 없으니 연락 마세요, which denies the consent).
-_KO_DENIAL = ("고한적없", "고한적이없", "고한적은없", "고한거아니", "고한게아니", "고말한적없")
+_KO_DENIAL = (
+    "고한적없",
+    "고한적이없",
+    "고한적은없",
+    "고한거아니",
+    "고한게아니",
+    "고말한적없",
+    "거부한적없",
+    "거부한적이없",
+    "거절한적없",
+)
 # Complaints and blocking: about the calls unless another topic is named (민원 about a fee,
 # 신고/차단 of a lost card).
 _KO_COMPLAINT = ("신고", "민원", "차단", "고소", "고발", "소비자원", "금감원", "금융감독원")
@@ -114,6 +138,8 @@ _KO_STANDING = (
     "스팸",
     "귀찮게하지마",
     "마케팅하지마",
+    "영업하지마",
+    "광고하지마",
 )
 # The marketing consent withdrawn (동의 철회, 활용 동의 취소해 주세요).
 _KO_CONSENT = re.compile(r"동의(?:를|는|한거|한것)?(?:철회|취소|해지|거둘|거두|빼)")
@@ -135,6 +161,7 @@ _KO_STATUS = (
     "진행상황",
     "어떻게됐",
     "지난번",
+    "방법",
 )
 # Receiving refused on another channel (앱 푸시 수신 거부, 문자 수신 거부 ... 전화는 괜찮아요).
 _KO_OTHER_CHANNEL = ("앱", "푸시", "알림", "문자", "메일", "우편", "카톡")
@@ -151,6 +178,8 @@ _KO_REDIRECT = re.compile(
 )
 # A number replaced (예전 번호는 지워 주시고 이 번호로 연락 주세요).
 _KO_OLD_NUMBER = re.compile(r"(?:예전|이전|옛날|전에쓰던|원래)번호")
+# 그마 for 그만, a final ㄴ dropped (not 그마저: "even that").
+_KO_GEUMA = re.compile(r"그마(?![저만])")
 _KO_REMOVE = ("삭제", "지워", "지우", "빼주", "제외", "파기", "없애")
 _KO_NUMBER = ("번호", "개인정보", "정보", "목록", "명단", "연락처")
 # A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
@@ -214,6 +243,7 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     s = normalize(text, "ko-KR")
     for a, b in _KO_RESPELL:
         s = s.replace(a, b)
+    s = _KO_GEUMA.sub("그만", s).replace("귀찮게좀", "귀찮게")
     if any(w in s for w in _KO_CALLS_WELCOME):
         vetoes.append("welcome")
         return None  # 문자 수신 거부하고 싶은데 전화는 괜찮아요
@@ -233,7 +263,9 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     if _KO_REDIRECT.search(s) or (_KO_OLD_NUMBER.search(s) and "이번호로" in s):
         vetoes.append("redirected")
         return None
-    if any(n in s for n in _KO_NUMBER) and any(r in s for r in _KO_REMOVE):
+    if any(n in s for n in _KO_NUMBER) and any(
+        r in s for r in (*_KO_REMOVE, "쓰지마", "쓰지말", "사용하지마")
+    ):
         return ("remove_number", s)
     temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
     if temporary:

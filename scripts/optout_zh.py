@@ -142,7 +142,7 @@ def _zh() -> _ZhRules:
         temporary=_py(
             "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
             "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别|先不用|先不要|暂时|等我|"
-            "这个月|本月|这礼拜|这星期"
+            "这个月|本月|这礼拜|这星期|每次都|每回都"
         ),
         lasting=_py(
             "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
@@ -165,7 +165,10 @@ def _zh() -> _ZhRules:
         ),
         habitual=_py("一般|平时|通常|平常"),
         past=_py("上次|刚才|之前|那天|昨天|前几天|前天"),
-        invitation=_py("再打给我|再打我电话|再打电话|打给我|记得打|再联系我|再打过来"),
+        invitation=_py(
+            "再打给我|再打我电话|再打电话|打给我|记得打|再联系我|再打过来|给我打个|给我打一个|"
+            "电话也可以|电话也行|电话可以打"
+        ),
         threat=_py("试试|试一下|就|敢"),
         customer_will_call=_py(
             "我自己打|我打过去|我自己联系|我打给你们|我会打给你们|我再打给你们|我主动联系|我联系你们"
@@ -432,6 +435,7 @@ def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -
         and not _has(tokens, rules.threat)
         and not _negations(tokens, rules)
         and not _has(tokens, rules.unwanted)
+        and not _has(tokens, _py("老是|总是|天天|一直|干嘛|为什么"))
     ):
         vetoes.append("welcome")
         return None  # 以后有好的理财你们再打给我: a call asked for

@@ -103,6 +103,9 @@ def test_opt_outs_in_chinese(text: str) -> None:
         "我上次拒接了你们电话，不好意思啊",  # a refusal told
         "以后有好的理财你们再打给我",  # a call asked for
         "这个号马我一后不用了打我新号",  # 不用了 ends its clause
+        "叫你们领导给我打个电话",  # a call asked for
+        "以后请发邮件给我，电话也可以",  # calls welcome (邮 is not 又)
+        "你们不用每次都打电话，短信提醒也行",  # not every time, not never
     ],
 )
 def test_close_replies_that_are_not_opt_outs(text: str) -> None:

@@ -70,6 +70,8 @@ def test_korean_wordings_of_no_more_calls(text: str) -> None:
         "사무실로 전화하지 마시고 휴대폰으로 주세요",  # another line
         "예전 번호는 지워 주시고 이 번호로 연락 주세요",  # a number replaced
         "전화 그만 끊을게요 수고하세요",  # hanging up now
+        "수신 거부한 적 없는데 왜 문자가 안 와요",  # a refusal denied
+        "금융감독원 민원 접수 방법이 궁금해요",  # asking how
     ],
 )
 def test_korean_replies_that_are_not_opt_outs(text: str) -> None:
