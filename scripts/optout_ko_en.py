@@ -35,15 +35,34 @@ _KO_RESPELL: tuple[tuple[str, str], ...] = (
     ("삭재", "삭제"),
     ("번오", "번호"),  # ㅎ dropped after ㄴ, as 전화 -> 저나
     ("전와", "전화"),
-    ("그마하", "그만하"),  # a final ㄴ dropped
-    ("그마해", "그만해"),
-    ("그마주", "그만주"),
-    ("그마좀", "그만좀"),
-    ("그마거", "그만거"),
     ("다시눈", "다시는"),
     ("지어주", "지워주"),
+    ("지안", "지않"),
+    ("치안아", "치않아"),
+    ("십지", "싶지"),
+    ("전하지마", "전화하지마"),  # 전하 하지: the normaliser folds the repeated 하
+    ("허지마", "하지마"),  # dialect 허지 (전화허지 마유)
+    ("허지말", "하지말"),
+    ("주마레", "주말에"),  # a final ㅎ dropped (원하지 안습니다)
+    ("고만하", "그만하"),  # dialect 고만 (전화 고만 하이소)
+    ("고만해", "그만해"),
+    ("두낫콜", "수신거부"),  # the do-not-call register
+    ("두낫", "수신거부"),
 )
-_KO_CALL = ("전화", "연락", "통화", "문자", "걸어", "거세요", "거시", "걸지", "걸면", "걸지마")
+_KO_CALL = (
+    "전화",
+    "연락",
+    "통화",
+    "문자",
+    "걸어",
+    "거세요",
+    "거시",
+    "걸지",
+    "걸면",
+    "걸지마",
+    "걸라",
+    "마케팅",
+)
 _KO_STOP = (
     "하지마",
     "하지말",
@@ -75,6 +94,7 @@ _KO_STOP = (
     "연락마요",
     "전화말아",
     "연락말아",
+    "수신안",  # 마케팅 정보 수신 안 할래요
     "끊어주",  # 연락 끊어 주세요 (not 전화 끊어: that is hanging up, see below)
 )
 # 걸다 is itself "to call" (이 번호 다시는 걸지 마세요), no call noun needed.
@@ -82,12 +102,24 @@ _KO_CALL_VERB_STOP = ("걸지마", "걸지말", "걸지않", "걸지좀마")
 _KO_NOT_STOP = ("그만하셔도", "안주셔도", "안해주셔도", "안걸어도", "안하셔도")
 # The customer denies having asked (걸지 말라고 한 적 없어요; the quotative 고, so not
 # 동의한 적 없으니 연락 마세요, which denies the consent).
-_KO_DENIAL = ("고한적없", "고한적이없", "고한적은없", "고한거아니", "고한게아니", "고말한적없")
+_KO_DENIAL = (
+    "고한적없",
+    "고한적이없",
+    "고한적은없",
+    "고한거아니",
+    "고한게아니",
+    "고말한적없",
+    "거부한적없",
+    "거부한적이없",
+    "거절한적없",
+)
 # Complaints and blocking: about the calls unless another topic is named (민원 about a fee,
 # 신고/차단 of a lost card).
 _KO_COMPLAINT = ("신고", "민원", "차단", "고소", "고발", "소비자원", "금감원", "금융감독원")
 # "I wish you would not call" (안 걸어 주셨으면, 전화 안 하시면 좋겠어요).
-_KO_WISH_NOT = re.compile(r"안(?:걸어|해)?(?:주셨으면|주시면좋|하셨으면|하시면좋|했으면)")
+_KO_WISH_NOT = re.compile(
+    r"안(?:걸어|해)?(?:주셨으면|주시면좋|하셨으면|하시면좋|했으면|왔으면|오면좋|오셨으면)"
+)
 _KO_STANDING = (
     "수신거부",
     "신고",
@@ -105,8 +137,50 @@ _KO_STANDING = (
     "목록에서빼",
     "스팸",
     "귀찮게하지마",
+    "마케팅하지마",
+    "영업하지마",
+    "광고하지마",
 )
-_KO_REMOVE = ("삭제", "지워", "빼주", "제외", "파기", "없애")
+# The marketing consent withdrawn (동의 철회, 활용 동의 취소해 주세요).
+_KO_CONSENT = re.compile(r"동의(?:를|는|한거|한것)?(?:철회|취소|해지|거둘|거두|빼)")
+# Another call threatened (또 전화하면 가만 안 둬요).
+_KO_THREAT = re.compile(
+    r"(?:또|다시|한번만더|한번더)(?:전화|연락)(?:하면|오면|하시면|주시면|걸면).*"
+    r"(?:가만|경찰|각오|두고보|안둬|법적)"
+)
+# A standing word that is not said of the calls: 스팸인 줄 알고 (counterfactual), 신고할 건
+# 아니고 (denied), 민원 넣은 거 처리됐나요 (an earlier one asked about).
+_KO_NOT_MEANT_AFTER = ("줄알", "줄았", "건아니", "거아니", "게아니", "생각은없", "안할", "하려던")
+_KO_STATUS = (
+    "처리됐",
+    "처리되었",
+    "처리돼",
+    "처리가",
+    "접수됐",
+    "접수되었",
+    "진행상황",
+    "어떻게됐",
+    "지난번",
+    "방법",
+)
+# Receiving refused on another channel (앱 푸시 수신 거부, 문자 수신 거부 ... 전화는 괜찮아요).
+_KO_OTHER_CHANNEL = ("앱", "푸시", "알림", "문자", "메일", "우편", "카톡")
+_KO_CALLS_WELCOME = (
+    "전화는괜찮",
+    "전화는주셔도",
+    "전화는해도",
+    "전화는상관없",
+    "전화는돼",
+)
+# Another line asked for (사무실로 전화하지 마시고 휴대폰으로 주세요; not 앞으로).
+_KO_REDIRECT = re.compile(
+    r"(?<!앞으)로(?:전화|연락)\w*?(?:마시고|말고).*?로(?:주세요|해주세요|연락|전화|걸어)"
+)
+# A number replaced (예전 번호는 지워 주시고 이 번호로 연락 주세요).
+_KO_OLD_NUMBER = re.compile(r"(?:예전|이전|옛날|전에쓰던|원래)번호")
+# 그마 for 그만, a final ㄴ dropped (not 그마저: "even that").
+_KO_GEUMA = re.compile(r"그마(?![저만])")
+_KO_REMOVE = ("삭제", "지워", "지우", "빼주", "제외", "파기", "없애")
 _KO_NUMBER = ("번호", "개인정보", "정보", "목록", "명단", "연락처")
 # A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
 # lasting word widens it.
@@ -134,21 +208,64 @@ _KO_LASTING = ("앞으로", "다시는", "다신", "절대", "더이상", "계�
 # Lasting words strong enough to turn "you need not call" (안 주셔도 돼요) into a request.
 _KO_FOR_GOOD = ("앞으로", "다시는", "다신", "더이상", "평생", "두번다시", "영원히")
 # 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
-_KO_OTHER_TOPICS = ("수수료", "카드", "직원", "지점", "이자", "연회비", "서비스", "앱")
+_KO_OTHER_TOPICS = (
+    "수수료",
+    "카드",
+    "직원",
+    "지점",
+    "이자",
+    "연회비",
+    "서비스",
+    "앱",
+    "결제",
+    "오류",
+    "이체",
+    "송금",
+)
+
+
+def _not_meant(s: str, word: str) -> bool:
+    """``word`` is not said of the calls: counterfactual or denied right after it, an
+    earlier complaint asked about, spam texts, or receiving refused on another channel."""
+    at = s.index(word) + len(word)
+    if any(m in s[at : at + 6] for m in _KO_NOT_MEANT_AFTER) or any(m in s for m in _KO_STATUS):
+        return True
+    if word == "스팸" and "문자" in s[at : at + 3]:
+        return "전화" not in s
+    if word == "수신거부":
+        return any(c in s for c in _KO_OTHER_CHANNEL) and not any(
+            c in s for c in ("전화", "연락", "통화", "마케팅", "광고")
+        )
+    return False
 
 
 def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | None:
     s = normalize(text, "ko-KR")
     for a, b in _KO_RESPELL:
         s = s.replace(a, b)
+    s = _KO_GEUMA.sub("그만", s).replace("귀찮게좀", "귀찮게")
+    if any(w in s for w in _KO_CALLS_WELCOME):
+        vetoes.append("welcome")
+        return None  # 문자 수신 거부하고 싶은데 전화는 괜찮아요
     for w in _KO_STANDING:
         if w in s:
             raw = "".join(text.split())  # the normaliser may drop a filler-like syllable
             if w in _KO_COMPLAINT and any(t in raw for t in _KO_OTHER_TOPICS) and "전화" not in s:
                 vetoes.append("other_topic")
                 continue
+            if _not_meant(s, w):
+                vetoes.append("not_meant")
+                continue
             return ("standing_word", w)
-    if any(n in s for n in _KO_NUMBER) and any(r in s for r in _KO_REMOVE):
+    consent = _KO_CONSENT.search(s) or _KO_THREAT.search(s)
+    if consent is not None:
+        return ("standing_word", consent.group(0))
+    if _KO_REDIRECT.search(s) or (_KO_OLD_NUMBER.search(s) and "이번호로" in s):
+        vetoes.append("redirected")
+        return None
+    if any(n in s for n in _KO_NUMBER) and any(
+        r in s for r in (*_KO_REMOVE, "쓰지마", "쓰지말", "사용하지마")
+    ):
         return ("remove_number", s)
     temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
     if temporary:
@@ -156,13 +273,16 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     if any(w in s for w in _KO_DENIAL):
         vetoes.append("denial")
         return None
-    not_stop = any(w in s for w in _KO_NOT_STOP) and not any(w in s for w in _KO_FOR_GOOD)
+    # 그만 안 주셔도 돼요, and 전화 그만 끊을게요 (hanging up now)
+    not_stop = (any(w in s for w in _KO_NOT_STOP) or "그만끊" in s) and not any(
+        w in s for w in _KO_FOR_GOOD
+    )
     if not_stop:
         vetoes.append("not_stop")
     if any(c in s for c in _KO_CALL) and not not_stop and not temporary:
         for w in _KO_STOP:
-            if w in s and not (w == "끊어주" and "전화끊어" in s):
-                return ("negated_call", w)
+            if w in s and not (w == "끊어주" and "전화끊어" in s) and w + "서" not in s:
+                return ("negated_call", w)  # (not 안 받아서 죄송해요: a reason told)
         wish = _KO_WISH_NOT.search(s)
         if wish is not None:
             return ("negated_call", wish.group(0))

@@ -40,6 +40,13 @@ FIT_SET = Path(__file__).parents[2] / "simulator" / "fitset" / "optout.jsonl"
         "你们一直打电话，客服也打不通，我要投诉",  # a complaint that names the calls
         "以后别让我的号码出现在你们的名单里",  # 出现在 is not 现在
         "把我的资料从系统里清空",
+        "这是第几次了，还打，有完没完",  # exasperation at repeated calls
+        "一个礼拜打了三回了，你们还让不让人清净了",
+        "取消订阅，谢谢",
+        "我不需要你们的点话营消",  # no telemarketing wanted, misheard
+        "我手机号不是给你们打广告用的，删了",  # the removal far at the end
+        "你们在大一个试试看",  # a dare
+        "我在开会，以后别打了",
     ],
 )
 def test_opt_outs_in_chinese(text: str) -> None:
@@ -82,6 +89,23 @@ def test_opt_outs_in_chinese(text: str) -> None:
         "电话里讲不清楚，我去网点",  # 清楚 is not 清除
         "不用打电话提醒我了，我记得",  # this call's purpose is done
         "我平时不接推销电话，不过你说吧",  # the call goes on
+        "我以后不打你们客服了，直接去网点",  # the customer's own calls
+        "我一般不接这种电话，看到是银行才接的",  # a habit told
+        "你放心，我不会投诉的",  # a complaint denied
+        "我要投诉这个积分规则太坑了",  # about something else
+        "我之前是拉黑过你们，后来又放出来了",  # reversed
+        "你这不算骚扰电话，你放心",  # denied
+        "不用你们打，我自己打过去问",  # the customer will call
+        "把旧的联系人信息删了，留新的那个",  # a number replaced
+        "号码别删，我还要用的",  # a removal denied
+        "我想退订你们的一个理财产品怎么弄",  # a product
+        "以后有事直接找我别大我爸点话",  # a relative spared, the customer reachable
+        "我上次拒接了你们电话，不好意思啊",  # a refusal told
+        "以后有好的理财你们再打给我",  # a call asked for
+        "这个号马我一后不用了打我新号",  # 不用了 ends its clause
+        "叫你们领导给我打个电话",  # a call asked for
+        "以后请发邮件给我，电话也可以",  # calls welcome (邮 is not 又)
+        "你们不用每次都打电话，短信提醒也行",  # not every time, not never
     ],
 )
 def test_close_replies_that_are_not_opt_outs(text: str) -> None:
@@ -107,6 +131,12 @@ def test_the_script_phrases_count_and_every_state_grammar_carries_opt_out() -> N
     for sid, st in script.states.items():
         if st.end is None:
             assert set(grammar_phrases("zh-CN")) <= set(script.all_phrases(sid)), sid
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "ko-KR", "en-US"])
+def test_every_grammar_phrase_is_an_opt_out_to_the_rules(language: str) -> None:
+    rules = OptOutMatcher(language, model=None)
+    assert [p for p in grammar_phrases(language) if rules.match(p) is None] == []
 
 
 def test_fit_set_recall_and_false_rate() -> None:

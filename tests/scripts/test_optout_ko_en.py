@@ -39,6 +39,12 @@ def test_korean_opt_outs_match(text: str) -> None:
         "보험 전화 정중히 거절할게요",
         "제 번오 지워 주세여",  # the recogniser's 번오 (ㅎ dropped), 세여
         "저나 좀 그마 하세요",  # 그마: a final ㄴ dropped
+        "마케팅 활용 동의 취소해 주세요",  # consent withdrawn
+        "전화 고만 하이소",  # dialect 고만
+        "또 전화하면 가만 안 둬요",  # another call threatened
+        "두낫콜 신청할 거예요",  # the do-not-call register
+        "통화 원하지 안습니다",  # a final ㅎ dropped
+        "제 번호 어디서 났어요 당장 지우세요",
     ],
 )
 def test_korean_wordings_of_no_more_calls(text: str) -> None:
@@ -56,6 +62,16 @@ def test_korean_wordings_of_no_more_calls(text: str) -> None:
         "연락하지 말라고 한 적 없어요",  # the customer denies having asked
         "오늘은 안 걸어도 돼요",  # need not call today
         "연회비 때문에 금감원에 민원 넣을래요",  # a complaint about a fee
+        "스팸인 줄 알고 안 받을 뻔했어요",  # counterfactual
+        "신고할 건 아니고 그냥 물어본 거예요",  # denied
+        "제가 민원 넣은 거 처리됐나요",  # an earlier complaint asked about
+        "앱 푸시 수신 거부는 어떻게 해요",  # another channel
+        "문자 수신 거부하고 싶은데 전화는 괜찮아요",  # calls welcome
+        "사무실로 전화하지 마시고 휴대폰으로 주세요",  # another line
+        "예전 번호는 지워 주시고 이 번호로 연락 주세요",  # a number replaced
+        "전화 그만 끊을게요 수고하세요",  # hanging up now
+        "수신 거부한 적 없는데 왜 문자가 안 와요",  # a refusal denied
+        "금융감독원 민원 접수 방법이 궁금해요",  # asking how
     ],
 )
 def test_korean_replies_that_are_not_opt_outs(text: str) -> None:

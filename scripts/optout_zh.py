@@ -1,0 +1,525 @@
+"""The opt-out rules of Chinese (``scripts.optout`` holds the matcher and the grammar phrases).
+
+Chinese is compared in toneless pinyin syllables (``scripts.pinyin``), so the recogniser's
+homophone errors (别在打了, 别大了, 来点话, 头诉, 扫扰, 删出) and traditional characters read
+as what was meant; dialect and written negations (唔好, 覅, 咪再, 莫要, 勿, 表) are turned
+into Mandarin first. Each match gives the rule and the words that made the reply an opt-out,
+as ``scripts.optout.OptOutHit`` reads them; each negation rule that says a reply is *not*
+one is added to ``vetoes`` (the learned model is not asked then). Pure, no I/O; the pinyin
+table is loaded on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from scripts.pinyin import pinyin_table, pinyin_tokens
+
+Found = tuple[str, str]  # (rule, words)
+
+# -- Chinese: toneless pinyin tokens ---------------------------------------------------
+
+
+zh_tokens = _tokens = pinyin_tokens
+
+
+def _py(words: str) -> tuple[tuple[str, ...], ...]:
+    """``"不要|别"`` -> the alternatives as pinyin token tuples."""
+    return tuple(tuple(_tokens(w)) for w in words.split("|") if w)
+
+
+@dataclass(frozen=True)
+class _ZhRules:
+    negations: tuple[tuple[str, ...], ...]
+    calls: tuple[tuple[str, ...], ...]
+    not_after_call: frozenset[str]  # 打断, 打算 ...: the syllable after a bare 打
+    unwanted: tuple[tuple[str, ...], ...]
+    call_nouns: tuple[tuple[str, ...], ...]
+    refusals_after: tuple[tuple[str, ...], ...]
+    removals: tuple[tuple[str, ...], ...]
+    numbers: tuple[tuple[str, ...], ...]
+    standing: tuple[tuple[str, ...], ...]
+    cancels: tuple[tuple[str, ...], ...]  # 取消 ... 营销: unsubscribing
+    marketing: tuple[tuple[str, ...], ...]
+    other_topics: tuple[tuple[str, ...], ...]  # a complaint about fees or staff is no opt-out
+    calls_to_me: tuple[tuple[str, ...], ...]  # ... unless it names the calls (一直打, 骚扰)
+    customer_calls: tuple[tuple[str, ...], ...]  # 我不用再打电话给你们: the customer calling
+    welcome: tuple[tuple[str, ...], ...]  # 打电话就行
+    redirect: tuple[tuple[str, ...], ...]  # 别打座机，打我手机: another number, not no calls
+    other_line: tuple[tuple[str, ...], ...]  # 打她电话, 打我办公室座机: a call elsewhere
+    reproach: tuple[tuple[str, ...], ...]  # 打我手机干嘛: a call reproached, not redirected
+    counterfactual: tuple[tuple[str, ...], ...]  # 本来想拉黑: a standing word not meant
+    concession: tuple[tuple[str, ...], ...]  # 我一般不接推销的，但你说吧
+    purpose: tuple[tuple[str, ...], ...]  # 不用打电话确认: this one call, not all calls
+    disturbed_other: tuple[tuple[str, ...], ...]  # 别打扰我女儿, 别打扰我开会: not the calls
+    complaints: tuple[tuple[str, ...], ...]
+    someone_else: tuple[tuple[str, ...], ...]
+    callback: tuple[tuple[str, ...], ...]
+    temporary: tuple[tuple[str, ...], ...]
+    lasting: tuple[tuple[str, ...], ...]
+    time_before_after: frozenset[str]  # 四点以后: 以后 means "after", not "from now on"
+    not_negation_before: frozenset[str]  # 特别, 区别, 要不要
+    not_negation_after: frozenset[str]  # 别人, 别的, 不要紧
+    bare: tuple[tuple[str, ...], ...]  # 不打, 少打: a request only with a lasting word
+    repeated: tuple[tuple[str, ...], ...]  # 有完没完, 第几次了: exasperation at the calls
+    not_before_word: tuple[tuple[str, ...], ...]  # 不算骚扰, 不会投诉, 别删: the word denied
+    reversal: tuple[tuple[str, ...], ...]  # 拉黑过，后来又放出来了
+    products: tuple[tuple[str, ...], ...]  # 退订理财产品: a product, not the calls
+    old: tuple[tuple[str, ...], ...]  # 旧的号码删了，留新的: a number replaced
+    no_marketing: tuple[tuple[str, ...], ...]  # 不需要你们的电话营销
+    habitual: tuple[tuple[str, ...], ...]  # 我一般不接这种电话: a habit told, not a request
+    past: tuple[tuple[str, ...], ...]  # 上次拒接了: a refusal told, not made
+    customer_will_call: tuple[tuple[str, ...], ...]  # 我自己打过去
+    invitation: tuple[tuple[str, ...], ...]  # 有好的理财再打给我: a call asked for
+    threat: tuple[tuple[str, ...], ...]  # 再打过来试试: not an invitation
+    relatives: tuple[tuple[str, ...], ...]
+    to_me: tuple[tuple[str, ...], ...]  # 有事找我: a relative spared, the customer reachable
+
+
+@functools.lru_cache(maxsize=1)
+def _zh() -> _ZhRules:
+    return _ZhRules(
+        negations=_py(
+            "不要再|别再|不用再|莫再|不要|别|莫打|莫给|不用|不许|不准|不必|甭|停止|不再|不能再|用不着|"
+            "没必要|不需要再|不需要|不想再|少给我|少来|不允许|不可以再|不要老|别老|别总|"
+            "拜托别|求你们别|请勿再"
+        ),
+        calls=_py(
+            "打电话|打过来|打来|打给|打扰|来电话|来电|电话|打|联系|联络|拨打|拨|呼叫|推销|"
+            "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在"
+        ),
+        not_after_call=frozenset(
+            pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的岔错通声"
+        ),
+        unwanted=_py(
+            "不要再听到|不想再听到|不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接"
+        ),
+        call_nouns=_py("电话|来电|推销|营销|打|联系"),
+        refusals_after=_py("拒绝|谢绝|拒接|不接|不要|不想再接|不想接|不再接|不会再接"),
+        removals=_py("删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去|清掉|清空|销毁"),
+        numbers=_py("号码|号|名单|名字|信息|资料|联系方式|手机号|电话号|电话"),
+        standing=_py(
+            "退订|黑名单|拉黑|免打扰|勿扰|免扰|屏蔽|骚扰|拒绝营销|再打一次试试|再打试试|天天打|老是打|"
+            "总是打|一天到晚打|天天来电|取消订阅|退订电话|电话退订"
+        ),
+        cancels=_py("取消|退掉|关掉|关闭|停掉"),
+        marketing=_py("营销|推销|广告电话|营销电话|推销电话"),
+        other_topics=_py(
+            "手续费|收费|费用|年费|利息|服务态度|态度|网点|柜台|柜员|员工|卡被|冻结|"
+            "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app|客服|打不通|占线|"
+            "积分|规则|产品|利率|额度|钱|扣错|经理|网银|故障|营业厅|保险|开通"
+        ),
+        calls_to_me=_py(
+            "给我打|打给我|打我|再打|又打|一直打|老打|总打|天天打|打过来|打来|来电|骚扰|推销|"
+            "营销|这种电话|这些电话|联系我|找我|烦我|打扰"
+        ),
+        customer_calls=_py("给你们|给你|给银行"),
+        welcome=_py("就行|就可以|就好|没问题"),
+        redirect=_py(
+            "打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机|打我老婆的|"
+            "打我老公的|打这个新号|加我微信"
+        ),
+        other_line=_py(
+            "座机|手机|办公室|单位|公司|家里|爱人|老婆|老公|她|他|新号|新的号|儿子|女儿|这个号就行"
+        ),
+        reproach=_py("干嘛|干什么|做什么|为什么|怎么|又|老是|总是|天天|一直"),
+        counterfactual=_py("本来|原本|差点|本想|还以为|以为"),
+        concession=_py("但是你|但你|不过你|可是你|但是|不过|可是"),
+        purpose=_py("确认|核实|提醒|回访|告诉我"),
+        disturbed_other=_py(
+            "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
+        ),
+        complaints=_py(
+            "投诉|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光"
+        ),
+        someone_else=_py("经理|专员|人工|客服|回"),
+        callback=_py(
+            "改天|下周|明天|晚点|回头|过会|下次|下班|晚上|中午|下午|上午|周末|点前|点后|点以后|点钟|"
+            "下个月|月底|月初"
+        ),
+        temporary=_py(
+            "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
+            "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别|先不用|先不要|暂时|等我|"
+            "这个月|本月|这礼拜|这星期|每次都|每回都"
+        ),
+        lasting=_py(
+            "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
+            "从现在开始|从现在起|从今天开始|从今天起"
+        ),
+        time_before_after=frozenset(pinyin_table()[ord(c)] for c in "点时班饭会"),
+        not_negation_before=frozenset(pinyin_table()[ord(c)] for c in "特区分级告要用"),
+        not_negation_after=frozenset(pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
+        bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
+        repeated=_py(
+            "有完没完|没完没了|第几次|第几遍|第几回|一天打|一天到晚|三天两头|让不让人|"
+            "打好几|打了好几|打了几|打了三|打了四|打了五|打了两|打了十|是不是有病"
+        ),
+        not_before_word=_py("不算|不是|不会|没想|没想要|不想|没有|没打算|不打算|不至于"),
+        reversal=_py("放出来|解除|移出|拿出来|取消了"),
+        products=_py("理财|产品|基金|保险|会员|套餐|业务|存款"),
+        old=_py("旧|以前的|原来的|之前的|老的|不用的"),
+        no_marketing=_py(
+            "电话营销|营销电话|推销电话|电话推销|营销来电|广告电话|营销短信和电话|电销"
+        ),
+        habitual=_py("一般|平时|通常|平常"),
+        past=_py("上次|刚才|之前|那天|昨天|前几天|前天"),
+        invitation=_py(
+            "再打给我|再打我电话|再打电话|打给我|记得打|再联系我|再打过来|给我打个|给我打一个|"
+            "电话也可以|电话也行|电话可以打"
+        ),
+        threat=_py("试试|试一下|就|敢"),
+        customer_will_call=_py(
+            "我自己打|我打过去|我自己联系|我打给你们|我会打给你们|我再打给你们|我主动联系|我联系你们"
+        ),
+        relatives=_py("老婆|老公|爸|妈|儿子|女儿|家人|父母|爱人|孩子|他|她"),
+        to_me=_py("找我|跟我说|打我手机|打给我|联系我|打我这个|打我电话|我来办|我来处理|我处理"),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _by_first(words: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for w in words:
+        if w:
+            index.setdefault(w[0], []).append(w)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _find(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of any of ``words`` in ``tokens``."""
+    index = _by_first(words)
+    out: list[tuple[int, int]] = []
+    for i, tok in enumerate(tokens):
+        for w in index.get(tok, ()):
+            n = len(w)
+            if tuple(tokens[i : i + n]) == w:
+                out.append((i, i + n))
+    out.sort(key=lambda se: (se[0], -se[1]))
+    return out
+
+
+def _clause_gap(tokens: Sequence[str], a: int, b: int, limit: int) -> bool:
+    return 0 <= b - a <= limit and "," not in tokens[a:b]
+
+
+def _has(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> bool:
+    return bool(_find(tokens, words))
+
+
+def _lasting(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    for s, _ in _find(tokens, rules.lasting):
+        if s > 0 and tokens[s - 1] in rules.time_before_after and tokens[s] == "yi":
+            continue  # 四点以后打: "after four"
+        return True
+    return False
+
+
+def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """A time scopes the request (今天别打了, 别这个点打) or invites a later call."""
+    for s, e in _find(tokens, rules.temporary):
+        if s > 0 and tokens[s - 1] in ("chu", "fa", "biao") and tokens[s:e] == ["xian", "zai"]:
+            continue  # 出现在, 发现在: not 现在
+        if e >= len(tokens) or tokens[e] != "hua":  # 这个点 is not 这个电(话)
+            return True
+    for _s, e in _find(tokens, rules.callback):
+        # a later time followed by a call: 改天再打, 下班后再打, 中午打
+        rest = tokens[e : e + 4]
+        if "da" in rest or "lian" in rest:
+            return True
+    return False
+
+
+def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """A clause without a negation asks to be called elsewhere (别打座机，打我手机)."""
+    start = 0
+    for i in range(len(tokens) + 1):
+        if i == len(tokens) or tokens[i] == ",":
+            clause = tokens[start:i]
+            if (
+                (_has(clause, rules.redirect) or _calls_elsewhere(clause, rules))
+                and not _negations(clause, rules)
+                and "shao" not in clause
+            ):
+                return True
+            start = i + 1
+    return _redirected_unbroken(tokens, rules)
+
+
+def _redirected_unbroken(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """The same when the recogniser left the comma out (别给我打办公室电话打手机): a 打
+    outside every negation's reach followed by another line or person."""
+    negations = _negations(tokens, rules)
+    if not negations or _has(tokens, rules.reproach) or _lasting(tokens, rules):
+        return False
+    for i, t in enumerate(tokens):
+        reached = [e for _, e in negations if 0 <= i - e <= 3]
+        if t != "da" or any("zhao" not in tokens[e:i] for e in reached):
+            continue  # 别给我打: the negated call itself (not 别找我打她: another verb's)
+        if any(s <= i < e for s, e in negations) or "shao" in tokens[max(0, i - 2) : i]:
+            continue
+        if _has(tokens[i + 1 : i + 6], rules.other_line):
+            return True
+    return False
+
+
+def _calls_elsewhere(clause: Sequence[str], rules: _ZhRules) -> bool:
+    """打 with another line or person a few words on (打她电话, 打我办公室座机), not
+    reproached (打我手机干嘛)."""
+    if _has(clause, rules.reproach):
+        return False
+    return any(
+        tokens_after and _has(tokens_after, rules.other_line)
+        for tokens_after in (clause[i + 1 : i + 6] for i, t in enumerate(clause) if t == "da")
+    )
+
+
+def _removal(tokens: Sequence[str], rules: _ZhRules, vetoes: list[str]) -> Found | None:
+    """删/去掉 near 号码/名单 (把我号码删了), not denied (号码别删) nor a number replaced
+    (旧的号码删了，留新的)."""
+    for rs, re_ in _find(tokens, rules.removals):
+        if _denied(tokens, rs, rules.negations):
+            vetoes.append("denied")
+            continue
+        for ns, ne in _find(tokens, rules.numbers):
+            ends = re_ >= len(tokens) - 2  # 我手机号不要再给你们用了，删了
+            if (
+                _clause_gap(tokens, ne, rs, 8)
+                or _clause_gap(tokens, re_, ns, 4)
+                or (ends and 0 <= rs - ne <= 14)
+            ):
+                if _has(tokens[max(0, ns - 6) : ns], rules.old) and _has(tokens, _py("新|留")):
+                    vetoes.append("redirected")
+                    return None
+                return ("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
+    return None
+
+
+def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in _find(tokens, rules.negations):
+        before = tokens[max(0, s - 5) : s]
+        if _has(before, _py("没说|不是说|没有说")) and "le" not in before:
+            continue  # 我没说不要电话: the customer denies having asked
+        if s > 0 and tokens[s - 1] in rules.not_negation_before and len(tokens[s:e]) <= 2:
+            continue  # 特别, 要不要, 用不用
+        if e < len(tokens) and tokens[e] in rules.not_negation_after and e - s == 1:
+            continue  # 别人, 别的
+        if tokens[s:e] == ["bu", "yao"] and e < len(tokens) and tokens[e] in ("jin", "xie"):
+            continue  # 不要紧
+        if e < len(tokens) and tokens[e] == "le" and e - s <= 2:
+            continue  # 这个号我不用了(，)打我新号: 不用了 ends its clause
+        out.append((s, e))
+    return out
+
+
+def _denied(tokens: Sequence[str], s: int, words: tuple[tuple[str, ...], ...]) -> bool:
+    """The word at ``s`` is denied right before it (不算骚扰, 我不会投诉的; with the
+    negations: 号码别删)."""
+    window = tokens[max(0, s - 4) : s]
+    return any(e == len(window) for _, e in _find(window, words))
+
+
+def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] | None:
+    """Exasperation at being called again and again (这是第几次了，还打; 一天打好几个),
+    not at the customer's own calls (我打了好几次客服)."""
+    if "da" not in tokens and not _has(tokens, _py("电话|来电")):
+        return None
+    if _has(tokens, _py("我打|我老打|我给你们打|打不通|打不进|客服")):
+        return None
+    found = _find(tokens, rules.repeated)
+    return found[0] if found else None
+
+
+def _third_party_spared(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """A relative is not to be called and the customer is (别打我爸电话，有事找我; read
+    by position, as the recogniser may leave the comma out)."""
+    for s, e in _negations(tokens, rules):
+        spared = [rs for rs, _ in _find(tokens[e : e + 6], rules.relatives)]
+        if not spared:
+            continue
+        end = e + spared[0] + 3
+        if any(ts < s or ts >= end for ts, _ in _find(tokens, rules.to_me)):
+            return True
+    return False
+
+
+# Dialect and written negations -> Mandarin before the pinyin is read (唔好 and 勿 would
+# read as 五号 and 五).
+_DIALECT: tuple[tuple[str, str], ...] = (
+    ("唔好", "不要"),
+    ("唔要", "不要"),
+    ("唔使", "不用"),
+    ("唔系", "不是"),
+    ("唔係", "不是"),
+    ("咪再", "别再"),
+    ("覅", "不要"),
+    ("勿要", "不要"),
+    ("莫要", "不要"),
+    ("勿扰", "免扰"),
+    ("勿", "不要"),  # as a syllable, wu is also 五 (五号再打)
+    ("嚟", "来"),
+    ("表再打", "别再打"),
+    ("表打", "别打"),
+)
+
+
+def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -> Found | None:
+    """The rule that makes ``text`` an opt-out; each negation rule that says it is not one
+    is added to ``vetoes`` (the learned model is not asked then)."""
+    rules = _zh()
+    for a, b in _DIALECT:
+        text = text.replace(a, b)
+    tokens = _tokens(text)
+    if not tokens:
+        return None
+    for s, e in _find(tokens, rules.complaints):
+        if _denied(tokens, s, rules.not_before_word):
+            vetoes.append("denied")
+            continue  # 我不会投诉的
+        if (
+            _has(tokens[max(0, s - 4) : s], _py("上次|上回|之前|那次"))
+            or _has(tokens[e:], _py("没回复|没处理|进度|结果|处理了"))
+        ) and not _has(tokens, rules.calls_to_me):
+            vetoes.append("earlier_complaint")
+            continue  # 我上回的投诉到现在没回复
+        if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls_to_me):
+            vetoes.append("other_topic")
+            break  # 我要投诉这个收费: a complaint about something else
+        return ("complaint", " ".join(tokens[s:e]))
+    dare = _find(tokens, _py("再打|还打|再来电"))
+    if any(_has(tokens[e : e + 5], _py("试试|试一下|试一试")) for _, e in dare):
+        return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
+    repeated = _repeated_calls(tokens, rules)
+    if repeated is not None:
+        return ("repeated_calls", " ".join(tokens[repeated[0] : repeated[1]]))
+    for s, e in _find(tokens, rules.cancels):
+        for ms, me in _find(tokens, rules.marketing):
+            if _clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
+                return ("standing_word", " ".join(tokens[min(s, ms) : max(e, me)]))
+    for s, e in _find(tokens, rules.standing):
+        if (
+            _has(tokens[max(0, s - 5) : s], rules.counterfactual)
+            or _denied(tokens, s, rules.not_before_word)
+            or _has(tokens[e : e + 10], rules.reversal)
+        ):
+            vetoes.append("counterfactual")
+            continue  # 本来想拉黑你们的; 这不算骚扰; 拉黑过，后来放出来了
+        if (
+            tokens[s:e] == ["tui", "ding"]
+            and _has(tokens, rules.products)
+            and not _has(tokens, _py("电话|短信|营销|推销|来电|通知"))
+        ):
+            vetoes.append("other_topic")
+            continue  # 退订一个理财产品: a product, not the calls
+        return ("standing_word", " ".join(tokens[s:e]))
+    for s, e in _find(tokens, rules.no_marketing):
+        window = tokens[max(0, s - 6) : s]
+        if _has(window, _py("不需要|不要|不接受|不用")) and "," not in window:
+            return ("no_calls_wanted", " ".join(tokens[max(0, s - 6) : e]))
+    removal = _removal(tokens, rules, vetoes)
+    if removal is not None:
+        return removal
+    if not _lasting(tokens, rules):
+        for _s, e in _find(tokens, rules.concession):
+            if _has(tokens[e : e + 3], _py("说|讲|继续")):
+                vetoes.append("concession")
+                return None  # 我一般不接推销的，但你说吧: the call goes on
+    temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
+    if temporary or _redirected(tokens, rules) or _third_party_spared(tokens, rules):
+        vetoes.append("temporary" if temporary else "redirected")
+        return None
+    if (
+        _has(tokens, rules.invitation)
+        and not _has(tokens, rules.threat)
+        and not _negations(tokens, rules)
+        and not _has(tokens, rules.unwanted)
+        and not _has(tokens, _py("老是|总是|天天|一直|干嘛|为什么"))
+    ):
+        vetoes.append("welcome")
+        return None  # 以后有好的理财你们再打给我: a call asked for
+    if _has(tokens, rules.customer_will_call) and not _lasting(tokens, rules):
+        vetoes.append("customer_calls")
+        return None  # 不用你们打，我自己打过去问
+    reach = 10 if _lasting(tokens, rules) else 6
+    for s, e in _negations(tokens, rules):
+        if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
+            vetoes.append("customer_calls")
+            continue  # 我不用再打电话: the customer need not call
+        if _has(tokens[max(0, s - 3) : s], rules.someone_else):
+            vetoes.append("someone_else")
+            continue  # 经理不用给我打了
+        for cs, ce in _find(tokens, rules.calls):
+            if not _clause_gap(tokens, e, cs, reach):
+                continue
+            if cs > 0 and tokens[cs - 1] == "gua":
+                continue  # 别挂电话: hanging up, not calling
+            if _has(tokens[ce : ce + 7], _py("经理|专员|客服")):
+                vetoes.append("someone_else")
+                continue  # 不用联系我的客户经理: someone else is to be called
+            if _has(tokens[ce : ce + 5], rules.customer_calls):
+                vetoes.append("customer_calls")
+                continue  # 打电话给你们: the customer calling the bank
+            if _has(tokens[ce : ce + 4], rules.purpose) and not _lasting(tokens, rules):
+                vetoes.append("one_purpose")
+                continue  # 不用给我打电话确认: this call's purpose is done
+            if _has(tokens[cs : cs + 6], rules.welcome):
+                vetoes.append("welcome")
+                continue  # 别发短信，打电话就行: the call is welcome
+            if tokens[cs : cs + 2] == ["da", "rao"] and _has(
+                tokens[cs + 2 : cs + 5], rules.disturbed_other
+            ):
+                vetoes.append("disturbed_other")
+                continue  # 别打扰我女儿, 不要打扰我开会
+            if tokens[cs:ce] == ["tui", "xiao"] and not (
+                _lasting(tokens, rules) or _has(tokens, _py("电话|打"))
+            ):
+                continue  # 别推销了: stop this pitch, not the calls
+            if tokens[cs:ce] == ["da"] and ce < len(tokens) and tokens[ce] in rules.not_after_call:
+                continue
+            gap = tokens[e:cs]
+            if (
+                _has(gap, rules.someone_else)
+                or (cs > 0 and tokens[cs - 1] == "hui")
+                or tokens[ce : ce + 1] == ["hui"]
+            ):
+                vetoes.append("someone_else")
+                continue  # 不用经理给我打电话, 不用给我回电话
+            return ("negated_call", " ".join(tokens[s:ce]))
+    if _lasting(tokens, rules) and not _temporary(tokens, rules):
+        # 以后不打, 以后少打我电话: "from now on" makes it a request (not 打不打, an A-not-A)
+        for s, e in _find(tokens, rules.bare):
+            if e < len(tokens) and tokens[e] in rules.not_after_call:
+                continue
+            if s > 0 and tokens[s - 1] == tokens[e - 1]:
+                continue
+            if (s > 0 and tokens[s - 1] == "wo") or _has(tokens[e : e + 3], _py("你们|客服")):
+                vetoes.append("customer_calls")
+                continue  # 我以后不打你们客服了
+            return ("negated_call", " ".join(tokens[s:e]))
+    for s, e in _find(tokens, rules.unwanted):
+        if tokens[max(0, s - 2) : s] in (["bu", "shi"], ["mei", "you"]) or _has(
+            tokens[max(0, s - 5) : s], _py("没说|不是说|没有说")
+        ):
+            vetoes.append("double_negation")
+            continue  # 我不是不接你们电话
+        lasting = _lasting(tokens, rules)
+        if _has(tokens[max(0, s - 4) : s], rules.habitual) and not lasting:
+            vetoes.append("habit")
+            continue  # 我一般不接这种电话: a habit told
+        if _has(tokens[max(0, s - 5) : s], rules.past) and _has(tokens[e : e + 6], _py("了|过")):
+            vetoes.append("past")
+            continue  # 我上次拒接了你们电话
+        for cs, ce in _find(tokens, rules.call_nouns):
+            if tokens[max(0, cs - 2) : cs] == ["mo", "sheng"]:
+                continue  # 我不接陌生电话
+            if _clause_gap(tokens, e, cs, 10) and not (cs > 0 and tokens[cs - 1] == "hui"):
+                return ("no_calls_wanted", " ".join(tokens[s:ce]))
+    for cs, ce in _find(tokens, rules.call_nouns):
+        for s, e in _find(tokens, rules.refusals_after):
+            if _clause_gap(tokens, ce, s, 4) and tokens[cs:ce] != ["da"]:
+                return ("no_calls_wanted", " ".join(tokens[cs:e]))
+    for s, e in _find(tokens, tuple(phrases)):
+        return ("phrase", " ".join(tokens[s:e]))
+    return None
