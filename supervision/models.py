@@ -73,6 +73,9 @@ class CallFlag(Base):
     attempt_id: Mapped[int] = mapped_column(BigId, index=True)
     code: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(300), default="")
+    # the same in a page's language: a message key and its values (supervision.flag_text)
+    detail_key: Mapped[str] = mapped_column(String(32), default="")
+    detail_args: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     at_s: Mapped[float | None] = mapped_column(Float)  # where in the call
 
     __table_args__ = (Index("ix_call_qa_flags_code", "code", "attempt_id"),)

@@ -105,9 +105,14 @@ class CallFacts:
 
 @dataclass(frozen=True)
 class Flag:
+    """A rule's finding: ``detail`` in English (API, exports); ``key`` and ``args`` let a
+    page say the same in its own language (``supervision.flag_text``)."""
+
     code: str
     detail: str
     at_s: float | None = None
+    key: str = ""
+    args: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,15 @@ def disclosure_missing(ctx: _Ctx) -> None:
         return
     if not any(ln.state in f.disclosure_states for ln in bot):
         states = ", ".join(sorted(f.disclosure_states))
-        ctx.flags.append(Flag("disclosure_missing", f"no bot line from {states}", bot[0].start_s))
+        ctx.flags.append(
+            Flag(
+                "disclosure_missing",
+                f"no bot line from {states}",
+                bot[0].start_s,
+                "disclosure_missing",
+                (("states", states),),
+            )
+        )
 
 
 def _negated(hay: str, at: int) -> bool:
@@ -147,8 +160,15 @@ def blocklisted_promise(ctx: _Ctx) -> None:
         # a promise in any wording (肯定不会亏、年化百分之八), read the way the script lint reads
         promised = find_promises(ln.text, ctx.facts.language)
         if promised:
+            said = promised[0].clause
             ctx.flags.append(
-                Flag("blocklisted_promise", f"{ln.speaker}: {promised[0].clause}", ln.start_s)
+                Flag(
+                    "blocklisted_promise",
+                    f"{ln.speaker}: {said}",
+                    ln.start_s,
+                    f"promise_{ln.speaker}",
+                    (("words", said),),
+                )
             )
             continue
         hay = normalise(ln.text)
@@ -157,14 +177,22 @@ def blocklisted_promise(ctx: _Ctx) -> None:
             while at >= 0 and _negated(hay, at):
                 at = hay.find(normalise(p), at + 1)
             if at >= 0:
-                ctx.flags.append(Flag("blocklisted_promise", f"{ln.speaker}: {p}", ln.start_s))
+                ctx.flags.append(
+                    Flag(
+                        "blocklisted_promise",
+                        f"{ln.speaker}: {p}",
+                        ln.start_s,
+                        f"promise_{ln.speaker}",
+                        (("words", p),),
+                    )
+                )
                 break
 
 
 def opt_out_ignored(ctx: _Ctx) -> None:
     f = ctx.facts
     if f.suppressed_before_dial:
-        ctx.flags.append(Flag("opt_out_ignored", "called while suppressed", 0.0))
+        ctx.flags.append(Flag("opt_out_ignored", "called while suppressed", 0.0, "suppressed"))
         return
     if f.opted_out:
         return
@@ -173,7 +201,15 @@ def opt_out_ignored(ctx: _Ctx) -> None:
             # the engine's own matcher (scripts.optout): one reading of "stop calling me"
             hit = OptOutMatcher(_language_of(ln.text), ctx.policy.opt_out_words).match(ln.text)
             if hit is not None:
-                ctx.flags.append(Flag("opt_out_ignored", f"customer: {hit.words}", ln.start_s))
+                ctx.flags.append(
+                    Flag(
+                        "opt_out_ignored",
+                        f"customer: {hit.words}",
+                        ln.start_s,
+                        "opt_out_said",
+                        (("words", hit.words),),
+                    )
+                )
                 return
 
 
@@ -192,12 +228,37 @@ def outside_window(ctx: _Ctx) -> None:
     if local is None:
         return
     if local.weekday() not in f.window_weekdays:
-        ctx.flags.append(Flag("outside_window", f"dialed on weekday {local.weekday()}"))
-    elif f.window_hours and not any(a <= local.time() < b for a, b in f.window_hours):
-        ctx.flags.append(Flag("outside_window", f"dialed at {local:%H:%M} local time"))
-    if f.max_dials_per_day is not None and f.dials_that_day > f.max_dials_per_day:
+        day = local.weekday()
         ctx.flags.append(
-            Flag("over_cap", f"{f.dials_that_day} dials that day (cap {f.max_dials_per_day})")
+            Flag(
+                "outside_window",
+                f"dialed on weekday {day}",
+                None,
+                "weekday",
+                (("weekday", str(day)),),
+            )
+        )
+    elif f.window_hours and not any(a <= local.time() < b for a, b in f.window_hours):
+        hhmm = f"{local:%H:%M}"
+        ctx.flags.append(
+            Flag(
+                "outside_window",
+                f"dialed at {hhmm} local time",
+                None,
+                "hours",
+                (("time", hhmm),),
+            )
+        )
+    if f.max_dials_per_day is not None and f.dials_that_day > f.max_dials_per_day:
+        n, cap = str(f.dials_that_day), str(f.max_dials_per_day)
+        ctx.flags.append(
+            Flag(
+                "over_cap",
+                f"{n} dials that day (cap {cap})",
+                None,
+                "over_cap",
+                (("n", n), ("cap", cap)),
+            )
         )
 
 
@@ -209,7 +270,15 @@ def human_denied(ctx: _Ctx) -> None:
             said = _said(ln.text, ctx.policy.human_words)
             if said:
                 result = ctx.facts.handoff_result or "no handoff"
-                ctx.flags.append(Flag("human_denied", f"asked for {said}: {result}", ln.start_s))
+                ctx.flags.append(
+                    Flag(
+                        "human_denied",
+                        f"asked for {said}: {result}",
+                        ln.start_s,
+                        "human_denied",
+                        (("words", said), ("result", result)),
+                    )
+                )
                 return
 
 
@@ -219,7 +288,16 @@ def long_silence(ctx: _Ctx) -> None:
     for ln in lines:
         if last_end is not None and ln.start_s - last_end > ctx.policy.max_silence_s:
             gap = ln.start_s - last_end
-            ctx.flags.append(Flag("long_silence", f"{gap:.1f} s without speech", last_end))
+            secs = f"{gap:.1f}"
+            ctx.flags.append(
+                Flag(
+                    "long_silence",
+                    f"{secs} s without speech",
+                    last_end,
+                    "long_silence",
+                    (("s", secs),),
+                )
+            )
             return
         last_end = ln.end_s if last_end is None else max(last_end, ln.end_s)
 
@@ -233,8 +311,15 @@ def agent_overlap(ctx: _Ctx) -> None:
             if c.start_s < ln.start_s < c.end_s:
                 overlap = min(c.end_s, ln.end_s) - ln.start_s
                 if overlap >= ctx.policy.min_overlap_s:
+                    secs = f"{overlap:.1f}"
                     ctx.flags.append(
-                        Flag("agent_overlap", f"{overlap:.1f} s over the customer", ln.start_s)
+                        Flag(
+                            "agent_overlap",
+                            f"{secs} s over the customer",
+                            ln.start_s,
+                            "agent_overlap",
+                            (("s", secs),),
+                        )
                     )
                     return
 

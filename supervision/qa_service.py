@@ -167,7 +167,16 @@ def apply_flags(
     flags = check(facts, cfg.policy)
     s.execute(delete(CallFlag).where(CallFlag.attempt_id == rec.attempt_id))
     for f in flags:
-        s.add(CallFlag(attempt_id=rec.attempt_id, code=f.code, detail=f.detail[:300], at_s=f.at_s))
+        s.add(
+            CallFlag(
+                attempt_id=rec.attempt_id,
+                code=f.code,
+                detail=f.detail[:300],
+                at_s=f.at_s,
+                detail_key=f.key,
+                detail_args={k: v[:200] for k, v in f.args},
+            )
+        )
     codes = sorted({f.code for f in flags})
     rec.flags = codes
     rec.qa_at = now

@@ -146,7 +146,13 @@ def call_detail(s: Session, attempt_id: int) -> CallDetail:
         )
     ]
     flags = [
-        {"code": f.code, "detail": f.detail, "at_s": f.at_s}
+        {
+            "code": f.code,
+            "detail": f.detail,
+            "at_s": f.at_s,
+            "key": f.detail_key,
+            "args": dict(f.detail_args or {}),
+        }
         for f in s.scalars(select(CallFlag).where(CallFlag.attempt_id == attempt_id))
     ]
     reviews = [

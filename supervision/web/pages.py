@@ -30,6 +30,7 @@ from kernel.bounds import row_id as _opt_int
 from kernel.db import Database, utcnow
 from kernel.errors import TailcallError
 from kernel.vocab import GRADES, HANDOFF_RESULTS
+from supervision.flag_text import flag_text
 from supervision.history import HistoryFilter, history
 from supervision.report import build
 from supervision.report_files import latest, write_csv, write_xlsx
@@ -66,6 +67,7 @@ def _local(value: datetime | None, tz: str) -> str:
 
 
 PAGE_ENV.filters = {**PAGE_ENV.filters, "local": _local}
+PAGE_ENV.globals = {**PAGE_ENV.globals, "flag_text": flag_text}
 
 
 def render(

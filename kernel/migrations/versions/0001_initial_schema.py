@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 23:15:21.123826
+Create Date: 2026-12-05 05:34:24.241777
 """
 
 from collections.abc import Sequence
@@ -58,6 +58,8 @@ def upgrade() -> None:
     sa.Column('attempt_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('detail', sa.String(length=300), nullable=False),
+    sa.Column('detail_key', sa.String(length=32), nullable=False),
+    sa.Column('detail_args', sa.JSON(), nullable=False),
     sa.Column('at_s', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_qa_flags'))
     )

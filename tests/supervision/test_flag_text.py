@@ -1,0 +1,71 @@
+"""A QA flag reads in the page's language (``supervision.flag_text``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+
+from handoff.web.i18n import texts
+from supervision.flag_text import flag_text
+from supervision.qa import CallFacts, Flag, Line, check
+from tests.supervision.test_qa import CLEAN, _with_line
+
+FIRING: list[CallFacts] = [
+    replace(CLEAN, lines=CLEAN.lines[1:]),
+    _with_line(Line("bot", "这款产品保本保收益", 13, 15)),
+    _with_line(Line("agent", "这个肯定不会亏", 13, 15)),
+    _with_line(Line("customer", "以后不要再打电话了", 13, 15)),
+    replace(CLEAN, suppressed_before_dial=True),
+    replace(CLEAN, dialed_local=datetime(2026, 12, 3, 21, 5)),
+    replace(CLEAN, dialed_local=datetime(2026, 12, 5, 10, 0)),
+    replace(CLEAN, dials_that_day=3),
+    _with_line(Line("customer", "转人工", 13, 14), handoff_result="timeout"),
+    _with_line(Line("customer", "转人工", 13, 14), handoff_result=None),
+    _with_line(Line("bot", "请问还在吗", 25, 26)),
+    replace(
+        CLEAN,
+        lines=(
+            *CLEAN.lines,
+            Line("customer", "等一下我说完", 12.5, 16.0),
+            Line("agent", "好的好的", 13.0, 15.0),
+        ),
+    ),
+]
+
+
+def _as_stored(f: Flag) -> dict[str, object]:
+    return {"code": f.code, "detail": f.detail, "key": f.key, "args": dict(f.args)}
+
+
+@pytest.mark.parametrize("facts", FIRING)
+def test_every_finding_has_words_in_both_languages(facts: CallFacts) -> None:
+    flags = check(facts)
+    assert flags
+    for f in flags:
+        stored = _as_stored(f)
+        zh, en = flag_text(stored, texts("zh")), flag_text(stored, texts("en"))
+        assert f.key and f"flagd_{f.key}" in texts("zh"), f
+        assert "{" not in zh and "{" not in en
+        assert zh != f.detail  # not the stored English
+        # no English words left in the Chinese (the customer's own words may be quoted)
+        assert not re.search(r"\b(dialed|customer|bot|agent|speech|cap|weekday)\b", zh), zh
+
+
+def test_weekday_and_handoff_result_are_words() -> None:
+    saturday = check(replace(CLEAN, dialed_local=datetime(2026, 12, 5, 10, 0)))[0]
+    assert flag_text(_as_stored(saturday), texts("zh")) == "在周六拨打"
+    assert flag_text(_as_stored(saturday), texts("en")) == "Dialed on Sat"
+    denied = check(_with_line(Line("customer", "转人工", 13, 14), handoff_result="timeout"))[0]
+    assert (
+        flag_text(_as_stored(denied), texts("zh")) == "客户要求人工（人工）：无人接听"
+    )  # the phrase heard
+
+
+def test_a_flag_without_a_key_shows_its_stored_detail() -> None:
+    old = {"code": "long_silence", "detail": "12.0 s without speech", "key": "", "args": {}}
+    assert flag_text(old, texts("zh")) == "12.0 s without speech"
+    broken = {"code": "over_cap", "detail": "3 dials", "key": "over_cap", "args": {"n": "3"}}
+    assert flag_text(broken, texts("zh")) == "3 dials"
