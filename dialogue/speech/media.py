@@ -173,15 +173,18 @@ async def _run_media_call(websocket: WebSocket, runtime: SpeechRuntime, call_sid
         await _close(websocket, 1008)
         return
     raw = start.get("customParameters")
-    try:
-        stream = StreamStart.from_parameters(raw if isinstance(raw, dict) else {})
-    except InvalidInput as exc:
-        logger.warning("media stream refused", call_sid=call_sid, reason=str(exc))
+    params = raw if isinstance(raw, dict) else {}
+    # the token first: a peer without it is closed unheard, and nothing of it is logged
+    token = params.get("token")
+    if runtime.media_token and not hmac.compare_digest(
+        (token if isinstance(token, str) else "").encode(), runtime.media_token.encode()
+    ):
         await _close(websocket, 1008)
         return
-    if runtime.media_token and not hmac.compare_digest(
-        (stream.token or "").encode(), runtime.media_token.encode()
-    ):
+    try:
+        stream = StreamStart.from_parameters(params)
+    except InvalidInput as exc:
+        logger.warning("media stream refused", call_sid=call_sid, reason=str(exc))
         await _close(websocket, 1008)
         return
     info = CallInfo(call_sid=ids[0], stream_sid=ids[1], start=replace(stream, token=None))

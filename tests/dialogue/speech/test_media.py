@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
+from loguru import logger
 
 from dialogue.speech.media import media_router
 from dialogue.speech.pipeline import BrainFactory, CallInfo, CallPipeline, CallSetup, SpeechRuntime
@@ -198,3 +199,17 @@ async def test_bad_token_is_refused(harness: Harness) -> None:
         await asyncio.sleep(0.5)
         assert call.closed_at is not None
     assert "CA400" not in harness.brains
+
+
+async def test_a_peer_without_the_token_is_closed_unheard(harness: Harness) -> None:
+    # a malformed parameter from a peer that has not shown the token is not logged
+    seen: list[str] = []
+    sink = logger.add(lambda m: seen.append(str(m)), level="WARNING")
+    try:
+        async with harness.call("CA401", token="wrong", attemptId="not-a-row") as call:
+            await asyncio.sleep(0.5)
+            assert call.closed_at is not None
+    finally:
+        logger.remove(sink)
+    assert not [s for s in seen if "CA401" in s or "refused" in s], seen
+    assert "CA401" not in harness.brains
