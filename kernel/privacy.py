@@ -38,7 +38,11 @@ _DIGIT = (
     "(?:[0-9０-９〇○零一二三四五六七八九幺两]|" + _KO_DIGIT + "|(?:" + "|".join(_WORDS) + r")\b)"
 )
 _SEP = r"[ \t\-.·]*"
-_RUN = re.compile(rf"(?<![A-Za-z]){_DIGIT}(?:{_SEP}{_DIGIT})*(?:{_SEP}[Xx](?![A-Za-z]))?", re.I)
+# a run stands apart from letters and digits: the digits inside an identifier (a call sid's
+# hex, a request id) are not a number to hide, and hiding them made logs untraceable
+_RUN = re.compile(
+    rf"(?<![A-Za-z0-9]){_DIGIT}(?:{_SEP}{_DIGIT})*(?:{_SEP}[Xx](?![A-Za-z]))?(?![A-Za-z0-9])", re.I
+)
 _TOKEN = re.compile(rf"{_DIGIT}|[Xx]", re.I)
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}")  # a date, not a number to hide
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -54,3 +54,13 @@ def test_short_numbers_and_words_stay() -> None:
         "이 사람 오늘 구일에 와요", "사이다 구이 오이 삼사일", "오십오 포인트",
     ):  # fmt: skip
         assert mask_text(text) == text
+
+
+def test_digits_inside_an_identifier_are_not_a_number() -> None:
+    sid = "CA3f91234567890b4c2d8e0011223344"
+    assert mask_text(f"call {sid} ended") == f"call {sid} ended"
+    assert mask_text("request 9a1b2c3d12345678") == "request 9a1b2c3d12345678"
+    # a number beside punctuation or other scripts is still one
+    assert mask_text("tel:13812345678") == "tel:*******5678"
+    assert mask_text("号码是13812345678吗") == "号码是*******5678吗"
+    assert mask_text("번호는 010-1234-5678이에요") == "번호는 *******5678이에요"
