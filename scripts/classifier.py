@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.matching import base_language, normalize
+from scripts.matching import base_language, clear_normalize_cache, normalize
 from scripts.pinyin import pinyin_tokens
 
 MODELS_DIR = Path(__file__).with_name("intent_models")
@@ -48,7 +48,7 @@ def canonical_label(name: str) -> str:
 
 def features(text: str, language: str, state: str | None = None) -> list[str]:
     """The model's features of a reply (duplicates kept once)."""
-    out = list(_text_features(text, language))
+    out = list(_text_features(text, base_language(language)))
     if state is not None:
         out.append("s:" + state)
     return out
@@ -57,6 +57,7 @@ def features(text: str, language: str, state: str | None = None) -> list[str]:
 @functools.lru_cache(maxsize=1024)
 def _text_features(text: str, language: str) -> tuple[str, ...]:
     # cached: the intent classifier and the opt-out model read the same reply's features
+    # (keyed by the base language, all they depend on: zh-CN and zh meet)
     norm = normalize(text, language)
     out: dict[str, None] = {}
     if base_language(language) in ("zh", "ko", "ja"):
@@ -87,7 +88,7 @@ def _text_features(text: str, language: str) -> tuple[str, ...]:
 
 def clear_reply_caches() -> None:
     """Forget every reply read so far (normalised text, features): for timing a first read."""
-    normalize.cache_clear()
+    clear_normalize_cache()
     _text_features.cache_clear()
 
 

@@ -83,10 +83,15 @@ def _strip_punct(text: str) -> str:
 _REPEATS = tuple(
     re.compile("(.{" + str(n) + r"})\1+", re.DOTALL) for n in range(1, _MAX_REPEAT_UNIT + 1)
 )
+# Any immediate repeat of a unit of 1.._MAX_REPEAT_UNIT chars: without one, every pattern
+# of _REPEATS leaves the text as it is (most replies have none).
+_ANY_REPEAT = re.compile("(.{1," + str(_MAX_REPEAT_UNIT) + r"})\1", re.DOTALL)
 
 
 def _collapse_repeats(s: str) -> str:
     """Collapse immediate repeats of units of 1.._MAX_REPEAT_UNIT chars: 对对对 -> 对."""
+    if _ANY_REPEAT.search(s) is None:
+        return s
     prev = None
     while prev != s:
         prev = s
@@ -103,16 +108,26 @@ def _collapse_word_repeats(words: list[str]) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
 def normalize(text: str, language: str = "zh-CN") -> str:
     """Canonical form of ``text`` for matching; idempotent. Cached: one reply is
-    normalised by the phrase match, the opt-out rules and the classifier alike."""
+    normalised by the phrase match, the opt-out rules and the classifier alike (the
+    cache is keyed by the base language, all the normalisation reads: zh-CN and zh meet)."""
+    return _normalize(text, base_language(language))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize(text: str, language: str) -> str:
     for _ in range(8):  # removing spaces can leave combinable marks: repeat to a fixpoint
         again = _normalize_once(text, language)
         if again == text:
             break
         text = again
     return text
+
+
+def clear_normalize_cache() -> None:
+    """Forget every normalised text (for timing a first read)."""
+    _normalize.cache_clear()
 
 
 def _normalize_once(text: str, language: str) -> str:
