@@ -285,7 +285,8 @@ def _reading(language: str) -> Reading:
 
 
 def _spans(text: str, words: Iterable[str], language: str) -> list[tuple[int, int]]:
-    return [(i, i + len(w)) for w in words for i in _find_all(text, w, language)]
+    # ``w in text`` first: most words are not in a reply, and the test is cheaper than the search
+    return [(i, i + len(w)) for w in words if w in text for i in _find_all(text, w, language)]
 
 
 def _a_not_a_spans(text: str, rd: Reading, language: str) -> list[tuple[int, int]]:
@@ -312,6 +313,8 @@ def _cues(text: str, rd: Reading, language: str) -> list[_Cue]:
     out: list[_Cue] = []
     for clausal, table in ((False, rd.verbal), (True, rd.clausal)):
         for cue, window in table.items():
+            if cue not in text:
+                continue
             if any(cue == c and text.endswith(p) for c, p in rd.rhetorical):
                 continue
             for i in _find_all(text, cue, language):
@@ -403,6 +406,8 @@ class Lexicon:
             return None
         hits: list[tuple[Lexeme, int, int]] = []
         for lx in self._lexemes:
+            if lx.text not in norm:  # most phrases are not in the reply: the cheap test first
+                continue
             for start in _find_all(norm, lx.text, self.language):
                 hits.append((lx, start, start + len(lx.text)))
         if not hits:
@@ -431,7 +436,8 @@ class Lexicon:
                 h
                 for h in kept
                 if not any(
-                    _find_all(norm, w, self.language) for w in self._not_if.get(h[0].intent, ())
+                    w in norm and _find_all(norm, w, self.language)
+                    for w in self._not_if.get(h[0].intent, ())
                 )
             ]
         if not kept:

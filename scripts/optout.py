@@ -459,6 +459,7 @@ class OptOutMatcher:
         self._lang = base_language(language)
         self._phrases = tuple(phrases)
         self._zh_phrases: tuple[tuple[str, ...], ...] | None = None
+        self._norm_phrases: tuple[str, ...] | None = None
         self._model_choice = model
         self._model: OptOutModel | None = None if model == "shipped" else model
 
@@ -478,7 +479,9 @@ class OptOutMatcher:
             if self._zh_phrases is None:
                 self._zh_phrases = tuple(t for t in (tuple(_tokens(p)) for p in self._phrases) if t)
             return _zh_match(text, self._zh_phrases, out)
-        phrases = [normalize(p, self.language) for p in self._phrases]
+        if self._norm_phrases is None:
+            self._norm_phrases = tuple(normalize(p, self.language) for p in self._phrases)
+        phrases = self._norm_phrases
         found = ko_match(text, phrases, out) if self._lang == "ko" else en_match(text, phrases)
         return None if found is None else OptOutHit(*found)
 

@@ -71,6 +71,7 @@ class Understanding:
             load_classifier(script.id, script.language) if classifier == "shipped" else classifier
         )
         self._lexicons: dict[str, Lexicon] = {}
+        self._voids: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -159,11 +160,22 @@ class Understanding:
         g = self.classifier.classify(texts[0], state, allowed)
         if g.intent is None:
             return Understood(None, g.confidence, "none", g.best)
-        it = self.script.intent(g.intent)
-        if it is not None:
+        voids = self._not_if(g.intent)
+        if voids:
             norm = normalize(texts[0], self.script.language)
-            for w in it.not_if_for(self.script.language):
-                nw = normalize(w, self.script.language)
-                if nw and nw in norm:
+            for w, nw in voids:
+                if nw in norm:
                     return Understood(None, g.confidence, "none", f"not_if:{w}")
         return Understood(g.intent, g.confidence, "classifier", g.best)
+
+    def _not_if(self, intent: str) -> tuple[tuple[str, str], ...]:
+        """An intent's ``not_if`` words, each with its normalised form (the empty ones
+        left out), normalised once."""
+        voids = self._voids.get(intent)
+        if voids is None:
+            it = self.script.intent(intent)
+            lang = self.script.language
+            words = it.not_if_for(lang) if it is not None else ()
+            voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
+            self._voids[intent] = voids
+        return voids
