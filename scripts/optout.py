@@ -55,44 +55,62 @@ class OptOutHit:
 _tokens = pinyin_tokens
 
 
-def _py(words: str) -> tuple[tuple[str, ...], ...]:
-    """``"不要|别"`` -> the alternatives as pinyin token tuples."""
-    return tuple(tuple(_tokens(w)) for w in words.split("|") if w)
+class _Words(tuple[tuple[str, ...], ...]):
+    """Alternatives as pinyin token tuples, with their index by first syllable."""
+
+    first: Mapping[str, tuple[tuple[str, ...], ...]]
+
+
+def _words(alternatives: Iterable[tuple[str, ...]]) -> _Words:
+    words = _Words(alternatives)
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for w in words:
+        if w:
+            index.setdefault(w[0], []).append(w)
+    words.first = {k: tuple(v) for k, v in index.items()}
+    return words
+
+
+@functools.lru_cache(maxsize=256)
+def _py(words: str) -> _Words:
+    """``"不要|别"`` -> the alternatives as pinyin token tuples (the rules' words: converted
+    once)."""
+    return _words(tuple(_tokens(w)) for w in words.split("|") if w)
 
 
 @dataclass(frozen=True)
 class _ZhRules:
-    negations: tuple[tuple[str, ...], ...]
-    calls: tuple[tuple[str, ...], ...]
+    negations: _Words
+    calls: _Words
     not_after_call: frozenset[str]  # 打断, 打算 ...: the syllable after a bare 打
-    unwanted: tuple[tuple[str, ...], ...]
-    call_nouns: tuple[tuple[str, ...], ...]
-    refusals_after: tuple[tuple[str, ...], ...]
-    removals: tuple[tuple[str, ...], ...]
-    numbers: tuple[tuple[str, ...], ...]
-    standing: tuple[tuple[str, ...], ...]
-    cancels: tuple[tuple[str, ...], ...]  # 取消 ... 营销: unsubscribing
-    marketing: tuple[tuple[str, ...], ...]
-    other_topics: tuple[tuple[str, ...], ...]  # a complaint about fees or staff is no opt-out
-    calls_to_me: tuple[tuple[str, ...], ...]  # ... unless it names the calls (一直打, 骚扰)
-    customer_calls: tuple[tuple[str, ...], ...]  # 我不用再打电话给你们: the customer calling
-    welcome: tuple[tuple[str, ...], ...]  # 打电话就行
-    redirect: tuple[tuple[str, ...], ...]  # 别打座机，打我手机: another number, not no calls
-    other_line: tuple[tuple[str, ...], ...]  # 打她电话, 打我办公室座机: a call elsewhere
-    reproach: tuple[tuple[str, ...], ...]  # 打我手机干嘛: a call reproached, not redirected
-    counterfactual: tuple[tuple[str, ...], ...]  # 本来想拉黑: a standing word not meant
-    concession: tuple[tuple[str, ...], ...]  # 我一般不接推销的，但你说吧
-    purpose: tuple[tuple[str, ...], ...]  # 不用打电话确认: this one call, not all calls
-    disturbed_other: tuple[tuple[str, ...], ...]  # 别打扰我女儿, 别打扰我开会: not the calls
-    complaints: tuple[tuple[str, ...], ...]
-    someone_else: tuple[tuple[str, ...], ...]
-    callback: tuple[tuple[str, ...], ...]
-    temporary: tuple[tuple[str, ...], ...]
-    lasting: tuple[tuple[str, ...], ...]
+    unwanted: _Words
+    call_nouns: _Words
+    refusals_after: _Words
+    removals: _Words
+    numbers: _Words
+    standing: _Words
+    cancels: _Words  # 取消 ... 营销: unsubscribing
+    marketing: _Words
+    other_topics: _Words  # a complaint about fees or staff is no opt-out
+    calls_to_me: _Words  # ... unless it names the calls (一直打, 骚扰)
+    customer_calls: _Words  # 我不用再打电话给你们: the customer calling
+    welcome: _Words  # 打电话就行
+    redirect: _Words  # 别打座机，打我手机: another number, not no calls
+    other_line: _Words  # 打她电话, 打我办公室座机: a call elsewhere
+    reproach: _Words  # 打我手机干嘛: a call reproached, not redirected
+    counterfactual: _Words  # 本来想拉黑: a standing word not meant
+    concession: _Words  # 我一般不接推销的，但你说吧
+    purpose: _Words  # 不用打电话确认: this one call, not all calls
+    disturbed_other: _Words  # 别打扰我女儿, 别打扰我开会: not the calls
+    complaints: _Words
+    someone_else: _Words
+    callback: _Words
+    temporary: _Words
+    lasting: _Words
     time_before_after: frozenset[str]  # 四点以后: 以后 means "after", not "from now on"
     not_negation_before: frozenset[str]  # 特别, 区别, 要不要
     not_negation_after: frozenset[str]  # 别人, 别的, 不要紧
-    bare: tuple[tuple[str, ...], ...]  # 不打, 少打: a request only with a lasting word
+    bare: _Words  # 不打, 少打: a request only with a lasting word
 
 
 @functools.lru_cache(maxsize=1)
@@ -169,18 +187,11 @@ def _zh() -> _ZhRules:
     )
 
 
-@functools.lru_cache(maxsize=64)
-def _by_first(words: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[tuple[str, ...], ...]]:
-    index: dict[str, list[tuple[str, ...]]] = {}
-    for w in words:
-        if w:
-            index.setdefault(w[0], []).append(w)
-    return {k: tuple(v) for k, v in index.items()}
-
-
-def _find(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
+def _find(tokens: Sequence[str], words: _Words) -> list[tuple[int, int]]:
     """(start, end) of every occurrence of any of ``words`` in ``tokens``."""
-    index = _by_first(words)
+    index = words.first
+    if index.keys().isdisjoint(tokens):  # most word lists have no first syllable in a reply
+        return []
     out: list[tuple[int, int]] = []
     for i, tok in enumerate(tokens):
         for w in index.get(tok, ()):
@@ -195,7 +206,7 @@ def _clause_gap(tokens: Sequence[str], a: int, b: int, limit: int) -> bool:
     return 0 <= b - a <= limit and "," not in tokens[a:b]
 
 
-def _has(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> bool:
+def _has(tokens: Sequence[str], words: _Words) -> bool:
     return bool(_find(tokens, words))
 
 
@@ -285,7 +296,7 @@ _DIALECT: tuple[tuple[str, str], ...] = (
 )
 
 
-def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -> OptOutHit | None:
+def _zh_match(text: str, phrases: _Words, vetoes: list[str]) -> OptOutHit | None:
     """The rule that makes ``text`` an opt-out; each negation rule that says it is not one
     is added to ``vetoes`` (the learned model is not asked then)."""
     rules = _zh()
@@ -317,16 +328,18 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
                 or (ends and 0 <= rs - ne <= 10)
             ):
                 return OptOutHit("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
-    if not _lasting(tokens, rules):
+    lasting = _lasting(tokens, rules)  # both read several times below: each once
+    timed = _temporary(tokens, rules)
+    if not lasting:
         for _s, e in _find(tokens, rules.concession):
             if _has(tokens[e : e + 3], _py("说|讲|继续")):
                 vetoes.append("concession")
                 return None  # 我一般不接推销的，但你说吧: the call goes on
-    temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
+    temporary = timed and not lasting
     if temporary or _redirected(tokens, rules):
         vetoes.append("temporary" if temporary else "redirected")
         return None
-    reach = 10 if _lasting(tokens, rules) else 6
+    reach = 10 if lasting else 6
     for s, e in _negations(tokens, rules):
         if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
             vetoes.append("customer_calls")
@@ -345,7 +358,7 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
             if _has(tokens[ce : ce + 5], rules.customer_calls):
                 vetoes.append("customer_calls")
                 continue  # 打电话给你们: the customer calling the bank
-            if _has(tokens[ce : ce + 4], rules.purpose) and not _lasting(tokens, rules):
+            if _has(tokens[ce : ce + 4], rules.purpose) and not lasting:
                 vetoes.append("one_purpose")
                 continue  # 不用给我打电话确认: this call's purpose is done
             if _has(tokens[cs : cs + 6], rules.welcome):
@@ -356,9 +369,7 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
             ):
                 vetoes.append("disturbed_other")
                 continue  # 别打扰我女儿, 不要打扰我开会
-            if tokens[cs:ce] == ["tui", "xiao"] and not (
-                _lasting(tokens, rules) or _has(tokens, _py("电话|打"))
-            ):
+            if tokens[cs:ce] == ["tui", "xiao"] and not (lasting or _has(tokens, _py("电话|打"))):
                 continue  # 别推销了: stop this pitch, not the calls
             if tokens[cs:ce] == ["da"] and ce < len(tokens) and tokens[ce] in rules.not_after_call:
                 continue
@@ -367,7 +378,7 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
                 vetoes.append("someone_else")
                 continue  # 不用经理给我打电话, 不用给我回电话
             return OptOutHit("negated_call", " ".join(tokens[s:ce]))
-    if _lasting(tokens, rules) and not _temporary(tokens, rules):
+    if lasting and not timed:
         # 以后不打, 以后少打我电话: "from now on" makes it a request (not 打不打, an A-not-A)
         for s, e in _find(tokens, rules.bare):
             if e < len(tokens) and tokens[e] in rules.not_after_call:
@@ -388,7 +399,7 @@ def _zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) 
         for s, e in _find(tokens, rules.refusals_after):
             if _clause_gap(tokens, ce, s, 4) and tokens[cs:ce] != ["da"]:
                 return OptOutHit("no_calls_wanted", " ".join(tokens[cs:e]))
-    for s, e in _find(tokens, tuple(phrases)):
+    for s, e in _find(tokens, phrases):
         return OptOutHit("phrase", " ".join(tokens[s:e]))
     return None
 
@@ -458,7 +469,7 @@ class OptOutMatcher:
         self.language = language
         self._lang = base_language(language)
         self._phrases = tuple(phrases)
-        self._zh_phrases: tuple[tuple[str, ...], ...] | None = None
+        self._zh_phrases: _Words | None = None
         self._norm_phrases: tuple[str, ...] | None = None
         self._model_choice = model
         self._model: OptOutModel | None = None if model == "shipped" else model
@@ -477,7 +488,9 @@ class OptOutMatcher:
             return None
         if self._lang == "zh":
             if self._zh_phrases is None:
-                self._zh_phrases = tuple(t for t in (tuple(_tokens(p)) for p in self._phrases) if t)
+                self._zh_phrases = _words(
+                    t for t in (tuple(_tokens(p)) for p in self._phrases) if t
+                )
             return _zh_match(text, self._zh_phrases, out)
         if self._norm_phrases is None:
             self._norm_phrases = tuple(normalize(p, self.language) for p in self._phrases)
