@@ -66,9 +66,9 @@ def _text_features(text: str, language: str) -> tuple[str, ...]:
     out: dict[str, None] = {}
     if base_language(language) in ("zh", "ko", "ja"):
         padded = f"^{norm}$"
-        for n in NGRAMS:
-            for i in range(len(padded) - n + 1):
-                out["c:" + padded[i : i + n]] = None
+        out = dict.fromkeys(
+            ["c:" + padded[i : i + n] for n in NGRAMS for i in range(len(padded) - n + 1)]
+        )
     else:
         words = ["^", *norm.split(), "$"]
         for n in (1, 2):

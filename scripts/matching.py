@@ -76,8 +76,21 @@ def _is_cjk_lang(language: str) -> bool:
     return base_language(language) in _CJK_LANGS
 
 
+class _PunctToSpace(dict[int, str]):
+    """``str.translate``'s table: a punctuation mark or symbol -> a space, any other
+    character -> itself; filled in as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        self[code] = out = " " if unicodedata.category(ch)[0] in _PUNCT_CATS else ch
+        return out
+
+
+_PUNCT_TO_SPACE = _PunctToSpace()
+
+
 def _strip_punct(text: str) -> str:
-    return "".join(" " if unicodedata.category(ch)[0] in _PUNCT_CATS else ch for ch in text)
+    return text.translate(_PUNCT_TO_SPACE)
 
 
 _REPEATS = tuple(
@@ -125,6 +138,10 @@ def _normalize(text: str, language: str) -> str:
     return text
 
 
+_SPACES = re.compile(r"\s+")
+_ZH_FILLER = re.compile("|".join(map(re.escape, _FILLERS["zh"])))
+
+
 def clear_normalize_cache() -> None:
     """Forget every normalised text (for timing a first read)."""
     _normalize.cache_clear()
@@ -135,15 +152,16 @@ def _normalize_once(text: str, language: str) -> str:
     s = unicodedata.normalize("NFKC", text).lower().translate(_T2S)
     s = _strip_punct(s)
     if lang == "zh":
-        s = re.sub(r"\s+", "", s)
+        s = _SPACES.sub("", s)
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
             prev = s
             for aa, a_yi_a in _REDUPLICATED["zh"]:
                 s = s.replace(aa, a_yi_a)
             s = _collapse_repeats(s)
-            for f in _FILLERS["zh"]:
-                s = s.replace(f, "")
+            if _ZH_FILLER.search(s):  # without one, no replace below changes the text
+                for f in _FILLERS["zh"]:
+                    s = s.replace(f, "")
         return s
     fillers = set(_FILLERS.get(lang, ()))
     words = [w for w in s.split() if w not in fillers]

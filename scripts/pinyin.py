@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Mapping
+from typing import cast
 
 
 @functools.lru_cache(maxsize=1)
@@ -32,9 +33,13 @@ def pinyin_tokens(text: str) -> list[str]:
     """Toneless pinyin syllables, digit/latin runs as one token each, "," for any clause
     break."""
     table = pinyin_table()
+    text = unicodedata.normalize("NFKC", text).lower()
+    syllables = list(map(table.get, map(ord, text)))
+    if None not in syllables:  # all Chinese (the table holds no latin, digit, space or mark)
+        return cast(list[str], syllables)
     out: list[str] = []
     run = ""
-    for ch in unicodedata.normalize("NFKC", text).lower():
+    for ch in text:
         syl = table.get(ord(ch))
         if ch.isascii() and ch.isalnum():
             run += ch

@@ -72,6 +72,7 @@ class Understanding:
         )
         self._lexicons: dict[str, Lexicon] = {}
         self._voids: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -90,7 +91,17 @@ class Understanding:
 
     def listens_for(self, state: str) -> list[str]:
         """The intents a reply at ``state`` can be taken as (opt-out aside)."""
-        return [i for i in self.script.expected_intents(state) if i != OPT_OUT]
+        return list(self._heard_at(state)[0])
+
+    def _heard_at(self, state: str) -> tuple[tuple[str, ...], bool]:
+        """What ``state`` listens for (opt-out aside) and whether it hears the opt-out,
+        read from the script once, like its lexicon."""
+        heard = self._heard.get(state)
+        if heard is None:
+            intents = tuple(i for i in self.script.expected_intents(state) if i != OPT_OUT)
+            heard = (intents, OPT_OUT in self.script.enabled_globals(state))
+            self._heard[state] = heard
+        return heard
 
     def read(
         self,
@@ -106,7 +117,7 @@ class Understanding:
         m = match_any(self.lexicon(state), texts)
         if (
             self.opt_out is not None
-            and OPT_OUT in s.enabled_globals(state)
+            and self._heard_at(state)[1]
             and (hit := self.opt_out.match_any(texts)) is not None
         ):
             if m is not None and m.intent == COMPLAINT and COMPLAINT in s.global_intents:
@@ -156,7 +167,7 @@ class Understanding:
     def _guess(self, state: str, texts: Sequence[str], only: Sequence[str] | None) -> Understood:
         if self.classifier is None or not texts or not texts[0].strip():
             return Understood(None, 0.0, "none")
-        allowed = [i for i in self.listens_for(state) if only is None or i in only]
+        allowed = [i for i in self._heard_at(state)[0] if only is None or i in only]
         g = self.classifier.classify(texts[0], state, allowed)
         if g.intent is None:
             return Understood(None, g.confidence, "none", g.best)
