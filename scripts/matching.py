@@ -103,13 +103,12 @@ _ANY_REPEAT = re.compile("(.{1," + str(_MAX_REPEAT_UNIT) + r"})\1", re.DOTALL)
 
 def _collapse_repeats(s: str) -> str:
     """Collapse immediate repeats of units of 1.._MAX_REPEAT_UNIT chars: 对对对 -> 对."""
-    if _ANY_REPEAT.search(s) is None:
-        return s
-    prev = None
-    while prev != s:
+    while _ANY_REPEAT.search(s) is not None:  # without one, a pass changes nothing
         prev = s
         for unit in _REPEATS:
             s = unit.sub(r"\1", s)
+        if s == prev:
+            break
     return s
 
 

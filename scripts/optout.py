@@ -30,6 +30,7 @@ by words (both in ``scripts.optout_ko_en``). Pure, no I/O; the pinyin table
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -193,8 +194,8 @@ def _find(tokens: Sequence[str], words: _Words) -> list[tuple[int, int]]:
     if index.keys().isdisjoint(tokens):  # most word lists have no first syllable in a reply
         return []
     out: list[tuple[int, int]] = []
-    for i, tok in enumerate(tokens):
-        for w in index.get(tok, ()):
+    for i, starting in enumerate(map(index.get, tokens)):
+        for w in starting or ():
             n = len(w)
             if tuple(tokens[i : i + n]) == w:
                 out.append((i, i + n))
@@ -296,12 +297,16 @@ _DIALECT: tuple[tuple[str, str], ...] = (
 )
 
 
+_DIALECT_ANY = re.compile("|".join(re.escape(a) for a, _ in _DIALECT))
+
+
 def _zh_match(text: str, phrases: _Words, vetoes: list[str]) -> OptOutHit | None:
     """The rule that makes ``text`` an opt-out; each negation rule that says it is not one
     is added to ``vetoes`` (the learned model is not asked then)."""
     rules = _zh()
-    for a, b in _DIALECT:
-        text = text.replace(a, b)
+    if _DIALECT_ANY.search(text):  # without one, no replace below changes the text
+        for a, b in _DIALECT:
+            text = text.replace(a, b)
     tokens = _tokens(text)
     if not tokens:
         return None
