@@ -20,6 +20,13 @@ Per shipped script (zh-CN, and ko-KR points):
 Nothing here is fitted or tuned: the held-out set is read only by this file.
 
     python -m bench.understanding [--persona-calls 400]
+
+``--timing-only`` prints the per-reply cost alone; with ``--set fit`` it reads no held-out
+data: the fit set's replies at their states, its opt-out lines (at their state, or dealt
+round the states the script's replies are at) and the personas' reply bank at each of
+those states (the set to tune the cost on):
+
+    python -m bench.understanding --timing-only --set fit [--repeats 5]
 """
 
 from __future__ import annotations
@@ -46,7 +53,8 @@ from scripts.matching import normalize
 from scripts.optout import OptOutMatcher
 from scripts.understanding import Understanding
 from simulator import wer
-from simulator.spoken import spoken_replies
+from simulator.personas import load_reply_bank
+from simulator.spoken import FIT_SET, spoken_replies
 from simulator.textcalls import generate
 
 HELDOUT = Path(__file__).with_name("heldout")
@@ -112,14 +120,16 @@ def _replies(rows: Sequence[Row], times: Sequence[float], f: Figures) -> None:
         f.p99_ms = ts[min(len(ts) - 1, int(len(ts) * 0.99))] * 1000
 
 
-def _timed_match(u: Understanding, replies: Sequence[Reply]) -> tuple[list[Row], list[float]]:
+def _timed_match(
+    u: Understanding, replies: Sequence[Reply], repeats: int = REPEATS
+) -> tuple[list[Row], list[float]]:
     rows: list[Row] = []
     times: list[float] = []
     if replies:
         u.read(replies[0].state, ["预热"])  # load the classifier before timing
     for r in replies:
         best = float("inf")
-        for _ in range(REPEATS):  # the best of a few: the cost, not the scheduler's delays
+        for _ in range(repeats):  # the best of a few: the cost, not the scheduler's delays
             clear_reply_caches()  # each read is a first read: no reply is cached
             t0 = time.perf_counter()
             got = match(u.script, [r], u)
@@ -220,6 +230,59 @@ def personas(script_id: str, language: str, n_calls: int, word_error_rate: float
     return f
 
 
+def fit_replies(script_id: str, language: str) -> list[Reply]:
+    """The fit set's replies of a script, then its opt-out lines in the language (at their
+    state, or dealt round the states the replies are at), then the personas' reply bank
+    at each of those states (no labels: for timing)."""
+    script = load_script(find_script(script_id, language))
+    path = FIT_SET / f"{script_id}.{language}.jsonl"
+    out = [r for r in read_replies(path, None) if r.state in script.states]
+    states = list(dict.fromkeys(r.state for r in out))
+    if not states:
+        return out
+    dealt = 0
+    opt_path = FIT_SET.parent / "optout.jsonl"
+    for line in opt_path.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        if r["language"] != language:
+            continue
+        state = r.get("state")
+        if state not in script.states:
+            state = states[dealt % len(states)]
+            dealt += 1
+        out.append(Reply(r["text"], state))
+    bank = load_reply_bank().get(language, {})
+    out += [Reply(t, state) for state in states for texts in bank.values() for t in texts]
+    return out
+
+
+def timing(script_id: str, language: str, which: str, repeats: int) -> Figures:
+    """The per-reply cost alone, on the held-out replies or the fit set's."""
+    f = Figures()
+    if which == "fit":
+        replies = fit_replies(script_id, language)
+    else:
+        path = HELDOUT / "replies" / f"{script_id}.{language}.jsonl"
+        replies = read_replies(path, None) if path.is_file() else []
+    u = Understanding(load_script(find_script(script_id, language)))
+    _, times = _timed_match(u, replies, repeats)
+    _replies([], times, f)
+    f.replies = len(times)
+    return f
+
+
+def _timing_table(which: str, repeats: int) -> Table:
+    table = Table(title=f"Understanding: cost per reply, {which} set (fastest of {repeats})")
+    for col in ("script", "replies", "p50 ms", "p99 ms"):
+        table.add_column(col, justify="left" if col == "script" else "right")
+    for script_id, language in SCRIPTS:
+        fig = timing(script_id, language, which, repeats)
+        table.add_row(f"{script_id} {language}", str(fig.replies), _ms(fig.p50_ms), _ms(fig.p99_ms))
+    return table
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
@@ -232,7 +295,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--persona-calls", type=int, default=400)
     ap.add_argument("--wer", type=float, default=0.05)
+    ap.add_argument("--timing-only", action="store_true", help="the per-reply cost alone")
+    ap.add_argument("--set", choices=("held-out", "fit"), default="held-out", dest="which")
+    ap.add_argument("--repeats", type=int, default=REPEATS, help="reads per reply, fastest kept")
     args = ap.parse_args()
+    if args.which == "fit" and not args.timing_only:
+        ap.error("--set fit times the fit set (--timing-only): its figures would be in-sample")
+    if args.timing_only:
+        Console().print(_timing_table(args.which, args.repeats))
+        return
     table = Table(title="Understanding: held-out (hand-written) | personas (simulator)")
     for col in (
         "script",

@@ -24,9 +24,13 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
-from scripts.matching import base_language, normalize
+import numpy as np
+import numpy.typing as npt
+
+from scripts.matching import base_language, clear_normalize_cache, normalize
 from scripts.pinyin import pinyin_tokens
 
 MODELS_DIR = Path(__file__).with_name("intent_models")
@@ -48,7 +52,7 @@ def canonical_label(name: str) -> str:
 
 def features(text: str, language: str, state: str | None = None) -> list[str]:
     """The model's features of a reply (duplicates kept once)."""
-    out = list(_text_features(text, language))
+    out = list(_text_features(text, base_language(language)))
     if state is not None:
         out.append("s:" + state)
     return out
@@ -57,13 +61,14 @@ def features(text: str, language: str, state: str | None = None) -> list[str]:
 @functools.lru_cache(maxsize=1024)
 def _text_features(text: str, language: str) -> tuple[str, ...]:
     # cached: the intent classifier and the opt-out model read the same reply's features
+    # (keyed by the base language, all they depend on: zh-CN and zh meet)
     norm = normalize(text, language)
     out: dict[str, None] = {}
     if base_language(language) in ("zh", "ko", "ja"):
         padded = f"^{norm}$"
-        for n in NGRAMS:
-            for i in range(len(padded) - n + 1):
-                out["c:" + padded[i : i + n]] = None
+        out = dict.fromkeys(
+            ["c:" + padded[i : i + n] for n in NGRAMS for i in range(len(padded) - n + 1)]
+        )
     else:
         words = ["^", *norm.split(), "$"]
         for n in (1, 2):
@@ -87,7 +92,7 @@ def _text_features(text: str, language: str) -> tuple[str, ...]:
 
 def clear_reply_caches() -> None:
     """Forget every reply read so far (normalised text, features): for timing a first read."""
-    normalize.cache_clear()
+    clear_normalize_cache()
     _text_features.cache_clear()
 
 
@@ -128,22 +133,33 @@ class IntentClassifier:
         self.grammar: Mapping[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in (grammar or {}).items()
         }
+        # feature -> its row of the weight matrix, built on first use (row 0: the biases)
+        self._table: tuple[dict[str, int], npt.NDArray[np.float64]] | None = None
 
     def scores(self, text: str, state: str) -> list[float]:
-        z = list(self.bias)
-        for f in features(text, self.language, state):
-            row = self.weights.get(f)
-            if row:
-                for k, w in row.items():
-                    z[k] += w
-        return z
+        """Each label's score: its bias, then its weight of each feature (``features``)
+        added in order. The weights are rows of one matrix (a weight a row lacks, or the
+        row of an unknown feature, is 0.0) added up by a running sum, which adds in that
+        order (``np.sum`` might not: the figures would move in the last bits)."""
+        if self._table is None:
+            rows = {f: r for r, f in enumerate(self.weights, 2)}
+            cells = [(r, k, w) for f, r in rows.items() for k, w in self.weights[f].items()]
+            at_row, at_label, weight = zip(*cells, strict=True) if cells else ((), (), ())
+            table = np.zeros((len(rows) + 2, len(self.labels)))
+            table[0] = self.bias  # where every sum starts; row 1: an unknown feature
+            table[list(at_row), list(at_label)] = weight
+            self._table = (rows, table)
+        rows, table = self._table
+        at = [0, *map(rows.get, features(text, self.language, state), repeat(1))]
+        sums: list[float] = np.add.accumulate(table[at], axis=0)[-1].tolist()
+        return sums
 
     def classify(self, text: str, state: str, allowed: Iterable[str]) -> Guess:
         """The best of ``allowed`` intents (and ``none``) for ``text`` at ``state``."""
-        z = self.scores(text, state)
         idx = [self._index[a] for a in dict.fromkeys((*allowed, NONE)) if a in self._index]
         if not idx:
             return Guess(None, 0.0, NONE)
+        z = self.scores(text, state)
         top = max(z[i] for i in idx)
         exps = {i: math.exp((z[i] - top) / self.temperature) for i in idx}
         total = sum(exps.values())

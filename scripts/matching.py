@@ -76,22 +76,39 @@ def _is_cjk_lang(language: str) -> bool:
     return base_language(language) in _CJK_LANGS
 
 
+class _PunctToSpace(dict[int, str]):
+    """``str.translate``'s table: a punctuation mark or symbol -> a space, any other
+    character -> itself; filled in as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        self[code] = out = " " if unicodedata.category(ch)[0] in _PUNCT_CATS else ch
+        return out
+
+
+_PUNCT_TO_SPACE = _PunctToSpace()
+
+
 def _strip_punct(text: str) -> str:
-    return "".join(" " if unicodedata.category(ch)[0] in _PUNCT_CATS else ch for ch in text)
+    return text.translate(_PUNCT_TO_SPACE)
 
 
 _REPEATS = tuple(
     re.compile("(.{" + str(n) + r"})\1+", re.DOTALL) for n in range(1, _MAX_REPEAT_UNIT + 1)
 )
+# Any immediate repeat of a unit of 1.._MAX_REPEAT_UNIT chars: without one, every pattern
+# of _REPEATS leaves the text as it is (most replies have none).
+_ANY_REPEAT = re.compile("(.{1," + str(_MAX_REPEAT_UNIT) + r"})\1", re.DOTALL)
 
 
 def _collapse_repeats(s: str) -> str:
     """Collapse immediate repeats of units of 1.._MAX_REPEAT_UNIT chars: 对对对 -> 对."""
-    prev = None
-    while prev != s:
+    while _ANY_REPEAT.search(s) is not None:  # without one, a pass changes nothing
         prev = s
         for unit in _REPEATS:
             s = unit.sub(r"\1", s)
+        if s == prev:
+            break
     return s
 
 
@@ -103,10 +120,15 @@ def _collapse_word_repeats(words: list[str]) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
 def normalize(text: str, language: str = "zh-CN") -> str:
     """Canonical form of ``text`` for matching; idempotent. Cached: one reply is
-    normalised by the phrase match, the opt-out rules and the classifier alike."""
+    normalised by the phrase match, the opt-out rules and the classifier alike (the
+    cache is keyed by the base language, all the normalisation reads: zh-CN and zh meet)."""
+    return _normalize(text, base_language(language))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize(text: str, language: str) -> str:
     for _ in range(8):  # removing spaces can leave combinable marks: repeat to a fixpoint
         again = _normalize_once(text, language)
         if again == text:
@@ -115,20 +137,30 @@ def normalize(text: str, language: str = "zh-CN") -> str:
     return text
 
 
+_SPACES = re.compile(r"\s+")
+_ZH_FILLER = re.compile("|".join(map(re.escape, _FILLERS["zh"])))
+
+
+def clear_normalize_cache() -> None:
+    """Forget every normalised text (for timing a first read)."""
+    _normalize.cache_clear()
+
+
 def _normalize_once(text: str, language: str) -> str:
     lang = base_language(language)
     s = unicodedata.normalize("NFKC", text).lower().translate(_T2S)
     s = _strip_punct(s)
     if lang == "zh":
-        s = re.sub(r"\s+", "", s)
+        s = _SPACES.sub("", s)
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
             prev = s
             for aa, a_yi_a in _REDUPLICATED["zh"]:
                 s = s.replace(aa, a_yi_a)
             s = _collapse_repeats(s)
-            for f in _FILLERS["zh"]:
-                s = s.replace(f, "")
+            if _ZH_FILLER.search(s):  # without one, no replace below changes the text
+                for f in _FILLERS["zh"]:
+                    s = s.replace(f, "")
         return s
     fillers = set(_FILLERS.get(lang, ()))
     words = [w for w in s.split() if w not in fillers]
@@ -270,7 +302,8 @@ def _reading(language: str) -> Reading:
 
 
 def _spans(text: str, words: Iterable[str], language: str) -> list[tuple[int, int]]:
-    return [(i, i + len(w)) for w in words for i in _find_all(text, w, language)]
+    # ``w in text`` first: most words are not in a reply, and the test is cheaper than the search
+    return [(i, i + len(w)) for w in words if w in text for i in _find_all(text, w, language)]
 
 
 def _a_not_a_spans(text: str, rd: Reading, language: str) -> list[tuple[int, int]]:
@@ -297,6 +330,8 @@ def _cues(text: str, rd: Reading, language: str) -> list[_Cue]:
     out: list[_Cue] = []
     for clausal, table in ((False, rd.verbal), (True, rd.clausal)):
         for cue, window in table.items():
+            if cue not in text:
+                continue
             if any(cue == c and text.endswith(p) for c, p in rd.rhetorical):
                 continue
             for i in _find_all(text, cue, language):
@@ -388,6 +423,8 @@ class Lexicon:
             return None
         hits: list[tuple[Lexeme, int, int]] = []
         for lx in self._lexemes:
+            if lx.text not in norm:  # most phrases are not in the reply: the cheap test first
+                continue
             for start in _find_all(norm, lx.text, self.language):
                 hits.append((lx, start, start + len(lx.text)))
         if not hits:
@@ -416,7 +453,8 @@ class Lexicon:
                 h
                 for h in kept
                 if not any(
-                    _find_all(norm, w, self.language) for w in self._not_if.get(h[0].intent, ())
+                    w in norm and _find_all(norm, w, self.language)
+                    for w in self._not_if.get(h[0].intent, ())
                 )
             ]
         if not kept:

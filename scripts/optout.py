@@ -35,7 +35,7 @@ from typing import Literal
 from scripts.matching import base_language, normalize
 from scripts.optout_ko_en import en_match, ko_match
 from scripts.optout_model import OptOutModel, load_optout_model
-from scripts.optout_zh import zh_match, zh_tokens
+from scripts.optout_zh import ZhWords, zh_match, zh_tokens, zh_words
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,8 @@ class OptOutMatcher:
         self.language = language
         self._lang = base_language(language)
         self._phrases = tuple(phrases)
-        self._zh_phrases: tuple[tuple[str, ...], ...] | None = None
+        self._zh_phrases: ZhWords | None = None
+        self._norm_phrases: tuple[str, ...] | None = None
         self._model_choice = model
         self._model: OptOutModel | None = None if model == "shipped" else model
 
@@ -159,12 +160,14 @@ class OptOutMatcher:
             return None
         if self._lang == "zh":
             if self._zh_phrases is None:
-                self._zh_phrases = tuple(
+                self._zh_phrases = zh_words(
                     t for t in (tuple(zh_tokens(p)) for p in self._phrases) if t
                 )
             found = zh_match(text, self._zh_phrases, out)
             return None if found is None else OptOutHit(*found)
-        phrases = [normalize(p, self.language) for p in self._phrases]
+        if self._norm_phrases is None:
+            self._norm_phrases = tuple(normalize(p, self.language) for p in self._phrases)
+        phrases = self._norm_phrases
         found = ko_match(text, phrases, out) if self._lang == "ko" else en_match(text, phrases)
         return None if found is None else OptOutHit(*found)
 

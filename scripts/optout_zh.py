@@ -12,7 +12,8 @@ table is loaded on first use.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scripts.pinyin import pinyin_table, pinyin_tokens
@@ -25,57 +26,76 @@ Found = tuple[str, str]  # (rule, words)
 zh_tokens = _tokens = pinyin_tokens
 
 
-def _py(words: str) -> tuple[tuple[str, ...], ...]:
-    """``"不要|别"`` -> the alternatives as pinyin token tuples."""
-    return tuple(tuple(_tokens(w)) for w in words.split("|") if w)
+class ZhWords(tuple[tuple[str, ...], ...]):
+    """Alternatives as pinyin token tuples, with their index by first syllable."""
+
+    first: Mapping[str, tuple[tuple[str, ...], ...]]
+
+
+def zh_words(alternatives: Iterable[tuple[str, ...]]) -> ZhWords:
+    """``alternatives`` (pinyin token tuples) with their index by first syllable."""
+    words = ZhWords(alternatives)
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for w in words:
+        if w:
+            index.setdefault(w[0], []).append(w)
+    words.first = {k: tuple(v) for k, v in index.items()}
+    return words
+
+
+@functools.lru_cache(maxsize=256)
+def _py(words: str) -> ZhWords:
+    """``"不要|别"`` -> the alternatives as pinyin token tuples (the rules' words: converted
+    once)."""
+    return zh_words(tuple(_tokens(w)) for w in words.split("|") if w)
 
 
 @dataclass(frozen=True)
 class _ZhRules:
-    negations: tuple[tuple[str, ...], ...]
-    calls: tuple[tuple[str, ...], ...]
+    negations: ZhWords
+    calls: ZhWords
     not_after_call: frozenset[str]  # 打断, 打算 ...: the syllable after a bare 打
-    unwanted: tuple[tuple[str, ...], ...]
-    call_nouns: tuple[tuple[str, ...], ...]
-    refusals_after: tuple[tuple[str, ...], ...]
-    removals: tuple[tuple[str, ...], ...]
-    numbers: tuple[tuple[str, ...], ...]
-    standing: tuple[tuple[str, ...], ...]
-    cancels: tuple[tuple[str, ...], ...]  # 取消 ... 营销: unsubscribing
-    marketing: tuple[tuple[str, ...], ...]
-    other_topics: tuple[tuple[str, ...], ...]  # a complaint about fees or staff is no opt-out
-    calls_to_me: tuple[tuple[str, ...], ...]  # ... unless it names the calls (一直打, 骚扰)
-    customer_calls: tuple[tuple[str, ...], ...]  # 我不用再打电话给你们: the customer calling
-    welcome: tuple[tuple[str, ...], ...]  # 打电话就行
-    redirect: tuple[tuple[str, ...], ...]  # 别打座机，打我手机: another number, not no calls
-    other_line: tuple[tuple[str, ...], ...]  # 打她电话, 打我办公室座机: a call elsewhere
-    reproach: tuple[tuple[str, ...], ...]  # 打我手机干嘛: a call reproached, not redirected
-    counterfactual: tuple[tuple[str, ...], ...]  # 本来想拉黑: a standing word not meant
-    concession: tuple[tuple[str, ...], ...]  # 我一般不接推销的，但你说吧
-    purpose: tuple[tuple[str, ...], ...]  # 不用打电话确认: this one call, not all calls
-    disturbed_other: tuple[tuple[str, ...], ...]  # 别打扰我女儿, 别打扰我开会: not the calls
-    complaints: tuple[tuple[str, ...], ...]
-    someone_else: tuple[tuple[str, ...], ...]
-    callback: tuple[tuple[str, ...], ...]
-    temporary: tuple[tuple[str, ...], ...]
-    lasting: tuple[tuple[str, ...], ...]
+    unwanted: ZhWords
+    call_nouns: ZhWords
+    refusals_after: ZhWords
+    removals: ZhWords
+    numbers: ZhWords
+    standing: ZhWords
+    cancels: ZhWords  # 取消 ... 营销: unsubscribing
+    marketing: ZhWords
+    other_topics: ZhWords  # a complaint about fees or staff is no opt-out
+    calls_to_me: ZhWords  # ... unless it names the calls (一直打, 骚扰)
+    customer_calls: ZhWords  # 我不用再打电话给你们: the customer calling
+    welcome: ZhWords  # 打电话就行
+    redirect: ZhWords  # 别打座机，打我手机: another number, not no calls
+    other_line: ZhWords  # 打她电话, 打我办公室座机: a call elsewhere
+    reproach: ZhWords  # 打我手机干嘛: a call reproached, not redirected
+    counterfactual: ZhWords  # 本来想拉黑: a standing word not meant
+    concession: ZhWords  # 我一般不接推销的，但你说吧
+    purpose: ZhWords  # 不用打电话确认: this one call, not all calls
+    disturbed_other: ZhWords  # 别打扰我女儿, 别打扰我开会: not the calls
+    complaints: ZhWords
+    someone_else: ZhWords
+    callback: ZhWords
+    temporary: ZhWords
+    lasting: ZhWords
     time_before_after: frozenset[str]  # 四点以后: 以后 means "after", not "from now on"
     not_negation_before: frozenset[str]  # 特别, 区别, 要不要
     not_negation_after: frozenset[str]  # 别人, 别的, 不要紧
-    bare: tuple[tuple[str, ...], ...]  # 不打, 少打: a request only with a lasting word
-    repeated: tuple[tuple[str, ...], ...]  # 有完没完, 第几次了: exasperation at the calls
-    not_before_word: tuple[tuple[str, ...], ...]  # 不算骚扰, 不会投诉, 别删: the word denied
-    reversal: tuple[tuple[str, ...], ...]  # 拉黑过，后来又放出来了
-    products: tuple[tuple[str, ...], ...]  # 退订理财产品: a product, not the calls
-    old: tuple[tuple[str, ...], ...]  # 旧的号码删了，留新的: a number replaced
-    no_marketing: tuple[tuple[str, ...], ...]  # 不需要你们的电话营销
-    habitual: tuple[tuple[str, ...], ...]  # 我一般不接这种电话: a habit told, not a request
-    past: tuple[tuple[str, ...], ...]  # 上次拒接了: a refusal told, not made
-    customer_will_call: tuple[tuple[str, ...], ...]  # 我自己打过去
-    invitation: tuple[tuple[str, ...], ...]  # 有好的理财再打给我: a call asked for
-    threat: tuple[tuple[str, ...], ...]  # 再打过来试试: not an invitation
-    relatives: tuple[tuple[str, ...], ...]
-    to_me: tuple[tuple[str, ...], ...]  # 有事找我: a relative spared, the customer reachable
+    bare: ZhWords  # 不打, 少打: a request only with a lasting word
+    repeated: ZhWords  # 有完没完, 第几次了: exasperation at the calls
+    not_before_word: ZhWords  # 不算骚扰, 不会投诉, 别删: the word denied
+    reversal: ZhWords  # 拉黑过，后来又放出来了
+    products: ZhWords  # 退订理财产品: a product, not the calls
+    old: ZhWords  # 旧的号码删了，留新的: a number replaced
+    no_marketing: ZhWords  # 不需要你们的电话营销
+    habitual: ZhWords  # 我一般不接这种电话: a habit told, not a request
+    past: ZhWords  # 上次拒接了: a refusal told, not made
+    customer_will_call: ZhWords  # 我自己打过去
+    invitation: ZhWords  # 有好的理财再打给我: a call asked for
+    threat: ZhWords  # 再打过来试试: not an invitation
+    relatives: ZhWords
+    to_me: ZhWords  # 有事找我: a relative spared, the customer reachable
 
 
 @functools.lru_cache(maxsize=1)
@@ -178,21 +198,14 @@ def _zh() -> _ZhRules:
     )
 
 
-@functools.lru_cache(maxsize=64)
-def _by_first(words: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[tuple[str, ...], ...]]:
-    index: dict[str, list[tuple[str, ...]]] = {}
-    for w in words:
-        if w:
-            index.setdefault(w[0], []).append(w)
-    return {k: tuple(v) for k, v in index.items()}
-
-
-def _find(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
+def _find(tokens: Sequence[str], words: ZhWords) -> list[tuple[int, int]]:
     """(start, end) of every occurrence of any of ``words`` in ``tokens``."""
-    index = _by_first(words)
+    index = words.first
+    if index.keys().isdisjoint(tokens):  # most word lists have no first syllable in a reply
+        return []
     out: list[tuple[int, int]] = []
-    for i, tok in enumerate(tokens):
-        for w in index.get(tok, ()):
+    for i, starting in enumerate(map(index.get, tokens)):
+        for w in starting or ():
             n = len(w)
             if tuple(tokens[i : i + n]) == w:
                 out.append((i, i + n))
@@ -204,7 +217,7 @@ def _clause_gap(tokens: Sequence[str], a: int, b: int, limit: int) -> bool:
     return 0 <= b - a <= limit and "," not in tokens[a:b]
 
 
-def _has(tokens: Sequence[str], words: tuple[tuple[str, ...], ...]) -> bool:
+def _has(tokens: Sequence[str], words: ZhWords) -> bool:
     return bool(_find(tokens, words))
 
 
@@ -314,7 +327,7 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
     return out
 
 
-def _denied(tokens: Sequence[str], s: int, words: tuple[tuple[str, ...], ...]) -> bool:
+def _denied(tokens: Sequence[str], s: int, words: ZhWords) -> bool:
     """The word at ``s`` is denied right before it (不算骚扰, 我不会投诉的; with the
     negations: 号码别删)."""
     window = tokens[max(0, s - 4) : s]
@@ -365,12 +378,17 @@ _DIALECT: tuple[tuple[str, str], ...] = (
 )
 
 
-def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -> Found | None:
+_DIALECT_ANY = re.compile("|".join(re.escape(a) for a, _ in _DIALECT))
+
+
+def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     """The rule that makes ``text`` an opt-out; each negation rule that says it is not one
-    is added to ``vetoes`` (the learned model is not asked then)."""
+    is added to ``vetoes`` (the learned model is not asked then). ``phrases``: the
+    script's own, as ``zh_words`` of their pinyin."""
     rules = _zh()
-    for a, b in _DIALECT:
-        text = text.replace(a, b)
+    if _DIALECT_ANY.search(text):  # without one, no replace below changes the text
+        for a, b in _DIALECT:
+            text = text.replace(a, b)
     tokens = _tokens(text)
     if not tokens:
         return None
@@ -421,12 +439,14 @@ def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -
     removal = _removal(tokens, rules, vetoes)
     if removal is not None:
         return removal
-    if not _lasting(tokens, rules):
+    lasting = _lasting(tokens, rules)  # both read several times below: each once
+    timed = _temporary(tokens, rules)
+    if not lasting:
         for _s, e in _find(tokens, rules.concession):
             if _has(tokens[e : e + 3], _py("说|讲|继续")):
                 vetoes.append("concession")
                 return None  # 我一般不接推销的，但你说吧: the call goes on
-    temporary = _temporary(tokens, rules) and not _lasting(tokens, rules)
+    temporary = timed and not lasting
     if temporary or _redirected(tokens, rules) or _third_party_spared(tokens, rules):
         vetoes.append("temporary" if temporary else "redirected")
         return None
@@ -439,10 +459,10 @@ def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -
     ):
         vetoes.append("welcome")
         return None  # 以后有好的理财你们再打给我: a call asked for
-    if _has(tokens, rules.customer_will_call) and not _lasting(tokens, rules):
+    if _has(tokens, rules.customer_will_call) and not lasting:
         vetoes.append("customer_calls")
         return None  # 不用你们打，我自己打过去问
-    reach = 10 if _lasting(tokens, rules) else 6
+    reach = 10 if lasting else 6
     for s, e in _negations(tokens, rules):
         if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
             vetoes.append("customer_calls")
@@ -461,7 +481,7 @@ def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -
             if _has(tokens[ce : ce + 5], rules.customer_calls):
                 vetoes.append("customer_calls")
                 continue  # 打电话给你们: the customer calling the bank
-            if _has(tokens[ce : ce + 4], rules.purpose) and not _lasting(tokens, rules):
+            if _has(tokens[ce : ce + 4], rules.purpose) and not lasting:
                 vetoes.append("one_purpose")
                 continue  # 不用给我打电话确认: this call's purpose is done
             if _has(tokens[cs : cs + 6], rules.welcome):
@@ -472,9 +492,7 @@ def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -
             ):
                 vetoes.append("disturbed_other")
                 continue  # 别打扰我女儿, 不要打扰我开会
-            if tokens[cs:ce] == ["tui", "xiao"] and not (
-                _lasting(tokens, rules) or _has(tokens, _py("电话|打"))
-            ):
+            if tokens[cs:ce] == ["tui", "xiao"] and not (lasting or _has(tokens, _py("电话|打"))):
                 continue  # 别推销了: stop this pitch, not the calls
             if tokens[cs:ce] == ["da"] and ce < len(tokens) and tokens[ce] in rules.not_after_call:
                 continue
@@ -487,7 +505,7 @@ def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -
                 vetoes.append("someone_else")
                 continue  # 不用经理给我打电话, 不用给我回电话
             return ("negated_call", " ".join(tokens[s:ce]))
-    if _lasting(tokens, rules) and not _temporary(tokens, rules):
+    if lasting and not timed:
         # 以后不打, 以后少打我电话: "from now on" makes it a request (not 打不打, an A-not-A)
         for s, e in _find(tokens, rules.bare):
             if e < len(tokens) and tokens[e] in rules.not_after_call:
@@ -504,7 +522,6 @@ def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -
         ):
             vetoes.append("double_negation")
             continue  # 我不是不接你们电话
-        lasting = _lasting(tokens, rules)
         if _has(tokens[max(0, s - 4) : s], rules.habitual) and not lasting:
             vetoes.append("habit")
             continue  # 我一般不接这种电话: a habit told
@@ -520,6 +537,6 @@ def zh_match(text: str, phrases: Sequence[tuple[str, ...]], vetoes: list[str]) -
         for s, e in _find(tokens, rules.refusals_after):
             if _clause_gap(tokens, ce, s, 4) and tokens[cs:ce] != ["da"]:
                 return ("no_calls_wanted", " ".join(tokens[cs:e]))
-    for s, e in _find(tokens, tuple(phrases)):
+    for s, e in _find(tokens, phrases):
         return ("phrase", " ".join(tokens[s:e]))
     return None

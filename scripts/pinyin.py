@@ -10,16 +10,20 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Mapping
+from typing import cast
 
 
 @functools.lru_cache(maxsize=1)
 def pinyin_table() -> Mapping[int, str]:
-    """Code point -> its first reading, toneless, ``ü`` written ``v``."""
+    """Code point -> its first reading, toneless, ``ü`` written ``v`` (no ASCII: a latin
+    letter or digit is read as itself)."""
     # deferred: pypinyin's table is 42k entries (0.3 s); only Chinese calls need it
     from pypinyin.pinyin_dict import pinyin_dict
 
     out: dict[int, str] = {}
     for code, readings in pinyin_dict.items():
+        if code < 128:
+            continue
         first = readings.split(",")[0]
         plain = "".join(
             c for c in unicodedata.normalize("NFD", first) if unicodedata.category(c) != "Mn"
@@ -32,11 +36,14 @@ def pinyin_tokens(text: str) -> list[str]:
     """Toneless pinyin syllables, digit/latin runs as one token each, "," for any clause
     break."""
     table = pinyin_table()
+    text = unicodedata.normalize("NFKC", text).lower()
+    syllables = list(map(table.get, map(ord, text)))
+    if None not in syllables:  # all Chinese (no latin run, space or mark to read)
+        return cast(list[str], syllables)
     out: list[str] = []
     run = ""
-    for ch in unicodedata.normalize("NFKC", text).lower():
-        syl = table.get(ord(ch))
-        if ch.isascii() and ch.isalnum():
+    for ch, syl in zip(text, syllables, strict=True):
+        if syl is None and ch.isascii() and ch.isalnum():  # the table holds no ASCII
             run += ch
             continue
         if run:

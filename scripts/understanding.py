@@ -71,6 +71,8 @@ class Understanding:
             load_classifier(script.id, script.language) if classifier == "shipped" else classifier
         )
         self._lexicons: dict[str, Lexicon] = {}
+        self._voids: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -89,7 +91,17 @@ class Understanding:
 
     def listens_for(self, state: str) -> list[str]:
         """The intents a reply at ``state`` can be taken as (opt-out aside)."""
-        return [i for i in self.script.expected_intents(state) if i != OPT_OUT]
+        return list(self._heard_at(state)[0])
+
+    def _heard_at(self, state: str) -> tuple[tuple[str, ...], bool]:
+        """What ``state`` listens for (opt-out aside) and whether it hears the opt-out,
+        read from the script once, like its lexicon."""
+        heard = self._heard.get(state)
+        if heard is None:
+            intents = tuple(i for i in self.script.expected_intents(state) if i != OPT_OUT)
+            heard = (intents, OPT_OUT in self.script.enabled_globals(state))
+            self._heard[state] = heard
+        return heard
 
     def read(
         self,
@@ -105,7 +117,7 @@ class Understanding:
         m = match_any(self.lexicon(state), texts)
         if (
             self.opt_out is not None
-            and OPT_OUT in s.enabled_globals(state)
+            and self._heard_at(state)[1]
             and (hit := self.opt_out.match_any(texts)) is not None
         ):
             if m is not None and m.intent == COMPLAINT and COMPLAINT in s.global_intents:
@@ -155,15 +167,26 @@ class Understanding:
     def _guess(self, state: str, texts: Sequence[str], only: Sequence[str] | None) -> Understood:
         if self.classifier is None or not texts or not texts[0].strip():
             return Understood(None, 0.0, "none")
-        allowed = [i for i in self.listens_for(state) if only is None or i in only]
+        allowed = [i for i in self._heard_at(state)[0] if only is None or i in only]
         g = self.classifier.classify(texts[0], state, allowed)
         if g.intent is None:
             return Understood(None, g.confidence, "none", g.best)
-        it = self.script.intent(g.intent)
-        if it is not None:
+        voids = self._not_if(g.intent)
+        if voids:
             norm = normalize(texts[0], self.script.language)
-            for w in it.not_if_for(self.script.language):
-                nw = normalize(w, self.script.language)
-                if nw and nw in norm:
+            for w, nw in voids:
+                if nw in norm:
                     return Understood(None, g.confidence, "none", f"not_if:{w}")
         return Understood(g.intent, g.confidence, "classifier", g.best)
+
+    def _not_if(self, intent: str) -> tuple[tuple[str, str], ...]:
+        """An intent's ``not_if`` words, each with its normalised form (the empty ones
+        left out), normalised once."""
+        voids = self._voids.get(intent)
+        if voids is None:
+            it = self.script.intent(intent)
+            lang = self.script.language
+            words = it.not_if_for(lang) if it is not None else ()
+            voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
+            self._voids[intent] = voids
+        return voids

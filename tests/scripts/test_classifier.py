@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from scripts.classifier import NONE, IntentClassifier, canonical_label, features
+from scripts.classifier import (
+    NONE,
+    IntentClassifier,
+    _text_features,
+    canonical_label,
+    clear_reply_caches,
+    features,
+)
 from scripts.classifier_fit import Example, fit_classifier
 from scripts.loader import find_script, load_script
 
@@ -90,3 +97,32 @@ def test_fit_on_a_few_examples() -> None:
     assert figures["cv_accuracy"] > 0.5
     assert clf.classify("好的好的", "points_info", ["agree", "decline"]).intent == "agree"
     assert canonical_label("confirm") == "confirm_identity"
+
+
+def test_scores_add_each_feature_in_order_to_the_bias() -> None:
+    """The same numbers as adding the weights one feature at a time: floating-point sums
+    depend on the order, and a refitted model's figures must not move in the last bits."""
+    weights = {"c:行": {0: 0.1, 2: -0.3}, "c:^行": {0: 0.2}, "s:s": {1: 1e-17, 0: 0.7}}
+    clf = IntentClassifier(
+        script="points_reminder",
+        language="zh-CN",
+        labels=["agree", "decline", NONE],
+        weights=weights,
+        bias=[0.3, -0.0, 1e16],
+        temperature=1.0,
+        threshold=0.6,
+    )
+    want = [0.3, -0.0, 1e16]
+    for f in features("行", "zh-CN", "s"):
+        for k, w in weights.get(f, {}).items():
+            want[k] += w
+    got = clf.scores("行", "s")
+    assert [repr(x) for x in got] == [repr(x) for x in want]
+
+
+def test_a_reply_is_featurised_once_for_the_classifier_and_the_opt_out_model() -> None:
+    """The opt-out model reads in the base language (zh), the classifier in the script's
+    (zh-CN): both are one reading of the reply."""
+    clear_reply_caches()
+    assert features("别再打了", "zh") == features("别再打了", "zh-CN")
+    assert _text_features.cache_info().currsize == 1
