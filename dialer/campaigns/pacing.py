@@ -44,35 +44,6 @@ class FixedAgentCapacity:
         return self.free
 
 
-class TokenBucket:
-    """Calls-per-second limiter on a monotonic clock; burst defaults to one second's worth."""
-
-    def __init__(self, rate: float, burst: float | None = None, now: float = 0.0) -> None:
-        self.rate = rate
-        self.burst = max(1.0, burst if burst is not None else rate)
-        self.tokens = self.burst
-        self.last = now
-
-    def _refill(self, now: float) -> None:
-        if now > self.last:
-            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-            self.last = now
-
-    def available(self, now: float) -> int:
-        self._refill(now)
-        return int(self.tokens + 1e-9)
-
-    def take(self, n: int, now: float) -> int:
-        """Take up to ``n`` whole tokens; returns how many were granted."""
-        self._refill(now)
-        granted = max(0, min(n, int(self.tokens + 1e-9)))
-        self.tokens -= granted
-        return granted
-
-    def give_back(self, n: int) -> None:
-        self.tokens = min(self.burst, self.tokens + n)
-
-
 def smoothed_rate(hits: int, trials: int, prior: float, weight: float) -> float:
     """A rate estimate pulled toward ``prior`` when few trials were seen."""
     if trials + weight <= 0:

@@ -45,7 +45,6 @@ from dialer.campaigns.pacing import (
     AgentCapacity,
     FixedAgentCapacity,
     Load,
-    TokenBucket,
     dial_budget,
     handoff_budget,
     smoothed_rate,
@@ -66,6 +65,7 @@ from kernel.claims import claim, release
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database, is_sqlite
 from kernel.settings import Settings
+from kernel.token_bucket import TokenBucket
 from scripts.versions import ScriptDigests
 
 log = logging.getLogger(__name__)

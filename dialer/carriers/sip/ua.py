@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dialer.carriers.sip.config import TrunkConfig, check_caller_id
-from dialer.carriers.sip.limits import TokenBucket
 from dialer.carriers.sip.outcomes import CallEnd, CallResult, CancelCause, Outcome, classify
 from dialer.carriers.sip.ports import PortPool
 from dialer.carriers.sip.rtp import RtpMedia
 from dialer.carriers.sip.sdp import SdpAnswer, SdpError, SdpOffer, parse_answer
 from dialer.carriers.sip.sippy_side import CallRequest, SippyEndpoint
 from dialer.carriers.sip.sippy_thread import SippyThread
+from kernel.token_bucket import TokenBucket
 
 log = logging.getLogger("dialer.carriers.sip")
 

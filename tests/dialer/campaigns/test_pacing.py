@@ -9,31 +9,10 @@ from dialer.campaigns.pacing import (
     FixedAgentCapacity,
     Load,
     PacingConfig,
-    TokenBucket,
     dial_budget,
     handoff_budget,
     smoothed_rate,
 )
-
-
-def test_token_bucket_rate_and_burst() -> None:
-    b = TokenBucket(rate=2.0, now=0.0)
-    assert b.take(5, 0.0) == 2
-    assert b.take(5, 0.4) == 0
-    assert b.take(5, 1.0) == 2
-    assert b.take(5, 100.0) == 2  # burst caps the refill
-    b.give_back(1)
-    assert b.available(100.0) == 1
-
-
-@given(rate=st.floats(0.1, 50), steps=st.lists(st.floats(0, 2), min_size=1, max_size=50))
-def test_token_bucket_never_exceeds_rate(rate: float, steps: list[float]) -> None:
-    b = TokenBucket(rate=rate, now=0.0)
-    t, granted = 0.0, 0
-    for dt in steps:
-        t += dt
-        granted += b.take(1000, t)
-    assert granted <= b.burst + rate * t + 1e-6
 
 
 @given(
