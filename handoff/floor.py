@@ -60,7 +60,7 @@ class RequestFacts:
 
 
 @dataclass(frozen=True)
-class CallFacts:
+class FloorCall:
     """A live call as the floor shows it."""
 
     call_sid: str
@@ -83,7 +83,7 @@ def score_100(score: float | None) -> float | None:
 
 
 def call_row(
-    call: CallFacts,
+    call: FloorCall,
     request: RequestFacts | None,
     agent_names: Mapping[int, str],
     simulated: Collection[int] = (),
@@ -121,7 +121,7 @@ def call_row(
 
 def queue_rows(
     requests: Iterable[RequestFacts],
-    calls: Mapping[str, CallFacts],
+    calls: Mapping[str, FloorCall],
     agent_names: Mapping[int, str],
 ) -> list[dict[str, Any]]:
     """Handoff requests not yet taken, oldest first: who is waiting, for how long (from

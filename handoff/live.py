@@ -31,7 +31,7 @@ from dialogue.speech.gates import (
 from dialogue.speech.pipeline import CALL_RATE
 from dialogue.speech.records import CallRecorder, CallSummary, TranscriptRow, TurnMetrics
 from handoff.audio import CH_AGENT, CH_CUSTOMER
-from handoff.floor import CallFacts, Party
+from handoff.floor import FloorCall, Party
 from kernel.calls import StreamStart
 from kernel.clock import Clock, SystemClock
 from kernel.privacy import mask_text
@@ -387,11 +387,11 @@ class LiveCallRegistry:
     def calls(self) -> list[LiveCall]:
         return list(self._calls.values())
 
-    def facts(self) -> list[CallFacts]:
+    def facts(self) -> list[FloorCall]:
         """Every live call as the floor shows it."""
         now = self.clock.now()
         return [
-            CallFacts(
+            FloorCall(
                 call_sid=c.call_sid,
                 party=c.party,
                 started_at=c.started_at or now,

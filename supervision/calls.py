@@ -21,7 +21,7 @@ from supervision.models import CallRecord
 
 
 @dataclass(frozen=True)
-class CallFacts:
+class RecordFacts:
     """What the finished-call record knows of a conversation."""
 
     attempt_id: int
@@ -37,7 +37,7 @@ class CallFacts:
     score_history: Sequence[Mapping[str, Any]] = ()
 
 
-def record_call(session: Session, facts: CallFacts) -> CallRecord:
+def record_call(session: Session, facts: RecordFacts) -> CallRecord:
     """Insert (or, for a later fact about the same attempt, update) the call's record."""
     party = call_party(session, facts.attempt_id)
     attempt = session.get(Attempt, facts.attempt_id)

@@ -1,6 +1,6 @@
 """Quality checks (质检) on a finished call: pure rules over the call's facts, no I/O.
 
-Each rule reads ``CallFacts`` (gathered by ``supervision.qa_service``) and returns the
+Each rule reads ``QaFacts`` (gathered by ``supervision.qa_service``) and returns the
 flags it raises, each naming its rule and what it saw:
 
 - ``disclosure_missing``: the bot spoke, but no state that carries the script's required
@@ -89,7 +89,7 @@ class QaPolicy:
 
 
 @dataclass(frozen=True)
-class CallFacts:
+class QaFacts:
     lines: Sequence[Line]
     disclosure_states: frozenset[str] = frozenset()  # states whose prompt is the disclosure
     opted_out: bool = False  # the call recorded an opt-out
@@ -117,7 +117,7 @@ class Flag:
 
 @dataclass(frozen=True)
 class _Ctx:
-    facts: CallFacts
+    facts: QaFacts
     policy: QaPolicy
     flags: list[Flag] = field(default_factory=list)
 
@@ -345,7 +345,7 @@ FLAG_CODES: tuple[str, ...] = (
 )
 
 
-def check(facts: CallFacts, policy: QaPolicy | None = None) -> list[Flag]:
+def check(facts: QaFacts, policy: QaPolicy | None = None) -> list[Flag]:
     """Every flag the rules raise on ``facts``."""
     ctx = _Ctx(facts, policy or QaPolicy())
     for rule in RULES:

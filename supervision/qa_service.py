@@ -28,7 +28,7 @@ from handoff.models import HandoffRequestRow
 from kernel.db import Database
 from scripts.loader import find_script, load_script
 from supervision.models import CallFlag, CallRecord
-from supervision.qa import CallFacts, Line, QaPolicy, check
+from supervision.qa import Line, QaFacts, QaPolicy, check
 from supervision.sampling import SamplingPolicy, review_reason
 
 HARD_SUPPRESSIONS = ("opt_out", "dnc", "blacklist")
@@ -61,7 +61,7 @@ def _window(campaign: Campaign) -> CallingWindow:
         return CallingWindow()
 
 
-def gather(s: Session, rec: CallRecord, cfg: SweepSettings) -> CallFacts:
+def gather(s: Session, rec: CallRecord, cfg: SweepSettings) -> QaFacts:
     """The facts the rules read, for one record."""
     rows = s.scalars(
         select(CallTranscriptRow)
@@ -115,7 +115,7 @@ def gather(s: Session, rec: CallRecord, cfg: SweepSettings) -> CallFacts:
                     )
                 )
             )
-    return CallFacts(
+    return QaFacts(
         lines=lines,
         disclosure_states=(
             disclosure_states(rec.script_id, campaign.language) if campaign else frozenset()
@@ -162,7 +162,7 @@ def sweep(db: Database, now: datetime, cfg: SweepSettings | None = None) -> int:
 
 
 def apply_flags(
-    s: Session, rec: CallRecord, facts: CallFacts, now: datetime, cfg: SweepSettings
+    s: Session, rec: CallRecord, facts: QaFacts, now: datetime, cfg: SweepSettings
 ) -> None:
     flags = check(facts, cfg.policy)
     s.execute(delete(CallFlag).where(CallFlag.attempt_id == rec.attempt_id))

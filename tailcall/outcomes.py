@@ -43,7 +43,7 @@ from kernel.db import Database
 from kernel.errors import TailcallError
 from kernel.vocab import AnsweredBy, Grade, HandoffResult
 from scripts.loader import find_script, load_script
-from supervision.calls import CallFacts, record_call
+from supervision.calls import RecordFacts, record_call
 from tailcall.call_record import record_conversation
 
 NO_DISPOSITION = "no_disposition"
@@ -216,7 +216,7 @@ def record_finished_call(
     leads = record_outcome(session, outcome, now=call.ended_at)
     record_call(
         session,
-        CallFacts(
+        RecordFacts(
             attempt_id=call.attempt_id,
             ended_at=call.ended_at,
             # who answered as recorded: the first audio's or the carrier's verdict

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from handoff.floor import (
-    CallFacts,
+    FloorCall,
     Party,
     RequestFacts,
     call_row,
@@ -19,7 +19,7 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NAMES = {7: "Ann"}
 
 
-def _call(sid: str = "CA1", **kw: object) -> CallFacts:
+def _call(sid: str = "CA1", **kw: object) -> FloorCall:
     base: dict[str, object] = {
         "call_sid": sid,
         "party": Party.of("김민수", "+821012345678", 3, "points spring"),
@@ -31,7 +31,7 @@ def _call(sid: str = "CA1", **kw: object) -> CallFacts:
         "holding": False,
         "agent_id": None,
     }
-    return CallFacts(**{**base, **kw})  # type: ignore[arg-type]
+    return FloorCall(**{**base, **kw})  # type: ignore[arg-type]
 
 
 def _req(phase: str, sid: str = "CA1", at: datetime = T0) -> RequestFacts:

@@ -9,7 +9,7 @@ from dialer.campaigns.models import Attempt, Campaign
 from dialer.lists.models import Customer
 from dialogue.speech.models import CallTranscriptRow
 from kernel.db import Database
-from supervision.calls import CallFacts, record_call
+from supervision.calls import RecordFacts, record_call
 
 
 def campaign(db: Database, name: str = "points", script_id: str = "points_reminder") -> int:
@@ -79,5 +79,5 @@ def finished_call(
                 )
             )
         assert a.ended_at is not None
-        record_call(s, CallFacts(attempt_id=a.id, ended_at=a.ended_at, **facts))  # type: ignore[arg-type]
+        record_call(s, RecordFacts(attempt_id=a.id, ended_at=a.ended_at, **facts))  # type: ignore[arg-type]
         return a.id

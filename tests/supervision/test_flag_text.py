@@ -10,10 +10,10 @@ import pytest
 
 from handoff.web.i18n import texts
 from supervision.flag_text import flag_text
-from supervision.qa import CallFacts, Flag, Line, check
+from supervision.qa import Flag, Line, QaFacts, check
 from tests.supervision.test_qa import CLEAN, _with_line
 
-FIRING: list[CallFacts] = [
+FIRING: list[QaFacts] = [
     replace(CLEAN, lines=CLEAN.lines[1:]),
     _with_line(Line("bot", "这款产品保本保收益", 13, 15)),
     _with_line(Line("agent", "这个肯定不会亏", 13, 15)),
@@ -41,7 +41,7 @@ def _as_stored(f: Flag) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("facts", FIRING)
-def test_every_finding_has_words_in_both_languages(facts: CallFacts) -> None:
+def test_every_finding_has_words_in_both_languages(facts: QaFacts) -> None:
     flags = check(facts)
     assert flags
     for f in flags:

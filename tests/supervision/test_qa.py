@@ -7,10 +7,10 @@ from datetime import datetime, time
 
 import pytest
 
-from supervision.qa import CallFacts, Line, check
+from supervision.qa import Line, QaFacts, check
 
 OPENING = Line("bot", "您好，我是智能语音助手，通话会被录音。", 0.0, 4.0, "opening")
-CLEAN = CallFacts(
+CLEAN = QaFacts(
     lines=(
         OPENING,
         Line("customer", "好的", 4.5, 5.0, "points_info"),
@@ -28,7 +28,7 @@ CLEAN = CallFacts(
 )
 
 
-def codes(facts: CallFacts) -> list[str]:
+def codes(facts: QaFacts) -> list[str]:
     return [f.code for f in check(facts)]
 
 
@@ -36,7 +36,7 @@ def test_a_clean_call_has_no_flags() -> None:
     assert check(CLEAN) == []
 
 
-def _with_line(line: Line, **changes: object) -> CallFacts:
+def _with_line(line: Line, **changes: object) -> QaFacts:
     return replace(CLEAN, lines=(*CLEAN.lines, line), **changes)  # type: ignore[arg-type]
 
 
@@ -71,7 +71,7 @@ def _with_line(line: Line, **changes: object) -> CallFacts:
         ),
     ],
 )
-def test_each_rule_fires(facts: CallFacts, code: str) -> None:
+def test_each_rule_fires(facts: QaFacts, code: str) -> None:
     assert code in codes(facts)
 
 
@@ -103,18 +103,18 @@ def test_each_rule_fires(facts: CallFacts, code: str) -> None:
         ),
     ],
 )
-def test_rules_stay_quiet(facts: CallFacts) -> None:
+def test_rules_stay_quiet(facts: QaFacts) -> None:
     assert codes(facts) == []
 
 
 def test_a_promise_in_other_words_is_flagged_and_a_disclaimer_is_not() -> None:
-    from supervision.qa import CallFacts, Line, check
+    from supervision.qa import Line, QaFacts, check
 
     said = [
         Line("agent", "您放心，肯定不会亏，年化百分之八", 3.0, 6.0),
         Line("bot", "本产品不保本，理财有风险，投资需谨慎", 7.0, 9.0),
     ]
-    flags = [f for f in check(CallFacts(lines=said)) if f.code == "blocklisted_promise"]
+    flags = [f for f in check(QaFacts(lines=said)) if f.code == "blocklisted_promise"]
     assert [f.at_s for f in flags] == [3.0]
     assert "agent" in flags[0].detail
 

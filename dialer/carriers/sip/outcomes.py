@@ -53,7 +53,7 @@ class CallEnd:
 
 
 @dataclass(frozen=True)
-class CallResult:
+class TrunkResult:
     """The outcome of a call, with the SIP code, a reason text and whether to retry."""
 
     outcome: Outcome
@@ -98,11 +98,11 @@ def _text(code: int | None, reason: str, description: str) -> str:
     return f"{description} ({sip})" if description else sip
 
 
-def classify(end: CallEnd) -> CallResult:
+def classify(end: CallEnd) -> TrunkResult:
     """Map how a call ended to its outcome, reason text and retry flag."""
     code, reason = end.final_code, end.final_reason
     if end.answered:
-        return CallResult(Outcome.ANSWERED, 200, end.detail or "answered", False, "接通")
+        return TrunkResult(Outcome.ANSWERED, 200, end.detail or "answered", False, "接通")
     if end.cancelled is not None:
         why = (
             "no answer before the ring timeout"
@@ -110,37 +110,43 @@ def classify(end: CallEnd) -> CallResult:
             else "cancelled by us"
         )
         if end.cancelled is CancelCause.RING_TIMEOUT and not end.ringing:
-            return CallResult(
+            return TrunkResult(
                 Outcome.FAILED,
                 code,
                 _text(code, reason, "no provisional response from the trunk"),
                 True,
                 "网络忙",
             )
-        return CallResult(Outcome.NO_ANSWER, code, _text(code, reason, why), True, "无人接听")
+        return TrunkResult(Outcome.NO_ANSWER, code, _text(code, reason, why), True, "无人接听")
     if code is None:
-        return CallResult(
+        return TrunkResult(
             Outcome.FAILED, None, end.detail or "ended without a final response", True
         )
     if code == 408:
         if end.local_timeout and not end.ringing:
-            return CallResult(
+            return TrunkResult(
                 Outcome.FAILED, 408, "no response from the trunk (Timer B, 408)", True, "网络忙"
             )
-        return CallResult(Outcome.NO_ANSWER, 408, _text(408, reason, "no answer"), True, "无人接听")
+        return TrunkResult(
+            Outcome.NO_ANSWER, 408, _text(408, reason, "no answer"), True, "无人接听"
+        )
     if code == 487:
-        return CallResult(
+        return TrunkResult(
             Outcome.NO_ANSWER, 487, _text(487, reason, "call terminated"), True, "无人接听"
         )
     if code in _TABLE:
         outcome, retryable, description, label = _TABLE[code]
-        return CallResult(outcome, code, _text(code, reason, description), retryable, label)
+        return TrunkResult(outcome, code, _text(code, reason, description), retryable, label)
     if 300 <= code < 400:
-        return CallResult(Outcome.FAILED, code, _text(code, reason, "redirect not followed"), False)
+        return TrunkResult(
+            Outcome.FAILED, code, _text(code, reason, "redirect not followed"), False
+        )
     if 500 <= code < 600:
-        return CallResult(Outcome.FAILED, code, _text(code, reason, "trunk error"), True, "网络忙")
+        return TrunkResult(Outcome.FAILED, code, _text(code, reason, "trunk error"), True, "网络忙")
     if 600 <= code < 700:
-        return CallResult(Outcome.REJECTED, code, _text(code, reason, "global failure"), False)
+        return TrunkResult(Outcome.REJECTED, code, _text(code, reason, "global failure"), False)
     if 400 <= code < 500:
-        return CallResult(Outcome.FAILED, code, _text(code, reason, "request failed"), False)
-    return CallResult(Outcome.FAILED, code, _text(code, reason, "unexpected final response"), False)
+        return TrunkResult(Outcome.FAILED, code, _text(code, reason, "request failed"), False)
+    return TrunkResult(
+        Outcome.FAILED, code, _text(code, reason, "unexpected final response"), False
+    )

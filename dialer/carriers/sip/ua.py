@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dialer.carriers.sip.config import TrunkConfig, check_caller_id
-from dialer.carriers.sip.outcomes import CallEnd, CallResult, CancelCause, Outcome, classify
+from dialer.carriers.sip.outcomes import CallEnd, CancelCause, Outcome, TrunkResult, classify
 from dialer.carriers.sip.ports import PortPool
 from dialer.carriers.sip.rtp import RtpMedia
 from dialer.carriers.sip.sdp import SdpAnswer, SdpError, SdpOffer, parse_answer
@@ -71,7 +71,7 @@ class Answered:
 class Ended:
     """How the call ended: outcome and reason, who hung up, and why."""
 
-    result: CallResult
+    result: TrunkResult
     hangup_by: str | None
     cause: str
     duration: float
@@ -239,7 +239,7 @@ class SipCall:
     def _finish(self, end: CallEnd, hangup_by: str | None, cause: str) -> None:
         self._end(classify(end), hangup_by, cause)
 
-    def _end(self, result: CallResult, hangup_by: str | None, cause: str) -> None:
+    def _end(self, result: TrunkResult, hangup_by: str | None, cause: str) -> None:
         """The one place a call ends: record it, close the media, free the slot."""
         if self.ended is not None:
             return
@@ -303,7 +303,7 @@ class SipCall:
         if answer is None:
             detail = self._sdp_error or "200 OK without SDP and no earlier SDP"
             self.trunk._sippy_hangup(self.call_id)
-            self._end(CallResult(Outcome.FAILED, 488, detail, False), "local", "sdp_error")
+            self._end(TrunkResult(Outcome.FAILED, 488, detail, False), "local", "sdp_error")
             return
         self.state = CallState.ANSWERED
         self.answered_at = time.time()
@@ -326,7 +326,7 @@ class SipCall:
         )
         result = classify(end)
         if detail:
-            result = CallResult(
+            result = TrunkResult(
                 result.outcome, result.code, f"{result.reason}: {detail}", result.retryable
             )
         self._end(
@@ -345,7 +345,9 @@ class SipCall:
             local_timeout=local_timeout,
         )
         if self._local_cause == "sdp_error":
-            self._end(CallResult(Outcome.FAILED, 488, self._sdp_error, False), "local", "sdp_error")
+            self._end(
+                TrunkResult(Outcome.FAILED, 488, self._sdp_error, False), "local", "sdp_error"
+            )
             return
         self._finish(end, "local", str(self._cancel_cause or "cancel"))
 
@@ -380,7 +382,7 @@ class SipCall:
 
     def sip_local_error(self, detail: str) -> None:
         self.sippy_alive = False
-        self._end(CallResult(Outcome.FAILED, None, detail, True), None, "local_error")
+        self._end(TrunkResult(Outcome.FAILED, None, detail, True), None, "local_error")
 
 
 class SipTrunk:
@@ -444,7 +446,7 @@ class SipTrunk:
             await asyncio.wait([asyncio.ensure_future(c.hangup()) for c in calls], timeout=grace)
         for call in list(self._calls.values()):
             call._end(
-                CallResult(Outcome.FAILED, None, "the trunk stopped", True),
+                TrunkResult(Outcome.FAILED, None, "the trunk stopped", True),
                 "local",
                 "trunk_stopped",
             )
