@@ -149,11 +149,17 @@ def serve(
     except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*,
         typer.secho(f"error: {exc}", fg="red", err=True)  # a demo that cannot run
         raise typer.Exit(2) from exc
+    from dialogue.speech.media_ws import MediaWebSocketProtocol  # deferred: uvicorn internals
+
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
         log_level="warning",  # the start and errors; no line per request
+        # the media websocket's 20 ms messages: no read pause per message, no compression
+        # (a carrier's mu-law does not compress; deflating each message costs CPU both ways)
+        ws=MediaWebSocketProtocol,
+        ws_per_message_deflate=False,
     )
 
 
