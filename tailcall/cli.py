@@ -149,8 +149,19 @@ def serve(
     except (TailcallError, SipSettingsError) as exc:  # unsafe deployment, bad TAILCALL_SIP_*,
         typer.secho(f"error: {exc}", fg="red", err=True)  # a demo that cannot run
         raise typer.Exit(2) from exc
-    # the start and errors, no line per request, through the masking sink
-    uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN_LOGGING)
+    from dialogue.speech.media_ws import MediaWebSocketProtocol  # deferred: uvicorn internals
+
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        # the start and errors, no line per request, through the masking sink
+        **UVICORN_LOGGING,
+        # the media websocket's 20 ms messages: no read pause per message, no compression
+        # (a carrier's mu-law does not compress; deflating each message costs CPU both ways)
+        ws=MediaWebSocketProtocol,
+        ws_per_message_deflate=False,
+    )
 
 
 def _demo_preamble(settings: Settings, language: str) -> None:

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from dialer.campaigns.config import DialerSettings
 from dialogue.speech.media import media_router
 from dialogue.speech.media_server import listen_socket, reuseport_socket
+from dialogue.speech.media_ws import MediaWebSocketProtocol
 from dialogue.speech.pipeline import SpeechRuntime
 from handoff.capacity import process_id
 from handoff.live import LiveCallRegistry, attach
@@ -107,7 +108,11 @@ def run_media_worker(
             settings, db, link_base_url=f"ws://{advertise_host or host}:{link_port}"
         )
         config = uvicorn.Config(
-            app, ws_per_message_deflate=False, access_log=False, **UVICORN_LOGGING
+            app,
+            ws=MediaWebSocketProtocol,
+            ws_per_message_deflate=False,
+            access_log=False,
+            **UVICORN_LOGGING,
         )
         uvicorn.Server(config).run(sockets=[media_sock, link_sock])
     finally:

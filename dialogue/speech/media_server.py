@@ -34,6 +34,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from dialogue.speech.media import active_calls, media_router
+from dialogue.speech.media_ws import MediaWebSocketProtocol
 from dialogue.speech.pipeline import SpeechRuntime
 from kernel.errors import InvalidInput
 from kernel.logs import UVICORN_LOGGING, configure_logging
@@ -121,6 +122,7 @@ def run_worker(
         app,
         lifespan="off",
         ws_ping_interval=None,
+        ws=MediaWebSocketProtocol,  # no read pause and resume per 20 ms message
         ws_per_message_deflate=False,  # compressing 20 ms of mu-law costs CPU, saves nothing
         access_log=False,
         **UVICORN_LOGGING,

@@ -268,6 +268,13 @@ class PromptRenderer:
             self._memory.move_to_end(key)
         return audio
 
+    def memory_hit(self, text: str, voice: str, rate: int, sample_rate: int) -> Rendered | None:
+        """``cached`` at ``sample_rate``, counted as a hit when found."""
+        audio = self.cached(text, voice, rate, sample_rate)
+        if audio is not None:
+            self.hits += 1
+        return audio
+
     def _remember(
         self, text: str, voice: str, rate: int, audio: Rendered, sample_rate: int = 0
     ) -> None:
@@ -308,9 +315,8 @@ class PromptRenderer:
         self, text: str, voice: str, rate: int, sample_rate: int, *, urgent: bool = True
     ) -> Rendered:
         """The prompt resampled to ``sample_rate`` (resampled once, then from memory)."""
-        mem = self.cached(text, voice, rate, sample_rate)
+        mem = self.memory_hit(text, voice, rate, sample_rate)
         if mem is not None:
-            self.hits += 1
             return mem
         audio = await self.get(text, voice, rate, urgent=urgent)
         if audio.sample_rate != sample_rate:
@@ -368,25 +374,17 @@ class Pyttsx3TTSService(TTSService):
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame | None, None]:
         t0 = time.perf_counter()
-        render = asyncio.ensure_future(
-            self._prompts.get_at(text, self._voice, self._rate, self.sample_rate)
-        )
-        try:
-            # A cache miss waits for the renderer (seconds on a loaded machine); pipecat
-            # drops a context with no audio after ``stop_frame_timeout_s``, so the
-            # context is kept alive while its render is under way.
-            while True:
-                done, _ = await asyncio.wait({render}, timeout=RENDER_KEEPALIVE_S)
-                if done:
-                    break
-                self._refresh_audio_context(context_id)
-            audio = render.result()
-        except asyncio.CancelledError:
-            render.cancel()
-            raise
-        except Exception as exc:
-            yield ErrorFrame(error=f"pyttsx3 render failed: {type(exc).__name__}")
-            return
+        # A prompt in memory (the greeting, a campaign's fixed prompts) goes out at once:
+        # no render task to wait for, which under load cost each prompt event-loop turns.
+        audio = self._prompts.memory_hit(text, self._voice, self._rate, self.sample_rate)
+        if audio is None:
+            try:
+                audio = await self._render(text, context_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                yield ErrorFrame(error=f"pyttsx3 render failed: {type(exc).__name__}")
+                return
         self.last_render_s = time.perf_counter() - t0
         step = max(2, int(self._chunk_s * audio.sample_rate) * 2)
 
@@ -400,3 +398,20 @@ class Pyttsx3TTSService(TTSService):
         ):
             await self.stop_ttfb_metrics()
             yield frame
+
+    async def _render(self, text: str, context_id: str) -> Rendered:
+        render = asyncio.ensure_future(
+            self._prompts.get_at(text, self._voice, self._rate, self.sample_rate)
+        )
+        try:
+            # A cache miss waits for the renderer (seconds on a loaded machine); pipecat
+            # drops a context with no audio after ``stop_frame_timeout_s``, so the
+            # context is kept alive while its render is under way.
+            while True:
+                done, _ = await asyncio.wait({render}, timeout=RENDER_KEEPALIVE_S)
+                if done:
+                    return render.result()
+                self._refresh_audio_context(context_id)
+        except asyncio.CancelledError:
+            render.cancel()
+            raise

@@ -111,3 +111,18 @@ async def test_the_render_scratch_is_private_and_removed(
     assert seen_modes == [0o600]
     assert list((cache.root / ".scratch").iterdir()) == []
     assert list(system_tmp.iterdir()) == []
+
+
+async def test_a_prompt_in_memory_starts_without_waiting_for_the_loop(tmp_path: Path) -> None:
+    """The greeting is prerendered: its first frame must not wait for event-loop turns
+    (under load each turn is every other call's work)."""
+    prompts = PromptRenderer(RenderCache(tmp_path))
+    await prompts.prerender(["안녕하세요"], "ko", 170, 8000)
+    tts = Pyttsx3TTSService(prompts=prompts, voice="ko", sample_rate=8000)
+    await run_test(tts, frames_to_send=[])  # started: its sample rate is set
+    frames = tts.run_tts("안녕하세요", "ctx")
+    step = frames.__anext__()
+    with pytest.raises(StopIteration) as first:  # done in one step, never suspended
+        step.send(None)
+    assert isinstance(first.value.value, TTSAudioRawFrame)
+    await frames.aclose()
