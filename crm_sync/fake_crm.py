@@ -189,6 +189,7 @@ class ServerThread:
             app,
             host="127.0.0.1",
             port=self.port,
+            log_config=None,  # through the process's masking sink
             log_level="error",
             lifespan="off",
             access_log=False,

@@ -62,7 +62,7 @@ def serve(
         media_options=MediaOptions(seed=seed, ws_side_channel=ws_side_channel),
     )
     typer.echo(f"simulated carrier: http://{host}:{port}/2010-04-01/Accounts/{sid}/Calls.json")
-    uvicorn.run(carrier_app(carrier), host=host, port=port, log_level="info")
+    uvicorn.run(carrier_app(carrier), host=host, port=port, log_config=None, log_level="info")
 
 
 @simulator_app.command("personas")

@@ -10,6 +10,7 @@ from types import TracebackType
 import uvicorn
 from fastapi import FastAPI
 
+from kernel.logs import UVICORN_LOGGING
 from simulator.carrier import SimCarrier
 from simulator.carrier_api import carrier_app
 
@@ -24,7 +25,8 @@ class AppServer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="websockets-sansio")
+        # its errors through the process's masking sink (the demo serves it in the app's process)
+        config = uvicorn.Config(app, lifespan="off", ws="websockets-sansio", **UVICORN_LOGGING)
         self._server = uvicorn.Server(config)
         self._task: asyncio.Task[None] | None = None
 

@@ -52,6 +52,9 @@ def test_uvicorns_error_lines_go_through_the_masking_sink(sink: io.StringIO) -> 
 
     async def app(scope: object, receive: object, send: object) -> None: ...
 
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # as in a fresh process
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
     uvicorn.Config(app, **UVICORN_LOGGING).configure_logging()
     try:
         raise RuntimeError("bad row +8613812345678")
