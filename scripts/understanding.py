@@ -168,6 +168,10 @@ class Understanding:
     def _guess(self, state: str, texts: Sequence[str], only: Sequence[str] | None) -> Understood:
         if self.classifier is None or not texts or not texts[0].strip():
             return Understood(None, 0.0, "none")
+        if not normalize(texts[0], self.script.language):
+            # filler words only (嗯……, 哦, 那个……就是……): no intent, whatever the state's
+            # prior would say (a bare assent at the identity question is read before this)
+            return Understood(None, 1.0, "none", "filler")
         allowed = [i for i in self._heard_at(state)[0] if only is None or i in only]
         g = self.classifier.classify(texts[0], state, allowed)
         if g.intent is None:

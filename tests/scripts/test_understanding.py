@@ -44,3 +44,11 @@ def test_a_bare_assent_confirms_identity(text: str) -> None:
 @pytest.mark.parametrize(("state", "text"), [("identity", "嗯？"), ("points_info", "嗯")])
 def test_a_bare_assent_is_no_answer_elsewhere_or_asked(state: str, text: str) -> None:
     assert POINTS.read(state, [text]).intent is None
+
+
+@pytest.mark.parametrize(
+    ("state", "text"), [("points_info", "嗯嗯"), ("explain_redeem", "那个……就是……")]
+)
+def test_filler_words_alone_are_no_intent(state: str, text: str) -> None:
+    r = POINTS.read(state, [text])
+    assert (r.intent, r.detail) == (None, "filler"), r
