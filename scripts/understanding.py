@@ -125,9 +125,13 @@ class Understanding:
             return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
         if st.identity is not None and (yes := self._bare_yes(texts)) is not None:
             return Understood(st.identity.confirmed[0], 1.0, "phrase", yes)
+        strong = m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE)
         if st.capture is not None:
+            # a global said outright comes before the slot; a short phrase inside a longer
+            # reply (真人 in 你是真人还是机器, 不好 in 我也说不好) is weighed as elsewhere, after it
             if (
                 m is not None
+                and strong
                 and m.intent in s.global_intents
                 and m.intent not in st.transitions
                 and s.global_intents[m.intent].capture is None
@@ -139,10 +143,7 @@ class Understanding:
                 res = parse_callback_time(t, at, zone, s.language)
                 if res.value is not None:
                     return Understood(None, 1.0, "slot", t, slot=res)
-            if m is not None and m.intent in st.transitions:
-                return Understood(m.intent, 1.0, "phrase", m.phrase)
-            return self._guess(state, texts, None)
-        if m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE):
+        if m is not None and strong:
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         g = self._guess(state, texts, None)
         if m is not None and g.intent is None and not self._sure_none(g):
@@ -167,6 +168,10 @@ class Understanding:
     def _guess(self, state: str, texts: Sequence[str], only: Sequence[str] | None) -> Understood:
         if self.classifier is None or not texts or not texts[0].strip():
             return Understood(None, 0.0, "none")
+        if not normalize(texts[0], self.script.language):
+            # filler words only (嗯……, 哦, 那个……就是……): no intent, whatever the state's
+            # prior would say (a bare assent at the identity question is read before this)
+            return Understood(None, 1.0, "none", "filler")
         allowed = [i for i in self._heard_at(state)[0] if only is None or i in only]
         g = self.classifier.classify(texts[0], state, allowed)
         if g.intent is None:

@@ -79,6 +79,15 @@ def _cv(family: str, sim: list[Example], hand: list[Example], args: argparse.Nam
         f"{args.calls} simulated): grade accuracy {acc:.3f}, A precision {prec:.3f}, "
         f"A recall {rec:.3f}"
     )
+    grades = "ABCD"
+    rows = [
+        " ".join(
+            f"{sum(t == g and p == h for t, p in zip(true, predicted, strict=True)):3d}"
+            for h in grades
+        )
+        for g in grades
+    ]
+    print("  confusion (rows true A-D, columns predicted A-D): " + " / ".join(rows))
 
 
 def main() -> None:

@@ -9,7 +9,9 @@ negative wording counts only when the turn is neither polite nor noncommittal ("
 Besides questions and positive/negative wording, the cues follow the bank's grades
 (docs/intent.md): ``commit`` (wants to act now: A), ``hesitant`` (not now, let me think: B), ``noncommittal`` (maybe,
 whatever: C), ``polite`` (thanks, sorry: a polite decline is C, a blunt one D),
-``hostile`` (annoyed, complaining) and ``wrong_person`` (D), and ``filler``: a turn of
+``hostile`` (annoyed, complaining), ``blunt`` (a curt no: "不需要，挂了", "不要不要", no
+time and no callback; counted only with negative wording, not in a polite turn nor in one
+that commits) and ``wrong_person`` (D), and ``filler``: a turn of
 filler words only ("嗯", "um"), a reply that says nothing.
 """
 
@@ -35,6 +37,7 @@ CUES = (
     "noncommittal",
     "polite",
     "hostile",
+    "blunt",
     "wrong_person",
     "filler",
 )
@@ -60,6 +63,13 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "现在弄",
             "现在帮我",
             "我现在打开",
+            # acting right after the call, or free right now
+            "这就",
+            "立马",
+            "挂了电话就",
+            "正好有空",
+            "正好闲着",
+            "现在有时间",
         ),
         "hesitant": (
             "考虑",
@@ -84,6 +94,17 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "改天",
             "过两天",
             "这两天",
+            # later, or after asking family or the branch
+            "抽空",
+            "研究",
+            "等我儿子",
+            "等我女儿",
+            "让我儿子",
+            "让我女儿",
+            "去网点问",
+            "下周",
+            "下礼拜",
+            "周末",
         ),
         "noncommittal": (
             "随便",
@@ -97,8 +118,22 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "再看吧",
             "再说吧",
             "到时候",
+            "用不上",
+            "用不着",
+            "没啥要",
+            "没什么需要",
         ),
-        "polite": ("谢谢", "不好意思", "麻烦你", "麻烦您", "您", "暂时", "先不"),
+        "polite": (
+            "谢谢",
+            "不好意思",
+            "麻烦你",
+            "麻烦您",
+            "您",
+            "暂时",
+            "先不",
+            "不麻烦",
+            "算了",
+        ),
         "hostile": (
             "烦",
             "投诉",
@@ -117,6 +152,22 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "有完没完",
             "别推销",
             "怎么知道我电话",
+            # distrust and pressure: a fraud suspicion, "stop pushing", closed accounts
+            "骗子",
+            "诈骗",
+            "推销",
+            "别劝",
+            "拉黑",
+            "天天打",
+            "烦不烦",
+            "销户",
+        ),
+        "blunt": (
+            "挂了",
+            "挂啦",
+            "没工夫",
+            "不用回电",
+            "别回电",
         ),
         "wrong_person": (
             "不是他",
@@ -142,6 +193,7 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "noncommittal": ("글쎄", "그냥", "모르겠"),
         "polite": ("감사", "죄송"),
         "hostile": ("귀찮", "왜자꾸", "하지마세요", "신고"),
+        "blunt": ("끊을게요", "끊습니다", "됐어요"),
         "wrong_person": ("잘못거", "그런사람없"),
     },
     "en": {
@@ -165,6 +217,7 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "harassment",
             "leave me alone",
         ),
+        "blunt": ("hanging up", "don't call back", "not interested at all"),
         "wrong_person": (
             "wrong number",
             "wrong person",
@@ -236,6 +289,12 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "不行",
             "不了",
             "打错",
+            # blunt "won't do it" (不弄 / 不装 / 不办 / 不听 / 不信)
+            "不弄",
+            "不装",
+            "不办",
+            "不听",
+            "不信",
         ),
     },
     "ko": {
@@ -333,6 +392,17 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 }
 
 
+# A refusal said twice in a row ("不要不要", "no, no"), found in the text as heard: the
+# normalised text has its repeats collapsed.
+_REPEATED_NO: Mapping[str, re.Pattern[str]] = {
+    "zh": re.compile(r"(不要|不用|不需要|不弄|不装|不听|不办)[\s，,、。！!]*\1"),
+    "ko": re.compile(r"(아니요|아뇨|아니)[\s,.!]*\1"),
+    "en": re.compile(r"\b(no|nope)[\s,.!]+\1\b", re.IGNORECASE),
+}
+# 麻烦 ("trouble", "please": 麻烦您, 不麻烦了) is polite, not the annoyed 烦
+_NOT_HOSTILE = ("麻烦",)
+
+
 @dataclass(frozen=True)
 class Cues:
     """Which cues one customer turn carries."""
@@ -349,6 +419,7 @@ class Cues:
     noncommittal: bool = False
     polite: bool = False
     hostile: bool = False
+    blunt: bool = False
     wrong_person: bool = False
     filler: bool = False
 
@@ -391,12 +462,20 @@ def cues(text: str, language: str) -> Cues:
     negative = _hit(norm, m["negative"])
     polite = _hit(norm, m["polite"])
     noncommittal = _hit(norm, m["noncommittal"])
+    commit = _hit(norm, m["commit"])
+    calm = norm
+    for word in _NOT_HOSTILE:
+        calm = calm.replace(word, "")
+    curt = _hit(norm, m["blunt"]) or bool(_REPEATED_NO[lexicon_language(language)].search(text))
     return Cues(
-        commit=_hit(norm, m["commit"]),
+        commit=commit,
         hesitant=_hit(norm, m["hesitant"]),
         noncommittal=noncommittal,
         polite=polite,
-        hostile=_hit(norm, m["hostile"]),
+        hostile=_hit(calm, m["hostile"]),
+        # a curt refusal is D; "好的，那先挂了" (no negation), "不用不用，谢谢" (polite) and
+        # "我挂了电话就装" (commits) are not
+        blunt=negative and not polite and not commit and curt,
         wrong_person=_hit(norm, m["wrong_person"]),
         question=_hit(norm, m["question"]),
         asks_details=_hit(norm, m["asks_details"]),

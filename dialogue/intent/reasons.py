@@ -177,6 +177,11 @@ _CONV: Mapping[str, Words] = {
         "zh": "表现出不满或敌意",
         "ko": "짜증이나 불만을 표함",
     },
+    "blunt": {
+        "en": "refused curtly (hanging up, no twice)",
+        "zh": "生硬地拒绝（说挂了、连说不要）",
+        "ko": "딱 잘라 거절함",
+    },
     "wrong_person": {
         "en": "said it was the wrong person",
         "zh": "表示不是本人或打错了",

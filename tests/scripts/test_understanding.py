@@ -19,6 +19,12 @@ POINTS = Understanding(load_script(find_script("points_reminder", "zh-CN")))
         ("identity", "嗯，是本人，你讲", "confirm_identity", "phrase"),
         ("points_info", "好的，我考虑一下", None, "none"),  # hesitation is not agreement
         ("ask_callback", "明天下午三点吧", None, "slot"),
+        # when to call back: a short phrase inside a longer reply is weighed by the
+        # classifier, as at any other state (真人 is not a request for a person here)
+        ("ask_callback", "你是真人还是机器", "is_robot", "classifier"),
+        ("ask_callback", "我不想跟机器说，给我接个人", "ask_human", "classifier"),
+        ("ask_callback", "转人工", "ask_human", "phrase"),
+        ("ask_callback", "不用了", "decline", "phrase"),
     ],
 )
 def test_readings(state: str, text: str, intent: str | None, source: str) -> None:
@@ -38,3 +44,11 @@ def test_a_bare_assent_confirms_identity(text: str) -> None:
 @pytest.mark.parametrize(("state", "text"), [("identity", "嗯？"), ("points_info", "嗯")])
 def test_a_bare_assent_is_no_answer_elsewhere_or_asked(state: str, text: str) -> None:
     assert POINTS.read(state, [text]).intent is None
+
+
+@pytest.mark.parametrize(
+    ("state", "text"), [("points_info", "嗯嗯"), ("explain_redeem", "那个……就是……")]
+)
+def test_filler_words_alone_are_no_intent(state: str, text: str) -> None:
+    r = POINTS.read(state, [text])
+    assert (r.intent, r.detail) == (None, "filler"), r

@@ -326,6 +326,24 @@ def test_a_polite_or_vague_no_is_not_a_refusal() -> None:
     assert cues("아니요 괜찮습니다", "ko-KR").negative
 
 
+def test_a_curt_no_is_blunt_and_a_polite_please_is_not_hostile() -> None:
+    from dialogue.intent.cues import cues
+
+    assert cues("不需要，挂了", "zh-CN").blunt
+    assert cues("不要不要", "zh-CN").blunt  # said twice, though normalising collapses it
+    assert cues("没空，不用回电话", "zh-CN").blunt
+    assert not cues("不需要了", "zh-CN").blunt
+    assert not cues("不用不用，谢谢", "zh-CN").blunt  # polite
+    assert not cues("好的，那先挂了", "zh-CN").blunt  # no refusal
+    assert not cues("你发过来，我挂了电话就装", "zh-CN").blunt  # commits
+    assert cues("No, no, I'm hanging up", "en-US").blunt
+    # 麻烦 is "please" or "trouble", not the annoyed 烦
+    assert not cues("那麻烦你们专员带一下", "zh-CN").hostile
+    assert not cues("算了，不麻烦你们了", "zh-CN").hostile
+    assert cues("烦死了", "zh-CN").hostile
+    assert cues("你是骗子吧", "zh-CN").hostile
+
+
 def test_the_agents_part_of_a_call_leaves_the_score_as_it_was() -> None:
     c = Call(default_model("points_reminder", shipped_script("points_reminder", "zh-CN")))
     c.say("想了解")
