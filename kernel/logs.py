@@ -29,11 +29,19 @@ FORMAT = (
 )
 
 
+# A line a normal call end produces (its logger, its words): pipecat closes the media
+# websocket after the carrier already has (the carrier's hang-up), and logs that at ERROR
+ROUTINE_LOGGER = "pipecat.transports.websocket.fastapi"
+ROUTINE_TEXT = "exception while closing the websocket"
+
+
 def privacy_filter(record: Record) -> bool:
     """Drop call content; mask personal numbers in what is kept (a traceback included: it
     becomes part of the message, masked, since an exception's text may carry a number)."""
     name = record["name"] or ""
     if record["level"].no < WARNING_NO and name.startswith(CALL_CONTENT_MODULES):
+        return False
+    if name == ROUTINE_LOGGER and ROUTINE_TEXT in record["message"]:
         return False
     exc = record["exception"]
     if exc is not None and exc.type is not None:

@@ -64,3 +64,14 @@ def test_uvicorns_error_lines_go_through_the_masking_sink(sink: io.StringIO) -> 
     text = sink.getvalue()
     assert "Exception in ASGI application" in text and "RuntimeError: bad row" in text
     assert "12345678" not in text and "Started server process" not in text
+
+
+def test_pipecats_close_after_the_carrier_hung_up_is_not_an_error(sink: io.StringIO) -> None:
+    logger.patch(lambda r: r.update(name="pipecat.transports.websocket.fastapi")).error(  # type: ignore[call-arg]
+        "<FastAPIWebsocketClient> exception while closing the websocket: "
+    )
+    logger.patch(lambda r: r.update(name="pipecat.transports.websocket.fastapi")).error(  # type: ignore[call-arg]
+        "<FastAPIWebsocketClient> send failed"
+    )
+    text = sink.getvalue()
+    assert "closing the websocket" not in text and "send failed" in text
