@@ -92,6 +92,8 @@ GRAMMAR_PHRASES: Mapping[str, tuple[str, ...]] = {
         "你们烦不烦啊天天打",
         "天天打电话有完没完",
     ),
+    # not "광고 전화 안 받습니다": with the lone syllable 안 in every state's grammar, Vosk
+    # heard "상담원 연결" as "안 상담원 연결", no phrase of the state (the rules still read it)
     "ko": (
         "전화 하지 마세요",
         "전화 그만 하세요",
@@ -109,7 +111,6 @@ GRAMMAR_PHRASES: Mapping[str, tuple[str, ...]] = {
         "수신 거부",
         "수신 거부 할게요",
         "마케팅 전화 거부 합니다",
-        "광고 전화 안 받습니다",
         "귀찮게 하지 마세요",
     ),
     "en": (
