@@ -11,36 +11,14 @@ import pytest
 from handoff.web.i18n import texts
 from supervision.flag_text import flag_text
 from supervision.qa import Flag, Line, QaFacts, check
-from tests.supervision.test_qa import CLEAN, _with_line
-
-FIRING: list[QaFacts] = [
-    replace(CLEAN, lines=CLEAN.lines[1:]),
-    _with_line(Line("bot", "这款产品保本保收益", 13, 15)),
-    _with_line(Line("agent", "这个肯定不会亏", 13, 15)),
-    _with_line(Line("customer", "以后不要再打电话了", 13, 15)),
-    replace(CLEAN, suppressed_before_dial=True),
-    replace(CLEAN, dialed_local=datetime(2026, 12, 3, 21, 5)),
-    replace(CLEAN, dialed_local=datetime(2026, 12, 5, 10, 0)),
-    replace(CLEAN, dials_that_day=3),
-    _with_line(Line("customer", "转人工", 13, 14), handoff_result="timeout"),
-    _with_line(Line("customer", "转人工", 13, 14), handoff_result=None),
-    _with_line(Line("bot", "请问还在吗", 25, 26)),
-    replace(
-        CLEAN,
-        lines=(
-            *CLEAN.lines,
-            Line("customer", "等一下我说完", 12.5, 16.0),
-            Line("agent", "好的好的", 13.0, 15.0),
-        ),
-    ),
-]
+from tests.supervision.test_qa import CLEAN, FIRING, _with_line
 
 
 def _as_stored(f: Flag) -> dict[str, object]:
     return {"code": f.code, "detail": f.detail, "key": f.key, "args": dict(f.args)}
 
 
-@pytest.mark.parametrize("facts", FIRING)
+@pytest.mark.parametrize("facts", [f for f, _ in FIRING])
 def test_every_finding_has_words_in_both_languages(facts: QaFacts) -> None:
     flags = check(facts)
     assert flags

@@ -40,37 +40,39 @@ def _with_line(line: Line, **changes: object) -> QaFacts:
     return replace(CLEAN, lines=(*CLEAN.lines, line), **changes)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("facts", "code"),
-    [
-        (replace(CLEAN, lines=CLEAN.lines[1:]), "disclosure_missing"),
-        (_with_line(Line("bot", "这款产品保本保收益", 13, 15)), "blocklisted_promise"),
-        (_with_line(Line("agent", "It is a guaranteed return", 13, 15)), "blocklisted_promise"),
-        (_with_line(Line("customer", "以后不要再打电话了", 13, 15)), "opt_out_ignored"),
-        (_with_line(Line("customer", "전화하지 마세요", 13, 15)), "opt_out_ignored"),
-        (replace(CLEAN, suppressed_before_dial=True), "opt_out_ignored"),
-        (replace(CLEAN, dialed_local=datetime(2026, 12, 3, 21, 5)), "outside_window"),
-        (replace(CLEAN, dialed_local=datetime(2026, 12, 5, 10, 0)), "outside_window"),
-        (replace(CLEAN, dials_that_day=3), "over_cap"),
-        (_with_line(Line("customer", "转人工", 13, 14), handoff_result="timeout"), "human_denied"),
-        (
-            _with_line(Line("customer", "I want a real person", 13, 14), handoff_result=None),
-            "human_denied",
-        ),
-        (_with_line(Line("bot", "请问还在吗", 25, 26)), "long_silence"),
-        (
-            replace(
-                CLEAN,
-                lines=(
-                    *CLEAN.lines,
-                    Line("customer", "等一下我说完", 12.5, 16.0),
-                    Line("agent", "好的好的", 13.0, 15.0),
-                ),
+# a call for each way each rule fires (tests/supervision/test_flag_text.py reads them too)
+FIRING: list[tuple[QaFacts, str]] = [
+    (replace(CLEAN, lines=CLEAN.lines[1:]), "disclosure_missing"),
+    (_with_line(Line("bot", "这款产品保本保收益", 13, 15)), "blocklisted_promise"),
+    (_with_line(Line("agent", "It is a guaranteed return", 13, 15)), "blocklisted_promise"),
+    (_with_line(Line("agent", "这个肯定不会亏", 13, 15)), "blocklisted_promise"),
+    (_with_line(Line("customer", "以后不要再打电话了", 13, 15)), "opt_out_ignored"),
+    (_with_line(Line("customer", "전화하지 마세요", 13, 15)), "opt_out_ignored"),
+    (replace(CLEAN, suppressed_before_dial=True), "opt_out_ignored"),
+    (replace(CLEAN, dialed_local=datetime(2026, 12, 3, 21, 5)), "outside_window"),
+    (replace(CLEAN, dialed_local=datetime(2026, 12, 5, 10, 0)), "outside_window"),
+    (replace(CLEAN, dials_that_day=3), "over_cap"),
+    (_with_line(Line("customer", "转人工", 13, 14), handoff_result="timeout"), "human_denied"),
+    (
+        _with_line(Line("customer", "I want a real person", 13, 14), handoff_result=None),
+        "human_denied",
+    ),
+    (_with_line(Line("bot", "请问还在吗", 25, 26)), "long_silence"),
+    (
+        replace(
+            CLEAN,
+            lines=(
+                *CLEAN.lines,
+                Line("customer", "等一下我说完", 12.5, 16.0),
+                Line("agent", "好的好的", 13.0, 15.0),
             ),
-            "agent_overlap",
         ),
-    ],
-)
+        "agent_overlap",
+    ),
+]
+
+
+@pytest.mark.parametrize(("facts", "code"), FIRING)
 def test_each_rule_fires(facts: QaFacts, code: str) -> None:
     assert code in codes(facts)
 

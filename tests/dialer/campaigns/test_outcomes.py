@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from dialer.campaigns.audience import FactsLoader, audience_customers
+from dialer.campaigns.config import DialerSettings
 from dialer.campaigns.models import Attempt, Campaign
 from dialer.campaigns.outcomes import apply_carrier_status, record_heard_answer
 from dialer.campaigns.retries import default_rules
@@ -40,12 +41,9 @@ def test_every_machine_outcome_has_a_rule_of_its_own() -> None:
     assert rules["invalid"].max_retries == 0 and rules["restricted"].max_retries == 0
 
 
-@pytest.mark.parametrize("outcome", sorted(MACHINE))
-def test_a_heard_machine_ends_with_its_outcome_rule_and_no_contact(
-    db: Database, outcome: str
-) -> None:
-    kind, label = MACHINE[outcome]
-    settings = fast_settings()
+def _dialing(db: Database, settings: DialerSettings) -> tuple[int, int]:
+    """A started one-customer campaign whose attempt the carrier is dialing as CA1:
+    (attempt id, campaign id)."""
     with db.session() as s:
         cl = add_list(s, add_customers(s, 1))
         c = create_campaign(s, make_spec([cl.id]), NOW, by=Actor.system("test"))
@@ -53,7 +51,16 @@ def test_a_heard_machine_ends_with_its_outcome_rule_and_no_contact(
         a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
         assert a is not None
         a.status, a.carrier_sid, a.dialed_at = "dialing", "CA1", NOW
-        aid, cid = a.id, c.id
+        return a.id, c.id
+
+
+@pytest.mark.parametrize("outcome", sorted(MACHINE))
+def test_a_heard_machine_ends_with_its_outcome_rule_and_no_contact(
+    db: Database, outcome: str
+) -> None:
+    kind, label = MACHINE[outcome]
+    settings = fast_settings()
+    aid, cid = _dialing(db, settings)
     end = NOW + timedelta(seconds=15)
     with db.session() as s:
         if kind == "voicemail":  # a box answers the call; an announcement is early media
@@ -91,14 +98,7 @@ def test_a_call_whose_answer_report_was_lost_is_recorded_answered_when_it_ends(
     db: Database,
 ) -> None:
     settings = fast_settings()
-    with db.session() as s:
-        cl = add_list(s, add_customers(s, 1))
-        c = create_campaign(s, make_spec([cl.id]), NOW, by=Actor.system("test"))
-        start_campaign(s, c.id, NOW, settings, TZ, by=Actor.system("test"))
-        a = s.scalar(select(Attempt).where(Attempt.campaign_id == c.id))
-        assert a is not None
-        a.status, a.carrier_sid, a.dialed_at = "dialing", "CA1", NOW
-        aid = a.id
+    aid, _ = _dialing(db, settings)
     end = NOW + timedelta(seconds=95)
     with db.session() as s:
         apply_carrier_status(
