@@ -44,6 +44,10 @@ _RUN = re.compile(
     rf"(?<![A-Za-z0-9]){_DIGIT}(?:{_SEP}{_DIGIT})*(?:{_SEP}[Xx](?![A-Za-z]))?(?![A-Za-z0-9])", re.I
 )
 _TOKEN = re.compile(rf"{_DIGIT}|[Xx]", re.I)
+# joined by hyphens to ASCII word characters on both sides: a part of an identifier such as
+# a worker id (dialer-ip-10-0-0-12-1234567-a1b2c3), not a number someone said
+_ID_BEFORE = re.compile(r"[A-Za-z0-9]-\Z")
+_ID_AFTER = re.compile(r"-[A-Za-z0-9]")
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}")  # a date, not a number to hide
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -100,6 +104,11 @@ def mask_text(text: str) -> str:
 def _mask_run(match: re.Match[str]) -> str:
     span = match.group(0)
     if _DATE.fullmatch(span.strip()):
+        return span
+    whole = match.string
+    if _ID_BEFORE.search(whole, max(0, match.start() - 2), match.start()) and _ID_AFTER.match(
+        whole, match.end() - (1 if span[-1:].isspace() else 0)
+    ):
         return span
     number = "".join(_digit(t) for t in _TOKEN.findall(span))
     digits = number.rstrip("Xx")

@@ -60,7 +60,11 @@ def test_digits_inside_an_identifier_are_not_a_number() -> None:
     sid = "CA3f91234567890b4c2d8e0011223344"
     assert mask_text(f"call {sid} ended") == f"call {sid} ended"
     assert mask_text("request 9a1b2c3d12345678") == "request 9a1b2c3d12345678"
+    worker = "dialer-ip-10-0-0-12-1234567-a1b2c3"
+    assert mask_text(f"worker {worker} claimed 3") == f"worker {worker} claimed 3"
     # a number beside punctuation or other scripts is still one
+    assert mask_text("call-me 13812345678") == "call-me *******5678"
+    assert mask_text("tel-13812345678") == "tel-*******5678"
     assert mask_text("tel:13812345678") == "tel:*******5678"
     assert mask_text("号码是13812345678吗") == "号码是*******5678吗"
     assert mask_text("번호는 010-1234-5678이에요") == "번호는 *******5678이에요"
