@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.classifier import NONE, IntentClassifier, canonical_label, features
+from scripts.classifier import NONE, OPT_OUT_ONLY, IntentClassifier, canonical_label, features
 from scripts.matching import normalize
 from scripts.schema import OPT_OUT, Script
 
@@ -116,7 +116,10 @@ def fit_classifier(
 
     lang = script.language
     extra = dropped_characters(examples, seed)
-    rows = [{f: 1.0 for f in features(e.text, lang, e.state)} for e in (*examples, *extra.values())]
+    rows = [
+        {f: 1.0 for f in features(e.text, lang, e.state) if not f.startswith(OPT_OUT_ONLY)}
+        for e in (*examples, *extra.values())
+    ]
     vec = DictVectorizer()
     x_all = vec.fit_transform(rows)
     x, x_extra = x_all[: len(examples)], x_all[len(examples) :]

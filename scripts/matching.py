@@ -186,6 +186,13 @@ def _find_all(text: str, phrase: str, language: str) -> list[int]:
     return [m.start() + (1 if text[m.start()] == " " else 0) for m in re.finditer(pattern, text)]
 
 
+def _ko_word_starts(text: str) -> frozenset[int]:
+    """Where the words of a Korean reply start in its normalised form (which has no
+    spaces). Recognition may run words together; a run is then one word."""
+    words = _strip_punct(unicodedata.normalize("NFKC", text)).split()
+    return frozenset(len(normalize(" ".join(words[:i]), "ko")) for i in range(len(words)))
+
+
 @dataclass(frozen=True)
 class Reading:
     """How a language reads phrases in context; all entries in normalised form.
@@ -429,6 +436,12 @@ class Lexicon:
                 hits.append((lx, start, start + len(lx.text)))
         if not hits:
             return None
+        if base_language(self.language) == "ko":
+            # Korean words are spaced: a phrase starts a word (네 is not inside 나쁘네요)
+            starts = _ko_word_starts(text)
+            hits = [h for h in hits if h[1] in starts]
+            if not hits:
+                return None
         kept = [
             h
             for h in hits

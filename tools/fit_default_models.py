@@ -3,12 +3,15 @@
 Each default is fitted, exactly as ``tailcall intent fit`` does, on simulator text-mode
 calls of the ``fit`` persona variants (10 % simulated word errors), whose customers say
 what the hand-written fit set's customers say (``simulator.spoken``), plus the fit set's
-hand-written calls (``simulator/fitset/calls``, counted ``--hand-weight`` times); the
+hand-written calls (``simulator/fitset/calls``, counted ``--hand-weight`` times; a family
+shipped in several languages, points_reminder in zh-CN and ko-KR, is one model fitted on the
+hand-written calls of all of them and the simulated calls of the first); the
 ``eval`` variants and the evaluation set under bench/ are never used here.
 
 ``--cv`` writes nothing: it prints the 5-fold cross-validated grade accuracy and A
 precision on the fit set's hand-written calls (each fold scored by a model fitted on the
-simulated calls and the other folds' hand-written calls), the figure choices are made on.
+simulated calls and the other folds' hand-written calls), the figure choices are made on;
+for a family of several languages also per language.
 
     python tools/fit_default_models.py [--calls 2000] [--families points_reminder ...] [--cv]
 """
@@ -30,10 +33,11 @@ from dialogue.intent.model_files import DEFAULTS_DIR, default_model, write_model
 from simulator.textcalls import generate  # noqa: E402
 
 FIT_CALLS = ROOT / "simulator" / "fitset" / "calls"
+# each family's languages, the one its simulated calls speak first
 FAMILIES = {
-    "points_reminder": "zh-CN",
-    "wealth_followup": "zh-CN",
-    "dormant_reactivation": "zh-CN",
+    "points_reminder": ("zh-CN", "ko-KR"),
+    "wealth_followup": ("zh-CN",),
+    "dormant_reactivation": ("zh-CN",),
 }
 FOLDS = 5
 
@@ -54,12 +58,20 @@ def _hand(family: str, language: str) -> list[Example]:
     return examples(calls, default_model(family))[0] if calls else []
 
 
-def _cv(family: str, sim: list[Example], hand: list[Example], args: argparse.Namespace) -> None:
+def _cv(
+    family: str,
+    sim: list[Example],
+    hand: list[Example],
+    args: argparse.Namespace,
+    spoken: list[str],
+) -> None:
+    """``spoken``: the language of each hand-written call."""
     order = list(range(len(hand)))
     random.Random(args.seed).shuffle(order)
     fold_of = {i: k % FOLDS for k, i in enumerate(order)}
     held: list[Example] = []
     predicted: list[str] = []
+    languages: list[str] = []
     for k in range(FOLDS):
         train = sim + [e for i, e in enumerate(hand) if fold_of[i] != k] * args.hand_weight
         test = [e for i, e in enumerate(hand) if fold_of[i] == k]
@@ -67,15 +79,26 @@ def _cv(family: str, sim: list[Example], hand: list[Example], args: argparse.Nam
         ev = evaluate(m, test)
         held += test
         predicted += ev.predicted
+        languages += [spoken[i] for i in range(len(hand)) if fold_of[i] == k]
     true = [e.label for e in held]
-    acc = sum(a == b for a, b in zip(true, predicted, strict=True)) / len(held)
+    _cv_figures(family, true, predicted, args)
+    if len(set(languages)) > 1:
+        for lang in dict.fromkeys(languages):
+            pick = [i for i, x in enumerate(languages) if x == lang]
+            _cv_figures(
+                f"{family} {lang}", [true[i] for i in pick], [predicted[i] for i in pick], args
+            )
+
+
+def _cv_figures(name: str, true: list[str], predicted: list[str], args: argparse.Namespace) -> None:
+    acc = sum(a == b for a, b in zip(true, predicted, strict=True)) / len(true)
     said_a = [t for t, p in zip(true, predicted, strict=True) if p == "A"]
     prec = sum(t == "A" for t in said_a) / max(1, len(said_a))
     rec = sum(p == "A" for t, p in zip(true, predicted, strict=True) if t == "A") / max(
         1, true.count("A")
     )
     print(
-        f"{family}: {FOLDS}-fold CV on {len(hand)} hand-written calls (x{args.hand_weight}, "
+        f"{name}: {FOLDS}-fold CV on {len(true)} hand-written calls (x{args.hand_weight}, "
         f"{args.calls} simulated): grade accuracy {acc:.3f}, A precision {prec:.3f}, "
         f"A recall {rec:.3f}"
     )
@@ -103,11 +126,13 @@ def main() -> None:
     ap.add_argument("--cv", action="store_true", help="print CV figures, write nothing")
     args = ap.parse_args()
     for family in args.families:
-        language = FAMILIES[family]
+        languages = FAMILIES[family]
+        language = languages[0]
         sim = _simulated(family, language, args)
-        hand = _hand(family, language)
+        by_language = {lang: _hand(family, lang) for lang in languages}
+        hand = [e for calls in by_language.values() for e in calls]
         if args.cv:
-            _cv(family, sim, hand, args)
+            _cv(family, sim, hand, args, [lang for lang, c in by_language.items() for _ in c])
             continue
         train = sim + hand * args.hand_weight
         model = fit(
@@ -119,6 +144,7 @@ def main() -> None:
                 f"Default for {family}: fitted on {args.calls} simulated {language} calls of "
                 f"the fit persona variants speaking the fit set's replies, {args.wer:.0%} word "
                 f"errors, seed {args.seed}, and {len(hand)} hand-written fit-set calls "
+                f"({', '.join(f'{lang} {len(c)}' for lang, c in by_language.items())}) "
                 f"x{args.hand_weight}, C={args.c} (tools/fit_default_models.py)."
             ),
         )

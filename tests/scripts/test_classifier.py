@@ -126,3 +126,32 @@ def test_a_reply_is_featurised_once_for_the_classifier_and_the_opt_out_model() -
     clear_reply_caches()
     assert features("别再打了", "zh") == features("别再打了", "zh-CN")
     assert _text_features.cache_info().currsize == 1
+
+
+def test_korean_respellings_share_the_sound_key() -> None:
+    from scripts.classifier import sound_key
+
+    # a final consonant heard as the next initial, tense and aspirated as plain, ㅎ dropped
+    for meant, heard in [
+        ("없어요", "업써요"),
+        ("맞아요", "마자요"),
+        ("어떻게", "어떠케"),
+        ("괜찮아요", "괜차나요"),
+        ("그런데요", "그런대요"),
+    ]:
+        assert sound_key(meant) == sound_key(heard), (meant, heard)
+    assert sound_key("아니요") != sound_key("알려요")
+    assert {f for f in features("괜차나요", "ko-KR") if f.startswith("k:")} == {
+        f for f in features("괜찮아요", "ko-KR") if f.startswith("k:")
+    }
+
+
+def test_the_korean_intent_model_reads_the_sound_key_and_not_the_opt_out_jamo() -> None:
+    from scripts.classifier import OPT_OUT_ONLY, load_classifier
+
+    clf = load_classifier("points_reminder", "ko-KR")
+    assert clf is not None
+    assert any(f.startswith("k:") for f in clf.weights)
+    assert not any(f.startswith(OPT_OUT_ONLY) for f in clf.weights)
+    # the opt-out model keeps reading the jamo trigrams
+    assert any(f.startswith("j:") for f in features("전화하지 마세요", "ko-KR"))

@@ -239,3 +239,13 @@ def test_other_languages_read_as_before() -> None:
     assert m is not None and m.intent == "decline"
     ko = Lexicon({"agree": (["네"], 0)}, "ko-KR")
     assert ko.match("네 좋아요") is not None
+
+
+def test_a_korean_phrase_starts_a_word() -> None:
+    """Korean is written in spaced words: 네 (yes) is not inside 나쁘네요 (it is bad)."""
+    lx = Lexicon({"agree": (["네", "좋 아요"], 0)}, "ko-KR")
+    assert lx.match("기분 나쁘네요") is None
+    assert lx.match("기분이 좋아요") is not None  # 좋아요 starts a word
+    m = lx.match("네 그러죠")
+    assert m is not None and m.intent == "agree"
+    assert lx.match("네네") is not None

@@ -52,3 +52,25 @@ def test_a_bare_assent_is_no_answer_elsewhere_or_asked(state: str, text: str) ->
 def test_filler_words_alone_are_no_intent(state: str, text: str) -> None:
     r = POINTS.read(state, [text])
     assert (r.intent, r.detail) == (None, "filler"), r
+
+
+KO_POINTS = Understanding(load_script(find_script("points_reminder", "ko-KR")))
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        # 그런데요 / 전데요 answer "is that you?" with yes, however the recogniser spells it
+        ("identity", "그런데요", "confirm_identity"),
+        ("identity", "그런대요", "confirm_identity"),
+        # 네 inside 나쁘네요 is no yes: a complaint
+        ("explain_redeem", "기부니 나쁘네요", "complaint"),
+        ("agent_busy", "왜 자꾸 포인트 소멸된다고 겁을 줘요 기분 나쁘네", "complaint"),
+        # asking for a person is not asking whether it is a robot
+        ("points_info", "기계 말고 사람 좀요", "ask_human"),
+        ("points_info", "어떠케 써요", "how_to"),
+    ],
+)
+def test_korean_readings(state: str, text: str, intent: str) -> None:
+    r = KO_POINTS.read(state, [text])
+    assert r.intent == intent, r

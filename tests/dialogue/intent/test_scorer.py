@@ -364,3 +364,16 @@ def test_after_a_hand_back_the_bots_turns_count_again() -> None:
         c.scorer.observe(c.engine, event, c.engine.handle(event), at=NOW)
     turns = c.scorer.last.turn if c.scorer.last else 0
     assert c.say("不需要").turn == turns + 1
+
+
+def test_korean_grade_cues() -> None:
+    from dialogue.intent.cues import cues
+
+    assert cues("이따 집에 가서 해 볼게요", "ko-KR").hesitant
+    assert cues("딸한테 물어보고 해 볼게요", "ko-KR").hesitant
+    assert cues("연회비로 돌리는 거 지금 하고 싶어요", "ko-KR").commit
+    assert not cues("지금 바빠요", "ko-KR").commit
+    assert cues("이런 전화 너무 짜증나요", "ko-KR").hostile
+    assert cues("관심 없다고요 필요 없어요", "ko-KR").blunt
+    assert not cues("필요 없어요 고마워요", "ko-KR").blunt  # polite
+    assert cues("사람 잘못 찾으셨어요", "ko-KR").wrong_person
