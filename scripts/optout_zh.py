@@ -203,7 +203,7 @@ def _zh() -> _ZhRules:
         ),
         relatives=_py("老婆|老公|爸|妈|儿子|女儿|家人|父母|爱人|孩子|他|她"),
         to_me=_py("找我|跟我说|打我手机|打给我|联系我|打我这个|打我电话|我来办|我来处理|我处理"),
-        kept=_py("新|留|打这个|用这个|这个号|找我|打我的|打给我"),
+        kept=_py("新|留|打这个|用这个|这个号|找我|打我的|打给我|打我这个|打我这|用我的"),
         not_asked=_py("不是要|不是说要|没说要|不是让你|没让你|没叫你"),
         prohibitions=_py("别|不要|不许|不准|莫|甭|请勿|停止|不能再|不可以再|少给我"),
         to_customer=_py("打过来|打来|给我打|打给我|打我|联系我|找我|来电|来电话|电话给我"),
@@ -319,13 +319,28 @@ def _removal(tokens: Sequence[str], rules: _ZhRules, vetoes: list[str]) -> Found
                 or (ends and 0 <= rs - ne <= 14)
             ):
                 owner = tokens[max(0, ns - 6) : ns]
-                if (_has(owner, rules.old) and _has(tokens, rules.kept)) or (
-                    _has(owner, rules.relatives) and _has(tokens[re_:], rules.kept)
+                if (_has(owner, rules.old) and _kept(tokens, 0, rules)) or (
+                    _relative_owner(owner, rules) and _kept(tokens, re_, rules)
                 ):
                     vetoes.append("redirected")
                     return None
                 return ("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
     return None
+
+
+# 别留, 不要留, 不用留: the number not to be kept
+_NOT_KEPT = (["bie"], ["yao"], ["yong"])
+
+
+def _kept(tokens: Sequence[str], start: int, rules: _ZhRules) -> bool:
+    """Another number kept from ``start`` on (留新的, 以后打我这个), not 别留着."""
+    rest = tokens[start:]
+    return any(rest[max(0, k - 1) : k] not in _NOT_KEPT for k, _ in _find(rest, rules.kept))
+
+
+def _relative_owner(owner: Sequence[str], rules: _ZhRules) -> bool:
+    """The number is a relative's (我老婆的号码, 我爸号码; not 删了吧我的号码: 吧 is 爸)."""
+    return any(owner[e : e + 1] in (["de"], []) for _, e in _find(owner, rules.relatives))
 
 
 def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
@@ -344,6 +359,8 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
             continue  # 这个号我不用了(，)打我新号: 不用了 ends its clause
         if tokens[e : e + 1] == ["tai"] or tokens[e : e + 2] in (["na", "me"], ["zhe", "me"]):
             continue  # 别太早打, 不要那么晚打: the manner, not the call
+        if tokens[e : e + 2] == ["da", "tai"]:
+            continue  # 别打太晚
         out.append((s, e))
     return out
 
@@ -371,7 +388,7 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
         if t not in _COUNTS or tokens[i + 1] not in ("ge", "ci", "hui", "bian", "tong"):
             continue
         called = tokens[i + 2 : i + 4] == ["dian", "hua"]  # 三个电话, 三次电话
-        if not called and not {"da", "lai"} & set(tokens[max(0, i - 3) : i]):
+        if not called and not {"da", "lai", "di"} & set(tokens[max(0, i - 3) : i]):
             continue  # 问了三次了: a count of something else
         end = i + 4 if called else i + 2
         if tokens[end : end + 1] == ["le"]:
@@ -446,7 +463,14 @@ def _third_party_spared(tokens: Sequence[str], rules: _ZhRules) -> bool:
     return False
 
 
-# 违法, 犯法, 违规: a complaint word unless right after 不/没 (不违法吧)
+def _clause_before(tokens: Sequence[str], s: int) -> Sequence[str]:
+    """The tokens of the clause before ``s``."""
+    before = tokens[:s]
+    return before[len(before) - before[::-1].index(",") :] if "," in before else before
+
+
+# 违法, 犯法, 违规: a complaint word when said of the calls (你们这样一直打是违法的), unless
+# right after 不/没 (不违法吧)
 _VIOLATIONS = frozenset(tuple(_tokens(w)) for w in ("违法", "犯法", "违规"))
 
 # Dialect and written negations -> Mandarin before the pinyin is read (唔好 and 勿 would
@@ -500,12 +524,18 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ) and not _has(tokens, rules.calls_to_me):
             vetoes.append("earlier_complaint")
             continue  # 我上回的投诉到现在没回复
+        if word in _VIOLATIONS and not _has(_clause_before(tokens, s), rules.calls):
+            vetoes.append("other_topic")
+            continue  # 这个违法吗: unlawful, but not said of the calls
         if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls_to_me):
             vetoes.append("other_topic")
             break  # 我要投诉这个收费: a complaint about something else
         return ("complaint", " ".join(tokens[s:e]))
     if any(
-        (tokens[e : e + 1] == ["tai"] or tokens[e : e + 2] in (["na", "me"], ["zhe", "me"]))
+        (
+            tokens[e : e + 1] == ["tai"]
+            or tokens[e : e + 2] in (["na", "me"], ["zhe", "me"], ["da", "tai"])
+        )
         and "da" in tokens[e : e + 5]
         for _, e in _find(tokens, rules.negations)
     ):

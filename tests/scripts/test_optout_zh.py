@@ -55,6 +55,9 @@ def test_vetoes_do_not_swallow_a_request_made_in_so_many_words(text: str) -> Non
         "别寄信了打电话告诉我",  # and without
         "以后别让我跑网点了，电话里办就行",
         "这样不违法吧",
+        "你说的这个办法违法吗",  # unlawful, not said of the calls
+        "回电话的时候别打太晚",  # the manner after the call
+        "把我女儿号码删了，以后打我这个",  # a relative's number removed, the customer's kept
     ],
 )
 def test_close_replies_are_vetoed(text: str) -> None:
