@@ -329,7 +329,7 @@ def _removal(tokens: Sequence[str], rules: _ZhRules, vetoes: list[str]) -> Found
 
 
 # 别留, 不要留, 不用留: the number not to be kept
-_NOT_KEPT = (["bie"], ["yao"], ["yong"])
+_NOT_KEPT: tuple[list[str], ...] = (["bie"], ["yao"], ["yong"])
 
 
 def _kept(tokens: Sequence[str], start: int, rules: _ZhRules) -> bool:
@@ -434,7 +434,7 @@ def _stop_clause(tokens: Sequence[str], rules: _ZhRules) -> bool:
 
 
 # 回 as someone else's call only as 回电, 回打, 回拨, 回访 or ending the window
-_CALL_BACK_AFTER = (["dian"], ["da"], ["bo"], ["fang"], [])
+_CALL_BACK_AFTER: tuple[list[str], ...] = (["dian"], ["da"], ["bo"], ["fang"], [])
 
 
 def _someone_else_before(tokens: Sequence[str], s: int, rules: _ZhRules) -> bool:
