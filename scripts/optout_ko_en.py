@@ -48,6 +48,11 @@ _KO_RESPELL: tuple[tuple[str, str], ...] = (
     ("고만해", "그만해"),
     ("두낫콜", "수신거부"),  # the do-not-call register
     ("두낫", "수신거부"),
+    ("괜찬", "괜찮"),
+    ("푸렀", "풀었"),
+    ("페기", "폐기"),
+    ("시른", "싫은"),
+    ("시러요", "싫어요"),
 )
 _KO_CALL = (
     "전화",
@@ -137,6 +142,8 @@ _KO_STANDING = (
     "목록에서빼",
     "스팸",
     "귀찮게하지마",
+    "귀찮게안하",
+    "귀찮게안했",
     "마케팅하지마",
     "영업하지마",
     "광고하지마",
@@ -148,9 +155,27 @@ _KO_THREAT = re.compile(
     r"(?:또|다시|한번만더|한번더)(?:전화|연락)(?:하면|오면|하시면|주시면|걸면).*"
     r"(?:가만|경찰|각오|두고보|안둬|법적)"
 )
+# Fed up with the calls themselves (은행 전화 이제 지긋지긋해요, folded to 지긋; 전화 오는
+# 것 자체가 싫어요).
+_KO_FED_UP = re.compile(
+    r"(?:전화|연락)(?:가|도|이|은|는)?(?:이제)?지긋|(?:전화|연락)(?:오는|받는)(?:거|것|게)\w{0,4}싫"
+)
 # A standing word that is not said of the calls: 스팸인 줄 알고 (counterfactual), 신고할 건
 # 아니고 (denied), 민원 넣은 거 처리됐나요 (an earlier one asked about).
-_KO_NOT_MEANT_AFTER = ("줄알", "줄았", "건아니", "거아니", "게아니", "생각은없", "안할", "하려던")
+_KO_NOT_MEANT_AFTER = (
+    "줄알",
+    "줄았",
+    "건아니",
+    "거아니",
+    "게아니",
+    "생각은없",
+    "안할",
+    "하려던",
+    "풀었",
+    "풀어",
+    "해제",
+    "물어보",
+)
 _KO_STATUS = (
     "처리됐",
     "처리되었",
@@ -174,13 +199,16 @@ _KO_CALLS_WELCOME = (
 )
 # Another line asked for (사무실로 전화하지 마시고 휴대폰으로 주세요; not 앞으로).
 _KO_REDIRECT = re.compile(
-    r"(?<!앞으)로(?:전화|연락)\w*?(?:마시고|말고).*?로(?:주세요|해주세요|연락|전화|걸어)"
+    r"(?<!앞으)로(?:는)?(?:전화|연락)\w*?(?:마시고|말고).*?(?:로|한테|에게)"
+    r"(?:주세요|해주세요|하세요|연락|전화|걸어)"
 )
-# A number replaced (예전 번호는 지워 주시고 이 번호로 연락 주세요).
+# A number replaced (예전 번호는 지워 주시고 이 번호로 연락 주세요; not 예전 번호로 하든 이
+# 번호로 하든: either number).
 _KO_OLD_NUMBER = re.compile(r"(?:예전|이전|옛날|전에쓰던|원래)번호")
+_KO_THIS_NUMBER = re.compile(r"이번호로(?!\w{0,3}든)")
 # 그마 for 그만, a final ㄴ dropped (not 그마저: "even that").
 _KO_GEUMA = re.compile(r"그마(?![저만])")
-_KO_REMOVE = ("삭제", "지워", "지우", "빼주", "제외", "파기", "없애")
+_KO_REMOVE = ("삭제", "지워", "지우", "빼주", "제외", "파기", "폐기", "없애")
 _KO_NUMBER = ("번호", "개인정보", "정보", "목록", "명단", "연락처")
 # A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
 # lasting word widens it.
@@ -204,7 +232,31 @@ _KO_TEMPORARY = (
     "회의",
     "운전",
 )
-_KO_LASTING = ("앞으로", "다시는", "다신", "절대", "더이상", "계속", "평생", "두번다시", "또")
+# Lasting or repeated: the request is not for one time (자꾸, 매번, 세 번째: the calls again
+# and again).
+_KO_LASTING = (
+    "앞으로",
+    "다시는",
+    "다신",
+    "절대",
+    "더이상",
+    "계속",
+    "평생",
+    "두번다시",
+    "또",
+    "자꾸",
+    "매번",
+    "맨날",
+    "번째",
+)
+# 다시 right before the stop (다시 전화하지 마세요): "again", lasting.
+_KO_AGAIN_STOP = re.compile(r"다시(?:는)?(?:전화|연락|통화)?(?:하지|걸지|주지)마")
+# A time word that does not scope the request: widened by 도/마다/든 (내일도, 점심시간마다,
+# 회의 중이든 아니든), denied (지금 바빠서가 아니라), or the time of a call the bank offered
+# and the customer refuses (이따가 다시 건다고요? 걸지 마세요).
+_KO_TIME_WIDENED = re.compile(r"(?:에|에는|시간|중|중에|중이|이)?(?:도|마다|든|이든)")
+_KO_REPORTED = re.compile(r"(?:건|신|린|한|준|온)다(?:고|구|는)")
+_KO_TIME_DENIED = re.compile(r"아니라|아니고")
 # Lasting words strong enough to turn "you need not call" (안 주셔도 돼요) into a request.
 _KO_FOR_GOOD = ("앞으로", "다시는", "다신", "더이상", "평생", "두번다시", "영원히")
 # 민원 about a fee, 신고/차단 of a lost card: not about the calls, so not an opt-out.
@@ -222,6 +274,25 @@ _KO_OTHER_TOPICS = (
     "이체",
     "송금",
 )
+
+
+def _ko_temporary(s: str) -> bool:
+    """A time scopes the request (오늘은 전화하지 마시고 내일), unless a lasting word widens
+    it or every time word is widened, denied or the time of the bank's offered call."""
+    if any(t in s for t in _KO_LASTING) or _KO_AGAIN_STOP.search(s):
+        return False
+    for t in _KO_TEMPORARY:
+        at = s.find(t)
+        while at >= 0:
+            rest = s[at + len(t) : at + len(t) + 16]
+            if not (
+                _KO_TIME_WIDENED.match(rest)
+                or _KO_REPORTED.search(rest)
+                or _KO_TIME_DENIED.search(rest[:10])
+            ):
+                return True
+            at = s.find(t, at + len(t))
+    return False
 
 
 def _not_meant(s: str, word: str) -> bool:
@@ -244,7 +315,7 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     for a, b in _KO_RESPELL:
         s = s.replace(a, b)
     s = _KO_GEUMA.sub("그만", s).replace("귀찮게좀", "귀찮게")
-    if any(w in s for w in _KO_CALLS_WELCOME):
+    if any(w in s for w in _KO_CALLS_WELCOME) and not any(w in s for w in _KO_DENIAL):
         vetoes.append("welcome")
         return None  # 문자 수신 거부하고 싶은데 전화는 괜찮아요
     for w in _KO_STANDING:
@@ -257,21 +328,21 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
                 vetoes.append("not_meant")
                 continue
             return ("standing_word", w)
-    consent = _KO_CONSENT.search(s) or _KO_THREAT.search(s)
+    consent = _KO_CONSENT.search(s) or _KO_THREAT.search(s) or _KO_FED_UP.search(s)
     if consent is not None:
         return ("standing_word", consent.group(0))
-    if _KO_REDIRECT.search(s) or (_KO_OLD_NUMBER.search(s) and "이번호로" in s):
+    if _KO_REDIRECT.search(s) or (_KO_OLD_NUMBER.search(s) and _KO_THIS_NUMBER.search(s)):
         vetoes.append("redirected")
         return None
     if any(n in s for n in _KO_NUMBER) and any(
-        r in s for r in (*_KO_REMOVE, "쓰지마", "쓰지말", "사용하지마")
+        r in s for r in (*_KO_REMOVE, "쓰지마", "쓰지말", "사용하지마", "안쓰셨으면", "안썼으면")
     ):
         return ("remove_number", s)
-    temporary = any(t in s for t in _KO_TEMPORARY) and not any(t in s for t in _KO_LASTING)
+    temporary = _ko_temporary(s)
     if temporary:
         vetoes.append("temporary")
-    if any(w in s for w in _KO_DENIAL):
-        vetoes.append("denial")
+    if any(w in s for w in _KO_DENIAL) and not any(w in s for w in _KO_CALLS_WELCOME):
+        vetoes.append("denial")  # (전화는 괜찮다고 한 적 없어요: the welcome is denied)
         return None
     # 그만 안 주셔도 돼요, and 전화 그만 끊을게요 (hanging up now)
     not_stop = (any(w in s for w in _KO_NOT_STOP) or "그만끊" in s) and not any(

@@ -96,6 +96,11 @@ class _ZhRules:
     threat: ZhWords  # 再打过来试试: not an invitation
     relatives: ZhWords
     to_me: ZhWords  # 有事找我: a relative spared, the customer reachable
+    kept: ZhWords  # 留新的, 留我的, 以后打这个: another number kept after a removal
+    not_asked: ZhWords  # 不是要删: the removal denied
+    prohibitions: ZhWords  # 别, 不要: forbidding, not "no need" (不用)
+    to_customer: ZhWords  # 打过来, 给我打: a call to the customer
+    partial: ZhWords  # 不用每次都打: not every call
 
 
 @functools.lru_cache(maxsize=1)
@@ -114,7 +119,7 @@ def _zh() -> _ZhRules:
             pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的岔错通声"
         ),
         unwanted=_py(
-            "不要再听到|不想再听到|不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接"
+            "不要再听到|不想再听到|不想再|不想|不愿意|不愿|不希望|拒绝|不接受|谢绝|拒接|不接|不欢迎"
         ),
         call_nouns=_py("电话|来电|推销|营销|打|联系"),
         refusals_after=_py("拒绝|谢绝|拒接|不接|不要|不想再接|不想接|不再接|不会再接"),
@@ -139,10 +144,12 @@ def _zh() -> _ZhRules:
         welcome=_py("就行|就可以|就好|没问题"),
         redirect=_py(
             "打我手机|打手机|打我的手机|打我这个就行|打这个号就行|打这个就行|打座机|打我老婆的|"
-            "打我老公的|打这个新号|加我微信"
+            "打我老公的|打这个新号|加我微信|换个人打|换人打|让别人打|别人打|其他人打|换个人联系|"
+            "电话里办|电话里说|电话里讲|电话上办|电话办就行"
         ),
         other_line=_py(
-            "座机|手机|办公室|单位|公司|家里|爱人|老婆|老公|她|他|新号|新的号|儿子|女儿|这个号就行"
+            "座机|手机|办公室|单位|公司|家里|爱人|老婆|老公|她|他|新号|新的号|儿子|女儿|这个号|"
+            "通知我|告诉我|跟我说"
         ),
         reproach=_py("干嘛|干什么|做什么|为什么|怎么|又|老是|总是|天天|一直"),
         counterfactual=_py("本来|原本|差点|本想|还以为|以为"),
@@ -152,17 +159,18 @@ def _zh() -> _ZhRules:
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
         complaints=_py(
-            "投诉|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光"
+            "投诉|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光|"
+            "违法|犯法|违规"
         ),
         someone_else=_py("经理|专员|人工|客服|回"),
         callback=_py(
-            "改天|下周|明天|晚点|回头|过会|下次|下班|晚上|中午|下午|上午|周末|点前|点后|点以后|点钟|"
+            "改天|下周|下个礼拜|下礼拜|下星期|下个星期|过几天|过两天|明天|晚点|回头|过会|下次|下班|晚上|中午|下午|上午|周末|点前|点后|点以后|点钟|"
             "下个月|月底|月初"
         ),
         temporary=_py(
             "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
             "这个时间|白天|上班|这个时候|这时候|午休|等下|等会|先别|先不用|先不要|暂时|等我|"
-            "这个月|本月|这礼拜|这星期|每次都|每回都"
+            "这个月|本月|这礼拜|这星期"
         ),
         lasting=_py(
             "以后|再也|永远|任何|一律|今后|从此|往后|都别|都不要|都不用|什么都|哪天都|一辈子|所有|"
@@ -195,6 +203,11 @@ def _zh() -> _ZhRules:
         ),
         relatives=_py("老婆|老公|爸|妈|儿子|女儿|家人|父母|爱人|孩子|他|她"),
         to_me=_py("找我|跟我说|打我手机|打给我|联系我|打我这个|打我电话|我来办|我来处理|我处理"),
+        kept=_py("新|留|打这个|用这个|这个号|找我|打我的|打给我|打我这个|打我这|用我的"),
+        not_asked=_py("不是要|不是说要|没说要|不是让你|没让你|没叫你"),
+        prohibitions=_py("别|不要|不许|不准|莫|甭|请勿|停止|不能再|不可以再|少给我"),
+        to_customer=_py("打过来|打来|给我打|打给我|打我|联系我|找我|来电|来电话|电话给我"),
+        partial=_py("每次|每回|每一次|次次"),
     )
 
 
@@ -268,11 +281,14 @@ def _redirected_unbroken(tokens: Sequence[str], rules: _ZhRules) -> bool:
         return False
     for i, t in enumerate(tokens):
         reached = [e for _, e in negations if 0 <= i - e <= 3]
-        if t != "da" or any("zhao" not in tokens[e:i] for e in reached):
-            continue  # 别给我打: the negated call itself (not 别找我打她: another verb's)
+        if t != "da" or any(
+            not {"zhao", "da", "le"} & set(tokens[e:i]) for e in reached
+        ):  # 别给我打: the negated call (not 别找我打她, 别打座机打手机, 别寄信了打电话)
+            continue
         if any(s <= i < e for s, e in negations) or "shao" in tokens[max(0, i - 2) : i]:
             continue
-        if _has(tokens[i + 1 : i + 6], rules.other_line):
+        after = tokens[i + 1 : i + 6]
+        if _has(after[: after.index(",")] if "," in after else after, rules.other_line):
             return True
     return False
 
@@ -292,7 +308,7 @@ def _removal(tokens: Sequence[str], rules: _ZhRules, vetoes: list[str]) -> Found
     """删/去掉 near 号码/名单 (把我号码删了), not denied (号码别删) nor a number replaced
     (旧的号码删了，留新的)."""
     for rs, re_ in _find(tokens, rules.removals):
-        if _denied(tokens, rs, rules.negations):
+        if _denied(tokens, rs, rules.negations) or _denied(tokens, rs, rules.not_asked):
             vetoes.append("denied")
             continue
         for ns, ne in _find(tokens, rules.numbers):
@@ -302,11 +318,29 @@ def _removal(tokens: Sequence[str], rules: _ZhRules, vetoes: list[str]) -> Found
                 or _clause_gap(tokens, re_, ns, 4)
                 or (ends and 0 <= rs - ne <= 14)
             ):
-                if _has(tokens[max(0, ns - 6) : ns], rules.old) and _has(tokens, _py("新|留")):
+                owner = tokens[max(0, ns - 6) : ns]
+                if (_has(owner, rules.old) and _kept(tokens, 0, rules)) or (
+                    _relative_owner(owner, rules) and _kept(tokens, re_, rules)
+                ):
                     vetoes.append("redirected")
                     return None
                 return ("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
     return None
+
+
+# 别留, 不要留, 不用留: the number not to be kept
+_NOT_KEPT: tuple[list[str], ...] = (["bie"], ["yao"], ["yong"])
+
+
+def _kept(tokens: Sequence[str], start: int, rules: _ZhRules) -> bool:
+    """Another number kept from ``start`` on (留新的, 以后打我这个), not 别留着."""
+    rest = tokens[start:]
+    return any(rest[max(0, k - 1) : k] not in _NOT_KEPT for k, _ in _find(rest, rules.kept))
+
+
+def _relative_owner(owner: Sequence[str], rules: _ZhRules) -> bool:
+    """The number is a relative's (我老婆的号码, 我爸号码; not 删了吧我的号码: 吧 is 爸)."""
+    return any(owner[e : e + 1] in (["de"], []) for _, e in _find(owner, rules.relatives))
 
 
 def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
@@ -323,6 +357,10 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
             continue  # 不要紧
         if e < len(tokens) and tokens[e] == "le" and e - s <= 2:
             continue  # 这个号我不用了(，)打我新号: 不用了 ends its clause
+        if tokens[e : e + 1] == ["tai"] or tokens[e : e + 2] in (["na", "me"], ["zhe", "me"]):
+            continue  # 别太早打, 不要那么晚打: the manner, not the call
+        if tokens[e : e + 2] == ["da", "tai"]:
+            continue  # 别打太晚
         out.append((s, e))
     return out
 
@@ -342,7 +380,74 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
     if _has(tokens, _py("我打|我老打|我给你们打|打不通|打不进|客服")):
         return None
     found = _find(tokens, rules.repeated)
-    return found[0] if found else None
+    if found:
+        return found[0]
+    for i, t in enumerate(tokens[:-2]):
+        # a count of calls said as a grievance: 接了你们四个电话了, 这周三次了 (not 一次, nor
+        # 收到两个电话，什么事: no 了 closing the count)
+        if t not in _COUNTS or tokens[i + 1] not in ("ge", "ci", "hui", "bian", "tong"):
+            continue
+        called = tokens[i + 2 : i + 4] == ["dian", "hua"]  # 三个电话, 三次电话
+        if not called and not {"da", "lai", "di"} & set(tokens[max(0, i - 3) : i]):
+            continue  # 问了三次了: a count of something else
+        end = i + 4 if called else i + 2
+        if tokens[end : end + 1] == ["le"]:
+            return (i, end + 1)
+    return None
+
+
+# the numerals of a count of calls (两, 三 ... 十, 几, 好几 as its 几)
+_COUNTS = frozenset(("liang", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi", "ji"))
+
+
+def _prohibited_call(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """A call to the customer is forbidden in so many words (你们别打过来了, 不要再打我电话),
+    which "I will call you myself" does not undo."""
+    for s, e in _negations(tokens, rules):
+        if _has(tokens[s:e], rules.prohibitions) and any(
+            _clause_gap(tokens, e, cs, 3) for cs, _ in _find(tokens, rules.to_customer)
+        ):
+            return True
+    return False
+
+
+def _stop_clause(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """A clause of its own forbids calling again (我这个月接了四个了，不要再打了) and no later
+    call is asked for: a time said in another clause does not scope it."""
+    if _has(tokens, rules.callback) or "," not in tokens:
+        return False
+    start = 0
+    for i in range(len(tokens) + 1):
+        if i == len(tokens) or tokens[i] == ",":
+            clause = tokens[start:i]
+            start = i + 1
+            if _temporary(clause, rules):
+                continue
+            for s, e in _negations(clause, rules):
+                if (
+                    "zai" in clause[s:e]
+                    and _has(clause[s:e], rules.prohibitions)
+                    and any(_clause_gap(clause, e, cs, 4) for cs, _ in _find(clause, rules.calls))
+                ):
+                    return True
+    return False
+
+
+# 回 as someone else's call only as 回电, 回打, 回拨, 回访 or ending the window
+_CALL_BACK_AFTER: tuple[list[str], ...] = (["dian"], ["da"], ["bo"], ["fang"], [])
+
+
+def _someone_else_before(tokens: Sequence[str], s: int, rules: _ZhRules) -> bool:
+    """Someone else named right before the negation in its clause (经理不用给我打了); 回
+    only as 回电/回拨/回访, as its syllable is also 会 (我自己会去, 机会)."""
+    window = list(tokens[max(0, s - 3) : s])
+    if "," in window:
+        window = window[len(window) - window[::-1].index(",") :]
+    for ws, we in _find(window, rules.someone_else):
+        if window[ws:we] == ["hui"] and window[we : we + 1] not in _CALL_BACK_AFTER:
+            continue
+        return True
+    return False
 
 
 def _third_party_spared(tokens: Sequence[str], rules: _ZhRules) -> bool:
@@ -357,6 +462,16 @@ def _third_party_spared(tokens: Sequence[str], rules: _ZhRules) -> bool:
             return True
     return False
 
+
+def _clause_before(tokens: Sequence[str], s: int) -> Sequence[str]:
+    """The tokens of the clause before ``s``."""
+    before = tokens[:s]
+    return before[len(before) - before[::-1].index(",") :] if "," in before else before
+
+
+# 违法, 犯法, 违规: a complaint word when said of the calls (你们这样一直打是违法的), unless
+# right after 不/没 (不违法吧)
+_VIOLATIONS = frozenset(tuple(_tokens(w)) for w in ("违法", "犯法", "违规"))
 
 # Dialect and written negations -> Mandarin before the pinyin is read (唔好 and 勿 would
 # read as 五号 and 五).
@@ -392,9 +507,16 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     tokens = _tokens(text)
     if not tokens:
         return None
+    denied: set[tuple[str, ...]] = set()
     for s, e in _find(tokens, rules.complaints):
-        if _denied(tokens, s, rules.not_before_word):
+        word = tuple(tokens[s:e])
+        if (
+            _denied(tokens, s, rules.not_before_word)
+            or word in denied  # 我没有投诉过，怎么说我投诉了: the denied word repeated
+            or (word in _VIOLATIONS and s > 0 and tokens[s - 1] in ("bu", "mei"))
+        ):
             vetoes.append("denied")
+            denied.add(word)
             continue  # 我不会投诉的
         if (
             _has(tokens[max(0, s - 4) : s], _py("上次|上回|之前|那次"))
@@ -402,10 +524,22 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ) and not _has(tokens, rules.calls_to_me):
             vetoes.append("earlier_complaint")
             continue  # 我上回的投诉到现在没回复
+        if word in _VIOLATIONS and not _has(_clause_before(tokens, s), rules.calls):
+            vetoes.append("other_topic")
+            continue  # 这个违法吗: unlawful, but not said of the calls
         if _has(tokens, rules.other_topics) and not _has(tokens, rules.calls_to_me):
             vetoes.append("other_topic")
             break  # 我要投诉这个收费: a complaint about something else
         return ("complaint", " ".join(tokens[s:e]))
+    if any(
+        (
+            tokens[e : e + 1] == ["tai"]
+            or tokens[e : e + 2] in (["na", "me"], ["zhe", "me"], ["da", "tai"])
+        )
+        and "da" in tokens[e : e + 5]
+        for _, e in _find(tokens, rules.negations)
+    ):
+        vetoes.append("manner")  # 别太早打: how to call (a rule may still read a request)
     dare = _find(tokens, _py("再打|还打|再来电"))
     if any(_has(tokens[e : e + 5], _py("试试|试一下|试一试")) for _, e in dare):
         return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
@@ -419,6 +553,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     for s, e in _find(tokens, rules.standing):
         if (
             _has(tokens[max(0, s - 5) : s], rules.counterfactual)
+            or _has(tokens[e : e + 10], _py("还以为|以为"))  # 骚扰电话太多，我还以为你也是
             or _denied(tokens, s, rules.not_before_word)
             or _has(tokens[e : e + 10], rules.reversal)
         ):
@@ -446,7 +581,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             if _has(tokens[e : e + 3], _py("说|讲|继续")):
                 vetoes.append("concession")
                 return None  # 我一般不接推销的，但你说吧: the call goes on
-    temporary = timed and not lasting
+    temporary = timed and not lasting and not _stop_clause(tokens, rules)
     if temporary or _redirected(tokens, rules) or _third_party_spared(tokens, rules):
         vetoes.append("temporary" if temporary else "redirected")
         return None
@@ -459,17 +594,31 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     ):
         vetoes.append("welcome")
         return None  # 以后有好的理财你们再打给我: a call asked for
-    if _has(tokens, rules.customer_will_call) and not lasting:
+    if (
+        _has(tokens, rules.customer_will_call)
+        and not lasting
+        and not _prohibited_call(tokens, rules)
+    ):
         vetoes.append("customer_calls")
-        return None  # 不用你们打，我自己打过去问
+        return None  # 不用你们打，我自己打过去问 (not 我自己打给你们，你们别打过来)
     reach = 10 if lasting else 6
     for s, e in _negations(tokens, rules):
         if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
             vetoes.append("customer_calls")
             continue  # 我不用再打电话: the customer need not call
-        if _has(tokens[max(0, s - 3) : s], rules.someone_else):
+        if _someone_else_before(tokens, s, rules):
             vetoes.append("someone_else")
             continue  # 经理不用给我打了
+        if _has(tokens[e : e + 2], rules.partial):
+            vetoes.append("partial")
+            continue  # 不用每次都打电话: not every call
+        if (
+            tokens[max(0, s - 2) : s] == ["le", "jiu"]
+            and not lasting
+            and not _has(tokens[s:e], rules.prohibitions)
+        ):
+            vetoes.append("conditional")
+            continue  # 钱到账了就不用再打了: no need once it is done
         for cs, ce in _find(tokens, rules.calls):
             if not _clause_gap(tokens, e, cs, reach):
                 continue
@@ -522,6 +671,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ):
             vetoes.append("double_negation")
             continue  # 我不是不接你们电话
+        if _has(tokens[e : e + 6], _py("的时候")) and not lasting:
+            vetoes.append("conditional")
+            continue  # 我不想被打扰的时候会关机的: a when-clause
         if _has(tokens[max(0, s - 4) : s], rules.habitual) and not lasting:
             vetoes.append("habit")
             continue  # 我一般不接这种电话: a habit told

@@ -87,3 +87,42 @@ def test_korean_temporary_request_is_vetoed() -> None:
 def test_english_lasting_request_matches_and_temporary_does_not() -> None:
     assert en_match("please don't call me again", []) is not None
     assert en_match("don't call me right now, I'm at work", []) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "내일도 주말에도 전화하지 마세요",  # a time widened by 도
+        "아침마다 전화 오는데 그만 하세요",  # 마다: every time
+        "운전 중이든 아니든 연락하지 마세요",  # 든: regardless
+        "지금 바빠서 그런 게 아니라 전화 받기 싫은 거예요",  # the time denied
+        "이따 다시 전화 주신다고요? 주지 마세요",  # the bank's offered call refused
+        "저녁에 자꾸 전화하시는데 하지 마세요",  # 자꾸: again and again
+        "오늘만 네 번째예요, 전화하지 마세요",  # a count of calls
+        "오늘은 됐고요, 다시 전화하지 마세요",  # 다시 right before the stop
+        "전화는 괜찮다고 한 적 없는데요, 하지 마세요",  # the welcome denied
+        "옛날 번호로든 이 번호로든 연락하지 마세요",  # either number
+        "제 번호 이제 안 썼으면 좋겠어요",
+        "카드사 전화도 이제 지긋지긋해요",
+        "전화 받는 거 자체가 싫어요",
+        "제 개인정보 폐기해 주세요",
+        "이제 귀찮게 안 하셨으면 좋겠어요",
+    ],
+)
+def test_korean_time_and_welcome_vetoes_do_not_swallow_a_request(text: str) -> None:
+    assert ko_match(text, [], []) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "아버지 번호로는 전화하지 마시고 저한테 하세요",  # another person's line
+        "차단 풀었으니까 이제 전화 주셔도 돼요",  # the blocking reversed
+        "전화는 괜찬은데 문자는 그만 보내 주세요",  # the respelled welcome
+        "금감원에 물어보니까 문제없다던데요",  # the regulator asked, not threatened
+    ],
+)
+def test_korean_close_replies_keep_their_veto(text: str) -> None:
+    vetoes: list[str] = []
+    assert ko_match(text, [], vetoes) is None
+    assert vetoes

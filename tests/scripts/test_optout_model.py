@@ -49,7 +49,7 @@ def test_the_model_decides_what_no_rule_reads() -> None:
     [
         ("zh-CN", "你们把我的手机号从系统里撤了吧"),
         ("zh-CN", "请把我加到不呼叫名单里"),
-        ("ko-KR", "전화 오는 거 싫어요 앞으로"),
+        ("ko-KR", "저한테 다시는 전화 돌리지 마요"),
     ],
 )
 def test_the_shipped_model_catches_paraphrases_the_rules_miss(language: str, text: str) -> None:

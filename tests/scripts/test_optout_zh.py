@@ -1,0 +1,71 @@
+"""The Chinese opt-out rules (``scripts.optout_zh``): a veto written for a close non-opt-out
+does not swallow a real request, and the close replies keep their veto (the model is then
+not asked)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.optout_zh import zh_match, zh_words
+
+
+def _read(text: str) -> tuple[tuple[str, str] | None, list[str]]:
+    vetoes: list[str] = []
+    return zh_match(text, zh_words(()), vetoes), vetoes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有事我会打给你们的，你们别再打过来了",  # "I will call you" does not undo a prohibition
+        "我自己打过去问就行，你们别给我打了",
+        "柜台我自己会去，别再给我打电话了",  # 会 is not 回 (someone else's callback)
+        "我不会再给你们机会了，别打了",  # 机会: the same syllable
+        "这礼拜我都接了你们三个电话了，不要再打了",  # a count of calls, not a time scope
+        "今天来了三通电话了，别打了",
+        "每次都说下不为例，你们别打了",  # 每次都 is no time scope
+        "我现在在外地，不要再给我打电话了",  # a stop clause of its own, no later call asked
+        "我这边不欢迎你们的推销电话",
+        "你们这么一直打电话是违法的",
+        "你们这么打电话是犯法的",
+    ],
+)
+def test_vetoes_do_not_swallow_a_request_made_in_so_many_words(text: str) -> None:
+    found, _ = _read(text)
+    assert found is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个核实完了就不用再给我打电话了",  # no need once it is done
+        "钱退回来了就不用再打了",
+        "不是不让你们打，是别太晚打",  # the manner, not the call
+        "别那么早打电话",
+        "你回电话的时候打这个号，别打座机",  # this number asked for
+        "别打坐机打我手机",  # the second 打 is free of the negation
+        "你们那个专员以后别打了，换个人打",  # another caller asked for
+        "把我爸的号码删了，留我的就行",  # a relative's number removed, the customer's kept
+        "把以前的号码删了，以后打这个",
+        "不是要删号码，是要改一下号码",  # the removal denied
+        "垃圾电话太多了，骚扰的我还以为你也是",  # counterfactual after the word
+        "我没有投诉过，谁说我投诉了",  # the denied word repeated
+        "我不想被打扰的时候就开飞行模式",  # a when-clause
+        "别寄信了，打电话通知我就行",  # a call asked for, with the comma
+        "别寄信了打电话告诉我",  # and without
+        "以后别让我跑网点了，电话里办就行",
+        "这样不违法吧",
+        "你说的这个办法违法吗",  # unlawful, not said of the calls
+        "回电话的时候别打太晚",  # the manner after the call
+        "把我女儿号码删了，以后打我这个",  # a relative's number removed, the customer's kept
+    ],
+)
+def test_close_replies_are_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None
+    assert vetoes  # the learned model is not asked either
+
+
+def test_a_later_call_asked_for_keeps_the_time_scope() -> None:
+    found, vetoes = _read("我在外地出差，不要再打了，下个礼拜再打")
+    assert found is None and vetoes == ["temporary"]
