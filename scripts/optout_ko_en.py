@@ -208,6 +208,13 @@ _KO_OLD_NUMBER = re.compile(r"(?:예전|이전|옛날|전에쓰던|원래)번호
 _KO_THIS_NUMBER = re.compile(r"이번호로(?!\w{0,3}든)")
 # 그마 for 그만, a final ㄴ dropped (not 그마저: "even that").
 _KO_GEUMA = re.compile(r"그마(?![저만])")
+# Spoken and dialect forms of the stop: 고만 (전화 고만 혀), 혀 for 해 after 그만, 셨음 for
+# 셨으면 (연락 안 하셨음 해요).
+_KO_SPOKEN = (
+    (re.compile(r"고만(?=[하해혀허좀들])"), "그만"),
+    (re.compile(r"그만(?:좀)?혀"), "그만해"),
+    (re.compile(r"([셨했])음(?=[해좋합하])"), r"\1으면"),
+)
 _KO_REMOVE = ("삭제", "지워", "지우", "빼주", "제외", "파기", "폐기", "없애")
 _KO_NUMBER = ("번호", "개인정보", "정보", "목록", "명단", "연락처")
 # A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
@@ -315,6 +322,8 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     for a, b in _KO_RESPELL:
         s = s.replace(a, b)
     s = _KO_GEUMA.sub("그만", s).replace("귀찮게좀", "귀찮게")
+    for spoken, standard in _KO_SPOKEN:
+        s = spoken.sub(standard, s)
     if any(w in s for w in _KO_CALLS_WELCOME) and not any(w in s for w in _KO_DENIAL):
         vetoes.append("welcome")
         return None  # 문자 수신 거부하고 싶은데 전화는 괜찮아요

@@ -81,7 +81,7 @@ class _ZhRules:
     lasting: ZhWords
     time_before_after: frozenset[str]  # 四点以后: 以后 means "after", not "from now on"
     not_negation_before: frozenset[str]  # 特别, 区别, 要不要
-    not_negation_after: frozenset[str]  # 别人, 别的, 不要紧
+    not_negation_after: frozenset[str]  # 别人, 别的, 别是 (maybe), 不要紧
     bare: ZhWords  # 不打, 少打: a request only with a lasting word
     repeated: ZhWords  # 有完没完, 第几次了: exasperation at the calls
     not_before_word: ZhWords  # 不算骚扰, 不会投诉, 别删: the word denied
@@ -94,6 +94,8 @@ class _ZhRules:
     customer_will_call: ZhWords  # 我自己打过去
     invitation: ZhWords  # 有好的理财再打给我: a call asked for
     threat: ZhWords  # 再打过来试试: not an invitation
+    spam: ZhWords  # 骚扰电话 as other people's calls: the bank asked to help, or received
+    spam_topic: ZhWords
     relatives: ZhWords
     to_me: ZhWords  # 有事找我: a relative spared, the customer reachable
     kept: ZhWords  # 留新的, 留我的, 以后打这个: another number kept after a removal
@@ -113,7 +115,7 @@ def _zh() -> _ZhRules:
         ),
         calls=_py(
             "打电话|打过来|打来|打给|打扰|来电话|来电|电话|打|联系|联络|拨打|拨|呼叫|推销|"
-            "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在"
+            "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在|回访"
         ),
         not_after_call=frozenset(
             pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的岔错通声"
@@ -165,7 +167,9 @@ def _zh() -> _ZhRules:
         someone_else=_py("经理|专员|人工|客服|回"),
         callback=_py(
             "改天|下周|下个礼拜|下礼拜|下星期|下个星期|过几天|过两天|明天|晚点|回头|过会|下次|下班|晚上|中午|下午|上午|周末|点前|点后|点以后|点钟|"
-            "下个月|月底|月初"
+            "下个月|月底|月初|周一|周二|周三|周四|周五|周六|周日|周天|星期一|星期二|星期三|星期四|"
+            "星期五|星期六|星期天|星期日|礼拜一|礼拜二|礼拜三|礼拜四|礼拜五|礼拜六|礼拜天|礼拜日|"
+            "工作日|节假日"
         ),
         temporary=_py(
             "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
@@ -178,7 +182,7 @@ def _zh() -> _ZhRules:
         ),
         time_before_after=frozenset(pinyin_table()[ord(c)] for c in "点时班饭会"),
         not_negation_before=frozenset(pinyin_table()[ord(c)] for c in "特区分级告要用"),
-        not_negation_after=frozenset(pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
+        not_negation_after=frozenset(pinyin_table()[ord(c)] for c in "人的家处紧谢客是"),
         bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
         repeated=_py(
             "有完没完|没完没了|第几次|第几遍|第几回|一天打|一天到晚|三天两头|让不让人|"
@@ -200,6 +204,11 @@ def _zh() -> _ZhRules:
         threat=_py("试试|试一下|就|敢"),
         customer_will_call=_py(
             "我自己打|我打过去|我自己联系|我打给你们|我会打给你们|我再打给你们|我主动联系|我联系你们"
+        ),
+        spam=_py("骚扰电话|诈骗电话|垃圾电话|推销电话|广告电话"),
+        spam_topic=_py(
+            "帮我|帮忙|管不管|管管|有没有办法|怎么办|怎么拦|拦截|接到|收到|好多|太多|很多|特别多|"
+            "老接|总接|经常接"
         ),
         relatives=_py("老婆|老公|爸|妈|儿子|女儿|家人|父母|爱人|孩子|他|她"),
         to_me=_py("找我|跟我说|打我手机|打给我|联系我|打我这个|打我电话|我来办|我来处理|我处理"),
@@ -463,6 +472,21 @@ def _third_party_spared(tokens: Sequence[str], rules: _ZhRules) -> bool:
     return False
 
 
+def _spam_elsewhere(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """Spam calls talked of as other people's (我手机老接到骚扰电话，你们能帮我查一下吗):
+    received or the bank asked to help, no negation, and the bank's own calls not named."""
+    if not _has(tokens, rules.spam_topic) or _negations(tokens, rules):
+        return False
+    if _has(
+        tokens, _py("你们打|你们老|你们一直|你们天天|你们总|你们再|你们的电话|你们电话|你们也|你也")
+    ):
+        return False
+    return any(
+        not _has(tokens[max(0, s - 5) : s], _py("你们|你这|你"))
+        for s, _ in _find(tokens, rules.spam)
+    )
+
+
 def _clause_before(tokens: Sequence[str], s: int) -> Sequence[str]:
     """The tokens of the clause before ``s``."""
     before = tokens[:s]
@@ -550,15 +574,23 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         for ms, me in _find(tokens, rules.marketing):
             if _clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
                 return ("standing_word", " ".join(tokens[min(s, ms) : max(e, me)]))
+    spam_elsewhere = _spam_elsewhere(tokens, rules)
     for s, e in _find(tokens, rules.standing):
         if (
             _has(tokens[max(0, s - 5) : s], rules.counterfactual)
             or _has(tokens[e : e + 10], _py("还以为|以为"))  # 骚扰电话太多，我还以为你也是
             or _denied(tokens, s, rules.not_before_word)
+            or _denied(tokens, s, rules.not_asked)  # 我没说要拉黑你们
             or _has(tokens[e : e + 10], rules.reversal)
         ):
             vetoes.append("counterfactual")
             continue  # 本来想拉黑你们的; 这不算骚扰; 拉黑过，后来放出来了
+        if spam_elsewhere:
+            vetoes.append("other_topic")
+            continue  # 我老接到骚扰电话，你们能帮我拦一下吗
+        if tokens[e - 1] == "da" and tokens[e : e + 2] in (["bu", "tong"], ["bu", "jin"]):
+            vetoes.append("customer_calls")
+            continue  # 客服电话老是打不通: the customer's calls failing
         if (
             tokens[s:e] == ["tui", "ding"]
             and _has(tokens, rules.products)
@@ -624,6 +656,8 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 continue
             if cs > 0 and tokens[cs - 1] == "gua":
                 continue  # 别挂电话: hanging up, not calling
+            if tokens[cs:ce] == ["hui", "fang"] and not lasting:
+                continue  # 不用回访了: this matter's follow-up call (以后都不要回访了 is all)
             if _has(tokens[ce : ce + 7], _py("经理|专员|客服")):
                 vetoes.append("someone_else")
                 continue  # 不用联系我的客户经理: someone else is to be called

@@ -107,6 +107,8 @@ def test_english_lasting_request_matches_and_temporary_does_not() -> None:
         "전화 받는 거 자체가 싫어요",
         "제 개인정보 폐기해 주세요",
         "이제 귀찮게 안 하셨으면 좋겠어요",
+        "이제 이 번호로는 연락 안 하셨음 해요",  # 셨음: the spoken 셨으면
+        "전화 좀 고만 혀 고만",  # dialect 고만 혀
     ],
 )
 def test_korean_time_and_welcome_vetoes_do_not_swallow_a_request(text: str) -> None:

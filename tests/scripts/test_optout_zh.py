@@ -69,3 +69,37 @@ def test_close_replies_are_vetoed(text: str) -> None:
 def test_a_later_call_asked_for_keeps_the_time_scope() -> None:
     found, vetoes = _read("我在外地出差，不要再打了，下个礼拜再打")
     assert found is None and vetoes == ["temporary"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以后都不要回访了，取消掉",  # follow-up calls, for good
+    ],
+)
+def test_a_lasting_stop_of_follow_up_calls_is_a_request(text: str) -> None:
+    found, _ = _read(text)
+    assert found is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们那个客服电话老是打不通，怎么回事",  # the customer's own calls failing
+        "我手机老接到骚扰电话，你们银行能帮我查一下吗",  # other people's spam calls
+        "最近骚扰电话好多啊，能不能帮我拦截一下",
+        "我没说要拉黑你们 你接着说",  # the standing word denied
+        "周六别大 平时可以",  # a weekday scopes the request
+        "星期天别打电话，工作日随便打",
+    ],
+)
+def test_standing_words_about_something_else_and_weekdays_are_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None
+    assert vetoes
+
+
+def test_spam_calls_said_of_the_bank_stay_a_request() -> None:
+    assert _read("你们这种骚扰电话好多啊")[0] is not None
+    assert _read("最近接到好多骚扰电话，你们别再打了")[0] is not None
+    assert _read("不用回访了")[0] is None  # this matter's follow-up only
