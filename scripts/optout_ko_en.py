@@ -53,6 +53,7 @@ _KO_RESPELL: tuple[tuple[str, str], ...] = (
     ("페기", "폐기"),
     ("시른", "싫은"),
     ("시러요", "싫어요"),
+    ("셧", "셨"),  # 안 주셧으면: the past honorific misspelt
 )
 _KO_CALL = (
     "전화",
@@ -101,6 +102,8 @@ _KO_STOP = (
     "연락말아",
     "수신안",  # 마케팅 정보 수신 안 할래요
     "끊어주",  # 연락 끊어 주세요 (not 전화 끊어: that is hanging up, see below)
+    "막아주",  # 마케팅 전화 다 막아 주세요: the calls blocked
+    "막아달",
 )
 # 걸다 is itself "to call" (이 번호 다시는 걸지 마세요), no call noun needed.
 _KO_CALL_VERB_STOP = ("걸지마", "걸지말", "걸지않", "걸지좀마")
@@ -324,6 +327,8 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     s = _KO_GEUMA.sub("그만", s).replace("귀찮게좀", "귀찮게")
     for spoken, standard in _KO_SPOKEN:
         s = spoken.sub(standard, s)
+    if "작작" in "".join(text.split()):  # 전화 좀 작작 하세요 (the normaliser folds 작작)
+        s = s.replace("작", "그만", 1)
     if any(w in s for w in _KO_CALLS_WELCOME) and not any(w in s for w in _KO_DENIAL):
         vetoes.append("welcome")
         return None  # 문자 수신 거부하고 싶은데 전화는 괜찮아요

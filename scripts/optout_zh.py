@@ -252,10 +252,13 @@ def _lasting(tokens: Sequence[str], rules: _ZhRules) -> bool:
 
 
 def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
-    """A time scopes the request (今天别打了, 别这个点打) or invites a later call."""
+    """A time scopes the request (今天别打了, 别这个点打) or invites a later call; not a time
+    of the telling (我现在就跟你说清楚，别打了)."""
     for s, e in _find(tokens, rules.temporary):
         if s > 0 and tokens[s - 1] in ("chu", "fa", "biao") and tokens[s:e] == ["xian", "zai"]:
             continue  # 出现在, 发现在: not 现在
+        if _has(tokens[e : e + 8], _TELLING):
+            continue  # 我今天把话说清楚: the time of the telling
         if e >= len(tokens) or tokens[e] != "hua":  # 这个点 is not 这个电(话)
             return True
     for _s, e in _find(tokens, rules.callback):
@@ -267,13 +270,23 @@ def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
 
 
 def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
-    """A clause without a negation asks to be called elsewhere (别打座机，打我手机)."""
+    """A clause without a negation asks to be called elsewhere (别打座机，打我手机) or by
+    someone else (别让机器人打，换个真人来)."""
     start = 0
     for i in range(len(tokens) + 1):
         if i == len(tokens) or tokens[i] == ",":
             clause = tokens[start:i]
             if (
-                (_has(clause, rules.redirect) or _calls_elsewhere(clause, rules))
+                (
+                    _has(clause, rules.redirect)
+                    or _calls_elsewhere(clause, rules)
+                    or any(
+                        "ren" in clause[e : e + 3]
+                        and clause[e : e + 1] != ["ying"]
+                        and _has(clause[e : e + 6], _py("打|来|跟|说|联系|讲|给"))
+                        for _, e in _find(clause, _py("换"))
+                    )
+                )
                 and not _negations(clause, rules)
                 and "shao" not in clause
             ):
@@ -386,11 +399,27 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
     not at the customer's own calls (我打了好几次客服)."""
     if "da" not in tokens and not _has(tokens, _py("电话|来电")):
         return None
-    if _has(tokens, _py("我打|我老打|我给你们打|打不通|打不进|客服")):
-        return None
+    customer = _py("我老打|我给你们打|打不通|打不进|没打通|没打进|没人接|客服|热线|占线")
+    if _has(tokens, customer) or any(
+        s == 0 or tokens[s - 1] not in ("gei", "wang") for s, _ in _find(tokens, _py("我打"))
+    ):
+        return None  # the customer's own calls (我打了好几次; not 给我打)
     found = _find(tokens, rules.repeated)
     if found:
         return found[0]
+    for s, e in _find(tokens, _FREQUENT):
+        # the bank's calls said to come all the time: 天天给我打, 老是往我这打, 每天都来电话
+        rest = tokens[e : e + 5]
+        for k, t in enumerate(rest):
+            if t not in _TO_ME_FILLER:
+                called = t == "da" or rest[k : k + 2] in (["lai", "dian"], ["dian", "hua"])
+                if (
+                    called
+                    and tokens[e + k + 1 : e + k + 2] != ["bu"]
+                    and (s == 0 or tokens[s - 1] != "wo")
+                ):
+                    return (s, e + k + 1)
+                break
     for i, t in enumerate(tokens[:-2]):
         # a count of calls said as a grievance: 接了你们四个电话了, 这周三次了 (not 一次, nor
         # 收到两个电话，什么事: no 了 closing the count)
@@ -402,8 +431,14 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
         end = i + 4 if called else i + 2
         if tokens[end : end + 1] == ["le"]:
             return (i, end + 1)
+        if not called and tokens[end : end + 1] == ["da"] and "le" in tokens[end + 1 : end + 4]:
+            return (i, end + 1)  # 第五回打了, 三次打过来了
     return None
 
+
+# how often the calls come (天天给我打), and the words allowed between it and the call
+_FREQUENT = _py("天天|老是|总是|一直|每天|整天|成天|三天两头|隔三差五|没事就")
+_TO_ME_FILLER = frozenset(("dou", "gei", "wo", "wang", "zhe", "li", "lai", "zai", "you", "jiu"))
 
 # the numerals of a count of calls (两, 三 ... 十, 几, 好几 as its 几)
 _COUNTS = frozenset(("liang", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi", "ji"))
@@ -423,23 +458,52 @@ def _prohibited_call(tokens: Sequence[str], rules: _ZhRules) -> bool:
 def _stop_clause(tokens: Sequence[str], rules: _ZhRules) -> bool:
     """A clause of its own forbids calling again (我这个月接了四个了，不要再打了) and no later
     call is asked for: a time said in another clause does not scope it."""
-    if _has(tokens, rules.callback) or "," not in tokens:
+    if _has(tokens, rules.callback):
         return False
-    start = 0
-    for i in range(len(tokens) + 1):
-        if i == len(tokens) or tokens[i] == ",":
-            clause = tokens[start:i]
-            start = i + 1
-            if _temporary(clause, rules):
-                continue
-            for s, e in _negations(clause, rules):
-                if (
-                    "zai" in clause[s:e]
-                    and _has(clause[s:e], rules.prohibitions)
-                    and any(_clause_gap(clause, e, cs, 4) for cs, _ in _find(clause, rules.calls))
-                ):
-                    return True
+    clauses = _clauses(tokens)
+    if len(clauses) < 2:
+        return False
+    for clause in clauses:
+        if _temporary(clause, rules):
+            continue
+        for s, e in _negations(clause, rules):
+            if (
+                "zai" in clause[s:e]
+                and _has(clause[s:e], rules.prohibitions)
+                and any(_clause_gap(clause, e, cs, 4) for cs, _ in _find(clause, rules.calls))
+            ):
+                return True
     return False
+
+
+# What a customer threatens to do if called again (再打我就去闹; 投诉 and 报警 are complaints).
+_THREATENED = _py("闹|骂|不客气|翻脸|销户|找你们领导|上门|换银行|去银行|骂人|发火|告你们")
+
+# An old number (旧 alone is also 就) and another call kept (打我的, 留我的: not the
+# forbidden call's own 这个号).
+_OLD_NUMBER = _py("旧的|旧号|旧手机|以前的|原来的|之前的|老的|不用的|以前那个|原来那个")
+_KEPT_CALL = _py("留|打这个|用这个|找我|打我的|打给我|打我这个|打我这|用我的|打我手机|联系我")
+
+# Telling the customer's mind (说清楚, 告诉你): a time before it is the time of the telling.
+_TELLING = _py("说清楚|讲清楚|说明白|讲明白|说好了|告诉你|把话说|把话撂|话撂|最后一遍|最后一次说")
+
+
+def _clauses(tokens: Sequence[str]) -> list[Sequence[str]]:
+    """The reply's clauses: split at commas, and where the recogniser left them out, after a
+    sentence particle that a pronoun follows (别再打了行吗我在上班呢)."""
+    out: list[Sequence[str]] = []
+    start = 0
+    for i, t in enumerate(tokens):
+        if t == "," or (
+            t in ("le", "ma", "ne", "ba", "a")
+            and i + 1 < len(tokens)
+            and tokens[i + 1] in ("wo", "ni")
+        ):
+            end = i if t == "," else i + 1
+            out.append(tokens[start:end])
+            start = i + 1
+    out.append(tokens[start:])
+    return out
 
 
 # 回 as someone else's call only as 回电, 回打, 回拨, 回访 or ending the window
@@ -461,8 +525,17 @@ def _someone_else_before(tokens: Sequence[str], s: int, rules: _ZhRules) -> bool
 
 def _third_party_spared(tokens: Sequence[str], rules: _ZhRules) -> bool:
     """A relative is not to be called and the customer is (别打我爸电话，有事找我; read
-    by position, as the recogniser may leave the comma out)."""
+    by position, as the recogniser may leave the comma out); or the number forbidden is an
+    old one or a relative's, named before the negation, and another is kept
+    (以前的那个别打了，打这个新的; 我儿子的电话你们别打了打我的)."""
     for s, e in _negations(tokens, rules):
+        owner = _clause_before(tokens, s)[-8:]
+        called = _find(tokens[e : e + 4], _py("打|拨|联系|电话"))
+        if called:
+            after = tokens[e + called[0][1] :]  # past the forbidden call and its number
+            old = _has(owner, _OLD_NUMBER) and _has(tokens, _py("新"))  # 新换的: kept
+            if old or (_relative_owner(owner, rules) and _has(after, _KEPT_CALL)):
+                return True
         spared = [rs for rs, _ in _find(tokens[e : e + 6], rules.relatives)]
         if not spared:
             continue
@@ -509,6 +582,9 @@ _DIALECT: tuple[tuple[str, str], ...] = (
     ("覅", "不要"),
     ("勿要", "不要"),
     ("莫要", "不要"),
+    ("莫打", "别打"),  # 莫打了: the negation word must not swallow the call
+    ("莫给", "别给"),
+    ("莫来", "别来"),
     ("勿扰", "免扰"),
     ("勿", "不要"),  # as a syllable, wu is also 五 (五号再打)
     ("嚟", "来"),
@@ -567,6 +643,10 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     dare = _find(tokens, _py("再打|还打|再来电"))
     if any(_has(tokens[e : e + 5], _py("试试|试一下|试一试")) for _, e in dare):
         return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
+    for _, e in dare:
+        then = _find(tokens[e : e + 6], _py("我就|我可就|我真就|就别怪"))
+        if then and _has(tokens[e + then[0][1] : e + then[0][1] + 6], _THREATENED):
+            return ("standing_word", "zai da wo jiu")  # 再打一个我就去银行门口闹: a threat
     repeated = _repeated_calls(tokens, rules)
     if repeated is not None:
         return ("repeated_calls", " ".join(tokens[repeated[0] : repeated[1]]))
@@ -582,6 +662,8 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             or _denied(tokens, s, rules.not_before_word)
             or _denied(tokens, s, rules.not_asked)  # 我没说要拉黑你们
             or _has(tokens[e : e + 10], rules.reversal)
+            or _has(tokens[e : e + 10], _py("不是你们|不是你|不是说你们|不是说你"))
+            or _has(tokens[e:], _py("你们不是吧|你不是吧|你们不会也是|你不会也是"))
         ):
             vetoes.append("counterfactual")
             continue  # 本来想拉黑你们的; 这不算骚扰; 拉黑过，后来放出来了
@@ -654,8 +736,8 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         for cs, ce in _find(tokens, rules.calls):
             if not _clause_gap(tokens, e, cs, reach):
                 continue
-            if cs > 0 and tokens[cs - 1] == "gua":
-                continue  # 别挂电话: hanging up, not calling
+            if "gua" in tokens[e:cs]:
+                continue  # 别挂(我)电话: hanging up, not calling
             if tokens[cs:ce] == ["hui", "fang"] and not lasting:
                 continue  # 不用回访了: this matter's follow-up call (以后都不要回访了 is all)
             if _has(tokens[ce : ce + 7], _py("经理|专员|客服")):

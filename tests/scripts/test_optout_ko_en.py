@@ -109,6 +109,9 @@ def test_english_lasting_request_matches_and_temporary_does_not() -> None:
         "이제 귀찮게 안 하셨으면 좋겠어요",
         "이제 이 번호로는 연락 안 하셨음 해요",  # 셨음: the spoken 셨으면
         "전화 좀 고만 혀 고만",  # dialect 고만 혀
+        "앞으로 연락 안주셧으면 해요",  # 셧 for 셨
+        "저 이 번호 마케팅 전화 다 막아 주세요",  # the calls blocked
+        "전화 좀 작작 하세요",  # enough of it (the normaliser folds 작작)
     ],
 )
 def test_korean_time_and_welcome_vetoes_do_not_swallow_a_request(text: str) -> None:
