@@ -200,6 +200,12 @@ _KO_CALLS_WELCOME = (
     "전화는상관없",
     "전화는돼",
 )
+# A call asked for, when no stop was read (다시 전화 주세요, 연락하실 때는 오후에 해 주세요).
+_KO_CALL_ASKED = re.compile(
+    r"(?:전화|연락|통화)(?:를|을|좀|는|은)?(?:다시)?(?:해)?(?:주세요|주시면|주시겠|주실래|줘요|해줘)"
+    r"|(?:오후|오전|저녁|아침|낮|밤|주말|평일)에(?:는)?(?:전화|연락)?(?:해|하시|걸어)?(?:주세요|주시면)"
+)
+
 # Another line asked for (사무실로 전화하지 마시고 휴대폰으로 주세요; not 앞으로).
 _KO_REDIRECT = re.compile(
     r"(?<!앞으)로(?:는)?(?:전화|연락)\w*?(?:마시고|말고).*?(?:로|한테|에게)"
@@ -380,6 +386,8 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     for p in phrases:
         if p and p in s:
             return ("phrase", p)
+    if _KO_CALL_ASKED.search(s):
+        vetoes.append("call_asked")  # 연락하실 때는 오후에 해 주세요: a call asked for
     return None
 
 

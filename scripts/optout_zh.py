@@ -161,7 +161,7 @@ def _zh() -> _ZhRules:
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
         complaints=_py(
-            "投诉|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光|"
+            "投诉|投述|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光|"
             "违法|犯法|违规"
         ),
         someone_else=_py("经理|专员|人工|客服|回"),
@@ -186,7 +186,8 @@ def _zh() -> _ZhRules:
         bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
         repeated=_py(
             "有完没完|没完没了|第几次|第几遍|第几回|一天打|一天到晚|三天两头|让不让人|"
-            "打好几|打了好几|打了几|打了三|打了四|打了五|打了两|打了十|是不是有病"
+            "打好几|打了好几|打了几|打了三|打了四|打了五|打了六|打了七|打了八|打了九|打了两|打了十|"
+            "是不是有病"
         ),
         not_before_word=_py("不算|不是|不会|没想|没想要|不想|没有|没打算|不打算|不至于"),
         reversal=_py("放出来|解除|移出|拿出来|取消了"),
@@ -198,7 +199,7 @@ def _zh() -> _ZhRules:
         habitual=_py("一般|平时|通常|平常"),
         past=_py("上次|刚才|之前|那天|昨天|前几天|前天"),
         invitation=_py(
-            "再打给我|再打我电话|再打电话|打给我|记得打|再联系我|再打过来|给我打个|给我打一个|"
+            "再打给我|再打我电话|再打电话|打给我|记得打|记得早|记得晚|记得提前|记得说|再联系我|再打过来|给我打个|给我打一个|"
             "电话也可以|电话也行|电话可以打"
         ),
         threat=_py("试试|试一下|就|敢"),
@@ -272,26 +273,27 @@ def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
 def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
     """A clause without a negation asks to be called elsewhere (别打座机，打我手机) or by
     someone else (别让机器人打，换个真人来)."""
-    start = 0
-    for i in range(len(tokens) + 1):
-        if i == len(tokens) or tokens[i] == ",":
-            clause = tokens[start:i]
-            if (
-                (
-                    _has(clause, rules.redirect)
-                    or _calls_elsewhere(clause, rules)
-                    or any(
-                        "ren" in clause[e : e + 3]
-                        and clause[e : e + 1] != ["ying"]
-                        and _has(clause[e : e + 6], _py("打|来|跟|说|联系|讲|给"))
-                        for _, e in _find(clause, _py("换"))
-                    )
+    for clause in _clauses(tokens):
+        if (
+            (
+                _has(clause, rules.redirect)
+                or _calls_elsewhere(clause, rules)
+                or (
+                    _has(clause, rules.welcome)
+                    and _has(clause, _py("打|联系|电话"))
+                    and not _has(clause, _py("我自己|我打|我去|我来"))  # the customer's call
                 )
-                and not _negations(clause, rules)
-                and "shao" not in clause
-            ):
-                return True
-            start = i + 1
+                or any(
+                    "ren" in clause[e : e + 3]
+                    and clause[e : e + 1] != ["ying"]
+                    and _has(clause[e : e + 6], _py("打|来|跟|说|联系|讲|给"))
+                    for _, e in _find(clause, _py("换"))
+                )
+            )
+            and not _negations(clause, rules)
+            and "shao" not in clause
+        ):
+            return True
     return _redirected_unbroken(tokens, rules)
 
 
@@ -398,6 +400,11 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
     """Exasperation at being called again and again (这是第几次了，还打; 一天打好几个),
     not at the customer's own calls (我打了好几次客服)."""
     if "da" not in tokens and not _has(tokens, _py("电话|来电")):
+        # said to the caller, of nothing else: 你们还有完没完了; 怎么又是你们，能不能消停点
+        if _has(tokens, _py("你们|又是你")) and not _has(tokens, rules.other_topics):
+            found = _find(tokens, _EXASPERATED)
+            if found:
+                return found[0]
         return None
     customer = _py("我老打|我给你们打|打不通|打不进|没打通|没打进|没人接|客服|热线|占线")
     if _has(tokens, customer) or any(
@@ -435,6 +442,9 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
             return (i, end + 1)  # 第五回打了, 三次打过来了
     return None
 
+
+# exasperation at the caller when no call is named
+_EXASPERATED = _py("有完没完|没完没了|消停|烦不烦|够了没|受不了你们")
 
 # how often the calls come (天天给我打), and the words allowed between it and the call
 _FREQUENT = _py("天天|老是|总是|一直|每天|整天|成天|三天两头|隔三差五|没事就")
@@ -490,14 +500,15 @@ _TELLING = _py("说清楚|讲清楚|说明白|讲明白|说好了|告诉你|把�
 
 def _clauses(tokens: Sequence[str]) -> list[Sequence[str]]:
     """The reply's clauses: split at commas, and where the recogniser left them out, after a
-    sentence particle that a pronoun follows (别再打了行吗我在上班呢)."""
+    sentence particle that a pronoun follows (别再打了行吗我在上班呢) or after 就行/就好
+    (打这个电话就行别打座机了)."""
     out: list[Sequence[str]] = []
     start = 0
     for i, t in enumerate(tokens):
-        if t == "," or (
-            t in ("le", "ma", "ne", "ba", "a")
-            and i + 1 < len(tokens)
-            and tokens[i + 1] in ("wo", "ni")
+        if (
+            t == ","
+            or (t in ("le", "ma", "ne", "ba", "a") and tokens[i + 1 : i + 2] in (["wo"], ["ni"]))
+            or (t in ("xing", "hao") and tokens[i - 1 : i] == ["jiu"] and i + 1 < len(tokens))
         ):
             end = i if t == "," else i + 1
             out.append(tokens[start:end])

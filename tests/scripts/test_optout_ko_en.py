@@ -125,6 +125,8 @@ def test_korean_time_and_welcome_vetoes_do_not_swallow_a_request(text: str) -> N
         "차단 풀었으니까 이제 전화 주셔도 돼요",  # the blocking reversed
         "전화는 괜찬은데 문자는 그만 보내 주세요",  # the respelled welcome
         "금감원에 물어보니까 문제없다던데요",  # the regulator asked, not threatened
+        "앞으로 저한테 연락하실 때는 오후에 해 주세요",  # a call asked for (the model not asked)
+        "다음에 다시 전화 주세요",
     ],
 )
 def test_korean_close_replies_keep_their_veto(text: str) -> None:

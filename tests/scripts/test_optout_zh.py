@@ -85,6 +85,11 @@ REQUESTS = [
     "以后有事发短信，电话就别打了",  # 就 is not 旧
     "这是我爸的手机，以后不要再打这个号了",  # the relative in another clause
     "你们以后就别打我这个号了，我说真的",  # the forbidden number is no kept one
+    "一个月打了七八次，你们不嫌烦我嫌烦",  # a count of calls
+    "哎哟我的妈呀怎么又是你们，能不能消停点",  # exasperation at the caller, no call named
+    "你们还有完没完了",
+    "再打我就投述你们",  # 投述: 诉 heard as 述
+    "我自己打过去问就行了，你们不要再打我电话了",  # the welcome is the customer's own call
 ]
 VETOED = [
     "你们那个客服电话老是打不通，怎么回事",  # the customer's own calls failing
@@ -98,6 +103,8 @@ VETOED = [
     "骚扰电话我都拉黑了，你们不是吧",  # asking whether the bank is one of them
     "我儿子的电话你们别打了打我的",  # a relative's number, the customer's kept
     "这号码是我新换的以前的那个别打了",  # an old number, the new one kept
+    "以后打这个电话就行别打座机了",  # a call asked for before the negation, no comma
+    "你们在打来的话记得早点",  # the next call's manner
 ]
 NO_REQUEST = [
     "电话打了好几次都没打进去，你们这热线怎么回事",  # the customer's own calls failing
