@@ -159,9 +159,10 @@ _KO_THREAT = re.compile(
     r"(?:가만|경찰|각오|두고보|안둬|법적)"
 )
 # Fed up with the calls themselves (은행 전화 이제 지긋지긋해요, folded to 지긋; 전화 오는
-# 것 자체가 싫어요).
+# 것 자체가 싫어요; 이런 전화 질려요).
 _KO_FED_UP = re.compile(
     r"(?:전화|연락)(?:가|도|이|은|는)?(?:이제)?지긋|(?:전화|연락)(?:오는|받는)(?:거|것|게)\w{0,4}싫"
+    r"|(?:질려|질렸|지겨|지겹)\w{0,8}(?:전화|연락)|(?:전화|연락)\w{0,6}(?:질려|질렸|지겨|지겹)"
 )
 # A standing word that is not said of the calls: 스팸인 줄 알고 (counterfactual), 신고할 건
 # 아니고 (denied), 민원 넣은 거 처리됐나요 (an earlier one asked about).
@@ -388,6 +389,8 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
             return ("phrase", p)
     if _KO_CALL_ASKED.search(s):
         vetoes.append("call_asked")  # 연락하실 때는 오후에 해 주세요: a call asked for
+    elif any(w in s for w in ("끊지마", "끊지말", "끈지마", "끈지말")):
+        vetoes.append("hold_on")  # 전화 끊지 마세요, 확인할게요: the call is to go on
     return None
 
 

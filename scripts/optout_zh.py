@@ -373,8 +373,13 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
         before = tokens[max(0, s - 5) : s]
         if _has(before, _py("没说|不是说|没有说")) and "le" not in before:
             continue  # 我没说不要电话: the customer denies having asked
-        if s > 0 and tokens[s - 1] in rules.not_negation_before and len(tokens[s:e]) <= 2:
-            continue  # 特别, 要不要, 用不用
+        if (
+            s > 0
+            and tokens[s - 1] in rules.not_negation_before
+            and len(tokens[s:e]) <= 2
+            and (tokens[s] == "bu" or tokens[s - 1] not in ("yao", "yong"))
+        ):
+            continue  # 特别, 要不要, 用不用 (not 我不需要别再打: 要 before 别)
         if e < len(tokens) and tokens[e] in rules.not_negation_after and e - s == 1:
             continue  # 别人, 别的
         if tokens[s:e] == ["bu", "yao"] and e < len(tokens) and tokens[e] in ("jin", "xie"):
@@ -414,6 +419,12 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
     found = _find(tokens, rules.repeated)
     if found:
         return found[0]
+    for s, e in _find(tokens, _py("还打|又打|还在打|还来电|又来电")):
+        # called again after being told, or reproached: 我都说了不要你们还打; 怎么又打
+        if (tokens[e : e + 1] and tokens[e] in rules.not_after_call) or tokens[s - 1 : s] == ["wo"]:
+            continue  # 又打错了; 我还打过去: the customer's call
+        if _has(tokens[:s], _py("说了|说过|讲了|讲过|怎么|为什么|咋")):
+            return (s, e)
     for s, e in _find(tokens, _FREQUENT):
         # the bank's calls said to come all the time: 天天给我打, 老是往我这打, 每天都来电话
         rest = tokens[e : e + 5]

@@ -90,6 +90,9 @@ REQUESTS = [
     "你们还有完没完了",
     "再打我就投述你们",  # 投述: 诉 heard as 述
     "我自己打过去问就行了，你们不要再打我电话了",  # the welcome is the customer's own call
+    "你们经理上回就说不打了，怎么又打",  # called again, reproached
+    "我都说了不要不要不要你们还打",  # called again after being told
+    "我不需要别在打扰我了",  # 要 before 别 is not 要不要
 ]
 VETOED = [
     "你们那个客服电话老是打不通，怎么回事",  # the customer's own calls failing
@@ -109,6 +112,8 @@ VETOED = [
 NO_REQUEST = [
     "电话打了好几次都没打进去，你们这热线怎么回事",  # the customer's own calls failing
     "别挂我电话，我还没说完",  # hanging up, 我 in between
+    "你们怎么又打错了",  # a wrong number, not another call
+    "我说了我还打过去",  # the customer's call
 ]
 
 
