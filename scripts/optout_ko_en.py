@@ -53,6 +53,7 @@ _KO_RESPELL: tuple[tuple[str, str], ...] = (
     ("페기", "폐기"),
     ("시른", "싫은"),
     ("시러요", "싫어요"),
+    ("셧", "셨"),  # 안 주셧으면: the past honorific misspelt
 )
 _KO_CALL = (
     "전화",
@@ -101,6 +102,8 @@ _KO_STOP = (
     "연락말아",
     "수신안",  # 마케팅 정보 수신 안 할래요
     "끊어주",  # 연락 끊어 주세요 (not 전화 끊어: that is hanging up, see below)
+    "막아주",  # 마케팅 전화 다 막아 주세요: the calls blocked
+    "막아달",
 )
 # 걸다 is itself "to call" (이 번호 다시는 걸지 마세요), no call noun needed.
 _KO_CALL_VERB_STOP = ("걸지마", "걸지말", "걸지않", "걸지좀마")
@@ -156,9 +159,10 @@ _KO_THREAT = re.compile(
     r"(?:가만|경찰|각오|두고보|안둬|법적)"
 )
 # Fed up with the calls themselves (은행 전화 이제 지긋지긋해요, folded to 지긋; 전화 오는
-# 것 자체가 싫어요).
+# 것 자체가 싫어요; 이런 전화 질려요).
 _KO_FED_UP = re.compile(
     r"(?:전화|연락)(?:가|도|이|은|는)?(?:이제)?지긋|(?:전화|연락)(?:오는|받는)(?:거|것|게)\w{0,4}싫"
+    r"|(?:질려|질렸|지겨|지겹)\w{0,8}(?:전화|연락)|(?:전화|연락)\w{0,6}(?:질려|질렸|지겨|지겹)"
 )
 # A standing word that is not said of the calls: 스팸인 줄 알고 (counterfactual), 신고할 건
 # 아니고 (denied), 민원 넣은 거 처리됐나요 (an earlier one asked about).
@@ -197,6 +201,12 @@ _KO_CALLS_WELCOME = (
     "전화는상관없",
     "전화는돼",
 )
+# A call asked for, when no stop was read (다시 전화 주세요, 연락하실 때는 오후에 해 주세요).
+_KO_CALL_ASKED = re.compile(
+    r"(?:전화|연락|통화)(?:를|을|좀|는|은)?(?:다시)?(?:해)?(?:주세요|주시면|주시겠|주실래|줘요|해줘)"
+    r"|(?:오후|오전|저녁|아침|낮|밤|주말|평일)에(?:는)?(?:전화|연락)?(?:해|하시|걸어)?(?:주세요|주시면)"
+)
+
 # Another line asked for (사무실로 전화하지 마시고 휴대폰으로 주세요; not 앞으로).
 _KO_REDIRECT = re.compile(
     r"(?<!앞으)로(?:는)?(?:전화|연락)\w*?(?:마시고|말고).*?(?:로|한테|에게)"
@@ -208,6 +218,13 @@ _KO_OLD_NUMBER = re.compile(r"(?:예전|이전|옛날|전에쓰던|원래)번호
 _KO_THIS_NUMBER = re.compile(r"이번호로(?!\w{0,3}든)")
 # 그마 for 그만, a final ㄴ dropped (not 그마저: "even that").
 _KO_GEUMA = re.compile(r"그마(?![저만])")
+# Spoken and dialect forms of the stop: 고만 (전화 고만 혀), 혀 for 해 after 그만, 셨음 for
+# 셨으면 (연락 안 하셨음 해요).
+_KO_SPOKEN = (
+    (re.compile(r"고만(?=[하해혀허좀들])"), "그만"),
+    (re.compile(r"그만(?:좀)?혀"), "그만해"),
+    (re.compile(r"([셨했])음(?=[해좋합하])"), r"\1으면"),
+)
 _KO_REMOVE = ("삭제", "지워", "지우", "빼주", "제외", "파기", "폐기", "없애")
 _KO_NUMBER = ("번호", "개인정보", "정보", "목록", "명단", "연락처")
 # A time that scopes the request (오늘은 전화하지 마시고 내일): not an opt-out unless a
@@ -315,6 +332,10 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     for a, b in _KO_RESPELL:
         s = s.replace(a, b)
     s = _KO_GEUMA.sub("그만", s).replace("귀찮게좀", "귀찮게")
+    for spoken, standard in _KO_SPOKEN:
+        s = spoken.sub(standard, s)
+    if "작작" in "".join(text.split()):  # 전화 좀 작작 하세요 (the normaliser folds 작작)
+        s = s.replace("작", "그만", 1)
     if any(w in s for w in _KO_CALLS_WELCOME) and not any(w in s for w in _KO_DENIAL):
         vetoes.append("welcome")
         return None  # 문자 수신 거부하고 싶은데 전화는 괜찮아요
@@ -366,6 +387,10 @@ def ko_match(text: str, phrases: Sequence[str], vetoes: list[str]) -> Found | No
     for p in phrases:
         if p and p in s:
             return ("phrase", p)
+    if _KO_CALL_ASKED.search(s):
+        vetoes.append("call_asked")  # 연락하실 때는 오후에 해 주세요: a call asked for
+    elif any(w in s for w in ("끊지마", "끊지말", "끈지마", "끈지말")):
+        vetoes.append("hold_on")  # 전화 끊지 마세요, 확인할게요: the call is to go on
     return None
 
 

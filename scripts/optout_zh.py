@@ -81,7 +81,7 @@ class _ZhRules:
     lasting: ZhWords
     time_before_after: frozenset[str]  # 四点以后: 以后 means "after", not "from now on"
     not_negation_before: frozenset[str]  # 特别, 区别, 要不要
-    not_negation_after: frozenset[str]  # 别人, 别的, 不要紧
+    not_negation_after: frozenset[str]  # 别人, 别的, 别是 (maybe), 不要紧
     bare: ZhWords  # 不打, 少打: a request only with a lasting word
     repeated: ZhWords  # 有完没完, 第几次了: exasperation at the calls
     not_before_word: ZhWords  # 不算骚扰, 不会投诉, 别删: the word denied
@@ -94,6 +94,8 @@ class _ZhRules:
     customer_will_call: ZhWords  # 我自己打过去
     invitation: ZhWords  # 有好的理财再打给我: a call asked for
     threat: ZhWords  # 再打过来试试: not an invitation
+    spam: ZhWords  # 骚扰电话 as other people's calls: the bank asked to help, or received
+    spam_topic: ZhWords
     relatives: ZhWords
     to_me: ZhWords  # 有事找我: a relative spared, the customer reachable
     kept: ZhWords  # 留新的, 留我的, 以后打这个: another number kept after a removal
@@ -113,7 +115,7 @@ def _zh() -> _ZhRules:
         ),
         calls=_py(
             "打电话|打过来|打来|打给|打扰|来电话|来电|电话|打|联系|联络|拨打|拨|呼叫|推销|"
-            "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在"
+            "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在|回访"
         ),
         not_after_call=frozenset(
             pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的岔错通声"
@@ -159,13 +161,15 @@ def _zh() -> _ZhRules:
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
         complaints=_py(
-            "投诉|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光|"
+            "投诉|投述|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光|"
             "违法|犯法|违规"
         ),
         someone_else=_py("经理|专员|人工|客服|回"),
         callback=_py(
             "改天|下周|下个礼拜|下礼拜|下星期|下个星期|过几天|过两天|明天|晚点|回头|过会|下次|下班|晚上|中午|下午|上午|周末|点前|点后|点以后|点钟|"
-            "下个月|月底|月初"
+            "下个月|月底|月初|周一|周二|周三|周四|周五|周六|周日|周天|星期一|星期二|星期三|星期四|"
+            "星期五|星期六|星期天|星期日|礼拜一|礼拜二|礼拜三|礼拜四|礼拜五|礼拜六|礼拜天|礼拜日|"
+            "工作日|节假日"
         ),
         temporary=_py(
             "今天|现在|这会|这个点|上班时间|这两天|这几天|这周|今晚|这段时间|这阵子|"
@@ -178,11 +182,12 @@ def _zh() -> _ZhRules:
         ),
         time_before_after=frozenset(pinyin_table()[ord(c)] for c in "点时班饭会"),
         not_negation_before=frozenset(pinyin_table()[ord(c)] for c in "特区分级告要用"),
-        not_negation_after=frozenset(pinyin_table()[ord(c)] for c in "人的家处紧谢客"),
+        not_negation_after=frozenset(pinyin_table()[ord(c)] for c in "人的家处紧谢客是"),
         bare=_py("不打|少打|不再打|不用打|不再联系|不要联系"),
         repeated=_py(
             "有完没完|没完没了|第几次|第几遍|第几回|一天打|一天到晚|三天两头|让不让人|"
-            "打好几|打了好几|打了几|打了三|打了四|打了五|打了两|打了十|是不是有病"
+            "打好几|打了好几|打了几|打了三|打了四|打了五|打了六|打了七|打了八|打了九|打了两|打了十|"
+            "是不是有病"
         ),
         not_before_word=_py("不算|不是|不会|没想|没想要|不想|没有|没打算|不打算|不至于"),
         reversal=_py("放出来|解除|移出|拿出来|取消了"),
@@ -194,12 +199,17 @@ def _zh() -> _ZhRules:
         habitual=_py("一般|平时|通常|平常"),
         past=_py("上次|刚才|之前|那天|昨天|前几天|前天"),
         invitation=_py(
-            "再打给我|再打我电话|再打电话|打给我|记得打|再联系我|再打过来|给我打个|给我打一个|"
+            "再打给我|再打我电话|再打电话|打给我|记得打|记得早|记得晚|记得提前|记得说|再联系我|再打过来|给我打个|给我打一个|"
             "电话也可以|电话也行|电话可以打"
         ),
         threat=_py("试试|试一下|就|敢"),
         customer_will_call=_py(
             "我自己打|我打过去|我自己联系|我打给你们|我会打给你们|我再打给你们|我主动联系|我联系你们"
+        ),
+        spam=_py("骚扰电话|诈骗电话|垃圾电话|推销电话|广告电话"),
+        spam_topic=_py(
+            "帮我|帮忙|管不管|管管|有没有办法|怎么办|怎么拦|拦截|接到|收到|好多|太多|很多|特别多|"
+            "老接|总接|经常接"
         ),
         relatives=_py("老婆|老公|爸|妈|儿子|女儿|家人|父母|爱人|孩子|他|她"),
         to_me=_py("找我|跟我说|打我手机|打给我|联系我|打我这个|打我电话|我来办|我来处理|我处理"),
@@ -243,10 +253,13 @@ def _lasting(tokens: Sequence[str], rules: _ZhRules) -> bool:
 
 
 def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
-    """A time scopes the request (今天别打了, 别这个点打) or invites a later call."""
+    """A time scopes the request (今天别打了, 别这个点打) or invites a later call; not a time
+    of the telling (我现在就跟你说清楚，别打了)."""
     for s, e in _find(tokens, rules.temporary):
         if s > 0 and tokens[s - 1] in ("chu", "fa", "biao") and tokens[s:e] == ["xian", "zai"]:
             continue  # 出现在, 发现在: not 现在
+        if _has(tokens[e : e + 8], _TELLING):
+            continue  # 我今天把话说清楚: the time of the telling
         if e >= len(tokens) or tokens[e] != "hua":  # 这个点 is not 这个电(话)
             return True
     for _s, e in _find(tokens, rules.callback):
@@ -258,18 +271,29 @@ def _temporary(tokens: Sequence[str], rules: _ZhRules) -> bool:
 
 
 def _redirected(tokens: Sequence[str], rules: _ZhRules) -> bool:
-    """A clause without a negation asks to be called elsewhere (别打座机，打我手机)."""
-    start = 0
-    for i in range(len(tokens) + 1):
-        if i == len(tokens) or tokens[i] == ",":
-            clause = tokens[start:i]
-            if (
-                (_has(clause, rules.redirect) or _calls_elsewhere(clause, rules))
-                and not _negations(clause, rules)
-                and "shao" not in clause
-            ):
-                return True
-            start = i + 1
+    """A clause without a negation asks to be called elsewhere (别打座机，打我手机) or by
+    someone else (别让机器人打，换个真人来)."""
+    for clause in _clauses(tokens):
+        if (
+            (
+                _has(clause, rules.redirect)
+                or _calls_elsewhere(clause, rules)
+                or (
+                    _has(clause, rules.welcome)
+                    and _has(clause, _py("打|联系|电话"))
+                    and not _has(clause, _py("我自己|我打|我去|我来"))  # the customer's call
+                )
+                or any(
+                    "ren" in clause[e : e + 3]
+                    and clause[e : e + 1] != ["ying"]
+                    and _has(clause[e : e + 6], _py("打|来|跟|说|联系|讲|给"))
+                    for _, e in _find(clause, _py("换"))
+                )
+            )
+            and not _negations(clause, rules)
+            and "shao" not in clause
+        ):
+            return True
     return _redirected_unbroken(tokens, rules)
 
 
@@ -349,8 +373,13 @@ def _negations(tokens: Sequence[str], rules: _ZhRules) -> list[tuple[int, int]]:
         before = tokens[max(0, s - 5) : s]
         if _has(before, _py("没说|不是说|没有说")) and "le" not in before:
             continue  # 我没说不要电话: the customer denies having asked
-        if s > 0 and tokens[s - 1] in rules.not_negation_before and len(tokens[s:e]) <= 2:
-            continue  # 特别, 要不要, 用不用
+        if (
+            s > 0
+            and tokens[s - 1] in rules.not_negation_before
+            and len(tokens[s:e]) <= 2
+            and (tokens[s] == "bu" or tokens[s - 1] not in ("yao", "yong"))
+        ):
+            continue  # 特别, 要不要, 用不用 (not 我不需要别再打: 要 before 别)
         if e < len(tokens) and tokens[e] in rules.not_negation_after and e - s == 1:
             continue  # 别人, 别的
         if tokens[s:e] == ["bu", "yao"] and e < len(tokens) and tokens[e] in ("jin", "xie"):
@@ -376,12 +405,39 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
     """Exasperation at being called again and again (这是第几次了，还打; 一天打好几个),
     not at the customer's own calls (我打了好几次客服)."""
     if "da" not in tokens and not _has(tokens, _py("电话|来电")):
+        # said to the caller, of nothing else: 你们还有完没完了; 怎么又是你们，能不能消停点
+        if _has(tokens, _py("你们|又是你")) and not _has(tokens, rules.other_topics):
+            found = _find(tokens, _EXASPERATED)
+            if found:
+                return found[0]
         return None
-    if _has(tokens, _py("我打|我老打|我给你们打|打不通|打不进|客服")):
-        return None
+    customer = _py("我老打|我给你们打|打不通|打不进|没打通|没打进|没人接|客服|热线|占线")
+    if _has(tokens, customer) or any(
+        s == 0 or tokens[s - 1] not in ("gei", "wang") for s, _ in _find(tokens, _py("我打"))
+    ):
+        return None  # the customer's own calls (我打了好几次; not 给我打)
     found = _find(tokens, rules.repeated)
     if found:
         return found[0]
+    for s, e in _find(tokens, _py("还打|又打|还在打|还来电|又来电")):
+        # called again after being told, or reproached: 我都说了不要你们还打; 怎么又打
+        if (tokens[e : e + 1] and tokens[e] in rules.not_after_call) or tokens[s - 1 : s] == ["wo"]:
+            continue  # 又打错了; 我还打过去: the customer's call
+        if _has(tokens[:s], _py("说了|说过|讲了|讲过|怎么|为什么|咋")):
+            return (s, e)
+    for s, e in _find(tokens, _FREQUENT):
+        # the bank's calls said to come all the time: 天天给我打, 老是往我这打, 每天都来电话
+        rest = tokens[e : e + 5]
+        for k, t in enumerate(rest):
+            if t not in _TO_ME_FILLER:
+                called = t == "da" or rest[k : k + 2] in (["lai", "dian"], ["dian", "hua"])
+                if (
+                    called
+                    and tokens[e + k + 1 : e + k + 2] != ["bu"]
+                    and (s == 0 or tokens[s - 1] != "wo")
+                ):
+                    return (s, e + k + 1)
+                break
     for i, t in enumerate(tokens[:-2]):
         # a count of calls said as a grievance: 接了你们四个电话了, 这周三次了 (not 一次, nor
         # 收到两个电话，什么事: no 了 closing the count)
@@ -393,8 +449,17 @@ def _repeated_calls(tokens: Sequence[str], rules: _ZhRules) -> tuple[int, int] |
         end = i + 4 if called else i + 2
         if tokens[end : end + 1] == ["le"]:
             return (i, end + 1)
+        if not called and tokens[end : end + 1] == ["da"] and "le" in tokens[end + 1 : end + 4]:
+            return (i, end + 1)  # 第五回打了, 三次打过来了
     return None
 
+
+# exasperation at the caller when no call is named
+_EXASPERATED = _py("有完没完|没完没了|消停|烦不烦|够了没|受不了你们")
+
+# how often the calls come (天天给我打), and the words allowed between it and the call
+_FREQUENT = _py("天天|老是|总是|一直|每天|整天|成天|三天两头|隔三差五|没事就")
+_TO_ME_FILLER = frozenset(("dou", "gei", "wo", "wang", "zhe", "li", "lai", "zai", "you", "jiu"))
 
 # the numerals of a count of calls (两, 三 ... 十, 几, 好几 as its 几)
 _COUNTS = frozenset(("liang", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi", "ji"))
@@ -414,23 +479,53 @@ def _prohibited_call(tokens: Sequence[str], rules: _ZhRules) -> bool:
 def _stop_clause(tokens: Sequence[str], rules: _ZhRules) -> bool:
     """A clause of its own forbids calling again (我这个月接了四个了，不要再打了) and no later
     call is asked for: a time said in another clause does not scope it."""
-    if _has(tokens, rules.callback) or "," not in tokens:
+    if _has(tokens, rules.callback):
         return False
-    start = 0
-    for i in range(len(tokens) + 1):
-        if i == len(tokens) or tokens[i] == ",":
-            clause = tokens[start:i]
-            start = i + 1
-            if _temporary(clause, rules):
-                continue
-            for s, e in _negations(clause, rules):
-                if (
-                    "zai" in clause[s:e]
-                    and _has(clause[s:e], rules.prohibitions)
-                    and any(_clause_gap(clause, e, cs, 4) for cs, _ in _find(clause, rules.calls))
-                ):
-                    return True
+    clauses = _clauses(tokens)
+    if len(clauses) < 2:
+        return False
+    for clause in clauses:
+        if _temporary(clause, rules):
+            continue
+        for s, e in _negations(clause, rules):
+            if (
+                "zai" in clause[s:e]
+                and _has(clause[s:e], rules.prohibitions)
+                and any(_clause_gap(clause, e, cs, 4) for cs, _ in _find(clause, rules.calls))
+            ):
+                return True
     return False
+
+
+# What a customer threatens to do if called again (再打我就去闹; 投诉 and 报警 are complaints).
+_THREATENED = _py("闹|骂|不客气|翻脸|销户|找你们领导|上门|换银行|去银行|骂人|发火|告你们")
+
+# An old number (旧 alone is also 就) and another call kept (打我的, 留我的: not the
+# forbidden call's own 这个号).
+_OLD_NUMBER = _py("旧的|旧号|旧手机|以前的|原来的|之前的|老的|不用的|以前那个|原来那个")
+_KEPT_CALL = _py("留|打这个|用这个|找我|打我的|打给我|打我这个|打我这|用我的|打我手机|联系我")
+
+# Telling the customer's mind (说清楚, 告诉你): a time before it is the time of the telling.
+_TELLING = _py("说清楚|讲清楚|说明白|讲明白|说好了|告诉你|把话说|把话撂|话撂|最后一遍|最后一次说")
+
+
+def _clauses(tokens: Sequence[str]) -> list[Sequence[str]]:
+    """The reply's clauses: split at commas, and where the recogniser left them out, after a
+    sentence particle that a pronoun follows (别再打了行吗我在上班呢) or after 就行/就好
+    (打这个电话就行别打座机了)."""
+    out: list[Sequence[str]] = []
+    start = 0
+    for i, t in enumerate(tokens):
+        if (
+            t == ","
+            or (t in ("le", "ma", "ne", "ba", "a") and tokens[i + 1 : i + 2] in (["wo"], ["ni"]))
+            or (t in ("xing", "hao") and tokens[i - 1 : i] == ["jiu"] and i + 1 < len(tokens))
+        ):
+            end = i if t == "," else i + 1
+            out.append(tokens[start:end])
+            start = i + 1
+    out.append(tokens[start:])
+    return out
 
 
 # 回 as someone else's call only as 回电, 回打, 回拨, 回访 or ending the window
@@ -452,8 +547,17 @@ def _someone_else_before(tokens: Sequence[str], s: int, rules: _ZhRules) -> bool
 
 def _third_party_spared(tokens: Sequence[str], rules: _ZhRules) -> bool:
     """A relative is not to be called and the customer is (别打我爸电话，有事找我; read
-    by position, as the recogniser may leave the comma out)."""
+    by position, as the recogniser may leave the comma out); or the number forbidden is an
+    old one or a relative's, named before the negation, and another is kept
+    (以前的那个别打了，打这个新的; 我儿子的电话你们别打了打我的)."""
     for s, e in _negations(tokens, rules):
+        owner = _clause_before(tokens, s)[-8:]
+        called = _find(tokens[e : e + 4], _py("打|拨|联系|电话"))
+        if called:
+            after = tokens[e + called[0][1] :]  # past the forbidden call and its number
+            old = _has(owner, _OLD_NUMBER) and _has(tokens, _py("新"))  # 新换的: kept
+            if old or (_relative_owner(owner, rules) and _has(after, _KEPT_CALL)):
+                return True
         spared = [rs for rs, _ in _find(tokens[e : e + 6], rules.relatives)]
         if not spared:
             continue
@@ -461,6 +565,21 @@ def _third_party_spared(tokens: Sequence[str], rules: _ZhRules) -> bool:
         if any(ts < s or ts >= end for ts, _ in _find(tokens, rules.to_me)):
             return True
     return False
+
+
+def _spam_elsewhere(tokens: Sequence[str], rules: _ZhRules) -> bool:
+    """Spam calls talked of as other people's (我手机老接到骚扰电话，你们能帮我查一下吗):
+    received or the bank asked to help, no negation, and the bank's own calls not named."""
+    if not _has(tokens, rules.spam_topic) or _negations(tokens, rules):
+        return False
+    if _has(
+        tokens, _py("你们打|你们老|你们一直|你们天天|你们总|你们再|你们的电话|你们电话|你们也|你也")
+    ):
+        return False
+    return any(
+        not _has(tokens[max(0, s - 5) : s], _py("你们|你这|你"))
+        for s, _ in _find(tokens, rules.spam)
+    )
 
 
 def _clause_before(tokens: Sequence[str], s: int) -> Sequence[str]:
@@ -485,6 +604,9 @@ _DIALECT: tuple[tuple[str, str], ...] = (
     ("覅", "不要"),
     ("勿要", "不要"),
     ("莫要", "不要"),
+    ("莫打", "别打"),  # 莫打了: the negation word must not swallow the call
+    ("莫给", "别给"),
+    ("莫来", "别来"),
     ("勿扰", "免扰"),
     ("勿", "不要"),  # as a syllable, wu is also 五 (五号再打)
     ("嚟", "来"),
@@ -543,6 +665,10 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     dare = _find(tokens, _py("再打|还打|再来电"))
     if any(_has(tokens[e : e + 5], _py("试试|试一下|试一试")) for _, e in dare):
         return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
+    for _, e in dare:
+        then = _find(tokens[e : e + 6], _py("我就|我可就|我真就|就别怪"))
+        if then and _has(tokens[e + then[0][1] : e + then[0][1] + 6], _THREATENED):
+            return ("standing_word", "zai da wo jiu")  # 再打一个我就去银行门口闹: a threat
     repeated = _repeated_calls(tokens, rules)
     if repeated is not None:
         return ("repeated_calls", " ".join(tokens[repeated[0] : repeated[1]]))
@@ -550,15 +676,25 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         for ms, me in _find(tokens, rules.marketing):
             if _clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
                 return ("standing_word", " ".join(tokens[min(s, ms) : max(e, me)]))
+    spam_elsewhere = _spam_elsewhere(tokens, rules)
     for s, e in _find(tokens, rules.standing):
         if (
             _has(tokens[max(0, s - 5) : s], rules.counterfactual)
             or _has(tokens[e : e + 10], _py("还以为|以为"))  # 骚扰电话太多，我还以为你也是
             or _denied(tokens, s, rules.not_before_word)
+            or _denied(tokens, s, rules.not_asked)  # 我没说要拉黑你们
             or _has(tokens[e : e + 10], rules.reversal)
+            or _has(tokens[e : e + 10], _py("不是你们|不是你|不是说你们|不是说你"))
+            or _has(tokens[e:], _py("你们不是吧|你不是吧|你们不会也是|你不会也是"))
         ):
             vetoes.append("counterfactual")
             continue  # 本来想拉黑你们的; 这不算骚扰; 拉黑过，后来放出来了
+        if spam_elsewhere:
+            vetoes.append("other_topic")
+            continue  # 我老接到骚扰电话，你们能帮我拦一下吗
+        if tokens[e - 1] == "da" and tokens[e : e + 2] in (["bu", "tong"], ["bu", "jin"]):
+            vetoes.append("customer_calls")
+            continue  # 客服电话老是打不通: the customer's calls failing
         if (
             tokens[s:e] == ["tui", "ding"]
             and _has(tokens, rules.products)
@@ -622,8 +758,10 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         for cs, ce in _find(tokens, rules.calls):
             if not _clause_gap(tokens, e, cs, reach):
                 continue
-            if cs > 0 and tokens[cs - 1] == "gua":
-                continue  # 别挂电话: hanging up, not calling
+            if "gua" in tokens[e:cs]:
+                continue  # 别挂(我)电话: hanging up, not calling
+            if tokens[cs:ce] == ["hui", "fang"] and not lasting:
+                continue  # 不用回访了: this matter's follow-up call (以后都不要回访了 is all)
             if _has(tokens[ce : ce + 7], _py("经理|专员|客服")):
                 vetoes.append("someone_else")
                 continue  # 不用联系我的客户经理: someone else is to be called

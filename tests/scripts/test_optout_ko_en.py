@@ -107,6 +107,12 @@ def test_english_lasting_request_matches_and_temporary_does_not() -> None:
         "전화 받는 거 자체가 싫어요",
         "제 개인정보 폐기해 주세요",
         "이제 귀찮게 안 하셨으면 좋겠어요",
+        "이제 이 번호로는 연락 안 하셨음 해요",  # 셨음: the spoken 셨으면
+        "전화 좀 고만 혀 고만",  # dialect 고만 혀
+        "앞으로 연락 안주셧으면 해요",  # 셧 for 셨
+        "저 이 번호 마케팅 전화 다 막아 주세요",  # the calls blocked
+        "전화 좀 작작 하세요",  # enough of it (the normaliser folds 작작)
+        "진짜 질려요 이런 전화",  # fed up with the calls
     ],
 )
 def test_korean_time_and_welcome_vetoes_do_not_swallow_a_request(text: str) -> None:
@@ -120,6 +126,9 @@ def test_korean_time_and_welcome_vetoes_do_not_swallow_a_request(text: str) -> N
         "차단 풀었으니까 이제 전화 주셔도 돼요",  # the blocking reversed
         "전화는 괜찬은데 문자는 그만 보내 주세요",  # the respelled welcome
         "금감원에 물어보니까 문제없다던데요",  # the regulator asked, not threatened
+        "앞으로 저한테 연락하실 때는 오후에 해 주세요",  # a call asked for (the model not asked)
+        "다음에 다시 전화 주세요",
+        "전화 끊지 마세요, 확인할게요",  # the call is to go on (the model not asked)
     ],
 )
 def test_korean_close_replies_keep_their_veto(text: str) -> None:

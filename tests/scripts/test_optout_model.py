@@ -26,6 +26,11 @@ def _always(language: str) -> OptOutModel:
         ("zh-CN", "我要投诉这个收费"),
         ("ko-KR", "오늘은 전화하지 마시고 내일 해 주세요"),
         ("ko-KR", "카드 분실 신고하려고요"),
+        # fresh false hits of the model (session 9): a veto now binds it
+        ("zh-CN", "你们在打来的话记得早点"),  # the next call's manner
+        ("zh-CN", "我手机老接到骚扰电话，你们银行能帮我查一下吗"),  # others' spam calls
+        ("ko-KR", "앞으로 저한테 연락하실 때는 오후에 해 주세요"),  # a call asked for
+        ("ko-KR", "전화 끊지 마세요, 확인할게요"),  # don't hang up
     ],
 )
 def test_a_negation_rule_keeps_precedence_over_the_model(language: str, text: str) -> None:

@@ -69,3 +69,71 @@ def test_close_replies_are_vetoed(text: str) -> None:
 def test_a_later_call_asked_for_keeps_the_time_scope() -> None:
     found, vetoes = _read("我在外地出差，不要再打了，下个礼拜再打")
     assert found is None and vetoes == ["temporary"]
+
+
+# Shapes found by fresh hand-written batches (session 9, optout3).
+REQUESTS = [
+    "以后都不要回访了，取消掉",  # follow-up calls, for good
+    "你这是第五回打了吧",  # an ordinal count of calls, the call verb before 了
+    "你们银行是不是闲得慌，天天给我打",  # how often the calls come
+    "你再打一个我就去银行门口闹",  # a threat if called again
+    "别在打了行吗我在上班呢烦死了",  # a stop clause of its own, no comma
+    "我现在就跟你说清楚别在给我打点话了",  # 现在 is the time of the telling
+    "莫打了莫打了",  # dialect 莫 must not swallow the call
+    "俺不要，恁以后莫打了",
+    "这个号码以后别打了，我换人用了",  # 换人 without a caller asked for
+    "以后有事发短信，电话就别打了",  # 就 is not 旧
+    "这是我爸的手机，以后不要再打这个号了",  # the relative in another clause
+    "你们以后就别打我这个号了，我说真的",  # the forbidden number is no kept one
+    "一个月打了七八次，你们不嫌烦我嫌烦",  # a count of calls
+    "哎哟我的妈呀怎么又是你们，能不能消停点",  # exasperation at the caller, no call named
+    "你们还有完没完了",
+    "再打我就投述你们",  # 投述: 诉 heard as 述
+    "我自己打过去问就行了，你们不要再打我电话了",  # the welcome is the customer's own call
+    "你们经理上回就说不打了，怎么又打",  # called again, reproached
+    "我都说了不要不要不要你们还打",  # called again after being told
+    "我不需要别在打扰我了",  # 要 before 别 is not 要不要
+]
+VETOED = [
+    "你们那个客服电话老是打不通，怎么回事",  # the customer's own calls failing
+    "我手机老接到骚扰电话，你们银行能帮我查一下吗",  # other people's spam calls
+    "最近骚扰电话好多啊，能不能帮我拦截一下",
+    "我没说要拉黑你们 你接着说",  # the standing word denied
+    "周六别大 平时可以",  # a weekday scopes the request
+    "星期天别打电话，工作日随便打",
+    "能不能别让机器人打，换个真人来",  # another caller asked for
+    "我拉黑的是另一个号，不是你们",  # the standing word said of someone else
+    "骚扰电话我都拉黑了，你们不是吧",  # asking whether the bank is one of them
+    "我儿子的电话你们别打了打我的",  # a relative's number, the customer's kept
+    "这号码是我新换的以前的那个别打了",  # an old number, the new one kept
+    "以后打这个电话就行别打座机了",  # a call asked for before the negation, no comma
+    "你们在打来的话记得早点",  # the next call's manner
+]
+NO_REQUEST = [
+    "电话打了好几次都没打进去，你们这热线怎么回事",  # the customer's own calls failing
+    "别挂我电话，我还没说完",  # hanging up, 我 in between
+    "你们怎么又打错了",  # a wrong number, not another call
+    "我说了我还打过去",  # the customer's call
+]
+
+
+@pytest.mark.parametrize("text", REQUESTS)
+def test_fresh_shapes_of_a_request_are_read(text: str) -> None:
+    assert _read(text)[0] is not None
+
+
+@pytest.mark.parametrize("text", VETOED)
+def test_fresh_close_replies_are_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None and vetoes
+
+
+@pytest.mark.parametrize("text", NO_REQUEST)
+def test_the_customers_own_calls_and_hanging_up_are_no_request(text: str) -> None:
+    assert _read(text)[0] is None
+
+
+def test_spam_calls_said_of_the_bank_stay_a_request() -> None:
+    assert _read("你们这种骚扰电话好多啊")[0] is not None
+    assert _read("最近接到好多骚扰电话，你们别再打了")[0] is not None
+    assert _read("不用回访了")[0] is None  # this matter's follow-up only
