@@ -19,6 +19,16 @@ _BANDS: Mapping[str, tuple[float, float, float]] = {  # grade -> (score floor, E
     "C": (25.0, 0.0, 2 / 3),
     "D": (0.0, 0.0, 1 / 3),
 }
+# A is a clear intent to act now: a call graded A has at least one real positive reply,
+# positive or committing wording, a question how to do it, or an answer the script rewards
+# (its signals' declared weights sum above 0). Without one (a call whose answers were not
+# understood, or were refusals), a per-grade model gives A no probability.
+A_EVIDENCE = ("conv:positive", "conv:commit", "conv:asks_how", "script:signal_weight")
+
+
+def has_a_evidence(features: Mapping[str, float]) -> bool:
+    """The call holds a positive reply that A needs (``A_EVIDENCE``)."""
+    return any(features.get(name, 0.0) > 0 for name in A_EVIDENCE)
 
 
 class Calibration(BaseModel):
@@ -115,7 +125,8 @@ class ScoringModel(BaseModel):
         return self.bias + sum(w.get(k, 0.0) * v for k, v in features.items())
 
     def probabilities(self, features: Mapping[str, float]) -> dict[Grade, float]:
-        """``P(grade)`` of a per-grade model (an ordinal model: from its cuts)."""
+        """``P(grade)`` of a per-grade model (an ordinal model: from its cuts). A per-grade
+        model gives A nothing when the call holds no positive reply (``has_a_evidence``)."""
         if self.grade_weights is None or self.grade_bias is None:
             z, cal = self.linear(features), self.calibration
             above = [_sigmoid(z - cut) for cut in (cal.cut_a, cal.cut_b, cal.cut_c)]
@@ -132,8 +143,10 @@ class ScoringModel(BaseModel):
             logits[g] = self.grade_bias[g] + sum(
                 ws[index[k]] * v for k, v in features.items() if k in index
             )
+        if not has_a_evidence(features):
+            del logits["A"]
         top = max(logits.values())
-        exp = {g: math.exp(v - top) for g, v in logits.items()}
+        exp = {g: math.exp(logits[g] - top) if g in logits else 0.0 for g in GRADES}
         total = sum(exp.values())
         return {g: e / total for g, e in exp.items()}
 
