@@ -173,6 +173,7 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "挂啦",
             "没工夫",
             "不用回电",
+            "不用回",
             "别回电",
         ),
         "wrong_person": (
@@ -411,8 +412,15 @@ _REPEATED_NO: Mapping[str, re.Pattern[str]] = {
 _NOT_POSITIVE: Mapping[str, tuple[str, ...]] = {"zh": ("银行", "进行", "旅行", "步行", "行业")}
 # A bare "don't want" / "won't" as the whole answer (不要, 不弄, 不装了): a curt refusal of
 # the caller, where "no need" (不用, 不需要了) declines the offer (docs/intent.md, the grades).
+# "Won't" opens the answer, with or without a reason (不装，我不用手机银行); hanging up said
+# as the whole answer (挂了, 挂了挂了) or as its last word (不需要，挂).
 _BARE_REFUSAL: Mapping[str, re.Pattern[str]] = {
-    "zh": re.compile(r"我?(?:不要|不弄|不装|不办|不听|不干|不搞)(?:了|啊|呀|吧)?"),
+    "zh": re.compile(
+        r"我?(?:不要|不弄|不装|不办|不听|不干|不搞)(?:了|啊|呀|吧)?"
+        r"|我?(?:不弄|不装|不办|不听|不干|不搞).*"
+        r"|我?(?:挂了|挂啦)+"
+        r"|.*[^别不]挂"
+    ),
 }
 # 麻烦 ("trouble", "please": 麻烦您, 不麻烦了) is polite, not the annoyed 烦; a worry about
 # fraud (怕是诈骗的链接, 防诈骗) is caution, not distrust of the caller
@@ -521,11 +529,8 @@ def cues(text: str, language: str) -> Cues:
     commit = hit("commit")
     hostile = hit("hostile", _NOT_HOSTILE)
     bare = _BARE_REFUSAL.get(lang)
-    curt = (
-        hit("blunt")
-        or bool(_REPEATED_NO[lang].search(text))
-        or (bare is not None and bare.fullmatch(_bare(text)) is not None)
-    )
+    refusal = bare is not None and bare.fullmatch(_bare(text)) is not None
+    curt = hit("blunt") or bool(_REPEATED_NO[lang].search(text)) or refusal
     return Cues(
         commit=commit,
         hesitant=hit("hesitant"),
@@ -534,7 +539,7 @@ def cues(text: str, language: str) -> Cues:
         hostile=hostile,
         # a curt refusal is D; "好的，那先挂了" (no negation), "不用不用，谢谢" (polite) and
         # "我挂了电话就装" (commits) are not
-        blunt=negative and not polite and not commit and curt,
+        blunt=(negative or refusal) and not polite and not commit and curt,
         wrong_person=hit("wrong_person"),
         question=hit("question"),
         asks_details=hit("asks_details"),
