@@ -19,16 +19,21 @@ _BANDS: Mapping[str, tuple[float, float, float]] = {  # grade -> (score floor, E
     "C": (25.0, 0.0, 2 / 3),
     "D": (0.0, 0.0, 1 / 3),
 }
-# A is a clear intent to act now: a call graded A has at least one real positive reply,
-# positive or committing wording, a question how to do it, or an answer the script rewards
-# (its signals' declared weights sum above 0). Without one (a call whose answers were not
-# understood, or were refusals), a per-grade model gives A no probability.
-A_EVIDENCE = ("conv:positive", "conv:commit", "conv:asks_how", "script:signal_weight")
+# A is a clear intent to act now: a call graded A holds at least one real positive reply,
+# positive or committing wording, a question how to do it, or an agreement the script
+# rewards (its signals' declared weights summing to at least 1: wanting guidance, the link,
+# a callback from the agent; a busy customer's 0.3 or an installed app's 0.5 is no
+# agreement). Without one (answers not understood, or refusals), a per-grade model gives A
+# no probability.
+A_EVIDENCE = ("conv:positive", "conv:commit", "conv:asks_how")
+A_SIGNAL_WEIGHT = 1.0
 
 
 def has_a_evidence(features: Mapping[str, float]) -> bool:
-    """The call holds a positive reply that A needs (``A_EVIDENCE``)."""
-    return any(features.get(name, 0.0) > 0 for name in A_EVIDENCE)
+    """The call holds a positive reply that A needs (``A_EVIDENCE``, ``A_SIGNAL_WEIGHT``)."""
+    return any(features.get(name, 0.0) > 0 for name in A_EVIDENCE) or (
+        features.get("script:signal_weight", 0.0) >= A_SIGNAL_WEIGHT
+    )
 
 
 class Calibration(BaseModel):

@@ -31,6 +31,7 @@ def test_no_a_without_a_positive_reply() -> None:
     assert GradeThresholds().grade(m.score(silent)) == "D"
     said_yes = {**silent, "conv:positive": 1.0}
     assert GradeThresholds().grade(m.score(said_yes)) == "A"
-    rewarded = {**silent, "script:signal_weight": 1.5}
+    rewarded = {**silent, "script:signal_weight": 1.5}  # wants guidance
     assert has_a_evidence(rewarded) and GradeThresholds().grade(m.score(rewarded)) == "A"
     assert not has_a_evidence({**silent, "script:signal_weight": -1.0})
+    assert not has_a_evidence({**silent, "script:signal_weight": 0.3})  # busy: a callback
