@@ -2,9 +2,17 @@
 
 ``parse_callback_time("明天下午三点", now, "Asia/Shanghai", "zh-CN")`` gives a timezone-aware
 datetime in the customer's zone, or ``value=None`` with a ``reason`` when the text names no
-usable time (nothing found, in the past, two different days, a week without a day).
+usable time (nothing found, in the past, two different days).
 A day without a time gets the part of day's usual hour (10:00 when none is said) and is
 flagged ``approximate``.
+
+A span named without a day is read as its first usable day, also ``approximate``: the
+weekend (周末, "this weekend", 주말) is the coming Saturday (Sunday when Saturday's time has
+passed; on a Sunday, that day, then the next Saturday), next weekend (下周末) the Saturday
+of next week, next week (下周, 下个礼拜, "next week", 다음주) its Monday, 改天 (another day)
+tomorrow, 过两天 in two days, 过几天 / 过些天 in three, 月底 (month end) the month's last
+day (the next month's when today's time has passed), 下个月 / 月初 the 1st of next month.
+Bare "later" words (晚点, 有空, 回头, 等会) stay vague: they name no day.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ class _Parts:
     hour: int | None = None
     minute: int = 0
     relative: timedelta | None = None
-    week_only: bool = False
+    # a span named without a day (周末, 下周, 月底): the day offsets to try in order, the
+    # first whose time is still ahead is taken
+    window: tuple[int, ...] = ()
     vague: bool = False
 
 
@@ -177,6 +187,9 @@ def _parse_zh(text: str, today: date) -> _Parts:
         if word in s:
             p.days.add(off)
             s = s.replace(word, "#" + word[1:] if word in ("今晚", "明晚", "今早", "明早") else "#")
+    window = _zh_window(s, today)
+    if window is not None:
+        p.window, s = window
     m = re.search(r"下(?:个)?" + _ZH_WEEKDAY, s)
     if m:
         wd = 7 if m.group(1) in "日天" else int(m.group(1))
@@ -190,14 +203,15 @@ def _parse_zh(text: str, today: date) -> _Parts:
             off = (wd - 1 - today.weekday()) % 7
             p.days.add(off)
             s = s.replace(m.group(), "#")
-        elif re.search(r"下(个)?(周|星期|礼拜)", s):
-            p.week_only = True
     m = re.search(r"(?:(\d{1,2})月)?(\d{1,2})(号|日)", s)
     if m:
         month = int(m.group(1)) if m.group(1) else today.month
+        later = not m.group(1) and re.search(r"下个?月", s) is not None  # 下个月20号
         try:
             d = date(today.year, month, int(m.group(2)))
-            if d < today:
+            if later:
+                d = _next_month(d)
+            elif d < today:
                 d = date(today.year + 1, month, d.day) if m.group(1) else _next_month(d)
             p.dates.add(d)
         except ValueError:
@@ -237,6 +251,66 @@ def _parse_zh(text: str, today: date) -> _Parts:
     if not p.days and not p.dates and p.hour is None and p.part is None:
         p.vague = p.vague or bool(re.search(r"等会|一会|1会|改天|有空|过几天|回头", s))
     return p
+
+
+def _weekend(today: date, next_week: bool) -> tuple[int, ...]:
+    """Day offsets of "the weekend": the coming Saturday then Sunday (on a Sunday: today,
+    then the next Saturday); next week's Saturday and Sunday for "next weekend"."""
+    wd = today.weekday()
+    if next_week:
+        saturday = 7 - wd + 5
+        return (saturday, saturday + 1)
+    if wd == 6:
+        return (0, 6)
+    saturday = 5 - wd
+    return (saturday, saturday + 1)
+
+
+def _next_monday(today: date) -> int:
+    return 7 - today.weekday()
+
+
+def _month_end(today: date) -> tuple[int, ...]:
+    first_next = _next_month(today.replace(day=1))
+    end = first_next - timedelta(days=1)
+    end_next = _next_month(first_next) - timedelta(days=1)
+    return ((end - today).days, (end_next - today).days)
+
+
+_ZH_WINDOWS = (
+    # (pattern, days) in order: the longer words first (下周末 before 周末 and 下周)
+    (r"下(?:个)?(?:周末|礼拜末|星期末)", "next_weekend"),
+    (r"(?:这个?|本)?(?:周末|礼拜末|星期末)", "weekend"),
+    (r"下(?:个)?(?:周|星期|礼拜)(?![1-7日天])", "next_week"),
+    (r"下(?:个)?月初?|月初", "next_month"),
+    (r"月底|月末", "month_end"),
+    (r"过(?:几|些)天", "in_three_days"),
+    (r"过(?:两|2)天", "in_two_days"),
+    (r"改天|改日|换一?天", "tomorrow"),
+)
+
+
+def _window_days(kind: str, today: date) -> tuple[int, ...]:
+    if kind == "next_weekend":
+        return _weekend(today, next_week=True)
+    if kind == "weekend":
+        return _weekend(today, next_week=False)
+    if kind == "next_week":
+        return (_next_monday(today),)
+    if kind == "next_month":
+        return ((_next_month(today.replace(day=1)) - today).days,)
+    if kind == "month_end":
+        return _month_end(today)
+    return {"in_three_days": (3,), "in_two_days": (2,), "tomorrow": (1,)}[kind]
+
+
+def _zh_window(s: str, today: date) -> tuple[tuple[int, ...], str] | None:
+    """A span named without a day, and the text with it taken out."""
+    for pattern, kind in _ZH_WINDOWS:
+        m = re.search(pattern, s)
+        if m and not (kind == "next_month" and re.search(r"\d{1,2}(?:号|日)", s)):
+            return _window_days(kind, today), s.replace(m.group(), "#", 1)
+    return None
 
 
 def _next_month(d: date) -> date:
@@ -282,8 +356,13 @@ def _parse_en(text: str, today: date) -> _Parts:
                 p.days.add((monday + timedelta(days=7 + i) - today).days)
             else:
                 p.days.add((i - today.weekday()) % 7)
-    if not p.days and re.search(r"next week", s):
-        p.week_only = True
+    if not p.days:
+        if re.search(r"next weekend", s):
+            p.window = _weekend(today, next_week=True)
+        elif re.search(r"\bweekend\b", s):
+            p.window = _weekend(today, next_week=False)
+        elif re.search(r"next week", s):
+            p.window = (_next_monday(today),)
     for word, part in (
         ("morning", "am"),
         ("noon", "noon"),
@@ -346,8 +425,12 @@ def _parse_ko(text: str, today: date) -> _Parts:
             p.days.add((monday + timedelta(days=7 + wd) - today).days)
         else:
             p.days.add((wd - today.weekday()) % 7)
+    elif "다음주말" in s:
+        p.window = _weekend(today, next_week=True)
+    elif "주말" in s:
+        p.window = _weekend(today, next_week=False)
     elif "다음주" in s:
-        p.week_only = True
+        p.window = (_next_monday(today),)
     for words, part in (
         (("새벽",), "dawn"),
         (("아침", "오전"), "am"),
@@ -400,12 +483,10 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
     p = parser(text, today)
     if p.relative is not None:
         return SlotResult(local_now + p.relative)
-    if p.week_only:
-        return _fail("a week was named but not the day")
     days = {today + timedelta(days=d) for d in p.days} | p.dates
-    if len(days) > 1:
+    if len(days) > 1 or (days and p.window):
         return _fail("more than one day was named")
-    if p.hour is None and p.part is None and not days:
+    if p.hour is None and p.part is None and not days and not p.window:
         return _fail("vague: no day or time named" if p.vague else "no time found")
     approximate = p.hour is None
     if p.hour is None:
@@ -416,6 +497,12 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
             return _fail("not a valid time of day")
         hour = h
     at = time(hour, p.minute)
+    if p.window:
+        for off in p.window:
+            value = datetime.combine(today + timedelta(days=off), at, tzinfo=tz)
+            if value >= local_now + MIN_LEAD:
+                return SlotResult(value, None, True)
+        return _fail("that time is in the past")
     if days:
         (day,) = days
         value = datetime.combine(day, at, tzinfo=tz)

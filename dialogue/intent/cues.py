@@ -9,9 +9,10 @@ negative wording counts only when the turn is neither polite nor noncommittal ("
 Besides questions and positive/negative wording, the cues follow the bank's grades
 (docs/intent.md): ``commit`` (wants to act now: A), ``hesitant`` (not now, let me think: B), ``noncommittal`` (maybe,
 whatever: C), ``polite`` (thanks, sorry: a polite decline is C, a blunt one D),
-``hostile`` (annoyed, complaining), ``blunt`` (a curt no: "不需要，挂了", "不要不要", no
-time and no callback; counted only with negative wording, not in a polite turn nor in one
-that commits) and ``wrong_person`` (D), and ``filler``: a turn of
+``hostile`` (annoyed, complaining, distrustful), ``blunt`` (a curt no: "不需要，挂了",
+"不要不要", "不需要，不要", a bare "不要" / "不弄" as the whole answer, no time and no
+callback; counted only with negative wording, not in a polite turn nor in one that
+commits) and ``wrong_person`` (D), and ``filler``: a turn of
 filler words only ("嗯", "um"), a reply that says nothing.
 """
 
@@ -148,7 +149,6 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "讨厌",
             "别说了",
             "没空听",
-            "不要不要",
             "有完没完",
             "别推销",
             "怎么知道我电话",
@@ -161,12 +161,19 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "天天打",
             "烦不烦",
             "销户",
+            # asking how they got the number (distrust of the caller)
+            "怎么有我电话",
+            "怎么有我的电话",
+            "哪来的我电话",
+            "哪来我的号码",
+            "怎么有我号码",
         ),
         "blunt": (
             "挂了",
             "挂啦",
             "没工夫",
             "不用回电",
+            "不用回",
             "别回电",
         ),
         "wrong_person": (
@@ -425,15 +432,32 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 }
 
 
-# A refusal said twice in a row ("不要不要", "no, no"), found in the text as heard: the
-# normalised text has its repeats collapsed.
+# A refusal said twice in a row ("不要不要", "不需要，不要", "no, no"), found in the text as
+# heard: the normalised text has its repeats collapsed. 不用不用 / 不用了不用了 is the polite
+# reflex ("no need, really"), not a refusal said twice.
+_ZH_NO = r"(?:不要|不需要|不弄|不装|不听|不办|没兴趣|不感兴趣)"
 _REPEATED_NO: Mapping[str, re.Pattern[str]] = {
-    "zh": re.compile(r"(不要|不用|不需要|不弄|不装|不听|不办)[\s，,、。！!]*\1"),
+    "zh": re.compile(_ZH_NO + r"了?[\s，,、。！!啊]*" + _ZH_NO),
     "ko": re.compile(r"(아니요|아뇨|아니)[\s,.!]*\1"),
     "en": re.compile(r"\b(no|nope)[\s,.!]+\1\b", re.IGNORECASE),
 }
-# 麻烦 ("trouble", "please": 麻烦您, 不麻烦了) is polite, not the annoyed 烦
-_NOT_HOSTILE = ("麻烦",)
+# Words holding a positive term that say nothing positive: 行 in 银行 (the bank), 进行, 旅行
+_NOT_POSITIVE: Mapping[str, tuple[str, ...]] = {"zh": ("银行", "进行", "旅行", "步行", "行业")}
+# A bare "don't want" / "won't" as the whole answer (不要, 不弄, 不装了): a curt refusal of
+# the caller, where "no need" (不用, 不需要了) declines the offer (docs/intent.md, the grades).
+# "Won't" opens the answer, with or without a reason (不装，我不用手机银行); hanging up said
+# as the whole answer (挂了, 挂了挂了) or as its last word (不需要，挂).
+_BARE_REFUSAL: Mapping[str, re.Pattern[str]] = {
+    "zh": re.compile(
+        r"我?(?:不要|不弄|不装|不办|不听|不干|不搞)(?:了|啊|呀|吧)?"
+        r"|我?(?:不弄|不装|不办|不听|不干|不搞).*"
+        r"|我?(?:挂了|挂啦)+"
+        r"|.*[^别不]挂"
+    ),
+}
+# 麻烦 ("trouble", "please": 麻烦您, 不麻烦了) is polite, not the annoyed 烦; a worry about
+# fraud (怕是诈骗的链接, 防诈骗) is caution, not distrust of the caller
+_NOT_HOSTILE = ("麻烦", "怕是诈骗", "怕诈骗", "怕是骗", "怕被骗", "防诈骗", "担心是骗")
 
 
 @dataclass(frozen=True)
@@ -466,24 +490,56 @@ def lexicon_language(language: str) -> str:
     return base if base in _TERMS else "en"
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """CJK terms of one cue: matched on the normalised text, except those that normalising
+    changes (说说 -> 说, 想想, 天天打 -> 天打: repeats collapse), matched on the text as heard
+    (punctuation and spaces removed), so that 说说 is not every 说."""
+
+    norm: tuple[str, ...]
+    raw: tuple[str, ...]
+
+
+_Matcher = _Terms | re.Pattern[str]
+
+
 @lru_cache(maxsize=8)
-def _compiled(language: str) -> dict[str, tuple[str, ...] | re.Pattern[str]]:
+def _compiled(language: str) -> dict[str, _Matcher]:
     lang = lexicon_language(language)
-    out: dict[str, tuple[str, ...] | re.Pattern[str]] = {}
+    out: dict[str, _Matcher] = {}
     for cue, terms in {**_TERMS[lang], **_EXTRA[lang]}.items():
-        normed = tuple(dict.fromkeys(normalize(t, language) for t in terms if t))
         if lang == "en":
+            normed = tuple(dict.fromkeys(normalize(t, language) for t in terms if t))
             alt = "|".join(re.escape(t) for t in sorted(normed, key=len, reverse=True))
             out[cue] = re.compile(r"(?:^| )(?:" + alt + r")(?= |$)")
-        else:
-            out[cue] = normed
+            continue
+        norm: list[str] = []
+        raw: list[str] = []
+        for t in terms:
+            n = normalize(t, language)
+            if n and n == _heard(t):
+                norm.append(n)
+            elif t:
+                raw.append(_heard(t))
+        out[cue] = _Terms(tuple(dict.fromkeys(norm)), tuple(dict.fromkeys(raw)))
     return out
 
 
-def _hit(text: str, matcher: tuple[str, ...] | re.Pattern[str]) -> bool:
+def _heard(text: str) -> str:
+    """The text as heard without punctuation and spaces, lower-cased."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _hit(text: str, heard: str, matcher: _Matcher) -> bool:
     if isinstance(matcher, re.Pattern):
         return matcher.search(text) is not None
-    return any(t in text for t in matcher)
+    return any(t in text for t in matcher.norm) or any(t in heard for t in matcher.raw)
+
+
+def _without(text: str, words: tuple[str, ...]) -> str:
+    for word in words:
+        text = text.replace(word, "")
+    return text
 
 
 def cues(text: str, language: str) -> Cues:
@@ -492,33 +548,47 @@ def cues(text: str, language: str) -> Cues:
     if not norm:
         return Cues(filler=bool(text.strip()))
     m = _compiled(language)
-    negative = _hit(norm, m["negative"])
-    polite = _hit(norm, m["polite"])
-    noncommittal = _hit(norm, m["noncommittal"])
-    commit = _hit(norm, m["commit"])
-    calm = norm
-    for word in _NOT_HOSTILE:
-        calm = calm.replace(word, "")
-    curt = _hit(norm, m["blunt"]) or bool(_REPEATED_NO[lexicon_language(language)].search(text))
+    lang = lexicon_language(language)
+    heard = _heard(text)
+
+    def hit(cue: str, drop: tuple[str, ...] = ()) -> bool:
+        if drop:
+            return _hit(_without(norm, drop), _without(heard, drop), m[cue])
+        return _hit(norm, heard, m[cue])
+
+    negative = hit("negative")
+    polite = hit("polite")
+    noncommittal = hit("noncommittal")
+    commit = hit("commit")
+    hostile = hit("hostile", _NOT_HOSTILE)
+    bare = _BARE_REFUSAL.get(lang)
+    refusal = bare is not None and bare.fullmatch(_bare(text)) is not None
+    curt = hit("blunt") or bool(_REPEATED_NO[lang].search(text)) or refusal
     return Cues(
         commit=commit,
-        hesitant=_hit(norm, m["hesitant"]),
+        hesitant=hit("hesitant"),
         noncommittal=noncommittal,
         polite=polite,
-        hostile=_hit(calm, m["hostile"]),
+        hostile=hostile,
         # a curt refusal is D; "好的，那先挂了" (no negation), "不用不用，谢谢" (polite) and
         # "我挂了电话就装" (commits) are not
-        blunt=negative and not polite and not commit and curt,
-        wrong_person=_hit(norm, m["wrong_person"]),
-        question=_hit(norm, m["question"]),
-        asks_details=_hit(norm, m["asks_details"]),
-        asks_price=_hit(norm, m["asks_price"]),
-        asks_how=_hit(norm, m["asks_how"]),
-        asks_repeat=_hit(norm, m["asks_repeat"]),
-        positive=(not negative) and _hit(norm, m["positive"]),
+        blunt=(negative or refusal) and not polite and not commit and curt,
+        wrong_person=hit("wrong_person"),
+        question=hit("question"),
+        asks_details=hit("asks_details"),
+        asks_price=hit("asks_price"),
+        # an accusing 怎么 (怎么老打, 怎么有我电话) asks nothing; "行了行了别说了" is no yes
+        asks_how=(not hostile) and hit("asks_how"),
+        asks_repeat=hit("asks_repeat"),
+        positive=(not negative) and (not hostile) and hit("positive", _NOT_POSITIVE.get(lang, ())),
         # a polite or vague "no" is the C kind of decline, not a refusal
         negative=negative and not polite and not noncommittal,
     )
+
+
+def _bare(text: str) -> str:
+    """The text as heard without punctuation, spaces and sounds (嗯, 呃, 哎)."""
+    return "".join(ch for ch in text if ch.isalnum() and ch not in "嗯呃哎唉诶")
 
 
 def speech_seconds(text: str, language: str) -> float:

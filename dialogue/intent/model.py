@@ -19,6 +19,21 @@ _BANDS: Mapping[str, tuple[float, float, float]] = {  # grade -> (score floor, E
     "C": (25.0, 0.0, 2 / 3),
     "D": (0.0, 0.0, 1 / 3),
 }
+# A is a clear intent to act now: a call graded A holds at least one real positive reply,
+# positive or committing wording, a question how to do it, or an agreement the script
+# rewards (its signals' declared weights summing to at least 1: wanting guidance, the link,
+# a callback from the agent; a busy customer's 0.3 or an installed app's 0.5 is no
+# agreement). Without one (answers not understood, or refusals), a per-grade model gives A
+# no probability.
+A_EVIDENCE = ("conv:positive", "conv:commit", "conv:asks_how")
+A_SIGNAL_WEIGHT = 1.0
+
+
+def has_a_evidence(features: Mapping[str, float]) -> bool:
+    """The call holds a positive reply that A needs (``A_EVIDENCE``, ``A_SIGNAL_WEIGHT``)."""
+    return any(features.get(name, 0.0) > 0 for name in A_EVIDENCE) or (
+        features.get("script:signal_weight", 0.0) >= A_SIGNAL_WEIGHT
+    )
 
 
 class Calibration(BaseModel):
@@ -115,7 +130,8 @@ class ScoringModel(BaseModel):
         return self.bias + sum(w.get(k, 0.0) * v for k, v in features.items())
 
     def probabilities(self, features: Mapping[str, float]) -> dict[Grade, float]:
-        """``P(grade)`` of a per-grade model (an ordinal model: from its cuts)."""
+        """``P(grade)`` of a per-grade model (an ordinal model: from its cuts). A per-grade
+        model gives A nothing when the call holds no positive reply (``has_a_evidence``)."""
         if self.grade_weights is None or self.grade_bias is None:
             z, cal = self.linear(features), self.calibration
             above = [_sigmoid(z - cut) for cut in (cal.cut_a, cal.cut_b, cal.cut_c)]
@@ -132,8 +148,10 @@ class ScoringModel(BaseModel):
             logits[g] = self.grade_bias[g] + sum(
                 ws[index[k]] * v for k, v in features.items() if k in index
             )
+        if not has_a_evidence(features):
+            del logits["A"]
         top = max(logits.values())
-        exp = {g: math.exp(v - top) for g, v in logits.items()}
+        exp = {g: math.exp(logits[g] - top) if g in logits else 0.0 for g in GRADES}
         total = sum(exp.values())
         return {g: e / total for g, e in exp.items()}
 

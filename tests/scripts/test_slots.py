@@ -37,6 +37,8 @@ def at(text: str, tz: str = "Asia/Shanghai", lang: str = "zh-CN") -> str | None:
         ("今晚八点", "2026-01-07T20:00:00+08:00"),
         ("明天中午", "2026-01-08T12:00:00+08:00"),
         ("明天下午3:30", "2026-01-08T15:30:00+08:00"),
+        ("下个月5号", "2026-02-05T10:00:00+08:00"),
+        ("下个月20号下午", "2026-02-20T15:00:00+08:00"),
     ],
 )
 def test_chinese(text: str, expected: str) -> None:
@@ -46,7 +48,7 @@ def test_chinese(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("下周吧", "a week was named but not the day"),
+        ("明天或者周末", "more than one day was named"),
         ("晚点再打", "vague: no day or time named"),
         ("今天上午九点", "that time is in the past"),
         ("明天后天", "more than one day was named"),
@@ -57,6 +59,62 @@ def test_chinese(text: str, expected: str) -> None:
 def test_chinese_ambiguous(text: str, reason: str) -> None:
     r = parse_callback_time(text, NOW, "Asia/Shanghai", "zh-CN")
     assert r.value is None and r.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NOW is Wednesday 2026-01-07 10:00 in Shanghai
+        ("周末", "2026-01-10T10:00:00+08:00"),  # the coming Saturday
+        ("这周末下午吧", "2026-01-10T15:00:00+08:00"),
+        ("下周末", "2026-01-17T10:00:00+08:00"),
+        ("下周", "2026-01-12T10:00:00+08:00"),  # next Monday
+        ("下个礼拜吧", "2026-01-12T10:00:00+08:00"),
+        ("下星期下午", "2026-01-12T15:00:00+08:00"),
+        ("改天吧", "2026-01-08T10:00:00+08:00"),
+        ("过两天再打", "2026-01-09T10:00:00+08:00"),
+        ("过几天吧", "2026-01-10T10:00:00+08:00"),
+        ("月底", "2026-01-31T10:00:00+08:00"),
+        ("下个月初吧", "2026-02-01T10:00:00+08:00"),
+        ("下周三", "2026-01-14T10:00:00+08:00"),  # a day of next week is still that day
+    ],
+)
+def test_chinese_span_without_a_day_is_its_first_day(text: str, expected: str) -> None:
+    """A weekend, next week, a couple of days, the month's end: the span's first usable
+    day, approximate (the customer named no day)."""
+    r = parse_callback_time(text, NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is not None and r.value.isoformat() == expected
+    assert r.approximate
+
+
+def test_weekend_on_a_saturday_evening_is_sunday_then_on_sunday_the_next_saturday() -> None:
+    saturday_evening = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+    r = parse_callback_time("周末", saturday_evening, "Asia/Shanghai", "zh-CN")
+    assert r.value is not None and r.value.isoformat() == "2026-01-11T10:00:00+08:00"
+    sunday_evening = datetime(2026, 1, 11, 12, 0, tzinfo=UTC)
+    r = parse_callback_time("周末", sunday_evening, "Asia/Shanghai", "zh-CN")
+    assert r.value is not None and r.value.isoformat() == "2026-01-17T10:00:00+08:00"
+
+
+def test_month_end_on_its_last_evening_is_next_month_end() -> None:
+    last_evening = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
+    r = parse_callback_time("月底吧", last_evening, "Asia/Shanghai", "zh-CN")
+    assert r.value is not None and r.value.isoformat() == "2026-02-28T10:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "tz", "lang", "expected"),
+    [
+        ("next week", "America/New_York", "en-US", "2026-01-12T10:00:00-05:00"),
+        ("this weekend", "America/New_York", "en-US", "2026-01-10T10:00:00-05:00"),
+        ("다음 주", "Asia/Seoul", "ko-KR", "2026-01-12T10:00:00+09:00"),
+        ("주말에", "Asia/Seoul", "ko-KR", "2026-01-10T10:00:00+09:00"),
+    ],
+)
+def test_span_without_a_day_in_english_and_korean(
+    text: str, tz: str, lang: str, expected: str
+) -> None:
+    assert at(text, tz, lang) == expected
 
 
 @pytest.mark.parametrize("text", ["明天十十点", "二十十点", "十一十点", "十点十十分"])

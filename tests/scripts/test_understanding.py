@@ -74,3 +74,29 @@ KO_POINTS = Understanding(load_script(find_script("points_reminder", "ko-KR")))
 def test_korean_readings(state: str, text: str, intent: str) -> None:
     r = KO_POINTS.read(state, [text])
     assert r.intent == intent, r
+
+
+DORMANT = Understanding(load_script(find_script("dormant_reactivation", "zh-CN")))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # who is calling, asked curtly: answered (the global is_robot says who and why)
+        ("你谁啊", "is_robot"),
+        ("干嘛的", "is_robot"),
+        ("哪里的？", "is_robot"),
+        # the offer refused before saying who they are: the identity state's decline
+        ("不需要，别给我推销", "decline"),
+        ("推销的吧？不需要", "decline"),
+    ],
+)
+def test_the_identity_question_reads_who_is_calling_and_a_refusal(text: str, intent: str) -> None:
+    r = DORMANT.read("identity", [text])
+    assert r.intent == intent, r
+
+
+@pytest.mark.parametrize("text", ["周末", "下周吧", "过两天再打吧", "月底吧", "改天吧"])
+def test_a_span_without_a_day_is_a_callback_time(text: str) -> None:
+    r = DORMANT.read("ask_callback", [text])
+    assert r.source == "slot" and r.slot is not None and r.slot.approximate, r

@@ -32,6 +32,7 @@ SHIPPED = (
     ("points_reminder", "ko-KR"),
 )
 IDENTITY_INTENTS = {"confirm", "deny", "relative", "wrong_number"}
+IDENTITY_MEANS = {"confirm_identity", "relative", "wrong_person"}  # what the scripts call them
 OUT_OF_SCOPE = "none"
 CALLS_PER_GRADE = {"zh-CN": 40, "ko-KR": 15}
 OPTOUT_MIN = {"zh-CN": 150, "ko-KR": 40}
@@ -55,7 +56,10 @@ def _allowed(script: Script, state: str) -> set[str]:
     """The intents a reply heard in ``state`` may be labelled with."""
     globals_ = set(script.global_intents)
     if state == "identity":
-        return IDENTITY_INTENTS | (globals_ - {"wrong_person"}) | {OUT_OF_SCOPE}
+        # the identity pool's names, and any other answer the script's identity state takes
+        # (dormant_reactivation's decline: the offer refused before saying who they are)
+        own = set(script.states["identity"].transitions) - IDENTITY_MEANS
+        return IDENTITY_INTENTS | own | (globals_ - {"wrong_person"}) | {OUT_OF_SCOPE}
     st = script.states[state]
     allowed = set(st.transitions) | (globals_ - set(st.disable_globals)) | {OUT_OF_SCOPE}
     if st.capture is not None:

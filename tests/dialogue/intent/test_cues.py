@@ -1,0 +1,70 @@
+"""Grade cues of one customer turn (dialogue.intent.cues): what separates a polite decline
+(C) from a refusal (D), and wording that only looks positive or like a question."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogue.intent.cues import cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不要",
+        "不要！",
+        "嗯，不弄",
+        "不装了",
+        "不装，我不用手机银行",  # "won't" opens it, a reason follows
+        "不需要，不要",
+        "不需要不需要",
+        "没兴趣没兴趣",
+        "挂了挂了",  # hanging up said as the whole answer
+        "不需要，挂",
+        "没空不用回点话",  # no time and no callback, as misheard
+    ],
+)
+def test_a_bare_dont_want_or_a_refusal_said_twice_is_blunt(text: str) -> None:
+    """D: "don't want" / "won't" as the whole answer, or any refusal said twice."""
+    c = cues(text, "zh-CN")
+    assert c.blunt, c.names()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["不需要了", "不用", "不用不用", "不用了不用了", "不要了，谢谢", "好的，那先挂了", "别挂"],
+)
+def test_no_need_once_or_the_polite_reflex_is_not_blunt(text: str) -> None:
+    """C: "no need" said once, the reflexive 不用不用, a thanked 不要了."""
+    assert not cues(text, "zh-CN").blunt
+
+
+@pytest.mark.parametrize("text", ["不要发", "不要了，谢谢", "好的，不要转了"])
+def test_dont_want_with_an_object_or_thanks_is_not_hostile(text: str) -> None:
+    assert not cues(text, "zh-CN").hostile
+
+
+@pytest.mark.parametrize("text", ["你们哪个银行的，怎么有我电话", "骗子", "你们天天打"])
+def test_distrust_of_the_caller_is_hostile(text: str) -> None:
+    assert cues(text, "zh-CN").hostile
+
+
+def test_a_worry_about_fraud_is_caution_not_hostility() -> None:
+    assert not cues("链接是官方的吧？我怕是诈骗的链接", "zh-CN").hostile
+
+
+def test_the_bank_is_not_positive_wording() -> None:
+    assert not cues("手机银行我不开", "zh-CN").positive
+    assert cues("行，手机银行我装了", "zh-CN").positive
+
+
+def test_an_accusing_how_asks_nothing() -> None:
+    assert not cues("你们怎么老打电话", "zh-CN").asks_how
+    assert cues("我怎么弄", "zh-CN").asks_how
+
+
+def test_a_repeated_term_is_not_its_single_syllable() -> None:
+    """说说 (tell me more) is asked for details; 你说 (go on) is not; 天天打 needs 天天."""
+    assert cues("你说说看", "zh-CN").asks_details
+    assert not cues("是我，你说", "zh-CN").asks_details
+    assert not cues("今天打过了", "zh-CN").hostile
