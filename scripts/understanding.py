@@ -5,6 +5,9 @@ engine, ``tailcall scripts match`` and the benchmarks.
    a complaint said with it stays a complaint, with the opt-out recorded.
 2. At the identity question, a bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
    can hold them) confirms who is speaking: it is how people say yes to "is that you?".
+   Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too,
+   and a question back (네? 포인트요?, 뭐라고요?) is no intent in any state, unless a global
+   intent's phrase is in it.
 3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
 4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
@@ -26,7 +29,8 @@ from datetime import datetime
 from typing import Literal
 
 from scripts.classifier import NONE, IntentClassifier, load_classifier
-from scripts.matching import Lexicon, base_language, match_any, normalize
+from scripts.matching import Lexicon, Match, base_language, match_any, normalize
+from scripts.reading_ko import names_self, question_back
 from scripts.schema import OPT_OUT, Script
 from scripts.slots import SlotResult, parse_callback_time
 
@@ -125,6 +129,10 @@ class Understanding:
             return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
         if st.identity is not None and (yes := self._bare_yes(texts)) is not None:
             return Understood(st.identity.confirmed[0], 1.0, "phrase", yes)
+        if base_language(s.language) == "ko" and texts:
+            ko = self._korean(state, texts[0], m)
+            if ko is not None:
+                return ko
         strong = m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE)
         if st.capture is not None:
             # a global said outright comes before the slot; a short phrase inside a longer
@@ -149,6 +157,16 @@ class Understanding:
         if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         return g
+
+    def _korean(self, state: str, text: str, m: Match | None) -> Understood | None:
+        """Korean read by rule (``scripts.reading_ko``): "it's me, <name>" confirms at the
+        identity question; a question back is no intent, unless a global's phrase is in it."""
+        st = self.script.states[state]
+        if st.identity is not None and names_self(text):
+            return Understood(st.identity.confirmed[0], 1.0, "phrase", "names_self")
+        if question_back(text) and (m is None or m.intent not in self.script.global_intents):
+            return Understood(None, 1.0, "none", "question_back")
+        return None
 
     def _bare_yes(self, texts: Sequence[str]) -> str | None:
         sounds = BARE_YES.get(base_language(self.script.language))

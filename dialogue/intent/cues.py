@@ -232,6 +232,8 @@ _EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "됐다니까",
             "필요없다고",
             "관심없다고",
+            "다니까",
+            "됐고",
         ),
         "wrong_person": ("잘못거", "그런사람없", "잘못찾", "번호주인", "사람잘못"),
     },
@@ -365,6 +367,13 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "잘못거",
             "없어요",
             "싫어요",
+            # 안 with a verb of using, doing or listening: 안 써요, 안 할래요, 안 들을래요
+            "안써",
+            "안쓸",
+            "안할",
+            "안해도",
+            "안들을",
+            "됐고",
         ),
     },
     "en": {

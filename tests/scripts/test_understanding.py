@@ -100,3 +100,28 @@ def test_the_identity_question_reads_who_is_calling_and_a_refusal(text: str, int
 def test_a_span_without_a_day_is_a_callback_time(text: str) -> None:
     r = DORMANT.read("ask_callback", [text])
     assert r.source == "slot" and r.slot is not None and r.slot.approximate, r
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        # a question back holds 네 and 주세요, but nothing is agreed to yet
+        ("points_info", "네? 포인트요?", None),
+        ("agent_busy", "네? 다들 통화 중이라고요?", None),
+        ("explain_redeem", "다시 말씀해 주세요", None),
+        ("identity", "잘 못 드러써요", None),
+        # ... unless a global intent's phrase is in it
+        ("points_info", "뭐라고요 로봇이에요?", "is_robot"),
+        # "it's me, <name>" confirms; a relation is no name
+        ("identity", "제가 정민호인데요", "confirm_identity"),
+        ("identity", "네 제가 오세영 맞는데요", "confirm_identity"),
+        # hesitation is not agreement, not thinking about it yet is no refusal
+        ("points_info", "네 좋아요 근데 생각 좀 해 볼게요", None),
+        ("agent_busy", "음 생각 안 해 봤어요", None),
+    ],
+)
+def test_korean_question_backs_names_and_hesitation(
+    state: str, text: str, intent: str | None
+) -> None:
+    r = KO_POINTS.read(state, [text])
+    assert r.intent == intent, r

@@ -1,0 +1,125 @@
+"""Korean replies read by rule where a classifier of character n-grams cannot generalise.
+
+- A question back (``question_back``): the customer asks to hear it again (뭐라고요?, 네 뭐요,
+  다시 말씀해 주세요, 잘 안 들려요) or echoes what was said as a question (네? 포인트요?,
+  몇 점이라고요?, 통화 중이라고요?, 무슨 포인트요?). It is no intent: the words of an
+  agreement (네, 주세요) are in it, but nothing is agreed to yet.
+- "It's me, <name>" (``names_self``): 제가 김민수인데요, 저 최수진이에요 confirm who is
+  speaking at the identity question; a name is different in every call, so no phrase and
+  no n-gram can hold it. Not when the word is a relation (제가 아내인데요: a relative) or
+  the reply denies (아닌데요).
+Both read the text as heard (spaces and a question mark are evidence) and its normalised
+form (``scripts.matching.normalize``). Pure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scripts.matching import normalize
+
+# Asking to hear it again, in the normalised text (no spaces): 뭐라고요, 머라구요, 다시
+# 말씀해 주세요, 다시 한번 말해, 잘 안 들려요, 못 들었어요, 천천히 말해, 누구시라고요.
+_REPEAT = re.compile(
+    r"(뭐|머|모)라(고|구|하)"
+    r"|다시(한번|한번만)?말(씀|해)"
+    r"|(안|못)(들려|들리|드려|드리)"
+    r"|못(들었|드러써|들어써|드렀)"
+    r"|천천히말"
+    r"|(누구|어디)(시)?라(고|구)"
+    r"|(뭐|머)요$"
+)
+# A question back is short; a longer reply has room for an intent besides.
+_SHORT = 14
+# An echo: the last word of a question ends as reported speech (…라고요? …다고요?).
+_ECHO_END = re.compile(r"(라|다)(고|구)(요|여)?$")
+# The first word of a question back: a bare 네? / 예? (then what was heard: 포인트요?) ...
+_ECHO_START = ("네", "예", "응", "어", "네에", "뭐요", "뭐라고요")
+# ... or, in a reply of two words at most, 뭐 / 무슨 (무슨 포인트요?; not 뭐 눌러야 돼요?)
+_WHAT = ("뭐", "무슨", "뭔", "머")
+
+# The words of a relation, not a name: 제가 아내인데요 is a relative.
+_RELATION = (
+    "아내",
+    "남편",
+    "와이프",
+    "집사람",
+    "부인",
+    "딸",
+    "아들",
+    "엄마",
+    "어머니",
+    "아빠",
+    "아버지",
+    "가족",
+    "동생",
+    "형",
+    "누나",
+    "언니",
+    "오빠",
+    "할머니",
+    "할아버지",
+    "손자",
+    "손녀",
+    "며느리",
+    "사위",
+    "친구",
+    "비서",
+    "직원",
+    "동료",
+    "이모",
+    "고모",
+    "삼촌",
+    "조카",
+    "대신",
+    "주인",
+)
+# The family names a name starts with (the common ones; two-syllable ones make a name of
+# four): 저 지금 병원이에요 names no one.
+_SURNAMES = frozenset(
+    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나"
+    "지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국은편용봉"
+)
+_COMPOUND = ("남궁", "황보", "제갈", "선우", "독고", "사공")
+# 제가 / 저 / 전 / 저는, a name of two to four syllables (or 그 사람), a copula or "that's
+# right".
+_NAMES_SELF = re.compile(
+    r"^(?:네|예|응|어)*(?:제가|저는|전|저(?!는))([가-힣]{2,4}?)(?:씨)?"
+    r"(?:인데요|인데|인대요|인대|이에요|이예요|예요|입니다|이요|맞아요|맞습니다|맞는데요|맞는대요)"
+)
+_DENIAL = ("아니", "아닌", "아뇨", "없")
+
+
+def question_back(text: str) -> bool:
+    """The reply asks to hear the prompt again or echoes it as a question."""
+    norm = normalize(text, "ko")
+    if not norm or len(norm) > _SHORT:
+        return False
+    if _REPEAT.search(norm):
+        return True
+    if "?" not in text and "？" not in text:
+        return False
+    words = re.sub(r"[?？.!,~…]", " ", text).split()
+    if not words:
+        return False
+    return (
+        bool(_ECHO_END.search(words[-1]))
+        or words[0] in _ECHO_START
+        or (len(words) <= 2 and words[0] in _WHAT)
+    )
+
+
+def names_self(text: str) -> bool:
+    """The reply says "it's me, <name>" (제가 김민수인데요)."""
+    norm = normalize(text, "ko")
+    m = _NAMES_SELF.match(norm)
+    if m is None or any(w in norm for w in _DENIAL):
+        return False
+    word = m.group(1)
+    if word == "그사람":
+        return True
+    if word in _RELATION:
+        return False
+    if len(word) == 4:
+        return word[:2] in _COMPOUND
+    return word[0] in _SURNAMES
