@@ -35,7 +35,8 @@ from typing import Literal
 from scripts.matching import base_language, normalize
 from scripts.optout_ko_en import en_match, ko_match
 from scripts.optout_model import OptOutModel, load_optout_model
-from scripts.optout_zh import ZhWords, zh_match, zh_tokens, zh_words
+from scripts.optout_zh import zh_match
+from scripts.optout_zh_words import ZhWords, zh_tokens, zh_words
 
 
 @dataclass(frozen=True)

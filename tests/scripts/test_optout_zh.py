@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.optout_zh import zh_match, zh_words
+from scripts.optout_zh import zh_match
+from scripts.optout_zh_words import zh_words
 
 
 def _read(text: str) -> tuple[tuple[str, str] | None, list[str]]:
