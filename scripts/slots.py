@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -277,39 +278,31 @@ def _month_end(today: date) -> tuple[int, ...]:
     return ((end - today).days, (end_next - today).days)
 
 
-_ZH_WINDOWS = (
-    # (pattern, days) in order: the longer words first (下周末 before 周末 and 下周)
-    (r"下(?:个)?(?:周末|礼拜末|星期末)", "next_weekend"),
-    (r"(?:这个?|本)?(?:周末|礼拜末|星期末)", "weekend"),
-    (r"下(?:个)?(?:周|星期|礼拜)(?![1-7日天])", "next_week"),
-    (r"下(?:个)?月初?|月初", "next_month"),
-    (r"月底|月末", "month_end"),
-    (r"过(?:几|些)天", "in_three_days"),
-    (r"过(?:两|2)天", "in_two_days"),
-    (r"改天|改日|换一?天", "tomorrow"),
+def _next_month_first(today: date) -> tuple[int, ...]:
+    return ((_next_month(today.replace(day=1)) - today).days,)
+
+
+# A span named without a day -> the day offsets to try, in order; the longer words first
+# (下周末 before 周末 and 下周). 下个月 with a day number (下个月20号) is that date, not a span.
+_ZH_WINDOWS: tuple[tuple[str, Callable[[date], tuple[int, ...]]], ...] = (
+    (r"下(?:个)?(?:周末|礼拜末|星期末)", lambda today: _weekend(today, next_week=True)),
+    (r"(?:这个?|本)?(?:周末|礼拜末|星期末)", lambda today: _weekend(today, next_week=False)),
+    (r"下(?:个)?(?:周|星期|礼拜)(?![1-7日天])", lambda today: (_next_monday(today),)),
+    (r"下(?:个)?月初?|月初", _next_month_first),
+    (r"月底|月末", _month_end),
+    (r"过(?:几|些)天", lambda _: (3,)),
+    (r"过(?:两|2)天", lambda _: (2,)),
+    (r"改天|改日|换一?天", lambda _: (1,)),
 )
-
-
-def _window_days(kind: str, today: date) -> tuple[int, ...]:
-    if kind == "next_weekend":
-        return _weekend(today, next_week=True)
-    if kind == "weekend":
-        return _weekend(today, next_week=False)
-    if kind == "next_week":
-        return (_next_monday(today),)
-    if kind == "next_month":
-        return ((_next_month(today.replace(day=1)) - today).days,)
-    if kind == "month_end":
-        return _month_end(today)
-    return {"in_three_days": (3,), "in_two_days": (2,), "tomorrow": (1,)}[kind]
+_ZH_DAY_NUMBER = re.compile(r"\d{1,2}(?:号|日)")
 
 
 def _zh_window(s: str, today: date) -> tuple[tuple[int, ...], str] | None:
     """A span named without a day, and the text with it taken out."""
-    for pattern, kind in _ZH_WINDOWS:
+    for pattern, days in _ZH_WINDOWS:
         m = re.search(pattern, s)
-        if m and not (kind == "next_month" and re.search(r"\d{1,2}(?:号|日)", s)):
-            return _window_days(kind, today), s.replace(m.group(), "#", 1)
+        if m and not (days is _next_month_first and _ZH_DAY_NUMBER.search(s)):
+            return days(today), s.replace(m.group(), "#", 1)
     return None
 
 
