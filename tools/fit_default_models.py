@@ -23,6 +23,8 @@ import random
 import sys
 from pathlib import Path
 
+from sklearn.metrics import confusion_matrix
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -30,6 +32,7 @@ if str(ROOT) not in sys.path:
 from dialogue.intent.fit import Example, evaluate, examples, fit  # noqa: E402
 from dialogue.intent.labelled_calls import ReplayCall, read_jsonl  # noqa: E402
 from dialogue.intent.model_files import DEFAULTS_DIR, default_model, write_model  # noqa: E402
+from kernel.vocab import GRADES  # noqa: E402
 from simulator.textcalls import generate  # noqa: E402
 
 FIT_CALLS = ROOT / "simulator" / "fitset" / "calls"
@@ -91,25 +94,14 @@ def _cv(
 
 
 def _cv_figures(name: str, true: list[str], predicted: list[str], args: argparse.Namespace) -> None:
-    acc = sum(a == b for a, b in zip(true, predicted, strict=True)) / len(true)
-    said_a = [t for t, p in zip(true, predicted, strict=True) if p == "A"]
-    prec = sum(t == "A" for t in said_a) / max(1, len(said_a))
-    rec = sum(p == "A" for t, p in zip(true, predicted, strict=True) if t == "A") / max(
-        1, true.count("A")
-    )
+    cm = confusion_matrix(true, predicted, labels=list(GRADES))  # rows true, columns predicted
+    a_said, a_true = int(cm[:, 0].sum()), int(cm[0].sum())
     print(
         f"{name}: {FOLDS}-fold CV on {len(true)} hand-written calls (x{args.hand_weight}, "
-        f"{args.calls} simulated): grade accuracy {acc:.3f}, A precision {prec:.3f}, "
-        f"A recall {rec:.3f}"
+        f"{args.calls} simulated): grade accuracy {cm.trace() / len(true):.3f}, "
+        f"A precision {cm[0, 0] / max(1, a_said):.3f}, A recall {cm[0, 0] / max(1, a_true):.3f}"
     )
-    grades = "ABCD"
-    rows = [
-        " ".join(
-            f"{sum(t == g and p == h for t, p in zip(true, predicted, strict=True)):3d}"
-            for h in grades
-        )
-        for g in grades
-    ]
+    rows = [" ".join(f"{int(v):3d}" for v in row) for row in cm]
     print("  confusion (rows true A-D, columns predicted A-D): " + " / ".join(rows))
 
 
