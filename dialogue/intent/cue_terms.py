@@ -156,6 +156,11 @@ EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "不用回电",
             "不用回",
             "别回电",
+            # no callback said with 打 (call) between: 不用打回来, 别再打回来
+            "不用打回来",
+            "别打回来",
+            "不用再打回来",
+            "不用回过来",
         ),
         "wrong_person": (
             "不是他",

@@ -23,6 +23,7 @@ from dialogue.intent.cues import cues
         "挂了挂了",  # hanging up said as the whole answer
         "不需要，挂",
         "没空不用回点话",  # no time and no callback, as misheard
+        "忙着呢，不用打回来",  # no callback, with 打 between
     ],
 )
 def test_a_bare_dont_want_or_a_refusal_said_twice_is_blunt(text: str) -> None:
