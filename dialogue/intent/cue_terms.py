@@ -35,6 +35,12 @@ EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "正好有空",
             "正好闲着",
             "现在有时间",
+            # the thinking is done ("I've thought it over, I'll buy")
+            "考虑好了",
+            "考虑过了",
+            "想好了",
+            "决定买",
+            "定下来",
         ),
         "hesitant": (
             "考虑",
@@ -70,6 +76,17 @@ EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "下周",
             "下礼拜",
             "周末",
+            # not buying yet: today, before comparing, at the branch, when a deposit falls due
+            "今天不买",
+            "先不买",
+            "暂时不买",
+            "不急着买",
+            "对比一下",
+            "比较一下",
+            "当面问",
+            "去网点",
+            "下个月",
+            "到期了再",
         ),
         "noncommittal": (
             "随便",
@@ -139,6 +156,11 @@ EXTRA: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "不用回电",
             "不用回",
             "别回电",
+            # no callback said with 打 (call) between: 不用打回来, 别再打回来
+            "不用打回来",
+            "别打回来",
+            "不用再打回来",
+            "不用回过来",
         ),
         "wrong_person": (
             "不是他",
@@ -270,6 +292,10 @@ TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "是的",
             "行",
             "兴趣",
+            # recognition errors of 兴趣 (xingqu) and 需要 (xuyao)
+            "星趣",
+            "性趣",
+            "须要",
             "想",
             "需要",
             "没问题",
@@ -300,6 +326,11 @@ TERMS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "不办",
             "不听",
             "不信",
+            # declining to consider it; recognition errors of 不需要 and 没兴趣
+            "不考虑",
+            "不须要",
+            "没星趣",
+            "没性趣",
         ),
     },
     "ko": {

@@ -48,7 +48,7 @@ CUES = (
 # A refusal said twice in a row ("不要不要", "不需要，不要", "no, no"), found in the text as
 # heard: the normalised text has its repeats collapsed. 不用不用 / 不用了不用了 is the polite
 # reflex ("no need, really"), not a refusal said twice.
-_ZH_NO = r"(?:不要|不需要|不弄|不装|不听|不办|没兴趣|不感兴趣)"
+_ZH_NO = r"(?:不要|不需要|不须要|不弄|不装|不听|不办|没兴趣|没星趣|没性趣|不感兴趣)"
 _REPEATED_NO: Mapping[str, re.Pattern[str]] = {
     "zh": re.compile(_ZH_NO + r"了?[\s，,、。！!啊]*" + _ZH_NO),
     "ko": re.compile(r"(아니요|아뇨|아니)[\s,.!]*\1"),
@@ -64,13 +64,16 @@ _BARE_REFUSAL: Mapping[str, re.Pattern[str]] = {
     "zh": re.compile(
         r"我?(?:不要|不弄|不装|不办|不听|不干|不搞)(?:了|啊|呀|吧)?"
         r"|我?(?:不弄|不装|不办|不听|不干|不搞).*"
-        r"|我?(?:挂了|挂啦)+"
+        r"|我?(?:挂了|挂啦)+(?:啊|吧|哈|呀)?"
         r"|.*[^别不]挂"
     ),
 }
 # 麻烦 ("trouble", "please": 麻烦您, 不麻烦了) is polite, not the annoyed 烦; a worry about
 # fraud (怕是诈骗的链接, 防诈骗) is caution, not distrust of the caller
 _NOT_HOSTILE = ("麻烦", "怕是诈骗", "怕诈骗", "怕是骗", "怕被骗", "防诈骗", "担心是骗")
+# Thinking that is over or refused is no hesitation: 考虑好了 / 想好了 commit (A), 不考虑
+# declines (C); only the thinking still to do (考虑一下, 再想想) is the B kind.
+_NOT_HESITANT = ("不考虑", "不用考虑", "考虑好", "考虑过", "想好了")
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def cues(text: str, language: str) -> Cues:
     curt = hit("blunt") or bool(_REPEATED_NO[lang].search(text)) or refusal
     return Cues(
         commit=commit,
-        hesitant=hit("hesitant"),
+        hesitant=hit("hesitant", _NOT_HESITANT),
         noncommittal=noncommittal,
         polite=polite,
         hostile=hostile,

@@ -125,3 +125,25 @@ def test_korean_question_backs_names_and_hesitation(
 ) -> None:
     r = KO_POINTS.read(state, [text])
     assert r.intent == intent, r
+
+
+WEALTH = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        # the offer refused at the identity question; who is calling asked curtly
+        ("identity", "理财？我不需要，别推销了", "decline"),
+        ("identity", "你哪位", "is_robot"),
+        ("identity", "是我，你说", "confirm_identity"),
+        # buying on a condition is interest, not "already bought" (买了)
+        ("ask_interest", "收益高的话我就买了", "agree"),
+        ("ask_interest", "我已经买过了", "already_bought"),
+    ],
+)
+def test_wealth_reads_a_refusal_at_identity_and_a_conditional_purchase(
+    state: str, text: str, intent: str
+) -> None:
+    r = WEALTH.read(state, [text])
+    assert r.intent == intent, r

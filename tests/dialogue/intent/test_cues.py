@@ -23,6 +23,7 @@ from dialogue.intent.cues import cues
         "挂了挂了",  # hanging up said as the whole answer
         "不需要，挂",
         "没空不用回点话",  # no time and no callback, as misheard
+        "忙着呢，不用打回来",  # no callback, with 打 between
     ],
 )
 def test_a_bare_dont_want_or_a_refusal_said_twice_is_blunt(text: str) -> None:
@@ -88,3 +89,30 @@ def test_a_curt_korean_no_is_blunt(text: str, blunt: bool) -> None:
 @pytest.mark.parametrize("text", ["그런 거 안 써요", "안 할래요", "안 들을래요"])
 def test_korean_not_using_or_doing_is_negative(text: str) -> None:
     assert cues(text, "ko-KR").negative
+
+
+@pytest.mark.parametrize("text", ["挂了啊", "挂了吧", "不须要不须要", "没星趣没星趣"])
+def test_hanging_up_with_a_particle_and_misheard_refusals_said_twice_are_blunt(text: str) -> None:
+    """挂了 ending in 啊 is still hanging up; 须 for 需 and 星趣 for 兴趣 are recognition errors."""
+    assert cues(text, "zh-CN").blunt
+
+
+@pytest.mark.parametrize(
+    "text", ["我考虑好久了，这次想买", "想好了，转吧", "暂时不考虑", "我不考虑这个"]
+)
+def test_thinking_done_or_refused_is_not_hesitant(text: str) -> None:
+    """考虑好了 commits (A) and 不考虑 declines (C); neither is the B kind of thinking it over."""
+    assert not cues(text, "zh-CN").hesitant
+
+
+@pytest.mark.parametrize(
+    "text", ["经理介绍一下也行，但我今天不买哈", "我想先去网点当面问", "我再对比一下", "下个月再说"]
+)
+def test_not_buying_yet_is_hesitant(text: str) -> None:
+    """B: not today, after comparing, at the branch, next month."""
+    assert cues(text, "zh-CN").hesitant
+
+
+def test_declining_to_consider_it_is_negative_and_thought_over_commits() -> None:
+    assert cues("我不考虑这个", "zh-CN").negative
+    assert cues("我考虑好了，转吧", "zh-CN").commit
