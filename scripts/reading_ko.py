@@ -8,7 +8,15 @@
   speaking at the identity question; a name is different in every call, so no phrase and
   no n-gram can hold it. Not when the word is a relation (제가 아내인데요: a relative) or
   the reply denies (아닌데요).
-Both read the text as heard (spaces and a question mark are evidence) and its normalised
+- "Who is calling?" (``asks_who_calls``): 누구세요?, 어디서 전화하신 거예요?, 어느 은행이요?,
+  누구시라고요? ask who is calling, which the script's ``is_robot`` answer says (who and
+  why); "hello? say that again?" stays a question back. Only when the reply opens with
+  the question (after fillers): 맞는데요 누구세요 confirms first, 누구 찾으세요 is a wrong
+  person, 앱 어디 들어가요 asks the way.
+- A relation as the subject (``names_relative``): 남편이 운전 중이라 제가 받았어요, 엄마는
+  지금 주무세요 at the identity question: a relative answered, whatever the one asked for
+  is doing (운전 중 is the husband's, not the speaker's, so not busy).
+All read the text as heard (spaces and a question mark are evidence) and its normalised
 form (``scripts.matching.normalize``). Pure.
 """
 
@@ -29,11 +37,29 @@ _REPEAT = re.compile(
     r"|(누구|어디)(시)?라(고|구)"
     r"|(뭐|머)요$"
 )
+# Who is calling, in the normalised text: 누구/어디 with an honorific or copula ending
+# (누구세요, 누구신데요, 누구시죠, 누구요, 어디세요, 어디시라고요; not 누구 찾으세요, 어디
+# 들어가요), 어디서 전화/연락, which bank (어느/무슨 은행); at the start, after fillers.
+_WHO_OPEN = re.compile(
+    r"^(?:네|예|응|어|아|음|혹시|저기요|저기|실례지만|실례인데요|실례인데|죄송한데요|죄송한데"
+    r"|근데|그런데|그러니까|여보세요|거기|그쪽|이거|이건)*"
+    r"(?:누구(?:세|셔|신|시|십|요|야|냐|예|에|라)"
+    r"|어디(?:세|셔|신|시|십|예요|에요|야|냐|라|서전화|에서전화|서연락|에서연락|서거|서온|서하)"
+    r"|(?:어느|무슨|어디)은행)"
+)
+# "Who is calling" named as the one who calls: 전화하신 분 누구세요, 연락 주신 곳이 어디예요.
+_WHO_CALLER = re.compile(
+    r"(?:전화|연락)(?:하신|주신|거신|한)(?:분|곳|데)?(?:은|이|가)?(?:누구|어디)"
+)
 # A question back is short; a longer reply has room for an intent besides.
 _SHORT = 14
+# "Who is calling?" is asked in a few words; a longer reply is about something else too.
+_WHO_LONG = 20
 # An echo: the last word of a question ends as reported speech (…라고요? …다고요?).
 _ECHO_END = re.compile(r"(라|다)(고|구)(요|여)?$")
-# The first word of a question back: a bare 네? / 예? (then what was heard: 포인트요?) ...
+# The first word of a question back: a bare 네? / 예? (then what was heard: 포인트요?), with
+# its own question mark or in a reply of two words (네 포인트요?; not 네 본인인데요 카드
+# 포인트요?, which confirms before it asks) ...
 _ECHO_START = ("네", "예", "응", "어", "네에", "뭐요", "뭐라고요")
 # ... or, in a reply of two words at most, 뭐 / 무슨 (무슨 포인트요?; not 뭐 눌러야 돼요?)
 _WHAT = ("뭐", "무슨", "뭔", "머")
@@ -87,6 +113,25 @@ _NAMES_SELF = re.compile(
     r"^(?:네|예|응|어)*(?:제가|저는|전|저(?!는))([가-힣]{2,4}?)(?:씨)?"
     r"(?:인데요|인데|인대요|인대|이에요|이예요|예요|입니다|이요|맞아요|맞습니다|맞는데요|맞는대요)"
 )
+# A relation (not 대신, 주인, 친구 ...: the family) as the subject of the sentence: 남편이,
+# 엄마는, 아버지께서, 딸이, at the start of a word as heard (유형이 names no one).
+_FAMILY = (
+    *(w for w in _RELATION if w not in ("대신", "주인", "친구", "비서", "직원", "동료")),
+    "신랑",
+    "아버님",
+    "어머님",
+    "시어머니",
+    "시아버지",
+    "남동생",
+    "여동생",
+)
+# ... unless the reply says it is the customer too (네 맞아요 남편이 바꿔 줬어요: the husband
+# handed the phone over), normalised.
+_SELF = ("맞아", "맞습", "마자", "맞는", "본인", "전데", "전대", "접니", "저예요", "저에요")
+_RELATIVE_SUBJECT = re.compile(
+    r"(?:^|[^가-힣]|우리|저희|제|내)(?:" + "|".join(_FAMILY) + r")(?:님)? ?(?:께서|이|가|는|은)"
+    r"(?![가-힣])"
+)
 _DENIAL = ("아니", "아닌", "아뇨", "없")
 
 
@@ -104,9 +149,32 @@ def question_back(text: str) -> bool:
         return False
     return (
         bool(_ECHO_END.search(words[-1]))
-        or words[0] in _ECHO_START
+        or (words[0] in _ECHO_START and (len(words) <= 2 or _asked(text, words[0])))
         or (len(words) <= 2 and words[0] in _WHAT)
     )
+
+
+def _asked(text: str, first: str) -> bool:
+    """The first word is followed by a question mark (네? 다들 통화 중이라고요?)."""
+    rest = text.lstrip()[len(first) :].lstrip()
+    return rest.startswith(("?", "？"))
+
+
+def asks_who_calls(text: str) -> bool:
+    """The reply asks who is calling (누구세요?, 어디서 전화하신 거예요?)."""
+    norm = normalize(text, "ko")
+    if not norm or len(norm) > _WHO_LONG:
+        return False
+    return bool(_WHO_OPEN.search(norm) or _WHO_CALLER.search(norm))
+
+
+def names_relative(text: str) -> bool:
+    """The reply names a family member as the one who is busy, away or asleep (남편이 운전
+    중이라 제가 받았어요, 아빠가 지금 없어요): a relative answered the phone."""
+    if _RELATIVE_SUBJECT.search(text) is None:
+        return False
+    norm = normalize(text, "ko")
+    return not any(w in norm for w in _SELF)
 
 
 def names_self(text: str) -> bool:

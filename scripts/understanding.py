@@ -5,9 +5,11 @@ engine, ``tailcall scripts match`` and the benchmarks.
    a complaint said with it stays a complaint, with the opt-out recorded.
 2. At the identity question, a bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
    can hold them) confirms who is speaking: it is how people say yes to "is that you?".
-   Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too,
-   and a question back (네? 포인트요?, 뭐라고요?) is no intent in any state, unless a global
-   intent's phrase is in it.
+   Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too
+   and a family member as the subject (남편이 운전 중이라 제가 받았어요) is a relative;
+   "who is calling?" (누구세요?) is ``is_robot`` wherever that is heard; a question back
+   (네? 포인트요?, 뭐라고요?) is no intent in any state, unless a global intent's phrase is
+   in it.
 3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
 4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
@@ -30,11 +32,16 @@ from typing import Literal
 
 from scripts.classifier import NONE, IntentClassifier, load_classifier
 from scripts.matching import Lexicon, Match, base_language, match_any, normalize
-from scripts.reading_ko import names_self, question_back
+from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 from scripts.schema import OPT_OUT, Script
 from scripts.slots import SlotResult, parse_callback_time
 
 COMPLAINT = "complaint"
+# the global whose answer says who is calling and why (asked as 누구세요? too)
+IS_ROBOT = "is_robot"
+# at the identity question a family member named as busy or away is a relative answering
+RELATIVE = "relative"
+BUSY = "busy"
 # A phrase found inside a longer reply (对 in 我对你们的服务非常不满) decides only when it
 # covers this share of the reply; otherwise a confident classifier decides, then the phrase.
 PHRASE_COVERAGE = 0.6
@@ -164,6 +171,15 @@ class Understanding:
         st = self.script.states[state]
         if st.identity is not None and names_self(text):
             return Understood(st.identity.confirmed[0], 1.0, "phrase", "names_self")
+        if (
+            st.identity is not None
+            and RELATIVE in self._heard_at(state)[0]
+            and (m is None or m.intent not in self.script.global_intents or m.intent == BUSY)
+            and names_relative(text)
+        ):
+            return Understood(RELATIVE, 1.0, "phrase", "names_relative")
+        if IS_ROBOT in self._heard_at(state)[0] and asks_who_calls(text):
+            return Understood(IS_ROBOT, 1.0, "phrase", "asks_who_calls")
         if question_back(text) and (m is None or m.intent not in self.script.global_intents):
             return Understood(None, 1.0, "none", "question_back")
         return None

@@ -1,10 +1,11 @@
-"""Korean replies read by rule: question backs and "it's me, <name>"."""
+"""Korean replies read by rule: question backs, "who is calling?", "it's me, <name>" and a
+family member named as the one asked for."""
 
 from __future__ import annotations
 
 import pytest
 
-from scripts.reading_ko import names_self, question_back
+from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 
 
 @pytest.mark.parametrize(
@@ -44,6 +45,8 @@ def test_a_question_back(text: str) -> None:
         "다시 한번 전화 주세요",
         # a longer reply has room for an intent besides
         "잘 못 들었는데 상담원 좀 바꿔 주세요",
+        # 네 said as yes, then a question about the offer: it confirms first
+        "네 본인인데요 카드 포인트요?",
     ],
 )
 def test_not_a_question_back(text: str) -> None:
@@ -81,3 +84,72 @@ def test_names_self(text: str) -> None:
 )
 def test_not_names_self(text: str) -> None:
     assert not names_self(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "누구세요?",
+        "누구 세여",
+        "누구신데요",
+        "실례지만 누구시죠",
+        "네? 누구요?",
+        "누구시라고요?",
+        "어디 세요",
+        "어디서 전화하신 거예요?",
+        "저기 어느 은행이요?",
+        "전화하신 분 누구세요",
+    ],
+)
+def test_asks_who_calls(text: str) -> None:
+    assert asks_who_calls(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # yes first, then who: a confirmation
+        "맞는데요 누구세요",
+        # looking for someone else: a wrong person
+        "누구 찾으세요? 저 아닌데",
+        # where in the app, whose name
+        "앱 어디 들어가요?",
+        "어디서 바꾸는데여",
+        "포인트 몰은 어디예요",
+        "누구 이름이라고요?",
+    ],
+)
+def test_not_asks_who_calls(text: str) -> None:
+    assert not asks_who_calls(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "남편이 운전하고 있어서 제가 받았어요",
+        "아빠가 운전 중 이라 제가 바다써요",
+        "저 와이프예요 남편이 운전 중이라",
+        "엄마는 지금 주무세요",
+        "우리아들이 학교 갔어요",
+        "아버지께서 지금 안 계세요",
+    ],
+)
+def test_names_relative(text: str) -> None:
+    assert names_relative(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the speaker is busy, the relation is an object or a companion
+        "제가 운전 중이라서요",
+        "제가 아들 데리러 가는 중이라",
+        "남편이랑 얘기해 볼게요",
+        # inside another word
+        "유형이 뭐예요",
+        # the customer, handed the phone by a relative
+        "네 맞아요 남편이 바꿔 줬어요",
+    ],
+)
+def test_not_names_relative(text: str) -> None:
+    assert not names_relative(text)

@@ -69,6 +69,16 @@ KO_POINTS = Understanding(load_script(find_script("points_reminder", "ko-KR")))
         # asking for a person is not asking whether it is a robot
         ("points_info", "기계 말고 사람 좀요", "ask_human"),
         ("points_info", "어떠케 써요", "how_to"),
+        # who is calling, asked in any state that hears it: the global is_robot says who
+        ("identity", "누구신데요", "is_robot"),
+        ("identity", "어디서 전화하신 거예요?", "is_robot"),
+        ("agent_busy", "누구시라고요?", "is_robot"),
+        # yes first, then a question about the offer: a confirmation, not a question back
+        ("identity", "네 본인인데요 카드 포인트요?", "confirm_identity"),
+        # the husband is driving, not the speaker: a relative, not busy
+        ("identity", "아빠가 운전 중 이라 제가 바다써요", "relative"),
+        # a complaint said with 항의 (about a callback never made) is no opt-out
+        ("ask_callback", "전에도 다시 전화 준다고 해 놓고 안 줬잖아요 항의할 거예요", "complaint"),
     ],
 )
 def test_korean_readings(state: str, text: str, intent: str) -> None:
