@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from kernel.errors import InvalidInput
@@ -106,12 +107,19 @@ def read_replies(path: Path, state: str | None) -> list[Reply]:
     return out
 
 
-def match(script: Script, replies: Iterable[Reply], understanding: Understanding) -> list[Row]:
+def match(
+    script: Script,
+    replies: Iterable[Reply],
+    understanding: Understanding,
+    now: datetime | None = None,
+) -> list[Row]:
+    """Each reply read at its state; a callback time is read against ``now`` (the wall
+    clock when None), so a figure over replies can be taken at a fixed hour."""
     rows: list[Row] = []
     for r in replies:
         if r.state not in script.states:
             raise InvalidInput(f"no state {r.state!r} in {script.id}", where=f"line {r.line}")
-        u = understanding.read(r.state, [r.text])
+        u = understanding.read(r.state, [r.text], now=now)
         rows.append(Row(r, u.intent, u.confidence, u.source, u.detail, u.opted_out))
     return rows
 
