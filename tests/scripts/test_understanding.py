@@ -89,6 +89,8 @@ DORMANT = Understanding(load_script(find_script("dormant_reactivation", "zh-CN")
         # the offer refused before saying who they are: the identity state's decline
         ("不需要，别给我推销", "decline"),
         ("推销的吧？不需要", "decline"),
+        # a who-question, then the confirmation: the confirmation decides
+        ("你是银行的？不会是骗子吧……嗯是我", "confirm_identity"),
     ],
 )
 def test_the_identity_question_reads_who_is_calling_and_a_refusal(text: str, intent: str) -> None:
