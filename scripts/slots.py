@@ -13,6 +13,10 @@ of next week, next week (下周, 下个礼拜, "next week", 다음주) its Monda
 tomorrow, 过两天 in two days, 过几天 / 过些天 in three, 月底 (month end) the month's last
 day (the next month's when today's time has passed), 下个月 / 月初 the 1st of next month.
 Bare "later" words (晚点, 有空, 回头, 等会) stay vague: they name no day.
+
+A weekday named alone that is today (周六 said on a Saturday) is next week's once its time
+has passed (这周六 is not). Two neighbouring numerals are a range, read as its first (八九点
+8:00, 一两个小时 one hour); 午 misheard as 五 (下五三点) is read as 午.
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ class _Parts:
     # first whose time is still ahead is taken
     window: tuple[int, ...] = ()
     vague: bool = False
+    # the day is a weekday named alone (周六, "saturday", 토요일) that is today: once its time
+    # has passed, the same weekday next week is meant
+    weekday_today: bool = False
 
 
 def _fail(reason: str) -> SlotResult:
@@ -149,6 +156,18 @@ def _ko_hour(s: str) -> int:
 
 # ------------------------------------------------------------------------------ Chinese
 _ZH_WEEKDAY = r"(?:周|星期|礼拜)([1-7日天])"
+_ZH_RANGE = re.compile(r"([一两二三四五六七八])([两二三四五六七八九])(?=个?(?:点|时|小时|钟头))")
+_ZH_ORDER = "一二三四五六七八九"
+
+
+def _zh_range_first(m: re.Match[str]) -> str:
+    """八九 in 八九点 -> 八 (a range of two neighbouring numerals); else as heard."""
+    first, second = (d.replace("两", "二") for d in m.groups())
+    if _ZH_ORDER.index(second) == _ZH_ORDER.index(first) + 1:
+        return m.group(1)
+    return m.group()
+
+
 _ZH_A_BIT = r"(?:慢|快|大声|小声|大|小|清楚|清晰|详细|简单|仔细|响|高|低|多|少|近|远|轻)一?点儿?"
 
 
@@ -160,6 +179,10 @@ def _parse_zh(text: str, today: date) -> _Parts:
     # 晚一点 / 早一点 are "a bit later / earlier"
     s = re.sub(r"([晚早])一(?:点|些)", r"\1点", s)
     s = re.sub(_ZH_A_BIT, "", s)
+    # recognition spells 午 (上午, 下午, 中午) as its homophone 五 or 舞
+    s = re.sub(r"([上下中])[五舞](?![个天周月分点时号钟])", r"\1午", s)
+    # two neighbouring numerals are a range (八九点, 两三个小时): its first
+    s = re.sub(_ZH_RANGE, _zh_range_first, s)
     s = _zh_digits(s)
     p = _Parts(set(), set())
 
@@ -203,6 +226,7 @@ def _parse_zh(text: str, today: date) -> _Parts:
             wd = 7 if m.group(1) in "日天" else int(m.group(1))
             off = (wd - 1 - today.weekday()) % 7
             p.days.add(off)
+            p.weekday_today = off == 0 and not re.match(r"[这本]", m.group())
             s = s.replace(m.group(), "#")
     m = re.search(r"(?:(\d{1,2})月)?(\d{1,2})(号|日)", s)
     if m:
@@ -349,6 +373,7 @@ def _parse_en(text: str, today: date) -> _Parts:
                 p.days.add((monday + timedelta(days=7 + i) - today).days)
             else:
                 p.days.add((i - today.weekday()) % 7)
+                p.weekday_today = i == today.weekday() and (m.group(1) or "").strip() != "this"
     if not p.days:
         if re.search(r"next weekend", s):
             p.window = _weekend(today, next_week=True)
@@ -418,6 +443,7 @@ def _parse_ko(text: str, today: date) -> _Parts:
             p.days.add((monday + timedelta(days=7 + wd) - today).days)
         else:
             p.days.add((wd - today.weekday()) % 7)
+            p.weekday_today = wd == today.weekday() and m.group(1) != "이번주"
     elif "다음주말" in s:
         p.window = _weekend(today, next_week=True)
     elif "주말" in s:
@@ -499,6 +525,8 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
     if days:
         (day,) = days
         value = datetime.combine(day, at, tzinfo=tz)
+        if value < local_now + MIN_LEAD and p.weekday_today:
+            value += timedelta(days=7)
         if value < local_now + MIN_LEAD:
             return _fail("that time is in the past")
     else:

@@ -223,3 +223,48 @@ def test_chinese_a_bit_later_is_vague(text: str) -> None:
 
 def test_chinese_one_oclock_still_read() -> None:
     assert at("明天下午一点") == "2026-01-08T13:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "tz", "lang", "expected"),
+    [
+        ("周三上午", "Asia/Shanghai", "zh-CN", "2026-01-14T10:00:00+08:00"),
+        ("礼拜三", "Asia/Shanghai", "zh-CN", "2026-01-14T10:00:00+08:00"),
+        ("周三下午", "Asia/Shanghai", "zh-CN", "2026-01-07T15:00:00+08:00"),  # still ahead
+        ("수요일 오전", "Asia/Seoul", "ko-KR", "2026-01-14T10:00:00+09:00"),
+    ],
+)
+def test_todays_weekday_named_alone_once_past_is_next_week(
+    text: str, tz: str, lang: str, expected: str
+) -> None:
+    assert at(text, tz, lang) == expected
+
+
+def test_todays_weekday_said_as_this_week_stays_in_the_past() -> None:
+    r = parse_callback_time("这周三上午", NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is None and r.reason == "that time is in the past"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("晚上吧，八九点", "2026-01-07T20:00:00+08:00"),
+        ("两三点", "2026-01-07T14:00:00+08:00"),
+        ("一两个小时以后", "2026-01-07T11:00:00+08:00"),
+        ("十一二点", "2026-01-07T11:00:00+08:00"),
+    ],
+)
+def test_chinese_range_of_two_neighbouring_numerals_is_its_first(text: str, expected: str) -> None:
+    assert at(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明天下五三点", "2026-01-08T15:00:00+08:00"),
+        ("明天上五", "2026-01-08T10:00:00+08:00"),
+        ("明天中五", "2026-01-08T12:00:00+08:00"),
+    ],
+)
+def test_chinese_wu_misheard_as_five_is_the_part_of_day(text: str, expected: str) -> None:
+    assert at(text) == expected

@@ -99,6 +99,8 @@ DORMANT = Understanding(load_script(find_script("dormant_reactivation", "zh-CN")
         # the offer refused before saying who they are: the identity state's decline
         ("不需要，别给我推销", "decline"),
         ("推销的吧？不需要", "decline"),
+        # a who-question, then the confirmation: the confirmation decides
+        ("你是银行的？不会是骗子吧……嗯是我", "confirm_identity"),
     ],
 )
 def test_the_identity_question_reads_who_is_calling_and_a_refusal(text: str, intent: str) -> None:
@@ -157,3 +159,44 @@ def test_wealth_reads_a_refusal_at_identity_and_a_conditional_purchase(
 ) -> None:
     r = WEALTH.read(state, [text])
     assert r.intent == intent, r
+
+
+ZH_SCRIPTS = {
+    "points_reminder": ("points_info", "积分兑换"),
+    "wealth_followup": ("ask_interest", "理财产品"),
+    "dormant_reactivation": ("ask_app", "新手奖励"),
+}
+
+
+@pytest.mark.parametrize("script_id", list(ZH_SCRIPTS))
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # who is calling, which bank or company: the global is_robot, at every state
+        ("你们是哪个银行的", "is_robot"),
+        ("哪位？", "is_robot"),
+        ("你们哪个公司的", "is_robot"),
+        ("你们什么单位", "is_robot"),
+    ],
+)
+def test_who_is_calling_is_is_robot_in_every_chinese_script(
+    script_id: str, text: str, intent: str
+) -> None:
+    u = Understanding(load_script(find_script(script_id, "zh-CN")))
+    for state in ("identity", ZH_SCRIPTS[script_id][0]):
+        r = u.read(state, [text])
+        assert r.intent == intent, (state, r)
+
+
+@pytest.mark.parametrize("script_id", list(ZH_SCRIPTS))
+def test_a_confirmation_asking_who_calls_confirms(script_id: str) -> None:
+    u = Understanding(load_script(find_script(script_id, "zh-CN")))
+    for text in ("嗯，是我，你哪位", "是，哪位"):
+        assert u.read("identity", [text]).intent == "confirm_identity", text
+
+
+@pytest.mark.parametrize("script_id", list(ZH_SCRIPTS))
+def test_is_robot_answer_says_who_calls_and_why(script_id: str) -> None:
+    answer = load_script(find_script(script_id, "zh-CN")).global_intents["is_robot"].answer
+    assert answer is not None
+    assert answer.startswith("我是{bank}") and ZH_SCRIPTS[script_id][1] in answer
