@@ -40,9 +40,11 @@ Found = tuple[str, str]  # (rule, words)
 
 
 def _lasting(tokens: Sequence[str], rules: ZhRules) -> bool:
-    for s, _ in find_words(tokens, rules.lasting):
+    for s, _e in find_words(tokens, rules.lasting):
         if s > 0 and tokens[s - 1] in rules.time_before_after and tokens[s] == "yi":
             continue  # 四点以后打: "after four"
+        if tokens[s] == "dou" and any(te == s for _, te in find_words(tokens, rules.temporary)):
+            continue  # 这周都别打, 今天都不要打: 都 within the time said, not for ever
         return True
     return False
 
@@ -357,6 +359,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         word = tuple(tokens[s:e])
         if (
             _denied(tokens, s, rules.not_before_word)
+            or _denied(tokens, s, rules.not_asked)  # 我不是要投诉，就问问
             or word in denied  # 我没有投诉过，怎么说我投诉了: the denied word repeated
             or (word in VIOLATIONS and s > 0 and tokens[s - 1] in ("bu", "mei"))
         ):
@@ -474,7 +477,15 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         return None  # 不用你们打，我自己打过去问 (not 我自己打给你们，你们别打过来)
     reach = 10 if lasting else 6
     for s, e in _negations(tokens, rules):
-        if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
+        if (
+            s > 0
+            and tokens[s - 1] == "wo"
+            and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"])
+            and not (  # 我不需要你们任何电话: the bank's calls as a noun (not 你们打电话)
+                tokens[e : e + 2] == ["ni", "men"]
+                and tokens[e + 2 : e + 3] in (["de"], ["ren"], ["zhe"], ["na"], ["dian"])
+            )
+        ):
             vetoes.append("customer_calls")
             continue  # 我不用再打电话: the customer need not call
         if _someone_else_before(tokens, s, rules):

@@ -42,6 +42,9 @@ def repeated_calls(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | N
     found = find_words(tokens, rules.repeated)
     if found:
         return found[0]
+    counted = _counted_in_a_period(tokens)
+    if counted is not None:
+        return counted
     for s, e in find_words(tokens, py_words("还打|又打|还在打|还来电|又来电")):
         # called again after being told, or reproached: 我都说了不要你们还打; 怎么又打
         if (tokens[e : e + 1] and tokens[e] in rules.not_after_call) or tokens[s - 1 : s] == ["wo"]:
@@ -74,4 +77,29 @@ def repeated_calls(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | N
             return (i, end + 1)
         if not called and tokens[end : end + 1] == ["da"] and "le" in tokens[end + 1 : end + 4]:
             return (i, end + 1)  # 第五回打了, 三次打过来了
+    return None
+
+
+# a span of time (一个礼拜, 一上午) and the bank's calls in it (打我, 接了你们)
+_PERIOD = py_words(
+    "一天|一周|一个礼拜|一个星期|一礼拜|一星期|一上午|一个上午|一下午|一个下午|一晚上|一个月|"
+    "这礼拜|这星期|这周|今天|今天上午|今天下午|半天|一早上"
+)
+_BANK_CALLS = py_words("打我|给我打|打给我|接了你们|接你们|你们打|你们来")
+_MEASURES = frozenset(("ge", "ci", "hui", "bian", "tong"))
+
+
+def _counted_in_a_period(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """So many calls from the bank in a span of time (一个礼拜打我五六回, 一个上午接了你们
+    两个电话): a grievance, with or without 了; not 一次, nor other people's calls."""
+    for ps, pe in find_words(tokens, _PERIOD):
+        window = tokens[pe : pe + 9]
+        if "," in window:
+            window = window[: window.index(",")]
+        bank = find_words(window, _BANK_CALLS)
+        if not bank:
+            continue
+        for k in range(bank[0][1], len(window) - 1):
+            if window[k] in COUNTS and window[k + 1] in _MEASURES | COUNTS:
+                return (ps, pe + k + 2)
     return None

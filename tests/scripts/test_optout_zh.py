@@ -170,3 +170,27 @@ def test_structural_shapes_of_a_request_are_read(text: str) -> None:
 @pytest.mark.parametrize("text", DELETED_AND_DEFERRED)
 def test_a_deleted_app_missed_calls_and_deferred_talk_are_no_request(text: str) -> None:
     assert _read(text)[0] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这一周你们打了我三四回了",  # so many calls in a span of time, a range numeral
+        "今天下午接了你们三个电话",
+        "我不需要你们这种电话，都取消",  # the bank's calls as a noun, not the customer's
+    ],
+)
+def test_counted_calls_and_the_banks_calls_named_are_a_request(text: str) -> None:
+    assert _read(text)[0] is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我没说要投诉，你继续讲",  # the complaint denied
+        "今天都不要打了，我在外地，明天吧",  # 都 within the time said
+        "我不用你们打电话，我直接去网点",  # the customer's own errand
+    ],
+)
+def test_a_denied_complaint_and_a_day_scoped_stop_are_no_request(text: str) -> None:
+    assert _read(text)[0] is None
