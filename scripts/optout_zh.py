@@ -13,17 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scripts.optout_zh_repeated import repeated_calls
 from scripts.optout_zh_words import (
+    APPS,
     COUNTS,
     DIALECT,
     DIALECT_ANY,
-    EXASPERATED,
-    FREQUENT,
+    GET_LOST,
     KEPT_CALL,
     OLD_NUMBER,
+    TALK_LATER,
     TELLING,
     THREATENED,
-    TO_ME_FILLER,
     VIOLATIONS,
     ZhRules,
     ZhWords,
@@ -39,9 +40,11 @@ Found = tuple[str, str]  # (rule, words)
 
 
 def _lasting(tokens: Sequence[str], rules: ZhRules) -> bool:
-    for s, _ in find_words(tokens, rules.lasting):
+    for s, _e in find_words(tokens, rules.lasting):
         if s > 0 and tokens[s - 1] in rules.time_before_after and tokens[s] == "yi":
             continue  # 四点以后打: "after four"
+        if tokens[s] == "dou" and any(te == s for _, te in find_words(tokens, rules.temporary)):
+            continue  # 这周都别打, 今天都不要打: 都 within the time said, not for ever
         return True
     return False
 
@@ -59,8 +62,8 @@ def _temporary(tokens: Sequence[str], rules: ZhRules) -> bool:
     for _s, e in find_words(tokens, rules.callback):
         # a later time followed by a call: 改天再打, 下班后再打, 中午打
         rest = tokens[e : e + 4]
-        if "da" in rest or "lian" in rest:
-            return True
+        if "da" in rest or "lian" in rest or any(ts == 0 for ts, _ in find_words(rest, TALK_LATER)):
+            return True  # also 晚点说, 回头再聊: the talk deferred
     return False
 
 
@@ -131,7 +134,12 @@ def _removal(tokens: Sequence[str], rules: ZhRules, vetoes: list[str]) -> Found 
         if _denied(tokens, rs, rules.negations) or _denied(tokens, rs, rules.not_asked):
             vetoes.append("denied")
             continue
+        if has_words(tokens[max(0, rs - 6) : re_ + 3], APPS):
+            vetoes.append("other_object")
+            continue  # 那个app我删了: the app deleted, not the number
         for ns, ne in find_words(tokens, rules.numbers):
+            if tokens[ns:ne] == ["hao"] and tokens[ne : ne + 1] == ["xiang"]:
+                continue  # 好像删了: "seems", not 号
             ends = re_ >= len(tokens) - 2  # 我手机号不要再给你们用了，删了
             if (
                 clause_gap(tokens, ne, rs, 8)
@@ -176,8 +184,13 @@ def _negations(tokens: Sequence[str], rules: ZhRules) -> list[tuple[int, int]]:
             and (tokens[s] == "bu" or tokens[s - 1] not in ("yao", "yong"))
         ):
             continue  # 特别, 要不要, 用不用 (not 我不需要别再打: 要 before 别)
-        if e < len(tokens) and tokens[e] in rules.not_negation_after and e - s == 1:
-            continue  # 别人, 别的
+        if (
+            e < len(tokens)
+            and tokens[e] in rules.not_negation_after
+            and e - s == 1
+            and tokens[e : e + 2] != ["chu", "xian"]
+        ):
+            continue  # 别人, 别的 (not 别出现: 别处 is chu alone)
         if tokens[s:e] == ["bu", "yao"] and e < len(tokens) and tokens[e] in ("jin", "xie"):
             continue  # 不要紧
         if e < len(tokens) and tokens[e] == "le" and e - s <= 2:
@@ -195,60 +208,6 @@ def _denied(tokens: Sequence[str], s: int, words: ZhWords) -> bool:
     negations: 号码别删)."""
     window = tokens[max(0, s - 4) : s]
     return any(e == len(window) for _, e in find_words(window, words))
-
-
-def _repeated_calls(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
-    """Exasperation at being called again and again (这是第几次了，还打; 一天打好几个),
-    not at the customer's own calls (我打了好几次客服)."""
-    if "da" not in tokens and not has_words(tokens, py_words("电话|来电")):
-        # said to the caller, of nothing else: 你们还有完没完了; 怎么又是你们，能不能消停点
-        if has_words(tokens, py_words("你们|又是你")) and not has_words(tokens, rules.other_topics):
-            found = find_words(tokens, EXASPERATED)
-            if found:
-                return found[0]
-        return None
-    customer = py_words("我老打|我给你们打|打不通|打不进|没打通|没打进|没人接|客服|热线|占线")
-    if has_words(tokens, customer) or any(
-        s == 0 or tokens[s - 1] not in ("gei", "wang")
-        for s, _ in find_words(tokens, py_words("我打"))
-    ):
-        return None  # the customer's own calls (我打了好几次; not 给我打)
-    found = find_words(tokens, rules.repeated)
-    if found:
-        return found[0]
-    for s, e in find_words(tokens, py_words("还打|又打|还在打|还来电|又来电")):
-        # called again after being told, or reproached: 我都说了不要你们还打; 怎么又打
-        if (tokens[e : e + 1] and tokens[e] in rules.not_after_call) or tokens[s - 1 : s] == ["wo"]:
-            continue  # 又打错了; 我还打过去: the customer's call
-        if has_words(tokens[:s], py_words("说了|说过|讲了|讲过|怎么|为什么|咋")):
-            return (s, e)
-    for s, e in find_words(tokens, FREQUENT):
-        # the bank's calls said to come all the time: 天天给我打, 老是往我这打, 每天都来电话
-        rest = tokens[e : e + 5]
-        for k, t in enumerate(rest):
-            if t not in TO_ME_FILLER:
-                called = t == "da" or rest[k : k + 2] in (["lai", "dian"], ["dian", "hua"])
-                if (
-                    called
-                    and tokens[e + k + 1 : e + k + 2] != ["bu"]
-                    and (s == 0 or tokens[s - 1] != "wo")
-                ):
-                    return (s, e + k + 1)
-                break
-    for i, t in enumerate(tokens[:-2]):
-        # a count of calls said as a grievance: 接了你们四个电话了, 这周三次了 (not 一次, nor
-        # 收到两个电话，什么事: no 了 closing the count)
-        if t not in COUNTS or tokens[i + 1] not in ("ge", "ci", "hui", "bian", "tong"):
-            continue
-        called = tokens[i + 2 : i + 4] == ["dian", "hua"]  # 三个电话, 三次电话
-        if not called and not {"da", "lai", "di"} & set(tokens[max(0, i - 3) : i]):
-            continue  # 问了三次了: a count of something else
-        end = i + 4 if called else i + 2
-        if tokens[end : end + 1] == ["le"]:
-            return (i, end + 1)
-        if not called and tokens[end : end + 1] == ["da"] and "le" in tokens[end + 1 : end + 4]:
-            return (i, end + 1)  # 第五回打了, 三次打过来了
-    return None
 
 
 def _prohibited_call(tokens: Sequence[str], rules: ZhRules) -> bool:
@@ -283,6 +242,21 @@ def _stop_clause(tokens: Sequence[str], rules: ZhRules) -> bool:
     return False
 
 
+def _topic_call(tokens: Sequence[str], rules: ZhRules) -> str | None:
+    """The call named first as the clause's topic and forbidden to come after it, with no
+    call verb of its own (这种电话以后一个都别给我来, 你们的电话别再来了)."""
+    for clause in _clauses(tokens):
+        for s, e in _negations(clause, rules):
+            if not has_words(clause[s:e], rules.prohibitions) or not has_words(
+                clause[:s], py_words("电话|来电")
+            ):
+                continue
+            rest = clause[e : e + 4]
+            if "lai" in rest and not has_words(rest, py_words("来说|来讲|来办|来看|来找|来问")):
+                return " ".join(clause[s : e + rest.index("lai") + 1])
+    return None
+
+
 def _clauses(tokens: Sequence[str]) -> list[Sequence[str]]:
     """The reply's clauses: split at commas, and where the recogniser left them out, after a
     sentence particle that a pronoun follows (别再打了行吗我在上班呢) or after 就行/就好
@@ -304,6 +278,10 @@ def _clauses(tokens: Sequence[str]) -> list[Sequence[str]]:
 
 # 回 as someone else's call only as 回电, 回打, 回拨, 回访 or ending the window
 _CALL_BACK_AFTER: tuple[list[str], ...] = (["dian"], ["da"], ["bo"], ["fang"], [])
+# 一会, 等会, 消停会: the syllable hui as 会 (a while)
+_HUI_AS_WHILE: tuple[list[str], ...] = (["yi"], ["deng"], ["ting"])
+# other numbers counted after a standing word (拉黑了好几个, 屏蔽了很多)
+COUNTED = py_words("好几|很多|一堆|不少|好多|那些|几个|几家")
 
 
 def _someone_else_before(tokens: Sequence[str], s: int, rules: ZhRules) -> bool:
@@ -313,8 +291,10 @@ def _someone_else_before(tokens: Sequence[str], s: int, rules: ZhRules) -> bool:
     if "," in window:
         window = window[len(window) - window[::-1].index(",") :]
     for ws, we in find_words(window, rules.someone_else):
-        if window[ws:we] == ["hui"] and window[we : we + 1] not in _CALL_BACK_AFTER:
-            continue
+        if window[ws:we] == ["hui"] and (
+            window[we : we + 1] not in _CALL_BACK_AFTER or window[ws - 1 : ws] in _HUI_AS_WHILE
+        ):
+            continue  # 消停会别打了, 等会: 会 (a while), not 回
         return True
     return False
 
@@ -379,6 +359,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         word = tuple(tokens[s:e])
         if (
             _denied(tokens, s, rules.not_before_word)
+            or _denied(tokens, s, rules.not_asked)  # 我不是要投诉，就问问
             or word in denied  # 我没有投诉过，怎么说我投诉了: the denied word repeated
             or (word in VIOLATIONS and s > 0 and tokens[s - 1] in ("bu", "mei"))
         ):
@@ -414,7 +395,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         then = find_words(tokens[e : e + 6], py_words("我就|我可就|我真就|就别怪"))
         if then and has_words(tokens[e + then[0][1] : e + then[0][1] + 6], THREATENED):
             return ("standing_word", "zai da wo jiu")  # 再打一个我就去银行门口闹: a threat
-    repeated = _repeated_calls(tokens, rules)
+    repeated = repeated_calls(tokens, rules)
     if repeated is not None:
         return ("repeated_calls", " ".join(tokens[repeated[0] : repeated[1]]))
     for s, e in find_words(tokens, rules.cancels):
@@ -436,6 +417,13 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ):
             vetoes.append("counterfactual")
             continue  # 本来想拉黑你们的; 这不算骚扰; 拉黑过，后来放出来了
+        counted = tokens[e + 1 : e + 4]
+        if tokens[e : e + 1] == ["le"] and (
+            find_words(counted, COUNTED)[:1] == [(0, 2)]
+            or (counted[:1] and counted[0] in COUNTS and counted[1:2] in (["ge"], ["jia"]))
+        ):
+            vetoes.append("other_topic")
+            continue  # 我拉黑了好几个推销号码: other numbers counted, not the bank's
         if spam_elsewhere:
             vetoes.append("other_topic")
             continue  # 我老接到骚扰电话，你们能帮我拦一下吗
@@ -450,6 +438,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             vetoes.append("other_topic")
             continue  # 退订一个理财产品: a product, not the calls
         return ("standing_word", " ".join(tokens[s:e]))
+    for s, e in find_words(tokens, GET_LOST):
+        if has_words(tokens, rules.call_nouns):
+            return ("standing_word", " ".join(tokens[s:e]))  # 打电话推销的都给我滚
     for s, e in find_words(tokens, rules.no_marketing):
         window = tokens[max(0, s - 6) : s]
         if has_words(window, py_words("不需要|不要|不接受|不用")) and "," not in window:
@@ -486,7 +477,15 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         return None  # 不用你们打，我自己打过去问 (not 我自己打给你们，你们别打过来)
     reach = 10 if lasting else 6
     for s, e in _negations(tokens, rules):
-        if s > 0 and tokens[s - 1] == "wo" and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"]):
+        if (
+            s > 0
+            and tokens[s - 1] == "wo"
+            and tokens[s:e][:2] in (["bu", "yong"], ["bu", "xu"])
+            and not (  # 我不需要你们任何电话: the bank's calls as a noun (not 你们打电话)
+                tokens[e : e + 2] == ["ni", "men"]
+                and tokens[e + 2 : e + 3] in (["de"], ["ren"], ["zhe"], ["na"], ["dian"])
+            )
+        ):
             vetoes.append("customer_calls")
             continue  # 我不用再打电话: the customer need not call
         if _someone_else_before(tokens, s, rules):
@@ -541,6 +540,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 vetoes.append("someone_else")
                 continue  # 不用经理给我打电话, 不用给我回电话
             return ("negated_call", " ".join(tokens[s:ce]))
+    topic = _topic_call(tokens, rules)
+    if topic is not None:
+        return ("negated_call", topic)
     if lasting and not timed:
         # 以后不打, 以后少打我电话: "from now on" makes it a request (not 打不打, an A-not-A)
         for s, e in find_words(tokens, rules.bare):

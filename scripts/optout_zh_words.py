@@ -121,15 +121,19 @@ def zh_rules() -> ZhRules:
         call_nouns=py_words("电话|来电|推销|营销|打|联系"),
         refusals_after=py_words("拒绝|谢绝|拒接|不接|不要|不想再接|不想接|不再接|不会再接"),
         removals=py_words(
-            "删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去|清掉|清空|销毁"
+            "删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去|清掉|清空|销毁|剔除|踢出|"
+            "除名|把我去了|把我去掉|把我踢了|把我划了|把我拿了"
         ),
-        numbers=py_words("号码|号|名单|名字|信息|资料|联系方式|手机号|电话号|电话"),
+        numbers=py_words(
+            "号码|号|名单|名字|信息|资料|联系方式|手机号|电话号|电话|列表|系统|外呼|数据库|通讯录"
+        ),
         standing=py_words(
             "退订|黑名单|拉黑|免打扰|勿扰|免扰|屏蔽|骚扰|拒绝营销|再打一次试试|再打试试|天天打|老是打|"
-            "总是打|一天到晚打|天天来电|取消订阅|退订电话|电话退订"
+            "总是打|一天到晚打|天天来电|取消订阅|退订电话|电话退订|打扰的名单|打扰名单|拒接名单|"
+            "禁呼|禁止呼叫"
         ),
-        cancels=py_words("取消|退掉|关掉|关闭|停掉"),
-        marketing=py_words("营销|推销|广告电话|营销电话|推销电话"),
+        cancels=py_words("取消|退掉|关掉|关闭|停掉|退出|关了|停了"),
+        marketing=py_words("营销|推销|广告电话|营销电话|推销电话|外呼|电销|电话回访"),
         other_topics=py_words(
             "手续费|收费|费用|年费|利息|服务态度|态度|网点|柜台|柜员|员工|卡被|冻结|"
             "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app|客服|打不通|占线|"
@@ -158,7 +162,8 @@ def zh_rules() -> ZhRules:
             "女儿|儿子|老婆|老公|妈|爸|家人|孩子|开会|睡觉|工作|上班|吃饭|开车|休息|做事"
         ),
         complaints=py_words(
-            "投诉|投述|举报|告你们|上诉|起诉|12378|12363|12315|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光|"
+            "投诉|投述|举报|告你们|上诉|起诉|12378|12363|12315|12345|市长热线|工信部|通管局|"
+            "通信管理局|消保|消协|消费者协会|监管|银保监|金管局|报警|曝光|"
             "违法|犯法|违规"
         ),
         someone_else=py_words("经理|专员|人工|客服|回"),
@@ -180,11 +185,11 @@ def zh_rules() -> ZhRules:
         time_before_after=frozenset(pinyin_table()[ord(c)] for c in "点时班饭会"),
         not_negation_before=frozenset(pinyin_table()[ord(c)] for c in "特区分级告要用"),
         not_negation_after=frozenset(pinyin_table()[ord(c)] for c in "人的家处紧谢客是"),
-        bare=py_words("不打|少打|不再打|不用打|不再联系|不要联系"),
+        bare=py_words("不打|少打|不再打|不用打|不再联系|不要联系|别回了|别再回|不要再回"),
         repeated=py_words(
             "有完没完|没完没了|第几次|第几遍|第几回|一天打|一天到晚|三天两头|让不让人|"
             "打好几|打了好几|打了几|打了三|打了四|打了五|打了六|打了七|打了八|打了九|打了两|打了十|"
-            "是不是有病"
+            "是不是有病|打了多少|多少个电话"
         ),
         not_before_word=py_words("不算|不是|不会|没想|没想要|不想|没有|没打算|不打算|不至于"),
         reversal=py_words("放出来|解除|移出|拿出来|取消了"),
@@ -285,6 +290,13 @@ THREATENED = py_words("闹|骂|不客气|翻脸|销户|找你们领导|上门|�
 # forbidden call's own 这个号).
 OLD_NUMBER = py_words("旧的|旧号|旧手机|以前的|原来的|之前的|老的|不用的|以前那个|原来那个")
 KEPT_CALL = py_words("留|打这个|用这个|找我|打我的|打给我|打我这个|打我这|用我的|打我手机|联系我")
+# Where a removal's object is an app, not the number (好像删了，没有了 at the app question:
+# 好像 reads as 号, and the app deleted is no number removed).
+APPS = py_words("app|软件|应用|客户端|程序|图标|手机银行")
+# Sending someone packing (给我滚): an opt-out when the calls are named.
+GET_LOST = py_words("给我滚|滚蛋|滚开|滚远点|滚远一点|都滚|滚吧")
+# A later time followed by talking rather than calling (晚点说, 回头再聊): the talk deferred.
+TALK_LATER = py_words("说|聊|讲|再说|再聊|再讲")
 # Telling the customer's mind (说清楚, 告诉你): a time before it is the time of the telling.
 TELLING = py_words(
     "说清楚|讲清楚|说明白|讲明白|说好了|告诉你|把话说|把话撂|话撂|最后一遍|最后一次说"

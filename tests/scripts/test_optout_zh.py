@@ -138,3 +138,59 @@ def test_spam_calls_said_of_the_bank_stay_a_request() -> None:
     assert _read("你们这种骚扰电话好多啊")[0] is not None
     assert _read("最近接到好多骚扰电话，你们别再打了")[0] is not None
     assert _read("不用回访了")[0] is None  # this matter's follow-up only
+
+
+# session 10 (optout4): shapes read by structure, not by the exact words
+STRUCTURED_REQUESTS = [
+    "以后别出现在你们的系统里了，我这个号",  # 别出现: not 别处
+    "能不能安静一会别在打来了",  # 一会 before the negation is 会, not someone's 回
+    "你们那个外呼名单里把我去掉吧",  # removed from a list: 外呼, 列表, 系统 as the object
+    "从你们的拨打列表里把我剔除",
+    "我要退出你们的电话回访",  # unsubscribing from the outbound calls
+    "推销电话都给我滚远点",  # sent packing, the calls named
+    "你们这种电话以后别再给我来了",  # the call as the topic, forbidden to come
+    "我去打12345反映你们",  # a regulator or a city hotline
+    "你们自己算算打了多少个电话了",  # the count of calls asked back
+    "以后别再回了",  # 回 with a lasting word
+]
+DELETED_AND_DEFERRED = [
+    "好像删了，没有了",  # the app deleted at the app question: 好像 is no 号
+    "手机号绑的那个软件我删了",  # the app is the object, not the number
+    "你们是不是打了好几次，我都没接到",  # calls missed, asked about
+    "我拉黑了好几个推销号码，你们是哪个银行",  # other numbers counted
+    "你别烦我，我在开会，晚点再说",  # the talk deferred
+]
+
+
+@pytest.mark.parametrize("text", STRUCTURED_REQUESTS)
+def test_structural_shapes_of_a_request_are_read(text: str) -> None:
+    assert _read(text)[0] is not None
+
+
+@pytest.mark.parametrize("text", DELETED_AND_DEFERRED)
+def test_a_deleted_app_missed_calls_and_deferred_talk_are_no_request(text: str) -> None:
+    assert _read(text)[0] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这一周你们打了我三四回了",  # so many calls in a span of time, a range numeral
+        "今天下午接了你们三个电话",
+        "我不需要你们这种电话，都取消",  # the bank's calls as a noun, not the customer's
+    ],
+)
+def test_counted_calls_and_the_banks_calls_named_are_a_request(text: str) -> None:
+    assert _read(text)[0] is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我没说要投诉，你继续讲",  # the complaint denied
+        "今天都不要打了，我在外地，明天吧",  # 都 within the time said
+        "我不用你们打电话，我直接去网点",  # the customer's own errand
+    ],
+)
+def test_a_denied_complaint_and_a_day_scoped_stop_are_no_request(text: str) -> None:
+    assert _read(text)[0] is None

@@ -1,0 +1,105 @@
+"""Calls again and again, as the Chinese opt-out rules (``scripts.optout_zh``) read them.
+
+Exasperation at being called over and over (有完没完, 第几次了，还打, 天天给我打, 接了你们
+四个电话了) is a request not to be called again; the customer's own calls (我打了好几次客服,
+打不通) and calls missed and asked about (是不是打了好几次？我没接到) are not. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scripts.optout_zh_words import (
+    COUNTS,
+    EXASPERATED,
+    FREQUENT,
+    TO_ME_FILLER,
+    ZhRules,
+    find_words,
+    has_words,
+    py_words,
+)
+
+
+def repeated_calls(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
+    """Exasperation at being called again and again (这是第几次了，还打; 一天打好几个),
+    not at the customer's own calls (我打了好几次客服)."""
+    if "da" not in tokens and not has_words(tokens, py_words("电话|来电")):
+        # said to the caller, of nothing else: 你们还有完没完了; 怎么又是你们，能不能消停点
+        if has_words(tokens, py_words("你们|又是你")) and not has_words(tokens, rules.other_topics):
+            found = find_words(tokens, EXASPERATED)
+            if found:
+                return found[0]
+        return None
+    customer = py_words(
+        "我老打|我给你们打|打不通|打不进|没打通|没打进|没人接|客服|热线|占线|没接到|没接着|漏接"
+    )  # also the customer asking about calls missed (是不是打了好几次？我没接到)
+    if has_words(tokens, customer) or any(
+        s == 0 or tokens[s - 1] not in ("gei", "wang")
+        for s, _ in find_words(tokens, py_words("我打"))
+    ):
+        return None  # the customer's own calls (我打了好几次; not 给我打)
+    found = find_words(tokens, rules.repeated)
+    if found:
+        return found[0]
+    counted = _counted_in_a_period(tokens)
+    if counted is not None:
+        return counted
+    for s, e in find_words(tokens, py_words("还打|又打|还在打|还来电|又来电")):
+        # called again after being told, or reproached: 我都说了不要你们还打; 怎么又打
+        if (tokens[e : e + 1] and tokens[e] in rules.not_after_call) or tokens[s - 1 : s] == ["wo"]:
+            continue  # 又打错了; 我还打过去: the customer's call
+        if has_words(tokens[:s], py_words("说了|说过|讲了|讲过|怎么|为什么|咋")):
+            return (s, e)
+    for s, e in find_words(tokens, FREQUENT):
+        # the bank's calls said to come all the time: 天天给我打, 老是往我这打, 每天都来电话
+        rest = tokens[e : e + 5]
+        for k, t in enumerate(rest):
+            if t not in TO_ME_FILLER:
+                called = t == "da" or rest[k : k + 2] in (["lai", "dian"], ["dian", "hua"])
+                if (
+                    called
+                    and tokens[e + k + 1 : e + k + 2] != ["bu"]
+                    and (s == 0 or tokens[s - 1] != "wo")
+                ):
+                    return (s, e + k + 1)
+                break
+    for i, t in enumerate(tokens[:-2]):
+        # a count of calls said as a grievance: 接了你们四个电话了, 这周三次了 (not 一次, nor
+        # 收到两个电话，什么事: no 了 closing the count)
+        if t not in COUNTS or tokens[i + 1] not in ("ge", "ci", "hui", "bian", "tong"):
+            continue
+        called = tokens[i + 2 : i + 4] == ["dian", "hua"]  # 三个电话, 三次电话
+        if not called and not {"da", "lai", "di"} & set(tokens[max(0, i - 3) : i]):
+            continue  # 问了三次了: a count of something else
+        end = i + 4 if called else i + 2
+        if tokens[end : end + 1] == ["le"]:
+            return (i, end + 1)
+        if not called and tokens[end : end + 1] == ["da"] and "le" in tokens[end + 1 : end + 4]:
+            return (i, end + 1)  # 第五回打了, 三次打过来了
+    return None
+
+
+# a span of time (一个礼拜, 一上午) and the bank's calls in it (打我, 接了你们)
+_PERIOD = py_words(
+    "一天|一周|一个礼拜|一个星期|一礼拜|一星期|一上午|一个上午|一下午|一个下午|一晚上|一个月|"
+    "这礼拜|这星期|这周|今天|今天上午|今天下午|半天|一早上"
+)
+_BANK_CALLS = py_words("打我|给我打|打给我|接了你们|接你们|你们打|你们来")
+_MEASURES = frozenset(("ge", "ci", "hui", "bian", "tong"))
+
+
+def _counted_in_a_period(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """So many calls from the bank in a span of time (一个礼拜打我五六回, 一个上午接了你们
+    两个电话): a grievance, with or without 了; not 一次, nor other people's calls."""
+    for ps, pe in find_words(tokens, _PERIOD):
+        window = tokens[pe : pe + 9]
+        if "," in window:
+            window = window[: window.index(",")]
+        bank = find_words(window, _BANK_CALLS)
+        if not bank:
+            continue
+        for k in range(bank[0][1], len(window) - 1):
+            if window[k] in COUNTS and window[k + 1] in _MEASURES | COUNTS:
+                return (ps, pe + k + 2)
+    return None
