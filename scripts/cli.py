@@ -4,6 +4,7 @@ where the engine is)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,24 @@ def _script_arg(name: str) -> Any:
         raise typer.Exit(2) from exc
 
 
+def _reading_clock(at: str | None) -> datetime | None:
+    """``--now`` as a zoned time; a time without its zone is refused by name."""
+    if at is None:
+        return None
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        typer.secho(
+            f"--now: {at!r} is not an ISO time with its zone (2026-01-05T10:00+08:00)",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return when
+
+
 @scripts_app.command("match")
 def match_cmd(
     script: str = typer.Argument(..., help="Script file, or a shipped one as id.language"),
@@ -124,14 +143,21 @@ def match_cmd(
     state: str | None = typer.Option(None, help="State of plain-text replies"),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per reply"),
     show_missed: int = typer.Option(10, help="Missed replies listed per state"),
+    now_at: str | None = typer.Option(
+        None,
+        "--now",
+        help="Read callback times as if said at this time, ISO with its zone "
+        "(2026-01-05T10:00+08:00, the bench's clock); default now",
+    ),
 ) -> None:
     """How each reply is understood (state, intent, confidence, source), and per state
     which replies nothing catches (no phrase, opt-out or classifier)."""
 
     s = _script_arg(script)
+    now = _reading_clock(now_at)
     try:
         replies = read_replies(file, state)
-        rows = match(s, replies, Understanding(s))
+        rows = match(s, replies, Understanding(s), now=now)
     except (TailcallError, OSError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc

@@ -99,3 +99,15 @@ def test_match_prints_each_reply_and_the_coverage_per_state(tmp_path: Path) -> N
         scripts_app, ["match", "points_reminder.zh-CN", str(replies), "--show-missed", "5"]
     )
     assert "missed (confirm_identity): 啊？" in r.output
+
+
+def test_match_reads_callback_times_at_the_time_given(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("今天下午三点吧\n", "utf-8")
+    args = ["match", "points_reminder.zh-CN", str(plain), "--state", "ask_callback", "--json"]
+    morning = runner.invoke(scripts_app, [*args, "--now", "2026-01-05T10:00+08:00"])
+    evening = runner.invoke(scripts_app, [*args, "--now", "2026-01-05T20:00+08:00"])
+    assert json.loads(morning.output)["source"] == "slot"
+    assert json.loads(evening.output)["source"] != "slot"  # three o'clock has passed
+    r = runner.invoke(scripts_app, [*args, "--now", "2026-01-05T10:00"])
+    assert r.exit_code == 2 and "--now" in r.output and "zone" in r.output
