@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from dialogue.chat import HELP, run_chat
-from scripts.cli import load_or_exit
+from scripts.cli import load_or_exit, now_or_exit
 
 
 def chat_command(
@@ -41,16 +41,7 @@ def chat_command(
             fg="yellow",
             err=True,
         )
-    try:
-        when = datetime.fromisoformat(now) if now else datetime.now().astimezone()
-    except ValueError as exc:
-        typer.secho("--now: not an ISO date-time", fg="red", err=True)
-        raise typer.Exit(2) from exc
-    if when.tzinfo is None:
-        typer.secho(
-            "--now: give a time zone offset, e.g. 2026-01-07T10:00+08:00", fg="red", err=True
-        )
-        raise typer.Exit(2)
+    when = now_or_exit(now) or datetime.now().astimezone()
     if sys.stdin.isatty():
         typer.echo(HELP.strip().splitlines()[0] + " Type /help for commands.")
 

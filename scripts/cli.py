@@ -118,19 +118,19 @@ def _script_arg(name: str) -> Any:
         raise typer.Exit(2) from exc
 
 
-def _reading_clock(at: str | None) -> datetime | None:
-    """``--now`` as a zoned time; a time without its zone is refused by name."""
-    if at is None:
+def now_or_exit(value: str | None) -> datetime | None:
+    """A ``--now`` option as a zoned time (None when not given); a time that is not ISO or
+    has no zone is refused by name."""
+    if not value:
         return None
     try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        typer.secho("--now: not an ISO date-time", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if when.tzinfo is None:
         typer.secho(
-            f"--now: {at!r} is not an ISO time with its zone (2026-01-05T10:00+08:00)",
-            fg="red",
-            err=True,
+            "--now: give a time zone offset, e.g. 2026-01-07T10:00+08:00", fg="red", err=True
         )
         raise typer.Exit(2)
     return when
@@ -154,7 +154,7 @@ def match_cmd(
     which replies nothing catches (no phrase, opt-out or classifier)."""
 
     s = _script_arg(script)
-    now = _reading_clock(now_at)
+    now = now_or_exit(now_at)
     try:
         replies = read_replies(file, state)
         rows = match(s, replies, Understanding(s), now=now)
