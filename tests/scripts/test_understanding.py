@@ -161,10 +161,11 @@ def test_wealth_reads_a_refusal_at_identity_and_a_conditional_purchase(
     assert r.intent == intent, r
 
 
+# each shipped zh-CN script: its reading, a question state, a word its is_robot answer names
 ZH_SCRIPTS = {
-    "points_reminder": ("points_info", "积分兑换"),
-    "wealth_followup": ("ask_interest", "理财产品"),
-    "dormant_reactivation": ("ask_app", "新手奖励"),
+    "points_reminder": (POINTS, "points_info", "积分兑换"),
+    "wealth_followup": (WEALTH, "ask_interest", "理财产品"),
+    "dormant_reactivation": (DORMANT, "ask_app", "新手奖励"),
 }
 
 
@@ -182,21 +183,22 @@ ZH_SCRIPTS = {
 def test_who_is_calling_is_is_robot_in_every_chinese_script(
     script_id: str, text: str, intent: str
 ) -> None:
-    u = Understanding(load_script(find_script(script_id, "zh-CN")))
-    for state in ("identity", ZH_SCRIPTS[script_id][0]):
+    u, question, _ = ZH_SCRIPTS[script_id]
+    for state in ("identity", question):
         r = u.read(state, [text])
         assert r.intent == intent, (state, r)
 
 
 @pytest.mark.parametrize("script_id", list(ZH_SCRIPTS))
 def test_a_confirmation_asking_who_calls_confirms(script_id: str) -> None:
-    u = Understanding(load_script(find_script(script_id, "zh-CN")))
+    u = ZH_SCRIPTS[script_id][0]
     for text in ("嗯，是我，你哪位", "是，哪位"):
         assert u.read("identity", [text]).intent == "confirm_identity", text
 
 
 @pytest.mark.parametrize("script_id", list(ZH_SCRIPTS))
 def test_is_robot_answer_says_who_calls_and_why(script_id: str) -> None:
-    answer = load_script(find_script(script_id, "zh-CN")).global_intents["is_robot"].answer
+    u, _, word = ZH_SCRIPTS[script_id]
+    answer = u.script.global_intents["is_robot"].answer
     assert answer is not None
-    assert answer.startswith("我是{bank}") and ZH_SCRIPTS[script_id][1] in answer
+    assert answer.startswith("我是{bank}") and word in answer
