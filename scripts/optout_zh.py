@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scripts.optout_zh_removal import denied, relative_owner, removal
 from scripts.optout_zh_repeated import repeated_calls
 from scripts.optout_zh_words import (
-    APPS,
     COUNTS,
     DIALECT,
     DIALECT_ANY,
@@ -127,50 +127,6 @@ def _calls_elsewhere(clause: Sequence[str], rules: ZhRules) -> bool:
     )
 
 
-def _removal(tokens: Sequence[str], rules: ZhRules, vetoes: list[str]) -> Found | None:
-    """删/去掉 near 号码/名单 (把我号码删了), not denied (号码别删) nor a number replaced
-    (旧的号码删了，留新的)."""
-    for rs, re_ in find_words(tokens, rules.removals):
-        if _denied(tokens, rs, rules.negations) or _denied(tokens, rs, rules.not_asked):
-            vetoes.append("denied")
-            continue
-        if has_words(tokens[max(0, rs - 6) : re_ + 3], APPS):
-            vetoes.append("other_object")
-            continue  # 那个app我删了: the app deleted, not the number
-        for ns, ne in find_words(tokens, rules.numbers):
-            if tokens[ns:ne] == ["hao"] and tokens[ne : ne + 1] == ["xiang"]:
-                continue  # 好像删了: "seems", not 号
-            ends = re_ >= len(tokens) - 2  # 我手机号不要再给你们用了，删了
-            if (
-                clause_gap(tokens, ne, rs, 8)
-                or clause_gap(tokens, re_, ns, 4)
-                or (ends and 0 <= rs - ne <= 14)
-            ):
-                owner = tokens[max(0, ns - 6) : ns]
-                if (has_words(owner, rules.old) and _kept(tokens, 0, rules)) or (
-                    _relative_owner(owner, rules) and _kept(tokens, re_, rules)
-                ):
-                    vetoes.append("redirected")
-                    return None
-                return ("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
-    return None
-
-
-# 别留, 不要留, 不用留: the number not to be kept
-_NOT_KEPT: tuple[list[str], ...] = (["bie"], ["yao"], ["yong"])
-
-
-def _kept(tokens: Sequence[str], start: int, rules: ZhRules) -> bool:
-    """Another number kept from ``start`` on (留新的, 以后打我这个), not 别留着."""
-    rest = tokens[start:]
-    return any(rest[max(0, k - 1) : k] not in _NOT_KEPT for k, _ in find_words(rest, rules.kept))
-
-
-def _relative_owner(owner: Sequence[str], rules: ZhRules) -> bool:
-    """The number is a relative's (我老婆的号码, 我爸号码; not 删了吧我的号码: 吧 is 爸)."""
-    return any(owner[e : e + 1] in (["de"], []) for _, e in find_words(owner, rules.relatives))
-
-
 def _negations(tokens: Sequence[str], rules: ZhRules) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in find_words(tokens, rules.negations):
@@ -201,13 +157,6 @@ def _negations(tokens: Sequence[str], rules: ZhRules) -> list[tuple[int, int]]:
             continue  # 别打太晚
         out.append((s, e))
     return out
-
-
-def _denied(tokens: Sequence[str], s: int, words: ZhWords) -> bool:
-    """The word at ``s`` is denied right before it (不算骚扰, 我不会投诉的; with the
-    negations: 号码别删)."""
-    window = tokens[max(0, s - 4) : s]
-    return any(e == len(window) for _, e in find_words(window, words))
 
 
 def _prohibited_call(tokens: Sequence[str], rules: ZhRules) -> bool:
@@ -310,7 +259,7 @@ def _third_party_spared(tokens: Sequence[str], rules: ZhRules) -> bool:
         if called:
             after = tokens[e + called[0][1] :]  # past the forbidden call and its number
             old = has_words(owner, OLD_NUMBER) and has_words(tokens, py_words("新"))  # 新换的: kept
-            if old or (_relative_owner(owner, rules) and has_words(after, KEPT_CALL)):
+            if old or (relative_owner(owner, rules) and has_words(after, KEPT_CALL)):
                 return True
         spared = [rs for rs, _ in find_words(tokens[e : e + 6], rules.relatives)]
         if not spared:
@@ -354,17 +303,17 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     tokens = zh_tokens(text)
     if not tokens:
         return None
-    denied: set[tuple[str, ...]] = set()
+    denied_words: set[tuple[str, ...]] = set()
     for s, e in find_words(tokens, rules.complaints):
         word = tuple(tokens[s:e])
         if (
-            _denied(tokens, s, rules.not_before_word)
-            or _denied(tokens, s, rules.not_asked)  # 我不是要投诉，就问问
-            or word in denied  # 我没有投诉过，怎么说我投诉了: the denied word repeated
+            denied(tokens, s, rules.not_before_word)
+            or denied(tokens, s, rules.not_asked)  # 我不是要投诉，就问问
+            or word in denied_words  # 我没有投诉过，怎么说我投诉了: the denied word repeated
             or (word in VIOLATIONS and s > 0 and tokens[s - 1] in ("bu", "mei"))
         ):
             vetoes.append("denied")
-            denied.add(word)
+            denied_words.add(word)
             continue  # 我不会投诉的
         if (
             has_words(tokens[max(0, s - 4) : s], py_words("上次|上回|之前|那次"))
@@ -409,8 +358,8 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             or has_words(
                 tokens[e : e + 10], py_words("还以为|以为")
             )  # 骚扰电话太多，我还以为你也是
-            or _denied(tokens, s, rules.not_before_word)
-            or _denied(tokens, s, rules.not_asked)  # 我没说要拉黑你们
+            or denied(tokens, s, rules.not_before_word)
+            or denied(tokens, s, rules.not_asked)  # 我没说要拉黑你们
             or has_words(tokens[e : e + 10], rules.reversal)
             or has_words(tokens[e : e + 10], py_words("不是你们|不是你|不是说你们|不是说你"))
             or has_words(tokens[e:], py_words("你们不是吧|你不是吧|你们不会也是|你不会也是"))
@@ -445,9 +394,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         window = tokens[max(0, s - 6) : s]
         if has_words(window, py_words("不需要|不要|不接受|不用")) and "," not in window:
             return ("no_calls_wanted", " ".join(tokens[max(0, s - 6) : e]))
-    removal = _removal(tokens, rules, vetoes)
-    if removal is not None:
-        return removal
+    removed = removal(tokens, rules, vetoes)
+    if removed is not None:
+        return removed
     lasting = _lasting(tokens, rules)  # both read several times below: each once
     timed = _temporary(tokens, rules)
     if not lasting:
