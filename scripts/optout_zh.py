@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scripts.optout_zh_others import asked_about_calls, not_the_bank, someone_else_calls
 from scripts.optout_zh_removal import denied, relative_owner, removal
 from scripts.optout_zh_repeated import repeated_calls
 from scripts.optout_zh_words import (
@@ -41,12 +42,28 @@ Found = tuple[str, str]  # (rule, words)
 
 def _lasting(tokens: Sequence[str], rules: ZhRules) -> bool:
     for s, _e in find_words(tokens, rules.lasting):
-        if s > 0 and tokens[s - 1] in rules.time_before_after and tokens[s] == "yi":
-            continue  # 四点以后打: "after four"
+        if (
+            s > 0
+            and tokens[s - 1] in rules.time_before_after
+            and tokens[s] == "yi"
+            and (tokens[s - 1] != "dian" or _clock(tokens, s - 1))
+        ):
+            continue  # 四点以后打: "after four" (not 回电以后: 电)
         if tokens[s] == "dou" and any(te == s for _, te in find_words(tokens, rules.temporary)):
             continue  # 这周都别打, 今天都不要打: 都 within the time said, not for ever
         return True
     return False
+
+
+# the numerals before a clock's 点 (四点, 十二点, 几点; not 回电, 来电)
+_NUMERALS = frozenset(
+    ("yi", "er", "liang", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi", "ji")
+)
+
+
+def _clock(tokens: Sequence[str], i: int) -> bool:
+    """The syllable dian at ``i`` is a clock's 点: a numeral before it."""
+    return i > 0 and tokens[i - 1] in _NUMERALS
 
 
 def _temporary(tokens: Sequence[str], rules: ZhRules) -> bool:
@@ -57,9 +74,13 @@ def _temporary(tokens: Sequence[str], rules: ZhRules) -> bool:
             continue  # 出现在, 发现在: not 现在
         if has_words(tokens[e : e + 8], TELLING):
             continue  # 我今天把话说清楚: the time of the telling
+        if tokens[s] == "xian" and tokens[e : e + 1] in (["shuo"], ["jiang"], ["nian"]):
+            continue  # 你先别说了: this talk stopped, not a time scoping the calls
         if e >= len(tokens) or tokens[e] != "hua":  # 这个点 is not 这个电(话)
             return True
-    for _s, e in find_words(tokens, rules.callback):
+    for cs, e in find_words(tokens, rules.callback):
+        if tokens[cs] == "dian" and not _clock(tokens, cs):
+            continue  # 回电以后别打: 电, not a clock's 点
         # a later time followed by a call: 改天再打, 下班后再打, 中午打
         rest = tokens[e : e + 4]
         if "da" in rest or "lian" in rest or any(ts == 0 for ts, _ in find_words(rest, TALK_LATER)):
@@ -157,6 +178,19 @@ def _negations(tokens: Sequence[str], rules: ZhRules) -> list[tuple[int, int]]:
             continue  # 别打太晚
         out.append((s, e))
     return out
+
+
+# the words allowed between a negation and the call it governs (不要再给我打)
+_TO_THE_CALL = frozenset(("zai", "gei", "wo", "lai", "hai", "ye", "dou", "wang", "zhe", "li"))
+
+
+def _negated_enough(tokens: Sequence[str], e: int, cs: int, ce: int, rules: ZhRules) -> bool:
+    """就行 closes the negated call itself (不要再打我电话就行了: not calling is all that is
+    asked), not a second call that is welcome (别发短信打电话就行, 别打座机打手机就行)."""
+    if not set(tokens[e:cs]) <= _TO_THE_CALL:
+        return False
+    welcome = find_words(tokens[ce:], rules.welcome)
+    return bool(welcome) and "da" not in tokens[ce : ce + welcome[0][0]]
 
 
 def _prohibited_call(tokens: Sequence[str], rules: ZhRules) -> bool:
@@ -286,6 +320,18 @@ def _spam_elsewhere(tokens: Sequence[str], rules: ZhRules) -> bool:
     )
 
 
+def _other_topic(tokens: Sequence[str], rules: ZhRules) -> bool:
+    """Something other than the calls is talked of (收费, 柜员, 积分); not a place where the
+    complaint is made (去网点投诉, 到营业厅投诉你们)."""
+    return any(
+        not (
+            tokens[s - 1 : s] in (["qu"], ["dao"])
+            and has_words(tokens[e : e + 3], rules.complaints)
+        )
+        for s, e in find_words(tokens, rules.other_topics)
+    )
+
+
 def _clause_before(tokens: Sequence[str], s: int) -> Sequence[str]:
     """The tokens of the clause before ``s``."""
     before = tokens[:s]
@@ -303,6 +349,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     tokens = zh_tokens(text)
     if not tokens:
         return None
+    if not_the_bank(tokens):
+        vetoes.append("someone_else")
+        return None  # 我说的是那些贷款的电话别打了，不是说你们
     denied_words: set[tuple[str, ...]] = set()
     for s, e in find_words(tokens, rules.complaints):
         word = tuple(tokens[s:e])
@@ -324,7 +373,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         if word in VIOLATIONS and not has_words(_clause_before(tokens, s), rules.calls):
             vetoes.append("other_topic")
             continue  # 这个违法吗: unlawful, but not said of the calls
-        if has_words(tokens, rules.other_topics) and not has_words(tokens, rules.calls_to_me):
+        if _other_topic(tokens, rules) and not has_words(tokens, rules.calls_to_me):
             vetoes.append("other_topic")
             break  # 我要投诉这个收费: a complaint about something else
         return ("complaint", " ".join(tokens[s:e]))
@@ -373,9 +422,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ):
             vetoes.append("other_topic")
             continue  # 我拉黑了好几个推销号码: other numbers counted, not the bank's
-        if spam_elsewhere:
+        if spam_elsewhere or someone_else_calls(tokens, s):
             vetoes.append("other_topic")
-            continue  # 我老接到骚扰电话，你们能帮我拦一下吗
+            continue  # 我老接到骚扰电话，你们能帮我拦一下吗; 我儿子天天打电话给我要钱
         if tokens[e - 1] == "da" and tokens[e : e + 2] in (["bu", "tong"], ["bu", "jin"]):
             vetoes.append("customer_calls")
             continue  # 客服电话老是打不通: the customer's calls failing
@@ -466,7 +515,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             if has_words(tokens[ce : ce + 4], rules.purpose) and not lasting:
                 vetoes.append("one_purpose")
                 continue  # 不用给我打电话确认: this call's purpose is done
-            if has_words(tokens[cs : cs + 6], rules.welcome):
+            if has_words(tokens[cs : cs + 6], rules.welcome) and not _negated_enough(
+                tokens, e, cs, ce, rules
+            ):
                 vetoes.append("welcome")
                 continue  # 别发短信，打电话就行: the call is welcome
             if tokens[cs : cs + 2] == ["da", "rao"] and has_words(
@@ -533,4 +584,6 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 return ("no_calls_wanted", " ".join(tokens[cs:e]))
     for s, e in find_words(tokens, phrases):
         return ("phrase", " ".join(tokens[s:e]))
+    if asked_about_calls(tokens) and not _negations(tokens, rules):
+        vetoes.append("question")  # 你们以后还会打过来吗: asked, not refused
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scripts.optout_zh_others import someone_else_calls
 from scripts.optout_zh_words import (
     COUNTS,
     EXASPERATED,
@@ -23,7 +24,15 @@ from scripts.optout_zh_words import (
 
 def repeated_calls(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
     """Exasperation at being called again and again (这是第几次了，还打; 一天打好几个),
-    not at the customer's own calls (我打了好几次客服)."""
+    not at the customer's own calls (我打了好几次客服) nor at someone else's (我儿子天天打
+    电话给我要钱, 有人冒充你们银行天天给我打)."""
+    found = _repeated(tokens, rules)
+    if found is None or someone_else_calls(tokens, found[0]):
+        return None
+    return found
+
+
+def _repeated(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
     if "da" not in tokens and not has_words(tokens, py_words("电话|来电")):
         # said to the caller, of nothing else: 你们还有完没完了; 怎么又是你们，能不能消停点
         if has_words(tokens, py_words("你们|又是你")) and not has_words(tokens, rules.other_topics):
@@ -49,8 +58,10 @@ def repeated_calls(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | N
         # called again after being told, or reproached: 我都说了不要你们还打; 怎么又打
         if (tokens[e : e + 1] and tokens[e] in rules.not_after_call) or tokens[s - 1 : s] == ["wo"]:
             continue  # 又打错了; 我还打过去: the customer's call
-        if has_words(tokens[:s], py_words("说了|说过|讲了|讲过|怎么|为什么|咋")):
-            return (s, e)
+        if has_words(tokens[:s], py_words("说了|说过|讲了|讲过|怎么|为什么|咋|挂")) or has_words(
+            tokens[e : e + 6], _REPROACHED
+        ):
+            return (s, e)  # also 我接一次挂一次，还打，有意思吗
     for s, e in find_words(tokens, FREQUENT):
         # the bank's calls said to come all the time: 天天给我打, 老是往我这打, 每天都来电话
         rest = tokens[e : e + 5]
@@ -80,10 +91,12 @@ def repeated_calls(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | N
     return None
 
 
+# a call reproached right after it (还打，有意思吗; 又打，什么意思)
+_REPROACHED = py_words("有意思吗|有意思么|什么意思|啥意思|有病|干嘛|干什么|烦不烦|有完没完")
 # a span of time (一个礼拜, 一上午) and the bank's calls in it (打我, 接了你们)
 _PERIOD = py_words(
     "一天|一周|一个礼拜|一个星期|一礼拜|一星期|一上午|一个上午|一下午|一个下午|一晚上|一个月|"
-    "这礼拜|这星期|这周|今天|今天上午|今天下午|半天|一早上"
+    "这礼拜|这星期|这周|今天|今天上午|今天下午|半天|一早上|一月|这个月"
 )
 _BANK_CALLS = py_words("打我|给我打|打给我|接了你们|接你们|你们打|你们来")
 _MEASURES = frozenset(("ge", "ci", "hui", "bian", "tong"))
@@ -97,9 +110,13 @@ def _counted_in_a_period(tokens: Sequence[str]) -> tuple[int, int] | None:
         if "," in window:
             window = window[: window.index(",")]
         bank = find_words(window, _BANK_CALLS)
-        if not bank:
+        if bank:
+            start = bank[0][1]
+        elif tokens[max(0, ps - 2) : ps] == ["ni", "men"] and window[:1] in (["da"], ["lai"]):
+            start = 1  # 你们一个月打十几次: the bank named before the span
+        else:
             continue
-        for k in range(bank[0][1], len(window) - 1):
+        for k in range(start, len(window) - 1):
             if window[k] in COUNTS and window[k + 1] in _MEASURES | COUNTS:
                 return (ps, pe + k + 2)
     return None

@@ -1,0 +1,73 @@
+"""Calls that are not the bank's, and calls asked about, as the Chinese opt-out rules
+(``scripts.optout_zh``, ``scripts.optout_zh_repeated``) read them.
+
+A request or a grievance said of someone else's calls (我儿子天天打电话给我要钱, 有人冒充你们
+银行天天给我打, 那些贷款的电话别打了，不是说你们) is no opt-out, and nor is a question whether
+the bank will call again (你们以后还会打过来吗). Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scripts.optout_zh_words import find_words, has_words, py_words
+
+# who else calls over and over (有人, 骗子, 催收, a relative: two syllables, as 把/吧 read
+# as 爸 and 马/吗 as 妈) and an impostor (冒充你们银行)
+_OTHER_CALLERS = py_words(
+    "有人|有个人|别人|人家|骗子|催收|中介|贷款的|卖保险的|儿子|女儿|老婆|老公|爸爸|妈妈|老爸|"
+    "老妈|爱人|家人|孩子|父母|朋友|同事|他们|她们"
+)
+_IMPOSTOR = py_words("冒充|假冒|假装成")
+
+
+def someone_else_calls(tokens: Sequence[str], s: int) -> bool:
+    """The calls at ``s`` are someone else's: an impostor, or another caller or a relative
+    is the subject of the clause before them and the bank (你们) is not named after it."""
+    if has_words(tokens, _IMPOSTOR):
+        return True
+    before = tokens[:s]
+    if "," in before:
+        before = before[len(before) - before[::-1].index(",") :]
+    return any(
+        not has_words(before[e:], py_words("你们|你"))
+        for _, e in find_words(before, _OTHER_CALLERS)
+    )
+
+
+# "not you" (不是说你们, 我说的不是你们) and what may close it
+_NOT_YOU = py_words("不是说你们|不是说你|不是你们|不是你|没说你们|没说你|不是指你们|不是指你")
+_CLOSING = frozenset((",", "a", "ya", "ha", "o", "la", "ou"))
+
+
+def not_the_bank(tokens: Sequence[str]) -> bool:
+    """What was said is said of other callers, not the bank: a "not you" closing its clause
+    (那些贷款电话别打了，不是说你们), not one that goes on (不是说你们不好; 不是说你，是你们
+    银行 names the bank) nor a question (打电话的是不是你们)."""
+    for s, e in find_words(tokens, _NOT_YOU):
+        rest = tokens[e:]
+        if (
+            rest[:1] == ["men"]
+            or (rest and rest[0] not in _CLOSING)
+            or tokens[s - 1 : s] == ["shi"]
+        ):
+            continue  # 不是你们的问题; 是不是你们 (a question)
+        if not has_words(rest, py_words("是你们|你们银行|你们别|你们不要|你们再")):
+            return True
+    return False
+
+
+# will the bank call again (还会打吗, 会不会再打, 以后会联系吗)
+_WILL = py_words("还会|会不会|会再|还要再|以后会|下次会|还打不打|还会不会")
+_CALL = py_words("打|来电|联系|致电|通知")
+_REFUSED = py_words("烦|够了|受不了|不想|不接|有完没完|没完没了|骚扰|拉黑|投诉")
+
+
+def asked_about_calls(tokens: Sequence[str]) -> bool:
+    """A question whether the bank will call again (你们以后还会打过来吗, 会不会再联系我),
+    with no refusal or exasperation in it: asked, not refused."""
+    if has_words(tokens, _REFUSED):
+        return False
+    said = [t for t in tokens if t != ","]
+    asked = said[-1:] in (["ma"], ["me"]) or has_words(tokens, py_words("会不会|打不打"))
+    return asked and any(has_words(tokens[e : e + 4], _CALL) for _, e in find_words(tokens, _WILL))
