@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scripts.optout_zh_others import asked_about_calls, not_the_bank, someone_else_calls
+from scripts.optout_zh_others import (
+    STAFF,
+    asked_about_calls,
+    not_the_bank,
+    phone_setting,
+    someone_else_calls,
+    spam_elsewhere_told,
+)
 from scripts.optout_zh_removal import denied, relative_owner, removal
 from scripts.optout_zh_repeated import repeated_calls
 from scripts.optout_zh_words import (
@@ -304,22 +311,6 @@ def _third_party_spared(tokens: Sequence[str], rules: ZhRules) -> bool:
     return False
 
 
-def _spam_elsewhere(tokens: Sequence[str], rules: ZhRules) -> bool:
-    """Spam calls talked of as other people's (我手机老接到骚扰电话，你们能帮我查一下吗):
-    received or the bank asked to help, no negation, and the bank's own calls not named."""
-    if not has_words(tokens, rules.spam_topic) or _negations(tokens, rules):
-        return False
-    if has_words(
-        tokens,
-        py_words("你们打|你们老|你们一直|你们天天|你们总|你们再|你们的电话|你们电话|你们也|你也"),
-    ):
-        return False
-    return any(
-        not has_words(tokens[max(0, s - 5) : s], py_words("你们|你这|你"))
-        for s, _ in find_words(tokens, rules.spam)
-    )
-
-
 def _other_topic(tokens: Sequence[str], rules: ZhRules) -> bool:
     """Something other than the calls is talked of (收费, 柜员, 积分); not a place where the
     complaint is made (去网点投诉, 到营业厅投诉你们)."""
@@ -355,6 +346,8 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     denied_words: set[tuple[str, ...]] = set()
     for s, e in find_words(tokens, rules.complaints):
         word = tuple(tokens[s:e])
+        if word == ("xiao", "bao") and tokens[s - 1 : s] == ["tui"]:
+            continue  # 推销保险: 销保 is no 消保
         if (
             denied(tokens, s, rules.not_before_word)
             or denied(tokens, s, rules.not_asked)  # 我不是要投诉，就问问
@@ -386,7 +379,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         for _, e in find_words(tokens, rules.negations)
     ):
         vetoes.append("manner")  # 别太早打: how to call (a rule may still read a request)
-    dare = find_words(tokens, py_words("再打|还打|再来电"))
+    dare = find_words(tokens, py_words("再打|还打|再来电|再这么打|再这样打|还这么打|还这样打"))
     if any(has_words(tokens[e : e + 5], py_words("试试|试一下|试一试")) for _, e in dare):
         return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
     for _, e in dare:
@@ -400,7 +393,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         for ms, me in find_words(tokens, rules.marketing):
             if clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
                 return ("standing_word", " ".join(tokens[min(s, ms) : max(e, me)]))
-    spam_elsewhere = _spam_elsewhere(tokens, rules)
+    spam_elsewhere = has_words(tokens, rules.spam_topic) and spam_elsewhere_told(
+        tokens, rules, bool(_negations(tokens, rules))
+    )
     for s, e in find_words(tokens, rules.standing):
         if (
             has_words(tokens[max(0, s - 5) : s], rules.counterfactual)
@@ -422,9 +417,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ):
             vetoes.append("other_topic")
             continue  # 我拉黑了好几个推销号码: other numbers counted, not the bank's
-        if spam_elsewhere or someone_else_calls(tokens, s):
+        if spam_elsewhere or someone_else_calls(tokens, s) or phone_setting(tokens, e):
             vetoes.append("other_topic")
-            continue  # 我老接到骚扰电话，你们能帮我拦一下吗; 我儿子天天打电话给我要钱
+            continue  # 我老接到骚扰电话; 我儿子天天打电话给我要钱; 手机开了免打扰模式
         if tokens[e - 1] == "da" and tokens[e : e + 2] in (["bu", "tong"], ["bu", "jin"]):
             vetoes.append("customer_calls")
             continue  # 客服电话老是打不通: the customer's calls failing
@@ -562,6 +557,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ):
             vetoes.append("double_negation")
             continue  # 我不是不接你们电话
+        if has_words(_clause_before(tokens, s)[-4:], STAFF):
+            vetoes.append("someone_else")
+            continue  # 你们客服一直不接电话: the staff's answering, not the calls
         if has_words(tokens[e : e + 6], py_words("的时候")) and not lasting:
             vetoes.append("conditional")
             continue  # 我不想被打扰的时候会关机的: a when-clause

@@ -51,6 +51,9 @@ def _repeated(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
     found = find_words(tokens, rules.repeated)
     if found:
         return found[0]
+    for s, e in find_words(tokens, _HOW_MANY):
+        if has_words(tokens[:s], py_words("你们")):
+            return (s, e)  # 你们到底要打多少次才罢休: how many calls it will take
     counted = _counted_in_a_period(tokens)
     if counted is not None:
         return counted
@@ -93,6 +96,8 @@ def _repeated(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
 
 # a call reproached right after it (还打，有意思吗; 又打，什么意思)
 _REPROACHED = py_words("有意思吗|有意思么|什么意思|啥意思|有病|干嘛|干什么|烦不烦|有完没完")
+# how many calls the bank will make (你们要打多少次)
+_HOW_MANY = py_words("打多少次|打多少遍|打多少回|打多少个|打几次才|打几遍才")
 # a span of time (一个礼拜, 一上午) and the bank's calls in it (打我, 接了你们)
 _PERIOD = py_words(
     "一天|一周|一个礼拜|一个星期|一礼拜|一星期|一上午|一个上午|一下午|一个下午|一晚上|一个月|"
@@ -114,6 +119,8 @@ def _counted_in_a_period(tokens: Sequence[str]) -> tuple[int, int] | None:
             start = bank[0][1]
         elif tokens[max(0, ps - 2) : ps] == ["ni", "men"] and window[:1] in (["da"], ["lai"]):
             start = 1  # 你们一个月打十几次: the bank named before the span
+        elif window[2:4] == ["dian", "hua"] and has_words(tokens, py_words("你们")):
+            start = 0  # 一个下午三个电话，你们到底想干嘛: the calls counted, the bank named
         else:
             continue
         for k in range(start, len(window) - 1):
