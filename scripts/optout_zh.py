@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scripts.optout_zh_negation import clause_before, zh_clauses, zh_negations
 from scripts.optout_zh_others import (
     STAFF,
     asked_about_calls,
@@ -98,7 +99,7 @@ def _temporary(tokens: Sequence[str], rules: ZhRules) -> bool:
 def _redirected(tokens: Sequence[str], rules: ZhRules) -> bool:
     """A clause without a negation asks to be called elsewhere (别打座机，打我手机) or by
     someone else (别让机器人打，换个真人来)."""
-    for clause in _clauses(tokens):
+    for clause in zh_clauses(tokens):
         if (
             (
                 has_words(clause, rules.redirect)
@@ -117,7 +118,7 @@ def _redirected(tokens: Sequence[str], rules: ZhRules) -> bool:
                     for _, e in find_words(clause, py_words("换"))
                 )
             )
-            and not _negations(clause, rules)
+            and not zh_negations(clause, rules)
             and "shao" not in clause
         ):
             return True
@@ -127,7 +128,7 @@ def _redirected(tokens: Sequence[str], rules: ZhRules) -> bool:
 def _redirected_unbroken(tokens: Sequence[str], rules: ZhRules) -> bool:
     """The same when the recogniser left the comma out (别给我打办公室电话打手机): a 打
     outside every negation's reach followed by another line or person."""
-    negations = _negations(tokens, rules)
+    negations = zh_negations(tokens, rules)
     if not negations or has_words(tokens, rules.reproach) or _lasting(tokens, rules):
         return False
     for i, t in enumerate(tokens):
@@ -155,38 +156,6 @@ def _calls_elsewhere(clause: Sequence[str], rules: ZhRules) -> bool:
     )
 
 
-def _negations(tokens: Sequence[str], rules: ZhRules) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in find_words(tokens, rules.negations):
-        before = tokens[max(0, s - 5) : s]
-        if has_words(before, py_words("没说|不是说|没有说")) and "le" not in before:
-            continue  # 我没说不要电话: the customer denies having asked
-        if (
-            s > 0
-            and tokens[s - 1] in rules.not_negation_before
-            and len(tokens[s:e]) <= 2
-            and (tokens[s] == "bu" or tokens[s - 1] not in ("yao", "yong"))
-        ):
-            continue  # 特别, 要不要, 用不用 (not 我不需要别再打: 要 before 别)
-        if (
-            e < len(tokens)
-            and tokens[e] in rules.not_negation_after
-            and e - s == 1
-            and tokens[e : e + 2] != ["chu", "xian"]
-        ):
-            continue  # 别人, 别的 (not 别出现: 别处 is chu alone)
-        if tokens[s:e] == ["bu", "yao"] and e < len(tokens) and tokens[e] in ("jin", "xie"):
-            continue  # 不要紧
-        if e < len(tokens) and tokens[e] == "le" and e - s <= 2:
-            continue  # 这个号我不用了(，)打我新号: 不用了 ends its clause
-        if tokens[e : e + 1] == ["tai"] or tokens[e : e + 2] in (["na", "me"], ["zhe", "me"]):
-            continue  # 别太早打, 不要那么晚打: the manner, not the call
-        if tokens[e : e + 2] == ["da", "tai"]:
-            continue  # 别打太晚
-        out.append((s, e))
-    return out
-
-
 # the words allowed between a negation and the call it governs (不要再给我打)
 _TO_THE_CALL = frozenset(("zai", "gei", "wo", "lai", "hai", "ye", "dou", "wang", "zhe", "li"))
 
@@ -203,7 +172,7 @@ def _negated_enough(tokens: Sequence[str], e: int, cs: int, ce: int, rules: ZhRu
 def _prohibited_call(tokens: Sequence[str], rules: ZhRules) -> bool:
     """A call to the customer is forbidden in so many words (你们别打过来了, 不要再打我电话),
     which "I will call you myself" does not undo."""
-    for s, e in _negations(tokens, rules):
+    for s, e in zh_negations(tokens, rules):
         if has_words(tokens[s:e], rules.prohibitions) and any(
             clause_gap(tokens, e, cs, 3) for cs, _ in find_words(tokens, rules.to_customer)
         ):
@@ -216,13 +185,13 @@ def _stop_clause(tokens: Sequence[str], rules: ZhRules) -> bool:
     call is asked for: a time said in another clause does not scope it."""
     if has_words(tokens, rules.callback):
         return False
-    clauses = _clauses(tokens)
+    clauses = zh_clauses(tokens)
     if len(clauses) < 2:
         return False
     for clause in clauses:
         if _temporary(clause, rules):
             continue
-        for s, e in _negations(clause, rules):
+        for s, e in zh_negations(clause, rules):
             if (
                 "zai" in clause[s:e]
                 and has_words(clause[s:e], rules.prohibitions)
@@ -235,8 +204,8 @@ def _stop_clause(tokens: Sequence[str], rules: ZhRules) -> bool:
 def _topic_call(tokens: Sequence[str], rules: ZhRules) -> str | None:
     """The call named first as the clause's topic and forbidden to come after it, with no
     call verb of its own (这种电话以后一个都别给我来, 你们的电话别再来了)."""
-    for clause in _clauses(tokens):
-        for s, e in _negations(clause, rules):
+    for clause in zh_clauses(tokens):
+        for s, e in zh_negations(clause, rules):
             if not has_words(clause[s:e], rules.prohibitions) or not has_words(
                 clause[:s], py_words("电话|来电")
             ):
@@ -245,25 +214,6 @@ def _topic_call(tokens: Sequence[str], rules: ZhRules) -> str | None:
             if "lai" in rest and not has_words(rest, py_words("来说|来讲|来办|来看|来找|来问")):
                 return " ".join(clause[s : e + rest.index("lai") + 1])
     return None
-
-
-def _clauses(tokens: Sequence[str]) -> list[Sequence[str]]:
-    """The reply's clauses: split at commas, and where the recogniser left them out, after a
-    sentence particle that a pronoun follows (别再打了行吗我在上班呢) or after 就行/就好
-    (打这个电话就行别打座机了)."""
-    out: list[Sequence[str]] = []
-    start = 0
-    for i, t in enumerate(tokens):
-        if (
-            t == ","
-            or (t in ("le", "ma", "ne", "ba", "a") and tokens[i + 1 : i + 2] in (["wo"], ["ni"]))
-            or (t in ("xing", "hao") and tokens[i - 1 : i] == ["jiu"] and i + 1 < len(tokens))
-        ):
-            end = i if t == "," else i + 1
-            out.append(tokens[start:end])
-            start = i + 1
-    out.append(tokens[start:])
-    return out
 
 
 # 回 as someone else's call only as 回电, 回打, 回拨, 回访 or ending the window
@@ -289,23 +239,32 @@ def _someone_else_before(tokens: Sequence[str], s: int, rules: ZhRules) -> bool:
     return False
 
 
+# what may follow the relative spared: their line (爸爸的电话, 我妈手机号码)
+_THEIR_LINE = frozenset(("de", "dian", "hua", "shou", "ji", "hao", "ma", "ba", "le"))
+
+
 def _third_party_spared(tokens: Sequence[str], rules: ZhRules) -> bool:
     """A relative is not to be called and the customer is (别打我爸电话，有事找我; read
     by position, as the recogniser may leave the comma out); or the number forbidden is an
     old one or a relative's, named before the negation, and another is kept
     (以前的那个别打了，打这个新的; 我儿子的电话你们别打了打我的)."""
-    for s, e in _negations(tokens, rules):
-        owner = _clause_before(tokens, s)[-8:]
+    for s, e in zh_negations(tokens, rules):
+        owner = clause_before(tokens, s)[-8:]
         called = find_words(tokens[e : e + 4], py_words("打|拨|联系|电话"))
         if called:
             after = tokens[e + called[0][1] :]  # past the forbidden call and its number
             old = has_words(owner, OLD_NUMBER) and has_words(tokens, py_words("新"))  # 新换的: kept
             if old or (relative_owner(owner, rules) and has_words(after, KEPT_CALL)):
                 return True
-        spared = [rs for rs, _ in find_words(tokens[e : e + 6], rules.relatives)]
-        if not spared:
+        near = tokens[e : e + 6]
+        spared = [
+            (rs, re) for rs, re in find_words(near, rules.relatives) if near[rs - 1 : rs] != ["hao"]
+        ]
+        if not spared:  # (号码: 码 is no 妈)
             continue
-        end = e + spared[0] + 3
+        end = e + spared[0][1]  # past the relative and their line (我爸的手机号)
+        while end < len(tokens) and tokens[end] in _THEIR_LINE:
+            end += 1
         if any(ts < s or ts >= end for ts, _ in find_words(tokens, rules.to_me)):
             return True
     return False
@@ -321,12 +280,6 @@ def _other_topic(tokens: Sequence[str], rules: ZhRules) -> bool:
         )
         for s, e in find_words(tokens, rules.other_topics)
     )
-
-
-def _clause_before(tokens: Sequence[str], s: int) -> Sequence[str]:
-    """The tokens of the clause before ``s``."""
-    before = tokens[:s]
-    return before[len(before) - before[::-1].index(",") :] if "," in before else before
 
 
 def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
@@ -363,7 +316,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ) and not has_words(tokens, rules.calls_to_me):
             vetoes.append("earlier_complaint")
             continue  # 我上回的投诉到现在没回复
-        if word in VIOLATIONS and not has_words(_clause_before(tokens, s), rules.calls):
+        if word in VIOLATIONS and not has_words(clause_before(tokens, s), rules.calls):
             vetoes.append("other_topic")
             continue  # 这个违法吗: unlawful, but not said of the calls
         if _other_topic(tokens, rules) and not has_words(tokens, rules.calls_to_me):
@@ -379,7 +332,10 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         for _, e in find_words(tokens, rules.negations)
     ):
         vetoes.append("manner")  # 别太早打: how to call (a rule may still read a request)
-    dare = find_words(tokens, py_words("再打|还打|再来电|再这么打|再这样打|还这么打|还这样打"))
+    dare = find_words(
+        tokens,
+        py_words("再打|还打|再来电|再这么打|再这样打|还这么打|还这样打|这样打下去|这么打下去"),
+    )
     if any(has_words(tokens[e : e + 5], py_words("试试|试一下|试一试")) for _, e in dare):
         return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
     for _, e in dare:
@@ -394,7 +350,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             if clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
                 return ("standing_word", " ".join(tokens[min(s, ms) : max(e, me)]))
     spam_elsewhere = has_words(tokens, rules.spam_topic) and spam_elsewhere_told(
-        tokens, rules, bool(_negations(tokens, rules))
+        tokens, rules, bool(zh_negations(tokens, rules))
     )
     for s, e in find_words(tokens, rules.standing):
         if (
@@ -445,7 +401,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     timed = _temporary(tokens, rules)
     if not lasting:
         for _s, e in find_words(tokens, rules.concession):
-            if has_words(tokens[e : e + 3], py_words("说|讲|继续")):
+            if has_words(tokens[e : e + 3], py_words("说|讲|继续")) or has_words(
+                tokens[e : e + 8], py_words("听听|听一下|想听|可以听|了解一下")
+            ):
                 vetoes.append("concession")
                 return None  # 我一般不接推销的，但你说吧: the call goes on
     temporary = timed and not lasting and not _stop_clause(tokens, rules)
@@ -455,7 +413,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     if (
         has_words(tokens, rules.invitation)
         and not has_words(tokens, rules.threat)
-        and not _negations(tokens, rules)
+        and not zh_negations(tokens, rules)
         and not has_words(tokens, rules.unwanted)
         and not has_words(tokens, py_words("老是|总是|天天|一直|干嘛|为什么"))
     ):
@@ -469,7 +427,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         vetoes.append("customer_calls")
         return None  # 不用你们打，我自己打过去问 (not 我自己打给你们，你们别打过来)
     reach = 10 if lasting else 6
-    for s, e in _negations(tokens, rules):
+    for s, e in zh_negations(tokens, rules):
         if (
             s > 0
             and tokens[s - 1] == "wo"
@@ -510,6 +468,13 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             if has_words(tokens[ce : ce + 4], rules.purpose) and not lasting:
                 vetoes.append("one_purpose")
                 continue  # 不用给我打电话确认: this call's purpose is done
+            if (
+                not has_words(tokens[s:e], rules.prohibitions)
+                and has_words(tokens[ce : ce + 5], py_words("说|讲"))
+                and not lasting
+            ):
+                vetoes.append("one_purpose")
+                continue  # 不用打过来再说一遍了: no need to call to tell it (not 别打来说)
             if has_words(tokens[cs : cs + 6], rules.welcome) and not _negated_enough(
                 tokens, e, cs, ce, rules
             ):
@@ -557,7 +522,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ):
             vetoes.append("double_negation")
             continue  # 我不是不接你们电话
-        if has_words(_clause_before(tokens, s)[-4:], STAFF):
+        if has_words(clause_before(tokens, s)[-4:], STAFF):
             vetoes.append("someone_else")
             continue  # 你们客服一直不接电话: the staff's answering, not the calls
         if has_words(tokens[e : e + 6], py_words("的时候")) and not lasting:
@@ -582,6 +547,6 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 return ("no_calls_wanted", " ".join(tokens[cs:e]))
     for s, e in find_words(tokens, phrases):
         return ("phrase", " ".join(tokens[s:e]))
-    if asked_about_calls(tokens) and not _negations(tokens, rules):
+    if asked_about_calls(tokens) and not zh_negations(tokens, rules):
         vetoes.append("question")  # 你们以后还会打过来吗: asked, not refused
     return None

@@ -81,7 +81,8 @@ def _repeated(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
     for i, t in enumerate(tokens[:-2]):
         # a count of calls said as a grievance: 接了你们四个电话了, 这周三次了 (not 一次, nor
         # 收到两个电话，什么事: no 了 closing the count)
-        if t not in COUNTS or tokens[i + 1] not in ("ge", "ci", "hui", "bian", "tong"):
+        ordinal = tokens[i - 1 : i] == ["di"]  # 第三次, 第二个
+        if (t not in COUNTS and not (ordinal and t == "er")) or tokens[i + 1] not in _MEASURES:
             continue
         called = tokens[i + 2 : i + 4] == ["dian", "hua"]  # 三个电话, 三次电话
         if not called and not {"da", "lai", "di"} & set(tokens[max(0, i - 3) : i]):
@@ -89,6 +90,12 @@ def _repeated(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
         end = i + 4 if called else i + 2
         if tokens[end : end + 1] == ["le"]:
             return (i, end + 1)
+        if (
+            ordinal
+            and tokens[end : end + 1] in (["jie"], ["da"])
+            and "le" in tokens[end + 1 : end + 3]
+        ):
+            return (i, end + 1)  # 这是我第三次接了吧: the calls received counted
         if not called and tokens[end : end + 1] == ["da"] and "le" in tokens[end + 1 : end + 4]:
             return (i, end + 1)  # 第五回打了, 三次打过来了
     return None

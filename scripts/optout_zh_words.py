@@ -110,7 +110,7 @@ def zh_rules() -> ZhRules:
         ),
         calls=py_words(
             "打电话|打过来|打来|打给|打扰|来电话|来电|电话|打|联系|联络|拨打|拨|呼叫|推销|"
-            "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在|回访"
+            "致电|通知|找我|骚扰|来烦|烦我|打搅|出现在|回访|外呼"
         ),
         not_after_call=frozenset(
             pinyin_table()[ord(c)] for c in "断算开印车字工卡听针包理扮球架扫招发击的岔错通声"
@@ -120,7 +120,8 @@ def zh_rules() -> ZhRules:
         ),
         call_nouns=py_words("电话|来电|推销|营销|打|联系"),
         refusals_after=py_words(
-            "拒绝|谢绝|拒接|不接|不要|不想再接|不想接|不再接|不会再接|不会接|都不接"
+            "拒绝|谢绝|拒接|不接|不要|不想再接|不想接|不再接|不会再接|不会接|都不接|一律拒接|一律不接|"
+            "一概不接|一概拒接|全部拒接|统统不接"
         ),
         removals=py_words(
             "删除|删掉|删|去掉|去除|注销|移除|拿掉|撤掉|抹掉|划掉|拿出去|清掉|清空|销毁|剔除|踢出|"
@@ -189,7 +190,7 @@ def zh_rules() -> ZhRules:
         not_negation_after=frozenset(pinyin_table()[ord(c)] for c in "人的家处紧谢客是"),
         bare=py_words("不打|少打|不再打|不用打|不再联系|不要联系|别回了|别再回|不要再回"),
         repeated=py_words(
-            "有完没完|没完没了|第几次|第几遍|第几回|一天打|一天到晚|三天两头|让不让人|"
+            "有完没完|有完没有|没完没了|第几次|第几遍|第几回|一天打|一天到晚|三天两头|让不让人|"
             "打好几|打了好几|打了几|打了三|打了四|打了五|打了六|打了七|打了八|打了两|"
             "打了九个|打了九次|打了九回|打了九遍|打了九通|打了十个|打了十次|打了十几|打了十多|"
             "打了十来|打了十回|打了十遍|打了十通|打了不下|打了不止|打了无数|才罢休|才肯罢休|才死心|才甘心|才肯停|"
@@ -282,7 +283,7 @@ DIALECT: tuple[tuple[str, str], ...] = (
 DIALECT_ANY = re.compile("|".join(re.escape(a) for a, _ in DIALECT))
 
 # exasperation at the caller when no call is named
-EXASPERATED = py_words("有完没完|没完没了|消停|烦不烦|够了没|受不了你们")
+EXASPERATED = py_words("有完没完|有完没有|没完没了|消停|烦不烦|够了没|受不了你们")
 # how often the calls come (天天给我打), and the words allowed between it and the call
 FREQUENT = py_words("天天|老是|总是|一直|每天|整天|成天|三天两头|隔三差五|没事就")
 TO_ME_FILLER = frozenset(("dou", "gei", "wo", "wang", "zhe", "li", "lai", "zai", "you", "jiu"))
@@ -291,7 +292,7 @@ COUNTS = frozenset(("liang", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi",
 # What a customer threatens to do if called again (再打我就去闹; 投诉 and 报警 are complaints).
 THREATENED = py_words(
     "闹|骂|不客气|翻脸|销户|找你们领导|上门|换银行|去银行|骂人|发火|告你们|销卡|把卡销|卡销了|"
-    "找你们行长|找行长"
+    "找你们行长|找行长|销了|销掉|注销"
 )
 # An old number (旧 alone is also 就) and another call kept (打我的, 留我的: not the
 # forbidden call's own 这个号).
