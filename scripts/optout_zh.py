@@ -148,8 +148,11 @@ def _redirected_unbroken(tokens: Sequence[str], rules: ZhRules) -> bool:
 def _calls_elsewhere(clause: Sequence[str], rules: ZhRules) -> bool:
     """打 with another line or person a few words on (打她电话, 打我办公室座机), not
     reproached (打我手机干嘛)."""
-    if has_words(clause, rules.reproach):
-        return False
+    if any(
+        clause[rs:re_] != ["you"] or clause[re_ : re_ + 1] in (["da"], ["lai"])
+        for rs, re_ in find_words(clause, rules.reproach)
+    ):
+        return False  # (you as 又 only before the call: 有事打我爱人电话 is no reproach)
     return any(
         tokens_after and has_words(tokens_after, rules.other_line)
         for tokens_after in (clause[i + 1 : i + 6] for i, t in enumerate(clause) if t == "da")
