@@ -194,3 +194,72 @@ def test_counted_calls_and_the_banks_calls_named_are_a_request(text: str) -> Non
 )
 def test_a_denied_complaint_and_a_day_scoped_stop_are_no_request(text: str) -> None:
     assert _read(text)[0] is None
+
+
+# Shapes of a request read since session 11: a clock's 点 only after a numeral, 先别说了 as no
+# time scope, 就行 closing the negated call itself, a complaint's place, a reproached 还打,
+# counts of calls (ordinal, by the bank named, 不止十次, 打多少遍), a do-not-call list with
+# 不拨打, a dare with 这样打下去, 一律拒接, 外呼 as a call, 有完没有.
+SESSION11_REQUESTS = [
+    "不用回电以后别给我打电话",  # 电, not a clock's 点
+    "你们就是别再给我打电话就行了",
+    "你先别说了，我就想知道怎么让你们以后不打过来",
+    "我要去营业厅投诉你们",
+    "我挂了你们两次还打，什么意思",
+    "你们一个礼拜打七八次",
+    "一个上午四个电话，你们想怎么样",
+    "你们到底要打多少遍才肯停",
+    "都给我打了不止十次了",
+    "把我加到你们不拨打的名单上",
+    "你们再这样打下去我就销户",
+    "这种推销电话我以后一律拒接",
+    "这个号你们以后别外呼了",
+    "你们的电话我这是第四次接了吧",
+    "还有完没有啊你们",
+]
+
+# Close replies read as no request since session 11: other people's calls (a closing "not
+# you", an impostor, a relative), staff not answering, the phone's own mode, a denied block,
+# 推销保险 (no 消保), 打了是 (no 打了十), another number, a call's purpose (教我, 再讲一遍), a
+# concession that goes on listening, a relative spared with no comma.
+SESSION11_NO_REQUEST = [
+    "我说的是那些卖保险的电话别打了，不是说你们",
+    "有人冒充银行天天给我打电话要验证码",
+    "我女儿天天打电话催我吃药",
+    "你们客服老是不接电话",
+    "我手机开了勿扰模式，刚才没接到",
+    "我没屏蔽你们啊",
+    "这个是推销保险的吗",
+    "我说的别打了是说今天，明天再打吧",
+    "别打这个号，打我另一个号码",
+    "不用打电话教我了，我会弄",
+    "不用打过来再讲一遍了，我记住了",
+    "不想被推销，不过这个活动可以听一下",
+    "不用再打给我妈了找我就行",
+]
+
+
+@pytest.mark.parametrize("text", SESSION11_REQUESTS)
+def test_session11_shapes_of_a_request_are_read(text: str) -> None:
+    found, _ = _read(text)
+    assert found is not None
+
+
+@pytest.mark.parametrize("text", SESSION11_NO_REQUEST)
+def test_session11_close_replies_are_no_request(text: str) -> None:
+    found, _ = _read(text)
+    assert found is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "那你们以后还会联系我吗",  # whether the bank will call again
+        "你们一般几点打电话",  # when it calls
+        "上个月是不是你们给我打过电话",  # whether it called
+        "有事打我老公电话吧，我这个号不常用",  # 有事 is no reproaching 又: another line asked
+    ],
+)
+def test_questions_about_the_calls_and_another_line_are_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None and vetoes
