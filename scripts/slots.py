@@ -181,12 +181,18 @@ def _parse_zh(text: str, today: date) -> _Parts:
     s = re.sub(_ZH_A_BIT, "", s)
     # recognition spells 午 (上午, 下午, 中午) as its homophone 五 or 舞
     s = re.sub(r"([上下中])[五舞](?![个天周月分点时号钟])", r"\1午", s)
+    # and 周末 as 周磨/周莫/周默, 礼拜 as 里拜/理拜
+    s = re.sub(r"周[磨莫默]", "周末", s)
+    s = re.sub(r"[里理]拜", "礼拜", s)
     # two neighbouring numerals are a range (八九点, 两三个小时): its first
     s = re.sub(_ZH_RANGE, _zh_range_first, s)
     s = _zh_digits(s)
     p = _Parts(set(), set())
 
-    m = re.search(r"(\d+|半)个?(小时|钟头)(以后|之后|后)", s)
+    # 两个小时后, and 过两个钟头 (再打) with 过 in front instead of 后 after
+    m = re.search(r"(\d+|半)个?(小时|钟头)(以后|之后|后)", s) or re.search(
+        r"过(\d+|半)个?(小时|钟头)", s
+    )
     if m:
         half = m.group(1) == "半"
         p.relative = timedelta(minutes=30) if half else timedelta(hours=int(m.group(1)))
@@ -225,6 +231,8 @@ def _parse_zh(text: str, today: date) -> _Parts:
         if m:
             wd = 7 if m.group(1) in "日天" else int(m.group(1))
             off = (wd - 1 - today.weekday()) % 7
+            if p.window and off < min(p.window):
+                off += 7  # 下周末，周日下午: the weekday of the span named before it
             p.days.add(off)
             p.weekday_today = off == 0 and not re.match(r"[这本]", m.group())
             s = s.replace(m.group(), "#")
@@ -289,6 +297,12 @@ def _weekend(today: date, next_week: bool) -> tuple[int, ...]:
         return (0, 6)
     saturday = 5 - wd
     return (saturday, saturday + 1)
+
+
+def _refines(day: date, today: date, window: tuple[int, ...]) -> bool:
+    """A day named with a span falls in it (its days, or the week from its first day on)."""
+    off = (day - today).days
+    return min(window) <= off <= max(window) + 6
 
 
 def _next_monday(today: date) -> int:
@@ -503,6 +517,8 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
     if p.relative is not None:
         return SlotResult(local_now + p.relative)
     days = {today + timedelta(days=d) for d in p.days} | p.dates
+    if len(days) == 1 and p.window and _refines(min(days), today, p.window):
+        p.window = ()  # 周末吧，周六上午 / 过两天，周三下午: the day says which day of the span
     if len(days) > 1 or (days and p.window):
         return _fail("more than one day was named")
     if p.hour is None and p.part is None and not days and not p.window:
