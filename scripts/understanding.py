@@ -227,8 +227,8 @@ class Understanding:
             return Understood(WRONG_PERSON, 1.0, "phrase", m.phrase)
         if m is not None and m.intent in (WRONG_PERSON, RELATIVE):
             return None
-        if g.intent not in (None, IS_ROBOT, DECLINE):
-            return None  # 对，我在开车: busy, a relative, a denial said after it decide
+        if g.intent not in (None, IS_ROBOT, DECLINE, WRONG_PERSON):
+            return None  # 对，我在开车 / 对，我是他孙子: busy or a relative said after it decide
         confirmed = self.script.states[state].identity
         first = _first_clause(text)
         if confirmed is None or first is None:
