@@ -17,8 +17,15 @@ engine, ``tailcall scripts match`` and the benchmarks.
 5. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
+   Then two rules over its reading: a reply that says it cannot hear is no intent when
+   the classifier took its "who did you say" for "who is calling" (听不清，你说找谁) or
+   only a short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
+   question a denial phrase said with a who-question is a denial (你找哪个？我这是新号)
+   and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
+   relative or a denial is named or busy is read (docs/intent.md, the identity question).
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
-   above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好).
+   above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
+   read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
 Pure, no I/O beyond loading the shipped classifier once.
 """
@@ -48,6 +55,8 @@ BUSY = "busy"
 PHRASE_COVERAGE = 0.6
 # A reply the classifier reads as no intent this surely is not taken by a phrase inside it.
 SURE_NONE = 0.8
+# A classifier reading below this gives way to a phrase inside the reply (step 6).
+UNSURE = 0.5
 # Sounds of assent that answer "is that you?" on their own (after the reply's punctuation
 # and spaces are removed; a question mark makes them a question); recognition spells 嗯 as 恩.
 BARE_YES = {
@@ -204,6 +213,10 @@ class Understanding:
             if said is not None:
                 return said
         if m is not None and g.intent is None and not self._sure_none(g):
+            return Understood(m.intent, 1.0, "phrase", m.phrase)
+        if m is not None and g.intent is not None and g.confidence < UNSURE:
+            # a guess of one in two or less does not outweigh a phrase said (装了 in 装了，那个
+            # 任务难不难，我想把积分领了, read as a refusal at 0.43)
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         return g
 

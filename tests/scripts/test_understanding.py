@@ -213,18 +213,20 @@ class _Always:
 
     threshold = 0.5
 
-    def __init__(self, intent: str) -> None:
+    def __init__(self, intent: str, confidence: float) -> None:
         self.intent = intent
+        self.confidence = confidence
         self.grammar: dict[str, list[str]] = {}
 
     def classify(self, text: str, state: str, allowed: Iterable[str]) -> Guess:
         if self.intent in allowed:
-            return Guess(self.intent, 0.9, self.intent)
-        return Guess(None, 0.9, "none")
+            return Guess(self.intent, self.confidence, self.intent)
+        return Guess(None, self.confidence, "none")
 
 
-def _dormant_reading(guess: str) -> Understanding:
-    return Understanding(DORMANT.script, classifier=cast(IntentClassifier, _Always(guess)))
+def _dormant_reading(guess: str, confidence: float = 0.9) -> Understanding:
+    stub = _Always(guess, confidence)
+    return Understanding(DORMANT.script, classifier=cast(IntentClassifier, stub))
 
 
 @pytest.mark.parametrize("guess", ["decline", "is_robot", "wrong_person"])
@@ -298,3 +300,11 @@ def test_not_installed_in_dialect_and_misheard(text: str) -> None:
 def test_dormant_callback_times_with_a_span_and_a_day(text: str) -> None:
     r = DORMANT.read("ask_callback", [text])
     assert r.source == "slot" and r.slot is not None and r.slot.value is not None, r
+
+
+@pytest.mark.parametrize(("confidence", "intent"), [(0.43, "installed"), (0.9, "decline")])
+def test_an_unsure_guess_gives_way_to_a_phrase_said(confidence: float, intent: str) -> None:
+    """装了 said, the classifier guessing a refusal at 0.43: the phrase decides; a sure
+    guess still reads the whole reply."""
+    text = "装了，那个任务难不难，我想把积分领了"
+    assert _dormant_reading("decline", confidence).read("ask_app", [text]).intent == intent
