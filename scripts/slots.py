@@ -12,7 +12,8 @@ passed; on a Sunday, that day, then the next Saturday), next weekend (下周末)
 of next week, next week (下周, 下个礼拜, "next week", 다음주) its Monday, 改天 (another day)
 tomorrow, 过两天 in two days, 过几天 / 过些天 in three, 月底 (month end) the month's last
 day (the next month's when today's time has passed), 下个月 / 月初 the 1st of next month.
-Bare "later" words (晚点, 有空, 回头, 等会) stay vague: they name no day.
+Bare "later" words (晚点, 有空, 回头, 等会) stay vague: they name no day. A day named with
+a span that holds it is that day (周末吧，周六上午; 下周末，周日 is that weekend's Sunday).
 
 A weekday named alone that is today (周六 said on a Saturday) is next week's once its time
 has passed (这周六 is not). Two neighbouring numerals are a range, read as its first (八九点
@@ -299,12 +300,6 @@ def _weekend(today: date, next_week: bool) -> tuple[int, ...]:
     return (saturday, saturday + 1)
 
 
-def _refines(day: date, today: date, window: tuple[int, ...]) -> bool:
-    """A day named with a span falls in it (its days, or the week from its first day on)."""
-    off = (day - today).days
-    return min(window) <= off <= max(window) + 6
-
-
 def _next_monday(today: date) -> int:
     return 7 - today.weekday()
 
@@ -517,8 +512,9 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
     if p.relative is not None:
         return SlotResult(local_now + p.relative)
     days = {today + timedelta(days=d) for d in p.days} | p.dates
-    if len(days) == 1 and p.window and _refines(min(days), today, p.window):
-        p.window = ()  # 周末吧，周六上午 / 过两天，周三下午: the day says which day of the span
+    off = (min(days) - today).days if len(days) == 1 else -1
+    if p.window and min(p.window) <= off <= max(p.window) + 6:
+        p.window = ()  # a day in the span named with it (周末吧，周六上午; 过两天，周三下午)
     if len(days) > 1 or (days and p.window):
         return _fail("more than one day was named")
     if p.hour is None and p.part is None and not days and not p.window:
