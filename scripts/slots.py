@@ -12,7 +12,8 @@ passed; on a Sunday, that day, then the next Saturday), next weekend (下周末)
 of next week, next week (下周, 下个礼拜, "next week", 다음주) its Monday, 改天 (another day)
 tomorrow, 过两天 in two days, 过几天 / 过些天 in three, 月底 (month end) the month's last
 day (the next month's when today's time has passed), 下个月 / 月初 the 1st of next month.
-Bare "later" words (晚点, 有空, 回头, 等会) stay vague: they name no day.
+Bare "later" words (晚点, 有空, 回头, 等会) stay vague: they name no day. A day named with
+a span that holds it is that day (周末吧，周六上午; 下周末，周日 is that weekend's Sunday).
 
 A weekday named alone that is today (周六 said on a Saturday) is next week's once its time
 has passed (这周六 is not). Two neighbouring numerals are a range, read as its first (八九点
@@ -181,12 +182,18 @@ def _parse_zh(text: str, today: date) -> _Parts:
     s = re.sub(_ZH_A_BIT, "", s)
     # recognition spells 午 (上午, 下午, 中午) as its homophone 五 or 舞
     s = re.sub(r"([上下中])[五舞](?![个天周月分点时号钟])", r"\1午", s)
+    # and 周末 as 周磨/周莫/周默, 礼拜 as 里拜/理拜
+    s = re.sub(r"周[磨莫默]", "周末", s)
+    s = re.sub(r"[里理]拜", "礼拜", s)
     # two neighbouring numerals are a range (八九点, 两三个小时): its first
     s = re.sub(_ZH_RANGE, _zh_range_first, s)
     s = _zh_digits(s)
     p = _Parts(set(), set())
 
-    m = re.search(r"(\d+|半)个?(小时|钟头)(以后|之后|后)", s)
+    # 两个小时后, and 过两个钟头 (再打) with 过 in front instead of 后 after
+    m = re.search(r"(\d+|半)个?(小时|钟头)(以后|之后|后)", s) or re.search(
+        r"过(\d+|半)个?(小时|钟头)", s
+    )
     if m:
         half = m.group(1) == "半"
         p.relative = timedelta(minutes=30) if half else timedelta(hours=int(m.group(1)))
@@ -225,6 +232,8 @@ def _parse_zh(text: str, today: date) -> _Parts:
         if m:
             wd = 7 if m.group(1) in "日天" else int(m.group(1))
             off = (wd - 1 - today.weekday()) % 7
+            if p.window and off < min(p.window):
+                off += 7  # 下周末，周日下午: the weekday of the span named before it
             p.days.add(off)
             p.weekday_today = off == 0 and not re.match(r"[这本]", m.group())
             s = s.replace(m.group(), "#")
@@ -503,6 +512,9 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
     if p.relative is not None:
         return SlotResult(local_now + p.relative)
     days = {today + timedelta(days=d) for d in p.days} | p.dates
+    off = (min(days) - today).days if len(days) == 1 else -1
+    if p.window and min(p.window) <= off <= max(p.window) + 6:
+        p.window = ()  # a day in the span named with it (周末吧，周六上午; 过两天，周三下午)
     if len(days) > 1 or (days and p.window):
         return _fail("more than one day was named")
     if p.hour is None and p.part is None and not days and not p.window:

@@ -17,14 +17,22 @@ engine, ``tailcall scripts match`` and the benchmarks.
 5. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
+   Then two rules over its reading: a reply that says it cannot hear is no intent when
+   the classifier took its "who did you say" for "who is calling" (听不清，你说找谁) or
+   only a short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
+   question a denial phrase said with a who-question is a denial (你找哪个？我这是新号)
+   and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
+   relative or a denial is named or busy is read (docs/intent.md, the identity question).
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
-   above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好).
+   above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
+   read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +55,8 @@ BUSY = "busy"
 PHRASE_COVERAGE = 0.6
 # A reply the classifier reads as no intent this surely is not taken by a phrase inside it.
 SURE_NONE = 0.8
+# A classifier reading below this gives way to a phrase inside the reply (step 6).
+UNSURE = 0.5
 # Sounds of assent that answer "is that you?" on their own (after the reply's punctuation
 # and spaces are removed; a question mark makes them a question); recognition spells 嗯 as 恩.
 BARE_YES = {
@@ -55,6 +65,35 @@ BARE_YES = {
     ),
     "ko": frozenset({"응", "응응", "넹", "네네", "예예"}),
 }
+# Words of not hearing the bot (normalised; 再 heard as 在): a reply saying them asks for
+# the prompt again, so the classifier's "who is calling" and a short phrase inside it
+# (你说 in 听不清，你说的是谁) do not decide it.
+HEARING = {
+    "zh": (
+        "听不清",
+        "没听清",
+        "听不太清",
+        "听不见",
+        "没听见",
+        "听不到",
+        "没听到",
+        "信号不好",
+        "再说一遍",
+        "在说一遍",
+        "再说一次",
+        "大声点",
+        "大点声",
+    )
+}
+# "who did you say" (the name asked for), not "who are you"
+WHO_SAID = ("找谁", "说谁", "说的谁", "说的是谁", "问谁", "叫谁")
+WRONG_PERSON = "wrong_person"
+DECLINE = "decline"
+# A confirmation that says "yes, me" (是我, 对, 本人, 没错), not "go on" (你说, 请讲): said as
+# the first clause at the identity question it answers the question (``_first_clause``).
+SELF_WORDS = ("是", "对", "我", "本人", "没错")
+# where a reply's clauses end: a question mark ends a question, not an answer
+_CLAUSE = re.compile(r"[,，。.!！、;；…~～\s]+|([?？])")
 Source = Literal["opt_out", "phrase", "classifier", "slot", "none"]
 
 
@@ -161,9 +200,58 @@ class Understanding:
         if m is not None and strong:
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         g = self._guess(state, texts, None)
+        if texts and (m is None or m.intent != g.intent) and self._hearing_trouble(texts[0]):
+            # "I can't hear, who did you say?" (听不清，你说找谁) asks what was said, not who
+            # is calling; and a short phrase inside it (你说 in 听不清，你说的是谁) is no answer
+            norm = normalize(texts[0], s.language)
+            if (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID)) or (
+                g.intent is None and m is not None and m.intent not in s.global_intents
+            ):
+                return Understood(None, g.confidence, "none", "hearing")
+        if st.identity is not None and texts:
+            said = self._identity(state, texts[0], m, g)
+            if said is not None:
+                return said
         if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
+        if m is not None and g.intent is not None and g.confidence < UNSURE:
+            # a guess of one in two or less does not outweigh a phrase said (装了 in 装了，那个
+            # 任务难不难，我想把积分领了, read as a refusal at 0.43)
+            return Understood(m.intent, 1.0, "phrase", m.phrase)
         return g
+
+    def _hearing_trouble(self, text: str) -> bool:
+        words = HEARING.get(base_language(self.script.language), ())
+        norm = normalize(text, self.script.language) if words else ""
+        return any(w in norm for w in words)
+
+    def _identity(self, state: str, text: str, m: Match | None, g: Understood) -> Understood | None:
+        """The identity question's rule (docs/intent.md, "The identity question"): a
+        denial said with a question about the caller stays a denial (你找哪个？我这是新号),
+        and a confirmation said first wins over a question about the caller, a refusal or
+        nothing read in what follows it (对，我就是，不过那张卡好久没用了)."""
+        heard = self._heard_at(state)[0]
+        if (
+            m is not None
+            and m.intent == WRONG_PERSON
+            and g.intent == IS_ROBOT
+            and WRONG_PERSON in heard
+        ):
+            return Understood(WRONG_PERSON, 1.0, "phrase", m.phrase)
+        if m is not None and m.intent in (WRONG_PERSON, RELATIVE):
+            return None
+        if g.intent not in (None, IS_ROBOT, DECLINE, WRONG_PERSON):
+            return None  # 对，我在开车 / 对，我是他孙子: busy or a relative said after it decide
+        confirmed = self.script.states[state].identity
+        first = _first_clause(text)
+        if confirmed is None or first is None:
+            return None
+        yes = confirmed.confirmed[0]
+        norm = normalize(first, self.script.language)
+        for lx in self.lexicon(state).lexemes:
+            if lx.intent == yes and lx.text == norm and any(w in norm for w in SELF_WORDS):
+                return Understood(yes, 1.0, "phrase", f"first:{lx.text}")
+        return None
 
     def _korean(self, state: str, text: str, m: Match | None) -> Understood | None:
         """Korean read by rule (``scripts.reading_ko``): "it's me, <name>" confirms at the
@@ -229,3 +317,20 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
+
+
+def _first_clause(text: str) -> str | None:
+    """The first clause of a reply that is not only fillers (喂，嗯，对，是我 -> 对), when
+    more follows it and it is not a question; None otherwise."""
+    parts = _CLAUSE.split(text)
+    # re.split with one group: text, mark-or-None, text, ...
+    for i in range(0, len(parts), 2):
+        clause = parts[i]
+        if not normalize(clause):
+            continue
+        asked = i + 1 < len(parts) and parts[i + 1] is not None
+        rest = "".join(p for p in parts[i + 2 :] if p)
+        if asked or not normalize(rest):
+            return None
+        return clause
+    return None

@@ -268,3 +268,26 @@ def test_chinese_range_of_two_neighbouring_numerals_is_its_first(text: str, expe
 )
 def test_chinese_wu_misheard_as_five_is_the_part_of_day(text: str, expected: str) -> None:
     assert at(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NOW is Wednesday 2026-01-07 10:00 in Shanghai
+        ("周末吧，周六上午", "2026-01-10T10:00:00+08:00"),  # the span, then its day
+        ("下周末，周日下午", "2026-01-18T15:00:00+08:00"),  # that weekend's Sunday
+        ("下周吧，周三下午", "2026-01-14T15:00:00+08:00"),
+        ("过两天，周五下午", "2026-01-09T15:00:00+08:00"),
+        ("过两个钟头再打", "2026-01-07T12:00:00+08:00"),  # 过 in front, no 后
+        ("过半个小时", "2026-01-07T10:30:00+08:00"),
+        ("周磨吧", "2026-01-10T10:00:00+08:00"),  # 周末 misheard
+        ("下个里拜吧", "2026-01-12T10:00:00+08:00"),  # 礼拜 misheard
+    ],
+)
+def test_chinese_a_day_inside_a_span_and_relative_with_guo(text: str, expected: str) -> None:
+    assert at(text) == expected
+
+
+def test_chinese_a_day_outside_the_span_is_still_two_days() -> None:
+    r = parse_callback_time("下周末，明天", NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is None and r.reason == "more than one day was named"

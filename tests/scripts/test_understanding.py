@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 import pytest
 
+from scripts.classifier import Guess, IntentClassifier
 from scripts.loader import find_script, load_script
 from scripts.understanding import Understanding
 
@@ -202,3 +206,105 @@ def test_is_robot_answer_says_who_calls_and_why(script_id: str) -> None:
     answer = u.script.global_intents["is_robot"].answer
     assert answer is not None
     assert answer.startswith("我是{bank}") and word in answer
+
+
+class _Always:
+    """A stand-in classifier that reads every reply as one intent (when allowed)."""
+
+    threshold = 0.5
+
+    def __init__(self, intent: str, confidence: float) -> None:
+        self.intent = intent
+        self.confidence = confidence
+        self.grammar: dict[str, list[str]] = {}
+
+    def classify(self, text: str, state: str, allowed: Iterable[str]) -> Guess:
+        if self.intent in allowed:
+            return Guess(self.intent, self.confidence, self.intent)
+        return Guess(None, self.confidence, "none")
+
+
+def _dormant_reading(guess: str, confidence: float = 0.9) -> Understanding:
+    stub = _Always(guess, confidence)
+    return Understanding(DORMANT.script, classifier=cast(IntentClassifier, stub))
+
+
+@pytest.mark.parametrize("guess", ["decline", "is_robot", "wrong_person"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "呃对，我就是，不过我那张卡好久没用了",
+        "没错，是本人，不过我那卡早不用了",
+        "是我，你们哪个单位的",
+    ],
+)
+def test_a_confirmation_said_first_answers_the_identity_question(text: str, guess: str) -> None:
+    """The identity rule: a confirmation said first wins over what follows it."""
+    r = _dormant_reading(guess).read("identity", [text])
+    assert r.intent == "confirm_identity", r
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        ("对，我在开车，晚点打", "busy"),  # busy said after it still decides
+        ("是吗？你哪个银行的", "is_robot"),  # a question, not an answer
+        ("对，我不是他本人", "decline"),  # a denial named after it
+        ("对，不过我是他老婆", "decline"),  # a relative named after it
+    ],
+)
+def test_a_first_clause_does_not_confirm_over_busy_a_question_or_a_denial(
+    text: str, guess: str
+) -> None:
+    r = _dormant_reading(guess).read("identity", [text])
+    assert r.intent != "confirm_identity", r
+
+
+def test_a_denial_said_with_a_who_question_stays_a_denial() -> None:
+    r = _dormant_reading("is_robot").read("identity", ["你找哪个？我这是新号，刚买的"])
+    assert r.intent == "wrong_person", r
+
+
+@pytest.mark.parametrize("text", ["你说找谁？听不清", "信号不好，你找谁啊", "没听清，你说的是谁"])
+def test_not_hearing_who_was_named_is_no_intent(text: str) -> None:
+    """Asking again *what* was said (the name) is no intent, not "who is calling"."""
+    assert _dormant_reading("is_robot").read("identity", [text]).intent is None
+    assert DORMANT.read("identity", [text]).intent is None
+
+
+@pytest.mark.parametrize("text", ["没听清，你是哪个银行的", "听不清，你是机器人吗"])
+def test_not_hearing_who_calls_is_still_who_is_calling(text: str) -> None:
+    assert _dormant_reading("is_robot").read("identity", [text]).intent == "is_robot"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("explain_login", "要带哪张卡？"),
+        ("agent_busy", "要等多久啊"),
+        ("offer_link", "短信会发到哪个号"),
+    ],
+)
+def test_a_which_or_how_long_question_is_not_agreement(state: str, text: str) -> None:
+    assert _dormant_reading("agree").read(state, [text]).intent is None
+
+
+@pytest.mark.parametrize("text", ["木有装", "眉有装", "么有装", "冇装"])
+def test_not_installed_in_dialect_and_misheard(text: str) -> None:
+    assert DORMANT.read("ask_app", [text]).intent == "not_installed"
+
+
+@pytest.mark.parametrize(
+    "text", ["周末吧，周六上午", "过两个钟头再打", "过两天，周三下午", "周磨吧"]
+)
+def test_dormant_callback_times_with_a_span_and_a_day(text: str) -> None:
+    r = DORMANT.read("ask_callback", [text])
+    assert r.source == "slot" and r.slot is not None and r.slot.value is not None, r
+
+
+@pytest.mark.parametrize(("confidence", "intent"), [(0.43, "installed"), (0.9, "decline")])
+def test_an_unsure_guess_gives_way_to_a_phrase_said(confidence: float, intent: str) -> None:
+    """装了 said, the classifier guessing a refusal at 0.43: the phrase decides; a sure
+    guess still reads the whole reply."""
+    text = "装了，那个任务难不难，我想把积分领了"
+    assert _dormant_reading("decline", confidence).read("ask_app", [text]).intent == intent

@@ -116,3 +116,8 @@ def test_not_buying_yet_is_hesitant(text: str) -> None:
 def test_declining_to_consider_it_is_negative_and_thought_over_commits() -> None:
     assert cues("我不考虑这个", "zh-CN").negative
     assert cues("我考虑好了，转吧", "zh-CN").commit
+
+
+@pytest.mark.parametrize("text", ["发我吧，我一会儿挂了就装", "好嘞，你发，我打完电话就装"])
+def test_acting_right_after_the_call_commits(text: str) -> None:
+    assert cues(text, "zh-CN").commit
