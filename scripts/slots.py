@@ -186,12 +186,15 @@ def _parse_zh(text: str, today: date) -> _Parts:
     s = _zh_digits(s)
     p = _Parts(set(), set())
 
-    m = re.search(r"(\d+|半)个?(小时|钟头)(以后|之后|后)", s)
+    # a span from now: 两个小时后, or said with 过 before it (过两个小时, 再过半个钟头)
+    m = re.search(r"(\d+|半)个?(?:小时|钟头)(?:以后|之后|后)", s) or re.search(
+        r"过(\d+|半)个?(?:小时|钟头)", s
+    )
     if m:
         half = m.group(1) == "半"
         p.relative = timedelta(minutes=30) if half else timedelta(hours=int(m.group(1)))
         return p
-    m = re.search(r"(\d+)分钟(以后|之后|后)", s)
+    m = re.search(r"(\d+)分钟(?:以后|之后|后)", s) or re.search(r"过(\d+)分钟", s)
     if m:
         p.relative = timedelta(minutes=int(m.group(1)))
         return p
@@ -503,6 +506,8 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
     if p.relative is not None:
         return SlotResult(local_now + p.relative)
     days = {today + timedelta(days=d) for d in p.days} | p.dates
+    if len(days) == 1 and p.window and (next(iter(days)) - today).days in p.window:
+        p.window = ()  # a day inside the span said with it (周末吧，周六下午): that day
     if len(days) > 1 or (days and p.window):
         return _fail("more than one day was named")
     if p.hour is None and p.part is None and not days and not p.window:
