@@ -57,6 +57,9 @@ class _Parts:
     # the day is a weekday named alone (周六, "saturday", 토요일) that is today: once its time
     # has passed, the same weekday next week is meant
     weekday_today: bool = False
+    # the day is a weekday named alone (周日, not 下周日): with a span of next week (下周末，
+    # 周日上午) it is that weekday of the span
+    weekday_alone: bool = False
 
 
 def _fail(reason: str) -> SlotResult:
@@ -230,6 +233,7 @@ def _parse_zh(text: str, today: date) -> _Parts:
             off = (wd - 1 - today.weekday()) % 7
             p.days.add(off)
             p.weekday_today = off == 0 and not re.match(r"[这本]", m.group())
+            p.weekday_alone = not re.match(r"[这本]", m.group())
             s = s.replace(m.group(), "#")
     m = re.search(r"(?:(\d{1,2})月)?(\d{1,2})(号|日)", s)
     if m:
@@ -506,8 +510,16 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
     if p.relative is not None:
         return SlotResult(local_now + p.relative)
     days = {today + timedelta(days=d) for d in p.days} | p.dates
-    if len(days) == 1 and p.window and (next(iter(days)) - today).days in p.window:
-        p.window = ()  # a day inside the span said with it (周末吧，周六下午): that day
+    if len(days) == 1 and p.window:
+        # a day inside the span said with it (周末吧，周六下午): that day; a weekday named
+        # alone with a span of next week (下周末，周日上午): that weekday of next week
+        off = (next(iter(days)) - today).days
+        if p.weekday_alone and off not in p.window and off + 7 in p.window:
+            days = {today + timedelta(days=off + 7)}
+            p.weekday_today = False
+            off += 7
+        if off in p.window:
+            p.window = ()
     if len(days) > 1 or (days and p.window):
         return _fail("more than one day was named")
     if p.hour is None and p.part is None and not days and not p.window:

@@ -105,6 +105,7 @@ def test_chinese_span_from_now_said_with_guo(text: str, expected: str) -> None:
     [
         ("周末吧，周六下午三点以后", "2026-01-10T15:00:00+08:00"),
         ("这周末，礼拜天上午", "2026-01-11T10:00:00+08:00"),
+        ("下周末，周日上午", "2026-01-18T10:00:00+08:00"),  # that Sunday of next weekend
     ],
 )
 def test_chinese_day_inside_the_span_said_with_it_is_that_day(text: str, expected: str) -> None:
