@@ -198,7 +198,7 @@ def _parse_zh(text: str, today: date) -> _Parts:
         half = m.group(1) == "半"
         p.relative = timedelta(minutes=30) if half else timedelta(hours=int(m.group(1)))
         return p
-    m = re.search(r"(\d+)分钟(以后|之后|后)", s)
+    m = re.search(r"(\d+)分钟(?:以后|之后|后)", s) or re.search(r"过(\d+)分钟", s)
     if m:
         p.relative = timedelta(minutes=int(m.group(1)))
         return p
@@ -513,8 +513,10 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
         return SlotResult(local_now + p.relative)
     days = {today + timedelta(days=d) for d in p.days} | p.dates
     off = (min(days) - today).days if len(days) == 1 else -1
-    if p.window and min(p.window) <= off <= max(p.window) + 6:
-        p.window = ()  # a day in the span named with it (周末吧，周六上午; 过两天，周三下午)
+    # a day in the span named with it (周末吧，周六上午; 下周吧，周三下午): a one-day window is
+    # the start of a week (下周) or of a few days (过两天), so its week counts
+    if p.window and min(p.window) <= off <= max(p.window) + (6 if len(p.window) == 1 else 0):
+        p.window = ()
     if len(days) > 1 or (days and p.window):
         return _fail("more than one day was named")
     if p.hour is None and p.part is None and not days and not p.window:

@@ -165,6 +165,8 @@ def test_a_negated_phrase_does_not_count(text: str, intent: str | None) -> None:
     ("text", "intent"),
     [
         ("要多久", None),  # 要 = take (time)
+        ("要等多久啊", None),  # 要 = have to (wait)
+        ("需要等几天", None),
         ("需要多少钱", None),
         ("你们银行", None),  # 行 inside 银行
         ("对不起", None),

@@ -87,6 +87,35 @@ def test_chinese_span_without_a_day_is_its_first_day(text: str, expected: str) -
     assert r.approximate
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("过两个小时吧", "2026-01-07T12:00:00+08:00"),
+        ("再过半个钟头", "2026-01-07T10:30:00+08:00"),
+        ("过二十分钟再打", "2026-01-07T10:20:00+08:00"),
+    ],
+)
+def test_chinese_span_from_now_said_with_guo(text: str, expected: str) -> None:
+    """过 before a number of hours or minutes is a span from now, as 以后 after it is."""
+    assert at(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("周末吧，周六下午三点以后", "2026-01-10T15:00:00+08:00"),
+        ("这周末，礼拜天上午", "2026-01-11T10:00:00+08:00"),
+        ("下周末，周日上午", "2026-01-18T10:00:00+08:00"),  # that Sunday of next weekend
+    ],
+)
+def test_chinese_day_inside_the_span_said_with_it_is_that_day(text: str, expected: str) -> None:
+    """A weekend, then the day of it: that day (not two days named); a day outside the
+    span (周末吧，周三) stays ambiguous."""
+    assert at(text) == expected
+    r = parse_callback_time("周末吧，周三", NOW, "Asia/Shanghai", "zh-CN")
+    assert r.value is None and r.reason == "more than one day was named"
+
+
 def test_weekend_on_a_saturday_evening_is_sunday_then_on_sunday_the_next_saturday() -> None:
     saturday_evening = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
     r = parse_callback_time("周末", saturday_evening, "Asia/Shanghai", "zh-CN")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import cast
 
 import pytest
@@ -308,3 +309,27 @@ def test_an_unsure_guess_gives_way_to_a_phrase_said(confidence: float, intent: s
     guess still reads the whole reply."""
     text = "装了，那个任务难不难，我想把积分领了"
     assert _dormant_reading("decline", confidence).read("ask_app", [text]).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        # a question about the product's term is interest (the prompt offers to tell it)
+        ("ask_interest", "钱要放几个月，中途能取吗", "agree"),
+        ("ask_interest", "封闭期多长时间啊", "agree"),
+        # a question about returns or risk with a refusal on a condition is the question
+        ("ask_interest", "利息能到三个点吗，到不了我就不买了", "ask_return"),
+        ("ask_interest", "收益有没有四个点，没有就算了", "ask_return"),
+        # asking how long the wait is or whom the call goes to is no answer yet
+        ("agent_busy", "要等多久啊", None),
+        ("offer_advisor", "转给谁啊", None),
+    ],
+)
+def test_wealth_questions_back(state: str, text: str, intent: str | None) -> None:
+    assert WEALTH.read(state, [text]).intent == intent
+
+
+@pytest.mark.parametrize("text", ["过两个小时吧", "周末吧，周六下午", "下周末吧，周日上午"])
+def test_wealth_callback_times_said_from_now_or_within_a_span(text: str) -> None:
+    r = WEALTH.read("ask_callback", [text], now=datetime(2026, 1, 7, 2, 0, tzinfo=UTC))
+    assert r.source == "slot" and r.slot is not None and r.slot.value is not None
