@@ -186,12 +186,15 @@ def _parse_zh(text: str, today: date) -> _Parts:
     s = _zh_digits(s)
     p = _Parts(set(), set())
 
-    m = re.search(r"(\d+|半)个?(小时|钟头)(以后|之后|后)", s)
+    # "in two hours": 两个小时以后, or 过两个小时 (过 before the span says the same)
+    m = re.search(r"(\d+|半)个?(小时|钟头)(以后|之后|后)", s) or re.search(
+        r"过(\d+|半)个?(小时|钟头)", s
+    )
     if m:
         half = m.group(1) == "半"
         p.relative = timedelta(minutes=30) if half else timedelta(hours=int(m.group(1)))
         return p
-    m = re.search(r"(\d+)分钟(以后|之后|后)", s)
+    m = re.search(r"(\d+)分钟(以后|之后|后)", s) or re.search(r"过(\d+)分钟", s)
     if m:
         p.relative = timedelta(minutes=int(m.group(1)))
         return p
@@ -243,6 +246,8 @@ def _parse_zh(text: str, today: date) -> _Parts:
             p.vague = True
         s = s.replace(m.group(), "#")
 
+    # 早 as an adverb (早就, 早已, 他早不用这个号了: long ago) names no morning
+    s = re.sub(r"早(?=[就已都不没换用])", "", s)
     for vague in ("晚点", "晚些", "早点"):
         if vague in s:
             s = s.replace(vague, "")
@@ -503,6 +508,9 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
     if p.relative is not None:
         return SlotResult(local_now + p.relative)
     days = {today + timedelta(days=d) for d in p.days} | p.dates
+    if len(days) == 1 and p.window and (next(iter(days)) - today).days in p.window:
+        # a day of the span named with it (周末吧，星期天下午) is that day
+        p.window = ()
     if len(days) > 1 or (days and p.window):
         return _fail("more than one day was named")
     if p.hour is None and p.part is None and not days and not p.window:
