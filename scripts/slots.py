@@ -252,6 +252,7 @@ def _parse_zh(text: str, today: date) -> _Parts:
             p.vague = True
         s = s.replace(m.group(), "#")
 
+    s = re.sub(r"早(?=[就已都不没换用])", "", s)  # 早就, 早不用了: long ago, no morning
     for vague in ("晚点", "晚些", "早点"):
         if vague in s:
             s = s.replace(vague, "")
@@ -513,8 +514,7 @@ def parse_callback_time(text: str, now: datetime, timezone: str, language: str) 
         return SlotResult(local_now + p.relative)
     days = {today + timedelta(days=d) for d in p.days} | p.dates
     off = (min(days) - today).days if len(days) == 1 else -1
-    # a day in the span named with it (周末吧，周六上午; 下周吧，周三下午): a one-day window is
-    # the start of a week (下周) or of a few days (过两天), so its week counts
+    # a day in the span said with it (周末吧，周六上午); a one-day window (下周, 过两天) spans a week
     if p.window and min(p.window) <= off <= max(p.window) + (6 if len(p.window) == 1 else 0):
         p.window = ()
     if len(days) > 1 or (days and p.window):

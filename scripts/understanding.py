@@ -95,6 +95,8 @@ SELF_WORDS = ("是", "对", "我", "本人", "没错")
 # where a reply's clauses end: a question mark ends a question, not an answer
 _CLAUSE = re.compile(r"[,，。.!！、;；…~～\s]+|([?？])")
 Source = Literal["opt_out", "phrase", "classifier", "slot", "none"]
+# Where one clause of a reply ends and the next begins (the recogniser's punctuation).
+_CLAUSE_BREAK = re.compile(r"[，,。.？?！!；;、…\s]+")
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,49 @@ class Understanding:
         timezone: str | None = None,
     ) -> Understood:
         """The meaning of a reply (``texts``: the recogniser's text, then alternatives)."""
+        u = self._read(state, texts, now=now, timezone=timezone)
+        st = self.script.states[state]
+        if (
+            u.intent == IS_ROBOT
+            and st.identity is not None
+            and base_language(self.script.language) == "zh"
+            and texts
+            and (said := self._confirming_clause(state, texts[0])) is not None
+        ):
+            # a confirmation said with a question about the caller (是我，你是谁) answers
+            # "is that you?": the next prompt says who is calling and why (Chinese: the
+            # recogniser's spaces and marks part clauses there, not words)
+            return Understood(st.identity.confirmed[0], 1.0, "phrase", said)
+        return u
+
+    def _confirming_clause(self, state: str, text: str) -> str | None:
+        """A clause of a reply of several that confirms who is speaking on its own: the
+        state's phrase as most of a clause, or the first clause read so by the classifier
+        surely (a tag question or a complaint after a question is no confirmation)."""
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if normalize(c, self.script.language)]
+        if len(clauses) < 2:
+            return None
+        identity = self.script.states[state].identity
+        assert identity is not None
+        for i, c in enumerate(clauses):
+            m = self.lexicon(state).match(c)
+            if m is not None:
+                if m.intent in identity.confirmed and (m.exact or m.coverage >= PHRASE_COVERAGE):
+                    return c
+            elif i == 0:
+                g = self._guess(state, [c], None)
+                if g.intent in identity.confirmed and g.confidence >= SURE_NONE:
+                    return c
+        return None
+
+    def _read(
+        self,
+        state: str,
+        texts: Sequence[str],
+        *,
+        now: datetime | None,
+        timezone: str | None,
+    ) -> Understood:
         s = self.script
         st = s.states[state]
         m = match_any(self.lexicon(state), texts)

@@ -251,3 +251,24 @@ def test_a_korean_phrase_starts_a_word() -> None:
     m = lx.match("네 그러죠")
     assert m is not None and m.intent == "agree"
     assert lx.match("네네") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("今天外面风好大啊", None),  # 好 inside a word of degree or manner is no assent
+        ("你声音还挺好听的", None),
+        ("我这个版本好像不一样", None),
+        ("好啊", "agree"),
+        ("啊？你说啥", None),  # 你说 before a question word asks what was said
+        ("你说什么，没听清", None),
+        ("你说找谁", None),
+        ("你说吧", "confirm_identity"),
+    ],
+)
+def test_assent_inside_a_word_or_a_question_does_not_count(text: str, intent: str | None) -> None:
+    lx = Lexicon(
+        {"agree": (["好啊", "好的"], 0), "confirm_identity": (["你说", "说吧"], 0)}, "zh-CN"
+    )
+    m = lx.match(text)
+    assert (m.intent if m else None) == intent, m

@@ -39,6 +39,12 @@ def at(text: str, tz: str = "Asia/Shanghai", lang: str = "zh-CN") -> str | None:
         ("明天下午3:30", "2026-01-08T15:30:00+08:00"),
         ("下个月5号", "2026-02-05T10:00:00+08:00"),
         ("下个月20号下午", "2026-02-20T15:00:00+08:00"),
+        ("过两个小时再打", "2026-01-07T12:00:00+08:00"),  # 过 before a span: in two hours
+        ("过半个小时吧", "2026-01-07T10:30:00+08:00"),
+        ("过十分钟再打", "2026-01-07T10:10:00+08:00"),
+        # a day of the weekend named with 周末 is that day, not a second day
+        ("周末吧，星期天下午", "2026-01-11T15:00:00+08:00"),
+        ("这周末，礼拜六上午", "2026-01-10T10:00:00+08:00"),
     ],
 )
 def test_chinese(text: str, expected: str) -> None:
@@ -54,6 +60,9 @@ def test_chinese(text: str, expected: str) -> None:
         ("明天后天", "more than one day was named"),
         ("下午25点", "not a valid time of day"),
         ("不知道", "no time found"),
+        # 早 as an adverb (long ago) names no morning
+        ("他早不用这个号了", "no time found"),
+        ("我早就换过了", "no time found"),
     ],
 )
 def test_chinese_ambiguous(text: str, reason: str) -> None:

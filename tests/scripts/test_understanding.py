@@ -311,6 +311,20 @@ def test_an_unsure_guess_gives_way_to_a_phrase_said(confidence: float, intent: s
     assert _dormant_reading("decline", confidence).read("ask_app", [text]).intent == intent
 
 
+@pytest.mark.parametrize("script_id", list(ZH_SCRIPTS))
+@pytest.mark.parametrize("text", ["是我，你是谁", "对的，你是谁", "是我本人，你是机器人吗"])
+def test_a_confirmation_clause_wins_over_a_who_is_calling_phrase(script_id: str, text: str) -> None:
+    u = ZH_SCRIPTS[script_id][0]
+    assert u.read("identity", [text]).intent == "confirm_identity", text
+
+
+@pytest.mark.parametrize("script_id", list(ZH_SCRIPTS))
+@pytest.mark.parametrize("text", ["你是谁啊", "你这是机器在打电话吧，对不对"])
+def test_who_is_calling_without_a_confirmation_stays_is_robot(script_id: str, text: str) -> None:
+    u = ZH_SCRIPTS[script_id][0]
+    assert u.read("identity", [text]).intent == "is_robot", text
+
+
 @pytest.mark.parametrize(
     ("state", "text", "intent"),
     [
@@ -333,3 +347,19 @@ def test_wealth_questions_back(state: str, text: str, intent: str | None) -> Non
 def test_wealth_callback_times_said_from_now_or_within_a_span(text: str) -> None:
     r = WEALTH.read("ask_callback", [text], now=datetime(2026, 1, 7, 2, 0, tzinfo=UTC))
     assert r.source == "slot" and r.slot is not None and r.slot.value is not None
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("agent_busy", "你们专员都在忙啊", None),  # the specialists busy, not the customer
+        ("agent_busy", "我在开车，先挂了", "busy"),
+        ("identity", "你谁呀", "is_robot"),
+        ("identity", "什么银行啊你们", "is_robot"),
+        ("explain_redeem", "然后下一步点哪个", "how_to"),
+        ("points_info", "礼品没寄到", "complaint"),
+    ],
+)
+def test_points_busy_said_of_others_and_phrases(state: str, text: str, intent: str | None) -> None:
+    r = POINTS.read(state, [text])
+    assert r.intent == intent, r
