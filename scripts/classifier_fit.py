@@ -97,6 +97,15 @@ def _restricted(
     return labels[best], exps[best] / total
 
 
+def choose_c(tried: Sequence[tuple[float, float, Any]], n: int) -> tuple[float, float, Any]:
+    """The most regularised C (the smallest) whose CV accuracy is within one standard error
+    of the best (the one-standard-error rule): C values that CV cannot tell apart are read
+    in favour of the simpler model, which carries better to wording the fit set lacks."""
+    best = max(acc for _, acc, _ in tried)
+    se = math.sqrt(best * (1.0 - best) / max(1, n))
+    return min((t for t in tried if t[1] >= best - se), key=lambda t: t[0])
+
+
 def fit_classifier(
     script: Script,
     examples: Sequence[Example],
@@ -155,7 +164,7 @@ def fit_classifier(
         return z
 
     scored = [i for i, e in enumerate(examples) if e.weight >= 1.0 and e.label != OPT_OUT]
-    best: tuple[float, float, float, float, Any] | None = None
+    tried: list[tuple[float, float, Any]] = []
     for c in cs:
         z = oof(c)
         acc = sum(
@@ -163,10 +172,8 @@ def fit_classifier(
             == examples[i].label
             for i in scored
         ) / max(1, len(scored))
-        if best is None or acc > best[0]:
-            best = (acc, c, 0.0, 0.0, z)
-    assert best is not None
-    _, c, _, _, z = best
+        tried.append((c, acc, z))
+    c, _, z = choose_c(tried, len(scored))
     # temperature: the log loss of the state-restricted probabilities
     temps = [0.5, 0.75, 1.0, 1.5, 2.0, 3.0]
 
