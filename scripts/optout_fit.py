@@ -7,22 +7,23 @@ cross-validation grouped by reply text (minimum log loss), and the threshold on 
 out-of-fold probabilities: the lowest, from 0.6 up (the model alone never decides on a
 near coin toss), at which the detector as shipped (the rules first, their negation
 vetoes, then the model) adds at most ``max_false_near`` false opt-outs on the close
-non-opt-outs and ``max_false_other`` on ordinary replies. Evaluation data is
-never read here.
+non-opt-outs and ``max_false_other`` on ordinary replies. ``feature_set`` (what the
+model reads, ``scripts.optout_model.FEATURE_SETS``), ``class_weight`` and ``augment``
+(recognition-error variants of the training texts, ``asr_variants``) are the design
+choices ``tools/optout_batch_cv.py`` compares. Evaluation data is never read here.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scripts.classifier import features
 from scripts.matching import base_language, normalize
 from scripts.optout import OptOutMatcher
-from scripts.optout_model import OptOutModel
+from scripts.optout_model import OptOutModel, optout_features
 
 
 @dataclass(frozen=True)
@@ -55,41 +56,140 @@ def read_samples(fitset: Path, language: str) -> list[Sample]:
     return list(seen.values())
 
 
+# What the recogniser writes for what was said (homophones and near-homophones), applied
+# one at a time by ``asr_variants``.
+ASR_REWRITES: tuple[tuple[str, str], ...] = (
+    ("打", "大"),
+    ("再", "在"),
+    ("电话", "点话"),
+    ("别", "憋"),
+    ("号码", "号马"),
+    ("银行", "因行"),
+    ("投诉", "头诉"),
+    ("删", "山"),
+    ("以后", "一后"),
+    ("骚扰", "扫扰"),
+    ("不要", "布要"),
+    ("推销", "推消"),
+    ("联系", "连系"),
+    ("名单", "明单"),
+)
+_FILLERS = frozenset("的了啊呀吧呢嘛哦哈啦么")
+
+
+def asr_variants(text: str) -> list[str]:
+    """Recognition-error variants of a training text: the first homophone rewrite of
+    ``ASR_REWRITES`` that applies (each occurrence), and the text without its last
+    filler character (the recogniser drops short unstressed syllables)."""
+    out: list[str] = []
+    for said, heard in ASR_REWRITES:
+        if said in text:
+            out.append(text.replace(said, heard))
+            break
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] in _FILLERS:
+            out.append(text[:i] + text[i + 1 :])
+            break
+    return [t for t in out if t and t != text]
+
+
+@dataclass
+class FitCache:
+    """What a series of fits on overlapping samples computes once per text: the features
+    (per feature set) and the rules' reading (hit, vetoed)."""
+
+    features: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    rules: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+
+
+def rule_reads(
+    texts: Sequence[str], language: str, cache: FitCache | None = None
+) -> tuple[Any, Any]:
+    """Per text: whether a rule fired, and whether a rule vetoed (numpy bool arrays)."""
+    import numpy as np
+
+    cache = cache or FitCache()
+    rules = OptOutMatcher(language, model=None)
+    hit = np.zeros(len(texts), dtype=bool)
+    vetoed = np.zeros(len(texts), dtype=bool)
+    for i, text in enumerate(texts):
+        if text not in cache.rules:
+            vetoes: list[str] = []
+            fired = rules.rules(text, vetoes) is not None
+            cache.rules[text] = (fired, bool(vetoes))
+        hit[i], vetoed[i] = cache.rules[text]
+    return hit, vetoed
+
+
 def fit_optout_model(
     samples: Sequence[Sample],
     language: str,
     *,
+    feature_set: str = "base",
     cs: Sequence[float] = (1.0, 4.0, 16.0),
+    class_weight: str | None = "balanced",
+    augment: Callable[[str], Sequence[str]] | None = None,
+    open_only: bool = False,
     max_false_near: float = 0.005,
     max_false_other: float = 0.002,
     seed: int = 1,
+    cache: FitCache | None = None,
 ) -> tuple[OptOutModel, dict[str, float]]:
-    """The fitted model and its cross-validated figures."""
+    """The fitted model and its cross-validated figures. ``augment``: more texts of the
+        same label for a sample (recognition-error variants), fitted on beside it and kept in
+        its cross-validation fold. ``open_only``: fitted only on the samples the rules leave
+    open (none fired, none vetoed), the only replies the model is asked about."""
     # deferred: scikit-learn costs 2.3 s to import; only fitting needs it
     import numpy as np
+    import scipy.sparse as sp
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    rows = [{f: 1.0 for f in features(s.text, language)} for s in samples]
+    cache = cache or FitCache()
+
+    def row(text: str) -> dict[str, float]:
+        key = (feature_set, text)
+        if key not in cache.features:
+            cache.features[key] = tuple(optout_features(text, language, feature_set))
+        return dict.fromkeys(cache.features[key], 1.0)
+
+    extra = [(i, t) for i, s in enumerate(samples) for t in (augment(s.text) if augment else ())]
     vec = DictVectorizer()
-    x = vec.fit_transform(rows)
+    x_all = vec.fit_transform([row(s.text) for s in samples] + [row(t) for _, t in extra])
+    x = x_all[: len(samples)]
     y = np.array([1 if s.opt_out else 0 for s in samples])
+    x_extra = x_all[len(samples) :]
+    y_extra = np.array([y[i] for i, _ in extra], dtype=int)
+    source = np.array([i for i, _ in extra], dtype=int)
     # samples are distinct texts already, so plain stratified folds are grouped by text
     folds = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y))
+
+    rule_hit, vetoed = rule_reads([s.text for s in samples], language, cache)
+    open_ = ~rule_hit & ~vetoed
+
+    def fitted(c: float, train: Any) -> Any:
+        """A model fitted on the samples ``train`` (indices) and their variants."""
+        if open_only:
+            train = train[open_[train]]
+        keep = np.isin(source, train)
+        xs = sp.vstack([x[train], x_extra[keep]]).tocsr()
+        ys = np.concatenate([y[train], y_extra[keep]])
+        m = LogisticRegression(C=c, max_iter=3000, class_weight=class_weight)
+        return m.fit(xs, ys)
 
     def oof(c: float) -> Any:
         z = np.zeros(len(samples))
         for tr, te in folds:
-            m = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-            m.fit(x[tr], y[tr])
-            z[te] = m.decision_function(x[te])
+            z[te] = fitted(c, tr).decision_function(x[te])
         return z
 
+    scored = open_ if open_only else np.ones(len(samples), dtype=bool)
+
     def logloss(z: Any, t: float) -> float:
-        p = 1.0 / (1.0 + np.exp(-z / t))
-        p = np.clip(p, 1e-9, 1 - 1e-9)
-        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        p = np.clip(1.0 / (1.0 + np.exp(-z[scored] / t)), 1e-9, 1 - 1e-9)
+        ys = y[scored]
+        return float(-np.mean(ys * np.log(p) + (1 - ys) * np.log(1 - p)))
 
     best: tuple[float, float, float, Any] | None = None
     for c in cs:
@@ -102,17 +202,9 @@ def fit_optout_model(
     loss, c, temp, z = best
     p = 1.0 / (1.0 + np.exp(-z / temp))
 
-    rules = OptOutMatcher(language, model=None)
-    rule_hit = np.zeros(len(samples), dtype=bool)
-    vetoed = np.zeros(len(samples), dtype=bool)
-    for i, s in enumerate(samples):
-        vetoes: list[str] = []
-        rule_hit[i] = rules.rules(s.text, vetoes) is not None
-        vetoed[i] = bool(vetoes)
     near = np.array([s.near for s in samples])
     neg_near = near & (y == 0)
     neg_other = ~near & (y == 0)
-    open_ = ~rule_hit & ~vetoed
     threshold = 0.999
     for th in [x / 1000 for x in range(600, 1000, 5)]:
         fires = open_ & (p >= th)
@@ -140,8 +232,10 @@ def fit_optout_model(
         "combined_false_other_cv": float(
             ((rule_hit | fires) & neg_other).sum() / max(1, neg_other.sum())
         ),
+        "model_recall_cv": float(((p >= threshold) & pos).sum() / pos.sum()),
+        "model_false_near_cv": float(((p >= threshold) & neg_near).sum() / max(1, neg_near.sum())),
     }
-    final = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    final = fitted(c, np.arange(len(samples)))
     names = vec.get_feature_names_out()
     weights = {
         str(names[j]): float(w) for j, w in enumerate(final.coef_[0]) if abs(float(w)) >= 0.01
@@ -152,6 +246,7 @@ def fit_optout_model(
         bias=float(final.intercept_[0]),
         temperature=temp,
         threshold=threshold,
+        feature_set=feature_set,
         description=(
             f"fitted on {int(pos.sum())} opt-outs, {int(neg_near.sum())} close non-opt-outs and "
             f"{int(neg_other.sum())} other replies of the fit set; C={c}, temperature and "

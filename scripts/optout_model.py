@@ -3,9 +3,13 @@
 A binary logistic model over the intent classifier's features (character n-grams, for
 Chinese toneless pinyin syllables and pairs, for Korean jamo trigrams; no state), fitted
 on the fit set's opt-outs against its close non-opt-outs and the ordinary replies of every
-state (``scripts.optout_fit``, ``tools/fit_optout_models.py``). ``scripts.optout`` asks it
-only when no rule fired and no rule's negation handling said the reply is not an opt-out,
-and takes its word only at or above ``threshold`` (chosen by grouped cross-validation on
+state (``scripts.optout_fit``, ``tools/fit_optout_models.py``). A model of the
+``concepts`` feature set also reads the concept classes of a Chinese reply and their order
+(``scripts.optout_concepts``); the shipped models are ``base``: on batches left out
+(``tools/optout_batch_cv.py``) the classes raised the model's own recall but not the
+detector's (docs/intent.md, session 11). ``scripts.optout`` asks it only when no rule
+fired and no rule's negation handling said the reply is not an opt-out, and takes its
+word only at or above ``threshold`` (chosen by grouped cross-validation on
 the fit set for at most 1 % false opt-outs). Pure Python at inference, about 0.1 ms;
 shipped as ``scripts/intent_models/optout.<language>.json`` and loaded on first use.
 """
@@ -20,6 +24,19 @@ from pathlib import Path
 
 from scripts.classifier import MODELS_DIR, features, write_model_json
 from scripts.matching import base_language
+from scripts.optout_concepts import concept_features
+
+# What a model reads: ``base``, the intent classifier's features (``features``);
+# ``concepts``, those and the concept classes of a Chinese reply (``scripts.optout_concepts``).
+FEATURE_SETS = ("base", "concepts")
+
+
+def optout_features(text: str, language: str, feature_set: str = "concepts") -> list[str]:
+    """The features the opt-out model reads of a reply (``FEATURE_SETS``)."""
+    out = features(text, language)
+    if feature_set == "concepts":
+        out.extend(concept_features(text, language))
+    return out
 
 
 class OptOutModel:
@@ -34,18 +51,21 @@ class OptOutModel:
         temperature: float,
         threshold: float,
         description: str = "",
+        feature_set: str = "base",
     ) -> None:
+        assert feature_set in FEATURE_SETS, feature_set
         self.language = language
         self.weights = weights
         self.bias = bias
         self.temperature = temperature
         self.threshold = threshold
         self.description = description
+        self.feature_set = feature_set
 
     def probability(self, text: str) -> float:
         """The calibrated probability that ``text`` asks not to be called again."""
         z = self.bias
-        for f in features(text, self.language):
+        for f in optout_features(text, self.language, self.feature_set):
             z += self.weights.get(f, 0.0)
         z /= self.temperature
         if z >= 0:
@@ -65,6 +85,7 @@ class OptOutModel:
             "temperature": self.temperature,
             "threshold": self.threshold,
             "description": self.description,
+            "feature_set": self.feature_set,
             "weights": {f: round(w, 4) for f, w in self.weights.items()},
         }
 
@@ -79,6 +100,7 @@ class OptOutModel:
             temperature=float(str(data["temperature"])),
             threshold=float(str(data["threshold"])),
             description=str(data.get("description", "")),
+            feature_set=str(data.get("feature_set", "base")),
         )
 
 

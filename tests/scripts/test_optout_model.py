@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from scripts.classifier import features
 from scripts.optout import OptOutMatcher
-from scripts.optout_model import OptOutModel, load_optout_model, write_optout_model
+from scripts.optout_concepts import PREFIX, concept_features
+from scripts.optout_model import (
+    OptOutModel,
+    load_optout_model,
+    optout_features,
+    write_optout_model,
+)
 
 
 def _always(language: str) -> OptOutModel:
@@ -98,3 +105,24 @@ def test_a_model_round_trips_through_its_file(tmp_path: Path) -> None:
     again = OptOutModel.from_json(json.loads(path.read_text(encoding="utf-8")))
     for text in ("别再打了", "我不需要", "把我号码删掉"):
         assert again.probability(text) == pytest.approx(model.probability(text), abs=1e-3)
+
+
+def test_concept_classes_are_read_in_pinyin_and_order() -> None:
+    said = concept_features("以后别再给我来电话了", "zh-CN")
+    heard = concept_features("一后憋在给我来点话了", "zh-CN")  # the recogniser's homophones
+    for f in ("o:LASTING", "o:NEG", "o:CALL", "o:NEG>CALL", "o:LASTING>NEG>CALL"):
+        assert f in said and f in heard
+    assert "o:CALL>NEG" not in said  # pairs keep their order
+
+
+def test_a_one_syllable_word_is_its_class_only_as_its_character_or_a_known_homophone() -> None:
+    assert "o:ASK" not in concept_features("把号码删了", "zh-CN")  # 把 is no 吧
+    assert "o:AGAIN" in concept_features("别在打了", "zh-CN")  # 在 heard for 再
+
+
+def test_concept_features_are_the_opt_out_models_alone() -> None:
+    text = "以后别再给我来电话了"
+    assert not any(f.startswith(PREFIX) for f in features(text, "zh-CN"))
+    assert any(f.startswith(PREFIX) for f in optout_features(text, "zh-CN", "concepts"))
+    assert not any(f.startswith(PREFIX) for f in optout_features(text, "zh-CN", "base"))
+    assert concept_features("전화하지 마세요", "ko-KR") == ()
