@@ -92,11 +92,10 @@ DECLINE = "decline"
 # A confirmation that says "yes, me" (是我, 对, 本人, 没错), not "go on" (你说, 请讲): said as
 # the first clause at the identity question it answers the question (``_first_clause``).
 SELF_WORDS = ("是", "对", "我", "本人", "没错")
-# where a reply's clauses end: a question mark ends a question, not an answer
+# where a reply's clauses end (the recogniser's punctuation and spaces); a question mark is
+# kept, as it ends a question, not an answer
 _CLAUSE = re.compile(r"[,，。.!！、;；…~～\s]+|([?？])")
 Source = Literal["opt_out", "phrase", "classifier", "slot", "none"]
-# Where one clause of a reply ends and the next begins (the recogniser's punctuation).
-_CLAUSE_BREAK = re.compile(r"[，,。.？?！!；;、…\s]+")
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,8 @@ class Understanding:
         """A clause of a reply of several that confirms who is speaking on its own: the
         state's phrase as most of a clause, or the first clause read so by the classifier
         surely (a tag question or a complaint after a question is no confirmation)."""
-        clauses = [c for c in _CLAUSE_BREAK.split(text) if normalize(c, self.script.language)]
+        # _CLAUSE.split gives text, mark-or-None, text, ...: the clauses are every other part
+        clauses = [c for c in _CLAUSE.split(text)[0::2] if normalize(c, self.script.language)]
         if len(clauses) < 2:
             return None
         identity = self.script.states[state].identity
