@@ -245,6 +245,9 @@ class Understanding:
         if m is not None and strong:
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         g = self._guess(state, texts, None)
+        said = self._identity(state, texts[0], m, g) if st.identity is not None and texts else None
+        if said is not None and st.identity is not None and said.intent in st.identity.confirmed:
+            return said  # a confirmation said first wins over "can't hear" after it (是我，听不清)
         if texts and (m is None or m.intent != g.intent) and self._hearing_trouble(texts[0]):
             # "I can't hear, who did you say?" (听不清，你说找谁) asks what was said, not who
             # is calling; and a short phrase inside it (你说 in 听不清，你说的是谁) is no answer
@@ -253,10 +256,8 @@ class Understanding:
                 g.intent is None and m is not None and m.intent not in s.global_intents
             ):
                 return Understood(None, g.confidence, "none", "hearing")
-        if st.identity is not None and texts:
-            said = self._identity(state, texts[0], m, g)
-            if said is not None:
-                return said
+        if said is not None:
+            return said
         if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         if m is not None and g.intent is not None and g.confidence < UNSURE:
@@ -294,7 +295,9 @@ class Understanding:
         yes = confirmed.confirmed[0]
         norm = normalize(first, self.script.language)
         for lx in self.lexicon(state).lexemes:
-            if lx.intent == yes and lx.text == norm and any(w in norm for w in SELF_WORDS):
+            # the phrase said once or said again at once (是我是我, 对对对)
+            said_as = lx.text and norm in (lx.text, lx.text * 2, lx.text * 3)
+            if lx.intent == yes and said_as and any(w in norm for w in SELF_WORDS):
                 return Understood(yes, 1.0, "phrase", f"first:{lx.text}")
         return None
 

@@ -363,3 +363,26 @@ def test_wealth_callback_times_said_from_now_or_within_a_span(text: str) -> None
 def test_points_busy_said_of_others_and_phrases(state: str, text: str, intent: str | None) -> None:
     r = POINTS.read(state, [text])
     assert r.intent == intent, r
+
+
+@pytest.mark.parametrize("guess", ["none", "is_robot", "decline"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "呃……是我是我，刚才信号不好",
+        "是我，刚才没听见你说啥",
+        "对对对，听不太清，你大点声",
+        "嗯，我是，你们哪个银行的",
+    ],
+)
+def test_a_confirmation_said_first_wins_over_not_hearing_or_a_who_question(
+    text: str, guess: str
+) -> None:
+    """A confirmation said first (or said twice at once: 是我是我) answers the identity
+    question whatever follows it, "can't hear" included."""
+    assert _dormant_reading(guess).read("identity", [text]).intent == "confirm_identity"
+
+
+@pytest.mark.parametrize("text", ["装不了", "老年机，没法装", "我手机内存小，装不上"])
+def test_cannot_install_is_not_installed(text: str) -> None:
+    assert DORMANT.read("ask_app", [text]).intent == "not_installed"
