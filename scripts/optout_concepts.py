@@ -34,7 +34,7 @@ from scripts.optout_zh_words import (
     zh_rules,
     zh_words,
 )
-from scripts.pinyin import pinyin_table
+from scripts.pinyin import pinyin_tokens_read
 
 PREFIX = "o:"
 # ordered pairs and triples are read within this many syllables of the first word
@@ -113,40 +113,12 @@ SINGLES: dict[str, tuple[str, frozenset[str]]] = {
 NEGATIONS = frozenset(("NEG", "UNWANT"))
 
 
-def _tokens(norm: str) -> tuple[list[str], list[str]]:
-    """Toneless pinyin syllables (a digit or latin run as one token, "," for a clause
-    break, as ``scripts.pinyin.pinyin_tokens``) and the character each was read from."""
-    table = pinyin_table()
-    syl: list[str] = []
-    chars: list[str] = []
-    run = ""
-    for ch in norm:
-        s = table.get(ord(ch))
-        if s is None and ch.isascii() and ch.isalnum():
-            run += ch
-            continue
-        if run:
-            syl.append(run)
-            chars.append(run)
-            run = ""
-        if s is not None:
-            syl.append(s)
-            chars.append(ch)
-        elif not ch.isspace() and syl and syl[-1] != ",":
-            syl.append(",")
-            chars.append(",")
-    if run:
-        syl.append(run)
-        chars.append(run)
-    return syl, chars
-
-
 @functools.lru_cache(maxsize=1024)
 def _zh_concepts(norm: str) -> tuple[str, ...]:
     if DIALECT_ANY.search(norm):
         for a, b in DIALECT:
             norm = norm.replace(a, b)
-    tokens, chars = _tokens(norm.lower())
+    tokens, chars = pinyin_tokens_read(norm)
     if not tokens:
         return ()
     # every class word found, as (start, end, class); one class once per start

@@ -136,8 +136,8 @@ def fit_optout_model(
     cache: FitCache | None = None,
 ) -> tuple[OptOutModel, dict[str, float]]:
     """The fitted model and its cross-validated figures. ``augment``: more texts of the
-        same label for a sample (recognition-error variants), fitted on beside it and kept in
-        its cross-validation fold. ``open_only``: fitted only on the samples the rules leave
+    same label for a sample (recognition-error variants), fitted on beside it and kept in
+    its cross-validation fold. ``open_only``: fitted only on the samples the rules leave
     open (none fired, none vetoed), the only replies the model is asked about."""
     # deferred: scikit-learn costs 2.3 s to import; only fitting needs it
     import numpy as np

@@ -31,7 +31,7 @@ from scripts.optout_concepts import concept_features
 FEATURE_SETS = ("base", "concepts")
 
 
-def optout_features(text: str, language: str, feature_set: str = "concepts") -> list[str]:
+def optout_features(text: str, language: str, feature_set: str = "base") -> list[str]:
     """The features the opt-out model reads of a reply (``FEATURE_SETS``)."""
     out = features(text, language)
     if feature_set == "concepts":

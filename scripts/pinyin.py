@@ -40,7 +40,20 @@ def pinyin_tokens(text: str) -> list[str]:
     syllables = list(map(table.get, map(ord, text)))
     if None not in syllables:  # all Chinese (no latin run, space or mark to read)
         return cast(list[str], syllables)
+    return _read(text, syllables)[0]
+
+
+def pinyin_tokens_read(text: str) -> tuple[list[str], list[str]]:
+    """``pinyin_tokens`` and, per token, the text it was read from (a character, a
+    digit/latin run, or "," for a clause break): 把, 吧 and 爸 are all "ba"."""
+    table = pinyin_table()
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _read(text, list(map(table.get, map(ord, text))))
+
+
+def _read(text: str, syllables: list[str | None]) -> tuple[list[str], list[str]]:
     out: list[str] = []
+    read_from: list[str] = []
     run = ""
     for ch, syl in zip(text, syllables, strict=True):
         if syl is None and ch.isascii() and ch.isalnum():  # the table holds no ASCII
@@ -48,13 +61,17 @@ def pinyin_tokens(text: str) -> list[str]:
             continue
         if run:
             out.append(run)
+            read_from.append(run)
             run = ""
         if syl is not None:
             out.append(syl)
+            read_from.append(ch)
         elif ch.isspace():
             continue
         elif unicodedata.category(ch)[0] in ("P", "S") and out and out[-1] != ",":
             out.append(",")
+            read_from.append(",")
     if run:
         out.append(run)
-    return out
+        read_from.append(run)
+    return out, read_from

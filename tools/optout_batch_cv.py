@@ -68,15 +68,17 @@ class Line:
     commit: str
 
 
+def _git(*args: str) -> str:
+    """What a git command prints about the opt-out fit set's file."""
+    path = str(OPTOUT.relative_to(ROOT))
+    return subprocess.run(
+        ["git", *args, "--", path], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+
+
 def blamed_lines(language: str) -> list[Line]:
     """The language's lines of the opt-out fit set with the commit that added each."""
-    out = subprocess.run(
-        ["git", "blame", "--line-porcelain", "--", str(OPTOUT.relative_to(ROOT))],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    out = _git("blame", "--line-porcelain")
     lines: list[Line] = []
     commit = ""
     for raw in out.splitlines():
@@ -90,13 +92,7 @@ def blamed_lines(language: str) -> list[Line]:
 
 
 def commit_times(commits: set[str]) -> dict[str, int]:
-    out = subprocess.run(
-        ["git", "log", "--format=%H %ct", "--", str(OPTOUT.relative_to(ROOT))],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    out = _git("log", "--format=%H %ct")
     times = {h: int(t) for h, t in (row.split() for row in out.splitlines() if row)}
     return {c: times.get(c, 0) for c in commits}
 
