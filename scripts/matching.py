@@ -141,6 +141,22 @@ _SPACES = re.compile(r"\s+")
 _ZH_FILLER = re.compile("|".join(map(re.escape, _FILLERS["zh"])))
 
 
+# Recognition hears 不 (bu4) as its homophone 步: 步要发, 步用了, 收益高步高. 步 is read as 不
+# between a repeated character (the A-not-A question) and before a word of wanting, needing
+# or judging, unless a word it belongs to comes before it (一步, 下一步, 进步, 步步).
+_ZH_BU_ANOTANOT = re.compile(r"([^一二两三几\d步])步\1")
+_ZH_BU_BEFORE = re.compile(
+    r"(?<![一二两三几下第进每脚跑散同逐初退起让寸止漫徒踏健碎稳舞这那半上步])步"
+    r"(?=[要用需想行对是会能可知清感太好])"
+)
+
+
+def _zh_bu_misheard(s: str) -> str:
+    if "步" not in s:
+        return s
+    return _ZH_BU_BEFORE.sub("不", _ZH_BU_ANOTANOT.sub(r"\1不\1", s))
+
+
 def clear_normalize_cache() -> None:
     """Forget every normalised text (for timing a first read)."""
     _normalize.cache_clear()
@@ -152,6 +168,7 @@ def _normalize_once(text: str, language: str) -> str:
     s = _strip_punct(s)
     if lang == "zh":
         s = _SPACES.sub("", s)
+        s = _zh_bu_misheard(s)
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
             prev = s

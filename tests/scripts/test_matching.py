@@ -272,3 +272,22 @@ def test_assent_inside_a_word_or_a_question_does_not_count(text: str, intent: st
     )
     m = lx.match(text)
     assert (m.intent if m else None) == intent, m
+
+
+@pytest.mark.parametrize(
+    ("heard", "normal"),
+    [
+        ("步要发", "不要发"),
+        ("我步用了", "我不用了"),
+        ("步需要", "不需要"),
+        ("收益高步高", "收益高不高"),
+        ("风险大步大", "风险大不大"),
+        ("下一步呢", "下一步呢"),
+        ("第一步是啥", "第一步是啥"),
+        ("步骤是什么", "步骤是什么"),
+        ("进一步了解", "进一步了解"),
+        ("走一步看一步", "走一步看一步"),
+    ],
+)
+def test_bu_misheard_as_bu4_step_is_read_as_not(heard: str, normal: str) -> None:
+    assert normalize(heard) == normal

@@ -386,3 +386,8 @@ def test_a_confirmation_said_first_wins_over_not_hearing_or_a_who_question(
 @pytest.mark.parametrize("text", ["装不了", "老年机，没法装", "我手机内存小，装不上"])
 def test_cannot_install_is_not_installed(text: str) -> None:
     assert DORMANT.read("ask_app", [text]).intent == "not_installed"
+
+
+@pytest.mark.parametrize("text", ["步要发", "我步要", "步需要"])
+def test_not_heard_as_step_declines(text: str) -> None:
+    assert POINTS.read("explain_redeem", [text]).intent == "decline"
