@@ -1,4 +1,4 @@
-""""No need to call" said to a call the bot has just offered: a decline, not an opt-out.
+"""A decline, not an opt-out: "no need to call" said to a call the bot has just offered.
 
 At a state that offers a call (``offers_call``: it asks when to call back, or one of its
 answers leads to an end where someone calls back), 不用再打了 / 没必要回电，我自己去网点
@@ -42,7 +42,9 @@ CALL_BACK_DISPOSITIONS = frozenset({"callback", "follow_up"})
 # "there is no need" (not "do not": 不要/别 forbid)
 NO_NEED = py_words("不用|没必要|没有必要|用不着|不必|不需要|无需|犯不着")
 # the call the offer was about, to the customer
-THE_CALL = py_words("打电话|打过来|打来|打给我|打给|打|回电话|回电|回过来|回我|联系|联络|来电话|来电")
+THE_CALL = py_words(
+    "打电话|打过来|打来|打给我|打给|打|回电话|回电|回过来|回我|联系|联络|来电话|来电"
+)
 # what may stand between "no need" and the call: 再, 给我, who would call, 了
 BETWEEN = frozenset(
     ("zai", "gei", "wo", "le", "zhuan", "yuan", "jing", "li", "ta", "ni", "men", "you", "lai")
