@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from scripts.matching import base_language
-from scripts.optout_zh_negation import zh_clauses
+from scripts.optout_zh_negation import zh_clauses, zh_negations
 from scripts.optout_zh_words import (
     DIALECT,
     DIALECT_ANY,
@@ -88,8 +88,9 @@ def forbids_or_lasts(tokens: Sequence[str]) -> bool:
     word, a removal, a standing word, a complaint or annoyance at the calls (a threat,
     再打我就销户, is its own clause; 去银行 alone is a reason, not a threat)."""
     r = zh_rules()
+    negating = {s for s, _ in zh_negations(tokens, r)}  # not 不要紧, 别人, 要不要
     for s, e in find_words(tokens, r.prohibitions):
-        if not (tokens[s:e] == ["bu", "xu"] and tokens[e : e + 1] == ["yao"]):
+        if s in negating and not (tokens[s:e] == ["bu", "xu"] and tokens[e : e + 1] == ["yao"]):
             return True  # 不许 forbids; 不需要 reads as 不许 + 要
     return any(
         has_words(tokens, w)

@@ -22,6 +22,7 @@ DETECTOR = OptOutMatcher("zh-CN")
         "步用在打了",  # 不 and 再 misheard
         "没比要在大了",
         "用不着练习我了",  # 联系 misheard
+        "积分不要紧的，不用再打给我了",  # 不要紧 forbids nothing
     ],
 )
 def test_no_need_for_the_call_declines_it(text: str) -> None:
