@@ -92,6 +92,8 @@ def forbids_or_lasts(tokens: Sequence[str]) -> bool:
     for s, e in find_words(tokens, r.prohibitions):
         if s in negating and not (tokens[s:e] == ["bu", "xu"] and tokens[e : e + 1] == ["yao"]):
             return True  # 不许 forbids; 不需要 reads as 不许 + 要
+    if any(tokens[s - 1 : s] != ["ma"] for s, _ in find_words(tokens, ANNOYED)):
+        return True  # 烦了, not 麻烦了
     return any(
         has_words(tokens, w)
         for w in (
@@ -101,7 +103,6 @@ def forbids_or_lasts(tokens: Sequence[str]) -> bool:
             r.complaints,
             EXASPERATED,
             FREQUENT,
-            ANNOYED,
         )
     )
 

@@ -23,6 +23,7 @@ DETECTOR = OptOutMatcher("zh-CN")
         "没比要在大了",
         "用不着练习我了",  # 联系 misheard
         "积分不要紧的，不用再打给我了",  # 不要紧 forbids nothing
+        "不用回电了，麻烦了",  # 麻烦了 is thanks, not annoyance
     ],
 )
 def test_no_need_for_the_call_declines_it(text: str) -> None:
@@ -43,6 +44,7 @@ def test_no_need_for_the_call_declines_it(text: str) -> None:
         "不用打了，我要拉黑你们",
         "不用再打了，再打我就投诉",  # complaint
         "烦死了，不用再打了",  # annoyance
+        "不用回了，你们这电话我都接烦了",
         "天天打，不用再打了",
         "不用再打了，我不想再接到你们电话",  # another clause opts out
         "我自己去网点",  # no call named
