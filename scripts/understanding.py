@@ -2,7 +2,9 @@
 engine, ``tailcall scripts match`` and the benchmarks.
 
 1. Opt-out (``scripts.optout``), in every state where the script's ``opt_out`` is heard;
-   a complaint said with it stays a complaint, with the opt-out recorded.
+   a complaint said with it stays a complaint, with the opt-out recorded. Where the state
+   offers a call and listens for ``decline``, "no need to call" said alone (不用再打了，我
+   自己去网点) declines the offer instead (``scripts.optout_offer``).
 2. At the identity question, a bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
    can hold them) confirms who is speaking: it is how people say yes to "is that you?".
    Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too
@@ -40,6 +42,7 @@ from typing import Literal
 
 from scripts.classifier import NONE, IntentClassifier, load_classifier
 from scripts.matching import Lexicon, Match, base_language, match_any, normalize
+from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 from scripts.schema import OPT_OUT, Script
 from scripts.slots import SlotResult, parse_callback_time
@@ -89,6 +92,8 @@ HEARING = {
 WHO_SAID = ("找谁", "说谁", "说的谁", "说的是谁", "问谁", "叫谁")
 WRONG_PERSON = "wrong_person"
 DECLINE = "decline"
+# the detail of a decline read from "no need to call" where a call was offered
+NO_NEED_CALL = "no_need_call"
 # A confirmation that says "yes, me" (是我, 对, 本人, 没错), not "go on" (你说, 请讲): said as
 # the first clause at the identity question it answers the question (``_first_clause``).
 SELF_WORDS = ("是", "对", "我", "本人", "没错")
@@ -124,6 +129,7 @@ class Understanding:
         self._lexicons: dict[str, Lexicon] = {}
         self._voids: dict[str, tuple[tuple[str, str], ...]] = {}
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
+        self._offers: dict[str, bool] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -139,6 +145,14 @@ class Understanding:
         if self.classifier is None:
             return own
         return tuple(dict.fromkeys((*own, *self.classifier.grammar.get(state, ()))))
+
+    def offers_call(self, state: str) -> bool:
+        """Does ``state`` offer the customer a call (``scripts.optout_offer.offers_call``):
+        there "no need to call" declines the offer rather than opting out."""
+        offered = self._offers.get(state)
+        if offered is None:
+            offered = self._offers[state] = offers_call(self.script, state)
+        return offered
 
     def listens_for(self, state: str) -> list[str]:
         """The intents a reply at ``state`` can be taken as (opt-out aside)."""
@@ -210,14 +224,20 @@ class Understanding:
         s = self.script
         st = s.states[state]
         m = match_any(self.lexicon(state), texts)
-        if (
-            self.opt_out is not None
-            and self._heard_at(state)[1]
-            and (hit := self.opt_out.match_any(texts)) is not None
-        ):
-            if m is not None and m.intent == COMPLAINT and COMPLAINT in s.global_intents:
-                return Understood(COMPLAINT, 1.0, "opt_out", hit.rule, opted_out=True)
-            return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
+        if self.opt_out is not None and self._heard_at(state)[1]:
+            for t in texts:
+                if (hit := self.opt_out.match(t)) is None:
+                    continue
+                if (
+                    self.offers_call(state)
+                    and DECLINE in st.transitions
+                    and declines_offered_call(t, s.language, self.opt_out)
+                ):
+                    # 不用再打了 answers the call just offered: the customer declines it
+                    return Understood(DECLINE, 1.0, "phrase", f"{NO_NEED_CALL}:{hit.rule}")
+                if m is not None and m.intent == COMPLAINT and COMPLAINT in s.global_intents:
+                    return Understood(COMPLAINT, 1.0, "opt_out", hit.rule, opted_out=True)
+                return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
         if st.identity is not None and (yes := self._bare_yes(texts)) is not None:
             return Understood(st.identity.confirmed[0], 1.0, "phrase", yes)
         if base_language(s.language) == "ko" and texts:

@@ -324,3 +324,12 @@ def test_never_crashes_and_always_ends_cleanly(events: list[Event]) -> None:
         if not e.ended and e.mode == "bot" and actions and not isinstance(ev, HandoffDeclined):
             assert isinstance(actions[-1], ExpectPhrases | Say)
     assert e.state in POINTS.states
+
+
+def test_no_need_to_call_back_declines_the_callback_not_opting_out() -> None:
+    e = engine()
+    started(e)
+    e.handle(Utterance("我现在在开车"))
+    assert e.state == "ask_callback"
+    e.handle(Utterance("不用再打了，我自己去网点"))
+    assert (e.disposition, "opted_out" in e.signals) == ("not_interested", False)

@@ -391,3 +391,41 @@ def test_cannot_install_is_not_installed(text: str) -> None:
 @pytest.mark.parametrize("text", ["步要发", "我步要", "步需要"])
 def test_not_heard_as_step_declines(text: str) -> None:
     assert POINTS.read("explain_redeem", [text]).intent == "decline"
+
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("u", [POINTS, DORMANT, WEALTH], ids=lambda u: u.script.id)
+@pytest.mark.parametrize("state", ["ask_callback", "agent_busy"])
+@pytest.mark.parametrize(
+    "text",
+    ["不用再打了，我自己去网点", "没必要回电了", "算了，不用专员打给我", "步用在打了，我不需要"],
+)
+def test_no_need_to_call_declines_an_offered_call(u: Understanding, state: str, text: str) -> None:
+    r = u.read(state, [text], now=NOW)
+    assert (r.intent, r.opted_out) == ("decline", False)
+
+
+@pytest.mark.parametrize("state", ["ask_callback", "agent_busy"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以后不用再打了",
+        "不要再打了",
+        "不用再打了，把我号码删了",
+        "烦死了，不用再打了",
+        "别再打了，我自己去网点",
+    ],
+)
+def test_a_forbidden_or_lasting_call_stays_an_opt_out_where_one_was_offered(
+    state: str, text: str
+) -> None:
+    r = DORMANT.read(state, [text], now=NOW)
+    assert r.opted_out
+
+
+def test_no_need_to_call_is_an_opt_out_where_no_call_was_offered() -> None:
+    assert DORMANT.offers_call("agent_busy") and DORMANT.offers_call("ask_callback")
+    assert not DORMANT.offers_call("ask_app")
+    assert DORMANT.read("ask_app", ["不用再打了"], now=NOW).opted_out
