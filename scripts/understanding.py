@@ -284,6 +284,15 @@ class Understanding:
             and WRONG_PERSON in heard
         ):
             return Understood(WRONG_PERSON, 1.0, "phrase", m.phrase)
+        if (
+            m is not None
+            and m.intent == RELATIVE
+            and g.intent is not None
+            and self._holds_confirmation(state, m.phrase, g.intent)
+        ):
+            # the phone or the person asked for is "my <kin>" (那是我家老头子, 这是我老伴的电话):
+            # the confirmation the classifier reads (是我) is inside the relative phrase
+            return Understood(RELATIVE, 1.0, "phrase", m.phrase)
         if m is not None and m.intent in (WRONG_PERSON, RELATIVE):
             return None
         if g.intent not in (None, IS_ROBOT, DECLINE, WRONG_PERSON):
@@ -300,6 +309,16 @@ class Understanding:
             if lx.intent == yes and said_as and any(w in norm for w in SELF_WORDS):
                 return Understood(yes, 1.0, "phrase", f"first:{lx.text}")
         return None
+
+    def _holds_confirmation(self, state: str, phrase: str, intent: str) -> bool:
+        """Is ``intent`` a confirmation of the identity question one of whose phrases is
+        inside ``phrase`` (normalised; 是我 in 是我老伴)?"""
+        identity = self.script.states[state].identity
+        return (
+            identity is not None
+            and intent in identity.confirmed
+            and any(lx.intent == intent and lx.text in phrase for lx in self.lexicon(state).lexemes)
+        )
 
     def _korean(self, state: str, text: str, m: Match | None) -> Understood | None:
         """Korean read by rule (``scripts.reading_ko``): "it's me, <name>" confirms at the

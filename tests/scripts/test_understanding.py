@@ -391,3 +391,27 @@ def test_cannot_install_is_not_installed(text: str) -> None:
 @pytest.mark.parametrize("text", ["步要发", "我步要", "步需要"])
 def test_not_heard_as_step_declines(text: str) -> None:
     assert POINTS.read("explain_redeem", [text]).intent == "decline"
+
+
+@pytest.mark.parametrize("guess", ["confirm_identity", "relative"])
+@pytest.mark.parametrize(
+    "text", ["这是我老伴的电话", "那是我家老头子，耳朵背，你跟我说就行", "是我儿子的号码"]
+)
+def test_my_kin_named_at_the_identity_question_is_a_relative(text: str, guess: str) -> None:
+    """是我 inside "the phone / the person is my <kin>" confirms nothing, whatever the
+    classifier reads from it."""
+    u = Understanding(WEALTH.script, classifier=cast(IntentClassifier, _Always(guess, 0.9)))
+    assert u.read("identity", [text]).intent == "relative", text
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("ask_interest", "中啊，说说", "agree"),
+        ("explain_risk", "中", "agree"),
+        ("explain_risk", "你们这不会是诈骗吧", "is_robot"),  # are you really the bank
+        ("ask_interest", "你们是不是骗子啊", "is_robot"),
+    ],
+)
+def test_wealth_dialect_assent_and_a_scam_question(state: str, text: str, intent: str) -> None:
+    assert WEALTH.read(state, [text]).intent == intent
