@@ -415,3 +415,20 @@ def test_my_kin_named_at_the_identity_question_is_a_relative(text: str, guess: s
 )
 def test_wealth_dialect_assent_and_a_scam_question(state: str, text: str, intent: str) -> None:
     assert WEALTH.read(state, [text]).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("莫得兴趣", "decline"),  # dialect negations before 兴趣 are no interest
+        ("冇兴趣", "decline"),
+        ("无兴趣", "decline"),
+        ("要不得", "decline"),  # Sichuan "no good": 要 inside it is no assent
+        ("拉倒吧", "decline"),
+        ("免了", "decline"),
+        ("覅", "decline"),
+        ("OK", "agree"),
+    ],
+)
+def test_wealth_dialect_declines_and_a_loan_assent(text: str, intent: str) -> None:
+    assert WEALTH.read("ask_interest", [text]).intent == intent
