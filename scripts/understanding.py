@@ -22,7 +22,9 @@ engine, ``tailcall scripts match`` and the benchmarks.
    only a short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
    question a denial phrase said with a who-question is a denial (你找哪个？我这是新号)
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
-   relative or a denial is named or busy is read (docs/intent.md, the identity question).
+   relative or a denial is named or busy is read (docs/intent.md, the identity question);
+   a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
+   confirmation the classifier reads from it.
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
