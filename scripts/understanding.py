@@ -24,7 +24,9 @@ engine, ``tailcall scripts match`` and the benchmarks.
    only a short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
    question a denial phrase said with a who-question is a denial (你找哪个？我这是新号)
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
-   relative or a denial is named or busy is read (docs/intent.md, the identity question).
+   relative or a denial is named or busy is read (docs/intent.md, the identity question);
+   a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
+   confirmation the classifier reads from it.
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
@@ -304,6 +306,15 @@ class Understanding:
             and WRONG_PERSON in heard
         ):
             return Understood(WRONG_PERSON, 1.0, "phrase", m.phrase)
+        if (
+            m is not None
+            and m.intent == RELATIVE
+            and g.intent is not None
+            and self._holds_confirmation(state, m.phrase, g.intent)
+        ):
+            # the phone or the person asked for is "my <kin>" (那是我家老头子, 这是我老伴的电话):
+            # the confirmation the classifier reads (是我) is inside the relative phrase
+            return Understood(RELATIVE, 1.0, "phrase", m.phrase)
         if m is not None and m.intent in (WRONG_PERSON, RELATIVE):
             return None
         if g.intent not in (None, IS_ROBOT, DECLINE, WRONG_PERSON):
@@ -320,6 +331,16 @@ class Understanding:
             if lx.intent == yes and said_as and any(w in norm for w in SELF_WORDS):
                 return Understood(yes, 1.0, "phrase", f"first:{lx.text}")
         return None
+
+    def _holds_confirmation(self, state: str, phrase: str, intent: str) -> bool:
+        """Is ``intent`` a confirmation of the identity question one of whose phrases is
+        inside ``phrase`` (normalised; 是我 in 是我老伴)?"""
+        identity = self.script.states[state].identity
+        return (
+            identity is not None
+            and intent in identity.confirmed
+            and any(lx.intent == intent and lx.text in phrase for lx in self.lexicon(state).lexemes)
+        )
 
     def _korean(self, state: str, text: str, m: Match | None) -> Understood | None:
         """Korean read by rule (``scripts.reading_ko``): "it's me, <name>" confirms at the

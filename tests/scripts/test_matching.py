@@ -291,3 +291,21 @@ def test_assent_inside_a_word_or_a_question_does_not_count(text: str, intent: st
 )
 def test_bu_misheard_as_bu4_step_is_read_as_not(heard: str, normal: str) -> None:
     assert normalize(heard) == normal
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("中", "agree"),  # the Henan "all right"
+        ("中啊，说说", "agree"),
+        ("中国银行的吗", None),  # 中 inside a word is no assent
+        ("中午再说吧", None),
+        ("中途能取出来吗", None),
+        ("是中风险的吗", "ask_risk"),  # 中风 holds 中, not the 风险 after it
+        ("中不中", None),  # an A-not-A question asks
+    ],
+)
+def test_zhong_is_assent_only_as_a_word(text: str, intent: str | None) -> None:
+    lx = Lexicon({"agree": (["中", "好的"], 0), "ask_risk": (["风险"], 0)}, "zh-CN")
+    m = lx.match(text)
+    assert (m.intent if m else None) == intent, m

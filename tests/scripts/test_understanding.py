@@ -429,3 +429,44 @@ def test_no_need_to_call_is_an_opt_out_where_no_call_was_offered() -> None:
     assert DORMANT.offers_call("agent_busy") and DORMANT.offers_call("ask_callback")
     assert not DORMANT.offers_call("ask_app")
     assert DORMANT.read("ask_app", ["不用再打了"], now=NOW).opted_out
+
+
+@pytest.mark.parametrize("guess", ["confirm_identity", "relative"])
+@pytest.mark.parametrize(
+    "text", ["这是我老伴的电话", "那是我家老头子，耳朵背，你跟我说就行", "是我儿子的号码"]
+)
+def test_my_kin_named_at_the_identity_question_is_a_relative(text: str, guess: str) -> None:
+    """是我 inside "the phone / the person is my <kin>" confirms nothing, whatever the
+    classifier reads from it."""
+    u = Understanding(WEALTH.script, classifier=cast(IntentClassifier, _Always(guess, 0.9)))
+    assert u.read("identity", [text]).intent == "relative", text
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("ask_interest", "中啊，说说", "agree"),
+        ("explain_risk", "中", "agree"),
+        ("explain_risk", "你们这不会是诈骗吧", "is_robot"),  # are you really the bank
+        ("ask_interest", "你们是不是骗子啊", "is_robot"),
+    ],
+)
+def test_wealth_dialect_assent_and_a_scam_question(state: str, text: str, intent: str) -> None:
+    assert WEALTH.read(state, [text]).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("莫得兴趣", "decline"),  # dialect negations before 兴趣 are no interest
+        ("冇兴趣", "decline"),
+        ("无兴趣", "decline"),
+        ("要不得", "decline"),  # Sichuan "no good": 要 inside it is no assent
+        ("拉倒吧", "decline"),
+        ("免了", "decline"),
+        ("覅", "decline"),
+        ("OK", "agree"),
+    ],
+)
+def test_wealth_dialect_declines_and_a_loan_assent(text: str, intent: str) -> None:
+    assert WEALTH.read("ask_interest", [text]).intent == intent
