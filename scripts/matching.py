@@ -62,6 +62,9 @@ _FILLERS: dict[str, tuple[str, ...]] = {
 # (对对对 -> 对): 想想 (think it over) is not 想 (want). Written in the A一A form, which
 # means the same and survives repeat collapsing.
 _REDUPLICATED: dict[str, tuple[tuple[str, str], ...]] = {"zh": (("想想", "想一想"),)}
+# Dialect and colloquial spellings of 没有 (Southwestern 莫得, Cantonese 冇, online 木有),
+# written as 没有 so that phrases and features meet them (莫得兴趣 is 没有兴趣).
+_DIALECT_NEGATION = re.compile("莫得|冇|木有")
 _PUNCT_CATS = ("P", "S")  # punctuation and symbols
 _MAX_REPEAT_UNIT = 8
 
@@ -167,7 +170,7 @@ def _normalize_once(text: str, language: str) -> str:
     s = unicodedata.normalize("NFKC", text).lower().translate(_T2S)
     s = _strip_punct(s)
     if lang == "zh":
-        s = _SPACES.sub("", s)
+        s = _DIALECT_NEGATION.sub("没有", _SPACES.sub("", s))
         s = _zh_bu_misheard(s)
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
@@ -316,6 +319,12 @@ _READINGS: dict[str, Reading] = {
             "需要等",
             "需要钱",
             "需要交钱",
+            # a modal asked with 是不是/是否 (是不是要下载APP才能换) asks, it does not agree
+            "是不是要",
+            "是不是需要",
+            "是不是得",
+            "是否要",
+            "是否需要",
             # 好 inside a word of degree or manner (风好大, 好像, 还好) is not assent
             "好像",
             "好听",

@@ -2,10 +2,13 @@
 engine, ``tailcall scripts match`` and the benchmarks.
 
 1. Opt-out (``scripts.optout``), in every state where the script's ``opt_out`` is heard;
-   a complaint said with it stays a complaint, with the opt-out recorded. Where the state
-   offers a call and listens for ``decline``, "no need to call" said alone (不用再打了，我
-   自己去网点) declines the offer instead (``scripts.optout_offer``).
-2. At the identity question, a bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
+   a complaint said with it stays a complaint, with the opt-out recorded, also when the
+   complaint phrase is heard only by its sound (头诉 for 投诉). Where the state offers a call
+   and listens for ``decline``, "no need to call" said alone (不用再打了，我自己去网点)
+   declines the offer instead (``scripts.optout_offer``).
+2. At the identity question, the speaker naming themselves family of the one asked for
+   (``scripts.reading_zh``: 不是本人，我是他爱人) is a relative, whatever denial is said
+   with it. A bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
    can hold them) confirms who is speaking: it is how people say yes to "is that you?".
    Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too
    and a family member as the subject (남편이 운전 중이라 제가 받았어요) is a relative;
@@ -44,12 +47,17 @@ from typing import Literal
 
 from scripts.classifier import NONE, IntentClassifier, load_classifier
 from scripts.matching import Lexicon, Match, base_language, match_any, normalize
+from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
+from scripts.pinyin import pinyin_tokens
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
+from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.schema import OPT_OUT, Script
 from scripts.slots import SlotResult, parse_callback_time
 
 COMPLAINT = "complaint"
+# the opt-out rule that read a complaint (投诉, 举报, a regulator) in the reply
+COMPLAINT_RULE = "complaint"
 # the global whose answer says who is calling and why (asked as 누구세요? too)
 IS_ROBOT = "is_robot"
 # at the identity question a family member named as busy or away is a relative answering
@@ -132,6 +140,7 @@ class Understanding:
         self._voids: dict[str, tuple[tuple[str, str], ...]] = {}
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
+        self._complaint_sounds: tuple[str, ...] | None = None
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -237,11 +246,24 @@ class Understanding:
                 ):
                     # 不用再打了 answers the call just offered: the customer declines it
                     return Understood(DECLINE, 1.0, "phrase", f"{NO_NEED_CALL}:{hit.rule}")
-                if m is not None and m.intent == COMPLAINT and COMPLAINT in s.global_intents:
+                if COMPLAINT in s.global_intents and (
+                    (m is not None and m.intent == COMPLAINT) or self._complaint_heard(hit)
+                ):
                     return Understood(COMPLAINT, 1.0, "opt_out", hit.rule, opted_out=True)
                 return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
         if st.identity is not None and (yes := self._bare_yes(texts)) is not None:
             return Understood(st.identity.confirmed[0], 1.0, "phrase", yes)
+        if (
+            st.identity is not None
+            and base_language(s.language) == "zh"
+            and texts
+            and RELATIVE in self._heard_at(state)[0]
+            and (m is None or m.intent not in s.global_intents or m.intent in (WRONG_PERSON, BUSY))
+            and names_relative_zh(texts[0])
+        ):
+            # "not me, I'm his wife" (不是本人，我是他爱人): a relative answers, whatever
+            # denial or busy is said with it
+            return Understood(RELATIVE, 1.0, "phrase", "names_relative")
         if base_language(s.language) == "ko" and texts:
             ko = self._korean(state, texts[0], m)
             if ko is not None:
@@ -287,6 +309,20 @@ class Understanding:
             # 任务难不难，我想把积分领了, read as a refusal at 0.43)
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         return g
+
+    def _complaint_heard(self, hit: OptOutHit) -> bool:
+        """The opt-out rules read a complaint whose words sound like one of the script's
+        complaint phrases: the phrase in a recognition-error spelling (头诉, 投素 for 投诉),
+        which the phrase match, comparing characters, does not find."""
+        if hit.rule != COMPLAINT_RULE or base_language(self.script.language) != "zh":
+            return False
+        if self._complaint_sounds is None:
+            it = self.script.global_intents[COMPLAINT]
+            self._complaint_sounds = tuple(
+                f" {' '.join(pinyin_tokens(p))} " for p in it.phrases_for(self.script.language)
+            )
+        said = f" {hit.words} "
+        return any(said in p for p in self._complaint_sounds)
 
     def _hearing_trouble(self, text: str) -> bool:
         words = HEARING.get(base_language(self.script.language), ())

@@ -19,6 +19,9 @@ from scripts.matching import Lexicon, match_any, normalize
         ("不要再打了不要再打了", "不要再打了"),
         ("ＡＢＣ　１２３？", "abc123"),
         ("呃……可以。", "可以"),
+        ("莫得兴趣", "没有兴趣"),  # dialect spellings of 没有
+        ("冇兴趣", "没有兴趣"),
+        ("木有空", "没有空"),
     ],
 )
 def test_chinese_normalisation(raw: str, norm: str) -> None:
@@ -173,6 +176,8 @@ def test_a_negated_phrase_does_not_count(text: str, intent: str | None) -> None:
         ("要不要钱", None),  # A-not-A questions ask, they do not answer
         ("可不可以", None),
         ("行不行", None),
+        ("是不是要下载才能换", None),  # a modal asked with 是不是/是否
+        ("是否需要带卡", None),
     ],
 )
 def test_a_phrase_inside_a_common_word_does_not_count(text: str, intent: str | None) -> None:

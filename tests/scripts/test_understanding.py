@@ -443,6 +443,33 @@ def test_my_kin_named_at_the_identity_question_is_a_relative(text: str, guess: s
 
 
 @pytest.mark.parametrize(
+    "text", ["不是本人，我是他爱人", "我不是，我是她女儿", "不是我，我是他老公，他在开车"]
+)
+def test_a_denial_then_the_speaker_named_as_family_is_a_relative(text: str) -> None:
+    """Not me, I'm his wife: a relative answered, not a wrong person."""
+    assert POINTS.read("identity", [text]).intent == "relative"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("identity", "我要头诉你们，上个月的事一直没人管"),
+        ("agent_busy", "总是没人，投素你们"),
+    ],
+)
+def test_a_complaint_heard_by_its_sound_stays_a_complaint(state: str, text: str) -> None:
+    """The opt-out rules read 投诉 by sound; the complaint phrase said in a misheard
+    spelling stays a complaint, with the opt-out recorded, as when spelt right."""
+    r = POINTS.read(state, [text])
+    assert (r.intent, r.opted_out) == ("complaint", True), r
+
+
+def test_a_threat_that_is_no_complaint_phrase_stays_an_opt_out() -> None:
+    r = POINTS.read("points_info", ["再打电话我就报警"])
+    assert (r.intent, r.opted_out) == ("opt_out", True), r
+
+
+@pytest.mark.parametrize(
     ("state", "text", "intent"),
     [
         ("ask_interest", "中啊，说说", "agree"),
@@ -470,3 +497,16 @@ def test_wealth_dialect_assent_and_a_scam_question(state: str, text: str, intent
 )
 def test_wealth_dialect_declines_and_a_loan_assent(text: str, intent: str) -> None:
     assert WEALTH.read("ask_interest", [text]).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("points_info", "莫得兴趣", "decline"),  # Southwestern 莫得 = 没有
+        ("points_info", "是不是要下载你们那个APP才能换", "how_to"),  # asks what it takes
+        ("agent_busy", "要等多久啊", None),  # how long, not agreement
+    ],
+)
+def test_points_dialect_negation_and_questions(state: str, text: str, intent: str | None) -> None:
+    r = POINTS.read(state, [text])
+    assert r.intent == intent, r
