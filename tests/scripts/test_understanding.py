@@ -386,3 +386,23 @@ def test_a_confirmation_said_first_wins_over_not_hearing_or_a_who_question(
 @pytest.mark.parametrize("text", ["装不了", "老年机，没法装", "我手机内存小，装不上"])
 def test_cannot_install_is_not_installed(text: str) -> None:
     assert DORMANT.read("ask_app", [text]).intent == "not_installed"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("explain_redeem", "那我回去跟老婆商量一下再换"),
+        ("points_info", "我考虑一下怎么换吧"),
+        ("explain_redeem", "犹豫呢，到时候再说吧"),
+    ],
+)
+def test_redeeming_after_thinking_it_over_is_no_how_to(state: str, text: str) -> None:
+    """Hesitation is not a how-to request (the 换 is for later), as it is no agreement."""
+    assert POINTS.read(state, [text]).intent is None
+
+
+@pytest.mark.parametrize(
+    ("state", "text"), [("explain_redeem", "在哪换啊"), ("points_info", "怎么兑换")]
+)
+def test_a_how_to_without_hesitation_is_still_read(state: str, text: str) -> None:
+    assert POINTS.read(state, [text]).intent == "how_to"
