@@ -406,3 +406,31 @@ def test_redeeming_after_thinking_it_over_is_no_how_to(state: str, text: str) ->
 )
 def test_a_how_to_without_hesitation_is_still_read(state: str, text: str) -> None:
     assert POINTS.read(state, [text]).intent == "how_to"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("explain_return", "那你先发点资料给我看看吧"),
+        ("explain_risk", "哦，那我先了解了解，你发个短信给我吧"),
+        ("explain_return", "资料先发我，我自己看"),
+    ],
+)
+def test_asking_for_the_material_declines_the_advisor(state: str, text: str) -> None:
+    """Where agreeing puts the call through to the advisor, "send me the material first"
+    declines the transfer (the next prompt offers to send it): wanting it sent is B, not A."""
+    assert WEALTH.read(state, [text]).intent == "decline"
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("offer_info", "好的，发个短信给我吧", "agree"),  # the state that offers to send it
+        ("explain_return", "转经理吧，资料也发我一份", "agree"),  # a person asked for too
+        ("offer_advisor", "好的，转吧", "agree"),
+    ],
+)
+def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
+    state: str, text: str, intent: str
+) -> None:
+    assert WEALTH.read(state, [text]).intent == intent
