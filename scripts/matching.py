@@ -9,8 +9,8 @@ Matching reads a phrase the way a person would, from per-language tables (Chines
 a phrase inside a longer common word is not that phrase (行 in 银行, 要 in 要多久, 想 in
 想一想); a phrase governed by a negation just before it is void (怎么兑换 in 不用告诉我怎么
 兑换, 人工 in 不需要人工) unless the phrase itself carries a negation (不需要, 不要再打了);
-and an intent's ``not_if`` words void it for the whole utterance (agree is never taken from
-"好的，我考虑一下").
+and an intent's ``not_if`` words void it for the whole utterance, also said by their sound
+(``scripts.not_if``: agree is never taken from "好的，我考虑一下" nor from 好的，我靠虑一下).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from scripts.not_if import said as not_if_said
 
 # Common traditional characters seen in banking calls -> simplified.
 _T2S = str.maketrans(
@@ -541,11 +543,13 @@ class Lexicon:
                 and (_carries_negation(h[0].text, rd) or not _negated(norm, h[1], cues, rd))
             ]
         if self._not_if:
+            zh = base_language(self.language) == "zh"
             kept = [
                 h
                 for h in kept
                 if not any(
-                    w in norm and _find_all(norm, w, self.language)
+                    (w in norm and _find_all(norm, w, self.language))
+                    or (w not in norm and not_if_said(w, norm, zh))
                     for w in self._not_if.get(h[0].intent, ())
                 )
             ]

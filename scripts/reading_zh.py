@@ -5,6 +5,10 @@ miss a construction.
   我是他爱人, 俺是他娘, 我系佢老婆 as a whole clause, also after a denial (不是本人，我是他
   爱人: "not me, I'm his wife" is a relative answering, not a wrong person). The relation
   must end its clause: 我是他同事的号 says whose number it is, not who is speaking.
+- A question about what is required (``asks_requirement``): 要带身份证去啊, 要本人去吗, 要交钱吗;
+  要 there is "must", not the "yes, I want it" of 要 / 要的.
+- An echo question (``echo_question``): the customer repeats words of the prompt as a
+  question (手机银行？ 积分商城啊？ 成长任务是吧？), asking what was meant; it answers nothing.
 Reads each clause of the text as heard (the recogniser's marks and spaces part clauses),
 normalised (``scripts.matching.normalize``). Pure.
 """
@@ -35,3 +39,35 @@ _CLAUSE = re.compile(r"[,，。.!！?？、;；…~～\s]+")
 def names_relative(text: str) -> bool:
     """A clause of ``text`` is the speaker naming themselves the customer's family member."""
     return any(_SELF_KIN.match(normalize(c, "zh")) for c in _CLAUSE.split(text) if c)
+
+
+# closing question particles and tags an echo may carry (手机银行啊？ 积分是吧)
+_ECHO_TAIL = re.compile(r"(?:是吧|对吧|是吗|是不是|吗|啊|呀|吧|嘛|么|呢)+$")
+# an echo is a few words of the prompt, not a sentence
+ECHO_MAX = 8
+
+
+def echo_question(text: str, prompt: str) -> bool:
+    """Is ``text`` words of ``prompt`` (normalised, two characters or more) said back as a
+    question: with a question mark or a closing particle (吗, 啊, 是吧)?"""
+    said = normalize(text, "zh")
+    bare = _ECHO_TAIL.sub("", said)
+    asked = "?" in text or "？" in text or bare != said
+    return asked and 2 <= len(bare) <= ECHO_MAX and bare in normalize(prompt, "zh")
+
+
+# 要 ("must") + what is required, asked: 要带身份证去啊, 要本人去吗, 还要交钱吗
+_REQUIREMENT = re.compile(
+    r"^(?:那|还|是不是|就)?要(?:带|拿|本人|交|付|填|去|到|先|收|花)\w*(?:吗|么|啊|呀|呢|嘛)$"
+)
+
+
+def asks_requirement(text: str) -> bool:
+    """Is ``text`` a question about what is required (要带身份证去啊)? Marks and spaces
+    dropped; a question mark is as good as a closing particle."""
+    heard = "".join(ch for ch in text if ch.isalnum())
+    asked = "?" in text or "？" in text
+    return (
+        _REQUIREMENT.match(heard + ("吗" if asked and not heard.endswith(("吗", "么")) else ""))
+        is not None
+    )

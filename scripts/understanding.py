@@ -21,7 +21,8 @@ engine, ``tailcall scripts match`` and the benchmarks.
    is the reply or most of it.
 5. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
-   intent's ``not_if`` words was said (hesitation is never agreement).
+   intent's ``not_if`` words was said (hesitation is never agreement), also by its sound
+  (商良 for 商量; words of two characters or more).
    Then two rules over its reading: a reply that says it cannot hear is no intent when
    the classifier took its "who did you say" for "who is calling" (听不清，你说找谁) or
    only a short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
@@ -36,6 +37,17 @@ engine, ``tailcall scripts match`` and the benchmarks.
 7. Otherwise a no-match.
 After it: where the classifier's reading would put the call through to a person, a reply
 asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``).
+Chinese, outside the identity question and slot capture:
+- the part of a reply after a take-back or a tag question answers (不用了……哎等下，那还是弄一
+  下; 积分快没了是吧，那赶快给我弄了; ``scripts.answer_part``), unless it is no intent or the
+  whole reply opts out;
+- over the classifier's reading of an answer (not a global, not a question of the
+  customer's): a fraud worry (别是诈骗的; ``scripts.fraud_worry``) is a question, not a
+  decline, unless the rest of the reply declines (不要发，怕是诈骗); an echo of the prompt's
+  words as a question (手机银行？; ``scripts.reading_zh``) is no answer; an acknowledgement
+  only (好的，知道了; ``scripts.acknowledgement``) and calling the caller a fraud (骗子吧你们,
+  heard by sound) are no agreement;
+- at step 6, 要 in a question about what is required (要带身份证去啊) is "must", not "yes".
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -47,12 +59,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from scripts.acknowledgement import acknowledges_only
+from scripts.answer_part import answer_part
 from scripts.classifier import NONE, IntentClassifier, load_classifier
+from scripts.fraud_worry import accuses_fraud, fraud_worry, without_worry
 from scripts.matching import Lexicon, Match, base_language, match_any, normalize
+from scripts.not_if import said as not_if_said
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
+from scripts.reading_zh import asks_requirement, echo_question
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import asks_to_be_sent
@@ -191,8 +208,21 @@ class Understanding:
         timezone: str | None = None,
     ) -> Understood:
         """The meaning of a reply (``texts``: the recogniser's text, then alternatives)."""
-        u = self._read(state, texts, now=now, timezone=timezone)
         st = self.script.states[state]
+        zh_turn = (
+            base_language(self.script.language) == "zh"
+            and bool(texts)
+            and st.identity is None
+            and st.capture is None
+        )
+        if zh_turn and (part := answer_part(texts[0])) is not None:
+            # what follows a take-back or a tag question answers (``scripts.answer_part``)
+            whole = self._read(state, texts, now=now, timezone=timezone)
+            answer = self.read(state, [part], now=now, timezone=timezone)
+            return whole if whole.opted_out or answer.intent is None else answer
+        u = self._read(state, texts, now=now, timezone=timezone)
+        if zh_turn:
+            u = self._zh_turn(state, texts[0], u)
         if (
             u.intent == IS_ROBOT
             and st.identity is not None
@@ -215,6 +245,27 @@ class Understanding:
             # "send me the material first" where agreeing puts the call through to a person
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
+        return u
+
+    def _zh_turn(self, state: str, text: str, u: Understood) -> Understood:
+        """The Chinese rules over the classifier's reading (module docstring): a fraud
+        worry, an echo question, an acknowledgement, a fraud charge."""
+        if u.source != "classifier" or u.intent in self.script.global_intents:
+            return u
+        if u.intent == DECLINE and fraud_worry(text):
+            rest = without_worry(text)
+            said = self._read(state, [rest], now=None, timezone=None) if rest else None
+            if said is None or said.intent != DECLINE:
+                # 别是诈骗的 asks to be reassured; 不要发，怕是诈骗 still declines
+                return Understood(None, u.confidence, "none", "fraud_worry")
+        answers = u.intent is not None and not _asks(u.intent)
+        if answers and echo_question(text, self.script.states[state].prompt):
+            return Understood(None, u.confidence, "none", "echo_question")
+        if u.intent != DECLINE and answers and acknowledges_only(text):
+            return Understood(None, u.confidence, "none", "acknowledged")
+        if u.intent != DECLINE and answers and accuses_fraud(text):
+            # distrust of the caller (骗子吧你们) is no agreement
+            return Understood(None, u.confidence, "none", "accuses_fraud")
         return u
 
     def _transfers(self, state: str, intent: str) -> bool:
@@ -322,6 +373,8 @@ class Understanding:
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
             return said
+        if m is not None and m.phrase == "要" and texts and asks_requirement(texts[0]):
+            m = None  # 要 in 要带身份证去啊 is "must" in a question, not "yes, I want it"
         if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         if m is not None and g.intent is not None and g.confidence < UNSURE:
@@ -446,8 +499,9 @@ class Understanding:
         voids = self._not_if(g.intent)
         if voids:
             norm = normalize(texts[0], self.script.language)
+            zh = base_language(self.script.language) == "zh"
             for w, nw in voids:
-                if nw in norm:
+                if not_if_said(nw, norm, zh):
                     return Understood(None, g.confidence, "none", f"not_if:{w}")
         return Understood(g.intent, g.confidence, "classifier", g.best)
 
@@ -462,6 +516,11 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
+
+
+def _asks(intent: str) -> bool:
+    """Is ``intent`` a question of the customer's (ask_risk, how_to), not an answer?"""
+    return intent.startswith("ask_") or intent == "how_to"
 
 
 def _first_clause(text: str) -> str | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dialogue.intent.cue_terms import EXTRA, TERMS
+from scripts.fraud_worry import FRAUD, fraud_worry
 from scripts.matching import base_language, normalize
 from scripts.pinyin import pinyin_tokens
 
@@ -72,6 +73,13 @@ _BARE_REFUSAL: Mapping[str, re.Pattern[str]] = {
 # 麻烦 ("trouble", "please": 麻烦您, 不麻烦了) is polite, not the annoyed 烦; a worry about
 # fraud (怕是诈骗的链接, 防诈骗) is caution, not distrust of the caller
 _NOT_HOSTILE = ("麻烦", "怕是诈骗", "怕诈骗", "怕是骗", "怕被骗", "防诈骗", "担心是骗")
+# 麻烦 (你 / 您) before what is asked for (麻烦你带我弄一下, 麻烦帮我转) is a polite request,
+# said in an agreement: neither the politeness of a decline nor the hassle of 太麻烦了
+_POLITE_REQUEST = tuple(
+    f"麻烦{you}{verb}"
+    for you in ("你", "您", "")
+    for verb in ("带", "帮", "教", "转", "给", "发", "弄", "安排", "告诉", "说", "讲", "找")
+)
 # Thinking that is over or refused is no hesitation: 考虑好了 / 想好了 commit (A), 不考虑
 # declines (C); only the thinking still to do (考虑一下, 再想想) is the B kind.
 _NOT_HESITANT = ("不考虑", "不用考虑", "考虑好", "考虑过", "想好了")
@@ -254,11 +262,12 @@ def cues(text: str, language: str) -> Cues:
             )
         return _hit(norm, heard, m[cue], sound)
 
-    negative = hit("negative")
-    polite = hit("polite")
+    negative = hit("negative", _POLITE_REQUEST)
+    polite = hit("polite", _POLITE_REQUEST)
     noncommittal = hit("noncommittal")
     commit = hit("commit")
-    hostile = hit("hostile", _NOT_HOSTILE)
+    # a fraud worry (别是诈骗的) is a question, not distrust (``scripts.fraud_worry``)
+    hostile = hit("hostile", _NOT_HOSTILE + (FRAUD if lang == "zh" and fraud_worry(text) else ()))
     bare = _BARE_REFUSAL.get(lang)
     refusal = bare is not None and bare.fullmatch(_bare(text)) is not None
     twice = bool(_REPEATED_NO[lang].search(text))

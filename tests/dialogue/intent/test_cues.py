@@ -157,3 +157,15 @@ def test_a_homophone_of_a_cue_term_carries_the_cue(text: str, cue: str) -> None:
 )
 def test_a_sound_alike_common_word_carries_no_cue(text: str, cue: str) -> None:
     assert cue not in cues(text, "zh-CN").names()
+
+
+@pytest.mark.parametrize("text", ["好，麻烦您帮我转一下", "麻烦你教我弄一下吧"])
+def test_a_polite_request_is_no_polite_decline(text: str) -> None:
+    c = cues(text, "zh-CN")
+    assert not c.polite and not c.negative
+
+
+@pytest.mark.parametrize("text", ["别是诈骗的吧，官方的吗", "不会是骗子打的吧"])
+def test_a_fraud_worry_is_not_hostile(text: str) -> None:
+    assert not cues(text, "zh-CN").hostile
+    assert cues("你们就是骗子", "zh-CN").hostile
