@@ -108,6 +108,9 @@ _SOUND_CLASHES = (
 # declines read by sound when said twice (不需要步需要); 不办 / 不听 / 不干 / 不搞 sound like
 # 补办 / 不停 / 不敢 / 不高 and are read as written.
 _SOUND_REFUSAL = ("不要", "不弄", "不装")
+_SOUND_OPENS = ("不弄", "不装")
+# where a turn's clauses end (the recogniser's marks and spaces)
+_CLAUSES = re.compile(r"[,，。.!！?？、;；…~～\s]+")
 _SOUND_NO = (*_SOUND_REFUSAL, "不需要", "没兴趣", "不感兴趣")
 
 
@@ -231,15 +234,18 @@ def _without_sound(sound: str, words: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _sound_no() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _sound_no() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """A refusal by its sound: one of ``_SOUND_REFUSAL`` as the whole answer (with 我 before
-    it and 了 / 啊 / 呀 / 吧 after it), and one of ``_SOUND_NO`` said twice in a row."""
+    it and 了 / 啊 / 呀 / 吧 after it), "won't" (``_SOUND_OPENS``) as the first clause of
+    several (不撞，没用), and one of ``_SOUND_NO`` said twice in a row."""
     one = "|".join(_sound(w).strip() for w in _SOUND_REFUSAL)
+    opens = "|".join(_sound(w).strip() for w in _SOUND_OPENS)
     alt = "|".join(_sound(w).strip() for w in _SOUND_NO)
     tail = "(?: (?:le|a|ya|ba))?"
     whole = re.compile(rf" (?:wo )?(?:{one}){tail} ")
+    first = re.compile(rf" (?:wo )?(?:{opens}){tail} ")
     twice = re.compile(rf" (?:{alt}){tail} (?:{alt}) ")
-    return whole, twice
+    return whole, first, twice
 
 
 def cues(text: str, language: str) -> Cues:
@@ -272,8 +278,13 @@ def cues(text: str, language: str) -> Cues:
     refusal = bare is not None and bare.fullmatch(_bare(text)) is not None
     twice = bool(_REPEATED_NO[lang].search(text))
     if lang == "zh":
-        whole, again = _sound_no()
-        refusal = refusal or whole.fullmatch(_sound(_bare(text))) is not None
+        whole, first, again = _sound_no()
+        clauses = [c for c in _CLAUSES.split(text) if _bare(c)]
+        refusal = (
+            refusal
+            or whole.fullmatch(_sound(_bare(text))) is not None
+            or (len(clauses) > 1 and first.fullmatch(_sound(_bare(clauses[0]))) is not None)
+        )
         twice = twice or again.search(sound) is not None
     curt = hit("blunt") or twice or refusal
     return Cues(

@@ -169,3 +169,9 @@ def test_a_polite_request_is_no_polite_decline(text: str) -> None:
 def test_a_fraud_worry_is_not_hostile(text: str) -> None:
     assert not cues(text, "zh-CN").hostile
     assert cues("你们就是骗子", "zh-CN").hostile
+
+
+@pytest.mark.parametrize("text", ["不撞，没啥用", "不农了，没时间弄"])
+def test_wont_heard_by_sound_opening_the_answer_is_blunt(text: str) -> None:
+    assert cues(text, "zh-CN").blunt
+    assert not cues("补装一下", "zh-CN").blunt  # 补装 (install again) sounds as 不装
