@@ -18,13 +18,15 @@ engine, ``tailcall scripts match`` and the benchmarks.
 3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
 4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
-   is the reply or most of it.
+   is the reply or most of it; a dialect assent that is also part of common words (中, 成)
+   is such a phrase only as the reply's whole first clause (中，咋整).
 5. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
    Then two rules over its reading: a reply that says it cannot hear is no intent when
-   the classifier took its "who did you say" for "who is calling" (听不清，你说找谁) or
-   only a short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
+   the classifier took its "who did you say" for "who is calling" (听不清，你说找谁), took
+   it for "who is calling" with no who- or what-question in it (你声音断断续续的), or only a
+   short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
    question a denial phrase said with a who-question is a denial (你找哪个？我这是新号)
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
