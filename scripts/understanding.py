@@ -18,8 +18,7 @@ engine, ``tailcall scripts match`` and the benchmarks.
 3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
 4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
-   is the reply or most of it; a dialect assent that is also part of common words (中, 成)
-   is such a phrase only as the reply's whole first clause (中，咋整).
+   is the reply or most of it.
 5. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
