@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scripts.optout_zh_grievance import grievance
+from scripts.optout_zh_idioms import idiom_da
 from scripts.optout_zh_negation import clause_before, zh_clauses, zh_negations
 from scripts.optout_zh_others import (
     STAFF,
@@ -24,10 +26,12 @@ from scripts.optout_zh_others import (
 )
 from scripts.optout_zh_removal import denied, relative_owner, removal
 from scripts.optout_zh_repeated import repeated_calls
+from scripts.optout_zh_slots import time_slot
 from scripts.optout_zh_words import (
     COUNTS,
     DIALECT,
     DIALECT_ANY,
+    EARLIER_COMPLAINT,
     GET_LOST,
     KEPT_CALL,
     OLD_NUMBER,
@@ -315,7 +319,8 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             continue  # 我不会投诉的
         if (
             has_words(tokens[max(0, s - 4) : s], py_words("上次|上回|之前|那次"))
-            or has_words(tokens[e:], py_words("没回复|没处理|进度|结果|处理了"))
+            or has_words(tokens[e:], EARLIER_COMPLAINT)
+            or tokens[e : e + 2] in (["de", "shi"], ["de", "wen"])  # 我投诉的事, 的问题
         ) and not has_words(tokens, rules.calls_to_me):
             vetoes.append("earlier_complaint")
             continue  # 我上回的投诉到现在没回复
@@ -348,6 +353,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     repeated = repeated_calls(tokens, rules)
     if repeated is not None:
         return ("repeated_calls", " ".join(tokens[repeated[0] : repeated[1]]))
+    pleaded = grievance(tokens)
+    if pleaded is not None:
+        return ("standing_word", " ".join(tokens[pleaded[0] : pleaded[1]]))
     for s, e in find_words(tokens, rules.cancels):
         for ms, me in find_words(tokens, rules.marketing):
             if clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
@@ -410,7 +418,12 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 vetoes.append("concession")
                 return None  # 我一般不接推销的，但你说吧: the call goes on
     temporary = timed and not lasting and not _stop_clause(tokens, rules)
-    if temporary or _redirected(tokens, rules) or _third_party_spared(tokens, rules):
+    if (
+        temporary
+        or _redirected(tokens, rules)
+        or _third_party_spared(tokens, rules)
+        or time_slot(tokens, rules)
+    ):
         vetoes.append("temporary" if temporary else "redirected")
         return None
     if (
@@ -494,6 +507,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 continue  # 别推销了: stop this pitch, not the calls
             if tokens[cs:ce] == ["da"] and ce < len(tokens) and tokens[ce] in rules.not_after_call:
                 continue
+            if tokens[cs:ce] == ["da"] and idiom_da(tokens, cs):
+                vetoes.append("idiom")
+                continue  # 别打我卡的主意, 别给我打折了: no call
             gap = tokens[e:cs]
             if (
                 has_words(gap, rules.someone_else)

@@ -18,7 +18,9 @@ from scripts.optout_zh_words import ZhRules, find_words, has_words, py_words
 # as 爸 and 马/吗 as 妈) and an impostor (冒充你们银行)
 _OTHER_CALLERS = py_words(
     "有人|有个人|别人|人家|骗子|催收|中介|贷款的|卖保险的|儿子|女儿|老婆|老公|爸爸|妈妈|老爸|"
-    "老妈|爱人|家人|孩子|父母|朋友|同事|他们|她们"
+    "老妈|爱人|家人|孩子|父母|朋友|同事|他们|她们|"
+    # other businesses (那些贷款公司, 推销的), not 你们公司
+    "公司|推销的|卖东西的|平台|网贷|中介的"
 )
 _IMPOSTOR = py_words("冒充|假冒|假装成")
 
@@ -33,7 +35,8 @@ def someone_else_calls(tokens: Sequence[str], s: int) -> bool:
         before = before[len(before) - before[::-1].index(",") :]
     return any(
         not has_words(before[e:], py_words("你们|你"))
-        for _, e in find_words(before, _OTHER_CALLERS)
+        and not has_words(before[max(0, cs - 5) : cs], py_words("你们|你这|你"))
+        for cs, e in find_words(before, _OTHER_CALLERS)
     )
 
 

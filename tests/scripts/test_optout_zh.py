@@ -263,3 +263,34 @@ def test_session11_close_replies_are_no_request(text: str) -> None:
 def test_questions_about_the_calls_and_another_line_are_vetoed(text: str) -> None:
     found, vetoes = _read(text)
     assert found is None and vetoes
+
+
+# Shapes found by fresh hand-written batches (session 12, optout6).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "那些贷款公司天天打我电话，烦死了",  # another business calls
+        "我把那些推销的都拉黑了，你们是哪个银行的",
+        "我给你们打电话投诉过，还没人回复",  # a complaint made earlier, its reply asked
+        "我投诉的事处理好了吗",
+        "谁说我要投诉了，我就是问问",  # denied by a rhetorical question
+        "你们的爱普老是闪退我要头诉",  # a malfunction complained of
+    ],
+)
+def test_other_callers_and_other_complaints_are_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None
+    assert vetoes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们公司天天打我电话，烦死了",  # the bank's company
+        "我投诉过你们好几次了，还打",  # an earlier complaint, still called
+        "我要投诉你们，一天打八遍",
+    ],
+)
+def test_the_banks_calls_still_count(text: str) -> None:
+    found, _ = _read(text)
+    assert found is not None

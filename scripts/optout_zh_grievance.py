@@ -1,0 +1,52 @@
+"""Grievances at the calls said without a prohibition, as the Chinese opt-out rules
+(``scripts.optout_zh``) read them.
+
+- a plea for mercy with the calls named (一天三个电话，放过我吧; 电话打得我头疼，饶了我吧);
+- the block told to outlast a new number (你们换号码打也没用，我不会接的);
+- an account or card closed because of the calls (因为你们这电话，我这卡不想用了，销了算了).
+
+A plea or a closure without the calls named (饶了我吧，我真不懂这些; 年费太贵，卡销了) is
+not one. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scripts.optout_zh_words import find_words, has_words, py_words
+
+# the calls named (电话, 来电, 打来, 打爆: not 打 alone, as in 打折)
+_CALLS = py_words("电话|来电|铃声|打爆|打来|打过来|打给我|打我|给我打|打了|打个|一天打|天天打|老打")
+_PLEAS = py_words("放过我|饶了我|饶过我|放我一马|高抬贵手|行行好|求你们放过|饶命")
+# a new number the bank would call from, said to be of no use
+_NEW_NUMBER = py_words("换号码|换个号|换号|换个号码|换个电话|换电话")
+_CALLED_FROM = py_words("打|来|再打|拨|给我打")
+_NO_USE = py_words("也没用|也白搭|也不接|也不会接|都没用|都不接")
+# the cause named (因为, 就冲) and the account or card closed
+_CAUSE = py_words("因为|就因为|就冲|冲着|为了你们这|被你们")
+_CLOSED = py_words("销户|消户|销卡|换银行|换一家|换别家|换家银行")
+# closing words that need the account named (这卡不想用了, 账户关了)
+_DROPPED = py_words("注销|销了|销掉|不想用了|不用了|不要了|剪了|关了")
+_ACCOUNT = py_words("卡|账户|账号")
+
+
+def grievance(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """(start, end) of the grievance that makes the reply an opt-out, or None."""
+    for s, e in find_words(tokens, _NEW_NUMBER):
+        if has_words(tokens[e : e + 2], _CALLED_FROM) and has_words(tokens[e : e + 5], _NO_USE):
+            return (s, e)  # 换号码打也没用: the calls from a new number
+    if not has_words(tokens, _CALLS):
+        return None
+    pleas = find_words(tokens, _PLEAS)
+    if pleas:
+        return pleas[0]
+    for s, e in find_words(tokens, _CAUSE):
+        cause = tokens[e : e + 8]
+        if "," in cause:
+            cause = cause[: cause.index(",")]
+        if not has_words(cause, _CALLS):
+            continue
+        rest = tokens[e : e + 20]
+        if has_words(rest, _CLOSED) or (has_words(rest, _DROPPED) and has_words(rest, _ACCOUNT)):
+            return (s, e)
+    return None

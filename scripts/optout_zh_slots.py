@@ -1,0 +1,46 @@
+"""A time slot asked for, as the Chinese opt-out rules (``scripts.optout_zh``) read it.
+
+A call forbidden at one time and welcome at another, each in its own clause (以后晚上别打，
+白天打可以; 周末别打，工作日打就行) is a standing preference of when to call, not a request
+never to be called: 以后 widens the slot, not the prohibition. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scripts.optout_zh_negation import zh_clauses, zh_negations
+from scripts.optout_zh_words import ZhRules, find_words, has_words, py_words
+
+# a time of day or week that may scope a call (not 以后, 现在: no slot)
+_SLOTS = py_words(
+    "早上|上午|中午|下午|晚上|夜里|半夜|白天|工作日|周末|节假日|上班时间|下班后|下班以后|"
+    "休息日|礼拜天|星期天|周日|周六"
+)
+# what may close a welcome call in its clause (白天打可以, 工作日打吧, 白天可以)
+_WELCOME_ENDS = py_words("可以|行|就行|就可以|没问题|没事|都行|都可以|随便|吧|再打")
+# the words allowed between the slot and the call (白天再给我打)
+_FILLER = frozenset(("zai", "gei", "wo", "de", "shi", "hou", "jiu", "ni", "men"))
+
+
+def time_slot(tokens: Sequence[str], rules: ZhRules) -> bool:
+    """One clause forbids calls at a time of day or week, another welcomes them at another
+    time (a slot without a negation, then 打 or a welcome: 白天打可以, 工作日打)."""
+    clauses = zh_clauses(tokens)
+    forbidden = welcomed = False
+    for clause in clauses:
+        slots = find_words(clause, _SLOTS)
+        if not slots:
+            continue
+        if zh_negations(clause, rules):
+            forbidden = True
+            continue
+        rest = [t for t in clause[slots[0][1] :] if t not in _FILLER]
+        if rest[:2] == ["ke", "yi"]:
+            rest = rest[2:] or ["ke", "yi"]  # 白天可以打, 白天可以
+        if rest[:1] == ["da"]:
+            rest = rest[3:] if rest[1:3] == ["dian", "hua"] else rest[1:]
+            welcomed = welcomed or not rest or has_words(rest[:2], _WELCOME_ENDS)
+        else:
+            welcomed = welcomed or (0 < len(rest) <= 2 and bool(find_words(rest, _WELCOME_ENDS)))
+    return forbidden and welcomed

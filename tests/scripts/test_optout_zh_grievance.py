@@ -1,0 +1,36 @@
+"""Grievances at the calls without a prohibition (``scripts.optout_zh_grievance``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.optout import OptOutMatcher
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我真的累了，一天三个电话，放过我吧",  # a plea, the calls named
+        "你们换号码打也没用，我不会接的",  # the block outlasts a new number
+        "因为你们这电话，我这卡不想用了，销了算了",  # closing because of the calls
+        "就冲你们这电话，我也要换银行",
+        "要是再打，我就到网上发帖",  # going public if called again
+        "再打我就找记者",
+    ],
+)
+def test_a_grievance_at_the_calls_is_an_opt_out(text: str) -> None:
+    hit = OptOutMatcher("zh-CN", model=None).match(text)
+    assert hit is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "饶了我吧，我真不懂这些理财",  # no calls named
+        "因为年费太贵，卡销了",  # closed for another cause
+        "我换号码也没用，还是收到诈骗短信",  # the customer's number, no call from it
+        "我想把这张卡销了，年费太贵",
+    ],
+)
+def test_without_the_calls_it_is_none(text: str) -> None:
+    assert OptOutMatcher("zh-CN", model=None).match(text) is None
