@@ -24,9 +24,9 @@ from scripts.optout_zh_others import (
     someone_else_calls,
     spam_elsewhere_told,
 )
-from scripts.optout_zh_removal import denied, relative_owner, removal
+from scripts.optout_zh_removal import denied, not_complaining, relative_owner, removal
 from scripts.optout_zh_repeated import repeated_calls
-from scripts.optout_zh_slots import time_slot
+from scripts.optout_zh_slots import fixed_line, time_slot
 from scripts.optout_zh_words import (
     COUNTS,
     DIALECT,
@@ -279,11 +279,11 @@ def _third_party_spared(tokens: Sequence[str], rules: ZhRules) -> bool:
 
 def _other_topic(tokens: Sequence[str], rules: ZhRules) -> bool:
     """Something other than the calls is talked of (收费, 柜员, 积分); not a place where the
-    complaint is made (去网点投诉, 到营业厅投诉你们)."""
+    complaint is made (去网点投诉, 到营业厅投诉你们, 去银行柜台当面投诉)."""
     return any(
         not (
-            tokens[s - 1 : s] in (["qu"], ["dao"])
-            and has_words(tokens[e : e + 3], rules.complaints)
+            {"qu", "dao"} & set(tokens[max(0, s - 3) : s])  # 去银行柜台当面投诉
+            and has_words(tokens[e : e + 4], rules.complaints)
         )
         for s, e in find_words(tokens, rules.other_topics)
     )
@@ -313,6 +313,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             or denied(tokens, s, rules.not_asked)  # 我不是要投诉，就问问
             or word in denied_words  # 我没有投诉过，怎么说我投诉了: the denied word repeated
             or (word in VIOLATIONS and s > 0 and tokens[s - 1] in ("bu", "mei"))
+            or not_complaining(tokens, s, e)
         ):
             vetoes.append("denied")
             denied_words.add(word)
@@ -347,7 +348,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     if any(has_words(tokens[e : e + 5], py_words("试试|试一下|试一试")) for _, e in dare):
         return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
     for _, e in dare:
-        then = find_words(tokens[e : e + 6], py_words("我就|我可就|我真就|就别怪"))
+        then = find_words(
+            tokens[e : e + 6], py_words("我就|我可就|我真就|就别怪|我直接|我马上|我立马")
+        )
         if then and has_words(tokens[e + then[0][1] : e + then[0][1] + 6], THREATENED):
             return ("standing_word", "zai da wo jiu")  # 再打一个我就去银行门口闹: a threat
     repeated = repeated_calls(tokens, rules)
@@ -507,6 +510,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 continue  # 别推销了: stop this pitch, not the calls
             if tokens[cs:ce] == ["da"] and ce < len(tokens) and tokens[ce] in rules.not_after_call:
                 continue
+            if tokens[cs:ce] == ["da"] and not lasting and fixed_line(tokens, ce):
+                vetoes.append("redirected")
+                continue  # 你别打我座机，座机没人: that line, not every call
             if tokens[cs:ce] == ["da"] and idiom_da(tokens, cs):
                 vetoes.append("idiom")
                 continue  # 别打我卡的主意, 别给我打折了: no call

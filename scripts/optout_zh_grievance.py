@@ -1,7 +1,9 @@
 """Grievances at the calls said without a prohibition, as the Chinese opt-out rules
 (``scripts.optout_zh``) read them.
 
-- a plea for mercy with the calls named (一天三个电话，放过我吧; 电话打得我头疼，饶了我吧);
+- a plea for mercy with the calls named (一天三个电话，放过我吧; 电话打得我头疼，饶了我吧),
+  each call refused as it comes (你们的电话我看见一个挂一个), never to hear the bank again
+  (以后别让我再听到你们这个开场白);
 - the block told to outlast a new number (你们换号码打也没用，我不会接的);
 - an account or card closed because of the calls (因为你们这电话，我这卡不想用了，销了算了).
 
@@ -18,6 +20,15 @@ from scripts.optout_zh_words import find_words, has_words, py_words
 # the calls named (电话, 来电, 打来, 打爆: not 打 alone, as in 打折)
 _CALLS = py_words("电话|来电|铃声|打爆|打来|打过来|打给我|打我|给我打|打了|打个|一天打|天天打|老打")
 _PLEAS = py_words("放过我|饶了我|饶过我|放我一马|高抬贵手|行行好|求你们放过|饶命")
+# each call refused as it comes (看见一个挂一个, 接一次挂一次)
+_EACH_ONE = py_words(
+    "一个挂一个|一次挂一次|一个拉黑一个|一个删一个|一个挂掉一个|一通挂一通|一回挂一回"
+)
+# never to hear the bank again (别让我再听到你们的声音)
+_NEVER_HEAR = py_words(
+    "别让我再听到|不要让我再听到|别再让我听到|不要再让我听到|别让我听到|再也不想听到|不想再听到"
+)
+_THE_BANK = py_words("你们|声音|开场白|这个号|铃声|电话")
 # a new number the bank would call from, said to be of no use
 _NEW_NUMBER = py_words("换号码|换个号|换号|换个号码|换个电话|换电话")
 _CALLED_FROM = py_words("打|来|再打|拨|给我打")
@@ -35,9 +46,12 @@ def grievance(tokens: Sequence[str]) -> tuple[int, int] | None:
     for s, e in find_words(tokens, _NEW_NUMBER):
         if has_words(tokens[e : e + 2], _CALLED_FROM) and has_words(tokens[e : e + 5], _NO_USE):
             return (s, e)  # 换号码打也没用: the calls from a new number
+    for s, e in find_words(tokens, _NEVER_HEAR):
+        if has_words(tokens[e : e + 6], _THE_BANK):
+            return (s, e)  # 以后别让我再听到你们这个开场白
     if not has_words(tokens, _CALLS):
         return None
-    pleas = find_words(tokens, _PLEAS)
+    pleas = find_words(tokens, _PLEAS) or find_words(tokens, _EACH_ONE)
     if pleas:
         return pleas[0]
     for s, e in find_words(tokens, _CAUSE):

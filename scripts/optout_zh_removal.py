@@ -2,14 +2,23 @@
 
 删/去掉/注销 near 号码/名单/系统 (把我号码删了, 从名单里去掉) is an opt-out; not when denied
 (号码别删, 不是要删), when the object is an app (那个app我删了), nor when a number is replaced
-and another kept (旧的号码删了，留新的; 我老婆的号码删了，打我的). Pure, no I/O.
+and another kept (旧的号码删了，留新的; 我老婆的号码删了，打我的). Also the denials the rules
+share: a word denied right before it (不算骚扰, 号码别删; 我不投诉，你放心). Pure, no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scripts.optout_zh_words import APPS, ZhRules, ZhWords, clause_gap, find_words, has_words
+from scripts.optout_zh_words import (
+    APPS,
+    NOT_UNLESS,
+    ZhRules,
+    ZhWords,
+    clause_gap,
+    find_words,
+    has_words,
+)
 
 Found = tuple[str, str]  # (rule, words)
 
@@ -63,3 +72,17 @@ def denied(tokens: Sequence[str], s: int, words: ZhWords) -> bool:
     negations: 号码别删)."""
     window = tokens[max(0, s - 4) : s]
     return any(e == len(window) for _, e in find_words(window, words))
+
+
+# what may stand before a denying 不 (我不投诉; not 总部投诉: 部 is also bu)
+_BEFORE_NOT = frozenset(("wo", "ye", "jiu", "hai", "bing", "jue", "ke", "dou", "zhen", ","))
+
+
+def not_complaining(tokens: Sequence[str], s: int, e: int) -> bool:
+    """不 right before the complaint at ``s``-``e`` denies it (我不投诉，你放心), unless a
+    consequence follows (不投诉你们就不长记性)."""
+    return (
+        tokens[s - 1 : s] == ["bu"]
+        and (s == 1 or tokens[s - 2] in _BEFORE_NOT)
+        and not has_words(tokens[e : e + 6], NOT_UNLESS)
+    )

@@ -1,8 +1,10 @@
-"""A time slot asked for, as the Chinese opt-out rules (``scripts.optout_zh``) read it.
+"""When and where to call, as the Chinese opt-out rules (``scripts.optout_zh``) read it.
 
 A call forbidden at one time and welcome at another, each in its own clause (以后晚上别打，
 白天打可以; 周末别打，工作日打就行) is a standing preference of when to call, not a request
-never to be called: 以后 widens the slot, not the prohibition. Pure, no I/O.
+never to be called: 以后 widens the slot, not the prohibition. A call forbidden to a fixed
+line (你别打我座机，座机没人; 别打办公室电话) is one of where: the mobile the bank calls is not
+refused. Pure, no I/O.
 """
 
 from __future__ import annotations
@@ -44,3 +46,17 @@ def time_slot(tokens: Sequence[str], rules: ZhRules) -> bool:
         else:
             welcomed = welcomed or (0 < len(rest) <= 2 and bool(find_words(rest, _WELCOME_ENDS)))
     return forbidden and welcomed
+
+
+# a fixed line (not 手机: the line the bank calls) and what may come before it (我的, 我家)
+_FIXED_LINES = py_words("座机|坐机|办公室|单位|家里电话|家里的电话|家里座机|固话|固定电话|宅电")
+_OWNER = frozenset(("wo", "de", "ni", "men"))
+
+
+def fixed_line(tokens: Sequence[str], e: int) -> bool:
+    """The call ending at ``e`` goes to a fixed line named right after it (打我座机)."""
+    k = e
+    while k < min(len(tokens), e + 2) and tokens[k] in _OWNER:
+        k += 1
+    found = find_words(tokens[k : k + 4], _FIXED_LINES)
+    return bool(found) and found[0][0] == 0

@@ -294,3 +294,33 @@ def test_other_callers_and_other_complaints_are_vetoed(text: str) -> None:
 def test_the_banks_calls_still_count(text: str) -> None:
     found, _ = _read(text)
     assert found is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我不投诉，你放心",  # 不 right before the complaint denies it
+        "我不投素，你放心",
+        "你别打我座机，座机没人",  # a fixed line, not every call
+    ],
+)
+def test_a_bare_denial_and_a_fixed_line_are_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None
+    assert vetoes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我要打电话给银行总部投诉你们老打电话",  # 部 is no 不
+        "不投诉你们就不长记性",  # a consequence follows
+        "别打我座机了，以后都别打",  # a lasting word widens it
+        "别打我手机了",  # the mobile is the line the bank calls
+        "我要去银行柜台当面投诉你们这个电话",  # the counter is where the complaint is made
+        "我现在就录音了，你们再打我直接交给律师",  # 直接 as the threat's consequence
+    ],
+)
+def test_a_complaint_and_a_mobile_stay_requests(text: str) -> None:
+    found, _ = _read(text)
+    assert found is not None

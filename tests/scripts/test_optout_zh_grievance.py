@@ -34,3 +34,11 @@ def test_a_grievance_at_the_calls_is_an_opt_out(text: str) -> None:
 )
 def test_without_the_calls_it_is_none(text: str) -> None:
     assert OptOutMatcher("zh-CN", model=None).match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["你们银行的电话我看见一个挂一个", "以后别让我再听到你们这个开场白"],
+)
+def test_each_call_refused_or_never_heard_again(text: str) -> None:
+    assert OptOutMatcher("zh-CN", model=None).match(text) is not None

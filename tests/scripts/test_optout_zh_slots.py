@@ -20,3 +20,13 @@ def test_a_slot_welcomed_is_no_opt_out(text: str) -> None:
 )
 def test_no_slot_welcomed_stays_an_opt_out(text: str) -> None:
     assert OptOutMatcher("zh-CN").match(text) is not None
+
+
+def test_a_fixed_line_is_read_after_the_owner() -> None:
+    from scripts.optout_zh_slots import fixed_line
+    from scripts.optout_zh_words import zh_tokens
+
+    tokens = zh_tokens("别打我座机")
+    assert fixed_line(tokens, tokens.index("da") + 1)
+    tokens = zh_tokens("别打我手机")
+    assert not fixed_line(tokens, tokens.index("da") + 1)
