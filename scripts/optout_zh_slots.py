@@ -48,15 +48,15 @@ def time_slot(tokens: Sequence[str], rules: ZhRules) -> bool:
     return forbidden and welcomed
 
 
-# a fixed line (not 手机: the line the bank calls) and what may come before it (我的, 我家)
+# a fixed line (not 手机: the line the bank calls) and what may come before it (我的, 这个)
 _FIXED_LINES = py_words("座机|坐机|办公室|单位|家里电话|家里的电话|家里座机|固话|固定电话|宅电")
-_OWNER = frozenset(("wo", "de", "ni", "men"))
+_OWNER = frozenset(("wo", "de", "ni", "men", "zhe", "na", "ge"))
 
 
 def fixed_line(tokens: Sequence[str], e: int) -> bool:
     """The call ending at ``e`` goes to a fixed line named right after it (打我座机)."""
     k = e
-    while k < min(len(tokens), e + 2) and tokens[k] in _OWNER:
+    while k < min(len(tokens), e + 3) and tokens[k] in _OWNER:
         k += 1
     found = find_words(tokens[k : k + 4], _FIXED_LINES)
     return bool(found) and found[0][0] == 0

@@ -30,3 +30,8 @@ def test_a_fixed_line_is_read_after_the_owner() -> None:
     assert fixed_line(tokens, tokens.index("da") + 1)
     tokens = zh_tokens("别打我手机")
     assert not fixed_line(tokens, tokens.index("da") + 1)
+
+
+@pytest.mark.parametrize("text", ["别打这个座机，平时没人", "憋大这个座机平时没人"])
+def test_a_fixed_line_after_a_demonstrative(text: str) -> None:
+    assert OptOutMatcher("zh-CN").match(text) is None
