@@ -343,15 +343,18 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         vetoes.append("manner")  # 别太早打: how to call (a rule may still read a request)
     dare = find_words(
         tokens,
-        py_words("再打|还打|再来电|再这么打|再这样打|还这么打|还这样打|这样打下去|这么打下去"),
+        py_words(
+            "再打|还打|再来电|再这么打|再这样打|还这么打|还这样打|这样打下去|这么打下去|"
+            "再接一次|再接到|再让我接到|再让我听到"  # 这种电话再接一次我就把卡注销
+        ),
     )
     if any(has_words(tokens[e : e + 5], py_words("试试|试一下|试一试")) for _, e in dare):
         return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
     for _, e in dare:
         then = find_words(
-            tokens[e : e + 6], py_words("我就|我可就|我真就|就别怪|我直接|我马上|我立马")
+            tokens[e : e + 8], py_words("我就|我可就|我真就|就别怪|我直接|我马上|我立马")
         )
-        if then and has_words(tokens[e + then[0][1] : e + then[0][1] + 6], THREATENED):
+        if then and has_words(tokens[e + then[0][1] : e + then[0][1] + 8], THREATENED):
             return ("standing_word", "zai da wo jiu")  # 再打一个我就去银行门口闹: a threat
     repeated = repeated_calls(tokens, rules)
     if repeated is not None:

@@ -17,9 +17,15 @@ from collections.abc import Sequence
 
 from scripts.optout_zh_words import find_words, has_words, py_words
 
-# the calls named (电话, 来电, 打来, 打爆: not 打 alone, as in 打折)
-_CALLS = py_words("电话|来电|铃声|打爆|打来|打过来|打给我|打我|给我打|打了|打个|一天打|天天打|老打")
-_PLEAS = py_words("放过我|饶了我|饶过我|放我一马|高抬贵手|行行好|求你们放过|饶命")
+# the bank's calls received (打来, 打爆, 给我打, a count: 三个电话; not 电话 alone: 电话里说不清)
+_CALLS = py_words(
+    "来电|铃声|打爆|打来|打过来|打给我|打我|给我打|一天打|天天打|老打|个电话|通电话|次电话|"
+    "你们的电话|你们这电话|你们电话|你们这个电话|银行的电话|银行电话|这种电话|这些电话|"
+    "营销电话|推销电话"
+)
+# the customer's own calls (我打电话过去一个挂一个, 客服都不接)
+_OWN_CALLS = py_words("我打|打过去|打给你们|给你们打|客服")
+_PLEAS = py_words("放过我|饶了我|饶过我|放我一马|高抬贵手|求你们放过|饶命")
 # each call refused as it comes (看见一个挂一个, 接一次挂一次)
 _EACH_ONE = py_words(
     "一个挂一个|一次挂一次|一个拉黑一个|一个删一个|一个挂掉一个|一通挂一通|一回挂一回"
@@ -33,6 +39,8 @@ _THE_BANK = py_words("你们|声音|开场白|这个号|铃声|电话")
 _NEW_NUMBER = py_words("换号码|换个号|换号|换个号码|换个电话|换电话")
 _CALLED_FROM = py_words("打|来|再打|拨|给我打")
 _NO_USE = py_words("也没用|也白搭|也不接|也不会接|都没用|都不接")
+# the bank's calls as the cause (因为你们这电话, 就因为你们老打)
+_CAUSE_CALLS = py_words("电话|打|来电|骚扰")
 # the cause named (因为, 就冲) and the account or card closed
 _CAUSE = py_words("因为|就因为|就冲|冲着|为了你们这|被你们")
 _CLOSED = py_words("销户|消户|销卡|换银行|换一家|换别家|换家银行")
@@ -49,7 +57,7 @@ def grievance(tokens: Sequence[str]) -> tuple[int, int] | None:
     for s, e in find_words(tokens, _NEVER_HEAR):
         if has_words(tokens[e : e + 6], _THE_BANK):
             return (s, e)  # 以后别让我再听到你们这个开场白
-    if not has_words(tokens, _CALLS):
+    if not has_words(tokens, _CALLS) or has_words(tokens, _OWN_CALLS):
         return None
     pleas = find_words(tokens, _PLEAS) or find_words(tokens, _EACH_ONE)
     if pleas:
@@ -58,7 +66,7 @@ def grievance(tokens: Sequence[str]) -> tuple[int, int] | None:
         cause = tokens[e : e + 8]
         if "," in cause:
             cause = cause[: cause.index(",")]
-        if not has_words(cause, _CALLS):
+        if not has_words(cause, py_words("你们")) or not has_words(cause, _CAUSE_CALLS):
             continue
         rest = tokens[e : e + 20]
         if has_words(rest, _CLOSED) or (has_words(rest, _DROPPED) and has_words(rest, _ACCOUNT)):

@@ -42,3 +42,32 @@ def test_without_the_calls_it_is_none(text: str) -> None:
 )
 def test_each_call_refused_or_never_heard_again(text: str) -> None:
     assert OptOutMatcher("zh-CN", model=None).match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "饶了我吧，电话里说不清楚，我去网点",  # 电话 alone is no call received
+        "行行好，帮我查一下电话费",  # 行行好 as "please"
+        "因为打电话办不了，我去柜台销户",  # the cause is not the bank's calls
+        "我打电话过去一个挂一个，客服都不接",  # the customer's own calls
+    ],
+)
+def test_a_grievance_needs_the_banks_calls(text: str) -> None:
+    assert OptOutMatcher("zh-CN", model=None).match(text) is None
+
+
+def test_a_card_closed_is_no_number_removed() -> None:
+    vetoes: list[str] = []
+    matcher = OptOutMatcher("zh-CN", model=None)
+    assert matcher.rules("因为电话里听不清，我想去把卡注销了", vetoes) is None
+    assert vetoes == ["other_object"]
+    assert matcher.rules("把我的电话号码注销") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["这种电话再接一次我就把银行卡全部注销", "我要是再接到你们电话，我就把卡销了"],
+)
+def test_a_call_received_again_as_a_threats_condition(text: str) -> None:
+    assert OptOutMatcher("zh-CN", model=None).match(text) is not None
