@@ -19,6 +19,7 @@ from scripts.optout_zh_negation import clause_before, zh_clauses, zh_negations
 from scripts.optout_zh_others import (
     STAFF,
     asked_about_calls,
+    impostor_reported,
     not_the_bank,
     phone_setting,
     someone_else_calls,
@@ -26,9 +27,10 @@ from scripts.optout_zh_others import (
 )
 from scripts.optout_zh_removal import denied, not_complaining, relative_owner, removal
 from scripts.optout_zh_repeated import repeated_calls
-from scripts.optout_zh_slots import fixed_line, time_slot
+from scripts.optout_zh_slots import fixed_line, other_channel, time_slot, told_before
 from scripts.optout_zh_words import (
     COUNTS,
+    DENIED_BA,
     DIALECT,
     DIALECT_ANY,
     EARLIER_COMPLAINT,
@@ -325,6 +327,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ) and not has_words(tokens, rules.calls_to_me):
             vetoes.append("earlier_complaint")
             continue  # 我上回的投诉到现在没回复
+        if impostor_reported(tokens) and not has_words(tokens, rules.calls_to_me):
+            vetoes.append("other_topic")
+            continue  # 我要举报一个诈骗短信，冒充你们的: an impostor, not the bank
         if word in VIOLATIONS and not has_words(clause_before(tokens, s), rules.calls):
             vetoes.append("other_topic")
             continue  # 这个违法吗: unlawful, but not said of the calls
@@ -337,9 +342,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             tokens[e : e + 1] == ["tai"]
             or tokens[e : e + 2] in (["na", "me"], ["zhe", "me"], ["da", "tai"])
         )
-        and "da" in tokens[e : e + 5]
+        and ("da" in tokens[e : e + 5] or tokens[e + 2 : e + 3] in (["zao"], ["wan"]))
         for _, e in find_words(tokens, rules.negations)
-    ):
+    ):  # also 你们打电话能不能别这么早: the call named before
         vetoes.append("manner")  # 别太早打: how to call (a rule may still read a request)
     dare = find_words(
         tokens,
@@ -377,6 +382,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             )  # 骚扰电话太多，我还以为你也是
             or denied(tokens, s, rules.not_before_word)
             or denied(tokens, s, rules.not_asked)  # 我没说要拉黑你们
+            or has_words(clause_before(tokens, s)[-6:], DENIED_BA)  # 我没把你们拉黑啊
             or has_words(tokens[e : e + 10], rules.reversal)
             or has_words(tokens[e : e + 10], py_words("不是你们|不是你|不是说你们|不是说你"))
             or has_words(tokens[e:], py_words("你们不是吧|你不是吧|你们不会也是|你不会也是"))
@@ -449,6 +455,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         vetoes.append("customer_calls")
         return None  # 不用你们打，我自己打过去问 (not 我自己打给你们，你们别打过来)
     reach = 10 if lasting else 6
+    if told_before(tokens, rules):
+        vetoes.append("past")
+        return None  # 我上次说不要再打了是因为在忙: an earlier request explained away
     for s, e in zh_negations(tokens, rules):
         if (
             s > 0
@@ -575,6 +584,8 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 return ("no_calls_wanted", " ".join(tokens[cs:e]))
     for s, e in find_words(tokens, phrases):
         return ("phrase", " ".join(tokens[s:e]))
+    if other_channel(tokens, rules):
+        vetoes.append("other_channel")  # 以后不要给我寄广告了: mail, not calls
     if asked_about_calls(tokens) and not zh_negations(tokens, rules):
         vetoes.append("question")  # 你们以后还会打过来吗: asked, not refused
     return None

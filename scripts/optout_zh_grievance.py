@@ -3,7 +3,8 @@
 
 - a plea for mercy with the calls named (一天三个电话，放过我吧; 电话打得我头疼，饶了我吧),
   each call refused as it comes (你们的电话我看见一个挂一个), never to hear the bank again
-  (以后别让我再听到你们这个开场白);
+  (以后别让我再听到你们这个开场白), the customer as gone (就当没我这个人), the bank
+  blocked on the phone (把你们银行设成拦截了);
 - the block told to outlast a new number (你们换号码打也没用，我不会接的);
 - an account or card closed because of the calls (因为你们这电话，我这卡不想用了，销了算了).
 
@@ -35,6 +36,12 @@ _NEVER_HEAR = py_words(
     "别让我再听到|不要让我再听到|别再让我听到|不要再让我听到|别让我听到|再也不想听到|不想再听到"
 )
 _THE_BANK = py_words("你们|声音|开场白|这个号|铃声|电话")
+# the customer as gone (就当没我这个人, 当我不存在)
+_NO_SUCH_ME = py_words("当没我|当没有我|当我不存在|当我死了|当我是空号|当我没这个人")
+# the bank blocked on the customer's phone (把你们设成拦截, 把你们屏蔽了)
+_BLOCKED_YOU = py_words("把你们|把你们银行|把你们的号")
+_BLOCKED = py_words("拦截|屏蔽|拉黑|黑名单")
+_UNBLOCKED = py_words("放出来|解除|移出|拿出来|取消了|有事可以打")
 # a new number the bank would call from, said to be of no use
 _NEW_NUMBER = py_words("换号码|换个号|换号|换个号码|换个电话|换电话")
 _CALLED_FROM = py_words("打|来|再打|拨|给我打")
@@ -54,6 +61,15 @@ def grievance(tokens: Sequence[str]) -> tuple[int, int] | None:
     for s, e in find_words(tokens, _NEW_NUMBER):
         if has_words(tokens[e : e + 2], _CALLED_FROM) and has_words(tokens[e : e + 5], _NO_USE):
             return (s, e)  # 换号码打也没用: the calls from a new number
+    for s, e in find_words(tokens, _NO_SUCH_ME):
+        return (s, e)  # 就当没我这个人
+    for s, e in find_words(tokens, _BLOCKED_YOU):
+        if (
+            has_words(tokens[e : e + 8], _BLOCKED)
+            and not has_words(tokens[max(0, s - 3) : s], py_words("没|不是|没有|不会"))
+            and not has_words(tokens[e:], _UNBLOCKED)
+        ):
+            return (s, e)  # 我手机里已经把你们银行设成拦截了
     for s, e in find_words(tokens, _NEVER_HEAR):
         if has_words(tokens[e : e + 6], _THE_BANK):
             return (s, e)  # 以后别让我再听到你们这个开场白

@@ -99,9 +99,24 @@ _MISSED = py_words("没接到|没接着|漏接|没听到|没看到")
 
 
 def phone_setting(tokens: Sequence[str], e: int) -> bool:
-    """The standing word ending at ``e`` is the phone's own setting (免打扰模式), or calls
-    missed are told (设了免打扰，所以刚才没接到): not a request to the bank."""
-    return has_words(tokens[e : e + 3], _SETTING) or has_words(tokens, _MISSED)
+    """The standing word ending at ``e`` is the phone's own setting (免打扰模式), asked how
+    to set (怎么设置免打扰), or calls missed are told (设了免打扰，所以刚才没接到): not a
+    request to the bank."""
+    return (
+        has_words(tokens[e : e + 3], _SETTING)
+        or has_words(tokens[max(0, e - 8) : e], _HOW_TO_SET)
+        or has_words(tokens, _MISSED)
+    )
+
+
+_HOW_TO_SET = py_words("怎么设置|如何设置|怎么开|怎么弄|在哪设置|在哪里设置|怎样设置")
+# an impostor or a fraud reported (冒充你们的, 诈骗短信): not the bank's calls
+_IMPOSTOR_REPORTED = py_words("冒充|假冒|冒用|诈骗短信|诈骗信息|诈骗链接|诈骗网站|骗子")
+
+
+def impostor_reported(tokens: Sequence[str]) -> bool:
+    """An impostor or a fraud is what the complaint is about (我要举报一个诈骗短信，冒充你们的)."""
+    return has_words(tokens, _IMPOSTOR_REPORTED)
 
 
 def spam_elsewhere_told(tokens: Sequence[str], rules: ZhRules, negated: bool) -> bool:

@@ -4,7 +4,9 @@ A call forbidden at one time and welcome at another, each in its own clause (以
 白天打可以; 周末别打，工作日打就行) is a standing preference of when to call, not a request
 never to be called: 以后 widens the slot, not the prohibition. A call forbidden to a fixed
 line (你别打我座机，座机没人; 别打办公室电话) is one of where: the mobile the bank calls is not
-refused. Pure, no I/O.
+refused. Another channel forbidden (以后不要给我寄广告了) is no call refused, and a request
+told as an earlier one explained away (我上次说不要再打了是因为在忙) is not made now.
+Pure, no I/O.
 """
 
 from __future__ import annotations
@@ -60,3 +62,33 @@ def fixed_line(tokens: Sequence[str], e: int) -> bool:
         k += 1
     found = find_words(tokens[k : k + 4], _FIXED_LINES)
     return bool(found) and found[0][0] == 0
+
+
+# another channel than the calls (给我寄, 发短信, 邮件; not 寄 alone: 惦记 reads ji too)
+_CHANNELS = py_words(
+    "给我寄|寄信|寄广告|寄资料|寄账单|寄卡|寄东西|寄过来|寄来|邮寄|发短信|发邮件|发信息|发消息|推送|发广告"
+)
+# the calls named anywhere (a channel with them is read by the rules)
+_ANY_CALL = py_words("打|电话|来电|联系|骚扰|推销|营销|找我")
+
+
+def other_channel(tokens: Sequence[str], rules: ZhRules) -> bool:
+    """A negation governs another channel within four words and the calls are not named."""
+    if has_words(tokens, _ANY_CALL):
+        return False
+    return any(has_words(tokens[e : e + 4], _CHANNELS) for _, e in zh_negations(tokens, rules))
+
+
+# an earlier telling (我上次说) and its explanation (是因为)
+_TOLD_BEFORE = py_words("上次说|上回说|之前说|那次说|刚才说|以前说")
+_EXPLAINED = py_words("是因为|那是因为|只是因为")
+
+
+def told_before(tokens: Sequence[str], rules: ZhRules) -> bool:
+    """A negation said as an earlier telling and explained right after (我上次说不要再打了
+    是因为在忙): the request is reported, not made."""
+    for _s, e in find_words(tokens, _TOLD_BEFORE):
+        negated = [ne for ns, ne in zh_negations(tokens, rules) if e <= ns <= e + 2]
+        if negated and has_words(tokens[negated[0] : negated[0] + 8], _EXPLAINED):
+            return True
+    return False

@@ -295,7 +295,7 @@ TO_ME_FILLER = frozenset(("dou", "gei", "wo", "wang", "zhe", "li", "lai", "zai",
 COUNTS = frozenset(("liang", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi", "ji"))
 # What a customer threatens to do if called again (再打我就去闹; 投诉 and 报警 are complaints).
 THREATENED = py_words(
-    "闹|骂|不客气|翻脸|销户|找你们领导|上门|换银行|去银行|骂人|发火|告你们|销卡|把卡销|卡销了|"
+    "闹|骂|不客气|翻脸|销户|找你们领导|上门|换银行|换家银行|换一家|换别家|换个银行|去银行|骂人|发火|告你们|销卡|把卡销|卡销了|"
     "找你们行长|找行长|销了|销掉|注销|"
     # going public or to law (到网上发帖, 找记者, 请律师)
     "发帖|网上|微博|抖音|媒体|记者|电视台|律师|法院"
@@ -323,3 +323,6 @@ EARLIER_COMPLAINT = py_words(
 
 # What makes 不投诉 a threat rather than a denial (不投诉不行, 不投诉你们就不长记性).
 NOT_UNLESS = py_words("不行|不知道|不长|就不|才怪|不会停|没完")
+
+# A standing word denied with its object put first (我没把你们拉黑啊, 我不会把你们屏蔽的).
+DENIED_BA = py_words("没把|没有把|不会把|不是要把|没说把|没想把")

@@ -324,3 +324,21 @@ def test_a_bare_denial_and_a_fixed_line_are_vetoed(text: str) -> None:
 def test_a_complaint_and_a_mobile_stay_requests(text: str) -> None:
     found, _ = _read(text)
     assert found is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我要举报一个诈骗短信，冒充你们的",  # an impostor reported
+        "我想问一下怎么设置免打扰，手机老是有垃圾短信",  # how to set the phone
+    ],
+)
+def test_an_impostor_or_the_phones_setting_is_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None
+    assert vetoes
+
+
+def test_an_impostor_calling_the_customer_is_still_the_calls() -> None:
+    found, _ = _read("我要举报你们冒充客服天天打我电话")
+    assert found is not None

@@ -71,3 +71,20 @@ def test_a_card_closed_is_no_number_removed() -> None:
 )
 def test_a_call_received_again_as_a_threats_condition(text: str) -> None:
     assert OptOutMatcher("zh-CN", model=None).match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我真心求你们了，就当没我这个人",  # the customer as gone
+        "我手机里已经把你们银行设成拦截了",  # the bank blocked on the phone
+        "你们要是还打，我就换家银行",  # 换家银行 as a threat's consequence
+    ],
+)
+def test_the_customer_gone_or_the_bank_blocked(text: str) -> None:
+    assert OptOutMatcher("zh-CN", model=None).match(text) is not None
+
+
+@pytest.mark.parametrize("text", ["我把你们从黑名单里放出来了，有事可以打", "我没把你们拉黑啊"])
+def test_a_block_undone_or_denied(text: str) -> None:
+    assert OptOutMatcher("zh-CN", model=None).match(text) is None

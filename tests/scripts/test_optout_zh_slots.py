@@ -35,3 +35,28 @@ def test_a_fixed_line_is_read_after_the_owner() -> None:
 @pytest.mark.parametrize("text", ["别打这个座机，平时没人", "憋大这个座机平时没人"])
 def test_a_fixed_line_after_a_demonstrative(text: str) -> None:
     assert OptOutMatcher("zh-CN").match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以后不要给我寄广告了",  # another channel, the calls not named
+        "我上次说不要再打了是因为在忙，现在可以说",  # an earlier request explained away
+        "我上次说步要再打是因为在忙",
+        "你们打电话能不能别这么早",  # the manner, the call named before
+    ],
+)
+def test_another_channel_an_earlier_request_and_the_manner(text: str) -> None:
+    assert OptOutMatcher("zh-CN").match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以后不要再给我寄广告，也别打电话",
+        "我上次说不要再打了，你们还打",
+        "这号以后你们别惦记了，不会接的",  # 惦记 is no 寄
+    ],
+)
+def test_the_calls_named_stay_requests(text: str) -> None:
+    assert OptOutMatcher("zh-CN").match(text) is not None
