@@ -154,6 +154,14 @@ _ZH_BU_BEFORE = re.compile(
 )
 
 
+# A yes-no question asked with a clause-final 不 after a modal and its verb (能换不, 可以抵年费
+# 不, heard 能换步: the northern "V不" question) asks as 吗 does, it negates nothing: written
+# 吗 so that phrases and features read a question. Marks and spaces end a clause (the text
+# still holds them when this runs), a closing particle may follow; 不 right after the modal
+# is left (能不, 可以不).
+_ZH_V_BU_QUESTION = re.compile(r"(能|可以|会)([^\s不没吗]{1,6})[不步](?=[啊呀嘛呢哈]*(?:\s|$))")
+
+
 def _zh_bu_misheard(s: str) -> str:
     if "步" not in s:
         return s
@@ -170,6 +178,7 @@ def _normalize_once(text: str, language: str) -> str:
     s = unicodedata.normalize("NFKC", text).lower().translate(_T2S)
     s = _strip_punct(s)
     if lang == "zh":
+        s = _ZH_V_BU_QUESTION.sub(r"\1\2吗", s)
         s = _DIALECT_NEGATION.sub("没有", _SPACES.sub("", s))
         s = _zh_bu_misheard(s)
         prev = None
@@ -339,6 +348,14 @@ _READINGS: dict[str, Reading] = {
             "刚好",
             "只好",
             "还好",
+            # 好 as the result of a doing verb (弄好了, 换好了, 办好) says it is done, not assent
+            "弄好",
+            "换好",
+            "兑好",
+            "办好",
+            "搞好",
+            "做好",
+            "整好",
             # 中 (the Henan "all right") inside a word is not assent (中国, 中午, 中途, 中风险:
             # 中风 holds 中, not the 风险 after it)
             "中国",
