@@ -542,7 +542,9 @@ def test_not_done_is_not_the_done_intent(state: str, text: str) -> None:
         ("explain_redeem", "这个可以抵年费不", "how_to"),  # not 可以 (agree)
         ("points_info", "这积分能值多少钱啊", "how_to"),  # what the points are worth
         ("explain_redeem", "积分商城里都有些啥东西啊", "how_to"),
+        ("points_info", "积分能顶几块钱", "how_to"),
         ("points_info", "我岁数大了，你就说要按哪几个键", "how_to"),
+        ("points_info", "那些东西都贵，我不换", "decline"),  # the offer's verb refused
         ("points_info", "你们这不会是骗子吧，让我点链接那种", None),  # no agreement
     ],
 )
