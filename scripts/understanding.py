@@ -38,6 +38,8 @@ engine, ``tailcall scripts match`` and the benchmarks.
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
+After it: where the classifier's reading would put the call through to a person, a reply
+asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``).
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -58,6 +60,7 @@ from scripts.reading_ko import asks_who_calls, names_relative, names_self, quest
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.reading_zh import says_done as says_done_zh
 from scripts.schema import OPT_OUT, Script
+from scripts.send_instead import asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
 
 COMPLAINT = "complaint"
@@ -207,7 +210,24 @@ class Understanding:
             # "is that you?": the next prompt says who is calling and why (Chinese: the
             # recogniser's spaces and marks part clauses there, not words)
             return Understood(st.identity.confirmed[0], 1.0, "phrase", said)
+        if (
+            u.intent is not None
+            and u.source == "classifier"
+            and self._transfers(state, u.intent)
+            and DECLINE in self._heard_at(state)[0]
+            and texts
+            and asks_to_be_sent(texts[0], self.script.language)
+        ):
+            # "send me the material first" where agreeing puts the call through to a person
+            # declines the transfer (``scripts.send_instead``)
+            return Understood(DECLINE, u.confidence, "phrase", "send_instead")
         return u
+
+    def _transfers(self, state: str, intent: str) -> bool:
+        """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
+        target = self.script.states[state].targets().get(intent)
+        to = self.script.states.get(target.to) if target is not None else None
+        return to is not None and to.handoff is not None and to.handoff.offer
 
     def _confirming_clause(self, state: str, text: str) -> str | None:
         """A clause of a reply of several that confirms who is speaking on its own: the

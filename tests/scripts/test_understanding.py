@@ -470,6 +470,40 @@ def test_a_threat_that_is_no_complaint_phrase_stays_an_opt_out() -> None:
 
 
 @pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("explain_redeem", "那我回去跟老婆商量一下再换"),
+        ("points_info", "我考虑一下怎么换吧"),
+        ("explain_redeem", "犹豫呢，到时候再说吧"),
+    ],
+)
+def test_redeeming_after_thinking_it_over_is_no_how_to(state: str, text: str) -> None:
+    """Hesitation is not a how-to request (the 换 is for later), as it is no agreement."""
+    assert POINTS.read(state, [text]).intent is None
+
+
+@pytest.mark.parametrize(
+    ("state", "text"), [("explain_redeem", "在哪换啊"), ("points_info", "怎么兑换")]
+)
+def test_a_how_to_without_hesitation_is_still_read(state: str, text: str) -> None:
+    assert POINTS.read(state, [text]).intent == "how_to"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("explain_return", "那你先发点资料给我看看吧"),
+        ("explain_risk", "哦，那我先了解了解，你发个短信给我吧"),
+        ("explain_return", "资料先发我，我自己看"),
+    ],
+)
+def test_asking_for_the_material_declines_the_advisor(state: str, text: str) -> None:
+    """Where agreeing puts the call through to the advisor, "send me the material first"
+    declines the transfer (the next prompt offers to send it): wanting it sent is B, not A."""
+    assert WEALTH.read(state, [text]).intent == "decline"
+
+
+@pytest.mark.parametrize(
     ("state", "text", "intent"),
     [
         ("ask_interest", "中啊，说说", "agree"),
@@ -562,3 +596,17 @@ def test_questions_about_redeeming(state: str, text: str, intent: str | None) ->
 def test_an_assent_then_a_time_accepts_the_offered_call(text: str, intent: str) -> None:
     at = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
     assert POINTS.read("agent_busy", [text], now=at).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("offer_info", "好的，发个短信给我吧", "agree"),  # the state that offers to send it
+        ("explain_return", "转经理吧，资料也发我一份", "agree"),  # a person asked for too
+        ("offer_advisor", "好的，转吧", "agree"),
+    ],
+)
+def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
+    state: str, text: str, intent: str
+) -> None:
+    assert WEALTH.read(state, [text]).intent == intent

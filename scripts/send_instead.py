@@ -1,0 +1,34 @@
+"""A reply that asks to be sent the material instead of being put through (你先发点资料给我看看,
+发个短信给我吧, 链接发我就行): where agreeing transfers the call to a person, it declines the
+transfer (docs/intent.md: wanting information sent is B, agreeing to be transferred A).
+Pure, no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from scripts.matching import base_language
+
+# "send (me) the material / a text / the link": 发 + an optional measure word + the thing +
+# to me, or the thing fronted and 发我 after it
+_SEND_ME: Mapping[str, re.Pattern[str]] = {
+    "zh": re.compile(
+        r"发(?:个|点|条|份|一下|一份|一条)?(?:资料|短信|链接|说明|信息|材料|介绍)?(?:给我|到我|我)"
+        r"|(?:资料|短信|链接|说明|信息|材料|介绍).{0,4}发(?:给|到)?我"
+    )
+}
+# a person asked for in the same reply (转人工, 让经理带我): the transfer is wanted after all
+_PERSON: Mapping[str, tuple[str, ...]] = {
+    "zh": ("转", "经理", "专员", "人工", "客服", "带我", "教我", "打给我", "联系我", "回电")
+}
+
+
+def asks_to_be_sent(text: str, language: str) -> bool:
+    """Whether ``text`` asks to be sent the material and names no person to talk to."""
+    lang = base_language(language)
+    pattern = _SEND_ME.get(lang)
+    if pattern is None:
+        return False
+    heard = "".join(ch for ch in text if ch.isalnum())
+    return pattern.search(heard) is not None and not any(w in heard for w in _PERSON[lang])
