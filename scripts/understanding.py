@@ -31,24 +31,21 @@ engine, ``tailcall scripts match`` and the benchmarks.
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
    a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
-   confirmation the classifier reads from it.
+   confirmation the classifier reads from it. A reply saying it is done already
+   (``scripts.reading_zh.says_done``: 你说的这个我前天刚弄过) is the state's intent whose
+   phrases say so (换过了), where the classifier read no intent, a wrong person or
+   ``is_robot``. Where a call is offered, an assent as the first clause and then a time
+   (行啊，晚上七点以后打) is that assent, not the busy the classifier reads from the time.
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
 After it: where the classifier's reading would put the call through to a person, a reply
 asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``).
-Chinese, outside the identity question and slot capture:
-- the part of a reply after a take-back or a tag question answers (不用了……哎等下，那还是弄一
-  下; 积分快没了是吧，那赶快给我弄了; ``scripts.answer_part``), unless it is no intent or the
-  whole reply opts out;
-- over the classifier's reading of an answer (not a global, not a question of the
-  customer's): a fraud worry (别是诈骗的; ``scripts.fraud_worry``) is a question, not a
-  decline, unless the rest of the reply declines (不要发，怕是诈骗); an echo of the prompt's
-  words as a question (手机银行？; ``scripts.reading_zh``) is no answer; an acknowledgement
-  only (好的，知道了; ``scripts.acknowledgement``) and calling the caller a fraud (骗子吧你们,
-  heard by sound) are no agreement;
-- at step 6, 要 in a question about what is required (要带身份证去啊) is "must", not "yes".
+Chinese, outside the identity question and slot capture: what follows a take-back or a tag
+question answers (``scripts.answer_part``: 不用了……哎等下，那还是弄一下), unless it is no intent
+or the whole reply opts out; a classifier's reading that answers nothing is no intent
+(``scripts.no_answer_zh``); 要 asking what is required (要带身份证去啊) is no "yes" at step 6.
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -60,18 +57,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from scripts.acknowledgement import acknowledges_only
 from scripts.answer_part import answer_part
 from scripts.classifier import NONE, IntentClassifier, load_classifier
-from scripts.fraud_worry import accuses_fraud, fraud_worry, without_worry
 from scripts.matching import Lexicon, Match, base_language, match_any, normalize
+from scripts.no_answer_zh import no_answer
 from scripts.not_if import said as not_if_said
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
-from scripts.reading_zh import asks_requirement, echo_question
+from scripts.reading_zh import asks_requirement
 from scripts.reading_zh import names_relative as names_relative_zh
+from scripts.reading_zh import says_done as says_done_zh
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
@@ -169,6 +166,7 @@ class Understanding:
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
         self._complaint_sounds: tuple[str, ...] | None = None
+        self._done_intents: dict[str, str | None] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -256,25 +254,16 @@ class Understanding:
         return u
 
     def _zh_turn(self, state: str, text: str, u: Understood) -> Understood:
-        """The Chinese rules over the classifier's reading (module docstring): a fraud
-        worry, an echo question, an acknowledgement, a fraud charge."""
+        """A classifier's reading of an answer that answers nothing (``scripts.no_answer_zh``)."""
         if u.source != "classifier" or u.intent in self.script.global_intents:
             return u
-        if u.intent == DECLINE and fraud_worry(text):
-            rest = without_worry(text)
-            said = self._read(state, [rest], now=None, timezone=None) if rest else None
-            if said is None or said.intent != DECLINE:
-                # 别是诈骗的 asks to be reassured; 不要发，怕是诈骗 still declines
-                return Understood(None, u.confidence, "none", "fraud_worry")
-        answers = u.intent is not None and not _asks(u.intent)
-        if answers and echo_question(text, self.script.states[state].prompt):
-            return Understood(None, u.confidence, "none", "echo_question")
-        if u.intent != DECLINE and answers and acknowledges_only(text):
-            return Understood(None, u.confidence, "none", "acknowledged")
-        if u.intent != DECLINE and answers and accuses_fraud(text):
-            # distrust of the caller (骗子吧你们) is no agreement
-            return Understood(None, u.confidence, "none", "accuses_fraud")
-        return u
+        why = no_answer(
+            u.intent,
+            text,
+            self.script.states[state].prompt,
+            lambda rest: self._read(state, [rest], now=None, timezone=None).intent == DECLINE,
+        )
+        return u if why is None else Understood(None, u.confidence, "none", why)
 
     def _transfers(self, state: str, intent: str) -> bool:
         """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
@@ -385,6 +374,12 @@ class Understanding:
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
             return said
+        done = self._done(state, texts[0], g) if texts else None
+        if done is not None:
+            return done
+        when = self._assent_with_time(state, texts[0], m, g, now, timezone) if texts else None
+        if when is not None:
+            return when
         if m is not None and m.phrase == "要" and texts and asks_requirement(texts[0]):
             m = None  # 要 in 要带身份证去啊 is "must" in a question, not "yes, I want it"
         if m is not None and g.intent is None and not self._sure_none(g):
@@ -394,6 +389,59 @@ class Understanding:
             # 任务难不难，我想把积分领了, read as a refusal at 0.43)
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         return g
+
+    def _done(self, state: str, text: str, g: Understood) -> Understood | None:
+        """A reply saying it is done already (``scripts.reading_zh.says_done``: 你说的这个我前天
+        刚弄过) is the state's own intent whose phrases say so (换过了), where the classifier read no intent,
+        a wrong person or a question about the caller."""
+        if g.intent not in (None, WRONG_PERSON, IS_ROBOT) or not says_done_zh(text):
+            return None
+        intent = self._done_intent(state)
+        return None if intent is None else Understood(intent, 1.0, "phrase", "says_done")
+
+    def _done_intent(self, state: str) -> str | None:
+        """The one intent of ``state`` (not a global) one of whose phrases says it is done."""
+        if state not in self._done_intents:
+            found: str | None = None
+            if base_language(self.script.language) == "zh":
+                own = set(self._heard_at(state)[0]) - set(self.script.global_intents)
+                hits = {
+                    lx.intent
+                    for lx in self.lexicon(state).lexemes
+                    if lx.intent in own and says_done_zh(lx.text)
+                }
+                found = next(iter(hits)) if len(hits) == 1 else None
+            self._done_intents[state] = found
+        return self._done_intents[state]
+
+    def _assent_with_time(
+        self,
+        state: str,
+        text: str,
+        m: Match | None,
+        g: Understood,
+        now: datetime | None,
+        timezone: str | None,
+    ) -> Understood | None:
+        """Where a call is offered (稍后请专员给您回电，可以吗？), an assent said as the first
+        clause and then a time (行啊，晚上七点以后打) accepts the call and says when: the
+        state's assent, not the busy the classifier reads from the time; unless busy is said
+        (行，我在开车，晚点打)."""
+        if g.intent != BUSY or (m is not None and m.intent == BUSY) or not self.offers_call(state):
+            return None
+        first = _first_clause(text)
+        if first is None:
+            return None
+        fm = self.lexicon(state).match(first)
+        st = self.script.states[state]
+        if fm is None or not fm.exact or fm.intent not in st.transitions:
+            return None
+        rest = text[text.find(first) + len(first) :]
+        at = now or datetime.now().astimezone()
+        zone = timezone or self.script.metadata.timezone
+        if parse_callback_time(rest, at, zone, self.script.language).value is None:
+            return None
+        return Understood(fm.intent, 1.0, "phrase", f"first:{fm.phrase}")
 
     def _complaint_heard(self, hit: OptOutHit) -> bool:
         """The opt-out rules read a complaint whose words sound like one of the script's
@@ -530,11 +578,6 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
-
-
-def _asks(intent: str) -> bool:
-    """Is ``intent`` a question of the customer's (ask_risk, how_to), not an answer?"""
-    return intent.startswith("ask_") or intent == "how_to"
 
 
 def _first_clause(text: str) -> str | None:

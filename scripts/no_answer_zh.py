@@ -1,0 +1,48 @@
+"""Chinese replies the classifier reads as an answer of the state that answer nothing
+(docs/intent.md, "The grades": worry is a question, distrust no agreement):
+
+- a fraud worry (别是诈骗的; ``scripts.fraud_worry``) read as a decline is a question, unless
+  the rest of the reply declines (不要发，怕是诈骗);
+- an echo of the prompt's words as a question (手机银行？; ``scripts.reading_zh``) is no answer;
+- an acknowledgement only (好的，知道了; ``scripts.acknowledgement``) and calling the caller a
+  fraud (骗子吧你们, heard by sound) are no agreement.
+
+Questions of the customer's own (ask_risk, how_to) are not answers and are left alone.
+Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scripts.acknowledgement import acknowledges_only
+from scripts.fraud_worry import accuses_fraud, fraud_worry, without_worry
+from scripts.reading_zh import echo_question
+
+DECLINE = "decline"
+
+
+def asks(intent: str) -> bool:
+    """Is ``intent`` a question of the customer's (ask_risk, how_to), not an answer?"""
+    return intent.startswith("ask_") or intent == "how_to"
+
+
+def no_answer(
+    intent: str | None, text: str, prompt: str, declines: Callable[[str], bool]
+) -> str | None:
+    """Why the reading ``intent`` of ``text`` at a state asking ``prompt`` is no answer
+    ("fraud_worry", "echo_question", "acknowledged", "accuses_fraud"), or None when it
+    stands; ``declines`` reads a part of the reply as a decline or not."""
+    if intent is None or asks(intent):
+        return None
+    if intent == DECLINE and fraud_worry(text):
+        rest = without_worry(text)
+        if not rest or not declines(rest):
+            return "fraud_worry"
+    if echo_question(text, prompt):
+        return "echo_question"
+    if intent != DECLINE and acknowledges_only(text):
+        return "acknowledged"
+    if intent != DECLINE and accuses_fraud(text):
+        return "accuses_fraud"
+    return None
