@@ -215,20 +215,21 @@ class Understanding:
     ) -> Understood:
         """The meaning of a reply (``texts``: the recogniser's text, then alternatives)."""
         st = self.script.states[state]
-        zh_turn = (
-            base_language(self.script.language) == "zh"
-            and bool(texts)
-            and st.identity is None
-            and st.capture is None
-        )
+        zh_turn = _chinese_answer(self.script, state) and bool(texts)
         if zh_turn and (part := answer_part(texts[0])) is not None:
             # what follows a take-back or a tag question answers (``scripts.answer_part``)
             whole = self._read(state, texts, now=now, timezone=timezone)
             answer = self.read(state, [part], now=now, timezone=timezone)
             return whole if whole.opted_out or answer.intent is None else answer
         u = self._read(state, texts, now=now, timezone=timezone)
-        if zh_turn:
-            u = self._zh_turn(state, texts[0], u)
+        if zh_turn and u.source == "classifier" and u.intent not in self.script.global_intents:
+
+            def declines(rest: str) -> bool:
+                return self._read(state, [rest], now=now, timezone=timezone).intent == DECLINE
+
+            why = no_answer(u.intent, texts[0], st.prompt, declines)
+            if why is not None:  # a reading that answers nothing (``scripts.no_answer_zh``)
+                return Understood(None, u.confidence, "none", why)
         if (
             u.intent == IS_ROBOT
             and st.identity is not None
@@ -252,18 +253,6 @@ class Understanding:
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
         return u
-
-    def _zh_turn(self, state: str, text: str, u: Understood) -> Understood:
-        """A classifier's reading of an answer that answers nothing (``scripts.no_answer_zh``)."""
-        if u.source != "classifier" or u.intent in self.script.global_intents:
-            return u
-        why = no_answer(
-            u.intent,
-            text,
-            self.script.states[state].prompt,
-            lambda rest: self._read(state, [rest], now=None, timezone=None).intent == DECLINE,
-        )
-        return u if why is None else Understood(None, u.confidence, "none", why)
 
     def _transfers(self, state: str, intent: str) -> bool:
         """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
@@ -578,6 +567,13 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
+
+
+def _chinese_answer(script: Script, state: str) -> bool:
+    """Does ``state`` take a Chinese answer to its question (not the identity question, not
+    a slot capture), where ``scripts.answer_part`` and ``scripts.no_answer_zh`` read it?"""
+    st = script.states[state]
+    return base_language(script.language) == "zh" and st.identity is None and st.capture is None
 
 
 def _first_clause(text: str) -> str | None:
