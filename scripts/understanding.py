@@ -29,7 +29,9 @@ engine, ``tailcall scripts match`` and the benchmarks.
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
    a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
-   confirmation the classifier reads from it.
+   confirmation the classifier reads from it. A question whose topic words (an intent's
+   ``cues``) name only another intent's topic is that intent's (``scripts.question_topic``:
+   跟国债比哪个安全 asks about risk, not returns).
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
@@ -52,6 +54,7 @@ from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
+from scripts.question_topic import topic_said
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.schema import OPT_OUT, Script
@@ -144,6 +147,7 @@ class Understanding:
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
         self._complaint_sounds: tuple[str, ...] | None = None
+        self._cues: dict[str, dict[str, tuple[str, ...]]] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -328,7 +332,29 @@ class Understanding:
             # a guess of one in two or less does not outweigh a phrase said (装了 in 装了，那个
             # 任务难不难，我想把积分领了, read as a refusal at 0.43)
             return Understood(m.intent, 1.0, "phrase", m.phrase)
-        return g
+        return (self._topic(state, texts[0], g) if texts else None) or g
+
+    def _topic(self, state: str, text: str, g: Understood) -> Understood | None:
+        """The intent whose topic alone the reply names, where the classifier read another
+        intent with a topic (``scripts.question_topic``); None to keep its reading."""
+        if g.intent is None or g.source != "classifier":
+            return None
+        cues = self._cues.get(state)
+        if cues is None:
+            lang = self.script.language
+            cues = {}
+            for name in self._heard_at(state)[0]:
+                it = self.script.intent(name)
+                if it is not None and it.cues_for(lang):
+                    cues[name] = it.cues_for(lang)
+            self._cues[state] = cues
+        if g.intent not in cues:
+            return None
+        said = topic_said(text, cues, self.script.language)
+        if g.intent in said or len(said) != 1:
+            return None
+        ((intent, word),) = said.items()
+        return Understood(intent, g.confidence, "phrase", f"cue:{word}")
 
     def _complaint_heard(self, hit: OptOutHit) -> bool:
         """The opt-out rules read a complaint whose words sound like one of the script's

@@ -558,3 +558,13 @@ def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
     state: str, text: str, intent: str
 ) -> None:
     assert WEALTH.read(state, [text]).intent == intent
+
+
+def test_a_question_naming_only_the_risk_topic_asks_about_risk() -> None:
+    """跟国债比哪个安全 compares with bonds, words that come with returns, but asks which is
+    safer: the risk cue decides between the two question intents (scripts.question_topic)."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for text in ("跟国债比哪个安全", "跟存款比哪个稳当"):
+        assert u.read("ask_interest", [text]).intent == "ask_risk", text
+    # both topics named: the classifier's reading stands
+    assert u.read("ask_interest", ["收益稳定吗，风险高不高"]).intent in ("ask_risk", "ask_return")

@@ -1,0 +1,56 @@
+"""What a customer's question is about, told by the words that name its topic.
+
+An intent's ``cues`` (the script's YAML) name the topic of the questions it stands for: 风险,
+安全, 保本, 本金 for a question about risk; 收益, 利息, 年化, 几个点 for one about returns.
+A classifier of character n-grams can take one such question for another by the words
+around the topic (跟国债比哪个安全 read as a return question, as 国债 and 比 come with
+returns): when the reply names only another intent's topic, that intent is meant.
+``topic_said`` finds the intents whose cues are said. Chinese is compared in toneless
+pinyin (``scripts.pinyin``), so a cue heard by its sound (风先, 保笨, 收义, 利西) counts
+when one of its characters is heard as written (会爆 is no 回报); other languages by the normalised text. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from scripts.matching import base_language, normalize
+from scripts.pinyin import pinyin_tokens, pinyin_tokens_read
+
+
+def _heard_as(heard: Sequence[str], chars: Sequence[str], cue: str, language: str) -> bool:
+    """``cue`` in the pinyin ``heard`` (read from ``chars``), one of its characters as
+    written: 风先 and 保笨 are 风险 and 保本 misheard, 会爆 (hui bao) is not 回报."""
+    want = pinyin_tokens(normalize(cue, language))
+    n = len(want)
+    for i in range(len(heard) - n + 1):
+        if n and list(heard[i : i + n]) == want and any(c in cue for c in chars[i : i + n]):
+            return True
+    return False
+
+
+def cue_said(text: str, cues: Sequence[str], language: str) -> str | None:
+    """The first of ``cues`` said in ``text`` (by its sound in Chinese), or None."""
+    if base_language(language) == "zh":
+        heard, chars = pinyin_tokens_read(normalize(text, language))
+        for c in cues:
+            if _heard_as(heard, chars, c, language):
+                return c
+        return None
+    norm = normalize(text, language)
+    for c in cues:
+        nc = normalize(c, language)
+        if nc and nc in norm:
+            return c
+    return None
+
+
+def topic_said(text: str, cues: Mapping[str, Sequence[str]], language: str) -> dict[str, str]:
+    """The intents (of ``cues``: intent -> its cue words) whose topic ``text`` names, each
+    with the cue said."""
+    out: dict[str, str] = {}
+    for intent, words in cues.items():
+        said = cue_said(text, words, language)
+        if said is not None:
+            out[intent] = said
+    return out
