@@ -102,7 +102,17 @@ HEARING = {
         "再说一次",
         "大声点",
         "大点声",
+        # no sound from the bot: its 没/不 is no refusal (喂？怎么没声了)
+        "没声",
+        "没有声音",
+        "没动静",
+        "不说话",
     )
+}
+# What a reply says besides not hearing, when it says more (a refusal's negation, a
+# question about the caller): with none of these left, only the hearing trouble is said.
+BEYOND_HEARING = {
+    "zh": ("不", "没", "别", "甭", "谁", "哪", "机器", "真人", "人工", "银行", "干嘛", "什么事", "骗")
 }
 # "who did you say" (the name asked for), not "who are you"
 WHO_SAID = ("找谁", "说谁", "说的谁", "说的是谁", "问谁", "叫谁")
@@ -320,9 +330,13 @@ class Understanding:
             # "I can't hear, who did you say?" (听不清，你说找谁) asks what was said, not who
             # is calling; and a short phrase inside it (你说 in 听不清，你说的是谁) is no answer
             norm = normalize(texts[0], s.language)
-            if (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID)) or (
-                g.intent is None and m is not None and m.intent not in s.global_intents
+            if (
+                (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID))
+                or (g.intent is None and m is not None and m.intent not in s.global_intents)
+                or (m is None and g.intent in (DECLINE, IS_ROBOT) and self._only_hearing(norm))
             ):
+                # nor is a refusal or "who is it" the classifier reads from the hearing
+                # words alone (喂？喂？怎么没声了: 没 refuses nothing)
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
             return said
@@ -369,6 +383,13 @@ class Understanding:
             )
         said = f" {hit.words} "
         return any(said in p for p in self._complaint_sounds)
+
+    def _only_hearing(self, norm: str) -> bool:
+        """``norm`` (normalised) says nothing beyond not hearing (``BEYOND_HEARING``)."""
+        lang = base_language(self.script.language)
+        for w in HEARING.get(lang, ()):
+            norm = norm.replace(w, "")
+        return not any(w in norm for w in BEYOND_HEARING.get(lang, ()))
 
     def _hearing_trouble(self, text: str) -> bool:
         words = HEARING.get(base_language(self.script.language), ())

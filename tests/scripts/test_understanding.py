@@ -568,3 +568,17 @@ def test_a_question_naming_only_the_risk_topic_asks_about_risk() -> None:
         assert u.read("ask_interest", [text]).intent == "ask_risk", text
     # both topics named: the classifier's reading stands
     assert u.read("ask_interest", ["收益稳定吗，风险高不高"]).intent in ("ask_risk", "ask_return")
+
+
+def test_no_sound_from_the_bot_is_no_refusal() -> None:
+    """喂？喂？怎么没声了: the 没 of "no sound" refuses nothing, nor asks who calls; a
+    refusal or a who-question said with the hearing trouble still counts."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for state, text in (
+        ("explain_return", "喂？喂？怎么没声了"),
+        ("agent_busy", "喂？喂？没声了"),
+        ("explain_risk", "你那边怎么没声音"),
+    ):
+        assert u.read(state, [text]).intent is None, text
+    assert u.read("offer_advisor", ["听不清，不用了"]).intent == "decline"
+    assert u.read("identity", ["听不清，你是哪个银行的"]).intent == "is_robot"
