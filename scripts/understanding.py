@@ -112,7 +112,21 @@ HEARING = {
 # What a reply says besides not hearing, when it says more (a refusal's negation, a
 # question about the caller): with none of these left, only the hearing trouble is said.
 BEYOND_HEARING = {
-    "zh": ("不", "没", "别", "甭", "谁", "哪", "机器", "真人", "人工", "银行", "干嘛", "什么事", "骗")
+    "zh": (
+        "不",
+        "没",
+        "别",
+        "甭",
+        "谁",
+        "哪",
+        "机器",
+        "真人",
+        "人工",
+        "银行",
+        "干嘛",
+        "什么事",
+        "骗",
+    )
 }
 # "who did you say" (the name asked for), not "who are you"
 WHO_SAID = ("找谁", "说谁", "说的谁", "说的是谁", "问谁", "叫谁")
