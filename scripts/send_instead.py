@@ -1,6 +1,9 @@
 """A reply that asks to be sent the material instead of being put through (你先发点资料给我看看,
 发个短信给我吧, 链接发我就行): where agreeing transfers the call to a person, it declines the
 transfer (docs/intent.md: wanting information sent is B, agreeing to be transferred A).
+Where agreeing sends the material, "send it" (你发吧, 发过来, 发我手机上: ``tells_to_send``)
+agrees though a hesitation is said with it (我跟我爱人商量一下): the hesitation is about the
+product, which the material is for.
 Pure, no I/O."""
 
 from __future__ import annotations
@@ -32,3 +35,19 @@ def asks_to_be_sent(text: str, language: str) -> bool:
         return False
     heard = "".join(ch for ch in text if ch.isalnum())
     return pattern.search(heard) is not None and not any(w in heard for w in _PERSON[lang])
+
+
+# "send it": 发 told to the bot (发吧, 你发过来, 发我手机上), not refused or asked (不用发, 别发,
+# 要发吗: a negation or 要/用 just before it)
+_SEND_IT: Mapping[str, re.Pattern[str]] = {
+    "zh": re.compile(r"(?<![不别甭没用要])发(?:吧|过来|给我|我|一下|一份|到|呗)")
+}
+
+
+def tells_to_send(text: str, language: str) -> bool:
+    """Whether ``text`` tells the bot to send (the material it offered)."""
+    pattern = _SEND_IT.get(base_language(language))
+    if pattern is None:
+        return False
+    heard = "".join(ch for ch in text if ch.isalnum())
+    return pattern.search(heard) is not None

@@ -37,7 +37,9 @@ engine, ``tailcall scripts match`` and the benchmarks.
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
 After it: where the classifier's reading would put the call through to a person, a reply
-asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``).
+asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``);
+where agreeing sends the material, "send it" agrees though a hesitation voided the
+classifier's agreement (你发吧，我跟我爱人商量一下).
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -58,7 +60,7 @@ from scripts.question_topic import topic_said
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.schema import OPT_OUT, Script
-from scripts.send_instead import asks_to_be_sent
+from scripts.send_instead import asks_to_be_sent, tells_to_send
 from scripts.slots import SlotResult, parse_callback_time
 
 COMPLAINT = "complaint"
@@ -134,6 +136,8 @@ WRONG_PERSON = "wrong_person"
 DECLINE = "decline"
 # the detail of a decline read from "no need to call" where a call was offered
 NO_NEED_CALL = "no_need_call"
+# ends where the material offered is sent (docs/scripts.md, "End states and dispositions")
+SENDS_MATERIAL = frozenset({"info_sent", "link_sent"})
 # A confirmation that says "yes, me" (是我, 对, 本人, 没错), not "go on" (你说, 请讲): said as
 # the first clause at the identity question it answers the question (``_first_clause``).
 SELF_WORDS = ("是", "对", "我", "本人", "没错")
@@ -243,7 +247,23 @@ class Understanding:
             # "send me the material first" where agreeing puts the call through to a person
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
+        if (
+            u.intent is None
+            and u.detail.startswith("not_if:")
+            and texts
+            and self._sends(state, voided := u.detail.split(":")[1])
+            and tells_to_send(texts[0], self.script.language)
+        ):
+            # "send it, I'll talk it over with my wife" (你发吧，我跟我爱人商量一下): the
+            # hesitation is about the product, the material is accepted
+            return Understood(voided, u.confidence, "phrase", "send_it")
         return u
+
+    def _sends(self, state: str, intent: str) -> bool:
+        """Whether ``intent`` at ``state`` ends the call sending the material offered."""
+        target = self.script.states[state].targets().get(intent)
+        to = self.script.states.get(target.to) if target is not None else None
+        return to is not None and to.end is not None and to.end.disposition in SENDS_MATERIAL
 
     def _transfers(self, state: str, intent: str) -> bool:
         """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
@@ -509,7 +529,7 @@ class Understanding:
             norm = normalize(texts[0], self.script.language)
             for w, nw in voids:
                 if nw in norm:
-                    return Understood(None, g.confidence, "none", f"not_if:{w}")
+                    return Understood(None, g.confidence, "none", f"not_if:{g.intent}:{w}")
         return Understood(g.intent, g.confidence, "classifier", g.best)
 
     def _not_if(self, intent: str) -> tuple[tuple[str, str], ...]:

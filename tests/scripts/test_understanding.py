@@ -582,3 +582,14 @@ def test_no_sound_from_the_bot_is_no_refusal() -> None:
         assert u.read(state, [text]).intent is None, text
     assert u.read("offer_advisor", ["听不清，不用了"]).intent == "decline"
     assert u.read("identity", ["听不清，你是哪个银行的"]).intent == "is_robot"
+
+
+def test_send_it_agrees_where_agreeing_sends_the_material() -> None:
+    """你发吧，我跟我爱人商量一下: the hesitation is about the product; the material is
+    accepted (scripts.send_instead.tells_to_send). A refusal to have it sent stays one."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for text in ("行，那你发吧，我跟我爱人商量一下", "发过来吧，我考虑考虑"):
+        assert u.read("offer_info", [text]).intent == "agree", text
+    assert u.read("offer_info", ["不用发了，我考虑一下"]).intent == "decline"
+    # where agreeing transfers to a person, hesitation still voids the agreement
+    assert u.read("offer_advisor", ["好的，我考虑一下"]).intent != "agree"
