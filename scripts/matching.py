@@ -369,6 +369,9 @@ _READINGS: dict[str, Reading] = {
             "心中",
             "手中",
             "家中",
+            # 中午 as recognition spells it (午 heard as 五 or 舞)
+            "中五",
+            "中舞",
             # 你说 before a question word asks what was said (你说啥), it does not consent
             "你说什么",
             "你说啥",
@@ -376,6 +379,17 @@ _READINGS: dict[str, Reading] = {
             "你说谁",
             "你说找谁",
             "你说哪",
+            # 好 as the result of a verb (弄好, 办好: done, or not done with 没) is no assent
+            "弄好",
+            "办好",
+            "搞好",
+            "做好",
+            "修好",
+            "处理好",
+            "设置好",
+            # 要 of having to (还要跑网点, 又要下载) is no wish
+            "还要",
+            "又要",
         ),
         a_not_a=("不", "没"),
     ),

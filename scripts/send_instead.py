@@ -40,14 +40,17 @@ def asks_to_be_sent(text: str, language: str) -> bool:
 # "send it": 发 told to the bot (发吧, 你发过来, 发我手机上), not refused or asked (不用发, 别发,
 # 要发吗: a negation or 要/用 just before it)
 _SEND_IT: Mapping[str, re.Pattern[str]] = {
-    "zh": re.compile(r"(?<![不别甭没用要])发(?:吧|过来|给我|我|一下|一份|到|呗)")
+    "zh": re.compile(r"(?<![不别甭没用要])发(?:吧|过来|给我|我|一下|一份|到我|呗)")
 }
+# a question asked with it (发到哪个号, 发过来要多久?) is no telling
+_ASKED: Mapping[str, re.Pattern[str]] = {"zh": re.compile(r"[?？吗哪几]|什么|多久|多长|啥")}
 
 
 def tells_to_send(text: str, language: str) -> bool:
     """Whether ``text`` tells the bot to send (the material it offered)."""
-    pattern = _SEND_IT.get(base_language(language))
-    if pattern is None:
+    lang = base_language(language)
+    pattern = _SEND_IT.get(lang)
+    if pattern is None or _ASKED[lang].search(text):
         return False
     heard = "".join(ch for ch in text if ch.isalnum())
     return pattern.search(heard) is not None
