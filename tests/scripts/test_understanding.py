@@ -652,3 +652,13 @@ def test_not_hearing_with_a_who_question_is_still_who_is_calling(text: str) -> N
 )
 def test_dormant_henan_assent_agrees(text: str, intent: str | None) -> None:
     assert _dormant_reading("none", 0.4).read("offer_link", [text]).intent == intent
+
+
+def test_kuaiyao_about_to_is_no_wish() -> None:
+    """快要 is "about to" (快要过期): its 要 is no agreement."""
+    assert POINTS.read("points_info", ["积分快要过期了吧"]).intent != "agree"
+    assert POINTS.read("points_info", ["要"]).intent == "agree"
+
+
+def test_northern_an_confirms_as_i() -> None:
+    assert DORMANT.read("identity", ["俺就是"]).intent == "confirm_identity"
