@@ -4,7 +4,8 @@ An intent's ``cues`` (the script's YAML) name the topic of the questions it stan
 安全, 保本, 本金 for a question about risk; 收益, 利息, 年化, 几个点 for one about returns.
 A classifier of character n-grams can take one such question for another by the words
 around the topic (跟国债比哪个安全 read as a return question, as 国债 and 比 come with
-returns): when the reply names only another intent's topic, that intent is meant.
+returns): when a question names only another intent's topic, that intent is meant (a
+condition, 利息高的话我就买, names a topic without asking about it).
 ``topic_said`` finds the intents whose cues are said. Chinese is compared in toneless
 pinyin (``scripts.pinyin``), so a cue heard by its sound (风先, 保笨, 收义, 利西) counts
 when one of its characters is heard as written (会爆 is no 回报); other languages by the normalised text. Pure, no I/O.
@@ -12,6 +13,7 @@ when one of its characters is heard as written (会爆 is no 回报); other lang
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from scripts.matching import base_language, normalize
@@ -45,10 +47,27 @@ def cue_said(text: str, cues: Sequence[str], language: str) -> str | None:
     return None
 
 
+# A question asked (a question mark or particle, a question word, A-not-A: 高不高, 有没有);
+# a condition (利息高的话我就买) names a topic without asking about it.
+_ASKS: Mapping[str, re.Pattern[str]] = {
+    "zh": re.compile(r"[?？吗呢]|多少|哪|什么|啥|几|怎么|咋|如何|(.)[不没]\1"),
+}
+
+
+def asks(text: str, language: str) -> bool:
+    """Whether ``text`` asks a question (Chinese; other languages: a question mark)."""
+    pattern = _ASKS.get(base_language(language))
+    if pattern is None:
+        return "?" in text
+    return pattern.search(text) is not None
+
+
 def topic_said(text: str, cues: Mapping[str, Sequence[str]], language: str) -> dict[str, str]:
     """The intents (of ``cues``: intent -> its cue words) whose topic ``text`` names, each
-    with the cue said."""
+    with the cue said; none when ``text`` asks no question."""
     out: dict[str, str] = {}
+    if not asks(text, language):
+        return out
     for intent, words in cues.items():
         said = cue_said(text, words, language)
         if said is not None:

@@ -24,4 +24,10 @@ def test_topic_said_names_every_intent_whose_cue_is_said() -> None:
     cues = {"ask_risk": RISK, "ask_return": RETURN}
     assert topic_said("跟国债比哪个安全", cues, "zh-CN") == {"ask_risk": "安全"}
     assert set(topic_said("收益高风险大吗", cues, "zh-CN")) == {"ask_risk", "ask_return"}
-    assert topic_said("is it safe", {"ask_risk": ("safe",)}, "en-US") == {"ask_risk": "safe"}
+    assert topic_said("is it safe?", {"ask_risk": ("safe",)}, "en-US") == {"ask_risk": "safe"}
+
+
+def test_a_condition_names_a_topic_without_asking() -> None:
+    cues = {"ask_risk": RISK, "ask_return": RETURN}
+    assert topic_said("利息比定期高我就买", cues, "zh-CN") == {}
+    assert topic_said("利息高不高", cues, "zh-CN") == {"ask_return": "利息"}

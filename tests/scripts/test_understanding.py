@@ -566,6 +566,11 @@ def test_a_question_naming_only_the_risk_topic_asks_about_risk() -> None:
     u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
     for text in ("跟国债比哪个安全", "跟存款比哪个稳当"):
         assert u.read("ask_interest", [text]).intent == "ask_risk", text
+    # a question about the terms (fees, redemption) shows interest
+    for text in ("手续费多少", "能随时赎回吗"):
+        assert u.read("ask_interest", [text]).intent == "agree", text
+    # a condition asks nothing: 利息高的话我就买 agrees
+    assert u.read("ask_interest", ["利息高的话我就买了"]).intent == "agree"
     # both topics named: the classifier's reading stands
     assert u.read("ask_interest", ["收益稳定吗，风险高不高"]).intent in ("ask_risk", "ask_return")
 
