@@ -59,6 +59,7 @@ from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
 from scripts.question_topic import topic_said
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
+from scripts.reading_zh import defers_to_family, refuses_after_loss
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import asks_to_be_sent, tells_to_send
@@ -72,6 +73,7 @@ IS_ROBOT = "is_robot"
 # at the identity question a family member named as busy or away is a relative answering
 RELATIVE = "relative"
 BUSY = "busy"
+ASK_HUMAN = "ask_human"
 # A phrase found inside a longer reply (对 in 我对你们的服务非常不满) decides only when it
 # covers this share of the reply; otherwise a confident classifier decides, then the phrase.
 PHRASE_COVERAGE = 0.6
@@ -249,7 +251,34 @@ class Understanding:
             # "send it, I'll talk it over with my wife" (你发吧，我跟我爱人商量一下): the
             # hesitation is about the product, the material is accepted
             return Understood(voided, u.confidence, "phrase", "send_it")
-        return u
+        refused = self._refusal(state, texts[0], u) if texts else None
+        return refused or u
+
+    def _refusal(self, state: str, text: str, u: Understood) -> Understood | None:
+        """A decline read by rule (``scripts.reading_zh``) where the reading is no intent,
+        busy, a person asked for or one of the state's answers that is no question: the
+        decision left to family (我得问问我老婆) where no call is offered, or a loss told
+        with a refusal to buy again (亏过一次，不敢再买了: no purchase of the product)."""
+        st = self.script.states[state]
+        if (
+            st.identity is not None
+            or st.capture is not None
+            or DECLINE not in self._heard_at(state)[0]
+            or base_language(self.script.language) != "zh"
+            or u.intent == DECLINE
+            or u.opted_out
+        ):
+            return None
+        own = u.intent in st.transitions and not self._topic_cues(state).get(u.intent)
+        if not (u.intent is None or u.intent in (BUSY, ASK_HUMAN) or own):
+            return None
+        if u.detail == "send_it":
+            return None
+        if not self.offers_call(state) and defers_to_family(text):
+            return Understood(DECLINE, 1.0, "phrase", "defers_to_family")
+        if refuses_after_loss(text):
+            return Understood(DECLINE, 1.0, "phrase", "refuses_after_loss")
+        return None
 
     def _sends(self, state: str, intent: str) -> bool:
         """Whether ``intent`` at ``state`` ends the call sending the material offered."""
@@ -376,11 +405,8 @@ class Understanding:
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         return (self._topic(state, texts[0], g) if texts else None) or g
 
-    def _topic(self, state: str, text: str, g: Understood) -> Understood | None:
-        """The intent whose topic alone the reply names, where the classifier read another
-        intent with a topic (``scripts.question_topic``); None to keep its reading."""
-        if g.intent is None or g.source != "classifier":
-            return None
+    def _topic_cues(self, state: str) -> dict[str, tuple[str, ...]]:
+        """The intents heard at ``state`` that have topic ``cues``, with them."""
         cues = self._cues.get(state)
         if cues is None:
             lang = self.script.language
@@ -390,6 +416,14 @@ class Understanding:
                 if it is not None and it.cues_for(lang):
                     cues[name] = it.cues_for(lang)
             self._cues[state] = cues
+        return cues
+
+    def _topic(self, state: str, text: str, g: Understood) -> Understood | None:
+        """The intent whose topic alone the reply names, where the classifier read another
+        intent with a topic (``scripts.question_topic``); None to keep its reading."""
+        if g.intent is None or g.source != "classifier":
+            return None
+        cues = self._topic_cues(state)
         if g.intent not in cues:
             return None
         said = topic_said(text, cues, self.script.language)

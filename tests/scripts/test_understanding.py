@@ -667,3 +667,19 @@ def test_kuaiyao_about_to_is_no_wish() -> None:
 
 def test_northern_an_confirms_as_i() -> None:
     assert DORMANT.read("identity", ["俺就是"]).intent == "confirm_identity"
+
+
+def test_family_deciding_or_a_past_loss_declines_the_offer() -> None:
+    """我得问问我老婆 leaves the decision to family; 亏过一次，不敢再买了 tells a loss, no
+    purchase of the product: both decline (scripts.reading_zh), not busy, no-match or
+    already_bought."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for state, text in (
+        ("ask_interest", "这个我得问问我老婆，钱都是她管"),
+        ("explain_risk", "我回去问问我儿子再说"),
+        ("ask_interest", "亏过一次，不敢再买了"),
+        ("ask_interest", "买过你们的，亏了，不想再买了"),
+    ):
+        assert u.read(state, [text]).intent == "decline", text
+    # "send it" where agreeing sends the material stays agreement
+    assert u.read("offer_info", ["行，那你发吧，我跟我爱人商量一下"]).intent == "agree"
