@@ -50,7 +50,7 @@ def cue_said(text: str, cues: Sequence[str], language: str) -> str | None:
 # A question asked (a question mark or particle, a question word, A-not-A: 高不高, 有没有);
 # a condition (利息高的话我就买) names a topic without asking about it.
 _ASKS: Mapping[str, re.Pattern[str]] = {
-    "zh": re.compile(r"[?？吗呢]|多少|哪|什么|啥|几|怎么|咋|如何|(.)[不没]\1"),
+    "zh": re.compile(r"[?？吗呢]|多少|多久|多长|哪|什么|啥|几|怎么|咋|如何|(.)[不没]\1"),
 }
 
 

@@ -555,7 +555,11 @@ class Understanding:
         if g.intent is None:
             return Understood(None, g.confidence, "none", g.best)
         voids = self._not_if(g.intent)
-        if voids:
+        if voids and g.intent not in topic_said(
+            texts[0], self._topic_cues(state), self.script.language
+        ):
+            # (a question about the intent's own topic is not voided: 期限短一点的话可以考虑，
+            # 有三个月的吗 asks about the product's term)
             norm = normalize(texts[0], self.script.language)
             for w, nw in voids:
                 if nw in norm:

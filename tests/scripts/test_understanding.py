@@ -683,3 +683,14 @@ def test_family_deciding_or_a_past_loss_declines_the_offer() -> None:
         assert u.read(state, [text]).intent == "decline", text
     # "send it" where agreeing sends the material stays agreement
     assert u.read("offer_info", ["行，那你发吧，我跟我爱人商量一下"]).intent == "agree"
+
+
+def test_no_need_words_decline_and_a_term_question_outweighs_hesitation() -> None:
+    """用不着 / 没必要 say there is no need (a class of decline words); a hesitation said
+    with a question about the product's terms (agree's cues) is still interest."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    assert u.read("ask_interest", ["我钱都在支付宝上买基金了，用不着"]).intent == "decline"
+    assert u.read("ask_interest", ["跟存款比哪个稳一些"]).intent == "ask_risk"
+    said = "要是期限短一点的话我倒是可以考虑，有三个月的吗"
+    assert u.read("ask_interest", [said]).intent == "agree"
+    assert u.read("ask_interest", ["好的，我考虑一下"]).intent != "agree"
