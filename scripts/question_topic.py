@@ -8,7 +8,8 @@ returns): when a question names only another intent's topic, that intent is mean
 condition, 利息高的话我就买, names a topic without asking about it).
 ``topic_said`` finds the intents whose cues are said. Chinese is compared in toneless
 pinyin (``scripts.pinyin``), so a cue heard by its sound (风先, 保笨, 收义, 利西) counts
-when one of its characters is heard as written (会爆 is no 回报); other languages by the normalised text. Pure, no I/O.
+when one of its characters is heard as written (会爆 is no 回报); other languages by the normalised text. ``Topics`` reads a script's cues per state once.
+Pure, no I/O.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from scripts.matching import base_language, normalize
 from scripts.pinyin import pinyin_tokens, pinyin_tokens_read
+from scripts.schema import Script
 
 
 def _heard_as(heard: Sequence[str], chars: Sequence[str], cue: str, language: str) -> bool:
@@ -73,3 +75,42 @@ def topic_said(text: str, cues: Mapping[str, Sequence[str]], language: str) -> d
         if said is not None:
             out[intent] = said
     return out
+
+
+class Topics:
+    """The topic cues of the intents a script's states listen for, read once per state."""
+
+    def __init__(self, script: Script) -> None:
+        self._script = script
+        self._at: dict[str, dict[str, tuple[str, ...]]] = {}
+
+    def at(self, state: str, heard: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The intents of ``heard`` (those ``state`` listens for) that have cues, with them."""
+        cues = self._at.get(state)
+        if cues is None:
+            lang = self._script.language
+            cues = {}
+            for name in heard:
+                it = self._script.intent(name)
+                if it is not None and it.cues_for(lang):
+                    cues[name] = it.cues_for(lang)
+            self._at[state] = cues
+        return cues
+
+    def other(
+        self, state: str, heard: Sequence[str], text: str, intent: str
+    ) -> tuple[str, str] | None:
+        """The other intent, and its cue said, whose topic alone the question ``text``
+        names where ``intent`` (with cues) was read; None to keep ``intent``."""
+        cues = self.at(state, heard)
+        if intent not in cues:
+            return None
+        said = topic_said(text, cues, self._script.language)
+        if intent in said or len(said) != 1:
+            return None
+        ((other, word),) = said.items()
+        return other, word
+
+    def asks_about(self, state: str, heard: Sequence[str], text: str, intent: str) -> bool:
+        """Whether the question ``text`` names ``intent``'s own topic."""
+        return intent in topic_said(text, self.at(state, heard), self._script.language)

@@ -3,7 +3,8 @@
 transfer (docs/intent.md: wanting information sent is B, agreeing to be transferred A).
 Where agreeing sends the material, "send it" (你发吧, 发过来, 发我手机上: ``tells_to_send``)
 agrees though a hesitation is said with it (我跟我爱人商量一下): the hesitation is about the
-product, which the material is for.
+product, which the material is for (``accepts_sent``, where the intent leads to an end
+that sends it).
 Pure, no I/O."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from scripts.matching import base_language
+from scripts.schema import Script
 
 # "send (me) the material / a text / the link": 发 + an optional measure word + the thing +
 # to me, or the thing fronted and 发我 after it
@@ -54,3 +56,16 @@ def tells_to_send(text: str, language: str) -> bool:
         return False
     heard = "".join(ch for ch in text if ch.isalnum())
     return pattern.search(heard) is not None
+
+
+# ends where the material offered is sent (docs/scripts.md, "End states and dispositions")
+SENDS_MATERIAL = frozenset({"info_sent", "link_sent"})
+
+
+def accepts_sent(script: Script, state: str, intent: str, text: str) -> bool:
+    """Whether ``text``, whose ``intent`` a hesitation voided at ``state``, tells the bot
+    to send the material where ``intent`` ends the call sending it."""
+    target = script.states[state].targets().get(intent)
+    to = script.states.get(target.to) if target is not None else None
+    sends = to is not None and to.end is not None and to.end.disposition in SENDS_MATERIAL
+    return sends and tells_to_send(text, script.language)

@@ -32,15 +32,19 @@ engine, ``tailcall scripts match`` and the benchmarks.
    a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
    confirmation the classifier reads from it. A question whose topic words (an intent's
    ``cues``) name only another intent's topic is that intent's (``scripts.question_topic``:
-   跟国债比哪个安全 asks about risk, not returns).
+   跟国债比哪个安全 asks about risk, not returns). A reply saying it is done already
+   (``scripts.reading_zh.says_done``: 你说的这个我前天刚弄过) is the state's intent whose
+   phrases say so (换过了), where the classifier read no intent, a wrong person or
+   ``is_robot``. Where a call is offered, an assent as the first clause and then a time
+   (行啊，晚上七点以后打) is that assent, not the busy the classifier reads from the time.
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
-After it: where the classifier's reading would put the call through to a person, a reply
-asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``);
-where agreeing sends the material, "send it" agrees though a hesitation voided the
-classifier's agreement (你发吧，我跟我爱人商量一下).
+After it: where agreeing would put the call through to a person, asking to be sent the
+material instead (你先发点资料给我看看) declines; where it sends the material, "send it" agrees
+though a hesitation voided the agreement (你发吧，我跟我爱人商量一下: ``scripts.send_instead``);
+a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了).
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -57,12 +61,13 @@ from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
-from scripts.question_topic import topic_said
+from scripts.question_topic import Topics
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
-from scripts.reading_zh import defers_to_family, refuses_after_loss
 from scripts.reading_zh import names_relative as names_relative_zh
+from scripts.reading_zh import says_done as says_done_zh
+from scripts.refusal_zh import refusal
 from scripts.schema import OPT_OUT, Script
-from scripts.send_instead import asks_to_be_sent, tells_to_send
+from scripts.send_instead import accepts_sent, asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
 
 COMPLAINT = "complaint"
@@ -73,7 +78,6 @@ IS_ROBOT = "is_robot"
 # at the identity question a family member named as busy or away is a relative answering
 RELATIVE = "relative"
 BUSY = "busy"
-ASK_HUMAN = "ask_human"
 # A phrase found inside a longer reply (对 in 我对你们的服务非常不满) decides only when it
 # covers this share of the reply; otherwise a confident classifier decides, then the phrase.
 PHRASE_COVERAGE = 0.6
@@ -120,7 +124,8 @@ HEARING = {
 }
 # The negations of a refusal: with none left once the hearing words are taken out, a
 # refusal the classifier reads came from the hearing words (没 in 没声 refuses nothing).
-REFUSING = {"zh": ("不", "没", "别", "甭")}
+_NEG = re.compile("不|没|别|甭")
+_HEARD = re.compile("|".join(re.escape(normalize(w, "zh")) for w in HEARING["zh"]))
 # Words of asking who or what is calling (哪个银行, 你是谁, 是机器吧): a reply of not hearing
 # without one (喂，你声音断断续续的) asks for the prompt again, it does not ask who calls.
 CALLER_WORDS = {"zh": ("谁", "哪", "什么", "啥", "干嘛", "机器", "真人", "电脑", "录音", "智能")}
@@ -130,8 +135,6 @@ WRONG_PERSON = "wrong_person"
 DECLINE = "decline"
 # the detail of a decline read from "no need to call" where a call was offered
 NO_NEED_CALL = "no_need_call"
-# ends where the material offered is sent (docs/scripts.md, "End states and dispositions")
-SENDS_MATERIAL = frozenset({"info_sent", "link_sent"})
 # A confirmation that says "yes, me" (是我, 对, 本人, 没错), not "go on" (你说, 请讲): said as
 # the first clause at the identity question it answers the question (``_first_clause``).
 SELF_WORDS = ("是", "对", "我", "本人", "没错")
@@ -169,7 +172,8 @@ class Understanding:
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
         self._complaint_sounds: tuple[str, ...] | None = None
-        self._cues: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._topics = Topics(script)
+        self._done_intents: dict[str, str | None] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -245,46 +249,14 @@ class Understanding:
             u.intent is None
             and u.detail.startswith("not_if:")
             and texts
-            and self._sends(state, voided := u.detail.split(":")[1])
-            and tells_to_send(texts[0], self.script.language)
+            and accepts_sent(self.script, state, voided := u.detail.split(":")[1], texts[0])
         ):
             # "send it, I'll talk it over with my wife" (你发吧，我跟我爱人商量一下): the
             # hesitation is about the product, the material is accepted
             return Understood(voided, u.confidence, "phrase", "send_it")
-        refused = self._refusal(state, texts[0], u) if texts else None
-        return refused or u
-
-    def _refusal(self, state: str, text: str, u: Understood) -> Understood | None:
-        """A decline read by rule (``scripts.reading_zh``) where the reading is no intent,
-        busy, a person asked for or one of the state's answers that is no question: the
-        decision left to family (我得问问我老婆) where no call is offered, or a loss told
-        with a refusal to buy again (亏过一次，不敢再买了: no purchase of the product)."""
-        st = self.script.states[state]
-        if (
-            st.identity is not None
-            or st.capture is not None
-            or DECLINE not in self._heard_at(state)[0]
-            or base_language(self.script.language) != "zh"
-            or u.intent == DECLINE
-            or u.opted_out
-        ):
-            return None
-        own = u.intent in st.transitions and not self._topic_cues(state).get(u.intent)
-        if not (u.intent is None or u.intent in (BUSY, ASK_HUMAN) or own):
-            return None
-        if u.detail == "send_it":
-            return None
-        if not self.offers_call(state) and defers_to_family(text):
-            return Understood(DECLINE, 1.0, "phrase", "defers_to_family")
-        if refuses_after_loss(text):
-            return Understood(DECLINE, 1.0, "phrase", "refuses_after_loss")
-        return None
-
-    def _sends(self, state: str, intent: str) -> bool:
-        """Whether ``intent`` at ``state`` ends the call sending the material offered."""
-        target = self.script.states[state].targets().get(intent)
-        to = self.script.states.get(target.to) if target is not None else None
-        return to is not None and to.end is not None and to.end.disposition in SENDS_MATERIAL
+        if texts and not u.opted_out and (why := refusal(self.script, state, texts[0], u.intent)):
+            return Understood(DECLINE, 1.0, "phrase", why)  # scripts.refusal_zh
+        return u
 
     def _transfers(self, state: str, intent: str) -> bool:
         """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
@@ -391,46 +363,82 @@ class Understanding:
                 (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID))
                 or (g.intent == IS_ROBOT and not any(w in norm for w in asks))
                 or (g.intent is None and m is not None and m.intent not in s.global_intents)
-                or (m is None and g.intent == DECLINE and self._only_hearing(norm))
+                or (m is None and g.intent == DECLINE and not _NEG.search(_HEARD.sub("", norm)))
             ):
-                # nor is a refusal read from the hearing words alone (喂？怎么没声了)
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
             return said
+        done = self._done(state, texts[0], g) if texts else None
+        if done is not None:
+            return done
+        when = self._assent_with_time(state, texts[0], m, g, now, timezone) if texts else None
+        if when is not None:
+            return when
         if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         if m is not None and g.intent is not None and g.confidence < UNSURE:
             # a guess of one in two or less does not outweigh a phrase said (装了 in 装了，那个
             # 任务难不难，我想把积分领了, read as a refusal at 0.43)
             return Understood(m.intent, 1.0, "phrase", m.phrase)
-        return (self._topic(state, texts[0], g) if texts else None) or g
+        if texts and g.intent is not None and g.source == "classifier":
+            # a question naming only another intent's topic (跟国债比哪个安全: risk)
+            other = self._topics.other(state, self._heard_at(state)[0], texts[0], g.intent)
+            if other is not None:
+                return Understood(other[0], g.confidence, "phrase", f"cue:{other[1]}")
+        return g
 
-    def _topic_cues(self, state: str) -> dict[str, tuple[str, ...]]:
-        """The intents heard at ``state`` that have topic ``cues``, with them."""
-        cues = self._cues.get(state)
-        if cues is None:
-            lang = self.script.language
-            cues = {}
-            for name in self._heard_at(state)[0]:
-                it = self.script.intent(name)
-                if it is not None and it.cues_for(lang):
-                    cues[name] = it.cues_for(lang)
-            self._cues[state] = cues
-        return cues
+    def _done(self, state: str, text: str, g: Understood) -> Understood | None:
+        """A reply saying it is done already (``scripts.reading_zh.says_done``: 你说的这个我前天
+        刚弄过) is the state's own intent whose phrases say so (换过了), where the classifier read no intent,
+        a wrong person or a question about the caller."""
+        if g.intent not in (None, WRONG_PERSON, IS_ROBOT) or not says_done_zh(text):
+            return None
+        intent = self._done_intent(state)
+        return None if intent is None else Understood(intent, 1.0, "phrase", "says_done")
 
-    def _topic(self, state: str, text: str, g: Understood) -> Understood | None:
-        """The intent whose topic alone the reply names, where the classifier read another
-        intent with a topic (``scripts.question_topic``); None to keep its reading."""
-        if g.intent is None or g.source != "classifier":
+    def _done_intent(self, state: str) -> str | None:
+        """The one intent of ``state`` (not a global) one of whose phrases says it is done."""
+        if state not in self._done_intents:
+            found: str | None = None
+            if base_language(self.script.language) == "zh":
+                own = set(self._heard_at(state)[0]) - set(self.script.global_intents)
+                hits = {
+                    lx.intent
+                    for lx in self.lexicon(state).lexemes
+                    if lx.intent in own and says_done_zh(lx.text)
+                }
+                found = next(iter(hits)) if len(hits) == 1 else None
+            self._done_intents[state] = found
+        return self._done_intents[state]
+
+    def _assent_with_time(
+        self,
+        state: str,
+        text: str,
+        m: Match | None,
+        g: Understood,
+        now: datetime | None,
+        timezone: str | None,
+    ) -> Understood | None:
+        """Where a call is offered (稍后请专员给您回电，可以吗？), an assent said as the first
+        clause and then a time (行啊，晚上七点以后打) accepts the call and says when: the
+        state's assent, not the busy the classifier reads from the time; unless busy is said
+        (行，我在开车，晚点打)."""
+        if g.intent != BUSY or (m is not None and m.intent == BUSY) or not self.offers_call(state):
             return None
-        cues = self._topic_cues(state)
-        if g.intent not in cues:
+        first = _first_clause(text)
+        if first is None:
             return None
-        said = topic_said(text, cues, self.script.language)
-        if g.intent in said or len(said) != 1:
+        fm = self.lexicon(state).match(first)
+        st = self.script.states[state]
+        if fm is None or not fm.exact or fm.intent not in st.transitions:
             return None
-        ((intent, word),) = said.items()
-        return Understood(intent, g.confidence, "phrase", f"cue:{word}")
+        rest = text[text.find(first) + len(first) :]
+        at = now or datetime.now().astimezone()
+        zone = timezone or self.script.metadata.timezone
+        if parse_callback_time(rest, at, zone, self.script.language).value is None:
+            return None
+        return Understood(fm.intent, 1.0, "phrase", f"first:{fm.phrase}")
 
     def _complaint_heard(self, hit: OptOutHit) -> bool:
         """The opt-out rules read a complaint whose words sound like one of the script's
@@ -445,13 +453,6 @@ class Understanding:
             )
         said = f" {hit.words} "
         return any(said in p for p in self._complaint_sounds)
-
-    def _only_hearing(self, norm: str) -> bool:
-        """``norm`` (normalised) holds no negation (``REFUSING``) besides the hearing words'."""
-        lang = self.script.language
-        for w in HEARING.get(base_language(lang), ()):
-            norm = norm.replace(normalize(w, lang), "")
-        return not any(w in norm for w in REFUSING.get(base_language(lang), ()))
 
     def _hearing_trouble(self, text: str) -> bool:
         words = HEARING.get(base_language(self.script.language), ())
@@ -555,8 +556,8 @@ class Understanding:
         if g.intent is None:
             return Understood(None, g.confidence, "none", g.best)
         voids = self._not_if(g.intent)
-        if voids and g.intent not in topic_said(
-            texts[0], self._topic_cues(state), self.script.language
+        if voids and not self._topics.asks_about(
+            state, self._heard_at(state)[0], texts[0], g.intent
         ):
             # (a question about the intent's own topic is not voided: 期限短一点的话可以考虑，
             # 有三个月的吗 asks about the product's term)
