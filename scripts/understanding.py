@@ -78,6 +78,7 @@ from scripts.refusal_zh import refusal
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import accepts_sent, asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
+from scripts.understanding_words import BARE_YES, CALLER_WORDS, HEARING, WHO_SAID
 
 COMPLAINT = "complaint"
 # the opt-out rule that read a complaint (投诉, 举报, a regulator) in the reply
@@ -94,52 +95,10 @@ PHRASE_COVERAGE = 0.6
 SURE_NONE = 0.8
 # A classifier reading below this gives way to a phrase inside the reply (step 6).
 UNSURE = 0.5
-# Sounds of assent that answer "is that you?" on their own (after the reply's punctuation
-# and spaces are removed; a question mark makes them a question); recognition spells 嗯 as 恩.
-BARE_YES = {
-    "zh": frozenset(
-        {"嗯", "嗯嗯", "嗯嗯嗯", "嗯哼", "嗯呢", "嗯呐", "恩", "恩恩", "昂", "en", "ng"}
-    ),
-    "ko": frozenset({"응", "응응", "넹", "네네", "예예"}),
-}
-# Words of not hearing the bot (normalised; 再 heard as 在): a reply saying them asks for
-# the prompt again, so the classifier's "who is calling" and a short phrase inside it
-# (你说 in 听不清，你说的是谁) do not decide it.
-HEARING = {
-    "zh": (
-        "听不清",
-        "没听清",
-        "听不太清",
-        "听不见",
-        "没听见",
-        "听不到",
-        "没听到",
-        "信号不好",
-        "再说一遍",
-        "在说一遍",
-        "再说一次",
-        "大声点",
-        "大点声",
-        "断断续续",
-        "声音小",
-        "声音太小",
-        "声音好小",
-        # no sound from the bot: its 没/不 is no refusal (喂？怎么没声了)
-        "没声",
-        "没有声音",
-        "没动静",
-        "不说话",
-    )
-}
 # The negations of a refusal: with none left once the hearing words are taken out, a
 # refusal the classifier reads came from the hearing words (没 in 没声 refuses nothing).
 _NEG = re.compile("不|没|别|甭")
 _HEARD = re.compile("|".join(re.escape(normalize(w, "zh")) for w in HEARING["zh"]))
-# Words of asking who or what is calling (哪个银行, 你是谁, 是机器吧): a reply of not hearing
-# without one (喂，你声音断断续续的) asks for the prompt again, it does not ask who calls.
-CALLER_WORDS = {"zh": ("谁", "哪", "什么", "啥", "干嘛", "机器", "真人", "电脑", "录音", "智能")}
-# "who did you say" (the name asked for), not "who are you"
-WHO_SAID = ("找谁", "说谁", "说的谁", "说的是谁", "问谁", "叫谁")
 WRONG_PERSON = "wrong_person"
 DECLINE = "decline"
 # the detail of a decline read from "no need to call" where a call was offered
