@@ -11,10 +11,12 @@ engine, ``tailcall scripts match`` and the benchmarks.
    with it. A bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
    can hold them) confirms who is speaking: it is how people say yes to "is that you?".
    Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too
-   and a family member as the subject (남편이 운전 중이라 제가 받았어요) is a relative;
+   and a family member as the subject (남편이 운전 중이라 제가 받았어요) or as the speaker
+   (아니요 저는 와이프인데요) is a relative;
    "who is calling?" (누구세요?) is ``is_robot`` wherever that is heard; a question back
-   (네? 포인트요?, 뭐라고요?) is no intent in any state, unless a global intent's phrase is
-   in it.
+   (네? 포인트요?, 뭐라고요?) and a deferral (남편이랑 상의해 볼게요) are no intent in any
+   state, unless a global intent's phrase is in it; "how did you get my number?" is taken
+   out of the reply before it is read.
 3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
 4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
@@ -52,7 +54,15 @@ from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
-from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
+from scripts.reading_ko import (
+    asks_who_calls,
+    defers,
+    names_relative,
+    names_self,
+    names_self_relation,
+    question_back,
+    without_number_question,
+)
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import asks_to_be_sent
@@ -254,6 +264,14 @@ class Understanding:
     ) -> Understood:
         s = self.script
         st = s.states[state]
+        if base_language(s.language) == "ko" and texts:
+            rest = without_number_question(texts[0])
+            if rest is not None:
+                # "how did you get my number?" asks no way and names no wrong person: the
+                # rest of the reply answers (됐어요 끊어요), or nothing does
+                if not normalize(rest, s.language):
+                    return Understood(None, 1.0, "none", "number_question")
+                return self._read(state, [rest, *texts[1:]], now=now, timezone=timezone)
         m = match_any(self.lexicon(state), texts)
         if self.opt_out is not None and self._heard_at(state)[1]:
             for t in texts:
@@ -411,10 +429,30 @@ class Understanding:
             and names_relative(text)
         ):
             return Understood(RELATIVE, 1.0, "phrase", "names_relative")
+        if (
+            st.identity is not None
+            and RELATIVE in self._heard_at(state)[0]
+            and (
+                m is None
+                or m.intent not in self.script.global_intents
+                or m.intent in (BUSY, WRONG_PERSON)
+            )
+            and names_self_relation(text)
+        ):
+            # "no, I'm his wife" (아니요 저는 와이프인데요): a relative, whatever denial
+            return Understood(RELATIVE, 1.0, "phrase", "names_self_relation")
         if IS_ROBOT in self._heard_at(state)[0] and asks_who_calls(text):
             return Understood(IS_ROBOT, 1.0, "phrase", "asks_who_calls")
         if question_back(text) and (m is None or m.intent not in self.script.global_intents):
             return Understood(None, 1.0, "none", "question_back")
+        if (
+            defers(text)
+            and (m is None or m.intent not in self.script.global_intents)
+            and self._guess(state, [text], None).intent != BUSY
+        ):
+            # "I'll talk it over with my husband" is no yes, no no and no complaint yet;
+            # busy said with it (생각해 볼게요 지금은 바빠서요) asks for a call later
+            return Understood(None, 1.0, "none", "defers")
         return None
 
     def _bare_yes(self, texts: Sequence[str]) -> str | None:
