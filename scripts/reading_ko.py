@@ -26,6 +26,11 @@
   deferral said with a no (아니요 생각해 볼게요 declines).
 - "How did you get my number?" (``without_number_question``): distrust of the caller, asked
   with 어떻게 but no how-to question and no wrong person; the rest of the reply is read.
+- Not a yes to being put through (``not_put_through``), where agreeing puts the call
+  through to a person: "OK, I'll look at it later myself" (네 알겠어요 나중에 볼게요, 이따
+  집에 가서 해 볼게요) and "OK, goodbye" (네 알겠습니다 수고하세요) say 네 but decline the
+  help; asking for the person or the callback in the same reply (나중에 전화 주세요,
+  연결해 주세요) is a yes after all.
 All read the text as heard (spaces and a question mark are evidence) and its normalised
 form (``scripts.matching.normalize``). Pure.
 """
@@ -257,3 +262,23 @@ def without_number_question(text: str) -> str | None:
     if _NUMBER_QUESTION.search(text) is None:
         return None
     return _NUMBER_QUESTION.sub(" ", text).strip()
+
+
+# Later, by the customer: a later word and a first-person future of doing or looking
+# (할게요, 볼게요, 해 볼게요, 하겠습니다), in the normalised text.
+_LATER = ("나중에", "이따", "다음에", "주말에", "집에가서", "시간날때", "퇴근하고", "저녁에")
+_MYSELF_FUTURE = re.compile(r"(?:할|볼|해볼|보겠|하겠|할께|볼께)(?:게|께|요|습니다|니다)?")
+# Leave-taking: 수고하세요, 들어가세요, 안녕히 계세요, 끊을게요 (normalised).
+_GOODBYE = ("수고하", "수고요", "들어가세요", "안녕히", "끊을게", "끊을께", "끊겠습", "끊어요")
+# The person or the help asked for after all.
+_WANTS_HELP = ("주세요", "주세여", "줘요", "줘", "주시", "부탁", "연결", "도와", "상담원", "바로", "지금")
+
+
+def not_put_through(text: str) -> bool:
+    """The reply says OK but will do it later alone or takes leave (네 알겠어요 나중에 볼게요,
+    네 알겠습니다 수고하세요): no yes to being put through to a person."""
+    norm = normalize(text, "ko")
+    if not norm or any(w in norm for w in _WANTS_HELP):
+        return False
+    later = any(w in norm for w in _LATER) and _MYSELF_FUTURE.search(norm) is not None
+    return later or any(w in norm for w in _GOODBYE)

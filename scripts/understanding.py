@@ -37,7 +37,9 @@ engine, ``tailcall scripts match`` and the benchmarks.
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
 After it: where the classifier's reading would put the call through to a person, a reply
-asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``).
+asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``),
+and so does a Korean OK that does it later alone or takes leave (네 알겠어요 나중에 볼게요,
+네 알겠습니다 수고하세요; ``scripts.reading_ko.not_put_through``).
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -60,6 +62,7 @@ from scripts.reading_ko import (
     names_relative,
     names_self,
     names_self_relation,
+    not_put_through,
     question_back,
     without_number_question,
 )
@@ -225,6 +228,17 @@ class Understanding:
             # "send me the material first" where agreeing puts the call through to a person
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
+        if (
+            u.intent is not None
+            and u.source == "classifier"
+            and self._transfers(state, u.intent)
+            and DECLINE in self._heard_at(state)[0]
+            and base_language(self.script.language) == "ko"
+            and texts
+            and not_put_through(texts[0])
+        ):
+            # "OK, I'll look at it later" / "OK, goodbye" is no yes to a person
+            return Understood(DECLINE, u.confidence, "phrase", "not_put_through")
         return u
 
     def _transfers(self, state: str, intent: str) -> bool:
@@ -447,11 +461,16 @@ class Understanding:
             return Understood(None, 1.0, "none", "question_back")
         if (
             defers(text)
-            and (m is None or m.intent not in self.script.global_intents)
+            and (
+                m is None
+                or m.intent not in self.script.global_intents
+                or not (m.exact or m.coverage >= PHRASE_COVERAGE)
+            )
             and self._guess(state, [text], None).intent != BUSY
         ):
-            # "I'll talk it over with my husband" is no yes, no no and no complaint yet;
-            # busy said with it (생각해 볼게요 지금은 바빠서요) asks for a call later
+            # "I'll talk it over with my husband" is no yes, no no and no complaint yet, also
+            # with a global's word inside (상담원은 좀 그렇고 생각해 볼게요); busy said with it
+            # (생각해 볼게요 지금은 바빠서요) asks for a call later
             return Understood(None, 1.0, "none", "defers")
         return None
 

@@ -52,8 +52,9 @@ CUES = (
 _ZH_NO = r"(?:不要|不需要|不须要|不弄|不装|不听|不办|没兴趣|没星趣|没性趣|不感兴趣)"
 _REPEATED_NO: Mapping[str, re.Pattern[str]] = {
     "zh": re.compile(_ZH_NO + r"了?[\s，,、。！!啊]*" + _ZH_NO),
-    # 싫어요 싫다고요: "don't want" said twice in any form
-    "ko": re.compile(r"(아니요|아뇨|아니)[\s,.!]*\1|싫[^싫]*싫"),
+    # 싫어요 싫다고요, 필요 없어요 필요 없다고요: "don't want" or "no need" said twice in
+    # any form
+    "ko": re.compile(r"(아니요|아뇨|아니)[\s,.!]*\1|싫[^싫]*싫|(필요|관심)\s?없.*\2\s?없"),
     "en": re.compile(r"\b(no|nope)[\s,.!]+\1\b", re.IGNORECASE),
 }
 # Words holding a positive term that say nothing positive: 行 in 银行 (the bank), 进行, 旅行
