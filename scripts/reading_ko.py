@@ -236,7 +236,19 @@ _DEFER = re.compile(
 # A no said with it makes it a decline, a wish (상담원이랑 얘기해 보고 싶어요) is no
 # deferral, and neither is thinking already done (보니까, 봤는데, 봤어요) is
 # no deferral.
-_DEFER_NOT = ("아니", "아뇨", "괜찮", "됐어", "됐습", "필요없", "관심없", "안할", "안해", "싫", "싶")
+_DEFER_NOT = (
+    "아니",
+    "아뇨",
+    "괜찮",
+    "됐어",
+    "됐습",
+    "필요없",
+    "관심없",
+    "안할",
+    "안해",
+    "싫",
+    "싶",
+)
 _THOUGHT = re.compile(r"(?:보니|봤|봐도|해봐도)")
 
 
@@ -271,7 +283,19 @@ _MYSELF_FUTURE = re.compile(r"(?:할|볼|해볼|보겠|하겠|할께|볼께)(?:�
 # Leave-taking: 수고하세요, 들어가세요, 안녕히 계세요, 끊을게요 (normalised).
 _GOODBYE = ("수고하", "수고요", "들어가세요", "안녕히", "끊을게", "끊을께", "끊겠습", "끊어요")
 # The person or the help asked for after all.
-_WANTS_HELP = ("주세요", "주세여", "줘요", "줘", "주시", "부탁", "연결", "도와", "상담원", "바로", "지금")
+_WANTS_HELP = (
+    "주세요",
+    "주세여",
+    "줘요",
+    "줘",
+    "주시",
+    "부탁",
+    "연결",
+    "도와",
+    "상담원",
+    "바로",
+    "지금",
+)
 
 
 def not_put_through(text: str) -> bool:

@@ -558,3 +558,32 @@ def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
     state: str, text: str, intent: str
 ) -> None:
     assert WEALTH.read(state, [text]).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        # a relation as the speaker, whatever denial is said with it
+        ("identity", "아니요 저는 와이프인데요", "relative"),
+        ("identity", "제가 그 사람 남편인데 무슨 일이에요", "relative"),
+        ("identity", "누구요? 그런 분 모르는데", "wrong_person"),
+        # a deferral is no intent, a global's word inside it too; busy with it is busy
+        ("points_info", "음 그거 남편이랑 상의해 보고 할게요", None),
+        ("explain_redeem", "음 상담원은 좀 그렇고 일단 생각 좀 해 보구요", None),
+        ("points_info", "음 생각 좀 해 볼게요 지금은 바빠서요", "busy"),
+        # "how did you get my number?" is no how-to and no wrong person
+        ("explain_redeem", "내 번호 어떻게 알았어요?", None),
+        (
+            "explain_redeem",
+            "아니 근데 이거 진짜 카드사 맞아요? 내 번호 어떻게 알았어요? 됐어요 끊어요",
+            "decline",
+        ),
+        # an OK that does it later alone, takes leave or wants a text declines the transfer
+        ("explain_redeem", "네 알겠어요 한번 볼게요 나중에", "decline"),
+        ("explain_redeem", "아 네 알겠습니다 수고하세요", "decline"),
+        ("explain_redeem", "문자로 좀 보내 주세요", "decline"),
+        ("explain_redeem", "네 나중에 연결해 주세요", "agree"),
+    ],
+)
+def test_korean_points_readings(state: str, text: str, intent: str | None) -> None:
+    assert KO_POINTS.read(state, [text]).intent == intent
