@@ -31,6 +31,9 @@
   집에 가서 해 볼게요) and "OK, goodbye" (네 알겠습니다 수고하세요) say 네 but decline the
   help; asking for the person or the callback in the same reply (나중에 전화 주세요,
   연결해 주세요) is a yes after all.
+- The answer to "I'll put you through, please hold" (``answers_connection``): 연결하지
+  마세요, 연결 안 해도 돼요, 취소해 주세요 decline the connection (not the calls: no call,
+  number or lasting word), and 네 기다릴게요 waits for it (no decline).
 All read the text as heard (spaces and a question mark are evidence) and its normalised
 form (``scripts.matching.normalize``). Pure.
 """
@@ -306,3 +309,26 @@ def not_put_through(text: str) -> bool:
         return False
     later = any(w in norm for w in _LATER) and _MYSELF_FUTURE.search(norm) is not None
     return later or any(w in norm for w in _GOODBYE)
+
+
+# Refusing the connection: 연결 with a stop (하지 마, 안 해도, 말아, 취소), or 취소 alone.
+_NO_CONNECTION = re.compile(
+    r"연결(?:은|는|좀|도)?(?:하지마|하지말|안해도|안하셔도|마세|말아|말고|취소|끊)|^(?:아|네|그냥)*취소"
+)
+# Words that make it about the calls (다시는 전화하지 마세요): then it is an opt-out.
+_CALLS = ("전화", "연락", "문자", "번호", "다시는", "앞으로", "다신", "더이상")
+# Waiting for the connection, not refused (안 기다릴래요 is a refusal).
+_WAIT = re.compile(r"(?<!안)기다릴(?:게|께|래|꼐)|(?<!안)기다리(?:겠|고있|는중)")
+
+
+def answers_connection(text: str) -> str | None:
+    """ "decline" when the reply refuses the connection just announced, "wait" when it
+    waits for it, None otherwise (normalised text)."""
+    norm = normalize(text, "ko")
+    if not norm:
+        return None
+    if _NO_CONNECTION.search(norm) and not any(w in norm for w in _CALLS):
+        return "decline"
+    if _WAIT.search(norm) and "안기다" not in norm:
+        return "wait"
+    return None

@@ -57,6 +57,7 @@ from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
 from scripts.reading_ko import (
+    answers_connection,
     asks_who_calls,
     defers,
     names_relative,
@@ -247,6 +248,12 @@ class Understanding:
         to = self.script.states.get(target.to) if target is not None else None
         return to is not None and to.handoff is not None and to.handoff.offer
 
+    def _connecting(self, state: str) -> bool:
+        """Whether ``state`` puts the call through on entering (its handoff ``offer``) and
+        hears a decline of it."""
+        st = self.script.states[state]
+        return st.handoff is not None and st.handoff.offer and DECLINE in st.transitions
+
     def _confirming_clause(self, state: str, text: str) -> str | None:
         """A clause of a reply of several that confirms who is speaking on its own: the
         state's phrase as most of a clause, or the first clause read so by the classifier
@@ -278,6 +285,14 @@ class Understanding:
     ) -> Understood:
         s = self.script
         st = s.states[state]
+        if base_language(s.language) == "ko" and texts and self._connecting(state):
+            # "don't connect me" at "I'll put you through" declines it, before the opt-out
+            # rules read a stop in it; "I'll wait" is no decline
+            answer = answers_connection(texts[0])
+            if answer == DECLINE:
+                return Understood(DECLINE, 1.0, "phrase", "answers_connection")
+            if answer == "wait":
+                return Understood(None, 1.0, "none", "answers_connection")
         if base_language(s.language) == "ko" and texts:
             rest = without_number_question(texts[0])
             if rest is not None:

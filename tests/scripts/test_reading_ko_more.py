@@ -1,11 +1,13 @@
 """Korean replies read by rule: a relation as the speaker, a deferral, "how did you get my
-number?", an OK that is no yes to being put through, and "who? I don't know them"."""
+number?", an OK that is no yes to being put through, "who? I don't know them" and the
+answer to a connection announced."""
 
 from __future__ import annotations
 
 import pytest
 
 from scripts.reading_ko import (
+    answers_connection,
     asks_who_calls,
     defers,
     names_self_relation,
@@ -75,3 +77,19 @@ def test_an_ok_that_is_no_yes_to_a_person(text: str, declines: bool) -> None:
 def test_who_with_i_do_not_know_them_asks_nothing_of_the_caller(text: str) -> None:
     assert not asks_who_calls(text)
     assert asks_who_calls("누구세요?")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("연결하지 마세여", "decline"),
+        ("아 잠깐만요 연결 안 해도 돼요", "decline"),
+        ("취소해 주세요", "decline"),
+        ("네 기다릴게요", "wait"),
+        ("안 기다릴래요", None),
+        ("다시는 전화하지 마세요", None),
+        ("연결하지 말고 전화번호 지워요", None),
+    ],
+)
+def test_the_answer_to_a_connection(text: str, said: str | None) -> None:
+    assert answers_connection(text) == said
