@@ -65,6 +65,8 @@ _REDUPLICATED: dict[str, tuple[tuple[str, str], ...]] = {"zh": (("想想", "想�
 # Dialect and colloquial spellings of 没有 (Southwestern 莫得, Cantonese 冇, online 木有),
 # written as 没有 so that phrases and features meet them (莫得兴趣 is 没有兴趣).
 _DIALECT_NEGATION = re.compile("莫得|冇|木有")
+# and the northern 俺 (I, me), written 我 so that 俺就是 confirms as 我就是 does
+_DIALECT_I = str.maketrans("俺", "我")
 _PUNCT_CATS = ("P", "S")  # punctuation and symbols
 _MAX_REPEAT_UNIT = 8
 
@@ -170,7 +172,7 @@ def _normalize_once(text: str, language: str) -> str:
     s = unicodedata.normalize("NFKC", text).lower().translate(_T2S)
     s = _strip_punct(s)
     if lang == "zh":
-        s = _DIALECT_NEGATION.sub("没有", _SPACES.sub("", s))
+        s = _DIALECT_NEGATION.sub("没有", _SPACES.sub("", s)).translate(_DIALECT_I)
         s = _zh_bu_misheard(s)
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
@@ -369,6 +371,9 @@ _READINGS: dict[str, Reading] = {
             "心中",
             "手中",
             "家中",
+            # 中午 as recognition spells it (午 heard as 五 or 舞)
+            "中五",
+            "中舞",
             # 你说 before a question word asks what was said (你说啥), it does not consent
             "你说什么",
             "你说啥",
@@ -376,6 +381,19 @@ _READINGS: dict[str, Reading] = {
             "你说谁",
             "你说找谁",
             "你说哪",
+            # 好 as the result of a verb (弄好, 办好: done, or not done with 没) is no assent
+            "弄好",
+            "办好",
+            "搞好",
+            "做好",
+            "修好",
+            "处理好",
+            "设置好",
+            # 要 of having to (还要跑网点, 又要下载) is no wish
+            "还要",
+            "又要",
+            # and of being about to (快要过期, 快要出门)
+            "快要",
         ),
         a_not_a=("不", "没"),
     ),

@@ -25,8 +25,9 @@ engine, ``tailcall scripts match`` and the benchmarks.
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
    Then two rules over its reading: a reply that says it cannot hear is no intent when
-   the classifier took its "who did you say" for "who is calling" (听不清，你说找谁) or
-   only a short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
+   the classifier took its "who did you say" for "who is calling" (听不清，你说找谁), took
+   it for "who is calling" with no who- or what-question in it (你声音断断续续的), or only a
+   short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
    question a denial phrase said with a who-question is a denial (你找哪个？我这是新号)
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
@@ -113,8 +114,15 @@ HEARING = {
         "再说一次",
         "大声点",
         "大点声",
+        "断断续续",
+        "声音小",
+        "声音太小",
+        "声音好小",
     )
 }
+# Words of asking who or what is calling (哪个银行, 你是谁, 是机器吧): a reply of not hearing
+# without one (喂，你声音断断续续的) asks for the prompt again, it does not ask who calls.
+CALLER_WORDS = {"zh": ("谁", "哪", "什么", "啥", "干嘛", "机器", "真人", "电脑", "录音", "智能")}
 # "who did you say" (the name asked for), not "who are you"
 WHO_SAID = ("找谁", "说谁", "说的谁", "说的是谁", "问谁", "叫谁")
 WRONG_PERSON = "wrong_person"
@@ -360,11 +368,15 @@ class Understanding:
         if said is not None and st.identity is not None and said.intent in st.identity.confirmed:
             return said  # a confirmation said first wins over "can't hear" after it (是我，听不清)
         if texts and (m is None or m.intent != g.intent) and self._hearing_trouble(texts[0]):
-            # "I can't hear, who did you say?" (听不清，你说找谁) asks what was said, not who
-            # is calling; and a short phrase inside it (你说 in 听不清，你说的是谁) is no answer
+            # "I can't hear, who did you say?" (听不清，你说找谁) or "I can't hear" alone asks
+            # what was said, not who is calling; and a short phrase inside it (你说 in
+            # 听不清，你说的是谁) is no answer
             norm = normalize(texts[0], s.language)
-            if (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID)) or (
-                g.intent is None and m is not None and m.intent not in s.global_intents
+            asks = CALLER_WORDS.get(base_language(s.language), ())
+            if (
+                (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID))
+                or (g.intent == IS_ROBOT and not any(w in norm for w in asks))
+                or (g.intent is None and m is not None and m.intent not in s.global_intents)
             ):
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
@@ -393,8 +405,10 @@ class Understanding:
 
     def _hearing_trouble(self, text: str) -> bool:
         words = HEARING.get(base_language(self.script.language), ())
-        norm = normalize(text, self.script.language) if words else ""
-        return any(w in norm for w in words)
+        lang = self.script.language
+        norm = normalize(text, lang) if words else ""
+        # the words normalised as the reply is (断断续续 reads 断续)
+        return any(normalize(w, lang) in norm for w in words)
 
     def _identity(self, state: str, text: str, m: Match | None, g: Understood) -> Understood | None:
         """The identity question's rule (docs/intent.md, "The identity question"): a

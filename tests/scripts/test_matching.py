@@ -314,3 +314,8 @@ def test_zhong_is_assent_only_as_a_word(text: str, intent: str | None) -> None:
     lx = Lexicon({"agree": (["中", "好的"], 0), "ask_risk": (["风险"], 0)}, "zh-CN")
     m = lx.match(text)
     assert (m.intent if m else None) == intent, m
+
+
+def test_northern_an_is_i() -> None:
+    assert normalize("俺就是") == normalize("我就是")
+    assert normalize("俺们") == "我们"

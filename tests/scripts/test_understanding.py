@@ -591,3 +591,70 @@ def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
 )
 def test_korean_points_readings(state: str, text: str, intent: str | None) -> None:
     assert KO_POINTS.read(state, [text]).intent == intent
+
+    ("text", "intent"),
+    [
+        ("啊？他们在忙？", None),  # the specialists the prompt says are busy
+        ("专员都在忙啊，那行吧", "agree"),
+        ("等了半天又说忙，耍人呢", "complaint"),  # busy reported, the service run down
+        ("我在开车，没空", "busy"),
+    ],
+)
+def test_dormant_busy_said_of_others_is_not_the_customer_busy(
+    text: str, intent: str | None
+) -> None:
+    assert DORMANT.read("agent_busy", [text]).intent == intent
+
+
+@pytest.mark.parametrize("text", ["米有装", "莫有", "早卸了", "卸载了"])
+def test_not_installed_misheard_in_dialect_or_taken_off(text: str) -> None:
+    assert DORMANT.read("ask_app", [text]).intent == "not_installed"
+
+
+@pytest.mark.parametrize("text", ["太坑人了", "服务太差", "太不像话了", "耍人呢"])
+def test_the_service_run_down_is_a_complaint(text: str) -> None:
+    assert DORMANT.read("explain_login", [text]).intent == "complaint"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("ask_app", "我跑了三趟都没弄好"),  # 好 the result of 弄, not assent
+        ("explain_login", "忘记密码还要跑网点"),  # 要 of having to, not a wish
+    ],
+)
+def test_a_result_or_an_obligation_is_not_agreement(state: str, text: str) -> None:
+    assert DORMANT.lexicon(state).match(text) is None
+
+
+@pytest.mark.parametrize("text", ["喂，你声音断断续续的", "声音太小了，听不太清"])
+def test_not_hearing_without_asking_who_calls_is_no_intent(text: str) -> None:
+    assert _dormant_reading("is_robot").read("ask_app", [text]).intent is None
+
+
+@pytest.mark.parametrize("text", ["声音断断续续的，你们哪个银行", "声音太小，你是机器人吧"])
+def test_not_hearing_with_a_who_question_is_still_who_is_calling(text: str) -> None:
+    assert _dormant_reading("is_robot").read("ask_app", [text]).intent == "is_robot"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("中，咋整", "agree"),  # 中 "all right" (Henan)
+        ("中中中", "agree"),
+        ("中午吧", None),  # inside a word it is no assent
+        ("明天中五吧", None),  # nor inside a misheard one
+    ],
+)
+def test_dormant_henan_assent_agrees(text: str, intent: str | None) -> None:
+    assert _dormant_reading("none", 0.4).read("offer_link", [text]).intent == intent
+
+
+def test_kuaiyao_about_to_is_no_wish() -> None:
+    """快要 is "about to" (快要过期): its 要 is no agreement."""
+    assert POINTS.read("points_info", ["积分快要过期了吧"]).intent != "agree"
+    assert POINTS.read("points_info", ["要"]).intent == "agree"
+
+
+def test_northern_an_confirms_as_i() -> None:
+    assert DORMANT.read("identity", ["俺就是"]).intent == "confirm_identity"
