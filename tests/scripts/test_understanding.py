@@ -592,6 +592,8 @@ def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
 def test_korean_points_readings(state: str, text: str, intent: str | None) -> None:
     assert KO_POINTS.read(state, [text]).intent == intent
 
+
+@pytest.mark.parametrize(
     ("text", "intent"),
     [
         ("啊？他们在忙？", None),  # the specialists the prompt says are busy
