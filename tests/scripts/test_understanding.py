@@ -453,7 +453,7 @@ def test_a_denial_then_the_speaker_named_as_family_is_a_relative(text: str) -> N
 @pytest.mark.parametrize(
     ("state", "text"),
     [
-        ("identity", "我要头诉你们，上个月的事一直没人管"),
+        ("identity", "我要头诉你们，老打电话烦不烦"),
         ("agent_busy", "总是没人，投素你们"),
     ],
 )
