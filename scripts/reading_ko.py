@@ -285,7 +285,8 @@ _LATER = ("나중에", "이따", "다음에", "주말에", "집에가서", "시�
 _MYSELF_FUTURE = re.compile(r"(?:할|볼|해볼|보겠|하겠|할께|볼께)(?:게|께|요|습니다|니다)?")
 # Leave-taking: 수고하세요, 들어가세요, 안녕히 계세요, 끊을게요 (normalised).
 _GOODBYE = ("수고하", "수고요", "들어가세요", "안녕히", "끊을게", "끊을께", "끊겠습", "끊어요")
-# The person or the help asked for after all.
+# The person or the help asked for after all, or doing it now (지금 할게요; not 지금은,
+# "not now").
 _WANTS_HELP = (
     "주세요",
     "주세여",
@@ -297,7 +298,9 @@ _WANTS_HELP = (
     "도와",
     "상담원",
     "바로",
-    "지금",
+    "지금할",
+    "지금해",
+    "지금같이",
 )
 
 

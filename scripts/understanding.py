@@ -237,16 +237,25 @@ class Understanding:
             # "send me the material first" where agreeing puts the call through to a person
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
+        heard = self._heard_at(state)[0]
         if (
             u.intent is not None
             and u.source == "classifier"
-            and self._transfers(state, u.intent)
-            and DECLINE in self._heard_at(state)[0]
             and base_language(self.script.language) == "ko"
+            and DECLINE in heard
+            and (
+                self._transfers(state, u.intent)
+                or (
+                    u.intent in self.script.global_intents
+                    and u.intent != BUSY
+                    and any(self._transfers(state, i) for i in heard)
+                )
+            )
             and texts
             and not_put_through(texts[0])
         ):
-            # "OK, I'll look at it later" / "OK, goodbye" is no yes to a person
+            # "OK, I'll look at it later" / "OK, goodbye" where agreeing puts the call
+            # through is no yes to a person, nor a complaint the classifier guesses
             return Understood(DECLINE, u.confidence, "phrase", "not_put_through")
         return u
 

@@ -583,6 +583,11 @@ def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
         ("explain_redeem", "아 네 알겠습니다 수고하세요", "decline"),
         ("explain_redeem", "문자로 좀 보내 주세요", "decline"),
         ("explain_redeem", "네 나중에 연결해 주세요", "agree"),
+        (
+            "explain_redeem",
+            "아 잠깐만요 지금은 앱 비번이 기억이 안 나서 이따 찾아보고 할게요",
+            "decline",
+        ),
         # "don't connect me" declines the connection announced, "I'll wait" is no decline
         ("transfer_agent", "연결하지 마세여", "decline"),
         ("transfer_agent", "네 기다릴게요", None),
