@@ -5,6 +5,10 @@ miss a construction.
   我是他爱人, 俺是他娘, 我系佢老婆 as a whole clause, also after a denial (不是本人，我是他
   爱人: "not me, I'm his wife" is a relative answering, not a wrong person). The relation
   must end its clause: 我是他同事的号 says whose number it is, not who is speaking.
+- The speaker says the thing is done already (``says_done``): a doing verb with its
+  result (弄过, 换好, 办完, 兑掉), said as past by 了 after it or a word of time before it
+  (你说的这个我前天刚弄过, 上回营业厅的人帮我弄过了), not negated (还没弄好) nor asked
+  (弄好了吗) nor wished (帮我弄好).
 Reads each clause of the text as heard (the recogniser's marks and spaces part clauses),
 normalised (``scripts.matching.normalize``). Pure.
 """
@@ -35,3 +39,43 @@ _CLAUSE = re.compile(r"[,，。.!！?？、;；…~～\s]+")
 def names_relative(text: str) -> bool:
     """A clause of ``text`` is the speaker naming themselves the customer's family member."""
     return any(_SELF_KIN.match(normalize(c, "zh")) for c in _CLAUSE.split(text) if c)
+
+
+# A doing verb and its result complement: done (过), finished (好, 完), used up (掉).
+_DONE = re.compile(r"(?:兑换|弄|办|搞|换|兑|抵|整)(?:过|好|完|掉)(了)?")
+# Words of past time before the verb make the result past without 了 (前天刚弄过).
+_PAST = (
+    "已经",
+    "早",
+    "刚",
+    "前天",
+    "昨天",
+    "昨儿",
+    "上回",
+    "上次",
+    "上周",
+    "上礼拜",
+    "上个月",
+    "去年",
+    "之前",
+    "以前",
+)
+# A negation just before the verb (没弄过, 还没换好, 未办完) says it is not done.
+_NOT_DONE = ("没", "未", "不")
+# A clause ending so asks whether it is done (弄好了吗, 换过了没有).
+_ASKED = ("吗", "没", "没有", "不")
+
+
+def says_done(text: str) -> bool:
+    """A clause of ``text`` says it has been done (docstring of the module)."""
+    for c in _CLAUSE.split(text):
+        norm = normalize(c, "zh")
+        if not norm or norm.endswith(_ASKED):
+            continue
+        for m in _DONE.finditer(norm):
+            before = norm[max(0, m.start() - 2) : m.start()]
+            if any(w in before for w in _NOT_DONE):
+                continue
+            if m.group(1) or any(w in norm[: m.start()] for w in _PAST):
+                return True
+    return False

@@ -32,7 +32,11 @@ engine, ``tailcall scripts match`` and the benchmarks.
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
    a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
-   confirmation the classifier reads from it.
+   confirmation the classifier reads from it. A reply saying it is done already
+   (``scripts.reading_zh.says_done``: 你说的这个我前天刚弄过) is the state's intent whose
+   phrases say so (换过了), where the classifier read no intent, a wrong person or
+   ``is_robot``. Where a call is offered, an assent as the first clause and then a time
+   (行啊，晚上七点以后打) is that assent, not the busy the classifier reads from the time.
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
@@ -69,6 +73,7 @@ from scripts.reading_ko import (
     without_number_question,
 )
 from scripts.reading_zh import names_relative as names_relative_zh
+from scripts.reading_zh import says_done as says_done_zh
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
@@ -166,6 +171,7 @@ class Understanding:
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
         self._complaint_sounds: tuple[str, ...] | None = None
+        self._done_intents: dict[str, str | None] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -390,6 +396,12 @@ class Understanding:
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
             return said
+        done = self._done(state, texts[0], g) if texts else None
+        if done is not None:
+            return done
+        when = self._assent_with_time(state, texts[0], m, g, now, timezone) if texts else None
+        if when is not None:
+            return when
         if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         if m is not None and g.intent is not None and g.confidence < UNSURE:
@@ -397,6 +409,59 @@ class Understanding:
             # 任务难不难，我想把积分领了, read as a refusal at 0.43)
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         return g
+
+    def _done(self, state: str, text: str, g: Understood) -> Understood | None:
+        """A reply saying it is done already (``scripts.reading_zh.says_done``: 你说的这个我前天
+        刚弄过) is the state's own intent whose phrases say so (换过了), where the classifier read no intent,
+        a wrong person or a question about the caller."""
+        if g.intent not in (None, WRONG_PERSON, IS_ROBOT) or not says_done_zh(text):
+            return None
+        intent = self._done_intent(state)
+        return None if intent is None else Understood(intent, 1.0, "phrase", "says_done")
+
+    def _done_intent(self, state: str) -> str | None:
+        """The one intent of ``state`` (not a global) one of whose phrases says it is done."""
+        if state not in self._done_intents:
+            found: str | None = None
+            if base_language(self.script.language) == "zh":
+                own = set(self._heard_at(state)[0]) - set(self.script.global_intents)
+                hits = {
+                    lx.intent
+                    for lx in self.lexicon(state).lexemes
+                    if lx.intent in own and says_done_zh(lx.text)
+                }
+                found = next(iter(hits)) if len(hits) == 1 else None
+            self._done_intents[state] = found
+        return self._done_intents[state]
+
+    def _assent_with_time(
+        self,
+        state: str,
+        text: str,
+        m: Match | None,
+        g: Understood,
+        now: datetime | None,
+        timezone: str | None,
+    ) -> Understood | None:
+        """Where a call is offered (稍后请专员给您回电，可以吗？), an assent said as the first
+        clause and then a time (行啊，晚上七点以后打) accepts the call and says when: the
+        state's assent, not the busy the classifier reads from the time; unless busy is said
+        (行，我在开车，晚点打)."""
+        if g.intent != BUSY or (m is not None and m.intent == BUSY) or not self.offers_call(state):
+            return None
+        first = _first_clause(text)
+        if first is None:
+            return None
+        fm = self.lexicon(state).match(first)
+        st = self.script.states[state]
+        if fm is None or not fm.exact or fm.intent not in st.transitions:
+            return None
+        rest = text[text.find(first) + len(first) :]
+        at = now or datetime.now().astimezone()
+        zone = timezone or self.script.metadata.timezone
+        if parse_callback_time(rest, at, zone, self.script.language).value is None:
+            return None
+        return Understood(fm.intent, 1.0, "phrase", f"first:{fm.phrase}")
 
     def _complaint_heard(self, hit: OptOutHit) -> bool:
         """The opt-out rules read a complaint whose words sound like one of the script's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.reading_zh import names_relative
+from scripts.reading_zh import names_relative, says_done
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,18 @@ def test_the_speaker_named_as_family(text: str) -> None:
 )
 def test_not_the_speaker_named_as_family(text: str) -> None:
     assert not names_relative(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["你说的这个我前天刚弄过", "上回营业厅的人帮我弄过了", "换过了", "我老婆早帮我兑换完了"],
+)
+def test_said_done(text: str) -> None:
+    assert says_done(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["还没弄好", "弄好了吗", "帮我弄好", "我没换过", "已经换好了没有", "不换了", ""]
+)
+def test_not_said_done(text: str) -> None:
+    assert not says_done(text)

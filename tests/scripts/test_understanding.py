@@ -547,6 +547,58 @@ def test_points_dialect_negation_and_questions(state: str, text: str, intent: st
 
 
 @pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("points_info", "你说的这个我前天刚弄过"),  # read as no intent by the classifier
+        ("explain_redeem", "你说的这个上回营业厅的人帮我弄过了"),  # read as a wrong person
+        ("points_info", "这个我昨儿刚弄好，你们系统没更新吧"),  # 弄好 is done, not 好
+    ],
+)
+def test_said_done_already_is_the_done_intent(state: str, text: str) -> None:
+    assert POINTS.read(state, [text]).intent == "already_redeemed"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("points_info", "还没弄好呢，你说说"),  # not done, go on
+        ("explain_redeem", "帮我弄好"),  # wished, not done
+    ],
+)
+def test_not_done_is_not_the_done_intent(state: str, text: str) -> None:
+    assert POINTS.read(state, [text]).intent != "already_redeemed"
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("points_info", "打电话能直接换不", "how_to"),  # the V不 question
+        ("explain_redeem", "这个可以抵年费不", "how_to"),  # not 可以 (agree)
+        ("points_info", "这积分能值多少钱啊", "how_to"),  # what the points are worth
+        ("explain_redeem", "积分商城里都有些啥东西啊", "how_to"),
+        ("points_info", "积分能顶几块钱", "how_to"),
+        ("points_info", "我岁数大了，你就说要按哪几个键", "how_to"),
+        ("points_info", "那些东西都贵，我不换", "decline"),  # the offer's verb refused
+        ("points_info", "你们这不会是骗子吧，让我点链接那种", None),  # no agreement
+    ],
+)
+def test_questions_about_redeeming(state: str, text: str, intent: str | None) -> None:
+    assert POINTS.read(state, [text]).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("行啊，晚上七点以后打", "agree"),  # the offered call accepted, with when
+        ("行，我在开车，晚点打", "busy"),  # busy said
+    ],
+)
+def test_an_assent_then_a_time_accepts_the_offered_call(text: str, intent: str) -> None:
+    at = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    assert POINTS.read("agent_busy", [text], now=at).intent == intent
+
+
+@pytest.mark.parametrize(
     ("state", "text", "intent"),
     [
         ("offer_info", "好的，发个短信给我吧", "agree"),  # the state that offers to send it
