@@ -10,13 +10,10 @@ engine, ``tailcall scripts match`` and the benchmarks.
    (``scripts.reading_zh``: 不是本人，我是他爱人) is a relative, whatever denial is said
    with it. A bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
    can hold them) confirms who is speaking: it is how people say yes to "is that you?".
-   Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too
-   and a family member as the subject (남편이 운전 중이라 제가 받았어요) or as the speaker
-   (아니요 저는 와이프인데요) is a relative;
-   "who is calling?" (누구세요?) is ``is_robot`` wherever that is heard; a question back
-   (네? 포인트요?, 뭐라고요?) and a deferral (남편이랑 상의해 볼게요) are no intent in any
-   state, unless a global intent's phrase is in it; "how did you get my number?" is taken
-   out of the reply before it is read.
+   Korean rules (``scripts.understanding_ko``, before this step: "don't connect me" where
+   the call is put through, "how did you get my number?" taken out): "it's me, <name>"
+   confirms, a family member as subject or speaker is a relative, 누구세요? is ``is_robot``,
+   a question back or a deferral (상의해 볼게요) no intent.
 3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
 4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
@@ -43,8 +40,7 @@ engine, ``tailcall scripts match`` and the benchmarks.
 7. Otherwise a no-match.
 After it: where the classifier's reading would put the call through to a person, a reply
 asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``),
-and so does a Korean OK that does it later alone or takes leave (네 알겠어요 나중에 볼게요,
-네 알겠습니다 수고하세요; ``scripts.reading_ko.not_put_through``).
+and so does a Korean OK that does it later alone or takes leave (네 알겠어요 나중에 볼게요).
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -61,22 +57,12 @@ from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
-from scripts.reading_ko import (
-    answers_connection,
-    asks_who_calls,
-    defers,
-    names_relative,
-    names_self,
-    names_self_relation,
-    not_put_through,
-    question_back,
-    without_number_question,
-)
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.reading_zh import says_done as says_done_zh
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
+from scripts.understanding_ko import before_reading, by_rule, declines_transfer
 
 COMPLAINT = "complaint"
 # the opt-out rule that read a complaint (投诉, 举报, a regulator) in the reply
@@ -243,25 +229,12 @@ class Understanding:
             # "send me the material first" where agreeing puts the call through to a person
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
-        heard = self._heard_at(state)[0]
         if (
-            u.intent is not None
-            and u.source == "classifier"
-            and base_language(self.script.language) == "ko"
-            and DECLINE in heard
-            and (
-                self._transfers(state, u.intent)
-                or (
-                    u.intent in self.script.global_intents
-                    and u.intent != BUSY
-                    and any(self._transfers(state, i) for i in heard)
-                )
-            )
+            u.source == "classifier"
             and texts
-            and not_put_through(texts[0])
+            and declines_transfer(self.script, state, u.intent, texts[0])
         ):
-            # "OK, I'll look at it later" / "OK, goodbye" where agreeing puts the call
-            # through is no yes to a person, nor a complaint the classifier guesses
+            # "OK, I'll look at it later" where agreeing puts the call through
             return Understood(DECLINE, u.confidence, "phrase", "not_put_through")
         return u
 
@@ -270,12 +243,6 @@ class Understanding:
         target = self.script.states[state].targets().get(intent)
         to = self.script.states.get(target.to) if target is not None else None
         return to is not None and to.handoff is not None and to.handoff.offer
-
-    def _connecting(self, state: str) -> bool:
-        """Whether ``state`` puts the call through on entering (its handoff ``offer``) and
-        hears a decline of it."""
-        st = self.script.states[state]
-        return st.handoff is not None and st.handoff.offer and DECLINE in st.transitions
 
     def _confirming_clause(self, state: str, text: str) -> str | None:
         """A clause of a reply of several that confirms who is speaking on its own: the
@@ -308,22 +275,12 @@ class Understanding:
     ) -> Understood:
         s = self.script
         st = s.states[state]
-        if base_language(s.language) == "ko" and texts and self._connecting(state):
-            # "don't connect me" at "I'll put you through" declines it, before the opt-out
-            # rules read a stop in it; "I'll wait" is no decline
-            answer = answers_connection(texts[0])
-            if answer == DECLINE:
-                return Understood(DECLINE, 1.0, "phrase", "answers_connection")
-            if answer == "wait":
-                return Understood(None, 1.0, "none", "answers_connection")
         if base_language(s.language) == "ko" and texts:
-            rest = without_number_question(texts[0])
-            if rest is not None:
-                # "how did you get my number?" asks no way and names no wrong person: the
-                # rest of the reply answers (됐어요 끊어요), or nothing does
-                if not normalize(rest, s.language):
-                    return Understood(None, 1.0, "none", "number_question")
-                return self._read(state, [rest, *texts[1:]], now=now, timezone=timezone)
+            pre = before_reading(s, state, texts[0])  # don't connect me; my number?
+            if isinstance(pre, str):
+                return self._read(state, [pre, *texts[1:]], now=now, timezone=timezone)
+            if pre is not None:
+                return _by_rule(pre)
         m = match_any(self.lexicon(state), texts)
         if self.opt_out is not None and self._heard_at(state)[1]:
             for t in texts:
@@ -354,11 +311,13 @@ class Understanding:
             # "not me, I'm his wife" (不是本人，我是他爱人): a relative answers, whatever
             # denial or busy is said with it
             return Understood(RELATIVE, 1.0, "phrase", "names_relative")
-        if base_language(s.language) == "ko" and texts:
-            ko = self._korean(state, texts[0], m)
-            if ko is not None:
-                return ko
         strong = m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE)
+        if base_language(s.language) == "ko" and texts:
+            rule = by_rule(
+                s, state, texts[0], m, strong, lambda: self._guess(state, texts[:1], None).intent
+            )
+            if rule is not None:
+                return _by_rule(rule)
         if st.capture is not None:
             # a global said outright comes before the slot; a short phrase inside a longer
             # reply (真人 in 你是真人还是机器, 不好 in 我也说不好) is weighed as elsewhere, after it
@@ -533,50 +492,6 @@ class Understanding:
             and any(lx.intent == intent and lx.text in phrase for lx in self.lexicon(state).lexemes)
         )
 
-    def _korean(self, state: str, text: str, m: Match | None) -> Understood | None:
-        """Korean read by rule (``scripts.reading_ko``): "it's me, <name>" confirms at the
-        identity question; a question back is no intent, unless a global's phrase is in it."""
-        st = self.script.states[state]
-        if st.identity is not None and names_self(text):
-            return Understood(st.identity.confirmed[0], 1.0, "phrase", "names_self")
-        if (
-            st.identity is not None
-            and RELATIVE in self._heard_at(state)[0]
-            and (m is None or m.intent not in self.script.global_intents or m.intent == BUSY)
-            and names_relative(text)
-        ):
-            return Understood(RELATIVE, 1.0, "phrase", "names_relative")
-        if (
-            st.identity is not None
-            and RELATIVE in self._heard_at(state)[0]
-            and (
-                m is None
-                or m.intent not in self.script.global_intents
-                or m.intent in (BUSY, WRONG_PERSON)
-            )
-            and names_self_relation(text)
-        ):
-            # "no, I'm his wife" (아니요 저는 와이프인데요): a relative, whatever denial
-            return Understood(RELATIVE, 1.0, "phrase", "names_self_relation")
-        if IS_ROBOT in self._heard_at(state)[0] and asks_who_calls(text):
-            return Understood(IS_ROBOT, 1.0, "phrase", "asks_who_calls")
-        if question_back(text) and (m is None or m.intent not in self.script.global_intents):
-            return Understood(None, 1.0, "none", "question_back")
-        if (
-            defers(text)
-            and (
-                m is None
-                or m.intent not in self.script.global_intents
-                or not (m.exact or m.coverage >= PHRASE_COVERAGE)
-            )
-            and self._guess(state, [text], None).intent != BUSY
-        ):
-            # "I'll talk it over with my husband" is no yes, no no and no complaint yet, also
-            # with a global's word inside (상담원은 좀 그렇고 생각해 볼게요); busy said with it
-            # (생각해 볼게요 지금은 바빠서요) asks for a call later
-            return Understood(None, 1.0, "none", "defers")
-        return None
-
     def _bare_yes(self, texts: Sequence[str]) -> str | None:
         sounds = BARE_YES.get(base_language(self.script.language))
         if not sounds or not texts or "?" in texts[0] or "？" in texts[0]:
@@ -622,6 +537,11 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
+
+
+def _by_rule(rule: tuple[str | None, str]) -> Understood:
+    """A reading of the Korean rules (intent or None, the rule) as an understanding."""
+    return Understood(rule[0], 1.0, "phrase" if rule[0] else "none", rule[1])
 
 
 def _first_clause(text: str) -> str | None:
