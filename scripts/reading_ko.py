@@ -263,11 +263,12 @@ def defers(text: str) -> bool:
     return not any(w in norm for w in _DEFER_NOT)
 
 
-# "How did you get / where did you get my number": 번호 then 어떻게 / 어디서 then a verb of
-# getting or knowing, in one clause as heard.
+# "How did you get / where did you get my number": the phone number (not 비밀번호, 카드
+# 번호: how to get those is a how-to), 어떻게 / 어디서, then a verb of getting or knowing in
+# the past (알았어요, 아셨어요, 났어요, 구했어요; not 받아요: how do I get it), in one clause.
 _NUMBER_QUESTION = re.compile(
-    r"[^?？.!,]*번호[^?？.!,]{0,6}(?:어떻게|어디서|어디에서|어케)[^?？.!,]{0,4}"
-    r"(?:알|아셨|아신|났|나셨|구하|구했|얻|받|가지|갖)[^?？.!,]*[?？.!,]?"
+    r"[^?？.!,]*(?<![밀드좌증원])번호[^?？.!,]{0,6}(?:어떻게|어디서|어디에서|어케)[^?？.!,]{0,4}"
+    r"(?:알았|아셨|아신|알게|알고|났|나셨|구했|구하셨|얻었|받았|가져|갖고)[^?？.!,]*[?？.!,]?"
 )
 
 

@@ -70,7 +70,8 @@ def by_rule(
     confirms at the identity question; a family member as the subject or as the speaker
     is a relative there; "who is calling?" is ``is_robot``; a question back and a deferral
     are no intent, unless a global's phrase is in it (for a deferral: said as most of the
-    reply, ``strong``) or, for a deferral, the classifier reads busy (``guess``)."""
+    reply, ``strong``) or, for a deferral, the classifier reads busy (``guess``) or the
+    state asks for a callback time."""
     st = script.states[state]
     heard = _heard(script, state)
     global_phrase = m is not None and m.intent in script.global_intents
@@ -87,10 +88,11 @@ def by_rule(
         return IS_ROBOT, "asks_who_calls"
     if question_back(text) and not global_phrase:
         return None, "question_back"
-    if defers(text) and not (global_phrase and strong) and guess() != BUSY:
+    if st.capture is None and defers(text) and not (global_phrase and strong) and guess() != BUSY:
         # "I'll talk it over with my husband" is no yes, no no and no complaint yet, also
         # with a global's word inside (상담원은 좀 그렇고 생각해 볼게요); busy said with it
-        # (생각해 볼게요 지금은 바빠서요) asks for a call later
+        # (생각해 볼게요 지금은 바빠서요) asks for a call later; where a callback time is
+        # asked for, the time said with it (상의해 보고 내일 오후에 주세요) is read
         return None, "defers"
     return None
 

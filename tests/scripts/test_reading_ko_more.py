@@ -56,6 +56,9 @@ def test_how_did_you_get_my_number_is_taken_out() -> None:
     assert rest is not None and "번호" not in rest and "됐어요 끊어요" in rest
     assert without_number_question("제 번호 어디서 났어요?") == ""
     assert without_number_question("앱에서 어떻게 해요?") is None
+    # how to get a password or a card number is a how-to
+    assert without_number_question("비밀번호 어떻게 받아요?") is None
+    assert without_number_question("카드번호 어디서 알 수 있어요?") is None
 
 
 @pytest.mark.parametrize(

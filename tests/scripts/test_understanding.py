@@ -717,3 +717,8 @@ def test_kuaiyao_about_to_is_no_wish() -> None:
 
 def test_northern_an_confirms_as_i() -> None:
     assert DORMANT.read("identity", ["俺就是"]).intent == "confirm_identity"
+
+
+def test_a_korean_deferral_with_a_callback_time_gives_the_time() -> None:
+    r = KO_POINTS.read("ask_callback", ["남편이랑 상의해 보고 내일 오후에 다시 주세요"])
+    assert r.source == "slot" and r.slot is not None

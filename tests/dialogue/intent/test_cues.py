@@ -180,3 +180,16 @@ def test_a_sound_alike_common_word_carries_no_cue(text: str, cue: str) -> None:
 def test_korean_distrust_and_curt_refusals(text: str, hostile: bool, blunt: bool) -> None:
     c = cues(text, "ko-KR")
     assert (c.hostile, c.blunt) == (hostile, blunt)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "비밀번호 어떻게 찾아요?",
+        "포인트로 뭐 사기 좋네요",
+        "카드 번호 어디서 봐요?",
+        "제 번호로 다시 주세요",
+    ],
+)
+def test_korean_how_to_and_buying_are_not_distrust(text: str) -> None:
+    assert not cues(text, "ko-KR").hostile
