@@ -283,7 +283,7 @@ def without_number_question(text: str) -> str | None:
 # Later, by the customer: a later word and a first-person future of doing or looking
 # (할게요, 볼게요, 해 볼게요, 하겠습니다), in the normalised text.
 _LATER = ("나중에", "이따", "다음에", "주말에", "집에가서", "시간날때", "퇴근하고", "저녁에")
-_MYSELF_FUTURE = re.compile(r"(?:할|볼|해볼|보겠|하겠|할께|볼께)(?:게|께|요|습니다|니다)?")
+_MYSELF_FUTURE = re.compile(r"(?:할|볼)(?:게|께|래)|(?:하|보)겠(?:습|어|다)")
 # Leave-taking: 수고하세요, 들어가세요, 안녕히 계세요, 끊을게요 (normalised).
 _GOODBYE = ("수고하", "수고요", "들어가세요", "안녕히", "끊을게", "끊을께", "끊겠습", "끊어요")
 # The person or the help asked for after all, or doing it now (지금 할게요; not 지금은,

@@ -69,6 +69,8 @@ def test_how_did_you_get_my_number_is_taken_out() -> None:
         ("아 네 알겠습니다 수고하세요", True),
         ("지금 애 보느라 정신이 없어서 주말에 할게요", True),
         ("네 지금 할게요", False),
+        ("나중에 할인 되는 거예요?", False),
+        ("이따 저녁에 해 보겠습니다", True),
         ("네 나중에 전화 주세요", False),
         ("네 연결해 주세요", False),
         ("네 지금 바로 할게요", False),
