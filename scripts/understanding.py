@@ -30,7 +30,7 @@ engine, ``tailcall scripts match`` and the benchmarks.
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
    a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
    confirmation the classifier reads from it. A question whose topic words (an intent's
-   ``cues``) name only another intent's topic is that intent's (``scripts.question_topic``:
+   ``topics``) name only another intent's topic is that intent's (``scripts.question_topic``:
    跟国债比哪个安全 asks about risk, not returns). A reply saying it is done already
    (``scripts.reading_zh.says_done``: 你说的这个我前天刚弄过) is the state's intent whose
    phrases say so (换过了), where the classifier read no intent, a wrong person or
