@@ -50,6 +50,7 @@ Pure, no I/O beyond loading the shipped classifier once.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ from datetime import datetime
 from typing import Literal
 
 from scripts.classifier import NONE, IntentClassifier, load_classifier
+from scripts.hearing import (
+    CALLER_WORDS,
+    WHO_SAID,
+    bare_yes,
+    hearing_trouble,
+    refuses_beyond_hearing,
+)
 from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
@@ -85,52 +93,6 @@ PHRASE_COVERAGE = 0.6
 SURE_NONE = 0.8
 # A classifier reading below this gives way to a phrase inside the reply (step 6).
 UNSURE = 0.5
-# Sounds of assent that answer "is that you?" on their own (after the reply's punctuation
-# and spaces are removed; a question mark makes them a question); recognition spells 嗯 as 恩.
-BARE_YES = {
-    "zh": frozenset(
-        {"嗯", "嗯嗯", "嗯嗯嗯", "嗯哼", "嗯呢", "嗯呐", "恩", "恩恩", "昂", "en", "ng"}
-    ),
-    "ko": frozenset({"응", "응응", "넹", "네네", "예예"}),
-}
-# Words of not hearing the bot (normalised; 再 heard as 在): a reply saying them asks for
-# the prompt again, so the classifier's "who is calling" and a short phrase inside it
-# (你说 in 听不清，你说的是谁) do not decide it.
-HEARING = {
-    "zh": (
-        "听不清",
-        "没听清",
-        "听不太清",
-        "听不见",
-        "没听见",
-        "听不到",
-        "没听到",
-        "信号不好",
-        "再说一遍",
-        "在说一遍",
-        "再说一次",
-        "大声点",
-        "大点声",
-        "断断续续",
-        "声音小",
-        "声音太小",
-        "声音好小",
-        # no sound from the bot: its 没/不 is no refusal (喂？怎么没声了)
-        "没声",
-        "没有声音",
-        "没动静",
-        "不说话",
-    )
-}
-# The negations of a refusal: with none left once the hearing words are taken out, a
-# refusal the classifier reads came from the hearing words (没 in 没声 refuses nothing).
-_NEG = re.compile("不|没|别|甭")
-_HEARD = re.compile("|".join(re.escape(normalize(w, "zh")) for w in HEARING["zh"]))
-# Words of asking who or what is calling (哪个银行, 你是谁, 是机器吧): a reply of not hearing
-# without one (喂，你声音断断续续的) asks for the prompt again, it does not ask who calls.
-CALLER_WORDS = {"zh": ("谁", "哪", "什么", "啥", "干嘛", "机器", "真人", "电脑", "录音", "智能")}
-# "who did you say" (the name asked for), not "who are you"
-WHO_SAID = ("找谁", "说谁", "说的谁", "说的是谁", "问谁", "叫谁")
 WRONG_PERSON = "wrong_person"
 DECLINE = "decline"
 # the detail of a decline read from "no need to call" where a call was offered
@@ -171,7 +133,6 @@ class Understanding:
         self._voids: dict[str, tuple[tuple[str, str], ...]] = {}
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
-        self._complaint_sounds: tuple[str, ...] | None = None
         self._topics = Topics(script)
         self._done_intents: dict[str, str | None] = {}
 
@@ -237,7 +198,7 @@ class Understanding:
         if (
             u.intent is not None
             and u.source == "classifier"
-            and self._transfers(state, u.intent)
+            and _transfers(self.script, state, u.intent)
             and DECLINE in self._heard_at(state)[0]
             and texts
             and asks_to_be_sent(texts[0], self.script.language)
@@ -264,12 +225,6 @@ class Understanding:
         if texts and not u.opted_out and (why := refusal(self.script, state, texts[0], u.intent)):
             return Understood(DECLINE, 1.0, "phrase", why)  # scripts.refusal_zh
         return u
-
-    def _transfers(self, state: str, intent: str) -> bool:
-        """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
-        target = self.script.states[state].targets().get(intent)
-        to = self.script.states.get(target.to) if target is not None else None
-        return to is not None and to.handoff is not None and to.handoff.offer
 
     def _confirming_clause(self, state: str, text: str) -> str | None:
         """A clause of a reply of several that confirms who is speaking on its own: the
@@ -321,11 +276,11 @@ class Understanding:
                     # 不用再打了 answers the call just offered: the customer declines it
                     return Understood(DECLINE, 1.0, "phrase", f"{NO_NEED_CALL}:{hit.rule}")
                 if COMPLAINT in s.global_intents and (
-                    (m is not None and m.intent == COMPLAINT) or self._complaint_heard(hit)
+                    (m is not None and m.intent == COMPLAINT) or _complaint_heard(self.script, hit)
                 ):
                     return Understood(COMPLAINT, 1.0, "opt_out", hit.rule, opted_out=True)
                 return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
-        if st.identity is not None and (yes := self._bare_yes(texts)) is not None:
+        if st.identity is not None and (yes := bare_yes(self.script.language, texts)) is not None:
             return Understood(st.identity.confirmed[0], 1.0, "phrase", yes)
         if (
             st.identity is not None
@@ -368,7 +323,11 @@ class Understanding:
         said = self._identity(state, texts[0], m, g) if st.identity is not None and texts else None
         if said is not None and st.identity is not None and said.intent in st.identity.confirmed:
             return said  # a confirmation said first wins over "can't hear" after it (是我，听不清)
-        if texts and (m is None or m.intent != g.intent) and self._hearing_trouble(texts[0]):
+        if (
+            texts
+            and (m is None or m.intent != g.intent)
+            and hearing_trouble(self.script.language, texts[0])
+        ):
             # "I can't hear, who did you say?" (听不清，你说找谁) or "I can't hear" alone asks
             # what was said, not who is calling; and a short phrase inside it (你说 in
             # 听不清，你说的是谁) is no answer
@@ -378,7 +337,7 @@ class Understanding:
                 (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID))
                 or (g.intent == IS_ROBOT and not any(w in norm for w in asks))
                 or (g.intent is None and m is not None and m.intent not in s.global_intents)
-                or (m is None and g.intent == DECLINE and not _NEG.search(_HEARD.sub("", norm)))
+                or (m is None and g.intent == DECLINE and not refuses_beyond_hearing(norm))
             ):
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
@@ -455,27 +414,6 @@ class Understanding:
             return None
         return Understood(fm.intent, 1.0, "phrase", f"first:{fm.phrase}")
 
-    def _complaint_heard(self, hit: OptOutHit) -> bool:
-        """The opt-out rules read a complaint whose words sound like one of the script's
-        complaint phrases: the phrase in a recognition-error spelling (头诉, 投素 for 投诉),
-        which the phrase match, comparing characters, does not find."""
-        if hit.rule != COMPLAINT_RULE or base_language(self.script.language) != "zh":
-            return False
-        if self._complaint_sounds is None:
-            it = self.script.global_intents[COMPLAINT]
-            self._complaint_sounds = tuple(
-                f" {' '.join(pinyin_tokens(p))} " for p in it.phrases_for(self.script.language)
-            )
-        said = f" {hit.words} "
-        return any(said in p for p in self._complaint_sounds)
-
-    def _hearing_trouble(self, text: str) -> bool:
-        words = HEARING.get(base_language(self.script.language), ())
-        lang = self.script.language
-        norm = normalize(text, lang) if words else ""
-        # the words normalised as the reply is (断断续续 reads 断续)
-        return any(normalize(w, lang) in norm for w in words)
-
     def _identity(self, state: str, text: str, m: Match | None, g: Understood) -> Understood | None:
         """The identity question's rule (docs/intent.md, "The identity question"): a
         denial said with a question about the caller stays a denial (你找哪个？我这是新号),
@@ -493,7 +431,7 @@ class Understanding:
             m is not None
             and m.intent == RELATIVE
             and g.intent is not None
-            and self._holds_confirmation(state, m.phrase, g.intent)
+            and _holds_confirmation(self.script, self.lexicon(state), state, m.phrase, g.intent)
         ):
             # the phone or the person asked for is "my <kin>" (那是我家老头子, 这是我老伴的电话):
             # the confirmation the classifier reads (是我) is inside the relative phrase
@@ -514,23 +452,6 @@ class Understanding:
             if lx.intent == yes and said_as and any(w in norm for w in SELF_WORDS):
                 return Understood(yes, 1.0, "phrase", f"first:{lx.text}")
         return None
-
-    def _holds_confirmation(self, state: str, phrase: str, intent: str) -> bool:
-        """Is ``intent`` a confirmation of the identity question one of whose phrases is
-        inside ``phrase`` (normalised; 是我 in 是我老伴)?"""
-        identity = self.script.states[state].identity
-        return (
-            identity is not None
-            and intent in identity.confirmed
-            and any(lx.intent == intent and lx.text in phrase for lx in self.lexicon(state).lexemes)
-        )
-
-    def _bare_yes(self, texts: Sequence[str]) -> str | None:
-        sounds = BARE_YES.get(base_language(self.script.language))
-        if not sounds or not texts or "?" in texts[0] or "？" in texts[0]:
-            return None
-        bare = "".join(ch for ch in texts[0].lower() if ch.isalnum())
-        return bare if bare in sounds else None
 
     def _sure_none(self, g: Understood) -> bool:
         """The classifier read the reply as no intent (hesitation, filler) and is sure."""
@@ -574,6 +495,42 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
+
+
+def _transfers(script: Script, state: str, intent: str) -> bool:
+    """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
+    target = script.states[state].targets().get(intent)
+    to = script.states.get(target.to) if target is not None else None
+    return to is not None and to.handoff is not None and to.handoff.offer
+
+
+@functools.lru_cache(maxsize=64)
+def _sounds(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f" {' '.join(pinyin_tokens(p))} " for p in phrases)
+
+
+def _complaint_heard(script: Script, hit: OptOutHit) -> bool:
+    """The opt-out rules read a complaint whose words sound like one of the script's
+    complaint phrases: the phrase in a recognition-error spelling (头诉, 投素 for 投诉),
+    which the phrase match, comparing characters, does not find."""
+    if hit.rule != COMPLAINT_RULE or base_language(script.language) != "zh":
+        return False
+    phrases = script.global_intents[COMPLAINT].phrases_for(script.language)
+    said = f" {hit.words} "
+    return any(said in p for p in _sounds(tuple(phrases)))
+
+
+def _holds_confirmation(
+    script: Script, lexicon: Lexicon, state: str, phrase: str, intent: str
+) -> bool:
+    """Is ``intent`` a confirmation of the identity question one of whose phrases is
+    inside ``phrase`` (normalised; 是我 in 是我老伴)?"""
+    identity = script.states[state].identity
+    return (
+        identity is not None
+        and intent in identity.confirmed
+        and any(lx.intent == intent and lx.text in phrase for lx in lexicon.lexemes)
+    )
 
 
 def _by_rule(rule: tuple[str | None, str]) -> Understood:
