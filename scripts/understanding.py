@@ -10,11 +10,10 @@ engine, ``tailcall scripts match`` and the benchmarks.
    (``scripts.reading_zh``: 不是本人，我是他爱人) is a relative, whatever denial is said
    with it. A bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
    can hold them) confirms who is speaking: it is how people say yes to "is that you?".
-   Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too
-   and a family member as the subject (남편이 운전 중이라 제가 받았어요) is a relative;
-   "who is calling?" (누구세요?) is ``is_robot`` wherever that is heard; a question back
-   (네? 포인트요?, 뭐라고요?) is no intent in any state, unless a global intent's phrase is
-   in it.
+   Korean rules (``scripts.understanding_ko``, before this step: "don't connect me" where
+   the call is put through, "how did you get my number?" taken out): "it's me, <name>"
+   confirms, a family member as subject or speaker is a relative, 누구세요? is ``is_robot``,
+   a question back or a deferral (상의해 볼게요) no intent.
 3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
 4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
@@ -22,7 +21,7 @@ engine, ``tailcall scripts match`` and the benchmarks.
 5. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement), also by its sound
-  (商良 for 商量; words of two characters or more).
+   (商良 for 商量; ``scripts.not_if``).
    Then two rules over its reading: a reply that says it cannot hear is no intent when
    the classifier took its "who did you say" for "who is calling" (听不清，你说找谁), took
    it for "who is calling" with no who- or what-question in it (你声音断断续续的), or only a
@@ -43,7 +42,8 @@ engine, ``tailcall scripts match`` and the benchmarks.
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
 After it: where agreeing would put the call through to a person, asking to be sent the
-material instead (你先发点资料给我看看) declines; where it sends the material, "send it" agrees
+material instead (你先发点资料给我看看) declines, and so does a Korean OK that does it later
+alone or takes leave (네 알겠어요 나중에 볼게요); where it sends the material, "send it" agrees
 though a hesitation voided the agreement (你发吧，我跟我爱人商量一下: ``scripts.send_instead``);
 a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了).
 Chinese, outside the identity question and slot capture: what follows a take-back or a tag
@@ -55,6 +55,7 @@ Pure, no I/O beyond loading the shipped classifier once.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,6 +64,13 @@ from typing import Literal
 
 from scripts.answer_part import answer_part
 from scripts.classifier import NONE, IntentClassifier, load_classifier
+from scripts.hearing import (
+    CALLER_WORDS,
+    WHO_SAID,
+    bare_yes,
+    hearing_trouble,
+    refuses_beyond_hearing,
+)
 from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.no_answer_zh import no_answer
 from scripts.not_if import said as not_if_said
@@ -70,7 +78,6 @@ from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
 from scripts.question_topic import Topics
-from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 from scripts.reading_zh import asks_requirement
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.reading_zh import says_done as says_done_zh
@@ -78,7 +85,7 @@ from scripts.refusal_zh import refusal
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import accepts_sent, asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
-from scripts.understanding_words import BARE_YES, CALLER_WORDS, HEARING, WHO_SAID
+from scripts.understanding_ko import before_reading, by_rule, declines_transfer
 
 COMPLAINT = "complaint"
 # the opt-out rule that read a complaint (投诉, 举报, a regulator) in the reply
@@ -95,10 +102,6 @@ PHRASE_COVERAGE = 0.6
 SURE_NONE = 0.8
 # A classifier reading below this gives way to a phrase inside the reply (step 6).
 UNSURE = 0.5
-# The negations of a refusal: with none left once the hearing words are taken out, a
-# refusal the classifier reads came from the hearing words (没 in 没声 refuses nothing).
-_NEG = re.compile("不|没|别|甭")
-_HEARD = re.compile("|".join(re.escape(normalize(w, "zh")) for w in HEARING["zh"]))
 WRONG_PERSON = "wrong_person"
 DECLINE = "decline"
 # the detail of a decline read from "no need to call" where a call was offered
@@ -139,7 +142,6 @@ class Understanding:
         self._voids: dict[str, tuple[tuple[str, str], ...]] = {}
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
-        self._complaint_sounds: tuple[str, ...] | None = None
         self._topics = Topics(script)
         self._done_intents: dict[str, str | None] = {}
 
@@ -204,7 +206,7 @@ class Understanding:
 
             why = no_answer(u.intent, texts[0], st.prompt, declines)
             if why is not None:  # a reading that answers nothing (``scripts.no_answer_zh``)
-                return Understood(None, u.confidence, "none", why)
+                u = Understood(None, u.confidence, "none", why)
         if (
             u.intent == IS_ROBOT
             and st.identity is not None
@@ -219,7 +221,7 @@ class Understanding:
         if (
             u.intent is not None
             and u.source == "classifier"
-            and self._transfers(state, u.intent)
+            and _transfers(self.script, state, u.intent)
             and DECLINE in self._heard_at(state)[0]
             and texts
             and asks_to_be_sent(texts[0], self.script.language)
@@ -227,6 +229,13 @@ class Understanding:
             # "send me the material first" where agreeing puts the call through to a person
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
+        if (
+            u.source == "classifier"
+            and texts
+            and declines_transfer(self.script, state, u.intent, texts[0])
+        ):
+            # "OK, I'll look at it later" where agreeing puts the call through
+            return Understood(DECLINE, u.confidence, "phrase", "not_put_through")
         if (
             u.intent is None
             and u.detail.startswith("not_if:")
@@ -239,12 +248,6 @@ class Understanding:
         if texts and not u.opted_out and (why := refusal(self.script, state, texts[0], u.intent)):
             return Understood(DECLINE, 1.0, "phrase", why)  # scripts.refusal_zh
         return u
-
-    def _transfers(self, state: str, intent: str) -> bool:
-        """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
-        target = self.script.states[state].targets().get(intent)
-        to = self.script.states.get(target.to) if target is not None else None
-        return to is not None and to.handoff is not None and to.handoff.offer
 
     def _confirming_clause(self, state: str, text: str) -> str | None:
         """A clause of a reply of several that confirms who is speaking on its own: the
@@ -277,6 +280,12 @@ class Understanding:
     ) -> Understood:
         s = self.script
         st = s.states[state]
+        if base_language(s.language) == "ko" and texts:
+            pre = before_reading(s, state, texts[0])  # don't connect me; my number?
+            if isinstance(pre, str):
+                return self._read(state, [pre, *texts[1:]], now=now, timezone=timezone)
+            if pre is not None:
+                return _by_rule(pre)
         m = match_any(self.lexicon(state), texts)
         if self.opt_out is not None and self._heard_at(state)[1]:
             for t in texts:
@@ -290,11 +299,11 @@ class Understanding:
                     # 不用再打了 answers the call just offered: the customer declines it
                     return Understood(DECLINE, 1.0, "phrase", f"{NO_NEED_CALL}:{hit.rule}")
                 if COMPLAINT in s.global_intents and (
-                    (m is not None and m.intent == COMPLAINT) or self._complaint_heard(hit)
+                    (m is not None and m.intent == COMPLAINT) or _complaint_heard(self.script, hit)
                 ):
                     return Understood(COMPLAINT, 1.0, "opt_out", hit.rule, opted_out=True)
                 return Understood(OPT_OUT, 1.0, "opt_out", hit.rule, opted_out=True)
-        if st.identity is not None and (yes := self._bare_yes(texts)) is not None:
+        if st.identity is not None and (yes := bare_yes(self.script.language, texts)) is not None:
             return Understood(st.identity.confirmed[0], 1.0, "phrase", yes)
         if (
             st.identity is not None
@@ -307,11 +316,13 @@ class Understanding:
             # "not me, I'm his wife" (不是本人，我是他爱人): a relative answers, whatever
             # denial or busy is said with it
             return Understood(RELATIVE, 1.0, "phrase", "names_relative")
-        if base_language(s.language) == "ko" and texts:
-            ko = self._korean(state, texts[0], m)
-            if ko is not None:
-                return ko
         strong = m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE)
+        if base_language(s.language) == "ko" and texts:
+            rule = by_rule(
+                s, state, texts[0], m, strong, lambda: self._guess(state, texts[:1], None).intent
+            )
+            if rule is not None:
+                return _by_rule(rule)
         if st.capture is not None:
             # a global said outright comes before the slot; a short phrase inside a longer
             # reply (真人 in 你是真人还是机器, 不好 in 我也说不好) is weighed as elsewhere, after it
@@ -335,7 +346,11 @@ class Understanding:
         said = self._identity(state, texts[0], m, g) if st.identity is not None and texts else None
         if said is not None and st.identity is not None and said.intent in st.identity.confirmed:
             return said  # a confirmation said first wins over "can't hear" after it (是我，听不清)
-        if texts and (m is None or m.intent != g.intent) and self._hearing_trouble(texts[0]):
+        if (
+            texts
+            and (m is None or m.intent != g.intent)
+            and hearing_trouble(self.script.language, texts[0])
+        ):
             # "I can't hear, who did you say?" (听不清，你说找谁) or "I can't hear" alone asks
             # what was said, not who is calling; and a short phrase inside it (你说 in
             # 听不清，你说的是谁) is no answer
@@ -345,7 +360,7 @@ class Understanding:
                 (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID))
                 or (g.intent == IS_ROBOT and not any(w in norm for w in asks))
                 or (g.intent is None and m is not None and m.intent not in s.global_intents)
-                or (m is None and g.intent == DECLINE and not _NEG.search(_HEARD.sub("", norm)))
+                or (m is None and g.intent == DECLINE and not refuses_beyond_hearing(norm))
             ):
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
@@ -424,27 +439,6 @@ class Understanding:
             return None
         return Understood(fm.intent, 1.0, "phrase", f"first:{fm.phrase}")
 
-    def _complaint_heard(self, hit: OptOutHit) -> bool:
-        """The opt-out rules read a complaint whose words sound like one of the script's
-        complaint phrases: the phrase in a recognition-error spelling (头诉, 投素 for 投诉),
-        which the phrase match, comparing characters, does not find."""
-        if hit.rule != COMPLAINT_RULE or base_language(self.script.language) != "zh":
-            return False
-        if self._complaint_sounds is None:
-            it = self.script.global_intents[COMPLAINT]
-            self._complaint_sounds = tuple(
-                f" {' '.join(pinyin_tokens(p))} " for p in it.phrases_for(self.script.language)
-            )
-        said = f" {hit.words} "
-        return any(said in p for p in self._complaint_sounds)
-
-    def _hearing_trouble(self, text: str) -> bool:
-        words = HEARING.get(base_language(self.script.language), ())
-        lang = self.script.language
-        norm = normalize(text, lang) if words else ""
-        # the words normalised as the reply is (断断续续 reads 断续)
-        return any(normalize(w, lang) in norm for w in words)
-
     def _identity(self, state: str, text: str, m: Match | None, g: Understood) -> Understood | None:
         """The identity question's rule (docs/intent.md, "The identity question"): a
         denial said with a question about the caller stays a denial (你找哪个？我这是新号),
@@ -462,7 +456,7 @@ class Understanding:
             m is not None
             and m.intent == RELATIVE
             and g.intent is not None
-            and self._holds_confirmation(state, m.phrase, g.intent)
+            and _holds_confirmation(self.script, self.lexicon(state), state, m.phrase, g.intent)
         ):
             # the phone or the person asked for is "my <kin>" (那是我家老头子, 这是我老伴的电话):
             # the confirmation the classifier reads (是我) is inside the relative phrase
@@ -483,42 +477,6 @@ class Understanding:
             if lx.intent == yes and said_as and any(w in norm for w in SELF_WORDS):
                 return Understood(yes, 1.0, "phrase", f"first:{lx.text}")
         return None
-
-    def _holds_confirmation(self, state: str, phrase: str, intent: str) -> bool:
-        """Is ``intent`` a confirmation of the identity question one of whose phrases is
-        inside ``phrase`` (normalised; 是我 in 是我老伴)?"""
-        identity = self.script.states[state].identity
-        return (
-            identity is not None
-            and intent in identity.confirmed
-            and any(lx.intent == intent and lx.text in phrase for lx in self.lexicon(state).lexemes)
-        )
-
-    def _korean(self, state: str, text: str, m: Match | None) -> Understood | None:
-        """Korean read by rule (``scripts.reading_ko``): "it's me, <name>" confirms at the
-        identity question; a question back is no intent, unless a global's phrase is in it."""
-        st = self.script.states[state]
-        if st.identity is not None and names_self(text):
-            return Understood(st.identity.confirmed[0], 1.0, "phrase", "names_self")
-        if (
-            st.identity is not None
-            and RELATIVE in self._heard_at(state)[0]
-            and (m is None or m.intent not in self.script.global_intents or m.intent == BUSY)
-            and names_relative(text)
-        ):
-            return Understood(RELATIVE, 1.0, "phrase", "names_relative")
-        if IS_ROBOT in self._heard_at(state)[0] and asks_who_calls(text):
-            return Understood(IS_ROBOT, 1.0, "phrase", "asks_who_calls")
-        if question_back(text) and (m is None or m.intent not in self.script.global_intents):
-            return Understood(None, 1.0, "none", "question_back")
-        return None
-
-    def _bare_yes(self, texts: Sequence[str]) -> str | None:
-        sounds = BARE_YES.get(base_language(self.script.language))
-        if not sounds or not texts or "?" in texts[0] or "？" in texts[0]:
-            return None
-        bare = "".join(ch for ch in texts[0].lower() if ch.isalnum())
-        return bare if bare in sounds else None
 
     def _sure_none(self, g: Understood) -> bool:
         """The classifier read the reply as no intent (hesitation, filler) and is sure."""
@@ -565,11 +523,45 @@ class Understanding:
         return voids
 
 
-def _chinese_answer(script: Script, state: str) -> bool:
-    """Does ``state`` take a Chinese answer to its question (not the identity question, not
-    a slot capture), where ``scripts.answer_part`` and ``scripts.no_answer_zh`` read it?"""
-    st = script.states[state]
-    return base_language(script.language) == "zh" and st.identity is None and st.capture is None
+def _transfers(script: Script, state: str, intent: str) -> bool:
+    """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
+    target = script.states[state].targets().get(intent)
+    to = script.states.get(target.to) if target is not None else None
+    return to is not None and to.handoff is not None and to.handoff.offer
+
+
+@functools.lru_cache(maxsize=64)
+def _sounds(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f" {' '.join(pinyin_tokens(p))} " for p in phrases)
+
+
+def _complaint_heard(script: Script, hit: OptOutHit) -> bool:
+    """The opt-out rules read a complaint whose words sound like one of the script's
+    complaint phrases: the phrase in a recognition-error spelling (头诉, 投素 for 投诉),
+    which the phrase match, comparing characters, does not find."""
+    if hit.rule != COMPLAINT_RULE or base_language(script.language) != "zh":
+        return False
+    phrases = script.global_intents[COMPLAINT].phrases_for(script.language)
+    said = f" {hit.words} "
+    return any(said in p for p in _sounds(tuple(phrases)))
+
+
+def _holds_confirmation(
+    script: Script, lexicon: Lexicon, state: str, phrase: str, intent: str
+) -> bool:
+    """Is ``intent`` a confirmation of the identity question one of whose phrases is
+    inside ``phrase`` (normalised; 是我 in 是我老伴)?"""
+    identity = script.states[state].identity
+    return (
+        identity is not None
+        and intent in identity.confirmed
+        and any(lx.intent == intent and lx.text in phrase for lx in lexicon.lexemes)
+    )
+
+
+def _by_rule(rule: tuple[str | None, str]) -> Understood:
+    """A reading of the Korean rules (intent or None, the rule) as an understanding."""
+    return Understood(rule[0], 1.0, "phrase" if rule[0] else "none", rule[1])
 
 
 def _first_clause(text: str) -> str | None:
@@ -587,3 +579,10 @@ def _first_clause(text: str) -> str | None:
             return None
         return clause
     return None
+
+
+def _chinese_answer(script: Script, state: str) -> bool:
+    """Does ``state`` take a Chinese answer to its question (not the identity question, not
+    a slot capture), where ``scripts.answer_part`` and ``scripts.no_answer_zh`` read it?"""
+    st = script.states[state]
+    return base_language(script.language) == "zh" and st.identity is None and st.capture is None
