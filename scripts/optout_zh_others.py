@@ -5,7 +5,7 @@ A request or a grievance said of someone else's calls (我儿子天天打电话�
 银行天天给我打, 那些贷款的电话别打了，不是说你们, 我老接到骚扰电话，你们能帮我拦一下吗), of the
 staff's answering (客服一直不接电话) or of the phone's own setting (手机开了免打扰模式) is no
 opt-out, and nor is a question whether, when or how often the bank calls (你们以后还会打过来吗,
-你们一般多久打一次). Pure, no I/O.
+你们一般多久打一次) or whether an unknown caller was the bank (有个号码一直打给我，是你们银行吗). Pure, no I/O.
 """
 
 from __future__ import annotations
@@ -133,3 +133,14 @@ def spam_elsewhere_told(tokens: Sequence[str], rules: ZhRules, negated: bool) ->
         not has_words(tokens[max(0, s - 5) : s], py_words("你们|你这|你"))
         for s, _ in find_words(tokens, rules.spam)
     )
+
+
+# an unknown caller (有个号码, 未接来电) and the bank asked to be it (是你们银行吗)
+_UNKNOWN_CALLER = py_words("有个号码|有个电话|有个号|有个人|一个号码|一个陌生|陌生号码|未接来电")
+_BANK_ASKED = py_words("是你们|是不是你们|是银行|是不是银行")
+
+
+def unknown_caller_asked(tokens: Sequence[str]) -> bool:
+    """An unknown caller is told of and the bank asked whether it was them (前几天有个号码
+    一直打给我，是你们银行吗): the calls are not known to be the bank's."""
+    return has_words(tokens, _UNKNOWN_CALLER) and has_words(tokens, _BANK_ASKED)
