@@ -27,7 +27,12 @@ from scripts.optout_zh_others import (
 )
 from scripts.optout_zh_removal import denied, not_complaining, removal
 from scripts.optout_zh_repeated import repeated_calls
-from scripts.optout_zh_scope import narrowed, not_the_banks_calls, threat_to_impostor
+from scripts.optout_zh_scope import (
+    narrowed,
+    not_the_banks_calls,
+    service_unsubscribed,
+    threat_to_impostor,
+)
 from scripts.optout_zh_slots import (
     fixed_line,
     other_channel,
@@ -378,13 +383,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         if tokens[e - 1] == "da" and tokens[e : e + 2] in (["bu", "tong"], ["bu", "jin"]):
             vetoes.append("customer_calls")
             continue  # 客服电话老是打不通: the customer's calls failing
-        if (
-            tokens[s:e] == ["tui", "ding"]
-            and has_words(tokens, rules.products)
-            and not has_words(tokens, py_words("电话|短信|营销|推销|来电|通知"))
-        ):
+        if service_unsubscribed(tokens, s, e, rules):
             vetoes.append("other_topic")
-            continue  # 退订一个理财产品: a product, not the calls
+            continue  # 退订一个理财产品, 退订短信提醒: a product or service, not the calls
         return ("standing_word", " ".join(tokens[s:e]))
     for s, e in find_words(tokens, GET_LOST):
         if has_words(tokens, rules.call_nouns):

@@ -6,8 +6,12 @@ opt-out rules (``scripts.optout_zh``) read it.
 - The manner of the call, not the call, is what is asked (以后早上别打那么早; 打电话能不能说
   慢点).
 - A request denied (我没说以后不要打; 我不是不让你们打): the customer says it was not made.
+- No need to call, as the matter is done already (不用打给我了，我已经在app上弄好了): this
+  call's purpose, with no prohibition and no 以后.
 - A threat conditioned on the caller not being the bank (不是的话我要报警; 要是骗子我就报警):
   said to an impostor, not to the bank's calls.
+- A product or a reminder service unsubscribed (退订一个理财产品, 我要unsubscribe那个短信
+  提醒), the calls not named.
 - Calls that are someone else's or asked about with no refusal (外卖小哥打了三个电话; 前几天
   有个号码一直打给我，是你们银行吗; 我一天接三个诈骗电话，你们银行管不管) and another channel
   with no call named (app一天给我推送三条): the learned model is not asked then.
@@ -80,10 +84,47 @@ def request_denied(tokens: Sequence[str], rules: ZhRules) -> bool:
 
 
 def narrowed(tokens: Sequence[str], rules: ZhRules) -> bool:
-    """A when-clause, the manner or a denial narrows the reply to less than an opt-out."""
+    """A when-clause, the manner, a denial or a matter done narrows the reply to less than
+    an opt-out."""
     return (
-        when_scoped(tokens, rules) or manner_asked(tokens, rules) or request_denied(tokens, rules)
+        when_scoped(tokens, rules)
+        or manner_asked(tokens, rules)
+        or request_denied(tokens, rules)
+        or already_done(tokens, rules)
     )
+
+
+# the matter done already (已经弄好了, 已经办完了)
+_ALREADY = py_words("已经|早就|早都|都已经")
+_DONE = py_words("好了|完了|办了|弄了|处理了|解决了|还了|还清了|搞定|交了|改了")
+
+
+def already_done(tokens: Sequence[str], rules: ZhRules) -> bool:
+    """Every negation is "no need" (不用, 不必), none forbids, nothing lasting is said, and
+    the matter is said done already."""
+    negations = zh_negations(tokens, rules)
+    if not negations or has_words(tokens, rules.lasting):
+        return False
+    if any(has_words(tokens[s:e], rules.prohibitions) for s, e in negations):
+        return False
+    return any(has_words(tokens[e : e + 8], _DONE) for _, e in find_words(tokens, _ALREADY))
+
+
+# a reminder service (短信提醒, 动账提醒): unsubscribed, no call refused
+_SERVICES = py_words("提醒|短信提醒|动账提醒|通知服务|提醒服务|账单提醒")
+_UNSUBSCRIBE = ({"tui", "ding"}, {"unsubscribe"})
+
+
+def service_unsubscribed(tokens: Sequence[str], s: int, e: int, rules: ZhRules) -> bool:
+    """The 退订 (unsubscribe) at ``s``-``e`` has a product or a reminder service for its
+    object, and no marketing or call is named (退订短信 alone is the marketing texts)."""
+    if set(tokens[s:e]) not in _UNSUBSCRIBE:
+        return False
+    if has_words(tokens, py_words("电话|营销|推销|来电|广告")):
+        return False
+    if has_words(tokens, _SERVICES):
+        return True
+    return has_words(tokens, rules.products) and not has_words(tokens, py_words("短信|通知"))
 
 
 # the caller doubted (不是的话, 要是骗子) before a threat (报警, 举报)

@@ -28,6 +28,11 @@ from scripts.optout_zh_words import zh_rules, zh_tokens
         "最近别打了，我在外地，回来再联系",  # when back
         "你们别打我卡里钱的主意",  # an idiom with a long object
         "不用你们打，我自己会去网点办",  # the customer goes in person
+        "不用打给我了，我已经在app上弄好了",  # the matter done already
+        "我要unsubscribe那个短信提醒，怎么弄",  # a reminder service
+        "我老伴一天给我打八个电话，问我啥时候回去",  # family calling
+        "那个推销保险的天天打我电话，烦得很",  # another seller
+        "我开会呢，别打扰我，散会了我打给你",  # the customer calls back
     ],
 )
 def test_a_narrowed_request_is_no_opt_out(text: str) -> None:
@@ -46,6 +51,11 @@ def test_a_narrowed_request_is_no_opt_out(text: str) -> None:
         "你们以后任何时候都别打了",
         "别打那么多电话了，以后都别打",
         "有个号码一直打给我，是你们吧，以后别打了",
+        "我都跟三个客服说过了，怎么名单里还有我",  # still on the list
+        "请remove我的号码",
+        "俺这个手机号，恁就当没有，中不中",  # the number as the clause's topic
+        "不用打给我了，我已经说过很多次了，以后别打",  # a prohibition said
+        "把我unsubscribe了吧，那些推销电话",
     ],
 )
 def test_an_opt_out_is_still_read(text: str) -> None:
