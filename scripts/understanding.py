@@ -30,7 +30,9 @@ engine, ``tailcall scripts match`` and the benchmarks.
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
    a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
-   confirmation the classifier reads from it. A reply saying it is done already
+   confirmation the classifier reads from it. A question whose topic words (an intent's
+   ``cues``) name only another intent's topic is that intent's (``scripts.question_topic``:
+   跟国债比哪个安全 asks about risk, not returns). A reply saying it is done already
    (``scripts.reading_zh.says_done``: 你说的这个我前天刚弄过) is the state's intent whose
    phrases say so (换过了), where the classifier read no intent, a wrong person or
    ``is_robot``. Where a call is offered, an assent as the first clause and then a time
@@ -39,8 +41,10 @@ engine, ``tailcall scripts match`` and the benchmarks.
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
-After it: where the classifier's reading would put the call through to a person, a reply
-asking to be sent the material instead (你先发点资料给我看看) declines (``scripts.send_instead``).
+After it: where agreeing would put the call through to a person, asking to be sent the
+material instead (你先发点资料给我看看) declines; where it sends the material, "send it" agrees
+though a hesitation voided the agreement (你发吧，我跟我爱人商量一下: ``scripts.send_instead``);
+a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了).
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -57,11 +61,13 @@ from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
+from scripts.question_topic import Topics
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.reading_zh import says_done as says_done_zh
+from scripts.refusal_zh import refusal
 from scripts.schema import OPT_OUT, Script
-from scripts.send_instead import asks_to_be_sent
+from scripts.send_instead import accepts_sent, asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
 
 COMPLAINT = "complaint"
@@ -109,8 +115,17 @@ HEARING = {
         "声音小",
         "声音太小",
         "声音好小",
+        # no sound from the bot: its 没/不 is no refusal (喂？怎么没声了)
+        "没声",
+        "没有声音",
+        "没动静",
+        "不说话",
     )
 }
+# The negations of a refusal: with none left once the hearing words are taken out, a
+# refusal the classifier reads came from the hearing words (没 in 没声 refuses nothing).
+_NEG = re.compile("不|没|别|甭")
+_HEARD = re.compile("|".join(re.escape(normalize(w, "zh")) for w in HEARING["zh"]))
 # Words of asking who or what is calling (哪个银行, 你是谁, 是机器吧): a reply of not hearing
 # without one (喂，你声音断断续续的) asks for the prompt again, it does not ask who calls.
 CALLER_WORDS = {"zh": ("谁", "哪", "什么", "啥", "干嘛", "机器", "真人", "电脑", "录音", "智能")}
@@ -157,6 +172,7 @@ class Understanding:
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
         self._complaint_sounds: tuple[str, ...] | None = None
+        self._topics = Topics(script)
         self._done_intents: dict[str, str | None] = {}
 
     def lexicon(self, state: str) -> Lexicon:
@@ -229,6 +245,17 @@ class Understanding:
             # "send me the material first" where agreeing puts the call through to a person
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
+        if (
+            u.intent is None
+            and u.detail.startswith("not_if:")
+            and texts
+            and accepts_sent(self.script, state, voided := u.detail.split(":")[1], texts[0])
+        ):
+            # "send it, I'll talk it over with my wife" (你发吧，我跟我爱人商量一下): the
+            # hesitation is about the product, the material is accepted
+            return Understood(voided, u.confidence, "phrase", "send_it")
+        if texts and not u.opted_out and (why := refusal(self.script, state, texts[0], u.intent)):
+            return Understood(DECLINE, 1.0, "phrase", why)  # scripts.refusal_zh
         return u
 
     def _transfers(self, state: str, intent: str) -> bool:
@@ -336,6 +363,7 @@ class Understanding:
                 (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID))
                 or (g.intent == IS_ROBOT and not any(w in norm for w in asks))
                 or (g.intent is None and m is not None and m.intent not in s.global_intents)
+                or (m is None and g.intent == DECLINE and not _NEG.search(_HEARD.sub("", norm)))
             ):
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
@@ -352,6 +380,11 @@ class Understanding:
             # a guess of one in two or less does not outweigh a phrase said (装了 in 装了，那个
             # 任务难不难，我想把积分领了, read as a refusal at 0.43)
             return Understood(m.intent, 1.0, "phrase", m.phrase)
+        if texts and g.intent is not None and g.source == "classifier":
+            # a question naming only another intent's topic (跟国债比哪个安全: risk)
+            other = self._topics.other(state, self._heard_at(state)[0], texts[0], g.intent)
+            if other is not None:
+                return Understood(other[0], g.confidence, "phrase", f"cue:{other[1]}")
         return g
 
     def _done(self, state: str, text: str, g: Understood) -> Understood | None:
@@ -523,11 +556,15 @@ class Understanding:
         if g.intent is None:
             return Understood(None, g.confidence, "none", g.best)
         voids = self._not_if(g.intent)
-        if voids:
+        if voids and not self._topics.asks_about(
+            state, self._heard_at(state)[0], texts[0], g.intent
+        ):
+            # (a question about the intent's own topic is not voided: 期限短一点的话可以考虑，
+            # 有三个月的吗 asks about the product's term)
             norm = normalize(texts[0], self.script.language)
             for w, nw in voids:
                 if nw in norm:
-                    return Understood(None, g.confidence, "none", f"not_if:{w}")
+                    return Understood(None, g.confidence, "none", f"not_if:{g.intent}:{w}")
         return Understood(g.intent, g.confidence, "classifier", g.best)
 
     def _not_if(self, intent: str) -> tuple[tuple[str, str], ...]:

@@ -612,6 +612,46 @@ def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
     assert WEALTH.read(state, [text]).intent == intent
 
 
+def test_a_question_naming_only_the_risk_topic_asks_about_risk() -> None:
+    """跟国债比哪个安全 compares with bonds, words that come with returns, but asks which is
+    safer: the risk cue decides between the two question intents (scripts.question_topic)."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for text in ("跟国债比哪个安全", "跟存款比哪个稳当"):
+        assert u.read("ask_interest", [text]).intent == "ask_risk", text
+    # a question about the terms (fees, redemption) shows interest
+    for text in ("手续费多少", "能随时赎回吗"):
+        assert u.read("ask_interest", [text]).intent == "agree", text
+    # a condition asks nothing: 利息高的话我就买 agrees
+    assert u.read("ask_interest", ["利息高的话我就买了"]).intent == "agree"
+    # both topics named: the classifier's reading stands
+    assert u.read("ask_interest", ["收益稳定吗，风险高不高"]).intent in ("ask_risk", "ask_return")
+
+
+def test_no_sound_from_the_bot_is_no_refusal() -> None:
+    """喂？喂？怎么没声了: the 没 of "no sound" refuses nothing, nor asks who calls; a
+    refusal or a who-question said with the hearing trouble still counts."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for state, text in (
+        ("explain_return", "喂？喂？怎么没声了"),
+        ("agent_busy", "喂？喂？没声了"),
+        ("explain_risk", "你那边怎么没声音"),
+    ):
+        assert u.read(state, [text]).intent is None, text
+    assert u.read("offer_advisor", ["听不清，不用了"]).intent == "decline"
+    assert u.read("identity", ["听不清，你是哪个银行的"]).intent == "is_robot"
+
+
+def test_send_it_agrees_where_agreeing_sends_the_material() -> None:
+    """你发吧，我跟我爱人商量一下: the hesitation is about the product; the material is
+    accepted (scripts.send_instead.tells_to_send). A refusal to have it sent stays one."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for text in ("行，那你发吧，我跟我爱人商量一下", "发过来吧，我考虑考虑"):
+        assert u.read("offer_info", [text]).intent == "agree", text
+    assert u.read("offer_info", ["不用发了，我考虑一下"]).intent == "decline"
+    # where agreeing transfers to a person, hesitation still voids the agreement
+    assert u.read("offer_advisor", ["好的，我考虑一下"]).intent != "agree"
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
@@ -679,3 +719,30 @@ def test_kuaiyao_about_to_is_no_wish() -> None:
 
 def test_northern_an_confirms_as_i() -> None:
     assert DORMANT.read("identity", ["俺就是"]).intent == "confirm_identity"
+
+
+def test_family_deciding_or_a_past_loss_declines_the_offer() -> None:
+    """我得问问我老婆 leaves the decision to family; 亏过一次，不敢再买了 tells a loss, no
+    purchase of the product: both decline (scripts.reading_zh), not busy, no-match or
+    already_bought."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for state, text in (
+        ("ask_interest", "这个我得问问我老婆，钱都是她管"),
+        ("explain_risk", "我回去问问我儿子再说"),
+        ("ask_interest", "亏过一次，不敢再买了"),
+        ("ask_interest", "买过你们的，亏了，不想再买了"),
+    ):
+        assert u.read(state, [text]).intent == "decline", text
+    # "send it" where agreeing sends the material stays agreement
+    assert u.read("offer_info", ["行，那你发吧，我跟我爱人商量一下"]).intent == "agree"
+
+
+def test_no_need_words_decline_and_a_term_question_outweighs_hesitation() -> None:
+    """用不着 / 没必要 say there is no need (a class of decline words); a hesitation said
+    with a question about the product's terms (agree's cues) is still interest."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    assert u.read("ask_interest", ["我钱都在支付宝上买基金了，用不着"]).intent == "decline"
+    assert u.read("ask_interest", ["跟存款比哪个稳一些"]).intent == "ask_risk"
+    said = "要是期限短一点的话我倒是可以考虑，有三个月的吗"
+    assert u.read("ask_interest", [said]).intent == "agree"
+    assert u.read("ask_interest", ["好的，我考虑一下"]).intent != "agree"
