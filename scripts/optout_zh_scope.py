@@ -6,8 +6,9 @@ opt-out rules (``scripts.optout_zh``) read it.
 - The manner of the call, not the call, is what is asked (以后早上别打那么早; 打电话能不能说
   慢点).
 - A request denied (我没说以后不要打; 我不是不让你们打): the customer says it was not made.
-- No need to call, as the matter is done already (不用打给我了，我已经在app上弄好了): this
-  call's purpose, with no prohibition and no 以后.
+- No need to call, as the matter is done already or the customer will go in person
+  (不用打给我了，我已经在app上弄好了; 不用你们打，我自己会去网点办): this call's purpose,
+  with no prohibition (别再打了，我自己去 still forbids) and no 以后.
 - A threat conditioned on the caller not being the bank (不是的话我要报警; 要是骗子我就报警):
   said to an impostor, not to the bank's calls.
 - A product or a reminder service unsubscribed (退订一个理财产品, 我要unsubscribe那个短信
@@ -97,17 +98,21 @@ def narrowed(tokens: Sequence[str], rules: ZhRules) -> bool:
 # the matter done already (已经弄好了, 已经办完了)
 _ALREADY = py_words("已经|早就|早都|都已经")
 _DONE = py_words("好了|完了|办了|弄了|处理了|解决了|还了|还清了|搞定|交了|改了")
+# the customer going in person (我自己去网点, 我自己会过去)
+_IN_PERSON = py_words("我自己去|我自己会去|我自己过去|我自己到|我自己跑一趟")
 
 
 def already_done(tokens: Sequence[str], rules: ZhRules) -> bool:
     """Every negation is "no need" (不用, 不必), none forbids, nothing lasting is said, and
-    the matter is said done already."""
+    the matter is said done already or the customer will go in person."""
     negations = zh_negations(tokens, rules)
     if not negations or has_words(tokens, rules.lasting):
         return False
     if any(has_words(tokens[s:e], rules.prohibitions) for s, e in negations):
         return False
-    return any(has_words(tokens[e : e + 8], _DONE) for _, e in find_words(tokens, _ALREADY))
+    return has_words(tokens, _IN_PERSON) or any(
+        has_words(tokens[e : e + 8], _DONE) for _, e in find_words(tokens, _ALREADY)
+    )
 
 
 # a reminder service (短信提醒, 动账提醒): unsubscribed, no call refused

@@ -56,6 +56,7 @@ def test_a_narrowed_request_is_no_opt_out(text: str) -> None:
         "俺这个手机号，恁就当没有，中不中",  # the number as the clause's topic
         "不用打给我了，我已经说过很多次了，以后别打",  # a prohibition said
         "把我unsubscribe了吧，那些推销电话",
+        "别再打了，我自己会去网点办的",  # a prohibition, whoever goes in person
     ],
 )
 def test_an_opt_out_is_still_read(text: str) -> None:
