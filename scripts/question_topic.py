@@ -1,6 +1,6 @@
 """What a customer's question is about, told by the words that name its topic.
 
-An intent's ``cues`` (the script's YAML) name the topic of the questions it stands for: 风险,
+An intent's ``topics`` (the script's YAML) name the topic of the questions it stands for: 风险,
 安全, 保本, 本金 for a question about risk; 收益, 利息, 年化, 几个点 for one about returns.
 A classifier of character n-grams can take one such question for another by the words
 around the topic (跟国债比哪个安全 read as a return question, as 国债 and 比 come with
@@ -92,8 +92,8 @@ class Topics:
             cues = {}
             for name in heard:
                 it = self._script.intent(name)
-                if it is not None and it.cues_for(lang):
-                    cues[name] = it.cues_for(lang)
+                if it is not None and it.topics_for(lang):
+                    cues[name] = it.topics_for(lang)
             self._at[state] = cues
         return cues
 

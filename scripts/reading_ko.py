@@ -10,12 +10,30 @@
   the reply denies (아닌데요).
 - "Who is calling?" (``asks_who_calls``): 누구세요?, 어디서 전화하신 거예요?, 어느 은행이요?,
   누구시라고요? ask who is calling, which the script's ``is_robot`` answer says (who and
-  why); "hello? say that again?" stays a question back. Only when the reply opens with
+  why); "hello? say that again?" stays a question back, and "who? I don't know them"
+  (누구요? 그런 분 모르는데) is a wrong person. Only when the reply opens with
   the question (after fillers): 맞는데요 누구세요 confirms first, 누구 찾으세요 is a wrong
   person, 앱 어디 들어가요 asks the way.
 - A relation as the subject (``names_relative``): 남편이 운전 중이라 제가 받았어요, 엄마는
   지금 주무세요 at the identity question: a relative answered, whatever the one asked for
   is doing (운전 중 is the husband's, not the speaker's, so not busy).
+- A relation as the speaker (``names_self_relation``): 저는 와이프인데요, 제가 그 사람
+  남편인데, 아 저 딸이에요 at the identity question: a relative answered, whatever denial
+  is said with it (아니요 저는 와이프인데요).
+- A deferral (``defers``): the customer will think it over, talk it over with the family or
+  look into it first (생각해 볼게요, 남편이랑 상의해 보고 할게요, 좀 알아보고요): no intent
+  yet, neither a yes nor a complaint. Not thinking that is done (생각해 보니까 됐어요) nor a
+  deferral said with a no (아니요 생각해 볼게요 declines).
+- "How did you get my number?" (``without_number_question``): distrust of the caller, asked
+  with 어떻게 but no how-to question and no wrong person; the rest of the reply is read.
+- Not a yes to being put through (``not_put_through``), where agreeing puts the call
+  through to a person: "OK, I'll look at it later myself" (네 알겠어요 나중에 볼게요, 이따
+  집에 가서 해 볼게요) and "OK, goodbye" (네 알겠습니다 수고하세요) say 네 but decline the
+  help; asking for the person or the callback in the same reply (나중에 전화 주세요,
+  연결해 주세요) is a yes after all.
+- The answer to "I'll put you through, please hold" (``answers_connection``): 연결하지
+  마세요, 연결 안 해도 돼요, 취소해 주세요 decline the connection (not the calls: no call,
+  number or lasting word), and 네 기다릴게요 waits for it (no decline).
 All read the text as heard (spaces and a question mark are evidence) and its normalised
 form (``scripts.matching.normalize``). Pure.
 """
@@ -51,6 +69,9 @@ _WHO_OPEN = re.compile(
 _WHO_CALLER = re.compile(
     r"(?:전화|연락)(?:하신|주신|거신|한)(?:분|곳|데)?(?:은|이|가)?(?:누구|어디)"
 )
+# "Who? I don't know them" (누구요? 그런 분 모르는데): the one asked for is unknown, a wrong
+# person, not a question about the caller.
+_UNKNOWN = ("모르", "모릅", "몰라", "그런분", "그런사람", "아닌데", "아닌대", "잘못")
 # A question back is short; a longer reply has room for an intent besides.
 _SHORT = 14
 # "Who is calling?" is asked in a few words; a longer reply is about something else too.
@@ -163,7 +184,7 @@ def _asked(text: str, first: str) -> bool:
 def asks_who_calls(text: str) -> bool:
     """The reply asks who is calling (누구세요?, 어디서 전화하신 거예요?)."""
     norm = normalize(text, "ko")
-    if not norm or len(norm) > _WHO_LONG:
+    if not norm or len(norm) > _WHO_LONG or any(w in norm for w in _UNKNOWN):
         return False
     return bool(_WHO_OPEN.search(norm) or _WHO_CALLER.search(norm))
 
@@ -191,3 +212,127 @@ def names_self(text: str) -> bool:
     if len(word) == 4:
         return word[:2] in _COMPOUND
     return word[0] in _SURNAMES
+
+
+# 제가 / 저는 / 전 / 저 / 난 / 나는 / 내가, who is asked for (그 사람, 그분, 김민수 씨),
+# a relation of the family and a copula: the speaker is the family member.
+_SELF_RELATION = re.compile(
+    r"(?:제가|저는|전|저|나는|난|내가)"
+    r"(?:그사람|그분|이사람|그쪽|[가-힣]{2,4}(?:씨|님))?(?:의|네)?"
+    r"(?:" + "|".join(sorted(_FAMILY, key=len, reverse=True)) + r")"
+    r"(?:인데|인대|이에요|예요|에요|이예요|입니다|이고|이요|이야|야|되는데|되는대|되요|돼요|됩니다)"
+)
+
+
+def names_self_relation(text: str) -> bool:
+    """The speaker says they are a family member of the one asked for (저는 와이프인데요)."""
+    return _SELF_RELATION.search(normalize(text, "ko")) is not None
+
+
+# Thinking it over, talking it over or looking into it, still to do (보고, 볼게요, 봐야,
+# 볼까, 보구), in the normalised text; 생가 / 생각 for a dropped ㄱ.
+_DEFER = re.compile(
+    r"(?:생각|생가|고민|상의|의논|얘기|이야기)(?:을|를|좀|도|은)?(?:좀)?(?:해|하고|해서)?"
+    r"(?:보고|보구|볼게|볼께|볼래|봐야|볼까|보겠|본다|봐서)"
+    r"|물어(?:보고|보구|봐야)"
+)
+# A no said with it makes it a decline, a wish (상담원이랑 얘기해 보고 싶어요) is no
+# deferral, and neither is thinking already done (보니까, 봤는데, 봤어요) is
+# no deferral.
+_DEFER_NOT = (
+    "아니",
+    "아뇨",
+    "괜찮",
+    "됐어",
+    "됐습",
+    "필요없",
+    "관심없",
+    "안할",
+    "안해",
+    "싫",
+    "싶",
+)
+_THOUGHT = re.compile(r"(?:보니|봤|봐도|해봐도)")
+
+
+def defers(text: str) -> bool:
+    """The reply puts the decision off to think it over or ask the family (상의해 볼게요)."""
+    norm = normalize(text, "ko")
+    if not norm or _DEFER.search(norm) is None or _THOUGHT.search(norm):
+        return False
+    return not any(w in norm for w in _DEFER_NOT)
+
+
+# "How did you get / where did you get my number": the phone number (not 비밀번호, 카드
+# 번호: how to get those is a how-to), 어떻게 / 어디서, then a verb of getting or knowing in
+# the past (알았어요, 아셨어요, 났어요, 구했어요; not 받아요: how do I get it), in one clause.
+_NUMBER_QUESTION = re.compile(
+    r"[^?？.!,]*(?<![밀드좌증원])번호[^?？.!,]{0,6}(?:어떻게|어디서|어디에서|어케)[^?？.!,]{0,4}"
+    r"(?:알았|아셨|아신|알게|알고|났|나셨|구했|구하셨|얻었|받았|가져|갖고)[^?？.!,]*[?？.!,]?"
+)
+
+
+def without_number_question(text: str) -> str | None:
+    """The reply with its "how did you get my number?" taken out, or None when it asks no
+    such thing."""
+    if _NUMBER_QUESTION.search(text) is None:
+        return None
+    return _NUMBER_QUESTION.sub(" ", text).strip()
+
+
+# Later, by the customer: a later word and a first-person future of doing or looking
+# (할게요, 볼게요, 해 볼게요, 하겠습니다), in the normalised text.
+_LATER = ("나중에", "이따", "다음에", "주말에", "집에가서", "시간날때", "퇴근하고", "저녁에")
+_MYSELF_FUTURE = re.compile(r"(?:할|볼)(?:게|께|래)|(?:하|보)겠(?:습|어|다)")
+# Leave-taking: 수고하세요, 들어가세요, 안녕히 계세요, 끊을게요 (normalised).
+_GOODBYE = ("수고하", "수고요", "들어가세요", "안녕히", "끊을게", "끊을께", "끊겠습", "끊어요")
+# The person or the help asked for after all, or doing it now (지금 할게요; not 지금은,
+# "not now").
+_WANTS_HELP = (
+    "주세요",
+    "주세여",
+    "줘요",
+    "줘",
+    "주시",
+    "부탁",
+    "연결",
+    "도와",
+    "상담원",
+    "바로",
+    "지금할",
+    "지금해",
+    "지금같이",
+)
+
+
+def not_put_through(text: str) -> bool:
+    """The reply says OK but will do it later alone or takes leave (네 알겠어요 나중에 볼게요,
+    네 알겠습니다 수고하세요): no yes to being put through to a person."""
+    norm = normalize(text, "ko")
+    if not norm or any(w in norm for w in _WANTS_HELP):
+        return False
+    later = any(w in norm for w in _LATER) and _MYSELF_FUTURE.search(norm) is not None
+    return later or any(w in norm for w in _GOODBYE)
+
+
+# Refusing the connection: 연결 with a stop (하지 마, 안 해도, 말아, 취소), or 취소 alone.
+_NO_CONNECTION = re.compile(
+    r"연결(?:은|는|좀|도)?(?:하지마|하지말|안해도|안하셔도|마세|말아|말고|취소|끊)|^(?:아|네|그냥)*취소"
+)
+# Words that make it about the calls (다시는 전화하지 마세요): then it is an opt-out.
+_CALLS = ("전화", "연락", "문자", "번호", "다시는", "앞으로", "다신", "더이상")
+# Waiting for the connection, not refused (안 기다릴래요 is a refusal).
+_WAIT = re.compile(r"(?<!안)기다릴(?:게|께|래|꼐)|(?<!안)기다리(?:겠|고있|는중)")
+
+
+def answers_connection(text: str) -> str | None:
+    """ "decline" when the reply refuses the connection just announced, "wait" when it
+    waits for it, None otherwise (normalised text)."""
+    norm = normalize(text, "ko")
+    if not norm:
+        return None
+    if _NO_CONNECTION.search(norm) and not any(w in norm for w in _CALLS):
+        return "decline"
+    if _WAIT.search(norm) and "안기다" not in norm:
+        return "wait"
+    return None

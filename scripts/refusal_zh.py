@@ -30,7 +30,7 @@ def refusal(script: Script, state: str, text: str, intent: str | None) -> str | 
     ):
         return None
     it = script.intent(intent) if intent is not None else None
-    asks = it is not None and bool(it.cues_for(script.language))  # a question on a topic
+    asks = it is not None and bool(it.topics_for(script.language))  # a question on a topic
     own = intent in st.transitions and not asks
     if not (intent is None or intent in REPLACED_GLOBALS or own):
         return None

@@ -1,5 +1,5 @@
 """A reply that asks to be sent the material instead of being put through (你先发点资料给我看看,
-发个短信给我吧, 链接发我就行): where agreeing transfers the call to a person, it declines the
+发个短信给我吧, 链接发我就行, 문자로 보내 주세요): where agreeing transfers the call to a person, it declines the
 transfer (docs/intent.md: wanting information sent is B, agreeing to be transferred A).
 Where agreeing sends the material, "send it" (你发吧, 发过来, 发我手机上: ``tells_to_send``)
 agrees though a hesitation is said with it (我跟我爱人商量一下): the hesitation is about the
@@ -21,11 +21,17 @@ _SEND_ME: Mapping[str, re.Pattern[str]] = {
     "zh": re.compile(
         r"发(?:个|点|条|份|一下|一份|一条)?(?:资料|短信|链接|说明|信息|材料|介绍)?(?:给我|到我|我)"
         r"|(?:资料|短信|链接|说明|信息|材料|介绍).{0,4}发(?:给|到)?我"
-    )
+    ),
+    # 문자로 보내 주세요, 링크 좀 보내 줘요, 카톡으로 보내 주실 수 있어요 (spaces removed)
+    "ko": re.compile(
+        r"(?:문자|링크|카톡|메시지|메세지|안내문|자료|주소)(?:로|으로|를|을|만|좀|도)*"
+        r"(?:좀)?(?:보내|넣어)(?:주|줘|줄|달|드)"
+    ),
 }
 # a person asked for in the same reply (转人工, 让经理带我): the transfer is wanted after all
 _PERSON: Mapping[str, tuple[str, ...]] = {
-    "zh": ("转", "经理", "专员", "人工", "客服", "带我", "教我", "打给我", "联系我", "回电")
+    "zh": ("转", "经理", "专员", "人工", "客服", "带我", "教我", "打给我", "联系我", "回电"),
+    "ko": ("상담원", "연결", "상담사", "직원", "전화주", "전화해주", "도와"),
 }
 
 

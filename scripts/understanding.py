@@ -10,11 +10,10 @@ engine, ``tailcall scripts match`` and the benchmarks.
    (``scripts.reading_zh``: 不是本人，我是他爱人) is a relative, whatever denial is said
    with it. A bare sound of assent (嗯, 嗯嗯, 嗯哼, 응; fillers, so no phrase
    can hold them) confirms who is speaking: it is how people say yes to "is that you?".
-   Korean (``scripts.reading_ko``): "it's me, <name>" (제가 김민수인데요) confirms there too
-   and a family member as the subject (남편이 운전 중이라 제가 받았어요) is a relative;
-   "who is calling?" (누구세요?) is ``is_robot`` wherever that is heard; a question back
-   (네? 포인트요?, 뭐라고요?) is no intent in any state, unless a global intent's phrase is
-   in it.
+   Korean rules (``scripts.understanding_ko``, before this step: "don't connect me" where
+   the call is put through, "how did you get my number?" taken out): "it's me, <name>"
+   confirms, a family member as subject or speaker is a relative, 누구세요? is ``is_robot``,
+   a question back or a deferral (상의해 볼게요) no intent.
 3. In a state capturing a slot: a global intent's phrase (other than one that captures the
    slot itself), then the slot (a callback time), then the state's own intents.
 4. The exact phrase match of the state's lexicon (``scripts.matching``), when the phrase
@@ -31,7 +30,7 @@ engine, ``tailcall scripts match`` and the benchmarks.
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
    a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
    confirmation the classifier reads from it. A question whose topic words (an intent's
-   ``cues``) name only another intent's topic is that intent's (``scripts.question_topic``:
+   ``topics``) name only another intent's topic is that intent's (``scripts.question_topic``:
    跟国债比哪个安全 asks about risk, not returns). A reply saying it is done already
    (``scripts.reading_zh.says_done``: 你说的这个我前天刚弄过) is the state's intent whose
    phrases say so (换过了), where the classifier read no intent, a wrong person or
@@ -42,7 +41,8 @@ engine, ``tailcall scripts match`` and the benchmarks.
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
 After it: where agreeing would put the call through to a person, asking to be sent the
-material instead (你先发点资料给我看看) declines; where it sends the material, "send it" agrees
+material instead (你先发点资料给我看看) declines, and so does a Korean OK that does it later
+alone or takes leave (네 알겠어요 나중에 볼게요); where it sends the material, "send it" agrees
 though a hesitation voided the agreement (你发吧，我跟我爱人商量一下: ``scripts.send_instead``);
 a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了).
 Pure, no I/O beyond loading the shipped classifier once.
@@ -62,13 +62,13 @@ from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
 from scripts.question_topic import Topics
-from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.reading_zh import says_done as says_done_zh
 from scripts.refusal_zh import refusal
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import accepts_sent, asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
+from scripts.understanding_ko import before_reading, by_rule, declines_transfer
 
 COMPLAINT = "complaint"
 # the opt-out rule that read a complaint (投诉, 举报, a regulator) in the reply
@@ -246,6 +246,13 @@ class Understanding:
             # declines the transfer (``scripts.send_instead``)
             return Understood(DECLINE, u.confidence, "phrase", "send_instead")
         if (
+            u.source == "classifier"
+            and texts
+            and declines_transfer(self.script, state, u.intent, texts[0])
+        ):
+            # "OK, I'll look at it later" where agreeing puts the call through
+            return Understood(DECLINE, u.confidence, "phrase", "not_put_through")
+        if (
             u.intent is None
             and u.detail.startswith("not_if:")
             and texts
@@ -295,6 +302,12 @@ class Understanding:
     ) -> Understood:
         s = self.script
         st = s.states[state]
+        if base_language(s.language) == "ko" and texts:
+            pre = before_reading(s, state, texts[0])  # don't connect me; my number?
+            if isinstance(pre, str):
+                return self._read(state, [pre, *texts[1:]], now=now, timezone=timezone)
+            if pre is not None:
+                return _by_rule(pre)
         m = match_any(self.lexicon(state), texts)
         if self.opt_out is not None and self._heard_at(state)[1]:
             for t in texts:
@@ -325,11 +338,13 @@ class Understanding:
             # "not me, I'm his wife" (不是本人，我是他爱人): a relative answers, whatever
             # denial or busy is said with it
             return Understood(RELATIVE, 1.0, "phrase", "names_relative")
-        if base_language(s.language) == "ko" and texts:
-            ko = self._korean(state, texts[0], m)
-            if ko is not None:
-                return ko
         strong = m is not None and (m.exact or m.coverage >= PHRASE_COVERAGE)
+        if base_language(s.language) == "ko" and texts:
+            rule = by_rule(
+                s, state, texts[0], m, strong, lambda: self._guess(state, texts[:1], None).intent
+            )
+            if rule is not None:
+                return _by_rule(rule)
         if st.capture is not None:
             # a global said outright comes before the slot; a short phrase inside a longer
             # reply (真人 in 你是真人还是机器, 不好 in 我也说不好) is weighed as elsewhere, after it
@@ -510,25 +525,6 @@ class Understanding:
             and any(lx.intent == intent and lx.text in phrase for lx in self.lexicon(state).lexemes)
         )
 
-    def _korean(self, state: str, text: str, m: Match | None) -> Understood | None:
-        """Korean read by rule (``scripts.reading_ko``): "it's me, <name>" confirms at the
-        identity question; a question back is no intent, unless a global's phrase is in it."""
-        st = self.script.states[state]
-        if st.identity is not None and names_self(text):
-            return Understood(st.identity.confirmed[0], 1.0, "phrase", "names_self")
-        if (
-            st.identity is not None
-            and RELATIVE in self._heard_at(state)[0]
-            and (m is None or m.intent not in self.script.global_intents or m.intent == BUSY)
-            and names_relative(text)
-        ):
-            return Understood(RELATIVE, 1.0, "phrase", "names_relative")
-        if IS_ROBOT in self._heard_at(state)[0] and asks_who_calls(text):
-            return Understood(IS_ROBOT, 1.0, "phrase", "asks_who_calls")
-        if question_back(text) and (m is None or m.intent not in self.script.global_intents):
-            return Understood(None, 1.0, "none", "question_back")
-        return None
-
     def _bare_yes(self, texts: Sequence[str]) -> str | None:
         sounds = BARE_YES.get(base_language(self.script.language))
         if not sounds or not texts or "?" in texts[0] or "？" in texts[0]:
@@ -578,6 +574,11 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
+
+
+def _by_rule(rule: tuple[str | None, str]) -> Understood:
+    """A reading of the Korean rules (intent or None, the rule) as an understanding."""
+    return Understood(rule[0], 1.0, "phrase" if rule[0] else "none", rule[1])
 
 
 def _first_clause(text: str) -> str | None:

@@ -52,7 +52,9 @@ CUES = (
 _ZH_NO = r"(?:不要|不需要|不须要|不弄|不装|不听|不办|没兴趣|没星趣|没性趣|不感兴趣)"
 _REPEATED_NO: Mapping[str, re.Pattern[str]] = {
     "zh": re.compile(_ZH_NO + r"了?[\s，,、。！!啊]*" + _ZH_NO),
-    "ko": re.compile(r"(아니요|아뇨|아니)[\s,.!]*\1"),
+    # 싫어요 싫다고요, 필요 없어요 필요 없다고요: "don't want" or "no need" said twice in
+    # any form
+    "ko": re.compile(r"(아니요|아뇨|아니)[\s,.!]*\1|싫[^싫]*싫|(필요|관심)\s?없.*\2\s?없"),
     "en": re.compile(r"\b(no|nope)[\s,.!]+\1\b", re.IGNORECASE),
 }
 # Words holding a positive term that say nothing positive: 行 in 银行 (the bank), 进行, 旅行
@@ -68,10 +70,33 @@ _BARE_REFUSAL: Mapping[str, re.Pattern[str]] = {
         r"|我?(?:挂了|挂啦)+(?:啊|吧|哈|呀)?"
         r"|.*[^别不]挂"
     ),
+    # Korean: "won't" or "don't want" as the whole answer (안 해요, 안 할래, 싫어요, 시러),
+    # and hanging up said as the last word (됐어요 끊어요, 바빠서 끊습니다; not 끊지 마세요)
+    "ko": re.compile(
+        r"(?:음|어|아|아니|그냥|나|저|난|전)*(?:안해|안할래|안할게|싫어|싫다|싫습니다|시러)(?:요|여|니까|니까요)?"
+        r"|.*(?:끊어|끊을게|끊을께|끊습니다|끊는다|끊을래|끈어|끈을게)(?:요|여)?"
+    ),
 }
 # 麻烦 ("trouble", "please": 麻烦您, 不麻烦了) is polite, not the annoyed 烦; a worry about
 # fraud (怕是诈骗的链接, 防诈骗) is caution, not distrust of the caller
-_NOT_HOSTILE = ("麻烦", "怕是诈骗", "怕诈骗", "怕是骗", "怕被骗", "防诈骗", "担心是骗")
+_NOT_HOSTILE = (
+    "麻烦",
+    "怕是诈骗",
+    "怕诈骗",
+    "怕是骗",
+    "怕被骗",
+    "防诈骗",
+    "担心是骗",
+    # Korean: the same worry, or one laid to rest (피싱일까 봐, 사기인 줄 알았어요)
+    "피싱일까",
+    "피싱인줄",
+    "피싱인가해서",
+    "사기일까",
+    "사기인줄",
+    "사기인가해서",
+    "사기조심",
+    "피싱조심",
+)
 # Thinking that is over or refused is no hesitation: 考虑好了 / 想好了 commit (A), 不考虑
 # declines (C); only the thinking still to do (考虑一下, 再想想) is the B kind.
 _NOT_HESITANT = ("不考虑", "不用考虑", "考虑好", "考虑过", "想好了")

@@ -653,6 +653,44 @@ def test_send_it_agrees_where_agreeing_sends_the_material() -> None:
 
 
 @pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        # a relation as the speaker, whatever denial is said with it
+        ("identity", "아니요 저는 와이프인데요", "relative"),
+        ("identity", "제가 그 사람 남편인데 무슨 일이에요", "relative"),
+        ("identity", "누구요? 그런 분 모르는데", "wrong_person"),
+        # a deferral is no intent, a global's word inside it too; busy with it is busy
+        ("points_info", "음 그거 남편이랑 상의해 보고 할게요", None),
+        ("explain_redeem", "음 상담원은 좀 그렇고 일단 생각 좀 해 보구요", None),
+        ("points_info", "음 생각 좀 해 볼게요 지금은 바빠서요", "busy"),
+        # "how did you get my number?" is no how-to and no wrong person
+        ("explain_redeem", "내 번호 어떻게 알았어요?", None),
+        (
+            "explain_redeem",
+            "아니 근데 이거 진짜 카드사 맞아요? 내 번호 어떻게 알았어요? 됐어요 끊어요",
+            "decline",
+        ),
+        # an OK that does it later alone, takes leave or wants a text declines the transfer
+        ("explain_redeem", "네 알겠어요 한번 볼게요 나중에", "decline"),
+        ("explain_redeem", "아 네 알겠습니다 수고하세요", "decline"),
+        ("explain_redeem", "문자로 좀 보내 주세요", "decline"),
+        ("explain_redeem", "네 나중에 연결해 주세요", "agree"),
+        (
+            "explain_redeem",
+            "아 잠깐만요 지금은 앱 비번이 기억이 안 나서 이따 찾아보고 할게요",
+            "decline",
+        ),
+        # "don't connect me" declines the connection announced, "I'll wait" is no decline
+        ("transfer_agent", "연결하지 마세여", "decline"),
+        ("transfer_agent", "네 기다릴게요", None),
+        ("transfer_agent", "다시는 전화하지 마세요", "opt_out"),
+    ],
+)
+def test_korean_points_readings(state: str, text: str, intent: str | None) -> None:
+    assert KO_POINTS.read(state, [text]).intent == intent
+
+
+@pytest.mark.parametrize(
     ("text", "intent"),
     [
         ("啊？他们在忙？", None),  # the specialists the prompt says are busy
@@ -719,6 +757,11 @@ def test_kuaiyao_about_to_is_no_wish() -> None:
 
 def test_northern_an_confirms_as_i() -> None:
     assert DORMANT.read("identity", ["俺就是"]).intent == "confirm_identity"
+
+
+def test_a_korean_deferral_with_a_callback_time_gives_the_time() -> None:
+    r = KO_POINTS.read("ask_callback", ["남편이랑 상의해 보고 내일 오후에 다시 주세요"])
+    assert r.source == "slot" and r.slot is not None
 
 
 def test_family_deciding_or_a_past_loss_declines_the_offer() -> None:

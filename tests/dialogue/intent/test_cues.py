@@ -157,3 +157,39 @@ def test_a_homophone_of_a_cue_term_carries_the_cue(text: str, cue: str) -> None:
 )
 def test_a_sound_alike_common_word_carries_no_cue(text: str, cue: str) -> None:
     assert cue not in cues(text, "zh-CN").names()
+
+
+@pytest.mark.parametrize(
+    ("text", "hostile", "blunt"),
+    [
+        # distrust of the caller; a worry laid to rest is none
+        ("누구세요? 이거 보이스피싱 아니에요? 끊을게요", True, True),
+        ("진짜 카드사 맞아요? 내 번호 어떻게 알았어요?", True, False),
+        ("피싱인 줄 알았어요 네 알려주세요", False, False),
+        # a bare won't / don't want, said twice, hanging up as the last word
+        ("안 해요", False, True),
+        ("싫어요 싫다고요", False, True),
+        ("필요 없어요 필요 없다고요", False, True),
+        ("아 됐어요 끊어요", False, True),
+        ("지금 운전 중이라 안 돼요 다시 걸지 마세요", True, False),
+        # polite leave-taking and "don't hang up" are neither
+        ("네 감사합니다 끊을게요", False, False),
+        ("잠깐만요 끊지 마세요", False, False),
+    ],
+)
+def test_korean_distrust_and_curt_refusals(text: str, hostile: bool, blunt: bool) -> None:
+    c = cues(text, "ko-KR")
+    assert (c.hostile, c.blunt) == (hostile, blunt)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "비밀번호 어떻게 찾아요?",
+        "포인트로 뭐 사기 좋네요",
+        "카드 번호 어디서 봐요?",
+        "제 번호로 다시 주세요",
+    ],
+)
+def test_korean_how_to_and_buying_are_not_distrust(text: str) -> None:
+    assert not cues(text, "ko-KR").hostile
