@@ -25,9 +25,21 @@ from scripts.optout_zh_others import (
     someone_else_calls,
     spam_elsewhere_told,
 )
-from scripts.optout_zh_removal import denied, not_complaining, relative_owner, removal
+from scripts.optout_zh_removal import denied, not_complaining, removal
 from scripts.optout_zh_repeated import repeated_calls
-from scripts.optout_zh_slots import fixed_line, other_channel, time_slot, told_before
+from scripts.optout_zh_scope import (
+    narrowed,
+    not_the_banks_calls,
+    service_unsubscribed,
+    threat_to_impostor,
+)
+from scripts.optout_zh_slots import (
+    fixed_line,
+    other_channel,
+    third_party_spared,
+    time_slot,
+    told_before,
+)
 from scripts.optout_zh_words import (
     COUNTS,
     DENIED_BA,
@@ -35,8 +47,6 @@ from scripts.optout_zh_words import (
     DIALECT_ANY,
     EARLIER_COMPLAINT,
     GET_LOST,
-    KEPT_CALL,
-    OLD_NUMBER,
     TALK_LATER,
     TELLING,
     THREATENED,
@@ -248,37 +258,6 @@ def _someone_else_before(tokens: Sequence[str], s: int, rules: ZhRules) -> bool:
     return False
 
 
-# what may follow the relative spared: their line (爸爸的电话, 我妈手机号码)
-_THEIR_LINE = frozenset(("de", "dian", "hua", "shou", "ji", "hao", "ma", "ba", "le"))
-
-
-def _third_party_spared(tokens: Sequence[str], rules: ZhRules) -> bool:
-    """A relative is not to be called and the customer is (别打我爸电话，有事找我; read
-    by position, as the recogniser may leave the comma out); or the number forbidden is an
-    old one or a relative's, named before the negation, and another is kept
-    (以前的那个别打了，打这个新的; 我儿子的电话你们别打了打我的)."""
-    for s, e in zh_negations(tokens, rules):
-        owner = clause_before(tokens, s)[-8:]
-        called = find_words(tokens[e : e + 4], py_words("打|拨|联系|电话"))
-        if called:
-            after = tokens[e + called[0][1] :]  # past the forbidden call and its number
-            old = has_words(owner, OLD_NUMBER) and has_words(tokens, py_words("新"))  # 新换的: kept
-            if old or (relative_owner(owner, rules) and has_words(after, KEPT_CALL)):
-                return True
-        near = tokens[e : e + 6]
-        spared = [
-            (rs, re) for rs, re in find_words(near, rules.relatives) if near[rs - 1 : rs] != ["hao"]
-        ]
-        if not spared:  # (号码: 码 is no 妈)
-            continue
-        end = e + spared[0][1]  # past the relative and their line (我爸的手机号)
-        while end < len(tokens) and tokens[end] in _THEIR_LINE:
-            end += 1
-        if any(ts < s or ts >= end for ts, _ in find_words(tokens, rules.to_me)):
-            return True
-    return False
-
-
 def _other_topic(tokens: Sequence[str], rules: ZhRules) -> bool:
     """Something other than the calls is talked of (收费, 柜员, 积分); not a place where the
     complaint is made (去网点投诉, 到营业厅投诉你们, 去银行柜台当面投诉)."""
@@ -327,7 +306,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ) and not has_words(tokens, rules.calls_to_me):
             vetoes.append("earlier_complaint")
             continue  # 我上回的投诉到现在没回复
-        if impostor_reported(tokens) and not has_words(tokens, rules.calls_to_me):
+        if (impostor_reported(tokens) or threat_to_impostor(tokens, s)) and not has_words(
+            tokens, rules.calls_to_me
+        ):
             vetoes.append("other_topic")
             continue  # 我要举报一个诈骗短信，冒充你们的: an impostor, not the bank
         if word in VIOLATIONS and not has_words(clause_before(tokens, s), rules.calls):
@@ -402,13 +383,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         if tokens[e - 1] == "da" and tokens[e : e + 2] in (["bu", "tong"], ["bu", "jin"]):
             vetoes.append("customer_calls")
             continue  # 客服电话老是打不通: the customer's calls failing
-        if (
-            tokens[s:e] == ["tui", "ding"]
-            and has_words(tokens, rules.products)
-            and not has_words(tokens, py_words("电话|短信|营销|推销|来电|通知"))
-        ):
+        if service_unsubscribed(tokens, s, e, rules):
             vetoes.append("other_topic")
-            continue  # 退订一个理财产品: a product, not the calls
+            continue  # 退订一个理财产品, 退订短信提醒: a product or service, not the calls
         return ("standing_word", " ".join(tokens[s:e]))
     for s, e in find_words(tokens, GET_LOST):
         if has_words(tokens, rules.call_nouns):
@@ -433,8 +410,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
     if (
         temporary
         or _redirected(tokens, rules)
-        or _third_party_spared(tokens, rules)
+        or third_party_spared(tokens, rules)
         or time_slot(tokens, rules)
+        or narrowed(tokens, rules)  # 开会的时候别打, 别打那么早, 我没说以后不要打
     ):
         vetoes.append("temporary" if temporary else "redirected")
         return None
@@ -588,4 +566,6 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         vetoes.append("other_channel")  # 以后不要给我寄广告了: mail, not calls
     if asked_about_calls(tokens) and not zh_negations(tokens, rules):
         vetoes.append("question")  # 你们以后还会打过来吗: asked, not refused
+    if not_the_banks_calls(tokens, rules):
+        vetoes.append("someone_else")  # 外卖小哥打了三个电话我都没接到
     return None

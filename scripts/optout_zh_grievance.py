@@ -6,7 +6,8 @@
   (以后别让我再听到你们这个开场白), the customer as gone (就当没我这个人), the bank
   blocked on the phone (把你们银行设成拦截了);
 - the block told to outlast a new number (你们换号码打也没用，我不会接的);
-- an account or card closed because of the calls (因为你们这电话，我这卡不想用了，销了算了).
+- an account or card closed because of the calls (因为你们这电话，我这卡不想用了，销了算了);
+- still on the call list after asking to be taken off (我都跟三个客服说过了，怎么名单里还有我).
 
 A plea or a closure without the calls named (饶了我吧，我真不懂这些; 年费太贵，卡销了) is
 not one. Pure, no I/O.
@@ -56,8 +57,20 @@ _DROPPED = py_words("注销|销了|销掉|不想用了|不用了|不要了|剪�
 _ACCOUNT = py_words("卡|账户|账号")
 
 
+# still on the bank's list (名单里还有我, 还在名单上) and the telling or reproach that makes it
+# a grievance (说过了, 怎么)
+_STILL_LISTED = py_words(
+    "名单里还有我|名单上还有我|名单里怎么还有我|名单上怎么还有我|名单里还是有我|还在名单|"
+    "还在你们名单|还在你们的名单|名单里还有这个号|名单上还有这个号"
+)
+_TOLD_OR_WHY = py_words("说过|说了|讲过|讲了|告诉过|怎么|为什么|咋|凭什么")
+
+
 def grievance(tokens: Sequence[str]) -> tuple[int, int] | None:
     """(start, end) of the grievance that makes the reply an opt-out, or None."""
+    for s, e in find_words(tokens, _STILL_LISTED):
+        if has_words(tokens, _TOLD_OR_WHY):
+            return (s, e)  # 我都说过了，怎么名单里还有我
     for s, e in find_words(tokens, _NEW_NUMBER):
         if has_words(tokens[e : e + 2], _CALLED_FROM) and has_words(tokens[e : e + 5], _NO_USE):
             return (s, e)  # 换号码打也没用: the calls from a new number

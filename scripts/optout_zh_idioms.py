@@ -22,9 +22,9 @@ _AFTER_DISCOUNT: tuple[list[str], ...] = (["le"], ["kou"], [","], ["a"], ["ba"],
 
 
 def idiom_da(tokens: Sequence[str], i: int) -> bool:
-    """The 打 at ``i`` begins an idiom, not a call: an idiom's end within five words in its
+    """The 打 at ``i`` begins an idiom, not a call: an idiom's end within seven words in its
     clause (打我卡的主意), or a discount (打折了, 打八折, 打个折)."""
-    rest = list(tokens[i + 1 : i + 7])
+    rest = list(tokens[i + 1 : i + 9])  # 打我卡里钱的主意: the object may take seven
     if "," in rest:
         rest = rest[: rest.index(",")]
     ends = find_words(rest, _IDIOM_ENDS)

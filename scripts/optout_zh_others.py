@@ -5,7 +5,7 @@ A request or a grievance said of someone else's calls (我儿子天天打电话�
 银行天天给我打, 那些贷款的电话别打了，不是说你们, 我老接到骚扰电话，你们能帮我拦一下吗), of the
 staff's answering (客服一直不接电话) or of the phone's own setting (手机开了免打扰模式) is no
 opt-out, and nor is a question whether, when or how often the bank calls (你们以后还会打过来吗,
-你们一般多久打一次). Pure, no I/O.
+你们一般多久打一次) or whether an unknown caller was the bank (有个号码一直打给我，是你们银行吗). Pure, no I/O.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ _OTHER_CALLERS = py_words(
     "有人|有个人|别人|人家|骗子|催收|中介|贷款的|卖保险的|儿子|女儿|老婆|老公|爸爸|妈妈|老爸|"
     "老妈|爱人|家人|孩子|父母|朋友|同事|他们|她们|"
     # other businesses (那些贷款公司, 推销的), not 你们公司
-    "公司|推销的|卖东西的|平台|网贷|中介的"
+    "公司|推销的|卖东西的|平台|网贷|中介的|推销保险的|做保险的|搞推销的|卖房的|卖房子的|"
+    # more of the family and people around (老伴 also heard as 老办/老板)
+    "老伴|媳妇|闺女|孙子|孙女|我哥|我姐|我弟|我妹|亲戚|邻居|快递|外卖|房东"
 )
 _IMPOSTOR = py_words("冒充|假冒|假装成")
 
@@ -133,3 +135,14 @@ def spam_elsewhere_told(tokens: Sequence[str], rules: ZhRules, negated: bool) ->
         not has_words(tokens[max(0, s - 5) : s], py_words("你们|你这|你"))
         for s, _ in find_words(tokens, rules.spam)
     )
+
+
+# an unknown caller (有个号码, 未接来电) and the bank asked to be it (是你们银行吗)
+_UNKNOWN_CALLER = py_words("有个号码|有个电话|有个号|有个人|一个号码|一个陌生|陌生号码|未接来电")
+_BANK_ASKED = py_words("是你们|是不是你们|是银行|是不是银行")
+
+
+def unknown_caller_asked(tokens: Sequence[str]) -> bool:
+    """An unknown caller is told of and the bank asked whether it was them (前几天有个号码
+    一直打给我，是你们银行吗): the calls are not known to be the bank's."""
+    return has_words(tokens, _UNKNOWN_CALLER) and has_words(tokens, _BANK_ASKED)

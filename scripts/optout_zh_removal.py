@@ -49,6 +49,7 @@ def removal(tokens: Sequence[str], rules: ZhRules, vetoes: list[str]) -> Found |
                 clause_gap(tokens, ne, rs, 8)
                 or clause_gap(tokens, re_, ns, 4)
                 or (ends and 0 <= rs - ne <= 14)
+                or _topic_number(tokens, ne, rs)
             ):
                 owner = tokens[max(0, ns - 6) : ns]
                 if (has_words(owner, rules.old) and _kept(tokens, 0, rules)) or (
@@ -58,6 +59,12 @@ def removal(tokens: Sequence[str], rules: ZhRules, vetoes: list[str]) -> Found |
                     return None
                 return ("remove_number", " ".join(tokens[min(rs, ns) : max(re_, ne)]))
     return None
+
+
+def _topic_number(tokens: Sequence[str], ne: int, rs: int) -> bool:
+    """The number closes a clause of its own as the topic and the removal follows in the
+    next (俺这个手机号，恁就当没有)."""
+    return tokens[ne : ne + 1] == [","] and 0 < rs - ne <= 5 and "," not in tokens[ne + 1 : rs]
 
 
 # 别留, 不要留, 不用留: the number not to be kept

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scripts.optout_zh_others import someone_else_calls
+from scripts.optout_zh_others import someone_else_calls, unknown_caller_asked
 from scripts.optout_zh_words import (
     COUNTS,
     EXASPERATED,
@@ -27,7 +27,7 @@ def repeated_calls(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | N
     not at the customer's own calls (我打了好几次客服) nor at someone else's (我儿子天天打
     电话给我要钱, 有人冒充你们银行天天给我打)."""
     found = _repeated(tokens, rules)
-    if found is None or someone_else_calls(tokens, found[0]):
+    if found is None or someone_else_calls(tokens, found[0]) or unknown_caller_asked(tokens):
         return None
     return found
 
@@ -54,7 +54,7 @@ def _repeated(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
     for s, e in find_words(tokens, _HOW_MANY):
         if has_words(tokens[:s], py_words("你们")):
             return (s, e)  # 你们到底要打多少次才罢休: how many calls it will take
-    counted = _counted_in_a_period(tokens)
+    counted = _counted_in_a_period(tokens) or _counted_at_times(tokens)
     if counted is not None:
         return counted
     for s, e in find_words(tokens, py_words("还打|又打|还在打|还来电|又来电")):
@@ -134,3 +134,23 @@ def _counted_in_a_period(tokens: Sequence[str]) -> tuple[int, int] | None:
             if window[k] in COUNTS and window[k + 1] in _MEASURES | COUNTS:
                 return (ps, pe + k + 2)
     return None
+
+
+# times of day at which calls are counted (上午打一个下午打一个)
+_DAY_TIMES = py_words("早上|上午|中午|下午|晚上|半夜|夜里|白天|早晨|傍晚")
+
+
+def _counted_at_times(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """A call counted at two or more times of day (上午打一个下午打一个, 早上一个晚上一个):
+    the calls received told, not a time to call."""
+    found = []
+    for s, e in find_words(tokens, _DAY_TIMES):
+        rest = [t for t in tokens[e : e + 4] if t not in ("da", "lai", "le", "you", "ye")]
+        if (
+            rest[:1]
+            and (rest[0] in COUNTS or rest[0] == "yi")
+            and rest[1:2]
+            and rest[1] in _MEASURES
+        ):
+            found.append((s, e))
+    return (found[0][0], found[-1][1]) if len(found) >= 2 else None

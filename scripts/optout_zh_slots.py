@@ -5,16 +5,25 @@ A call forbidden at one time and welcome at another, each in its own clause (以
 never to be called: 以后 widens the slot, not the prohibition. A call forbidden to a fixed
 line (你别打我座机，座机没人; 别打办公室电话) is one of where: the mobile the bank calls is not
 refused. Another channel forbidden (以后不要给我寄广告了) is no call refused, and a request
-told as an earlier one explained away (我上次说不要再打了是因为在忙) is not made now.
-Pure, no I/O.
+told as an earlier one explained away (我上次说不要再打了是因为在忙) is not made now. A
+relative's number forbidden while the customer's is kept (别打我爸电话，有事找我) is one of
+whom to call. Pure, no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scripts.optout_zh_negation import zh_clauses, zh_negations
-from scripts.optout_zh_words import ZhRules, find_words, has_words, py_words
+from scripts.optout_zh_negation import clause_before, zh_clauses, zh_negations
+from scripts.optout_zh_removal import relative_owner
+from scripts.optout_zh_words import (
+    KEPT_CALL,
+    OLD_NUMBER,
+    ZhRules,
+    find_words,
+    has_words,
+    py_words,
+)
 
 # a time of day or week that may scope a call (not 以后, 现在: no slot)
 _SLOTS = py_words(
@@ -90,5 +99,36 @@ def told_before(tokens: Sequence[str], rules: ZhRules) -> bool:
     for _s, e in find_words(tokens, _TOLD_BEFORE):
         negated = [ne for ns, ne in zh_negations(tokens, rules) if e <= ns <= e + 2]
         if negated and has_words(tokens[negated[0] : negated[0] + 8], _EXPLAINED):
+            return True
+    return False
+
+
+# what may follow the relative spared: their line (爸爸的电话, 我妈手机号码)
+_THEIR_LINE = frozenset(("de", "dian", "hua", "shou", "ji", "hao", "ma", "ba", "le"))
+
+
+def third_party_spared(tokens: Sequence[str], rules: ZhRules) -> bool:
+    """A relative is not to be called and the customer is (别打我爸电话，有事找我; read
+    by position, as the recogniser may leave the comma out); or the number forbidden is an
+    old one or a relative's, named before the negation, and another is kept
+    (以前的那个别打了，打这个新的; 我儿子的电话你们别打了打我的)."""
+    for s, e in zh_negations(tokens, rules):
+        owner = clause_before(tokens, s)[-8:]
+        called = find_words(tokens[e : e + 4], py_words("打|拨|联系|电话"))
+        if called:
+            after = tokens[e + called[0][1] :]  # past the forbidden call and its number
+            old = has_words(owner, OLD_NUMBER) and has_words(tokens, py_words("新"))  # 新换的: kept
+            if old or (relative_owner(owner, rules) and has_words(after, KEPT_CALL)):
+                return True
+        near = tokens[e : e + 6]
+        spared = [
+            (rs, re) for rs, re in find_words(near, rules.relatives) if near[rs - 1 : rs] != ["hao"]
+        ]
+        if not spared:  # (号码: 码 is no 妈)
+            continue
+        end = e + spared[0][1]  # past the relative and their line (我爸的手机号)
+        while end < len(tokens) and tokens[end] in _THEIR_LINE:
+            end += 1
+        if any(ts < s or ts >= end for ts, _ in find_words(tokens, rules.to_me)):
             return True
     return False
