@@ -245,6 +245,8 @@ def fit_classifier(
         "temperature": temperature,
         "threshold": threshold,
         "examples": float(len(examples)),
+        # each C's CV accuracy at temperature 1 and no threshold (what ``choose_c`` compares)
+        **{f"cv_accuracy_c{tc:g}": round(acc, 4) for tc, acc, _ in tried},
     }
     n_pooled = sum(e.pooled for e in examples)
     pooled_note = f"; {n_pooled} of them other scripts' replies" if n_pooled else ""

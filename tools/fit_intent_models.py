@@ -1,17 +1,17 @@
 """Fit the shipped intent classifiers (scripts/intent_models/<script>.<language>.json).
 
-Each is fitted on the fit set's single replies (simulator/fitset/replies) and the
-script's own phrases; C, the temperature and the no-match threshold are chosen by
-cross-validation on the same data (scripts/classifier_fit.py). Evaluation data is never
-read here.
+Each is fitted on the fit set's single replies (simulator/fitset/replies), the script's
+own phrases and the other scripts' replies of the language that its states can take
+(``scripts.intent_pool``, at ``POOL_WEIGHT``); C, the temperature and the no-match
+threshold are chosen by cross-validation on the script's own replies
+(scripts/classifier_fit.py). Evaluation data is never read here.
 
     python tools/fit_intent_models.py [--scripts points_reminder.zh-CN ...]
         [--c-rule one_se|best] [--cs 0.5 2 8] [--pool-weight W]
 
-``--pool-weight W`` adds the other scripts' replies of the language that a state can take
-(``scripts.intent_pool``) at weight W; ``--c-rule``, ``--cs``: see
-``scripts.classifier_fit.choose_c``. tools/intent_batch_cv.py compares these designs on
-wording the fit missed.
+``--pool-weight 0`` fits on the script's own replies and phrases only (the design before
+pooling); ``--c-rule``, ``--cs``: see ``scripts.classifier_fit.choose_c``.
+tools/intent_batch_cv.py compares these designs on wording the fit has not seen.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from scripts.classifier_fit import (  # noqa: E402
     read_replies,
     widened_grammar,
 )
-from scripts.intent_pool import pooled_examples  # noqa: E402
+from scripts.intent_pool import POOL_WEIGHT, pooled_examples  # noqa: E402
 from scripts.loader import find_script, load_script  # noqa: E402
 from scripts.schema import Script  # noqa: E402
 
@@ -69,7 +69,9 @@ def main() -> None:
     )
     ap.add_argument("--c-rule", choices=C_RULES, default="one_se")
     ap.add_argument("--cs", nargs="+", type=float, default=list(CS))
-    ap.add_argument("--pool-weight", type=float, default=0.0)
+    ap.add_argument(
+        "--pool-weight", type=float, default=POOL_WEIGHT, help="0: the script's replies only"
+    )
     args = ap.parse_args()
     for name in args.scripts:
         script_id, language = name.split(".", 1)

@@ -20,13 +20,15 @@ Printed per batch and pooled: the accuracy against the labels and the no-match r
 in-scope replies (labelled with an intent). The rules and phrases were written with every
 batch in view, so their part is in-sample for all batches. Evaluation data is never read.
 
-Designs: ``--c-rule best`` (C of the best CV accuracy, not the one-standard-error rule);
-``--pool-weight W`` (the other scripts' replies of the language that a state can take,
-``scripts.intent_pool``, at weight W; a pooled reply equal to a line of the held-out batch,
-or added in the batch's working session, is left out).
+The default design is the shipped one (``tools/fit_intent_models.py``'s defaults). Others:
+``--c-rule best`` (C of the best CV accuracy, not the one-standard-error rule), ``--cs``
+(the C values tried), ``--pool-weight W`` (the other scripts' replies of the language
+that a state can take, ``scripts.intent_pool``, at weight W; 0: none). A pooled reply equal
+to a line of the held-out batch, or added in the batch's working session, is left out:
+the shipped model would not have seen it either when the batch was new.
 
     python tools/intent_batch_cv.py [--scripts points_reminder.zh-CN ...] [--last 6]
-        [--c-rule one_se|best] [--pool-weight 0.3] [--out rows.jsonl]
+        [--c-rule one_se|best] [--cs 0.5 2 8] [--pool-weight 0] [--out rows.jsonl]
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from scripts.classifier_fit import (  # noqa: E402
     fit_classifier,
     phrase_examples,
 )
-from scripts.intent_pool import pooled_examples  # noqa: E402
+from scripts.intent_pool import POOL_WEIGHT, pooled_examples  # noqa: E402
 from scripts.loader import find_script, load_script  # noqa: E402
 from scripts.match_report import Reply, Row, match  # noqa: E402
 from scripts.matching import normalize  # noqa: E402
@@ -170,7 +172,7 @@ def examples_of(lines: Sequence[Line]) -> list[Example]:
 @dataclass(frozen=True)
 class Design:
     c_rule: str = "one_se"
-    pool_weight: float = 0.0
+    pool_weight: float = POOL_WEIGHT
     session_minutes: float = 30.0
     cs: tuple[float, ...] = CS
 
@@ -220,7 +222,8 @@ def read_batch(
     script: Script, model_examples: Sequence[Example], held: Sequence[Line], design: Design
 ) -> list[Row]:
     model, fig = fit_classifier(script, model_examples, cs=design.cs, c_rule=design.c_rule)
-    print(f"    C={fig['c']} T={fig['temperature']} threshold={fig['threshold']}", flush=True)
+    by_c = " ".join(f"{k[len('cv_accuracy_') :]}={v}" for k, v in fig.items() if "_c" in k)
+    print(f"    C={fig['c']} T={fig['temperature']} t={fig['threshold']} {by_c}", flush=True)
     u = Understanding(script, classifier=model)
     replies = [Reply(x.text, x.state, x.label, x.number) for x in held]
     return match(script, replies, u, now=REPLAY_START)
@@ -240,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scripts", nargs="+", default=list(ZH_SCRIPTS))
     ap.add_argument("--last", type=int, default=6, help="hold out only the last N batches")
     ap.add_argument("--c-rule", choices=C_RULES, default="one_se")
-    ap.add_argument("--pool-weight", type=float, default=0.0)
+    ap.add_argument("--pool-weight", type=float, default=POOL_WEIGHT, help="0: no pooling")
     ap.add_argument("--cs", nargs="+", type=float, default=list(CS), help="the C values tried")
     ap.add_argument("--min-batch", type=int, default=20)
     ap.add_argument("--session-minutes", type=float, default=30.0)
