@@ -21,6 +21,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from scripts.readings import NO_READING, READINGS, Reading
+
 # Common traditional characters seen in banking calls -> simplified.
 _T2S = str.maketrans(
     "們個這說話電來還時間點轉務專員聽問題沒麼為會對買賣錢積兌換產財險號碼請謝別預約週後幾現"
@@ -65,6 +67,8 @@ _REDUPLICATED: dict[str, tuple[tuple[str, str], ...]] = {"zh": (("想想", "想�
 # Dialect and colloquial spellings of 没有 (Southwestern 莫得, Cantonese 冇, online 木有),
 # written as 没有 so that phrases and features meet them (莫得兴趣 is 没有兴趣).
 _DIALECT_NEGATION = re.compile("莫得|冇|木有")
+# and the northern 俺 (I, me), written 我 so that 俺就是 confirms as 我就是 does
+_DIALECT_I = str.maketrans("俺", "我")
 _PUNCT_CATS = ("P", "S")  # punctuation and symbols
 _MAX_REPEAT_UNIT = 8
 
@@ -154,6 +158,14 @@ _ZH_BU_BEFORE = re.compile(
 )
 
 
+# A yes-no question asked with a clause-final 不 after a modal and its verb (能换不, 可以抵年费
+# 不, heard 能换步: the northern "V不" question) asks as 吗 does, it negates nothing: written
+# 吗 so that phrases and features read a question. Marks and spaces end a clause (the text
+# still holds them when this runs), a closing particle may follow; 不 right after the modal
+# is left (能不, 可以不).
+_ZH_V_BU_QUESTION = re.compile(r"(能|可以|会)([^\s不没吗]{1,6})[不步](?=[啊呀嘛呢哈]*(?:\s|$))")
+
+
 def _zh_bu_misheard(s: str) -> str:
     if "步" not in s:
         return s
@@ -170,7 +182,8 @@ def _normalize_once(text: str, language: str) -> str:
     s = unicodedata.normalize("NFKC", text).lower().translate(_T2S)
     s = _strip_punct(s)
     if lang == "zh":
-        s = _DIALECT_NEGATION.sub("没有", _SPACES.sub("", s))
+        s = _ZH_V_BU_QUESTION.sub(r"\1\2吗", s)
+        s = _DIALECT_NEGATION.sub("没有", _SPACES.sub("", s)).translate(_DIALECT_I)
         s = _zh_bu_misheard(s)
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
@@ -213,178 +226,8 @@ def _ko_word_starts(text: str) -> frozenset[int]:
     return frozenset(len(normalize(" ".join(words[:i]), "ko")) for i in range(len(words)))
 
 
-@dataclass(frozen=True)
-class Reading:
-    """How a language reads phrases in context; all entries in normalised form.
-
-    ``verbal``: negations of wanting or needing (不用, 别) -> how many characters may stand
-    between the cue and the phrase it governs (不用告诉我怎么兑换: 3); an embedded subject is
-    inside the scope (不需要你帮我转人工). ``clausal``: negations of a statement (不是, 没有,
-    bare 不) -> the same, but a subject pronoun right after the cue starts a new clause
-    (没有，我想问一下怎么兑换); ``subjects`` are those pronouns. ``not_negation``: words
-    holding a cue that negate nothing (不好意思, 不知道, 别人). ``scope_ends``: words that
-    end a negation's scope (但是).
-    ``rhetorical``: (cue, final particle): the cue is a rhetorical question when the
-    utterance ends with the particle (你不是机器人吗). ``words``: common words a phrase may
-    sit inside without being meant (行 in 银行, 要 in 要多久); a phrase that is such a word
-    is still itself. An A-not-A question (要不要, 行不行, 可不可以) negates nothing and hides
-    the phrases inside it: it asks, it does not answer.
-    """
-
-    verbal: Mapping[str, int]
-    clausal: Mapping[str, int]
-    not_negation: tuple[str, ...]
-    scope_ends: tuple[str, ...]
-    rhetorical: tuple[tuple[str, str], ...]
-    subjects: tuple[str, ...]
-    words: tuple[str, ...]
-    a_not_a: tuple[str, ...]  # the "not" of an A-not-A question
-
-
-_READINGS: dict[str, Reading] = {
-    "zh": Reading(
-        verbal={
-            "不用": 4,
-            "不要": 4,
-            "不想": 4,
-            "不需要": 4,
-            "不必": 4,
-            "无需": 4,
-            "没必要": 4,
-            "用不着": 4,
-            "不愿意": 4,
-            "不打算": 4,
-            "别": 4,
-            "甭": 4,
-        },
-        clausal={"不是": 2, "没有": 2, "不太": 1, "不怎么": 1, "不": 0, "没": 0},
-        not_negation=(
-            "不好意思",
-            "不知道",
-            "不清楚",
-            "不懂",
-            "不过",
-            "不错",
-            "不客气",
-            "不要紧",
-            "不管",
-            "不得不",
-            "不然",
-            "差不多",
-            "对不起",
-            "了不起",
-            "没关系",
-            "没事",
-            "没错",
-            "没想到",
-            "别人",
-            "别的",
-            "别家",
-            "别处",
-            "特别",
-            "区别",
-            "分别",
-            "级别",
-            "识别",
-        ),
-        scope_ends=("但是", "可是", "不过", "只是", "而是", "所以"),
-        rhetorical=(("不是", "吗"),),
-        subjects=("我", "你", "您", "他", "她"),
-        words=(
-            "银行",
-            "对不起",
-            "对于",
-            "对面",
-            "对方",
-            "对账",
-            "想法",
-            "没想到",
-            "想一想",
-            "重要",
-            "主要",
-            "要是",
-            "要求",
-            "要多久",
-            "要多长",
-            "要多少",
-            "要等",
-            "要钱",
-            "要花钱",
-            "要收费",
-            "要交钱",
-            "可不可以",
-            "需要多久",
-            "需要多长",
-            "需要多少",
-            "需要等",
-            "需要钱",
-            "需要交钱",
-            # a modal asked with 是不是/是否 (是不是要下载APP才能换) asks, it does not agree
-            "是不是要",
-            "是不是需要",
-            "是不是得",
-            "是否要",
-            "是否需要",
-            # 好 inside a word of degree or manner (风好大, 好像, 还好) is not assent
-            "好像",
-            "好听",
-            "好看",
-            "好大",
-            "好多",
-            "好几",
-            "好久",
-            "好处",
-            "好难",
-            "正好",
-            "刚好",
-            "只好",
-            "还好",
-            # 中 (the Henan "all right") inside a word is not assent (中国, 中午, 中途, 中风险:
-            # 中风 holds 中, not the 风险 after it)
-            "中国",
-            "中行",
-            "中信",
-            "中午",
-            "中途",
-            "中间",
-            "中心",
-            "中旬",
-            "中期",
-            "中等",
-            "中年",
-            "中介",
-            "中奖",
-            "中文",
-            "中秋",
-            "中断",
-            "中止",
-            "中风",
-            "中低",
-            "中高",
-            "其中",
-            "当中",
-            "高中",
-            "初中",
-            "集中",
-            "心中",
-            "手中",
-            "家中",
-            # 你说 before a question word asks what was said (你说啥), it does not consent
-            "你说什么",
-            "你说啥",
-            "你说沙",
-            "你说谁",
-            "你说找谁",
-            "你说哪",
-        ),
-        a_not_a=("不", "没"),
-    ),
-}
-_NO_READING = Reading({}, {}, (), (), (), (), (), ())
-
-
 def _reading(language: str) -> Reading:
-    return _READINGS.get(base_language(language), _NO_READING)
+    return READINGS.get(base_language(language), NO_READING)
 
 
 def _spans(text: str, words: Iterable[str], language: str) -> list[tuple[int, int]]:
@@ -530,7 +373,7 @@ class Lexicon:
             )
         ]
         rd = self._reading
-        if rd is not _NO_READING:
+        if rd is not NO_READING:
             lang = self.language
             words = _spans(norm, rd.words, lang) + _a_not_a_spans(norm, rd, lang)
             cues = _cues(norm, rd, lang)

@@ -13,21 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scripts.optout_zh_grievance import grievance
+from scripts.optout_zh_idioms import idiom_da
 from scripts.optout_zh_negation import clause_before, zh_clauses, zh_negations
 from scripts.optout_zh_others import (
     STAFF,
     asked_about_calls,
+    impostor_reported,
     not_the_bank,
     phone_setting,
     someone_else_calls,
     spam_elsewhere_told,
 )
-from scripts.optout_zh_removal import denied, relative_owner, removal
+from scripts.optout_zh_removal import denied, not_complaining, relative_owner, removal
 from scripts.optout_zh_repeated import repeated_calls
+from scripts.optout_zh_slots import fixed_line, other_channel, time_slot, told_before
 from scripts.optout_zh_words import (
     COUNTS,
+    DENIED_BA,
     DIALECT,
     DIALECT_ANY,
+    EARLIER_COMPLAINT,
     GET_LOST,
     KEPT_CALL,
     OLD_NUMBER,
@@ -275,11 +281,11 @@ def _third_party_spared(tokens: Sequence[str], rules: ZhRules) -> bool:
 
 def _other_topic(tokens: Sequence[str], rules: ZhRules) -> bool:
     """Something other than the calls is talked of (收费, 柜员, 积分); not a place where the
-    complaint is made (去网点投诉, 到营业厅投诉你们)."""
+    complaint is made (去网点投诉, 到营业厅投诉你们, 去银行柜台当面投诉)."""
     return any(
         not (
-            tokens[s - 1 : s] in (["qu"], ["dao"])
-            and has_words(tokens[e : e + 3], rules.complaints)
+            {"qu", "dao"} & set(tokens[max(0, s - 3) : s])  # 去银行柜台当面投诉
+            and has_words(tokens[e : e + 4], rules.complaints)
         )
         for s, e in find_words(tokens, rules.other_topics)
     )
@@ -309,16 +315,21 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             or denied(tokens, s, rules.not_asked)  # 我不是要投诉，就问问
             or word in denied_words  # 我没有投诉过，怎么说我投诉了: the denied word repeated
             or (word in VIOLATIONS and s > 0 and tokens[s - 1] in ("bu", "mei"))
+            or not_complaining(tokens, s, e)
         ):
             vetoes.append("denied")
             denied_words.add(word)
             continue  # 我不会投诉的
         if (
             has_words(tokens[max(0, s - 4) : s], py_words("上次|上回|之前|那次"))
-            or has_words(tokens[e:], py_words("没回复|没处理|进度|结果|处理了"))
+            or has_words(tokens[e:], EARLIER_COMPLAINT)
+            or tokens[e : e + 2] in (["de", "shi"], ["de", "wen"])  # 我投诉的事, 的问题
         ) and not has_words(tokens, rules.calls_to_me):
             vetoes.append("earlier_complaint")
             continue  # 我上回的投诉到现在没回复
+        if impostor_reported(tokens) and not has_words(tokens, rules.calls_to_me):
+            vetoes.append("other_topic")
+            continue  # 我要举报一个诈骗短信，冒充你们的: an impostor, not the bank
         if word in VIOLATIONS and not has_words(clause_before(tokens, s), rules.calls):
             vetoes.append("other_topic")
             continue  # 这个违法吗: unlawful, but not said of the calls
@@ -331,23 +342,31 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             tokens[e : e + 1] == ["tai"]
             or tokens[e : e + 2] in (["na", "me"], ["zhe", "me"], ["da", "tai"])
         )
-        and "da" in tokens[e : e + 5]
+        and ("da" in tokens[e : e + 5] or tokens[e + 2 : e + 3] in (["zao"], ["wan"]))
         for _, e in find_words(tokens, rules.negations)
-    ):
+    ):  # also 你们打电话能不能别这么早: the call named before
         vetoes.append("manner")  # 别太早打: how to call (a rule may still read a request)
     dare = find_words(
         tokens,
-        py_words("再打|还打|再来电|再这么打|再这样打|还这么打|还这样打|这样打下去|这么打下去"),
+        py_words(
+            "再打|还打|再来电|再这么打|再这样打|还这么打|还这样打|这样打下去|这么打下去|"
+            "再接一次|再接到|再让我接到|再让我听到"  # 这种电话再接一次我就把卡注销
+        ),
     )
     if any(has_words(tokens[e : e + 5], py_words("试试|试一下|试一试")) for _, e in dare):
         return ("standing_word", "zai da shi shi")  # 再打一个试试: a dare, not an invitation
     for _, e in dare:
-        then = find_words(tokens[e : e + 6], py_words("我就|我可就|我真就|就别怪"))
-        if then and has_words(tokens[e + then[0][1] : e + then[0][1] + 6], THREATENED):
+        then = find_words(
+            tokens[e : e + 8], py_words("我就|我可就|我真就|就别怪|我直接|我马上|我立马")
+        )
+        if then and has_words(tokens[e + then[0][1] : e + then[0][1] + 8], THREATENED):
             return ("standing_word", "zai da wo jiu")  # 再打一个我就去银行门口闹: a threat
     repeated = repeated_calls(tokens, rules)
     if repeated is not None:
         return ("repeated_calls", " ".join(tokens[repeated[0] : repeated[1]]))
+    pleaded = grievance(tokens)
+    if pleaded is not None:
+        return ("standing_word", " ".join(tokens[pleaded[0] : pleaded[1]]))
     for s, e in find_words(tokens, rules.cancels):
         for ms, me in find_words(tokens, rules.marketing):
             if clause_gap(tokens, e, ms, 6) or 0 <= s - me <= 6:
@@ -363,6 +382,7 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             )  # 骚扰电话太多，我还以为你也是
             or denied(tokens, s, rules.not_before_word)
             or denied(tokens, s, rules.not_asked)  # 我没说要拉黑你们
+            or has_words(clause_before(tokens, s)[-6:], DENIED_BA)  # 我没把你们拉黑啊
             or has_words(tokens[e : e + 10], rules.reversal)
             or has_words(tokens[e : e + 10], py_words("不是你们|不是你|不是说你们|不是说你"))
             or has_words(tokens[e:], py_words("你们不是吧|你不是吧|你们不会也是|你不会也是"))
@@ -410,7 +430,12 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 vetoes.append("concession")
                 return None  # 我一般不接推销的，但你说吧: the call goes on
     temporary = timed and not lasting and not _stop_clause(tokens, rules)
-    if temporary or _redirected(tokens, rules) or _third_party_spared(tokens, rules):
+    if (
+        temporary
+        or _redirected(tokens, rules)
+        or _third_party_spared(tokens, rules)
+        or time_slot(tokens, rules)
+    ):
         vetoes.append("temporary" if temporary else "redirected")
         return None
     if (
@@ -430,6 +455,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         vetoes.append("customer_calls")
         return None  # 不用你们打，我自己打过去问 (not 我自己打给你们，你们别打过来)
     reach = 10 if lasting else 6
+    if told_before(tokens, rules):
+        vetoes.append("past")
+        return None  # 我上次说不要再打了是因为在忙: an earlier request explained away
     for s, e in zh_negations(tokens, rules):
         if (
             s > 0
@@ -494,6 +522,12 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 continue  # 别推销了: stop this pitch, not the calls
             if tokens[cs:ce] == ["da"] and ce < len(tokens) and tokens[ce] in rules.not_after_call:
                 continue
+            if tokens[cs:ce] == ["da"] and not lasting and fixed_line(tokens, ce):
+                vetoes.append("redirected")
+                continue  # 你别打我座机，座机没人: that line, not every call
+            if tokens[cs:ce] == ["da"] and idiom_da(tokens, cs):
+                vetoes.append("idiom")
+                continue  # 别打我卡的主意, 别给我打折了: no call
             gap = tokens[e:cs]
             if (
                 has_words(gap, rules.someone_else)
@@ -550,6 +584,8 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
                 return ("no_calls_wanted", " ".join(tokens[cs:e]))
     for s, e in find_words(tokens, phrases):
         return ("phrase", " ".join(tokens[s:e]))
+    if other_channel(tokens, rules):
+        vetoes.append("other_channel")  # 以后不要给我寄广告了: mail, not calls
     if asked_about_calls(tokens) and not zh_negations(tokens, rules):
         vetoes.append("question")  # 你们以后还会打过来吗: asked, not refused
     return None

@@ -18,7 +18,9 @@ from scripts.optout_zh_words import ZhRules, find_words, has_words, py_words
 # as 爸 and 马/吗 as 妈) and an impostor (冒充你们银行)
 _OTHER_CALLERS = py_words(
     "有人|有个人|别人|人家|骗子|催收|中介|贷款的|卖保险的|儿子|女儿|老婆|老公|爸爸|妈妈|老爸|"
-    "老妈|爱人|家人|孩子|父母|朋友|同事|他们|她们"
+    "老妈|爱人|家人|孩子|父母|朋友|同事|他们|她们|"
+    # other businesses (那些贷款公司, 推销的), not 你们公司
+    "公司|推销的|卖东西的|平台|网贷|中介的"
 )
 _IMPOSTOR = py_words("冒充|假冒|假装成")
 
@@ -33,7 +35,8 @@ def someone_else_calls(tokens: Sequence[str], s: int) -> bool:
         before = before[len(before) - before[::-1].index(",") :]
     return any(
         not has_words(before[e:], py_words("你们|你"))
-        for _, e in find_words(before, _OTHER_CALLERS)
+        and not has_words(before[max(0, cs - 5) : cs], py_words("你们|你这|你"))
+        for cs, e in find_words(before, _OTHER_CALLERS)
     )
 
 
@@ -96,9 +99,24 @@ _MISSED = py_words("没接到|没接着|漏接|没听到|没看到")
 
 
 def phone_setting(tokens: Sequence[str], e: int) -> bool:
-    """The standing word ending at ``e`` is the phone's own setting (免打扰模式), or calls
-    missed are told (设了免打扰，所以刚才没接到): not a request to the bank."""
-    return has_words(tokens[e : e + 3], _SETTING) or has_words(tokens, _MISSED)
+    """The standing word ending at ``e`` is the phone's own setting (免打扰模式), asked how
+    to set (怎么设置免打扰), or calls missed are told (设了免打扰，所以刚才没接到): not a
+    request to the bank."""
+    return (
+        has_words(tokens[e : e + 3], _SETTING)
+        or has_words(tokens[max(0, e - 8) : e], _HOW_TO_SET)
+        or has_words(tokens, _MISSED)
+    )
+
+
+_HOW_TO_SET = py_words("怎么设置|如何设置|怎么开|怎么弄|在哪设置|在哪里设置|怎样设置")
+# an impostor or a fraud reported (冒充你们的, 诈骗短信): not the bank's calls
+_IMPOSTOR_REPORTED = py_words("冒充|假冒|冒用|诈骗短信|诈骗信息|诈骗链接|诈骗网站|骗子")
+
+
+def impostor_reported(tokens: Sequence[str]) -> bool:
+    """An impostor or a fraud is what the complaint is about (我要举报一个诈骗短信，冒充你们的)."""
+    return has_words(tokens, _IMPOSTOR_REPORTED)
 
 
 def spam_elsewhere_told(tokens: Sequence[str], rules: ZhRules, negated: bool) -> bool:

@@ -140,10 +140,12 @@ def zh_rules() -> ZhRules:
         other_topics=py_words(
             "手续费|收费|费用|年费|利息|服务态度|态度|网点|柜台|柜员|员工|卡被|冻结|"
             "扣款|扣钱|扣费|转账|到账|系统|账户|这个收费|卡|锁|柜员|排队|app|客服|打不通|占线|"
-            "积分|规则|产品|利率|额度|钱|扣错|经理|网银|故障|营业厅|保险|开通"
+            "积分|规则|产品|利率|额度|钱|扣错|经理|网银|故障|营业厅|保险|开通|"
+            # a malfunction complained of (老是闪退, 登不上)
+            "闪退|卡顿|登不上|登录不了|登不进|报错|死机|出错|打不开"
         ),
         calls_to_me=py_words(
-            "给我打|打给我|打我|再打|又打|一直打|老打|总打|天天打|打过来|打来|来电|骚扰|推销|"
+            "给我打|打给我|打我|再打|又打|还打|一直打|老打|你们这个电话|你们这电话|你们的电话|总打|天天打|打过来|打来|来电|骚扰|推销|"
             "营销|这种电话|这些电话|联系我|找我|烦我|打扰"
         ),
         customer_calls=py_words("给你们|给你|给银行"),
@@ -223,7 +225,9 @@ def zh_rules() -> ZhRules:
             "找我|跟我说|打我手机|打给我|联系我|打我这个|打我电话|我来办|我来处理|我处理"
         ),
         kept=py_words("新|留|打这个|用这个|这个号|找我|打我的|打给我|打我这个|打我这|用我的"),
-        not_asked=py_words("不是要|不是说要|没说要|不是让你|没让你|没叫你"),
+        not_asked=py_words(
+            "不是要|不是说要|没说要|不是让你|没让你|没叫你|谁说|谁说我|谁说要|谁说我要"
+        ),
         prohibitions=py_words("别|不要|不许|不准|莫|甭|请勿|停止|不能再|不可以再|少给我"),
         to_customer=py_words("打过来|打来|给我打|打给我|打我|联系我|找我|来电|来电话|电话给我"),
         partial=py_words("每次|每回|每一次|次次"),
@@ -291,8 +295,10 @@ TO_ME_FILLER = frozenset(("dou", "gei", "wo", "wang", "zhe", "li", "lai", "zai",
 COUNTS = frozenset(("liang", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi", "ji"))
 # What a customer threatens to do if called again (再打我就去闹; 投诉 and 报警 are complaints).
 THREATENED = py_words(
-    "闹|骂|不客气|翻脸|销户|找你们领导|上门|换银行|去银行|骂人|发火|告你们|销卡|把卡销|卡销了|"
-    "找你们行长|找行长|销了|销掉|注销"
+    "闹|骂|不客气|翻脸|销户|找你们领导|上门|换银行|换家银行|换一家|换别家|换个银行|去银行|骂人|发火|告你们|销卡|把卡销|卡销了|"
+    "找你们行长|找行长|销了|销掉|注销|"
+    # going public or to law (到网上发帖, 找记者, 请律师)
+    "发帖|网上|微博|抖音|媒体|记者|电视台|律师|法院"
 )
 # An old number (旧 alone is also 就) and another call kept (打我的, 留我的: not the
 # forbidden call's own 这个号).
@@ -309,3 +315,14 @@ TALK_LATER = py_words("说|聊|讲|再说|再聊|再讲")
 TELLING = py_words(
     "说清楚|讲清楚|说明白|讲明白|说好了|告诉你|把话说|把话撂|话撂|最后一遍|最后一次说"
 )
+
+# What is said of a complaint already made (没人回复, 处理好了吗): its progress asked.
+EARLIER_COMPLAINT = py_words(
+    "没回复|没处理|进度|结果|处理了|没人回复|没人回|没人理|没人管|处理好|怎么样了|回复我|还没回"
+)
+
+# What makes 不投诉 a threat rather than a denial (不投诉不行, 不投诉你们就不长记性).
+NOT_UNLESS = py_words("不行|不知道|不长|就不|才怪|不会停|没完")
+
+# A standing word denied with its object put first (我没把你们拉黑啊, 我不会把你们屏蔽的).
+DENIED_BA = py_words("没把|没有把|不会把|不是要把|没说把|没想把")

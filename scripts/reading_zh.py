@@ -5,6 +5,15 @@ miss a construction.
   我是他爱人, 俺是他娘, 我系佢老婆 as a whole clause, also after a denial (不是本人，我是他
   爱人: "not me, I'm his wife" is a relative answering, not a wrong person). The relation
   must end its clause: 我是他同事的号 says whose number it is, not who is speaking.
+- The decision left to a family member (``defers_to_family``): 我得问问我老婆, 回去跟我爱人
+  商量商量, 钱都是我老伴管, 我老公做主: the customer does not take the offer now.
+- A loss told with a refusal to buy again (``refuses_after_loss``): 亏过一次，不敢再买了,
+  上回买的亏了，再也不买了: the purchase told is the reason for refusing, not a purchase of
+  the product offered.
+- The speaker says the thing is done already (``says_done``): a doing verb with its
+  result (弄过, 换好, 办完, 兑掉), said as past by 了 after it or a word of time before it
+  (你说的这个我前天刚弄过, 上回营业厅的人帮我弄过了), not negated (还没弄好) nor asked
+  (弄好了吗) nor wished (帮我弄好).
 Reads each clause of the text as heard (the recogniser's marks and spaces part clauses),
 normalised (``scripts.matching.normalize``). Pure.
 """
@@ -35,3 +44,77 @@ _CLAUSE = re.compile(r"[,，。.!！?？、;；…~～\s]+")
 def names_relative(text: str) -> bool:
     """A clause of ``text`` is the speaker naming themselves the customer's family member."""
     return any(_SELF_KIN.match(normalize(c, "zh")) for c in _CLAUSE.split(text) if c)
+
+
+# Family words of the household who may hold the money (老伴, 那口子 besides _KIN)
+_HOUSEHOLD = rf"(?:{_KIN}|老伴|老伴儿|那口子|对象|孩子|老头子|老头|老太婆|家里人|家里)"
+# asking or talking it over with them (问问我老婆, 跟我爱人商量), or them deciding or
+# holding the money (我老公做主, 钱都是老伴管; 我管 alone is the speaker's own say)
+# (normalised: 问问 and 商量商量 are read once, 问 and 商量)
+_DEFERS = re.compile(
+    rf"(?:问|商量|合计)(?:一下|下)?(?:跟|和|我|家|的)*{_HOUSEHOLD}"
+    rf"|(?:跟|和)(?:我|家|的)*{_HOUSEHOLD}(?:商量|合计|说一声|问)"
+    rf"|{_HOUSEHOLD}(?:做主|说了算|拿主意|决定|定|管钱|管着|管)"
+)
+# a loss told (亏, 赔, 套牢, 跌 as heard) and buying again refused
+_LOSS = re.compile("亏|赔|套牢|跌")
+_NO_MORE = re.compile("不(?:敢|想|会|打算|准备|能)?再?(?:买|碰|投)|再也不|不敢")
+
+
+# an action planned after talking it over (商量一下再换, 问问我老婆再买): a hesitation before
+# doing it, not a refusal; 再说 (put it off) plans nothing
+_THEN_DO = re.compile("再(?!说|考虑|看|想)[\u4e00-\u9fff]")
+
+
+def defers_to_family(text: str) -> bool:
+    """``text`` leaves the decision to a family member (问问我老婆, 我老伴做主) and plans
+    no action after it (商量一下再换 is a hesitation before redeeming)."""
+    norm = normalize(text, "zh")
+    m = _DEFERS.search(norm)
+    return m is not None and _THEN_DO.search(norm, m.end()) is None
+
+
+def refuses_after_loss(text: str) -> bool:
+    """``text`` tells a loss and refuses to buy again (亏过一次，不敢再买了)."""
+    norm = normalize(text, "zh")
+    return _LOSS.search(norm) is not None and _NO_MORE.search(norm) is not None
+
+
+# A doing verb and its result complement: done (过), finished (好, 完), used up (掉).
+_DONE = re.compile(r"(?:兑换|弄|办|搞|换|兑|抵|整)(?:过|好|完|掉)(了)?")
+# Words of past time before the verb make the result past without 了 (前天刚弄过).
+_PAST = (
+    "已经",
+    "早",
+    "刚",
+    "前天",
+    "昨天",
+    "昨儿",
+    "上回",
+    "上次",
+    "上周",
+    "上礼拜",
+    "上个月",
+    "去年",
+    "之前",
+    "以前",
+)
+# A negation just before the verb (没弄过, 还没换好, 未办完) says it is not done.
+_NOT_DONE = ("没", "未", "不")
+# A clause ending so asks whether it is done (弄好了吗, 换过了没有).
+_ASKED = ("吗", "没", "没有", "不")
+
+
+def says_done(text: str) -> bool:
+    """A clause of ``text`` says it has been done (docstring of the module)."""
+    for c in _CLAUSE.split(text):
+        norm = normalize(c, "zh")
+        if not norm or norm.endswith(_ASKED):
+            continue
+        for m in _DONE.finditer(norm):
+            before = norm[max(0, m.start() - 2) : m.start()]
+            if any(w in before for w in _NOT_DONE):
+                continue
+            if m.group(1) or any(w in norm[: m.start()] for w in _PAST):
+                return True
+    return False

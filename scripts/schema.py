@@ -141,14 +141,19 @@ class Intent(_Model):
     Korean in the model's word units, e.g. ``맞 습니다``), and the matcher accepts them
     anywhere in an utterance. ``keywords`` are matched only, never put in the grammar.
     ``not_if`` words void the intent when said anywhere in the utterance (hesitation is
-    never agreement: 考虑一下 in 好的，我考虑一下). ``phrases`` and ``not_if`` may also be
-    mappings of language to list.
+    never agreement: 考虑一下 in 好的，我考虑一下). ``topics`` name what a question is about
+    (风险, 收益): where the classifier reads another intent with topics and only this
+    intent's topic words are said, this intent is meant (``scripts.question_topic``).
+    ``phrases``, ``not_if`` and ``topics`` may also be mappings of language to list.
     """
 
     phrases: tuple[str, ...] | dict[str, tuple[str, ...]] = Field(min_length=1)
     keywords: tuple[str, ...] = ()
     not_if: tuple[str, ...] | dict[str, tuple[str, ...]] = Field(
         default=(), description="Words that void this intent anywhere in an utterance"
+    )
+    topics: tuple[str, ...] | dict[str, tuple[str, ...]] = Field(
+        default=(), description="Words naming the topic of a question this intent asks"
     )
     dtmf: tuple[str, ...] = Field(default=(), description="Keypad digits meaning this intent")
     priority: int = Field(default=0, description="Higher wins when several intents match")
@@ -158,6 +163,9 @@ class Intent(_Model):
 
     def not_if_for(self, language: str) -> tuple[str, ...]:
         return _for_language(self.not_if, language)
+
+    def topics_for(self, language: str) -> tuple[str, ...]:
+        return _for_language(self.topics, language)
 
 
 def _for_language(

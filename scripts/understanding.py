@@ -23,17 +23,28 @@ engine, ``tailcall scripts match`` and the benchmarks.
    intent the state listens for at or above its confidence threshold, unless one of the
    intent's ``not_if`` words was said (hesitation is never agreement).
    Then two rules over its reading: a reply that says it cannot hear is no intent when
-   the classifier took its "who did you say" for "who is calling" (听不清，你说找谁) or
-   only a short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
+   the classifier took its "who did you say" for "who is calling" (听不清，你说找谁), took
+   it for "who is calling" with no who- or what-question in it (你声音断断续续的), or only a
+   short transition phrase is in it (你说 in 没听清，你说的是谁); at the identity
    question a denial phrase said with a who-question is a denial (你找哪个？我这是新号)
    and a confirmation said as the first clause (对，我就是，不过……) confirms, unless a
    relative or a denial is named or busy is read (docs/intent.md, the identity question);
    a relative phrase holding a confirming one (是我 in 这是我老伴的电话) is a relative, not the
-   confirmation the classifier reads from it.
+   confirmation the classifier reads from it. A question whose topic words (an intent's
+   ``topics``) name only another intent's topic is that intent's (``scripts.question_topic``:
+   跟国债比哪个安全 asks about risk, not returns). A reply saying it is done already
+   (``scripts.reading_zh.says_done``: 你说的这个我前天刚弄过) is the state's intent whose
+   phrases say so (换过了), where the classifier read no intent, a wrong person or
+   ``is_robot``. Where a call is offered, an assent as the first clause and then a time
+   (行啊，晚上七点以后打) is that assent, not the busy the classifier reads from the time.
 6. A phrase inside a longer reply the classifier could not read (not one it read, at or
    above its threshold, as no intent: 好我知道了，我改天自己弄 is a hesitation, not 好), or
    read as an intent with a confidence below ``UNSURE``.
 7. Otherwise a no-match.
+After it: where agreeing would put the call through to a person, asking to be sent the
+material instead (你先发点资料给我看看) declines; where it sends the material, "send it" agrees
+though a hesitation voided the agreement (你发吧，我跟我爱人商量一下: ``scripts.send_instead``);
+a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了).
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -50,9 +61,13 @@ from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
+from scripts.question_topic import Topics
 from scripts.reading_ko import asks_who_calls, names_relative, names_self, question_back
 from scripts.reading_zh import names_relative as names_relative_zh
+from scripts.reading_zh import says_done as says_done_zh
+from scripts.refusal_zh import refusal
 from scripts.schema import OPT_OUT, Script
+from scripts.send_instead import accepts_sent, asks_to_be_sent
 from scripts.slots import SlotResult, parse_callback_time
 
 COMPLAINT = "complaint"
@@ -96,8 +111,24 @@ HEARING = {
         "再说一次",
         "大声点",
         "大点声",
+        "断断续续",
+        "声音小",
+        "声音太小",
+        "声音好小",
+        # no sound from the bot: its 没/不 is no refusal (喂？怎么没声了)
+        "没声",
+        "没有声音",
+        "没动静",
+        "不说话",
     )
 }
+# The negations of a refusal: with none left once the hearing words are taken out, a
+# refusal the classifier reads came from the hearing words (没 in 没声 refuses nothing).
+_NEG = re.compile("不|没|别|甭")
+_HEARD = re.compile("|".join(re.escape(normalize(w, "zh")) for w in HEARING["zh"]))
+# Words of asking who or what is calling (哪个银行, 你是谁, 是机器吧): a reply of not hearing
+# without one (喂，你声音断断续续的) asks for the prompt again, it does not ask who calls.
+CALLER_WORDS = {"zh": ("谁", "哪", "什么", "啥", "干嘛", "机器", "真人", "电脑", "录音", "智能")}
 # "who did you say" (the name asked for), not "who are you"
 WHO_SAID = ("找谁", "说谁", "说的谁", "说的是谁", "问谁", "叫谁")
 WRONG_PERSON = "wrong_person"
@@ -141,6 +172,8 @@ class Understanding:
         self._heard: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._offers: dict[str, bool] = {}
         self._complaint_sounds: tuple[str, ...] | None = None
+        self._topics = Topics(script)
+        self._done_intents: dict[str, str | None] = {}
 
     def lexicon(self, state: str) -> Lexicon:
         lx = self._lexicons.get(state)
@@ -201,7 +234,35 @@ class Understanding:
             # "is that you?": the next prompt says who is calling and why (Chinese: the
             # recogniser's spaces and marks part clauses there, not words)
             return Understood(st.identity.confirmed[0], 1.0, "phrase", said)
+        if (
+            u.intent is not None
+            and u.source == "classifier"
+            and self._transfers(state, u.intent)
+            and DECLINE in self._heard_at(state)[0]
+            and texts
+            and asks_to_be_sent(texts[0], self.script.language)
+        ):
+            # "send me the material first" where agreeing puts the call through to a person
+            # declines the transfer (``scripts.send_instead``)
+            return Understood(DECLINE, u.confidence, "phrase", "send_instead")
+        if (
+            u.intent is None
+            and u.detail.startswith("not_if:")
+            and texts
+            and accepts_sent(self.script, state, voided := u.detail.split(":")[1], texts[0])
+        ):
+            # "send it, I'll talk it over with my wife" (你发吧，我跟我爱人商量一下): the
+            # hesitation is about the product, the material is accepted
+            return Understood(voided, u.confidence, "phrase", "send_it")
+        if texts and not u.opted_out and (why := refusal(self.script, state, texts[0], u.intent)):
+            return Understood(DECLINE, 1.0, "phrase", why)  # scripts.refusal_zh
         return u
+
+    def _transfers(self, state: str, intent: str) -> bool:
+        """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
+        target = self.script.states[state].targets().get(intent)
+        to = self.script.states.get(target.to) if target is not None else None
+        return to is not None and to.handoff is not None and to.handoff.offer
 
     def _confirming_clause(self, state: str, text: str) -> str | None:
         """A clause of a reply of several that confirms who is speaking on its own: the
@@ -293,22 +354,91 @@ class Understanding:
         if said is not None and st.identity is not None and said.intent in st.identity.confirmed:
             return said  # a confirmation said first wins over "can't hear" after it (是我，听不清)
         if texts and (m is None or m.intent != g.intent) and self._hearing_trouble(texts[0]):
-            # "I can't hear, who did you say?" (听不清，你说找谁) asks what was said, not who
-            # is calling; and a short phrase inside it (你说 in 听不清，你说的是谁) is no answer
+            # "I can't hear, who did you say?" (听不清，你说找谁) or "I can't hear" alone asks
+            # what was said, not who is calling; and a short phrase inside it (你说 in
+            # 听不清，你说的是谁) is no answer
             norm = normalize(texts[0], s.language)
-            if (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID)) or (
-                g.intent is None and m is not None and m.intent not in s.global_intents
+            asks = CALLER_WORDS.get(base_language(s.language), ())
+            if (
+                (g.intent == IS_ROBOT and any(w in norm for w in WHO_SAID))
+                or (g.intent == IS_ROBOT and not any(w in norm for w in asks))
+                or (g.intent is None and m is not None and m.intent not in s.global_intents)
+                or (m is None and g.intent == DECLINE and not _NEG.search(_HEARD.sub("", norm)))
             ):
                 return Understood(None, g.confidence, "none", "hearing")
         if said is not None:
             return said
+        done = self._done(state, texts[0], g) if texts else None
+        if done is not None:
+            return done
+        when = self._assent_with_time(state, texts[0], m, g, now, timezone) if texts else None
+        if when is not None:
+            return when
         if m is not None and g.intent is None and not self._sure_none(g):
             return Understood(m.intent, 1.0, "phrase", m.phrase)
         if m is not None and g.intent is not None and g.confidence < UNSURE:
             # a guess of one in two or less does not outweigh a phrase said (装了 in 装了，那个
             # 任务难不难，我想把积分领了, read as a refusal at 0.43)
             return Understood(m.intent, 1.0, "phrase", m.phrase)
+        if texts and g.intent is not None and g.source == "classifier":
+            # a question naming only another intent's topic (跟国债比哪个安全: risk)
+            other = self._topics.other(state, self._heard_at(state)[0], texts[0], g.intent)
+            if other is not None:
+                return Understood(other[0], g.confidence, "phrase", f"cue:{other[1]}")
         return g
+
+    def _done(self, state: str, text: str, g: Understood) -> Understood | None:
+        """A reply saying it is done already (``scripts.reading_zh.says_done``: 你说的这个我前天
+        刚弄过) is the state's own intent whose phrases say so (换过了), where the classifier read no intent,
+        a wrong person or a question about the caller."""
+        if g.intent not in (None, WRONG_PERSON, IS_ROBOT) or not says_done_zh(text):
+            return None
+        intent = self._done_intent(state)
+        return None if intent is None else Understood(intent, 1.0, "phrase", "says_done")
+
+    def _done_intent(self, state: str) -> str | None:
+        """The one intent of ``state`` (not a global) one of whose phrases says it is done."""
+        if state not in self._done_intents:
+            found: str | None = None
+            if base_language(self.script.language) == "zh":
+                own = set(self._heard_at(state)[0]) - set(self.script.global_intents)
+                hits = {
+                    lx.intent
+                    for lx in self.lexicon(state).lexemes
+                    if lx.intent in own and says_done_zh(lx.text)
+                }
+                found = next(iter(hits)) if len(hits) == 1 else None
+            self._done_intents[state] = found
+        return self._done_intents[state]
+
+    def _assent_with_time(
+        self,
+        state: str,
+        text: str,
+        m: Match | None,
+        g: Understood,
+        now: datetime | None,
+        timezone: str | None,
+    ) -> Understood | None:
+        """Where a call is offered (稍后请专员给您回电，可以吗？), an assent said as the first
+        clause and then a time (行啊，晚上七点以后打) accepts the call and says when: the
+        state's assent, not the busy the classifier reads from the time; unless busy is said
+        (行，我在开车，晚点打)."""
+        if g.intent != BUSY or (m is not None and m.intent == BUSY) or not self.offers_call(state):
+            return None
+        first = _first_clause(text)
+        if first is None:
+            return None
+        fm = self.lexicon(state).match(first)
+        st = self.script.states[state]
+        if fm is None or not fm.exact or fm.intent not in st.transitions:
+            return None
+        rest = text[text.find(first) + len(first) :]
+        at = now or datetime.now().astimezone()
+        zone = timezone or self.script.metadata.timezone
+        if parse_callback_time(rest, at, zone, self.script.language).value is None:
+            return None
+        return Understood(fm.intent, 1.0, "phrase", f"first:{fm.phrase}")
 
     def _complaint_heard(self, hit: OptOutHit) -> bool:
         """The opt-out rules read a complaint whose words sound like one of the script's
@@ -326,8 +456,10 @@ class Understanding:
 
     def _hearing_trouble(self, text: str) -> bool:
         words = HEARING.get(base_language(self.script.language), ())
-        norm = normalize(text, self.script.language) if words else ""
-        return any(w in norm for w in words)
+        lang = self.script.language
+        norm = normalize(text, lang) if words else ""
+        # the words normalised as the reply is (断断续续 reads 断续)
+        return any(normalize(w, lang) in norm for w in words)
 
     def _identity(self, state: str, text: str, m: Match | None, g: Understood) -> Understood | None:
         """The identity question's rule (docs/intent.md, "The identity question"): a
@@ -424,11 +556,15 @@ class Understanding:
         if g.intent is None:
             return Understood(None, g.confidence, "none", g.best)
         voids = self._not_if(g.intent)
-        if voids:
+        if voids and not self._topics.asks_about(
+            state, self._heard_at(state)[0], texts[0], g.intent
+        ):
+            # (a question about the intent's own topic is not voided: 期限短一点的话可以考虑，
+            # 有三个月的吗 asks about the product's term)
             norm = normalize(texts[0], self.script.language)
             for w, nw in voids:
                 if nw in norm:
-                    return Understood(None, g.confidence, "none", f"not_if:{w}")
+                    return Understood(None, g.confidence, "none", f"not_if:{g.intent}:{w}")
         return Understood(g.intent, g.confidence, "classifier", g.best)
 
     def _not_if(self, intent: str) -> tuple[tuple[str, str], ...]:

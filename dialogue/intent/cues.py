@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from dialogue.intent.cue_terms import EXTRA, TERMS
 from scripts.matching import base_language, normalize
+from scripts.pinyin import pinyin_tokens
 
 CUES = (
     "question",
@@ -74,6 +75,32 @@ _NOT_HOSTILE = ("麻烦", "怕是诈骗", "怕诈骗", "怕是骗", "怕被骗",
 # Thinking that is over or refused is no hesitation: 考虑好了 / 想好了 commit (A), 不考虑
 # declines (C); only the thinking still to do (考虑一下, 再想想) is the B kind.
 _NOT_HESITANT = ("不考虑", "不用考虑", "考虑好", "考虑过", "想好了")
+# Chinese cues of the grade whose terms are also heard by their sound (toneless pinyin), so
+# that a recognition homophone carries the cue: 伤量 for 商量, 片子 for 骗子, 在考虑 for 再考虑,
+# 大错 for 打错. Terms of one character (烦 / 饭, 想 / 像) are matched as written only, and
+# so is a term that sounds like another term (不姓 / 不行) or like a common word (老打 /
+# 老大, 又打 / 有大: 打 is the most confusable syllable; 不办 / 补办, 不想 / 不像).
+_SOUND_CUES = ("commit", "hesitant", "noncommittal", "hostile", "blunt", "wrong_person", "negative")
+_SOUND_CLASHES = (
+    "老大",
+    "有大",
+    "总大",
+    "不及",
+    "那里",
+    "补办",
+    "补了",
+    "不停",
+    "不像",
+    "不敢",
+    "不辛",
+    "小胡",
+    "稳稳",
+)
+# The refusals read by sound as the whole answer (不撞了 for 不装了, 步要 for 不要) and the
+# declines read by sound when said twice (不需要步需要); 不办 / 不听 / 不干 / 不搞 sound like
+# 补办 / 不停 / 不敢 / 不高 and are read as written.
+_SOUND_REFUSAL = ("不要", "不弄", "不装")
+_SOUND_NO = (*_SOUND_REFUSAL, "不需要", "没兴趣", "不感兴趣")
 
 
 @dataclass(frozen=True)
@@ -114,6 +141,7 @@ class _Terms:
 
     norm: tuple[str, ...]
     raw: tuple[str, ...]
+    sound: tuple[str, ...] = ()  # " syllable syllable " forms, matched on the turn's sound
 
 
 _Matcher = _Terms | re.Pattern[str]
@@ -123,7 +151,9 @@ _Matcher = _Terms | re.Pattern[str]
 def _compiled(language: str) -> dict[str, _Matcher]:
     lang = lexicon_language(language)
     out: dict[str, _Matcher] = {}
-    for cue, terms in {**TERMS[lang], **EXTRA[lang]}.items():
+    every = {**TERMS[lang], **EXTRA[lang]}
+    heard_by = _sound_owners(every) if lang == "zh" else {}
+    for cue, terms in every.items():
         if lang == "en":
             normed = tuple(dict.fromkeys(normalize(t, language) for t in terms if t))
             alt = "|".join(re.escape(t) for t in sorted(normed, key=len, reverse=True))
@@ -137,8 +167,32 @@ def _compiled(language: str) -> dict[str, _Matcher]:
                 norm.append(n)
             elif t:
                 raw.append(_heard(t))
-        out[cue] = _Terms(tuple(dict.fromkeys(norm)), tuple(dict.fromkeys(raw)))
+        sound: list[str] = []
+        if cue in _SOUND_CUES:
+            for t in terms:
+                ts = _sound(t)
+                if len(_heard(t)) >= 2 and heard_by.get(ts) == {_heard(t)}:
+                    sound.append(ts)
+        out[cue] = _Terms(
+            tuple(dict.fromkeys(norm)), tuple(dict.fromkeys(raw)), tuple(dict.fromkeys(sound))
+        )
     return out
+
+
+def _sound_owners(every: Mapping[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """The written forms of each sound among the terms and the common words that clash."""
+    owners: dict[str, set[str]] = {}
+    for terms in (*every.values(), _SOUND_CLASHES):
+        for t in terms:
+            if t:
+                owners.setdefault(_sound(t), set()).add(_heard(t))
+    return owners
+
+
+def _sound(text: str) -> str:
+    """The toneless pinyin syllables of ``text`` (marks and clause breaks left out), each
+    with a space either side, so that a term's sound is found on syllable boundaries."""
+    return " " + " ".join(t for t in pinyin_tokens(_heard(text)) if t != ",") + " "
 
 
 def _heard(text: str) -> str:
@@ -146,16 +200,38 @@ def _heard(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-def _hit(text: str, heard: str, matcher: _Matcher) -> bool:
+def _hit(text: str, heard: str, matcher: _Matcher, sound: str = "") -> bool:
     if isinstance(matcher, re.Pattern):
         return matcher.search(text) is not None
-    return any(t in text for t in matcher.norm) or any(t in heard for t in matcher.raw)
+    return (
+        any(t in text for t in matcher.norm)
+        or any(t in heard for t in matcher.raw)
+        or any(t in sound for t in matcher.sound)
+    )
 
 
 def _without(text: str, words: tuple[str, ...]) -> str:
     for word in words:
         text = text.replace(word, "")
     return text
+
+
+def _without_sound(sound: str, words: tuple[str, ...]) -> str:
+    for word in words:
+        sound = sound.replace(_sound(word), " ")
+    return sound
+
+
+@lru_cache(maxsize=1)
+def _sound_no() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A refusal by its sound: one of ``_SOUND_REFUSAL`` as the whole answer (with 我 before
+    it and 了 / 啊 / 呀 / 吧 after it), and one of ``_SOUND_NO`` said twice in a row."""
+    one = "|".join(_sound(w).strip() for w in _SOUND_REFUSAL)
+    alt = "|".join(_sound(w).strip() for w in _SOUND_NO)
+    tail = "(?: (?:le|a|ya|ba))?"
+    whole = re.compile(rf" (?:wo )?(?:{one}){tail} ")
+    twice = re.compile(rf" (?:{alt}){tail} (?:{alt}) ")
+    return whole, twice
 
 
 def cues(text: str, language: str) -> Cues:
@@ -166,11 +242,17 @@ def cues(text: str, language: str) -> Cues:
     m = _compiled(language)
     lang = lexicon_language(language)
     heard = _heard(text)
+    sound = _sound(text) if lang == "zh" else ""
 
     def hit(cue: str, drop: tuple[str, ...] = ()) -> bool:
         if drop:
-            return _hit(_without(norm, drop), _without(heard, drop), m[cue])
-        return _hit(norm, heard, m[cue])
+            return _hit(
+                _without(norm, drop),
+                _without(heard, drop),
+                m[cue],
+                _without_sound(sound, drop) if sound else "",
+            )
+        return _hit(norm, heard, m[cue], sound)
 
     negative = hit("negative")
     polite = hit("polite")
@@ -179,7 +261,12 @@ def cues(text: str, language: str) -> Cues:
     hostile = hit("hostile", _NOT_HOSTILE)
     bare = _BARE_REFUSAL.get(lang)
     refusal = bare is not None and bare.fullmatch(_bare(text)) is not None
-    curt = hit("blunt") or bool(_REPEATED_NO[lang].search(text)) or refusal
+    twice = bool(_REPEATED_NO[lang].search(text))
+    if lang == "zh":
+        whole, again = _sound_no()
+        refusal = refusal or whole.fullmatch(_sound(_bare(text))) is not None
+        twice = twice or again.search(sound) is not None
+    curt = hit("blunt") or twice or refusal
     return Cues(
         commit=commit,
         hesitant=hit("hesitant", _NOT_HESITANT),

@@ -314,3 +314,27 @@ def test_zhong_is_assent_only_as_a_word(text: str, intent: str | None) -> None:
     lx = Lexicon({"agree": (["中", "好的"], 0), "ask_risk": (["风险"], 0)}, "zh-CN")
     m = lx.match(text)
     assert (m.intent if m else None) == intent, m
+
+
+def test_northern_an_is_i() -> None:
+    assert normalize("俺就是") == normalize("我就是")
+    assert normalize("俺们") == "我们"
+
+
+@pytest.mark.parametrize(
+    ("text", "norm"),
+    [
+        ("在微信上能换不", "在微信上能换吗"),
+        ("柜台能换步？", "柜台能换吗"),  # 不 heard as 步
+        ("可以抵年费不呢", "可以抵年费吗呢"),
+        ("能不能换", "能不能换"),  # A-not-A, left
+        ("可以不", "可以不"),  # 不 right after the modal, left
+    ],
+)
+def test_a_clause_final_v_bu_question_is_asked_with_ma(text: str, norm: str) -> None:
+    assert normalize(text) == norm
+
+
+def test_hao_as_a_result_is_not_assent() -> None:
+    lx = Lexicon({"agree": (["好"], 0)}, "zh-CN")
+    assert lx.match("我刚弄好") is None

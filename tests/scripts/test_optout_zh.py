@@ -263,3 +263,82 @@ def test_session11_close_replies_are_no_request(text: str) -> None:
 def test_questions_about_the_calls_and_another_line_are_vetoed(text: str) -> None:
     found, vetoes = _read(text)
     assert found is None and vetoes
+
+
+# Shapes found by fresh hand-written batches (session 12, optout6).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "那些贷款公司天天打我电话，烦死了",  # another business calls
+        "我把那些推销的都拉黑了，你们是哪个银行的",
+        "我给你们打电话投诉过，还没人回复",  # a complaint made earlier, its reply asked
+        "我投诉的事处理好了吗",
+        "谁说我要投诉了，我就是问问",  # denied by a rhetorical question
+        "你们的爱普老是闪退我要头诉",  # a malfunction complained of
+    ],
+)
+def test_other_callers_and_other_complaints_are_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None
+    assert vetoes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们公司天天打我电话，烦死了",  # the bank's company
+        "我投诉过你们好几次了，还打",  # an earlier complaint, still called
+        "我要投诉你们，一天打八遍",
+    ],
+)
+def test_the_banks_calls_still_count(text: str) -> None:
+    found, _ = _read(text)
+    assert found is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我不投诉，你放心",  # 不 right before the complaint denies it
+        "我不投素，你放心",
+        "你别打我座机，座机没人",  # a fixed line, not every call
+    ],
+)
+def test_a_bare_denial_and_a_fixed_line_are_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None
+    assert vetoes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我要打电话给银行总部投诉你们老打电话",  # 部 is no 不
+        "不投诉你们就不长记性",  # a consequence follows
+        "别打我座机了，以后都别打",  # a lasting word widens it
+        "别打我手机了",  # the mobile is the line the bank calls
+        "我要去银行柜台当面投诉你们这个电话",  # the counter is where the complaint is made
+        "我现在就录音了，你们再打我直接交给律师",  # 直接 as the threat's consequence
+    ],
+)
+def test_a_complaint_and_a_mobile_stay_requests(text: str) -> None:
+    found, _ = _read(text)
+    assert found is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我要举报一个诈骗短信，冒充你们的",  # an impostor reported
+        "我想问一下怎么设置免打扰，手机老是有垃圾短信",  # how to set the phone
+    ],
+)
+def test_an_impostor_or_the_phones_setting_is_vetoed(text: str) -> None:
+    found, vetoes = _read(text)
+    assert found is None
+    assert vetoes
+
+
+def test_an_impostor_calling_the_customer_is_still_the_calls() -> None:
+    found, _ = _read("我要举报你们冒充客服天天打我电话")
+    assert found is not None

@@ -453,7 +453,7 @@ def test_a_denial_then_the_speaker_named_as_family_is_a_relative(text: str) -> N
 @pytest.mark.parametrize(
     ("state", "text"),
     [
-        ("identity", "我要头诉你们，上个月的事一直没人管"),
+        ("identity", "我要头诉你们，老打电话烦不烦"),
         ("agent_busy", "总是没人，投素你们"),
     ],
 )
@@ -467,6 +467,40 @@ def test_a_complaint_heard_by_its_sound_stays_a_complaint(state: str, text: str)
 def test_a_threat_that_is_no_complaint_phrase_stays_an_opt_out() -> None:
     r = POINTS.read("points_info", ["再打电话我就报警"])
     assert (r.intent, r.opted_out) == ("opt_out", True), r
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("explain_redeem", "那我回去跟老婆商量一下再换"),
+        ("points_info", "我考虑一下怎么换吧"),
+        ("explain_redeem", "犹豫呢，到时候再说吧"),
+    ],
+)
+def test_redeeming_after_thinking_it_over_is_no_how_to(state: str, text: str) -> None:
+    """Hesitation is not a how-to request (the 换 is for later), as it is no agreement."""
+    assert POINTS.read(state, [text]).intent is None
+
+
+@pytest.mark.parametrize(
+    ("state", "text"), [("explain_redeem", "在哪换啊"), ("points_info", "怎么兑换")]
+)
+def test_a_how_to_without_hesitation_is_still_read(state: str, text: str) -> None:
+    assert POINTS.read(state, [text]).intent == "how_to"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("explain_return", "那你先发点资料给我看看吧"),
+        ("explain_risk", "哦，那我先了解了解，你发个短信给我吧"),
+        ("explain_return", "资料先发我，我自己看"),
+    ],
+)
+def test_asking_for_the_material_declines_the_advisor(state: str, text: str) -> None:
+    """Where agreeing puts the call through to the advisor, "send me the material first"
+    declines the transfer (the next prompt offers to send it): wanting it sent is B, not A."""
+    assert WEALTH.read(state, [text]).intent == "decline"
 
 
 @pytest.mark.parametrize(
@@ -510,3 +544,205 @@ def test_wealth_dialect_declines_and_a_loan_assent(text: str, intent: str) -> No
 def test_points_dialect_negation_and_questions(state: str, text: str, intent: str | None) -> None:
     r = POINTS.read(state, [text])
     assert r.intent == intent, r
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("points_info", "你说的这个我前天刚弄过"),  # read as no intent by the classifier
+        ("explain_redeem", "你说的这个上回营业厅的人帮我弄过了"),  # read as a wrong person
+        ("points_info", "这个我昨儿刚弄好，你们系统没更新吧"),  # 弄好 is done, not 好
+    ],
+)
+def test_said_done_already_is_the_done_intent(state: str, text: str) -> None:
+    assert POINTS.read(state, [text]).intent == "already_redeemed"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("points_info", "还没弄好呢，你说说"),  # not done, go on
+        ("explain_redeem", "帮我弄好"),  # wished, not done
+    ],
+)
+def test_not_done_is_not_the_done_intent(state: str, text: str) -> None:
+    assert POINTS.read(state, [text]).intent != "already_redeemed"
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("points_info", "打电话能直接换不", "how_to"),  # the V不 question
+        ("explain_redeem", "这个可以抵年费不", "how_to"),  # not 可以 (agree)
+        ("points_info", "这积分能值多少钱啊", "how_to"),  # what the points are worth
+        ("explain_redeem", "积分商城里都有些啥东西啊", "how_to"),
+        ("points_info", "积分能顶几块钱", "how_to"),
+        ("points_info", "我岁数大了，你就说要按哪几个键", "how_to"),
+        ("points_info", "那些东西都贵，我不换", "decline"),  # the offer's verb refused
+        ("points_info", "你们这不会是骗子吧，让我点链接那种", None),  # no agreement
+    ],
+)
+def test_questions_about_redeeming(state: str, text: str, intent: str | None) -> None:
+    assert POINTS.read(state, [text]).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("行啊，晚上七点以后打", "agree"),  # the offered call accepted, with when
+        ("行，我在开车，晚点打", "busy"),  # busy said
+    ],
+)
+def test_an_assent_then_a_time_accepts_the_offered_call(text: str, intent: str) -> None:
+    at = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    assert POINTS.read("agent_busy", [text], now=at).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [
+        ("offer_info", "好的，发个短信给我吧", "agree"),  # the state that offers to send it
+        ("explain_return", "转经理吧，资料也发我一份", "agree"),  # a person asked for too
+        ("offer_advisor", "好的，转吧", "agree"),
+    ],
+)
+def test_asking_for_the_material_where_it_is_offered_or_with_a_person(
+    state: str, text: str, intent: str
+) -> None:
+    assert WEALTH.read(state, [text]).intent == intent
+
+
+def test_a_question_naming_only_the_risk_topic_asks_about_risk() -> None:
+    """跟国债比哪个安全 compares with bonds, words that come with returns, but asks which is
+    safer: the risk cue decides between the two question intents (scripts.question_topic)."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for text in ("跟国债比哪个安全", "跟存款比哪个稳当"):
+        assert u.read("ask_interest", [text]).intent == "ask_risk", text
+    # a question about the terms (fees, redemption) shows interest
+    for text in ("手续费多少", "能随时赎回吗"):
+        assert u.read("ask_interest", [text]).intent == "agree", text
+    # a condition asks nothing: 利息高的话我就买 agrees
+    assert u.read("ask_interest", ["利息高的话我就买了"]).intent == "agree"
+    # both topics named: the classifier's reading stands
+    assert u.read("ask_interest", ["收益稳定吗，风险高不高"]).intent in ("ask_risk", "ask_return")
+
+
+def test_no_sound_from_the_bot_is_no_refusal() -> None:
+    """喂？喂？怎么没声了: the 没 of "no sound" refuses nothing, nor asks who calls; a
+    refusal or a who-question said with the hearing trouble still counts."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for state, text in (
+        ("explain_return", "喂？喂？怎么没声了"),
+        ("agent_busy", "喂？喂？没声了"),
+        ("explain_risk", "你那边怎么没声音"),
+    ):
+        assert u.read(state, [text]).intent is None, text
+    assert u.read("offer_advisor", ["听不清，不用了"]).intent == "decline"
+    assert u.read("identity", ["听不清，你是哪个银行的"]).intent == "is_robot"
+
+
+def test_send_it_agrees_where_agreeing_sends_the_material() -> None:
+    """你发吧，我跟我爱人商量一下: the hesitation is about the product; the material is
+    accepted (scripts.send_instead.tells_to_send). A refusal to have it sent stays one."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for text in ("行，那你发吧，我跟我爱人商量一下", "发过来吧，我考虑考虑"):
+        assert u.read("offer_info", [text]).intent == "agree", text
+    assert u.read("offer_info", ["不用发了，我考虑一下"]).intent == "decline"
+    # where agreeing transfers to a person, hesitation still voids the agreement
+    assert u.read("offer_advisor", ["好的，我考虑一下"]).intent != "agree"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("啊？他们在忙？", None),  # the specialists the prompt says are busy
+        ("专员都在忙啊，那行吧", "agree"),
+        ("等了半天又说忙，耍人呢", "complaint"),  # busy reported, the service run down
+        ("我在开车，没空", "busy"),
+    ],
+)
+def test_dormant_busy_said_of_others_is_not_the_customer_busy(
+    text: str, intent: str | None
+) -> None:
+    assert DORMANT.read("agent_busy", [text]).intent == intent
+
+
+@pytest.mark.parametrize("text", ["米有装", "莫有", "早卸了", "卸载了"])
+def test_not_installed_misheard_in_dialect_or_taken_off(text: str) -> None:
+    assert DORMANT.read("ask_app", [text]).intent == "not_installed"
+
+
+@pytest.mark.parametrize("text", ["太坑人了", "服务太差", "太不像话了", "耍人呢"])
+def test_the_service_run_down_is_a_complaint(text: str) -> None:
+    assert DORMANT.read("explain_login", [text]).intent == "complaint"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("ask_app", "我跑了三趟都没弄好"),  # 好 the result of 弄, not assent
+        ("explain_login", "忘记密码还要跑网点"),  # 要 of having to, not a wish
+    ],
+)
+def test_a_result_or_an_obligation_is_not_agreement(state: str, text: str) -> None:
+    assert DORMANT.lexicon(state).match(text) is None
+
+
+@pytest.mark.parametrize("text", ["喂，你声音断断续续的", "声音太小了，听不太清"])
+def test_not_hearing_without_asking_who_calls_is_no_intent(text: str) -> None:
+    assert _dormant_reading("is_robot").read("ask_app", [text]).intent is None
+
+
+@pytest.mark.parametrize("text", ["声音断断续续的，你们哪个银行", "声音太小，你是机器人吧"])
+def test_not_hearing_with_a_who_question_is_still_who_is_calling(text: str) -> None:
+    assert _dormant_reading("is_robot").read("ask_app", [text]).intent == "is_robot"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("中，咋整", "agree"),  # 中 "all right" (Henan)
+        ("中中中", "agree"),
+        ("中午吧", None),  # inside a word it is no assent
+        ("明天中五吧", None),  # nor inside a misheard one
+    ],
+)
+def test_dormant_henan_assent_agrees(text: str, intent: str | None) -> None:
+    assert _dormant_reading("none", 0.4).read("offer_link", [text]).intent == intent
+
+
+def test_kuaiyao_about_to_is_no_wish() -> None:
+    """快要 is "about to" (快要过期): its 要 is no agreement."""
+    assert POINTS.read("points_info", ["积分快要过期了吧"]).intent != "agree"
+    assert POINTS.read("points_info", ["要"]).intent == "agree"
+
+
+def test_northern_an_confirms_as_i() -> None:
+    assert DORMANT.read("identity", ["俺就是"]).intent == "confirm_identity"
+
+
+def test_family_deciding_or_a_past_loss_declines_the_offer() -> None:
+    """我得问问我老婆 leaves the decision to family; 亏过一次，不敢再买了 tells a loss, no
+    purchase of the product: both decline (scripts.reading_zh), not busy, no-match or
+    already_bought."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    for state, text in (
+        ("ask_interest", "这个我得问问我老婆，钱都是她管"),
+        ("explain_risk", "我回去问问我儿子再说"),
+        ("ask_interest", "亏过一次，不敢再买了"),
+        ("ask_interest", "买过你们的，亏了，不想再买了"),
+    ):
+        assert u.read(state, [text]).intent == "decline", text
+    # "send it" where agreeing sends the material stays agreement
+    assert u.read("offer_info", ["行，那你发吧，我跟我爱人商量一下"]).intent == "agree"
+
+
+def test_no_need_words_decline_and_a_term_question_outweighs_hesitation() -> None:
+    """用不着 / 没必要 say there is no need (a class of decline words); a hesitation said
+    with a question about the product's terms (agree's cues) is still interest."""
+    u = Understanding(load_script(find_script("wealth_followup", "zh-CN")))
+    assert u.read("ask_interest", ["我钱都在支付宝上买基金了，用不着"]).intent == "decline"
+    assert u.read("ask_interest", ["跟存款比哪个稳一些"]).intent == "ask_risk"
+    said = "要是期限短一点的话我倒是可以考虑，有三个月的吗"
+    assert u.read("ask_interest", [said]).intent == "agree"
+    assert u.read("ask_interest", ["好的，我考虑一下"]).intent != "agree"

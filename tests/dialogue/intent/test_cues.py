@@ -121,3 +121,39 @@ def test_declining_to_consider_it_is_negative_and_thought_over_commits() -> None
 @pytest.mark.parametrize("text", ["发我吧，我一会儿挂了就装", "好嘞，你发，我打完电话就装"])
 def test_acting_right_after_the_call_commits(text: str) -> None:
     assert cues(text, "zh-CN").commit
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("那我回去跟老婆伤量一下再换", "hesitant"),  # 伤量 for 商量
+        ("嗯我在靠虑靠虑吧", "hesitant"),  # 靠虑 for 考虑
+        ("片子，滚", "hostile"),  # 片子 for 骗子
+        ("我要头诉你们", "hostile"),  # 头诉 for 投诉
+        ("你大错了，我不是", "wrong_person"),  # 大错 for 打错
+        ("不撞了", "blunt"),  # 不撞了 for 不装了, the whole answer
+        ("步要", "blunt"),  # 步要 for 不要
+        ("不需要步需要，挂了", "blunt"),
+        ("我吗上就弄", "commit"),  # 吗上 for 马上
+    ],
+)
+def test_a_homophone_of_a_cue_term_carries_the_cue(text: str, cue: str) -> None:
+    """Recognition homophones read by sound (toneless pinyin), as the opt-out rules do."""
+    assert cue in cues(text, "zh-CN").names()
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("补办", "negative"),  # 补办 is no 不办
+        ("不姓王", "negative"),  # 不姓 sounds like 不行: matched as written only
+        ("不行", "wrong_person"),
+        ("收益有大概多少", "hostile"),  # 有大 is no 又打
+        ("我是小胡", "hostile"),  # 小胡 is no 销户
+        ("没性趣", "blunt"),  # "not interested" once is a decline (C), by sound or not
+        ("不高吧", "blunt"),  # 不高 is no 不搞
+        ("吃饭了", "hostile"),  # one character (烦 / 饭) is matched as written
+    ],
+)
+def test_a_sound_alike_common_word_carries_no_cue(text: str, cue: str) -> None:
+    assert cue not in cues(text, "zh-CN").names()
