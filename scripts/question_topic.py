@@ -64,9 +64,13 @@ def asks(text: str, language: str) -> bool:
     return pattern.search(text) is not None
 
 
-# a refusal said with the question (收益这么低还买吗，不要了): the question does not undo it
+# a refusal said with the question (收益这么低，不要了吧?), also a rhetorical one (那我还买啥)
+# or no interest (没啥兴趣, heard 性趣/星趣): the question does not undo it
 _REFUSES: Mapping[str, re.Pattern[str]] = {
-    "zh": re.compile(r"不要|不用|不需要|不必|算了|不买|不考虑|没兴趣|不感兴趣|不想|不了"),
+    "zh": re.compile(
+        r"不要|不用|不需要|不必|算了|不买|不考虑|不想|不了|还买|还投|"
+        r"没(?:啥|什么|多大)?(?:兴趣|性趣|星趣|必要)|不感兴趣"
+    ),
 }
 
 
