@@ -365,8 +365,8 @@ class Understanding:
             ):
                 # a question on a topic with no refusal word is no refusal (靠谱吗)
                 return Understood(asked[0], g.confidence, "phrase", f"cue:{asked[1]}")
-            if g.intent == IS_ROBOT and asks_about_staff_zh(texts[0]):
-                # a question about the advisor or agent (专员是谁啊), not about the caller
+            if g.intent in (IS_ROBOT, "agree") and asks_about_staff_zh(texts[0]):
+                # a question about the advisor or agent (专员是谁啊, 经理贵姓): no answer yet
                 return Understood(None, g.confidence, "none", "asks_about_staff")
         return g
 

@@ -81,6 +81,7 @@ def test_asks_about_staff() -> None:
     assert asks_about_staff("专员是谁啊")
     assert asks_about_staff("经理是男的女的，多大年纪")
     assert asks_about_staff("他是哪个网点的")
+    assert asks_about_staff("经理贵姓")
     assert not asks_about_staff("你是谁啊")
     assert not asks_about_staff("他是机器人吗")
     assert not asks_about_staff("经理好，我想问一下")

@@ -801,6 +801,7 @@ def test_a_question_on_a_topic_read_as_a_refusal_is_the_question() -> None:
     assert WEALTH.read("agent_busy", ["专员是谁啊"]).intent is None
     assert WEALTH.read("offer_advisor", ["他是哪个网点的"]).intent is None
     assert WEALTH.read("offer_advisor", ["你是机器人吗"]).intent == "is_robot"
+    assert WEALTH.read("offer_advisor", ["经理是男的女的"]).intent is None  # read agree
     # a question about the product's term in months is interest (agree's topics)
     assert WEALTH.read("ask_interest", ["是那个三个月的吗"]).intent == "agree"
     # not wanting to hear the advisor's pitch declines it, no opt-out
