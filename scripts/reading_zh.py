@@ -128,7 +128,7 @@ _STAFF_SUBJECT = re.compile(
     r"^(?:那|那个|这个)?(?:他|她|ta|经理|理财经理|客户经理|专员|那人|这人)"
     r"(?:是|叫|姓|贵姓|在|多大|男|女|干|做|哪)"
 )
-_ASKS_WHO = re.compile(r"谁|哪|什么|啥|吗|呢|男的女的|多大|几")
+_ASKS_WHO = re.compile(r"谁|哪|什么|啥|吗|呢|男的女的|多大|几|贵姓")
 _MACHINE = re.compile(r"机器|真人|人工|录音|智能")  # 他是机器人吗 still asks that
 
 
