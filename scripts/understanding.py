@@ -359,12 +359,12 @@ class Understanding:
             # a question naming only another intent's topic (跟国债比哪个安全: risk)
             other = self._topics.other(state, self._heard_at(state)[0], texts[0], g.intent)
             if other is not None:
-                return Understood(other[0], g.confidence, "phrase", f"cue:{other[1]}")
+                return Understood(other[0], g.confidence, "phrase", f"topic:{other[1]}")
             if g.intent == DECLINE and (
                 asked := self._topics.instead_of_refusal(state, self._heard_at(state)[0], texts[0])
             ):
                 # a question on a topic with no refusal word is no refusal (靠谱吗)
-                return Understood(asked[0], g.confidence, "phrase", f"cue:{asked[1]}")
+                return Understood(asked[0], g.confidence, "phrase", f"topic:{asked[1]}")
             if g.intent in (IS_ROBOT, "agree") and asks_about_staff_zh(texts[0]):
                 # a question about the advisor or agent (专员是谁啊, 经理贵姓): no answer yet
                 return Understood(None, g.confidence, "none", "asks_about_staff")
