@@ -35,6 +35,7 @@ class Example:
     label: str
     weight: float = 1.0
     clean: bool = True  # no recognition errors written in
+    pooled: bool = False  # another script's reply (``scripts.intent_pool``): trained on, not scored
 
 
 def read_replies(path: Path) -> list[Example]:
@@ -74,7 +75,7 @@ def dropped_characters(examples: Sequence[Example], seed: int) -> dict[int, Exam
     rng = random.Random(seed)
     out: dict[int, Example] = {}
     for i, e in enumerate(examples):
-        if e.weight >= 1.0 and len(e.text) >= 4:
+        if e.weight >= 1.0 and not e.pooled and len(e.text) >= 4:
             k = rng.randrange(1, len(e.text) - 1)
             out[i] = Example(e.text[:k] + e.text[k + 1 :], e.state, e.label, e.weight / 2, False)
     return out
@@ -97,11 +98,20 @@ def _restricted(
     return labels[best], exps[best] / total
 
 
-def choose_c(tried: Sequence[tuple[float, float, Any]], n: int) -> tuple[float, float, Any]:
+C_RULES = ("one_se", "best")
+CS = (0.5, 2.0, 8.0)  # the C values cross-validation chooses among
+
+
+def choose_c(
+    tried: Sequence[tuple[float, float, Any]], n: int, rule: str = "one_se"
+) -> tuple[float, float, Any]:
     """The most regularised C (the smallest) whose CV accuracy is within one standard error
     of the best (the one-standard-error rule): C values that CV cannot tell apart are read
-    in favour of the simpler model, which carries better to wording the fit set lacks."""
+    in favour of the simpler model, which carries better to wording the fit set lacks.
+    ``rule="best"``: the C of the best CV accuracy (the smaller on a tie)."""
     best = max(acc for _, acc, _ in tried)
+    if rule == "best":
+        return min((t for t in tried if t[1] == best), key=lambda t: t[0])
     se = math.sqrt(best * (1.0 - best) / max(1, n))
     return min((t for t in tried if t[1] >= best - se), key=lambda t: t[0])
 
@@ -110,12 +120,15 @@ def fit_classifier(
     script: Script,
     examples: Sequence[Example],
     *,
-    cs: Sequence[float] = (0.5, 2.0, 8.0),
+    cs: Sequence[float] = CS,
     max_no_match: float = 0.04,
     prune: float = 0.02,
     seed: int = 1,
+    c_rule: str = "one_se",
 ) -> tuple[IntentClassifier, dict[str, float]]:
-    """The fitted model and its cross-validated figures (accuracy, no-match rate, C)."""
+    """The fitted model and its cross-validated figures (accuracy, no-match rate, C).
+    Pooled examples (``Example.pooled``) are trained on, in every fold, but not scored:
+    the figures are the script's own replies'. ``c_rule``: see ``choose_c``."""
     # deferred: scikit-learn costs 2.3 s to import; only fitting needs it
     import numpy as np
     from scipy.sparse import vstack
@@ -163,7 +176,9 @@ def fit_classifier(
             z[np.ix_(te, missing)] = -1e6
         return z
 
-    scored = [i for i, e in enumerate(examples) if e.weight >= 1.0 and e.label != OPT_OUT]
+    scored = [
+        i for i, e in enumerate(examples) if e.weight >= 1.0 and not e.pooled and e.label != OPT_OUT
+    ]
     tried: list[tuple[float, float, Any]] = []
     for c in cs:
         z = oof(c)
@@ -173,7 +188,7 @@ def fit_classifier(
             for i in scored
         ) / max(1, len(scored))
         tried.append((c, acc, z))
-    c, _, z = choose_c(tried, len(scored))
+    c, _, z = choose_c(tried, len(scored), c_rule)
     # temperature: the log loss of the state-restricted probabilities
     temps = [0.5, 0.75, 1.0, 1.5, 2.0, 3.0]
 
@@ -230,7 +245,12 @@ def fit_classifier(
         "temperature": temperature,
         "threshold": threshold,
         "examples": float(len(examples)),
+        # each C's CV accuracy at temperature 1 and no threshold (what ``choose_c`` compares)
+        **{f"cv_accuracy_c{tc:g}": round(acc, 4) for tc, acc, _ in tried},
     }
+    n_pooled = sum(e.pooled for e in examples)
+    pooled_note = f"; {n_pooled} of them other scripts' replies" if n_pooled else ""
+    c_note = " (best CV accuracy)" if c_rule == "best" else ""
     clf = IntentClassifier(
         script=script.id,
         language=lang,
@@ -243,7 +263,8 @@ def fit_classifier(
         description=(
             f"{script.id} {lang}: multinomial logistic regression on character n-grams"
             f"{' and pinyin' if lang.startswith('zh') else ''}, {len(examples)} examples "
-            f"(fit set replies and the script's phrases) and their dropped-character copies, C={c}, temperature {temperature}, "
+            f"(fit set replies and the script's phrases{pooled_note}) and their "
+            f"dropped-character copies, C={c}{c_note}, temperature {temperature}, "
             f"threshold {threshold} (5-fold CV on the fit set, grouped by reply text: accuracy "
             f"{figures['cv_accuracy']:.3f}, no-match on in-scope "
             f"{figures['cv_no_match_in_scope']:.3f}; tools/fit_intent_models.py)"
@@ -263,7 +284,9 @@ def widened_grammar(
         own = set(script.all_phrases(sid))
         seen: dict[str, None] = {}
         for e in examples:
-            if e.state != sid or not e.clean or e.label == NONE or e.label not in listens:
+            if e.state != sid or not e.clean or e.pooled or e.label == NONE:
+                continue
+            if e.label not in listens:
                 continue
             text = "".join(ch for ch in e.text if ch.isalnum() or ch.isspace()).strip()
             if text and len(text) <= max_chars and text not in own:

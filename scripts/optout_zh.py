@@ -537,6 +537,9 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
         ):
             vetoes.append("double_negation")
             continue  # 我不是不接你们电话
+        if tokens[e : e + 1] == ["ting"] and tokens[e + 1 : e + 2] != ["dao"]:
+            vetoes.append("listening")
+            continue  # 不想听经理推销: the pitch heard now, not the calls (不想再听到 is)
         if has_words(clause_before(tokens, s)[-4:], STAFF):
             vetoes.append("someone_else")
             continue  # 你们客服一直不接电话: the staff's answering, not the calls

@@ -52,7 +52,7 @@ def cue_said(text: str, cues: Sequence[str], language: str) -> str | None:
 # A question asked (a question mark or particle, a question word, A-not-A: 高不高, 有没有);
 # a condition (利息高的话我就买) names a topic without asking about it.
 _ASKS: Mapping[str, re.Pattern[str]] = {
-    "zh": re.compile(r"[?？吗呢]|多少|多久|多长|哪|什么|啥|几|怎么|咋|如何|(.)[不没]\1"),
+    "zh": re.compile(r"[?？吗呢]|谁|多少|多久|多长|哪|什么|啥|几|怎么|咋|如何|(.)[不没]\1"),
 }
 
 
@@ -62,6 +62,16 @@ def asks(text: str, language: str) -> bool:
     if pattern is None:
         return "?" in text
     return pattern.search(text) is not None
+
+
+# a refusal said with the question (收益这么低，不要了吧?), also a rhetorical one (那我还买啥)
+# or no interest (没啥兴趣, heard 性趣/星趣): the question does not undo it
+_REFUSES: Mapping[str, re.Pattern[str]] = {
+    "zh": re.compile(
+        r"不要|不用|不需要|不必|算了|不买|不考虑|不想|不了|还买|还投|"
+        r"没(?:啥|什么|多大)?(?:兴趣|性趣|星趣|必要)|不感兴趣"
+    ),
+}
 
 
 def topic_said(text: str, cues: Mapping[str, Sequence[str]], language: str) -> dict[str, str]:
@@ -110,6 +120,26 @@ class Topics:
             return None
         ((other, word),) = said.items()
         return other, word
+
+    def instead_of_refusal(
+        self, state: str, heard: Sequence[str], text: str
+    ) -> tuple[str | None, str] | None:
+        """Where the question ``text`` was read as a refusal but says no refusal word, the
+        intent whose topic alone it names (我就怕钱放进去拿不回来，靠谱吗: risk) with its cue;
+        no intent (None) when the topic is only that of an intent ``state`` does not listen
+        for (那要是亏了谁负责, asked where the risk was just explained); None to keep it."""
+        refuses = _REFUSES.get(base_language(self._script.language))
+        if refuses is None or refuses.search(normalize(text, self._script.language)):
+            return None
+        every = self.at("*", tuple(self._script.intents))
+        said = topic_said(text, every, self._script.language)
+        own = {i: w for i, w in said.items() if i in heard}
+        if len(own) == 1:
+            ((intent, word),) = own.items()
+            return intent, word
+        if not own and said:
+            return None, next(iter(said.values()))
+        return None
 
     def asks_about(self, state: str, heard: Sequence[str], text: str, intent: str) -> bool:
         """Whether the question ``text`` names ``intent``'s own topic."""

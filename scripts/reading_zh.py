@@ -14,6 +14,9 @@ miss a construction.
   result (弄过, 换好, 办完, 兑掉), said as past by 了 after it or a word of time before it
   (你说的这个我前天刚弄过, 上回营业厅的人帮我弄过了), not negated (还没弄好) nor asked
   (弄好了吗) nor wished (帮我弄好).
+- A question about the advisor or agent the call is put through to, or a third person
+  (``asks_about_staff``): 专员是谁啊, 经理是男的女的, 他是哪个网点的 ask about that person,
+  not who is calling.
 - A question about what is required (``asks_requirement``): 要带身份证去啊, 要本人去吗, 要交钱吗;
   要 there is "must", not the "yes, I want it" of 要 / 要的.
 - An echo question (``echo_question``): the customer repeats words of the prompt as a
@@ -154,3 +157,22 @@ def says_done(text: str) -> bool:
             if m.group(1) or any(w in norm[: m.start()] for w in _PAST):
                 return True
     return False
+
+
+# the staff member (or he/she) as the subject of the first clause, then what is asked
+_STAFF_SUBJECT = re.compile(
+    r"^(?:那|那个|这个)?(?:他|她|ta|经理|理财经理|客户经理|专员|那人|这人)"
+    r"(?:是|叫|姓|贵姓|在|多大|男|女|干|做|哪)"
+)
+_ASKS_WHO = re.compile(r"谁|哪|什么|啥|吗|呢|男的女的|多大|几|贵姓")
+_MACHINE = re.compile(r"机器|真人|人工|录音|智能")  # 他是机器人吗 still asks that
+
+
+def asks_about_staff(text: str) -> bool:
+    """Whether the first clause asks about the staff member put through to (or he/she)."""
+    first = next((n for c in _CLAUSE.split(text) if (n := normalize(c, "zh"))), "")
+    return (
+        bool(_STAFF_SUBJECT.search(first))
+        and bool(_ASKS_WHO.search(first))
+        and not _MACHINE.search(first)
+    )

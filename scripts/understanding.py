@@ -78,6 +78,7 @@ from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
 from scripts.pinyin import pinyin_tokens
 from scripts.question_topic import Topics
+from scripts.reading_zh import asks_about_staff as asks_about_staff_zh
 from scripts.reading_zh import asks_requirement
 from scripts.reading_zh import names_relative as names_relative_zh
 from scripts.reading_zh import says_done as says_done_zh
@@ -383,7 +384,15 @@ class Understanding:
             # a question naming only another intent's topic (跟国债比哪个安全: risk)
             other = self._topics.other(state, self._heard_at(state)[0], texts[0], g.intent)
             if other is not None:
-                return Understood(other[0], g.confidence, "phrase", f"cue:{other[1]}")
+                return Understood(other[0], g.confidence, "phrase", f"topic:{other[1]}")
+            if g.intent == DECLINE and (
+                asked := self._topics.instead_of_refusal(state, self._heard_at(state)[0], texts[0])
+            ):
+                # a question on a topic with no refusal word is no refusal (靠谱吗)
+                return Understood(asked[0], g.confidence, "phrase", f"topic:{asked[1]}")
+            if g.intent in (IS_ROBOT, "agree") and asks_about_staff_zh(texts[0]):
+                # a question about the advisor or agent (专员是谁啊, 经理贵姓): no answer yet
+                return Understood(None, g.confidence, "none", "asks_about_staff")
         return g
 
     def _done(self, state: str, text: str, g: Understood) -> Understood | None:

@@ -28,6 +28,8 @@ from scripts.optout_zh_words import zh_rules, zh_tokens
         "最近别打了，我在外地，回来再联系",  # when back
         "你们别打我卡里钱的主意",  # an idiom with a long object
         "不用你们打，我自己会去网点办",  # the customer goes in person
+        "算了，不想听经理推销",  # the pitch heard now, not the calls
+        "我不想听你们推销这个，你说点别的",
         "不用打给我了，我已经在app上弄好了",  # the matter done already
         "我要unsubscribe那个短信提醒，怎么弄",  # a reminder service
         "我老伴一天给我打八个电话，问我啥时候回去",  # family calling
@@ -57,6 +59,8 @@ def test_a_narrowed_request_is_no_opt_out(text: str) -> None:
         "不用打给我了，我已经说过很多次了，以后别打",  # a prohibition said
         "把我unsubscribe了吧，那些推销电话",
         "别再打了，我自己会去网点办的",  # a prohibition, whoever goes in person
+        "我不想再听到你们的推销电话",  # 听到: the calls heard
+        "不想听，挂了，以后别打来",
     ],
 )
 def test_an_opt_out_is_still_read(text: str) -> None:

@@ -73,3 +73,15 @@ def test_said_done(text: str) -> None:
 )
 def test_not_said_done(text: str) -> None:
     assert not says_done(text)
+
+
+def test_asks_about_staff() -> None:
+    from scripts.reading_zh import asks_about_staff
+
+    assert asks_about_staff("专员是谁啊")
+    assert asks_about_staff("经理是男的女的，多大年纪")
+    assert asks_about_staff("他是哪个网点的")
+    assert asks_about_staff("经理贵姓")
+    assert not asks_about_staff("你是谁啊")
+    assert not asks_about_staff("他是机器人吗")
+    assert not asks_about_staff("经理好，我想问一下")

@@ -789,3 +789,27 @@ def test_no_need_words_decline_and_a_term_question_outweighs_hesitation() -> Non
     said = "要是期限短一点的话我倒是可以考虑，有三个月的吗"
     assert u.read("ask_interest", [said]).intent == "agree"
     assert u.read("ask_interest", ["好的，我考虑一下"]).intent != "agree"
+
+
+def test_a_question_on_a_topic_read_as_a_refusal_is_the_question() -> None:
+    """A question naming a topic with no refusal word is no refusal: the listened intent
+    whose topic it names, or no intent where that intent is not listened for; a question
+    about the advisor or agent (专员是谁啊) is no question about the caller."""
+    assert WEALTH.read("ask_interest", ["我就怕钱放进去拿不回来，靠谱吗"]).intent == "ask_risk"
+    assert WEALTH.read("explain_risk", ["那要是亏了谁负责"]).intent is None
+    assert WEALTH.read("explain_risk", ["算了，不保本的我不考虑"]).intent == "decline"
+    assert WEALTH.read("agent_busy", ["专员是谁啊"]).intent is None
+    assert WEALTH.read("offer_advisor", ["他是哪个网点的"]).intent is None
+    assert WEALTH.read("offer_advisor", ["你是机器人吗"]).intent == "is_robot"
+    assert WEALTH.read("offer_advisor", ["经理是男的女的"]).intent is None  # read agree
+    # a question about the product's term in months is interest (agree's topics)
+    assert WEALTH.read("ask_interest", ["是那个三个月的吗"]).intent == "agree"
+    # not wanting to hear the advisor's pitch declines it, no opt-out
+    r = WEALTH.read("offer_advisor", ["算了，不想听经理推销"])
+    assert r.intent == "decline" and not r.opted_out
+
+
+def test_a_refusal_said_with_a_question_stays_a_refusal() -> None:
+    """No interest (没啥兴趣, 性趣) or a rhetorical 还买啥 said with a topic and 呢/啥 declines."""
+    assert WEALTH.read("ask_interest", ["没啥兴趣，上次买的还亏着呢"]).intent == "decline"
+    assert WEALTH.read("explain_return", ["不代表实际收益那我还买啥"]).intent == "decline"
