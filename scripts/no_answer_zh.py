@@ -4,8 +4,9 @@
 - a fraud worry (别是诈骗的; ``scripts.fraud_worry``) read as a decline is a question, unless
   the rest of the reply declines (不要发，怕是诈骗);
 - an echo of the prompt's words as a question (手机银行？; ``scripts.reading_zh``) is no answer;
-- an acknowledgement only (好的，知道了; ``scripts.acknowledgement``) and calling the caller a
-  fraud (骗子吧你们, heard by sound) are no agreement.
+- an acknowledgement only (好的，知道了; ``scripts.acknowledgement``), a question about what
+  is required (要带身份证去啊; ``scripts.reading_zh``) and calling the caller a fraud (骗子吧你们,
+  heard by sound) are no agreement.
 
 Questions of the customer's own (ask_risk, how_to) are not answers and are left alone.
 Pure, no I/O.
@@ -13,13 +14,21 @@ Pure, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from scripts.acknowledgement import acknowledges_only
 from scripts.fraud_worry import accuses_fraud, fraud_worry, without_worry
-from scripts.reading_zh import echo_question
+from scripts.reading_zh import asks_requirement, echo_question
 
 DECLINE = "decline"
+
+
+class Reading(Protocol):
+    """What a reading of a reply tells here: its intent."""
+
+    @property
+    def intent(self) -> str | None: ...
 
 
 def asks(intent: str) -> bool:
@@ -28,21 +37,23 @@ def asks(intent: str) -> bool:
 
 
 def no_answer(
-    intent: str | None, text: str, prompt: str, declines: Callable[[str], bool]
+    intent: str | None, text: str, prompt: str, read: Callable[[Sequence[str]], Reading]
 ) -> str | None:
     """Why the reading ``intent`` of ``text`` at a state asking ``prompt`` is no answer
-    ("fraud_worry", "echo_question", "acknowledged", "accuses_fraud"), or None when it
-    stands; ``declines`` reads a part of the reply as a decline or not."""
+    ("fraud_worry", "echo_question", "acknowledged", "asks_requirement", "accuses_fraud"), or
+    None when it stands; ``read`` reads a part of the reply at the state."""
     if intent is None or asks(intent):
         return None
     if intent == DECLINE and fraud_worry(text):
         rest = without_worry(text)
-        if not rest or not declines(rest):
+        if not rest or read([rest]).intent != DECLINE:
             return "fraud_worry"
     if echo_question(text, prompt):
         return "echo_question"
     if intent != DECLINE and acknowledges_only(text):
         return "acknowledged"
+    if intent != DECLINE and asks_requirement(text):
+        return "asks_requirement"
     if intent != DECLINE and accuses_fraud(text):
         return "accuses_fraud"
     return None

@@ -201,12 +201,8 @@ class Understanding:
             return whole if whole.opted_out or answer.intent is None else answer
         u = self._read(state, texts, now=now, timezone=timezone)
         if zh_turn and u.source == "classifier" and u.intent not in self.script.global_intents:
-
-            def declines(rest: str) -> bool:
-                return self._read(state, [rest], now=now, timezone=timezone).intent == DECLINE
-
-            why = no_answer(u.intent, texts[0], st.prompt, declines)
-            if why is not None:  # a reading that answers nothing (``scripts.no_answer_zh``)
+            read = functools.partial(self._read, state, now=now, timezone=timezone)
+            if why := no_answer(u.intent, texts[0], st.prompt, read):  # scripts.no_answer_zh
                 u = Understood(None, u.confidence, "none", why)
         if (
             u.intent == IS_ROBOT

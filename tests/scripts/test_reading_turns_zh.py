@@ -72,7 +72,7 @@ def test_a_fraud_worry_where_the_link_is_offered_is_no_decline() -> None:
 
 
 def test_calling_the_caller_a_fraud_is_no_agreement() -> None:
-    r = DORMANT.read("ask_app", ["片子吧"])  # 骗子 heard as 片子
+    r = DORMANT.read("explain_tasks", ["片子吧，还带我操作"])  # 骗子 heard as 片子
     assert (r.intent, r.detail) == (None, "accuses_fraud")
 
 
