@@ -1,5 +1,5 @@
 """scripts.assent_zh and the readings added with it: an assent read by rule, the speaker
-naming themselves after a question back, 对换 heard for 兑换."""
+naming themselves after a question back, 对换 heard for 兑换, the points_reminder how_to words."""
 
 from __future__ import annotations
 
@@ -54,3 +54,8 @@ def test_the_speaker_naming_themselves_after_a_question_back_confirms() -> None:
 def test_duihuan_heard_for_redeeming_is_no_assent() -> None:
     assert normalize("咋对换啊", "zh") == normalize("咋兑换啊", "zh")
     assert _read("points_info", "咋对换啊，我不太会弄") == "how_to"
+
+
+def test_which_app_asks_the_way_and_where_points_came_from_is_no_how_to() -> None:
+    assert _read("explain_redeem", "哪个软件啊") == "how_to"
+    assert _read("points_info", "积分是怎么来的，我都没怎么刷卡") is None
