@@ -166,6 +166,11 @@ _ZH_BU_BEFORE = re.compile(
 _ZH_V_BU_QUESTION = re.compile(r"(能|可以|会)([^\s不没吗]{1,6})[不步](?=[啊呀嘛呢哈]*(?:\s|$))")
 
 
+# Recognition writes the verb 兑换 (dui4 huan4, redeem) as its homophone 对换 (咋对换啊): 对
+# there is no assent; 对换 (swap) itself is not said on these calls.
+_ZH_REDEEM_MISHEARD = "对换"
+
+
 def _zh_bu_misheard(s: str) -> str:
     if "步" not in s:
         return s
@@ -184,7 +189,7 @@ def _normalize_once(text: str, language: str) -> str:
     if lang == "zh":
         s = _ZH_V_BU_QUESTION.sub(r"\1\2吗", s)
         s = _DIALECT_NEGATION.sub("没有", _SPACES.sub("", s)).translate(_DIALECT_I)
-        s = _zh_bu_misheard(s)
+        s = _zh_bu_misheard(s).replace(_ZH_REDEEM_MISHEARD, "兑换")
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
             prev = s

@@ -44,7 +44,8 @@ After it: where agreeing would put the call through to a person, asking to be se
 material instead (你先发点资料给我看看) declines, and so does a Korean OK that does it later
 alone or takes leave (네 알겠어요 나중에 볼게요); where it sends the material, "send it" agrees
 though a hesitation voided the agreement (你发吧，我跟我爱人商量一下: ``scripts.send_instead``);
-a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了).
+a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了),
+an assent by rule (``scripts.assent_zh``: 我自己搞不来 where a person would guide, 让他回吧).
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -57,6 +58,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from scripts.assent_zh import AGREE, assent
 from scripts.classifier import NONE, IntentClassifier, load_classifier
 from scripts.hearing import (
     CALLER_WORDS,
@@ -186,15 +188,15 @@ class Understanding:
         u = self._read(state, texts, now=now, timezone=timezone)
         st = self.script.states[state]
         if (
-            u.intent == IS_ROBOT
+            _may_confirm(u)
             and st.identity is not None
             and base_language(self.script.language) == "zh"
             and texts
-            and (said := self._confirming_clause(state, texts[0])) is not None
+            and (said := self._confirming_clause(state, texts[0], u.intent != IS_ROBOT)) is not None
         ):
-            # a confirmation said with a question about the caller (是我，你是谁) answers
-            # "is that you?": the next prompt says who is calling and why (Chinese: the
-            # recogniser's spaces and marks part clauses there, not words)
+            # a confirmation said with a question about the caller (是我，你是谁), or the
+            # speaker named last where no phrase was read (你找他？就是我呀): the next prompt
+            # says who is calling and why (the recogniser's marks part the clauses)
             return Understood(st.identity.confirmed[0], 1.0, "phrase", said)
         if (
             u.intent is not None
@@ -225,18 +227,30 @@ class Understanding:
             return Understood(voided, u.confidence, "phrase", "send_it")
         if texts and not u.opted_out and (why := refusal(self.script, state, texts[0], u.intent)):
             return Understood(DECLINE, 1.0, "phrase", why)  # scripts.refusal_zh
+        if (
+            texts
+            and u.source in ("classifier", "none")
+            and (why := assent(self.script, state, texts[0], u.intent))
+        ):
+            return Understood(AGREE, 1.0, "phrase", why)  # scripts.assent_zh
         return u
 
-    def _confirming_clause(self, state: str, text: str) -> str | None:
+    def _confirming_clause(self, state: str, text: str, self_only: bool) -> str | None:
         """A clause of a reply of several that confirms who is speaking on its own: the
         state's phrase as most of a clause, or the first clause read so by the classifier
-        surely (a tag question or a complaint after a question is no confirmation)."""
+        surely (a tag question or a complaint after a question is no confirmation); or the
+        last clause the speaker naming themselves (就是我呀), the only one when ``self_only``."""
         # _CLAUSE.split gives text, mark-or-None, text, ...: the clauses are every other part
-        clauses = [c for c in _CLAUSE.split(text)[0::2] if normalize(c, self.script.language)]
+        parts = _CLAUSE.split(text)
+        clauses = [c for c in parts[0::2] if normalize(c, self.script.language)]
         if len(clauses) < 2:
             return None
         identity = self.script.states[state].identity
         assert identity is not None
+        if normalize(parts[-1], self.script.language) == "我":
+            return parts[-1]  # the speaker naming themselves last (你找他？就是我呀, 我啊)
+        if self_only:
+            return None
         for i, c in enumerate(clauses):
             m = self.lexicon(state).match(c)
             if m is not None:
@@ -504,6 +518,12 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
+
+
+def _may_confirm(u: Understood) -> bool:
+    """A reading a confirming clause said with it overrides: a question about the caller,
+    nothing, or a wrong person only the classifier read (no denial phrase was said)."""
+    return u.intent in (IS_ROBOT, None) or (u.intent == WRONG_PERSON and u.source == "classifier")
 
 
 def _transfers(script: Script, state: str, intent: str) -> bool:
