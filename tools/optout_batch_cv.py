@@ -19,12 +19,15 @@ Each fold's model is fitted exactly as ``tools/fit_optout_models.py`` fits the s
 part). Printed per batch and pooled: recall on the opt-outs, false opt-outs on the close
 non-opt-outs (``near``) and on ordinary replies (``other``), of the model alone and of the
 detector as shipped (rules, their vetoes, then the model). The rules were written with
-every batch in view, so their part is in-sample for all batches. Last, the whole fit set's
+every batch in view, so their part is in-sample for all batches. ``--vetoes`` also prints
+the detector with a rule hit dropped where the model's probability is below each value (a
+model veto of the rules) and the opt-outs that would lose. Last, the whole fit set's
 5-fold CV figures of the same design (what ``fit_optout_models.py --dry-run`` prints).
 Evaluation data is never read here.
 
     python tools/optout_batch_cv.py [--language zh-CN] [--feature-set concepts]
         [--augment none|asr] [--cs 1 4 16] [--class-weight balanced|none] [--open-only]
+        [--vetoes 0.02 0.05 0.1]
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import subprocess
 import sys
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,6 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-batch", type=int, default=20)
     ap.add_argument("--session-minutes", type=float, default=30.0)
     ap.add_argument("--no-whole-cv", action="store_true", help="skip the whole-set 5-fold CV")
+    ap.add_argument(
+        "--vetoes",
+        nargs="*",
+        type=float,
+        default=[],
+        help="also print the detector with a rule hit dropped when the model's p is below each",
+    )
     args = ap.parse_args(argv)
     language: str = args.language
     cache = FitCache()
@@ -286,6 +296,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{commit[:7]}  " + " ".join(f"{r[c]:16.3f}" for c in cols))
     pooled = rates(scored)
     print("pooled   " + " ".join(f"{k}={v:.4f}" for k, v in pooled.items()))
+    for t in args.vetoes:
+        kept = [replace(s, rule_hit=s.rule_hit and s.p >= t) for s in scored]
+        v = rates(kept)
+        print(
+            f"model veto p<{t}: recall={v['recall']:.4f} false_near={v['false_near']:.4f} "
+            f"false_other={v['false_other']:.4f}"
+        )
+        for s in scored:
+            if s.rule_hit and s.p < t and s.sample.opt_out:
+                print(f"    lost p={s.p:.3f} {s.sample.text}")
     if not args.no_whole_cv:
         from scripts.optout_fit import read_samples
 
