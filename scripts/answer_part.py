@@ -9,7 +9,8 @@ first.
   is the points running out, not a "no"); what follows it answers.
 
 ``answer_part`` gives the answering part, or None when the whole reply answers (nothing
-follows, or no take-back or tag question comes first). Clauses are parted by the
+follows, or no take-back or tag question comes first); ``answers_at`` says where it is read:
+Chinese states asking their own question (not the identity question, not a slot capture). Clauses are parted by the
 recogniser's marks and spaces. Pure, no I/O.
 """
 
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from scripts.matching import normalize
+from scripts.matching import base_language, normalize
+from scripts.schema import Script
 
 # Words that stop an answer to say another: "wait", "no, hold on"; as a whole clause
 # (fillers 哎, 诶, 哦 around it), so that 等下我自己弄 ("later") is not one.
@@ -55,3 +57,10 @@ def answer_part(text: str) -> str | None:
     if any(first.endswith(t) and len(first) > len(t) for t in TAGS):
         return "，".join(said[1:])
     return None
+
+
+def answers_at(script: Script, state: str) -> bool:
+    """Is ``state`` a Chinese state asking its own question (not the identity question, not
+    a slot capture), where ``answer_part`` and ``scripts.no_answer_zh`` read the reply?"""
+    st = script.states[state]
+    return base_language(script.language) == "zh" and st.identity is None and st.capture is None

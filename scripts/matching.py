@@ -167,6 +167,11 @@ _ZH_BU_BEFORE = re.compile(
 _ZH_V_BU_QUESTION = re.compile(r"(能|可以|会)([^\s不没吗]{1,6})[不步](?=[啊呀嘛呢哈]*(?:\s|$))")
 
 
+# Recognition writes the verb 兑换 (dui4 huan4, redeem) as its homophone 对换 (咋对换啊): 对
+# there is no assent; 对换 (swap) itself is not said on these calls.
+_ZH_REDEEM_MISHEARD = "对换"
+
+
 def _zh_bu_misheard(s: str) -> str:
     if "步" not in s:
         return s
@@ -185,7 +190,7 @@ def _normalize_once(text: str, language: str) -> str:
     if lang == "zh":
         s = _ZH_V_BU_QUESTION.sub(r"\1\2吗", s)
         s = _DIALECT_NEGATION.sub("没有", _SPACES.sub("", s)).translate(_DIALECT_I)
-        s = _zh_bu_misheard(s)
+        s = _zh_bu_misheard(s).replace(_ZH_REDEEM_MISHEARD, "兑换")
         prev = None
         while prev != s:  # removing a filler may create a repeat and the reverse
             prev = s
@@ -385,13 +390,12 @@ class Lexicon:
                 and (_carries_negation(h[0].text, rd) or not _negated(norm, h[1], cues, rd))
             ]
         if self._not_if:
-            zh = base_language(self.language) == "zh"
             kept = [
                 h
                 for h in kept
                 if not any(
                     (w in norm and _find_all(norm, w, self.language))
-                    or (w not in norm and not_if_said(w, norm, zh))
+                    or (w not in norm and not_if_said(w, norm, self.language))
                     for w in self._not_if.get(h[0].intent, ())
                 )
             ]

@@ -8,7 +8,8 @@
   is required (要带身份证去啊; ``scripts.reading_zh``) and calling the caller a fraud (骗子吧你们,
   heard by sound) are no agreement.
 
-Questions of the customer's own (ask_risk, how_to) are not answers and are left alone.
+Questions of the customer's own (ask_risk, how_to) are not answers and are left alone. (The
+understanding also keeps the phrase 要 from deciding a requirement question.)
 Pure, no I/O.
 """
 
@@ -20,15 +21,19 @@ from typing import Protocol
 from scripts.acknowledgement import acknowledges_only
 from scripts.fraud_worry import accuses_fraud, fraud_worry, without_worry
 from scripts.reading_zh import asks_requirement, echo_question
+from scripts.schema import Script
 
 DECLINE = "decline"
 
 
 class Reading(Protocol):
-    """What a reading of a reply tells here: its intent."""
+    """What a reading of a reply tells here: its intent and where it came from."""
 
     @property
     def intent(self) -> str | None: ...
+
+    @property
+    def source(self) -> str: ...
 
 
 def asks(intent: str) -> bool:
@@ -37,18 +42,22 @@ def asks(intent: str) -> bool:
 
 
 def no_answer(
-    intent: str | None, text: str, prompt: str, read: Callable[[Sequence[str]], Reading]
+    u: Reading, text: str, script: Script, state: str, read: Callable[[Sequence[str]], Reading]
 ) -> str | None:
-    """Why the reading ``intent`` of ``text`` at a state asking ``prompt`` is no answer
+    """Why the classifier's reading ``u`` of ``text`` at ``state`` is no answer
     ("fraud_worry", "echo_question", "acknowledged", "asks_requirement", "accuses_fraud"), or
-    None when it stands; ``read`` reads a part of the reply at the state."""
-    if intent is None or asks(intent):
+    None when it stands (a phrase's or a rule's reading, a global intent, a question of the
+    customer's); ``read`` reads a part of the reply at the state."""
+    intent = u.intent
+    if u.source != "classifier" or intent is None or intent in script.global_intents:
+        return None
+    if asks(intent):
         return None
     if intent == DECLINE and fraud_worry(text):
         rest = without_worry(text)
         if not rest or read([rest]).intent != DECLINE:
             return "fraud_worry"
-    if echo_question(text, prompt):
+    if echo_question(text, script.states[state].prompt):
         return "echo_question"
     if intent != DECLINE and acknowledges_only(text):
         return "acknowledged"

@@ -27,8 +27,9 @@ def heard_by_sound(word: str) -> bool:
     )
 
 
-def said(word: str, norm: str, chinese: bool) -> bool:
+def said(word: str, norm: str, language: str) -> bool:
     """Is ``word`` in ``norm``, as written or (Chinese) by its sound?"""
     if word in norm:
         return True
+    chinese = language.split("-")[0] == "zh"
     return chinese and heard_by_sound(word) and sound(word) in sound(norm)

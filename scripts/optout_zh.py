@@ -30,6 +30,7 @@ from scripts.optout_zh_repeated import repeated_calls
 from scripts.optout_zh_scope import (
     narrowed,
     not_the_banks_calls,
+    recurring_purpose_forbidden,
     service_unsubscribed,
     threat_to_impostor,
 )
@@ -474,7 +475,11 @@ def zh_match(text: str, phrases: ZhWords, vetoes: list[str]) -> Found | None:
             if has_words(tokens[ce : ce + 5], rules.customer_calls):
                 vetoes.append("customer_calls")
                 continue  # 打电话给你们: the customer calling the bank
-            if has_words(tokens[ce : ce + 4], rules.purpose) and not lasting:
+            if (
+                has_words(tokens[ce : ce + 4], rules.purpose)
+                and not lasting
+                and not recurring_purpose_forbidden(tokens, s, e, ce, rules)
+            ):
                 vetoes.append("one_purpose")
                 continue  # 不用给我打电话确认: this call's purpose is done
             if (

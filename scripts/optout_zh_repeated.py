@@ -1,7 +1,7 @@
 """Calls again and again, as the Chinese opt-out rules (``scripts.optout_zh``) read them.
 
-Exasperation at being called over and over (有完没完, 第几次了，还打, 天天给我打, 接了你们
-四个电话了) is a request not to be called again; the customer's own calls (我打了好几次客服,
+Exasperation at being called over and over (有完没完, 第几次了，还打, 天天给我打, 老打老打,
+接了你们四个电话了) is a request not to be called again; the customer's own calls (我打了好几次客服,
 打不通) and calls missed and asked about (是不是打了好几次？我没接到) are not. Pure, no I/O.
 """
 
@@ -78,6 +78,9 @@ def _repeated(tokens: Sequence[str], rules: ZhRules) -> tuple[int, int] | None:
                 ):
                     return (s, e + k + 1)
                 break
+    found_short = _short_adverb(tokens)
+    if found_short is not None:
+        return found_short
     for i, t in enumerate(tokens[:-2]):
         # a count of calls said as a grievance: 接了你们四个电话了, 这周三次了 (not 一次, nor
         # 收到两个电话，什么事: no 了 closing the count)
@@ -154,3 +157,31 @@ def _counted_at_times(tokens: Sequence[str]) -> tuple[int, int] | None:
         ):
             found.append((s, e))
     return (found[0][0], found[-1][1]) if len(found) >= 2 else None
+
+
+# one-syllable adverbs of "all the time" (老打, 总打): 老大 (the boss, the eldest) unless
+# said twice or with the bank's calls around it
+_SHORT_ADVERBS = frozenset(("lao", "zong"))
+
+
+def _short_adverb(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """老/总 + 打 as "calling all the time": said twice (老打老打, also heard 老大老大), with the
+    call between (老给我打, 总往我这打) or the bank named before 老打电话 (你们老打电话);
+    not the customer's (我老打) nor 我家老大, 老总."""
+    for i, t in enumerate(tokens[:-1]):
+        if t not in _SHORT_ADVERBS or tokens[i - 1 : i] in (["wo"], ["jia"], ["lao"]):
+            continue
+        k = i + 1
+        while k < len(tokens) and k - i <= 3 and tokens[k] in TO_ME_FILLER:
+            k += 1
+        if tokens[k : k + 1] != ["da"]:
+            continue
+        if tokens[k + 1 : k + 3] == [t, "da"]:
+            return (i, k + 3)  # 老打老打
+        if {"gei", "wang"} & set(tokens[i + 1 : k]):
+            return (i, k + 1)  # 老给我打, 总往我这打
+        if tokens[k + 1 : k + 3] == ["dian", "hua"] and has_words(
+            tokens[max(0, i - 3) : i], py_words("你们|你")
+        ):
+            return (i, k + 3)  # 你们老打电话
+    return None

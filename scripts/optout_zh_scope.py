@@ -11,6 +11,8 @@ opt-out rules (``scripts.optout_zh``) read it.
   with no prohibition (别再打了，我自己去 still forbids) and no 以后.
 - A threat conditioned on the caller not being the bank (不是的话我要报警; 要是骗子我就报警):
   said to an impostor, not to the bank's calls.
+- Not narrowed: a call for a purpose forbidden again or for reminders (别再打电话提醒我积分了,
+  别打电话提醒我了), as a series of calls is refused, unlike 不用打电话确认 (this call).
 - A product or a reminder service unsubscribed (退订一个理财产品, 我要unsubscribe那个短信
   提醒), the calls not named.
 - Calls that are someone else's or asked about with no refusal (外卖小哥打了三个电话; 前几天
@@ -176,3 +178,18 @@ def not_the_banks_calls(tokens: Sequence[str], rules: ZhRules) -> bool:
         if has_words(tokens[e : e + 6], _CALLED):
             return True
     return False
+
+
+# a purpose that comes as a series of calls (the reminders themselves)
+_RECURRING = py_words("提醒|通知|推销|推荐")
+
+
+def recurring_purpose_forbidden(
+    tokens: Sequence[str], s: int, e: int, ce: int, rules: ZhRules
+) -> bool:
+    """The negation at ``s``-``e`` forbids (别, 不要, not 不用) the call ending at ``ce`` for
+    a purpose, and either says 再 (别再打电话提醒我) or the purpose recurs (提醒, 通知): the
+    calls of that kind are refused, not one call whose purpose is done."""
+    if not has_words(tokens[s:e], rules.prohibitions):
+        return False
+    return "zai" in tokens[s : e + 1] or has_words(tokens[ce : ce + 4], _RECURRING)

@@ -176,3 +176,38 @@ def asks_about_staff(text: str) -> bool:
         and bool(_ASKS_WHO.search(first))
         and not _MACHINE.search(first)
     )
+
+
+# Not able to do it oneself: a doing verb with 不来 / 不会 (我自己搞不来, 我不会弄, 我弄不明白;
+# not understanding alone, 我也不懂这些, says no more than that),
+# 自己 or 我 said before it (the speaker, not the app: 手机银行用不来 is about the app too,
+# but says the same).
+_UNABLE = re.compile(
+    r"(?:我|自己|俺).{0,4}?(?:"
+    r"(?:弄|搞|整|操作|用|点)不(?:来|了|会|明白|懂|清楚)"
+    r"|不(?:太)?会(?:弄|搞|整|操作|用|点))"
+)
+# Asking for the call offered: let him (or the specialist, you) call back (让他回我吧,
+# 叫专员打给我, 回我电话就行).
+_CALL_ME = re.compile(
+    r"(?:让|叫|请)(?:他|她|专员|你们|人)?(?:给我)?(?:回|打)"
+    r"|(?:回|打)(?:给)?我(?:电话)?(?:吧|就行|就好|好了|呗)?$"
+    r"|给我(?:回|打)(?:个)?电话"
+)
+# A refusal in the reply outweighs either (算了，我也弄不来; 不用让他回了).
+_REFUSED = re.compile("不用|不要|不需要|不必|不想|不换|算了|别|不了|免了|用不着")
+
+
+def unable_alone(text: str) -> bool:
+    """``text`` says the speaker cannot do it by themselves (我自己搞不来, 我年纪大了不会弄)
+    and refuses nothing."""
+    norm = normalize(text, "zh")
+    return _UNABLE.search(norm) is not None and _REFUSED.search(norm) is None
+
+
+def asks_for_call(text: str) -> bool:
+    """A clause of ``text`` asks to be called (没事，不着急，让他回吧) and nothing in it
+    refuses."""
+    if _REFUSED.search(normalize(text, "zh")) is not None:
+        return False
+    return any(_CALL_ME.search(normalize(c, "zh")) for c in _CLAUSE.split(text) if c)

@@ -20,8 +20,7 @@ engine, ``tailcall scripts match`` and the benchmarks.
    is the reply or most of it.
 5. The learned classifier of the script (``scripts.classifier``), when one is shipped: an
    intent the state listens for at or above its confidence threshold, unless one of the
-   intent's ``not_if`` words was said (hesitation is never agreement), also by its sound
-   (商良 for 商量; ``scripts.not_if``).
+   intent's ``not_if`` words was said, also by sound (hesitation is never agreement).
    Then two rules over its reading: a reply that says it cannot hear is no intent when
    the classifier took its "who did you say" for "who is calling" (听不清，你说找谁), took
    it for "who is calling" with no who- or what-question in it (你声音断断续续的), or only a
@@ -45,11 +44,9 @@ After it: where agreeing would put the call through to a person, asking to be se
 material instead (你先发点资料给我看看) declines, and so does a Korean OK that does it later
 alone or takes leave (네 알겠어요 나중에 볼게요); where it sends the material, "send it" agrees
 though a hesitation voided the agreement (你发吧，我跟我爱人商量一下: ``scripts.send_instead``);
-a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了).
-Chinese, outside the identity question and slot capture: what follows a take-back or a tag
-question answers (``scripts.answer_part``: 不用了……哎等下，那还是弄一下), unless it is no intent
-or the whole reply opts out; a classifier's reading that answers nothing is no intent
-(``scripts.no_answer_zh``); 要 asking what is required (要带身份证去啊) is no "yes" at step 6.
+a decline by rule (``scripts.refusal_zh``: 我得问问我老婆, 亏过一次，不敢再买了),
+an assent by rule (``scripts.assent_zh``: 我自己搞不来 where a person would guide, 让他回吧).
+Chinese answers to a state's question: ``scripts.answer_part`` and ``scripts.no_answer_zh``.
 Pure, no I/O beyond loading the shipped classifier once.
 """
 
@@ -62,7 +59,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from scripts.answer_part import answer_part
+from scripts.answer_part import answer_part, answers_at
+from scripts.assent_zh import AGREE, assent
 from scripts.classifier import NONE, IntentClassifier, load_classifier
 from scripts.hearing import (
     CALLER_WORDS,
@@ -193,27 +191,24 @@ class Understanding:
     ) -> Understood:
         """The meaning of a reply (``texts``: the recogniser's text, then alternatives)."""
         st = self.script.states[state]
-        zh_turn = _chinese_answer(self.script, state) and bool(texts)
-        if zh_turn and (part := answer_part(texts[0])) is not None:
-            # what follows a take-back or a tag question answers (``scripts.answer_part``)
-            whole = self._read(state, texts, now=now, timezone=timezone)
-            answer = self.read(state, [part], now=now, timezone=timezone)
+        read = functools.partial(self._read, state, now=now, timezone=timezone)
+        zh_turn = answers_at(self.script, state) and bool(texts)
+        if zh_turn and (part := answer_part(texts[0])) is not None:  # what follows answers
+            whole, answer = read(texts), self.read(state, [part], now=now, timezone=timezone)
             return whole if whole.opted_out or answer.intent is None else answer
-        u = self._read(state, texts, now=now, timezone=timezone)
-        if zh_turn and u.source == "classifier" and u.intent not in self.script.global_intents:
-            read = functools.partial(self._read, state, now=now, timezone=timezone)
-            if why := no_answer(u.intent, texts[0], st.prompt, read):  # scripts.no_answer_zh
-                u = Understood(None, u.confidence, "none", why)
+        u = read(texts)
+        if zh_turn and (why := no_answer(u, texts[0], self.script, state, read)):
+            u = Understood(None, u.confidence, "none", why)  # scripts.no_answer_zh
         if (
-            u.intent == IS_ROBOT
+            _may_confirm(u)
             and st.identity is not None
             and base_language(self.script.language) == "zh"
             and texts
-            and (said := self._confirming_clause(state, texts[0])) is not None
+            and (said := self._confirming_clause(state, texts[0], u.intent != IS_ROBOT)) is not None
         ):
-            # a confirmation said with a question about the caller (是我，你是谁) answers
-            # "is that you?": the next prompt says who is calling and why (Chinese: the
-            # recogniser's spaces and marks part clauses there, not words)
+            # a confirmation said with a question about the caller (是我，你是谁), or the
+            # speaker named last where no phrase was read (你找他？就是我呀): the next prompt
+            # says who is calling and why (the recogniser's marks part the clauses)
             return Understood(st.identity.confirmed[0], 1.0, "phrase", said)
         if (
             u.intent is not None
@@ -244,18 +239,30 @@ class Understanding:
             return Understood(voided, u.confidence, "phrase", "send_it")
         if texts and not u.opted_out and (why := refusal(self.script, state, texts[0], u.intent)):
             return Understood(DECLINE, 1.0, "phrase", why)  # scripts.refusal_zh
+        if (
+            texts
+            and u.source in ("classifier", "none")
+            and (why := assent(self.script, state, texts[0], u.intent))
+        ):
+            return Understood(AGREE, 1.0, "phrase", why)  # scripts.assent_zh
         return u
 
-    def _confirming_clause(self, state: str, text: str) -> str | None:
+    def _confirming_clause(self, state: str, text: str, self_only: bool) -> str | None:
         """A clause of a reply of several that confirms who is speaking on its own: the
         state's phrase as most of a clause, or the first clause read so by the classifier
-        surely (a tag question or a complaint after a question is no confirmation)."""
+        surely (a tag question or a complaint after a question is no confirmation); or the
+        last clause the speaker naming themselves (就是我呀), the only one when ``self_only``."""
         # _CLAUSE.split gives text, mark-or-None, text, ...: the clauses are every other part
-        clauses = [c for c in _CLAUSE.split(text)[0::2] if normalize(c, self.script.language)]
+        parts = _CLAUSE.split(text)
+        clauses = [c for c in parts[0::2] if normalize(c, self.script.language)]
         if len(clauses) < 2:
             return None
         identity = self.script.states[state].identity
         assert identity is not None
+        if normalize(parts[-1], self.script.language) == "我":
+            return parts[-1]  # the speaker naming themselves last (你找他？就是我呀, 我啊)
+        if self_only:
+            return None
         for i, c in enumerate(clauses):
             m = self.lexicon(state).match(c)
             if m is not None:
@@ -509,9 +516,8 @@ class Understanding:
             # (a question about the intent's own topic is not voided: 期限短一点的话可以考虑，
             # 有三个月的吗 asks about the product's term)
             norm = normalize(texts[0], self.script.language)
-            zh = base_language(self.script.language) == "zh"
             for w, nw in voids:
-                if not_if_said(nw, norm, zh):
+                if not_if_said(nw, norm, self.script.language):
                     return Understood(None, g.confidence, "none", f"not_if:{g.intent}:{w}")
         return Understood(g.intent, g.confidence, "classifier", g.best)
 
@@ -526,6 +532,12 @@ class Understanding:
             voids = tuple((w, nw) for w in words if (nw := normalize(w, lang)))
             self._voids[intent] = voids
         return voids
+
+
+def _may_confirm(u: Understood) -> bool:
+    """A reading a confirming clause said with it overrides: a question about the caller,
+    nothing, or a wrong person only the classifier read (no denial phrase was said)."""
+    return u.intent in (IS_ROBOT, None) or (u.intent == WRONG_PERSON and u.source == "classifier")
 
 
 def _transfers(script: Script, state: str, intent: str) -> bool:
@@ -584,10 +596,3 @@ def _first_clause(text: str) -> str | None:
             return None
         return clause
     return None
-
-
-def _chinese_answer(script: Script, state: str) -> bool:
-    """Does ``state`` take a Chinese answer to its question (not the identity question, not
-    a slot capture), where ``scripts.answer_part`` and ``scripts.no_answer_zh`` read it?"""
-    st = script.states[state]
-    return base_language(script.language) == "zh" and st.identity is None and st.capture is None

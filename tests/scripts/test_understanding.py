@@ -813,3 +813,10 @@ def test_a_refusal_said_with_a_question_stays_a_refusal() -> None:
     """No interest (没啥兴趣, 性趣) or a rhetorical 还买啥 said with a topic and 呢/啥 declines."""
     assert WEALTH.read("ask_interest", ["没啥兴趣，上次买的还亏着呢"]).intent == "decline"
     assert WEALTH.read("explain_return", ["不代表实际收益那我还买啥"]).intent == "decline"
+
+
+def test_the_speaker_named_last_confirms_over_the_classifiers_wrong_person() -> None:
+    """你找他？就是我呀: no denial phrase is said, so the speaker naming themselves last
+    confirms whatever the classifier made of the question back."""
+    assert POINTS.read("identity", ["你找他？就是我呀"]).intent == "confirm_identity"
+    assert POINTS.read("identity", ["你找他？不是我"]).intent == "wrong_person"
