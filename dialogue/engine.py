@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from scripts.schema import OPT_OUT, Script, State
 from scripts.slots import SlotResult, describe_time, parse_callback_time
-from scripts.understanding import COMPLAINT, Understanding, Understood
+from scripts.understanding import COMPLAINT, Understanding
+from scripts.understood import Understood
 
 MAX_CHAIN = 20  # states entered through `next` without input, before we call it a loop
 OPTED_OUT = "opted_out"  # the signal that suppresses the customer (dialogue.intent.live)

@@ -55,7 +55,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -83,8 +82,9 @@ from scripts.reading_zh import says_done as says_done_zh
 from scripts.refusal_zh import refusal
 from scripts.schema import OPT_OUT, Script
 from scripts.send_instead import accepts_sent, asks_to_be_sent
-from scripts.slots import SlotResult, parse_callback_time
+from scripts.slots import parse_callback_time
 from scripts.understanding_ko import before_reading, by_rule, declines_transfer
+from scripts.understood import Understood
 
 COMPLAINT = "complaint"
 # the opt-out rule that read a complaint (投诉, 举报, a regulator) in the reply
@@ -111,19 +111,6 @@ SELF_WORDS = ("是", "对", "我", "本人", "没错")
 # where a reply's clauses end (the recogniser's punctuation and spaces); a question mark is
 # kept, as it ends a question, not an answer
 _CLAUSE = re.compile(r"[,，。.!！、;；…~～\s]+|([?？])")
-Source = Literal["opt_out", "phrase", "classifier", "slot", "none"]
-
-
-@dataclass(frozen=True)
-class Understood:
-    """The reading of one reply: the intent (None: no-match), how sure, and from where."""
-
-    intent: str | None
-    confidence: float
-    source: Source
-    detail: str = ""  # the phrase, the opt-out rule, the slot text
-    opted_out: bool = False
-    slot: SlotResult | None = None
 
 
 class Understanding:
@@ -191,14 +178,7 @@ class Understanding:
     ) -> Understood:
         """The meaning of a reply (``texts``: the recogniser's text, then alternatives)."""
         st = self.script.states[state]
-        read = functools.partial(self._read, state, now=now, timezone=timezone)
-        zh_turn = answers_at(self.script, state) and bool(texts)
-        if zh_turn and (part := answer_part(texts[0])) is not None:  # what follows answers
-            whole, answer = read(texts), self.read(state, [part], now=now, timezone=timezone)
-            return whole if whole.opted_out or answer.intent is None else answer
-        u = read(texts)
-        if zh_turn and (why := no_answer(u, texts[0], self.script, state, read)):
-            u = Understood(None, u.confidence, "none", why)  # scripts.no_answer_zh
+        u = _answer(self, state, texts, now, timezone)
         if (
             _may_confirm(u)
             and st.identity is not None
@@ -596,3 +576,23 @@ def _first_clause(text: str) -> str | None:
             return None
         return clause
     return None
+
+
+def _answer(
+    und: Understanding,
+    state: str,
+    texts: Sequence[str],
+    now: datetime | None,
+    timezone: str | None,
+) -> Understood:
+    """A reply's reading before the rules over it; a Chinese answer to the state's question
+    is read by ``scripts.answer_part`` and ``scripts.no_answer_zh``."""
+    read = functools.partial(und._read, state, now=now, timezone=timezone)
+    if not texts or not answers_at(und.script, state):
+        return read(texts)
+    if (part := answer_part(texts[0])) is not None:
+        whole, answer = read(texts), und.read(state, [part], now=now, timezone=timezone)
+        return whole if whole.opted_out or answer.intent is None else answer
+    u = read(texts)
+    why = no_answer(u, texts[0], und.script, state, read)
+    return u if why is None else Understood(None, u.confidence, "none", why)
