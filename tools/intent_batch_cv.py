@@ -34,7 +34,6 @@ the shipped model would not have seen it either when the batch was new.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import subprocess
 import sys
@@ -56,18 +55,16 @@ from scripts.classifier_fit import (  # noqa: E402
     fit_classifier,
     phrase_examples,
 )
+from scripts.fitset_batches import batches, blamed  # noqa: E402
 from scripts.intent_pool import POOL_WEIGHT, pooled_examples  # noqa: E402
 from scripts.loader import find_script, load_script  # noqa: E402
 from scripts.match_report import Reply, Row, match  # noqa: E402
 from scripts.matching import normalize  # noqa: E402
-from scripts.pinyin import pinyin_tokens  # noqa: E402
 from scripts.schema import Script  # noqa: E402
 from scripts.understanding import Understanding  # noqa: E402
 
 REPLIES = ROOT / "simulator" / "fitset" / "replies"
 ZH_SCRIPTS = ("points_reminder.zh-CN", "wealth_followup.zh-CN", "dormant_reactivation.zh-CN")
-# a rewrite shares at least this share of its pinyin syllable pairs with its source
-REWRITE_OVERLAP = 0.6
 
 
 @dataclass(frozen=True)
@@ -92,72 +89,32 @@ def blamed_lines(path: Path) -> list[Line]:
         text=True,
     ).stdout
     lines: list[Line] = []
-    commit, time = "", 0
-    for raw in out.splitlines():
-        if raw.startswith("\t"):
-            if raw[1:].strip():
-                r = json.loads(raw[1:])
-                label = canonical_label(r["intent"])
-                lines.append(
-                    Line(
-                        r["text"],
-                        r["state"],
-                        label,
-                        r.get("variant", ""),
-                        commit,
-                        time,
-                        len(lines) + 1,
-                    )
-                )
-        elif raw.startswith("committer-time "):
-            time = int(raw.split()[1])
-        elif len(raw) > 41 and raw[40] == " " and all(c in "0123456789abcdef" for c in raw[:40]):
-            commit = raw[:40]
+    for x in blamed(out):
+        r = json.loads(x.text)
+        label = canonical_label(r["intent"])
+        lines.append(
+            Line(
+                r["text"], r["state"], label, r.get("variant", ""), x.commit, x.time, len(lines) + 1
+            )
+        )
     return lines
-
-
-def _pairs(text: str) -> set[str]:
-    syl = [s for s in pinyin_tokens(text) if s != ","]
-    return {a + "_" + b for a, b in itertools.pairwise(syl)} or set(syl)
 
 
 def batches_of(
     lines: Sequence[Line], min_batch: int, session_minutes: float
 ) -> list[tuple[str, list[Line]]]:
-    """The lines grouped into batches (see the module's docstring), oldest first."""
-    order = {x.commit: x.time for x in lines}
-    batch = {i: x.commit for i, x in enumerate(lines)}
-    pairs = [_pairs(x.text) for x in lines]
-    clean: dict[tuple[str, str], list[int]] = {}
-    for i, x in enumerate(lines):
-        if x.variant != "asr_error":
-            clean.setdefault((x.state, x.label), []).append(i)
-    for i, x in enumerate(lines):
-        if x.variant != "asr_error" or not pairs[i]:
-            continue
-        best, source = 0.0, -1
-        for j in clean.get((x.state, x.label), []):
-            if pairs[j]:
-                overlap = len(pairs[i] & pairs[j]) / len(pairs[i] | pairs[j])
-                if overlap > best:
-                    best, source = overlap, j
-        if source >= 0 and best >= REWRITE_OVERLAP and lines[source].commit != x.commit:
-            batch[i] = lines[source].commit
-    groups: dict[str, list[Line]] = {}
-    for c in sorted(set(batch.values()), key=lambda c: (order[c], c)):
-        groups[c] = [x for i, x in enumerate(lines) if batch[i] == c]
-    merged: list[tuple[str, list[Line]]] = []
-    last = -(10**12)
-    for c, members in groups.items():
-        same_session = order[c] - last <= session_minutes * 60
-        last = order[c]
-        if (same_session or len(members) < min_batch) and merged:
-            merged[-1][1].extend(members)
-        elif merged and len(merged[-1][1]) < min_batch:
-            merged[-1] = (c, merged[-1][1] + members)
-        else:
-            merged.append((c, list(members)))
-    return merged
+    """The lines grouped into batches (``scripts.fitset_batches``), oldest first; a rewrite
+    goes with a source of the same state and label."""
+    groups = batches(
+        [x.text for x in lines],
+        [(x.state, x.label) for x in lines],
+        [x.variant == "asr_error" for x in lines],
+        [x.commit for x in lines],
+        [x.time for x in lines],
+        min_batch,
+        session_minutes,
+    )
+    return [(c, [lines[i] for i in members]) for c, members in groups]
 
 
 def examples_of(lines: Sequence[Line]) -> list[Example]:

@@ -33,7 +33,6 @@ Evaluation data is never read here.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import subprocess
 import sys
@@ -46,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from scripts.fitset_batches import batches, blamed  # noqa: E402
 from scripts.matching import base_language, normalize  # noqa: E402
 from scripts.optout_fit import (  # noqa: E402
     FitCache,
@@ -55,12 +55,9 @@ from scripts.optout_fit import (  # noqa: E402
     rule_reads,
 )
 from scripts.optout_model import FEATURE_SETS, OptOutModel  # noqa: E402
-from scripts.pinyin import pinyin_tokens  # noqa: E402
 
 FIT_SET = ROOT / "simulator" / "fitset"
 OPTOUT = FIT_SET / "optout.jsonl"
-# a rewrite shares at least this share of its pinyin syllable pairs with its source
-REWRITE_OVERLAP = 0.6
 
 
 @dataclass(frozen=True)
@@ -69,6 +66,7 @@ class Line:
     opt_out: bool
     variant: str
     commit: str
+    time: int
 
 
 def _git(*args: str) -> str:
@@ -81,64 +79,31 @@ def _git(*args: str) -> str:
 
 def blamed_lines(language: str) -> list[Line]:
     """The language's lines of the opt-out fit set with the commit that added each."""
-    out = _git("blame", "--line-porcelain")
     lines: list[Line] = []
-    commit = ""
-    for raw in out.splitlines():
-        if raw.startswith("\t"):
-            r = json.loads(raw[1:])
-            if base_language(r["language"]) == base_language(language):
-                lines.append(Line(r["text"], r["label"] == "opt_out", r.get("variant", ""), commit))
-        elif len(raw) > 41 and raw[40] == " " and all(c in "0123456789abcdef" for c in raw[:40]):
-            commit = raw[:40]
+    for x in blamed(_git("blame", "--line-porcelain")):
+        r = json.loads(x.text)
+        if base_language(r["language"]) == base_language(language):
+            lines.append(
+                Line(r["text"], r["label"] == "opt_out", r.get("variant", ""), x.commit, x.time)
+            )
     return lines
-
-
-def commit_times(commits: set[str]) -> dict[str, int]:
-    out = _git("log", "--format=%H %ct")
-    times = {h: int(t) for h, t in (row.split() for row in out.splitlines() if row)}
-    return {c: times.get(c, 0) for c in commits}
-
-
-def _pairs(text: str) -> set[str]:
-    syl = [s for s in pinyin_tokens(text) if s != ","]
-    return {a + "_" + b for a, b in itertools.pairwise(syl)} or set(syl)
 
 
 def batches_of(
     lines: Sequence[Line], min_batch: int, session_minutes: float
 ) -> list[tuple[str, list[Line]]]:
-    """The lines grouped into batches (see the module's docstring), oldest first."""
-    order = commit_times({x.commit for x in lines})
-    batch = {i: x.commit for i, x in enumerate(lines)}
-    pairs = [_pairs(x.text) for x in lines]
-    clean = [i for i, x in enumerate(lines) if x.variant != "asr_error"]
-    for i, x in enumerate(lines):
-        if x.variant != "asr_error" or not pairs[i]:
-            continue
-        best, source = 0.0, -1
-        for j in clean:
-            if lines[j].opt_out == x.opt_out and pairs[j]:
-                overlap = len(pairs[i] & pairs[j]) / len(pairs[i] | pairs[j])
-                if overlap > best:
-                    best, source = overlap, j
-        if source >= 0 and best >= REWRITE_OVERLAP and lines[source].commit != x.commit:
-            batch[i] = lines[source].commit
-    groups: dict[str, list[Line]] = {}
-    for c in sorted(set(batch.values()), key=lambda c: (order[c], c)):
-        groups[c] = [x for i, x in enumerate(lines) if batch[i] == c]
-    merged: list[tuple[str, list[Line]]] = []
-    last = -(10**12)
-    for c, members in groups.items():
-        same_session = order[c] - last <= session_minutes * 60
-        last = order[c]
-        if (same_session or len(members) < min_batch) and merged:
-            merged[-1][1].extend(members)
-        elif merged and len(merged[-1][1]) < min_batch:
-            merged[-1] = (c, merged[-1][1] + members)
-        else:
-            merged.append((c, list(members)))
-    return merged
+    """The lines grouped into batches (``scripts.fitset_batches``), oldest first; a rewrite
+    goes with a source of the same label."""
+    groups = batches(
+        [x.text for x in lines],
+        [x.opt_out for x in lines],
+        [x.variant == "asr_error" for x in lines],
+        [x.commit for x in lines],
+        [x.time for x in lines],
+        min_batch,
+        session_minutes,
+    )
+    return [(c, [lines[i] for i in members]) for c, members in groups]
 
 
 @dataclass(frozen=True)
