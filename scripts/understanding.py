@@ -53,7 +53,6 @@ Pure, no I/O beyond loading the shipped classifier once.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
@@ -67,6 +66,15 @@ from scripts.hearing import (
     bare_yes,
     hearing_trouble,
     refuses_beyond_hearing,
+)
+from scripts.identity_clauses import (
+    CLAUSE,
+    IS_ROBOT,
+    SELF_WORDS,
+    WRONG_PERSON,
+    first_clause,
+    holds_confirmation,
+    may_confirm,
 )
 from scripts.matching import Lexicon, Match, base_language, match_any, normalize
 from scripts.no_answer_zh import no_answer
@@ -89,8 +97,6 @@ from scripts.understood import Understood
 COMPLAINT = "complaint"
 # the opt-out rule that read a complaint (投诉, 举报, a regulator) in the reply
 COMPLAINT_RULE = "complaint"
-# the global whose answer says who is calling and why (asked as 누구세요? too)
-IS_ROBOT = "is_robot"
 # at the identity question a family member named as busy or away is a relative answering
 RELATIVE = "relative"
 BUSY = "busy"
@@ -101,16 +107,9 @@ PHRASE_COVERAGE = 0.6
 SURE_NONE = 0.8
 # A classifier reading below this gives way to a phrase inside the reply (step 6).
 UNSURE = 0.5
-WRONG_PERSON = "wrong_person"
 DECLINE = "decline"
 # the detail of a decline read from "no need to call" where a call was offered
 NO_NEED_CALL = "no_need_call"
-# A confirmation that says "yes, me" (是我, 对, 本人, 没错), not "go on" (你说, 请讲): said as
-# the first clause at the identity question it answers the question (``_first_clause``).
-SELF_WORDS = ("是", "对", "我", "本人", "没错")
-# where a reply's clauses end (the recogniser's punctuation and spaces); a question mark is
-# kept, as it ends a question, not an answer
-_CLAUSE = re.compile(r"[,，。.!！、;；…~～\s]+|([?？])")
 
 
 class Understanding:
@@ -180,7 +179,7 @@ class Understanding:
         st = self.script.states[state]
         u = _answer(self, state, texts, now, timezone)
         if (
-            _may_confirm(u)
+            may_confirm(u)
             and st.identity is not None
             and base_language(self.script.language) == "zh"
             and texts
@@ -232,8 +231,8 @@ class Understanding:
         state's phrase as most of a clause, or the first clause read so by the classifier
         surely (a tag question or a complaint after a question is no confirmation); or the
         last clause the speaker naming themselves (就是我呀), the only one when ``self_only``."""
-        # _CLAUSE.split gives text, mark-or-None, text, ...: the clauses are every other part
-        parts = _CLAUSE.split(text)
+        # CLAUSE.split gives text, mark-or-None, text, ...: the clauses are every other part
+        parts = CLAUSE.split(text)
         clauses = [c for c in parts[0::2] if normalize(c, self.script.language)]
         if len(clauses) < 2:
             return None
@@ -417,7 +416,7 @@ class Understanding:
         (行，我在开车，晚点打)."""
         if g.intent != BUSY or (m is not None and m.intent == BUSY) or not self.offers_call(state):
             return None
-        first = _first_clause(text)
+        first = first_clause(text)
         if first is None:
             return None
         fm = self.lexicon(state).match(first)
@@ -448,7 +447,7 @@ class Understanding:
             m is not None
             and m.intent == RELATIVE
             and g.intent is not None
-            and _holds_confirmation(self.script, self.lexicon(state), state, m.phrase, g.intent)
+            and holds_confirmation(self.script, self.lexicon(state), state, m.phrase, g.intent)
         ):
             # the phone or the person asked for is "my <kin>" (那是我家老头子, 这是我老伴的电话):
             # the confirmation the classifier reads (是我) is inside the relative phrase
@@ -458,7 +457,7 @@ class Understanding:
         if g.intent not in (None, IS_ROBOT, DECLINE, WRONG_PERSON):
             return None  # 对，我在开车 / 对，我是他孙子: busy or a relative said after it decide
         confirmed = self.script.states[state].identity
-        first = _first_clause(text)
+        first = first_clause(text)
         if confirmed is None or first is None:
             return None
         yes = confirmed.confirmed[0]
@@ -514,12 +513,6 @@ class Understanding:
         return voids
 
 
-def _may_confirm(u: Understood) -> bool:
-    """A reading a confirming clause said with it overrides: a question about the caller,
-    nothing, or a wrong person only the classifier read (no denial phrase was said)."""
-    return u.intent in (IS_ROBOT, None) or (u.intent == WRONG_PERSON and u.source == "classifier")
-
-
 def _transfers(script: Script, state: str, intent: str) -> bool:
     """Whether ``intent`` at ``state`` goes to a state that puts the call through."""
     target = script.states[state].targets().get(intent)
@@ -543,39 +536,9 @@ def _complaint_heard(script: Script, hit: OptOutHit) -> bool:
     return any(said in p for p in _sounds(tuple(phrases)))
 
 
-def _holds_confirmation(
-    script: Script, lexicon: Lexicon, state: str, phrase: str, intent: str
-) -> bool:
-    """Is ``intent`` a confirmation of the identity question one of whose phrases is
-    inside ``phrase`` (normalised; 是我 in 是我老伴)?"""
-    identity = script.states[state].identity
-    return (
-        identity is not None
-        and intent in identity.confirmed
-        and any(lx.intent == intent and lx.text in phrase for lx in lexicon.lexemes)
-    )
-
-
 def _by_rule(rule: tuple[str | None, str]) -> Understood:
     """A reading of the Korean rules (intent or None, the rule) as an understanding."""
     return Understood(rule[0], 1.0, "phrase" if rule[0] else "none", rule[1])
-
-
-def _first_clause(text: str) -> str | None:
-    """The first clause of a reply that is not only fillers (喂，嗯，对，是我 -> 对), when
-    more follows it and it is not a question; None otherwise."""
-    parts = _CLAUSE.split(text)
-    # re.split with one group: text, mark-or-None, text, ...
-    for i in range(0, len(parts), 2):
-        clause = parts[i]
-        if not normalize(clause):
-            continue
-        asked = i + 1 < len(parts) and parts[i + 1] is not None
-        rest = "".join(p for p in parts[i + 2 :] if p)
-        if asked or not normalize(rest):
-            return None
-        return clause
-    return None
 
 
 def _answer(
