@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from scripts.matching import normalize
-from scripts.pinyin import pinyin_tokens
+from scripts.pinyin import sound
 
 # "got it": known, understood, clear, received (了 / 啦 closing it)
 ACKNOWLEDGE = (
@@ -35,7 +35,7 @@ _CLAUSE = re.compile(r"[,，。.!！、;；…~～\s]+")
 
 
 def _sound(text: str) -> str:
-    return " ".join(t for t in pinyin_tokens(text) if t != ",")
+    return sound(text).strip()
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from scripts.pinyin import pinyin_tokens
+from scripts.pinyin import sound
 
 # the fraud words: scam, swindler, cheating people; feared only (真的假的 is "really?"):
 # fake, phishing, a virus
@@ -24,12 +24,8 @@ HEDGES = ("别是", "不会是", "该不会", "会不会是", "可别是", "怕�
 NOT_FRAUD = ("防诈骗", "反诈骗", "防骗", "反诈")
 
 
-def _sound(text: str) -> str:
-    return " " + " ".join(t for t in pinyin_tokens(text) if t != ",") + " "
-
-
 def _syllables(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(_sound(w).strip()) for w in words)
+    return "|".join(re.escape(sound(w).strip()) for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +37,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
 
 
 def _heard(text: str) -> str:
-    sound = _sound("".join(ch for ch in text if ch.isalnum() or not ch.isascii()))
-    return _patterns()[2].sub(" ", sound)
+    said = sound("".join(ch for ch in text if ch.isalnum() or not ch.isascii()))
+    return _patterns()[2].sub(" ", said)
 
 
 def fraud_worry(text: str) -> bool:

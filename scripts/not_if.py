@@ -8,15 +8,7 @@ Both ``word`` and ``norm`` are normalised (``scripts.matching.normalize``). Pure
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from scripts.pinyin import pinyin_tokens
-
-
-@lru_cache(maxsize=4096)
-def sound(text: str) -> str:
-    """Toneless pinyin syllables, a space either side of each (clause breaks dropped)."""
-    return " " + " ".join(t for t in pinyin_tokens(text) if t != ",") + " "
+from scripts.pinyin import sound
 
 
 def heard_by_sound(word: str) -> bool:

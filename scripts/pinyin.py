@@ -43,6 +43,14 @@ def pinyin_tokens(text: str) -> list[str]:
     return _read(text, syllables)[0]
 
 
+@functools.lru_cache(maxsize=4096)
+def sound(text: str) -> str:
+    """How ``text`` sounds: its toneless pinyin syllables with a space either side of each
+    (clause breaks dropped), so ``sound(word) in sound(text)`` finds a word said in any
+    spelling the recogniser heard it as (伤量 for 商量)."""
+    return " " + " ".join(t for t in pinyin_tokens(text) if t != ",") + " "
+
+
 def pinyin_tokens_read(text: str) -> tuple[list[str], list[str]]:
     """``pinyin_tokens`` and, per token, the text it was read from (a character, a
     digit/latin run, or "," for a clause break): 把, 吧 and 爸 are all "ba"."""

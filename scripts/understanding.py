@@ -81,7 +81,7 @@ from scripts.no_answer_zh import no_answer
 from scripts.not_if import said as not_if_said
 from scripts.optout import OptOutHit
 from scripts.optout_offer import declines_offered_call, offers_call
-from scripts.pinyin import pinyin_tokens
+from scripts.pinyin import sound
 from scripts.question_topic import Topics
 from scripts.reading_zh import asks_about_staff as asks_about_staff_zh
 from scripts.reading_zh import asks_requirement
@@ -520,11 +520,6 @@ def _transfers(script: Script, state: str, intent: str) -> bool:
     return to is not None and to.handoff is not None and to.handoff.offer
 
 
-@functools.lru_cache(maxsize=64)
-def _sounds(phrases: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f" {' '.join(pinyin_tokens(p))} " for p in phrases)
-
-
 def _complaint_heard(script: Script, hit: OptOutHit) -> bool:
     """The opt-out rules read a complaint whose words sound like one of the script's
     complaint phrases: the phrase in a recognition-error spelling (头诉, 投素 for 投诉),
@@ -533,7 +528,7 @@ def _complaint_heard(script: Script, hit: OptOutHit) -> bool:
         return False
     phrases = script.global_intents[COMPLAINT].phrases_for(script.language)
     said = f" {hit.words} "
-    return any(said in p for p in _sounds(tuple(phrases)))
+    return any(said in sound(p) for p in phrases)
 
 
 def _by_rule(rule: tuple[str | None, str]) -> Understood:

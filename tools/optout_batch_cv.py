@@ -225,8 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     language: str = args.language
     cache = FitCache()
 
-    def fit(samples: Sequence[Sample]) -> OptOutModel:
-        model, _ = fit_optout_model(
+    def fit_design(samples: Sequence[Sample]) -> tuple[OptOutModel, dict[str, float]]:
+        """The design the options name, fitted on ``samples``, with its 5-fold CV figures."""
+        return fit_optout_model(
             samples,
             language,
             feature_set=args.feature_set,
@@ -236,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             open_only=args.open_only,
             cache=cache,
         )
-        return model
+
+    def fit(samples: Sequence[Sample]) -> OptOutModel:
+        return fit_design(samples)[0]
 
     batches = batches_of(blamed_lines(language), args.min_batch, args.session_minutes)
     print(
@@ -274,16 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_whole_cv:
         from scripts.optout_fit import read_samples
 
-        _, figures = fit_optout_model(
-            read_samples(FIT_SET, language),
-            language,
-            feature_set=args.feature_set,
-            cs=args.cs,
-            class_weight=None if args.class_weight == "none" else "balanced",
-            augment=asr_variants if args.augment == "asr" else None,
-            open_only=args.open_only,
-            cache=cache,
-        )
+        _, figures = fit_design(read_samples(FIT_SET, language))
         print("whole-set 5-fold CV " + " ".join(f"{k}={v:.4f}" for k, v in figures.items()))
     return 0
 

@@ -26,7 +26,7 @@ from functools import lru_cache
 from dialogue.intent.cue_terms import EXTRA, TERMS
 from scripts.fraud_worry import FRAUD, fraud_worry
 from scripts.matching import base_language, normalize
-from scripts.pinyin import pinyin_tokens
+from scripts.pinyin import sound
 
 CUES = (
     "question",
@@ -228,7 +228,7 @@ def _sound_owners(every: Mapping[str, tuple[str, ...]]) -> dict[str, set[str]]:
 def _sound(text: str) -> str:
     """The toneless pinyin syllables of ``text`` (marks and clause breaks left out), each
     with a space either side, so that a term's sound is found on syllable boundaries."""
-    return " " + " ".join(t for t in pinyin_tokens(_heard(text)) if t != ",") + " "
+    return sound(_heard(text))
 
 
 def _heard(text: str) -> str:
